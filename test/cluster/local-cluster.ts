@@ -284,7 +284,8 @@ async function start(
       },
     );
 
-    const kubectl = (...args: Array<string | { stdin: string }>) => runKubectl(binaries.path('kubectl'), state.kubeconfig, args);
+    const kubectl = (...args: Array<string | { stdin: string }>) =>
+      runKubectl(binaries.path('kubectl'), state.kubeconfig, args);
     for (let i = 0; i <= extraNodes; i++)
       kubectl('apply', '-f', '-', { stdin: nodeManifest(`kwok-node-${i}`) });
     await waitHealthy('kwok', kwok, dir, async () => {
@@ -567,6 +568,13 @@ options:
   cidr: 10.244.0.0/16
   nodeIP: 192.0.2.1
   nodeLeaseDurationSeconds: 40
+  # The standalone binary does not apply the +default markers of its config type: set them.
+  nodeLeaseParallelism: 4
+  podPlayStageParallelism: 4
+  nodePlayStageParallelism: 4
+  podsOnNodeSyncParallelism: 1
+  enablePodsOnNodeSyncListPager: true
+  enablePodsOnNodeSyncStreamWatch: false
 `;
   const stages = [
     'node-initialize',
