@@ -1,0 +1,113 @@
+// The contract of the translator: a pure function from a canonical Nomad job to the Kubernetes
+// objects that run it, plus warnings. No I/O anywhere under src/translate/ (no Kubernetes client,
+// no file system, no clock, no randomness), so the reconciler and the offline `convert` command
+// share one implementation and the same input always gives byte-identical output.
+//
+// How the pieces fit:
+//   index.ts         translate(): validates the job type, walks the task groups, sorts the output
+//   workloads.ts     one Deployment / Job / CronJob(s) / DaemonSet per task group
+//   pod-template.ts  task group → PodTemplateSpec: tasks → containers, lifecycle, restart, kill
+//   drivers.ts       docker / exec / raw_exec / java config → container fields
+//   resources.ts     CPU MHz, cores, memory, devices → requests/limits
+//   env.ts           env, meta, NOMAD_* runtime variables, ${…} interpolation
+//   networking.ts    ports, services → Services, checks → probes
+//   placement.ts     constraints, affinities, spreads, datacenters, node pools → scheduling fields
+//   storage.ts       templates, artifacts, volumes, ephemeral disk, dispatch payload
+//   conversion-table.ts  every jobspec field: converted / partial / not applicable, and why
+import type {
+  KubernetesObject,
+  V1Affinity,
+  V1Container,
+  V1ContainerPort,
+  V1EnvVar,
+  V1Probe,
+  V1TopologySpreadConstraint,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import type { Job, Task, TaskGroup } from '../nomad/schema.ts';
+
+export interface TranslateOptions {
+  /** Kubernetes namespace of every generated object. */
+  namespace: string;
+  /** Nomad job version the objects are generated for (labelled on everything). Default 0. */
+  version?: number;
+  /** Millicores per MHz of Nomad CPU. Default 1 (so 100 MHz → 100m, 1000 MHz → 1 core). */
+  millicoresPerMHz?: number;
+  /** Image that runs `exec`, `raw_exec` and `java` tasks' commands. */
+  execImage?: string;
+  /** Image for `java` tasks. */
+  javaImage?: string;
+  /** Image of the init container that fetches artifacts. */
+  artifactImage?: string;
+  /**
+   * Nomad node attribute → Kubernetes node label, for constraints and affinities
+   * (`${attr.kernel.name}` → `kubernetes.io/os`, `${node.datacenter}` → `topology.kubernetes.io/zone`, …).
+   * Merged over the documented defaults.
+   */
+  nodeAttributeLabels?: Record<string, string>;
+  /** Set when translating a dispatched child: the Secret holding the payload and meta. */
+  dispatch?: { payloadSecretName?: string };
+}
+
+/** The options with every default applied. */
+export type ResolvedOptions = Required<Omit<TranslateOptions, 'dispatch'>> &
+  Pick<TranslateOptions, 'dispatch'>;
+
+/** A field that was not (fully) translated, with the reason. `path` is the Nomad JSON path. */
+export interface Warning {
+  /** e.g. `TaskGroups[0].Tasks[1].Vault` */
+  path: string;
+  message: string;
+}
+
+export interface TranslateResult {
+  /** Sorted by kind then name: the order is part of the output. */
+  objects: KubernetesObject[];
+  /** Sorted by path then message. */
+  warnings: Warning[];
+}
+
+/** What every per-group translator gets. */
+export interface GroupContext {
+  job: Job;
+  group: TaskGroup;
+  groupIndex: number;
+  options: ResolvedOptions;
+  /** Name of the NomadJob object (from the identity mapping); child names derive from it. */
+  jobName: string;
+  /** Labels every object of this group carries (job identity, group, version). */
+  labels: Record<string, string>;
+  /** Labels that select this group's pods (a stable subset of `labels`: no version). */
+  selector: Record<string, string>;
+  /** `TaskGroups[i]`, the Nomad path prefix for warnings. */
+  path: string;
+  warn(path: string, message: string): void;
+}
+
+/** What storage.ts contributes to a group's pods. */
+export interface GroupStorage {
+  volumes: V1Volume[];
+  /** ConfigMaps, Secrets and PersistentVolumeClaims the pods need. */
+  objects: KubernetesObject[];
+  /** Init containers that must run before the tasks (artifact fetchers). */
+  initContainers: V1Container[];
+  /** Mounts per task name. */
+  mounts: Record<string, V1VolumeMount[]>;
+}
+
+/** What placement.ts contributes to a group's pods. */
+export interface Placement {
+  affinity?: V1Affinity;
+  nodeSelector?: Record<string, string>;
+  topologySpreadConstraints?: V1TopologySpreadConstraint[];
+}
+
+/** What networking.ts contributes for one task. */
+export interface TaskNetworking {
+  ports: V1ContainerPort[];
+  readinessProbe?: V1Probe;
+  livenessProbe?: V1Probe;
+}
+
+export type TaskEnv = (ctx: GroupContext, task: Task, taskIndex: number) => V1EnvVar[];
