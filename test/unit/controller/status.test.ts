@@ -1,0 +1,131 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { allocationState, computeStatus, nomadStatus, summarize } from '../../../src/controller/status.ts';
+import { canonicalize } from '../../../src/nomad/canonicalize.ts';
+import { LABEL_GROUP } from '../../../src/nomad/ids.ts';
+import type { Job } from '../../../src/nomad/schema.ts';
+
+const job = (extra: Partial<Job>): Job =>
+  canonicalize({
+    ID: 'web',
+    Datacenters: ['dc1'],
+    TaskGroups: [
+      { Name: 'api', Count: 2, Tasks: [{ Name: 'app', Driver: 'docker', Config: { image: 'x' } }] },
+    ],
+    ...extra,
+  });
+
+const pod = (phase: string, opts: { node?: string; group?: string; reason?: string } = {}): V1Pod => ({
+  metadata: { labels: { [LABEL_GROUP]: opts.group ?? 'api' } },
+  spec: { containers: [], ...(opts.node ? { nodeName: opts.node } : {}) },
+  status: { phase, ...(opts.reason ? { reason: opts.reason } : {}) },
+});
+
+const none = { pods: [], deployments: [], jobs: [], desired: { api: 2 } };
+
+describe('allocation states from pods', () => {
+  it.each([
+    [pod('Pending'), 'queued'],
+    [pod('Pending', { node: 'n1' }), 'starting'],
+    [pod('Running', { node: 'n1' }), 'running'],
+    [pod('Succeeded', { node: 'n1' }), 'complete'],
+    [pod('Failed', { node: 'n1' }), 'failed'],
+    [pod('Failed', { node: 'n1', reason: 'Evicted' }), 'lost'],
+    [pod('Unknown', { node: 'n1' }), 'unknown'],
+  ])('%#: %s', (p, state) => {
+    expect(allocationState(p)).toBe(state);
+  });
+});
+
+describe('Nomad job status', () => {
+  it('is pending before anything exists, running with live pods, dead when stopped and drained', () => {
+    expect(nomadStatus(job({}), none)).toBe('pending');
+    expect(nomadStatus(job({}), { ...none, pods: [pod('Running', { node: 'n' })] })).toBe('running');
+    expect(nomadStatus(job({ Stop: true }), none)).toBe('dead');
+    expect(nomadStatus(job({ Stop: true }), { ...none, pods: [pod('Running', { node: 'n' })] })).toBe(
+      'running',
+    );
+  });
+
+  it('is dead for a batch job whose pods all completed', () => {
+    const batch = job({ Type: 'batch' });
+    expect(nomadStatus(batch, { ...none, pods: [pod('Succeeded'), pod('Succeeded')] })).toBe('dead');
+  });
+
+  it('keeps periodic and parameterized parents and system jobs running until stopped', () => {
+    const periodic = job({ Type: 'batch', Periodic: { Enabled: true, Spec: '* * * * *' } });
+    expect(nomadStatus(periodic, none)).toBe('running');
+    expect(nomadStatus({ ...periodic, Stop: true }, none)).toBe('dead');
+    expect(nomadStatus(job({ Type: 'system' }), none)).toBe('running');
+  });
+});
+
+describe('status subresource', () => {
+  it('counts allocations per group, queues what is missing, and sets conditions with observedGeneration', () => {
+    const observed = { ...none, pods: [pod('Running', { node: 'n' })] };
+    expect(summarize(job({}), observed)).toEqual({
+      api: { queued: 1, starting: 0, running: 1, complete: 0, failed: 0, lost: 0, unknown: 0 },
+    });
+    const status = computeStatus({
+      job: job({}),
+      generation: 3,
+      observed,
+      now: '2026-11-24T00:00:00Z',
+      warnings: [],
+      version: 0,
+      jobModifyIndex: 10,
+      submitTime: '1',
+      stable: false,
+    });
+    expect(status.status).toBe('running');
+    expect(status.allocations).toBe('1/2');
+    expect(status.conditions?.map((c) => [c.type, c.status, c.observedGeneration])).toEqual([
+      ['Ready', 'False', 3],
+      ['Progressing', 'True', 3],
+      ['Degraded', 'False', 3],
+    ]);
+  });
+
+  it('keeps a condition’s lastTransitionTime until its status flips', () => {
+    const base = {
+      job: job({}),
+      generation: 1,
+      warnings: [],
+      version: 0,
+      jobModifyIndex: 1,
+      submitTime: '1',
+      stable: false,
+    };
+    const running = { ...none, pods: [pod('Running', { node: 'n' }), pod('Running', { node: 'n' })] };
+    const first = computeStatus({ ...base, observed: running, now: 't1' });
+    const second = computeStatus({ ...base, observed: running, now: 't2', previous: first });
+    expect(second.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'True',
+      lastTransitionTime: 't1',
+    });
+    const third = computeStatus({ ...base, observed: none, now: 't3', previous: second });
+    expect(third.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      lastTransitionTime: 't3',
+    });
+  });
+
+  it('reports a spec that cannot be translated as Degraded and not Ready', () => {
+    const status = computeStatus({
+      job: job({}),
+      generation: 2,
+      observed: {
+        ...none,
+        failure: { reason: 'InvalidSpec', message: '1 error occurred: Missing job datacenters' },
+      },
+      now: 't',
+      warnings: [],
+      version: 0,
+      jobModifyIndex: 1,
+      submitTime: '1',
+      stable: false,
+    });
+    expect(status.conditions?.filter((c) => c.status === 'True').map((c) => c.type)).toContain('Degraded');
+    expect(status.statusDescription).toContain('Missing job datacenters');
+  });
+});
