@@ -1,0 +1,116 @@
+// Nomad job versions as ControllerRevisions. Every change of a job's spec is a new version (0, 1,
+// 2, …), stored as a ControllerRevision owned by the NomadJob (so purging the job purges its
+// history) and holding the Nomad job JSON of that version. History is bounded like Nomad's
+// (JobTrackedVersions, default 6). Pure functions: the reconciler does the reads and writes.
+import type { V1ControllerRevision } from '@kubernetes/client-node';
+import type { NomadJobObject } from '../crd/resource.ts';
+import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
+
+export const defaultHistoryLimit = 6;
+export const revisionVersionLabel = 'nomadoperator.dev/version';
+
+/** Job fields that are bookkeeping, not spec: changing them does not make a new version. */
+const bookkeeping = new Set([
+  'Version',
+  'Status',
+  'StatusDescription',
+  'Stable',
+  'SubmitTime',
+  'CreateIndex',
+  'ModifyIndex',
+  'JobModifyIndex',
+  'VersionTag',
+]);
+
+/** JSON with sorted keys and without bookkeeping fields: equal for jobs of the same version. */
+export function specFingerprint(job: Record<string, unknown>): string {
+  const sorted = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(sorted);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, sorted((value as Record<string, unknown>)[k])]),
+    );
+  };
+  const spec = Object.fromEntries(Object.entries(job).filter(([k]) => !bookkeeping.has(k)));
+  return JSON.stringify(sorted(spec));
+}
+
+/** What a revision holds. */
+export interface StoredVersion {
+  version: number;
+  stable: boolean;
+  /** Unix nanoseconds as a decimal string. */
+  submitTime: string;
+  job: Record<string, unknown>;
+}
+
+export function revisionName(jobName: string, version: number): string {
+  return childName(jobName, `v${version}`);
+}
+
+export function revisionObject(owner: NomadJobObject, stored: StoredVersion): V1ControllerRevision {
+  const name = owner.metadata?.name ?? '';
+  const identity = readIdentity(owner.metadata ?? {}) ?? { namespace: 'default', jobId: name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ControllerRevision',
+    metadata: {
+      name: revisionName(name, stored.version),
+      namespace: owner.metadata?.namespace,
+      labels: { ...identityLabels(identity), [revisionVersionLabel]: String(stored.version) },
+      ownerReferences: [
+        {
+          apiVersion: owner.apiVersion,
+          kind: owner.kind,
+          name,
+          uid: owner.metadata?.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    // ControllerRevision.revision must be positive: version 0 is revision 1.
+    revision: stored.version + 1,
+    data: { version: stored.version, stable: stored.stable, submitTime: stored.submitTime, job: stored.job },
+  };
+}
+
+export function storedVersionOf(revision: V1ControllerRevision): StoredVersion | undefined {
+  const data = revision.data as Partial<StoredVersion> | undefined;
+  if (!data || typeof data.version !== 'number' || typeof data.job !== 'object' || data.job === null)
+    return undefined;
+  return {
+    version: data.version,
+    stable: data.stable === true,
+    submitTime: String(data.submitTime ?? '0'),
+    job: data.job,
+  };
+}
+
+/**
+ * Decides the version of `job` given the history (any order): the latest version when the spec is
+ * unchanged, else a new one (latest + 1, or 0 for a new job).
+ */
+export function nextVersion(
+  history: StoredVersion[],
+  job: Record<string, unknown>,
+): { version: number; isNew: boolean; latest?: StoredVersion } {
+  const latest = history.reduce<StoredVersion | undefined>(
+    (a, v) => (a && a.version >= v.version ? a : v),
+    undefined,
+  );
+  if (latest && specFingerprint(latest.job) === specFingerprint(job))
+    return { version: latest.version, isNew: false, latest };
+  return { version: latest ? latest.version + 1 : 0, isNew: true, ...(latest ? { latest } : {}) };
+}
+
+/** Versions to delete so that at most `limit` remain (the newest). */
+export function versionsToPrune(history: StoredVersion[], limit = defaultHistoryLimit): number[] {
+  return history
+    .map((v) => v.version)
+    .sort((a, b) => b - a)
+    .slice(Math.max(1, limit));
+}

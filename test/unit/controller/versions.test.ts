@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import {
+  nextVersion,
+  revisionObject,
+  type StoredVersion,
+  specFingerprint,
+  storedVersionOf,
+  versionsToPrune,
+} from '../../../src/controller/versions.ts';
+import { nomadJobObject } from '../../../src/crd/object.ts';
+
+const job = (count: number, extra: Record<string, unknown> = {}) => ({
+  ID: 'web',
+  Type: 'service',
+  TaskGroups: [{ Name: 'api', Count: count }],
+  ...extra,
+});
+const stored = (version: number, j: Record<string, unknown>): StoredVersion => ({
+  version,
+  stable: false,
+  submitTime: '1',
+  job: j,
+});
+
+describe('job versions', () => {
+  it('starts at version 0 and adds one per spec change', () => {
+    expect(nextVersion([], job(1))).toEqual({ version: 0, isNew: true });
+    const history = [stored(0, job(1)), stored(1, job(2))];
+    expect(nextVersion(history, job(2))).toMatchObject({ version: 1, isNew: false });
+    expect(nextVersion(history, job(3))).toMatchObject({ version: 2, isNew: true });
+    // Going back to an old spec is still a new version, as a Nomad revert is.
+    expect(nextVersion(history, job(1))).toMatchObject({ version: 2, isNew: true });
+  });
+
+  it('ignores bookkeeping fields and key order when comparing specs', () => {
+    const a = job(1, { Version: 3, ModifyIndex: 9, Status: 'running', SubmitTime: 5 });
+    const b = { TaskGroups: [{ Count: 1, Name: 'api' }], Type: 'service', ID: 'web' };
+    expect(specFingerprint(a)).toBe(specFingerprint(b));
+    expect(specFingerprint(job(1, { Stop: true }))).not.toBe(specFingerprint(job(1)));
+  });
+
+  it('keeps the newest versions within the history limit', () => {
+    const history = [0, 1, 2, 3, 4, 5, 6, 7].map((v) => stored(v, job(v)));
+    expect(versionsToPrune(history, 6)).toEqual([1, 0]);
+    expect(versionsToPrune(history.slice(0, 3), 6)).toEqual([]);
+  });
+
+  it('stores a version in a ControllerRevision owned by the NomadJob, and reads it back', () => {
+    const owner = nomadJobObject(job(2));
+    owner.metadata!.uid = 'uid-1';
+    owner.metadata!.namespace = 'apps';
+    const revision = revisionObject(owner, stored(4, job(2)));
+    expect(revision.metadata?.name).toBe('web--v4');
+    expect(revision.revision).toBe(5);
+    expect(revision.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'NomadJob', name: 'web', uid: 'uid-1', controller: true }),
+    ]);
+    expect(storedVersionOf(revision)).toEqual(stored(4, job(2)));
+  });
+});
