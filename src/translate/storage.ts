@@ -1,0 +1,977 @@
+// Files and storage of a task group: Nomad's task directories, `template`, `artifact`, group `volume`
+// with task `volume_mount`, `ephemeral_disk` and `dispatch_payload`. Pure: builds volumes, mounts,
+// init containers and the ConfigMaps / Secrets / PersistentVolumeClaims they need.
+//
+// Decisions (docs/conversion.md repeats them for users):
+// * Task directories. Every pod has one emptyDir `nomad-alloc` mounted at /alloc in every task
+//   (sizeLimit = ephemeral_disk.size MiB), and per task an emptyDir at /local and a memory-backed
+//   emptyDir at /secrets (sizeLimit = resources.secrets MiB when set). ephemeral_disk sticky/migrate
+//   have no equivalent: an emptyDir dies with its pod.
+// * Templates. Nomad renders templates with consul-template; the operator has no template engine, so
+//   a template's text is mounted as is (with subPath) at its destination, from one ConfigMap per task
+//   (one Secret for destinations under secrets/ or perms that deny world-read). Text holding template
+//   actions (`{{ … }}`, or the template's own delimiters) is still mounted unrendered, with a warning
+//   naming the Nomad/Consul/Vault functions it uses. Object names end in a hash of the content, so a
+//   job update that changes a template changes the pod spec and rolls the pods: the equivalent of
+//   Nomad's re-render plus change_mode "restart". `source` templates read a file on the Nomad client
+//   at run time and are skipped with a warning. `env = true` templates are mounted, but their
+//   variables are not put into the environment (the translator's contract has no envFrom): warning.
+// * Artifacts. One init container per task (options.artifactImage) runs a generated POSIX sh script
+//   that downloads each http(s) artifact with curl (or wget), verifies `checksum` (md5/sha1/sha256/
+//   sha512 via `<algo>sum -c`), unpacks tar/zip/gz/bz2/xz archives unless `archive = false`, and moves
+//   the result to the destination. Other go-getter sources (git::, s3::, hg::, gcs::, shorthands)
+//   are skipped with a warning.
+// * Group volumes. `host` → hostPath `<HOST_VOLUME_ROOT>/<source>` (type Directory: the pod waits
+//   until the directory exists, like a Nomad job waits for a node with the host volume); `csi` → a
+//   PersistentVolumeClaim of the default storage class requesting DEFAULT_CSI_SIZE (Nomad's request
+//   carries no size: warning). Access modes map as in CSI_ACCESS_MODES. per_alloc, block-device
+//   attachment and mount_options have no equivalent on a claim: warnings.
+// * dispatch_payload. When the translation is for a dispatched child (options.dispatch
+//   .payloadSecretName), key `payload` of that Secret is mounted at /local/<file>.
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1Container,
+  V1KeyToPath,
+  V1PersistentVolumeClaim,
+  V1Secret,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import { ANNOTATION_TASK, boundedChildName, childName, hashToken, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
+import type { Task, TaskArtifact, Template, VolumeRequest } from '../nomad/schema.ts';
+import { ALLOC_DIR, HOST_VOLUME_ROOT, SECRETS_DIR, TASK_DIR, taskPath } from './paths.ts';
+import type { GroupContext, GroupStorage } from './types.ts';
+
+/** Name of the pod volume behind /alloc. */
+export const ALLOC_VOLUME = 'nomad-alloc';
+/** Name of the pod volume holding a dispatched job's payload. */
+export const PAYLOAD_VOLUME = 'nomad-payload';
+/** Size a csi volume's PersistentVolumeClaim requests: Nomad's volume request has no size. */
+export const DEFAULT_CSI_SIZE = '1Gi';
+/** Annotation on a csi volume's claim: the Nomad CSI volume ID it stands for. */
+export const ANNOTATION_CSI_SOURCE = 'nomadoperator.dev/csi-source';
+/** Largest ConfigMap / Secret the apiserver stores (data plus metadata; data alone is checked). */
+const MAX_OBJECT_DATA_BYTES = 1024 * 1024;
+
+/** Nomad CSI access mode → Kubernetes access mode. */
+export const CSI_ACCESS_MODES: Readonly<Record<string, string>> = {
+  'single-node-reader-only': 'ReadWriteOnce',
+  'single-node-writer': 'ReadWriteOnce',
+  'multi-node-reader-only': 'ReadOnlyMany',
+  'multi-node-single-writer': 'ReadWriteMany',
+  'multi-node-multi-writer': 'ReadWriteMany',
+};
+
+/** Nomad volume_mount propagation_mode → Kubernetes mountPropagation (`private` is the default, None). */
+const PROPAGATION: Readonly<Record<string, string | undefined>> = {
+  private: undefined,
+  'host-to-task': 'HostToContainer',
+  bidirectional: 'Bidirectional',
+};
+
+/** Name of a per-task pod volume (`nomad-local--web`); valid and unique for any task name. */
+export function taskVolumeName(kind: 'local' | 'secrets' | 'tmpl' | 'tmpl-secret', task: string): string {
+  return boundedChildName(LABEL_MAX_LENGTH, `nomad-${kind}`, task);
+}
+
+/** Name of the pod volume of a group `volume` block (`nomad-vol--data`). */
+export function groupVolumeName(volume: string): string {
+  return boundedChildName(LABEL_MAX_LENGTH, 'nomad-vol', volume);
+}
+
+/** Name of a task's artifact-fetching init container (`artifacts--web`). */
+export function artifactContainerName(task: string): string {
+  return boundedChildName(LABEL_MAX_LENGTH, 'artifacts', task);
+}
+
+/** `base.key`, or `base["odd key"]` for keys that are not identifiers (as validation paths do). */
+function memberPath(base: string, key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+}
+
+function quoted(value: string): string {
+  return JSON.stringify(value);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Templates
+
+/** Functions of Nomad's template engine that read state the operator cannot provide, by origin. */
+const TEMPLATE_FUNCTIONS: Readonly<Record<string, string>> = {
+  // Consul
+  key: 'Consul',
+  keyExists: 'Consul',
+  keyOrDefault: 'Consul',
+  ls: 'Consul',
+  safeLs: 'Consul',
+  tree: 'Consul',
+  safeTree: 'Consul',
+  service: 'Consul',
+  services: 'Consul',
+  connect: 'Consul',
+  caLeaf: 'Consul',
+  caRoots: 'Consul',
+  datacenters: 'Consul',
+  node: 'Consul',
+  nodes: 'Consul',
+  checks: 'Consul',
+  // Vault
+  secret: 'Vault',
+  secrets: 'Vault',
+  pkiCert: 'Vault',
+  // Nomad
+  nomadVar: 'Nomad',
+  nomadVarList: 'Nomad',
+  nomadVarListSafe: 'Nomad',
+  nomadVarExists: 'Nomad',
+  nomadService: 'Nomad',
+  nomadServices: 'Nomad',
+  // The task's runtime (environment, client files)
+  env: 'runtime',
+  mustEnv: 'runtime',
+  envOrDefault: 'runtime',
+  file: 'runtime',
+  sockaddr: 'runtime',
+  timestamp: 'runtime',
+};
+
+export interface TemplateAnalysis {
+  /** The text holds at least one template action (between the template's delimiters). */
+  dynamic: boolean;
+  /** Functions of TEMPLATE_FUNCTIONS the actions call, sorted. */
+  functions: string[];
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Whether a template's text needs Nomad's template engine, and which of its functions it calls. */
+export function analyzeTemplate(text: string, left = '{{', right = '}}'): TemplateAnalysis {
+  const l = left === '' ? '{{' : left;
+  const r = right === '' ? '}}' : right;
+  if (!text.includes(l)) return { dynamic: false, functions: [] };
+  const functions = new Set<string>();
+  const action = new RegExp(`${escapeRegExp(l)}([\\s\\S]*?)${escapeRegExp(r)}`, 'g');
+  for (const match of text.matchAll(action)) {
+    // Identifiers outside string literals; a function name is one not preceded by `.` or `$`.
+    const body = (match[1] ?? '').replace(/"(?:[^"\\]|\\.)*"|`[^`]*`/g, '""');
+    for (const word of body.matchAll(/(?<![.$\w])([A-Za-z_]\w*)/g)) {
+      const name = word[1] ?? '';
+      if (Object.hasOwn(TEMPLATE_FUNCTIONS, name)) functions.add(name);
+    }
+  }
+  return { dynamic: true, functions: [...functions].sort() };
+}
+
+function describeFunctions(functions: readonly string[]): string {
+  if (functions.length === 0) return '';
+  const byOrigin = new Map<string, string[]>();
+  for (const name of functions) {
+    const origin = TEMPLATE_FUNCTIONS[name] ?? 'other';
+    byOrigin.set(origin, [...(byOrigin.get(origin) ?? []), name]);
+  }
+  const parts = ['Nomad', 'Consul', 'Vault', 'runtime']
+    .filter((origin) => byOrigin.has(origin))
+    .map((origin) => `${origin}: ${(byOrigin.get(origin) ?? []).join(', ')}`);
+  return ` (${parts.join('; ')})`;
+}
+
+/** Nomad's `perms` ("0644", "600") as file mode bits; undefined when it is not an octal mode. */
+export function parsePerms(perms: string): number | undefined {
+  if (!/^[0-7]{1,4}$/.test(perms)) return undefined;
+  return Number.parseInt(perms, 8);
+}
+
+/** A ConfigMap/Secret key for template `k`: `<k>-<destination file name>`, restricted to key chars. */
+function templateKey(index: number, destination: string): string {
+  const base = destination.slice(destination.lastIndexOf('/') + 1).replace(/[^-._A-Za-z0-9]/g, '_');
+  return `${index}-${base}`.slice(0, 200);
+}
+
+/** First 10 base32 characters of the SHA-256 of a data map: a name part that changes with content. */
+function contentHash(data: Record<string, string>): string {
+  return hashToken(
+    JSON.stringify(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+  ).slice(0, 10);
+}
+
+function byteLength(data: Record<string, string>): number {
+  let total = 0;
+  for (const [key, value] of Object.entries(data)) total += key.length + Buffer.byteLength(value, 'utf8');
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Artifacts
+
+/** Archive types the fetch script unpacks. */
+const ARCHIVE_TYPES = ['tar.gz', 'tgz', 'tar.bz2', 'tbz2', 'tar.xz', 'txz', 'tar', 'zip', 'gz', 'bz2', 'xz'];
+/** Archive types go-getter knows that the script cannot unpack with busybox tools. */
+const UNSUPPORTED_ARCHIVES = ['tar.zst', 'tzst', 'zst'];
+const CHECKSUM_LENGTHS: Readonly<Record<number, string>> = {
+  32: 'md5',
+  40: 'sha1',
+  64: 'sha256',
+  128: 'sha512',
+};
+
+/** One artifact, resolved into what the fetch script does. */
+export interface ArtifactStep {
+  /** Index of the artifact in the task's list (for messages). */
+  index: number;
+  url: string;
+  headers: Array<[string, string]>;
+  insecure: boolean;
+  checksum?: { algorithm: 'md5' | 'sha1' | 'sha256' | 'sha512'; hex: string };
+  /** Unpack with this archive type; undefined: copy the file as is. */
+  archive?: string;
+  /** `dir`: unpack into / copy `<file name>` into this directory; `file`: write exactly this file. */
+  target: { kind: 'dir'; path: string; fileName: string } | { kind: 'file'; path: string };
+}
+
+/** Single-quotes a value for POSIX sh. */
+export function shQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+function archiveOf(urlPath: string, option: string | undefined): { archive?: string; unsupported?: string } {
+  if (option !== undefined && option !== '') {
+    if (option === 'false') return {};
+    if (ARCHIVE_TYPES.includes(option)) return { archive: option };
+    return { unsupported: option };
+  }
+  const lower = urlPath.toLowerCase();
+  for (const type of [...UNSUPPORTED_ARCHIVES, ...ARCHIVE_TYPES].sort((a, b) => b.length - a.length)) {
+    if (lower.endsWith(`.${type}`)) {
+      return UNSUPPORTED_ARCHIVES.includes(type) ? { unsupported: type } : { archive: type };
+    }
+  }
+  return {};
+}
+
+/** File name an archive of this type unpacks to when it is a single compressed file (`x.gz` → `x`). */
+function decompressedName(fileName: string, archive: string): string {
+  return fileName.toLowerCase().endsWith(`.${archive}`) ? fileName.slice(0, -archive.length - 1) : fileName;
+}
+
+const SCRIPT_PRELUDE = `set -eu
+work=$(mktemp -d "\${TMPDIR:-/tmp}/artifacts.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# fetch URL OUTPUT INSECURE(0|1) [HEADER...]: downloads with curl, or wget where curl is missing.
+fetch() {
+  url=$1 out=$2 insecure=$3
+  shift 3
+  if command -v curl >/dev/null 2>&1; then flag=-H; else flag=--header; fi
+  n=$#
+  while [ "$n" -gt 0 ]; do
+    set -- "$@" "$flag" "$1"
+    shift
+    n=$((n - 1))
+  done
+  if command -v curl >/dev/null 2>&1; then
+    if [ "$insecure" = 1 ]; then set -- --insecure "$@"; fi
+    curl --fail --silent --show-error --location --retry 3 --output "$out" "$@" "$url"
+  else
+    if [ "$insecure" = 1 ]; then set -- --no-check-certificate "$@"; fi
+    wget -q -O "$out" "$@" "$url"
+  fi
+}
+
+# verify ALGORITHM HEX FILE: fails unless the file has that checksum.
+verify() {
+  printf '%s  %s\\n' "$2" "$3" >"$3.sum"
+  if ! "$1sum" -c "$3.sum"; then
+    echo "artifact checksum mismatch ($1)" >&2
+    exit 1
+  fi
+}
+
+# unpack TYPE ARCHIVE DIRECTORY [NAME]: NAME is the file a single compressed file becomes.
+unpack() {
+  mkdir -p "$3"
+  case $1 in
+    tar.gz | tgz) tar -xzf "$2" -C "$3" ;;
+    tar.bz2 | tbz2) tar -xjf "$2" -C "$3" ;;
+    tar.xz | txz) tar -xJf "$2" -C "$3" ;;
+    tar) tar -xf "$2" -C "$3" ;;
+    zip) unzip -o -q "$2" -d "$3" ;;
+    gz) gzip -dc "$2" >"$3/$4" ;;
+    bz2) bzip2 -dc "$2" >"$3/$4" ;;
+    xz) xz -dc "$2" >"$3/$4" ;;
+  esac
+}
+`;
+
+/** The POSIX sh script that fetches a task's artifacts (run as `sh -c <script>`). */
+export function artifactScript(taskName: string, steps: readonly ArtifactStep[]): string {
+  const lines = [
+    `# Fetches the artifacts of Nomad task ${quoted(taskName).replaceAll('\n', ' ')} (generated by nomad-operator).`,
+    SCRIPT_PRELUDE,
+  ];
+  for (const step of steps) {
+    const file = `"$work/${step.index}"`;
+    lines.push(`# artifact ${step.index}`);
+    lines.push(`echo ${shQuote(`fetching artifact ${step.index}: ${step.url}`)}`);
+    const headers = step.headers.map(([k, v]) => ` ${shQuote(`${k}: ${v}`)}`).join('');
+    lines.push(`fetch ${shQuote(step.url)} ${file} ${step.insecure ? 1 : 0}${headers}`);
+    if (step.checksum) lines.push(`verify ${step.checksum.algorithm} ${step.checksum.hex} ${file}`);
+    const target = step.target;
+    if (target.kind === 'file') {
+      const parent = target.path.slice(0, target.path.lastIndexOf('/')) || '/';
+      lines.push(`mkdir -p ${shQuote(parent)}`);
+      if (step.archive && ['gz', 'bz2', 'xz'].includes(step.archive)) {
+        const name = target.path.slice(target.path.lastIndexOf('/') + 1);
+        lines.push(`unpack ${step.archive} ${file} ${shQuote(parent)} ${shQuote(name)}`);
+      } else {
+        lines.push(`mv -f ${file} ${shQuote(target.path)}`);
+      }
+    } else if (step.archive) {
+      const name = decompressedName(target.fileName, step.archive);
+      lines.push(`unpack ${step.archive} ${file} ${shQuote(target.path)} ${shQuote(name)}`);
+    } else {
+      lines.push(`mkdir -p ${shQuote(target.path)}`);
+      lines.push(`mv -f ${file} ${shQuote(`${target.path}/${target.fileName}`)}`);
+    }
+  }
+  lines.push(`echo ${shQuote(`fetched ${steps.length} artifact(s)`)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The group
+
+/** What the builder knows about a translated group volume. */
+interface GroupVolume {
+  name: string;
+  readOnly: boolean;
+}
+
+export function groupStorage(ctx: GroupContext): GroupStorage {
+  return new StorageBuilder(ctx).build();
+}
+
+class StorageBuilder {
+  private readonly ctx: GroupContext;
+  private readonly volumes: V1Volume[] = [];
+  private readonly objects: KubernetesObject[] = [];
+  private readonly initContainers: V1Container[] = [];
+  private readonly mounts: Record<string, V1VolumeMount[]> = {};
+  /** Group volumes by Nomad volume name; `undefined` for volumes that were not translated. */
+  private readonly groupVolumes = new Map<string, GroupVolume | undefined>();
+
+  constructor(ctx: GroupContext) {
+    this.ctx = ctx;
+  }
+
+  build(): GroupStorage {
+    this.taskDirectories();
+    this.groupVolumeBlocks();
+    const tasks = this.ctx.group.Tasks ?? [];
+    tasks.forEach((task, index) => {
+      const path = `${this.ctx.path}.Tasks[${index}]`;
+      this.volumeMounts(task, path);
+      this.templates(task, path);
+      this.dispatchPayload(task, path);
+      this.artifacts(task, path);
+    });
+    return {
+      volumes: this.volumes,
+      objects: this.objects,
+      initContainers: this.initContainers,
+      mounts: this.mounts,
+    };
+  }
+
+  private metadata(name: string, task?: string) {
+    const metadata: {
+      name: string;
+      namespace: string;
+      labels: Record<string, string>;
+      annotations?: Record<string, string>;
+    } = {
+      name,
+      namespace: this.ctx.options.namespace,
+      labels: { ...this.ctx.labels },
+    };
+    if (task !== undefined) metadata.annotations = { [ANNOTATION_TASK]: task };
+    return metadata;
+  }
+
+  /** Adds a mount to a task unless its mountPath is taken; returns whether it was added. */
+  private mount(task: string, mount: V1VolumeMount, path: string, what: string): boolean {
+    const list = this.mounts[task] ?? [];
+    this.mounts[task] = list;
+    const taken = list.find((m) => m.mountPath === mount.mountPath);
+    if (taken) {
+      this.ctx.warn(
+        path,
+        `${what} is not mounted: ${mount.mountPath} is already mounted from volume ${taken.name}`,
+      );
+      return false;
+    }
+    list.push(mount);
+    return true;
+  }
+
+  // --- /alloc, /local, /secrets ---------------------------------------------------------------------
+
+  private taskDirectories(): void {
+    const { group, path } = this.ctx;
+    const disk = group.EphemeralDisk;
+    const alloc: V1Volume = { name: ALLOC_VOLUME, emptyDir: {} };
+    if (disk?.SizeMB !== undefined && disk.SizeMB > 0 && alloc.emptyDir)
+      alloc.emptyDir.sizeLimit = `${disk.SizeMB}Mi`;
+    this.volumes.push(alloc);
+    if (disk?.Sticky) {
+      this.ctx.warn(
+        `${path}.EphemeralDisk.Sticky`,
+        'ephemeral_disk sticky has no Kubernetes equivalent: the alloc directory is an emptyDir, which a replacement pod starts without',
+      );
+    }
+    if (disk?.Migrate) {
+      this.ctx.warn(
+        `${path}.EphemeralDisk.Migrate`,
+        'ephemeral_disk migrate has no Kubernetes equivalent: emptyDir data is not copied to a replacement pod on another node',
+      );
+    }
+    for (const task of group.Tasks ?? []) {
+      const name = task.Name ?? '';
+      const local = taskVolumeName('local', name);
+      const secrets = taskVolumeName('secrets', name);
+      const secretsMB = task.Resources?.SecretsMB;
+      this.volumes.push({ name: local, emptyDir: {} });
+      this.volumes.push({
+        name: secrets,
+        emptyDir:
+          secretsMB !== undefined && secretsMB > 0
+            ? { medium: 'Memory', sizeLimit: `${secretsMB}Mi` }
+            : { medium: 'Memory' },
+      });
+      this.mounts[name] = [
+        { name: ALLOC_VOLUME, mountPath: ALLOC_DIR },
+        { name: local, mountPath: TASK_DIR },
+        { name: secrets, mountPath: SECRETS_DIR },
+      ];
+    }
+  }
+
+  // --- group volume blocks ----------------------------------------------------------------------------
+
+  private groupVolumeBlocks(): void {
+    const entries = Object.entries(this.ctx.group.Volumes ?? {}).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    for (const [key, request] of entries) {
+      const path = memberPath(`${this.ctx.path}.Volumes`, key);
+      const type = request.Type ?? '';
+      let volume: GroupVolume | undefined;
+      if (type === 'host') volume = this.hostVolume(key, request, path);
+      else if (type === 'csi') volume = this.csiVolume(key, request, path);
+      else {
+        this.ctx.warn(
+          `${path}.Type`,
+          `volume ${quoted(key)} of type ${quoted(type)} is not translated: only "host" and "csi" volumes are supported`,
+        );
+      }
+      this.groupVolumes.set(key, volume);
+    }
+  }
+
+  private hostVolume(key: string, request: VolumeRequest, path: string): GroupVolume | undefined {
+    const source = request.Source ?? '';
+    if (source === '' || source === '.' || source === '..' || source.includes('/') || source.includes('\0')) {
+      this.ctx.warn(
+        `${path}.Source`,
+        `host volume ${quoted(key)} is not translated: source ${quoted(source)} is not a plain host volume name`,
+      );
+      return undefined;
+    }
+    const name = groupVolumeName(key);
+    const hostPath = `${HOST_VOLUME_ROOT}/${source}`;
+    this.volumes.push({ name, hostPath: { path: hostPath, type: 'Directory' } });
+    this.ctx.warn(
+      `${path}.Source`,
+      `host volume ${quoted(source)} is mounted from hostPath ${hostPath} (type Directory), which must exist on every node the pod can run on; Nomad's placement on nodes that have the host volume is not enforced`,
+    );
+    if (request.Sticky) {
+      this.ctx.warn(
+        `${path}.Sticky`,
+        'sticky has no effect: a hostPath volume is the directory of whichever node runs the pod',
+      );
+    }
+    if (request.PerAlloc) {
+      this.ctx.warn(`${path}.PerAlloc`, 'per_alloc applies to csi volumes only; ignored for a host volume');
+    }
+    return { name, readOnly: request.ReadOnly === true };
+  }
+
+  private csiVolume(key: string, request: VolumeRequest, path: string): GroupVolume | undefined {
+    const { ctx } = this;
+    const source = request.Source ?? '';
+    const claimName = childName(ctx.jobName, ctx.group.Name ?? '', 'csi', key);
+    const readOnly = request.ReadOnly === true;
+    const nomadMode = request.AccessMode ?? '';
+    let accessMode = CSI_ACCESS_MODES[nomadMode];
+    if (accessMode === undefined) {
+      accessMode = readOnly ? 'ReadOnlyMany' : 'ReadWriteOnce';
+      ctx.warn(
+        `${path}.AccessMode`,
+        `csi access_mode ${quoted(nomadMode)} is not known; the claim asks for ${accessMode}`,
+      );
+    } else if (nomadMode === 'multi-node-single-writer') {
+      ctx.warn(
+        `${path}.AccessMode`,
+        'multi-node-single-writer becomes ReadWriteMany: Kubernetes cannot limit a claim to one writer among many readers',
+      );
+    }
+    const annotations: Record<string, string> = { [ANNOTATION_CSI_SOURCE]: source };
+    const claim: V1PersistentVolumeClaim = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { ...this.metadata(claimName), annotations },
+      spec: {
+        accessModes: [accessMode],
+        volumeMode: 'Filesystem',
+        resources: { requests: { storage: DEFAULT_CSI_SIZE } },
+      },
+    };
+    this.objects.push(claim);
+    ctx.warn(
+      `${path}.Source`,
+      `csi volume ${quoted(source)} becomes PersistentVolumeClaim ${claimName} of the default storage class requesting ${DEFAULT_CSI_SIZE}: Nomad's volume request has no size or plugin; bind the claim to the existing volume or edit its size and storage class`,
+    );
+    if (request.AttachmentMode === 'block-device') {
+      ctx.warn(
+        `${path}.AttachmentMode`,
+        'block-device attachment is claimed as a filesystem volume: raw block devices (volumeDevices) are not generated',
+      );
+    }
+    const options = request.MountOptions;
+    if ((options?.FSType ?? '') !== '' || (options?.MountFlags ?? []).length > 0) {
+      ctx.warn(
+        `${path}.MountOptions`,
+        'mount_options (fs_type, mount_flags) belong to the PersistentVolume or StorageClass (mountOptions), not to a claim; not applied',
+      );
+    }
+    if (request.PerAlloc) {
+      ctx.warn(
+        `${path}.PerAlloc`,
+        'per_alloc has no equivalent for this workload: every pod mounts the same claim (a volume per replica needs a StatefulSet volumeClaimTemplate)',
+      );
+    }
+    const name = groupVolumeName(key);
+    this.volumes.push({
+      name,
+      persistentVolumeClaim: readOnly ? { claimName, readOnly: true } : { claimName },
+    });
+    return { name, readOnly };
+  }
+
+  // --- volume_mount -------------------------------------------------------------------------------------
+
+  private volumeMounts(task: Task, taskPathPrefix: string): void {
+    const taskName = task.Name ?? '';
+    (task.VolumeMounts ?? []).forEach((m, index) => {
+      const path = `${taskPathPrefix}.VolumeMounts[${index}]`;
+      const volumeName = m.Volume ?? '';
+      if (!this.groupVolumes.has(volumeName)) {
+        this.ctx.warn(
+          `${path}.Volume`,
+          `volume_mount names volume ${quoted(volumeName)}, which the group does not declare`,
+        );
+        return;
+      }
+      const volume = this.groupVolumes.get(volumeName);
+      if (volume === undefined) return; // the volume itself was not translated; warned there
+      let destination = m.Destination ?? '';
+      if (!destination.startsWith('/')) {
+        const resolved = taskPath(destination);
+        if (!resolved.ok) {
+          this.ctx.warn(`${path}.Destination`, `volume_mount is not mounted: destination ${resolved.reason}`);
+          return;
+        }
+        destination = resolved.path;
+      } else if (destination.includes('${')) {
+        this.ctx.warn(
+          `${path}.Destination`,
+          `volume_mount is not mounted: destination uses runtime interpolation (${quoted(destination)})`,
+        );
+        return;
+      }
+      const mount: V1VolumeMount = { name: volume.name, mountPath: destination };
+      if (m.ReadOnly === true || volume.readOnly) mount.readOnly = true;
+      const mode = m.PropagationMode ?? 'private';
+      if (!Object.hasOwn(PROPAGATION, mode)) {
+        this.ctx.warn(
+          `${path}.PropagationMode`,
+          `propagation_mode ${quoted(mode)} is not known; private is used`,
+        );
+      } else {
+        const propagation = PROPAGATION[mode];
+        if (propagation !== undefined) mount.mountPropagation = propagation;
+        if (mode === 'bidirectional') {
+          this.ctx.warn(
+            `${path}.PropagationMode`,
+            'bidirectional mount propagation is only allowed in privileged containers',
+          );
+        }
+      }
+      if ((m.SELinuxLabel ?? '') !== '') {
+        this.ctx.warn(
+          `${path}.SELinuxLabel`,
+          `selinux_label ${quoted(m.SELinuxLabel ?? '')} is not applied: Kubernetes relabels volumes from the pod's seLinuxOptions`,
+        );
+      }
+      this.mount(taskName, mount, `${path}.Destination`, `volume ${quoted(volumeName)}`);
+    });
+  }
+
+  // --- templates ----------------------------------------------------------------------------------------
+
+  private templates(task: Task, taskPathPrefix: string): void {
+    const taskName = task.Name ?? '';
+    const configData: Record<string, string> = {};
+    const secretData: Record<string, string> = {};
+    const configItems: V1KeyToPath[] = [];
+    const secretItems: V1KeyToPath[] = [];
+    const pending: Array<{ mount: V1VolumeMount; secret: boolean; path: string; what: string }> = [];
+
+    (task.Templates ?? []).forEach((template: Template, index) => {
+      const path = `${taskPathPrefix}.Templates[${index}]`;
+      const what = `template ${index}`;
+      const text = template.EmbeddedTmpl ?? '';
+      if (text === '' && (template.SourcePath ?? '') !== '') {
+        this.ctx.warn(
+          `${path}.SourcePath`,
+          `${what} is not created: its source ${quoted(template.SourcePath ?? '')} is a file on the Nomad client, read when the task starts; embed it with data instead`,
+        );
+        return;
+      }
+      const destination = taskPath(template.DestPath ?? '');
+      if (!destination.ok) {
+        this.ctx.warn(`${path}.DestPath`, `${what} is not created: its destination ${destination.reason}`);
+        return;
+      }
+      const analysis = analyzeTemplate(text, template.LeftDelim, template.RightDelim);
+      if (analysis.dynamic) {
+        this.ctx.warn(
+          `${path}.EmbeddedTmpl`,
+          `${what} holds template actions${describeFunctions(analysis.functions)} that need Nomad's template engine; it is mounted at ${destination.path} as raw, unrendered text`,
+        );
+      }
+      let mode = 0o644;
+      const perms = template.Perms ?? '';
+      if (perms !== '') {
+        const parsed = parsePerms(perms);
+        if (parsed === undefined) {
+          this.ctx.warn(`${path}.Perms`, `perms ${quoted(perms)} is not an octal file mode; 0644 is used`);
+        } else {
+          if (parsed > 0o777) {
+            this.ctx.warn(
+              `${path}.Perms`,
+              `perms ${quoted(perms)}: setuid, setgid and sticky bits cannot be set on volume files; dropped`,
+            );
+          }
+          mode = parsed & 0o777;
+        }
+      }
+      if (template.Uid !== undefined || template.Gid !== undefined) {
+        this.ctx.warn(
+          `${path}.${template.Uid !== undefined ? 'Uid' : 'Gid'}`,
+          "uid/gid are not applied: files of ConfigMap and Secret volumes belong to root (group: the pod's fsGroup)",
+        );
+      }
+      if (template.Envvars) {
+        this.ctx.warn(
+          `${path}.Envvars`,
+          `env = true: the file is mounted at ${destination.path}, but its variables are not added to the task's environment; move them to the task's env block`,
+        );
+      }
+      const changeMode = template.ChangeMode ?? 'restart';
+      if (!analysis.dynamic && (changeMode === 'signal' || changeMode === 'script')) {
+        this.ctx.warn(
+          `${path}.ChangeMode`,
+          `change_mode ${quoted(changeMode)} is not kept: when a job update changes the template, the pods are replaced (as for change_mode "restart")`,
+        );
+      }
+      const secret =
+        destination.dir === 'secrets' ||
+        (mode & 0o004) === 0 ||
+        analysis.functions.some((f) => TEMPLATE_FUNCTIONS[f] === 'Vault');
+      const key = templateKey(index, destination.path);
+      const item: V1KeyToPath = mode === 0o644 ? { key, path: key } : { key, path: key, mode };
+      if (secret) {
+        secretData[key] = text;
+        secretItems.push(item);
+      } else {
+        configData[key] = text;
+        configItems.push(item);
+      }
+      pending.push({
+        mount: {
+          name: taskVolumeName(secret ? 'tmpl-secret' : 'tmpl', taskName),
+          mountPath: destination.path,
+          subPath: key,
+          readOnly: true,
+        },
+        secret,
+        path: `${path}.DestPath`,
+        what,
+      });
+    });
+    if (pending.length === 0) return;
+
+    const groupName = this.ctx.group.Name ?? '';
+    if (configItems.length > 0) {
+      const name = childName(this.ctx.jobName, groupName, 'tmpl', taskName, contentHash(configData));
+      this.checkSize(configData, `${taskPathPrefix}.Templates`, 'ConfigMap');
+      const configMap: V1ConfigMap = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: this.metadata(name, taskName),
+        immutable: true,
+        data: configData,
+      };
+      this.objects.push(configMap);
+      this.volumes.push({ name: taskVolumeName('tmpl', taskName), configMap: { name, items: configItems } });
+    }
+    if (secretItems.length > 0) {
+      const name = childName(this.ctx.jobName, groupName, 'tmpl', taskName, contentHash(secretData));
+      this.checkSize(secretData, `${taskPathPrefix}.Templates`, 'Secret');
+      const secret: V1Secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: this.metadata(name, taskName),
+        type: 'Opaque',
+        immutable: true,
+        data: Object.fromEntries(
+          Object.entries(secretData).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]),
+        ),
+      };
+      this.objects.push(secret);
+      this.volumes.push({
+        name: taskVolumeName('tmpl-secret', taskName),
+        secret: { secretName: name, items: secretItems },
+      });
+    }
+    for (const p of pending) this.mount(taskName, p.mount, p.path, p.what);
+  }
+
+  private checkSize(data: Record<string, string>, path: string, kind: string): void {
+    const size = byteLength(data);
+    if (size > MAX_OBJECT_DATA_BYTES) {
+      this.ctx.warn(
+        path,
+        `the templates' ${kind} holds ${size} bytes; the apiserver rejects objects over 1 MiB`,
+      );
+    }
+  }
+
+  // --- dispatch_payload ---------------------------------------------------------------------------------
+
+  private dispatchPayload(task: Task, taskPathPrefix: string): void {
+    const file = task.DispatchPayload?.File ?? '';
+    const secretName = this.ctx.options.dispatch?.payloadSecretName;
+    if (file === '' || secretName === undefined || secretName === '') return;
+    const path = `${taskPathPrefix}.DispatchPayload.File`;
+    const destination = taskPath(`local/${file}`);
+    if (!destination.ok) {
+      this.ctx.warn(path, `the dispatch payload is not mounted: its file ${destination.reason}`);
+      return;
+    }
+    if (!this.volumes.some((v) => v.name === PAYLOAD_VOLUME)) {
+      this.volumes.push({
+        name: PAYLOAD_VOLUME,
+        secret: { secretName, items: [{ key: 'payload', path: 'payload' }] },
+      });
+    }
+    this.mount(
+      task.Name ?? '',
+      { name: PAYLOAD_VOLUME, mountPath: destination.path, subPath: 'payload', readOnly: true },
+      path,
+      'the dispatch payload',
+    );
+  }
+
+  // --- artifacts ----------------------------------------------------------------------------------------
+
+  private artifacts(task: Task, taskPathPrefix: string): void {
+    const taskName = task.Name ?? '';
+    const steps: ArtifactStep[] = [];
+    (task.Artifacts ?? []).forEach((artifact, index) => {
+      const step = this.artifactStep(artifact, index, `${taskPathPrefix}.Artifacts[${index}]`);
+      if (step) steps.push(step);
+    });
+    if (steps.length === 0) return;
+    const mounts = (this.mounts[taskName] ?? []).filter((m) =>
+      [ALLOC_DIR, TASK_DIR, SECRETS_DIR].includes(m.mountPath),
+    );
+    this.initContainers.push({
+      name: artifactContainerName(taskName),
+      image: this.ctx.options.artifactImage,
+      command: ['/bin/sh', '-c', artifactScript(taskName, steps)],
+      volumeMounts: mounts.map((m) => ({ ...m })),
+    });
+  }
+
+  private artifactStep(artifact: TaskArtifact, index: number, path: string): ArtifactStep | undefined {
+    const { ctx } = this;
+    const what = `artifact ${index}`;
+    let source = artifact.GetterSource ?? '';
+    const forced = /^([A-Za-z0-9]+)::(.*)$/s.exec(source);
+    if (forced) {
+      const getter = (forced[1] ?? '').toLowerCase();
+      if (getter !== 'http' && getter !== 'https') {
+        ctx.warn(
+          `${path}.GetterSource`,
+          `${what} is not fetched: the ${getter} getter is not supported (only http and https URLs are downloaded)`,
+        );
+        return undefined;
+      }
+      source = forced[2] ?? '';
+    }
+    if (source.includes('${')) {
+      ctx.warn(
+        `${path}.GetterSource`,
+        `${what} is not fetched: its source uses runtime interpolation (${quoted(source)}), which the init container cannot resolve`,
+      );
+      return undefined;
+    }
+    let url: URL;
+    try {
+      url = new URL(source);
+    } catch {
+      url = new URL('invalid:');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      ctx.warn(
+        `${path}.GetterSource`,
+        `${what} is not fetched: ${quoted(source)} is not an http(s) URL (go-getter shorthands, git, s3, gcs, hg and file sources are not supported)`,
+      );
+      return undefined;
+    }
+    // go-getter reads its own options from the query string; Nomad adds `options` there too.
+    const options = new Map<string, string>();
+    for (const name of ['archive', 'checksum']) {
+      const value = url.searchParams.get(name);
+      if (value === null) continue;
+      options.set(name, value);
+      // Only touch the query when needed: deleting re-serializes it (`%20` becomes `+`).
+      url.searchParams.delete(name);
+    }
+    const getterOptions = artifact.GetterOptions ?? {};
+    const unsupported: string[] = [];
+    for (const name of Object.keys(getterOptions).sort()) {
+      if (name === 'archive' || name === 'checksum') options.set(name, getterOptions[name] ?? '');
+      else unsupported.push(name);
+    }
+    if (unsupported.length > 0) {
+      ctx.warn(
+        `${path}.GetterOptions`,
+        `${what}: options ${unsupported.join(', ')} are not supported and ignored`,
+      );
+    }
+
+    let checksum: ArtifactStep['checksum'];
+    const checksumText = options.get('checksum') ?? '';
+    if (checksumText !== '') {
+      const match = /^(?:([a-z0-9]+):)?(.*)$/s.exec(checksumText);
+      const type = match?.[1];
+      const value = match?.[2] ?? '';
+      const algorithm = type ?? CHECKSUM_LENGTHS[value.length];
+      if (type === 'file') {
+        ctx.warn(
+          `${path}.GetterOptions`,
+          `${what} is not fetched: checksum files (checksum = "file:…") are not supported`,
+        );
+        return undefined;
+      }
+      if (
+        (algorithm !== 'md5' && algorithm !== 'sha1' && algorithm !== 'sha256' && algorithm !== 'sha512') ||
+        !/^[0-9a-fA-F]+$/.test(value) ||
+        CHECKSUM_LENGTHS[value.length] !== algorithm
+      ) {
+        ctx.warn(
+          `${path}.GetterOptions`,
+          `${what} is not fetched: checksum ${quoted(checksumText)} is not valid`,
+        );
+        return undefined;
+      }
+      checksum = { algorithm, hex: value.toLowerCase() };
+    }
+
+    const headers: Array<[string, string]> = [];
+    for (const name of Object.keys(artifact.GetterHeaders ?? {}).sort()) {
+      const value = artifact.GetterHeaders?.[name] ?? '';
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+        ctx.warn(`${path}.GetterHeaders`, `${what}: header ${quoted(name)} holds a line break; dropped`);
+        continue;
+      }
+      if (value.includes('${')) {
+        ctx.warn(
+          `${path}.GetterHeaders`,
+          `${what}: header ${quoted(name)} uses runtime interpolation, which the init container cannot resolve; sent literally`,
+        );
+      }
+      headers.push([name, value]);
+    }
+
+    const destination = taskPath(artifact.RelativeDest ?? 'local/');
+    if (!destination.ok) {
+      ctx.warn(`${path}.RelativeDest`, `${what} is not fetched: its destination ${destination.reason}`);
+      return undefined;
+    }
+    if (destination.dir === 'other') {
+      ctx.warn(
+        `${path}.RelativeDest`,
+        `${what} is not fetched: destination ${quoted(artifact.RelativeDest ?? '')} is outside local/, secrets/ and alloc/, which are the only task directories shared with the task's container`,
+      );
+      return undefined;
+    }
+    let urlPath = url.pathname;
+    try {
+      urlPath = decodeURIComponent(url.pathname);
+    } catch {
+      // keep the encoded form
+    }
+    const { archive, unsupported: unsupportedArchive } = archiveOf(urlPath, options.get('archive'));
+    if (unsupportedArchive !== undefined) {
+      ctx.warn(
+        `${path}.GetterSource`,
+        `${what}: ${unsupportedArchive} archives are not unpacked; the file is saved as downloaded`,
+      );
+    }
+    if (artifact.Chown) {
+      ctx.warn(
+        `${path}.Chown`,
+        `${what}: chown is not applied; files belong to the user of the artifact init container`,
+      );
+    }
+    const fileName = urlPath.slice(urlPath.lastIndexOf('/') + 1).replace(/[\0]/g, '') || 'artifact';
+    const mode = artifact.GetterMode ?? 'any';
+    if (mode === 'file' && archive !== undefined && !['gz', 'bz2', 'xz'].includes(archive)) {
+      ctx.warn(
+        `${path}.GetterMode`,
+        `${what}: mode "file" keeps the ${archive} archive as a file; it is not unpacked`,
+      );
+    }
+    const target: ArtifactStep['target'] =
+      mode === 'file'
+        ? { kind: 'file', path: destination.path }
+        : { kind: 'dir', path: destination.path, fileName };
+    const step: ArtifactStep = {
+      index,
+      url: url.toString(),
+      headers,
+      insecure: artifact.GetterInsecure === true,
+      target,
+    };
+    if (checksum) step.checksum = checksum;
+    if (archive !== undefined && (mode !== 'file' || ['gz', 'bz2', 'xz'].includes(archive)))
+      step.archive = archive;
+    return step;
+  }
+}

@@ -1,0 +1,585 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad runtime references are literal "${…}" text
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type {
+  V1ConfigMap,
+  V1Container,
+  V1PersistentVolumeClaim,
+  V1Secret,
+  V1Volume,
+} from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { ALLOC_DIR, SECRETS_DIR, TASK_DIR, taskPath } from '../../../src/translate/paths.ts';
+import {
+  ALLOC_VOLUME,
+  analyzeTemplate,
+  artifactContainerName,
+  groupStorage,
+  groupVolumeName,
+  PAYLOAD_VOLUME,
+  shQuote,
+  taskVolumeName,
+} from '../../../src/translate/storage.ts';
+import type { GroupStorage } from '../../../src/translate/types.ts';
+import { corpusJob, groupContext, jobOf, MISSING, valueAt } from './storage-support.ts';
+
+function volume(storage: GroupStorage, name: string): V1Volume {
+  const found = storage.volumes.find((v) => v.name === name);
+  if (!found) throw new Error(`no volume ${name} in ${storage.volumes.map((v) => v.name).join(', ')}`);
+  return found;
+}
+
+function ofKind<T>(storage: GroupStorage, kind: string): T[] {
+  return storage.objects.filter((o) => o.kind === kind) as T[];
+}
+
+function script(container: V1Container | undefined): string {
+  const command = container?.command ?? [];
+  expect(command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+  return command[2] ?? '';
+}
+
+/** A job with one group and one docker task, plus whatever the overrides add. */
+function simpleJob(
+  task: Record<string, unknown>,
+  group: Record<string, unknown> = {},
+): ReturnType<typeof jobOf> {
+  return jobOf({
+    ID: 'web',
+    Name: 'web',
+    Type: 'service',
+    TaskGroups: [
+      {
+        Name: 'app',
+        ...group,
+        Tasks: [{ Name: 'app', Driver: 'docker', Config: { image: 'nginx:1' }, ...task }],
+      },
+    ],
+  });
+}
+
+describe('taskPath', () => {
+  it('maps Nomad task-relative paths to the mounted task directories', () => {
+    expect(taskPath('local/app.conf')).toEqual({ ok: true, path: '/local/app.conf', dir: 'local' });
+    expect(taskPath('secrets/token')).toEqual({ ok: true, path: '/secrets/token', dir: 'secrets' });
+    expect(taskPath('alloc/data/x')).toEqual({ ok: true, path: '/alloc/data/x', dir: 'alloc' });
+    expect(taskPath('${NOMAD_SECRETS_DIR}/env')).toEqual({ ok: true, path: '/secrets/env', dir: 'secrets' });
+    expect(taskPath('${NOMAD_TASK_DIR}/a/../b')).toEqual({ ok: true, path: '/local/b', dir: 'local' });
+    expect(taskPath('/local/x/')).toEqual({ ok: true, path: '/local/x', dir: 'local' });
+    expect(taskPath('etc/app.conf')).toEqual({ ok: true, path: '/etc/app.conf', dir: 'other' });
+    expect(taskPath('../escape').ok).toBe(false);
+    expect(taskPath('local/../../x').ok).toBe(false);
+    expect(taskPath('.').ok).toBe(false);
+    expect(taskPath('${NOMAD_META_dir}/x').ok).toBe(false);
+    expect([TASK_DIR, ALLOC_DIR, SECRETS_DIR]).toEqual(['/local', '/alloc', '/secrets']);
+  });
+});
+
+describe('task directories and ephemeral_disk', () => {
+  it('gives every task /alloc (shared, sized by ephemeral_disk), /local and an in-memory /secrets', () => {
+    const ctx = groupContext(corpusJob('ephemeral-disk-logs'));
+    const storage = groupStorage(ctx);
+    expect(volume(storage, ALLOC_VOLUME)).toEqual({ name: 'nomad-alloc', emptyDir: { sizeLimit: '2048Mi' } });
+    for (const task of ['warm', 'quiet']) {
+      expect(volume(storage, taskVolumeName('local', task))).toEqual({
+        name: `nomad-local--${task}`,
+        emptyDir: {},
+      });
+      expect(volume(storage, taskVolumeName('secrets', task)).emptyDir).toEqual({ medium: 'Memory' });
+      expect(storage.mounts[task]).toEqual([
+        { name: 'nomad-alloc', mountPath: '/alloc' },
+        { name: `nomad-local--${task}`, mountPath: '/local' },
+        { name: `nomad-secrets--${task}`, mountPath: '/secrets' },
+      ]);
+    }
+    expect(storage.objects).toEqual([]);
+    expect(storage.initContainers).toEqual([]);
+    expect(ctx.warnings.map((w) => w.path)).toEqual([
+      'TaskGroups[0].EphemeralDisk.Sticky',
+      'TaskGroups[0].EphemeralDisk.Migrate',
+    ]);
+  });
+
+  it('uses the default 300 MB disk, sizes /secrets from resources.secrets, and keeps odd task names valid', () => {
+    const ctx = groupContext(simpleJob({ Name: 'My Task/1', Resources: { SecretsMB: 4 } }));
+    const storage = groupStorage(ctx);
+    expect(volume(storage, ALLOC_VOLUME).emptyDir).toEqual({ sizeLimit: '300Mi' });
+    const secrets = taskVolumeName('secrets', 'My Task/1');
+    expect(secrets).toMatch(/^[a-z][-a-z0-9]{0,61}[a-z0-9]$/);
+    expect(volume(storage, secrets).emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4Mi' });
+    expect(storage.mounts['My Task/1']?.map((m) => m.mountPath)).toEqual(['/alloc', '/local', '/secrets']);
+    expect(ctx.warnings).toEqual([]);
+  });
+});
+
+describe('templates', () => {
+  it('mounts static data from a content-named, immutable ConfigMap at the destination', () => {
+    const ctx = groupContext(
+      simpleJob({
+        Templates: [
+          { EmbeddedTmpl: 'listen 8080;\n', DestPath: 'local/nginx.conf' },
+          { EmbeddedTmpl: '#!/bin/sh\necho hi\n', DestPath: '${NOMAD_ALLOC_DIR}/hello.sh', Perms: '755' },
+        ],
+      }),
+    );
+    const storage = groupStorage(ctx);
+    const [configMap, ...others] = ofKind<V1ConfigMap>(storage, 'ConfigMap');
+    expect(others).toEqual([]);
+    expect(configMap?.metadata?.name).toMatch(/^web--app--tmpl--app--[a-z2-7]{10}$/);
+    expect(configMap?.metadata?.namespace).toBe('apps');
+    expect(configMap?.metadata?.labels).toEqual(ctx.labels);
+    expect(configMap?.metadata?.annotations).toEqual({ 'nomadoperator.dev/task': 'app' });
+    expect(configMap?.immutable).toBe(true);
+    expect(configMap?.data).toEqual({
+      '0-nginx.conf': 'listen 8080;\n',
+      '1-hello.sh': '#!/bin/sh\necho hi\n',
+    });
+    expect(volume(storage, 'nomad-tmpl--app').configMap).toEqual({
+      name: configMap?.metadata?.name,
+      items: [
+        { key: '0-nginx.conf', path: '0-nginx.conf' },
+        { key: '1-hello.sh', path: '1-hello.sh', mode: 0o755 },
+      ],
+    });
+    expect(storage.mounts.app?.slice(3)).toEqual([
+      { name: 'nomad-tmpl--app', mountPath: '/local/nginx.conf', subPath: '0-nginx.conf', readOnly: true },
+      { name: 'nomad-tmpl--app', mountPath: '/alloc/hello.sh', subPath: '1-hello.sh', readOnly: true },
+    ]);
+    expect(ctx.warnings).toEqual([]);
+
+    // The name follows the content, so a changed template rolls the pods.
+    const changed = groupStorage(
+      groupContext(
+        simpleJob({ Templates: [{ EmbeddedTmpl: 'listen 9090;\n', DestPath: 'local/nginx.conf' }] }),
+      ),
+    );
+    expect(changed.objects[0]?.metadata?.name).not.toBe(configMap?.metadata?.name);
+    // …and the same input gives the same name.
+    expect(groupStorage(groupContext(ctx.job)).objects).toEqual(storage.objects);
+  });
+
+  it('puts secrets/ destinations and non-world-readable perms into a Secret', () => {
+    const ctx = groupContext(
+      simpleJob({
+        Templates: [
+          { EmbeddedTmpl: 'TOKEN=abc\n', DestPath: 'secrets/token.env' },
+          { EmbeddedTmpl: 'key', DestPath: 'local/key.pem', Perms: '0600' },
+          { EmbeddedTmpl: 'plain', DestPath: 'local/plain.txt' },
+        ],
+      }),
+    );
+    const storage = groupStorage(ctx);
+    const [secret] = ofKind<V1Secret>(storage, 'Secret');
+    expect(secret?.type).toBe('Opaque');
+    expect(secret?.data).toEqual({
+      '0-token.env': Buffer.from('TOKEN=abc\n').toString('base64'),
+      '1-key.pem': Buffer.from('key').toString('base64'),
+    });
+    expect(volume(storage, 'nomad-tmpl-secret--app').secret).toEqual({
+      secretName: secret?.metadata?.name,
+      items: [
+        { key: '0-token.env', path: '0-token.env' },
+        { key: '1-key.pem', path: '1-key.pem', mode: 0o600 },
+      ],
+    });
+    expect(ofKind<V1ConfigMap>(storage, 'ConfigMap')[0]?.data).toEqual({ '2-plain.txt': 'plain' });
+    expect(storage.mounts.app?.map((m) => [m.name, m.mountPath])).toContainEqual([
+      'nomad-tmpl-secret--app',
+      '/secrets/token.env',
+    ]);
+  });
+
+  it('mounts templates with actions unrendered and warns with the functions they need', () => {
+    const ctx = groupContext(corpusJob('templates'));
+    const storage = groupStorage(ctx);
+    // Template 0 (secrets/app.env, nomadVar + env), template 2 (static marker); template 1 reads a
+    // client-side source file and is skipped.
+    const [secret] = ofKind<V1Secret>(storage, 'Secret');
+    const raw = ctx.job.TaskGroups?.[0]?.Tasks?.[0]?.Templates?.[0]?.EmbeddedTmpl ?? '';
+    expect(Buffer.from(secret?.data?.['0-app.env'] ?? '', 'base64').toString()).toBe(raw);
+    expect(ofKind<V1ConfigMap>(storage, 'ConfigMap')[0]?.data).toEqual({ '2-marker': 'reload marker' });
+    expect(storage.mounts.app?.slice(3).map((m) => m.mountPath)).toEqual([
+      '/secrets/app.env',
+      '/local/marker',
+    ]);
+    const byPath = Object.fromEntries(ctx.warnings.map((w) => [w.path, w.message]));
+    expect(Object.keys(byPath).sort()).toEqual([
+      'TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl',
+      'TaskGroups[0].Tasks[0].Templates[0].Envvars',
+      'TaskGroups[0].Tasks[0].Templates[1].SourcePath',
+      'TaskGroups[0].Tasks[0].Templates[2].ChangeMode',
+    ]);
+    expect(byPath['TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl']).toContain(
+      'Nomad: nomadVar; runtime: env',
+    );
+    expect(byPath['TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl']).toContain('raw, unrendered');
+    expect(byPath['TaskGroups[0].Tasks[0].Templates[1].SourcePath']).toContain('local/nginx.conf.tpl');
+    for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
+  });
+
+  it('recognizes template functions by name, honouring custom delimiters and ignoring strings', () => {
+    expect(analyzeTemplate('no actions here')).toEqual({ dynamic: false, functions: [] });
+    expect(analyzeTemplate('{{ key "a/b" }} {{ with secret "kv/x" }}{{ .Data.key }}{{ end }}')).toEqual({
+      dynamic: true,
+      functions: ['key', 'secret'],
+    });
+    expect(analyzeTemplate('{{ "service" }} {{ .env }}')).toEqual({ dynamic: true, functions: [] });
+    expect(analyzeTemplate('{{ literal braces }}', '[[', ']]')).toEqual({ dynamic: false, functions: [] });
+    expect(analyzeTemplate('[[ range nomadService "db" ]][[ .Address ]][[ end ]]', '[[', ']]')).toEqual({
+      dynamic: true,
+      functions: ['nomadService'],
+    });
+  });
+
+  it('refuses escaping and duplicate destinations with warnings, and keeps the pod valid', () => {
+    const ctx = groupContext(
+      simpleJob({
+        Templates: [
+          { EmbeddedTmpl: 'a', DestPath: '../outside' },
+          { EmbeddedTmpl: 'b', DestPath: 'local/same' },
+          { EmbeddedTmpl: 'c', DestPath: 'local/same' },
+          { EmbeddedTmpl: 'd', DestPath: 'local/x', Perms: 'rw', Uid: 10 },
+        ],
+      }),
+    );
+    const storage = groupStorage(ctx);
+    const paths = storage.mounts.app?.map((m) => m.mountPath) ?? [];
+    expect(new Set(paths).size).toBe(paths.length);
+    expect(paths).toEqual(['/alloc', '/local', '/secrets', '/local/same', '/local/x']);
+    expect(ctx.warnings.map((w) => w.path)).toEqual([
+      'TaskGroups[0].Tasks[0].Templates[0].DestPath',
+      'TaskGroups[0].Tasks[0].Templates[3].Perms',
+      'TaskGroups[0].Tasks[0].Templates[3].Uid',
+      'TaskGroups[0].Tasks[0].Templates[2].DestPath',
+    ]);
+  });
+});
+
+describe('artifacts', () => {
+  it('fetches http(s) artifacts in one init container per task, with checksum and unpacking', () => {
+    const ctx = groupContext(corpusJob('artifacts'));
+    const storage = groupStorage(ctx);
+    expect(storage.initContainers).toHaveLength(1);
+    const [init] = storage.initContainers;
+    expect(init?.name).toBe(artifactContainerName('fetch'));
+    expect(init?.name).toBe('artifacts--fetch');
+    expect(init?.image).toBe('example/fetch:1');
+    expect(init?.volumeMounts).toEqual(storage.mounts.fetch?.slice(0, 3));
+    const text = script(init);
+    expect(text).toContain('fetch \'https://example.com/tool-v1.2.3.tar.gz\' "$work/0" 0\n');
+    expect(text).toContain(
+      'verify sha256 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae "$work/0"',
+    );
+    expect(text).toContain(`unpack tar.gz "$work/0" '/local/tool' 'tool-v1.2.3'`);
+    // Artifact 1: mode "file", headers sent (sorted), the file written at its destination.
+    expect(text).toContain(
+      `fetch 'https://example.com/config.yaml' "$work/1" 0 'Authorization: Bearer \${NOMAD_META_token}' 'User-Agent: nomad-operator'`,
+    );
+    expect(text).toContain(`mv -f "$work/1" '/local/config.yaml'`);
+    expect(text).not.toContain('repo.git');
+    expect(ctx.warnings.map((w) => w.path)).toEqual([
+      'TaskGroups[0].Tasks[0].Artifacts[1].GetterHeaders',
+      'TaskGroups[0].Tasks[0].Artifacts[1].Chown',
+      'TaskGroups[0].Tasks[0].Artifacts[2].GetterSource',
+    ]);
+    expect(ctx.warnings[2]?.message).toContain('git getter is not supported');
+    for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
+  });
+
+  it('reads go-getter options from the query string and rejects what it cannot verify or fetch', () => {
+    const ctx = groupContext(
+      simpleJob({
+        Artifacts: [
+          { GetterSource: 'https://example.com/a.zip?archive=false&x=1' },
+          { GetterSource: 'https://example.com/b.bin', GetterOptions: { checksum: 'md5:0123' } },
+          { GetterSource: 'https://example.com/c.bin', GetterOptions: { checksum: 'file:https://x/sums' } },
+          { GetterSource: 'github.com/hashicorp/nomad' },
+          { GetterSource: 'https://example.com/${NOMAD_META_v}/d.tgz' },
+          { GetterSource: 'https://example.com/e', RelativeDest: 'bin/' },
+          {
+            GetterSource: 'https://example.com/f.gz',
+            GetterInsecure: true,
+            GetterOptions: { checksum: 'D41D8CD98F00B204E9800998ECF8427E', sshkey: 'x' },
+            RelativeDest: 'alloc/data',
+          },
+        ],
+      }),
+    );
+    const text = script(groupStorage(ctx).initContainers[0]);
+    expect(text).toContain(`fetch 'https://example.com/a.zip?x=1' "$work/0" 0`);
+    expect(text).toContain(`mv -f "$work/0" '/local/a.zip'`);
+    expect(text).toContain(`fetch 'https://example.com/f.gz' "$work/6" 1`);
+    expect(text).toContain('verify md5 d41d8cd98f00b204e9800998ecf8427e "$work/6"');
+    expect(text).toContain(`unpack gz "$work/6" '/alloc/data' 'f'`);
+    expect(ctx.warnings.map((w) => w.path)).toEqual([
+      'TaskGroups[0].Tasks[0].Artifacts[1].GetterOptions',
+      'TaskGroups[0].Tasks[0].Artifacts[2].GetterOptions',
+      'TaskGroups[0].Tasks[0].Artifacts[3].GetterSource',
+      'TaskGroups[0].Tasks[0].Artifacts[4].GetterSource',
+      'TaskGroups[0].Tasks[0].Artifacts[5].RelativeDest',
+      'TaskGroups[0].Tasks[0].Artifacts[6].GetterOptions',
+    ]);
+    for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
+  });
+
+  it('quotes every value for sh', () => {
+    expect(shQuote("it's")).toBe(`'it'\\''s'`);
+    const ctx = groupContext(
+      simpleJob({ Artifacts: [{ GetterSource: "https://example.com/it's;rm -rf $HOME" }] }),
+    );
+    const text = script(groupStorage(ctx).initContainers[0]);
+    expect(text).toContain(`'https://example.com/it'\\''s;rm%20-rf%20$HOME'`);
+  });
+
+  const tools = ['sh', 'curl', 'tar', 'sha256sum', 'gzip'].every(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0,
+  );
+  it.skipIf(!tools)('runs: downloads, verifies, unpacks and places the files', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'artifacts-'));
+    try {
+      mkdirSync(join(root, 'src/bin'), { recursive: true });
+      writeFileSync(join(root, 'src/bin/tool'), 'tool v1\n');
+      spawnSync('tar', ['-czf', join(root, 'tool.tar.gz'), '-C', join(root, 'src'), 'bin']);
+      const tarball = readFileSync(join(root, 'tool.tar.gz'));
+      const files: Record<string, Buffer> = {
+        '/tool.tar.gz': tarball,
+        '/config.yaml': Buffer.from('a: 1\n'),
+      };
+      const seenHeaders: string[] = [];
+      const server = createServer((req, res) => {
+        seenHeaders.push(String(req.headers['x-token'] ?? ''));
+        const body = files[req.url ?? ''];
+        res.writeHead(body ? 200 : 404).end(body);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      try {
+        const sha = createHash('sha256').update(tarball).digest('hex');
+        const job = simpleJob({
+          Artifacts: [
+            {
+              GetterSource: `${base}/tool.tar.gz`,
+              RelativeDest: 'local/tool',
+              GetterOptions: { checksum: `sha256:${sha}` },
+            },
+            {
+              GetterSource: `${base}/config.yaml`,
+              GetterMode: 'file',
+              RelativeDest: 'secrets/conf/app.yaml',
+              GetterHeaders: { 'X-Token': "t'1" },
+            },
+            { GetterSource: `${base}/config.yaml` },
+          ],
+        });
+        const text = script(groupStorage(groupContext(job)).initContainers[0]);
+        const local = text
+          .replaceAll("'/local", `'${root}/local`)
+          .replaceAll("'/secrets", `'${root}/secrets`);
+        const run = (body: string, path = process.env.PATH ?? '') =>
+          new Promise<{ status: number | null; stderr: string }>((resolve) => {
+            // Asynchronous, so the event loop keeps serving the downloads.
+            const proc = spawn('/bin/sh', ['-c', body], {
+              env: { PATH: path, TMPDIR: root },
+            });
+            let stderr = '';
+            proc.stderr.on('data', (d: Buffer) => {
+              stderr += d.toString();
+            });
+            proc.on('close', (status) => resolve({ status, stderr }));
+          });
+        const ok = await run(local);
+        expect(ok.stderr).toBe('');
+        expect(ok.status).toBe(0);
+        expect(readFileSync(join(root, 'local/tool/bin/tool'), 'utf8')).toBe('tool v1\n');
+        expect(readFileSync(join(root, 'secrets/conf/app.yaml'), 'utf8')).toBe('a: 1\n');
+        expect(readFileSync(join(root, 'local/config.yaml'), 'utf8')).toBe('a: 1\n');
+        expect(seenHeaders).toContain("t'1");
+
+        // Without curl, the same script downloads with wget.
+        const bin = join(root, 'bin');
+        mkdirSync(bin);
+        for (const tool of ['sh', 'wget', 'tar', 'gzip', 'sha256sum', 'mktemp', 'mkdir', 'mv', 'rm']) {
+          const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+          if (found !== '') symlinkSync(found, join(bin, tool));
+        }
+        rmSync(join(root, 'local'), { recursive: true });
+        if (spawnSync('sh', ['-c', 'command -v wget']).status === 0) {
+          const viaWget = await run(local, bin);
+          expect(viaWget.status, viaWget.stderr).toBe(0);
+          expect(readFileSync(join(root, 'local/tool/bin/tool'), 'utf8')).toBe('tool v1\n');
+        }
+
+        // A wrong checksum fails the init container.
+        const bad = local.replace(sha, '0'.repeat(64));
+        const failed = await run(bad);
+        expect(failed.status).not.toBe(0);
+        expect(failed.stderr).toContain('checksum mismatch');
+      } finally {
+        server.close();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('group volumes and volume_mount', () => {
+  it('turns csi volumes into claims and host volumes into hostPaths, mounted where the task says', () => {
+    const ctx = groupContext(corpusJob('volumes-host-csi'));
+    const storage = groupStorage(ctx);
+    const [claim, ...more] = ofKind<V1PersistentVolumeClaim>(storage, 'PersistentVolumeClaim');
+    expect(more).toEqual([]);
+    expect(claim).toEqual({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: {
+        name: 'storage--db--csi--data',
+        namespace: 'apps',
+        labels: ctx.labels,
+        annotations: { 'nomadoperator.dev/csi-source': 'postgres-data' },
+      },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        volumeMode: 'Filesystem',
+        resources: { requests: { storage: '1Gi' } },
+      },
+    });
+    expect(volume(storage, groupVolumeName('data'))).toEqual({
+      name: 'nomad-vol--data',
+      persistentVolumeClaim: { claimName: 'storage--db--csi--data' },
+    });
+    expect(volume(storage, 'nomad-vol--certs')).toEqual({
+      name: 'nomad-vol--certs',
+      hostPath: { path: '/var/lib/nomad-host-volumes/tls-certs', type: 'Directory' },
+    });
+    expect(volume(storage, 'nomad-vol--scratch').hostPath?.path).toBe('/var/lib/nomad-host-volumes/scratch');
+    expect(storage.mounts.postgres?.slice(3)).toEqual([
+      { name: 'nomad-vol--data', mountPath: '/var/lib/postgresql/data' },
+      {
+        name: 'nomad-vol--certs',
+        mountPath: '/etc/ssl/private',
+        readOnly: true,
+        mountPropagation: 'HostToContainer',
+      },
+    ]);
+    expect(ctx.warnings.map((w) => w.path)).toEqual([
+      'TaskGroups[0].Volumes.certs.Source',
+      'TaskGroups[0].Volumes.data.Source',
+      'TaskGroups[0].Volumes.data.MountOptions',
+      'TaskGroups[0].Volumes.data.PerAlloc',
+      'TaskGroups[0].Volumes.scratch.Source',
+      'TaskGroups[0].Volumes.scratch.Sticky',
+      'TaskGroups[0].Tasks[0].VolumeMounts[1].SELinuxLabel',
+    ]);
+    for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
+  });
+
+  it('maps access modes, read-only volumes and unknown volumes', () => {
+    const ctx = groupContext(
+      simpleJob(
+        {
+          VolumeMounts: [
+            { Volume: 'shared', Destination: '/shared' },
+            { Volume: 'missing', Destination: '/missing' },
+            { Volume: 'odd', Destination: '/odd' },
+          ],
+        },
+        {
+          Volumes: {
+            shared: { Type: 'csi', Source: 'nfs', AccessMode: 'multi-node-reader-only', ReadOnly: true },
+            'odd-name.1': {
+              Type: 'csi',
+              Source: 'x',
+              AccessMode: 'multi-node-multi-writer',
+              AttachmentMode: 'block-device',
+            },
+            odd: { Type: 'nfs', Source: 'x' },
+          },
+        },
+      ),
+    );
+    const storage = groupStorage(ctx);
+    const claims = ofKind<V1PersistentVolumeClaim>(storage, 'PersistentVolumeClaim');
+    expect(claims.map((c) => [c.metadata?.name, c.spec?.accessModes])).toEqual([
+      [expect.stringMatching(/--[a-z2-7]{16}$/), ['ReadWriteMany']],
+      ['web--app--csi--shared', ['ReadOnlyMany']],
+    ]);
+    expect(volume(storage, 'nomad-vol--shared').persistentVolumeClaim).toEqual({
+      claimName: 'web--app--csi--shared',
+      readOnly: true,
+    });
+    expect(storage.mounts.app?.slice(3)).toEqual([
+      { name: 'nomad-vol--shared', mountPath: '/shared', readOnly: true },
+    ]);
+    expect(ctx.warnings.map((w) => w.path)).toEqual([
+      'TaskGroups[0].Volumes.odd.Type',
+      'TaskGroups[0].Volumes["odd-name.1"].Source',
+      'TaskGroups[0].Volumes["odd-name.1"].AttachmentMode',
+      'TaskGroups[0].Volumes.shared.Source',
+      'TaskGroups[0].Tasks[0].VolumeMounts[1].Volume',
+    ]);
+    for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
+  });
+});
+
+describe('dispatch_payload', () => {
+  it('mounts the dispatch Secret key "payload" at /local/<file> for a dispatched child', () => {
+    const job = corpusJob('parameterized-dispatch');
+    const parent = groupStorage(groupContext(job));
+    expect(parent.volumes.map((v) => v.name)).not.toContain(PAYLOAD_VOLUME);
+
+    const ctx = groupContext(job, 0, { dispatch: { payloadSecretName: 'video-encode--dispatch-1' } });
+    const storage = groupStorage(ctx);
+    expect(volume(storage, PAYLOAD_VOLUME).secret).toEqual({
+      secretName: 'video-encode--dispatch-1',
+      items: [{ key: 'payload', path: 'payload' }],
+    });
+    expect(storage.mounts.ffmpeg?.slice(3)).toEqual([
+      { name: 'nomad-payload', mountPath: '/local/job.json', subPath: 'payload', readOnly: true },
+    ]);
+    expect(ctx.warnings).toEqual([]);
+  });
+});
+
+describe('every corpus job', () => {
+  it('gives valid names, unique mount paths per task, and warning paths that exist in the job', () => {
+    const names = readdirSync(new URL('../../fixtures/jobspecs/', import.meta.url))
+      .filter((f) => f.endsWith('.nomad.hcl'))
+      .map((f) => f.slice(0, -'.nomad.hcl'.length));
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) {
+      const job = corpusJob(name);
+      (job.TaskGroups ?? []).forEach((_, index) => {
+        const ctx = groupContext(job, index, { dispatch: { payloadSecretName: 'payload' } });
+        const storage = groupStorage(ctx);
+        const volumeNames = storage.volumes.map((v) => v.name);
+        expect(new Set(volumeNames).size, name).toBe(volumeNames.length);
+        for (const v of volumeNames) expect(v, name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+        for (const [task, mounts] of Object.entries(storage.mounts)) {
+          const paths = mounts.map((m) => m.mountPath);
+          expect(new Set(paths).size, `${name} ${task}`).toBe(paths.length);
+          for (const m of mounts) expect(volumeNames, `${name} ${task}`).toContain(m.name);
+        }
+        for (const o of storage.objects)
+          expect(o.metadata?.name ?? '', name).toMatch(/^[a-z][-a-z0-9]{0,61}[a-z0-9]$/);
+        for (const w of ctx.warnings) expect(valueAt(job, w.path), `${name}: ${w.path}`).not.toBe(MISSING);
+        expect(
+          groupStorage(groupContext(job, index, { dispatch: { payloadSecretName: 'payload' } })),
+        ).toEqual(storage);
+      });
+    }
+  });
+});
