@@ -1,0 +1,438 @@
+// Environment: a task's `env`, the job/group/task `meta`, Nomad's runtime variables (NOMAD_*), and Nomad's
+// `${…}` interpolation of them in driver config, args and env values.
+//
+// ## The variables (in this order in every container's env)
+//   NOMAD_ALLOC_DIR, NOMAD_TASK_DIR, NOMAD_SECRETS_DIR  `/alloc`, `/local`, `/secrets` (paths.ts; storage.ts
+//                                          mounts the volumes there)
+//   NOMAD_ALLOC_ID                         the pod UID (downward API `metadata.uid`): unique per run like an
+//                                          allocation ID, but a Kubernetes UID, not Nomad's
+//   NOMAD_ALLOC_INDEX                      `0` for count 1 and for system/sysbatch jobs (where Nomad uses 0 too);
+//                                          batch jobs with count > 1: the Indexed Job completion index
+//                                          (downward API on the pod annotation batch.kubernetes.io/job-
+//                                          completion-index; empty if the Job is not Indexed); service jobs
+//                                          with count > 1: `0` for every replica, an approximation
+//                                          (Deployment pods have no index; reported when the group uses it)
+//   NOMAD_ALLOC_NAME                       `<job>.<group>[<index>]`, with `$(NOMAD_ALLOC_INDEX)` when the index
+//                                          is only known at runtime
+//   NOMAD_CPU_LIMIT                        CPU MHz (with `cores`: cores × 1000 millicores ÷ millicoresPerMHz)
+//   NOMAD_DC                               the job's datacenter when it names exactly one (placement pins the
+//                                          pods there); otherwise the pod label of the `${node.datacenter}`
+//                                          node label (topology.kubernetes.io/zone, which Kubernetes copies
+//                                          onto pods with PodTopologyLabelsAdmission; empty without it)
+//   NOMAD_GROUP_NAME, NOMAD_JOB_ID, NOMAD_JOB_NAME, NOMAD_JOB_PARENT_ID, NOMAD_NAMESPACE, NOMAD_REGION,
+//   NOMAD_TASK_NAME                        the Nomad values, verbatim
+//   NOMAD_MEMORY_LIMIT, NOMAD_MEMORY_MAX_LIMIT  MemoryMB, MemoryMaxMB
+//   per port label l (networking.ts decides the ports):
+//     NOMAD_IP_l        the pod IP (`status.podIP`): what a task must bind to inside its pod
+//     NOMAD_PORT_l      the container port
+//     NOMAD_HOST_PORT_l the host port of a static port, else the container port
+//     NOMAD_ADDR_l      `$(NOMAD_IP_l):<container port>` (IPv4 form)
+//   ports of another task's own network: NOMAD_{IP,PORT,ADDR}_<task>_<label>
+//   NOMAD_META_<KEY> and NOMAD_META_<key>  every key of the merged meta (job < group < task), upper-cased and
+//                                          as given, cleaned like Nomad (characters other than letters,
+//                                          digits, `_` and `.` become `_`); optional dispatch meta keys of a
+//                                          dispatched job default to "" as in Nomad
+//   then the task's `env`, sorted by name (a name that repeats a NOMAD_* variable replaces it)
+// Not provided: NOMAD_SHORT_ALLOC_ID (no substring in the downward API), NOMAD_CPU_CORES (node-specific core
+// IDs), NOMAD_UPSTREAM_* (Consul Connect), NOMAD_TOKEN (workload identity), Vault variables.
+//
+// ## Interpolation
+// Like Nomad, `${name}` (name of `[a-zA-Z0-9_.-]`) is replaced where the value is known, and left as written
+// otherwise: NOMAD_* variables, `env.X` and names of the task's env vars, `node.region` (the job's region),
+// `node.datacenter` (NOMAD_DC), `node.pool` (the job's node pool). Other `node.*`, `attr.*` and `meta.*`
+// (node meta, not job meta) are node-specific: left as-is with a warning — except an env value that is
+// exactly `${node.unique.name}` / `${attr.unique.hostname}` (downward API `spec.nodeName`) or
+// `${attr.unique.network.ip-address}` (`status.hostIP`).
+// Values known only at runtime (pod UID, pod IP, completion index) are written as Kubernetes dependent
+// variables `$(NOMAD_…)`, which Kubernetes expands in env values, `command` and `args` from the
+// container's env; every other `$` that Kubernetes would treat specially is escaped (`$(` → `$$(`,
+// `$$` → `$$$`), so literal text survives expansion. For fields Kubernetes does not expand (image,
+// hostname, paths…) call `interpolate` with `{ kubernetes: false }`: runtime values then stay `${…}`
+// with a warning.
+import type { V1EnvVar } from '@kubernetes/client-node';
+import type { Task } from '../nomad/schema.ts';
+import { planPorts } from './networking.ts';
+import { ALLOC_DIR, SECRETS_DIR, TASK_DIR } from './paths.ts';
+import { nodeLabelForName } from './placement.ts';
+import type { GroupContext, TaskEnv } from './types.ts';
+
+export { ALLOC_DIR, SECRETS_DIR, TASK_DIR };
+
+/** Pod annotation Kubernetes sets on the pods of Indexed Jobs. */
+export const JOB_COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
+
+/** Nomad's `${…}` reference (helper/args). */
+const REFERENCE = /\$\{([a-zA-Z0-9_\-.]+)\}/g;
+
+/** A variable of the task's environment. */
+interface Variable {
+  name: string;
+  /** The value when it is known now (plain text, not escaped). */
+  literal?: string;
+  /** How the container gets it. */
+  env: V1EnvVar;
+}
+
+/** Nomad's helper.CleanEnvVar(s, '_'). */
+function cleanEnvVar(name: string): string {
+  let out = '';
+  for (let i = 0; i < name.length; i++) {
+    const c = name[i] ?? '';
+    out += /[A-Za-z_.]/.test(c) || (i > 0 && /[0-9]/.test(c)) ? c : '_';
+  }
+  return out;
+}
+
+/** Escapes text so that Kubernetes' `$(VAR)` expansion leaves it unchanged. */
+export function escapeKubernetesExpansion(text: string): string {
+  return text.replace(/\$(?=[$(])/g, '$$$$');
+}
+
+/** Kubernetes (≥ 1.34) env var names: printable ASCII without `=`. */
+function isEnvVarName(name: string): boolean {
+  return /^[\x20-\x7e]+$/.test(name) && !name.includes('=');
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortedEntries(record: Record<string, string> | undefined): [string, string][] {
+  return Object.entries(record ?? {}).sort(([a], [b]) => compare(a, b));
+}
+
+/** The task's meta merged as Nomad does (job < group < task), keys sorted. */
+export function mergedMeta(ctx: GroupContext, task: Task): Record<string, string> {
+  const merged: Record<string, string> = { ...ctx.job.Meta, ...ctx.group.Meta, ...task.Meta };
+  return Object.fromEntries(sortedEntries(merged));
+}
+
+function fieldRef(fieldPath: string): Pick<V1EnvVar, 'valueFrom'> {
+  return { valueFrom: { fieldRef: { fieldPath } } };
+}
+
+function taskIndexOf(ctx: GroupContext, task: Task): number {
+  const tasks = ctx.group.Tasks ?? [];
+  const index = tasks.indexOf(task);
+  return index >= 0 ? index : tasks.findIndex((t) => t.Name === task.Name);
+}
+
+function usesVariable(ctx: GroupContext, ...names: string[]): boolean {
+  const text = JSON.stringify(ctx.group);
+  return names.some((name) => text.includes(name));
+}
+
+/** The single datacenter the job names, if it names exactly one without globs. */
+function singleDatacenter(ctx: GroupContext): string | undefined {
+  const dcs = [...new Set(ctx.job.Datacenters ?? [])];
+  const only = dcs[0];
+  return dcs.length === 1 && only !== undefined && !/[*?[\]]/.test(only) ? only : undefined;
+}
+
+/** The NOMAD_* variables of a task, in env order (see the module comment). Reports nothing. */
+function runtimeVariables(ctx: GroupContext, task: Task, taskIndex: number): Variable[] {
+  const job = ctx.job;
+  const vars: Variable[] = [];
+  const literal = (name: string, value: string) =>
+    vars.push({ name, literal: value, env: { name, value: escapeKubernetesExpansion(value) } });
+  const runtime = (name: string, env: Omit<V1EnvVar, 'name'>) => vars.push({ name, env: { name, ...env } });
+
+  const jobId = job.ID ?? '';
+  const groupName = ctx.group.Name ?? '';
+  const count = ctx.group.Count ?? 1;
+  const type = job.Type ?? 'service';
+
+  literal('NOMAD_ALLOC_DIR', ALLOC_DIR);
+  runtime('NOMAD_ALLOC_ID', fieldRef('metadata.uid'));
+  if (type === 'batch' && count > 1) {
+    runtime('NOMAD_ALLOC_INDEX', fieldRef(`metadata.annotations['${JOB_COMPLETION_INDEX_ANNOTATION}']`));
+    runtime('NOMAD_ALLOC_NAME', {
+      value: `${escapeKubernetesExpansion(`${jobId}.${groupName}[`)}$(NOMAD_ALLOC_INDEX)]`,
+    });
+  } else {
+    literal('NOMAD_ALLOC_INDEX', '0');
+    literal('NOMAD_ALLOC_NAME', `${jobId}.${groupName}[0]`);
+  }
+  const resources = task.Resources ?? {};
+  const cores = resources.Cores ?? 0;
+  const cpu =
+    cores > 0 ? Math.round((cores * 1000) / (ctx.options.millicoresPerMHz || 1)) : (resources.CPU ?? 0);
+  if (cpu > 0) literal('NOMAD_CPU_LIMIT', String(cpu));
+  const dc = singleDatacenter(ctx);
+  if (dc !== undefined) literal('NOMAD_DC', dc);
+  else {
+    const label = nodeLabelForName(ctx.options, 'node.datacenter');
+    if (label.ok) runtime('NOMAD_DC', fieldRef(`metadata.labels['${label.key}']`));
+  }
+  literal('NOMAD_GROUP_NAME', groupName);
+  literal('NOMAD_JOB_ID', jobId);
+  literal('NOMAD_JOB_NAME', job.Name ?? jobId);
+  if (job.ParentID) literal('NOMAD_JOB_PARENT_ID', job.ParentID);
+  if ((resources.MemoryMB ?? 0) > 0) literal('NOMAD_MEMORY_LIMIT', String(resources.MemoryMB));
+  if ((resources.MemoryMaxMB ?? 0) > 0) literal('NOMAD_MEMORY_MAX_LIMIT', String(resources.MemoryMaxMB));
+  literal('NOMAD_NAMESPACE', job.Namespace ?? 'default');
+  literal('NOMAD_REGION', job.Region ?? 'global');
+  literal('NOMAD_SECRETS_DIR', SECRETS_DIR);
+  literal('NOMAD_TASK_DIR', TASK_DIR);
+  literal('NOMAD_TASK_NAME', task.Name ?? '');
+
+  const tasks = ctx.group.Tasks ?? [];
+  const others: Variable[] = [];
+  for (const port of planPorts(ctx).ports) {
+    const own = port.scope === 'group' || port.taskIndex === taskIndex;
+    const prefix = own ? '' : `${tasks[port.taskIndex]?.Name ?? ''}_`;
+    const suffix = `${prefix}${port.label}`;
+    const ip = cleanEnvVar(`NOMAD_IP_${suffix}`);
+    const target = own ? vars : others;
+    target.push({ name: ip, env: { name: ip, ...fieldRef('status.podIP') } });
+    const portName = cleanEnvVar(`NOMAD_PORT_${suffix}`);
+    target.push({
+      name: portName,
+      literal: String(port.containerPort),
+      env: { name: portName, value: String(port.containerPort) },
+    });
+    if (own) {
+      const hostPort = String(port.hostPort ?? port.containerPort);
+      const hostName = cleanEnvVar(`NOMAD_HOST_PORT_${suffix}`);
+      target.push({ name: hostName, literal: hostPort, env: { name: hostName, value: hostPort } });
+    }
+    const addr = cleanEnvVar(`NOMAD_ADDR_${suffix}`);
+    target.push({ name: addr, env: { name: addr, value: `$(${ip}):${port.containerPort}` } });
+  }
+  vars.push(...others);
+  return vars;
+}
+
+/** NOMAD_META_* variables (values raw; interpolated by the caller). */
+function metaVariables(ctx: GroupContext, task: Task): { name: string; key: string; value: string }[] {
+  const out: { name: string; key: string; value: string }[] = [];
+  const meta = mergedMeta(ctx, task);
+  if (ctx.job.Dispatched) {
+    for (const key of [...(ctx.job.ParameterizedJob?.MetaOptional ?? [])].sort(compare)) {
+      if (!(key in meta)) {
+        for (const name of new Set([key.toUpperCase(), key]))
+          out.push({ name: cleanEnvVar(`NOMAD_META_${name}`), key, value: '' });
+      }
+    }
+  }
+  for (const [key, value] of Object.entries(meta)) {
+    for (const name of new Set([key.toUpperCase(), key]))
+      out.push({ name: cleanEnvVar(`NOMAD_META_${name}`), key, value });
+  }
+  return out;
+}
+
+export interface InterpolateOptions {
+  /** Nomad path the warnings name. Default: the task's `Config`. */
+  path?: string;
+  /**
+   * The text goes into a field Kubernetes expands (`env[].value`, `command`, `args`): runtime values
+   * become `$(NOMAD_…)` and literal `$` is escaped. Default true. With false, the result is plain text and
+   * runtime values stay `${…}` with a warning.
+   */
+  kubernetes?: boolean;
+}
+
+/** How one `${name}` resolves. */
+type Resolution =
+  | { kind: 'literal'; value: string }
+  | { kind: 'runtime'; variable: string }
+  | { kind: 'expanded'; value: string } // already in Kubernetes form (user env with runtime parts)
+  | { kind: 'keep'; warning?: string };
+
+interface Scope {
+  ctx: GroupContext;
+  task: Task;
+  vars: Map<string, Variable>;
+  meta: Map<string, string>;
+  /** The task's env (raw values), when `${X}`/`${env.X}` may refer to it. */
+  userEnv?: Record<string, string>;
+}
+
+function buildScope(ctx: GroupContext, task: Task, taskIndex: number): Scope {
+  const vars = new Map<string, Variable>();
+  for (const v of runtimeVariables(ctx, task, taskIndex)) vars.set(v.name, v);
+  // Raw (uncleaned) port names resolve too, as in Nomad's env values.
+  for (const port of planPorts(ctx).ports) {
+    const own = port.scope === 'group' || port.taskIndex === taskIndex;
+    const prefix = own ? '' : `${ctx.group.Tasks?.[port.taskIndex]?.Name ?? ''}_`;
+    for (const kind of ['IP', 'PORT', 'HOST_PORT', 'ADDR']) {
+      const raw = `NOMAD_${kind}_${prefix}${port.label}`;
+      const clean = vars.get(cleanEnvVar(raw));
+      if (clean && !vars.has(raw)) vars.set(raw, clean);
+    }
+  }
+  const meta = new Map<string, string>();
+  for (const m of metaVariables(ctx, task)) {
+    meta.set(m.name, m.value);
+    meta.set(`NOMAD_META_${m.key}`, m.value);
+  }
+  return { ctx, task, vars, meta, userEnv: task.Env };
+}
+
+function resolve(scope: Scope, name: string, kubernetes: boolean, depth: number): Resolution {
+  const { ctx } = scope;
+  if (name.startsWith('env.')) return resolve(scope, name.slice(4), kubernetes, depth);
+  const variable = scope.vars.get(name);
+  if (variable) {
+    if (variable.literal !== undefined) return { kind: 'literal', value: variable.literal };
+    return { kind: 'runtime', variable: variable.name };
+  }
+  const meta = scope.meta.get(name);
+  if (meta !== undefined) {
+    return {
+      kind: 'literal',
+      value: depth > 0 ? meta : interpolateText(scope, meta, false, depth + 1, () => {}),
+    };
+  }
+  if (scope.userEnv && depth === 0 && Object.hasOwn(scope.userEnv, name)) {
+    const raw = scope.userEnv[name] ?? '';
+    const value = interpolateText(scope, raw, kubernetes, depth + 1, () => {});
+    return kubernetes ? { kind: 'expanded', value } : { kind: 'literal', value };
+  }
+  if (name === 'node.region') return { kind: 'literal', value: ctx.job.Region ?? 'global' };
+  if (name === 'node.datacenter') return resolve(scope, 'NOMAD_DC', kubernetes, depth);
+  if (name === 'node.pool') {
+    const pool = ctx.job.NodePool || 'default';
+    if (pool !== 'all') return { kind: 'literal', value: pool };
+  }
+  if (/^(node|attr|meta|device)\./.test(name)) {
+    return {
+      kind: 'keep',
+      warning: `\${${name}} is a property of the Nomad client node, unknown when translating; left as is`,
+    };
+  }
+  if (name.startsWith('NOMAD_')) {
+    return { kind: 'keep', warning: `\${${name}} is not available on Kubernetes; left as is` };
+  }
+  return { kind: 'keep' };
+}
+
+function interpolateText(
+  scope: Scope,
+  text: string,
+  kubernetes: boolean,
+  depth: number,
+  warn: (message: string) => void,
+): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(REFERENCE)) {
+    const whole = match[0];
+    const start = match.index ?? 0;
+    const before = text.slice(last, start);
+    out += kubernetes ? escapeKubernetesExpansion(before) : before;
+    last = start + whole.length;
+    const r = resolve(scope, match[1] ?? '', kubernetes, depth);
+    switch (r.kind) {
+      case 'literal':
+        out += kubernetes ? escapeKubernetesExpansion(r.value) : r.value;
+        break;
+      case 'expanded':
+        out += r.value;
+        break;
+      case 'runtime':
+        if (kubernetes) out += `$(${r.variable})`;
+        else {
+          warn(
+            `${whole} is only known when the pod runs, and this field is not expanded by Kubernetes; left as is`,
+          );
+          out += whole;
+        }
+        break;
+      case 'keep':
+        if (r.warning) warn(r.warning);
+        out += kubernetes ? escapeKubernetesExpansion(whole) : whole;
+        break;
+    }
+  }
+  const rest = text.slice(last);
+  return out + (kubernetes ? escapeKubernetesExpansion(rest) : rest);
+}
+
+/**
+ * Nomad's runtime interpolation of `text` (a driver config string, an arg, an env value) for `task`, see
+ * the module comment. Unknown references are left as written; node-specific and unavailable ones are
+ * also reported (at `options.path`, default the task's `Config`).
+ */
+export function interpolate(
+  ctx: GroupContext,
+  task: Task,
+  text: string,
+  options: InterpolateOptions = {},
+): string {
+  const taskIndex = taskIndexOf(ctx, task);
+  const path = options.path ?? `${ctx.path}.Tasks[${taskIndex}].Config`;
+  const scope = buildScope(ctx, task, taskIndex);
+  return interpolateText(scope, text, options.kubernetes ?? true, 0, (message) => ctx.warn(path, message));
+}
+
+/** Env values that are exactly one node property the downward API has. */
+const NODE_FIELDS: Record<string, string> = {
+  '${node.unique.name}': 'spec.nodeName',
+  '${attr.unique.hostname}': 'spec.nodeName',
+  '${attr.unique.network.ip-address}': 'status.hostIP',
+};
+
+/** The container env of a task (see the module comment). Deterministic order. */
+export const taskEnv: TaskEnv = (ctx, task, taskIndex) => {
+  const taskPath = `${ctx.path}.Tasks[${taskIndex}]`;
+  const scope = buildScope(ctx, task, taskIndex);
+  const env = new Map<string, V1EnvVar>();
+  const put = (entry: V1EnvVar) => {
+    env.delete(entry.name);
+    env.set(entry.name, entry);
+  };
+  for (const v of runtimeVariables(ctx, task, taskIndex)) put(v.env);
+
+  for (const m of metaVariables(ctx, task)) {
+    const value = interpolateText(scope, m.value, true, 1, (message) =>
+      ctx.warn(`${taskPath}.Meta.${m.key}`, message),
+    );
+    put({ name: m.name, value });
+  }
+
+  for (const [name, raw] of sortedEntries(task.Env)) {
+    const path = `${taskPath}.Env.${name}`;
+    if (!isEnvVarName(name)) {
+      ctx.warn(
+        path,
+        `${JSON.stringify(name)} is not a valid environment variable name on Kubernetes; not set`,
+      );
+      continue;
+    }
+    const field = NODE_FIELDS[raw.trim()];
+    if (field) {
+      put({ name, ...fieldRef(field) });
+      continue;
+    }
+    put({ name, value: interpolateText(scope, raw, true, 0, (message) => ctx.warn(path, message)) });
+  }
+
+  const count = ctx.group.Count ?? 1;
+  if (
+    taskIndex === 0 &&
+    (ctx.job.Type ?? 'service') === 'service' &&
+    count > 1 &&
+    usesVariable(ctx, 'NOMAD_ALLOC_INDEX', 'NOMAD_ALLOC_NAME')
+  ) {
+    ctx.warn(
+      `${ctx.path}.Count`,
+      'NOMAD_ALLOC_INDEX and NOMAD_ALLOC_NAME are approximated: Deployment replicas have no index, every pod gets index 0',
+    );
+  }
+  if (
+    taskIndex === 0 &&
+    singleDatacenter(ctx) === undefined &&
+    usesVariable(ctx, 'NOMAD_DC', 'node.datacenter')
+  ) {
+    const label = nodeLabelForName(ctx.options, 'node.datacenter');
+    ctx.warn(
+      `${ctx.path}`,
+      label.ok
+        ? `NOMAD_DC is read from the pod label ${label.key}, which Kubernetes sets only with PodTopologyLabelsAdmission (empty otherwise)`
+        : 'NOMAD_DC is not set: the job has several datacenters and node.datacenter has no node label',
+    );
+  }
+  return [...env.values()];
+};

@@ -1,0 +1,595 @@
+// Placement: datacenters, node pools, constraints, affinities and spreads → node affinity, node selector,
+// pod anti-affinity and topology spread constraints.
+//
+// Nomad places on node attributes (`${attr.kernel.name}`, `${node.datacenter}`, `${meta.rack}`, …);
+// Kubernetes places on node labels. `defaultNodeAttributeLabels` is the one documented mapping, merged
+// under `options.nodeAttributeLabels`; attributes it does not list fall back to
+//   `${meta.X}` → `nomadoperator.dev/meta.X`     `${attr.X}` → `nomadoperator.dev/attr.X`
+// (with a warning naming the label, so operators can label their nodes; a key that is not a valid label
+// name becomes a sanitized `<stem>--<hash>` name). Attributes about Nomad itself and its drivers
+// (`${attr.nomad.*}`, `${attr.driver.*}`, `${attr.consul.*}`, `${attr.vault.*}`, `${attr.plugins.*}`)
+// describe the Nomad client, which does not exist on Kubernetes: constraints on them are dropped with a
+// warning. Any other target is unknown and reported.
+//
+// Constraints (job, group and every task, in that order; all must hold, so they form one node selector
+// term; a single-valued `In` on a key no other requirement uses is written as `nodeSelector` instead):
+//   `=` `==` `is` → In [v]       `!=` `not` → NotIn [v]       `is_set` → Exists     `is_not_set` → DoesNotExist
+//   `>` n → Gt n   `>=` n → Gt n-1   `<` n → Lt n   `<=` n → Lt n+1   (integers only: Kubernetes compares
+//   label values as integers; Nomad's float and lexical orders are reported and dropped)
+//   `regexp` → In [a, b, …] when it is a fully anchored alternation of literals (`^(a|b)$`), else dropped
+//   `set_contains` / `set_contains_all` with one member, `set_contains_any` → In members (approximated: a
+//   label holds one value, not a comma-separated set); several required members → dropped
+//   `version`, `semver` → dropped (no version comparison on labels)
+//   `distinct_hosts` → required pod anti-affinity on the hostname label
+//   `distinct_property` → pod anti-affinity on the attribute's label: required for a limit of 1, preferred
+//   (weight 100) for a higher limit, which Kubernetes cannot express
+// Job-level `distinct_*` select every pod of the job (the group label is left out of the selector).
+// `datacenters` (other than `*`) → In on the `${node.datacenter}` label; globs are dropped. A `node_pool`
+// other than `default`/`all` → In on the `${node.pool}` label.
+// Affinities → preferred node affinity, weight |w| (1..100); a negative weight prefers the complement
+// (In↔NotIn, Exists↔DoesNotExist, Gt n↔Lt n+1). Spreads → topology spread constraints (maxSkew 1,
+// ScheduleAnyway) over the attribute's label; spread targets and weights are approximated by an even
+// spread.
+// Nothing here throws: anything that cannot be translated is a warning naming its Nomad path, and is left
+// out. Warnings about job-level blocks are reported by the first group only, so each appears once.
+import type {
+  V1Affinity,
+  V1NodeSelectorRequirement,
+  V1PodAffinityTerm,
+  V1PreferredSchedulingTerm,
+  V1TopologySpreadConstraint,
+  V1WeightedPodAffinityTerm,
+} from '@kubernetes/client-node';
+import { API_GROUP, LABEL_GROUP, labelValueFor } from '../nomad/ids.ts';
+import type { Affinity, Constraint, Spread } from '../nomad/schema.ts';
+import type { GroupContext, Placement, ResolvedOptions } from './types.ts';
+
+/**
+ * Nomad node attribute → Kubernetes node label. Well-known Kubernetes labels where one exists; this
+ * project's `nomadoperator.dev/` labels where the concept has no standard label (operators label nodes
+ * with them). `${node.class}` is deliberately not `node.kubernetes.io/instance-type`: a Nomad node class is
+ * an operator-chosen group ("gpu", "db"), not a cloud machine type; map it there through
+ * `options.nodeAttributeLabels` when that is what a cluster uses.
+ */
+export const defaultNodeAttributeLabels: Record<string, string> = {
+  '${attr.kernel.name}': 'kubernetes.io/os',
+  '${attr.cpu.arch}': 'kubernetes.io/arch',
+  '${node.unique.name}': 'kubernetes.io/hostname',
+  '${attr.unique.hostname}': 'kubernetes.io/hostname',
+  '${node.datacenter}': 'topology.kubernetes.io/zone',
+  '${node.region}': 'topology.kubernetes.io/region',
+  '${node.class}': `${API_GROUP}/node-class`,
+  '${node.pool}': `${API_GROUP}/node-pool`,
+  '${attr.platform.aws.placement.availability-zone}': 'topology.kubernetes.io/zone',
+  '${attr.platform.aws.instance-type}': 'node.kubernetes.io/instance-type',
+  '${attr.platform.gce.zone}': 'topology.kubernetes.io/zone',
+  '${attr.platform.gce.machine-type}': 'node.kubernetes.io/instance-type',
+  '${attr.platform.azure.location}': 'topology.kubernetes.io/region',
+};
+
+/** Attribute prefixes that describe the Nomad client itself: not applicable on Kubernetes. */
+const NOMAD_CLIENT_ATTRIBUTES = [
+  'attr.nomad.',
+  'attr.driver.',
+  'attr.consul.',
+  'attr.vault.',
+  'attr.plugins.',
+];
+
+const LABEL_NAME = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/** Kubernetes label key: `[prefix/]name`, prefix a DNS-1123 subdomain ≤ 253, name ≤ 63. */
+export function isLabelKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) return false;
+  return prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix));
+}
+
+function isLabelValue(value: string): boolean {
+  return value.length <= 63 && LABEL_VALUE.test(value);
+}
+
+/** `attr.kernel.name` or `${attr.kernel.name}` → `${attr.kernel.name}`. */
+function normalizeAttribute(key: string): string {
+  return key.startsWith('${') ? key : `\${${key}}`;
+}
+
+/** The attribute mapping in effect: the defaults under the options' entries, keys in `${…}` form. */
+export function nodeAttributeLabels(
+  options: Pick<ResolvedOptions, 'nodeAttributeLabels'>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(defaultNodeAttributeLabels)) out[normalizeAttribute(k)] = v;
+  for (const [k, v] of Object.entries(options.nodeAttributeLabels ?? {})) out[normalizeAttribute(k)] = v;
+  return out;
+}
+
+export type AttributeLabel =
+  | {
+      ok: true;
+      key: string /** Set when the label comes from the fallback (not from the mapping). */;
+      note?: string;
+    }
+  | { ok: false; message: string };
+
+/** The node label standing for a Nomad target such as `${meta.rack}` (see the module comment). */
+export function nodeLabelFor(
+  options: Pick<ResolvedOptions, 'nodeAttributeLabels'>,
+  target: string,
+): AttributeLabel {
+  const match = /^\$\{([^}]*)\}$/.exec(target.trim());
+  if (!match) return { ok: false, message: `${JSON.stringify(target)} is not a node attribute (\${…})` };
+  return nodeLabelForName(options, (match[1] ?? '').trim());
+}
+
+/** `nodeLabelFor` of an attribute name without the braces: `node.datacenter`, `meta.rack`. */
+export function nodeLabelForName(
+  options: Pick<ResolvedOptions, 'nodeAttributeLabels'>,
+  name: string,
+): AttributeLabel {
+  const target = `\${${name}}`;
+  const mapped = nodeAttributeLabels(options)[`\${${name}}`];
+  if (mapped !== undefined) {
+    if (isLabelKey(mapped)) return { ok: true, key: mapped };
+    return {
+      ok: false,
+      message: `node attribute ${target} is mapped to ${JSON.stringify(mapped)}, which is not a valid label key`,
+    };
+  }
+  if (NOMAD_CLIENT_ATTRIBUTES.some((prefix) => name.startsWith(prefix))) {
+    return {
+      ok: false,
+      message: `node attribute ${target} describes the Nomad client, which Kubernetes nodes do not run`,
+    };
+  }
+  for (const prefix of ['meta.', 'attr.']) {
+    if (name.startsWith(prefix) && name.length > prefix.length) {
+      const key = `${API_GROUP}/${labelValueFor(name)}`;
+      return {
+        ok: true,
+        key,
+        note: `node attribute ${target} has no Kubernetes label: it is read from the node label ${key} (label the nodes, or map it in nodeAttributeLabels)`,
+      };
+    }
+  }
+  return { ok: false, message: `unknown node attribute ${target}` };
+}
+
+function isAttribute(target: string | undefined): boolean {
+  return (target ?? '').trim().startsWith('${');
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+function integerOf(value: string): number | undefined {
+  if (!INTEGER.test(value.trim())) return undefined;
+  const n = Number(value.trim());
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** `^a$`, `^(a|b)$`, `^(?:a|b)$`, `^a|b$`? no: only fully anchored alternations of literals. */
+export function regexpLiterals(pattern: string): string[] | undefined {
+  const match = /^\^(.*)\$$/s.exec(pattern);
+  if (!match) return undefined;
+  let body = match[1] ?? '';
+  const group = /^\((?:\?:)?(.*)\)$/s.exec(body);
+  if (group) body = group[1] ?? '';
+  else if (body.includes('|')) return undefined; // `^a|b$` means (^a)|(b$)
+  const literals: string[] = [];
+  for (const alternative of body.split('|')) {
+    if (!/^(?:[A-Za-z0-9_-]|\\[.\-_])*$/.test(alternative)) return undefined;
+    literals.push(alternative.replace(/\\(.)/g, '$1'));
+  }
+  return literals;
+}
+
+function members(value: string): string[] {
+  return value
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
+}
+
+type Warn = (path: string, message: string) => void;
+
+/**
+ * The node selector requirement for an attribute constraint or affinity; undefined (warned) when there
+ * is none. `satisfied` means the rule always holds and needs nothing.
+ */
+function requirement(
+  options: ResolvedOptions,
+  rule: Constraint | Affinity,
+  path: string,
+  warn: Warn,
+): V1NodeSelectorRequirement | undefined {
+  const operand = (rule.Operand ?? '').trim() || '=';
+  let lTarget = rule.LTarget ?? '';
+  let rTarget = rule.RTarget ?? '';
+  let op = operand;
+  const flipped: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+  if (!isAttribute(lTarget) && isAttribute(rTarget)) {
+    const symmetric = ['=', '==', 'is', '!=', 'not'].includes(op);
+    if (!symmetric && flipped[op] === undefined) {
+      warn(`${path}.LTarget`, `${JSON.stringify(lTarget)} is not a node attribute; not translated`);
+      return undefined;
+    }
+    [lTarget, rTarget] = [rTarget, lTarget];
+    op = flipped[op] ?? op;
+  }
+  if (!isAttribute(lTarget)) {
+    if (op === '=' || op === '==' || op === 'is' || op === '!=' || op === 'not') {
+      const equal = lTarget === rTarget;
+      const holds = op === '!=' || op === 'not' ? !equal : equal;
+      if (!holds) {
+        warn(
+          `${path}.LTarget`,
+          `compares two literals and never holds (Nomad could not place it); not translated`,
+        );
+      }
+      return undefined;
+    }
+    warn(`${path}.LTarget`, `${JSON.stringify(lTarget)} is not a node attribute; not translated`);
+    return undefined;
+  }
+  if (isAttribute(rTarget)) {
+    warn(
+      `${path}.RTarget`,
+      `comparing two node attributes (${rTarget}) has no Kubernetes equivalent; not translated`,
+    );
+    return undefined;
+  }
+  const label = nodeLabelFor(options, lTarget);
+  if (!label.ok) {
+    warn(`${path}.LTarget`, `${label.message}; not translated`);
+    return undefined;
+  }
+  if (label.note) warn(`${path}.LTarget`, label.note);
+  const key = label.key;
+
+  switch (op) {
+    case '=':
+    case '==':
+    case 'is':
+      if (!isLabelValue(rTarget)) {
+        warn(
+          `${path}.RTarget`,
+          `${JSON.stringify(rTarget)} is not a valid label value, so no node label can equal it; not translated`,
+        );
+        return undefined;
+      }
+      return { key, operator: 'In', values: [rTarget] };
+    case '!=':
+    case 'not':
+      if (!isLabelValue(rTarget)) {
+        warn(
+          `${path}.RTarget`,
+          `${JSON.stringify(rTarget)} is not a valid label value, so no node label can equal it: always holds`,
+        );
+        return undefined;
+      }
+      return { key, operator: 'NotIn', values: [rTarget] };
+    case '>':
+    case '>=':
+    case '<':
+    case '<=': {
+      const n = integerOf(rTarget);
+      if (n === undefined) {
+        warn(
+          `${path}.RTarget`,
+          `${op} ${JSON.stringify(rTarget)}: Kubernetes compares label values only as integers (Nomad also compares floats and strings); not translated`,
+        );
+        return undefined;
+      }
+      if (op === '>') return { key, operator: 'Gt', values: [String(n)] };
+      if (op === '>=') return { key, operator: 'Gt', values: [String(n - 1)] };
+      if (op === '<') return { key, operator: 'Lt', values: [String(n)] };
+      return { key, operator: 'Lt', values: [String(n + 1)] };
+    }
+    case 'is_set':
+      return { key, operator: 'Exists' };
+    case 'is_not_set':
+      return { key, operator: 'DoesNotExist' };
+    case 'regexp': {
+      const literals = regexpLiterals(rTarget);
+      if (!literals?.every(isLabelValue)) {
+        warn(
+          `${path}.RTarget`,
+          `regexp ${JSON.stringify(rTarget)} is not an anchored list of literal values (^(a|b)$); Kubernetes cannot match label values by regexp; not translated`,
+        );
+        return undefined;
+      }
+      return { key, operator: 'In', values: [...new Set(literals)] };
+    }
+    case 'set_contains':
+    case 'set_contains_all':
+    case 'set_contains_any': {
+      const wanted = members(rTarget);
+      if (wanted.length === 0 || !wanted.every(isLabelValue)) {
+        warn(
+          `${path}.RTarget`,
+          `${op} ${JSON.stringify(rTarget)} has no members usable as label values; not translated`,
+        );
+        return undefined;
+      }
+      if (op !== 'set_contains_any' && wanted.length > 1) {
+        warn(
+          `${path}.RTarget`,
+          `${op} ${JSON.stringify(rTarget)}: a node label holds one value, not a set, so it cannot contain several members; not translated`,
+        );
+        return undefined;
+      }
+      warn(
+        `${path}.Operand`,
+        `${op} is approximated: a node label holds one value, so nodes match when ${key} equals ${wanted.map((w) => JSON.stringify(w)).join(' or ')}`,
+      );
+      return { key, operator: 'In', values: [...new Set(wanted)] };
+    }
+    case 'version':
+    case 'semver':
+      warn(
+        `${path}.Operand`,
+        `${op} constraints cannot be expressed on Kubernetes node labels; not translated`,
+      );
+      return undefined;
+    default:
+      warn(`${path}.Operand`, `unknown operator ${JSON.stringify(operand)}; not translated`);
+      return undefined;
+  }
+}
+
+/** The requirement preferring the complement (for negative affinity weights). */
+function complement(req: V1NodeSelectorRequirement): V1NodeSelectorRequirement {
+  const value = Number(req.values?.[0] ?? '0');
+  switch (req.operator) {
+    case 'In':
+      return { ...req, operator: 'NotIn' };
+    case 'NotIn':
+      return { ...req, operator: 'In' };
+    case 'Exists':
+      return { key: req.key, operator: 'DoesNotExist' };
+    case 'DoesNotExist':
+      return { key: req.key, operator: 'Exists' };
+    case 'Gt':
+      return { key: req.key, operator: 'Lt', values: [String(value + 1)] };
+    default:
+      return { key: req.key, operator: 'Gt', values: [String(value - 1)] };
+  }
+}
+
+interface Rules<T> {
+  rules: T[];
+  path: string;
+  warn: Warn;
+  /** Job-level rules apply to every pod of the job, not only to the group's. */
+  jobLevel: boolean;
+}
+
+/** Constraints, affinities or spreads of the job, the group and its tasks, with their paths. */
+function collect<T>(
+  ctx: GroupContext,
+  pick: (owner: {
+    Constraints?: Constraint[];
+    Affinities?: Affinity[];
+    Spreads?: Spread[];
+  }) => T[] | undefined,
+  field: string,
+  withTasks: boolean,
+): Rules<T>[] {
+  const silent: Warn = () => {};
+  const warn: Warn = (path, message) => ctx.warn(path, message);
+  const out: Rules<T>[] = [
+    { rules: pick(ctx.job) ?? [], path: field, warn: ctx.groupIndex === 0 ? warn : silent, jobLevel: true },
+    { rules: pick(ctx.group) ?? [], path: `${ctx.path}.${field}`, warn, jobLevel: false },
+  ];
+  if (withTasks) {
+    (ctx.group.Tasks ?? []).forEach((task, t) => {
+      out.push({ rules: pick(task) ?? [], path: `${ctx.path}.Tasks[${t}].${field}`, warn, jobLevel: false });
+    });
+  }
+  return out;
+}
+
+/** Selector of the pods a rule is about: the group's, or the whole job's for job-level rules. */
+function podSelector(ctx: GroupContext, jobLevel: boolean): Record<string, string> {
+  const selector = { ...ctx.selector };
+  if (jobLevel) delete selector[LABEL_GROUP];
+  return selector;
+}
+
+function uniqueBy<T>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = JSON.stringify(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The scheduling fields of the group's pods (see the module comment). */
+export function groupPlacement(ctx: GroupContext): Placement {
+  const options = ctx.options;
+  const jobWarn: Warn = ctx.groupIndex === 0 ? (p, m) => ctx.warn(p, m) : () => {};
+  const required: V1NodeSelectorRequirement[] = [];
+  const antiRequired: V1PodAffinityTerm[] = [];
+  const antiPreferred: V1WeightedPodAffinityTerm[] = [];
+
+  // Datacenters and node pool.
+  const datacenters = ctx.job.Datacenters ?? [];
+  if (datacenters.length > 0 && !datacenters.includes('*')) {
+    const label = nodeLabelForName(options, 'node.datacenter');
+    if (datacenters.some((dc) => /[*?[\]]/.test(dc))) {
+      jobWarn('Datacenters', 'datacenter globs have no Kubernetes equivalent; pods may run in any zone');
+    } else if (!datacenters.every(isLabelValue)) {
+      jobWarn('Datacenters', 'a datacenter name is not a valid label value; pods may run in any zone');
+    } else if (!label.ok) {
+      jobWarn('Datacenters', `${label.message}; pods may run in any zone`);
+    } else {
+      required.push({ key: label.key, operator: 'In', values: [...new Set(datacenters)] });
+    }
+  }
+  const pool = ctx.job.NodePool ?? '';
+  if (pool !== '' && pool !== 'default' && pool !== 'all') {
+    const label = nodeLabelForName(options, 'node.pool');
+    if (!label.ok) jobWarn('NodePool', `${label.message}; pods may run on any node`);
+    else if (!isLabelValue(pool))
+      jobWarn('NodePool', 'the node pool name is not a valid label value; not translated');
+    else required.push({ key: label.key, operator: 'In', values: [pool] });
+  }
+
+  // Constraints.
+  const hostname = nodeLabelForName(options, 'node.unique.name');
+  const hostnameKey = hostname.ok ? hostname.key : 'kubernetes.io/hostname';
+  for (const { rules, path, warn, jobLevel } of collect(ctx, (o) => o.Constraints, 'Constraints', true)) {
+    rules.forEach((constraint, i) => {
+      const at = `${path}[${i}]`;
+      const operand = (constraint.Operand ?? '').trim();
+      if (operand === 'distinct_hosts') {
+        if ((constraint.RTarget ?? '').trim().toLowerCase() === 'false') return;
+        antiRequired.push({
+          labelSelector: { matchLabels: podSelector(ctx, jobLevel) },
+          topologyKey: hostnameKey,
+        });
+        return;
+      }
+      if (operand === 'distinct_property') {
+        const label = nodeLabelFor(options, constraint.LTarget ?? '');
+        if (!label.ok) {
+          warn(`${at}.LTarget`, `${label.message}; not translated`);
+          return;
+        }
+        if (label.note) warn(`${at}.LTarget`, label.note);
+        const limitText = (constraint.RTarget ?? '').trim();
+        const limit = limitText === '' ? 1 : integerOf(limitText);
+        if (limit === undefined || limit < 1) {
+          warn(
+            `${at}.RTarget`,
+            `distinct_property limit ${JSON.stringify(limitText)} is not a positive integer; not translated`,
+          );
+          return;
+        }
+        const term: V1PodAffinityTerm = {
+          labelSelector: { matchLabels: podSelector(ctx, jobLevel) },
+          topologyKey: label.key,
+        };
+        if (limit === 1) antiRequired.push(term);
+        else {
+          warn(
+            `${at}.RTarget`,
+            `at most ${limit} allocations per ${constraint.LTarget} value cannot be expressed: pods prefer distinct ${label.key} values instead`,
+          );
+          antiPreferred.push({ weight: 100, podAffinityTerm: term });
+        }
+        return;
+      }
+      const req = requirement(options, constraint, at, warn);
+      if (req) required.push(req);
+    });
+  }
+
+  // Affinities.
+  const preferred: V1PreferredSchedulingTerm[] = [];
+  for (const { rules, path, warn } of collect(ctx, (o) => o.Affinities, 'Affinities', true)) {
+    rules.forEach((affinity, i) => {
+      const at = `${path}[${i}]`;
+      const weight = affinity.Weight ?? 50;
+      if (weight === 0) {
+        warn(`${at}.Weight`, 'an affinity with weight 0 has no effect; not translated');
+        return;
+      }
+      const req = requirement(options, affinity, at, warn);
+      if (!req) return;
+      preferred.push({
+        weight: Math.min(100, Math.max(1, Math.abs(weight))),
+        preference: { matchExpressions: [weight < 0 ? complement(req) : req] },
+      });
+    });
+  }
+
+  // Spreads.
+  const spreads: V1TopologySpreadConstraint[] = [];
+  for (const { rules, path, warn, jobLevel } of collect(ctx, (o) => o.Spreads, 'Spreads', false)) {
+    rules.forEach((spread, i) => {
+      const at = `${path}[${i}]`;
+      const label = nodeLabelFor(options, spread.Attribute ?? '');
+      if (!label.ok) {
+        warn(`${at}.Attribute`, `${label.message}; not translated`);
+        return;
+      }
+      if (label.note) warn(`${at}.Attribute`, label.note);
+      if ((spread.SpreadTarget ?? []).length > 0) {
+        warn(
+          `${at}.SpreadTarget`,
+          `target percentages are approximated: pods are spread evenly over the ${label.key} values (at most 1 pod of difference, best effort)`,
+        );
+      }
+      spreads.push({
+        maxSkew: 1,
+        topologyKey: label.key,
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: podSelector(ctx, jobLevel) },
+      });
+    });
+  }
+
+  return assemble(uniqueBy(required), preferred, uniqueBy(antiRequired), uniqueBy(antiPreferred), spreads);
+}
+
+function assemble(
+  required: V1NodeSelectorRequirement[],
+  preferred: V1PreferredSchedulingTerm[],
+  antiRequired: V1PodAffinityTerm[],
+  antiPreferred: V1WeightedPodAffinityTerm[],
+  spreads: V1TopologySpreadConstraint[],
+): Placement {
+  const placement: Placement = {};
+  // A single-valued In on a key nothing else constrains reads best as a nodeSelector.
+  const keyCount = new Map<string, number>();
+  for (const req of required) keyCount.set(req.key, (keyCount.get(req.key) ?? 0) + 1);
+  const nodeSelector: Record<string, string> = {};
+  const expressions: V1NodeSelectorRequirement[] = [];
+  for (const req of required) {
+    const value = req.values?.[0];
+    if (
+      req.operator === 'In' &&
+      req.values?.length === 1 &&
+      value !== undefined &&
+      keyCount.get(req.key) === 1
+    ) {
+      nodeSelector[req.key] = value;
+    } else expressions.push(req);
+  }
+  if (Object.keys(nodeSelector).length > 0) placement.nodeSelector = nodeSelector;
+
+  const affinity: V1Affinity = {};
+  if (expressions.length > 0 || preferred.length > 0) {
+    affinity.nodeAffinity = {};
+    if (expressions.length > 0) {
+      affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution = {
+        nodeSelectorTerms: [{ matchExpressions: expressions }],
+      };
+    }
+    if (preferred.length > 0)
+      affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution = preferred;
+  }
+  if (antiRequired.length > 0 || antiPreferred.length > 0) {
+    affinity.podAntiAffinity = {};
+    if (antiRequired.length > 0) {
+      affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution = antiRequired;
+    }
+    if (antiPreferred.length > 0) {
+      affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution = antiPreferred;
+    }
+  }
+  if (affinity.nodeAffinity || affinity.podAntiAffinity) placement.affinity = affinity;
+
+  const uniqueSpreads = spreads.filter(
+    (s, i) => spreads.findIndex((o) => o.topologyKey === s.topologyKey) === i,
+  );
+  if (uniqueSpreads.length > 0) placement.topologySpreadConstraints = uniqueSpreads;
+  return placement;
+}
