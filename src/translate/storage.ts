@@ -40,6 +40,7 @@ import type {
 } from '@kubernetes/client-node';
 import { ANNOTATION_TASK, boundedChildName, childName, hashToken, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
 import type { Task, TaskArtifact, Template, VolumeRequest } from '../nomad/schema.ts';
+import { interpolate } from './env.ts';
 import { ALLOC_DIR, HOST_VOLUME_ROOT, SECRETS_DIR, TASK_DIR, taskPath } from './paths.ts';
 import type { GroupContext, GroupStorage } from './types.ts';
 
@@ -650,7 +651,12 @@ class StorageBuilder {
         );
         return;
       }
-      const destination = taskPath(template.DestPath ?? '');
+      const destText = template.DestPath ?? '';
+      const destination = taskPath(
+        destText.includes('${')
+          ? interpolate(this.ctx, task, destText, { kubernetes: false, path: `${path}.DestPath` })
+          : destText,
+      );
       if (!destination.ok) {
         this.ctx.warn(`${path}.DestPath`, `${what} is not created: its destination ${destination.reason}`);
         return;
@@ -802,7 +808,7 @@ class StorageBuilder {
     const taskName = task.Name ?? '';
     const steps: ArtifactStep[] = [];
     (task.Artifacts ?? []).forEach((artifact, index) => {
-      const step = this.artifactStep(artifact, index, `${taskPathPrefix}.Artifacts[${index}]`);
+      const step = this.artifactStep(task, artifact, index, `${taskPathPrefix}.Artifacts[${index}]`);
       if (step) steps.push(step);
     });
     if (steps.length === 0) return;
@@ -817,10 +823,20 @@ class StorageBuilder {
     });
   }
 
-  private artifactStep(artifact: TaskArtifact, index: number, path: string): ArtifactStep | undefined {
+  private artifactStep(
+    task: Task,
+    artifact: TaskArtifact,
+    index: number,
+    path: string,
+  ): ArtifactStep | undefined {
     const { ctx } = this;
     const what = `artifact ${index}`;
-    let source = artifact.GetterSource ?? '';
+    // Nomad interpolates the task's environment into source, options, headers and destination.
+    const expand = (text: string, field: string) =>
+      text.includes('${')
+        ? interpolate(ctx, task, text, { kubernetes: false, path: `${path}.${field}` })
+        : text;
+    let source = expand(artifact.GetterSource ?? '', 'GetterSource');
     const forced = /^([A-Za-z0-9]+)::(.*)$/s.exec(source);
     if (forced) {
       const getter = (forced[1] ?? '').toLowerCase();
@@ -836,7 +852,7 @@ class StorageBuilder {
     if (source.includes('${')) {
       ctx.warn(
         `${path}.GetterSource`,
-        `${what} is not fetched: its source uses runtime interpolation (${quoted(source)}), which the init container cannot resolve`,
+        `${what} is not fetched: its source ${quoted(source)} holds a reference that has no value before the pod runs`,
       );
       return undefined;
     }
@@ -865,8 +881,9 @@ class StorageBuilder {
     const getterOptions = artifact.GetterOptions ?? {};
     const unsupported: string[] = [];
     for (const name of Object.keys(getterOptions).sort()) {
-      if (name === 'archive' || name === 'checksum') options.set(name, getterOptions[name] ?? '');
-      else unsupported.push(name);
+      if (name === 'archive' || name === 'checksum') {
+        options.set(name, expand(getterOptions[name] ?? '', 'GetterOptions'));
+      } else unsupported.push(name);
     }
     if (unsupported.length > 0) {
       ctx.warn(
@@ -905,21 +922,15 @@ class StorageBuilder {
 
     const headers: Array<[string, string]> = [];
     for (const name of Object.keys(artifact.GetterHeaders ?? {}).sort()) {
-      const value = artifact.GetterHeaders?.[name] ?? '';
+      const value = expand(artifact.GetterHeaders?.[name] ?? '', 'GetterHeaders');
       if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
         ctx.warn(`${path}.GetterHeaders`, `${what}: header ${quoted(name)} holds a line break; dropped`);
         continue;
       }
-      if (value.includes('${')) {
-        ctx.warn(
-          `${path}.GetterHeaders`,
-          `${what}: header ${quoted(name)} uses runtime interpolation, which the init container cannot resolve; sent literally`,
-        );
-      }
       headers.push([name, value]);
     }
 
-    const destination = taskPath(artifact.RelativeDest ?? 'local/');
+    const destination = taskPath(expand(artifact.RelativeDest ?? 'local/', 'RelativeDest'));
     if (!destination.ok) {
       ctx.warn(`${path}.RelativeDest`, `${what} is not fetched: its destination ${destination.reason}`);
       return undefined;

@@ -307,7 +307,7 @@ describe('artifacts', () => {
           { GetterSource: 'https://example.com/b.bin', GetterOptions: { checksum: 'md5:0123' } },
           { GetterSource: 'https://example.com/c.bin', GetterOptions: { checksum: 'file:https://x/sums' } },
           { GetterSource: 'github.com/hashicorp/nomad' },
-          { GetterSource: 'https://example.com/${NOMAD_META_v}/d.tgz' },
+          { GetterSource: 'https://example.com/${NOMAD_ALLOC_ID}/d.tgz' },
           { GetterSource: 'https://example.com/e', RelativeDest: 'bin/' },
           {
             GetterSource: 'https://example.com/f.gz',
@@ -328,11 +328,48 @@ describe('artifacts', () => {
       'TaskGroups[0].Tasks[0].Artifacts[1].GetterOptions',
       'TaskGroups[0].Tasks[0].Artifacts[2].GetterOptions',
       'TaskGroups[0].Tasks[0].Artifacts[3].GetterSource',
-      'TaskGroups[0].Tasks[0].Artifacts[4].GetterSource',
+      'TaskGroups[0].Tasks[0].Artifacts[4].GetterSource', // ${NOMAD_ALLOC_ID} is only known at run time…
+      'TaskGroups[0].Tasks[0].Artifacts[4].GetterSource', // …so the artifact is not fetched
       'TaskGroups[0].Tasks[0].Artifacts[5].RelativeDest',
       'TaskGroups[0].Tasks[0].Artifacts[6].GetterOptions',
     ]);
     for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
+  });
+
+  it('interpolates the task environment into source, headers and destination, as Nomad does', () => {
+    const job = jobOf({
+      ID: 'web',
+      Meta: { version: '1.2.3', token: 's3cr3t' },
+      TaskGroups: [
+        {
+          Name: 'app',
+          Tasks: [
+            {
+              Name: 'app',
+              Driver: 'exec',
+              Config: { command: 'app' },
+              Artifacts: [
+                {
+                  GetterSource: 'https://example.com/app-${NOMAD_META_version}.tgz',
+                  GetterHeaders: { Authorization: 'Bearer ${NOMAD_META_token}' },
+                  RelativeDest: '${NOMAD_ALLOC_DIR}/app-${NOMAD_JOB_ID}',
+                },
+              ],
+              Templates: [{ EmbeddedTmpl: 'x', DestPath: '${NOMAD_TASK_DIR}/${NOMAD_META_version}.txt' }],
+            },
+          ],
+        },
+      ],
+    });
+    const ctx = groupContext(job);
+    const storage = groupStorage(ctx);
+    const text = script(storage.initContainers[0]);
+    expect(text).toContain(
+      `fetch 'https://example.com/app-1.2.3.tgz' "$work/0" 0 'Authorization: Bearer s3cr3t'`,
+    );
+    expect(text).toContain(`unpack tgz "$work/0" '/alloc/app-web' 'app-1.2.3'`);
+    expect(storage.mounts.app?.map((m) => m.mountPath)).toContain('/local/1.2.3.txt');
+    expect(ctx.warnings).toEqual([]);
   });
 
   it('quotes every value for sh', () => {
