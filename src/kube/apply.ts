@@ -7,6 +7,7 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
 } from '@kubernetes/client-node';
+import { defaultMetrics, type WriteCounter } from '../metrics.ts';
 
 export const fieldManager = 'nomad-operator';
 
@@ -14,17 +15,24 @@ export interface Applier {
   apply<T extends KubernetesObject>(object: T, options?: { dryRun?: boolean }): Promise<T>;
 }
 
-export function makeApplier(kc: KubeConfig, manager = fieldManager): Applier {
+/** `writes` counts every non-dry-run apply as an `apply` write of the object's kind. */
+export function makeApplier(
+  kc: KubeConfig,
+  manager = fieldManager,
+  writes: WriteCounter = defaultMetrics(),
+): Applier {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   return {
-    apply: (object, options = {}) =>
-      objects.patch(
+    apply: (object, options = {}) => {
+      if (!options.dryRun) writes.countWrite('apply', object.kind ?? 'Unknown');
+      return objects.patch(
         object,
         undefined,
         options.dryRun ? 'All' : undefined,
         manager,
         true,
         PatchStrategy.ServerSideApply,
-      ),
+      );
+    },
   };
 }

@@ -1,0 +1,458 @@
+// Operator configuration from command-line flags and environment variables, validated with zod.
+// Flags win over environment variables, which win over defaults. parseConfig() is pure: it reads
+// only the argv and env it is given, so the CLI and tests call it alike.
+//
+// Flags take `--name value` or `--name=value`; booleans also `--name`, `--no-name`,
+// `--name=true|false`. Environment variables are NOMAD_OPERATOR_<NAME> (booleans: true/false,
+// 1/0, yes/no), plus KUBECONFIG and POD_NAMESPACE (the downward-API convention for the Lease's
+// namespace).
+//
+// Decisions:
+// * --metrics-listen defaults to 127.0.0.1:9464 (9464: the usual port of Prometheus exporters of
+//   OpenTelemetry SDKs, free of Nomad's 4646-4648). /metrics, /healthz and /readyz all live
+//   there; in a cluster the chart passes `--metrics-listen 0.0.0.0:9464` (probes and scrapes
+//   come from outside the pod), as it passes `--listen 0.0.0.0:4646`.
+// * --leader-elect defaults to true everywhere: a single replica pays one Lease write every 2 s,
+//   and two operators started by mistake against one cluster cannot both write.
+import { z } from 'zod';
+import { validateLeaderTimings } from './controller/leader.ts';
+import { parseGoDuration } from './nomad/duration.ts';
+
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface LeaderElectionConfig {
+  enabled: boolean;
+  namespace: string;
+  /** Name of the Lease. */
+  id: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+export interface OperatorConfig {
+  /** Path of a kubeconfig file; undefined: in-cluster service account, else ~/.kube/config. */
+  kubeconfig: string | undefined;
+  /** Nomad /v1 API. */
+  listen: ListenAddress;
+  /** /metrics, /healthz, /readyz. */
+  metricsListen: ListenAddress;
+  /** Serve the Nomad API. */
+  api: boolean;
+  /** Run the reconcile loop. */
+  controller: boolean;
+  leaderElection: LeaderElectionConfig;
+  /** Kubernetes namespace of Nomad's `default` namespace. */
+  defaultNamespace: string;
+  /** Concurrent reconciles. */
+  workers: number;
+  /** Every NomadJob is reconciled at least this often. */
+  resyncMs: number;
+  /** Job versions kept (ControllerRevisions per NomadJob). */
+  historyLimit: number;
+  /** An informer that saw nothing for this long relists. */
+  informerStaleAfterMs: number;
+  logLevel: LogLevel;
+}
+
+export type ConfigResult = { ok: true; config: OperatorConfig } | { ok: false; errors: string[] };
+
+type Kind = 'string' | 'boolean';
+
+interface OptionSpec {
+  flag: string;
+  env: string[];
+  kind: Kind;
+  default: string | undefined;
+  description: string;
+}
+
+const options = {
+  kubeconfig: {
+    flag: 'kubeconfig',
+    env: ['KUBECONFIG'],
+    kind: 'string',
+    default: undefined,
+    description: 'kubeconfig file (default: in-cluster service account, else ~/.kube/config)',
+  },
+  listen: {
+    flag: 'listen',
+    env: ['NOMAD_OPERATOR_LISTEN'],
+    kind: 'string',
+    default: '127.0.0.1:4646',
+    description: 'address of the Nomad /v1 HTTP API',
+  },
+  metricsListen: {
+    flag: 'metrics-listen',
+    env: ['NOMAD_OPERATOR_METRICS_LISTEN'],
+    kind: 'string',
+    default: '127.0.0.1:9464',
+    description: 'address of /metrics, /healthz and /readyz',
+  },
+  api: {
+    flag: 'api',
+    env: ['NOMAD_OPERATOR_API'],
+    kind: 'boolean',
+    default: 'true',
+    description: 'serve the Nomad API (--no-api: do not)',
+  },
+  controller: {
+    flag: 'controller',
+    env: ['NOMAD_OPERATOR_CONTROLLER'],
+    kind: 'boolean',
+    default: 'true',
+    description: 'run the reconcile loop (--no-controller: do not)',
+  },
+  leaderElect: {
+    flag: 'leader-elect',
+    env: ['NOMAD_OPERATOR_LEADER_ELECT'],
+    kind: 'boolean',
+    default: 'true',
+    description: 'reconcile only while holding the leader Lease (--no-leader-elect: always)',
+  },
+  leaderElectionNamespace: {
+    flag: 'leader-election-namespace',
+    env: ['NOMAD_OPERATOR_LEADER_ELECTION_NAMESPACE', 'POD_NAMESPACE'],
+    kind: 'string',
+    default: 'default',
+    description: 'namespace of the leader Lease',
+  },
+  leaderElectionId: {
+    flag: 'leader-election-id',
+    env: ['NOMAD_OPERATOR_LEADER_ELECTION_ID'],
+    kind: 'string',
+    default: 'nomad-operator-leader',
+    description: 'name of the leader Lease',
+  },
+  leaseDuration: {
+    flag: 'leader-election-lease-duration',
+    env: ['NOMAD_OPERATOR_LEADER_ELECTION_LEASE_DURATION'],
+    kind: 'string',
+    default: '15s',
+    description: 'how long candidates wait for an unrenewed lease',
+  },
+  renewDeadline: {
+    flag: 'leader-election-renew-deadline',
+    env: ['NOMAD_OPERATOR_LEADER_ELECTION_RENEW_DEADLINE'],
+    kind: 'string',
+    default: '10s',
+    description: 'how long the leader keeps leading without renewing',
+  },
+  retryPeriod: {
+    flag: 'leader-election-retry-period',
+    env: ['NOMAD_OPERATOR_LEADER_ELECTION_RETRY_PERIOD'],
+    kind: 'string',
+    default: '2s',
+    description: 'interval between acquire or renew attempts',
+  },
+  defaultNamespace: {
+    flag: 'default-namespace',
+    env: ['NOMAD_OPERATOR_DEFAULT_NAMESPACE'],
+    kind: 'string',
+    default: 'default',
+    description: "Kubernetes namespace of Nomad's default namespace",
+  },
+  workers: {
+    flag: 'workers',
+    env: ['NOMAD_OPERATOR_WORKERS'],
+    kind: 'string',
+    default: '4',
+    description: 'concurrent reconciles',
+  },
+  resync: {
+    flag: 'resync',
+    env: ['NOMAD_OPERATOR_RESYNC'],
+    kind: 'string',
+    default: '10m',
+    description: 'reconcile every job at least this often (Go duration)',
+  },
+  historyLimit: {
+    flag: 'history-limit',
+    env: ['NOMAD_OPERATOR_HISTORY_LIMIT'],
+    kind: 'string',
+    default: '6',
+    description: 'job versions kept per job',
+  },
+  informerStaleAfter: {
+    flag: 'informer-stale-after',
+    env: ['NOMAD_OPERATOR_INFORMER_STALE_AFTER'],
+    kind: 'string',
+    default: '10m',
+    description: 'relist a watch that saw nothing for this long (Go duration)',
+  },
+  logLevel: {
+    flag: 'log-level',
+    env: ['NOMAD_OPERATOR_LOG_LEVEL'],
+    kind: 'string',
+    default: 'info',
+    description: `log level: ${logLevels.join(', ')}`,
+  },
+} satisfies Record<string, OptionSpec>;
+
+type Key = keyof typeof options;
+const keys = Object.keys(options) as Key[];
+const byFlag = new Map<string, Key>(keys.map((key) => [options[key].flag, key]));
+
+// --- value schemas: strings in, typed values out --------------------------------------------
+
+const booleanText = z.string().transform((text, ctx) => {
+  const value = text.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  ctx.addIssue({ code: 'custom', message: `expected true or false, got ${JSON.stringify(text)}` });
+  return z.NEVER;
+});
+
+function integer(min: number, max: number) {
+  return z.string().transform((text, ctx) => {
+    const value = /^\s*\d+\s*$/u.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`,
+      });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+function duration(minMs: number) {
+  return z.string().transform((text, ctx) => {
+    const parsed = parseGoDuration(text.trim());
+    if (!parsed.ok) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration such as 30s, 10m or 1h30m, got ${JSON.stringify(text)}`,
+      });
+      return z.NEVER;
+    }
+    const ms = parsed.ns / 1e6;
+    if (ms < minMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at least ${minMs / 1000}s, got ${JSON.stringify(text)}`,
+      });
+      return z.NEVER;
+    }
+    return Math.ceil(ms);
+  });
+}
+
+const listenAddress = z.string().transform((text, ctx): ListenAddress => {
+  const match = /^(?:\[([0-9a-fA-F:.%\w]+)\]|([^\s:[\]]*)):(\d{1,5})$/u.exec(text.trim());
+  const port = match ? Number(match[3]) : Number.NaN;
+  if (!match || port > 65535) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected host:port (such as 127.0.0.1:4646, :4646 or [::1]:4646), got ${JSON.stringify(text)}`,
+    });
+    return z.NEVER;
+  }
+  // ':4646' listens on every interface, as in Go.
+  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
+});
+
+const dnsLabel = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/u,
+    'expected a Kubernetes namespace name (lowercase DNS label)',
+  );
+
+const dnsSubdomain = z
+  .string()
+  .max(253, 'expected at most 253 characters')
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/u,
+    'expected a Kubernetes object name (lowercase DNS subdomain)',
+  );
+
+const optionalPath = z.string().transform((text) => (text === '' ? undefined : text));
+
+const rawSchema = z.object({
+  kubeconfig: optionalPath.optional(),
+  listen: listenAddress,
+  metricsListen: listenAddress,
+  api: booleanText,
+  controller: booleanText,
+  leaderElect: booleanText,
+  leaderElectionNamespace: dnsLabel,
+  leaderElectionId: dnsSubdomain,
+  leaseDuration: duration(1),
+  renewDeadline: duration(1),
+  retryPeriod: duration(1),
+  defaultNamespace: dnsLabel,
+  workers: integer(1, 1000),
+  resync: duration(1000),
+  historyLimit: integer(1, 1000),
+  informerStaleAfter: duration(1000),
+  logLevel: z.string().transform((text, ctx) => {
+    const level = text.trim().toLowerCase();
+    if ((logLevels as readonly string[]).includes(level)) return level as LogLevel;
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected one of ${logLevels.join(', ')}, got ${JSON.stringify(text)}`,
+    });
+    return z.NEVER;
+  }),
+} satisfies Record<Key, z.ZodType>);
+
+// --- sources ---------------------------------------------------------------------------------
+
+interface Sourced {
+  value: string;
+  /** What to name in an error: `--workers` or `NOMAD_OPERATOR_WORKERS`. */
+  source: string;
+}
+
+function parseArgv(argv: readonly string[], values: Partial<Record<Key, Sourced>>, errors: string[]): void {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--') || arg === '--') {
+      errors.push(`unexpected argument ${JSON.stringify(arg)} (options start with --)`);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    const key = byFlag.get(name);
+    if (key === undefined && name.startsWith('no-')) {
+      const positive = byFlag.get(name.slice(3));
+      if (positive !== undefined && options[positive].kind === 'boolean') {
+        if (inline !== undefined) {
+          errors.push(`--${name} takes no value (use --${name.slice(3)}=${inline})`);
+          continue;
+        }
+        values[positive] = { value: 'false', source: `--${name}` };
+        continue;
+      }
+    }
+    if (key === undefined) {
+      errors.push(`unknown flag --${name}`);
+      continue;
+    }
+    const spec: OptionSpec = options[key];
+    let value = inline;
+    if (value === undefined) {
+      if (spec.kind === 'boolean') {
+        value = 'true';
+      } else {
+        const next = argv[i + 1];
+        if (next === undefined || next.startsWith('--')) {
+          errors.push(`--${name} needs a value`);
+          continue;
+        }
+        value = next;
+        i++;
+      }
+    }
+    values[key] = { value, source: `--${name}` };
+  }
+}
+
+/**
+ * Reads the configuration from `argv` (flags only: no node binary, script or subcommand) and
+ * `env`. Errors name the flag or variable they come from.
+ */
+export function parseConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigResult {
+  const errors: string[] = [];
+  const values: Partial<Record<Key, Sourced>> = {};
+  for (const key of keys) {
+    const spec: OptionSpec = options[key];
+    for (const variable of spec.env) {
+      const value = env[variable];
+      if (value !== undefined && value !== '') {
+        values[key] = { value, source: variable };
+        break;
+      }
+    }
+  }
+  parseArgv(argv, values, errors);
+
+  const raw: Partial<Record<Key, string>> = {};
+  for (const key of keys) {
+    const value = values[key]?.value ?? options[key].default;
+    if (value !== undefined) raw[key] = value;
+  }
+  const sourceOf = (key: Key) => values[key]?.source ?? `--${options[key].flag} (default)`;
+
+  const parsed = rawSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path[0] as Key | undefined;
+      errors.push(key ? `${sourceOf(key)}: ${issue.message}` : issue.message);
+    }
+  }
+  if (errors.length > 0 || !parsed.success) return { ok: false, errors };
+
+  const v = parsed.data;
+  const timings = {
+    leaseDurationMs: v.leaseDuration,
+    renewDeadlineMs: v.renewDeadline,
+    retryPeriodMs: v.retryPeriod,
+  };
+  const invalidTimings = validateLeaderTimings(timings);
+  if (invalidTimings) {
+    errors.push(
+      `${sourceOf('leaseDuration')}, ${sourceOf('renewDeadline')}, ${sourceOf('retryPeriod')}: ${invalidTimings}`,
+    );
+  }
+  if (!v.api && !v.controller) errors.push('--no-api and --no-controller together leave nothing to run');
+  if (v.api && sameAddress(v.listen, v.metricsListen)) {
+    errors.push(`${sourceOf('listen')} and ${sourceOf('metricsListen')} must differ`);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  return {
+    ok: true,
+    config: {
+      kubeconfig: v.kubeconfig,
+      listen: v.listen,
+      metricsListen: v.metricsListen,
+      api: v.api,
+      controller: v.controller,
+      leaderElection: {
+        enabled: v.leaderElect,
+        namespace: v.leaderElectionNamespace,
+        id: v.leaderElectionId,
+        ...timings,
+      },
+      defaultNamespace: v.defaultNamespace,
+      workers: v.workers,
+      resyncMs: v.resync,
+      historyLimit: v.historyLimit,
+      informerStaleAfterMs: v.informerStaleAfter,
+      logLevel: v.logLevel,
+    },
+  };
+}
+
+function sameAddress(a: ListenAddress, b: ListenAddress): boolean {
+  return a.port !== 0 && a.port === b.port && a.host === b.host;
+}
+
+/** Help text: one line per flag, with its environment variable and default. */
+export function configUsage(): string {
+  const lines = keys.map((key) => {
+    const spec: OptionSpec = options[key];
+    const flag = spec.kind === 'boolean' ? `--[no-]${spec.flag}` : `--${spec.flag} <value>`;
+    const tail = [
+      `env ${spec.env.join(' or ')}`,
+      spec.default !== undefined ? `default ${spec.default}` : undefined,
+    ]
+      .filter(Boolean)
+      .join('; ');
+    return `  ${flag.padEnd(44)} ${spec.description} (${tail})`;
+  });
+  return lines.join('\n');
+}

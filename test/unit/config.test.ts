@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { configUsage, type OperatorConfig, parseConfig } from '../../src/config.ts';
+
+function ok(argv: string[], env: Record<string, string> = {}): OperatorConfig {
+  const result = parseConfig(argv, env);
+  if (!result.ok) throw new Error(`unexpected errors: ${result.errors.join('; ')}`);
+  return result.config;
+}
+
+function errors(argv: string[], env: Record<string, string> = {}): string[] {
+  const result = parseConfig(argv, env);
+  if (result.ok) throw new Error('expected errors');
+  return result.errors;
+}
+
+describe('parseConfig', () => {
+  it('has documented defaults', () => {
+    expect(ok([])).toEqual({
+      kubeconfig: undefined,
+      listen: { host: '127.0.0.1', port: 4646 },
+      metricsListen: { host: '127.0.0.1', port: 9464 },
+      api: true,
+      controller: true,
+      leaderElection: {
+        enabled: true,
+        namespace: 'default',
+        id: 'nomad-operator-leader',
+        leaseDurationMs: 15_000,
+        renewDeadlineMs: 10_000,
+        retryPeriodMs: 2_000,
+      },
+      defaultNamespace: 'default',
+      workers: 4,
+      resyncMs: 600_000,
+      historyLimit: 6,
+      informerStaleAfterMs: 600_000,
+      logLevel: 'info',
+    } satisfies OperatorConfig);
+  });
+
+  it('reads the environment', () => {
+    const config = ok([], {
+      KUBECONFIG: '/tmp/kc',
+      NOMAD_OPERATOR_LISTEN: '0.0.0.0:8646',
+      NOMAD_OPERATOR_API: 'false',
+      NOMAD_OPERATOR_WORKERS: '8',
+      NOMAD_OPERATOR_RESYNC: '1h30m',
+      NOMAD_OPERATOR_LOG_LEVEL: 'DEBUG',
+      POD_NAMESPACE: 'operators',
+    });
+    expect(config.kubeconfig).toBe('/tmp/kc');
+    expect(config.listen).toEqual({ host: '0.0.0.0', port: 8646 });
+    expect(config.api).toBe(false);
+    expect(config.workers).toBe(8);
+    expect(config.resyncMs).toBe(5_400_000);
+    expect(config.logLevel).toBe('debug');
+    expect(config.leaderElection.namespace).toBe('operators');
+  });
+
+  it('lets flags win over the environment', () => {
+    const env = {
+      KUBECONFIG: '/env/kc',
+      NOMAD_OPERATOR_WORKERS: '8',
+      NOMAD_OPERATOR_LEADER_ELECT: 'true',
+      NOMAD_OPERATOR_LEADER_ELECTION_NAMESPACE: 'from-env',
+      POD_NAMESPACE: 'pod-ns',
+    };
+    const config = ok(
+      [
+        '--kubeconfig',
+        '/flag/kc',
+        '--workers=2',
+        '--no-leader-elect',
+        '--leader-election-namespace',
+        'from-flag',
+      ],
+      env,
+    );
+    expect(config.kubeconfig).toBe('/flag/kc');
+    expect(config.workers).toBe(2);
+    expect(config.leaderElection.enabled).toBe(false);
+    expect(config.leaderElection.namespace).toBe('from-flag');
+    // The operator's own variable beats the downward-API convention.
+    expect(ok([], env).leaderElection.namespace).toBe('from-env');
+  });
+
+  it('accepts every boolean spelling and the last occurrence of a flag', () => {
+    expect(ok(['--no-api']).api).toBe(false);
+    expect(ok(['--api=false']).api).toBe(false);
+    expect(ok(['--no-api', '--api']).api).toBe(true);
+    expect(ok(['--controller=0', '--api']).controller).toBe(false);
+    expect(ok(['--workers', '3', '--workers', '5']).workers).toBe(5);
+    expect(ok([], { NOMAD_OPERATOR_CONTROLLER: 'no' }).controller).toBe(false);
+  });
+
+  it('parses listen addresses', () => {
+    expect(ok(['--listen', ':4646']).listen).toEqual({ host: '0.0.0.0', port: 4646 });
+    expect(ok(['--listen', '[::1]:4647']).listen).toEqual({ host: '::1', port: 4647 });
+    expect(ok(['--metrics-listen=localhost:0']).metricsListen).toEqual({ host: 'localhost', port: 0 });
+  });
+
+  it('parses leader election timings as Go durations', () => {
+    const config = ok([
+      '--leader-election-lease-duration',
+      '3s',
+      '--leader-election-renew-deadline',
+      '2s',
+      '--leader-election-retry-period',
+      '500ms',
+    ]);
+    expect(config.leaderElection).toMatchObject({
+      leaseDurationMs: 3000,
+      renewDeadlineMs: 2000,
+      retryPeriodMs: 500,
+    });
+  });
+
+  it('names the flag or variable of every bad value', () => {
+    const found = errors(['--workers', 'many', '--resync=soon', '--listen', 'nohost'], {
+      NOMAD_OPERATOR_HISTORY_LIMIT: '0',
+      NOMAD_OPERATOR_LOG_LEVEL: 'loud',
+      NOMAD_OPERATOR_DEFAULT_NAMESPACE: 'Not_A_Namespace',
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        '--workers: expected an integer from 1 to 1000, got "many"',
+        '--resync: expected a duration such as 30s, 10m or 1h30m, got "soon"',
+        expect.stringMatching(/^--listen: expected host:port .* got "nohost"$/u),
+        'NOMAD_OPERATOR_HISTORY_LIMIT: expected an integer from 1 to 1000, got "0"',
+        'NOMAD_OPERATOR_LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"',
+        'NOMAD_OPERATOR_DEFAULT_NAMESPACE: expected a Kubernetes namespace name (lowercase DNS label)',
+      ]),
+    );
+    expect(found).toHaveLength(6);
+  });
+
+  it('rejects unknown flags, missing values and stray arguments', () => {
+    expect(errors(['--wokers', '2'])).toEqual([
+      'unknown flag --wokers',
+      'unexpected argument "2" (options start with --)',
+    ]);
+    expect(errors(['--workers'])).toEqual(['--workers needs a value']);
+    expect(errors(['--workers', '--no-api'])).toEqual(['--workers needs a value']);
+    expect(errors(['--no-api=true'])).toEqual(['--no-api takes no value (use --api=true)']);
+    expect(errors(['--no-workers'])).toEqual(['unknown flag --no-workers']);
+    expect(errors(['--api=maybe'])).toEqual(['--api: expected true or false, got "maybe"']);
+  });
+
+  it('checks values against each other', () => {
+    expect(errors(['--no-api', '--no-controller'])).toEqual([
+      '--no-api and --no-controller together leave nothing to run',
+    ]);
+    expect(errors(['--leader-election-renew-deadline', '20s'])).toEqual([
+      '--leader-election-lease-duration (default), --leader-election-renew-deadline, --leader-election-retry-period (default): lease duration must be greater than renew deadline',
+    ]);
+    expect(errors(['--listen', '127.0.0.1:9464'])).toEqual([
+      '--listen and --metrics-listen (default) must differ',
+    ]);
+    expect(errors(['--resync', '10ms'])).toEqual(['--resync: must be at least 1s, got "10ms"']);
+  });
+
+  it('documents every flag', () => {
+    const usage = configUsage();
+    for (const flag of [
+      '--kubeconfig',
+      '--listen',
+      '--metrics-listen',
+      '--[no-]api',
+      '--[no-]controller',
+      '--[no-]leader-elect',
+      '--workers',
+      '--resync',
+      '--history-limit',
+      '--log-level',
+      '--default-namespace',
+    ]) {
+      expect(usage).toContain(flag);
+    }
+    expect(usage).toContain('env NOMAD_OPERATOR_LEADER_ELECTION_NAMESPACE or POD_NAMESPACE');
+  });
+});
