@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad attribute references are literal "${…}" text
 // Environment: a task's `env`, the job/group/task `meta`, Nomad's runtime variables (NOMAD_*), and Nomad's
 // `${…}` interpolation of them in driver config, args and env values.
 //
@@ -117,8 +118,11 @@ function taskIndexOf(ctx: GroupContext, task: Task): number {
   return index >= 0 ? index : tasks.findIndex((t) => t.Name === task.Name);
 }
 
+/** Whether a field Nomad interpolates at runtime mentions one of `names` (placement fields do not count). */
 function usesVariable(ctx: GroupContext, ...names: string[]): boolean {
-  const text = JSON.stringify(ctx.group);
+  const { Constraints, Affinities, Spreads, ...group } = ctx.group;
+  const tasks = (group.Tasks ?? []).map(({ Constraints, Affinities, ...task }) => task);
+  const text = JSON.stringify([ctx.job.Meta, { ...group, Tasks: tasks }]);
   return names.some((name) => text.includes(name));
 }
 

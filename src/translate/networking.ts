@@ -679,11 +679,11 @@ function serviceWarnings(ctx: GroupContext, service: Service, path: string, name
       'Consul Connect is not applicable: no sidecar proxy, mTLS or intentions; pods reach each other over the cluster network',
     );
   }
-  if ((service.CanaryTags?.length ?? 0) > 0 || Object.keys(service.CanaryMeta ?? {}).length > 0) {
-    ctx.warn(
-      `${path}.CanaryTags`,
-      'canary tags and meta are not applied: Services do not tell canaries apart',
-    );
+  if ((service.CanaryTags?.length ?? 0) > 0) {
+    ctx.warn(`${path}.CanaryTags`, 'canary tags are not applied: Services do not tell canaries apart');
+  }
+  if (Object.keys(service.CanaryMeta ?? {}).length > 0) {
+    ctx.warn(`${path}.CanaryMeta`, 'canary meta is not applied: Services do not tell canaries apart');
   }
   if (Object.keys(service.TaggedAddresses ?? {}).length > 0) {
     ctx.warn(`${path}.TaggedAddresses`, 'tagged addresses are not applicable to Kubernetes Services');

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad attribute references are literal "${…}" text
 // Placement: datacenters, node pools, constraints, affinities and spreads → node affinity, node selector,
 // pod anti-affinity and topology spread constraints.
 //

@@ -1,0 +1,467 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad runtime references are literal "${…}" text
+import { readdirSync } from 'node:fs';
+import type { V1EnvVar } from '@kubernetes/client-node';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Job, Task } from '../../../src/nomad/schema.ts';
+import {
+  ALLOC_DIR,
+  escapeKubernetesExpansion,
+  interpolate,
+  JOB_COMPLETION_INDEX_ANNOTATION,
+  mergedMeta,
+  SECRETS_DIR,
+  TASK_DIR,
+  taskEnv,
+} from '../../../src/translate/env.ts';
+import { planPorts } from '../../../src/translate/networking.ts';
+import { corpusJob, groupContext, job, type TestContext, warningsAt } from './group-context.ts';
+
+/** Kubernetes' `$(VAR)` expansion (third_party/forked/golang/expansion), for checking escapes. */
+function kubernetesExpand(input: string, vars: Record<string, string>): string {
+  let out = '';
+  let checkpoint = 0;
+  for (let cursor = 0; cursor < input.length; cursor++) {
+    if (input[cursor] === '$' && cursor + 1 < input.length) {
+      out += input.slice(checkpoint, cursor);
+      const rest = input.slice(cursor + 1);
+      let advance = 1;
+      if (rest[0] === '$') out += '$';
+      else if (rest[0] === '(') {
+        const close = rest.indexOf(')', 1);
+        if (close > 0) {
+          const name = rest.slice(1, close);
+          out += Object.hasOwn(vars, name) ? vars[name] : `$(${name})`;
+          advance = close + 1;
+        } else out += '$(';
+      } else out += `$${rest[0]}`;
+      cursor += advance;
+      checkpoint = cursor + 1;
+    }
+  }
+  return out + input.slice(checkpoint);
+}
+
+const byName = (env: V1EnvVar[]) => Object.fromEntries(env.map((e) => [e.name, e]));
+const envValue = (env: V1EnvVar[], name: string) => byName(env)[name]?.value;
+
+function task(ctx: TestContext, index = 0): Task {
+  const t = ctx.group.Tasks?.[index];
+  if (!t) throw new Error(`no task ${index}`);
+  return t;
+}
+
+/** A one-group, one-task service job with the given pieces. */
+function simpleJob(overrides: {
+  job?: Partial<Job>;
+  group?: Record<string, unknown>;
+  task?: Record<string, unknown>;
+  tasks?: Record<string, unknown>[];
+}): Job {
+  return job({
+    ID: 'web',
+    Type: 'service',
+    Datacenters: ['dc1'],
+    ...overrides.job,
+    TaskGroups: [
+      {
+        Name: 'app',
+        ...overrides.group,
+        Tasks: overrides.tasks ?? [
+          { Name: 'main', Driver: 'docker', Config: { image: 'x' }, ...overrides.task },
+        ],
+      },
+    ],
+  } as Job);
+}
+
+describe('task directories', () => {
+  it('are the agreed mount points', () => {
+    expect([TASK_DIR, ALLOC_DIR, SECRETS_DIR]).toEqual(['/local', '/alloc', '/secrets']);
+  });
+});
+
+describe('taskEnv: the redis sample (service-redis-cache)', () => {
+  const ctx = groupContext(corpusJob('service-redis-cache'));
+  const env = taskEnv(ctx, task(ctx), 0);
+
+  it('lists the runtime variables in a fixed order, then the ports', () => {
+    expect(env.map((e) => e.name)).toEqual([
+      'NOMAD_ALLOC_DIR',
+      'NOMAD_ALLOC_ID',
+      'NOMAD_ALLOC_INDEX',
+      'NOMAD_ALLOC_NAME',
+      'NOMAD_CPU_LIMIT',
+      'NOMAD_DC',
+      'NOMAD_GROUP_NAME',
+      'NOMAD_JOB_ID',
+      'NOMAD_JOB_NAME',
+      'NOMAD_MEMORY_LIMIT',
+      'NOMAD_NAMESPACE',
+      'NOMAD_REGION',
+      'NOMAD_SECRETS_DIR',
+      'NOMAD_TASK_DIR',
+      'NOMAD_TASK_NAME',
+      'NOMAD_IP_db',
+      'NOMAD_PORT_db',
+      'NOMAD_HOST_PORT_db',
+      'NOMAD_ADDR_db',
+    ]);
+  });
+
+  it('gives Nomad’s values, field by field', () => {
+    const vars = byName(env);
+    expect(vars.NOMAD_ALLOC_DIR).toEqual({ name: 'NOMAD_ALLOC_DIR', value: '/alloc' });
+    expect(vars.NOMAD_TASK_DIR?.value).toBe('/local');
+    expect(vars.NOMAD_SECRETS_DIR?.value).toBe('/secrets');
+    expect(vars.NOMAD_ALLOC_ID).toEqual({
+      name: 'NOMAD_ALLOC_ID',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } },
+    });
+    expect(vars.NOMAD_ALLOC_INDEX?.value).toBe('0');
+    expect(vars.NOMAD_ALLOC_NAME?.value).toBe('example.cache[0]');
+    expect(vars.NOMAD_CPU_LIMIT?.value).toBe('500');
+    expect(vars.NOMAD_MEMORY_LIMIT?.value).toBe('256');
+    expect(vars.NOMAD_DC?.value).toBe('dc1');
+    expect(vars.NOMAD_GROUP_NAME?.value).toBe('cache');
+    expect(vars.NOMAD_JOB_ID?.value).toBe('example');
+    expect(vars.NOMAD_JOB_NAME?.value).toBe('example');
+    expect(vars.NOMAD_NAMESPACE?.value).toBe('default');
+    expect(vars.NOMAD_REGION?.value).toBe('global');
+    expect(vars.NOMAD_TASK_NAME?.value).toBe('redis');
+    expect(vars.NOMAD_JOB_PARENT_ID).toBeUndefined();
+  });
+
+  it('describes the port: pod IP, container port, host port, address', () => {
+    const vars = byName(env);
+    expect(vars.NOMAD_IP_db).toEqual({
+      name: 'NOMAD_IP_db',
+      valueFrom: { fieldRef: { fieldPath: 'status.podIP' } },
+    });
+    expect(vars.NOMAD_PORT_db?.value).toBe('6379');
+    expect(vars.NOMAD_HOST_PORT_db?.value).toBe('6379');
+    expect(vars.NOMAD_ADDR_db?.value).toBe('$(NOMAD_IP_db):6379');
+    expect(kubernetesExpand(vars.NOMAD_ADDR_db?.value ?? '', { NOMAD_IP_db: '10.0.0.7' })).toBe(
+      '10.0.0.7:6379',
+    );
+    expect(ctx.warnings).toEqual([]);
+  });
+});
+
+describe('taskEnv: meta and env (meta-env)', () => {
+  const ctx = groupContext(corpusJob('meta-env'));
+
+  it('merges meta job < group < task and exposes it with sorted keys', () => {
+    expect(mergedMeta(ctx, task(ctx, 0))).toEqual({
+      canary: 'true',
+      'cost-center': '1234',
+      owner: 'alice',
+      role: 'primary',
+      'team.name': 'platform',
+      tier: 'backend',
+    });
+    expect(Object.keys(mergedMeta(ctx, task(ctx, 1)))).toEqual([
+      'build.sha',
+      'canary',
+      'cost-center',
+      'owner',
+      'team.name',
+      'tier',
+    ]);
+  });
+
+  it('sets NOMAD_META_<KEY> and NOMAD_META_<key>, cleaned like Nomad (only letters, digits, _ and . survive)', () => {
+    const env = taskEnv(ctx, task(ctx, 1), 1);
+    const meta = env.filter((e) => e.name.startsWith('NOMAD_META_')).map((e) => [e.name, e.value]);
+    expect(meta).toEqual([
+      ['NOMAD_META_BUILD.SHA', 'abc123'],
+      ['NOMAD_META_build.sha', 'abc123'],
+      ['NOMAD_META_CANARY', 'true'],
+      ['NOMAD_META_canary', 'true'],
+      ['NOMAD_META_COST_CENTER', '1234'],
+      ['NOMAD_META_cost_center', '1234'],
+      ['NOMAD_META_OWNER', 'alice'],
+      ['NOMAD_META_owner', 'alice'],
+      ['NOMAD_META_TEAM.NAME', 'platform'],
+      ['NOMAD_META_team.name', 'platform'],
+      ['NOMAD_META_TIER', 'backend'],
+      ['NOMAD_META_tier', 'backend'],
+    ]);
+  });
+
+  it('puts the task env last, sorted by name; a whole-value node name comes from the downward API', () => {
+    const env = taskEnv(ctx, task(ctx, 1), 1);
+    expect(env.slice(-3)).toEqual([
+      { name: 'JAVA_OPTS', value: '-Xmx512m' },
+      { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { name: 'app.mode', value: 'strict' },
+    ]);
+  });
+
+  it('leaves a reference to a port the group does not have as written, with a warning', () => {
+    const env = taskEnv(ctx, task(ctx, 0), 0);
+    expect(envValue(env, 'PORT')).toBe('${NOMAD_PORT_http}');
+    expect(envValue(env, 'WORKERS')).toBe('4');
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Env.PORT')).toEqual([
+      '${NOMAD_PORT_http} is not available on Kubernetes; left as is',
+    ]);
+  });
+});
+
+describe('taskEnv: runtime references (runtime-references)', () => {
+  const ctx = groupContext(corpusJob('runtime-references'));
+  const env = taskEnv(ctx, task(ctx), 0);
+
+  it('interpolates NOMAD_* in env values, as Nomad does at runtime (also HCL-escaped $${…})', () => {
+    expect(envValue(env, 'MIXED')).toBe('prefix-t-suffix');
+    expect(envValue(env, 'ESCAPED')).toBe('refs');
+    expect(envValue(env, 'PLAIN')).toBe('$HOME');
+    expect(byName(env).HOST_IP).toEqual({
+      name: 'HOST_IP',
+      valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } },
+    });
+    expect(envValue(env, 'UPSTREAM')).toBe('${NOMAD_UPSTREAM_ADDR_db}');
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Env.UPSTREAM')).toHaveLength(1);
+  });
+
+  it('reads NOMAD_DC from the zone pod label when the job names no single datacenter', () => {
+    expect(byName(env).NOMAD_DC).toEqual({
+      name: 'NOMAD_DC',
+      valueFrom: { fieldRef: { fieldPath: "metadata.labels['topology.kubernetes.io/zone']" } },
+    });
+  });
+
+  it('interpolates driver args: runtime values as $(…), node properties left with a warning', () => {
+    const c = groupContext(corpusJob('runtime-references'));
+    const args = ((task(c).Config?.args ?? []) as string[]).map((a) => interpolate(c, task(c), a));
+    expect(args).toEqual([
+      '--bind=${NOMAD_IP_http}:${NOMAD_PORT_http}',
+      '--alloc=$(NOMAD_ALLOC_ID)',
+      '--rack=${ meta.rack }',
+      '--gpu=${device.attr.model}',
+      '--index=0',
+    ]);
+    expect(c.warnings.map((w) => [w.path, w.message])).toEqual([
+      ['TaskGroups[0].Tasks[0].Config', '${NOMAD_IP_http} is not available on Kubernetes; left as is'],
+      ['TaskGroups[0].Tasks[0].Config', '${NOMAD_PORT_http} is not available on Kubernetes; left as is'],
+      [
+        'TaskGroups[0].Tasks[0].Config',
+        '${device.attr.model} is a property of the Nomad client node, unknown when translating; left as is',
+      ],
+    ]);
+  });
+
+  it('keeps runtime values as ${…} with a warning in fields Kubernetes does not expand', () => {
+    const c = groupContext(corpusJob('runtime-references'));
+    const hostname = interpolate(c, task(c), '${node.unique.name}.${node.datacenter}', {
+      kubernetes: false,
+      path: 'TaskGroups[0].Tasks[0].Config.hostname',
+    });
+    expect(hostname).toBe('${node.unique.name}.${node.datacenter}');
+    expect(warningsAt(c, 'TaskGroups[0].Tasks[0].Config.hostname')).toHaveLength(2);
+  });
+});
+
+describe('interpolate', () => {
+  const ctx = groupContext(
+    simpleJob({
+      job: { Region: 'eu', Meta: { owner: 'alice' }, NodePool: 'gpu' },
+      group: {
+        Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }],
+      },
+      task: { Env: { FOO: 'bar-${NOMAD_PORT_http}', RUNTIME: '${NOMAD_IP_http}' } },
+    }),
+  );
+  const t = task(ctx);
+
+  it('resolves NOMAD_*, meta, env.X, task env names, node.region and node.pool', () => {
+    expect(interpolate(ctx, t, 'http://${NOMAD_ADDR_http}/x')).toBe('http://$(NOMAD_ADDR_http)/x');
+    expect(interpolate(ctx, t, '${NOMAD_PORT_http} ${NOMAD_HOST_PORT_http}')).toBe('8080 8080');
+    expect(interpolate(ctx, t, '${NOMAD_META_owner}/${NOMAD_META_OWNER}')).toBe('alice/alice');
+    expect(interpolate(ctx, t, '${env.FOO}|${FOO}')).toBe('bar-8080|bar-8080');
+    expect(interpolate(ctx, t, '${RUNTIME}')).toBe('$(NOMAD_IP_http)');
+    expect(interpolate(ctx, t, '${node.region}/${node.pool}/${NOMAD_REGION}')).toBe('eu/gpu/eu');
+    expect(interpolate(ctx, t, '${UNKNOWN} ${ spaced }')).toBe('${UNKNOWN} ${ spaced }');
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('escapes literal $( and $$ for Kubernetes expansion, so the text survives it', () => {
+    const out = interpolate(ctx, t, 'sh -c "echo $(date) $$ $HOME ${NOMAD_JOB_ID}"');
+    expect(out).toBe('sh -c "echo $$(date) $$$ $HOME web"');
+    expect(kubernetesExpand(out, { date: 'NO' })).toBe('sh -c "echo $(date) $$ $HOME web"');
+  });
+
+  it('plain mode: no escaping, runtime values kept with a warning', () => {
+    const c = groupContext(ctx.job);
+    expect(interpolate(c, task(c), '$(x) ${NOMAD_ALLOC_ID} ${NOMAD_JOB_ID}', { kubernetes: false })).toBe(
+      '$(x) ${NOMAD_ALLOC_ID} web',
+    );
+    expect(warningsAt(c, 'TaskGroups[0].Tasks[0].Config')).toHaveLength(1);
+  });
+
+  it('escapeKubernetesExpansion is undone exactly by Kubernetes expansion', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('$', '(', ')', 'A', 'b', ' ', '{', '}') }), (text) => {
+        expect(kubernetesExpand(escapeKubernetesExpansion(text), { A: 'X', b: 'Y' })).toBe(text);
+      }),
+    );
+  });
+});
+
+describe('taskEnv: index, datacenter, resources, parents', () => {
+  it('batch jobs with count > 1 read the index from the Indexed Job annotation', () => {
+    const ctx = groupContext(simpleJob({ job: { Type: 'batch' }, group: { Count: 3 } }));
+    const env = taskEnv(ctx, task(ctx), 0);
+    expect(byName(env).NOMAD_ALLOC_INDEX).toEqual({
+      name: 'NOMAD_ALLOC_INDEX',
+      valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX_ANNOTATION}']` } },
+    });
+    expect(envValue(env, 'NOMAD_ALLOC_NAME')).toBe('web.app[$(NOMAD_ALLOC_INDEX)]');
+    expect(kubernetesExpand(envValue(env, 'NOMAD_ALLOC_NAME') ?? '', { NOMAD_ALLOC_INDEX: '2' })).toBe(
+      'web.app[2]',
+    );
+  });
+
+  it('service jobs with count > 1 get index 0, reported when the group uses the index', () => {
+    const ctx = groupContext(
+      simpleJob({ group: { Count: 3 }, task: { Env: { I: '${NOMAD_ALLOC_INDEX}' } } }),
+    );
+    const env = taskEnv(ctx, task(ctx), 0);
+    expect(envValue(env, 'NOMAD_ALLOC_INDEX')).toBe('0');
+    expect(envValue(env, 'I')).toBe('0');
+    expect(warningsAt(ctx, 'TaskGroups[0].Count')).toHaveLength(1);
+    const quiet = groupContext(simpleJob({ group: { Count: 3 } }));
+    taskEnv(quiet, task(quiet), 0);
+    expect(quiet.warnings).toEqual([]);
+  });
+
+  it('several datacenters: NOMAD_DC from the pod label, reported only when the group uses it', () => {
+    const spread = { Spreads: [{ Attribute: '${node.datacenter}' }] };
+    const quiet = groupContext(simpleJob({ job: { Datacenters: ['a', 'b'] }, group: spread }));
+    expect(byName(taskEnv(quiet, task(quiet), 0)).NOMAD_DC?.valueFrom?.fieldRef?.fieldPath).toBe(
+      "metadata.labels['topology.kubernetes.io/zone']",
+    );
+    expect(quiet.warnings).toEqual([]);
+    const used = groupContext(
+      simpleJob({ job: { Datacenters: ['a', 'b'] }, group: spread, task: { Env: { DC: 'dc=${NOMAD_DC}' } } }),
+    );
+    const env = taskEnv(used, task(used), 0);
+    expect(envValue(env, 'DC')).toBe('dc=$(NOMAD_DC)');
+    expect(warningsAt(used, 'TaskGroups[0]')).toHaveLength(1);
+  });
+
+  it('NOMAD_CPU_LIMIT from cores, NOMAD_MEMORY_MAX_LIMIT, NOMAD_JOB_PARENT_ID', () => {
+    const ctx = groupContext(
+      simpleJob({
+        job: { ParentID: 'parent', Name: 'web-name' },
+        task: { Resources: { Cores: 2, MemoryMB: 512, MemoryMaxMB: 1024 } },
+      }),
+      0,
+      { millicoresPerMHz: 2 },
+    );
+    const env = taskEnv(ctx, task(ctx), 0);
+    expect(envValue(env, 'NOMAD_CPU_LIMIT')).toBe('1000');
+    expect(envValue(env, 'NOMAD_MEMORY_LIMIT')).toBe('512');
+    expect(envValue(env, 'NOMAD_MEMORY_MAX_LIMIT')).toBe('1024');
+    expect(envValue(env, 'NOMAD_JOB_PARENT_ID')).toBe('parent');
+    expect(envValue(env, 'NOMAD_JOB_NAME')).toBe('web-name');
+  });
+
+  it('a task env var named like a runtime variable replaces it (once, with the task’s value)', () => {
+    const ctx = groupContext(simpleJob({ task: { Env: { NOMAD_REGION: 'mine' } } }));
+    const env = taskEnv(ctx, task(ctx), 0);
+    expect(env.filter((e) => e.name === 'NOMAD_REGION')).toEqual([{ name: 'NOMAD_REGION', value: 'mine' }]);
+    expect(env.at(-1)?.name).toBe('NOMAD_REGION');
+  });
+
+  it('dispatched jobs default optional meta to ""', () => {
+    const ctx = groupContext(
+      simpleJob({
+        job: {
+          Type: 'batch',
+          Dispatched: true,
+          ParentID: 'p',
+          ParameterizedJob: { MetaOptional: ['extra', 'given'] },
+          Meta: { given: 'yes' },
+        },
+      }),
+    );
+    const env = taskEnv(ctx, task(ctx), 0);
+    expect(envValue(env, 'NOMAD_META_extra')).toBe('');
+    expect(envValue(env, 'NOMAD_META_EXTRA')).toBe('');
+    expect(envValue(env, 'NOMAD_META_given')).toBe('yes');
+  });
+
+  it('meta values are interpolated; invalid env names are skipped with a warning', () => {
+    const ctx = groupContext(
+      simpleJob({ task: { Meta: { self: '${NOMAD_TASK_NAME}' }, Env: { 'A=B': 'x', '': 'y', ok: 'z' } } }),
+    );
+    const env = taskEnv(ctx, task(ctx), 0);
+    expect(envValue(env, 'NOMAD_META_self')).toBe('main');
+    expect(env.map((e) => e.name)).not.toContain('A=B');
+    expect(env.map((e) => e.name)).not.toContain('');
+    expect(envValue(env, 'ok')).toBe('z');
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Env.A=B')).toHaveLength(1);
+  });
+
+  it('ports of another task’s own network appear as NOMAD_*_<task>_<label>', () => {
+    const ctx = groupContext(
+      simpleJob({
+        tasks: [
+          { Name: 'a', Driver: 'docker', Config: { image: 'x' } },
+          {
+            Name: 'b',
+            Driver: 'docker',
+            Config: { image: 'y' },
+            Resources: { Networks: [{ ReservedPorts: [{ Label: 'admin', Value: 9000 }] }] },
+          },
+        ],
+      }),
+    );
+    const a = taskEnv(ctx, task(ctx, 0), 0);
+    expect(envValue(a, 'NOMAD_PORT_b_admin')).toBe('9000');
+    expect(envValue(a, 'NOMAD_ADDR_b_admin')).toBe('$(NOMAD_IP_b_admin):9000');
+    expect(envValue(a, 'NOMAD_PORT_admin')).toBeUndefined();
+    const b = taskEnv(ctx, task(ctx, 1), 1);
+    expect(envValue(b, 'NOMAD_PORT_admin')).toBe('9000');
+    expect(envValue(b, 'NOMAD_HOST_PORT_admin')).toBe('9000');
+  });
+
+  it('dynamic ports without `to` get the planned port, the same one networking declares', () => {
+    const ctx = groupContext(corpusJob('network-ports'));
+    const env = taskEnv(ctx, task(ctx), 0);
+    const metrics = planPorts(ctx).byLabel.get('metrics');
+    expect(envValue(env, 'NOMAD_PORT_metrics')).toBe(String(metrics?.containerPort));
+    expect(envValue(env, 'NOMAD_PORT_http')).toBe('8080');
+    expect(envValue(env, 'NOMAD_HOST_PORT_http')).toBe('80');
+  });
+});
+
+describe('taskEnv over the corpus', () => {
+  const names = readdirSync(new URL('../../fixtures/jobspecs/', import.meta.url))
+    .filter((f) => f.endsWith('.canonical.json'))
+    .map((f) => f.replace(/\.canonical\.json$/, ''))
+    .sort();
+
+  it.each(names)('%s: unique valid names, $(…) only to earlier variables, deterministic', (name) => {
+    const j = corpusJob(name);
+    (j.TaskGroups ?? []).forEach((_, g) => {
+      const ctx = groupContext(j, g);
+      (ctx.group.Tasks ?? []).forEach((t, i) => {
+        const env = taskEnv(ctx, t, i);
+        const seen = new Set<string>();
+        for (const e of env) {
+          expect(e.name).toMatch(/^[\x20-\x7e]+$/);
+          expect(e.name).not.toContain('=');
+          expect(seen.has(e.name)).toBe(false);
+          for (const m of (e.value ?? '').matchAll(/(?<!\$)(?:\$\$)*\$\(([^)]*)\)/g)) {
+            expect(seen.has(m[1] ?? ''), `${e.name} refers to $(${m[1]})`).toBe(true);
+          }
+          expect(e.value === undefined || e.valueFrom === undefined).toBe(true);
+          seen.add(e.name);
+        }
+        expect(taskEnv(groupContext(j, g), t, i)).toEqual(env);
+      });
+    });
+  });
+});
