@@ -172,7 +172,7 @@ function integerOf(value: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** `^a$`, `^(a|b)$`, `^(?:a|b)$`, `^a|b$`? no: only fully anchored alternations of literals. */
+/** The literal values a regexp matches when it is a fully anchored alternation of literals (`^a$`, `^(a|b)$`, `^(?:a|b)$`); undefined otherwise (`^a|b$` means `(^a)|(b$)`). */
 export function regexpLiterals(pattern: string): string[] | undefined {
   const match = /^\^(.*)\$$/s.exec(pattern);
   if (!match) return undefined;
@@ -199,7 +199,7 @@ type Warn = (path: string, message: string) => void;
 
 /**
  * The node selector requirement for an attribute constraint or affinity; undefined (warned) when there
- * is none. `satisfied` means the rule always holds and needs nothing.
+ * is none (also when the rule always holds, e.g. two equal literals).
  */
 function requirement(
   options: ResolvedOptions,
