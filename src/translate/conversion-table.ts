@@ -1,0 +1,978 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad attribute references are literal "${…}" text
+// Every field of the Nomad job model and what the translator makes of it: converted (to what),
+// partial (what is lost), not applicable on Kubernetes (why), or metadata (Nomad's own bookkeeping,
+// state rather than spec). docs/conversion.md is rendered from this table (npm run generate:docs), and
+// a unit test fails when the schema knows a field that the table lacks.
+//
+// Rows are keyed by the field paths of `jobFieldPaths` (`TaskGroups[].Tasks[].Resources.CPU`). A row
+// marked `subtree` also covers every field below it (whole blocks that are not applicable, such as
+// Consul Connect or Vault), and no other row sits below it. Each row names the module that implements
+// it (`by`), so the table can be checked against the code.
+//
+// `notApplicableWarnings(job)` reports every not-applicable field the job sets, once per occurrence
+// (translate() calls it once per job). A field that a translator module already reports itself names
+// that module in `warnedBy` and is skipped, so each field is reported exactly once. Fields that
+// canonicalization always fills count as set only when they differ from Nomad's default (`isSet`).
+import { jobFields } from '../nomad/schema/introspect.ts';
+import type { Job } from '../nomad/schema.ts';
+import type { Warning } from './types.ts';
+
+export type ConversionStatus = 'converted' | 'partial' | 'not-applicable' | 'metadata';
+
+/** Where a value was found: the job and the concrete path (`TaskGroups[0].Tasks[1].LogConfig`). */
+export interface FieldSite {
+  job: Job;
+  path: string;
+}
+
+/** Whether a not-applicable field counts as set at a site. */
+export type IsSet = (value: unknown, site: FieldSite) => boolean;
+
+export interface Conversion {
+  status: ConversionStatus;
+  /** converted / partial: what the field becomes. */
+  target?: string;
+  /** partial: what is lost; not-applicable: why; metadata: what it is. */
+  why?: string;
+  /** The module that implements the conversion, e.g. `storage.ts`. */
+  by?: string;
+  /** The row covers every field below this one. */
+  subtree?: boolean;
+  /** not-applicable: the module that already reports the field; notApplicableWarnings stays silent. */
+  warnedBy?: string;
+  /**
+   * not-applicable: whether a value counts as set (and is warned about, here or by `warnedBy`).
+   * Default: not empty (`isEmptyValue`).
+   */
+  isSet?: IsSet;
+}
+
+export interface ConversionRow extends Conversion {
+  /** Field path pattern from `jobFieldPaths`. */
+  path: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Building the table
+
+const rows = new Map<string, Conversion>();
+
+function add(path: string, conversion: Conversion): void {
+  if (rows.has(path)) throw new Error(`conversion table: duplicate row ${path}`);
+  rows.set(path, conversion);
+}
+
+/** The same field rows under each prefix (`''` is the job itself). */
+function at(prefixes: readonly string[], fields: Record<string, Conversion>): void {
+  for (const prefix of prefixes) {
+    for (const [name, conversion] of Object.entries(fields)) {
+      add(prefix === '' ? name : `${prefix}.${name}`, conversion);
+    }
+  }
+}
+
+function converted(target: string, by: string): Conversion {
+  return { status: 'converted', target, by };
+}
+
+function partial(target: string, why: string, by: string): Conversion {
+  return { status: 'partial', target, why, by };
+}
+
+function notApplicable(
+  why: string,
+  options: { subtree?: boolean; warnedBy?: string; isSet?: IsSet } = {},
+): Conversion {
+  return { status: 'not-applicable', why, ...options };
+}
+
+function metadata(why: string, subtree = false): Conversion {
+  return subtree ? { status: 'metadata', why, subtree } : { status: 'metadata', why };
+}
+
+/** Subtree version of a row. */
+function whole(conversion: Conversion): Conversion {
+  return { ...conversion, subtree: true };
+}
+
+/** Empty in the sense of "not set": undefined, null, '', 0, false, and lists/objects of those. */
+export function isEmptyValue(value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === 0 || value === false) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (typeof value === 'object') return Object.values(value).every(isEmptyValue);
+  return false;
+}
+
+/** Set unless empty or equal to one of the given defaults (compared as JSON). */
+function unless(...defaults: unknown[]): IsSet {
+  const texts = new Set(defaults.map((d) => JSON.stringify(d)));
+  return (value) => !isEmptyValue(value) && !texts.has(JSON.stringify(value));
+}
+
+/** A struct counts as set when a field differs from the defaults (other fields: when not empty). */
+function structDiffers(defaults: Record<string, unknown>): IsSet {
+  return (value) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return !isEmptyValue(value);
+    return Object.entries(value).some(([key, v]) =>
+      Object.hasOwn(defaults, key) ? JSON.stringify(v) !== JSON.stringify(defaults[key]) : !isEmptyValue(v),
+    );
+  };
+}
+
+const SECOND = 1_000_000_000;
+const MINUTE = 60 * SECOND;
+
+const PLACEMENT = 'placement.ts';
+const NETWORKING = 'networking.ts';
+const STORAGE = 'storage.ts';
+const RESOURCES = 'resources.ts';
+const DRIVERS = 'drivers.ts';
+const ENV = 'env.ts';
+const POD = 'pod-template.ts';
+const WORKLOADS = 'workloads.ts';
+const INDEX = 'index.ts';
+
+// ---------------------------------------------------------------------------------------------------
+// Job
+
+const ATTRIBUTE_LABEL =
+  'the node label `nodeAttributeLabels` maps the attribute to (defaults listed above; `${meta.X}` → `nomadoperator.dev/meta.X`, `${attr.X}` → `nomadoperator.dev/attr.X`, with a warning)';
+
+at([''], {
+  Region: converted('NOMAD_REGION, and `${node.region}` in interpolation', ENV),
+  Namespace: converted(
+    'label `nomadoperator.dev/namespace` and annotation (exact value) on every object, NOMAD_NAMESPACE; the Kubernetes namespace is chosen by the caller (identity mapping)',
+    INDEX,
+  ),
+  ID: converted(
+    'object names (`<job>`, `<job>--<group>`, …, hashed when not a DNS label), label and annotation `nomadoperator.dev/job-id`, NOMAD_JOB_ID',
+    INDEX,
+  ),
+  Name: converted('NOMAD_JOB_NAME', ENV),
+  Type: converted(
+    '`service` → Deployment, `batch` → Indexed Job (periodic: CronJob), `system` → DaemonSet, `sysbatch` → a run-once DaemonSet (the tasks run as init containers, then a pause container)',
+    WORKLOADS,
+  ),
+  Priority: notApplicable(
+    'Nomad’s scheduling priority and preemption; Kubernetes uses PriorityClasses, which are cluster objects',
+    { isSet: unless(50) },
+  ),
+  AllAtOnce: notApplicable('a Nomad scheduler option (place all allocations at once or none)'),
+  Datacenters: partial(
+    'required node affinity (In) on the `${node.datacenter}` label (default topology.kubernetes.io/zone); NOMAD_DC',
+    '`*` means anywhere; glob patterns are dropped (warning)',
+    PLACEMENT,
+  ),
+  NodePool: converted(
+    'required node affinity on the `${node.pool}` label (default nomadoperator.dev/node-pool); `default` and `all` mean anywhere',
+    PLACEMENT,
+  ),
+  Constraints: converted(
+    'the pod’s required node affinity, nodeSelector and pod anti-affinity (see Constraint)',
+    PLACEMENT,
+  ),
+  Affinities: converted('preferred node affinity (see Affinity)', PLACEMENT),
+  TaskGroups: converted('one workload per group (see TaskGroup)', WORKLOADS),
+  Update: whole(
+    converted('merged into every group’s update block by canonicalization (see TaskGroups[].Update)', INDEX),
+  ),
+  Multiregion: notApplicable('multi-region deployments (Nomad Enterprise); a NomadJob runs in one cluster', {
+    subtree: true,
+  }),
+  Spreads: converted('topology spread constraints (see Spread)', PLACEMENT),
+  Periodic: converted('a CronJob per group (see PeriodicConfig)', WORKLOADS),
+  ParameterizedJob: converted(
+    'no workload (warning); each dispatched child (`Dispatched`) is translated as a batch job',
+    INDEX,
+  ),
+  Reschedule: whole(
+    converted(
+      'merged into every group’s reschedule block by canonicalization (see TaskGroups[].ReschedulePolicy)',
+      INDEX,
+    ),
+  ),
+  Migrate: notApplicable('merged into every group’s migrate block by canonicalization, reported there', {
+    subtree: true,
+    warnedBy: 'notApplicableWarnings (TaskGroups[].Migrate)',
+  }),
+  Meta: converted(
+    'NOMAD_META_* variables (merged with group and task meta) and the pod annotation `nomadoperator.dev/meta`',
+    ENV,
+  ),
+  UI: notApplicable('description and links for Nomad’s web UI', { subtree: true }),
+  Stop: metadata('state set by `nomad job stop`, not spec; the translator ignores it'),
+  ParentID: converted('label and annotation `nomadoperator.dev/parent-id`, NOMAD_JOB_PARENT_ID', INDEX),
+  Dispatched: converted(
+    'marks a dispatched child: translated as a batch job despite its parameterized block',
+    INDEX,
+  ),
+  DispatchIdempotencyToken: metadata('dispatch bookkeeping of the /v1 API'),
+  Payload: converted(
+    'the dispatch’s Secret (`options.dispatch.payloadSecretName`, key `payload`), mounted at `dispatch_payload.file`',
+    STORAGE,
+  ),
+  ConsulNamespace: notApplicable('the Consul namespace of the job; there is no Consul'),
+  VaultNamespace: notApplicable('the Vault namespace of the job; Vault is not integrated'),
+  NomadTokenID: metadata('the ACL token that submitted the job'),
+  Status: metadata('job status, computed from the workloads'),
+  StatusDescription: metadata('job status text'),
+  Stable: metadata('whether the version is stable, set by deployments'),
+  Version: metadata(
+    'job version; every object carries it as label `nomadoperator.dev/version` (options.version)',
+  ),
+  SubmitTime: metadata('submission time'),
+  CreateIndex: metadata('Raft index'),
+  ModifyIndex: metadata('Raft index'),
+  JobModifyIndex: metadata('Raft index'),
+  VersionTag: metadata('a name given to one job version', true),
+});
+
+at(['Periodic'], {
+  Enabled: converted('`false` → CronJob suspend', WORKLOADS),
+  Spec: partial(
+    'CronJob schedule (rewritten to Kubernetes’ five fields; a `CRON_TZ=` prefix → timeZone)',
+    'seconds other than 0, years other than `*`, and `L`, `W`, `#` cannot be expressed: warning, no CronJob',
+    WORKLOADS,
+  ),
+  Specs: converted('one CronJob per entry (`<job>--<group>--cron-<i>`)', WORKLOADS),
+  SpecType: partial('`cron`', 'other spec types: warning, no CronJob', WORKLOADS),
+  ProhibitOverlap: converted('concurrencyPolicy Forbid (else Allow)', WORKLOADS),
+  TimeZone: converted('CronJob timeZone (an unknown zone: UTC, warning)', WORKLOADS),
+});
+
+at(['ParameterizedJob'], {
+  Payload: partial(
+    '—',
+    'enforced when dispatching (the /v1 dispatch endpoint), not by the translator',
+    INDEX,
+  ),
+  MetaRequired: partial(
+    '—',
+    'enforced when dispatching (the /v1 dispatch endpoint), not by the translator',
+    INDEX,
+  ),
+  MetaOptional: converted('in a dispatched child, unset optional meta keys are "" in NOMAD_META_*', ENV),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Placement: constraints, affinities, spreads (job, group, task)
+
+const CONSTRAINT_PREFIXES = [
+  'Constraints[]',
+  'TaskGroups[].Constraints[]',
+  'TaskGroups[].Tasks[].Constraints[]',
+];
+const AFFINITY_PREFIXES = ['Affinities[]', 'TaskGroups[].Affinities[]', 'TaskGroups[].Tasks[].Affinities[]'];
+const SPREAD_PREFIXES = ['Spreads[]', 'TaskGroups[].Spreads[]'];
+
+at(CONSTRAINT_PREFIXES, {
+  LTarget: partial(
+    ATTRIBUTE_LABEL,
+    'attributes of the Nomad client itself (`${attr.nomad.*}`, `${attr.driver.*}`, `${attr.consul.*}`, …) and targets that are not attributes are dropped (warning)',
+    PLACEMENT,
+  ),
+  RTarget: partial(
+    'the label values, or the limit of `distinct_property`',
+    'values that are not valid label values, and comparisons of two attributes, are dropped (warning)',
+    PLACEMENT,
+  ),
+  Operand: partial(
+    '`=` `!=` `is_set` `is_not_set` → In, NotIn, Exists, DoesNotExist; integer `<` `<=` `>` `>=` → Lt/Gt; anchored literal `regexp` alternations and `set_contains*` → In; `distinct_hosts` → required pod anti-affinity on the hostname; `distinct_property` → pod anti-affinity on the label',
+    '`version`, `semver`, other `regexp`s, float/lexical comparisons and multi-member `set_contains_all` are dropped (warning); `distinct_property` with a limit above 1 becomes a preference',
+    PLACEMENT,
+  ),
+});
+
+at(AFFINITY_PREFIXES, {
+  LTarget: partial(`preferred node affinity on ${ATTRIBUTE_LABEL}`, 'as for constraints', PLACEMENT),
+  RTarget: partial('the preferred node affinity values', 'as for constraints', PLACEMENT),
+  Operand: partial('the node selector operator, as for constraints', 'as for constraints', PLACEMENT),
+  Weight: converted(
+    'preference weight |w| (1–100); a negative weight prefers the complement (In↔NotIn, Exists↔DoesNotExist, Gt↔Lt); weight 0 is dropped (warning)',
+    PLACEMENT,
+  ),
+});
+
+at(SPREAD_PREFIXES, {
+  Attribute: converted(
+    `a topology spread constraint (maxSkew 1, ScheduleAnyway) over ${ATTRIBUTE_LABEL}`,
+    PLACEMENT,
+  ),
+  Weight: partial('—', 'every spread is an equally weighted best-effort constraint', PLACEMENT),
+  SpreadTarget: partial(
+    'an even spread over all values',
+    'target values and percentages (warning)',
+    PLACEMENT,
+  ),
+});
+at(
+  SPREAD_PREFIXES.map((s) => `${s}.SpreadTarget[]`),
+  {
+    Value: partial('an even spread over all values', 'reported with the spread targets', PLACEMENT),
+    Percent: partial('an even spread over all values', 'reported with the spread targets', PLACEMENT),
+  },
+);
+
+// ---------------------------------------------------------------------------------------------------
+// Task group
+
+at(['TaskGroups[]'], {
+  Name: converted(
+    'workload name `<job>--<group>`, label `nomadoperator.dev/group`, NOMAD_GROUP_NAME',
+    WORKLOADS,
+  ),
+  Count: converted(
+    'Deployment replicas; Job parallelism and completions (Indexed Job); not used by DaemonSets',
+    WORKLOADS,
+  ),
+  Constraints: converted('merged with the job’s and the tasks’ into the pod’s node affinity', PLACEMENT),
+  Affinities: converted('preferred node affinity', PLACEMENT),
+  Tasks: converted('the pod’s containers (see Task)', POD),
+  Spreads: converted('topology spread constraints', PLACEMENT),
+  Volumes: converted(
+    'pod volumes: host → hostPath, csi → PersistentVolumeClaim (see VolumeRequest)',
+    STORAGE,
+  ),
+  RestartPolicy: converted('the pod restartPolicy and the Job backoffLimit (see RestartPolicy)', POD),
+  Disconnect: notApplicable(
+    'client disconnect handling; Kubernetes evicts pods from unreachable nodes after the node taint’s tolerationSeconds',
+    { subtree: true, isSet: structDiffers({ Replace: true, Reconcile: 'best_score' }) },
+  ),
+  ReschedulePolicy: partial('see ReschedulePolicy', 'the controllers replace pods their own way', WORKLOADS),
+  EphemeralDisk: converted('the emptyDir behind /alloc (see EphemeralDisk)', STORAGE),
+  Update: converted('the Deployment or DaemonSet update strategy (see UpdateStrategy)', WORKLOADS),
+  Migrate: notApplicable('node drains evict pods through the eviction API; use a PodDisruptionBudget', {
+    subtree: true,
+    isSet: structDiffers({
+      MaxParallel: 1,
+      HealthCheck: 'checks',
+      MinHealthyTime: 10 * SECOND,
+      HealthyDeadline: 5 * MINUTE,
+    }),
+  }),
+  Networks: converted('container ports, pod DNS and hostname (see NetworkResource)', NETWORKING),
+  Meta: converted('NOMAD_META_* and the pod annotation `nomadoperator.dev/meta`', ENV),
+  Services: converted('Services and probes (see Service)', NETWORKING),
+  ShutdownDelay: converted(
+    'added to every container’s preStop sleep and to terminationGracePeriodSeconds',
+    POD,
+  ),
+  MaxRunDuration: partial('batch pods: activeDeadlineSeconds', 'other job types (warning)', POD),
+  StopAfterClientDisconnect: notApplicable('deprecated in Nomad (see disconnect)'),
+  MaxClientDisconnect: notApplicable('deprecated in Nomad (see disconnect)'),
+  Scaling: notApplicable('a Nomad Autoscaler policy; use a HorizontalPodAutoscaler', { subtree: true }),
+  Consul: notApplicable('Consul namespace, partition and cluster; there is no Consul', {
+    subtree: true,
+    isSet: structDiffers({ Cluster: 'default' }),
+  }),
+  PreventRescheduleOnLost: notApplicable('lost-node handling belongs to the node lifecycle controller'),
+});
+
+at(['TaskGroups[].RestartPolicy'], {
+  Interval: partial(
+    '—',
+    'the kubelet’s crash-loop back-off replaces Nomad’s attempts per interval (warning when not the default)',
+    POD,
+  ),
+  Attempts: converted(
+    'batch pods: restartPolicy OnFailure when > 0, else Never, and the Job’s backoffLimit (see ReschedulePolicy.Attempts); long-running pods always restart',
+    POD,
+  ),
+  Delay: partial(
+    '—',
+    'the kubelet’s restart back-off replaces the delay (warning when not the default)',
+    POD,
+  ),
+  Mode: converted(
+    '`delay`: batch pods restart OnFailure with no backoffLimit; `fail`: the backoffLimit above',
+    POD,
+  ),
+  RenderTemplates: notApplicable('templates are static text: there is nothing to re-render on a restart'),
+});
+
+const RESCHEDULE_DELAYS =
+  'the Job controller retries with its own back-off, Deployments replace pods at once (warning when not the default)';
+at(['TaskGroups[].ReschedulePolicy'], {
+  Attempts: converted(
+    'batch: the Job’s backoffLimit = ((restart attempts + 1) × (reschedule attempts + 1) − 1) × count',
+    WORKLOADS,
+  ),
+  Interval: partial('—', RESCHEDULE_DELAYS, WORKLOADS),
+  Delay: partial('—', RESCHEDULE_DELAYS, WORKLOADS),
+  DelayFunction: partial('—', RESCHEDULE_DELAYS, WORKLOADS),
+  MaxDelay: partial('—', RESCHEDULE_DELAYS, WORKLOADS),
+  Unlimited: partial(
+    'batch: backoffLimit 2^31−1; service: Deployments replace failed pods without limit',
+    'a limited number of reschedules of a service job (warning)',
+    WORKLOADS,
+  ),
+});
+
+at(['TaskGroups[].EphemeralDisk'], {
+  Sticky: partial('—', 'an emptyDir dies with its pod (warning)', STORAGE),
+  Migrate: partial('—', 'emptyDir data is not copied to a replacement pod (warning)', STORAGE),
+  SizeMB: converted('sizeLimit `<n>Mi` of the /alloc emptyDir', STORAGE),
+});
+
+at(['TaskGroups[].Update'], {
+  Stagger: notApplicable('deprecated in Nomad; Kubernetes moves on as soon as new pods are ready', {
+    // workloads.ts reports it for system jobs (DaemonSets).
+    isSet: (value, site) => unless(30 * SECOND)(value, site) && site.job.Type !== 'system',
+  }),
+  MaxParallel: converted(
+    'rollingUpdate maxUnavailable of the Deployment / DaemonSet (maxSurge 0); 0 → Deployment strategy Recreate',
+    WORKLOADS,
+  ),
+  HealthCheck: partial(
+    'a pod is healthy when its containers are ready (readiness probes from the checks)',
+    '`manual` (warning); `checks` and `task_states` both mean readiness',
+    WORKLOADS,
+  ),
+  MinHealthyTime: converted('minReadySeconds', WORKLOADS),
+  HealthyDeadline: partial(
+    '—',
+    'Deployments only have a deadline for the whole rollout (warning when not the default)',
+    WORKLOADS,
+  ),
+  ProgressDeadline: converted('progressDeadlineSeconds (0: no deadline)', WORKLOADS),
+  Canary: partial(
+    'maxSurge: the canaries start beside the old pods',
+    'the rollout goes on once they are ready, without a promotion (warning)',
+    WORKLOADS,
+  ),
+  AutoRevert: partial('—', 'Deployments and DaemonSets do not roll back by themselves (warning)', WORKLOADS),
+  AutoPromote: partial('—', 'canaries are always promoted once ready (see Canary)', WORKLOADS),
+});
+
+at(['TaskGroups[].Volumes.*'], {
+  Name: converted('the pod volume `nomad-vol--<name>`, referenced by volume_mount', STORAGE),
+  Type: partial('`host` → hostPath, `csi` → PersistentVolumeClaim', 'other types (warning)', STORAGE),
+  Source: partial(
+    'host: hostPath `/var/lib/nomad-host-volumes/<source>` (type Directory); csi: a claim `<job>--<group>--csi--<name>` (annotation `nomadoperator.dev/csi-source`) of the default storage class requesting 1Gi',
+    'Nomad places only on nodes that have the host volume, and knows the CSI volume’s plugin and size; Kubernetes does not (warning)',
+    STORAGE,
+  ),
+  ReadOnly: converted('read-only claim and volume mounts', STORAGE),
+  Sticky: partial('csi: claims persist anyway', 'host: no effect (warning)', STORAGE),
+  AccessMode: partial(
+    'claim accessModes: single-node-* → ReadWriteOnce, multi-node-reader-only → ReadOnlyMany, multi-node-*-writer → ReadWriteMany',
+    'multi-node-single-writer cannot limit writers (warning)',
+    STORAGE,
+  ),
+  AttachmentMode: partial(
+    'claim volumeMode Filesystem',
+    'block-device: no raw block device (warning)',
+    STORAGE,
+  ),
+  MountOptions: partial(
+    '—',
+    'mount options belong to the PersistentVolume or StorageClass (warning)',
+    STORAGE,
+  ),
+  PerAlloc: partial('—', 'every replica mounts the same claim (warning)', STORAGE),
+});
+at(['TaskGroups[].Volumes.*.MountOptions'], {
+  FSType: partial('—', 'reported with mount_options', STORAGE),
+  MountFlags: partial('—', 'reported with mount_options', STORAGE),
+});
+
+// Networks: the group's, and a task's legacy resources.network.
+const NETWORK = {
+  Mode: partial(
+    '`host` and `bridge`: the pod network (every pod has its own IP; docker `network_mode = "host"` sets hostNetwork)',
+    'other modes (`none`, `cni/*`): warning, the pod network is used',
+    NETWORKING,
+  ),
+  Device: notApplicable('host network interface selection; pods use the cluster’s pod network'),
+  CIDR: notApplicable('host network selection; pods use the cluster’s pod network'),
+  IP: notApplicable('host network selection; pods use the cluster’s pod network'),
+  ReservedPorts: converted('container ports with hostPort (see Port)', NETWORKING),
+  DynamicPorts: converted('container ports (see Port)', NETWORKING),
+  MBits: notApplicable('bandwidth reservation, deprecated in Nomad and not enforced'),
+  CNI: notApplicable('CNI arguments of Nomad’s CNI networking', { subtree: true }),
+} satisfies Record<string, Conversion>;
+at(['TaskGroups[].Networks[]'], {
+  ...NETWORK,
+  DNS: converted('the pod’s dnsConfig (first network, merged with docker dns_* options)', POD),
+  Hostname: converted('the pod hostname (first network; must be a DNS label, else warning)', POD),
+});
+at(['TaskGroups[].Networks[].DNS'], {
+  Servers: converted('dnsConfig nameservers (IP addresses, at most 3) and dnsPolicy None', POD),
+  Searches: converted('dnsConfig searches', POD),
+  Options: converted('dnsConfig options', POD),
+});
+at(['TaskGroups[].Tasks[].Resources.Networks[]'], {
+  ...NETWORK,
+  DNS: notApplicable('DNS of a task’s own network namespace; only the group network sets the pod’s DNS', {
+    subtree: true,
+  }),
+  Hostname: notApplicable('hostname of a task’s own network namespace; only the group network names the pod'),
+});
+
+const PORT_PREFIXES = ['TaskGroups[].Networks[]', 'TaskGroups[].Tasks[].Resources.Networks[]'].flatMap(
+  (n) => [`${n}.ReservedPorts[]`, `${n}.DynamicPorts[]`],
+);
+at(PORT_PREFIXES, {
+  Label: converted(
+    'container and Service port name (sanitized to an IANA_SVC_NAME, warning); NOMAD_PORT_<label>, NOMAD_ADDR_<label>, NOMAD_IP_<label>, NOMAD_HOST_PORT_<label>',
+    NETWORKING,
+  ),
+  Value: converted(
+    'static ports: hostPort (and containerPort unless `to` is set); dynamic: assigned by Nomad, unused',
+    NETWORKING,
+  ),
+  To: converted(
+    'containerPort; a dynamic port without `to` gets the docker port_map entry, else a deterministic port in 20000–32000',
+    NETWORKING,
+  ),
+  HostNetwork: notApplicable('host ports bind on every node address, other ports are on the pod IP', {
+    warnedBy: NETWORKING,
+    isSet: unless('default'),
+  }),
+  IgnoreCollision: notApplicable('pods have their own network namespace: there are no collisions to ignore'),
+});
+
+// Services (group and task) and their checks.
+const SERVICE_PREFIXES = ['TaskGroups[].Services[]', 'TaskGroups[].Tasks[].Services[]'];
+const CHECK_PREFIXES = SERVICE_PREFIXES.map((s) => `${s}.Checks[]`);
+
+at(SERVICE_PREFIXES, {
+  Name: converted(
+    'a ClusterIP Service `<job>--<service>` (`<job>--<group>--<service>` when several groups register it) selecting the group’s pods; exact name in annotation `nomadoperator.dev/service-name`',
+    NETWORKING,
+  ),
+  Tags: converted('annotation `nomadoperator.dev/service-tags` (JSON)', NETWORKING),
+  CanaryTags: notApplicable('Services do not tell canary pods apart', { warnedBy: NETWORKING }),
+  EnableTagOverride: notApplicable('a Consul catalog setting; there is no Consul catalog'),
+  PortLabel: converted('a Service port (port = targetPort = the container port of the label)', NETWORKING),
+  AddressMode: notApplicable('a Service always routes to the pod IPs', { isSet: unless('auto') }),
+  Address: notApplicable('a Service routes to the pod IPs; a custom address cannot be registered', {
+    warnedBy: NETWORKING,
+  }),
+  Checks: converted('readiness and liveness probes of the checked container (see ServiceCheck)', NETWORKING),
+  CheckRestart: converted('merged into each check by canonicalization (see CheckRestart)', NETWORKING),
+  Connect: notApplicable(
+    'Consul Connect: no sidecar proxy, mTLS or intentions; pods reach each other over the cluster network',
+    { subtree: true, warnedBy: NETWORKING },
+  ),
+  Meta: converted('annotation `nomadoperator.dev/service-meta` (JSON)', NETWORKING),
+  CanaryMeta: notApplicable('Services do not tell canary pods apart', { warnedBy: NETWORKING }),
+  TaggedAddresses: notApplicable('a Consul catalog feature; Services have cluster IPs and DNS names', {
+    warnedBy: NETWORKING,
+  }),
+  TaskName: partial(
+    'task services: the task that declares them (filled by canonicalization)',
+    'group services: names the task of a Connect-native service, which is not applicable',
+    NETWORKING,
+  ),
+  OnUpdate: notApplicable(
+    'Nomad deployment health semantics; a failing readiness probe always holds a rollout',
+    {
+      isSet: unless('require_healthy'),
+    },
+  ),
+  Identity: notApplicable('the workload identity for service registration in Consul', { subtree: true }),
+  Weights: notApplicable('Consul DNS SRV weights by health state', { subtree: true }),
+  Provider: partial(
+    '`nomad` and `consul` both become a Kubernetes Service (cluster DNS)',
+    '`consul`: nothing is registered in Consul; `<name>.service.consul` does not resolve (warning)',
+    NETWORKING,
+  ),
+  Cluster: notApplicable('the Consul cluster to register in', { isSet: unless('default') }),
+  Kind: notApplicable('the Consul service kind (gateways and proxies)'),
+});
+
+at(CHECK_PREFIXES, {
+  Name: partial('—', 'probes have no name; it appears in warnings only', NETWORKING),
+  Type: partial(
+    '`http` → httpGet, `tcp` → tcpSocket, `grpc` → grpc, `script` → exec',
+    'other types have no probe; a container has one readiness and one liveness probe, further checks are reported; checks of init-container tasks are reported',
+    NETWORKING,
+  ),
+  Command: converted('exec probe command', NETWORKING),
+  Args: converted('exec probe arguments', NETWORKING),
+  Path: converted('httpGet path', NETWORKING),
+  Protocol: converted('httpGet scheme (`https` → HTTPS)', NETWORKING),
+  PortLabel: converted('the probe port (container port of the label, or a literal port number)', NETWORKING),
+  Expose: notApplicable(
+    'exposes the check through the Consul Connect proxy; the kubelet probes the pod directly',
+  ),
+  AddressMode: notApplicable('the kubelet probes the pod IP', { isSet: unless('auto', 'host') }),
+  Advertise: notApplicable('the check address advertised to Consul; the kubelet probes the pod IP'),
+  Interval: converted('periodSeconds (rounded up, at least 1)', NETWORKING),
+  Timeout: converted('timeoutSeconds (rounded up, at least 1)', NETWORKING),
+  InitialStatus: notApplicable('a pod is not ready until its first probe succeeds', {
+    warnedBy: NETWORKING,
+    isSet: unless('critical'),
+  }),
+  Notes: notApplicable('a human-readable note in Consul'),
+  TLSServerName: notApplicable('Kubernetes probes do not set a TLS server name', { warnedBy: NETWORKING }),
+  TLSSkipVerify: converted('implied: HTTPS probes never verify certificates', NETWORKING),
+  Header: converted('httpGet httpHeaders', NETWORKING),
+  Method: partial('GET', 'probes only send GET: other methods (warning)', NETWORKING),
+  CheckRestart: converted('a liveness probe with the same handler (see CheckRestart)', NETWORKING),
+  GRPCService: converted('grpc probe service', NETWORKING),
+  GRPCUseTLS: notApplicable('gRPC probes connect in plain text', { warnedBy: NETWORKING }),
+  TaskName: converted('which container gets the probe', NETWORKING),
+  SuccessBeforePassing: converted('readiness successThreshold', NETWORKING),
+  FailuresBeforeCritical: converted(
+    'readiness failureThreshold (default 1: Nomad is critical on the first failure)',
+    NETWORKING,
+  ),
+  FailuresBeforeWarning: notApplicable('probes have no warning state'),
+  Body: notApplicable('probes send no request body', { warnedBy: NETWORKING }),
+  OnUpdate: notApplicable('Nomad deployment health semantics of the check', {
+    isSet: unless('require_healthy'),
+  }),
+});
+
+at([...CHECK_PREFIXES.map((c) => `${c}.CheckRestart`), ...SERVICE_PREFIXES.map((s) => `${s}.CheckRestart`)], {
+  Limit: converted('liveness failureThreshold', NETWORKING),
+  Grace: converted('liveness initialDelaySeconds', NETWORKING),
+  IgnoreWarnings: notApplicable('probes have no warning state'),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Task
+
+at(['TaskGroups[].Tasks[]'], {
+  Name: converted(
+    'container name (hashed when not a DNS label; mapping in an annotation), NOMAD_TASK_NAME',
+    POD,
+  ),
+  Driver: partial(
+    '`docker` → the image; `exec`/`raw_exec` → the exec image runs the command; `java` → the java image',
+    'other drivers (warning; a container is still made when the config names an image)',
+    DRIVERS,
+  ),
+  User: partial(
+    'securityContext runAsUser/runAsGroup for numeric users (`1000`, `1000:1000`)',
+    'user names (warning)',
+    DRIVERS,
+  ),
+  Lifecycle: partial(
+    'init containers and native sidecars (see TaskLifecycle)',
+    'poststart/poststop timing',
+    POD,
+  ),
+  Config: partial(
+    'container fields (docker: image, command, args, entrypoint, work_dir, privileged, capabilities, volumes, mounts, dns, hosts, auth → imagePullSecrets, …)',
+    'other driver options (warning)',
+    DRIVERS,
+  ),
+  Constraints: converted('merged into the pod’s node affinity', PLACEMENT),
+  Affinities: converted('merged into the pod’s preferred node affinity', PLACEMENT),
+  Env: converted('container env, with Nomad’s `${…}` interpolation (runtime values as `$(VAR)`)', ENV),
+  Services: converted('Services and the task’s probes', NETWORKING),
+  Resources: converted('container requests and limits (see Resources)', RESOURCES),
+  RestartPolicy: notApplicable(
+    'a pod has one restart policy: the group’s restart block decides for every task, a task’s own differing block is lost',
+    {
+      subtree: true,
+      // Canonicalization copies the group's block into tasks that have none: only differences count.
+      isSet: (value, site) => {
+        const index = Number(/^TaskGroups\[(\d+)\]/.exec(site.path)?.[1] ?? -1);
+        return structDiffers(site.job.TaskGroups?.[index]?.RestartPolicy ?? {})(value, site);
+      },
+    },
+  ),
+  Meta: converted('NOMAD_META_* and the pod annotation `nomadoperator.dev/task-meta`', ENV),
+  KillTimeout: converted(
+    'terminationGracePeriodSeconds (largest shutdown delay + kill_timeout of the tasks)',
+    POD,
+  ),
+  LogConfig: notApplicable('log rotation is the kubelet’s (containerLogMaxSize, containerLogMaxFiles)', {
+    subtree: true,
+    isSet: structDiffers({ MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false, Enabled: true }),
+  }),
+  Artifacts: converted('an init container that fetches them (see TaskArtifact)', STORAGE),
+  Vault: notApplicable(
+    'Vault tokens and policies; use a Kubernetes-native secret injector (Vault Agent Injector, External Secrets)',
+    { subtree: true },
+  ),
+  Consul: notApplicable('Consul namespace, partition and cluster; there is no Consul', {
+    subtree: true,
+    isSet: structDiffers({ Cluster: 'default' }),
+  }),
+  Templates: converted('ConfigMap / Secret files (see Template)', STORAGE),
+  DispatchPayload: converted('see DispatchPayloadConfig', STORAGE),
+  VolumeMounts: converted('volumeMounts (see VolumeMount)', STORAGE),
+  CSIPluginConfig: notApplicable(
+    'runs the task as a Nomad CSI plugin; Kubernetes deploys CSI drivers with their own manifests',
+    { subtree: true },
+  ),
+  Leader: partial(
+    'batch pods: the other main tasks become native sidecars, stopped when the leader exits; annotation `nomadoperator.dev/leader`',
+    'service and system pods (warning)',
+    POD,
+  ),
+  ShutdownDelay: converted('a preStop sleep (plus the group’s shutdown_delay)', POD),
+  KillSignal: converted(
+    'lifecycle.stopSignal (needs the ContainerStopSignals feature; unknown signals: SIGTERM, warning)',
+    POD,
+  ),
+  Kind: notApplicable('set by Nomad on Consul Connect proxy and gateway tasks'),
+  ScalingPolicies: notApplicable('Nomad Autoscaler vertical policies; use a VerticalPodAutoscaler', {
+    subtree: true,
+  }),
+  Secrets: notApplicable(
+    'Nomad secrets providers (Vault, Nomad variables, plugins); use Kubernetes Secrets',
+    {
+      subtree: true,
+    },
+  ),
+  Identity: notApplicable(
+    'the Nomad workload identity (a JWT for Nomad, Consul and Vault); pods get no API credentials',
+    { subtree: true, isSet: structDiffers({ Name: 'default', Audience: ['nomadproject.io'] }) },
+  ),
+  Identities: notApplicable('extra Nomad workload identities; use projected service account tokens', {
+    subtree: true,
+  }),
+  Actions: notApplicable('named commands for `nomad action`; use `kubectl exec`', { subtree: true }),
+  Schedule: notApplicable('time-boxed task execution (Nomad Enterprise)', { subtree: true }),
+});
+
+at(['TaskGroups[].Tasks[].Lifecycle'], {
+  Hook: partial(
+    '`prestart` → init container; `poststart` → batch pods: a container started with the main tasks (warning)',
+    '`poststart` in long-running pods and `poststop` are left out (warning; sysbatch pods run them in order)',
+    POD,
+  ),
+  Sidecar: converted('prestart + sidecar → native sidecar (init container with restartPolicy Always)', POD),
+});
+
+at(['TaskGroups[].Tasks[].Resources'], {
+  CPU: converted(
+    'requests.cpu = MHz × millicoresPerMHz (default 1: 1000 MHz = 1 core); limits.cpu only with docker cpu_hard_limit',
+    RESOURCES,
+  ),
+  Cores: converted('requests.cpu = limits.cpu = whole cores', RESOURCES),
+  MemoryMB: converted('requests.memory and limits.memory', RESOURCES),
+  MemoryMaxMB: converted('limits.memory (memory oversubscription)', RESOURCES),
+  DiskMB: notApplicable('deprecated in Nomad; the group’s ephemeral_disk sizes the disk'),
+  Networks: partial('container ports (a task’s legacy network block)', 'see NetworkResource', NETWORKING),
+  Devices: partial(
+    '`nvidia/gpu` (and `gpu`) → limits nvidia.com/gpu',
+    'other devices and GPU models (warning)',
+    RESOURCES,
+  ),
+  NUMA: notApplicable('NUMA placement is the kubelet topology manager’s node policy', {
+    subtree: true,
+    warnedBy: RESOURCES,
+    isSet: structDiffers({ Affinity: 'none' }),
+  }),
+  SecretsMB: converted('sizeLimit of the in-memory /secrets emptyDir', STORAGE),
+  IOPS: notApplicable('deprecated in Nomad'),
+});
+
+at(['TaskGroups[].Tasks[].Resources.Devices[]'], {
+  Name: partial(
+    'the extended resource (`nvidia/gpu` → nvidia.com/gpu)',
+    'other devices and models (warning)',
+    RESOURCES,
+  ),
+  Count: converted('the extended resource’s limit', RESOURCES),
+  Constraints: notApplicable('device plugins do not expose device attributes to the scheduler', {
+    subtree: true,
+    warnedBy: RESOURCES,
+  }),
+  Affinities: notApplicable('device plugins do not expose device attributes to the scheduler', {
+    subtree: true,
+    warnedBy: RESOURCES,
+  }),
+});
+
+at(['TaskGroups[].Tasks[].Artifacts[]'], {
+  GetterSource: partial(
+    'downloaded by the init container `artifacts--<task>` (curl, or wget)',
+    'only http(s) URLs: git::, s3::, gcs::, hg::, file and go-getter shorthands are skipped (warning); values known only at run time in the URL (warning)',
+    STORAGE,
+  ),
+  GetterOptions: partial(
+    '`checksum` (md5/sha1/sha256/sha512, verified with `<algo>sum -c`) and `archive`',
+    'other go-getter options (warning); `checksum = "file:…"` (warning, not fetched)',
+    STORAGE,
+  ),
+  GetterHeaders: converted('request headers', STORAGE),
+  GetterMode: converted(
+    '`file` writes the destination file; `any`/`dir` unpack tar/zip/gz/bz2/xz archives into the destination',
+    STORAGE,
+  ),
+  GetterInsecure: converted('curl --insecure / wget --no-check-certificate', STORAGE),
+  RelativeDest: partial(
+    'the destination under /local, /secrets or /alloc (`${NOMAD_*_DIR}` and other known values interpolated)',
+    'destinations outside those directories (warning, not fetched)',
+    STORAGE,
+  ),
+  Chown: partial('—', 'files belong to the init container’s user (warning)', STORAGE),
+});
+
+const STATIC_TEMPLATE =
+  'a rendering setting: static text is written once and replaced together with the pods; a template with actions is reported as a whole (mounted unrendered)';
+at(['TaskGroups[].Tasks[].Templates[]'], {
+  SourcePath: notApplicable('the source is a file on the Nomad client; embed it with `data`', {
+    warnedBy: STORAGE,
+  }),
+  DestPath: converted(
+    'a subPath mount: `local/x` → /local/x, `secrets/x` → /secrets/x, `alloc/x` → /alloc/x, another `y` → /y',
+    STORAGE,
+  ),
+  EmbeddedTmpl: partial(
+    'a key of the task’s ConfigMap `<job>--<group>--tmpl--<task>--<content hash>` (a Secret for secrets/ destinations, perms without world-read, or Vault functions)',
+    'template actions are not rendered: text with `{{ … }}` is mounted raw (warning naming the Nomad/Consul/Vault functions it uses)',
+    STORAGE,
+  ),
+  ChangeMode: partial(
+    '`restart`: a changed template changes the object’s name, which rolls the pods',
+    '`signal` and `script`: the pods are replaced instead (warning)',
+    STORAGE,
+  ),
+  ChangeScript: notApplicable(STATIC_TEMPLATE, { subtree: true, warnedBy: STORAGE }),
+  ChangeSignal: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE }),
+  Once: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE }),
+  Splay: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE }),
+  Perms: converted('the file mode of the volume item (setuid/setgid/sticky bits dropped, warning)', STORAGE),
+  Uid: partial('—', 'files of ConfigMap/Secret volumes belong to root (warning)', STORAGE),
+  Gid: partial('—', 'files of ConfigMap/Secret volumes belong to root (warning)', STORAGE),
+  LeftDelim: converted('used to find template actions', STORAGE),
+  RightDelim: converted('used to find template actions', STORAGE),
+  Envvars: partial(
+    'the file is mounted',
+    'its variables are not added to the task’s environment (warning)',
+    STORAGE,
+  ),
+  VaultGrace: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE }),
+  Wait: notApplicable(STATIC_TEMPLATE, { subtree: true, warnedBy: STORAGE }),
+  ErrMissingKey: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE }),
+});
+
+at(['TaskGroups[].Tasks[].DispatchPayload'], {
+  File: converted(
+    'key `payload` of the dispatch’s Secret, mounted at /local/<file> (dispatched children)',
+    STORAGE,
+  ),
+});
+
+at(['TaskGroups[].Tasks[].VolumeMounts[]'], {
+  Volume: converted('the volumeMount’s volume (the group volume)', STORAGE),
+  Destination: converted('mountPath', STORAGE),
+  ReadOnly: converted('readOnly (also when the volume is read-only)', STORAGE),
+  PropagationMode: converted(
+    'mountPropagation: host-to-task → HostToContainer, bidirectional → Bidirectional (privileged containers only, warning)',
+    STORAGE,
+  ),
+  SELinuxLabel: partial('—', 'volumes are relabelled from the pod’s seLinuxOptions (warning)', STORAGE),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Lookups
+
+const fieldOrder = new Map(jobFields.map((f, i) => [f.path, i]));
+
+/** The table in the order of `jobFields` (a subtree row stands for the fields below it). */
+export const conversionRows: readonly ConversionRow[] = [...rows.entries()]
+  .map(([path, c]) => ({ path, ...c }))
+  .sort((a, b) => (fieldOrder.get(a.path) ?? -1) - (fieldOrder.get(b.path) ?? -1));
+
+const subtreeRoots = conversionRows.filter((r) => r.subtree).map((r) => r.path);
+
+/** The subtree row path covering a pattern (strictly below it), if any. */
+export function coveringSubtree(pattern: string): string | undefined {
+  return subtreeRoots.find((root) => pattern.startsWith(`${root}.`) || pattern.startsWith(`${root}[]`));
+}
+
+/** Fields that hold a map of structs: the next step of a concrete path is a map key. */
+const mapFields = new Set(
+  jobFields.filter((f) => f.goType.startsWith('map[string]') && f.holds).map((f) => f.path),
+);
+
+/**
+ * The pattern of a concrete path: `TaskGroups[0].Volumes["my vol"].Source` →
+ * `TaskGroups[].Volumes.*.Source`. Patterns come back unchanged.
+ */
+export function fieldPattern(path: string): string {
+  let pattern = '';
+  for (const step of path.matchAll(/(?:^|\.)([A-Za-z_*][A-Za-z0-9_]*)|\[(\d*)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
+    if (mapFields.has(pattern)) pattern += '.*';
+    else if (step[1] !== undefined) pattern += pattern === '' ? step[1] : `.${step[1]}`;
+    else pattern += '[]';
+  }
+  return pattern;
+}
+
+/**
+ * The conversion of a field, by pattern (`TaskGroups[].Tasks[].Vault.Policies`) or concrete path
+ * (`TaskGroups[0].Tasks[1].Vault.Policies`): its own row, or the subtree row that covers it.
+ */
+export function conversionFor(path: string): ConversionRow | undefined {
+  const pattern = fieldPattern(path);
+  const own = rows.get(pattern);
+  if (own) return { path: pattern, ...own };
+  const root = coveringSubtree(pattern);
+  const covering = root === undefined ? undefined : rows.get(root);
+  return root === undefined || covering === undefined ? undefined : { path: root, ...covering };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Warnings
+
+function memberPath(base: string, key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Every place a pattern occurs in a job, with its concrete path and value. */
+function occurrences(job: Job, pattern: string): Array<{ path: string; value: unknown }> {
+  const steps = [...pattern.matchAll(/(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)|\[\]|\.\*/g)].map((m) =>
+    m[0] === '[]' ? '[]' : m[0] === '.*' ? '*' : (m[1] ?? ''),
+  );
+  let current: Array<{ path: string; value: unknown }> = [{ path: '', value: job }];
+  for (const step of steps) {
+    const next: Array<{ path: string; value: unknown }> = [];
+    for (const { path, value } of current) {
+      if (step === '[]') {
+        if (!Array.isArray(value)) continue;
+        value.forEach((v, i) => {
+          next.push({ path: `${path}[${i}]`, value: v });
+        });
+      } else if (step === '*') {
+        if (!isRecord(value)) continue;
+        for (const key of Object.keys(value).sort())
+          next.push({ path: memberPath(path, key), value: value[key] });
+      } else if (isRecord(value) && Object.hasOwn(value, step)) {
+        next.push({ path: path === '' ? step : `${path}.${step}`, value: value[step] });
+      }
+    }
+    current = next;
+  }
+  return current;
+}
+
+/** The field name of a pattern, for messages (`TaskGroups[].Tasks[].Vault` → `Vault`). */
+function fieldName(pattern: string): string {
+  return pattern.slice(pattern.lastIndexOf('.') + 1).replace(/\[\]$/, '');
+}
+
+/**
+ * One warning for every not-applicable field the job sets, once per occurrence (every task with a
+ * vault block gets its own), with the reason. Fields that a translator module reports itself
+ * (`warnedBy`) are left to it. In table order, then occurrence order.
+ */
+export function notApplicableWarnings(job: Job): Warning[] {
+  const warnings: Warning[] = [];
+  for (const row of conversionRows) {
+    if (row.status !== 'not-applicable' || row.warnedBy !== undefined) continue;
+    const isSet: IsSet = row.isSet ?? ((value) => !isEmptyValue(value));
+    for (const { path, value } of occurrences(job, row.path)) {
+      if (!isSet(value, { job, path })) continue;
+      warnings.push({
+        path,
+        message: `${fieldName(row.path)} is not applicable on Kubernetes: ${row.why ?? ''}`,
+      });
+    }
+  }
+  return warnings;
+}
