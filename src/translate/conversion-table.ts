@@ -420,7 +420,7 @@ at(['TaskGroups[].Update'], {
     isSet: (value, site) => unless(30 * SECOND)(value, site) && site.job.Type !== 'system',
   }),
   MaxParallel: converted(
-    'rollingUpdate maxUnavailable of the Deployment / DaemonSet (maxSurge 0); 0 → Deployment strategy Recreate',
+    'rollingUpdate maxUnavailable of the Deployment (maxSurge = canary) or DaemonSet; 0 → Deployment strategy Recreate',
     WORKLOADS,
   ),
   HealthCheck: partial(
@@ -858,7 +858,7 @@ at(['TaskGroups[].Tasks[].VolumeMounts[]'], {
   Destination: converted('mountPath', STORAGE),
   ReadOnly: converted('readOnly (also when the volume is read-only)', STORAGE),
   PropagationMode: converted(
-    'mountPropagation: host-to-task → HostToContainer, bidirectional → Bidirectional (privileged containers only, warning)',
+    'mountPropagation: host-to-task → HostToContainer, bidirectional → Bidirectional in privileged docker containers (else HostToContainer, warning)',
     STORAGE,
   ),
   SELinuxLabel: partial('—', 'volumes are relabelled from the pod’s seLinuxOptions (warning)', STORAGE),

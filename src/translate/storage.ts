@@ -71,6 +71,12 @@ const PROPAGATION: Readonly<Record<string, string | undefined>> = {
   bidirectional: 'Bidirectional',
 };
 
+/** Whether the task's container is privileged (docker `privileged = true`, as drivers.ts reads it). */
+function isPrivileged(task: Task): boolean {
+  const value = task.Driver === 'docker' ? task.Config?.privileged : undefined;
+  return value === true || value === 'true' || value === '1';
+}
+
 /** Name of a per-task pod volume (`nomad-local--web`); valid and unique for any task name. */
 export function taskVolumeName(kind: 'local' | 'secrets' | 'tmpl' | 'tmpl-secret', task: string): string {
   return boundedChildName(LABEL_MAX_LENGTH, `nomad-${kind}`, task);
@@ -611,14 +617,16 @@ class StorageBuilder {
           `propagation_mode ${quoted(mode)} is not known; private is used`,
         );
       } else {
-        const propagation = PROPAGATION[mode];
-        if (propagation !== undefined) mount.mountPropagation = propagation;
-        if (mode === 'bidirectional') {
+        let propagation = PROPAGATION[mode];
+        if (mode === 'bidirectional' && !isPrivileged(task)) {
+          // The apiserver rejects Bidirectional in a container that is not privileged.
+          propagation = 'HostToContainer';
           this.ctx.warn(
             `${path}.PropagationMode`,
-            'bidirectional mount propagation is only allowed in privileged containers',
+            'bidirectional mount propagation needs a privileged container (docker privileged = true); host-to-task is used',
           );
         }
+        if (propagation !== undefined) mount.mountPropagation = propagation;
       }
       if ((m.SELinuxLabel ?? '') !== '') {
         this.ctx.warn(

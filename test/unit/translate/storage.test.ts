@@ -572,6 +572,28 @@ describe('group volumes and volume_mount', () => {
   });
 });
 
+describe('mount propagation', () => {
+  it('keeps bidirectional only for privileged containers, which the apiserver requires', () => {
+    const job = (privileged: boolean) =>
+      simpleJob(
+        {
+          Config: { image: 'csi:1', privileged },
+          VolumeMounts: [{ Volume: 'plugins', Destination: '/plugins', PropagationMode: 'bidirectional' }],
+        },
+        { Volumes: { plugins: { Type: 'host', Source: 'plugins' } } },
+      );
+    const privileged = groupContext(job(true));
+    expect(groupStorage(privileged).mounts.app?.[3]?.mountPropagation).toBe('Bidirectional');
+    expect(privileged.warnings.map((w) => w.path)).toEqual(['TaskGroups[0].Volumes.plugins.Source']);
+    const plain = groupContext(job(false));
+    expect(groupStorage(plain).mounts.app?.[3]?.mountPropagation).toBe('HostToContainer');
+    expect(plain.warnings.map((w) => w.path)).toEqual([
+      'TaskGroups[0].Volumes.plugins.Source',
+      'TaskGroups[0].Tasks[0].VolumeMounts[0].PropagationMode',
+    ]);
+  });
+});
+
 describe('dispatch_payload', () => {
   it('mounts the dispatch Secret key "payload" at /local/<file> for a dispatched child', () => {
     const job = corpusJob('parameterized-dispatch');
