@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// The `nomad-operator` command: a small dispatcher over subcommands. Each subcommand is a function
+// from its arguments to an exit status; this file only picks one and reports usage errors.
+import { runConvert } from './convert.ts';
+
+type Command = (argv: readonly string[]) => Promise<number>;
+
+const commands: Record<string, { run: Command; summary: string }> = {
+  convert: { run: runConvert, summary: 'convert a Nomad jobspec into a NomadJob or Kubernetes manifests' },
+  // `run` (the operator: reconcile loop and Nomad API) registers here.
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: nomad-operator <command> [arguments]\n\nCommands:\n${lines.join('\n')}\n\nRun \`nomad-operator <command> --help\` for a command's options.\n`;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    (name === undefined ? process.stderr : process.stdout).write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    process.stderr.write(`error: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

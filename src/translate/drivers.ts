@@ -1,0 +1,734 @@
+// Task drivers → container fields (and the few pod-level settings a driver option implies).
+//
+//   docker           image, entrypoint → command, command + args → args (the image's ENTRYPOINT is kept,
+//                    exactly as Docker runs `command`), work_dir, privileged, cap_add/cap_drop,
+//                    readonly_rootfs, tty/interactive, force_pull → imagePullPolicy Always,
+//                    auth → a kubernetes.io/dockerconfigjson Secret + imagePullSecrets, volumes and
+//                    `mount` blocks (absolute host paths → hostPath, tmpfs → memory emptyDir),
+//                    shm_size → a memory emptyDir on /dev/shm, hostname, dns_*, extra_hosts → hostAliases,
+//                    network_mode/pid_mode/ipc_mode `host`, sysctl → pod sysctls, runtime →
+//                    runtimeClassName, group_add → supplementalGroups, labels → a pod annotation.
+//                    `ports`/`port_map` belong to networking.ts; cpu_hard_limit/memory_hard_limit to
+//                    resources.ts. Every other option is a warning.
+//   exec, raw_exec   the configurable `execImage` runs `command` with `args` (Nomad runs host binaries;
+//                    the image must provide them).
+//   java             the configurable `javaImage` runs `java <jvm_options> [-cp class_path]
+//                    (-jar jar_path | class) <args>`.
+//   anything else    a warning; when the config names an `image`, a container of that image is still
+//                    made (podman, containerd and similar drivers run OCI images too).
+//
+// Nomad's runtime interpolation (`${NOMAD_META_x}`, `${NOMAD_ALLOC_INDEX}`, …) is env.ts's `interpolate`:
+// in command and args (which Kubernetes expands) runtime values become `$(NAME)` references to the
+// container's environment; in fields Kubernetes does not expand (image, working dir, hostname) only
+// values known now are substituted, the rest is kept with a warning.
+
+import { isIP } from 'node:net';
+import type {
+  KubernetesObject,
+  V1Container,
+  V1HostAlias,
+  V1Secret,
+  V1SecurityContext,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import { childName, isDns1123Label, isDns1123Subdomain } from '../nomad/ids.ts';
+import type { Task } from '../nomad/schema.ts';
+import { interpolate } from './env.ts';
+import type { GroupContext } from './types.ts';
+
+/** Default image for `exec` and `raw_exec` tasks: small, with a POSIX shell and coreutils. */
+export const DEFAULT_EXEC_IMAGE = 'busybox:1.37';
+/** Default image for `java` tasks. */
+export const DEFAULT_JAVA_IMAGE = 'eclipse-temurin:21-jre';
+
+/** What a driver contributes to the pod as a whole (merged over all tasks by pod-template.ts). */
+export interface DriverPod {
+  hostname?: string;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  dnsServers?: string[];
+  dnsSearches?: string[];
+  dnsOptions?: string[];
+  hostAliases?: V1HostAlias[];
+  /** Names of Secrets for imagePullSecrets. */
+  imagePullSecrets?: string[];
+  volumes?: V1Volume[];
+  sysctls?: Record<string, string>;
+  runtimeClassName?: string;
+  supplementalGroups?: number[];
+  /** Docker labels of the task (kept in a pod annotation). */
+  labels?: Record<string, string>;
+}
+
+/** The container part a driver decides: everything but name, env, resources, ports and probes. */
+export type DriverContainer = Omit<
+  V1Container,
+  'name' | 'env' | 'resources' | 'ports' | 'readinessProbe' | 'livenessProbe' | 'startupProbe'
+>;
+
+export interface DriverResult {
+  /** Undefined when the task cannot be run (a warning says why). */
+  container?: DriverContainer;
+  pod: DriverPod;
+  /** Objects the container needs (image pull Secrets). */
+  objects: KubernetesObject[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reading free-form driver config. Jobspec blocks arrive as lists of objects (`labels { … }` is
+// `[{…}]`), API clients send plain objects; both are accepted.
+
+type Obj = Record<string, unknown>;
+
+function isObj(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return scalarText(value);
+}
+
+function textList(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) {
+    const single = scalarText(value);
+    return single === undefined ? undefined : [single];
+  }
+  const out: string[] = [];
+  for (const item of value) {
+    const t = scalarText(item);
+    if (t === undefined) return undefined;
+    out.push(t);
+  }
+  return out;
+}
+
+function flag(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return undefined;
+}
+
+/** One block: an object, or a list of objects merged in order. */
+function block(value: unknown): Obj | undefined {
+  if (isObj(value)) return value;
+  if (Array.isArray(value) && value.every(isObj)) return Object.assign({}, ...value) as Obj;
+  return undefined;
+}
+
+/** Repeated blocks: a list of objects (or a single object). */
+function blocks(value: unknown): Obj[] | undefined {
+  if (isObj(value)) return [value];
+  if (Array.isArray(value) && value.every(isObj)) return value;
+  return undefined;
+}
+
+function stringMap(value: unknown): Record<string, string> | undefined {
+  const b = block(value);
+  if (!b) return undefined;
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(b).sort()) {
+    const t = scalarText(b[key]);
+    if (t !== undefined) out[key] = t;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Interpolation (env.ts implements Nomad's rules)
+
+interface Interpolator {
+  /** For fields Kubernetes expands (command, args): runtime values become `$(NAME)`. */
+  runtime(value: string, path: string): string;
+  /** For fields Kubernetes does not expand (image, working dir, hostname): plain text. */
+  literal(value: string, path: string): string;
+}
+
+function interpolator(ctx: GroupContext, task: Task): Interpolator {
+  return {
+    runtime: (value, path) => interpolate(ctx, task, value, { path, kubernetes: true }),
+    literal: (value, path) => interpolate(ctx, task, value, { path, kubernetes: false }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Shared pieces
+
+function capabilities(values: string[]): string[] {
+  return values.map((c) => {
+    const upper = c.toUpperCase();
+    return upper.startsWith('CAP_') ? upper.slice(4) : upper;
+  });
+}
+
+function applyCapabilities(config: Obj, security: V1SecurityContext, path: string, ctx: GroupContext): void {
+  const add = textList(config.cap_add);
+  const drop = textList(config.cap_drop);
+  if (config.cap_add !== undefined && add === undefined)
+    ctx.warn(`${path}.cap_add`, 'expected a list of strings');
+  if (config.cap_drop !== undefined && drop === undefined)
+    ctx.warn(`${path}.cap_drop`, 'expected a list of strings');
+  if ((add && add.length > 0) || (drop && drop.length > 0)) {
+    security.capabilities = {};
+    if (add && add.length > 0) security.capabilities.add = capabilities(add);
+    if (drop && drop.length > 0) security.capabilities.drop = capabilities(drop);
+  }
+}
+
+/** Task `user` → runAsUser/runAsGroup when numeric (`1000`, `1000:1000`). */
+function applyUser(task: Task, security: V1SecurityContext, path: string, ctx: GroupContext): void {
+  const user = task.User ?? '';
+  if (user === '') return;
+  const match = /^(\d+)(?::(\d+))?$/.exec(user);
+  const uid = match ? Number(match[1]) : Number.NaN;
+  const gid = match?.[2] === undefined ? undefined : Number(match[2]);
+  if (!match || uid > 2147483647 || (gid !== undefined && gid > 2147483647)) {
+    ctx.warn(
+      `${path}.User`,
+      `user ${JSON.stringify(user)} is not converted: Kubernetes runs containers as a numeric UID (set runAsUser, or the image's USER)`,
+    );
+    return;
+  }
+  security.runAsUser = uid;
+  if (gid !== undefined) security.runAsGroup = gid;
+}
+
+function warnUnknown(
+  config: Obj,
+  known: ReadonlySet<string>,
+  driver: string,
+  path: string,
+  ctx: GroupContext,
+) {
+  for (const key of Object.keys(config).sort()) {
+    if (known.has(key) || config[key] === null || config[key] === undefined) continue;
+    ctx.warn(`${path}.${key}`, `${driver} option ${JSON.stringify(key)} is not converted`);
+  }
+}
+
+function volumeName(taskIndex: number, n: number): string {
+  return `task${taskIndex}-mount${n}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// docker
+
+/** Options read elsewhere (networking.ts, resources.ts) or meaningless in Kubernetes: no warning. */
+const DOCKER_SILENT = new Set([
+  'ports',
+  'port_map',
+  'cpu_hard_limit',
+  'memory_hard_limit',
+  'auth_soft_fail',
+  'image_pull_timeout',
+  'healthchecks',
+  'container_exists_timeout',
+  'advertise_ipv6_address',
+  'cpu_cfs_period',
+]);
+
+const DOCKER_HANDLED = new Set([
+  'image',
+  'command',
+  'args',
+  'entrypoint',
+  'work_dir',
+  'privileged',
+  'cap_add',
+  'cap_drop',
+  'readonly_rootfs',
+  'tty',
+  'interactive',
+  'force_pull',
+  'auth',
+  'volumes',
+  'mount',
+  'mounts',
+  'shm_size',
+  'hostname',
+  'dns_servers',
+  'dns_search_domains',
+  'dns_options',
+  'extra_hosts',
+  'network_mode',
+  'pid_mode',
+  'ipc_mode',
+  'sysctl',
+  'runtime',
+  'group_add',
+  'labels',
+  ...DOCKER_SILENT,
+]);
+
+/** The registry host of an image reference, as Docker reads it (`docker.io` when none). */
+export function imageRegistry(image: string): string {
+  const slash = image.indexOf('/');
+  if (slash > 0) {
+    const first = image.slice(0, slash);
+    if (first.includes('.') || first.includes(':') || first === 'localhost') return first;
+  }
+  return 'https://index.docker.io/v1/';
+}
+
+function pullSecret(
+  ctx: GroupContext,
+  task: Task,
+  image: string,
+  auth: Obj,
+  path: string,
+): V1Secret | undefined {
+  const username = text(auth.username);
+  const password = text(auth.password);
+  if (username === undefined || password === undefined) {
+    ctx.warn(
+      `${path}.auth`,
+      'registry auth without username and password (credential helpers, config files) is not converted; add an imagePullSecret to the namespace service account',
+    );
+    return undefined;
+  }
+  const server = text(auth.server_address) || imageRegistry(image);
+  const entry: Obj = {
+    username,
+    password,
+    auth: Buffer.from(`${username}:${password}`, 'utf8').toString('base64'),
+  };
+  const email = text(auth.email);
+  if (email) entry.email = email;
+  const config = JSON.stringify({ auths: { [server]: entry } });
+  const name = childName(ctx.jobName, ctx.group.Name ?? '', task.Name ?? '', 'registry');
+  ctx.warn(
+    `${path}.auth`,
+    `registry credentials are copied into the Secret ${name} (type kubernetes.io/dockerconfigjson) used as imagePullSecret; prefer a Secret managed outside the jobspec`,
+  );
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, labels: { ...ctx.labels } },
+    type: 'kubernetes.io/dockerconfigjson',
+    data: { '.dockerconfigjson': Buffer.from(config, 'utf8').toString('base64') },
+  };
+}
+
+/** Docker's `host:container[:mode]` volume strings. */
+function dockerVolumes(
+  ctx: GroupContext,
+  values: unknown,
+  taskIndex: number,
+  path: string,
+  counter: { n: number },
+  volumes: V1Volume[],
+  mounts: V1VolumeMount[],
+): void {
+  const list = textList(values);
+  if (!list) {
+    ctx.warn(`${path}.volumes`, 'expected a list of "host:container" strings');
+    return;
+  }
+  list.forEach((spec, i) => {
+    const parts = spec.split(':');
+    const [source = '', target = '', mode = ''] = parts;
+    if (parts.length < 2 || parts.length > 3 || !target.startsWith('/')) {
+      ctx.warn(
+        `${path}.volumes[${i}]`,
+        `volume ${JSON.stringify(spec)} is not a "host:container[:mode]" bind`,
+      );
+      return;
+    }
+    if (!source.startsWith('/')) {
+      ctx.warn(
+        `${path}.volumes[${i}]`,
+        `volume ${JSON.stringify(spec)} is not converted: only absolute host paths become hostPath volumes (task-relative paths and named Docker volumes have no equivalent; use a group volume)`,
+      );
+      return;
+    }
+    const name = volumeName(taskIndex, counter.n++);
+    volumes.push({ name, hostPath: { path: source } });
+    const mount: V1VolumeMount = { name, mountPath: target };
+    if (mode.split(',').includes('ro')) mount.readOnly = true;
+    mounts.push(mount);
+  });
+}
+
+/** Docker `mount { … }` blocks. */
+function dockerMounts(
+  ctx: GroupContext,
+  values: unknown,
+  key: string,
+  taskIndex: number,
+  path: string,
+  counter: { n: number },
+  volumes: V1Volume[],
+  mounts: V1VolumeMount[],
+): void {
+  const list = blocks(values);
+  if (!list) {
+    ctx.warn(`${path}.${key}`, 'expected mount blocks');
+    return;
+  }
+  list.forEach((m, i) => {
+    const type = text(m.type) ?? 'volume';
+    const target = text(m.target) ?? '';
+    const source = text(m.source) ?? '';
+    const readOnly = flag(m.readonly) === true;
+    const at = `${path}.${key}[${i}]`;
+    if (!target.startsWith('/')) {
+      ctx.warn(at, 'mount without an absolute target is not converted');
+      return;
+    }
+    const name = volumeName(taskIndex, counter.n);
+    if (type === 'bind' && source.startsWith('/')) {
+      volumes.push({ name, hostPath: { path: source } });
+    } else if (type === 'tmpfs') {
+      const size = Number(block(m.tmpfs_options)?.size);
+      volumes.push({
+        name,
+        emptyDir:
+          Number.isInteger(size) && size > 0
+            ? { medium: 'Memory', sizeLimit: `${size}` }
+            : { medium: 'Memory' },
+      });
+    } else {
+      ctx.warn(
+        at,
+        type === 'bind'
+          ? `bind mount of the relative path ${JSON.stringify(source)} is not converted: only absolute host paths become hostPath volumes`
+          : `mount of type ${JSON.stringify(type)} is not converted (Docker volumes have no Kubernetes equivalent; use a group volume)`,
+      );
+      return;
+    }
+    counter.n++;
+    const mount: V1VolumeMount = { name, mountPath: target };
+    if (readOnly) mount.readOnly = true;
+    mounts.push(mount);
+  });
+}
+
+const SYSCTL_NAME = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/;
+
+const DOCKER_SIZE = /^(\d+)([kmg]?)b?$/i;
+
+/** Docker's shm_size: bytes as a number, or a string with an optional k/m/g unit. */
+function shmBytes(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value > 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = DOCKER_SIZE.exec(value.trim());
+  if (!match) return undefined;
+  const unit = (match[2] ?? '').toLowerCase();
+  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  const bytes = Number(match[1]) * factor;
+  return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
+  const path = `${ctx.path}.Tasks[${taskIndex}].Config`;
+  const config = task.Config ?? {};
+  const interp = interpolator(ctx, task);
+  const pod: DriverPod = {};
+  const objects: KubernetesObject[] = [];
+
+  const rawImage = text(config.image);
+  if (rawImage === undefined || rawImage.trim() === '') {
+    ctx.warn(`${path}.image`, 'docker task without an image cannot run; the task is left out');
+    return { pod, objects };
+  }
+  const image = interp.literal(rawImage, `${path}.image`);
+  const container: DriverContainer = { image };
+
+  const entrypoint = textList(config.entrypoint);
+  if (config.entrypoint !== undefined && entrypoint === undefined) {
+    ctx.warn(`${path}.entrypoint`, 'expected a list of strings');
+  }
+  if (entrypoint && entrypoint.length > 0) {
+    container.command = entrypoint.map((a, i) => interp.runtime(a, `${path}.entrypoint[${i}]`));
+  }
+  const command = text(config.command);
+  const args = textList(config.args);
+  if (config.args !== undefined && args === undefined) ctx.warn(`${path}.args`, 'expected a list of strings');
+  const fullArgs = [
+    ...(command !== undefined && command !== '' ? [interp.runtime(command, `${path}.command`)] : []),
+    ...(args ?? []).map((a, i) => interp.runtime(a, `${path}.args[${i}]`)),
+  ];
+  if (fullArgs.length > 0) container.args = fullArgs;
+
+  const workDir = text(config.work_dir);
+  if (workDir) container.workingDir = interp.literal(workDir, `${path}.work_dir`);
+  if (flag(config.force_pull) === true) container.imagePullPolicy = 'Always';
+  if (flag(config.tty) === true) container.tty = true;
+  if (flag(config.interactive) === true) container.stdin = true;
+
+  const security: V1SecurityContext = {};
+  if (flag(config.privileged) === true) security.privileged = true;
+  applyCapabilities(config, security, path, ctx);
+  if (flag(config.readonly_rootfs) === true) security.readOnlyRootFilesystem = true;
+  applyUser(task, security, `${ctx.path}.Tasks[${taskIndex}]`, ctx);
+  if (Object.keys(security).length > 0) container.securityContext = security;
+
+  const volumes: V1Volume[] = [];
+  const mounts: V1VolumeMount[] = [];
+  const counter = { n: 0 };
+  if (config.volumes !== undefined && config.volumes !== null) {
+    dockerVolumes(ctx, config.volumes, taskIndex, path, counter, volumes, mounts);
+  }
+  for (const key of ['mount', 'mounts']) {
+    if (config[key] !== undefined && config[key] !== null) {
+      dockerMounts(ctx, config[key], key, taskIndex, path, counter, volumes, mounts);
+    }
+  }
+  if (config.shm_size !== undefined && config.shm_size !== null) {
+    const bytes = shmBytes(config.shm_size);
+    if (bytes === undefined) {
+      ctx.warn(`${path}.shm_size`, `shm_size ${JSON.stringify(config.shm_size)} is not a size in bytes`);
+    } else {
+      const name = volumeName(taskIndex, counter.n++);
+      volumes.push({ name, emptyDir: { medium: 'Memory', sizeLimit: `${bytes}` } });
+      mounts.push({ name, mountPath: '/dev/shm' });
+    }
+  }
+  if (volumes.length > 0) pod.volumes = volumes;
+  if (mounts.length > 0) container.volumeMounts = mounts;
+
+  const auth = block(config.auth);
+  if (auth) {
+    const secret = pullSecret(ctx, task, image, auth, path);
+    if (secret) {
+      objects.push(secret);
+      pod.imagePullSecrets = [secret.metadata?.name ?? ''];
+    }
+  } else if (config.auth !== undefined && config.auth !== null) {
+    ctx.warn(`${path}.auth`, 'expected an auth block');
+  }
+
+  const hostname = text(config.hostname);
+  if (hostname) pod.hostname = interp.literal(hostname, `${path}.hostname`);
+  const dnsServers = textList(config.dns_servers);
+  if (dnsServers && dnsServers.length > 0) pod.dnsServers = dnsServers;
+  const dnsSearches = textList(config.dns_search_domains);
+  if (dnsSearches && dnsSearches.length > 0) pod.dnsSearches = dnsSearches;
+  const dnsOptions = textList(config.dns_options);
+  if (dnsOptions && dnsOptions.length > 0) pod.dnsOptions = dnsOptions;
+
+  const extraHosts = textList(config.extra_hosts);
+  if (extraHosts && extraHosts.length > 0) {
+    const aliases = new Map<string, string[]>();
+    extraHosts.forEach((entry, i) => {
+      // `host:ip`; the IP may be IPv6 and contain colons, the host name never does.
+      const colon = entry.indexOf(':');
+      const host = colon > 0 ? entry.slice(0, colon) : '';
+      const ip = colon > 0 ? entry.slice(colon + 1) : '';
+      if (host === '' || ip === '') {
+        ctx.warn(`${path}.extra_hosts[${i}]`, `extra host ${JSON.stringify(entry)} is not "host:ip"`);
+        return;
+      }
+      if (isIP(ip) === 0 || !isDns1123Subdomain(host)) {
+        ctx.warn(
+          `${path}.extra_hosts[${i}]`,
+          `extra host ${JSON.stringify(entry)} is not a host name and an IP address`,
+        );
+        return;
+      }
+      aliases.set(ip, [...(aliases.get(ip) ?? []), host]);
+    });
+    if (aliases.size > 0) {
+      pod.hostAliases = [...aliases].map(([ip, hostnames]) => ({ ip, hostnames }));
+    }
+  }
+
+  const networkMode = text(config.network_mode);
+  if (networkMode === 'host') pod.hostNetwork = true;
+  else if (
+    networkMode !== undefined &&
+    networkMode !== '' &&
+    networkMode !== 'bridge' &&
+    networkMode !== 'default'
+  ) {
+    ctx.warn(
+      `${path}.network_mode`,
+      `network_mode ${JSON.stringify(networkMode)} is not converted: pods get the cluster network (only "host" maps, to hostNetwork)`,
+    );
+  }
+  for (const [key, field] of [
+    ['pid_mode', 'hostPID'],
+    ['ipc_mode', 'hostIPC'],
+  ] as const) {
+    const mode = text(config[key]);
+    if (mode === 'host') pod[field] = true;
+    else if (mode !== undefined && mode !== '') {
+      ctx.warn(
+        `${path}.${key}`,
+        `${key} ${JSON.stringify(mode)} is not converted (only "host" maps, to ${field})`,
+      );
+    }
+  }
+
+  if (config.sysctl !== undefined && config.sysctl !== null) {
+    const sysctls = stringMap(config.sysctl);
+    for (const name of Object.keys(sysctls ?? {})) {
+      if (!SYSCTL_NAME.test(name) || name.length > 253) {
+        ctx.warn(
+          `${path}.sysctl`,
+          `${JSON.stringify(name)} is not a sysctl name Kubernetes accepts; left out`,
+        );
+        delete sysctls?.[name];
+      }
+    }
+    if (sysctls && Object.keys(sysctls).length > 0) pod.sysctls = sysctls;
+    else if (!sysctls) ctx.warn(`${path}.sysctl`, 'expected a map of sysctl names to values');
+  }
+  const runtime = text(config.runtime);
+  if (runtime) {
+    if (isDns1123Label(runtime)) pod.runtimeClassName = runtime;
+    else ctx.warn(`${path}.runtime`, `runtime ${JSON.stringify(runtime)} is not a valid RuntimeClass name`);
+  }
+  const groups = textList(config.group_add);
+  if (groups && groups.length > 0) {
+    const numeric = groups.filter((g) => /^\d+$/.test(g) && Number(g) <= 2147483647).map(Number);
+    if (numeric.length > 0) pod.supplementalGroups = numeric;
+    if (numeric.length < groups.length) {
+      ctx.warn(`${path}.group_add`, 'only numeric group IDs are converted (to supplementalGroups)');
+    }
+  }
+  if (config.labels !== undefined && config.labels !== null) {
+    const labels = stringMap(config.labels);
+    if (labels && Object.keys(labels).length > 0) pod.labels = labels;
+    else if (!labels) ctx.warn(`${path}.labels`, 'expected a map of labels');
+  }
+
+  warnUnknown(config, DOCKER_HANDLED, 'docker', path, ctx);
+  return { container, pod, objects };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// exec, raw_exec, java
+
+const EXEC_HANDLED = new Set(['command', 'args', 'work_dir', 'cap_add', 'cap_drop', 'pid_mode', 'ipc_mode']);
+const EXEC_SILENT = new Set(['cgroup_v2_override', 'cgroup_v1_override', 'oom_score_adj', 'denied_envvars']);
+
+function execDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
+  const path = `${ctx.path}.Tasks[${taskIndex}].Config`;
+  const config = task.Config ?? {};
+  const interp = interpolator(ctx, task);
+  const pod: DriverPod = {};
+  const container: DriverContainer = { image: ctx.options.execImage };
+  const command = text(config.command);
+  if (command === undefined || command === '') {
+    ctx.warn(
+      `${path}.command`,
+      `${task.Driver} task without a command: the container runs the image's default command`,
+    );
+  } else {
+    container.command = [interp.runtime(command, `${path}.command`)];
+  }
+  const args = textList(config.args);
+  if (config.args !== undefined && args === undefined) ctx.warn(`${path}.args`, 'expected a list of strings');
+  if (args && args.length > 0) container.args = args.map((a, i) => interp.runtime(a, `${path}.args[${i}]`));
+  const workDir = text(config.work_dir);
+  if (workDir) container.workingDir = interp.literal(workDir, `${path}.work_dir`);
+  const security: V1SecurityContext = {};
+  applyCapabilities(config, security, path, ctx);
+  applyUser(task, security, `${ctx.path}.Tasks[${taskIndex}]`, ctx);
+  if (Object.keys(security).length > 0) container.securityContext = security;
+  for (const [key, field] of [
+    ['pid_mode', 'hostPID'],
+    ['ipc_mode', 'hostIPC'],
+  ] as const) {
+    const mode = text(config[key]);
+    if (mode === 'host') pod[field] = true;
+  }
+  if (task.Driver === 'raw_exec') {
+    ctx.warn(
+      `${ctx.path}.Tasks[${taskIndex}].Driver`,
+      `raw_exec runs in a container of ${ctx.options.execImage}, not unisolated on the host; the command must exist in that image`,
+    );
+  }
+  warnUnknown(config, new Set([...EXEC_HANDLED, ...EXEC_SILENT]), task.Driver ?? 'exec', path, ctx);
+  return { container, pod, objects: [] };
+}
+
+const JAVA_HANDLED = new Set(['jar_path', 'class', 'class_path', 'jvm_options', 'args', 'work_dir']);
+
+function javaDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
+  const path = `${ctx.path}.Tasks[${taskIndex}].Config`;
+  const config = task.Config ?? {};
+  const interp = interpolator(ctx, task);
+  const args: string[] = [];
+  const jvmOptions = textList(config.jvm_options) ?? [];
+  jvmOptions.forEach((o, i) => {
+    args.push(interp.runtime(o, `${path}.jvm_options[${i}]`));
+  });
+  const classPath = text(config.class_path);
+  if (classPath) args.push('-cp', interp.runtime(classPath, `${path}.class_path`));
+  const jar = text(config.jar_path);
+  const mainClass = text(config.class);
+  if (jar) args.push('-jar', interp.runtime(jar, `${path}.jar_path`));
+  else if (mainClass) args.push(interp.runtime(mainClass, `${path}.class`));
+  else {
+    ctx.warn(path, 'java task without jar_path or class cannot run; the task is left out');
+    return { pod: {}, objects: [] };
+  }
+  (textList(config.args) ?? []).forEach((a, i) => {
+    args.push(interp.runtime(a, `${path}.args[${i}]`));
+  });
+  const container: DriverContainer = { image: ctx.options.javaImage, command: ['java'], args };
+  const workDir = text(config.work_dir);
+  if (workDir) container.workingDir = interp.literal(workDir, `${path}.work_dir`);
+  const security: V1SecurityContext = {};
+  applyUser(task, security, `${ctx.path}.Tasks[${taskIndex}]`, ctx);
+  if (Object.keys(security).length > 0) container.securityContext = security;
+  warnUnknown(config, JAVA_HANDLED, 'java', path, ctx);
+  return { container, pod: {}, objects: [] };
+}
+
+function otherDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
+  const driverPath = `${ctx.path}.Tasks[${taskIndex}].Driver`;
+  const config = task.Config ?? {};
+  const image = text(config.image);
+  const driver = JSON.stringify(task.Driver ?? '');
+  if (image === undefined || image.trim() === '') {
+    ctx.warn(
+      driverPath,
+      `driver ${driver} is not supported (only docker, exec, raw_exec and java); the task is left out`,
+    );
+    return { pod: {}, objects: [] };
+  }
+  ctx.warn(
+    driverPath,
+    `driver ${driver} is not supported; the task runs as a container of its image with command and args, other options are ignored`,
+  );
+  const interp = interpolator(ctx, task);
+  const path = `${ctx.path}.Tasks[${taskIndex}].Config`;
+  const container: DriverContainer = { image: interp.literal(image, `${path}.image`) };
+  const command = text(config.command);
+  const args = [
+    ...(command ? [interp.runtime(command, `${path}.command`)] : []),
+    ...(textList(config.args) ?? []).map((a, i) => interp.runtime(a, `${path}.args[${i}]`)),
+  ];
+  if (args.length > 0) container.args = args;
+  return { container, pod: {}, objects: [] };
+}
+
+/**
+ * The container fields, pod settings and objects for one task's driver, with Nomad's `${…}`
+ * interpolation (env.ts) applied. Never throws; problems are warnings.
+ */
+export function taskDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
+  switch (task.Driver) {
+    case 'docker':
+      return dockerDriver(ctx, task, taskIndex);
+    case 'exec':
+    case 'raw_exec':
+      return execDriver(ctx, task, taskIndex);
+    case 'java':
+      return javaDriver(ctx, task, taskIndex);
+    default:
+      return otherDriver(ctx, task, taskIndex);
+  }
+}

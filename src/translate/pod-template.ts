@@ -1,0 +1,710 @@
+// Task group → PodTemplateSpec: one pod is one Nomad allocation.
+//
+// Tasks → containers, by lifecycle:
+//   main task (no lifecycle)       a container.
+//   prestart                       an init container (init containers run one after the other, Nomad's
+//                                  prestart tasks run side by side: a prestart task that waits for
+//                                  another one would block).
+//   prestart + sidecar             a native sidecar: an init container with `restartPolicy: Always`,
+//                                  started before the main containers and kept running beside them.
+//   poststart + sidecar            a container (starts with the main tasks, not after them: warning).
+//   poststart                      batch pods: a container (starts with the main tasks: warning).
+//                                  Deployment and DaemonSet pods: left out with a warning, because
+//                                  Kubernetes restarts every container of such a pod after it exits and
+//                                  a run-once task would keep the pod from ever being ready.
+//   poststop                       left out with a warning (Kubernetes has no post-stop containers).
+//   sysbatch pods                  (see workloads.ts) every non-sidecar task is an init container, in
+//                                  the order prestart, main, poststart, poststop, followed by a pause
+//                                  container; so poststop tasks do run after the main ones there.
+// `leader`: in batch pods the other main tasks become native sidecars, which Kubernetes stops when the
+// leader (the only regular container) exits, as Nomad stops them when the leader dies. Elsewhere the
+// leader is only recorded in an annotation (warning).
+//
+// Restart: Deployment and DaemonSet pods restart always. Batch pods restart in place (`OnFailure`) when
+// the group's restart policy allows restarts (attempts > 0, or mode "delay"), else `Never`; the
+// attempts also feed the Job's backoffLimit (workloads.ts). Nomad's restart delay/interval become the
+// kubelet's own crash-loop back-off (warning when they are not Nomad's defaults).
+//
+// Stopping: each container's preStop hook sleeps for the group's plus the task's shutdown_delay
+// (Nomad waits that long after deregistering services), `kill_signal` becomes `lifecycle.stopSignal`
+// (this also sets the pod OS to linux, which Kubernetes requires for stop signals), and
+// terminationGracePeriodSeconds is the largest shutdown delay + kill_timeout over the tasks.
+//
+// Pods never get service links (Kubernetes' `<SERVICE>_PORT` variables could shadow the task's own
+// environment, Nomad has no such variables) nor a service account token (Nomad tasks have no API
+// credentials).
+
+import { isIP } from 'node:net';
+import type {
+  KubernetesObject,
+  V1Container,
+  V1ContainerPort,
+  V1EnvVar,
+  V1HostAlias,
+  V1Lifecycle,
+  V1PodDNSConfig,
+  V1PodSpec,
+  V1PodTemplateSpec,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
+import { defaultRestartPolicy } from '../nomad/defaults.ts';
+import {
+  ANNOTATION_GROUP,
+  API_GROUP,
+  hashToken,
+  identityAnnotations,
+  isDns1123Label,
+  isDns1123Subdomain,
+  NOMAD_DEFAULT_NAMESPACE,
+} from '../nomad/ids.ts';
+import type { Task } from '../nomad/schema.ts';
+import { type DriverPod, type DriverResult, taskDriver } from './drivers.ts';
+import { taskEnv } from './env.ts';
+import { taskNetworking } from './networking.ts';
+import { groupPlacement } from './placement.ts';
+import { taskResources } from './resources.ts';
+import { groupStorage } from './storage.ts';
+import type { GroupContext, GroupStorage, Placement, TaskNetworking } from './types.ts';
+
+/** How the pods of a group run: in a Deployment, a Job or CronJob, a DaemonSet, a run-once DaemonSet. */
+export type PodMode = 'service' | 'batch' | 'system' | 'sysbatch';
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+/** The container that keeps a sysbatch pod alive once its tasks (init containers) have run. */
+export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
+
+/** Pod annotation: the group's merged job + group meta, as a JSON object. */
+export const ANNOTATION_META = `${API_GROUP}/meta`;
+/** Pod annotation: each task's own meta, as JSON `{task: {key: value}}`. */
+export const ANNOTATION_TASK_META = `${API_GROUP}/task-meta`;
+/** Pod annotation: the docker labels of each task, as JSON `{task: {label: value}}`. */
+export const ANNOTATION_DOCKER_LABELS = `${API_GROUP}/docker-labels`;
+/** Pod annotation: the name of the leader task. */
+export const ANNOTATION_LEADER = `${API_GROUP}/leader`;
+/** Pod annotation: container name → task name, as JSON, when any task name is not a container name. */
+export const ANNOTATION_CONTAINERS = `${API_GROUP}/containers`;
+
+export interface GroupPod {
+  template: V1PodTemplateSpec;
+  /** Objects the pods need: storage's ConfigMaps, Secrets and claims, image pull Secrets. */
+  objects: KubernetesObject[];
+  restartPolicy: RestartPolicy;
+}
+
+const NS_PER_SECOND = 1_000_000_000;
+const INT32_MAX = 2_147_483_647;
+
+/** Whole seconds (rounded up) of a Nomad duration in nanoseconds, clamped to 0 … 2^31-1. */
+export function seconds(ns: number | undefined): number {
+  if (ns === undefined || !Number.isFinite(ns) || ns <= 0) return 0;
+  return Math.min(INT32_MAX, Math.ceil(ns / NS_PER_SECOND));
+}
+
+/** Identity annotations of every object of a group: the exact job namespace, ID, parent and group. */
+export function groupAnnotations(ctx: GroupContext): Record<string, string> {
+  const job = ctx.job;
+  return {
+    ...identityAnnotations({
+      namespace: job.Namespace || NOMAD_DEFAULT_NAMESPACE,
+      jobId: job.ID ?? '',
+      ...(job.ParentID ? { parentId: job.ParentID } : {}),
+    }),
+    [ANNOTATION_GROUP]: ctx.group.Name ?? '',
+  };
+}
+
+/** The pod restart policy of a group's pods. */
+export function podRestartPolicy(ctx: GroupContext, mode: PodMode): RestartPolicy {
+  if (mode !== 'batch') return 'Always';
+  const policy = ctx.group.RestartPolicy ?? {};
+  if (policy.Mode === 'delay' || (policy.Attempts ?? 0) > 0) return 'OnFailure';
+  return 'Never';
+}
+
+/** Calls a module of another concern; a bug there becomes a warning instead of an exception. */
+function guarded<T>(ctx: GroupContext, path: string, what: string, fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch (error) {
+    ctx.warn(path, `internal error in ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    return fallback;
+  }
+}
+
+/** A container name for a task: the name itself when it is one, else a readable stem and a hash. */
+export function containerNameFor(taskName: string): string {
+  if (isDns1123Label(taskName)) return taskName;
+  const stem = taskName
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return `${stem || 'task'}-${hashToken(taskName).slice(0, 10)}`;
+}
+
+function unique(name: string, used: Set<string>): string {
+  let candidate = name;
+  for (let n = 2; used.has(candidate); n++) {
+    const suffix = `-${n}`;
+    candidate = `${name.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
+  }
+  used.add(candidate);
+  return candidate;
+}
+
+/** `poststart`/`poststop`: run-once tasks after the main ones (sysbatch pods only). */
+type Role = 'main' | 'init' | 'sidecar' | 'poststart' | 'poststop';
+
+/** Where a task goes in the pod, or undefined (left out, with a warning). */
+function taskRole(
+  ctx: GroupContext,
+  task: Task,
+  taskIndex: number,
+  mode: PodMode,
+  leader: boolean,
+): Role | undefined {
+  const path = `${ctx.path}.Tasks[${taskIndex}].Lifecycle`;
+  const hook = task.Lifecycle?.Hook ?? '';
+  const sidecar = task.Lifecycle?.Sidecar === true;
+  // In batch pods with a leader, the other long-running tasks become native sidecars, which
+  // Kubernetes stops once the leader (then the only regular container) has exited.
+  const longRunning: Role = mode === 'batch' && leader && task.Leader !== true ? 'sidecar' : 'main';
+  switch (hook) {
+    case '':
+      return mode === 'sysbatch' ? 'main' : longRunning;
+    case 'prestart':
+      return sidecar ? 'sidecar' : 'init';
+    case 'poststart':
+      if (sidecar) {
+        ctx.warn(path, 'poststart sidecar task starts together with the main tasks, not after they started');
+        return mode === 'sysbatch' ? 'sidecar' : longRunning;
+      }
+      if (mode === 'sysbatch') {
+        ctx.warn(
+          path,
+          'poststart task runs after the main tasks have finished (sysbatch pods run tasks in order)',
+        );
+        return 'poststart';
+      }
+      if (mode === 'batch') {
+        ctx.warn(path, 'poststart task starts together with the main tasks, not after they started');
+        return 'main';
+      }
+      ctx.warn(
+        path,
+        'poststart task is left out: Kubernetes restarts every container of a long-running pod after it exits, so a run-once task cannot run beside the main tasks (run it as a separate batch job)',
+      );
+      return undefined;
+    case 'poststop':
+      if (mode === 'sysbatch') return 'poststop';
+      ctx.warn(
+        path,
+        'poststop task is left out: Kubernetes has no containers that run after the main ones stop',
+      );
+      return undefined;
+    default:
+      ctx.warn(
+        `${path}.Hook`,
+        `unknown lifecycle hook ${JSON.stringify(hook)}; the task runs as a main task`,
+      );
+      return mode === 'sysbatch' ? 'main' : longRunning;
+  }
+}
+
+interface BuiltTask {
+  task: Task;
+  index: number;
+  role: Role;
+  container: V1Container;
+  network: TaskNetworking;
+  driverPod: DriverPod;
+}
+
+/** Kubernetes' stop signals for Linux (`SIGRTMIN+n`, `SIGRTMAX-n` included). */
+const SIGNALS = new Set([
+  'SIGABRT',
+  'SIGALRM',
+  'SIGBUS',
+  'SIGCHLD',
+  'SIGCLD',
+  'SIGCONT',
+  'SIGFPE',
+  'SIGHUP',
+  'SIGILL',
+  'SIGINT',
+  'SIGIO',
+  'SIGIOT',
+  'SIGKILL',
+  'SIGPIPE',
+  'SIGPOLL',
+  'SIGPROF',
+  'SIGPWR',
+  'SIGQUIT',
+  'SIGSEGV',
+  'SIGSTKFLT',
+  'SIGSTOP',
+  'SIGSYS',
+  'SIGTERM',
+  'SIGTRAP',
+  'SIGTSTP',
+  'SIGTTIN',
+  'SIGTTOU',
+  'SIGURG',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGVTALRM',
+  'SIGWINCH',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGRTMIN',
+  'SIGRTMAX',
+  ...Array.from({ length: 15 }, (_, i) => `SIGRTMIN+${i + 1}`),
+  ...Array.from({ length: 14 }, (_, i) => `SIGRTMAX-${i + 1}`),
+]);
+
+/** A Nomad kill_signal as a Kubernetes stop signal; undefined for the default (SIGTERM) or unknown. */
+function stopSignal(ctx: GroupContext, task: Task, taskIndex: number): string | undefined {
+  const raw = (task.KillSignal ?? '').trim().toUpperCase();
+  if (raw === '') return undefined;
+  const signal = raw.startsWith('SIG') ? raw : `SIG${raw}`;
+  if (signal === 'SIGTERM') return undefined;
+  if (!SIGNALS.has(signal)) {
+    ctx.warn(
+      `${ctx.path}.Tasks[${taskIndex}].KillSignal`,
+      `kill signal ${JSON.stringify(task.KillSignal)} is not a signal Kubernetes knows; the container stops with SIGTERM`,
+    );
+    return undefined;
+  }
+  return signal;
+}
+
+function meta(values: Record<string, string> | undefined): Record<string, string> {
+  return values ?? {};
+}
+
+/** JSON with keys sorted at every level, so equal maps always give equal text. */
+function sortedJson(value: Record<string, Record<string, string>> | Record<string, string>): string {
+  const sort = (v: unknown): unknown =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+        )
+      : v;
+  return JSON.stringify(sort(value));
+}
+
+/** Pod DNS settings from the docker dns_* options. */
+function podDns(
+  ctx: GroupContext,
+  path: string,
+  servers: string[],
+  searches: string[],
+  options: string[],
+): Pick<V1PodSpec, 'dnsPolicy' | 'dnsConfig'> {
+  const nameservers = [...new Set(servers)].filter((s) => {
+    if (isIP(s) !== 0) return true;
+    ctx.warn(path, `DNS server ${JSON.stringify(s)} is not an IP address and is left out`);
+    return false;
+  });
+  if (nameservers.length > 3) {
+    ctx.warn(path, 'Kubernetes allows at most 3 DNS servers; the others are left out');
+    nameservers.length = 3;
+  }
+  const searchList = [...new Set(searches)].filter((s) => {
+    if (isDns1123Subdomain(s.replace(/\.$/, '').toLowerCase())) return true;
+    ctx.warn(path, `DNS search domain ${JSON.stringify(s)} is not a valid domain and is left out`);
+    return false;
+  });
+  if (searchList.length > 32) {
+    ctx.warn(path, 'Kubernetes allows at most 32 DNS search domains; the others are left out');
+    searchList.length = 32;
+  }
+  const optionList = [...new Set(options)].map((o) => {
+    const colon = o.indexOf(':');
+    return colon < 0 ? { name: o } : { name: o.slice(0, colon), value: o.slice(colon + 1) };
+  });
+  const config: V1PodDNSConfig = {};
+  if (nameservers.length > 0) config.nameservers = nameservers;
+  if (searchList.length > 0) config.searches = searchList;
+  if (optionList.length > 0) config.options = optionList;
+  if (Object.keys(config).length === 0) return {};
+  // With name servers of its own the pod does not use the cluster DNS at all, as in Nomad.
+  return nameservers.length > 0 ? { dnsPolicy: 'None', dnsConfig: config } : { dnsConfig: config };
+}
+
+/** Merges the pod-level settings the tasks' drivers ask for into the pod spec. */
+function mergeDriverPods(ctx: GroupContext, built: BuiltTask[], spec: V1PodSpec): void {
+  const sysctls = new Map<string, string>();
+  const pullSecrets: string[] = [];
+  const groups = new Set<number>();
+  const aliases: V1HostAlias[] = [];
+  const servers: string[] = [];
+  const searches: string[] = [];
+  const options: string[] = [];
+  let dnsPath = '';
+  let hostname: { value: string; path: string } | undefined;
+
+  for (const { index, driverPod: p } of built) {
+    const path = `${ctx.path}.Tasks[${index}].Config`;
+    if (p.hostname !== undefined) {
+      if (hostname === undefined) hostname = { value: p.hostname, path: `${path}.hostname` };
+      else if (hostname.value !== p.hostname) {
+        ctx.warn(`${path}.hostname`, `the pod already has the hostname ${JSON.stringify(hostname.value)}`);
+      }
+    }
+    if (p.hostNetwork) spec.hostNetwork = true;
+    if (p.hostPID) spec.hostPID = true;
+    if (p.hostIPC) spec.hostIPC = true;
+    if (dnsPath === '' && (p.dnsServers || p.dnsSearches || p.dnsOptions)) dnsPath = path;
+    servers.push(...(p.dnsServers ?? []));
+    searches.push(...(p.dnsSearches ?? []));
+    options.push(...(p.dnsOptions ?? []));
+    aliases.push(...(p.hostAliases ?? []));
+    for (const s of p.imagePullSecrets ?? []) if (!pullSecrets.includes(s)) pullSecrets.push(s);
+    for (const g of p.supplementalGroups ?? []) groups.add(g);
+    for (const [name, value] of Object.entries(p.sysctls ?? {})) {
+      const existing = sysctls.get(name);
+      if (existing !== undefined && existing !== value) {
+        ctx.warn(
+          `${path}.sysctl`,
+          `sysctl ${name} is set to ${JSON.stringify(existing)} by an earlier task of the pod`,
+        );
+        continue;
+      }
+      sysctls.set(name, value);
+    }
+    if (p.runtimeClassName !== undefined) {
+      if (spec.runtimeClassName === undefined) spec.runtimeClassName = p.runtimeClassName;
+      else if (spec.runtimeClassName !== p.runtimeClassName) {
+        ctx.warn(
+          `${path}.runtime`,
+          `the pod already uses the runtime ${JSON.stringify(spec.runtimeClassName)}`,
+        );
+      }
+    }
+  }
+
+  if (hostname !== undefined) {
+    const value = hostname.value.toLowerCase();
+    if (isDns1123Label(value)) spec.hostname = value;
+    else {
+      ctx.warn(
+        hostname.path,
+        `hostname ${JSON.stringify(hostname.value)} is not converted: a pod hostname must be a DNS label known when the pod is created`,
+      );
+    }
+  }
+  Object.assign(spec, podDns(ctx, dnsPath, servers, searches, options));
+  if (aliases.length > 0) spec.hostAliases = aliases;
+  if (pullSecrets.length > 0) spec.imagePullSecrets = pullSecrets.map((name) => ({ name }));
+  if (groups.size > 0 || sysctls.size > 0) {
+    spec.securityContext = {};
+    if (groups.size > 0) spec.securityContext.supplementalGroups = [...groups].sort((a, b) => a - b);
+    for (const name of [...sysctls.keys()]) {
+      const ipc = /^(kernel\.(shm|msg|sem)|fs\.mqueue\.)/.test(name);
+      if ((spec.hostNetwork && name.startsWith('net.')) || (spec.hostIPC && ipc)) {
+        ctx.warn(
+          `${ctx.path}.Tasks`,
+          `sysctl ${name} is left out: Kubernetes does not allow it in a pod that shares the host's ${ipc ? 'IPC' : 'network'} namespace`,
+        );
+        sysctls.delete(name);
+      }
+    }
+    if (sysctls.size > 0) {
+      spec.securityContext.sysctls = [...sysctls]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([name, value]) => ({ name, value }));
+      const unsafe = [...sysctls.keys()].filter((name) => !SAFE_SYSCTLS.has(name));
+      if (unsafe.length > 0) {
+        ctx.warn(
+          `${ctx.path}.Tasks`,
+          `sysctls ${unsafe.join(', ')} are not in Kubernetes' safe set: nodes must allow them (kubelet --allowed-unsafe-sysctls) or the pods are rejected`,
+        );
+      }
+    }
+    if (Object.keys(spec.securityContext).length === 0) delete spec.securityContext;
+  }
+}
+
+/** The sysctls every kubelet allows (Kubernetes 1.32+). */
+const SAFE_SYSCTLS = new Set([
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
+]);
+
+const validPort = (port: number | undefined) =>
+  port !== undefined && Number.isInteger(port) && port >= 1 && port <= 65535;
+
+/**
+ * Ports Kubernetes accepts: numbers in 1-65535, a host port only once per pod, host ports equal to
+ * container ports on the host network. Whatever breaks these rules is dropped with a warning.
+ */
+function fixPorts(ctx: GroupContext, containers: V1Container[], hostNetwork: boolean): void {
+  const hostPorts = new Set<string>();
+  for (const c of containers) {
+    if (!c.ports) continue;
+    c.ports = c.ports.filter((port) => {
+      if (validPort(port.containerPort)) return true;
+      ctx.warn(
+        `${ctx.path}.Networks`,
+        `port ${port.name ?? port.containerPort} is not a valid port number (1-65535); left out`,
+      );
+      return false;
+    });
+    for (const port of c.ports) {
+      if (port.hostPort !== undefined && !validPort(port.hostPort)) {
+        ctx.warn(
+          `${ctx.path}.Networks`,
+          `host port ${port.hostPort} is not a valid port number (1-65535); left out`,
+        );
+        delete port.hostPort;
+      }
+      if (hostNetwork && port.hostPort !== undefined && port.hostPort !== port.containerPort) {
+        delete port.hostPort;
+      }
+      if (port.hostPort === undefined) continue;
+      const key = `${port.hostIP ?? ''}/${port.hostPort}/${port.protocol ?? 'TCP'}`;
+      if (hostPorts.has(key)) delete port.hostPort;
+      else hostPorts.add(key);
+    }
+    if (c.ports.length === 0) delete c.ports;
+  }
+}
+
+/**
+ * The pod template of a task group. Undefined when the group has nothing that can run (warnings say
+ * why). Never throws.
+ */
+export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | undefined {
+  const group = ctx.group;
+  const tasks = group.Tasks ?? [];
+  if (tasks.length === 0) {
+    ctx.warn(`${ctx.path}.Tasks`, 'task group has no tasks; no workload is created for it');
+    return undefined;
+  }
+  const restartPolicy = podRestartPolicy(ctx, mode);
+  const storage = guarded<GroupStorage>(ctx, ctx.path, 'storage translation', () => groupStorage(ctx), {
+    volumes: [],
+    objects: [],
+    initContainers: [],
+    mounts: {},
+  });
+  const placement = guarded<Placement>(ctx, ctx.path, 'placement translation', () => groupPlacement(ctx), {});
+  const objects: KubernetesObject[] = [...storage.objects];
+
+  const used = new Set<string>();
+  for (const c of storage.initContainers) used.add(c.name);
+  const hasLeader = tasks.some((t) => t.Leader === true);
+  const built: BuiltTask[] = [];
+  const containerTasks: Record<string, string> = {};
+  let renamed = false;
+  const groupDelay = group.ShutdownDelay ?? 0;
+  let grace = 0;
+  let needsLinux = false;
+
+  tasks.forEach((task, index) => {
+    const taskPath = `${ctx.path}.Tasks[${index}]`;
+    const role = taskRole(ctx, task, index, mode, hasLeader);
+    if (role === undefined) return;
+    const env = guarded<V1EnvVar[]>(
+      ctx,
+      taskPath,
+      'environment translation',
+      () => taskEnv(ctx, task, index),
+      [],
+    );
+    const driver = guarded(ctx, taskPath, 'driver translation', () => taskDriver(ctx, task, index), {
+      pod: {},
+      objects: [],
+    } as DriverResult);
+    if (!driver.container) return;
+    objects.push(...driver.objects);
+    const network = guarded<TaskNetworking>(
+      ctx,
+      taskPath,
+      'network translation',
+      () => taskNetworking(ctx, task, index),
+      { ports: [] },
+    );
+    const taskName = task.Name ?? '';
+    const name = unique(containerNameFor(taskName), used);
+    containerTasks[name] = taskName;
+    if (name !== taskName) renamed = true;
+
+    const container: V1Container = { name, ...driver.container };
+    if (env.length > 0) container.env = env;
+    const resources = taskResources(ctx, task, index);
+    if (resources) container.resources = resources;
+    if (network.ports.length > 0) container.ports = network.ports.map((p: V1ContainerPort) => ({ ...p }));
+    const mounts: V1VolumeMount[] = [...(storage.mounts[taskName] ?? []), ...(container.volumeMounts ?? [])];
+    if (mounts.length > 0) container.volumeMounts = mounts;
+    else delete container.volumeMounts;
+
+    // sysbatch pods run their tasks as init containers: those run once, without probes or hooks.
+    const runsOnce =
+      role === 'init' ||
+      role === 'poststart' ||
+      role === 'poststop' ||
+      (mode === 'sysbatch' && role === 'main');
+    if (runsOnce) {
+      if (network.readinessProbe || network.livenessProbe) {
+        ctx.warn(
+          `${taskPath}.Services`,
+          'checks of a task that runs to completion before the others are not converted (init containers have no probes)',
+        );
+      }
+      grace = Math.max(grace, seconds(task.KillTimeout));
+    } else {
+      if (network.readinessProbe) container.readinessProbe = network.readinessProbe;
+      if (network.livenessProbe) container.livenessProbe = network.livenessProbe;
+      const lifecycle: V1Lifecycle = {};
+      const delay = seconds(groupDelay + (task.ShutdownDelay ?? 0));
+      if (delay > 0) lifecycle.preStop = { sleep: { seconds: delay } };
+      const signal = stopSignal(ctx, task, index);
+      if (signal !== undefined) {
+        lifecycle.stopSignal = signal;
+        needsLinux = true;
+      }
+      if (Object.keys(lifecycle).length > 0) container.lifecycle = lifecycle;
+      if (role === 'sidecar') container.restartPolicy = 'Always';
+      grace = Math.max(grace, Math.min(INT32_MAX, delay + seconds(task.KillTimeout)));
+    }
+    built.push({ task, index, role, container, network, driverPod: driver.pod });
+  });
+
+  const byRole = (...roles: Role[]) => built.filter((b) => roles.includes(b.role)).map((b) => b.container);
+  let initContainers: V1Container[];
+  let containers: V1Container[];
+  if (mode === 'sysbatch') {
+    initContainers = [
+      ...storage.initContainers,
+      ...byRole('sidecar'),
+      ...byRole('init'),
+      ...byRole('main'),
+      ...byRole('poststart'),
+      ...byRole('poststop'),
+    ];
+    containers = [{ name: unique('pause', used), image: PAUSE_IMAGE }];
+    const mains = built.filter((b) => b.role === 'main').length;
+    if (mains > 1) {
+      ctx.warn(
+        `${ctx.path}.Tasks`,
+        'the main tasks of a sysbatch group run one after the other (as init containers), not side by side',
+      );
+    }
+  } else {
+    initContainers = [...storage.initContainers, ...byRole('sidecar'), ...byRole('init')];
+    containers = byRole('main');
+  }
+  if (containers.length === 0) {
+    ctx.warn(`${ctx.path}.Tasks`, 'task group has no main task that can run; no workload is created for it');
+    return undefined;
+  }
+
+  const spec: V1PodSpec = {
+    restartPolicy,
+    terminationGracePeriodSeconds: grace,
+    enableServiceLinks: false,
+    automountServiceAccountToken: false,
+    ...(initContainers.length > 0 ? { initContainers } : {}),
+    containers,
+  };
+  mergeDriverPods(ctx, built, spec);
+  fixPorts(ctx, [...initContainers, ...containers], spec.hostNetwork === true);
+  // Only the volumes some container mounts (storage prepares volumes for tasks that may be left out),
+  // each name once (tasks with the same name, which Nomad rejects, would share their task volumes).
+  const mounted = new Set(
+    [...initContainers, ...containers].flatMap((c) => (c.volumeMounts ?? []).map((m) => m.name)),
+  );
+  const volumeNames = new Set<string>();
+  const volumes: V1Volume[] = [];
+  for (const volume of [...storage.volumes, ...built.flatMap((b) => b.driverPod.volumes ?? [])]) {
+    if (!mounted.has(volume.name) || volumeNames.has(volume.name)) continue;
+    volumeNames.add(volume.name);
+    volumes.push(volume);
+  }
+  if (volumes.length > 0) spec.volumes = volumes;
+  if (placement.nodeSelector && Object.keys(placement.nodeSelector).length > 0) {
+    spec.nodeSelector = placement.nodeSelector;
+  }
+  if (placement.affinity) spec.affinity = placement.affinity;
+  if (placement.topologySpreadConstraints && placement.topologySpreadConstraints.length > 0) {
+    spec.topologySpreadConstraints = placement.topologySpreadConstraints;
+  }
+  if (needsLinux) spec.os = { name: 'linux' };
+
+  if (group.MaxRunDuration !== undefined && group.MaxRunDuration > 0) {
+    if (mode === 'batch') spec.activeDeadlineSeconds = Math.max(1, seconds(group.MaxRunDuration));
+    else {
+      ctx.warn(
+        `${ctx.path}.MaxRunDuration`,
+        'max_run_duration is only converted for batch jobs (pod activeDeadlineSeconds)',
+      );
+    }
+  }
+  restartWarnings(ctx);
+
+  const annotations: Record<string, string> = { ...groupAnnotations(ctx) };
+  const groupMeta = { ...meta(ctx.job.Meta), ...meta(group.Meta) };
+  if (Object.keys(groupMeta).length > 0) annotations[ANNOTATION_META] = sortedJson(groupMeta);
+  const taskMeta: Record<string, Record<string, string>> = {};
+  const labels: Record<string, Record<string, string>> = {};
+  for (const b of built) {
+    if (b.task.Meta && Object.keys(b.task.Meta).length > 0) taskMeta[b.task.Name ?? ''] = b.task.Meta;
+    if (b.driverPod.labels) labels[b.task.Name ?? ''] = b.driverPod.labels;
+  }
+  if (Object.keys(taskMeta).length > 0) annotations[ANNOTATION_TASK_META] = sortedJson(taskMeta);
+  if (Object.keys(labels).length > 0) annotations[ANNOTATION_DOCKER_LABELS] = sortedJson(labels);
+  const leader = tasks.findIndex((t) => t.Leader === true);
+  if (leader >= 0) {
+    annotations[ANNOTATION_LEADER] = tasks[leader]?.Name ?? '';
+    if (mode !== 'batch') {
+      ctx.warn(
+        `${ctx.path}.Tasks[${leader}].Leader`,
+        mode === 'sysbatch'
+          ? 'leader has no effect in a sysbatch pod: its tasks run one after the other'
+          : 'leader is not converted: Kubernetes does not stop the other containers of a long-running pod when one exits',
+      );
+    }
+  }
+  if (renamed) annotations[ANNOTATION_CONTAINERS] = sortedJson(containerTasks);
+
+  return {
+    template: { metadata: { labels: { ...ctx.labels }, annotations }, spec },
+    objects,
+    restartPolicy,
+  };
+}
+
+/** Warnings for restart settings the kubelet cannot honour. */
+function restartWarnings(ctx: GroupContext): void {
+  const policy = ctx.group.RestartPolicy;
+  if (!policy) return;
+  const defaults = defaultRestartPolicy(ctx.job.Type ?? 'service');
+  const path = `${ctx.path}.RestartPolicy`;
+  if (
+    (policy.Delay ?? defaults.Delay) !== defaults.Delay ||
+    (policy.Interval ?? defaults.Interval) !== defaults.Interval
+  ) {
+    ctx.warn(
+      path,
+      'restart delay and interval are not converted: the kubelet restarts containers with its own back-off (10s, doubling up to 5m)',
+    );
+  }
+}

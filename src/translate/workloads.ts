@@ -1,0 +1,510 @@
+// One workload per task group, by job type:
+//
+//   service          → Deployment. count → replicas. The update block: max_parallel → maxUnavailable
+//                      (Nomad stops max_parallel old allocations, then places new ones; maxSurge 0),
+//                      max_parallel = 0 → Recreate (Nomad then replaces everything at once),
+//                      min_healthy_time → minReadySeconds, progress_deadline → progressDeadlineSeconds
+//                      (0 = none → 2^31-1, which Kubernetes reads as "no deadline").
+//                      Canaries: Kubernetes Deployments have no canary phase. `canary = N` becomes
+//                      maxSurge N: N new pods start beside the old ones before any old pod is stopped, and
+//                      the rollout goes on once they are ready, as with auto_promote. Manual promotion,
+//                      auto_revert and healthy_deadline have no Deployment equivalent (warnings; hold a
+//                      rollout with `kubectl rollout pause`, undo it with `kubectl rollout undo`).
+//   batch            → Job, Indexed (the completion index is Nomad's alloc index), count → parallelism
+//                      and completions. Restart policy → pod restartPolicy (pod-template.ts); the failures
+//                      Nomad tolerates per allocation, (restart attempts + 1) × (reschedule attempts + 1)
+//                      - 1, times count → backoffLimit (2^31-1 when restart mode is "delay" or rescheduling
+//                      is unlimited). Reschedule delays become the Job controller's own back-off (warning).
+//   periodic batch   → CronJob (one per cron spec when `crons` lists several), with the same Job inside.
+//                      prohibit_overlap → concurrencyPolicy Forbid (else Allow), time_zone → timeZone,
+//                      enabled = false → suspend. Nomad cron specs are rewritten to Kubernetes' five fields
+//                      (seconds must be 0, years `*`; `L`, `W`, `#` cannot be expressed: warning, no CronJob).
+//   parameterized    → nothing until dispatched (index.ts); a dispatched child (`Dispatched: true`) is
+//                      translated like any batch job.
+//   system           → DaemonSet; max_parallel → maxUnavailable, min_healthy_time → minReadySeconds.
+//   sysbatch         → a run-once DaemonSet: the tasks are init containers (run once, in order, on every
+//                      eligible node) followed by a pause container that keeps the finished pod in place,
+//                      so the DaemonSet controller does not run the tasks again. Why not a Job per node:
+//                      the translator knows no nodes (no I/O), Kubernetes has no "one Job per node"
+//                      controller, and a Job per node would have to be re-planned by the reconciler as
+//                      nodes come and go. The DaemonSet keeps Nomad's semantics (each eligible node runs
+//                      the tasks to completion once per job version, new nodes included) with the
+//                      scheduler's own node selection; a task's completion shows in the pod's
+//                      init-container statuses. Periodic sysbatch: the schedule is not converted (warning).
+import type {
+  KubernetesObject,
+  V1CronJob,
+  V1DaemonSet,
+  V1Deployment,
+  V1DeploymentStrategy,
+  V1Job,
+  V1JobSpec,
+  V1ObjectMeta,
+} from '@kubernetes/client-node';
+import { NOMAD_DEFAULTS } from '../nomad/defaults.ts';
+import { API_GROUP, boundedChildName, childName } from '../nomad/ids.ts';
+import { cronSpecError } from '../nomad/validate/cron.ts';
+import { groupServices } from './networking.ts';
+import { type GroupPod, groupAnnotations, groupPodTemplate, type PodMode, seconds } from './pod-template.ts';
+import type { GroupContext } from './types.ts';
+
+/** Annotation on every workload: the Nomad job type it runs (`service`, `batch`, …). */
+export const ANNOTATION_JOB_TYPE = `${API_GROUP}/job-type`;
+/** Annotation on CronJobs: the Nomad cron spec the schedule was made from. */
+export const ANNOTATION_CRON = `${API_GROUP}/cron`;
+
+const INT32_MAX = 2_147_483_647;
+/** Largest completions/parallelism of an Indexed Job. */
+const MAX_INDEXED = 100_000;
+/** Longest CronJob name: the controller appends `-<11 digits>` to name its Jobs. */
+export const CRONJOB_NAME_MAX_LENGTH = 52;
+
+export type WorkloadKind = 'Deployment' | 'Job' | 'CronJob' | 'DaemonSet';
+
+/** The pod mode and workload kind of a job's groups; undefined for job types that run nothing. */
+export function workloadOf(
+  jobType: string,
+  periodic: boolean,
+): { mode: PodMode; kind: WorkloadKind } | undefined {
+  switch (jobType) {
+    case 'service':
+      return { mode: 'service', kind: 'Deployment' };
+    case 'batch':
+      return { mode: 'batch', kind: periodic ? 'CronJob' : 'Job' };
+    case 'system':
+      return { mode: 'system', kind: 'DaemonSet' };
+    case 'sysbatch':
+      return { mode: 'sysbatch', kind: 'DaemonSet' };
+    default:
+      return undefined;
+  }
+}
+
+function metadata(ctx: GroupContext, name: string, extra: Record<string, string> = {}): V1ObjectMeta {
+  return {
+    name,
+    namespace: ctx.options.namespace,
+    labels: { ...ctx.labels },
+    annotations: { ...groupAnnotations(ctx), [ANNOTATION_JOB_TYPE]: ctx.job.Type ?? 'service', ...extra },
+  };
+}
+
+function count(ctx: GroupContext): number {
+  const n = ctx.group.Count ?? 1;
+  return Number.isInteger(n) && n > 0 ? Math.min(n, INT32_MAX) : 0;
+}
+
+function isDefault(value: number | undefined, fallback: number): boolean {
+  return value === undefined || value === fallback;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// service → Deployment
+
+function deploymentStrategy(
+  ctx: GroupContext,
+): Pick<NonNullable<V1Deployment['spec']>, 'strategy' | 'minReadySeconds' | 'progressDeadlineSeconds'> {
+  const u = ctx.group.Update;
+  if (!u) return {};
+  const path = `${ctx.path}.Update`;
+  const defaults = NOMAD_DEFAULTS.api.update;
+  const maxParallel = u.MaxParallel ?? 0;
+  const canary = Math.max(0, u.Canary ?? 0);
+  let strategy: V1DeploymentStrategy;
+  if (maxParallel <= 0) {
+    strategy = { type: 'Recreate' };
+    if (canary > 0)
+      ctx.warn(`${path}.Canary`, 'canaries need max_parallel > 0; the Deployment replaces all pods at once');
+  } else {
+    strategy = {
+      type: 'RollingUpdate',
+      rollingUpdate: {
+        maxSurge: Math.min(canary, INT32_MAX),
+        maxUnavailable: Math.min(maxParallel, INT32_MAX),
+      },
+    };
+    if (canary > 0) {
+      ctx.warn(
+        `${path}.Canary`,
+        u.AutoPromote === true
+          ? `canaries become maxSurge ${canary}: new pods start beside the old ones and the rollout continues once they are ready`
+          : `canaries become maxSurge ${canary}: new pods start beside the old ones, but the rollout continues once they are ready without waiting for a promotion (pause it with kubectl rollout pause)`,
+      );
+    }
+  }
+  const out: ReturnType<typeof deploymentStrategy> = { strategy };
+  const minReady = seconds(u.MinHealthyTime);
+  if (minReady > 0) out.minReadySeconds = minReady;
+  let progress = (u.ProgressDeadline ?? 0) > 0 ? seconds(u.ProgressDeadline) : INT32_MAX;
+  if (progress <= minReady) {
+    ctx.warn(
+      `${path}.ProgressDeadline`,
+      'progress_deadline must exceed min_healthy_time in Kubernetes; it is set one second above',
+    );
+    progress = Math.min(INT32_MAX, minReady + 1);
+  }
+  out.progressDeadlineSeconds = progress;
+  if (u.AutoRevert === true) {
+    ctx.warn(
+      `${path}.AutoRevert`,
+      'auto_revert is not converted: Deployments do not roll back by themselves (kubectl rollout undo)',
+    );
+  }
+  if (!isDefault(u.HealthyDeadline, defaults.HealthyDeadline)) {
+    ctx.warn(
+      `${path}.HealthyDeadline`,
+      'healthy_deadline is not converted: Deployments only have a deadline for the whole rollout (progress_deadline)',
+    );
+  }
+  if (u.HealthCheck === 'manual') {
+    ctx.warn(
+      `${path}.HealthCheck`,
+      'health_check "manual" is not converted: a pod counts as healthy when its containers are ready',
+    );
+  }
+  return out;
+}
+
+function deployment(ctx: GroupContext, pod: GroupPod): V1Deployment {
+  rescheduleWarnings(ctx);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: metadata(ctx, childName(ctx.jobName, ctx.group.Name ?? '')),
+    spec: {
+      replicas: count(ctx),
+      selector: { matchLabels: { ...ctx.selector } },
+      ...deploymentStrategy(ctx),
+      template: pod.template,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// batch → Job, periodic batch → CronJob
+
+/** Failures the Job tolerates: what Nomad tolerates per allocation, times the allocations. */
+export function backoffLimit(ctx: GroupContext): number {
+  const restart = ctx.group.RestartPolicy ?? {};
+  const reschedule = ctx.group.ReschedulePolicy;
+  if (restart.Mode === 'delay' || reschedule?.Unlimited === true) return INT32_MAX;
+  const restarts = Math.max(0, restart.Attempts ?? 0);
+  const reschedules = Math.max(0, reschedule?.Attempts ?? 0);
+  const perAllocation = (restarts + 1) * (reschedules + 1) - 1;
+  return Math.min(INT32_MAX, perAllocation * Math.max(1, count(ctx)));
+}
+
+function rescheduleWarnings(ctx: GroupContext): void {
+  const r = ctx.group.ReschedulePolicy;
+  if (!r) return;
+  const path = `${ctx.path}.ReschedulePolicy`;
+  const type = ctx.job.Type ?? 'service';
+  if (type === 'service') {
+    if (r.Unlimited !== true) {
+      ctx.warn(
+        path,
+        'a limited number of reschedules is not converted: the Deployment replaces failed pods without limit',
+      );
+    }
+    return;
+  }
+  const defaults =
+    type === 'batch' ? NOMAD_DEFAULTS.api.reschedule.batch : NOMAD_DEFAULTS.api.reschedule.other;
+  if (
+    !isDefault(r.Delay, defaults.Delay) ||
+    !isDefault(r.MaxDelay, defaults.MaxDelay) ||
+    !isDefault(r.Interval, defaults.Interval) ||
+    (r.DelayFunction ?? defaults.DelayFunction) !== defaults.DelayFunction
+  ) {
+    ctx.warn(
+      path,
+      'reschedule delay, delay_function, max_delay and interval are not converted: the Job controller retries failed pods with its own back-off (10s, doubling up to 6m); attempts count towards backoffLimit',
+    );
+  }
+}
+
+function jobSpec(ctx: GroupContext, pod: GroupPod): V1JobSpec {
+  const n = count(ctx);
+  return {
+    parallelism: n,
+    completions: n,
+    ...(n >= 1 && n <= MAX_INDEXED ? { completionMode: 'Indexed' } : {}),
+    backoffLimit: backoffLimit(ctx),
+    template: pod.template,
+  };
+}
+
+function batchJob(ctx: GroupContext, pod: GroupPod): V1Job {
+  rescheduleWarnings(ctx);
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: metadata(ctx, childName(ctx.jobName, ctx.group.Name ?? '')),
+    spec: jobSpec(ctx, pod),
+  };
+}
+
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+const NAMES = /jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat/g;
+const K8S_ALIASES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly']);
+
+/** Day-of-week 7 (Sunday in Nomad's parser) as 0, which Kubernetes' parser needs. */
+function dayOfWeekField(field: string): string | undefined {
+  const items: string[] = [];
+  for (const item of field.split(',')) {
+    if (/^0?7$/.test(item)) items.push('0');
+    else if (/^(\w+)-0?7$/.test(item)) {
+      const start = item.slice(0, item.indexOf('-'));
+      items.push(/^0?6$|^sat$/.test(start) ? '6' : `${start}-6`, '0');
+    } else if (/(^|[-/])0?7(\/|$)/.test(item) && !item.startsWith('*/')) return undefined;
+    else items.push(item);
+  }
+  return items.join(',');
+}
+
+/**
+ * A Nomad cron spec as a Kubernetes CronJob schedule (five fields or a macro) and, when the spec
+ * carries one (`CRON_TZ=…`), a time zone. An error text when Kubernetes cannot express it.
+ */
+export function kubernetesSchedule(
+  spec: string,
+): { schedule: string; timeZone?: string } | { error: string } {
+  let rest = spec.trim();
+  let timeZone: string | undefined;
+  const tz = /^(?:CRON_TZ|TZ)=(\S+)\s+/.exec(rest);
+  if (tz) {
+    timeZone = tz[1];
+    rest = rest.slice(tz[0].length);
+  }
+  const invalid = cronSpecError(rest);
+  if (invalid !== undefined) return { error: `invalid cron spec ${JSON.stringify(spec)}: ${invalid}` };
+  const withZone = (schedule: string) => (timeZone === undefined ? { schedule } : { schedule, timeZone });
+  if (rest.startsWith('@')) {
+    const alias = rest.toLowerCase();
+    return K8S_ALIASES.has(alias)
+      ? withZone(alias)
+      : { error: `cron alias ${rest} has no Kubernetes equivalent` };
+  }
+  let fields = rest.split(/\s+/).slice(0, 7);
+  if (fields.length === 7) {
+    if (!/^0?0$/.test(fields[0] ?? '')) {
+      return {
+        error: `cron spec ${JSON.stringify(spec)} runs at seconds past the minute; CronJobs run on whole minutes`,
+      };
+    }
+    fields = fields.slice(1);
+  }
+  if (fields.length === 6) {
+    if (!/^[*?]$/.test(fields[5] ?? '')) {
+      return {
+        error: `cron spec ${JSON.stringify(spec)} restricts the year; CronJob schedules have no year field`,
+      };
+    }
+    fields = fields.slice(0, 5);
+  }
+  if (fields.length !== 5) return { error: `cron spec ${JSON.stringify(spec)} does not have five fields` };
+  const out: string[] = [];
+  for (const [i, raw] of fields.entries()) {
+    let field = raw.toLowerCase().replace(/\?/g, '*');
+    if (i === 3) for (const m of MONTHS) field = field.replaceAll(m, m.slice(0, 3));
+    if (i === 4) for (const d of DAYS) field = field.replaceAll(d, d.slice(0, 3));
+    if (/[lw#]/.test(field.replace(NAMES, ''))) {
+      return {
+        error: `cron spec ${JSON.stringify(spec)} uses L, W or # (last day, weekday, nth weekday), which CronJobs do not support`,
+      };
+    }
+    if (i === 4) {
+      const dow = dayOfWeekField(field);
+      if (dow === undefined) {
+        return {
+          error: `cron spec ${JSON.stringify(spec)} uses 7 for Sunday in a way CronJobs cannot express`,
+        };
+      }
+      field = dow;
+    }
+    out.push(field);
+  }
+  return withZone(out.join(' '));
+}
+
+/** Whether a time zone name is one the runtime's tz database knows (Kubernetes checks the same). */
+function knownTimeZone(name: string): boolean {
+  if (name === 'Local' || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function cronJobs(ctx: GroupContext, pod: GroupPod): V1CronJob[] {
+  const periodic = ctx.job.Periodic ?? {};
+  const path = 'Periodic';
+  const specs =
+    (periodic.Specs ?? []).length > 0 ? (periodic.Specs ?? []) : periodic.Spec ? [periodic.Spec] : [];
+  if (specs.length === 0) {
+    ctx.warn(path, 'periodic block without a cron spec: no CronJob is created');
+    return [];
+  }
+  if ((periodic.SpecType ?? 'cron') !== 'cron') {
+    ctx.warn(
+      `${path}.SpecType`,
+      `spec type ${JSON.stringify(periodic.SpecType)} is not supported: no CronJob is created`,
+    );
+    return [];
+  }
+  let zone = periodic.TimeZone || 'UTC';
+  if (!knownTimeZone(zone)) {
+    ctx.warn(
+      `${path}.TimeZone`,
+      `time zone ${JSON.stringify(zone)} is not an IANA time zone name; the schedule uses UTC`,
+    );
+    zone = 'UTC';
+  }
+  rescheduleWarnings(ctx);
+  const out: V1CronJob[] = [];
+  const group = ctx.group.Name ?? '';
+  specs.forEach((spec, i) => {
+    const specPath = (periodic.Specs ?? []).length > 0 ? `${path}.Specs[${i}]` : `${path}.Spec`;
+    const schedule = kubernetesSchedule(spec);
+    if ('error' in schedule) {
+      ctx.warn(specPath, `${schedule.error}; no CronJob is created for it`);
+      return;
+    }
+    let timeZone = zone;
+    if (schedule.timeZone !== undefined) {
+      if (knownTimeZone(schedule.timeZone)) timeZone = schedule.timeZone;
+      else
+        ctx.warn(
+          specPath,
+          `time zone ${JSON.stringify(schedule.timeZone)} is unknown; the schedule uses ${timeZone}`,
+        );
+    }
+    const name =
+      specs.length === 1
+        ? boundedChildName(CRONJOB_NAME_MAX_LENGTH, ctx.jobName, group)
+        : boundedChildName(CRONJOB_NAME_MAX_LENGTH, ctx.jobName, group, `cron-${i}`);
+    const cronJob: V1CronJob = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: metadata(ctx, name, { [ANNOTATION_CRON]: spec }),
+      spec: {
+        schedule: schedule.schedule,
+        timeZone,
+        concurrencyPolicy: periodic.ProhibitOverlap === true ? 'Forbid' : 'Allow',
+        ...(periodic.Enabled === false ? { suspend: true } : {}),
+        jobTemplate: {
+          metadata: { labels: { ...ctx.labels }, annotations: { ...groupAnnotations(ctx) } },
+          spec: jobSpec(ctx, pod),
+        },
+      },
+    };
+    out.push(cronJob);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// system / sysbatch → DaemonSet
+
+function daemonSet(ctx: GroupContext, pod: GroupPod, runOnce: boolean): V1DaemonSet {
+  const u = ctx.group.Update;
+  const path = `${ctx.path}.Update`;
+  const maxParallel = u?.MaxParallel ?? 0;
+  const spec: NonNullable<V1DaemonSet['spec']> = {
+    selector: { matchLabels: { ...ctx.selector } },
+    template: pod.template,
+    updateStrategy: {
+      type: 'RollingUpdate',
+      rollingUpdate: {
+        maxSurge: 0,
+        maxUnavailable: !runOnce && maxParallel > 0 ? Math.min(maxParallel, INT32_MAX) : '100%',
+      },
+    },
+  };
+  if (!runOnce && u) {
+    const minReady = seconds(u.MinHealthyTime);
+    if (minReady > 0) spec.minReadySeconds = minReady;
+    if (!isDefault(u.Stagger, NOMAD_DEFAULTS.api.update.Stagger)) {
+      ctx.warn(
+        `${path}.Stagger`,
+        'stagger is not converted: DaemonSets update the next nodes as soon as pods are ready',
+      );
+    }
+    if (u.AutoRevert === true) {
+      ctx.warn(
+        `${path}.AutoRevert`,
+        'auto_revert is not converted: DaemonSets do not roll back by themselves',
+      );
+    }
+  }
+  if (runOnce && ctx.job.Periodic) {
+    ctx.warn(
+      'Periodic',
+      'the schedule of a periodic sysbatch job is not converted: the DaemonSet runs the tasks once on every node when created or changed (Kubernetes has no periodic per-node workload)',
+    );
+  }
+  if (runOnce) {
+    rescheduleWarnings(ctx);
+  }
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: metadata(ctx, childName(ctx.jobName, ctx.group.Name ?? '')),
+    spec,
+  };
+}
+
+/**
+ * Every object of one task group: its workload(s), the Services of its services, and what its pods
+ * need (ConfigMaps, Secrets, claims). Empty when the group cannot run (warnings say why).
+ */
+export function groupObjects(ctx: GroupContext): KubernetesObject[] {
+  const jobType = ctx.job.Type ?? 'service';
+  const workload = workloadOf(jobType, ctx.job.Periodic !== undefined);
+  if (!workload) return [];
+  const pod = groupPodTemplate(ctx, workload.mode);
+  if (!pod) return [];
+  const objects: KubernetesObject[] = [];
+  switch (workload.kind) {
+    case 'Deployment':
+      objects.push(deployment(ctx, pod));
+      break;
+    case 'Job':
+      objects.push(batchJob(ctx, pod));
+      break;
+    case 'CronJob': {
+      const jobs = cronJobs(ctx, pod);
+      if (jobs.length === 0) return [];
+      objects.push(...jobs);
+      break;
+    }
+    case 'DaemonSet':
+      objects.push(daemonSet(ctx, pod, workload.mode === 'sysbatch'));
+      break;
+  }
+  objects.push(...pod.objects);
+  try {
+    objects.push(...groupServices(ctx));
+  } catch (error) {
+    ctx.warn(
+      ctx.path,
+      `internal error in service translation: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  return objects;
+}

@@ -1,0 +1,202 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad interpolations are literal "${…}" text
+// `nomad-operator convert`, end to end (spawned as users run it) and its helpers.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitAssignments, variableLine, variablesText } from '../../../src/cli/convert.ts';
+import { ensureJobspecWasm } from '../nomad/hcl/helpers.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const corpus = (name: string) => join('test/fixtures/jobspecs', name);
+
+function cli(args: string[], input?: string) {
+  const result = spawnSync(process.execPath, ['src/cli/main.ts', ...args], {
+    cwd: root,
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function documents(stdout: string): KubernetesObject[] {
+  return yaml.loadAll(stdout) as KubernetesObject[];
+}
+
+beforeAll(ensureJobspecWasm, 600_000);
+
+let scratch = '';
+beforeAll(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'nomad-operator-convert-'));
+});
+afterAll(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('nomad-operator convert (spawned)', () => {
+  it('--manifests prints the Kubernetes objects as a YAML stream and the warnings on stderr', () => {
+    const { status, stdout, stderr } = cli([
+      'convert',
+      corpus('service-redis-cache.nomad.hcl'),
+      '--manifests',
+    ]);
+    expect(status).toBe(0);
+    const objects = documents(stdout);
+    expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
+      'Deployment/example--cache',
+      'Service/example--redis-cache',
+    ]);
+    const deployment = objects[0] as V1Deployment;
+    expect(deployment.metadata?.namespace).toBe('default');
+    expect(deployment.spec?.template.spec?.containers[0]?.image).toBe('redis:7');
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^warning: TaskGroups\[0\]\.Tasks\[0\]\.Identity: /),
+    ]);
+  });
+
+  it('prints a NomadJob by default', () => {
+    const { status, stdout } = cli(['convert', corpus('batch-simple.nomad.hcl')]);
+    expect(status).toBe(0);
+    const [object, ...rest] = documents(stdout) as (KubernetesObject & { spec: Record<string, unknown> })[];
+    expect(rest).toEqual([]);
+    expect(object?.apiVersion).toBe('nomadoperator.dev/v1alpha1');
+    expect(object?.kind).toBe('NomadJob');
+    expect(object?.metadata).toMatchObject({
+      name: 'nightly-report',
+      namespace: 'reports',
+      annotations: { 'nomadoperator.dev/job-id': 'nightly-report', 'nomadoperator.dev/namespace': 'reports' },
+    });
+    expect(object?.spec.id).toBe('nightly-report');
+    expect(object?.spec.type).toBe('batch');
+  });
+
+  it('reads API JSON ({"Job": …}) from stdin; --namespace sets the namespace', () => {
+    const job = JSON.parse(readFileSync(join(root, corpus('periodic-cron.json')), 'utf8'));
+    const { status, stdout } = cli(
+      ['convert', '-', '--manifests', '--namespace', 'ops'],
+      JSON.stringify({ Job: job }),
+    );
+    expect(status).toBe(0);
+    const objects = documents(stdout);
+    expect(objects.map((o) => [o.kind, o.metadata?.namespace])).toEqual([['CronJob', 'ops']]);
+  });
+
+  it('reads HCL JSON syntax and a bare API job from .json files', () => {
+    const hclJson = cli(['convert', corpus('json-syntax.nomad.hcl'), '--manifests']);
+    expect(hclJson.status).toBe(0);
+    expect(documents(hclJson.stdout).map((o) => o.kind)).toEqual(['Job']);
+    const api = cli(['convert', corpus('system-job.json'), '--manifests']);
+    expect(api.status).toBe(0);
+    expect(documents(api.stdout).map((o) => o.kind)).toEqual(['DaemonSet']);
+  });
+
+  it('--var overrides --var-file, as in Nomad', () => {
+    const { status, stdout } = cli([
+      'convert',
+      corpus('variables-override.nomad.hcl'),
+      '--var-file',
+      corpus('variables-override.vars.hcl'),
+      '--var',
+      'image_tag=v9',
+      '--var',
+      'dcs=["x1"]',
+      '--manifests',
+    ]);
+    expect(status).toBe(0);
+    const deployment = documents(stdout).find((o) => o.kind === 'Deployment') as V1Deployment;
+    expect(deployment.spec?.template.spec?.containers[0]?.image).toBe('example/app:v9');
+  });
+
+  it('-o writes one file per object', () => {
+    const dir = join(scratch, 'out');
+    const { status, stdout, stderr } = cli([
+      'convert',
+      corpus('service-redis-cache.nomad.hcl'),
+      '--manifests',
+      '-o',
+      dir,
+    ]);
+    expect(status).toBe(0);
+    expect(stdout).toBe('');
+    expect(readdirSync(dir).sort()).toEqual([
+      'deployment-example--cache.yaml',
+      'service-example--redis-cache.yaml',
+    ]);
+    expect(stderr).toContain(`wrote ${join(dir, 'service-example--redis-cache.yaml')}`);
+    const service = yaml.load(
+      readFileSync(join(dir, 'service-example--redis-cache.yaml'), 'utf8'),
+    ) as KubernetesObject;
+    expect(service.kind).toBe('Service');
+  });
+
+  it('exits 1 with the parser message on a bad jobspec, or with Nomad validation errors', () => {
+    const parse = cli(['convert', '-'], 'job "x" {\n  group "g" {\n');
+    expect(parse.status).toBe(1);
+    expect(parse.stderr).toMatch(/^error: stdin: /);
+    expect(parse.stdout).toBe('');
+    const invalid = cli(['convert', corpus('kill-shutdown-leader.nomad.hcl')]);
+    expect(invalid.status).toBe(1);
+    expect(invalid.stderr).toContain('Job type "service" does not allow max_run_duration');
+    const unset = cli(['convert', corpus('variables-override.nomad.hcl')]);
+    expect(unset.status).toBe(1);
+    expect(unset.stderr).toContain('required_secret_path');
+    const badJson = cli(['convert', '-'], '{"Job": {"ID": 5}}');
+    expect(badJson.status).toBe(1);
+    expect(badJson.stderr).toContain('ID');
+  });
+
+  it('exits 2 on usage errors', () => {
+    expect(cli([]).status).toBe(2);
+    expect(cli(['frobnicate']).stderr).toContain('unknown command "frobnicate"');
+    expect(cli(['convert']).status).toBe(2);
+    expect(cli(['convert', 'a', 'b']).status).toBe(2);
+    expect(cli(['convert', 'a', '--bogus']).status).toBe(2);
+    expect(cli(['convert', 'a', '--var', 'novalue']).status).toBe(2);
+    expect(cli(['convert', 'a', '--namespace', 'Not_Valid']).status).toBe(2);
+    const help = cli(['convert', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: nomad-operator convert');
+  });
+
+  it('is the npm script `convert`', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(pkg.scripts.convert).toBe('node src/cli/main.ts convert');
+  });
+});
+
+describe('variables', () => {
+  it('writes --var values as HCL: numbers, booleans, lists and maps as given, the rest quoted', () => {
+    expect(variableLine('n', '3')).toBe('n = 3');
+    expect(variableLine('b', 'true')).toBe('b = true');
+    expect(variableLine('l', '["a", "b"]')).toBe('l = ["a", "b"]');
+    expect(variableLine('s', 'v1.2')).toBe('s = "v1.2"');
+    expect(variableLine('q', 'say "hi" ${x} %{y} \\')).toBe('q = "say \\"hi\\" $${x} %%{y} \\\\"');
+  });
+
+  it('splits a variables file into assignments, multi-line values included', () => {
+    const text = [
+      '# comment',
+      'a = "x" // trailing',
+      'list = [',
+      '  "p",',
+      '  "q",',
+      ']',
+      'doc = <<EOT',
+      'line = 1',
+      'EOT',
+      '/* block */ m = { k = "v" }',
+    ].join('\n');
+    expect(splitAssignments(text)?.map((a) => a.name)).toEqual(['a', 'list', 'doc', 'm']);
+    expect(splitAssignments(text)?.[1]?.text).toBe('list = [\n  "p",\n  "q",\n]');
+    expect(splitAssignments('a = [')).toBeUndefined();
+  });
+
+  it('later files and --var replace earlier values', () => {
+    expect(variablesText(['a = 1\nb = 2', 'b = 3'], [{ name: 'a', value: 'x' }])).toBe('b = 3\na = "x"');
+  });
+});

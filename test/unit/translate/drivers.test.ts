@@ -1,0 +1,311 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad interpolations are literal "${…}" text
+import type { V1Secret } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { imageRegistry, taskDriver } from '../../../src/translate/drivers.ts';
+import type { TranslateOptions } from '../../../src/translate/types.ts';
+import {
+  container,
+  contextOf,
+  corpusJob,
+  messagesAt,
+  one,
+  podSpecOf,
+  run,
+  simpleJob,
+} from './workload-support.ts';
+
+const CONFIG = 'TaskGroups[0].Tasks[0].Config';
+
+function driver(task: Record<string, unknown>, options: Partial<TranslateOptions> = {}, type = 'service') {
+  const job = simpleJob(type, task);
+  const ctx = contextOf(job, 0, options);
+  const result = taskDriver(ctx, job.TaskGroups?.[0]?.Tasks?.[0] ?? {}, 0);
+  return { ...result, warnings: ctx.warnings };
+}
+
+describe('docker', () => {
+  it('keeps the image ENTRYPOINT: command + args → args, entrypoint → command', () => {
+    expect(
+      driver({ Config: { image: 'redis:7', command: 'redis-server', args: ['--port', 6380] } }).container,
+    ).toEqual({
+      image: 'redis:7',
+      args: ['redis-server', '--port', '6380'],
+    });
+    expect(
+      driver({ Config: { image: 'a:1', entrypoint: ['/bin/sh', '-c'], args: ['echo hi'] } }).container,
+    ).toEqual({
+      image: 'a:1',
+      command: ['/bin/sh', '-c'],
+      args: ['echo hi'],
+    });
+  });
+
+  it('maps container options: work_dir, privileged, capabilities, read-only root, force_pull, tty, user', () => {
+    const { container: c, warnings } = driver({
+      User: '1000:2000',
+      Config: {
+        image: 'a:1',
+        work_dir: '/srv',
+        privileged: true,
+        cap_add: ['net_admin', 'CAP_SYS_TIME'],
+        cap_drop: ['all'],
+        readonly_rootfs: true,
+        force_pull: true,
+        tty: true,
+        interactive: true,
+      },
+    });
+    expect(c).toEqual({
+      image: 'a:1',
+      workingDir: '/srv',
+      imagePullPolicy: 'Always',
+      tty: true,
+      stdin: true,
+      securityContext: {
+        privileged: true,
+        capabilities: { add: ['NET_ADMIN', 'SYS_TIME'], drop: ['ALL'] },
+        readOnlyRootFilesystem: true,
+        runAsUser: 1000,
+        runAsGroup: 2000,
+      },
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('reports a user name, which Kubernetes cannot run as', () => {
+    const { container: c, warnings } = driver({ User: 'nobody' });
+    expect(c?.securityContext).toBeUndefined();
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].User')).toHaveLength(1);
+  });
+
+  it('auth → a dockerconfigjson Secret and imagePullSecrets, with a warning', () => {
+    const { objects, pod, warnings } = driver({
+      Config: { image: 'registry.example.com:5000/team/app:2', auth: [{ username: 'u', password: 'p@ss' }] },
+    });
+    const secret = objects[0] as V1Secret;
+    expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
+    expect(secret.metadata?.name).toBe('app--g--t--registry');
+    const config = JSON.parse(
+      Buffer.from(secret.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8'),
+    );
+    expect(config).toEqual({
+      auths: {
+        'registry.example.com:5000': {
+          username: 'u',
+          password: 'p@ss',
+          auth: Buffer.from('u:p@ss').toString('base64'),
+        },
+      },
+    });
+    expect(pod.imagePullSecrets).toEqual(['app--g--t--registry']);
+    expect(messagesAt(warnings, `${CONFIG}.auth`)).toHaveLength(1);
+  });
+
+  it('finds the registry of an image like Docker', () => {
+    expect(imageRegistry('redis:7')).toBe('https://index.docker.io/v1/');
+    expect(imageRegistry('library/redis')).toBe('https://index.docker.io/v1/');
+    expect(imageRegistry('ghcr.io/o/r:1')).toBe('ghcr.io');
+    expect(imageRegistry('localhost/r')).toBe('localhost');
+  });
+
+  it('volumes and mounts: absolute binds → hostPath, tmpfs → memory emptyDir, the rest reported', () => {
+    const {
+      container: c,
+      pod,
+      warnings,
+    } = driver({
+      Config: {
+        image: 'a:1',
+        volumes: ['/etc/ssl:/etc/ssl:ro', 'local/data:/data', 'named:/named'],
+        mount: [
+          { type: 'bind', source: '/var/run', target: '/host-run' },
+          { type: 'tmpfs', target: '/scratch', tmpfs_options: [{ size: 100000 }] },
+          { type: 'volume', source: 'v', target: '/v' },
+        ],
+        shm_size: 67108864,
+      },
+    });
+    expect(pod.volumes).toEqual([
+      { name: 'task0-mount0', hostPath: { path: '/etc/ssl' } },
+      { name: 'task0-mount1', hostPath: { path: '/var/run' } },
+      { name: 'task0-mount2', emptyDir: { medium: 'Memory', sizeLimit: '100000' } },
+      { name: 'task0-mount3', emptyDir: { medium: 'Memory', sizeLimit: '67108864' } },
+    ]);
+    expect(c?.volumeMounts).toEqual([
+      { name: 'task0-mount0', mountPath: '/etc/ssl', readOnly: true },
+      { name: 'task0-mount1', mountPath: '/host-run' },
+      { name: 'task0-mount2', mountPath: '/scratch' },
+      { name: 'task0-mount3', mountPath: '/dev/shm' },
+    ]);
+    expect(messagesAt(warnings, `${CONFIG}.volumes[1]`)).toHaveLength(1);
+    expect(messagesAt(warnings, `${CONFIG}.volumes[2]`)).toHaveLength(1);
+    expect(messagesAt(warnings, `${CONFIG}.mount[2]`)).toHaveLength(1);
+  });
+
+  it('pod-level options: hostname, dns, extra_hosts, host namespaces, sysctls, runtime, groups, labels', () => {
+    const { pod, warnings } = driver({
+      Config: {
+        image: 'a:1',
+        hostname: 'box',
+        dns_servers: ['10.0.0.2'],
+        dns_search_domains: ['corp.example'],
+        dns_options: ['ndots:2'],
+        extra_hosts: ['db:10.0.0.5', 'cache:10.0.0.5', 'v6:fd00::1'],
+        network_mode: 'host',
+        pid_mode: 'host',
+        sysctl: [{ 'net.core.somaxconn': '1024' }],
+        runtime: 'nvidia',
+        group_add: ['44', 'video'],
+        labels: [{ team: 'platform', version: 3 }],
+      },
+    });
+    expect(pod).toEqual({
+      hostname: 'box',
+      dnsServers: ['10.0.0.2'],
+      dnsSearches: ['corp.example'],
+      dnsOptions: ['ndots:2'],
+      hostAliases: [
+        { ip: '10.0.0.5', hostnames: ['db', 'cache'] },
+        { ip: 'fd00::1', hostnames: ['v6'] },
+      ],
+      hostNetwork: true,
+      hostPID: true,
+      sysctls: { 'net.core.somaxconn': '1024' },
+      runtimeClassName: 'nvidia',
+      supplementalGroups: [44],
+      labels: { team: 'platform', version: '3' },
+    });
+    expect(messagesAt(warnings, `${CONFIG}.group_add`)).toHaveLength(1);
+  });
+
+  it('reports every option it does not convert, and nothing for those handled elsewhere', () => {
+    const { warnings } = driver({
+      Config: {
+        image: 'a:1',
+        ports: ['http'],
+        cpu_hard_limit: true,
+        ulimit: [{ nofile: '1:2' }],
+        logging: [{}],
+      },
+    });
+    expect(warnings.map((w) => w.path)).toEqual([`${CONFIG}.logging`, `${CONFIG}.ulimit`]);
+  });
+
+  it('leaves out a task without an image', () => {
+    const { container: c, warnings } = driver({ Config: { command: 'x' } });
+    expect(c).toBeUndefined();
+    expect(messagesAt(warnings, `${CONFIG}.image`)).toHaveLength(1);
+  });
+
+  it("interpolates Nomad variables: literals now, runtime values as Kubernetes' $(VAR)", () => {
+    const { container: c } = driver({
+      Meta: { version: '1.2' },
+      Config: {
+        image: 'app:${NOMAD_META_version}',
+        args: ['--id=${NOMAD_ALLOC_ID}', '--job=${NOMAD_JOB_NAME}', 'literal $(HOME)'],
+      },
+    });
+    expect(c?.image).toBe('app:1.2');
+    expect(c?.args).toEqual(['--id=$(NOMAD_ALLOC_ID)', '--job=app', 'literal $$(HOME)']);
+  });
+});
+
+describe('exec, raw_exec, java', () => {
+  it('exec runs command and args in the exec image (default busybox:1.37, configurable)', () => {
+    const task = { Driver: 'exec', Config: { command: '/bin/date', args: ['-u'] } };
+    expect(driver(task).container).toEqual({ image: 'busybox:1.37', command: ['/bin/date'], args: ['-u'] });
+    expect(driver(task, { execImage: 'debian:12' }).container?.image).toBe('debian:12');
+    expect(driver(task).warnings).toEqual([]);
+  });
+
+  it('raw_exec runs isolated, with a warning', () => {
+    const { container: c, warnings } = driver({
+      Driver: 'raw_exec',
+      Config: { command: 'apt-get', args: ['-y'] },
+    });
+    expect(c).toEqual({ image: 'busybox:1.37', command: ['apt-get'], args: ['-y'] });
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Driver')).toHaveLength(1);
+  });
+
+  it('java: jvm options, class path, jar or class, then args', () => {
+    const jar = driver({
+      Driver: 'java',
+      Config: { jar_path: 'local/app.jar', jvm_options: ['-Xmx512m'], args: ['serve'] },
+    }).container;
+    expect(jar).toEqual({
+      image: 'eclipse-temurin:21-jre',
+      command: ['java'],
+      args: ['-Xmx512m', '-jar', 'local/app.jar', 'serve'],
+    });
+    const main = driver(
+      { Driver: 'java', Config: { class: 'com.example.Main', class_path: 'local/lib/*' } },
+      {
+        javaImage: 'openjdk:17',
+      },
+    ).container;
+    expect(main).toEqual({
+      image: 'openjdk:17',
+      command: ['java'],
+      args: ['-cp', 'local/lib/*', 'com.example.Main'],
+    });
+  });
+});
+
+describe('other drivers', () => {
+  it('runs the image of an unknown driver when it names one, with a warning at Driver', () => {
+    const { container: c, warnings } = driver({
+      Driver: 'podman',
+      Config: { image: 'docker.io/a:1', args: ['x'] },
+    });
+    expect(c).toEqual({ image: 'docker.io/a:1', args: ['x'] });
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Driver')).toHaveLength(1);
+  });
+
+  it('leaves out a task of an unknown driver without an image; the group then has no workload', () => {
+    const job = simpleJob('service', { Driver: 'qemu', Config: { image_path: '/x.img' } });
+    const { objects, warnings } = run(job);
+    expect(objects).toEqual([]);
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Driver')[0]).toContain('"qemu" is not supported');
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks')).toHaveLength(1);
+  });
+});
+
+describe('corpus', () => {
+  it('docker-nested-config field by field', () => {
+    const { objects, warnings } = run(corpusJob('docker-nested-config'));
+    const spec = podSpecOf(one(objects, 'Deployment'));
+    const t = container(spec, 't');
+    expect(t.image).toBe('example/app:1');
+    expect(t.imagePullPolicy).toBeUndefined();
+    expect(t.volumeMounts).toContainEqual({ name: 'task0-mount0', mountPath: '/etc/ssl', readOnly: true });
+    expect(t.volumeMounts).toContainEqual({ name: 'task0-mount1', mountPath: '/scratch' });
+    expect(spec.volumes).toContainEqual({ name: 'task0-mount0', hostPath: { path: '/etc/ssl' } });
+    expect(spec.volumes).toContainEqual({
+      name: 'task0-mount1',
+      emptyDir: { medium: 'Memory', sizeLimit: '100000' },
+    });
+    expect(spec.securityContext?.sysctls).toEqual([{ name: 'net.core.somaxconn', value: '16384' }]);
+    expect(t.resources?.limits).toEqual({ cpu: '100m', memory: '512Mi' });
+    for (const option of ['devices', 'logging', 'ulimit', 'shm_size']) {
+      expect(messagesAt(warnings, `${CONFIG}.${option}`)).toHaveLength(1);
+    }
+    expect(JSON.parse(podAnnotation(objects))).toEqual({
+      t: { team: 'platform', version: '3' },
+    });
+  });
+
+  it('batch-simple: exec command, args, resources', () => {
+    const spec = podSpecOf(one(run(corpusJob('batch-simple')).objects, 'Job'));
+    const render = container(spec, 'render');
+    expect(render.image).toBe('busybox:1.37');
+    expect(render.command).toEqual(['/usr/local/bin/render']);
+    expect(render.args).toEqual(['--format', 'pdf', '--since', '24h']);
+  });
+});
+
+function podAnnotation(objects: ReturnType<typeof run>['objects']): string {
+  const deployment = one(objects, 'Deployment') as {
+    spec?: { template?: { metadata?: { annotations?: Record<string, string> } } };
+  };
+  return deployment.spec?.template?.metadata?.annotations?.['nomadoperator.dev/docker-labels'] ?? '{}';
+}

@@ -1,0 +1,260 @@
+import { describe, expect, it } from 'vitest';
+import {
+  containerNameFor,
+  groupPodTemplate,
+  podRestartPolicy,
+  seconds,
+} from '../../../src/translate/pod-template.ts';
+import {
+  container,
+  contextOf,
+  corpusJob,
+  makeJob,
+  messagesAt,
+  one,
+  podSpecOf,
+  run,
+  simpleJob,
+} from './workload-support.ts';
+
+const S = 1_000_000_000;
+
+/** The lifecycle corpus job, as a job of another type. */
+function lifecycleAs(type: string) {
+  return { ...corpusJob('lifecycle'), Type: type };
+}
+
+describe('tasks → containers by lifecycle', () => {
+  it('service: prestart → init container, prestart sidecar → native sidecar first; poststart/poststop left out', () => {
+    const { objects, warnings } = run(corpusJob('lifecycle'));
+    const spec = podSpecOf(one(objects, 'Deployment'));
+    expect(spec.initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([
+      ['log-shipper', 'Always'],
+      ['init-db', undefined],
+    ]);
+    expect(spec.containers.map((c) => c.name)).toEqual(['app']);
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[3].Lifecycle')[0]).toContain('poststop');
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[4].Lifecycle')[0]).toContain(
+      'poststart task is left out',
+    );
+    // Plain init containers get neither probes nor lifecycle hooks (the apiserver forbids them).
+    expect(container(spec, 'init-db').lifecycle).toBeUndefined();
+    // Volumes prepared for the left-out tasks are not in the pod.
+    expect(spec.volumes?.some((v) => v.name.includes('notify') || v.name.includes('warmup'))).toBe(false);
+  });
+
+  it('batch: poststart runs as a container (warning), the leader makes the other main tasks sidecars', () => {
+    const { objects, warnings } = run(lifecycleAs('batch'));
+    const spec = podSpecOf(one(objects, 'Job'));
+    expect(spec.restartPolicy).toBe('OnFailure');
+    expect(spec.containers.map((c) => c.name)).toEqual(['app', 'warmup']);
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[4].Lifecycle')[0]).toContain(
+      'starts together with the main',
+    );
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[2].Leader')).toEqual([]);
+
+    const leader = makeJob({
+      ID: 'j',
+      Type: 'batch',
+      TaskGroups: [
+        {
+          Name: 'g',
+          Tasks: [
+            { Name: 'proxy', Driver: 'docker', Config: { image: 'proxy:1' } },
+            { Name: 'main', Driver: 'docker', Leader: true, Config: { image: 'main:1' } },
+          ],
+        },
+      ],
+    });
+    const leaderSpec = podSpecOf(one(run(leader).objects, 'Job'));
+    expect(leaderSpec.containers.map((c) => c.name)).toEqual(['main']);
+    expect(leaderSpec.initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([['proxy', 'Always']]);
+  });
+
+  it('sysbatch: tasks run once as init containers in lifecycle order, then a pause container', () => {
+    const { objects } = run(lifecycleAs('sysbatch'));
+    const spec = podSpecOf(one(objects, 'DaemonSet'));
+    expect(spec.initContainers?.map((c) => c.name)).toEqual([
+      'log-shipper',
+      'init-db',
+      'app',
+      'warmup',
+      'notify',
+    ]);
+    expect(container(spec, 'log-shipper').restartPolicy).toBe('Always');
+    expect(spec.containers).toEqual([{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }]);
+    expect(spec.restartPolicy).toBe('Always');
+  });
+
+  it('a group whose tasks cannot run as main tasks gets no pod', () => {
+    const job = simpleJob('service', { Lifecycle: { Hook: 'prestart' } });
+    const ctx = contextOf(job);
+    expect(groupPodTemplate(ctx, 'service')).toBeUndefined();
+    expect(messagesAt(ctx.warnings, 'TaskGroups[0].Tasks')[0]).toContain('no main task');
+  });
+});
+
+describe('stopping', () => {
+  it('kill-shutdown-leader: preStop sleeps, stop signals, grace period, leader annotation', () => {
+    const { objects, warnings } = run(corpusJob('kill-shutdown-leader'));
+    const deployment = one(objects, 'Deployment') as {
+      spec: { template: { metadata: { annotations: Record<string, string> } } };
+    };
+    const spec = podSpecOf(one(objects, 'Deployment'));
+    // group shutdown_delay 5s + task 1.5s → 7s (rounded up), then kill_timeout 45s.
+    expect(container(spec, 'main').lifecycle).toEqual({ preStop: { sleep: { seconds: 7 } } });
+    expect(container(spec, 'helper').lifecycle).toEqual({
+      preStop: { sleep: { seconds: 5 } },
+      stopSignal: 'SIGINT',
+    });
+    expect(spec.terminationGracePeriodSeconds).toBe(52);
+    expect(spec.os).toEqual({ name: 'linux' });
+    expect(deployment.spec.template.metadata.annotations['nomadoperator.dev/leader']).toBe('main');
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Leader')).toHaveLength(1);
+  });
+
+  it('default kill timeout (5s) and no stop signal or OS for SIGTERM', () => {
+    const spec = podSpecOf(one(run(simpleJob('service', { KillSignal: 'SIGTERM' })).objects, 'Deployment'));
+    expect(spec.terminationGracePeriodSeconds).toBe(5);
+    expect(spec.os).toBeUndefined();
+    expect(container(spec, 't').lifecycle).toBeUndefined();
+  });
+
+  it('reports an unknown kill signal', () => {
+    const { objects, warnings } = run(simpleJob('service', { KillSignal: 'SIGBOGUS' }));
+    expect(container(podSpecOf(one(objects, 'Deployment')), 't').lifecycle).toBeUndefined();
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].KillSignal')).toHaveLength(1);
+  });
+
+  it('rounds durations up to whole seconds and clamps them to int32', () => {
+    expect(seconds(1)).toBe(1);
+    expect(seconds(1500 * 1_000_000)).toBe(2);
+    expect(seconds(0)).toBe(0);
+    expect(seconds(-5)).toBe(0);
+    expect(seconds(1e30)).toBe(2_147_483_647);
+  });
+});
+
+describe('restart', () => {
+  it('Always for service, system and sysbatch pods; batch by attempts and mode', () => {
+    const policy = (type: string, restart: Record<string, unknown>) =>
+      podRestartPolicy(
+        contextOf(simpleJob(type, {}, { RestartPolicy: restart })),
+        type === 'batch' ? 'batch' : 'service',
+      );
+    expect(policy('service', { Attempts: 0, Mode: 'fail' })).toBe('Always');
+    expect(policy('batch', { Attempts: 3, Mode: 'fail' })).toBe('OnFailure');
+    expect(policy('batch', { Attempts: 0, Mode: 'fail' })).toBe('Never');
+    expect(policy('batch', { Attempts: 0, Mode: 'delay' })).toBe('OnFailure');
+  });
+
+  it('reports restart delays and task policies that differ from the group', () => {
+    const { warnings } = run(corpusJob('migrate-reschedule-restart'));
+    expect(messagesAt(warnings, 'TaskGroups[0].RestartPolicy')[0]).toContain('back-off');
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].RestartPolicy').length).toBeGreaterThan(0);
+  });
+});
+
+describe('pod settings', () => {
+  it('no service links, no service account token, labels and identity annotations, meta as JSON', () => {
+    const job = simpleJob(
+      'service',
+      { Meta: { tier: 'web' } },
+      { Meta: { owner: 'b' } },
+      { Meta: { owner: 'a', z: '1' } },
+    );
+    const deployment = one(run(job).objects, 'Deployment') as {
+      spec: {
+        template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> } };
+      };
+    };
+    const spec = podSpecOf(deployment as never);
+    expect(spec.enableServiceLinks).toBe(false);
+    expect(spec.automountServiceAccountToken).toBe(false);
+    const { labels, annotations } = deployment.spec.template.metadata;
+    expect(labels).toEqual({
+      'app.kubernetes.io/managed-by': 'nomad-operator',
+      'nomadoperator.dev/job': 'app',
+      'nomadoperator.dev/job-id': 'app',
+      'nomadoperator.dev/namespace': 'default',
+      'nomadoperator.dev/group': 'g',
+      'nomadoperator.dev/version': '0',
+    });
+    expect(annotations).toEqual({
+      'nomadoperator.dev/namespace': 'default',
+      'nomadoperator.dev/job-id': 'app',
+      'nomadoperator.dev/group': 'g',
+      'nomadoperator.dev/meta': '{"owner":"b","z":"1"}',
+      'nomadoperator.dev/task-meta': '{"t":{"tier":"web"}}',
+    });
+  });
+
+  it('task names that are not container names get a stable name, recorded in an annotation', () => {
+    expect(containerNameFor('redis')).toBe('redis');
+    expect(containerNameFor('Web_Server')).toMatch(/^web-server-[a-z2-7]{10}$/);
+    expect(containerNameFor('Web_Server')).toBe(containerNameFor('Web_Server'));
+    const job = corpusJob('odd-id-spaces-slashes');
+    const deployment = one(run(job).objects, 'Deployment') as {
+      spec: { template: { metadata: { annotations: Record<string, string> } } };
+    };
+    const spec = podSpecOf(deployment as never);
+    const names = spec.containers.map((c) => c.name);
+    for (const name of names) expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    const mapping = JSON.parse(
+      deployment.spec.template.metadata.annotations['nomadoperator.dev/containers'] ?? '{}',
+    );
+    expect(Object.values(mapping)).toContain(job.TaskGroups?.[0]?.Tasks?.[0]?.Name);
+  });
+
+  it('max_run_duration → activeDeadlineSeconds of batch pods only', () => {
+    const batch = podSpecOf(one(run(simpleJob('batch', {}, { MaxRunDuration: 90 * S })).objects, 'Job'));
+    expect(batch.activeDeadlineSeconds).toBe(90);
+    const { objects, warnings } = run(corpusJob('kill-shutdown-leader'));
+    expect(podSpecOf(one(objects, 'Deployment')).activeDeadlineSeconds).toBeUndefined();
+    expect(messagesAt(warnings, 'TaskGroups[0].MaxRunDuration')).toHaveLength(1);
+  });
+
+  it('docker DNS servers replace the cluster DNS; invalid ones are left out', () => {
+    const job = simpleJob('service', {
+      Config: { image: 'a:1', dns_servers: ['1.1.1.1', 'not-an-ip'], dns_search_domains: ['svc.example'] },
+    });
+    const { objects, warnings } = run(job);
+    const spec = podSpecOf(one(objects, 'Deployment'));
+    expect(spec.dnsPolicy).toBe('None');
+    expect(spec.dnsConfig).toEqual({ nameservers: ['1.1.1.1'], searches: ['svc.example'] });
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Config')[0]).toContain('not-an-ip');
+  });
+
+  it('host network: host ports equal container ports, net sysctls are left out', () => {
+    const job = makeJob({
+      ID: 'exp',
+      Type: 'system',
+      TaskGroups: [
+        {
+          Name: 'g',
+          Networks: [{ ReservedPorts: [{ Label: 'metrics', Value: 9100, To: 9101 }] }],
+          Tasks: [
+            {
+              Name: 't',
+              Driver: 'docker',
+              Config: {
+                image: 'a:1',
+                network_mode: 'host',
+                ports: ['metrics'],
+                sysctl: { 'net.core.somaxconn': '1' },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const { objects, warnings } = run(job);
+    const spec = podSpecOf(one(objects, 'DaemonSet'));
+    expect(spec.hostNetwork).toBe(true);
+    for (const port of container(spec, 't').ports ?? []) {
+      expect(port.hostPort === undefined || port.hostPort === port.containerPort).toBe(true);
+    }
+    expect(spec.securityContext).toBeUndefined();
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks').join('\n')).toContain('net.core.somaxconn');
+  });
+});

@@ -1,0 +1,339 @@
+import type { V1CronJob, V1DaemonSet, V1Deployment, V1Job, V1Service } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { kubernetesSchedule } from '../../../src/translate/workloads.ts';
+import {
+  container,
+  corpusJob,
+  makeJob,
+  messagesAt,
+  ofKind,
+  one,
+  podSpecOf,
+  run,
+  simpleJob,
+} from './workload-support.ts';
+
+const S = 1_000_000_000;
+const INT32_MAX = 2_147_483_647;
+
+const identity = (jobId: string, group: string, namespace = 'default') => ({
+  'nomadoperator.dev/namespace': namespace,
+  'nomadoperator.dev/job-id': jobId,
+  'nomadoperator.dev/group': group,
+});
+
+describe('service → Deployment', () => {
+  it('service-redis-cache (the API doc sample) field by field', () => {
+    const { objects, warnings } = run(corpusJob('service-redis-cache'));
+    expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
+      'Deployment/example--cache',
+      'Service/example--redis-cache',
+    ]);
+    const deployment = one<V1Deployment>(objects, 'Deployment');
+    expect(deployment.apiVersion).toBe('apps/v1');
+    expect(deployment.metadata?.namespace).toBe('apps');
+    expect(deployment.metadata?.labels).toEqual({
+      'app.kubernetes.io/managed-by': 'nomad-operator',
+      'nomadoperator.dev/job': 'example',
+      'nomadoperator.dev/job-id': 'example',
+      'nomadoperator.dev/namespace': 'default',
+      'nomadoperator.dev/group': 'cache',
+      'nomadoperator.dev/version': '0',
+    });
+    expect(deployment.metadata?.annotations).toEqual({
+      ...identity('example', 'cache'),
+      'nomadoperator.dev/job-type': 'service',
+    });
+    const spec = deployment.spec;
+    expect(spec?.replicas).toBe(1);
+    const { 'nomadoperator.dev/version': _, ...selector } = deployment.metadata?.labels ?? {};
+    expect(spec?.selector.matchLabels).toEqual(selector);
+    expect(spec?.template.metadata?.labels).toEqual(deployment.metadata?.labels);
+    expect(spec?.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
+    expect(spec?.minReadySeconds).toBe(10);
+    expect(spec?.progressDeadlineSeconds).toBe(600);
+    const pod = podSpecOf(deployment);
+    expect(pod.restartPolicy).toBe('Always');
+    const redis = container(pod, 'redis');
+    expect(redis.image).toBe('redis:7');
+    expect(redis.resources).toEqual({
+      requests: { cpu: '500m', memory: '256Mi' },
+      limits: { memory: '256Mi' },
+    });
+    expect(redis.ports).toEqual([{ name: 'db', containerPort: 6379, protocol: 'TCP' }]);
+    const service = one<V1Service>(objects, 'Service');
+    expect(service.metadata?.namespace).toBe('apps');
+    expect(service.spec?.selector).toEqual(selector);
+    expect(service.metadata?.annotations).toMatchObject(identity('example', 'cache'));
+    expect(warnings.map((w) => w.path)).toEqual(['TaskGroups[0].Tasks[0].Identity']);
+  });
+
+  it('update-strategy: canaries → maxSurge, max_parallel → maxUnavailable, min_healthy_time, warnings', () => {
+    const { objects, warnings } = run(corpusJob('update-strategy'));
+    const [api, worker] = ofKind<V1Deployment>(objects, 'Deployment');
+    expect(api?.metadata?.name).toBe('api--api');
+    expect(api?.spec?.replicas).toBe(6);
+    expect(api?.spec?.strategy?.rollingUpdate).toEqual({ maxSurge: 2, maxUnavailable: 2 });
+    expect(api?.spec?.minReadySeconds).toBe(15);
+    expect(api?.spec?.progressDeadlineSeconds).toBe(600);
+    expect(worker?.spec?.strategy?.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 3 });
+    // auto_promote on the api group only.
+    expect(messagesAt(warnings, 'TaskGroups[0].Update.Canary')[0]).not.toContain('promotion');
+    expect(messagesAt(warnings, 'TaskGroups[1].Update.Canary')[0]).toContain('kubectl rollout pause');
+    expect(messagesAt(warnings, 'TaskGroups[0].Update.AutoRevert')).toHaveLength(1);
+    expect(messagesAt(warnings, 'TaskGroups[0].Update.HealthyDeadline')).toHaveLength(1);
+  });
+
+  it('max_parallel 0 → Recreate; progress_deadline 0 → no deadline', () => {
+    const job = simpleJob(
+      'service',
+      {},
+      { Update: { MaxParallel: 0, ProgressDeadline: 0, MinHealthyTime: 0 } },
+    );
+    const spec = one<V1Deployment>(run(job).objects, 'Deployment').spec;
+    expect(spec?.strategy).toEqual({ type: 'Recreate' });
+    expect(spec?.progressDeadlineSeconds).toBe(INT32_MAX);
+    expect(spec?.minReadySeconds).toBeUndefined();
+  });
+
+  it('keeps progressDeadlineSeconds above minReadySeconds', () => {
+    const job = simpleJob('service', {}, { Update: { MinHealthyTime: 60 * S, ProgressDeadline: 30 * S } });
+    const { objects, warnings } = run(job);
+    const spec = one<V1Deployment>(objects, 'Deployment').spec;
+    expect(spec?.minReadySeconds).toBe(60);
+    expect(spec?.progressDeadlineSeconds).toBe(61);
+    expect(messagesAt(warnings, 'TaskGroups[0].Update.ProgressDeadline')).toHaveLength(1);
+  });
+
+  it('count → replicas, count 0 included', () => {
+    expect(
+      one<V1Deployment>(run(simpleJob('service', {}, { Count: 4 })).objects, 'Deployment').spec?.replicas,
+    ).toBe(4);
+    expect(
+      one<V1Deployment>(run(simpleJob('service', {}, { Count: 0 })).objects, 'Deployment').spec?.replicas,
+    ).toBe(0);
+  });
+
+  it('reports a limited reschedule policy', () => {
+    const { warnings } = run(corpusJob('migrate-reschedule-restart'));
+    expect(messagesAt(warnings, 'TaskGroups[0].ReschedulePolicy')[0]).toContain('without limit');
+  });
+});
+
+describe('batch → Job', () => {
+  it('batch-simple field by field: Indexed, parallelism = completions = count, backoffLimit', () => {
+    const { objects } = run(corpusJob('batch-simple'), { namespace: 'reports' });
+    const job = one<V1Job>(objects, 'Job');
+    expect(job.apiVersion).toBe('batch/v1');
+    expect(job.metadata?.name).toBe('nightly-report--render');
+    expect(job.metadata?.namespace).toBe('reports');
+    expect(job.metadata?.annotations).toMatchObject({ ...identity('nightly-report', 'render', 'reports') });
+    expect(job.spec?.parallelism).toBe(3);
+    expect(job.spec?.completions).toBe(3);
+    expect(job.spec?.completionMode).toBe('Indexed');
+    expect(job.spec?.selector).toBeUndefined();
+    // restart attempts 3, reschedule attempts 1 (batch defaults): (3+1)×(1+1)−1 = 7 per allocation, × 3.
+    expect(job.spec?.backoffLimit).toBe(21);
+    expect(job.spec?.template.spec?.restartPolicy).toBe('OnFailure');
+  });
+
+  it('no restarts → restartPolicy Never; unlimited reschedules or restart mode delay → no limit', () => {
+    const never = simpleJob(
+      'batch',
+      {},
+      { RestartPolicy: { Attempts: 0, Mode: 'fail' }, ReschedulePolicy: { Attempts: 2 } },
+    );
+    const job = one<V1Job>(run(never).objects, 'Job');
+    expect(job.spec?.template.spec?.restartPolicy).toBe('Never');
+    expect(job.spec?.backoffLimit).toBe(2);
+    const unlimited = simpleJob('batch', {}, { ReschedulePolicy: { Unlimited: true } });
+    expect(one<V1Job>(run(unlimited).objects, 'Job').spec?.backoffLimit).toBe(INT32_MAX);
+    const delay = simpleJob('batch', {}, { RestartPolicy: { Mode: 'delay' } });
+    expect(one<V1Job>(run(delay).objects, 'Job').spec?.backoffLimit).toBe(INT32_MAX);
+  });
+
+  it('reports reschedule delays that are not the default', () => {
+    const job = simpleJob('batch', {}, { ReschedulePolicy: { Delay: 90 * S } });
+    expect(messagesAt(run(job).warnings, 'TaskGroups[0].ReschedulePolicy')[0]).toContain('back-off');
+  });
+
+  it('parameterized: nothing until dispatched; a dispatched child is a Job with its payload', () => {
+    const parent = corpusJob('parameterized-dispatch');
+    const template = run(parent);
+    expect(template.objects).toEqual([]);
+    expect(messagesAt(template.warnings, 'ParameterizedJob')).toHaveLength(1);
+
+    const child = makeJob({
+      ...parent,
+      ID: 'video-encode/dispatch-1700000000-0f3c9a2b',
+      ParentID: 'video-encode',
+      Dispatched: true,
+      Meta: { ...parent.Meta, input_url: 'https://example.com/in.mp4' },
+    });
+    const { objects, warnings } = run(child, { dispatch: { payloadSecretName: 'payload-1' } });
+    const job = one<V1Job>(objects, 'Job');
+    expect(job.metadata?.name).toMatch(/^[a-z][-a-z0-9]*$/);
+    expect(job.metadata?.name?.length).toBeLessThanOrEqual(63);
+    expect(job.metadata?.labels?.['nomadoperator.dev/parent-id']).toBe('video-encode');
+    expect(job.metadata?.annotations).toMatchObject({
+      'nomadoperator.dev/job-id': 'video-encode/dispatch-1700000000-0f3c9a2b',
+      'nomadoperator.dev/parent-id': 'video-encode',
+    });
+    const ffmpeg = container(podSpecOf(job), 'ffmpeg');
+    expect(ffmpeg.args?.slice(0, 2)).toEqual(['-i', 'https://example.com/in.mp4']);
+    expect(podSpecOf(job).volumes?.some((v) => v.secret?.secretName === 'payload-1')).toBe(true);
+    expect(warnings.filter((w) => w.message.includes('internal error'))).toEqual([]);
+  });
+});
+
+describe('periodic batch → CronJob', () => {
+  it('periodic-cron: schedule, time zone, prohibit_overlap, the Job inside', () => {
+    const { objects } = run(corpusJob('periodic-cron'));
+    const cron = one<V1CronJob>(objects, 'CronJob');
+    expect(cron.metadata?.name).toBe('cleanup--cleanup');
+    // Nomad's 6-field form (minute … year) without the year.
+    expect(cron.spec?.schedule).toBe('*/15 * * * *');
+    expect(cron.spec?.timeZone).toBe('Europe/Paris');
+    expect(cron.spec?.concurrencyPolicy).toBe('Forbid');
+    expect(cron.spec?.suspend).toBeUndefined();
+    expect(cron.metadata?.annotations?.['nomadoperator.dev/cron']).toBe('*/15 * * * * *');
+    expect(cron.spec?.jobTemplate.spec?.completionMode).toBe('Indexed');
+    expect(cron.spec?.jobTemplate.metadata?.labels).toEqual(cron.metadata?.labels);
+  });
+
+  it('periodic-crons-multiple: one CronJob per cron', () => {
+    const crons = ofKind<V1CronJob>(run(corpusJob('periodic-crons-multiple')).objects, 'CronJob');
+    expect(crons.map((c) => [c.metadata?.name, c.spec?.schedule, c.spec?.concurrencyPolicy])).toEqual([
+      ['backups--backup--cron-0', '0 2 * * 1-5', 'Allow'],
+      ['backups--backup--cron-1', '30 4 * * 6,0', 'Allow'],
+    ]);
+    expect(crons.every((c) => c.spec?.timeZone === 'UTC')).toBe(true);
+  });
+
+  it('names fit 52 characters; disabled → suspend; unknown zones fall back to UTC', () => {
+    const job = makeJob({
+      ID: 'a-very-long-periodic-job-name-that-goes-on-and-on',
+      Type: 'batch',
+      Periodic: { Spec: '@hourly', Enabled: false, TimeZone: 'Mars/Olympus' },
+      TaskGroups: [
+        { Name: 'some-group', Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'a:1' } }] },
+      ],
+    });
+    const { objects, warnings } = run(job);
+    const cron = one<V1CronJob>(objects, 'CronJob');
+    expect(cron.metadata?.name?.length).toBeLessThanOrEqual(52);
+    expect(cron.spec?.suspend).toBe(true);
+    expect(cron.spec?.schedule).toBe('@hourly');
+    expect(cron.spec?.timeZone).toBe('UTC');
+    expect(messagesAt(warnings, 'Periodic.TimeZone')).toHaveLength(1);
+  });
+
+  it('a cron spec Kubernetes cannot express: warning, no CronJob', () => {
+    const job = makeJob({
+      ID: 'p',
+      Type: 'batch',
+      Periodic: { Spec: '30 * * * * * *' },
+      TaskGroups: [{ Name: 'g', Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'a:1' } }] }],
+    });
+    const { objects, warnings } = run(job);
+    expect(objects).toEqual([]);
+    expect(messagesAt(warnings, 'Periodic.Spec')[0]).toContain('whole minutes');
+  });
+
+  it.each([
+    ['*/5 * * * *', '*/5 * * * *'],
+    ['0 0 3 * * * *', '0 3 * * *'],
+    ['0 30 2 * * ? 2099', undefined],
+    ['15 10 ? * MON-FRI', '15 10 * * mon-fri'],
+    ['0 12 * january,FEBRUARY sunday', '0 12 * jan,feb sun'],
+    ['0 0 * * 7', '0 0 * * 0'],
+    ['0 0 * * 5-7', '0 0 * * 5-6,0'],
+    ['0 0 L * *', undefined],
+    ['0 0 * * 5#3', undefined],
+    ['0 0 15W * *', undefined],
+    ['@daily', '@daily'],
+    ['@WEEKLY', undefined], // Nomad's aliases are lower case only
+    ['not a cron', undefined],
+  ])('schedule %s → %s', (spec, expected) => {
+    const result = kubernetesSchedule(spec);
+    if (expected === undefined) expect(result).toHaveProperty('error');
+    else expect(result).toEqual({ schedule: expected });
+  });
+
+  it('takes a CRON_TZ prefix as the time zone', () => {
+    expect(kubernetesSchedule('CRON_TZ=Asia/Tokyo 0 9 * * *')).toEqual({
+      schedule: '0 9 * * *',
+      timeZone: 'Asia/Tokyo',
+    });
+  });
+});
+
+describe('system and sysbatch → DaemonSet', () => {
+  it('system-job field by field', () => {
+    const { objects } = run(corpusJob('system-job'));
+    const ds = one<V1DaemonSet>(objects, 'DaemonSet');
+    expect(ds.metadata?.name).toBe('node-exporter--exporter');
+    expect(ds.metadata?.annotations?.['nomadoperator.dev/job-type']).toBe('system');
+    expect(ds.spec?.updateStrategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 2 },
+    });
+    expect(ds.spec?.minReadySeconds).toBe(10);
+    const pod = podSpecOf(ds);
+    expect(pod.restartPolicy).toBe('Always');
+    expect(pod.hostNetwork).toBe(true);
+    expect(container(pod, 'node-exporter').args).toEqual(['--path.rootfs=/host']);
+    expect(container(pod, 'node-exporter').ports).toEqual([
+      { name: 'metrics', containerPort: 9100, hostPort: 9100, protocol: 'TCP' },
+    ]);
+  });
+
+  it('sysbatch-job: a run-once DaemonSet, the schedule reported', () => {
+    const { objects, warnings } = run(corpusJob('sysbatch-job'));
+    const ds = one<V1DaemonSet>(objects, 'DaemonSet');
+    expect(ds.metadata?.annotations?.['nomadoperator.dev/job-type']).toBe('sysbatch');
+    expect(ds.spec?.updateStrategy?.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: '100%' });
+    const pod = podSpecOf(ds);
+    expect(pod.initContainers?.map((c) => [c.name, c.command, c.args])).toEqual([
+      ['apt', ['apt-get'], ['-y', 'upgrade']],
+    ]);
+    expect(pod.containers.map((c) => c.image)).toEqual(['registry.k8s.io/pause:3.10']);
+    expect(messagesAt(warnings, 'Periodic')).toHaveLength(1);
+  });
+});
+
+describe('job types', () => {
+  it('an unknown type is a warning and no objects', () => {
+    const { objects, warnings } = run(simpleJob('_core', {}));
+    expect(objects).toEqual([]);
+    expect(messagesAt(warnings, 'Type')).toHaveLength(1);
+  });
+
+  it('a group without tasks gets no workload; the other groups do', () => {
+    const { objects, warnings } = run(corpusJob('api-doc-parse-sample'));
+    expect(objects).toEqual([]);
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks')[0]).toContain('no tasks');
+  });
+
+  it('every object carries the namespace, labels and exact identity', () => {
+    for (const name of ['volumes-host-csi', 'templates', 'service-checks', 'odd-id-spaces-slashes']) {
+      const job = corpusJob(name);
+      for (const object of run(job).objects) {
+        expect(object.metadata?.namespace).toBe('apps');
+        expect(object.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('nomad-operator');
+        expect(object.metadata?.labels?.['nomadoperator.dev/version']).toBe('0');
+        expect(object.metadata?.annotations?.['nomadoperator.dev/job-id']).toBe(job.ID);
+        expect(object.metadata?.annotations?.['nomadoperator.dev/namespace']).toBe(job.Namespace);
+      }
+    }
+  });
+
+  it('labels the version from the options', () => {
+    const deployment = one<V1Deployment>(run(simpleJob('service', {}), { version: 7 }).objects, 'Deployment');
+    expect(deployment.metadata?.labels?.['nomadoperator.dev/version']).toBe('7');
+    expect(deployment.spec?.selector.matchLabels?.['nomadoperator.dev/version']).toBeUndefined();
+  });
+});
