@@ -2,12 +2,16 @@
 // The `nomad-operator` command: a small dispatcher over subcommands. Each subcommand is a function
 // from its arguments to an exit status; this file only picks one and reports usage errors.
 import { runConvert } from './convert.ts';
+import { runOperator } from './run.ts';
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
   convert: { run: runConvert, summary: 'convert a Nomad jobspec into a NomadJob or Kubernetes manifests' },
-  // `run` (the operator: reconcile loop and Nomad API) registers here.
+  run: {
+    run: runOperator,
+    summary: 'run the operator: reconcile NomadJobs (and, soon, serve the Nomad API)',
+  },
 };
 
 function usage(): string {

@@ -1,0 +1,231 @@
+// The running controller: informers fill caches and enqueue keys; workers take keys from the queue
+// and reconcile them; failures back off per key; every job is resynced periodically as a safety
+// net. Only the leader runs workers (see leader.ts); every replica keeps warm caches.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
+import { makeApplier } from '../kube/apply.ts';
+import { Informer, objectKey } from '../kube/informer.ts';
+import type { OperatorMetrics } from '../metrics.ts';
+import { LABEL_JOB } from '../nomad/ids.ts';
+import { managedSelector, ownedKinds, ownerKeyOf } from './owned.ts';
+import { WorkQueue } from './queue.ts';
+import { type ClusterView, type ClusterWriter, type ReconcileOptions, reconcile } from './reconcile.ts';
+
+export interface ControllerOptions extends ReconcileOptions {
+  kubeConfig: KubeConfig;
+  metrics: OperatorMetrics;
+  logger: Logger;
+  workers?: number;
+  resyncMs?: number;
+  informerStaleAfterMs?: number;
+  /** Watch one namespace only (default: all namespaces). */
+  namespace?: string;
+}
+
+/** `/apis/apps/v1/deployments` → `/apis/apps/v1/namespaces/<ns>/deployments`. */
+export function namespacedPath(path: string, namespace: string | undefined): string {
+  if (!namespace) return path;
+  const cut = path.lastIndexOf('/');
+  return `${path.slice(0, cut)}/namespaces/${namespace}${path.slice(cut)}`;
+}
+
+export class Controller {
+  readonly queue = new WorkQueue();
+  readonly nomadJobs: Informer<NomadJobObject>;
+  readonly owned = new Map<string, Informer<KubernetesObject>>();
+  readonly #options: ControllerOptions;
+  readonly #log: Logger;
+  readonly #writer: ClusterWriter;
+  readonly #view: ClusterView;
+  #workers: Promise<void>[] = [];
+  #resyncTimer: NodeJS.Timeout | undefined;
+  #running = false;
+
+  constructor(options: ControllerOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'controller' });
+    const kubeConfig = options.kubeConfig;
+    const common = { kubeConfig, logger: options.logger, staleAfterMs: options.informerStaleAfterMs };
+    this.nomadJobs = new Informer<NomadJobObject>({
+      ...common,
+      path: namespacedPath(`/apis/${group}/${version}/${plural}`, options.namespace),
+    });
+    this.nomadJobs.onChange((job) => this.queue.add(objectKey(job)));
+    for (const kind of ownedKinds) {
+      const informer = new Informer<KubernetesObject>({
+        ...common,
+        path: kind.path,
+        labelSelector: managedSelector,
+      });
+      informer.onChange((object) => {
+        const key = ownerKeyOf(object);
+        if (key) this.queue.add(key);
+      });
+      this.owned.set(kind.kind, informer);
+    }
+    for (const informer of this.informers) options.metrics.trackInformer(informer);
+    options.metrics.observeQueue(this.queue);
+    this.#view = this.#makeView();
+    this.#writer = this.#makeWriter();
+  }
+
+  get informers(): Informer<KubernetesObject>[] {
+    return [this.nomadJobs as unknown as Informer<KubernetesObject>, ...this.owned.values()];
+  }
+
+  /** Starts the caches (every replica does this, so a new leader starts warm). */
+  startInformers(): void {
+    for (const informer of this.informers) informer.start();
+  }
+
+  hasSynced(): boolean {
+    return this.informers.every((i) => i.hasSynced());
+  }
+
+  async waitForSync(timeoutMs = 120_000): Promise<boolean> {
+    const results = await Promise.all(this.informers.map((i) => i.waitForSync(timeoutMs)));
+    return results.every(Boolean);
+  }
+
+  /** Runs the workers until stop(); call once the caches are synced and this replica leads. */
+  run(): void {
+    if (this.#running) return;
+    this.#running = true;
+    for (const job of this.nomadJobs.list()) this.queue.add(objectKey(job));
+    const workers = this.#options.workers ?? 4;
+    this.#workers = Array.from({ length: workers }, () => this.#work());
+    this.#scheduleResync();
+  }
+
+  /** Stops taking new keys, lets in-flight reconciles finish, stops the informers. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#resyncTimer);
+    this.queue.shutDown();
+    await Promise.all(this.#workers);
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  #scheduleResync(): void {
+    const every = this.#options.resyncMs ?? 10 * 60_000;
+    this.#resyncTimer = setTimeout(() => {
+      for (const job of this.nomadJobs.list()) this.queue.add(objectKey(job));
+      if (this.#running) this.#scheduleResync();
+    }, every);
+    this.#resyncTimer.unref();
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      const log = this.#log.child({ job: key });
+      const end = this.#options.metrics.reconcileDuration.startTimer();
+      try {
+        const outcome = await reconcile(key, this.#view, this.#writer, this.#options);
+        if (outcome.result === 'invalid') {
+          // A spec the user must fix: retried with backoff (the fix itself also enqueues it).
+          this.#options.metrics.reconcileTotal.inc({ result: 'requeue' });
+          this.#options.metrics.queueRetries.inc();
+          log.warn({ reason: outcome.message }, 'invalid job spec');
+          this.queue.addRateLimited(key);
+        } else {
+          this.#options.metrics.reconcileTotal.inc({ result: 'success' });
+          this.queue.forget(key);
+        }
+      } catch (error) {
+        this.#options.metrics.reconcileTotal.inc({ result: 'error' });
+        this.#options.metrics.reconcileErrors.inc();
+        this.#options.metrics.queueRetries.inc();
+        const delay = this.queue.addRateLimited(key);
+        log.error({ err: error, retryInMs: delay }, 'reconcile failed');
+      } finally {
+        end();
+        this.queue.done(key);
+      }
+    }
+  }
+
+  #makeView(): ClusterView {
+    return {
+      nomadJob: (namespace, name) => this.nomadJobs.get(namespace, name),
+      nomadJobs: (namespace) => this.nomadJobs.list(namespace),
+      owned: <T extends KubernetesObject>(kind: string, namespace: string, jobName: string) =>
+        (this.owned.get(kind)?.list(namespace) ?? []).filter(
+          (o) => o.metadata?.labels?.[LABEL_JOB] === jobName,
+        ) as T[],
+    };
+  }
+
+  #makeWriter(): ClusterWriter {
+    const kc = this.#options.kubeConfig;
+    const metrics = this.#options.metrics;
+    const applier = makeApplier(kc, undefined, metrics);
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const core = kc.makeApiClient(CoreV1Api);
+    return {
+      apply: async (object) => {
+        await applier.apply(object);
+      },
+      delete: async (object) => {
+        metrics.countWrite('delete', object.kind ?? 'Unknown');
+        await objects
+          .delete(object, undefined, undefined, undefined, undefined, 'Background')
+          .catch((error) => {
+            if ((error as { code?: number }).code !== 404) throw error;
+          });
+      },
+      patchStatus: async (job, status) => {
+        metrics.countWrite('patch', 'NomadJob');
+        await custom.patchNamespacedCustomObjectStatus(
+          {
+            group,
+            version,
+            plural,
+            namespace: job.metadata?.namespace ?? '',
+            name: job.metadata?.name ?? '',
+            body: { status },
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      },
+      event: async (job, type, reason, message) => {
+        metrics.countWrite('create', 'Event');
+        const now = new Date();
+        await core
+          .createNamespacedEvent({
+            namespace: job.metadata?.namespace ?? '',
+            body: {
+              metadata: { generateName: `${job.metadata?.name}.` },
+              involvedObject: {
+                apiVersion: job.apiVersion,
+                kind: job.kind,
+                name: job.metadata?.name,
+                namespace: job.metadata?.namespace,
+                uid: job.metadata?.uid,
+              },
+              type,
+              reason,
+              message,
+              firstTimestamp: now,
+              lastTimestamp: now,
+              count: 1,
+              source: { component: 'nomad-operator' },
+              reportingComponent: 'nomad-operator',
+            },
+          })
+          .catch((error: unknown) => this.#log.warn({ err: error }, 'could not record an event'));
+      },
+    };
+  }
+}
