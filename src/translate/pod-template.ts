@@ -316,19 +316,31 @@ function podDns(
     ctx.warn(path, 'Kubernetes allows at most 3 DNS servers; the others are left out');
     nameservers.length = 3;
   }
-  const searchList = [...new Set(searches)].filter((s) => {
-    if (isDns1123Subdomain(s.replace(/\.$/, '').toLowerCase())) return true;
-    ctx.warn(path, `DNS search domain ${JSON.stringify(s)} is not a valid domain and is left out`);
-    return false;
-  });
-  if (searchList.length > 32) {
-    ctx.warn(path, 'Kubernetes allows at most 32 DNS search domains; the others are left out');
-    searchList.length = 32;
+  const searchList: string[] = [];
+  let searchChars = 0;
+  for (const raw of searches) {
+    // DNS names are case-insensitive; Kubernetes wants them lower case and without the root dot.
+    const domain = raw.replace(/\.$/, '').toLowerCase();
+    if (!isDns1123Subdomain(domain)) {
+      ctx.warn(path, `DNS search domain ${JSON.stringify(raw)} is not a valid domain and is left out`);
+    } else if (searchList.length >= 32 || searchChars + domain.length > 2048) {
+      ctx.warn(
+        path,
+        `Kubernetes allows at most 32 DNS search domains of 2048 characters; ${JSON.stringify(raw)} is left out`,
+      );
+    } else if (!searchList.includes(domain)) {
+      searchList.push(domain);
+      searchChars += domain.length + 1;
+    }
   }
-  const optionList = [...new Set(options)].map((o) => {
+  const optionList: { name: string; value?: string }[] = [];
+  for (const o of [...new Set(options)]) {
     const colon = o.indexOf(':');
-    return colon < 0 ? { name: o } : { name: o.slice(0, colon), value: o.slice(colon + 1) };
-  });
+    const option =
+      colon < 0 ? { name: o.trim() } : { name: o.slice(0, colon).trim(), value: o.slice(colon + 1) };
+    if (option.name === '') ctx.warn(path, `DNS option ${JSON.stringify(o)} has no name and is left out`);
+    else optionList.push(option);
+  }
   const config: V1PodDNSConfig = {};
   if (nameservers.length > 0) config.nameservers = nameservers;
   if (searchList.length > 0) config.searches = searchList;
@@ -552,7 +564,13 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
     const resources = taskResources(ctx, task, index);
     if (resources) container.resources = resources;
     if (network.ports.length > 0) container.ports = network.ports.map((p: V1ContainerPort) => ({ ...p }));
-    const mounts: V1VolumeMount[] = [...(storage.mounts[taskName] ?? []), ...(container.volumeMounts ?? [])];
+    // One mount per path: the task directories and group volumes first, then the driver's own.
+    const mounts: V1VolumeMount[] = [];
+    for (const mount of [...(storage.mounts[taskName] ?? []), ...(container.volumeMounts ?? [])]) {
+      if (mounts.some((m) => m.mountPath === mount.mountPath)) {
+        ctx.warn(taskPath, `${mount.mountPath} is mounted twice; only the first mount is kept`);
+      } else mounts.push(mount);
+    }
     if (mounts.length > 0) container.volumeMounts = mounts;
     else delete container.volumeMounts;
 

@@ -68,8 +68,11 @@ function podProblems(template: V1PodTemplateSpec | undefined, restartPolicies: s
     if (c.lifecycle?.stopSignal && !spec.os?.name) problems.push(`${c.name}: stopSignal without pod OS`);
     const sleep = c.lifecycle?.preStop?.sleep?.seconds;
     if (sleep !== undefined && !(sleep > 0)) problems.push(`${c.name}: preStop sleep ${sleep}`);
+    const mountPaths = new Set<string>();
     for (const m of c.volumeMounts ?? []) {
       if (!volumeNames.has(m.name)) problems.push(`${c.name}: mount of unknown volume ${m.name}`);
+      if (mountPaths.has(m.mountPath)) problems.push(`${c.name}: ${m.mountPath} mounted twice`);
+      mountPaths.add(m.mountPath);
     }
     const portNames = new Set<string>();
     for (const p of c.ports ?? []) {
@@ -97,6 +100,11 @@ function podProblems(template: V1PodTemplateSpec | undefined, restartPolicies: s
     problems.push(`hostname ${spec.hostname}`);
   if (spec.dnsPolicy === 'None' && (spec.dnsConfig?.nameservers ?? []).length === 0)
     problems.push('dnsPolicy None');
+  for (const search of spec.dnsConfig?.searches ?? []) {
+    if (!isDns1123Subdomain(search)) problems.push(`DNS search ${search}`);
+  }
+  for (const option of spec.dnsConfig?.options ?? [])
+    if (!option.name) problems.push('DNS option without a name');
   for (const [key, value] of Object.entries(template?.metadata?.labels ?? {})) {
     if (!isLabelValue(value)) problems.push(`pod label ${key}=${value}`);
   }
