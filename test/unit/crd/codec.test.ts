@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { camelCaseKey, isDuration, toNomad, toSpec } from '../../../src/crd/codec.ts';
+import { camelCaseKey, toNomad, toSpec } from '../../../src/crd/codec.ts';
 import { unwrapField } from '../../../src/nomad/schema/introspect.ts';
-import { goTypeNameOf } from '../../../src/nomad/schema/primitives.ts';
 import { JobSchema } from '../../../src/nomad/schema.ts';
+import { arbitraryFor } from '../../support/arbitrary-job.ts';
 import { documentedJobs } from '../nomad/samples.ts';
 
 const corpusDir = new URL('../../fixtures/jobspecs/', import.meta.url);
@@ -103,7 +103,7 @@ describe('NomadJob spec codec', () => {
 
   it('round-trips any job the model can hold (property test over generated jobs)', () => {
     fc.assert(
-      fc.property(arbitraryFor(JobSchema, 0), (job) => {
+      fc.property(arbitraryFor(JobSchema), (job) => {
         const result = toNomad(toSpec(job as Record<string, unknown>));
         expect(result).toEqual({ ok: true, job });
       }),
@@ -159,45 +159,4 @@ function knownFieldsOnly(value: unknown, fieldSchema: z.ZodType, path: string, d
       knownFieldsOnly(v, schema.shape[k] as z.ZodType, path === '' ? k : `${path}.${k}`, dropped),
     ]),
   );
-}
-
-// A generator of job JSON driven by the zod model itself: every struct field may be present or
-// absent, durations and ints are integers, free-form maps hold arbitrary JSON.
-const maxDepth = 6;
-const jsonValue = fc.jsonValue({ maxDepth: 2 });
-
-function arbitraryFor(fieldSchema: z.ZodType, depth: number): fc.Arbitrary<unknown> {
-  const schema = unwrapField(fieldSchema);
-  const goType = goTypeNameOf(schema);
-  if (isDuration(schema)) return fc.integer({ min: -1e15, max: 1e15 });
-  if (goType === '[]byte') return fc.base64String({ maxLength: 12 });
-  if (goType?.startsWith('uint')) return fc.nat({ max: goType === 'uint8' ? 255 : 65_535 });
-  if (goType?.startsWith('int'))
-    return fc.integer({ min: goType === 'int8' ? -128 : -1e9, max: goType === 'int8' ? 127 : 1e9 });
-  if (schema instanceof z.ZodString) return fc.string({ maxLength: 8 });
-  if (schema instanceof z.ZodBoolean) return fc.boolean();
-  if (schema instanceof z.ZodNumber) return fc.double({ noNaN: true, noDefaultInfinity: true });
-  if (schema instanceof z.ZodArray) {
-    return depth > maxDepth
-      ? fc.constant([])
-      : fc.array(arbitraryFor(schema.element as z.ZodType, depth + 1), { maxLength: 2 });
-  }
-  if (schema instanceof z.ZodRecord) {
-    const value =
-      schema.valueType instanceof z.ZodUnknown
-        ? jsonValue
-        : arbitraryFor(schema.valueType as z.ZodType, depth + 1);
-    return depth > maxDepth
-      ? fc.constant({})
-      : fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), value, { maxKeys: 2 });
-  }
-  if (schema instanceof z.ZodUnknown) return jsonValue;
-  if (schema instanceof z.ZodObject) {
-    if (depth > maxDepth) return fc.constant({});
-    const fields = Object.fromEntries(
-      Object.entries(schema.shape).map(([key, value]) => [key, arbitraryFor(value as z.ZodType, depth + 1)]),
-    );
-    return fc.record(fields, { requiredKeys: [] });
-  }
-  throw new Error(`no generator for zod type ${schema.def.type}`);
 }

@@ -16,14 +16,12 @@ import type {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { isDuration } from '../../../src/crd/codec.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isLabelValue } from '../../../src/nomad/ids.ts';
-import { unwrapField } from '../../../src/nomad/schema/introspect.ts';
-import { goTypeNameOf } from '../../../src/nomad/schema/primitives.ts';
 import { type Job, JobSchema } from '../../../src/nomad/schema.ts';
 import { translate } from '../../../src/translate/index.ts';
 import type { TranslateResult } from '../../../src/translate/types.ts';
+import { arbitraryFor } from '../../support/arbitrary-job.ts';
 import { corpusJob, corpusNames, run } from './workload-support.ts';
 
 const names = corpusNames();
@@ -233,45 +231,7 @@ describe('every corpus job', () => {
 // Generated jobs: the model's own generator (as in test/unit/crd/codec.test.ts), steered towards the
 // job types and drivers the translator knows, with driver configs of plausible and implausible shapes.
 
-const maxDepth = 6;
 const jsonValue = fc.jsonValue({ maxDepth: 2 });
-
-function arbitraryFor(fieldSchema: z.ZodType, depth: number): fc.Arbitrary<unknown> {
-  const schema = unwrapField(fieldSchema);
-  const goType = goTypeNameOf(schema);
-  if (isDuration(schema)) return fc.integer({ min: -1e12, max: 1e15 });
-  if (goType === '[]byte') return fc.base64String({ maxLength: 12 });
-  if (goType?.startsWith('uint')) return fc.nat({ max: goType === 'uint8' ? 255 : 65_535 });
-  if (goType?.startsWith('int'))
-    return fc.integer({ min: goType === 'int8' ? -128 : -1e9, max: goType === 'int8' ? 127 : 1e9 });
-  if (schema instanceof z.ZodString) return fc.string({ maxLength: 8 });
-  if (schema instanceof z.ZodBoolean) return fc.boolean();
-  if (schema instanceof z.ZodNumber) return fc.double({ noNaN: true, noDefaultInfinity: true });
-  if (schema instanceof z.ZodArray) {
-    return depth > maxDepth
-      ? fc.constant([])
-      : fc.array(arbitraryFor(schema.element as z.ZodType, depth + 1), { maxLength: 2 });
-  }
-  if (schema instanceof z.ZodRecord) {
-    const value =
-      schema.valueType instanceof z.ZodUnknown
-        ? jsonValue
-        : arbitraryFor(schema.valueType as z.ZodType, depth + 1);
-    return depth > maxDepth
-      ? fc.constant({})
-      : fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), value, { maxKeys: 2 });
-  }
-  if (schema instanceof z.ZodUnknown) return jsonValue;
-  if (schema instanceof z.ZodObject) {
-    if (depth > maxDepth) return fc.constant({});
-    const fields = Object.fromEntries(
-      Object.entries(schema.shape).map(([key, value]) => [key, arbitraryFor(value as z.ZodType, depth + 1)]),
-    );
-    return fc.record(fields, { requiredKeys: [] });
-  }
-  throw new Error(`no generator for zod type ${schema.def.type}`);
-}
-
 const text = fc.oneof(
   fc.string({ maxLength: 12 }),
   fc.constantFrom('${NOMAD_ALLOC_ID}', '$(HOME)', '${attr.kernel.name}', '/abs/path:/mnt:ro', 'a:b'),
@@ -333,7 +293,7 @@ const driverConfig = fc.record(
 
 const generatedJob = fc
   .tuple(
-    arbitraryFor(JobSchema, 0),
+    arbitraryFor(JobSchema, { durationMin: -1e12 }),
     fc.constantFrom('service', 'batch', 'system', 'sysbatch', 'other'),
     fc.array(fc.constantFrom('docker', 'exec', 'raw_exec', 'java', 'podman', ''), {
       minLength: 1,
