@@ -15,7 +15,6 @@ import type {
 } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isLabelValue } from '../../../src/nomad/ids.ts';
 import { type Job, JobSchema } from '../../../src/nomad/schema.ts';
