@@ -75,7 +75,8 @@ func explain(call string, err error) string {
 	if errors.As(err, &ure) {
 		body := ure.Body()
 		switch {
-		case ure.StatusCode() == 404 && (strings.Contains(body, "Route ") || strings.Contains(body, `"statusCode"`)):
+		case ure.StatusCode() == 404 && (strings.TrimSpace(body) == "404 page not found" ||
+			strings.Contains(body, "Route ") || strings.Contains(body, `"statusCode"`)):
 			return fmt.Sprintf("NOT IMPLEMENTED: %s: the server has no route for it: %v", call, err)
 		case ure.StatusCode() == 405:
 			return fmt.Sprintf("NOT IMPLEMENTED: %s: method not allowed: %v", call, err)

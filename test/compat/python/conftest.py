@@ -49,7 +49,7 @@ def _diagnose(exc):
     if isinstance(resp, requests.Response):
         body = resp.text
         where = f"{resp.request.method} {resp.request.url}"
-        if resp.status_code == 404 and ("Route " in body or '"statusCode"' in body):
+        if resp.status_code == 404 and (body.strip() == "404 page not found" or "Route " in body or '"statusCode"' in body):
             return f"NOT IMPLEMENTED: the server has no route for {where}: {body}"
         if resp.status_code in (405, 501):
             return f"NOT IMPLEMENTED: {where}: {resp.status_code} {body}"
