@@ -6,7 +6,7 @@
 //             (it serves the Nomad API from them and takes over reconciling at once).
 // /readyz answers like kube-apiserver's: "ok", or 503 with one "[+]name ok" / "[-]name failed"
 // line per check (all lines with ?verbose).
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { ListenAddress } from '../config.ts';
 import { silentLogger } from '../log.ts';
@@ -77,7 +77,8 @@ export async function startOpsServer(
   options: OpsOptions & { listen: ListenAddress; logger?: Logger },
 ): Promise<OpsServer> {
   const loggerInstance: FastifyBaseLogger = (options.logger ?? silentLogger()).child({ server: 'ops' });
-  const app = Fastify({ loggerInstance, disableRequestLogging: true });
+  // Scrapes and probes every few seconds: no per-request log lines.
+  const app = Fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) });
   await app.register(opsRoutes, { metrics: options.metrics, readiness: options.readiness });
   await app.listen({ host: options.listen.host, port: options.listen.port });
   const address = app.server.address();
