@@ -50,6 +50,11 @@ export interface OperatorConfig {
   leaderElection: LeaderElectionConfig;
   /** Kubernetes namespace of Nomad's `default` namespace. */
   defaultNamespace: string;
+  /**
+   * Serve Nomad API requests that carry no token (with every right: development only). Default: on
+   * only when --listen is a loopback address. Requests with a token are always checked.
+   */
+  allowAnonymous: boolean;
   /** Concurrent reconciles. */
   workers: number;
   /** Every NomadJob is reconciled at least this often. */
@@ -157,6 +162,14 @@ const options = {
     kind: 'string',
     default: 'default',
     description: "Kubernetes namespace of Nomad's default namespace",
+  },
+  allowAnonymous: {
+    flag: 'allow-anonymous',
+    env: ['NOMAD_OPERATOR_ALLOW_ANONYMOUS'],
+    kind: 'boolean',
+    default: undefined,
+    description:
+      'serve API requests without a token, with full rights (default: only when --listen is loopback)',
   },
   workers: {
     flag: 'workers',
@@ -289,6 +302,7 @@ const rawSchema = z.object({
   renewDeadline: duration(1),
   retryPeriod: duration(1),
   defaultNamespace: dnsLabel,
+  allowAnonymous: booleanText.optional(),
   workers: integer(1, 1000),
   resync: duration(1000),
   historyLimit: integer(1, 1000),
@@ -428,6 +442,7 @@ export function parseConfig(
         ...timings,
       },
       defaultNamespace: v.defaultNamespace,
+      allowAnonymous: v.allowAnonymous ?? isLoopbackHost(v.listen.host),
       workers: v.workers,
       resyncMs: v.resync,
       historyLimit: v.historyLimit,
@@ -435,6 +450,11 @@ export function parseConfig(
       logLevel: v.logLevel,
     },
   };
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./u.test(host);
 }
 
 function sameAddress(a: ListenAddress, b: ListenAddress): boolean {

@@ -2,6 +2,8 @@
 // /metrics, /healthz and /readyz; only the leader (a coordination.k8s.io Lease) runs reconcile
 // workers. SIGTERM/SIGINT: stop taking work, finish in-flight reconciles, release the lease, exit.
 import { informerChecks, startOpsServer } from '../api/ops.ts';
+import { type ApiServer, startApiServer } from '../api/server.ts';
+import type { Kind, ObjectSource } from '../api/state.ts';
 import { configUsage, type OperatorConfig, parseConfig } from '../config.ts';
 import { Controller } from '../controller/controller.ts';
 import { LeaderElector } from '../controller/leader.ts';
@@ -54,6 +56,27 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
   });
   logger.info({ url: ops.url }, 'serving /metrics, /healthz, /readyz');
 
+  let api: ApiServer | undefined;
+  if (config.api) {
+    // The API reads the controller's caches when there is a controller (one watch per kind).
+    const sources: Partial<Record<Kind, ObjectSource>> = {};
+    if (controller) {
+      sources.NomadJob = controller.nomadJobs;
+      for (const [kind, informer] of controller.owned) sources[kind as Kind] = informer;
+      if (!(await controller.waitForSync())) throw new Error('informer caches did not sync');
+    }
+    api = await startApiServer({
+      kubeConfig,
+      listen: config.listen,
+      defaultNamespace: config.defaultNamespace,
+      allowAnonymous: config.allowAnonymous,
+      sources,
+      logger,
+      informerStaleAfterMs: config.informerStaleAfterMs,
+    });
+    logger.info({ url: api.url, allowAnonymous: config.allowAnonymous }, 'serving the Nomad /v1 API');
+  }
+
   let exitCode = 0;
   let elector: LeaderElector | undefined;
   let shuttingDown = false;
@@ -65,6 +88,7 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ reason }, 'shutting down');
+    await api?.close();
     await controller?.stop();
     await elector?.release();
     await ops.close();

@@ -30,6 +30,7 @@ describe('parseConfig', () => {
         retryPeriodMs: 2_000,
       },
       defaultNamespace: 'default',
+      allowAnonymous: true,
       workers: 4,
       resyncMs: 600_000,
       historyLimit: 6,

@@ -1,0 +1,125 @@
+// The Nomad /v1 HTTP API façade as a Fastify app. The plumbing real Nomad clients need:
+// * bodies parsed as JSON whatever the Content-Type (the Go client sends none; Fastify would answer
+//   415), empty bodies allowed (evaluate, periodic force);
+// * errors as text/plain with Nomad's status codes and messages (errors.ts), never JSON;
+// * gzip when the client accepts it (the Go client always asks and decodes only gzip);
+// * the route groups under ./routes.
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
+import { ApiError } from './errors.ts';
+import type { ApiDeps } from './http.ts';
+import { agentRoutes } from './routes/agent.ts';
+import { allocationRoutes } from './routes/allocations.ts';
+import { deploymentRoutes } from './routes/deployments.ts';
+import { jobRoutes } from './routes/job.ts';
+import { jobsRoutes } from './routes/jobs.ts';
+import { namespaceRoutes } from './routes/namespaces.ts';
+import { statusRoutes } from './routes/status.ts';
+import { validateRoutes } from './routes/validate.ts';
+
+export type { ApiDeps } from './http.ts';
+
+const gzipAsync = promisify(gzip);
+
+/** Largest request body: a 4 MiB job (MAX_JOB_JSON_BYTES) plus its submitted source and room to spare. */
+export const BODY_LIMIT = 16 * 1024 * 1024;
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['loggerInstance'];
+}
+
+function acceptsGzip(header: string | string[] | undefined): boolean {
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return value.split(',').some((part) => {
+    const [coding = '', ...params] = part.trim().split(';');
+    if (coding.trim().toLowerCase() !== 'gzip') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): FastifyInstance {
+  const closing = new AbortController();
+  const deps: ApiDeps = { ...apiDeps, closing: closing.signal };
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    // Job IDs may be long and contain anything; the router only sees the raw path.
+    routerOptions: { maxParamLength: 100_000, ignoreTrailingSlash: false },
+    return503OnClosing: false,
+  });
+
+  // Every body is JSON text, whatever the Content-Type says (or does not say).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new ApiError(400, `Failed to decode request body: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
+    if (error instanceof ApiError) {
+      return reply.code(error.statusCode).type('text/plain; charset=utf-8').send(error.message);
+    }
+    const status = (error as FastifyError).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const message =
+        (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'Request body too large'
+          : error.message;
+      return reply.code(status).type('text/plain; charset=utf-8').send(message);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply
+      .code(500)
+      .type('text/plain; charset=utf-8')
+      .send(error.message || 'internal error');
+  });
+
+  // Blocked queries must not hold up a shutdown.
+  app.addHook('preClose', async () => closing.abort());
+
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).type('text/plain; charset=utf-8').send('404 page not found'),
+  );
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!acceptsGzip(request.headers['accept-encoding'])) return payload;
+    if (reply.getHeader('content-encoding')) return payload;
+    let buffer: Buffer;
+    if (typeof payload === 'string') buffer = Buffer.from(payload);
+    else if (Buffer.isBuffer(payload)) buffer = payload;
+    else return payload;
+    if (buffer.length === 0) return payload;
+    reply.header('Content-Encoding', 'gzip');
+    reply.header('Vary', 'Accept-Encoding');
+    reply.removeHeader('content-length');
+    return gzipAsync(buffer);
+  });
+
+  void app.register(async (api) => {
+    await api.register(jobsRoutes, { deps });
+    await api.register(jobRoutes, { deps });
+    await api.register(validateRoutes, { deps });
+    await api.register(allocationRoutes, { deps });
+    await api.register(deploymentRoutes, { deps });
+    await api.register(namespaceRoutes, { deps });
+    await api.register(statusRoutes, { deps });
+    await api.register(agentRoutes, { deps });
+  });
+  return app;
+}

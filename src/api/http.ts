@@ -1,0 +1,200 @@
+// Request and reply plumbing shared by the route plugins: the caller's namespace and token, ACL
+// checks, blocking queries woken by cache changes, and Nomad's index headers.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Authorizer, authorize, type Caller, type Permission } from './acl.ts';
+import { ApiError, internal } from './errors.ts';
+import { blockingParams, type Query, queryValue } from './params.ts';
+import type { ApiStore } from './store.ts';
+
+export interface ApiDeps {
+  store: ApiStore;
+  authorizer: Authorizer;
+  /** The region this server answers for (Nomad's default: `global`). */
+  region?: string;
+  /** Name of this server in /v1/status/leader and /v1/agent/self. */
+  advertise?: string;
+  /** Aborted when the server closes: blocked queries then answer at once. */
+  closing?: AbortSignal;
+}
+
+export function query(request: FastifyRequest): Query {
+  return (request.query ?? {}) as Query;
+}
+
+/** The Nomad namespace of a request: `?namespace=`, else `default`. */
+export function requestNamespace(request: FastifyRequest, fallback = 'default'): string {
+  const value = queryValue(query(request), 'namespace');
+  return value === undefined || value === '' ? fallback : value;
+}
+
+/** The ACL token: `X-Nomad-Token`, else `Authorization: Bearer`. */
+export function requestToken(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-nomad-token'];
+  const token = Array.isArray(header) ? header[0] : header;
+  if (token) return token;
+  const authorization = request.headers.authorization;
+  const match = authorization ? /^Bearer\s+(.+)$/i.exec(authorization) : null;
+  return match?.[1]?.trim() || undefined;
+}
+
+export function checkRegion(request: FastifyRequest, deps: ApiDeps): void {
+  const region = queryValue(query(request), 'region');
+  if (region !== undefined && region !== '' && region !== (deps.region ?? 'global')) {
+    throw internal('No path to region');
+  }
+}
+
+const callers = new WeakMap<FastifyRequest, Promise<Caller>>();
+
+export function callerOf(request: FastifyRequest, deps: ApiDeps): Promise<Caller> {
+  let caller = callers.get(request);
+  if (!caller) {
+    caller = deps.authorizer.authenticate(requestToken(request));
+    callers.set(request, caller);
+  }
+  return caller;
+}
+
+/** Authenticates the request and checks `permissions` (any of) in the Kubernetes namespace. */
+export async function requirePermission(
+  request: FastifyRequest,
+  deps: ApiDeps,
+  k8sNamespace: string,
+  permissions: readonly Permission[],
+): Promise<Caller> {
+  const caller = await callerOf(request, deps);
+  await authorize(deps.authorizer, caller, k8sNamespace, permissions);
+  return caller;
+}
+
+/** Same for a Nomad namespace. */
+export function requireInNamespace(
+  request: FastifyRequest,
+  deps: ApiDeps,
+  nomadNamespace: string,
+  permissions: readonly Permission[],
+): Promise<Caller> {
+  return requirePermission(request, deps, deps.store.mapNamespace(nomadNamespace), permissions);
+}
+
+export const READ: readonly Permission[] = [{ verb: 'get' }];
+export const LIST: readonly Permission[] = [{ verb: 'list' }];
+
+export interface QueryResult {
+  index: number;
+  body?: unknown;
+  error?: ApiError;
+  nextToken?: string;
+}
+
+function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
+  return reply
+    .code(200)
+    .type('application/json')
+    .send(JSON.stringify(body ?? null));
+}
+
+function setQueryMeta(reply: FastifyReply, result: QueryResult): void {
+  reply.header('X-Nomad-Index', String(Math.max(0, Math.floor(result.index))));
+  reply.header('X-Nomad-LastContact', '0');
+  reply.header('X-Nomad-KnownLeader', 'true');
+  if (result.nextToken) reply.header('X-Nomad-NextToken', result.nextToken);
+}
+
+/**
+ * Runs a query, Nomad-style: with `?index=N`, waits until the result's index is above N (re-running
+ * `compute` after cache changes, never polling) or until `wait` (default and cap 5 minutes, plus up to
+ * wait/16 of jitter) has passed, then answers with the latest result.
+ */
+export async function blockingQuery(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: ApiDeps,
+  compute: () => QueryResult,
+): Promise<FastifyReply> {
+  const { minIndex, waitMs } = blockingParams(query(request));
+  const run = (): QueryResult => {
+    try {
+      return compute();
+    } catch (error) {
+      if (error instanceof ApiError) return { index: deps.store.state.globalIndex(), error };
+      throw error;
+    }
+  };
+  let result = run();
+  if (minIndex > 0 && result.index <= minIndex) {
+    const state = deps.store.state;
+    const timeout = waitMs + Math.random() * (waitMs / 16);
+    result = await new Promise<QueryResult>((resolve, reject) => {
+      let scheduled = false;
+      let settled = false;
+      const finish = (value: QueryResult | Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        off();
+        reply.raw.off('close', onClose);
+        deps.closing?.removeEventListener('abort', onClosing);
+        if (value instanceof Error) reject(value);
+        else resolve(value);
+      };
+      const check = () => {
+        scheduled = false;
+        if (settled) return;
+        try {
+          const next = run();
+          if (next.index > minIndex) finish(next);
+        } catch (error) {
+          finish(error as Error);
+        }
+      };
+      const off = state.onChange(() => {
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(check);
+        }
+      });
+      // The response closing before it was written means the client went away.
+      const onClose = () => {
+        if (!reply.raw.writableEnded) finish({ index: 0 });
+      };
+      reply.raw.on('close', onClose);
+      const onClosing = () => finish(run());
+      deps.closing?.addEventListener('abort', onClosing, { once: true });
+      const timer = setTimeout(() => {
+        try {
+          finish(run());
+        } catch (error) {
+          finish(error as Error);
+        }
+      }, timeout);
+    });
+  }
+  setQueryMeta(reply, result);
+  if (result.error) throw result.error;
+  return sendJson(reply, result.body);
+}
+
+/** Answers a write: `X-Nomad-Index` (> 0) and the JSON body. */
+export function sendWrite(reply: FastifyReply, index: number, body: unknown): FastifyReply {
+  reply.header('X-Nomad-Index', String(Math.max(1, Math.floor(index))));
+  return sendJson(reply, body);
+}
+
+/** Answers a write that embeds QueryMeta (register, deregister, evaluate, revert, scale): headers too. */
+export function sendWriteWithMeta(
+  reply: FastifyReply,
+  index: number,
+  body: Record<string, unknown>,
+): FastifyReply {
+  const idx = Math.max(1, Math.floor(index));
+  reply.header('X-Nomad-Index', String(idx));
+  reply.header('X-Nomad-LastContact', '0');
+  reply.header('X-Nomad-KnownLeader', 'true');
+  return sendJson(reply, { ...body, Index: idx, LastContact: 0, KnownLeader: true, NextToken: '' });
+}
+
+/** Answers without index headers (parse, validate). */
+export function sendPlain(reply: FastifyReply, body: unknown): FastifyReply {
+  return sendJson(reply, body);
+}

@@ -1,0 +1,222 @@
+// Writing jobs: register (with EnforceIndex, PreserveCounts, PreserveResources), stop, purge and
+// scale, as NomadJob creates/replaces/deletes through the ClusterWriter. Every write waits (briefly)
+// until the informer cache shows it, so a read right after a write sees it, as with Nomad.
+import type { FastifyRequest } from 'fastify';
+import { nomadJobObject } from '../crd/object.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
+import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
+import { identityAnnotations, identityLabels } from '../nomad/ids.ts';
+import type { Job } from '../nomad/schema.ts';
+import { formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
+import type { Permission } from './acl.ts';
+import { ApiError, badRequest, internal } from './errors.ts';
+import { type ApiDeps, requirePermission } from './http.ts';
+import { evalIdFor } from './responses/evaluation.ts';
+import { isParent } from './responses/job.ts';
+import { resourceVersionOf } from './state.ts';
+import type { ApiStore, JobEntry } from './store.ts';
+import { type JobSubmission, WriteError } from './writer.ts';
+
+/** Job fields the server owns: never stored in the NomadJob spec. */
+const BOOKKEEPING = [
+  'Status',
+  'StatusDescription',
+  'Stable',
+  'Version',
+  'SubmitTime',
+  'CreateIndex',
+  'ModifyIndex',
+  'JobModifyIndex',
+  'VersionTag',
+] as const;
+
+export function withoutBookkeeping(job: Job): Job {
+  const out = { ...job } as Record<string, unknown>;
+  for (const key of BOOKKEEPING) delete out[key];
+  return out as Job;
+}
+
+export const CREATE: readonly Permission[] = [{ verb: 'create' }];
+export const UPDATE: readonly Permission[] = [{ verb: 'update' }];
+export const DELETE: readonly Permission[] = [{ verb: 'delete' }];
+
+/** Decodes and checks a submitted job (400 for decode problems), fills its namespace, canonicalizes it. */
+export function decodeJob(raw: unknown, namespace: string): Job {
+  const parsed = parseJobJson(raw);
+  if (!parsed.ok) throw badRequest(parsed.errors.join('; '));
+  const job = parsed.job;
+  if (job.Namespace === undefined || job.Namespace === '') job.Namespace = namespace;
+  return job;
+}
+
+/** Nomad's validation of a canonical job; 500 with the multierror text, as Nomad's RPC answers. */
+export function validateOrThrow(job: Job): void {
+  if (job.Type === 'system' && (job.TaskGroups ?? []).some((g) => g.Scaling !== undefined)) {
+    throw badRequest('Task groups with job type system do not support scaling blocks');
+  }
+  const { errors } = validateJob(job);
+  if (errors.length > 0) throw internal(formatMultiError(errors));
+}
+
+/** The NomadJob for `job`, keeping what another writer put on an existing object's metadata. */
+function objectFor(store: ApiStore, job: Job, existing: NomadJobObject | undefined): NomadJobObject {
+  const fresh = nomadJobObject(withoutBookkeeping(job) as Record<string, unknown>, store.mapNamespace);
+  if (!existing) return fresh;
+  const identity = {
+    namespace: job.Namespace ?? 'default',
+    jobId: job.ID ?? '',
+    ...(job.ParentID ? { parentId: job.ParentID } : {}),
+  };
+  return {
+    ...fresh,
+    metadata: {
+      ...existing.metadata,
+      labels: { ...existing.metadata?.labels, ...identityLabels(identity) },
+      annotations: { ...existing.metadata?.annotations, ...identityAnnotations(identity) },
+      managedFields: undefined,
+    },
+  };
+}
+
+function writeFailure(error: unknown, job: Job): never {
+  if (error instanceof WriteError) {
+    if (error.kind === 'namespace-missing') {
+      throw internal(`job "${job.ID}" is in nonexistent namespace "${job.Namespace}"`);
+    }
+    throw internal(error.message);
+  }
+  throw error;
+}
+
+/** Waits until the cache holds the object at `rv` or later (or it is gone, for deletes). */
+export async function awaitCache(store: ApiStore, object: NomadJobObject): Promise<void> {
+  const rv = resourceVersionOf(object);
+  const namespace = object.metadata?.namespace ?? '';
+  const name = object.metadata?.name ?? '';
+  store.state.noteWrite('NomadJob', object);
+  await store.state.waitUntil(() => resourceVersionOf(store.state.get('NomadJob', namespace, name)) >= rv);
+}
+
+export interface RegisterInput {
+  job: Job;
+  enforceIndex: boolean;
+  jobModifyIndex: number;
+  preserveCounts: boolean;
+  preserveResources: boolean;
+  submission?: JobSubmission;
+}
+
+export interface RegisterResult {
+  entry: JobEntry;
+  index: number;
+  evalId: string;
+  evalCreateIndex: number;
+  jobModifyIndex: number;
+}
+
+/** Registers (creates or replaces) a canonical, valid job on behalf of the request's caller. */
+export async function registerJob(
+  request: FastifyRequest,
+  deps: ApiDeps,
+  input: RegisterInput,
+): Promise<RegisterResult> {
+  const store = deps.store;
+  const namespace = input.job.Namespace ?? 'default';
+  const id = input.job.ID ?? '';
+  const k8sNamespace = store.mapNamespace(namespace);
+  let existingEntry = store.findJob(namespace, id);
+  await requirePermission(request, deps, k8sNamespace, existingEntry ? UPDATE : CREATE);
+
+  for (let attempt = 0; ; attempt++) {
+    existingEntry = store.findJob(namespace, id);
+    if (input.enforceIndex) {
+      const prefix = `Enforcing job modify index ${input.jobModifyIndex}`;
+      if (input.jobModifyIndex === 0 && existingEntry) throw internal(`${prefix}: job already exists`);
+      if (input.jobModifyIndex > 0 && !existingEntry) throw internal(`${prefix}: job does not exist`);
+      if (existingEntry) {
+        const current = store.versionState(existingEntry).jobModifyIndex;
+        if (current !== input.jobModifyIndex) {
+          throw internal(`${prefix}: job exists with conflicting job modify index: ${current}`);
+        }
+      }
+    }
+    const job =
+      existingEntry && !existingEntry.error && (input.preserveCounts || input.preserveResources)
+        ? mergeForReregistration(existingEntry.job, input.job, {
+            preserveCounts: input.preserveCounts,
+            preserveResources: input.preserveResources,
+          })
+        : input.job;
+    const object = objectFor(store, job, existingEntry?.object);
+    let written: NomadJobObject;
+    try {
+      written = existingEntry ? await store.writer.replaceJob(object) : await store.writer.createJob(object);
+    } catch (error) {
+      const retryable =
+        error instanceof WriteError && (error.kind === 'conflict' || error.kind === 'already-exists');
+      if (retryable && attempt < 5) {
+        // Someone else wrote the job meanwhile: let the cache catch up and decide again.
+        await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+        continue;
+      }
+      writeFailure(error, job);
+    }
+    await awaitCache(store, written);
+    const entry = store.findJob(namespace, id) ?? store.entry(written);
+    const state = store.versionState(entry);
+    if (input.submission && input.submission.Source !== '') {
+      await store.writer.writeSubmission(written, state.version, input.submission).catch((error: unknown) => {
+        request.log.warn({ err: error }, 'could not store the job submission');
+      });
+    }
+    const index = resourceVersionOf(written);
+    const noEval = isParent(entry.job);
+    return {
+      entry,
+      index,
+      evalId: noEval ? '' : evalIdFor(entry, state.version),
+      evalCreateIndex: noEval ? 0 : index,
+      jobModifyIndex: state.jobModifyIndex,
+    };
+  }
+}
+
+/** Replaces the spec of an existing job with `update(job)` (stop, scale), retrying on conflicts. */
+export async function updateJob(
+  deps: ApiDeps,
+  entry: JobEntry,
+  update: (job: Job, object: NomadJobObject) => { job: Job; annotations?: Record<string, string> },
+): Promise<{ entry: JobEntry; written: NomadJobObject }> {
+  const store = deps.store;
+  let current: JobEntry = entry;
+  for (let attempt = 0; ; attempt++) {
+    const { job, annotations } = update(structuredClone(current.job), current.object);
+    const object = objectFor(store, job, current.object);
+    if (annotations)
+      object.metadata = {
+        ...object.metadata,
+        annotations: { ...object.metadata?.annotations, ...annotations },
+      };
+    try {
+      const written = await store.writer.replaceJob(object);
+      await awaitCache(store, written);
+      return { entry: store.findJob(entry.namespace, entry.id) ?? store.entry(written), written };
+    } catch (error) {
+      if (error instanceof WriteError && error.kind === 'conflict' && attempt < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+        const fresh = store.findJob(entry.namespace, entry.id);
+        if (!fresh) throw new ApiError(404, 'job not found');
+        current = fresh;
+        continue;
+      }
+      writeFailure(error, current.job);
+    }
+  }
+}
+
+/** Canonical form of a submitted job, validated; the input for registerJob. */
+export function prepareJob(raw: unknown, namespace: string): Job {
+  const job = canonicalize(decodeJob(raw, namespace));
+  validateOrThrow(job);
+  return job;
+}

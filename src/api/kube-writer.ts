@@ -1,0 +1,169 @@
+// ClusterWriter on the Kubernetes API, with the operator's credentials (only ever called after the
+// caller was authorized for the same verb on the same namespace, see acl.ts).
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
+import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
+import { childName, LABEL_JOB } from '../nomad/ids.ts';
+import { type ClusterWriter, type JobSubmission, WriteError } from './writer.ts';
+
+/** Label on submission ConfigMaps: the NomadJob name (no managed-by label: the controller ignores them). */
+export const LABEL_SUBMISSION_OF = 'nomadoperator.dev/submission-of';
+
+export function submissionName(jobName: string, jobVersion: number): string {
+  return childName(jobName, 'source', `v${jobVersion}`);
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body = error.body;
+    try {
+      const status = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: unknown };
+      if (typeof status?.message === 'string') return status.message;
+    } catch {
+      // not a Status
+    }
+    return `Kubernetes API error ${error.code}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function codeOf(error: unknown): number | undefined {
+  return error instanceof ApiException ? error.code : (error as { code?: number } | undefined)?.code;
+}
+
+function translateError(error: unknown): WriteError {
+  const code = codeOf(error);
+  const message = messageOf(error);
+  if (code === 409 && /already exists/i.test(message)) return new WriteError('already-exists', message);
+  if (code === 409) return new WriteError('conflict', message);
+  if (code === 404 && /namespaces? "[^"]*" not found/i.test(message))
+    return new WriteError('namespace-missing', message);
+  if (code === 404) return new WriteError('not-found', message);
+  if (code === 422 || code === 400) return new WriteError('invalid', message);
+  return new WriteError('other', message);
+}
+
+export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-api'): ClusterWriter {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const coords = { group, version, plural };
+  return {
+    async createJob(object) {
+      try {
+        return (await custom.createNamespacedCustomObject({
+          ...coords,
+          namespace: object.metadata?.namespace ?? '',
+          body: object,
+          fieldManager,
+        })) as NomadJobObject;
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+    async replaceJob(object) {
+      try {
+        return (await custom.replaceNamespacedCustomObject({
+          ...coords,
+          namespace: object.metadata?.namespace ?? '',
+          name: object.metadata?.name ?? '',
+          body: object,
+          fieldManager,
+        })) as NomadJobObject;
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+    async deleteJob(namespace, name, uid) {
+      try {
+        const result = (await custom.deleteNamespacedCustomObject({
+          ...coords,
+          namespace,
+          name,
+          propagationPolicy: 'Background',
+          ...(uid ? { body: { preconditions: { uid } } } : {}),
+        })) as { metadata?: { resourceVersion?: string } };
+        const rv = Number(result?.metadata?.resourceVersion);
+        return Number.isFinite(rv) && rv > 0 ? rv : undefined;
+      } catch (error) {
+        const translated = translateError(error);
+        if (translated.kind === 'not-found') return undefined;
+        throw translated;
+      }
+    },
+    async annotateJob(namespace, name, annotations) {
+      try {
+        return (await custom.patchNamespacedCustomObject(
+          { ...coords, namespace, name, body: { metadata: { annotations } }, fieldManager },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        )) as NomadJobObject;
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+    async writeSubmission(owner, jobVersion, submission) {
+      const namespace = owner.metadata?.namespace ?? '';
+      const jobName = owner.metadata?.name ?? '';
+      const body: V1ConfigMap = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: submissionName(jobName, jobVersion),
+          namespace,
+          labels: { [LABEL_SUBMISSION_OF]: jobName, [LABEL_JOB]: jobName },
+          ownerReferences: [
+            {
+              apiVersion: owner.apiVersion,
+              kind: owner.kind,
+              name: jobName,
+              uid: owner.metadata?.uid ?? '',
+              // Not the controller: the reconciler prunes only objects it controls.
+              controller: false,
+            },
+          ],
+        },
+        data: {
+          version: String(jobVersion),
+          submission: JSON.stringify(submission),
+        },
+      };
+      try {
+        await core.createNamespacedConfigMap({ namespace, body, fieldManager });
+      } catch (error) {
+        if (codeOf(error) !== 409) throw translateError(error);
+        await core
+          .replaceNamespacedConfigMap({ namespace, name: body.metadata?.name ?? '', body, fieldManager })
+          .catch((e: unknown) => {
+            throw translateError(e);
+          });
+      }
+    },
+    async readSubmission(owner, jobVersion) {
+      const namespace = owner.metadata?.namespace ?? '';
+      const name = submissionName(owner.metadata?.name ?? '', jobVersion);
+      try {
+        const map = await core.readNamespacedConfigMap({ namespace, name });
+        const uid = owner.metadata?.uid;
+        if (uid && !(map.metadata?.ownerReferences ?? []).some((r) => r.uid === uid)) return undefined;
+        const text = map.data?.submission;
+        return text ? (JSON.parse(text) as JobSubmission) : undefined;
+      } catch (error) {
+        if (codeOf(error) === 404) return undefined;
+        throw translateError(error);
+      }
+    },
+    async deletePods(namespace, names) {
+      for (const name of names) {
+        await core.deleteNamespacedPod({ namespace, name }).catch((error: unknown) => {
+          if (codeOf(error) !== 404) throw translateError(error);
+        });
+      }
+    },
+  };
+}

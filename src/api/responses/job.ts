@@ -1,0 +1,191 @@
+// Jobs as Nomad's GET answers show them: the full job (GET /v1/job/:id, versions), the list stub
+// (GET /v1/jobs) and the summary (GET /v1/job/:id/summary). Status and summary are computed live
+// from the pods in the cache with the controller's own rules (controller/status.ts), so they are
+// current the moment the cache is.
+import type { V1DaemonSet } from '@kubernetes/client-node';
+import { nomadStatus, type Observed, summarize } from '../../controller/status.ts';
+import type { GroupSummary, NomadJobObject } from '../../crd/resource.ts';
+import { ANNOTATION_GROUP, ANNOTATION_PARENT_ID } from '../../nomad/ids.ts';
+import { type Job, JobSchema } from '../../nomad/schema.ts';
+import { resourceVersionOf } from '../state.ts';
+import type { ApiStore, JobEntry, VersionRecord, VersionState } from '../store.ts';
+import { nanosNumber } from './common.ts';
+import { fillZeroValues } from './zero.ts';
+
+export type Json = Record<string, unknown>;
+
+/** What the controller's status rules need, observed now. */
+export function observedOf(store: ApiStore, entry: JobEntry): Observed {
+  const job = entry.job;
+  const desired: Record<string, number> = {};
+  for (const group of job.TaskGroups ?? []) desired[group.Name ?? ''] = group.Count ?? 1;
+  if (job.Type === 'system') {
+    const daemonSets = store.daemonSets(entry);
+    if (daemonSets.length > 0) {
+      for (const group of job.TaskGroups ?? []) desired[group.Name ?? ''] = 0;
+      for (const ds of daemonSets as V1DaemonSet[]) {
+        const name = ds.metadata?.annotations?.[ANNOTATION_GROUP] ?? job.TaskGroups?.[0]?.Name ?? '';
+        desired[name] = (desired[name] ?? 0) + (ds.status?.desiredNumberScheduled ?? 0);
+      }
+    }
+  }
+  const observed: Observed = {
+    pods: store.pods(entry),
+    deployments: store.deployments(entry),
+    jobs: store.batchJobs(entry),
+    desired,
+  };
+  if (isParent(job)) {
+    observed.children = childrenOf(store, entry).map((child) => ({ status: jobStatus(store, child) }));
+  }
+  return observed;
+}
+
+export function isParent(job: Job): boolean {
+  return job.Periodic?.Enabled === true || job.ParameterizedJob !== undefined;
+}
+
+export function childrenOf(store: ApiStore, entry: JobEntry): JobEntry[] {
+  return store.state
+    .list<NomadJobObject>('NomadJob', entry.k8sNamespace)
+    .filter(
+      (o) => !o.metadata?.deletionTimestamp && o.metadata?.annotations?.[ANNOTATION_PARENT_ID] === entry.id,
+    )
+    .map((o) => store.entry(o))
+    .filter((child) => child.namespace === entry.namespace);
+}
+
+/** Nomad's job status: pending, running or dead. */
+export function jobStatus(
+  store: ApiStore,
+  entry: JobEntry,
+  observed?: Observed,
+): 'pending' | 'running' | 'dead' {
+  if (entry.error) return entry.object.status?.status ?? 'pending';
+  return nomadStatus(entry.job, observed ?? observedOf(store, entry));
+}
+
+/** The bookkeeping fields of a job as this API reports them. */
+function bookkeeping(store: ApiStore, entry: JobEntry, state: VersionState): Json {
+  return {
+    Status: jobStatus(store, entry),
+    StatusDescription: entry.error ?? '',
+    Stable: state.stable,
+    Version: state.version,
+    SubmitTime: nanosNumber(state.submitTime),
+    CreateIndex: store.createIndex(entry),
+    ModifyIndex: resourceVersionOf(entry.object),
+    JobModifyIndex: state.jobModifyIndex,
+  };
+}
+
+/** The full job (GET /v1/job/:id). */
+export function jobResponse(store: ApiStore, entry: JobEntry, history?: VersionRecord[]): Json {
+  const state = store.versionState(entry, history);
+  return fillZeroValues({ ...entry.job, ...bookkeeping(store, entry, state) }, JobSchema) as Json;
+}
+
+/** One recorded version of a job (GET /v1/job/:id/versions). */
+export function versionResponse(
+  store: ApiStore,
+  entry: JobEntry,
+  record: VersionRecord,
+  current: VersionState,
+): Json {
+  const job = { ...(record.job as Job) };
+  job.ID = entry.id;
+  job.Namespace = entry.namespace;
+  const isCurrent = record.version === current.version;
+  return fillZeroValues(
+    {
+      ...job,
+      Status: isCurrent ? jobStatus(store, entry) : 'dead',
+      StatusDescription: '',
+      Stable: record.stable,
+      Version: record.version,
+      SubmitTime: nanosNumber(record.submitTime),
+      CreateIndex: store.createIndex(entry),
+      ModifyIndex: isCurrent ? resourceVersionOf(entry.object) : (record.resourceVersion ?? 0),
+      JobModifyIndex: isCurrent ? current.jobModifyIndex : (record.resourceVersion ?? 0),
+    },
+    JobSchema,
+  ) as Json;
+}
+
+function summaryJson(summary: Record<string, GroupSummary>): Json {
+  const out: Json = {};
+  for (const [group, s] of Object.entries(summary)) {
+    out[group] = {
+      Queued: s.queued,
+      Complete: s.complete,
+      Failed: s.failed,
+      Running: s.running,
+      Starting: s.starting,
+      Lost: s.lost,
+      Unknown: s.unknown,
+    };
+  }
+  return out;
+}
+
+/** The summary's index: the job and its pods. */
+export function summaryIndex(store: ApiStore, entry: JobEntry): number {
+  let max = resourceVersionOf(entry.object);
+  for (const pod of store.pods(entry)) max = Math.max(max, resourceVersionOf(pod));
+  if (isParent(entry.job))
+    for (const child of childrenOf(store, entry)) max = Math.max(max, resourceVersionOf(child.object));
+  return max;
+}
+
+/** GET /v1/job/:id/summary. */
+export function summaryResponse(store: ApiStore, entry: JobEntry, observed = observedOf(store, entry)): Json {
+  const children = { Pending: 0, Running: 0, Dead: 0 };
+  for (const child of observed.children ?? []) {
+    if (child.status === 'running') children.Running++;
+    else if (child.status === 'dead') children.Dead++;
+    else children.Pending++;
+  }
+  return {
+    JobID: entry.id,
+    Namespace: entry.namespace,
+    Summary: summaryJson(summarize(entry.job, observed)),
+    Children: children,
+    CreateIndex: store.createIndex(entry),
+    ModifyIndex: summaryIndex(store, entry),
+  };
+}
+
+/** One entry of GET /v1/jobs. */
+export function listStub(store: ApiStore, entry: JobEntry, withMeta: boolean): Json {
+  const job = entry.job;
+  const state = store.versionState(entry);
+  const observed = observedOf(store, entry);
+  const stub: Json = {
+    ID: entry.id,
+    ParentID: job.ParentID ?? '',
+    Name: job.Name ?? entry.id,
+    Namespace: entry.namespace,
+    Datacenters: job.Datacenters ?? null,
+    NodePool: job.NodePool ?? '',
+    Multiregion: job.Multiregion ?? null,
+    Type: job.Type ?? 'service',
+    Priority: job.Priority ?? 50,
+    Periodic: job.Periodic?.Enabled === true,
+    ParameterizedJob: job.ParameterizedJob !== undefined,
+    Stop: job.Stop === true,
+    Status: jobStatus(store, entry, observed),
+    StatusDescription: entry.error ?? '',
+    JobSummary: summaryResponse(store, entry, observed),
+    CreateIndex: store.createIndex(entry),
+    ModifyIndex: resourceVersionOf(entry.object),
+    JobModifyIndex: state.jobModifyIndex,
+    SubmitTime: nanosNumber(state.submitTime),
+  };
+  if (withMeta && job.Meta && Object.keys(job.Meta).length > 0) stub.Meta = job.Meta;
+  return stub;
+}
+
+/** The full job as go-bexpr filters see it (GET /v1/jobs?filter=): Nomad's struct, every field set. */
+export function filterView(store: ApiStore, entry: JobEntry): Json {
+  return jobResponse(store, entry);
+}

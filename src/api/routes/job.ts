@@ -1,0 +1,501 @@
+// /v1/job/* routed the way Nomad routes it: the raw path (query dropped) is percent-decoded once,
+// `/v1/job/` is stripped and the sub-resource is matched by suffix in Nomad's order, so job IDs may
+// contain `/` (dispatched and periodic children), escaped (Go client) or raw (python-nomad).
+
+import type { V1Pod } from '@kubernetes/client-node';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type NomadJson, planDiff, versionDiffs } from '../../nomad/diff.ts';
+import type { Job } from '../../nomad/schema.ts';
+import { boolField, field, objectBody, objectField, optionalIntField, stringField } from '../body.ts';
+import { ApiError, badRequest, internal, notFound } from '../errors.ts';
+import {
+  type ApiDeps,
+  blockingQuery,
+  checkRegion,
+  query,
+  READ,
+  requestNamespace,
+  requireInNamespace,
+  sendWrite,
+  sendWriteWithMeta,
+} from '../http.ts';
+import { CREATE, DELETE, prepareJob, UPDATE, updateJob, withoutBookkeeping } from '../jobwrite.ts';
+import { parseGoBool, parseGoInt, parseGoUint, queryValue } from '../params.ts';
+import { nextPeriodicLaunch } from '../periodic.ts';
+import { allocationStub, clientStatusOf } from '../responses/allocation.ts';
+import { ZERO_TIME } from '../responses/common.ts';
+import { deploymentsOf } from '../responses/deployment.ts';
+import { newEvalId } from '../responses/evaluation.ts';
+import { isParent, jobResponse, summaryIndex, summaryResponse, versionResponse } from '../responses/job.ts';
+import { serviceRegistrations } from '../responses/service.ts';
+import { resourceVersionOf } from '../state.ts';
+import type { JobEntry } from '../store.ts';
+import { handleRegister } from './jobs.ts';
+
+/** Nomad's suffix order (command/agent/http.go jobSpecificRequest). */
+const SUFFIXES = [
+  '/evaluate',
+  '/allocations',
+  '/evaluations',
+  '/periodic/force',
+  '/plan',
+  '/summary',
+  '/dispatch',
+  '/versions',
+  '/revert',
+  '/deployments',
+  '/deployment',
+  '/stable',
+  '/scale',
+  '/services',
+  '/submission',
+  '/actions',
+  '/action',
+  '/tag',
+] as const;
+
+export type JobSuffix = (typeof SUFFIXES)[number] | '';
+
+/** Splits the path after `/v1/job/` into (job ID, sub-resource), as Nomad does. */
+export function routeJobPath(rawUrl: string): { id: string; suffix: JobSuffix } {
+  const rawPath = rawUrl.split('?')[0] ?? '';
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    throw badRequest(`invalid URL escape in ${JSON.stringify(rawPath)}`);
+  }
+  const rest = path.startsWith('/v1/job/') ? path.slice('/v1/job/'.length) : '';
+  for (const suffix of SUFFIXES) {
+    if (rest.endsWith(suffix)) return { id: rest.slice(0, -suffix.length), suffix };
+  }
+  return { id: rest, suffix: '' };
+}
+
+const methodNotAllowed = () => new ApiError(405, 'Invalid method');
+const isWrite = (method: string) => method === 'PUT' || method === 'POST';
+
+/** Scaling events kept per group (Nomad keeps 20). */
+const MAX_SCALING_EVENTS = 20;
+export const ANNOTATION_SCALING_EVENTS = 'nomadoperator.dev/scaling-events';
+export const ANNOTATION_EVALUATE = 'nomadoperator.dev/evaluate';
+
+type ScalingEvents = Record<string, Array<Record<string, unknown>>>;
+
+function scalingEventsOf(entry: JobEntry): ScalingEvents {
+  const raw = entry.object.metadata?.annotations?.[ANNOTATION_SCALING_EVENTS];
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ScalingEvents) : {};
+  } catch {
+    return {};
+  }
+}
+
+function boolQuery(request: FastifyRequest, name: string): boolean {
+  const raw = queryValue(query(request), name);
+  if (raw === undefined || raw === '') return false;
+  const value = parseGoBool(raw);
+  if (value === undefined) {
+    throw badRequest(
+      `Failed to parse value of "${name}" (${raw}) as a bool: strconv.ParseBool: parsing ${JSON.stringify(raw)}: invalid syntax`,
+    );
+  }
+  return value;
+}
+
+export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  const store = deps.store;
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    checkRegion(request, deps);
+    const { id, suffix } = routeJobPath(request.raw.url ?? request.url);
+    const namespace = requestNamespace(request);
+    const method = request.method;
+    const find = () => store.findJob(namespace, id);
+
+    const readOnly = async () => {
+      if (method !== 'GET') throw methodNotAllowed();
+      await requireInNamespace(request, deps, namespace, READ);
+    };
+
+    switch (suffix) {
+      case '': {
+        if (method === 'GET') {
+          await requireInNamespace(request, deps, namespace, READ);
+          return blockingQuery(request, reply, deps, () => {
+            const entry = find();
+            if (!entry) return { index: store.state.index('NomadJob'), error: notFound('job not found') };
+            return { index: resourceVersionOf(entry.object), body: jobResponse(store, entry) };
+          });
+        }
+        if (isWrite(method)) {
+          if (id === '') throw badRequest("Job ID hasn't been provided");
+          return handleRegister(deps, request, reply, id);
+        }
+        if (method === 'DELETE') return deregister(request, reply, namespace, id);
+        throw methodNotAllowed();
+      }
+      case '/summary':
+        await readOnly();
+        return blockingQuery(request, reply, deps, () => {
+          const entry = find();
+          if (!entry)
+            return { index: store.state.index('NomadJob', 'Pod'), error: notFound('job not found') };
+          return { index: summaryIndex(store, entry), body: summaryResponse(store, entry) };
+        });
+      case '/versions': {
+        await readOnly();
+        const q = query(request);
+        const diffs = boolQuery(request, 'diffs');
+        const diffVersionText = queryValue(q, 'diff_version');
+        let diffVersion: number | undefined;
+        if (diffVersionText !== undefined && diffVersionText !== '') {
+          diffVersion = parseGoUint(diffVersionText);
+          if (diffVersion === undefined)
+            throw badRequest(`Failed to parse value of "diff_version" (${diffVersionText}) as a uint64`);
+        }
+        const diffTag = queryValue(q, 'diff_tag') ?? '';
+        return blockingQuery(request, reply, deps, () => {
+          const entry = find();
+          if (!entry)
+            return {
+              index: store.state.index('NomadJob', 'ControllerRevision'),
+              error: notFound('job versions not found'),
+            };
+          const history = store.versions(entry);
+          const current = store.versionState(entry, history);
+          const versions = history.map((record) => versionResponse(store, entry, record, current));
+          if (current.pending || versions.length === 0) versions.unshift(jobResponse(store, entry, history));
+          let diffList: unknown = null;
+          if (diffs || diffVersion !== undefined || diffTag !== '') {
+            let compareTo: NomadJson | undefined;
+            if (diffVersion !== undefined) {
+              compareTo = versions.find((v) => v.Version === diffVersion);
+              if (!compareTo) throw badRequest(`version ${diffVersion} not found`);
+            } else if (diffTag !== '') {
+              compareTo = versions.find((v) => (v.VersionTag as { Name?: string } | null)?.Name === diffTag);
+              if (!compareTo) throw badRequest(`tag ${diffTag} not found`);
+            }
+            diffList = versionDiffs(versions, compareTo);
+          }
+          let index = resourceVersionOf(entry.object);
+          for (const h of history) index = Math.max(index, h.resourceVersion ?? 0);
+          return {
+            index,
+            body: {
+              Versions: versions,
+              Diffs: diffList,
+              Index: index,
+              LastContact: 0,
+              KnownLeader: true,
+              NextToken: '',
+            },
+          };
+        });
+      }
+      case '/allocations':
+        await readOnly();
+        boolQuery(request, 'all');
+        return blockingQuery(request, reply, deps, () => {
+          const entry = find();
+          const index = store.state.index('Pod');
+          if (!entry) return { index, body: [] };
+          const pods = store.pods(entry);
+          return { index, body: pods.map((pod: V1Pod) => allocationStub(store, entry, pod)) };
+        });
+      case '/deployments':
+        await readOnly();
+        boolQuery(request, 'all');
+        return blockingQuery(request, reply, deps, () => {
+          const entry = find();
+          const index = store.state.index('Deployment', 'ReplicaSet', 'NomadJob');
+          return { index, body: entry ? deploymentsOf(store, entry) : [] };
+        });
+      case '/deployment':
+        await readOnly();
+        return blockingQuery(request, reply, deps, () => {
+          const entry = find();
+          const index = store.state.index('Deployment', 'ReplicaSet', 'NomadJob');
+          return { index, body: entry ? (deploymentsOf(store, entry)[0] ?? null) : null };
+        });
+      case '/services':
+        await readOnly();
+        return blockingQuery(request, reply, deps, () => {
+          const entry = find();
+          const index = store.state.index('Service', 'Pod');
+          if (!entry) return { index, error: notFound('job not found') };
+          return { index, body: serviceRegistrations(store, entry) };
+        });
+      case '/submission': {
+        await readOnly();
+        const versionText = queryValue(query(request), 'version') ?? '';
+        const version = parseGoUint(versionText);
+        if (version === undefined) throw badRequest('Unable to parse job submission version parameter');
+        const entry = find();
+        const index = entry ? resourceVersionOf(entry.object) : store.state.index('NomadJob');
+        reply
+          .header('X-Nomad-Index', String(index))
+          .header('X-Nomad-LastContact', '0')
+          .header('X-Nomad-KnownLeader', 'true');
+        if (!entry) throw notFound('job source not found');
+        const submission = await store.writer.readSubmission(entry.object, version);
+        if (!submission) throw notFound('job source not found');
+        const versionRecord = store.versions(entry).find((v) => v.version === version);
+        return reply.type('application/json').send(
+          JSON.stringify({
+            ...submission,
+            Namespace: entry.namespace,
+            JobID: entry.id,
+            Version: version,
+            JobModifyIndex: versionRecord?.resourceVersion ?? store.versionState(entry).jobModifyIndex,
+          }),
+        );
+      }
+      case '/scale':
+        if (method === 'GET') {
+          await requireInNamespace(request, deps, namespace, READ);
+          return blockingQuery(request, reply, deps, () => {
+            const entry = find();
+            if (!entry) return { index: store.state.index('NomadJob'), error: notFound('job not found') };
+            return { index: store.jobTreeIndex(entry), body: scaleStatus(entry) };
+          });
+        }
+        if (isWrite(method)) return scale(request, reply, namespace, id);
+        throw methodNotAllowed();
+      case '/plan':
+        if (!isWrite(method)) throw methodNotAllowed();
+        return plan(request, reply, namespace, id);
+      case '/evaluate':
+        if (!isWrite(method)) throw methodNotAllowed();
+        return evaluate(request, reply, namespace, id);
+      case '/evaluations':
+      case '/dispatch':
+      case '/revert':
+      case '/stable':
+      case '/periodic/force':
+      default:
+        // Not served (yet): answered like a path without a route.
+        throw new ApiError(404, '404 page not found');
+    }
+  };
+
+  function scaleStatus(entry: JobEntry): Record<string, unknown> {
+    const pods = store.pods(entry);
+    const events = scalingEventsOf(entry);
+    const groups: Record<string, unknown> = {};
+    for (const group of entry.job.TaskGroups ?? []) {
+      const name = group.Name ?? '';
+      const mine = pods.filter((p) => p.metadata?.annotations?.['nomadoperator.dev/group'] === name);
+      const live = mine.filter((p) => !['complete', 'failed', 'lost'].includes(clientStatusOf(p)));
+      const ready = live.filter((p) =>
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      groups[name] = {
+        Desired: group.Count ?? 1,
+        Placed: live.length,
+        Running: live.filter((p) => clientStatusOf(p) === 'running').length,
+        Healthy: ready.length,
+        Unhealthy: mine.filter((p) => clientStatusOf(p) === 'failed').length,
+        Events: events[name] ?? null,
+      };
+    }
+    return {
+      JobID: entry.id,
+      Namespace: entry.namespace,
+      JobCreateIndex: store.createIndex(entry),
+      JobModifyIndex: store.versionState(entry).jobModifyIndex,
+      JobStopped: entry.job.Stop === true,
+      TaskGroups: groups,
+    };
+  }
+
+  async function deregister(request: FastifyRequest, reply: FastifyReply, namespace: string, id: string) {
+    const purge = boolQuery(request, 'purge');
+    boolQuery(request, 'global');
+    boolQuery(request, 'no_shutdown_delay');
+    const priorityText = queryValue(query(request), 'eval_priority');
+    if (priorityText !== undefined && priorityText !== '') {
+      const priority = parseGoInt(priorityText);
+      if (priority === undefined) {
+        throw badRequest(
+          `Failed to parse value of "eval_priority" (${priorityText}) as a int: strconv.Atoi: parsing ${JSON.stringify(priorityText)}: invalid syntax`,
+        );
+      }
+      if (priority !== 0 && (priority < 1 || priority > 100)) {
+        throw badRequest('Eval priority must be between 1 and 100 inclusively');
+      }
+    }
+    if (id === '') throw badRequest("Job ID hasn't been provided");
+    await requireInNamespace(request, deps, namespace, purge ? DELETE : UPDATE);
+    const entry = store.findJob(namespace, id);
+    if (!entry) {
+      return sendWriteWithMeta(reply, store.state.index('NomadJob'), {
+        EvalID: '',
+        EvalCreateIndex: 0,
+        JobModifyIndex: 0,
+        VolumeEvalID: '',
+        VolumeEvalIndex: 0,
+      });
+    }
+    const evalId = isParent(entry.job) ? '' : newEvalId();
+    if (purge) {
+      await store.writer.deleteJob(entry.k8sNamespace, entry.name, entry.object.metadata?.uid);
+      await store.state.waitUntil(() => store.findJob(namespace, id) === undefined);
+      const index = store.state.index('NomadJob');
+      return sendWriteWithMeta(reply, index, {
+        EvalID: evalId,
+        EvalCreateIndex: evalId ? index : 0,
+        JobModifyIndex: index,
+        VolumeEvalID: '',
+        VolumeEvalIndex: 0,
+      });
+    }
+    const { entry: stopped, written } = await updateJob(deps, entry, (job) => ({
+      job: { ...job, Stop: true },
+    }));
+    const index = resourceVersionOf(written);
+    return sendWriteWithMeta(reply, index, {
+      EvalID: evalId,
+      EvalCreateIndex: evalId ? index : 0,
+      JobModifyIndex: store.versionState(stopped).jobModifyIndex,
+      VolumeEvalID: '',
+      VolumeEvalIndex: 0,
+    });
+  }
+
+  async function scale(request: FastifyRequest, reply: FastifyReply, queryNamespace: string, id: string) {
+    const body = objectBody(request.body, 'api.ScalingRequest', 'Request body is empty');
+    const bodyNamespace = stringField(body, 'Namespace');
+    const namespace = queryValue(query(request), 'namespace')
+      ? queryNamespace
+      : bodyNamespace || queryNamespace;
+    const target = objectField(body, 'Target', 'map[string]string') ?? {};
+    const groupName = typeof target.Group === 'string' ? target.Group : '';
+    if (groupName === '') throw badRequest('missing task group name for scaling action');
+    if (typeof target.Job === 'string' && target.Job !== '' && target.Job !== id) {
+      throw badRequest('job ID in payload did not match URL');
+    }
+    if (id === '') throw badRequest("Job ID hasn't been provided");
+    const count = optionalIntField(body, 'Count', 'int64');
+    const isError = boolField(body, 'Error');
+    const message = stringField(body, 'Message');
+    const meta = objectField(body, 'Meta', 'map[string]interface {}') ?? null;
+    if (count !== undefined && count < 0) throw badRequest("scaling action count can't be negative");
+    if (isError && count !== undefined)
+      throw badRequest('scaling action should not contain count if error is true');
+    const entry = store.findJob(namespace, id);
+    await requireInNamespace(request, deps, namespace, [{ verb: 'update', subresource: 'scale' }, ...UPDATE]);
+    if (!entry) throw notFound(`job "${id}" not found`);
+    const group = (entry.job.TaskGroups ?? []).find((g) => g.Name === groupName);
+    if (!group) throw badRequest(`task group "${groupName}" specified for scaling does not exist in job`);
+    if (count !== undefined && group.Scaling) {
+      const min = group.Scaling.Min ?? 0;
+      const max = group.Scaling.Max ?? Number.MAX_SAFE_INTEGER;
+      if (count < min)
+        throw badRequest(`group count was less than scaling policy minimum: ${count} < ${min}`);
+      if (count > max)
+        throw badRequest(`group count was greater than scaling policy maximum: ${count} > ${max}`);
+    }
+    const changesCount = count !== undefined && !isError;
+    const evalId = changesCount && !isParent(entry.job) ? newEvalId() : null;
+    const previous = group.Count ?? 1;
+    const { entry: updated, written } = await updateJob(deps, entry, (job: Job, object) => {
+      const events = scalingEventsOf(store.entry(object));
+      const event = {
+        Time: Date.now() * 1_000_000,
+        Count: count ?? null,
+        PreviousCount: previous,
+        Message: message,
+        Error: isError,
+        Meta: meta,
+        EvalID: evalId,
+        CreateIndex: resourceVersionOf(object),
+      };
+      events[groupName] = [event, ...(events[groupName] ?? [])].slice(0, MAX_SCALING_EVENTS);
+      if (changesCount) {
+        for (const g of job.TaskGroups ?? []) if (g.Name === groupName) g.Count = count;
+      }
+      return { job, annotations: { [ANNOTATION_SCALING_EVENTS]: JSON.stringify(events) } };
+    });
+    const index = resourceVersionOf(written);
+    return sendWriteWithMeta(reply, index, {
+      EvalID: evalId ?? '',
+      EvalCreateIndex: evalId ? index : 0,
+      JobModifyIndex: store.versionState(updated).jobModifyIndex,
+      Warnings: '',
+    });
+  }
+
+  async function plan(request: FastifyRequest, reply: FastifyReply, queryNamespace: string, id: string) {
+    const body = objectBody(request.body, 'api.JobPlanRequest', 'Request body is empty');
+    const rawJob = field(body, 'Job');
+    if (rawJob === undefined) throw badRequest('Job must be specified');
+    if (typeof rawJob !== 'object' || Array.isArray(rawJob))
+      throw badRequest('json: cannot unmarshal into Go struct field JobPlanRequest.Job of type api.Job');
+    const rawId = field(rawJob as Record<string, unknown>, 'ID');
+    if (rawId === undefined || rawId !== id) throw badRequest('Job ID does not match');
+    const wantDiff = boolField(body, 'Diff');
+    boolField(body, 'PolicyOverride');
+    const bodyNamespace = stringField(body, 'Namespace');
+    const namespace = queryValue(query(request), 'namespace')
+      ? queryNamespace
+      : bodyNamespace || queryNamespace;
+    const job = prepareJob(rawJob, namespace);
+    const jobNamespace = job.Namespace ?? namespace;
+    const existing = store.findJob(jobNamespace, id);
+    await requireInNamespace(request, deps, jobNamespace, existing ? UPDATE : CREATE);
+    const oldJob = existing && !existing.error ? (withoutBookkeeping(existing.job) as NomadJson) : null;
+    const { diff, annotations } = planDiff(oldJob, withoutBookkeeping(job) as NomadJson);
+    const index = store.state.globalIndex();
+    return sendWrite(reply, index, {
+      Annotations: annotations,
+      FailedTGAllocs: null,
+      JobModifyIndex: existing ? store.versionState(existing).jobModifyIndex : 0,
+      CreatedEvals: null,
+      Diff: wantDiff ? diff : null,
+      NextPeriodicLaunch: job.Periodic?.Enabled
+        ? (nextPeriodicLaunch(job, new Date()) ?? ZERO_TIME)
+        : ZERO_TIME,
+      Warnings: '',
+      Index: index,
+    });
+  }
+
+  async function evaluate(request: FastifyRequest, reply: FastifyReply, namespace: string, id: string) {
+    const body = objectBody(request.body, 'api.JobEvaluateRequest');
+    const options = objectField(body, 'EvalOptions', 'api.EvalOptions') ?? {};
+    const forceReschedule = boolField(options, 'ForceReschedule');
+    const bodyJobId = stringField(body, 'JobID');
+    if (bodyJobId !== '' && bodyJobId !== id) throw badRequest('Job ID does not match');
+    await requireInNamespace(request, deps, namespace, UPDATE);
+    const entry = store.findJob(namespace, id);
+    if (!entry) throw internal('job not found');
+    if (entry.job.Periodic?.Enabled) throw internal("can't evaluate periodic job");
+    if (entry.job.ParameterizedJob) throw internal("can't evaluate parameterized job");
+    const evalId = newEvalId();
+    if (forceReschedule) {
+      const failed = store
+        .pods(entry)
+        .filter((p) => clientStatusOf(p) === 'failed' || clientStatusOf(p) === 'lost');
+      await store.writer.deletePods(
+        entry.k8sNamespace,
+        failed.map((p) => p.metadata?.name ?? ''),
+      );
+    }
+    const written = await store.writer.annotateJob(entry.k8sNamespace, entry.name, {
+      [ANNOTATION_EVALUATE]: evalId,
+    });
+    const index = resourceVersionOf(written);
+    return sendWriteWithMeta(reply, index, {
+      EvalID: evalId,
+      EvalCreateIndex: index,
+      JobModifyIndex: store.versionState(entry).jobModifyIndex,
+      Warnings: '',
+    });
+  }
+
+  app.all('/v1/job/*', handler);
+  app.all('/v1/job/', handler);
+}

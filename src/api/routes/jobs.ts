@@ -1,0 +1,203 @@
+// /v1/jobs (list, register) and /v1/jobs/parse.
+import type { FastifyInstance } from 'fastify';
+import { parseJobspec } from '../../nomad/hcl/jobspec.ts';
+import { JobSchema } from '../../nomad/schema.ts';
+import type { Permission } from '../acl.ts';
+import { boolField, field, intField, objectBody, objectField, stringField, stringMapField } from '../body.ts';
+import {
+  ApiError,
+  badRequest,
+  FILTER_EVAL_PREFIX,
+  FILTER_PARSE_PREFIX,
+  internal,
+  permissionDenied,
+} from '../errors.ts';
+import { compileFilter, FilterEvalError, FilterSyntaxError } from '../filter/bexpr.ts';
+import {
+  type ApiDeps,
+  blockingQuery,
+  callerOf,
+  checkRegion,
+  LIST,
+  query,
+  requestNamespace,
+  sendPlain,
+  sendWriteWithMeta,
+} from '../http.ts';
+import { prepareJob, registerJob } from '../jobwrite.ts';
+import { boolParam, pagingParams, queryValue } from '../params.ts';
+import { filterView, listStub } from '../responses/job.ts';
+import type { JobEntry } from '../store.ts';
+import type { JobSubmission } from '../writer.ts';
+
+const methodNotAllowed = () => new ApiError(405, 'Invalid method');
+
+/**
+ * Which Kubernetes namespaces the caller may list jobs in, for the request's Nomad namespace: that
+ * one namespace, or for `*` every namespace the caller may list (403 when none).
+ */
+async function listableNamespaces(
+  deps: ApiDeps,
+  request: Parameters<typeof callerOf>[0],
+  namespace: string,
+): Promise<(k8sNamespace: string) => boolean> {
+  const caller = await callerOf(request, deps);
+  const store = deps.store;
+  if (namespace !== '*') {
+    const k8s = store.mapNamespace(namespace);
+    if (!(await deps.authorizer.allowed(caller, k8s, LIST))) throw permissionDenied();
+    return (ns) => ns === k8s;
+  }
+  if (await deps.authorizer.allowed(caller, '', LIST)) return () => true;
+  const allowed = new Set<string>();
+  let seen = 0;
+  for (const k8s of new Set(store.jobs('*').map((e) => e.k8sNamespace))) {
+    seen++;
+    if (await deps.authorizer.allowed(caller, k8s, LIST)) allowed.add(k8s);
+  }
+  if (seen > 0 && allowed.size === 0) throw permissionDenied();
+  return (ns) => allowed.has(ns);
+}
+
+export function parseSubmission(body: Record<string, unknown>): JobSubmission | undefined {
+  const raw = objectField(body, 'Submission', 'api.JobSubmission');
+  if (!raw) return undefined;
+  return {
+    Source: stringField(raw, 'Source'),
+    Format: stringField(raw, 'Format'),
+    VariableFlags: stringMapField(raw, 'VariableFlags') ?? null,
+    Variables: stringField(raw, 'Variables'),
+  };
+}
+
+/** PUT/POST /v1/jobs and /v1/job/:id (register). */
+export async function handleRegister(
+  deps: ApiDeps,
+  request: Parameters<typeof callerOf>[0],
+  reply: import('fastify').FastifyReply,
+  pathId?: string,
+) {
+  checkRegion(request, deps);
+  const body = objectBody(request.body, 'api.JobRegisterRequest', 'Request body is empty');
+  const rawJob = field(body, 'Job');
+  if (rawJob === undefined) throw badRequest('Job must be specified');
+  if (typeof rawJob !== 'object' || Array.isArray(rawJob)) {
+    throw badRequest('json: cannot unmarshal into Go struct field JobRegisterRequest.Job of type api.Job');
+  }
+  const rawId = field(rawJob as Record<string, unknown>, 'ID');
+  if (rawId === undefined || rawId === '') throw badRequest("Job ID hasn't been provided");
+  if (pathId !== undefined && rawId !== pathId) throw badRequest('Job ID does not match name');
+  const evalPriority = intField(body, 'EvalPriority');
+  if (evalPriority !== 0 && (evalPriority < 1 || evalPriority > 100)) {
+    throw badRequest('Eval priority must be between 1 and 100 inclusively');
+  }
+  const enforceIndex = boolField(body, 'EnforceIndex');
+  const jobModifyIndex = intField(body, 'JobModifyIndex', 'uint64');
+  const preserveCounts = boolField(body, 'PreserveCounts');
+  const preserveResources = boolField(body, 'PreserveResources');
+  const submission = parseSubmission(body);
+  const bodyNamespace = stringField(body, 'Namespace');
+  const namespace = requestNamespace(request, bodyNamespace || 'default');
+  const job = prepareJob(rawJob, namespace);
+  const result = await registerJob(request, deps, {
+    job,
+    enforceIndex,
+    jobModifyIndex,
+    preserveCounts,
+    preserveResources,
+    ...(submission ? { submission } : {}),
+  });
+  return sendWriteWithMeta(reply, result.index, {
+    EvalID: result.evalId,
+    EvalCreateIndex: result.evalCreateIndex,
+    JobModifyIndex: result.jobModifyIndex,
+    Warnings: '',
+  });
+}
+
+export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  app.all('/v1/jobs', async (request, reply) => {
+    if (request.method === 'PUT' || request.method === 'POST') return handleRegister(deps, request, reply);
+    if (request.method !== 'GET') throw methodNotAllowed();
+    checkRegion(request, deps);
+    const q = query(request);
+    const namespace = requestNamespace(request);
+    const prefix = queryValue(q, 'prefix') ?? '';
+    const withMeta = boolParam(q, 'meta');
+    const paging = pagingParams(q);
+    const filterText = queryValue(q, 'filter') ?? '';
+    let filter: ReturnType<typeof compileFilter> | undefined;
+    if (filterText !== '') {
+      try {
+        filter = compileFilter(filterText, JobSchema);
+      } catch (error) {
+        if (error instanceof FilterSyntaxError) throw badRequest(FILTER_PARSE_PREFIX + error.message);
+        throw error;
+      }
+    }
+    const allowed = await listableNamespaces(deps, request, namespace);
+    const store = deps.store;
+    return blockingQuery(request, reply, deps, () => {
+      const index = store.state.index('NomadJob', 'Pod');
+      const visible = store
+        .jobs(namespace)
+        .filter((e) => allowed(e.k8sNamespace))
+        .filter((e) => e.id.startsWith(prefix))
+        .sort((a, b) => compareTokens(token(a), token(b)) * (paging.reverse ? -1 : 1));
+      const out: unknown[] = [];
+      let nextToken = '';
+      for (const entry of visible) {
+        if (paging.nextToken !== '') {
+          const cmp = compareTokens(token(entry), paging.nextToken) * (paging.reverse ? -1 : 1);
+          if (cmp < 0) continue;
+        }
+        if (filter) {
+          try {
+            if (!filter.matches(filterView(store, entry))) continue;
+          } catch (error) {
+            if (error instanceof FilterEvalError) throw badRequest(FILTER_EVAL_PREFIX + error.message);
+            throw error;
+          }
+        }
+        if (paging.perPage > 0 && out.length === paging.perPage) {
+          nextToken = token(entry);
+          break;
+        }
+        out.push(listStub(store, entry, withMeta));
+      }
+      return { index, body: out, ...(nextToken ? { nextToken } : {}) };
+    });
+  });
+
+  app.all('/v1/jobs/parse', async (request, reply) => {
+    if (request.method !== 'PUT' && request.method !== 'POST') throw methodNotAllowed();
+    const namespace = requestNamespace(request);
+    const caller = await callerOf(request, deps);
+    const perms: Permission[] = [{ verb: 'get' }, { verb: 'create' }];
+    if (!(await deps.authorizer.allowed(caller, deps.store.mapNamespace(namespace), perms)))
+      throw permissionDenied();
+    const body = objectBody(request.body, 'api.JobsParseRequest');
+    const hcl = stringField(body, 'JobHCL');
+    if (hcl === '') throw badRequest('Job spec is empty');
+    const result = await parseJobspec({
+      hcl,
+      variables: stringField(body, 'Variables'),
+      canonicalize: boolField(body, 'Canonicalize'),
+    });
+    if (!result.ok) {
+      if (result.kind === 'empty') throw badRequest('Job spec is empty');
+      if (result.kind === 'internal') throw internal(result.error);
+      throw badRequest(result.kind === 'parse' ? `Failed to parse job: ${result.error}` : result.error);
+    }
+    return sendPlain(reply, result.job);
+  });
+}
+
+/** Nomad's NamespaceIDTokenizer: `<namespace>.<jobID>`. */
+function token(entry: JobEntry): string {
+  return `${entry.namespace}.${entry.id}`;
+}
+
+function compareTokens(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

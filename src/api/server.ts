@@ -1,0 +1,139 @@
+// Starting the Nomad /v1 API server on its own: informers for everything the API reads (or the
+// caller's, e.g. the controller's, when given), the store, the authorizer, the Fastify app, listening.
+// Used by `nomad-operator run` and by tests (test/integration/api, test/compat).
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { ListenAddress } from '../config.ts';
+import { managedSelector, ownedKinds } from '../controller/owned.ts';
+import { group, plural, version } from '../crd/resource.ts';
+import { Informer } from '../kube/informer.ts';
+import { silentLogger } from '../log.ts';
+import { type Authorizer, makeKubeAuthorizer } from './acl.ts';
+import { buildApiApp } from './app.ts';
+import { makeKubeWriter } from './kube-writer.ts';
+import { ClusterState, type Kind, kinds, type ObjectSource } from './state.ts';
+import { ApiStore } from './store.ts';
+
+export interface ApiServerOptions {
+  kubeConfig: KubeConfig;
+  listen: ListenAddress;
+  /** Kubernetes namespace of Nomad's `default` namespace. Default `default`. */
+  defaultNamespace?: string;
+  /**
+   * Serve requests without a token (with every right: development only). Default: on only when
+   * listening on a loopback address. Requests with a token are always authenticated and authorized.
+   */
+  allowAnonymous?: boolean;
+  /** Replaces TokenReview/SubjectAccessReview authorization (tests). */
+  authorizer?: Authorizer;
+  /** Caches to read from instead of starting informers of its own (e.g. the controller's). */
+  sources?: Partial<Record<Kind, ObjectSource>>;
+  region?: string;
+  logger?: Logger;
+  /** How long to wait for the caches before serving. Default 2 minutes. */
+  syncTimeoutMs?: number;
+  informerStaleAfterMs?: number;
+}
+
+export interface ApiServer {
+  /** `http://host:port` actually bound. */
+  url: string;
+  store: ApiStore;
+  close(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+const paths: Record<Kind, { path: string; labelSelector?: string }> = {
+  NomadJob: { path: `/apis/${group}/${version}/${plural}` },
+  Namespace: { path: '/api/v1/namespaces' },
+  ...(Object.fromEntries(
+    ownedKinds
+      .filter((k) =>
+        [
+          'ControllerRevision',
+          'Pod',
+          'Deployment',
+          'ReplicaSet',
+          'Job',
+          'DaemonSet',
+          'CronJob',
+          'Service',
+        ].includes(k.kind),
+      )
+      .map((k) => [k.kind, { path: k.path, labelSelector: managedSelector }]),
+  ) as Record<Exclude<Kind, 'NomadJob' | 'Namespace'>, { path: string; labelSelector?: string }>),
+};
+
+/** Informers for the kinds `sources` does not provide. */
+export function makeInformers(
+  kubeConfig: KubeConfig,
+  provided: Partial<Record<Kind, ObjectSource>>,
+  options: { logger?: Logger; staleAfterMs?: number } = {},
+): Map<Kind, Informer<KubernetesObject>> {
+  const out = new Map<Kind, Informer<KubernetesObject>>();
+  for (const kind of kinds) {
+    if (provided[kind]) continue;
+    const { path, labelSelector } = paths[kind];
+    out.set(
+      kind,
+      new Informer<KubernetesObject>({
+        kubeConfig,
+        path,
+        ...(labelSelector ? { labelSelector } : {}),
+        resource: `api-${kind.toLowerCase()}`,
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.staleAfterMs ? { staleAfterMs: options.staleAfterMs } : {}),
+      }),
+    );
+  }
+  return out;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const logger = options.logger ?? silentLogger();
+  const provided = options.sources ?? {};
+  const informers = makeInformers(options.kubeConfig, provided, {
+    logger,
+    ...(options.informerStaleAfterMs ? { staleAfterMs: options.informerStaleAfterMs } : {}),
+  });
+  for (const informer of informers.values()) informer.start();
+  const stopInformers = async () => {
+    await Promise.all([...informers.values()].map((i) => i.stop()));
+  };
+  try {
+    const timeout = options.syncTimeoutMs ?? 120_000;
+    const synced = await Promise.all([...informers.values()].map((i) => i.waitForSync(timeout)));
+    if (!synced.every(Boolean)) throw new Error('the API caches did not sync');
+    const sources: Partial<Record<Kind, ObjectSource>> = { ...provided };
+    for (const [kind, informer] of informers) sources[kind] = informer;
+    const state = new ClusterState(sources);
+    const defaultNamespace = options.defaultNamespace ?? 'default';
+    const store = new ApiStore(state, makeKubeWriter(options.kubeConfig), { defaultNamespace });
+    const allowAnonymous = options.allowAnonymous ?? isLoopback(options.listen.host);
+    const authorizer =
+      options.authorizer ?? makeKubeAuthorizer({ kubeConfig: options.kubeConfig, allowAnonymous });
+    const app = buildApiApp(
+      { store, authorizer, ...(options.region ? { region: options.region } : {}) },
+      { logger: logger.child({ server: 'nomad-api' }) },
+    );
+    await app.listen({ host: options.listen.host, port: options.listen.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : options.listen.port;
+    const host = options.listen.host.includes(':') ? `[${options.listen.host}]` : options.listen.host;
+    return {
+      url: `http://${host}:${port}`,
+      store,
+      close: async () => {
+        await app.close();
+        state.close();
+        await stopInformers();
+      },
+    };
+  } catch (error) {
+    await stopInformers();
+    throw error;
+  }
+}

@@ -1,0 +1,162 @@
+// The read side of the API: the Kubernetes objects it answers from, kept by informers (or, in unit
+// tests, by in-memory sources), plus the bookkeeping Nomad's indexes need:
+//
+// * a high-water mark per kind: the largest resourceVersion seen (deletes included), which is
+//   Nomad's per-table index (`index("jobs")`, `index("allocs")`, ...). resourceVersions are etcd
+//   revisions, one counter for the whole cluster, so they work as Nomad's Raft index;
+// * the resourceVersion at which this process first saw each object (by uid): its creation
+//   revision when it was seen through a watch, used as CreateIndex;
+// * one change signal that wakes blocking queries (no polling).
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ChangeType } from '../kube/informer.ts';
+
+export type Kind =
+  | 'NomadJob'
+  | 'ControllerRevision'
+  | 'Pod'
+  | 'Deployment'
+  | 'ReplicaSet'
+  | 'Job'
+  | 'DaemonSet'
+  | 'CronJob'
+  | 'Service'
+  | 'Namespace';
+
+export const kinds: readonly Kind[] = [
+  'NomadJob',
+  'ControllerRevision',
+  'Pod',
+  'Deployment',
+  'ReplicaSet',
+  'Job',
+  'DaemonSet',
+  'CronJob',
+  'Service',
+  'Namespace',
+];
+
+/** What an informer offers (src/kube/informer.ts satisfies it). */
+export interface ObjectSource<T extends KubernetesObject = KubernetesObject> {
+  list(namespace?: string): T[];
+  get(namespace: string | undefined, name: string): T | undefined;
+  onChange(listener: (object: T, type: ChangeType) => void): () => void;
+  hasSynced?(): boolean;
+}
+
+export function resourceVersionOf(object: KubernetesObject | undefined): number {
+  const rv = Number(object?.metadata?.resourceVersion ?? 0);
+  return Number.isFinite(rv) ? rv : 0;
+}
+
+type Listener = () => void;
+
+export class ClusterState {
+  readonly #sources: Record<Kind, ObjectSource>;
+  readonly #highWater = new Map<Kind, number>();
+  readonly #firstSeen = new Map<string, number>();
+  readonly #listeners = new Set<Listener>();
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor(sources: Partial<Record<Kind, ObjectSource>>) {
+    const empty: ObjectSource = { list: () => [], get: () => undefined, onChange: () => () => undefined };
+    this.#sources = Object.fromEntries(kinds.map((k) => [k, sources[k] ?? empty])) as Record<
+      Kind,
+      ObjectSource
+    >;
+    for (const kind of kinds) {
+      const source = this.#sources[kind];
+      for (const object of source.list()) this.#observe(kind, object);
+      this.#unsubscribe.push(
+        source.onChange((object, type) => {
+          this.#observe(kind, object);
+          if (type === 'delete' && object.metadata?.uid) this.#firstSeen.delete(object.metadata.uid);
+          this.#notify();
+        }),
+      );
+    }
+  }
+
+  close(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+    this.#listeners.clear();
+  }
+
+  list<T extends KubernetesObject>(kind: Kind, namespace?: string): T[] {
+    return this.#sources[kind].list(namespace) as T[];
+  }
+
+  get<T extends KubernetesObject>(kind: Kind, namespace: string | undefined, name: string): T | undefined {
+    return this.#sources[kind].get(namespace, name) as T | undefined;
+  }
+
+  /** True once every source has listed (sources without hasSynced count as synced). */
+  hasSynced(): boolean {
+    return kinds.every((k) => this.#sources[k].hasSynced?.() ?? true);
+  }
+
+  /** Largest resourceVersion seen for `kind`, deletes included; 0 before anything was seen. */
+  index(...of: Kind[]): number {
+    let max = 0;
+    for (const kind of of) max = Math.max(max, this.#highWater.get(kind) ?? 0);
+    return max;
+  }
+
+  /** Largest resourceVersion seen of any kind. */
+  globalIndex(): number {
+    return this.index(...kinds);
+  }
+
+  /** resourceVersion at which this process first saw the object (undefined: never seen). */
+  firstSeen(object: KubernetesObject): number | undefined {
+    const uid = object.metadata?.uid;
+    return uid ? this.#firstSeen.get(uid) : undefined;
+  }
+
+  /** Records a resourceVersion the API itself got back from a write (before the watch delivers it). */
+  noteWrite(kind: Kind, object: KubernetesObject): void {
+    this.#observe(kind, object);
+  }
+
+  /** Calls `listener` after every change of any object. Returns the unsubscribe function. */
+  onChange(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Resolves once `predicate` holds (checked now and after every change), or after `timeoutMs`
+   * with false. Used after writes so that a read right after a write sees it.
+   */
+  waitUntil(predicate: () => boolean, timeoutMs = 5_000): Promise<boolean> {
+    if (predicate()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        off();
+        resolve(ok);
+      };
+      const off = this.onChange(() => {
+        if (predicate()) finish(true);
+      });
+      const timer = setTimeout(() => finish(predicate()), timeoutMs);
+      timer.unref?.();
+    });
+  }
+
+  #observe(kind: Kind, object: KubernetesObject): void {
+    const rv = resourceVersionOf(object);
+    if (rv > (this.#highWater.get(kind) ?? 0)) this.#highWater.set(kind, rv);
+    const uid = object.metadata?.uid;
+    if (uid && !this.#firstSeen.has(uid)) this.#firstSeen.set(uid, rv);
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener();
+      } catch {
+        // a waiter's problem is its own
+      }
+    }
+  }
+}

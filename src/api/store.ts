@@ -1,0 +1,284 @@
+// The Nomad view of the cluster: NomadJobs as Nomad jobs (namespace and ID from the identity
+// annotations, the spec decoded and canonicalized), their versions (ControllerRevisions), their
+// pods, rollouts and Services, found through the job label every owned object carries. Reads only
+// the informer caches (ClusterState); writes go through a ClusterWriter (kube-writer.ts).
+import type {
+  KubernetesObject,
+  V1ControllerRevision,
+  V1DaemonSet,
+  V1Deployment,
+  V1Job,
+  V1Pod,
+  V1ReplicaSet,
+  V1Service,
+} from '@kubernetes/client-node';
+import { nextVersion, type StoredVersion, storedVersionOf } from '../controller/versions.ts';
+import { jobOfObject } from '../crd/object.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
+import { canonicalize } from '../nomad/canonicalize.ts';
+import {
+  createNamespaceMapper,
+  jobObjectName,
+  LABEL_JOB,
+  type NamespaceMapper,
+  NOMAD_DEFAULT_NAMESPACE,
+  readIdentity,
+} from '../nomad/ids.ts';
+import type { Job } from '../nomad/schema.ts';
+import { formatMultiError, parseJobJson } from '../nomad/validate.ts';
+import { type ClusterState, type Kind, resourceVersionOf } from './state.ts';
+import type { ClusterWriter } from './writer.ts';
+
+/** Annotation: CreateIndex of the job, when something recorded it. */
+export const ANNOTATION_CREATE_INDEX = 'nomadoperator.dev/create-index';
+
+export interface JobEntry {
+  object: NomadJobObject;
+  /** Kubernetes namespace and name. */
+  k8sNamespace: string;
+  name: string;
+  /** Nomad namespace and job ID. */
+  namespace: string;
+  id: string;
+  /** The canonical job (best effort when the spec does not decode). */
+  job: Job;
+  /** Why the spec is not a valid job, if it is not. */
+  error?: string;
+}
+
+export interface VersionRecord extends StoredVersion {
+  /** resourceVersion of the ControllerRevision (undefined: not recorded yet). */
+  resourceVersion?: number;
+  revision?: V1ControllerRevision;
+}
+
+export interface VersionState {
+  /** The version the current spec is (or will be, once the controller records it). */
+  version: number;
+  stable: boolean;
+  /** Unix ns, decimal. */
+  submitTime: string;
+  jobModifyIndex: number;
+  /** The controller has not recorded this version yet. */
+  pending: boolean;
+}
+
+export interface StoreOptions {
+  /** Kubernetes namespace of Nomad's `default`. */
+  defaultNamespace?: string;
+  mapNamespace?: NamespaceMapper;
+}
+
+export class ApiStore {
+  readonly state: ClusterState;
+  readonly writer: ClusterWriter;
+  readonly mapNamespace: NamespaceMapper;
+  readonly defaultNamespace: string;
+  readonly #entries = new WeakMap<NomadJobObject, JobEntry>();
+
+  constructor(state: ClusterState, writer: ClusterWriter, options: StoreOptions = {}) {
+    this.state = state;
+    this.writer = writer;
+    this.defaultNamespace = options.defaultNamespace ?? 'default';
+    this.mapNamespace =
+      options.mapNamespace ?? createNamespaceMapper({ defaultNamespace: this.defaultNamespace });
+  }
+
+  /** The Nomad namespace of a NomadJob: its annotation, else the one its Kubernetes namespace maps from. */
+  nomadNamespaceOf(object: KubernetesObject): string {
+    const identity = readIdentity(object.metadata ?? {});
+    if (identity) return identity.namespace;
+    return this.nomadNamespaceForK8s(object.metadata?.namespace ?? '');
+  }
+
+  /** Reverse of the namespace mapping where it is plain (hashed namespaces need an annotation). */
+  nomadNamespaceForK8s(k8sNamespace: string): string {
+    return k8sNamespace === this.defaultNamespace ? NOMAD_DEFAULT_NAMESPACE : k8sNamespace;
+  }
+
+  entry(object: NomadJobObject): JobEntry {
+    const cached = this.#entries.get(object);
+    if (cached) return cached;
+    const namespace = this.nomadNamespaceOf(object);
+    const decoded = jobOfObject(object);
+    let job: Job;
+    let error: string | undefined;
+    if (!decoded.ok) {
+      error = formatMultiError(decoded.errors);
+      job = {};
+    } else {
+      const parsed = parseJobJson(decoded.job);
+      if (parsed.ok) job = canonicalize(parsed.job);
+      else {
+        error = formatMultiError(parsed.errors);
+        job = {};
+      }
+    }
+    const identity = readIdentity(object.metadata ?? {});
+    const id =
+      identity?.jobId ??
+      (typeof job.ID === 'string' && job.ID !== '' ? job.ID : (object.metadata?.name ?? ''));
+    job.ID = id;
+    job.Name ??= id;
+    job.Namespace = namespace;
+    if (identity?.parentId) job.ParentID = identity.parentId;
+    const entry: JobEntry = {
+      object,
+      k8sNamespace: object.metadata?.namespace ?? '',
+      name: object.metadata?.name ?? '',
+      namespace,
+      id,
+      job,
+      ...(error !== undefined ? { error } : {}),
+    };
+    this.#entries.set(object, entry);
+    return entry;
+  }
+
+  /** The job with this Nomad namespace and ID, if it exists (and is not being deleted). */
+  findJob(namespace: string, id: string): JobEntry | undefined {
+    const object = this.state.get<NomadJobObject>(
+      'NomadJob',
+      this.mapNamespace(namespace),
+      jobObjectName(id),
+    );
+    if (!object || object.metadata?.deletionTimestamp) return undefined;
+    const entry = this.entry(object);
+    return entry.id === id && entry.namespace === namespace ? entry : undefined;
+  }
+
+  /** Jobs of one Nomad namespace, or of all (`*`), or of the given Kubernetes namespaces. */
+  jobs(namespace: string): JobEntry[] {
+    const objects =
+      namespace === '*'
+        ? this.state.list<NomadJobObject>('NomadJob')
+        : this.state.list<NomadJobObject>('NomadJob', this.mapNamespace(namespace));
+    return objects
+      .filter((o) => !o.metadata?.deletionTimestamp)
+      .map((o) => this.entry(o))
+      .filter((e) => namespace === '*' || e.namespace === namespace);
+  }
+
+  /** Objects of `kind` labelled as belonging to the job. */
+  owned<T extends KubernetesObject>(kind: Kind, entry: JobEntry): T[] {
+    return this.state
+      .list<T>(kind, entry.k8sNamespace)
+      .filter((o) => o.metadata?.labels?.[LABEL_JOB] === entry.name);
+  }
+
+  /** Owned objects that are controlled by this very NomadJob (not a deleted namesake's). */
+  controlled<T extends KubernetesObject>(kind: Kind, entry: JobEntry): T[] {
+    const uid = entry.object.metadata?.uid;
+    return this.owned<T>(kind, entry).filter(
+      (o) => !uid || !(o.metadata?.ownerReferences ?? []).some((r) => r.controller) || isControlledBy(o, uid),
+    );
+  }
+
+  pods(entry: JobEntry): V1Pod[] {
+    return this.owned<V1Pod>('Pod', entry);
+  }
+  deployments(entry: JobEntry): V1Deployment[] {
+    return this.controlled<V1Deployment>('Deployment', entry);
+  }
+  replicaSets(entry: JobEntry): V1ReplicaSet[] {
+    return this.owned<V1ReplicaSet>('ReplicaSet', entry);
+  }
+  batchJobs(entry: JobEntry): V1Job[] {
+    return this.owned<V1Job>('Job', entry);
+  }
+  daemonSets(entry: JobEntry): V1DaemonSet[] {
+    return this.controlled<V1DaemonSet>('DaemonSet', entry);
+  }
+  services(entry: JobEntry): V1Service[] {
+    return this.controlled<V1Service>('Service', entry);
+  }
+
+  /** Recorded versions, newest first. */
+  versions(entry: JobEntry): VersionRecord[] {
+    const uid = entry.object.metadata?.uid;
+    return this.owned<V1ControllerRevision>('ControllerRevision', entry)
+      .filter((r) => !uid || isControlledBy(r, uid))
+      .flatMap((revision) => {
+        const stored = storedVersionOf(revision);
+        return stored ? [{ ...stored, resourceVersion: resourceVersionOf(revision), revision }] : [];
+      })
+      .sort((a, b) => b.version - a.version);
+  }
+
+  /** Version, stability, submit time and JobModifyIndex of the job as it is now. */
+  versionState(entry: JobEntry, history: VersionRecord[] = this.versions(entry)): VersionState {
+    const rv = resourceVersionOf(entry.object);
+    if (entry.error) {
+      const status = entry.object.status;
+      return {
+        version: status?.version ?? 0,
+        stable: status?.stable ?? false,
+        submitTime: status?.submitTime ?? '0',
+        jobModifyIndex: status?.jobModifyIndex ?? rv,
+        pending: false,
+      };
+    }
+    const next = nextVersion(history, entry.job as Record<string, unknown>);
+    if (!next.isNew && next.latest) {
+      const status = entry.object.status;
+      const recorded = next.latest as VersionRecord;
+      return {
+        version: next.version,
+        stable: recorded.stable,
+        submitTime: recorded.submitTime,
+        jobModifyIndex:
+          status?.version === next.version && status.jobModifyIndex ? status.jobModifyIndex : rv,
+        pending: false,
+      };
+    }
+    const created = entry.object.metadata?.creationTimestamp;
+    const modified = latestManagedTime(entry.object) ?? created;
+    const ms = modified ? new Date(modified).getTime() : Date.now();
+    return {
+      version: next.version,
+      stable: false,
+      submitTime: (BigInt(ms) * 1_000_000n).toString(),
+      jobModifyIndex: rv,
+      pending: true,
+    };
+  }
+
+  /** CreateIndex: the recorded annotation, else the revision this process first saw the object at. */
+  createIndex(entry: JobEntry): number {
+    const annotated = Number(entry.object.metadata?.annotations?.[ANNOTATION_CREATE_INDEX]);
+    if (Number.isSafeInteger(annotated) && annotated > 0) return annotated;
+    const seen = this.state.firstSeen(entry.object);
+    const rv = resourceVersionOf(entry.object);
+    return seen !== undefined && seen > 0 ? Math.min(seen, rv) : rv;
+  }
+
+  /** The largest resourceVersion among the job and everything it owns (the job's own "table"). */
+  jobTreeIndex(entry: JobEntry): number {
+    let max = resourceVersionOf(entry.object);
+    for (const kind of [
+      'Pod',
+      'Deployment',
+      'ReplicaSet',
+      'Job',
+      'DaemonSet',
+      'ControllerRevision',
+    ] as const) {
+      for (const o of this.owned(kind, entry)) max = Math.max(max, resourceVersionOf(o));
+    }
+    return max;
+  }
+}
+
+export function isControlledBy(object: KubernetesObject, uid: string): boolean {
+  return (object.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller === true);
+}
+
+function latestManagedTime(object: KubernetesObject): string | undefined {
+  let latest: string | undefined;
+  for (const entry of object.metadata?.managedFields ?? []) {
+    if (entry.subresource === 'status' || !entry.time) continue;
+    const time = entry.time instanceof Date ? entry.time.toISOString() : String(entry.time);
+    if (latest === undefined || time > latest) latest = time;
+  }
+  return latest;
+}
