@@ -56,7 +56,11 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
     return503OnClosing: false,
   });
 
-  // Every body is JSON text, whatever the Content-Type says (or does not say).
+  // Every body is JSON text, whatever the Content-Type says (or does not say): the header is dropped
+  // before Fastify looks at it, so even an empty or malformed one reaches the catch-all parser.
+  app.addHook('onRequest', async (request) => {
+    delete request.raw.headers['content-type'];
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');

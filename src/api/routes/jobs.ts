@@ -50,12 +50,11 @@ async function listableNamespaces(
   }
   if (await deps.authorizer.allowed(caller, '', LIST)) return () => true;
   const allowed = new Set<string>();
-  let seen = 0;
-  for (const k8s of new Set(store.jobs('*').map((e) => e.k8sNamespace))) {
-    seen++;
+  const candidates = new Set([store.defaultNamespace, ...store.jobs('*').map((e) => e.k8sNamespace)]);
+  for (const k8s of candidates) {
     if (await deps.authorizer.allowed(caller, k8s, LIST)) allowed.add(k8s);
   }
-  if (seen > 0 && allowed.size === 0) throw permissionDenied();
+  if (allowed.size === 0) throw permissionDenied();
   return (ns) => allowed.has(ns);
 }
 

@@ -1,7 +1,7 @@
 // An in-memory cluster for API unit tests: object sources that behave like informers, and a writer
 // that stores NomadJobs there with increasing resourceVersions, as the apiserver would.
 import { randomUUID } from 'node:crypto';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ControllerRevision } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import type { Authorizer } from '../../../src/api/acl.ts';
 import { allowAll } from '../../../src/api/acl.ts';
@@ -9,8 +9,13 @@ import { buildApiApp } from '../../../src/api/app.ts';
 import { ClusterState, type Kind, kinds, type ObjectSource } from '../../../src/api/state.ts';
 import { ApiStore } from '../../../src/api/store.ts';
 import { type ClusterWriter, type JobSubmission, WriteError } from '../../../src/api/writer.ts';
+import { nextVersion, revisionObject, storedVersionOf } from '../../../src/controller/versions.ts';
+import { jobOfObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import type { ChangeType } from '../../../src/kube/informer.ts';
+import { canonicalize } from '../../../src/nomad/canonicalize.ts';
+import { LABEL_JOB } from '../../../src/nomad/ids.ts';
+import { parseJobJson } from '../../../src/nomad/validate.ts';
 
 export class MemorySource<T extends KubernetesObject = KubernetesObject> implements ObjectSource<T> {
   readonly objects = new Map<string, T>();
@@ -51,6 +56,8 @@ export class MemoryCluster {
   >;
   readonly submissions = new Map<string, JobSubmission>();
   readonly missingNamespaces = new Set<string>();
+  /** Record versions as the controller would, right after each write. */
+  controller = true;
 
   nextRv(): string {
     this.rv += 1;
@@ -73,6 +80,44 @@ export class MemoryCluster {
     return stored;
   }
 
+  /** What the controller does on a spec change: a new version (ControllerRevision) and its status. */
+  recordVersion(object: NomadJobObject): void {
+    const decoded = jobOfObject(object);
+    if (!decoded.ok) return;
+    const parsed = parseJobJson(decoded.job);
+    if (!parsed.ok) return;
+    const job = canonicalize(parsed.job) as Record<string, unknown>;
+    const history = (
+      this.sources.ControllerRevision.list(object.metadata?.namespace) as V1ControllerRevision[]
+    )
+      .filter((r) => r.metadata?.labels?.[LABEL_JOB] === object.metadata?.name)
+      .flatMap((r) => {
+        const v = storedVersionOf(r);
+        return v ? [v] : [];
+      });
+    const next = nextVersion(history, job);
+    const rv = Number(object.metadata?.resourceVersion);
+    if (next.isNew) {
+      const stored = {
+        version: next.version,
+        stable: false,
+        submitTime: String(Date.now() * 1e6),
+        job: { ...job, Version: next.version },
+      };
+      this.put('ControllerRevision', revisionObject(object, stored));
+    }
+    const status = {
+      ...object.status,
+      version: next.version,
+      jobModifyIndex: next.isNew ? rv : (object.status?.jobModifyIndex ?? rv),
+    };
+    this.sources.NomadJob.put({
+      ...object,
+      status,
+      metadata: { ...object.metadata, resourceVersion: this.nextRv() },
+    });
+  }
+
   writer(): ClusterWriter {
     const jobs = this.sources.NomadJob as unknown as MemorySource<NomadJobObject>;
     return {
@@ -93,6 +138,7 @@ export class MemoryCluster {
           },
         });
         jobs.put(stored);
+        if (this.controller) this.recordVersion(stored);
         return stored;
       },
       replaceJob: async (object) => {
@@ -118,6 +164,7 @@ export class MemoryCluster {
           },
         });
         jobs.put(stored);
+        if (this.controller) this.recordVersion(stored);
         return stored;
       },
       deleteJob: async (namespace, name) => {
