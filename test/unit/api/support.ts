@@ -111,11 +111,12 @@ export class MemoryCluster {
       version: next.version,
       jobModifyIndex: next.isNew ? rv : (object.status?.jobModifyIndex ?? rv),
     };
-    this.sources.NomadJob.put({
+    const updated: NomadJobObject = {
       ...object,
       status,
       metadata: { ...object.metadata, resourceVersion: this.nextRv() },
-    });
+    };
+    this.sources.NomadJob.put(updated);
   }
 
   writer(): ClusterWriter {
