@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,15 +23,36 @@ import (
 	"github.com/hashicorp/nomad/api"
 )
 
-// A blocked Info returns as soon as the job changes (well within 100 ms), with the new index.
-func TestBlocking_WakesOnChange(t *testing.T) {
+// settle waits until the job's index stops moving (the controller records versions and status right
+// after a register, and each is a change Nomad would report too) and returns the quiet index.
+func settle(t *testing.T, id string) uint64 {
+	t.Helper()
 	c := client(t)
-	job := batchJob(jobID(t))
-	id := *job.ID
-	register(t, nil, job)
 	_, qm, err := c.Jobs().Info(id, nil)
 	ok(t, "Info", err)
-	start := qm.LastIndex
+	index := qm.LastIndex
+	for range 30 {
+		_, qm, err := c.Jobs().Info(id, &api.QueryOptions{WaitIndex: index, WaitTime: time.Second})
+		ok(t, "blocking Info", err)
+		if qm.LastIndex == index {
+			return index
+		}
+		if qm.LastIndex < index {
+			t.Fatalf("blocking Info: index went back from %d to %d", index, qm.LastIndex)
+		}
+		index = qm.LastIndex
+	}
+	t.Fatalf("the index of job %s kept changing for 30 s (last %d): a job nobody touches must be quiet", id, index)
+	return 0
+}
+
+// A blocked Info returns as soon as the job changes (within 100 ms), with the new index.
+func TestBlocking_WakesOnChange(t *testing.T) {
+	c := client(t)
+	job := parameterizedJob(jobID(t)) // no allocations: nothing but this test changes it
+	id := *job.ID
+	register(t, nil, job)
+	start := settle(t, id)
 
 	type result struct {
 		job *api.Job
@@ -71,7 +93,8 @@ func TestBlocking_WakesOnChange(t *testing.T) {
 	}
 }
 
-// A blocked List wakes up when a job is registered.
+// Blocking List calls, looped the way clients loop them, see a new job at once. (The list's index is
+// the jobs table's: any job's change wakes it, as in Nomad.)
 func TestBlocking_ListWakesOnRegister(t *testing.T) {
 	c := client(t)
 	prefix := jobID(t)
@@ -79,23 +102,46 @@ func TestBlocking_ListWakesOnRegister(t *testing.T) {
 	ok(t, "List", err)
 	assertQueryMeta(t, "List", qm)
 
-	done := make(chan error, 1)
-	var got []*api.JobListStub
+	type result struct {
+		ids []string
+		at  time.Time
+	}
+	done := make(chan result, 1)
+	failed := make(chan error, 1)
 	go func() {
-		var err error
-		got, _, err = c.Jobs().List(&api.QueryOptions{Prefix: prefix, WaitIndex: qm.LastIndex, WaitTime: 30 * time.Second})
-		done <- err
+		index := qm.LastIndex
+		for {
+			got, qm, err := c.Jobs().List(&api.QueryOptions{Prefix: prefix, WaitIndex: index, WaitTime: 30 * time.Second})
+			if err != nil {
+				failed <- err
+				return
+			}
+			if len(got) > 0 {
+				done <- result{stubIDs(got), time.Now()}
+				return
+			}
+			if qm.LastIndex < index {
+				failed <- fmt.Errorf("list index went back from %d to %d", index, qm.LastIndex)
+				return
+			}
+			index = qm.LastIndex
+		}
 	}()
 	time.Sleep(300 * time.Millisecond)
 	register(t, nil, batchJob(prefix+"-1"))
+	written := time.Now()
 	select {
-	case err := <-done:
-		ok(t, "blocking List", err)
-		if len(got) != 1 {
-			t.Errorf("blocking List: %v, want the new job", stubIDs(got))
+	case r := <-done:
+		if !slices.Equal(r.ids, []string{prefix + "-1"}) {
+			t.Errorf("blocking List: %v, want the new job", r.ids)
 		}
+		if late := r.at.Sub(written); late > time.Second {
+			t.Errorf("blocking List saw the new job %s after its register returned", late)
+		}
+	case err := <-failed:
+		ok(t, "blocking List", err)
 	case <-time.After(10 * time.Second):
-		t.Fatalf("blocking List did not return within 10 s of a register")
+		t.Fatalf("blocking List did not show the new job within 10 s of its register")
 	}
 }
 
@@ -103,21 +149,20 @@ func TestBlocking_ListWakesOnRegister(t *testing.T) {
 func TestBlocking_TimesOut(t *testing.T) {
 	c := client(t)
 	id := jobID(t)
-	register(t, nil, batchJob(id))
-	_, qm, err := c.Jobs().Info(id, nil)
-	ok(t, "Info", err)
+	register(t, nil, parameterizedJob(id))
+	index := settle(t, id)
 
 	started := time.Now()
-	_, qm2, err := c.Jobs().Info(id, &api.QueryOptions{WaitIndex: qm.LastIndex, WaitTime: 1500 * time.Millisecond})
+	_, qm, err := c.Jobs().Info(id, &api.QueryOptions{WaitIndex: index, WaitTime: 1500 * time.Millisecond})
 	ok(t, "blocking Info", err)
 	took := time.Since(started)
 	if took < 1400*time.Millisecond || took > 3*time.Second {
 		t.Errorf("blocking Info with wait=1500ms took %s", took)
 	}
-	if qm2.LastIndex != qm.LastIndex {
-		t.Errorf("blocking Info timed out with index %d, want the unchanged %d", qm2.LastIndex, qm.LastIndex)
+	if qm.LastIndex != index {
+		t.Errorf("blocking Info timed out with index %d, want the unchanged %d", qm.LastIndex, index)
 	}
-	assertQueryMeta(t, "blocking Info", qm2)
+	assertQueryMeta(t, "blocking Info", qm)
 }
 
 func metaIndex(qm *api.QueryMeta) uint64 {

@@ -193,6 +193,17 @@ func TestJobs_EnforceRegister(t *testing.T) {
 	if resp2.JobModifyIndex <= current {
 		t.Errorf("JobModifyIndex did not grow: %d then %d", current, resp2.JobModifyIndex)
 	}
+
+	// The JobModifyIndex a register answers stays the job's until its spec changes, whatever the
+	// server records afterwards (versions, status): check-and-set clients keep it for later.
+	settle(t, id)
+	if got := info(t, id); deref(got.JobModifyIndex) != resp2.JobModifyIndex {
+		t.Errorf("JobModifyIndex moved from %d (register) to %d without a spec change", resp2.JobModifyIndex, deref(got.JobModifyIndex))
+	}
+	job.Meta = map[string]string{"changed": "again"}
+	_, wm, err = c.Jobs().EnforceRegister(job, resp2.JobModifyIndex, nil)
+	ok(t, "EnforceRegister at the index the last register answered, once the job settled", err)
+	w.add("EnforceRegister(later)", wm)
 }
 
 // PreserveCounts keeps existing groups' counts; without it the new spec's counts apply.
