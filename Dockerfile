@@ -1,19 +1,71 @@
-# nomad-operator container image. Multi-stage: build with the full toolchain, run with production
-# dependencies only, as a non-root user. (The hardened final layout lands with the Helm chart work.)
-FROM node:24-bookworm-slim AS build
-WORKDIR /app
+# syntax=docker/dockerfile:1
+# nomad-operator container image: `nomad-operator run` (reconcile loop, Nomad /v1 API, ops endpoints).
+#
+# Three stages, the same layout as `npm run build` in a checkout:
+#   wasm    Go builds the HCL2 jobspec parser with the project's own script → build/jobspec.wasm,
+#           build/wasm_exec.js
+#   dist    Node 24 + all dependencies compile src/ → dist/ with tsc
+#   runtime Node 24 LTS slim, production dependencies only, dist/ build/ crds/ package.json
+# dist/nomad/hcl/jobspec.js finds build/ by walking up to the package.json named nomad-operator,
+# so /app/package.json and /app/build/ must stay side by side.
+#
+# Runtime decisions:
+# * Non-root numeric user 65532 (no passwd entry needed; Kubernetes' runAsNonRoot can verify a
+#   numeric UID). Every file is root-owned and read-only to it.
+# * Read-only root filesystem: the process writes nothing but logs to stdout/stderr. HOME and
+#   TMPDIR point at /tmp (the chart mounts an emptyDir there) for any library that wants a home.
+# * PID 1 without tini: `node` runs directly (never through npm or a shell), so SIGTERM/SIGINT reach
+#   it; src/cli/run.ts installs handlers for both (stop taking work, finish in-flight reconciles,
+#   release the Lease, close listeners, exit 0), which is what PID 1 needs since the kernel applies
+#   no default signal action to it. The operator starts no child processes, so there are no zombies
+#   to reap.
+# * In a container 127.0.0.1 is unreachable from outside, so the listen addresses default to every
+#   interface here (flags still win; the Helm chart passes them explicitly).
+
+ARG GO_IMAGE=golang:1.26-bookworm
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${GO_IMAGE} AS wasm
+ENV GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0
+# Modules first: a layer that survives source edits.
+WORKDIR /src/src/nomad/hcl/wasm
+COPY src/nomad/hcl/wasm/go.mod src/nomad/hcl/wasm/go.sum ./
+RUN go mod download
+WORKDIR /src
+COPY scripts/build-jobspec-wasm.sh ./scripts/
+COPY src/nomad/hcl/wasm ./src/nomad/hcl/wasm
+RUN bash scripts/build-jobspec-wasm.sh
+
+FROM ${NODE_IMAGE} AS dist
+WORKDIR /src
 COPY package.json package-lock.json ./
+# --ignore-scripts: no install hooks run (the `node` devDependency's binary download is not needed:
+# tsc runs on this image's Node 24).
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
-FROM node:24-bookworm-slim
-ENV NODE_ENV=production
+FROM ${NODE_IMAGE} AS runtime
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="nomad-operator" \
+      org.opencontainers.image.description="Run HashiCorp Nomad jobs as Kubernetes workloads" \
+      org.opencontainers.image.licenses="MPL-2.0" \
+      org.opencontainers.image.version="${VERSION}"
+ENV NODE_ENV=production \
+    HOME=/tmp \
+    TMPDIR=/tmp \
+    NOMAD_OPERATOR_LISTEN=0.0.0.0:4646 \
+    NOMAD_OPERATOR_METRICS_LISTEN=0.0.0.0:9464
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts
-COPY --from=build /app/dist ./dist
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && npm cache clean --force \
+    && rm -rf /tmp/* /root/.npm
+COPY --from=wasm /src/build/jobspec.wasm /src/build/wasm_exec.js ./build/
+COPY --from=dist /src/dist ./dist
 COPY crds ./crds
 USER 65532:65532
-ENTRYPOINT ["node", "dist/cli/main.js"]
+# 4646: Nomad /v1 HTTP API (--listen). 9464: /metrics, /healthz, /readyz (--metrics-listen).
+EXPOSE 4646 9464
+ENTRYPOINT ["node", "dist/cli/main.js", "run"]
