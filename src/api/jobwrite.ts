@@ -14,7 +14,12 @@ import { type ApiDeps, requirePermission } from './http.ts';
 import { evalIdFor } from './responses/evaluation.ts';
 import { isParent } from './responses/job.ts';
 import { resourceVersionOf } from './state.ts';
-import type { ApiStore, JobEntry } from './store.ts';
+import {
+  ANNOTATION_CREATE_INDEX,
+  ANNOTATION_JOB_MODIFY_INDEX,
+  type ApiStore,
+  type JobEntry,
+} from './store.ts';
 import { type JobSubmission, WriteError } from './writer.ts';
 
 /** Job fields the server owns: never stored in the NomadJob spec. */
@@ -86,6 +91,31 @@ function writeFailure(error: unknown, job: Job): never {
     throw internal(error.message);
   }
   throw error;
+}
+
+/**
+ * Records the write's resourceVersion as the JobModifyIndex of this spec generation (and, for a
+ * creation, as CreateIndex): a metadata-only patch, so the generation stays. Best effort.
+ */
+export async function recordIndexes(
+  store: ApiStore,
+  written: NomadJobObject,
+  created: boolean,
+): Promise<NomadJobObject> {
+  const rv = resourceVersionOf(written);
+  const annotations: Record<string, string> = {
+    [ANNOTATION_JOB_MODIFY_INDEX]: `${rv}/${written.metadata?.generation ?? 0}`,
+  };
+  if (created) annotations[ANNOTATION_CREATE_INDEX] = String(rv);
+  try {
+    return await store.writer.annotateJob(
+      written.metadata?.namespace ?? '',
+      written.metadata?.name ?? '',
+      annotations,
+    );
+  } catch {
+    return written;
+  }
 }
 
 /** Waits until the cache holds the object at `rv` or later (or it is gone, for deletes). */
@@ -161,6 +191,10 @@ export async function registerJob(
       }
       writeFailure(error, job);
     }
+    const specIndex = resourceVersionOf(written);
+    const specChanged =
+      !existingEntry || existingEntry.object.metadata?.generation !== written.metadata?.generation;
+    if (specChanged) written = await recordIndexes(store, written, !existingEntry);
     await awaitCache(store, written);
     const entry = store.findJob(namespace, id) ?? store.entry(written);
     const state = store.versionState(entry);
@@ -175,7 +209,7 @@ export async function registerJob(
       entry,
       index,
       evalId: noEval ? '' : evalIdFor(entry, state.version),
-      evalCreateIndex: noEval ? 0 : index,
+      evalCreateIndex: noEval ? 0 : specIndex,
       jobModifyIndex: state.jobModifyIndex,
     };
   }
@@ -198,7 +232,10 @@ export async function updateJob(
         annotations: { ...object.metadata?.annotations, ...annotations },
       };
     try {
-      const written = await store.writer.replaceJob(object);
+      let written = await store.writer.replaceJob(object);
+      if (written.metadata?.generation !== current.object.metadata?.generation) {
+        written = await recordIndexes(store, written, false);
+      }
       await awaitCache(store, written);
       return { entry: store.findJob(entry.namespace, entry.id) ?? store.entry(written), written };
     } catch (error) {

@@ -29,8 +29,25 @@ import { formatMultiError, parseJobJson } from '../nomad/validate.ts';
 import { type ClusterState, type Kind, resourceVersionOf } from './state.ts';
 import type { ClusterWriter } from './writer.ts';
 
-/** Annotation: CreateIndex of the job, when something recorded it. */
+/** Annotation: CreateIndex of the job (the resourceVersion of its creation), when the API created it. */
 export const ANNOTATION_CREATE_INDEX = 'nomadoperator.dev/create-index';
+/**
+ * Annotation: `<resourceVersion>/<generation>`: the resourceVersion of the API write that made this
+ * generation of the spec, i.e. the job's JobModifyIndex while the generation is unchanged.
+ */
+export const ANNOTATION_JOB_MODIFY_INDEX = 'nomadoperator.dev/job-modify-index';
+
+/** JobModifyIndex of a NomadJob: the API's annotation for the current generation, else the controller's record, else the resourceVersion. */
+export function jobModifyIndexOf(object: NomadJobObject): number {
+  const rv = resourceVersionOf(object);
+  const generation = object.metadata?.generation ?? 0;
+  const annotation = object.metadata?.annotations?.[ANNOTATION_JOB_MODIFY_INDEX];
+  const match = annotation ? /^(\d+)\/(\d+)$/.exec(annotation) : null;
+  if (match && Number(match[2]) === generation) return Number(match[1]);
+  const status = object.status;
+  if (status?.jobModifyIndex && status.observedGeneration === generation) return status.jobModifyIndex;
+  return rv;
+}
 
 export interface JobEntry {
   object: NomadJobObject;
@@ -207,27 +224,25 @@ export class ApiStore {
 
   /** Version, stability, submit time and JobModifyIndex of the job as it is now. */
   versionState(entry: JobEntry, history: VersionRecord[] = this.versions(entry)): VersionState {
-    const rv = resourceVersionOf(entry.object);
+    const jobModifyIndex = jobModifyIndexOf(entry.object);
     if (entry.error) {
       const status = entry.object.status;
       return {
         version: status?.version ?? 0,
         stable: status?.stable ?? false,
         submitTime: status?.submitTime ?? '0',
-        jobModifyIndex: status?.jobModifyIndex ?? rv,
+        jobModifyIndex,
         pending: false,
       };
     }
     const next = nextVersion(history, entry.job as Record<string, unknown>);
     if (!next.isNew && next.latest) {
-      const status = entry.object.status;
       const recorded = next.latest as VersionRecord;
       return {
         version: next.version,
         stable: recorded.stable,
         submitTime: recorded.submitTime,
-        jobModifyIndex:
-          status?.version === next.version && status.jobModifyIndex ? status.jobModifyIndex : rv,
+        jobModifyIndex,
         pending: false,
       };
     }
@@ -238,7 +253,7 @@ export class ApiStore {
       version: next.version,
       stable: false,
       submitTime: (BigInt(ms) * 1_000_000n).toString(),
-      jobModifyIndex: rv,
+      jobModifyIndex,
       pending: true,
     };
   }
