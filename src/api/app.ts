@@ -54,6 +54,15 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
     // Job IDs may be long and contain anything; the router only sees the raw path.
     routerOptions: { maxParamLength: 100_000, ignoreTrailingSlash: false },
     return503OnClosing: false,
+    // Malformed percent-encoding: Go's server answers 400 before any handler; so does this one,
+    // in plain text.
+    frameworkErrors: (error, _request, reply) => {
+      const message = error.code === 'FST_ERR_BAD_URL' ? 'invalid URL escape' : error.message;
+      const raw = reply.raw;
+      raw.statusCode = 400;
+      raw.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      raw.end(message);
+    },
   });
 
   // Every body is JSON text, whatever the Content-Type says (or does not say): the header is dropped
