@@ -79,9 +79,18 @@ function isBatchLike(job: Job): boolean {
   return job.Type === 'batch' || job.Type === 'sysbatch';
 }
 
+/**
+ * A periodic or parameterized job: a template whose runs are child jobs. A dispatched child keeps its
+ * parent's ParameterizedJob block (as in Nomad, whose Job.IsParameterized is
+ * `ParameterizedJob != nil && !Dispatched`), so `Dispatched` excludes it.
+ */
+export function isParentJob(job: Job): boolean {
+  return job.Periodic?.Enabled === true || (job.ParameterizedJob !== undefined && job.Dispatched !== true);
+}
+
 /** Nomad's getJobStatus, on Kubernetes observations. */
 export function nomadStatus(job: Job, observed: Observed): 'pending' | 'running' | 'dead' {
-  const isParent = job.Periodic?.Enabled === true || job.ParameterizedJob !== undefined;
+  const isParent = isParentJob(job);
   const liveAllocations = observed.pods.some((p) => !isTerminal(allocationState(p)));
   if (job.Type === 'system' || isParent)
     return job.Stop ? (liveAllocations && !isParent ? 'running' : 'dead') : 'running';

@@ -8,6 +8,12 @@ import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
 
 export const defaultHistoryLimit = 6;
 export const revisionVersionLabel = 'nomadoperator.dev/version';
+/**
+ * Annotation on a revision: `true`/`false`, the version's stability as set later (setStable in
+ * history.ts). A ControllerRevision's `data` is immutable, so the flag recorded at creation is only the
+ * default; the annotation, when present, wins.
+ */
+export const revisionStableAnnotation = 'nomadoperator.dev/stable';
 
 /** Job fields that are bookkeeping, not spec: changing them does not make a new version. */
 const bookkeeping = new Set([
@@ -82,9 +88,10 @@ export function storedVersionOf(revision: V1ControllerRevision): StoredVersion |
   const data = revision.data as Partial<StoredVersion> | undefined;
   if (!data || typeof data.version !== 'number' || typeof data.job !== 'object' || data.job === null)
     return undefined;
+  const annotated = revision.metadata?.annotations?.[revisionStableAnnotation];
   return {
     version: data.version,
-    stable: data.stable === true,
+    stable: annotated === 'true' ? true : annotated === 'false' ? false : data.stable === true,
     submitTime: String(data.submitTime ?? '0'),
     job: data.job,
   };
