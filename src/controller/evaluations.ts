@@ -1,0 +1,639 @@
+// Nomad evaluations: one record per trigger (job-register, job-deregister, job-scaling, periodic-job,
+// alloc-failure, …) in Nomad's shape (api.Evaluation, nomad-clients.md Appendix A), kept per job and
+// bounded (the last EVALUATION_LIMIT).
+//
+// Where they live — one ConfigMap per NomadJob, `<job>--evaluations`:
+// * it carries the job's identity labels, so the operator's ConfigMap informer (managed-by selector)
+//   caches it: the API answers `GET /v1/job/:id/evaluations` from the cache (evaluationsOf);
+// * it is controller-owned by the NomadJob, so purging the job purges its evaluations;
+// * it survives operator restarts (etcd), unlike memory.
+// Not in the NomadJob itself: status is rewritten by every reconcile, shown by kubectl and fixed by
+// the CRD schema (ten evaluations would drown it); annotations would bump the NomadJob's
+// resourceVersion (its JobModifyIndex) and trigger reconciles of their own.
+//
+// Writers: the reconciler (evaluations for new versions, placement status, alloc failures) and
+// recordEvaluation (dispatch, periodic force, the API). Both use optimistic concurrency: the
+// reconciler applies with the resourceVersion of its cached copy (a conflict fails the reconcile,
+// which is retried), recordEvaluation reads, modifies and replaces with retries. Evaluations bound to
+// a job version are idempotent: one per version, whoever records it first wins.
+//
+// Status: an evaluation bound to the job's current version is `pending` until the pods of that version
+// are placed (`complete`); while any of them cannot be scheduled (PodScheduled=False, Unschedulable)
+// it is `blocked`, with the scheduler's message in FailedTGAllocs. (Nomad completes the first
+// evaluation and adds a separate blocked one; one evaluation moving pending → blocked → complete shows
+// the same facts with less bookkeeping.) Evaluations of older versions still pending or blocked when a
+// newer version is registered become `canceled`.
+import { randomUUID } from 'node:crypto';
+import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Pod } from '@kubernetes/client-node';
+import { jobOfObject } from '../crd/object.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
+import {
+  childName,
+  identityLabels,
+  LABEL_GROUP,
+  labelValueFor,
+  NOMAD_DEFAULT_NAMESPACE,
+  readIdentity,
+} from '../nomad/ids.ts';
+import type { Job } from '../nomad/schema.ts';
+import { specFingerprint } from './versions.ts';
+
+/** Evaluations kept per job (Nomad keeps evaluations until GC; a bound keeps the ConfigMap small). */
+export const EVALUATION_LIMIT = 10;
+/** Data key of the evaluations ConfigMap: the EvaluationRecord as JSON. */
+export const EVALUATIONS_KEY = 'evaluations.json';
+/** Label on the evaluations ConfigMap (besides the job's identity labels). */
+export const LABEL_RECORD = 'nomadoperator.dev/record';
+
+export type EvaluationStatus = 'pending' | 'blocked' | 'complete' | 'failed' | 'canceled';
+
+/** Nomad's EvalTrigger* values (nomad/structs). */
+export type EvaluationTrigger =
+  | 'job-register'
+  | 'job-deregister'
+  | 'job-scaling'
+  | 'periodic-job'
+  | 'alloc-failure'
+  | 'deployment-watcher'
+  | 'queued-allocs'
+  | 'rolling-update'
+  | (string & {});
+
+/** Nomad's AllocationMetric, as far as Kubernetes' scheduler tells it. */
+export interface AllocationMetric {
+  NodesEvaluated: number;
+  NodesFiltered: number;
+  NodesInPool: number;
+  NodesAvailable: Record<string, number> | null;
+  ClassFiltered: Record<string, number> | null;
+  ConstraintFiltered: Record<string, number> | null;
+  NodesExhausted: number;
+  ClassExhausted: Record<string, number> | null;
+  DimensionExhausted: Record<string, number> | null;
+  QuotaExhausted: string[] | null;
+  ResourcesExhausted: Record<string, unknown> | null;
+  Scores: Record<string, number> | null;
+  ScoreMetaData: unknown[] | null;
+  AllocationTime: number;
+  CoalescedFailures: number;
+}
+
+/** api.Evaluation (nomad-clients.md Appendix A). Times are Unix nanoseconds. */
+export interface Evaluation {
+  ID: string;
+  Priority: number;
+  Type: string;
+  TriggeredBy: EvaluationTrigger;
+  Namespace: string;
+  JobID: string;
+  JobModifyIndex: number;
+  NodeID: string;
+  NodeModifyIndex: number;
+  DeploymentID: string;
+  Status: EvaluationStatus;
+  StatusDescription: string;
+  Wait: number;
+  WaitUntil: string;
+  NextEval: string;
+  PreviousEval: string;
+  BlockedEval: string;
+  RelatedEvals: null;
+  FailedTGAllocs: Record<string, AllocationMetric> | null;
+  PlanAnnotations: null;
+  ClassEligibility: Record<string, boolean> | null;
+  EscapedComputedClass: boolean;
+  QuotaLimitReached: string;
+  MissingNonNodeResources: string[] | null;
+  AnnotatePlan: boolean;
+  QueuedAllocations: Record<string, number> | null;
+  SnapshotIndex: number;
+  CreateIndex: number;
+  ModifyIndex: number;
+  CreateTime: number;
+  ModifyTime: number;
+}
+
+export interface EvaluationEntry {
+  /** The job version the evaluation was created for; unset for evaluations not bound to one. */
+  version?: number;
+  evaluation: Evaluation;
+}
+
+/** What the ConfigMap holds. */
+export interface EvaluationRecord {
+  /** Highest job version an evaluation was recorded for (-1: none). */
+  lastVersion: number;
+  /** Failed or lost allocations already answered with an alloc-failure evaluation. */
+  failedSeen: number;
+  /** Oldest first, at most EVALUATION_LIMIT. */
+  entries: EvaluationEntry[];
+}
+
+const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+const terminal = new Set<EvaluationStatus>(['complete', 'failed', 'canceled']);
+
+export function emptyRecord(): EvaluationRecord {
+  return { lastVersion: -1, failedSeen: 0, entries: [] };
+}
+
+/** Name of a job's evaluations ConfigMap. */
+export function evaluationsConfigMapName(jobName: string): string {
+  return childName(jobName, 'evaluations');
+}
+
+/** The record a ConfigMap holds; an empty record for a missing or unreadable one. */
+export function readRecord(configMap: V1ConfigMap | undefined): EvaluationRecord {
+  const text = configMap?.data?.[EVALUATIONS_KEY];
+  if (!text) return emptyRecord();
+  try {
+    const parsed = JSON.parse(text) as Partial<EvaluationRecord>;
+    return {
+      lastVersion: typeof parsed.lastVersion === 'number' ? parsed.lastVersion : -1,
+      failedSeen: typeof parsed.failedSeen === 'number' ? parsed.failedSeen : 0,
+      entries: Array.isArray(parsed.entries)
+        ? parsed.entries.filter((e) => typeof e?.evaluation?.ID === 'string')
+        : [],
+    };
+  } catch {
+    return emptyRecord();
+  }
+}
+
+export function serializeRecord(record: EvaluationRecord): string {
+  return JSON.stringify(record);
+}
+
+/** The evaluations ConfigMap of `owner` holding `record` (with a resourceVersion precondition if given). */
+export function recordConfigMap(
+  owner: NomadJobObject,
+  record: EvaluationRecord,
+  resourceVersion?: string,
+): V1ConfigMap {
+  const name = owner.metadata?.name ?? '';
+  const identity = readIdentity(owner.metadata ?? {}) ?? { namespace: NOMAD_DEFAULT_NAMESPACE, jobId: name };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: evaluationsConfigMapName(name),
+      namespace: owner.metadata?.namespace,
+      labels: { ...identityLabels(identity), [LABEL_RECORD]: 'evaluations' },
+      ownerReferences: [
+        {
+          apiVersion: owner.apiVersion,
+          kind: owner.kind,
+          name,
+          uid: owner.metadata?.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    data: { [EVALUATIONS_KEY]: serializeRecord(record) },
+  };
+}
+
+/** The fields of a job an evaluation copies. */
+export type EvaluatedJob = Pick<Job, 'ID' | 'Namespace' | 'Priority' | 'Type'>;
+
+export interface NewEvaluation {
+  triggeredBy: EvaluationTrigger;
+  status?: EvaluationStatus;
+  statusDescription?: string;
+  jobModifyIndex: number;
+  /** CreateIndex = ModifyIndex = SnapshotIndex. */
+  index: number;
+  /** Unix nanoseconds. */
+  nowNs: number;
+  id?: string;
+  priority?: number;
+  type?: string;
+}
+
+export function newEvaluation(job: EvaluatedJob, input: NewEvaluation): Evaluation {
+  return {
+    ID: input.id ?? randomUUID(),
+    Priority: input.priority ?? job.Priority ?? 50,
+    Type: input.type ?? job.Type ?? 'service',
+    TriggeredBy: input.triggeredBy,
+    Namespace: job.Namespace || NOMAD_DEFAULT_NAMESPACE,
+    JobID: job.ID ?? '',
+    JobModifyIndex: input.jobModifyIndex,
+    NodeID: '',
+    NodeModifyIndex: 0,
+    DeploymentID: '',
+    Status: input.status ?? 'pending',
+    StatusDescription: input.statusDescription ?? '',
+    Wait: 0,
+    WaitUntil: GO_ZERO_TIME,
+    NextEval: '',
+    PreviousEval: '',
+    BlockedEval: '',
+    RelatedEvals: null,
+    FailedTGAllocs: null,
+    PlanAnnotations: null,
+    ClassEligibility: null,
+    EscapedComputedClass: false,
+    QuotaLimitReached: '',
+    MissingNonNodeResources: null,
+    AnnotatePlan: false,
+    QueuedAllocations: null,
+    SnapshotIndex: input.index,
+    CreateIndex: input.index,
+    ModifyIndex: input.index,
+    CreateTime: input.nowNs,
+    ModifyTime: input.nowNs,
+  };
+}
+
+/** Unix nanoseconds of a date, as a safe-to-print integer (millisecond precision). */
+export function unixNanos(date: Date): number {
+  return date.getTime() * 1_000_000;
+}
+
+/** Highest index in the record. */
+export function maxIndex(record: EvaluationRecord): number {
+  return record.entries.reduce(
+    (max, e) => Math.max(max, e.evaluation.CreateIndex, e.evaluation.ModifyIndex),
+    0,
+  );
+}
+
+/**
+ * Adds an evaluation: evaluations of older versions still pending or blocked are canceled (a newer
+ * version supersedes them), and only the newest `limit` are kept.
+ */
+export function withEvaluation(
+  record: EvaluationRecord,
+  entry: EvaluationEntry,
+  limit = EVALUATION_LIMIT,
+): EvaluationRecord {
+  const entries = record.entries.map((e) => {
+    if (
+      entry.version === undefined ||
+      e.version === undefined ||
+      e.version >= entry.version ||
+      terminal.has(e.evaluation.Status)
+    )
+      return e;
+    return {
+      ...e,
+      evaluation: {
+        ...e.evaluation,
+        Status: 'canceled' as const,
+        StatusDescription: `canceled after more recent eval was processed`,
+        ModifyIndex: entry.evaluation.CreateIndex,
+        ModifyTime: entry.evaluation.CreateTime,
+      },
+    };
+  });
+  entries.push(entry);
+  return {
+    lastVersion:
+      entry.version !== undefined ? Math.max(record.lastVersion, entry.version) : record.lastVersion,
+    failedSeen: record.failedSeen,
+    entries: entries.slice(Math.max(0, entries.length - Math.max(1, limit))),
+  };
+}
+
+/** The entry bound to `version`, if recorded (and not yet trimmed). */
+export function entryOfVersion(record: EvaluationRecord, version: number): EvaluationEntry | undefined {
+  return record.entries.find((e) => e.version === version);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Placement
+
+export interface Placement {
+  status: 'pending' | 'blocked' | 'complete';
+  description: string;
+  queued: Record<string, number>;
+  failed: Record<string, AllocationMetric> | null;
+}
+
+function isUnschedulable(pod: V1Pod): { message: string } | undefined {
+  const condition = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (condition?.status === 'False' && condition.reason === 'Unschedulable')
+    return { message: condition.message || 'no node can run the allocation' };
+  return undefined;
+}
+
+function isPlaced(pod: V1Pod): boolean {
+  return !!pod.spec?.nodeName || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+function metric(messages: Map<string, number>): AllocationMetric {
+  // Sorted, so that the same pods always give the same record (no rewrites for nothing).
+  const sorted = [...messages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const count = sorted.reduce((sum, [, n]) => sum + n, 0);
+  // "0/3 nodes are available: 3 node(s) didn't match …": the scheduler's own counts.
+  const nodes = /^(\d+)\/(\d+) nodes? (?:are|is) available/.exec(sorted[0]?.[0] ?? '');
+  const total = nodes ? Number(nodes[2]) : 0;
+  const available = nodes ? Number(nodes[1]) : 0;
+  return {
+    NodesEvaluated: total,
+    NodesFiltered: Math.max(0, total - available),
+    NodesInPool: total,
+    NodesAvailable: null,
+    ClassFiltered: null,
+    ConstraintFiltered: Object.fromEntries(sorted),
+    NodesExhausted: 0,
+    ClassExhausted: null,
+    DimensionExhausted: null,
+    QuotaExhausted: null,
+    ResourcesExhausted: null,
+    Scores: null,
+    ScoreMetaData: null,
+    AllocationTime: 0,
+    CoalescedFailures: Math.max(0, count - 1),
+  };
+}
+
+/**
+ * Where the pods of one job version stand: `blocked` while any cannot be scheduled, `complete` once
+ * every group has its desired number placed (scheduled or finished), else `pending`. `pods` are the
+ * pods of that version only; `desired` is per task group.
+ */
+export function placementOf(
+  pods: V1Pod[],
+  desired: Record<string, number>,
+  groupOfPod: (pod: V1Pod) => string | undefined,
+): Placement {
+  const placed: Record<string, number> = {};
+  const unschedulable = new Map<string, Map<string, number>>();
+  for (const pod of pods) {
+    if (pod.metadata?.deletionTimestamp) continue;
+    const group = groupOfPod(pod);
+    if (group === undefined) continue;
+    const blocked = isUnschedulable(pod);
+    if (blocked) {
+      const messages = unschedulable.get(group) ?? new Map<string, number>();
+      messages.set(blocked.message, (messages.get(blocked.message) ?? 0) + 1);
+      unschedulable.set(group, messages);
+    } else if (isPlaced(pod)) placed[group] = (placed[group] ?? 0) + 1;
+  }
+  const queued: Record<string, number> = {};
+  for (const [group, count] of Object.entries(desired))
+    queued[group] = Math.max(0, count - (placed[group] ?? 0));
+  if (unschedulable.size > 0) {
+    const failed: Record<string, AllocationMetric> = {};
+    for (const group of [...unschedulable.keys()].sort()) failed[group] = metric(unschedulable.get(group)!);
+    return { status: 'blocked', description: 'created to place remaining allocations', queued, failed };
+  }
+  const complete = Object.values(queued).every((n) => n === 0);
+  return { status: complete ? 'complete' : 'pending', description: '', queued, failed: null };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The reconciler's view
+
+/** Which trigger a newly registered version gets, or undefined when Nomad records none. */
+export function registrationTrigger(
+  job: Job,
+  previous: Job | undefined,
+  isParent: boolean,
+): EvaluationTrigger | undefined {
+  // Periodic and parameterized jobs get no evaluation on register or deregister (nomad-clients.md 1.4).
+  if (isParent) return undefined;
+  if (job.Stop === true && previous?.Stop !== true) return 'job-deregister';
+  if (previous && previous.Stop !== true && countOnlyChange(previous, job)) return 'job-scaling';
+  if (!previous && job.ParentID && job.Dispatched !== true) return 'periodic-job';
+  return 'job-register';
+}
+
+/** The spec without group counts, key order and bookkeeping aside (a stored version went through JSON). */
+const withoutCounts = (job: Job): string =>
+  specFingerprint({
+    ...job,
+    TaskGroups: (job.TaskGroups ?? []).map((g) => ({ ...g, Count: undefined })),
+  } as Record<string, unknown>);
+
+/** True when two versions differ in group counts only. */
+export function countOnlyChange(previous: Job, next: Job): boolean {
+  const counts = (job: Job) => (job.TaskGroups ?? []).map((g) => g.Count ?? 1).join(',');
+  return counts(previous) !== counts(next) && withoutCounts(previous) === withoutCounts(next);
+}
+
+export interface EvaluationInput {
+  job: Job;
+  version: number;
+  /** The version before `version`, if any (to tell scaling and deregistration from registration). */
+  previous?: Job;
+  isParent: boolean;
+  jobModifyIndex: number;
+  /** Pods of the current version (every pod for a CronJob-launched child). */
+  pods: V1Pod[];
+  desired: Record<string, number>;
+  groupOfPod: (pod: V1Pod) => string | undefined;
+  /** Failed and lost allocations now. */
+  failedAllocations: number;
+  /** Lower bound for new indexes (e.g. the NomadJob's resourceVersion). */
+  index: number;
+  now: Date;
+  newId?: () => string;
+}
+
+/**
+ * The record after one reconcile: an evaluation for a version not yet evaluated, the placement status
+ * of the current version's pending/blocked evaluations, an alloc-failure evaluation when more
+ * allocations failed. Returns the same object when nothing changed.
+ */
+export function nextRecord(record: EvaluationRecord, input: EvaluationInput): EvaluationRecord {
+  let next = record;
+  const nowNs = unixNanos(input.now);
+  let index = Math.max(input.index, maxIndex(record) + 1);
+  const { job } = input;
+  /** Evaluations created in this pass: their placement is part of their creation, not a modification. */
+  const fresh = new Set<string>();
+
+  if (input.version > record.lastVersion && !entryOfVersion(record, input.version)) {
+    const trigger = registrationTrigger(job, input.previous, input.isParent);
+    if (trigger) {
+      const evaluation = newEvaluation(job, {
+        triggeredBy: trigger,
+        jobModifyIndex: input.jobModifyIndex,
+        index,
+        nowNs,
+        ...(input.newId ? { id: input.newId() } : {}),
+        // Nomad's deregistration evaluation is typed service whatever the job (job_endpoint.go).
+        ...(trigger === 'job-deregister' ? { type: 'service' } : {}),
+      });
+      next = withEvaluation(next, { version: input.version, evaluation });
+      fresh.add(evaluation.ID);
+      index++;
+    } else {
+      next = { ...next, lastVersion: input.version };
+    }
+  }
+
+  const placement =
+    job.Stop === true || input.isParent
+      ? ({ status: 'complete', description: '', queued: {}, failed: null } satisfies Placement)
+      : placementOf(input.pods, input.desired, input.groupOfPod);
+  let changed = false;
+  const entries = next.entries.map((entry) => {
+    const e = entry.evaluation;
+    if (entry.version !== input.version || terminal.has(e.Status)) return entry;
+    const queued = Object.keys(placement.queued).length > 0 ? placement.queued : null;
+    const updated: Evaluation = {
+      ...e,
+      Status: placement.status,
+      StatusDescription: placement.description,
+      QueuedAllocations: queued,
+      FailedTGAllocs: placement.failed,
+    };
+    if (JSON.stringify(updated) === JSON.stringify(e)) return entry;
+    if (fresh.has(e.ID)) return { ...entry, evaluation: updated };
+    changed = true;
+    return { ...entry, evaluation: { ...updated, ModifyIndex: index, ModifyTime: nowNs } };
+  });
+  if (fresh.size > 0) next = { ...next, entries };
+  if (changed) {
+    next = { ...next, entries };
+    index++;
+  }
+
+  if (!input.isParent && job.Stop !== true && input.failedAllocations !== next.failedSeen) {
+    if (input.failedAllocations > next.failedSeen) {
+      const evaluation = newEvaluation(job, {
+        triggeredBy: 'alloc-failure',
+        status: 'complete',
+        jobModifyIndex: input.jobModifyIndex,
+        index,
+        nowNs,
+        ...(input.newId ? { id: input.newId() } : {}),
+      });
+      next = withEvaluation(next, { evaluation });
+    }
+    next = { ...next, failedSeen: input.failedAllocations };
+  }
+  return next;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Readers and the direct writer
+
+/** Anything that can list a job's owned objects from a cache (the controller's ClusterView does). */
+export interface OwnedLister {
+  owned<T extends { metadata?: { name?: string } }>(kind: string, namespace: string, jobName: string): T[];
+}
+
+/**
+ * The evaluations of a NomadJob, newest first (CreateIndex descending). `source` is the controller's
+ * cache view (or anything with `owned(kind, namespace, jobName)`) or the evaluations ConfigMap itself.
+ * Evaluations are only read from a ConfigMap owned by this very job (not a purged namesake's).
+ */
+export function evaluationsOf(
+  job: NomadJobObject,
+  source: OwnedLister | V1ConfigMap | undefined,
+): Evaluation[] {
+  const name = job.metadata?.name ?? '';
+  const namespace = job.metadata?.namespace ?? '';
+  const configMap =
+    source === undefined
+      ? undefined
+      : 'owned' in source
+        ? source
+            .owned<V1ConfigMap>('ConfigMap', namespace, name)
+            .find((c) => c.metadata?.name === evaluationsConfigMapName(name))
+        : source;
+  if (!configMap || !ownedBy(configMap, job)) return [];
+  return readRecord(configMap)
+    .entries.map((e) => e.evaluation)
+    .sort((a, b) => b.CreateIndex - a.CreateIndex || b.CreateTime - a.CreateTime);
+}
+
+function ownedBy(configMap: V1ConfigMap, job: NomadJobObject): boolean {
+  const uid = job.metadata?.uid;
+  return !uid || (configMap.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
+}
+
+export interface RecordEvaluationInput {
+  triggeredBy: EvaluationTrigger;
+  /**
+   * Binds the evaluation to this job version: one evaluation per version, so when the reconciler (or
+   * an earlier call) already recorded one for it, that one is returned and nothing is written.
+   */
+  version?: number;
+  /** Default `pending` for version-bound evaluations (the reconciler completes them), else `complete`. */
+  status?: EvaluationStatus;
+  statusDescription?: string;
+  priority?: number;
+  now?: Date;
+}
+
+function isStatus(error: unknown, code: number): boolean {
+  return (error as { code?: number }).code === code;
+}
+
+/**
+ * Records an evaluation for a NomadJob right away (read-modify-write of its evaluations ConfigMap with
+ * optimistic concurrency, retried on conflicts) and returns it. For API calls that must answer with an
+ * EvalID (dispatch, periodic force, register, evaluate). `job` must be the live object (with its uid).
+ */
+export async function recordEvaluation(
+  kc: KubeConfig,
+  job: NomadJobObject,
+  input: RecordEvaluationInput,
+): Promise<Evaluation> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const namespace = job.metadata?.namespace ?? '';
+  const name = evaluationsConfigMapName(job.metadata?.name ?? '');
+  const decoded = jobOfObject(job);
+  const nomadJob = (decoded.ok ? decoded.job : {}) as Job;
+  for (let attempt = 0; ; attempt++) {
+    let live: V1ConfigMap | undefined;
+    try {
+      live = await core.readNamespacedConfigMap({ namespace, name });
+    } catch (error) {
+      if (!isStatus(error, 404)) throw error;
+    }
+    const record = live && ownedBy(live, job) ? readRecord(live) : emptyRecord();
+    if (input.version !== undefined) {
+      const existing = entryOfVersion(record, input.version);
+      if (existing) return existing.evaluation;
+    }
+    const index = Math.max(
+      Number(job.metadata?.resourceVersion ?? 0) || 0,
+      Number(live?.metadata?.resourceVersion ?? 0) || 0,
+      maxIndex(record) + 1,
+    );
+    const evaluation = newEvaluation(nomadJob, {
+      triggeredBy: input.triggeredBy,
+      status: input.status ?? (input.version !== undefined ? 'pending' : 'complete'),
+      statusDescription: input.statusDescription ?? '',
+      jobModifyIndex: job.status?.jobModifyIndex ?? (Number(job.metadata?.resourceVersion ?? 0) || 0),
+      index,
+      nowNs: unixNanos(input.now ?? new Date()),
+      ...(input.priority !== undefined ? { priority: input.priority } : {}),
+      ...(input.triggeredBy === 'job-deregister' ? { type: 'service' } : {}),
+    });
+    const next = withEvaluation(record, {
+      ...(input.version !== undefined ? { version: input.version } : {}),
+      evaluation,
+    });
+    const body = recordConfigMap(job, next, live?.metadata?.resourceVersion);
+    try {
+      if (live) await core.replaceNamespacedConfigMap({ namespace, name, body });
+      else await core.createNamespacedConfigMap({ namespace, body });
+      return evaluation;
+    } catch (error) {
+      if (attempt >= 8 || !(isStatus(error, 409) || isStatus(error, 404))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
+    }
+  }
+}
+
+/** The task group of a pod, from its group label, among the job's groups. */
+export function groupOfPodFor(job: Job): (pod: V1Pod) => string | undefined {
+  const byLabel = new Map<string, string>();
+  for (const group of job.TaskGroups ?? []) {
+    const name = group.Name ?? '';
+    byLabel.set(labelValueFor(name), name);
+  }
+  return (pod) => {
+    const label = pod.metadata?.labels?.[LABEL_GROUP];
+    return label === undefined ? undefined : byLabel.get(label);
+  };
+}

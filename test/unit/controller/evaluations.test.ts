@@ -1,0 +1,290 @@
+import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import {
+  countOnlyChange,
+  EVALUATION_LIMIT,
+  type EvaluationInput,
+  type EvaluationRecord,
+  emptyRecord,
+  evaluationsOf,
+  groupOfPodFor,
+  newEvaluation,
+  nextRecord,
+  placementOf,
+  readRecord,
+  recordConfigMap,
+  registrationTrigger,
+  serializeRecord,
+  withEvaluation,
+} from '../../../src/controller/evaluations.ts';
+import { nomadJobObject } from '../../../src/crd/object.ts';
+import type { NomadJobObject } from '../../../src/crd/resource.ts';
+import { canonicalize } from '../../../src/nomad/canonicalize.ts';
+import { LABEL_GROUP, LABEL_JOB } from '../../../src/nomad/ids.ts';
+import type { Job } from '../../../src/nomad/schema.ts';
+
+function job(count = 2, extra: Partial<Job> = {}): Job {
+  return canonicalize({
+    ID: 'web',
+    Datacenters: ['*'],
+    TaskGroups: [
+      { Name: 'app', Count: count, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }] },
+    ],
+    ...extra,
+  });
+}
+
+function pod(state: 'unscheduled' | 'unschedulable' | 'scheduled' | 'succeeded', group = 'app'): V1Pod {
+  const base: V1Pod = { metadata: { labels: { [LABEL_GROUP]: group } }, spec: { containers: [] } };
+  switch (state) {
+    case 'unschedulable':
+      return {
+        ...base,
+        status: {
+          phase: 'Pending',
+          conditions: [
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
+            },
+          ],
+        },
+      };
+    case 'scheduled':
+      return { ...base, spec: { containers: [], nodeName: 'n1' }, status: { phase: 'Running' } };
+    case 'succeeded':
+      return { ...base, status: { phase: 'Succeeded' } };
+    default:
+      return { ...base, status: { phase: 'Pending' } };
+  }
+}
+
+let ids = 0;
+function input(overrides: Partial<EvaluationInput> = {}): EvaluationInput {
+  const j = overrides.job ?? job();
+  return {
+    job: j,
+    version: 0,
+    isParent: false,
+    jobModifyIndex: 10,
+    pods: [],
+    desired: { app: j.TaskGroups?.[0]?.Count ?? 1 },
+    groupOfPod: groupOfPodFor(j),
+    failedAllocations: 0,
+    index: 100,
+    now: new Date('2026-01-01T00:00:00Z'),
+    newId: () => `id-${++ids}`,
+    ...overrides,
+  };
+}
+
+describe('registration triggers', () => {
+  it('tell registration, scaling, deregistration and periodic launches apart; none for parents', () => {
+    expect(registrationTrigger(job(), undefined, false)).toBe('job-register');
+    expect(registrationTrigger(job(3), job(2), false)).toBe('job-scaling');
+    expect(registrationTrigger(job(2, { Meta: { a: 'b' } }), job(2), false)).toBe('job-register');
+    expect(registrationTrigger(job(3, { Meta: { a: 'b' } }), job(2), false)).toBe('job-register');
+    expect(registrationTrigger(job(2, { Stop: true }), job(2), false)).toBe('job-deregister');
+    expect(registrationTrigger(job(2), job(2, { Stop: true }), false)).toBe('job-register');
+    expect(registrationTrigger(job(2, { ParentID: 'p', ID: 'p/periodic-1' }), undefined, false)).toBe(
+      'periodic-job',
+    );
+    expect(
+      registrationTrigger(
+        job(2, { ParentID: 'p', ID: 'p/dispatch-1-a', Dispatched: true }),
+        undefined,
+        false,
+      ),
+    ).toBe('job-register');
+    expect(registrationTrigger(job(), undefined, true)).toBeUndefined();
+    expect(countOnlyChange(job(2), job(5))).toBe(true);
+    expect(countOnlyChange(job(2), job(2))).toBe(false);
+  });
+});
+
+describe('placement', () => {
+  const groupOf = groupOfPodFor(job());
+  it('is blocked while a pod cannot be scheduled, with the scheduler message in FailedTGAllocs', () => {
+    const placement = placementOf(
+      [pod('unschedulable'), pod('unschedulable'), pod('scheduled')],
+      { app: 3 },
+      groupOf,
+    );
+    expect(placement.status).toBe('blocked');
+    expect(placement.description).toBe('created to place remaining allocations');
+    expect(placement.queued).toEqual({ app: 2 });
+    expect(placement.failed?.app).toMatchObject({
+      NodesEvaluated: 3,
+      NodesFiltered: 3,
+      CoalescedFailures: 1,
+      ConstraintFiltered: {
+        "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.": 2,
+      },
+    });
+  });
+  it('is complete once every group has its count placed (finished pods count), else pending', () => {
+    expect(placementOf([pod('scheduled'), pod('succeeded')], { app: 2 }, groupOf)).toMatchObject({
+      status: 'complete',
+      queued: { app: 0 },
+      failed: null,
+    });
+    expect(placementOf([pod('scheduled'), pod('unscheduled')], { app: 2 }, groupOf).status).toBe('pending');
+    expect(placementOf([], { app: 0 }, groupOf).status).toBe('complete');
+    // Pods of unknown groups are ignored.
+    expect(placementOf([pod('scheduled', 'other')], { app: 1 }, groupOf).status).toBe('pending');
+  });
+});
+
+describe('nextRecord', () => {
+  it('records a job-register evaluation for a new version, pending, then complete once placed', () => {
+    const first = nextRecord(emptyRecord(), input());
+    expect(first.lastVersion).toBe(0);
+    expect(first.entries).toHaveLength(1);
+    expect(first.entries[0]).toMatchObject({
+      version: 0,
+      evaluation: {
+        TriggeredBy: 'job-register',
+        Status: 'pending',
+        JobID: 'web',
+        Namespace: 'default',
+        Type: 'service',
+        Priority: 50,
+        JobModifyIndex: 10,
+        CreateIndex: 100,
+        CreateTime: Date.parse('2026-01-01T00:00:00Z') * 1_000_000,
+        QueuedAllocations: { app: 2 },
+      },
+    });
+    // Nothing new: the same record, serialized identically (no write).
+    const same = nextRecord(first, input());
+    expect(serializeRecord(same)).toBe(serializeRecord(first));
+    const placed = nextRecord(first, input({ pods: [pod('scheduled'), pod('scheduled')], index: 50 }));
+    expect(placed.entries[0]?.evaluation).toMatchObject({
+      Status: 'complete',
+      QueuedAllocations: { app: 0 },
+      CreateIndex: 100,
+      ModifyIndex: 101,
+    });
+    // Terminal evaluations stay as they are.
+    const later = nextRecord(placed, input({ pods: [pod('unschedulable')] }));
+    expect(serializeRecord(later)).toBe(serializeRecord(placed));
+  });
+
+  it('moves pending → blocked → complete as the scheduler places the pods', () => {
+    let record = nextRecord(emptyRecord(), input({ pods: [pod('unschedulable'), pod('unschedulable')] }));
+    expect(record.entries[0]?.evaluation.Status).toBe('blocked');
+    expect(record.entries[0]?.evaluation.FailedTGAllocs?.app).toBeDefined();
+    record = nextRecord(record, input({ pods: [pod('scheduled'), pod('scheduled')] }));
+    expect(record.entries[0]?.evaluation).toMatchObject({ Status: 'complete', FailedTGAllocs: null });
+  });
+
+  it('records scaling and deregistration, cancelling what the older version left pending', () => {
+    let record = nextRecord(emptyRecord(), input());
+    record = nextRecord(record, input({ job: job(4), version: 1, previous: job(2) }));
+    expect(record.entries.map((e) => [e.version, e.evaluation.TriggeredBy, e.evaluation.Status])).toEqual([
+      [0, 'job-register', 'canceled'],
+      [1, 'job-scaling', 'pending'],
+    ]);
+    record = nextRecord(record, input({ job: job(4, { Stop: true }), version: 2, previous: job(4) }));
+    expect(record.entries.at(-1)?.evaluation).toMatchObject({
+      TriggeredBy: 'job-deregister',
+      Status: 'complete',
+      Type: 'service',
+    });
+  });
+
+  it('records no evaluation for parents, only the version watermark', () => {
+    const record = nextRecord(emptyRecord(), input({ isParent: true }));
+    expect(record.entries).toEqual([]);
+    expect(record.lastVersion).toBe(0);
+  });
+
+  it('keeps an evaluation recorded for the version by someone else (dispatch, API)', () => {
+    const j = job();
+    const recorded = withEvaluation(emptyRecord(), {
+      version: 0,
+      evaluation: newEvaluation(j, {
+        triggeredBy: 'job-register',
+        jobModifyIndex: 1,
+        index: 5,
+        nowNs: 1,
+        id: 'mine',
+      }),
+    });
+    const record = nextRecord(recorded, input());
+    expect(record.entries.map((e) => e.evaluation.ID)).toEqual(['mine']);
+  });
+
+  it('answers new failed allocations with an alloc-failure evaluation, once', () => {
+    let record = nextRecord(emptyRecord(), input({ pods: [pod('scheduled'), pod('scheduled')] }));
+    record = nextRecord(record, input({ failedAllocations: 1 }));
+    expect(record.entries.at(-1)?.evaluation).toMatchObject({
+      TriggeredBy: 'alloc-failure',
+      Status: 'complete',
+    });
+    expect(record.failedSeen).toBe(1);
+    const again = nextRecord(
+      record,
+      input({ failedAllocations: 1, pods: [pod('scheduled'), pod('scheduled')] }),
+    );
+    expect(serializeRecord(again)).toBe(serializeRecord(record));
+    const fewer = nextRecord(record, input({ failedAllocations: 0 }));
+    expect(fewer.entries).toHaveLength(record.entries.length);
+    expect(fewer.failedSeen).toBe(0);
+  });
+
+  it(`keeps the last ${EVALUATION_LIMIT}`, () => {
+    let record: EvaluationRecord = emptyRecord();
+    for (let v = 0; v < 15; v++)
+      record = nextRecord(record, input({ job: job(2, { Meta: { v: `${v}` } }), version: v }));
+    expect(record.entries).toHaveLength(EVALUATION_LIMIT);
+    expect(record.entries.map((e) => e.version)).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(record.lastVersion).toBe(14);
+  });
+});
+
+describe('the ConfigMap', () => {
+  const owner = {
+    ...nomadJobObject(job() as Record<string, unknown>),
+    metadata: {
+      ...nomadJobObject(job() as Record<string, unknown>).metadata,
+      namespace: 'ns',
+      uid: 'uid-1',
+    },
+  } as NomadJobObject;
+
+  it('round-trips the record and is labelled and owned for the cache and garbage collection', () => {
+    const record = nextRecord(emptyRecord(), input());
+    const configMap = recordConfigMap(owner, record, '42');
+    expect(configMap.metadata).toMatchObject({
+      name: 'web--evaluations',
+      namespace: 'ns',
+      resourceVersion: '42',
+      labels: { [LABEL_JOB]: 'web' },
+      ownerReferences: [{ uid: 'uid-1', controller: true, kind: 'NomadJob' }],
+    });
+    expect(readRecord(configMap)).toEqual(record);
+    expect(readRecord(undefined)).toEqual(emptyRecord());
+    expect(readRecord({ data: { 'evaluations.json': '{not json' } })).toEqual(emptyRecord());
+  });
+
+  it('evaluationsOf lists newest first, from a ConfigMap or a cache view, only the job’s own', () => {
+    let record = nextRecord(emptyRecord(), input());
+    record = nextRecord(record, input({ job: job(3), version: 1, previous: job(2), index: 200 }));
+    const configMap = recordConfigMap(owner, record);
+    expect(evaluationsOf(owner, configMap).map((e) => e.TriggeredBy)).toEqual([
+      'job-scaling',
+      'job-register',
+    ]);
+    const view = {
+      owned: <T>(kind: string, namespace: string, jobName: string) =>
+        (kind === 'ConfigMap' && namespace === 'ns' && jobName === 'web' ? [configMap] : []) as T[],
+    };
+    expect(evaluationsOf(owner, view)).toHaveLength(2);
+    const stranger: V1ConfigMap = { ...configMap, metadata: { ...configMap.metadata, ownerReferences: [] } };
+    expect(evaluationsOf(owner, stranger)).toEqual([]);
+    expect(evaluationsOf(owner, undefined)).toEqual([]);
+  });
+});
