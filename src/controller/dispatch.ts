@@ -1,0 +1,399 @@
+// Dispatch of a parameterized job, as Nomad's Job.Dispatch (nomad/job_endpoint.go) does it: the same
+// rules and messages (nomad-clients.md 1.4), and a child job that is the parent's copy with
+// `ParentID`, `ID` = `<parent>/dispatch-[<template>-]<unix>-<8 hex>`, `Name` = ID, `Dispatched: true`,
+// the dispatch meta merged over the parent's, `Payload` and `DispatchIdempotencyToken`. As in Nomad the
+// child keeps the parent's ParameterizedJob block (Nomad copies the job and only sets Dispatched; its
+// IsParameterized() is `ParameterizedJob != nil && !Dispatched`): the translator reads MetaOptional
+// from it to give optional meta keys that were not passed an empty NOMAD_META_* variable.
+//
+// The child is a NomadJob in the parent's Kubernetes namespace, owned by the parent (ownerReference,
+// not controller: the child is reconciled on its own, the parent never adopts or prunes it; the
+// reference is there so that purging the parent purges its children). Its reconcile runs it as a
+// batch Job and creates the payload Secret it mounts (reconcile.ts), so a dispatch interrupted right
+// after the create still ends with the Secret.
+//
+// Idempotency tokens, across restarts and races: a NomadJob's name is derived from its Nomad ID
+// (jobObjectName), and the ID holds the dispatch time, so the name alone cannot deduplicate. A token
+// claim does: a ConfigMap whose name is derived from (parent, token) only, created with a plain create
+// before the child. The apiserver lets exactly one create succeed; a 409 means the token is taken and
+// the claim names the child to return (created: false). A claim whose child is missing (the first
+// dispatcher died between the two creates, or is between them right now) is completed by creating that
+// very child; a 409 on the child then means the other side won and its child is returned. Once the
+// child exists the claim is handed to it (ownerReference), so purging the child frees the token, as
+// Nomad's garbage collection of a dispatched job does.
+//
+// Kubernetes only: the API façade turns the result into HTTP.
+import { randomBytes } from 'node:crypto';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ConfigMap,
+  type V1OwnerReference,
+} from '@kubernetes/client-node';
+import { nomadJobObject } from '../crd/object.ts';
+import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
+import { goQuote, goStringList } from '../nomad/go.ts';
+import {
+  childName,
+  hashToken,
+  jobObjectName,
+  LABEL_MANAGED_BY,
+  LABEL_PARENT_ID,
+  labelValueFor,
+  MANAGED_BY,
+} from '../nomad/ids.ts';
+import type { Job } from '../nomad/schema.ts';
+import { LABEL_RECORD, recordEvaluation } from './evaluations.ts';
+import { checkSpec } from './spec.ts';
+
+/** Largest payload, decoded (Nomad's DispatchPayloadSizeLimit). */
+export const DISPATCH_PAYLOAD_SIZE_LIMIT = 16 * 1024;
+/** Data key of a token claim: the Nomad ID of the child the token dispatched. */
+export const CLAIM_JOB_ID_KEY = 'jobId';
+
+export interface DispatchRequest {
+  /** Standard base64 (as Go's encoding/json writes []byte); at most 16 KiB once decoded. */
+  payload?: string;
+  meta?: Record<string, string>;
+  idempotencyToken?: string;
+  /** 0 or unset: the parent's priority. */
+  priority?: number;
+  /** Nomad's IdPrefixTemplate: `<parent>/dispatch-<template>-<unix>-<8 hex>`. */
+  idPrefixTemplate?: string;
+}
+
+export type DispatchResult =
+  | {
+      ok: true;
+      child: NomadJobObject;
+      childId: string;
+      /** False when the idempotency token had already dispatched this child. */
+      created: boolean;
+      /** The child's job-register evaluation (unset if it could not be recorded). */
+      evalId?: string;
+    }
+  | { ok: false; status: 400 | 500; message: string };
+
+type Failure = { ok: false; status: 400 | 500; message: string };
+
+const fail = (message: string, status: 400 | 500 = 500): Failure => ({ ok: false, status, message });
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Go's base64.StdEncoding as encoding/json uses it (padding required; CR and LF ignored). */
+export function decodePayload(payload: string | undefined): Buffer | undefined {
+  if (payload === undefined || payload === '') return Buffer.alloc(0);
+  const text = payload.replace(/[\r\n]/g, '');
+  if (!BASE64.test(text)) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+/**
+ * Nomad's dispatch rules, in Nomad's order, with its messages: the parent must be a parameterized job
+ * that is not stopped; the payload must be given when required, absent when forbidden, at most 16 KiB;
+ * meta keys must be among MetaRequired ∪ MetaOptional and include every MetaRequired key; a priority
+ * must be 1..100. Key lists are sorted (Go prints them in map order). Returns the decoded payload.
+ */
+export function checkDispatch(
+  parent: Job,
+  request: DispatchRequest,
+): { ok: true; payload: Buffer } | Failure {
+  const parameterized = parent.ParameterizedJob;
+  if (!parameterized || parent.Dispatched === true)
+    return fail(`Specified job ${goQuote(parent.ID ?? '')} is not a parameterized job`);
+  if (parent.Stop === true) return fail(`Specified job ${goQuote(parent.ID ?? '')} is stopped`);
+  const payload = decodePayload(request.payload);
+  if (!payload) return fail('Payload is not valid base64', 400);
+  const mode = parameterized.Payload || 'optional';
+  if (mode === 'required' && payload.length === 0)
+    return fail('Payload is not provided but required by parameterized job');
+  if (mode === 'forbidden' && payload.length > 0)
+    return fail('Payload provided but forbidden by parameterized job');
+  if (payload.length > DISPATCH_PAYLOAD_SIZE_LIMIT)
+    return fail(`Payload exceeds maximum size; ${payload.length} > ${DISPATCH_PAYLOAD_SIZE_LIMIT}`);
+  const required = new Set(parameterized.MetaRequired ?? []);
+  const optional = new Set(parameterized.MetaOptional ?? []);
+  const meta = request.meta ?? {};
+  const unpermitted = Object.keys(meta)
+    .filter((k) => !required.has(k) && !optional.has(k))
+    .sort();
+  if (unpermitted.length > 0)
+    return fail(`Dispatch request included unpermitted metadata keys: ${goStringList(unpermitted)}`);
+  const missing = [...required].filter((k) => !Object.hasOwn(meta, k)).sort();
+  if (missing.length > 0)
+    return fail(`Dispatch did not provide required meta keys: ${goStringList(missing)}`);
+  const priority = request.priority ?? 0;
+  if (priority !== 0 && (!Number.isInteger(priority) || priority < 1 || priority > 100))
+    return fail('dispatch job priority must be between [1, 100]');
+  return { ok: true, payload };
+}
+
+/** Nomad's DispatchedID: `<parent>/dispatch-[<template>-]<unix seconds>-<suffix>`. */
+export function dispatchedJobId(parentId: string, now: Date, suffix: string, idPrefixTemplate = ''): string {
+  const unix = Math.floor(now.getTime() / 1000);
+  const prefix = idPrefixTemplate !== '' ? `${idPrefixTemplate}-` : '';
+  return `${parentId}/dispatch-${prefix}${unix}-${suffix}`;
+}
+
+/** Eight random hex digits (Nomad: the first 8 characters of a UUID). */
+export function randomSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** Fields of the parent that describe its registration, not the child's. */
+const registrationFields = [
+  'Version',
+  'Stable',
+  'SubmitTime',
+  'Status',
+  'StatusDescription',
+  'CreateIndex',
+  'ModifyIndex',
+  'JobModifyIndex',
+  'VersionTag',
+] as const;
+
+/** The child job Nomad derives from a parameterized parent for one dispatch. */
+export function deriveDispatchedJob(
+  parent: Job,
+  request: DispatchRequest,
+  childId: string,
+  payload: Buffer,
+): Job {
+  const child = structuredClone(parent) as Record<string, unknown>;
+  for (const field of registrationFields) delete child[field];
+  child.ID = childId;
+  child.Name = childId;
+  child.ParentID = parent.ID;
+  child.Dispatched = true;
+  if (request.idempotencyToken) child.DispatchIdempotencyToken = request.idempotencyToken;
+  else delete child.DispatchIdempotencyToken;
+  if (request.priority) child.Priority = request.priority;
+  const meta = { ...(parent.Meta ?? {}), ...(request.meta ?? {}) };
+  if (Object.keys(meta).length > 0) child.Meta = meta;
+  if (payload.length > 0) child.Payload = payload.toString('base64');
+  else delete child.Payload;
+  return child as Job;
+}
+
+/** Name of the ConfigMap that claims an idempotency token of a parent (NomadJob name `parentName`). */
+export function tokenClaimName(parentName: string, token: string): string {
+  return childName(parentName, 'dispatch-token', hashToken(token));
+}
+
+function ownerReference(owner: NomadJobObject, blockOwnerDeletion: boolean): V1OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata?.name ?? '',
+    uid: owner.metadata?.uid ?? '',
+    controller: false,
+    blockOwnerDeletion,
+  };
+}
+
+/** The child NomadJob object for a derived child job, owned by the parent. */
+export function dispatchedChildObject(parent: NomadJobObject, child: Job): NomadJobObject {
+  const object = nomadJobObject(child as Record<string, unknown>, () => parent.metadata?.namespace ?? '');
+  object.metadata = { ...object.metadata, ownerReferences: [ownerReference(parent, true)] };
+  return object;
+}
+
+function codeOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function messageOf(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: string };
+      if (parsed.message) return parsed.message;
+    } catch {
+      // not JSON
+    }
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+interface Clients {
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+}
+
+async function readChild(clients: Clients, namespace: string, name: string) {
+  try {
+    return (await clients.custom.getNamespacedCustomObject({
+      group,
+      version,
+      plural,
+      namespace,
+      name,
+    })) as NomadJobObject;
+  } catch (error) {
+    if (codeOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Creates the claim or reads the existing one: the child ID the token stands for. */
+async function claimToken(
+  clients: Clients,
+  parent: NomadJobObject,
+  parentId: string,
+  token: string,
+  candidateId: string,
+): Promise<{ childId: string; claim: V1ConfigMap }> {
+  const namespace = parent.metadata?.namespace ?? '';
+  const name = tokenClaimName(parent.metadata?.name ?? '', token);
+  const body: V1ConfigMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      namespace,
+      labels: {
+        [LABEL_MANAGED_BY]: MANAGED_BY,
+        [LABEL_PARENT_ID]: labelValueFor(parentId),
+        [LABEL_RECORD]: 'dispatch-token',
+      },
+      // Until the child exists the parent holds the claim, so it never outlives the parent.
+      ownerReferences: [ownerReference(parent, false)],
+    },
+    data: { [CLAIM_JOB_ID_KEY]: candidateId },
+  };
+  try {
+    const claim = await clients.core.createNamespacedConfigMap({ namespace, body });
+    return { childId: candidateId, claim };
+  } catch (error) {
+    if (codeOf(error) !== 409) throw error;
+  }
+  const claim = await clients.core.readNamespacedConfigMap({ namespace, name });
+  const childId = claim.data?.[CLAIM_JOB_ID_KEY];
+  if (!childId) throw new Error(`idempotency token claim ${name} names no job`);
+  return { childId, claim };
+}
+
+/** Hands the claim to the child, so purging the child frees the token. Best effort. */
+async function handClaimTo(clients: Clients, claim: V1ConfigMap, child: NomadJobObject): Promise<void> {
+  const refs = claim.metadata?.ownerReferences ?? [];
+  if (refs.length === 1 && refs[0]?.uid === child.metadata?.uid) return;
+  await clients.core
+    .patchNamespacedConfigMap(
+      {
+        namespace: claim.metadata?.namespace ?? '',
+        name: claim.metadata?.name ?? '',
+        body: { metadata: { ownerReferences: [ownerReference(child, false)] } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )
+    .catch(() => undefined);
+}
+
+async function dispatchedEvent(clients: Clients, parent: NomadJobObject, childId: string): Promise<void> {
+  const now = new Date();
+  await clients.core
+    .createNamespacedEvent({
+      namespace: parent.metadata?.namespace ?? '',
+      body: {
+        metadata: { generateName: `${parent.metadata?.name}.` },
+        involvedObject: {
+          apiVersion: parent.apiVersion,
+          kind: parent.kind,
+          name: parent.metadata?.name,
+          namespace: parent.metadata?.namespace,
+          uid: parent.metadata?.uid,
+        },
+        type: 'Normal',
+        reason: 'Dispatched',
+        message: `Dispatched job ${childId}`,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        source: { component: 'nomad-operator' },
+        reportingComponent: 'nomad-operator',
+      },
+    })
+    .catch(() => undefined);
+}
+
+/**
+ * Dispatches the parameterized job `parent` (a live NomadJob, with its uid): checks Nomad's rules,
+ * creates the child NomadJob (or, for an idempotency token already used, returns its child with
+ * `created: false`) and records the child's job-register evaluation. Errors carry Nomad's messages and
+ * HTTP status (400 for a malformed payload, 500 for the rest, as Nomad answers).
+ */
+export async function dispatchJob(
+  kc: KubeConfig,
+  parent: NomadJobObject,
+  request: DispatchRequest,
+  now: Date = new Date(),
+): Promise<DispatchResult> {
+  const checked = checkSpec(parent);
+  if (!checked.ok) return fail(checked.message);
+  const parentJob = checked.job;
+  const rules = checkDispatch(parentJob, request);
+  if (!rules.ok) return rules;
+  const clients: Clients = { core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
+  const namespace = parent.metadata?.namespace ?? '';
+  const parentId = parentJob.ID ?? '';
+  const token = request.idempotencyToken ?? '';
+  try {
+    let childId = dispatchedJobId(parentId, now, randomSuffix(), request.idPrefixTemplate);
+    let claim: V1ConfigMap | undefined;
+    if (token !== '') {
+      ({ childId, claim } = await claimToken(clients, parent, parentId, token, childId));
+      const existing = await readChild(clients, namespace, jobObjectName(childId));
+      if (existing) {
+        await handClaimTo(clients, claim, existing);
+        return { ok: true, child: existing, childId, created: false, ...(await evalOf(kc, existing)) };
+      }
+    }
+    for (let attempt = 0; ; attempt++) {
+      const childJob = deriveDispatchedJob(parentJob, request, childId, rules.payload);
+      const body = dispatchedChildObject(parent, childJob);
+      let child: NomadJobObject;
+      try {
+        child = (await clients.custom.createNamespacedCustomObject({
+          group,
+          version,
+          plural,
+          namespace,
+          body,
+        })) as NomadJobObject;
+      } catch (error) {
+        if (codeOf(error) !== 409) throw error;
+        if (token !== '') {
+          // The other dispatcher of this token created it first.
+          const existing = await readChild(clients, namespace, jobObjectName(childId));
+          if (!existing) throw error;
+          if (claim) await handClaimTo(clients, claim, existing);
+          return { ok: true, child: existing, childId, created: false, ...(await evalOf(kc, existing)) };
+        }
+        // Two dispatches in the same second drew the same suffix: draw again.
+        if (attempt >= 3) throw error;
+        childId = dispatchedJobId(parentId, now, randomSuffix(), request.idPrefixTemplate);
+        continue;
+      }
+      if (claim) await handClaimTo(clients, claim, child);
+      await dispatchedEvent(clients, parent, childId);
+      return { ok: true, child, childId, created: true, ...(await evalOf(kc, child)) };
+    }
+  } catch (error) {
+    return fail(messageOf(error));
+  }
+}
+
+/** The child's job-register evaluation (version 0), recorded now if the reconciler has not yet. */
+async function evalOf(kc: KubeConfig, child: NomadJobObject): Promise<{ evalId?: string }> {
+  try {
+    const evaluation = await recordEvaluation(kc, child, { triggeredBy: 'job-register', version: 0 });
+    return { evalId: evaluation.ID };
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,232 @@
+// Job history operations on the apiserver: revert (Nomad's Job.Revert) and stability (Job.Stable).
+//
+// Versions are ControllerRevisions (versions.ts). Revert does what Nomad does — registers the old
+// version's job again — by writing that version's job back as the NomadJob's spec: the reconciler
+// then records it as a new version (current + 1) whose spec equals the old one. Stability is an
+// annotation on the version's revision (a ControllerRevision's data is immutable), which the
+// reconciler reads back into status.stable.
+import {
+  AppsV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ControllerRevision,
+} from '@kubernetes/client-node';
+import { toSpec } from '../crd/codec.ts';
+import { version as crdVersion, group, type NomadJobObject, plural } from '../crd/resource.ts';
+import { goQuote } from '../nomad/go.ts';
+import { LABEL_JOB, NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
+import { isOwnedBy } from './owned.ts';
+import { checkSpec } from './spec.ts';
+import { nextVersion, revisionStableAnnotation, type StoredVersion, storedVersionOf } from './versions.ts';
+
+export type HistoryFailure = { ok: false; status: 400 | 404 | 500; message: string };
+
+export type RevertResult =
+  | {
+      ok: true;
+      /** The NomadJob as written (its spec is the old version's job). */
+      object: NomadJobObject;
+      /** The version the reverted spec will be registered as (current + 1). */
+      version: number;
+    }
+  | HistoryFailure;
+
+export type StableResult = { ok: true; version: number; stable: boolean } | HistoryFailure;
+
+const fail = (message: string, status: 400 | 404 | 500 = 500): HistoryFailure => ({
+  ok: false,
+  status,
+  message,
+});
+
+/** Fields that are bookkeeping of a registration, not spec (dropped when a version is re-registered). */
+const registrationFields = [
+  'Version',
+  'Stable',
+  'SubmitTime',
+  'Status',
+  'StatusDescription',
+  'CreateIndex',
+  'ModifyIndex',
+  'JobModifyIndex',
+  'VersionTag',
+];
+
+function codeOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function messageOf(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: string };
+      if (parsed.message) return parsed.message;
+    } catch {
+      // not JSON
+    }
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function nomadIdentity(object: NomadJobObject): { jobId: string; namespace: string } {
+  const identity = readIdentity(object.metadata ?? {});
+  return {
+    jobId: identity?.jobId ?? object.metadata?.name ?? '',
+    namespace: identity?.namespace ?? NOMAD_DEFAULT_NAMESPACE,
+  };
+}
+
+/** The job's revisions, read from the apiserver (not a cache): only those owned by this very object. */
+export async function listRevisions(kc: KubeConfig, object: NomadJobObject): Promise<V1ControllerRevision[]> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const list = await apps.listNamespacedControllerRevision({
+    namespace: object.metadata?.namespace ?? '',
+    labelSelector: `${LABEL_JOB}=${object.metadata?.name ?? ''}`,
+  });
+  return list.items.filter((r) => isOwnedBy(r, object.metadata?.uid));
+}
+
+/** Versions from revisions, oldest first. */
+export function versionsOf(revisions: V1ControllerRevision[]): StoredVersion[] {
+  return revisions
+    .map(storedVersionOf)
+    .filter((v): v is StoredVersion => v !== undefined)
+    .sort((a, b) => a.version - b.version);
+}
+
+/**
+ * The job's current version: the version its spec has (or will get once reconciled — a spec applied
+ * but not yet reconciled is already the current job for Nomad), else the latest recorded one.
+ */
+export function currentVersion(object: NomadJobObject, history: StoredVersion[]): number {
+  const checked = checkSpec(object);
+  if (checked.ok) return nextVersion(history, checked.job as Record<string, unknown>).version;
+  return history.reduce((max, v) => Math.max(max, v.version), object.status?.version ?? 0);
+}
+
+/** The spec that re-registers a stored version's job. */
+export function specOfVersion(stored: StoredVersion): Record<string, unknown> {
+  const job = { ...stored.job };
+  for (const field of registrationFields) delete job[field];
+  return toSpec(job);
+}
+
+async function readObject(kc: KubeConfig, object: NomadJobObject): Promise<NomadJobObject | undefined> {
+  try {
+    return (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+      group,
+      version: crdVersion,
+      plural,
+      namespace: object.metadata?.namespace ?? '',
+      name: object.metadata?.name ?? '',
+    })) as NomadJobObject;
+  } catch (error) {
+    if (codeOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Nomad's revert: registers version `version` of the job again, as a new version. Checks in Nomad's
+ * order and with its messages: `job "x" not found`, `can't revert to current version`,
+ * `job "x" in namespace "ns" at version N not found`, `Current job has version N; enforcing version M`
+ * (all 500, as Nomad answers). The write is a replace conditioned on the resourceVersion read, retried
+ * on conflicts, so a concurrent change is never overwritten unchecked.
+ */
+export async function revertJob(
+  kc: KubeConfig,
+  object: NomadJobObject,
+  options: { version: number; enforcePriorVersion?: number },
+): Promise<RevertResult> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const { jobId, namespace: nomadNamespace } = nomadIdentity(object);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const live = await readObject(kc, object);
+      if (!live || live.metadata?.deletionTimestamp) return fail(`job ${goQuote(jobId)} not found`);
+      const history = versionsOf(await listRevisions(kc, live));
+      const current = currentVersion(live, history);
+      if (options.version === current) return fail("can't revert to current version");
+      const target = history.find((v) => v.version === options.version);
+      if (!target) {
+        return fail(
+          `job ${goQuote(jobId)} in namespace ${goQuote(nomadNamespace)} at version ${options.version} not found`,
+        );
+      }
+      if (options.enforcePriorVersion !== undefined && options.enforcePriorVersion !== current)
+        return fail(`Current job has version ${current}; enforcing version ${options.enforcePriorVersion}`);
+      const body: NomadJobObject = { ...live, spec: specOfVersion(target) };
+      delete body.status;
+      try {
+        const written = (await custom.replaceNamespacedCustomObject({
+          group,
+          version: crdVersion,
+          plural,
+          namespace: live.metadata?.namespace ?? '',
+          name: live.metadata?.name ?? '',
+          body,
+          fieldManager: 'nomad-operator',
+        })) as NomadJobObject;
+        return { ok: true, object: written, version: current + 1 };
+      } catch (error) {
+        if (codeOf(error) !== 409 || attempt >= 3) throw error;
+      }
+    }
+  } catch (error) {
+    return fail(messageOf(error));
+  }
+}
+
+/**
+ * Nomad's job stability: marks version `version` stable (or not). Error for an unknown version:
+ * `job "x" in namespace "ns" at version N not found` (500). When it is the current version,
+ * status.stable is set at once too (the reconciler derives the same from the revision).
+ */
+export async function setStable(
+  kc: KubeConfig,
+  object: NomadJobObject,
+  version: number,
+  stable: boolean,
+): Promise<StableResult> {
+  const { jobId, namespace: nomadNamespace } = nomadIdentity(object);
+  try {
+    const live = await readObject(kc, object);
+    if (!live) return fail(`job ${goQuote(jobId)} not found`);
+    const revisions = await listRevisions(kc, live);
+    const revision = revisions.find((r) => storedVersionOf(r)?.version === version);
+    if (!revision)
+      return fail(
+        `job ${goQuote(jobId)} in namespace ${goQuote(nomadNamespace)} at version ${version} not found`,
+      );
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    await kc.makeApiClient(AppsV1Api).patchNamespacedControllerRevision(
+      {
+        namespace: revision.metadata?.namespace ?? '',
+        name: revision.metadata?.name ?? '',
+        body: { metadata: { annotations: { [revisionStableAnnotation]: String(stable) } } },
+      },
+      merge,
+    );
+    const latest = versionsOf(revisions).at(-1)?.version;
+    if (latest === version && live.status?.version === version && live.status.stable !== stable) {
+      await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
+        {
+          group,
+          version: crdVersion,
+          plural,
+          namespace: live.metadata?.namespace ?? '',
+          name: live.metadata?.name ?? '',
+          body: { status: { stable } },
+        },
+        merge,
+      );
+    }
+    return { ok: true, version, stable };
+  } catch (error) {
+    return fail(messageOf(error));
+  }
+}

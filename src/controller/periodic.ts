@@ -1,0 +1,260 @@
+// Children of periodic jobs, as Nomad's periodic dispatcher derives them (nomad/periodic.go
+// deriveJob): the parent's copy with `ParentID`, `ID` = `Name` = `<parent>/periodic-<unix seconds>`
+// and no `Periodic` block, so each child is a plain batch job.
+//
+// Two kinds:
+// * forced (`forcePeriodic`, Nomad's `periodic/force`): a child NomadJob created at once and run by
+//   its own reconcile as a batch Job — the equivalent of `kubectl create job --from=cronjob/…`.
+// * CronJob-launched: the parent runs as CronJobs (translate), and the CronJob controller launches the
+//   Kubernetes Jobs. The parent's reconcile records a child NomadJob for each (cronChildObject), ID from
+//   the Job's `batch.kubernetes.io/cronjob-scheduled-timestamp` annotation (else its creation time),
+//   annotated `nomadoperator.dev/launched-by: cronjob`: its reconcile translates nothing (the Job
+//   already runs) and mirrors the status of the Jobs launched for that time (one per task group's
+//   CronJob). It is owned by the Kubernetes Job (not the parent directly): when the CronJob's history
+//   limit deletes the Job, the child goes with it, as Nomad's GC removes old children; purging the
+//   parent deletes the CronJobs, their Jobs and so the children.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Job,
+} from '@kubernetes/client-node';
+import { nomadJobObject } from '../crd/object.ts';
+import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
+import { ANNOTATION_JOB_ID, jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
+import type { Job } from '../nomad/schema.ts';
+import { recordEvaluation } from './evaluations.ts';
+import { checkSpec } from './spec.ts';
+
+/** Annotation on a child NomadJob that another controller runs: `cronjob` for CronJob-launched ones. */
+export const ANNOTATION_LAUNCHED_BY = 'nomadoperator.dev/launched-by';
+export const LAUNCHED_BY_CRONJOB = 'cronjob';
+/** Annotation on a CronJob-launched child: the Kubernetes Job it was recorded for. */
+export const ANNOTATION_CRON_JOB = 'nomadoperator.dev/cron-job';
+/** Set by the CronJob controller (Kubernetes >= 1.28) on the Jobs it creates: RFC 3339. */
+export const CRONJOB_SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
+
+export type ForceResult =
+  | { ok: true; child: NomadJobObject; childId: string; created: boolean; evalId?: string }
+  | { ok: false; status: 500; message: string };
+
+/** `<parent>/periodic-<unix seconds>` (Nomad's derivedJobID). */
+export function periodicChildId(parentId: string, at: Date): string {
+  return `${parentId}/periodic-${Math.floor(at.getTime() / 1000)}`;
+}
+
+const registrationFields = [
+  'Version',
+  'Stable',
+  'SubmitTime',
+  'Status',
+  'StatusDescription',
+  'CreateIndex',
+  'ModifyIndex',
+  'JobModifyIndex',
+  'VersionTag',
+] as const;
+
+/** The child Nomad derives from a periodic parent for one launch: no Periodic, ParentID set. */
+export function derivePeriodicJob(parent: Job, childId: string): Job {
+  const child = structuredClone(parent) as Record<string, unknown>;
+  for (const field of registrationFields) delete child[field];
+  delete child.Periodic;
+  child.ID = childId;
+  child.Name = childId;
+  child.ParentID = parent.ID;
+  return child as Job;
+}
+
+/** Nomad's PeriodicDispatch tracks (and so can force) enabled periodic jobs that run and are no templates. */
+function isTracked(job: Job): boolean {
+  return (
+    job.Periodic?.Enabled === true &&
+    job.Stop !== true &&
+    !(job.ParameterizedJob !== undefined && job.Dispatched !== true)
+  );
+}
+
+/** True when a child NomadJob mirrors a Job some other controller launched (no workload of its own). */
+export function isCronLaunched(object: KubernetesObject): boolean {
+  return object.metadata?.annotations?.[ANNOTATION_LAUNCHED_BY] === LAUNCHED_BY_CRONJOB;
+}
+
+/** Whether a Kubernetes Job was created by a CronJob. */
+export function launchedByCronJob(job: V1Job): boolean {
+  return (job.metadata?.ownerReferences ?? []).some((r) => r.kind === 'CronJob' && r.controller === true);
+}
+
+/** When the CronJob controller launched `job`: its scheduled time, else its creation time. */
+export function cronLaunchTime(job: V1Job): Date | undefined {
+  const scheduled = job.metadata?.annotations?.[CRONJOB_SCHEDULED_TIMESTAMP];
+  const parsed = scheduled ? new Date(scheduled) : undefined;
+  if (parsed && !Number.isNaN(parsed.getTime())) return parsed;
+  const created = job.metadata?.creationTimestamp;
+  if (!created) return undefined;
+  const date = created instanceof Date ? created : new Date(created);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** Nomad ID of the child a CronJob-launched Kubernetes Job stands for (from the parent's annotations). */
+export function cronChildId(job: V1Job): string | undefined {
+  if (!launchedByCronJob(job)) return undefined;
+  const parentId = job.metadata?.annotations?.[ANNOTATION_JOB_ID];
+  const at = cronLaunchTime(job);
+  return parentId !== undefined && at ? periodicChildId(parentId, at) : undefined;
+}
+
+/** Queue key (`namespace/name`) of that child NomadJob. */
+export function cronChildKey(job: V1Job): string | undefined {
+  const id = cronChildId(job);
+  const namespace = job.metadata?.namespace;
+  return id !== undefined && namespace ? `${namespace}/${jobObjectName(id)}` : undefined;
+}
+
+/** The child NomadJob recording a CronJob-launched Kubernetes Job of `parent` (canonical `parentJob`). */
+export function cronChildObject(
+  parent: NomadJobObject,
+  parentJob: Job,
+  job: V1Job,
+): NomadJobObject | undefined {
+  const childId = cronChildId(job);
+  if (childId === undefined || job.metadata?.annotations?.[ANNOTATION_JOB_ID] !== parentJob.ID)
+    return undefined;
+  const object = nomadJobObject(
+    derivePeriodicJob(parentJob, childId) as Record<string, unknown>,
+    () => parent.metadata?.namespace ?? '',
+  );
+  object.metadata = {
+    ...object.metadata,
+    annotations: {
+      ...object.metadata?.annotations,
+      [ANNOTATION_LAUNCHED_BY]: LAUNCHED_BY_CRONJOB,
+      [ANNOTATION_CRON_JOB]: job.metadata?.name ?? '',
+    },
+    ownerReferences: [
+      {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        name: job.metadata?.name ?? '',
+        uid: job.metadata?.uid ?? '',
+        controller: false,
+        blockOwnerDeletion: false,
+      },
+    ],
+  };
+  return object;
+}
+
+function codeOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * Nomad's `periodic/force`: launches a child of the periodic job `parent` now, whatever its schedule
+ * and prohibit_overlap (a NomadJob `<parent>/periodic-<unix>` run as a batch Job), records its
+ * periodic-job evaluation and returns it. Errors carry Nomad's messages: `job not found` (no parent),
+ * `can't force launch non-periodic job`, `can't force run non-tracked job <id> (<namespace>)` for a
+ * disabled, stopped or parameterized periodic job.
+ */
+export async function forcePeriodic(
+  kc: KubeConfig,
+  parent: NomadJobObject | undefined,
+  now: Date = new Date(),
+): Promise<ForceResult> {
+  if (!parent) return { ok: false, status: 500, message: 'job not found' };
+  const checked = checkSpec(parent);
+  if (!checked.ok) return { ok: false, status: 500, message: checked.message };
+  const job = checked.job;
+  if (job.Periodic === undefined)
+    return { ok: false, status: 500, message: "can't force launch non-periodic job" };
+  if (!isTracked(job)) {
+    const namespace = job.Namespace || NOMAD_DEFAULT_NAMESPACE;
+    return {
+      ok: false,
+      status: 500,
+      message: `can't force run non-tracked job ${job.ID ?? ''} (${namespace})`,
+    };
+  }
+  const childId = periodicChildId(job.ID ?? '', now);
+  const body = nomadJobObject(
+    derivePeriodicJob(job, childId) as Record<string, unknown>,
+    () => parent.metadata?.namespace ?? '',
+  );
+  body.metadata = {
+    ...body.metadata,
+    ownerReferences: [
+      {
+        apiVersion: parent.apiVersion,
+        kind: parent.kind,
+        name: parent.metadata?.name ?? '',
+        uid: parent.metadata?.uid ?? '',
+        controller: false,
+        blockOwnerDeletion: true,
+      },
+    ],
+  };
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const namespace = parent.metadata?.namespace ?? '';
+  let child: NomadJobObject;
+  let created = true;
+  try {
+    child = (await custom.createNamespacedCustomObject({
+      group,
+      version,
+      plural,
+      namespace,
+      body,
+    })) as NomadJobObject;
+  } catch (error) {
+    if (codeOf(error) !== 409) {
+      return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
+    }
+    // Launched in this very second already (forced, or by the CronJob): that launch is the answer.
+    created = false;
+    child = (await custom.getNamespacedCustomObject({
+      group,
+      version,
+      plural,
+      namespace,
+      name: body.metadata?.name ?? '',
+    })) as NomadJobObject;
+  }
+  if (created) await launchedEvent(kc, parent, childId);
+  let evalId: string | undefined;
+  try {
+    evalId = (await recordEvaluation(kc, child, { triggeredBy: 'periodic-job', version: 0 })).ID;
+  } catch {
+    evalId = undefined;
+  }
+  return { ok: true, child, childId, created, ...(evalId ? { evalId } : {}) };
+}
+
+async function launchedEvent(kc: KubeConfig, parent: NomadJobObject, childId: string): Promise<void> {
+  const now = new Date();
+  await kc
+    .makeApiClient(CoreV1Api)
+    .createNamespacedEvent({
+      namespace: parent.metadata?.namespace ?? '',
+      body: {
+        metadata: { generateName: `${parent.metadata?.name}.` },
+        involvedObject: {
+          apiVersion: parent.apiVersion,
+          kind: parent.kind,
+          name: parent.metadata?.name,
+          namespace: parent.metadata?.namespace,
+          uid: parent.metadata?.uid,
+        },
+        type: 'Normal',
+        reason: 'PeriodicLaunch',
+        message: `Forced periodic launch of job ${childId}`,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        source: { component: 'nomad-operator' },
+        reportingComponent: 'nomad-operator',
+      },
+    })
+    .catch(() => undefined);
+}

@@ -1,0 +1,109 @@
+import type { V1Job } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import {
+  ANNOTATION_CRON_JOB,
+  ANNOTATION_LAUNCHED_BY,
+  CRONJOB_SCHEDULED_TIMESTAMP,
+  cronChildId,
+  cronChildKey,
+  cronChildObject,
+  cronLaunchTime,
+  derivePeriodicJob,
+  isCronLaunched,
+  periodicChildId,
+} from '../../../src/controller/periodic.ts';
+import { checkSpec } from '../../../src/controller/spec.ts';
+import { isParentJob } from '../../../src/controller/status.ts';
+import { nomadJobObject } from '../../../src/crd/object.ts';
+import type { NomadJobObject } from '../../../src/crd/resource.ts';
+import { canonicalize } from '../../../src/nomad/canonicalize.ts';
+import { ANNOTATION_JOB_ID, ANNOTATION_PARENT_ID, jobObjectName } from '../../../src/nomad/ids.ts';
+import type { Job } from '../../../src/nomad/schema.ts';
+
+const parentJob: Job = canonicalize({
+  ID: 'nightly',
+  Type: 'batch',
+  Datacenters: ['*'],
+  Periodic: { Enabled: true, Spec: '0 3 * * *' },
+  TaskGroups: [{ Name: 'g', Count: 2, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }] }],
+});
+
+function parentObject(): NomadJobObject {
+  const object = nomadJobObject(parentJob as Record<string, unknown>, () => 'ns');
+  object.metadata = { ...object.metadata, uid: 'parent-uid' };
+  return object;
+}
+
+function launched(extra: Partial<NonNullable<V1Job['metadata']>> = {}): V1Job {
+  return {
+    metadata: {
+      name: 'nightly--g-29000000',
+      namespace: 'ns',
+      uid: 'job-uid',
+      creationTimestamp: new Date('2026-01-01T03:00:02Z'),
+      annotations: {
+        [ANNOTATION_JOB_ID]: 'nightly',
+        [CRONJOB_SCHEDULED_TIMESTAMP]: '2026-01-01T03:00:00Z',
+      },
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly--g', uid: 'cj', controller: true },
+      ],
+      ...extra,
+    },
+  };
+}
+
+describe('periodic children', () => {
+  it("have Nomad's ID <parent>/periodic-<unix> and no Periodic block", () => {
+    const at = new Date('2017-01-26T05:32:58.999Z');
+    expect(periodicChildId('nightly', at)).toBe('nightly/periodic-1485408778');
+    const child = derivePeriodicJob({ ...parentJob, Version: 3, SubmitTime: 9 }, 'nightly/periodic-1');
+    expect(child).toMatchObject({
+      ID: 'nightly/periodic-1',
+      Name: 'nightly/periodic-1',
+      ParentID: 'nightly',
+    });
+    expect(child.Periodic).toBeUndefined();
+    expect(child.Version).toBeUndefined();
+    expect(isParentJob(child)).toBe(false);
+    expect(checkSpec(nomadJobObject(child as Record<string, unknown>)).ok).toBe(true);
+  });
+
+  it('of a CronJob are identified by the scheduled time, else the creation time', () => {
+    expect(cronLaunchTime(launched())?.toISOString()).toBe('2026-01-01T03:00:00.000Z');
+    expect(cronChildId(launched())).toBe(`nightly/periodic-${Date.parse('2026-01-01T03:00:00Z') / 1000}`);
+    const noStamp = launched({ annotations: { [ANNOTATION_JOB_ID]: 'nightly' } });
+    expect(cronChildId(noStamp)).toBe(`nightly/periodic-${Date.parse('2026-01-01T03:00:02Z') / 1000}`);
+    expect(cronChildKey(launched())).toBe(`ns/${jobObjectName(cronChildId(launched()) ?? '')}`);
+    // Not launched by a CronJob, or without the parent's identity: no child.
+    expect(cronChildId(launched({ ownerReferences: [] }))).toBeUndefined();
+    expect(cronChildId(launched({ annotations: {} }))).toBeUndefined();
+  });
+
+  it('of a CronJob are recorded as NomadJobs owned by the Job, marked so that nothing runs twice', () => {
+    const child = cronChildObject(parentObject(), parentJob, launched());
+    expect(child).toBeDefined();
+    expect(isCronLaunched(child!)).toBe(true);
+    expect(child?.metadata?.namespace).toBe('ns');
+    expect(child?.metadata?.annotations).toMatchObject({
+      [ANNOTATION_LAUNCHED_BY]: 'cronjob',
+      [ANNOTATION_CRON_JOB]: 'nightly--g-29000000',
+      [ANNOTATION_PARENT_ID]: 'nightly',
+    });
+    expect(child?.metadata?.ownerReferences).toEqual([
+      {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        name: 'nightly--g-29000000',
+        uid: 'job-uid',
+        controller: false,
+        blockOwnerDeletion: false,
+      },
+    ]);
+    expect(child?.spec.periodic).toBeUndefined();
+    expect(child?.spec.parentID).toBe('nightly');
+    // A Job of another parent is not this parent's child.
+    const other = launched({ annotations: { [ANNOTATION_JOB_ID]: 'other' } });
+    expect(cronChildObject(parentObject(), parentJob, other)).toBeUndefined();
+  });
+});
