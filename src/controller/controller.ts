@@ -9,14 +9,17 @@ import {
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
+  type V1Job,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
-import { makeApplier } from '../kube/apply.ts';
+import { fieldManager, makeApplier } from '../kube/apply.ts';
 import { Informer, objectKey } from '../kube/informer.ts';
+import { DEFAULT_WRITE_BURST, DEFAULT_WRITE_QPS, TokenBucket } from '../kube/rate-limit.ts';
 import type { OperatorMetrics } from '../metrics.ts';
-import { LABEL_JOB } from '../nomad/ids.ts';
+import { ANNOTATION_PARENT_ID, jobObjectName, LABEL_JOB } from '../nomad/ids.ts';
 import { managedSelector, ownedKinds, ownerKeyOf } from './owned.ts';
+import { cronChildKey } from './periodic.ts';
 import { WorkQueue } from './queue.ts';
 import { type ClusterView, type ClusterWriter, type ReconcileOptions, reconcile } from './reconcile.ts';
 
@@ -29,6 +32,10 @@ export interface ControllerOptions extends ReconcileOptions {
   informerStaleAfterMs?: number;
   /** Watch one namespace only (default: all namespaces). */
   namespace?: string;
+  /** Client-side limit on apiserver writes (token bucket, see kube/rate-limit.ts). Default 20/s. */
+  writeQps?: number;
+  /** Burst of that limit. Default 30. */
+  writeBurst?: number;
 }
 
 /** `/apis/apps/v1/deployments` → `/apis/apps/v1/namespaces/<ns>/deployments`. */
@@ -46,6 +53,8 @@ export class Controller {
   readonly #log: Logger;
   readonly #writer: ClusterWriter;
   readonly #view: ClusterView;
+  /** Every apiserver write of the reconciler waits for a token. */
+  readonly writeLimiter: TokenBucket;
   #workers: Promise<void>[] = [];
   #resyncTimer: NodeJS.Timeout | undefined;
   #running = false;
@@ -59,7 +68,13 @@ export class Controller {
       ...common,
       path: namespacedPath(`/apis/${group}/${version}/${plural}`, options.namespace),
     });
-    this.nomadJobs.onChange((job) => this.queue.add(objectKey(job)));
+    this.nomadJobs.onChange((job) => {
+      this.queue.add(objectKey(job));
+      // A child's status is part of its parent's (status.children).
+      const parentId = job.metadata?.annotations?.[ANNOTATION_PARENT_ID];
+      if (parentId !== undefined && job.metadata?.namespace)
+        this.queue.add(`${job.metadata.namespace}/${jobObjectName(parentId)}`);
+    });
     for (const kind of ownedKinds) {
       const informer = new Informer<KubernetesObject>({
         ...common,
@@ -69,13 +84,25 @@ export class Controller {
       informer.onChange((object) => {
         const key = ownerKeyOf(object);
         if (key) this.queue.add(key);
+        // Jobs launched by a parent's CronJobs, and their pods, also belong to a child NomadJob.
+        const childKey = this.#cronChildKeyOf(kind.kind, object);
+        if (childKey) this.queue.add(childKey);
       });
       this.owned.set(kind.kind, informer);
     }
+    this.writeLimiter = new TokenBucket({
+      qps: options.writeQps ?? DEFAULT_WRITE_QPS,
+      burst: options.writeBurst ?? DEFAULT_WRITE_BURST,
+    });
     for (const informer of this.informers) options.metrics.trackInformer(informer);
     options.metrics.observeQueue(this.queue);
     this.#view = this.#makeView();
     this.#writer = this.#makeWriter();
+  }
+
+  /** The read side over the caches (what reconciles read; the API may read evaluations through it). */
+  get view(): ClusterView {
+    return this.#view;
   }
 
   get informers(): Informer<KubernetesObject>[] {
@@ -155,6 +182,15 @@ export class Controller {
     }
   }
 
+  #cronChildKeyOf(kind: string, object: KubernetesObject): string | undefined {
+    if (kind === 'Job') return cronChildKey(object as V1Job);
+    if (kind !== 'Pod') return undefined;
+    const owner = object.metadata?.ownerReferences?.find((r) => r.kind === 'Job' && r.controller);
+    if (!owner) return undefined;
+    const job = this.owned.get('Job')?.get(object.metadata?.namespace, owner.name);
+    return job ? cronChildKey(job as V1Job) : undefined;
+  }
+
   #makeView(): ClusterView {
     return {
       nomadJob: (namespace, name) => this.nomadJobs.get(namespace, name),
@@ -173,11 +209,25 @@ export class Controller {
     const objects = KubernetesObjectApi.makeApiClient(kc);
     const custom = kc.makeApiClient(CustomObjectsApi);
     const core = kc.makeApiClient(CoreV1Api);
+    const limiter = this.writeLimiter;
     return {
       apply: async (object) => {
+        await limiter.take();
         await applier.apply(object);
       },
+      create: async (object) => {
+        await limiter.take();
+        metrics.countWrite('create', object.kind ?? 'Unknown');
+        try {
+          await objects.create(object, undefined, undefined, fieldManager);
+          return true;
+        } catch (error) {
+          if ((error as { code?: number }).code === 409) return false;
+          throw error;
+        }
+      },
       delete: async (object) => {
+        await limiter.take();
         metrics.countWrite('delete', object.kind ?? 'Unknown');
         await objects
           .delete(object, undefined, undefined, undefined, undefined, 'Background')
@@ -186,6 +236,7 @@ export class Controller {
           });
       },
       patchStatus: async (job, status) => {
+        await limiter.take();
         metrics.countWrite('patch', 'NomadJob');
         await custom.patchNamespacedCustomObjectStatus(
           {
@@ -200,6 +251,7 @@ export class Controller {
         );
       },
       event: async (job, type, reason, message) => {
+        await limiter.take();
         metrics.countWrite('create', 'Event');
         const now = new Date();
         await core

@@ -5,22 +5,40 @@
 import { createHash } from 'node:crypto';
 import type {
   KubernetesObject,
+  V1ConfigMap,
   V1ControllerRevision,
+  V1CronJob,
   V1DaemonSet,
   V1Deployment,
   V1Job,
   V1Pod,
+  V1Secret,
 } from '@kubernetes/client-node';
-import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject, NomadJobStatus } from '../crd/resource.ts';
-import { canonicalize } from '../nomad/canonicalize.ts';
-import { ANNOTATION_PARENT_ID, readIdentity } from '../nomad/ids.ts';
+import {
+  ANNOTATION_PARENT_ID,
+  childName,
+  identityAnnotations,
+  identityLabels,
+  jobObjectName,
+  NOMAD_DEFAULT_NAMESPACE,
+  readIdentity,
+} from '../nomad/ids.ts';
 import type { Job } from '../nomad/schema.ts';
-import { formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
-import { translate } from '../translate/index.ts';
+import { LABEL_VERSION, translate } from '../translate/index.ts';
 import type { TranslateOptions } from '../translate/types.ts';
+import {
+  evaluationsConfigMapName,
+  groupOfPodFor,
+  nextRecord,
+  readRecord,
+  recordConfigMap,
+  serializeRecord,
+} from './evaluations.ts';
 import { isOwnedBy, ownedKinds } from './owned.ts';
-import { computeStatus, type Observed } from './status.ts';
+import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from './periodic.ts';
+import { checkSpec } from './spec.ts';
+import { computeStatus, isParentJob, type Observed } from './status.ts';
 import {
   defaultHistoryLimit,
   nextVersion,
@@ -30,6 +48,8 @@ import {
   storedVersionOf,
   versionsToPrune,
 } from './versions.ts';
+
+export { type Checked, checkSpec } from './spec.ts';
 
 /** Read side: the informer caches. */
 export interface ClusterView {
@@ -41,7 +61,10 @@ export interface ClusterView {
 
 /** Write side: the apiserver. */
 export interface ClusterWriter {
+  /** Server-side apply; a `metadata.resourceVersion` on the object makes it conditional (409 if stale). */
   apply(object: KubernetesObject): Promise<void>;
+  /** Plain create; resolves false when the object already exists (409 AlreadyExists). */
+  create(object: KubernetesObject): Promise<boolean>;
   delete(object: KubernetesObject): Promise<void>;
   patchStatus(job: NomadJobObject, status: NomadJobStatus): Promise<void>;
   event(job: NomadJobObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
@@ -112,14 +135,27 @@ export async function reconcile(
   job.Version = version.version;
   job.Stable = version.stable;
 
-  const { objects, warnings } = job.Stop
-    ? { objects: [], warnings: [] }
-    : translate(job, { ...options.translate, namespace, version: version.version });
-  const desired = objects.map((o) => withOwnership(o, object));
+  // A CronJob-launched child mirrors the Job the CronJob controller runs: no workload of its own.
+  const cronLaunched = isCronLaunched(object);
+  const payloadSecret = !job.Stop && !cronLaunched ? payloadSecretOf(object, job) : undefined;
+  const { objects, warnings } =
+    job.Stop || cronLaunched
+      ? { objects: [], warnings: [] }
+      : translate(job, {
+          ...options.translate,
+          namespace,
+          version: version.version,
+          ...(payloadSecret ? { dispatch: { payloadSecretName: payloadSecret.metadata?.name ?? '' } } : {}),
+        });
+  // The payload first: pods mounting it should not wait for it.
+  const desired = [...(payloadSecret ? [payloadSecret] : []), ...objects].map((o) =>
+    withOwnership(o, object),
+  );
   const changed = await applyDesired(object, desired, view, writer);
-  await pruneUndesired(object, desired, view, writer);
+  await pruneUndesired(object, desired, view, writer, [`ConfigMap/${evaluationsConfigMapName(name)}`]);
+  if (job.Periodic?.Enabled === true && !job.Stop) await recordCronChildren(object, job, view, writer);
 
-  const observed = observe(object, job, view);
+  const observed = cronLaunched ? observeCronLaunched(object, job, view) : observe(object, job, view);
   observed.progressing = changed;
   const status = computeStatus({
     job,
@@ -134,21 +170,132 @@ export async function reconcile(
     stable: version.stable,
   });
   if (statusChanged(object, status)) await writer.patchStatus(object, status);
+  await updateEvaluations(object, job, version, observed, status, view, writer, now);
   return { result: 'success' };
 }
 
-type Checked = { ok: true; job: Job } | { ok: false; message: string };
+/**
+ * The Secret holding a dispatched child's payload (key `payload`: the raw bytes, so `data.payload` is
+ * the job's base64 Payload as is), mounted by the translator at each task's dispatch_payload file.
+ * Made by the reconciler, like every other object of the job, so it exists whatever happened to the
+ * dispatch call that created the child. A child is recognised by `Dispatched: true` and a ParentID.
+ */
+export function payloadSecretOf(object: NomadJobObject, job: Job): V1Secret | undefined {
+  if (job.Dispatched !== true || !job.ParentID || !job.Payload) return undefined;
+  const identity = readIdentity(object.metadata ?? {}) ?? {
+    namespace: job.Namespace || NOMAD_DEFAULT_NAMESPACE,
+    jobId: job.ID ?? '',
+    parentId: job.ParentID,
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: childName(object.metadata?.name ?? '', 'payload'),
+      namespace: object.metadata?.namespace,
+      labels: identityLabels(identity),
+      annotations: identityAnnotations(identity),
+    },
+    type: 'Opaque',
+    data: { payload: job.Payload },
+  };
+}
 
-/** Spec → canonical, valid Nomad job, or every reason why not (Nomad's multierror text). */
-function checkSpec(object: NomadJobObject): Checked {
-  const decoded = jobOfObject(object);
-  if (!decoded.ok) return { ok: false, message: formatMultiError(decoded.errors) };
-  const parsed = parseJobJson(decoded.job);
-  if (!parsed.ok) return { ok: false, message: formatMultiError(parsed.errors) };
-  const job = canonicalize(parsed.job);
-  const { errors } = validateJob(job);
-  if (errors.length > 0) return { ok: false, message: formatMultiError(errors) };
-  return { ok: true, job };
+/**
+ * A periodic parent records a child NomadJob for every Job its CronJobs launched (periodic.ts), once:
+ * an existing child (cache) is left alone, a concurrent create is a no-op.
+ */
+async function recordCronChildren(
+  owner: NomadJobObject,
+  job: Job,
+  view: ClusterView,
+  writer: ClusterWriter,
+): Promise<void> {
+  const namespace = owner.metadata?.namespace ?? '';
+  const jobName = owner.metadata?.name ?? '';
+  const cronJobs = new Set(
+    view
+      .owned<V1CronJob>('CronJob', namespace, jobName)
+      .filter((c) => isOwnedBy(c, owner.metadata?.uid))
+      .map((c) => c.metadata?.uid),
+  );
+  const recorded = new Set<string>();
+  for (const launched of view.owned<V1Job>('Job', namespace, jobName)) {
+    if (launched.metadata?.deletionTimestamp || !launchedByCronJob(launched)) continue;
+    const cronJob = launched.metadata?.ownerReferences?.find((r) => r.kind === 'CronJob' && r.controller);
+    if (!cronJob || !cronJobs.has(cronJob.uid)) continue;
+    const child = cronChildObject(owner, job, launched);
+    const name = child?.metadata?.name;
+    if (!child || !name || recorded.has(name) || view.nomadJob(namespace, name)) continue;
+    recorded.add(name);
+    if (await writer.create(child))
+      await writer.event(
+        owner,
+        'Normal',
+        'PeriodicLaunch',
+        `Recorded periodic launch ${cronChildId(launched)}`,
+      );
+  }
+}
+
+/** A CronJob-launched child observes the parent's Jobs launched for its time, and their pods. */
+function observeCronLaunched(owner: NomadJobObject, job: Job, view: ClusterView): Observed {
+  const namespace = owner.metadata?.namespace ?? '';
+  const parentName = jobObjectName(job.ParentID ?? '');
+  const jobs = view
+    .owned<V1Job>('Job', namespace, parentName)
+    .filter((j) => cronChildId(j) === job.ID && j.metadata?.namespace === namespace);
+  const uids = new Set(jobs.map((j) => j.metadata?.uid));
+  const pods = view
+    .owned<V1Pod>('Pod', namespace, parentName)
+    .filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => uids.has(r.uid)));
+  const desired: Record<string, number> = {};
+  for (const group of job.TaskGroups ?? []) desired[group.Name ?? ''] = group.Count ?? 1;
+  return { pods, deployments: [], jobs, desired };
+}
+
+/** Evaluations: new ones for new versions and alloc failures, placement status of the current one. */
+async function updateEvaluations(
+  owner: NomadJobObject,
+  job: Job,
+  version: VersionState,
+  observed: Observed,
+  status: NomadJobStatus,
+  view: ClusterView,
+  writer: ClusterWriter,
+  now: Date,
+): Promise<void> {
+  const namespace = owner.metadata?.namespace ?? '';
+  const jobName = owner.metadata?.name ?? '';
+  const configMapName = evaluationsConfigMapName(jobName);
+  const live = view
+    .owned<V1ConfigMap>('ConfigMap', namespace, jobName)
+    .find((c) => c.metadata?.name === configMapName);
+  // A purged namesake's evaluations, not yet garbage-collected: wait for the collector.
+  if (live && !isOwnedBy(live, owner.metadata?.uid)) return;
+  const record = readRecord(live);
+  const pods = isCronLaunched(owner)
+    ? observed.pods
+    : observed.pods.filter((p) => p.metadata?.labels?.[LABEL_VERSION] === String(version.version));
+  const failed = Object.values(status.summary ?? {}).reduce((sum, s) => sum + s.failed + s.lost, 0);
+  const next = nextRecord(record, {
+    job,
+    version: version.version,
+    ...(version.previous ? { previous: version.previous as Job } : {}),
+    isParent: isParentJob(job),
+    jobModifyIndex: version.jobModifyIndex,
+    pods,
+    desired: observed.desired,
+    groupOfPod: groupOfPodFor(job),
+    failedAllocations: failed,
+    index: Number(owner.metadata?.resourceVersion ?? 0) || 0,
+    now,
+  });
+  if (live ? serializeRecord(next) === serializeRecord(record) : next.entries.length === 0) return;
+  const configMap = recordConfigMap(owner, next, live?.metadata?.resourceVersion);
+  if (live) await writer.apply(configMap);
+  else if (!(await writer.create(configMap)))
+    throw new Error(`ConfigMap ${configMapName} was created concurrently; evaluations are retried`);
 }
 
 /** Compares everything but condition timestamps (which only move when a condition flips anyway). */
@@ -172,6 +319,8 @@ interface VersionState {
   stable: boolean;
   submitTime: string;
   jobModifyIndex: number;
+  /** The job of the version before this one, when still in the history. */
+  previous?: Record<string, unknown>;
 }
 
 /** Records a new version when the spec changed; prunes history beyond the limit. */
@@ -191,6 +340,9 @@ async function recordVersion(
   const history = revisions.map(storedVersionOf).filter((v): v is StoredVersion => v !== undefined);
   const next = nextVersion(history, job as Record<string, unknown>);
   const resourceVersion = Number(object.metadata?.resourceVersion ?? 0);
+  const previous = history
+    .filter((v) => v.version < next.version)
+    .reduce<StoredVersion | undefined>((a, v) => (a && a.version >= v.version ? a : v), undefined);
   if (!next.isNew) {
     const latest = next.latest!;
     return {
@@ -198,6 +350,7 @@ async function recordVersion(
       stable: latest.stable,
       submitTime: latest.submitTime,
       jobModifyIndex: object.status?.jobModifyIndex ?? resourceVersion,
+      ...(previous ? { previous: previous.job } : {}),
     };
   }
   const stored: StoredVersion = {
@@ -217,6 +370,7 @@ async function recordVersion(
     stable: false,
     submitTime: stored.submitTime,
     jobModifyIndex: resourceVersion,
+    ...(previous ? { previous: previous.job } : {}),
   };
 }
 
@@ -281,10 +435,11 @@ async function pruneUndesired(
   desired: KubernetesObject[],
   view: ClusterView,
   writer: ClusterWriter,
+  keep: string[] = [],
 ): Promise<void> {
   const namespace = owner.metadata?.namespace ?? '';
   const jobName = owner.metadata?.name ?? '';
-  const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata?.name}`));
+  const wanted = new Set([...desired.map((o) => `${o.kind}/${o.metadata?.name}`), ...keep]);
   for (const { kind, pruned } of ownedKinds) {
     if (!pruned) continue;
     for (const live of view.owned(kind, namespace, jobName)) {
@@ -313,18 +468,24 @@ function observe(owner: NomadJobObject, job: Job, view: ClusterView): Observed {
           (desired[group.Name ?? ''] ?? 0) + (ds.status?.desiredNumberScheduled ?? 0);
     }
   }
+  const isParent = isParentJob(job);
   const observed: Observed = {
-    pods: view.owned<V1Pod>('Pod', namespace, jobName),
+    // A parent's allocations belong to its children (the pods of its CronJobs' Jobs, each recorded as
+    // a child), as in Nomad, whose parent summaries count children, not allocations.
+    pods: isParent ? [] : view.owned<V1Pod>('Pod', namespace, jobName),
     deployments: view.owned<V1Deployment>('Deployment', namespace, jobName),
-    jobs: view.owned<V1Job>('Job', namespace, jobName),
+    jobs: isParent ? [] : view.owned<V1Job>('Job', namespace, jobName),
     desired,
   };
-  const isParent = job.Periodic?.Enabled === true || job.ParameterizedJob !== undefined;
   if (isParent) {
     const identity = readIdentity(owner.metadata ?? {});
+    const jobId = identity?.jobId ?? job.ID;
     observed.children = view
       .nomadJobs(namespace)
-      .filter((child) => child.metadata?.annotations?.[ANNOTATION_PARENT_ID] === identity?.jobId)
+      .filter(
+        (child) =>
+          child.metadata?.annotations?.[ANNOTATION_PARENT_ID] === jobId && !child.metadata?.deletionTimestamp,
+      )
       .map((child) => ({ status: child.status?.status }));
   }
   return observed;

@@ -1,0 +1,122 @@
+// Periodic jobs on the real cluster: the parent runs as a CronJob; periodic force launches a child
+// NomadJob that runs to completion; the Jobs the CronJob controller launches are recorded as children
+// (without a second workload) and counted in the parent's status.
+import { BatchV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluationsOf } from '../../../src/controller/evaluations.ts';
+import { ANNOTATION_LAUNCHED_BY, forcePeriodic } from '../../../src/controller/periodic.ts';
+import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
+import { ANNOTATION_PARENT_ID, LABEL_JOB } from '../../../src/nomad/ids.ts';
+import type { Job } from '../../../src/nomad/schema.ts';
+import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
+import { dockerJob, type Harness, startController } from './harness.ts';
+
+const kc = testKubeConfig();
+const batch = kc.makeApiClient(BatchV1Api);
+const custom = kc.makeApiClient(CustomObjectsApi);
+
+let namespace: string;
+let removeNamespace: () => Promise<void>;
+let harness: Harness;
+
+beforeAll(async () => {
+  ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'periodic'));
+  harness = await startController(kc, namespace);
+});
+afterAll(async () => {
+  await harness?.stop();
+  await removeNamespace();
+});
+
+function periodicJob(id: string, periodic: Job['Periodic'] = { Enabled: true, Spec: '* * * * *' }): Job {
+  return dockerJob(id, { Type: 'batch', Periodic: periodic }, 2);
+}
+
+async function children(parentId: string): Promise<NomadJobObject[]> {
+  const list = (await custom.listNamespacedCustomObject({ group, version, plural, namespace })) as {
+    items: NomadJobObject[];
+  };
+  return list.items.filter((o) => o.metadata?.annotations?.[ANNOTATION_PARENT_ID] === parentId);
+}
+
+describe('periodic jobs', () => {
+  it('run as a CronJob; a forced launch runs to completion; CronJob launches become children', async () => {
+    await harness.submit(periodicJob('nightly'));
+    const cronJobs = await waitFor('the CronJob of nightly', async () => {
+      const list = await batch.listNamespacedCronJob({ namespace, labelSelector: `${LABEL_JOB}=nightly` });
+      return list.items.length === 1 ? list.items : undefined;
+    });
+    expect(cronJobs[0]?.spec?.schedule).toBe('* * * * *');
+
+    // Force: a child NomadJob <parent>/periodic-<unix>, a plain batch job, run as its own Job.
+    const now = new Date();
+    const forced = await forcePeriodic(kc, await harness.read('nightly'), now);
+    if (!forced.ok) throw new Error(forced.message);
+    expect(forced.created).toBe(true);
+    expect(forced.childId).toBe(`nightly/periodic-${Math.floor(now.getTime() / 1000)}`);
+    expect(forced.child.spec.periodic).toBeUndefined();
+    expect(forced.child.spec.parentID).toBe('nightly');
+    expect(forced.child.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'NomadJob', name: 'nightly' });
+    const name = forced.child.metadata?.name ?? '';
+    const done = await waitFor(`${forced.childId} dead`, async () => {
+      const child = await harness.read(name);
+      return child.status?.status === 'dead' ? child : undefined;
+    });
+    expect(done.status?.summary?.app?.complete).toBe(2);
+    const jobs = await waitFor('the Job of the forced child Complete', async () => {
+      const list = await batch.listNamespacedJob({ namespace, labelSelector: `${LABEL_JOB}=${name}` });
+      const complete = list.items[0]?.status?.conditions?.some(
+        (c) => c.type === 'Complete' && c.status === 'True',
+      );
+      return complete ? list.items : undefined;
+    });
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.status?.succeeded).toBe(2);
+    const evals = await waitFor('the periodic-job evaluation complete', async () => {
+      const list = evaluationsOf(done, harness.controller.view);
+      return list[0]?.Status === 'complete' ? list : undefined;
+    });
+    expect(evals.map((e) => [e.ID, e.TriggeredBy])).toEqual([[forced.evalId, 'periodic-job']]);
+
+    // The CronJob controller fires within a minute: its Job becomes a child, mirrored, not run twice.
+    const launched = await waitFor(
+      'a CronJob-launched child of nightly, dead',
+      async () => {
+        const list = await children('nightly');
+        const cron = list.find((c) => c.metadata?.annotations?.[ANNOTATION_LAUNCHED_BY] === 'cronjob');
+        return cron?.status?.status === 'dead' ? cron : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 1000 },
+    );
+    const launchedId = launched.metadata?.annotations?.['nomadoperator.dev/job-id'] ?? '';
+    expect(launchedId).toMatch(/^nightly\/periodic-\d+$/);
+    expect(launched.status?.summary?.app?.complete).toBe(2);
+    expect(launched.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Job' });
+    const own = await batch.listNamespacedJob({
+      namespace,
+      labelSelector: `${LABEL_JOB}=${launched.metadata?.name}`,
+    });
+    expect(own.items).toEqual([]);
+    const parent = await waitFor('nightly counts both children dead', async () => {
+      const p = await harness.read('nightly');
+      return (p.status?.children?.dead ?? 0) >= 2 ? p : undefined;
+    });
+    expect(parent.status?.status).toBe('running');
+  }, 240_000);
+
+  it("answers Nomad's errors", async () => {
+    expect(await forcePeriodic(kc, undefined)).toEqual({ ok: false, status: 500, message: 'job not found' });
+    await harness.submit(dockerJob('once', { Type: 'batch' }));
+    expect(await forcePeriodic(kc, await harness.read('once'))).toEqual({
+      ok: false,
+      status: 500,
+      message: "can't force launch non-periodic job",
+    });
+    await harness.submit(periodicJob('paused', { Enabled: false, Spec: '0 0 * * *' }));
+    expect(await forcePeriodic(kc, await harness.read('paused'))).toEqual({
+      ok: false,
+      status: 500,
+      message: "can't force run non-tracked job paused (default)",
+    });
+  });
+});
