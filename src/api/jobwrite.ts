@@ -17,8 +17,10 @@ import { resourceVersionOf } from './state.ts';
 import {
   ANNOTATION_CREATE_INDEX,
   ANNOTATION_JOB_MODIFY_INDEX,
+  ANNOTATION_VERSION_INDEXES,
   type ApiStore,
   type JobEntry,
+  versionIndexesOf,
 } from './store.ts';
 import { type JobSubmission, WriteError } from './writer.ts';
 
@@ -103,8 +105,18 @@ export async function recordIndexes(
   created: boolean,
 ): Promise<NomadJobObject> {
   const rv = resourceVersionOf(written);
+  const version = store.versionState(store.entry(written)).version;
+  const known = versionIndexesOf(written);
+  known[String(version)] = rv;
+  const kept = Object.keys(known)
+    .map(Number)
+    .sort((a, b) => b - a)
+    .slice(0, 20);
   const annotations: Record<string, string> = {
     [ANNOTATION_JOB_MODIFY_INDEX]: `${rv}/${written.metadata?.generation ?? 0}`,
+    [ANNOTATION_VERSION_INDEXES]: JSON.stringify(
+      Object.fromEntries(kept.map((v) => [String(v), known[String(v)]])),
+    ),
   };
   if (created) annotations[ANNOTATION_CREATE_INDEX] = String(rv);
   try {

@@ -37,6 +37,26 @@ export const ANNOTATION_CREATE_INDEX = 'nomadoperator.dev/create-index';
  */
 export const ANNOTATION_JOB_MODIFY_INDEX = 'nomadoperator.dev/job-modify-index';
 
+/** Annotation: JSON `{"<version>": <JobModifyIndex>}` of the versions the API wrote (the newest few). */
+export const ANNOTATION_VERSION_INDEXES = 'nomadoperator.dev/version-indexes';
+
+/** The JobModifyIndex the API recorded for each version it wrote. */
+export function versionIndexesOf(object: NomadJobObject): Record<string, number> {
+  const raw = object.metadata?.annotations?.[ANNOTATION_VERSION_INDEXES];
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+    return Object.fromEntries(
+      Object.entries(parsed).filter(
+        (e): e is [string, number] => typeof e[1] === 'number' && Number.isSafeInteger(e[1]),
+      ),
+    );
+  } catch {
+    return {};
+  }
+}
+
 /** JobModifyIndex of a NomadJob: the API's annotation for the current generation, else the controller's record, else the resourceVersion. */
 export function jobModifyIndexOf(object: NomadJobObject): number {
   const rv = resourceVersionOf(object);

@@ -7,7 +7,7 @@ import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import { ANNOTATION_GROUP } from '../../nomad/ids.ts';
 import { LABEL_VERSION } from '../../translate/index.ts';
 import { resourceVersionOf } from '../state.ts';
-import type { ApiStore, JobEntry } from '../store.ts';
+import { type ApiStore, type JobEntry, versionIndexesOf } from '../store.ts';
 import { unixNanos, uuidFrom, ZERO_TIME } from './common.ts';
 import type { Json } from './job.ts';
 
@@ -89,7 +89,9 @@ export function deploymentsOf(store: ApiStore, entry: JobEntry): Json[] {
         isCurrent && current.pending ? resourceVersionOf(entry.object) : Number.POSITIVE_INFINITY,
       );
       const created = sets.map((s) => unixNanos(s.metadata?.creationTimestamp));
-      const jobModifyIndex = isCurrent ? current.jobModifyIndex : (record?.resourceVersion ?? 0);
+      const jobModifyIndex = isCurrent
+        ? current.jobModifyIndex
+        : (versionIndexesOf(entry.object)[String(version)] ?? record?.resourceVersion ?? 0);
       return {
         ID: deploymentIdFor(entry, version),
         Namespace: entry.namespace,

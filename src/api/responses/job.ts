@@ -8,7 +8,13 @@ import type { GroupSummary, NomadJobObject } from '../../crd/resource.ts';
 import { ANNOTATION_GROUP, ANNOTATION_PARENT_ID } from '../../nomad/ids.ts';
 import { type Job, JobSchema } from '../../nomad/schema.ts';
 import { resourceVersionOf } from '../state.ts';
-import type { ApiStore, JobEntry, VersionRecord, VersionState } from '../store.ts';
+import {
+  type ApiStore,
+  type JobEntry,
+  type VersionRecord,
+  type VersionState,
+  versionIndexesOf,
+} from '../store.ts';
 import { nanosNumber } from './common.ts';
 import { fillZeroValues } from './zero.ts';
 
@@ -96,6 +102,7 @@ export function versionResponse(
   job.ID = entry.id;
   job.Namespace = entry.namespace;
   const isCurrent = record.version === current.version;
+  const recorded = versionIndexesOf(entry.object)[String(record.version)];
   return fillZeroValues(
     {
       ...job,
@@ -106,7 +113,7 @@ export function versionResponse(
       SubmitTime: nanosNumber(record.submitTime),
       CreateIndex: store.createIndex(entry),
       ModifyIndex: isCurrent ? resourceVersionOf(entry.object) : (record.resourceVersion ?? 0),
-      JobModifyIndex: isCurrent ? current.jobModifyIndex : (record.resourceVersion ?? 0),
+      JobModifyIndex: isCurrent ? current.jobModifyIndex : (recorded ?? record.resourceVersion ?? 0),
     },
     JobSchema,
   ) as Json;

@@ -289,6 +289,10 @@ describe('jobs', () => {
     expect(job.Meta).toEqual({ v: '2' });
     expect(job.Version).toBe(1);
     expect(job.JobModifyIndex).toBe(JSON.parse(ok.body).JobModifyIndex);
+    const versions = JSON.parse((await app.inject({ method: 'GET', url: '/v1/job/e/versions' })).body);
+    expect(versions.Versions.map((v: { Version: number }) => v.Version)).toEqual([1, 0]);
+    expect(versions.Versions[1].JobModifyIndex).toBe(first.JobModifyIndex);
+    expect(versions.Versions[0].JobModifyIndex).toBe(job.JobModifyIndex);
   });
 
   it('lists with prefix, namespace *, filter, meta and pagination tokens', async () => {
