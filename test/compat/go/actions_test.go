@@ -38,8 +38,7 @@ func TestJobs_Deregister(t *testing.T) {
 		return ""
 	})
 	eval, _, err := c.Evaluations().Info(evalID, nil)
-	ok(t, "Evaluations().Info of the deregister eval", err)
-	if eval.TriggeredBy != "job-deregister" || eval.JobID != id {
+	if okSoft(t, "Evaluations().Info of the deregister eval", err) && (eval.TriggeredBy != "job-deregister" || eval.JobID != id) {
 		t.Errorf("deregister eval: TriggeredBy %q JobID %q", eval.TriggeredBy, eval.JobID)
 	}
 
@@ -73,8 +72,7 @@ func TestJobs_DeregisterOpts(t *testing.T) {
 		assertWriteMeta(t, "DeregisterOpts", wm)
 		assertUUID(t, "DeregisterOpts EvalID", evalID)
 		eval, _, err := c.Evaluations().Info(evalID, nil)
-		ok(t, "Evaluations().Info", err)
-		if eval.Priority != tc.want {
+		if okSoft(t, "Evaluations().Info", err) && eval.Priority != tc.want {
 			t.Errorf("%s: eval priority %d, want %d", tc.name, eval.Priority, tc.want)
 		}
 	}
@@ -417,8 +415,11 @@ func TestJobs_Evaluate(t *testing.T) {
 	assertUUID(t, "EvaluateWithOpts EvalID", forced)
 
 	evals, _, err := c.Jobs().Evaluations(id, nil)
-	ok(t, "Jobs().Evaluations", err)
+	okSoft(t, "Jobs().Evaluations", err)
 	for _, want := range []string{evalID, forced} {
+		if err != nil {
+			break
+		}
 		if !slices.ContainsFunc(evals, func(e *api.Evaluation) bool { return e.ID == want }) {
 			t.Errorf("eval %s is not in the job's evaluations", want)
 		}

@@ -28,30 +28,27 @@ func TestJobs_UnknownJob(t *testing.T) {
 	fails(t, "Services", err, 404, "not found")
 
 	allocs, _, err := jobs.Allocations(id, true, nil)
-	ok(t, "Allocations of an unknown job", err)
-	if len(allocs) != 0 {
+	if okSoft(t, "Allocations of an unknown job", err) && len(allocs) != 0 {
 		t.Errorf("Allocations of an unknown job: %d", len(allocs))
 	}
 	evals, _, err := jobs.Evaluations(id, nil)
-	ok(t, "Evaluations of an unknown job", err)
-	if len(evals) != 0 {
+	if okSoft(t, "Evaluations of an unknown job", err) && len(evals) != 0 {
 		t.Errorf("Evaluations of an unknown job: %d", len(evals))
 	}
 	deps, _, err := jobs.Deployments(id, true, nil)
-	ok(t, "Deployments of an unknown job", err)
-	if len(deps) != 0 {
+	if okSoft(t, "Deployments of an unknown job", err) && len(deps) != 0 {
 		t.Errorf("Deployments of an unknown job: %d", len(deps))
 	}
 	latest, _, err := jobs.LatestDeployment(id, nil)
-	ok(t, "LatestDeployment of an unknown job (body must be the JSON null)", err)
-	if latest != nil {
+	if okSoft(t, "LatestDeployment of an unknown job (body must be the JSON null)", err) && latest != nil {
 		t.Errorf("LatestDeployment of an unknown job: %+v", latest)
 	}
 
 	// Deregistering an unknown job succeeds with no eval.
 	evalID, wm, err := jobs.Deregister(id, false, nil)
-	ok(t, "Deregister of an unknown job", err)
-	assertWriteMeta(t, "Deregister of an unknown job", wm)
+	if okSoft(t, "Deregister of an unknown job", err) {
+		assertWriteMeta(t, "Deregister of an unknown job", wm)
+	}
 	if evalID != "" {
 		t.Errorf("Deregister of an unknown job: EvalID %q, want empty", evalID)
 	}
@@ -86,15 +83,15 @@ func TestJobs_AwkwardID(t *testing.T) {
 		t.Errorf("PrefixList(%q): %v", id, list)
 	}
 	_, _, err = c.Jobs().Summary(id, nil)
-	ok(t, "Summary", err)
+	okSoft(t, "Summary", err)
 	_, _, _, err = c.Jobs().Versions(id, true, nil)
-	ok(t, "Versions", err)
+	okSoft(t, "Versions", err)
 	_, _, err = c.Jobs().Allocations(id, true, nil)
-	ok(t, "Allocations", err)
+	okSoft(t, "Allocations", err)
 	_, _, err = c.Jobs().Evaluations(id, nil)
-	ok(t, "Evaluations", err)
+	okSoft(t, "Evaluations", err)
 	_, _, err = c.Jobs().ScaleStatus(id, nil)
-	ok(t, "ScaleStatus", err)
+	okSoft(t, "ScaleStatus", err)
 	// Services does not escape the ID: the server sees a raw '/', '\n', and a '?' that starts the query.
 	_, wm, err := c.Jobs().Scale(id, "group1", new(2), "awkward", false, nil, nil)
 	ok(t, "Scale", err)

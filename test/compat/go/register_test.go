@@ -288,7 +288,9 @@ func TestJobs_Register_EvalPriority(t *testing.T) {
 		want   int
 	}{{withPrio.EvalID, 99}, {without.EvalID, 42}} {
 		eval, qm, err := c.Evaluations().Info(tc.evalID, nil)
-		ok(t, "Evaluations().Info "+tc.evalID, err)
+		if !okSoft(t, "Evaluations().Info "+tc.evalID, err) {
+			continue
+		}
 		assertQueryMeta(t, "Evaluations().Info", qm)
 		if eval.Priority != tc.want {
 			t.Errorf("eval %s Priority %d, want %d", tc.evalID, eval.Priority, tc.want)
