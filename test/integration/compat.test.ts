@@ -207,7 +207,7 @@ function parseJUnitXml(xml: string): Outcome[] {
     outcomes.push({
       name,
       result: problem[1] === 'skipped' ? 'skip' : 'fail',
-      output: [message, text].filter(Boolean).join('\n'),
+      output: text.trim() !== '' ? text : message, // pytest's message is the text's (shortened) start
     });
   }
   return outcomes;
