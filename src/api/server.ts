@@ -61,6 +61,7 @@ const paths: Record<Kind, { path: string; labelSelector?: string }> = {
           'DaemonSet',
           'CronJob',
           'Service',
+          'ConfigMap',
         ].includes(k.kind),
       )
       .map((k) => [k.kind, { path: k.path, labelSelector: managedSelector }]),

@@ -20,6 +20,7 @@ export type Kind =
   | 'DaemonSet'
   | 'CronJob'
   | 'Service'
+  | 'ConfigMap'
   | 'Namespace';
 
 export const kinds: readonly Kind[] = [
@@ -32,6 +33,7 @@ export const kinds: readonly Kind[] = [
   'DaemonSet',
   'CronJob',
   'Service',
+  'ConfigMap',
   'Namespace',
 ];
 
