@@ -293,9 +293,13 @@ async function updateEvaluations(
   });
   if (live ? serializeRecord(next) === serializeRecord(record) : next.entries.length === 0) return;
   const configMap = recordConfigMap(owner, next, live?.metadata?.resourceVersion);
-  if (live) await writer.apply(configMap);
-  else if (!(await writer.create(configMap)))
-    throw new Error(`ConfigMap ${configMapName} was created concurrently; evaluations are retried`);
+  // Someone else (dispatch, the API) wrote the record since the cache saw it: its event re-enqueues
+  // this job, whose next reconcile starts from that newer record.
+  if (!live) await writer.create(configMap);
+  else
+    await writer.apply(configMap).catch((error: unknown) => {
+      if ((error as { code?: number }).code !== 409) throw error;
+    });
 }
 
 /** Compares everything but condition timestamps (which only move when a condition flips anyway). */

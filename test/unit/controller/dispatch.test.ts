@@ -9,12 +9,14 @@ import {
   randomSuffix,
   tokenClaimName,
 } from '../../../src/controller/dispatch.ts';
+import { payloadSecretOf } from '../../../src/controller/reconcile.ts';
 import { checkSpec } from '../../../src/controller/spec.ts';
 import { isParentJob } from '../../../src/controller/status.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import {
   ANNOTATION_PARENT_ID,
+  childName,
   isDns1123Subdomain,
   jobObjectName,
   LABEL_PARENT_ID,
@@ -209,5 +211,24 @@ describe('the dispatched child', () => {
     expect(tokenClaimName('other', 'token-1')).not.toBe(a);
     expect(isDns1123Subdomain(a)).toBe(true);
     expect(isDns1123Subdomain(tokenClaimName('report', 'Any/thing ✓ at all'.repeat(20)))).toBe(true);
+  });
+});
+
+describe('the payload Secret the reconciler makes for a dispatched child', () => {
+  it('holds the raw payload under key payload, named after the child, and only for dispatched children', () => {
+    const childJob = deriveDispatchedJob(
+      parent(),
+      {},
+      'report/dispatch-1-abcdef01',
+      Buffer.from([0, 1, 254, 255]),
+    );
+    const object = nomadJobObject(childJob as Record<string, unknown>, () => 'team-a');
+    const secret = payloadSecretOf(object, childJob);
+    expect(secret?.metadata?.name).toBe(childName(object.metadata?.name ?? '', 'payload'));
+    expect(secret?.metadata?.namespace).toBe('team-a');
+    expect(secret?.metadata?.labels?.[LABEL_PARENT_ID]).toBe('report');
+    expect(Buffer.from(secret?.data?.payload ?? '', 'base64')).toEqual(Buffer.from([0, 1, 254, 255]));
+    expect(payloadSecretOf(object, { ...childJob, Payload: undefined })).toBeUndefined();
+    expect(payloadSecretOf(object, { ...childJob, Dispatched: false })).toBeUndefined();
   });
 });
