@@ -143,6 +143,7 @@ function parseGoTestJson(stdout: string): Outcome[] {
   const outputs = new Map<string, string[]>();
   const results = new Map<string, Outcome['result']>();
   const packageFailed = new Map<string, boolean>();
+  const buildOutput: string[] = [];
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     let event: GoTestEvent;
@@ -152,7 +153,9 @@ function parseGoTestJson(stdout: string): Outcome[] {
       continue;
     }
     const key = event.Test ? `${event.Test}` : `package ${event.Package ?? '?'}`;
-    if (event.Action === 'output' && event.Output !== undefined) {
+    if (event.Action === 'build-output' && event.Output !== undefined) {
+      buildOutput.push(event.Output); // compiler errors (Go ≥ 1.24 reports them apart)
+    } else if (event.Action === 'output' && event.Output !== undefined) {
       const lines = outputs.get(key) ?? [];
       lines.push(event.Output);
       outputs.set(key, lines);
@@ -175,7 +178,11 @@ function parseGoTestJson(stdout: string): Outcome[] {
   // A package that failed with no failing test failed outside the tests: report its output.
   for (const key of packageFailed.keys()) {
     if (!outcomes.some((o) => o.result === 'fail')) {
-      outcomes.push({ name: key, result: 'fail', output: (outputs.get(key) ?? []).join('') });
+      outcomes.push({
+        name: key,
+        result: 'fail',
+        output: [...buildOutput, ...(outputs.get(key) ?? [])].join(''),
+      });
     }
   }
   // Tests that started but never finished (a panic or a timeout took the package down).
