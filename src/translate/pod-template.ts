@@ -704,7 +704,9 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
   if (renamed) annotations[ANNOTATION_CONTAINERS] = sortedJson(containerTasks);
 
   return {
-    template: { metadata: { labels: { ...ctx.labels }, annotations }, spec },
+    // Pods carry the selector labels but not the job version: a new version that changes nothing in
+    // the pod (a count change, as Nomad's scaling) must not roll every pod.
+    template: { metadata: { labels: { ...ctx.selector }, annotations }, spec },
     objects,
     restartPolicy,
   };

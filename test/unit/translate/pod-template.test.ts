@@ -178,7 +178,6 @@ describe('pod settings', () => {
       'nomadoperator.dev/job-id': 'app',
       'nomadoperator.dev/namespace': 'default',
       'nomadoperator.dev/group': 'g',
-      'nomadoperator.dev/version': '0',
     });
     expect(annotations).toEqual({
       'nomadoperator.dev/namespace': 'default',

@@ -48,7 +48,8 @@ describe('service → Deployment', () => {
     expect(spec?.replicas).toBe(1);
     const { 'nomadoperator.dev/version': _, ...selector } = deployment.metadata?.labels ?? {};
     expect(spec?.selector.matchLabels).toEqual(selector);
-    expect(spec?.template.metadata?.labels).toEqual(deployment.metadata?.labels);
+    // Pods carry the selector, not the version: a count-only change must not roll them.
+    expect(spec?.template.metadata?.labels).toEqual(selector);
     expect(spec?.strategy).toEqual({
       type: 'RollingUpdate',
       rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
@@ -335,5 +336,15 @@ describe('job types', () => {
     const deployment = one<V1Deployment>(run(simpleJob('service', {}), { version: 7 }).objects, 'Deployment');
     expect(deployment.metadata?.labels?.['nomadoperator.dev/version']).toBe('7');
     expect(deployment.spec?.selector.matchLabels?.['nomadoperator.dev/version']).toBeUndefined();
+    expect(deployment.spec?.template.metadata?.labels?.['nomadoperator.dev/version']).toBeUndefined();
+  });
+
+  it('leaves the pod template unchanged when only the count changes (Nomad scales without replacing)', () => {
+    const before = one<V1Deployment>(run(simpleJob('service', {}), { version: 1 }).objects, 'Deployment');
+    const scaled = simpleJob('service', {});
+    scaled.TaskGroups![0]!.Count = 5;
+    const after = one<V1Deployment>(run(scaled, { version: 2 }).objects, 'Deployment');
+    expect(after.spec?.replicas).toBe(5);
+    expect(after.spec?.template).toEqual(before.spec?.template);
   });
 });
