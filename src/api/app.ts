@@ -17,6 +17,7 @@ import type { ApiDeps } from './http.ts';
 import { agentRoutes } from './routes/agent.ts';
 import { allocationRoutes } from './routes/allocations.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
+import { evaluationRoutes } from './routes/evaluations.ts';
 import { jobRoutes } from './routes/job.ts';
 import { jobsRoutes } from './routes/jobs.ts';
 import { namespaceRoutes } from './routes/namespaces.ts';
@@ -47,6 +48,12 @@ function acceptsGzip(header: string | string[] | undefined): boolean {
 export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): FastifyInstance {
   const closing = new AbortController();
   const deps: ApiDeps = { ...apiDeps, closing: closing.signal };
+  const actions = deps.actions;
+  if (actions) {
+    // Allocations name the evaluation recorded for their job version.
+    deps.store.versionEvalId = (entry, version) =>
+      actions.evaluationOfVersion(entry.object, deps.store.lister, version)?.ID;
+  }
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -130,6 +137,7 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
     await api.register(validateRoutes, { deps });
     await api.register(allocationRoutes, { deps });
     await api.register(deploymentRoutes, { deps });
+    await api.register(evaluationRoutes, { deps });
     await api.register(namespaceRoutes, { deps });
     await api.register(statusRoutes, { deps });
     await api.register(agentRoutes, { deps });

@@ -2,6 +2,7 @@
 // checks, blocking queries woken by cache changes, and Nomad's index headers.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Authorizer, authorize, type Caller, type Permission } from './acl.ts';
+import type { JobActions } from './actions.ts';
 import { ApiError, internal } from './errors.ts';
 import { blockingParams, type Query, queryValue } from './params.ts';
 import type { ApiStore } from './store.ts';
@@ -15,6 +16,8 @@ export interface ApiDeps {
   advertise?: string;
   /** Aborted when the server closes: blocked queries then answer at once. */
   closing?: AbortSignal;
+  /** Evaluations, dispatch, periodic force, revert, stability (the controller package's); routes that need them are not served without. */
+  actions?: JobActions;
 }
 
 export function query(request: FastifyRequest): Query {

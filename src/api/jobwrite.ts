@@ -10,6 +10,7 @@ import type { Job } from '../nomad/schema.ts';
 import { formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
 import type { Permission } from './acl.ts';
 import { ApiError, badRequest, internal } from './errors.ts';
+import { recordEval } from './evals.ts';
 import { type ApiDeps, requirePermission } from './http.ts';
 import { evalIdFor } from './responses/evaluation.ts';
 import { isParent } from './responses/job.ts';
@@ -145,6 +146,8 @@ export interface RegisterInput {
   jobModifyIndex: number;
   preserveCounts: boolean;
   preserveResources: boolean;
+  /** The register request's EvalPriority (0: the job's priority). */
+  evalPriority?: number;
   submission?: JobSubmission;
 }
 
@@ -215,13 +218,26 @@ export async function registerJob(
         request.log.warn({ err: error }, 'could not store the job submission');
       });
     }
-    const index = resourceVersionOf(written);
     const noEval = isParent(entry.job);
+    const recorded = noEval
+      ? { id: '', createIndex: 0 }
+      : await recordEval(
+          request,
+          deps,
+          entry.object,
+          {
+            triggeredBy: 'job-register',
+            version: state.version,
+            jobModifyIndex: state.jobModifyIndex,
+            ...(input.evalPriority ? { priority: input.evalPriority } : {}),
+          },
+          { id: evalIdFor(entry, state.version), createIndex: specIndex },
+        );
     return {
       entry,
-      index,
-      evalId: noEval ? '' : evalIdFor(entry, state.version),
-      evalCreateIndex: noEval ? 0 : specIndex,
+      index: Math.max(resourceVersionOf(written), recorded.createIndex),
+      evalId: recorded.id,
+      evalCreateIndex: recorded.createIndex,
       jobModifyIndex: state.jobModifyIndex,
     };
   }

@@ -9,6 +9,7 @@ import { group, plural, version } from '../crd/resource.ts';
 import { Informer } from '../kube/informer.ts';
 import { silentLogger } from '../log.ts';
 import { type Authorizer, makeKubeAuthorizer } from './acl.ts';
+import { type JobActions, makeKubeActions } from './actions.ts';
 import { buildApiApp } from './app.ts';
 import { makeKubeWriter } from './kube-writer.ts';
 import { ClusterState, type Kind, kinds, type ObjectSource } from './state.ts';
@@ -26,6 +27,8 @@ export interface ApiServerOptions {
   allowAnonymous?: boolean;
   /** Replaces TokenReview/SubjectAccessReview authorization (tests). */
   authorizer?: Authorizer;
+  /** Replaces the controller package's job actions (tests). */
+  actions?: JobActions;
   /** Caches to read from instead of starting informers of its own (e.g. the controller's). */
   sources?: Partial<Record<Kind, ObjectSource>>;
   region?: string;
@@ -117,7 +120,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const authorizer =
       options.authorizer ?? makeKubeAuthorizer({ kubeConfig: options.kubeConfig, allowAnonymous });
     const app = buildApiApp(
-      { store, authorizer, ...(options.region ? { region: options.region } : {}) },
+      {
+        store,
+        authorizer,
+        actions: options.actions ?? makeKubeActions(options.kubeConfig),
+        ...(options.region ? { region: options.region } : {}),
+      },
       { logger: logger.child({ server: 'nomad-api' }) },
     );
     await app.listen({ host: options.listen.host, port: options.listen.port });

@@ -112,6 +112,10 @@ export class ApiStore {
   readonly mapNamespace: NamespaceMapper;
   readonly defaultNamespace: string;
   readonly #entries = new WeakMap<NomadJobObject, JobEntry>();
+  /** The evaluation recorded for a job version, when evaluations are recorded (set by the app). */
+  versionEvalId: ((entry: JobEntry, version: number) => string | undefined) | undefined;
+  /** Evaluations of purged jobs (their record went with them), newest last, bounded. */
+  readonly #detached = new Map<string, { namespace: string; evaluation: Record<string, unknown> }>();
 
   constructor(state: ClusterState, writer: ClusterWriter, options: StoreOptions = {}) {
     this.state = state;
@@ -195,6 +199,32 @@ export class ApiStore {
       .map((o) => this.entry(o))
       .filter((e) => namespace === '*' || e.namespace === namespace);
   }
+
+  /** Keeps an evaluation whose job is being purged, so `GET /v1/evaluation/:id` still finds it. */
+  rememberEvaluation(k8sNamespace: string, evaluation: Record<string, unknown>): void {
+    this.#detached.set(String(evaluation.ID), { namespace: k8sNamespace, evaluation });
+    while (this.#detached.size > 1000) {
+      const oldest = this.#detached.keys().next().value;
+      if (oldest === undefined) break;
+      this.#detached.delete(oldest);
+    }
+  }
+
+  detachedEvaluation(id: string): { namespace: string; evaluation: Record<string, unknown> } | undefined {
+    return this.#detached.get(id);
+  }
+
+  /** `owned(kind, namespace, jobName)` over the caches, as the controller's evaluation readers expect. */
+  readonly lister = {
+    owned: <T extends { metadata?: { name?: string } }>(
+      kind: string,
+      namespace: string,
+      jobName: string,
+    ): T[] =>
+      this.state
+        .list(kind as Kind, namespace)
+        .filter((o) => o.metadata?.labels?.[LABEL_JOB] === jobName) as unknown as T[],
+  };
 
   /** Objects of `kind` labelled as belonging to the job. */
   owned<T extends KubernetesObject>(kind: Kind, entry: JobEntry): T[] {

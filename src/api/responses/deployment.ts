@@ -1,10 +1,12 @@
 // Nomad deployments from Kubernetes rollouts. A Nomad deployment is one job version rolling out
-// across the job's groups; here each service group is a Deployment whose ReplicaSets carry the job
-// version label, so deployment (job, version) = the ReplicaSets of that version, one per group.
-// Service jobs get a deployment for their current version at once (before the controller has
-// created anything), so it is visible right after register, as in Nomad.
-import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
+// across the job's groups; here each service group is a Deployment (labelled with the job version it
+// was last applied for), so the deployment of the current version is the state of those Deployments
+// once they carry that version, and every older recorded version had its deployment, finished.
+// Service jobs get a deployment for their current version at once (before the controller has updated
+// anything), so it is visible right after register, as in Nomad.
+import type { V1Deployment } from '@kubernetes/client-node';
 import { ANNOTATION_GROUP } from '../../nomad/ids.ts';
+import type { Job } from '../../nomad/schema.ts';
 import { LABEL_VERSION } from '../../translate/index.ts';
 import { resourceVersionOf } from '../state.ts';
 import { type ApiStore, type JobEntry, versionIndexesOf } from '../store.ts';
@@ -15,9 +17,41 @@ export function deploymentIdFor(entry: JobEntry, version: number): string {
   return uuidFrom(`deployment:${entry.object.metadata?.uid ?? ''}:${version}`);
 }
 
-function versionOf(rs: V1ReplicaSet): number | undefined {
-  const v = Number(rs.metadata?.labels?.[LABEL_VERSION]);
+export function versionLabelOf(
+  object: { metadata?: { labels?: Record<string, string> } } | undefined,
+): number | undefined {
+  const raw = object?.metadata?.labels?.[LABEL_VERSION];
+  const v = raw === undefined ? Number.NaN : Number(raw);
   return Number.isSafeInteger(v) ? v : undefined;
+}
+
+/** Is the Deployment's rollout of its current template complete (all replicas updated and available)? */
+function rolledOut(d: V1Deployment, desired: number): boolean {
+  const status = d.status ?? {};
+  return (
+    (status.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+    (status.updatedReplicas ?? 0) >= desired &&
+    (status.availableReplicas ?? 0) >= desired &&
+    (status.replicas ?? 0) <= desired
+  );
+}
+
+function groupState(job: Job, name: string, placed: number, healthy: number): Json {
+  const group = (job.TaskGroups ?? []).find((g) => (g.Name ?? '') === name);
+  const update = group?.Update ?? {};
+  return {
+    AutoRevert: update.AutoRevert ?? false,
+    AutoPromote: update.AutoPromote ?? false,
+    ProgressDeadline: update.ProgressDeadline ?? 0,
+    RequireProgressBy: ZERO_TIME,
+    Promoted: false,
+    PlacedCanaries: null,
+    DesiredCanaries: 0,
+    DesiredTotal: group?.Count ?? 1,
+    PlacedAllocs: placed,
+    HealthyAllocs: healthy,
+    UnhealthyAllocs: 0,
+  };
 }
 
 /** The job's deployments, newest version first. Only service jobs have deployments. */
@@ -26,91 +60,87 @@ export function deploymentsOf(store: ApiStore, entry: JobEntry): Json[] {
   const history = store.versions(entry);
   const current = store.versionState(entry, history);
   const deployments = store.deployments(entry);
-  const replicaSets = store.replicaSets(entry);
-  const versions = new Set<number>();
-  for (const rs of replicaSets) {
-    const v = versionOf(rs);
-    if (v !== undefined) versions.add(v);
-  }
-  if (!entry.job.Stop || versions.size === 0) versions.add(current.version);
+  const recorded = versionIndexesOf(entry.object);
   const jobCreateIndex = store.createIndex(entry);
-  return [...versions]
-    .sort((a, b) => b - a)
-    .map((version) => {
-      const sets = replicaSets.filter((rs) => versionOf(rs) === version);
-      const record = history.find((h) => h.version === version);
-      const isCurrent = version === current.version;
-      const groups: Json = {};
-      let done = true;
-      for (const group of entry.job.TaskGroups ?? []) {
-        const name = group.Name ?? '';
-        const rs = sets.find((s) => s.metadata?.annotations?.[ANNOTATION_GROUP] === name);
-        const dep = deployments.find(
-          (d: V1Deployment) => d.metadata?.annotations?.[ANNOTATION_GROUP] === name,
-        );
-        const desired = group.Count ?? 1;
-        const healthy = rs?.status?.availableReplicas ?? 0;
-        if (healthy < desired || (dep && (dep.status?.updatedReplicas ?? 0) < desired && isCurrent))
-          done = false;
-        const update = group.Update ?? {};
-        groups[name] = {
-          AutoRevert: update.AutoRevert ?? false,
-          AutoPromote: update.AutoPromote ?? false,
-          ProgressDeadline: update.ProgressDeadline ?? 0,
-          RequireProgressBy: ZERO_TIME,
-          Promoted: false,
-          PlacedCanaries: null,
-          DesiredCanaries: 0,
-          DesiredTotal: desired,
-          PlacedAllocs: rs?.status?.replicas ?? 0,
-          HealthyAllocs: healthy,
-          UnhealthyAllocs: 0,
-        };
-      }
-      let status: string;
-      let description: string;
-      if (!isCurrent) {
-        status = 'successful';
-        description = 'Deployment completed successfully';
-      } else if (entry.job.Stop) {
-        status = 'cancelled';
-        description = 'Cancelled because job is stopped';
-      } else if (done) {
-        status = 'successful';
-        description = 'Deployment completed successfully';
-      } else {
-        status = 'running';
-        description = 'Deployment is running';
-      }
-      const rvs = sets.map(resourceVersionOf);
-      const createIndex = Math.min(
-        ...sets.map((s) => store.state.firstSeen(s) ?? resourceVersionOf(s)),
-        record?.resourceVersion ?? Number.POSITIVE_INFINITY,
-        isCurrent && current.pending ? resourceVersionOf(entry.object) : Number.POSITIVE_INFINITY,
-      );
-      const created = sets.map((s) => unixNanos(s.metadata?.creationTimestamp));
-      const jobModifyIndex = isCurrent
-        ? current.jobModifyIndex
-        : (versionIndexesOf(entry.object)[String(version)] ?? record?.resourceVersion ?? 0);
-      return {
-        ID: deploymentIdFor(entry, version),
-        Namespace: entry.namespace,
-        JobID: entry.id,
-        JobVersion: version,
-        JobModifyIndex: jobModifyIndex,
-        JobSpecModifyIndex: jobModifyIndex,
-        JobCreateIndex: jobCreateIndex,
-        IsMultiregion: false,
-        TaskGroups: groups,
-        Status: status,
-        StatusDescription: description,
-        EvalPriority: entry.job.Priority ?? 50,
-        CreateIndex: Number.isFinite(createIndex) ? createIndex : resourceVersionOf(entry.object),
-        ModifyIndex: Math.max(resourceVersionOf(entry.object) * (isCurrent ? 1 : 0), ...rvs, 0),
-        CreateTime:
-          created.length > 0 ? Math.min(...created) : unixNanos(entry.object.metadata?.creationTimestamp),
-        ModifyTime:
-          created.length > 0 ? Math.max(...created) : unixNanos(entry.object.metadata?.creationTimestamp),
-      };
+  const out: Json[] = [];
+
+  // The current version: live from the Deployments once they were applied for it.
+  const groups: Json = {};
+  let done = true;
+  let modifyIndex = current.jobModifyIndex;
+  let modifyTime = 0;
+  for (const group of entry.job.TaskGroups ?? []) {
+    const name = group.Name ?? '';
+    const desired = group.Count ?? 1;
+    const d = deployments.find((x) => x.metadata?.annotations?.[ANNOTATION_GROUP] === name);
+    const applied = d !== undefined && versionLabelOf(d) === current.version;
+    const placed = applied ? (d.status?.updatedReplicas ?? 0) : 0;
+    const healthy = applied ? Math.min(placed, d.status?.availableReplicas ?? 0) : 0;
+    if (!applied || !rolledOut(d, desired)) done = false;
+    if (applied) {
+      modifyIndex = Math.max(modifyIndex, resourceVersionOf(d));
+      for (const c of d.status?.conditions ?? [])
+        modifyTime = Math.max(modifyTime, unixNanos(c.lastUpdateTime));
+    }
+    groups[name] = groupState(entry.job, name, placed, healthy);
+  }
+  const currentRecord = history.find((h) => h.version === current.version);
+  const created = currentRecord
+    ? Number(currentRecord.submitTime) || 0
+    : unixNanos(entry.object.metadata?.creationTimestamp);
+  const stopped = entry.job.Stop === true;
+  out.push({
+    ID: deploymentIdFor(entry, current.version),
+    Namespace: entry.namespace,
+    JobID: entry.id,
+    JobVersion: current.version,
+    JobModifyIndex: current.jobModifyIndex,
+    JobSpecModifyIndex: current.jobModifyIndex,
+    JobCreateIndex: jobCreateIndex,
+    IsMultiregion: false,
+    TaskGroups: groups,
+    Status: stopped ? 'cancelled' : done ? 'successful' : 'running',
+    StatusDescription: stopped
+      ? 'Cancelled because job is stopped'
+      : done
+        ? 'Deployment completed successfully'
+        : 'Deployment is running',
+    EvalPriority: entry.job.Priority ?? 50,
+    CreateIndex: current.jobModifyIndex,
+    ModifyIndex: modifyIndex,
+    CreateTime: created,
+    ModifyTime: Math.max(created, modifyTime),
+  });
+
+  // Older versions: their rollouts are over.
+  for (const record of history) {
+    if (record.version >= current.version) continue;
+    const job = record.job as Job;
+    const jobModifyIndex = recorded[String(record.version)] ?? record.resourceVersion ?? 0;
+    const old: Json = {};
+    for (const group of job.TaskGroups ?? []) {
+      const count = group.Count ?? 1;
+      old[group.Name ?? ''] = groupState(job, group.Name ?? '', count, count);
+    }
+    const time = Number(record.submitTime) || 0;
+    out.push({
+      ID: deploymentIdFor(entry, record.version),
+      Namespace: entry.namespace,
+      JobID: entry.id,
+      JobVersion: record.version,
+      JobModifyIndex: jobModifyIndex,
+      JobSpecModifyIndex: jobModifyIndex,
+      JobCreateIndex: jobCreateIndex,
+      IsMultiregion: false,
+      TaskGroups: old,
+      Status: 'successful',
+      StatusDescription: 'Deployment completed successfully',
+      EvalPriority: job.Priority ?? 50,
+      CreateIndex: jobModifyIndex,
+      ModifyIndex: Math.max(jobModifyIndex, record.resourceVersion ?? 0),
+      CreateTime: time,
+      ModifyTime: time,
     });
+  }
+  return out;
 }

@@ -4,10 +4,22 @@
 
 import type { V1Pod } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { nextVersion } from '../../controller/versions.ts';
 import { type NomadJson, planDiff, versionDiffs } from '../../nomad/diff.ts';
 import type { Job } from '../../nomad/schema.ts';
-import { boolField, field, objectBody, objectField, optionalIntField, stringField } from '../body.ts';
+import type { JobActions } from '../actions.ts';
+import {
+  boolField,
+  field,
+  intField,
+  objectBody,
+  objectField,
+  optionalIntField,
+  stringField,
+  stringMapField,
+} from '../body.ts';
 import { ApiError, badRequest, internal, notFound } from '../errors.ts';
+import { evaluationsOfJob, recordEval } from '../evals.ts';
 import {
   type ApiDeps,
   blockingQuery,
@@ -19,7 +31,16 @@ import {
   sendWrite,
   sendWriteWithMeta,
 } from '../http.ts';
-import { CREATE, DELETE, prepareJob, UPDATE, updateJob, withoutBookkeeping } from '../jobwrite.ts';
+import {
+  awaitCache,
+  CREATE,
+  DELETE,
+  prepareJob,
+  recordIndexes,
+  UPDATE,
+  updateJob,
+  withoutBookkeeping,
+} from '../jobwrite.ts';
 import { parseGoBool, parseGoInt, parseGoUint, queryValue } from '../params.ts';
 import { nextPeriodicLaunch } from '../periodic.ts';
 import { allocationStub, clientStatusOf } from '../responses/allocation.ts';
@@ -271,14 +292,30 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
         if (!isWrite(method)) throw methodNotAllowed();
         return evaluate(request, reply, namespace, id);
       case '/evaluations':
+        if (!deps.actions) break;
+        await readOnly();
+        return blockingQuery(request, reply, deps, () => {
+          const entry = find();
+          const index = store.state.index('ConfigMap', 'NomadJob');
+          return { index, body: entry ? evaluationsOfJob(deps, entry) : [] };
+        });
       case '/dispatch':
-      case '/revert':
-      case '/stable':
+        if (!deps.actions || !isWrite(method)) break;
+        return dispatch(request, reply, namespace, id);
       case '/periodic/force':
+        if (!deps.actions || !isWrite(method)) break;
+        return periodicForce(request, reply, namespace, id);
+      case '/revert':
+        if (!deps.actions || !isWrite(method)) break;
+        return revert(request, reply, namespace, id);
+      case '/stable':
+        if (!deps.actions || !isWrite(method)) break;
+        return stable(request, reply, namespace, id);
       default:
-        // Not served (yet): answered like a path without a route.
-        throw new ApiError(404, '404 page not found');
+        break;
     }
+    // Not served: answered like a path without a route.
+    throw new ApiError(404, '404 page not found');
   };
 
   function scaleStatus(entry: JobEntry): Record<string, unknown> {
@@ -316,6 +353,7 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     boolQuery(request, 'global');
     boolQuery(request, 'no_shutdown_delay');
     const priorityText = queryValue(query(request), 'eval_priority');
+    let evalPriority = 0;
     if (priorityText !== undefined && priorityText !== '') {
       const priority = parseGoInt(priorityText);
       if (priority === undefined) {
@@ -326,6 +364,7 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
       if (priority !== 0 && (priority < 1 || priority > 100)) {
         throw badRequest('Eval priority must be between 1 and 100 inclusively');
       }
+      evalPriority = priority;
     }
     if (id === '') throw badRequest("Job ID hasn't been provided");
     await requireInNamespace(request, deps, namespace, purge ? DELETE : UPDATE);
@@ -339,14 +378,29 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
         VolumeEvalIndex: 0,
       });
     }
-    const evalId = isParent(entry.job) ? '' : newEvalId();
+    const noEval = isParent(entry.job);
     if (purge) {
+      const recorded = noEval
+        ? { id: '', createIndex: 0 }
+        : await recordEval(
+            request,
+            deps,
+            entry.object,
+            { triggeredBy: 'job-deregister', ...(evalPriority ? { priority: evalPriority } : {}) },
+            { id: newEvalId(), createIndex: 0 },
+          );
+      if ('evaluation' in recorded && recorded.evaluation) {
+        store.rememberEvaluation(
+          entry.k8sNamespace,
+          recorded.evaluation as unknown as Record<string, unknown>,
+        );
+      }
       await store.writer.deleteJob(entry.k8sNamespace, entry.name, entry.object.metadata?.uid);
       await store.state.waitUntil(() => store.findJob(namespace, id) === undefined);
       const index = store.state.index('NomadJob');
       return sendWriteWithMeta(reply, index, {
-        EvalID: evalId,
-        EvalCreateIndex: evalId ? index : 0,
+        EvalID: recorded.id,
+        EvalCreateIndex: recorded.id ? recorded.createIndex || index : 0,
         JobModifyIndex: index,
         VolumeEvalID: '',
         VolumeEvalIndex: 0,
@@ -355,11 +409,26 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     const { entry: stopped, written } = await updateJob(deps, entry, (job) => ({
       job: { ...job, Stop: true },
     }));
-    const index = resourceVersionOf(written);
+    const stoppedState = store.versionState(stopped);
+    const recorded = noEval
+      ? { id: '', createIndex: 0 }
+      : await recordEval(
+          request,
+          deps,
+          stopped.object,
+          {
+            triggeredBy: 'job-deregister',
+            version: stoppedState.version,
+            jobModifyIndex: stoppedState.jobModifyIndex,
+            ...(evalPriority ? { priority: evalPriority } : {}),
+          },
+          { id: newEvalId(), createIndex: resourceVersionOf(written) },
+        );
+    const index = Math.max(resourceVersionOf(written), recorded.createIndex);
     return sendWriteWithMeta(reply, index, {
-      EvalID: evalId,
-      EvalCreateIndex: evalId ? index : 0,
-      JobModifyIndex: store.versionState(stopped).jobModifyIndex,
+      EvalID: recorded.id,
+      EvalCreateIndex: recorded.createIndex,
+      JobModifyIndex: stoppedState.jobModifyIndex,
       VolumeEvalID: '',
       VolumeEvalIndex: 0,
     });
@@ -399,7 +468,23 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
         throw badRequest(`group count was greater than scaling policy maximum: ${count} > ${max}`);
     }
     const changesCount = count !== undefined && !isError;
-    const evalId = changesCount && !isParent(entry.job) ? newEvalId() : null;
+    let evalId: string | null = null;
+    let evalIndex = 0;
+    if (changesCount && !isParent(entry.job)) {
+      // The evaluation of the version the new count makes, recorded first so the event can name it.
+      const next = structuredClone(entry.job);
+      for (const g of next.TaskGroups ?? []) if (g.Name === groupName) g.Count = count;
+      const version = nextVersion(store.versions(entry), next as Record<string, unknown>).version;
+      const recorded = await recordEval(
+        request,
+        deps,
+        entry.object,
+        { triggeredBy: 'job-scaling', version },
+        { id: newEvalId(), createIndex: 0 },
+      );
+      evalId = recorded.id;
+      evalIndex = recorded.createIndex;
+    }
     const previous = group.Count ?? 1;
     const { entry: updated, written } = await updateJob(deps, entry, (job: Job, object) => {
       const events = scalingEventsOf(store.entry(object));
@@ -422,7 +507,7 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     const index = resourceVersionOf(written);
     return sendWriteWithMeta(reply, index, {
       EvalID: evalId ?? '',
-      EvalCreateIndex: evalId ? index : 0,
+      EvalCreateIndex: evalId ? evalIndex || index : 0,
       JobModifyIndex: store.versionState(updated).jobModifyIndex,
       Warnings: '',
     });
@@ -474,7 +559,14 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     if (!entry) throw internal('job not found');
     if (entry.job.Periodic?.Enabled) throw internal("can't evaluate periodic job");
     if (entry.job.ParameterizedJob) throw internal("can't evaluate parameterized job");
-    const evalId = newEvalId();
+    const recorded = await recordEval(
+      request,
+      deps,
+      entry.object,
+      { triggeredBy: 'job-register' },
+      { id: newEvalId(), createIndex: 0 },
+    );
+    const evalId = recorded.id;
     if (forceReschedule) {
       const failed = store
         .pods(entry)
@@ -490,10 +582,129 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     const index = resourceVersionOf(written);
     return sendWriteWithMeta(reply, index, {
       EvalID: evalId,
-      EvalCreateIndex: index,
+      EvalCreateIndex: recorded.createIndex || index,
       JobModifyIndex: store.versionState(entry).jobModifyIndex,
       Warnings: '',
     });
+  }
+
+  async function dispatch(request: FastifyRequest, reply: FastifyReply, namespace: string, id: string) {
+    const actions = deps.actions as JobActions;
+    const body = objectBody(request.body, 'api.JobDispatchRequest');
+    const bodyJobId = stringField(body, 'JobID');
+    if (bodyJobId !== '' && bodyJobId !== id) throw badRequest('Job ID does not match');
+    const payload = field(body, 'Payload');
+    if (payload !== undefined && typeof payload !== 'string') {
+      throw badRequest(
+        'json: cannot unmarshal into Go struct field JobDispatchRequest.Payload of type []uint8',
+      );
+    }
+    const meta = stringMapField(body, 'Meta');
+    const priority = intField(body, 'Priority');
+    const idPrefixTemplate = stringField(body, 'IdPrefixTemplate');
+    const token = queryValue(query(request), 'idempotency_token') ?? '';
+    await requireInNamespace(request, deps, namespace, [
+      { verb: 'create', subresource: 'dispatch' },
+      ...CREATE,
+    ]);
+    const parent = store.findJob(namespace, id);
+    if (!parent) throw internal('parameterized job not found');
+    const result = await actions.dispatch(parent.object, {
+      ...(payload !== undefined ? { payload } : {}),
+      ...(meta ? { meta } : {}),
+      ...(token ? { idempotencyToken: token } : {}),
+      ...(priority ? { priority } : {}),
+      ...(idPrefixTemplate ? { idPrefixTemplate } : {}),
+    });
+    if (!result.ok) throw new ApiError(result.status, result.message);
+    await awaitCache(store, result.child);
+    const child = store.findJob(namespace, result.childId);
+    const childIndex = child ? store.createIndex(child) : resourceVersionOf(result.child);
+    const evaluation = child ? evaluationsOfJob(deps, child).find((e) => e.ID === result.evalId) : undefined;
+    const index = Math.max(resourceVersionOf(result.child), evaluation?.CreateIndex ?? 0);
+    return sendWrite(reply, index, {
+      DispatchedJobID: result.childId,
+      EvalID: result.evalId ?? '',
+      EvalCreateIndex: result.evalId ? (evaluation?.CreateIndex ?? index) : 0,
+      JobCreateIndex: childIndex,
+      Index: index,
+    });
+  }
+
+  async function periodicForce(request: FastifyRequest, reply: FastifyReply, namespace: string, id: string) {
+    const actions = deps.actions as JobActions;
+    await requireInNamespace(request, deps, namespace, [
+      { verb: 'create', subresource: 'dispatch' },
+      ...UPDATE,
+    ]);
+    const parent = store.findJob(namespace, id);
+    const result = await actions.forcePeriodic(parent?.object);
+    if (!result.ok) throw new ApiError(result.status, result.message);
+    await awaitCache(store, result.child);
+    const child = store.findJob(namespace, result.childId);
+    const evaluation = child ? evaluationsOfJob(deps, child).find((e) => e.ID === result.evalId) : undefined;
+    const index = Math.max(resourceVersionOf(result.child), evaluation?.CreateIndex ?? 0);
+    return sendWrite(reply, index, {
+      EvalID: result.evalId ?? '',
+      EvalCreateIndex: result.evalId ? (evaluation?.CreateIndex ?? index) : 0,
+      Index: index,
+    });
+  }
+
+  async function revert(request: FastifyRequest, reply: FastifyReply, namespace: string, id: string) {
+    const actions = deps.actions as JobActions;
+    const body = objectBody(request.body, 'api.JobRevertRequest', 'Request body is empty');
+    const bodyJobId = stringField(body, 'JobID');
+    if (bodyJobId !== '' && bodyJobId !== id) throw badRequest('Job ID does not match');
+    const version = intField(body, 'JobVersion', 'uint64');
+    const enforcePriorVersion = optionalIntField(body, 'EnforcePriorVersion', 'uint64');
+    await requireInNamespace(request, deps, namespace, UPDATE);
+    const entry = store.findJob(namespace, id);
+    if (!entry) throw internal(`job "${id}" not found`);
+    const result = await actions.revert(entry.object, {
+      version,
+      ...(enforcePriorVersion !== undefined ? { enforcePriorVersion } : {}),
+    });
+    if (!result.ok) throw new ApiError(result.status, result.message);
+    const written = await recordIndexes(store, result.object, false);
+    await awaitCache(store, written);
+    const reverted = store.findJob(namespace, id) ?? store.entry(written);
+    const state = store.versionState(reverted);
+    const recorded = await recordEval(
+      request,
+      deps,
+      reverted.object,
+      { triggeredBy: 'job-register', version: state.version, jobModifyIndex: state.jobModifyIndex },
+      { id: newEvalId(), createIndex: resourceVersionOf(result.object) },
+    );
+    const index = Math.max(resourceVersionOf(written), recorded.createIndex);
+    return sendWriteWithMeta(reply, index, {
+      EvalID: isParent(reverted.job) ? '' : recorded.id,
+      EvalCreateIndex: isParent(reverted.job) ? 0 : recorded.createIndex,
+      JobModifyIndex: state.jobModifyIndex,
+      Warnings: '',
+    });
+  }
+
+  async function stable(request: FastifyRequest, reply: FastifyReply, namespace: string, id: string) {
+    const actions = deps.actions as JobActions;
+    const body = objectBody(request.body, 'api.JobStabilityRequest', 'Request body is empty');
+    const bodyJobId = stringField(body, 'JobID');
+    if (bodyJobId !== '' && bodyJobId !== id) throw badRequest('Job ID does not match');
+    const version = intField(body, 'JobVersion', 'uint64');
+    const isStable = boolField(body, 'Stable');
+    await requireInNamespace(request, deps, namespace, UPDATE);
+    const entry = store.findJob(namespace, id);
+    if (!entry) throw internal(`job "${id}" not found`);
+    const result = await actions.setStable(entry.object, version, isStable);
+    if (!result.ok) throw new ApiError(result.status, result.message);
+    await store.state.waitUntil(() => {
+      const now = store.findJob(namespace, id);
+      return !!now && store.versions(now).some((v) => v.version === version && v.stable === isStable);
+    }, 2_000);
+    const now = store.findJob(namespace, id) ?? entry;
+    const index = Math.max(store.jobTreeIndex(now), 1);
+    return sendWrite(reply, index, { JobModifyIndex: store.versionState(now).jobModifyIndex, Index: index });
   }
 
   app.all('/v1/job/*', handler);

@@ -104,6 +104,7 @@ export async function handleRegister(
     jobModifyIndex,
     preserveCounts,
     preserveResources,
+    evalPriority,
     ...(submission ? { submission } : {}),
   });
   return sendWriteWithMeta(reply, result.index, {

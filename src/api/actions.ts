@@ -1,0 +1,63 @@
+// The job actions the controller package implements (evaluations, dispatch, periodic force, revert,
+// stability), behind one interface so the API can be tested without a cluster. makeKubeActions wires
+// them to the Kubernetes API with the operator's credentials (called only after the caller was
+// authorized, see acl.ts).
+import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
+import { type DispatchRequest, type DispatchResult, dispatchJob } from '../controller/dispatch.ts';
+import {
+  type Evaluation,
+  entryOfVersion,
+  evaluationsConfigMapName,
+  evaluationsOf,
+  type OwnedLister,
+  type RecordEvaluationInput,
+  readRecord,
+  recordEvaluation,
+} from '../controller/evaluations.ts';
+import { type RevertResult, revertJob, type StableResult, setStable } from '../controller/history.ts';
+import { type ForceResult, forcePeriodic } from '../controller/periodic.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
+
+export type { DispatchRequest, DispatchResult, Evaluation, ForceResult, RevertResult, StableResult };
+
+export interface JobActions {
+  recordEvaluation(job: NomadJobObject, input: RecordEvaluationInput): Promise<Evaluation>;
+  evaluationsOf(job: NomadJobObject, source: OwnedLister): Evaluation[];
+  /** The evaluation recorded for one version of the job, if any. */
+  evaluationOfVersion(job: NomadJobObject, source: OwnedLister, version: number): Evaluation | undefined;
+  dispatch(parent: NomadJobObject, request: DispatchRequest): Promise<DispatchResult>;
+  forcePeriodic(parent: NomadJobObject | undefined): Promise<ForceResult>;
+  revert(
+    object: NomadJobObject,
+    options: { version: number; enforcePriorVersion?: number },
+  ): Promise<RevertResult>;
+  setStable(object: NomadJobObject, version: number, stable: boolean): Promise<StableResult>;
+}
+
+export function makeKubeActions(kc: KubeConfig): JobActions {
+  return {
+    recordEvaluation: (job, input) => recordEvaluation(kc, job, input),
+    evaluationsOf: (job, source) => evaluationsOf(job, source),
+    evaluationOfVersion: (job, source, version) => evaluationOfVersion(job, source, version),
+    dispatch: (parent, request) => dispatchJob(kc, parent, request),
+    forcePeriodic: (parent) => forcePeriodic(kc, parent),
+    revert: (object, options) => revertJob(kc, object, options),
+    setStable: (object, version, stable) => setStable(kc, object, version, stable),
+  };
+}
+
+/** The evaluation the record holds for `version` (read from the cached ConfigMap). */
+export function evaluationOfVersion(
+  job: NomadJobObject,
+  source: OwnedLister,
+  version: number,
+): Evaluation | undefined {
+  const name = job.metadata?.name ?? '';
+  const configMap = source
+    .owned<V1ConfigMap>('ConfigMap', job.metadata?.namespace ?? '', name)
+    .find((c) => c.metadata?.name === evaluationsConfigMapName(name));
+  const uid = job.metadata?.uid;
+  if (!configMap || (uid && !(configMap.metadata?.ownerReferences ?? []).some((r) => r.uid === uid)))
+    return undefined;
+  return entryOfVersion(readRecord(configMap), version)?.evaluation;
+}

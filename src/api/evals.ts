@@ -1,0 +1,61 @@
+// Recording evaluations for API calls (register, stop, purge, scale, evaluate) through the controller
+// package's recordEvaluation, and finding them again.
+import type { FastifyRequest } from 'fastify';
+import type { Evaluation, EvaluationTrigger } from '../controller/evaluations.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
+import type { ApiDeps } from './http.ts';
+import type { JobEntry } from './store.ts';
+
+export interface RecordedEval {
+  id: string;
+  createIndex: number;
+}
+
+/**
+ * Records an evaluation for `object` (the live NomadJob). Without job actions, or when recording
+ * fails, falls back to `fallbackId` (a UUID), so the write itself still succeeds as in Nomad.
+ */
+export async function recordEval(
+  request: FastifyRequest,
+  deps: ApiDeps,
+  object: NomadJobObject,
+  input: { triggeredBy: EvaluationTrigger; version?: number; priority?: number; jobModifyIndex?: number },
+  fallback: RecordedEval,
+): Promise<RecordedEval & { evaluation?: Evaluation }> {
+  if (!deps.actions) return fallback;
+  try {
+    // The evaluation names the JobModifyIndex this API reports for the job.
+    const job =
+      input.jobModifyIndex !== undefined
+        ? { ...object, status: { ...object.status, jobModifyIndex: input.jobModifyIndex } }
+        : object;
+    const evaluation = await deps.actions.recordEvaluation(job, {
+      triggeredBy: input.triggeredBy,
+      ...(input.version !== undefined ? { version: input.version } : {}),
+      ...(input.priority ? { priority: input.priority } : {}),
+    });
+    return { id: evaluation.ID, createIndex: evaluation.CreateIndex, evaluation };
+  } catch (error) {
+    request.log.warn({ err: error }, 'could not record an evaluation');
+    return fallback;
+  }
+}
+
+/** Evaluations of a job, newest first ([] without job actions). */
+export function evaluationsOfJob(deps: ApiDeps, entry: JobEntry): Evaluation[] {
+  return deps.actions ? deps.actions.evaluationsOf(entry.object, deps.store.lister) : [];
+}
+
+/** The evaluation with this ID, among every job's records and those of purged jobs. */
+export function findEvaluation(
+  deps: ApiDeps,
+  id: string,
+): { k8sNamespace: string; evaluation: Record<string, unknown> } | undefined {
+  for (const entry of deps.store.jobs('*')) {
+    const found = evaluationsOfJob(deps, entry).find((e) => e.ID === id);
+    if (found)
+      return { k8sNamespace: entry.k8sNamespace, evaluation: found as unknown as Record<string, unknown> };
+  }
+  const detached = deps.store.detachedEvaluation(id);
+  return detached ? { k8sNamespace: detached.namespace, evaluation: detached.evaluation } : undefined;
+}
