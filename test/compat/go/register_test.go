@@ -380,3 +380,54 @@ func TestJobs_Validate(t *testing.T) {
 		t.Errorf("job without groups: Error %q, want the multierror text", resp.Error)
 	}
 }
+
+// Read your writes, at the pace of a script: every answer right after a write already shows it
+// (Nomad answers from the leader's state, which the write has reached).
+func TestJobs_ReadYourWrites(t *testing.T) {
+	t.Parallel()
+	c := client(t)
+	job := batchJob(jobID(t))
+	id := *job.ID
+	for i := range 6 {
+		job.Meta = map[string]string{"v": strconv.Itoa(i)}
+		resp := register(t, nil, job)
+		got := info(t, id)
+		if got.Meta["v"] != strconv.Itoa(i) || deref(got.Version) != uint64(i) || deref(got.JobModifyIndex) != resp.JobModifyIndex {
+			t.Errorf("Info right after register %d: Meta %v Version %d JobModifyIndex %d (register said %d)",
+				i, got.Meta, deref(got.Version), deref(got.JobModifyIndex), resp.JobModifyIndex)
+		}
+		versions, _, _, err := c.Jobs().Versions(id, false, nil)
+		if okSoft(t, "Versions right after register", err) && len(versions) != i+1 {
+			t.Errorf("Versions right after register %d: %d versions, want %d", i, len(versions), i+1)
+		}
+	}
+
+	// A revert right after a register sees the version that register made current.
+	resp, _, err := c.Jobs().Revert(id, 0, new(uint64(5)), nil, "", "")
+	if okSoft(t, "Revert(0, enforce 5) right after the sixth register", err) {
+		if got := info(t, id); deref(got.Version) != 6 || got.Meta["v"] != "0" {
+			t.Errorf("Info right after revert: Version %d Meta %v, want 6 with version 0's spec", deref(got.Version), got.Meta)
+		}
+		if resp.EvalID == "" {
+			t.Errorf("Revert: no eval")
+		}
+	}
+
+	// A stop right after: its eval keeps the priority asked for, the job is stopped as a new version.
+	evalID, _, err := c.Jobs().DeregisterOpts(id, &api.DeregisterOptions{EvalPriority: 91}, nil)
+	if okSoft(t, "DeregisterOpts(eval_priority=91) right after the revert", err) {
+		eval, _, err := c.Evaluations().Info(evalID, nil)
+		if okSoft(t, "Evaluations().Info of the stop's eval", err) && (eval.Priority != 91 || eval.TriggeredBy != "job-deregister") {
+			t.Errorf("stop eval right after: Priority %d TriggeredBy %q, want 91 job-deregister", eval.Priority, eval.TriggeredBy)
+		}
+		if got := info(t, id); !deref(got.Stop) || deref(got.Version) != 7 {
+			t.Errorf("Info right after stop: Stop %v Version %d, want true 7", deref(got.Stop), deref(got.Version))
+		}
+		// The record of the eval stays as it was answered, whatever the controller does next.
+		time.Sleep(2 * time.Second)
+		eval, _, err = c.Evaluations().Info(evalID, nil)
+		if okSoft(t, "Evaluations().Info of the stop's eval, 2 s later", err) && eval.Priority != 91 {
+			t.Errorf("stop eval 2 s later: Priority %d, want 91", eval.Priority)
+		}
+	}
+}
