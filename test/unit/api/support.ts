@@ -5,6 +5,7 @@ import type { KubernetesObject, V1ControllerRevision } from '@kubernetes/client-
 import type { FastifyInstance } from 'fastify';
 import type { Authorizer } from '../../../src/api/acl.ts';
 import { allowAll } from '../../../src/api/acl.ts';
+import type { JobActions } from '../../../src/api/actions.ts';
 import { buildApiApp } from '../../../src/api/app.ts';
 import { ClusterState, type Kind, kinds, type ObjectSource } from '../../../src/api/state.ts';
 import { ApiStore } from '../../../src/api/store.ts';
@@ -207,14 +208,18 @@ export interface TestApi {
 }
 
 export async function testApi(
-  options: { authorizer?: Authorizer; defaultNamespace?: string } = {},
+  options: { authorizer?: Authorizer; defaultNamespace?: string; actions?: JobActions } = {},
 ): Promise<TestApi> {
   const cluster = new MemoryCluster();
   const state = new ClusterState(cluster.sources);
   const store = new ApiStore(state, cluster.writer(), {
     defaultNamespace: options.defaultNamespace ?? 'default',
   });
-  const app = buildApiApp({ store, authorizer: options.authorizer ?? allowAll });
+  const app = buildApiApp({
+    store,
+    authorizer: options.authorizer ?? allowAll,
+    ...(options.actions ? { actions: options.actions } : {}),
+  });
   await app.ready();
   return { app, cluster, store };
 }
