@@ -569,6 +569,11 @@ const NOMAD_500 = [
   /^dispatch job priority must be between \[1, 100\]$/,
   /^can't evaluate (periodic|parameterized) job$/,
   /^can't force launch non-periodic job$/,
+  /^can't force run non-tracked job .* \(.*\)$/s,
+  /^cannot update (job from type ".*" to ".*"|periodic job to being non-periodic|non-periodic job to being periodic|parameterized job to being non-parameterized|non-parameterized job to being parameterized)$/s,
+  /^job can't be submitted with 'Dispatched' set$/,
+  /^field 'Dispatched' is read-only$/,
+  /is in nonexistent node pool/,
   /^Current job has version \d+; enforcing version \d+$/,
   /^can't revert to current version$/,
   /^job ".*"( in namespace ".*")? (at version \d+ )?not found$/s,
@@ -581,8 +586,9 @@ interface Violation {
   problem: string;
 }
 
-/** Answers by status, to show in the log how deep the fuzzing got. */
+/** Answers by status, and Nomad 500s by message, to show in the log how deep the fuzzing got. */
 const statusCounts = new Map<number, number>();
+const internalErrors = new Map<string, number>();
 
 async function send(req: FuzzRequest, violations: Violation[]): Promise<void> {
   const report = (problem: string) => violations.push({ request: req, problem });
@@ -640,6 +646,13 @@ async function send(req: FuzzRequest, violations: Violation[]): Promise<void> {
   }
   if (!type.startsWith('text/plain')) report(`${status} with Content-Type ${type}: ${text.slice(0, 200)}`);
   if (text.trimStart().startsWith('{')) report(`${status} with a JSON error body: ${text.slice(0, 200)}`);
+  if (status === 500) {
+    const kind = text
+      .replace(/"[^"]*"/g, '"…"')
+      .replace(/\d+/g, 'N')
+      .slice(0, 80);
+    internalErrors.set(kind, (internalErrors.get(kind) ?? 0) + 1);
+  }
   if (status === 500 && !NOMAD_500.some((re) => re.test(text)))
     report(`500 outside Nomad's 500 cases: ${text.slice(0, 400)}`);
 }
@@ -681,7 +694,11 @@ describe('fuzzing the Nomad /v1 API', () => {
       );
 
       const counts = [...statusCounts].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`);
-      console.log(`api fuzz (seed ${seed}): ${sent} requests, answers ${counts.join(' ')}`);
+      const top500 = [...internalErrors].sort(([, a], [, b]) => b - a).slice(0, 8);
+      console.log(
+        `api fuzz (seed ${seed}): ${sent} requests, answers ${counts.join(' ')}\n` +
+          top500.map(([m, n]) => `  500×${n} ${JSON.stringify(m)}`).join('\n'),
+      );
 
       // Still alive and still right.
       const leader = await fetch(`${server!.url}/v1/status/leader`);
