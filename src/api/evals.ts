@@ -34,6 +34,21 @@ export async function recordEval(
       ...(input.version !== undefined ? { version: input.version } : {}),
       ...(input.priority ? { priority: input.priority } : {}),
     });
+    // A version-bound evaluation is recorded once per version: when the reconciler was first, its
+    // evaluation may not say what this call says (trigger, priority, JobModifyIndex). Then this call
+    // gets an evaluation of its own, as in Nomad, where every register and deregister makes one.
+    const differs =
+      input.version !== undefined &&
+      (evaluation.TriggeredBy !== input.triggeredBy ||
+        (input.priority !== undefined && input.priority !== 0 && evaluation.Priority !== input.priority) ||
+        (input.jobModifyIndex !== undefined && evaluation.JobModifyIndex !== input.jobModifyIndex));
+    if (differs) {
+      const own = await deps.actions.recordEvaluation(job, {
+        triggeredBy: input.triggeredBy,
+        ...(input.priority ? { priority: input.priority } : {}),
+      });
+      return { id: own.ID, createIndex: own.CreateIndex, evaluation: own };
+    }
     return { id: evaluation.ID, createIndex: evaluation.CreateIndex, evaluation };
   } catch (error) {
     request.log.warn({ err: error }, 'could not record an evaluation');

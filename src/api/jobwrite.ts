@@ -2,6 +2,7 @@
 // scale, as NomadJob creates/replaces/deletes through the ClusterWriter. Every write waits (briefly)
 // until the informer cache shows it, so a read right after a write sees it, as with Nomad.
 import type { FastifyRequest } from 'fastify';
+import { nextVersion, revisionObject, type StoredVersion, versionsToPrune } from '../controller/versions.ts';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
@@ -21,6 +22,7 @@ import {
   ANNOTATION_VERSION_INDEXES,
   type ApiStore,
   type JobEntry,
+  jobModifyIndexOf,
   versionIndexesOf,
 } from './store.ts';
 import { type JobSubmission, WriteError } from './writer.ts';
@@ -131,6 +133,50 @@ export async function recordIndexes(
   }
 }
 
+/**
+ * Records the version a spec write made, as the controller would (a ControllerRevision owned by the
+ * NomadJob), right away: Nomad bumps the version at register time, and two registers in a row must
+ * make two versions even if the controller only gets to see the second. The controller finds the
+ * revision already there and adds none. Prunes history beyond the limit. Best effort.
+ */
+export async function recordVersion(
+  store: ApiStore,
+  written: NomadJobObject,
+  log?: FastifyRequest['log'],
+): Promise<void> {
+  const entry = store.entry(written);
+  if (entry.error || !written.metadata?.uid) return;
+  const history = store.versions(entry);
+  const next = nextVersion(history, entry.job as Record<string, unknown>);
+  if (!next.isNew) return;
+  const stored: StoredVersion = {
+    version: next.version,
+    stable: false,
+    submitTime: (BigInt(Date.now()) * 1_000_000n).toString(),
+    job: { ...(entry.job as Record<string, unknown>), Version: next.version },
+  };
+  try {
+    await store.writer.createRevision(revisionObject(written, stored));
+  } catch (error) {
+    if (!(error instanceof WriteError && error.kind === 'already-exists')) {
+      log?.warn({ err: error }, 'could not record the job version');
+      return;
+    }
+  }
+  for (const version of versionsToPrune([...history, stored], store.historyLimit)) {
+    const old = history.find((h) => h.version === version);
+    if (old?.revision?.metadata?.name) {
+      await store.writer
+        .deleteRevision(old.revision.metadata.namespace ?? '', old.revision.metadata.name)
+        .catch(() => undefined);
+    }
+  }
+  await store.state.waitUntil(
+    () => store.versions(store.entry(written)).some((v) => v.version === next.version),
+    5_000,
+  );
+}
+
 /** Waits until the cache holds the object at `rv` or later (or it is gone, for deletes). */
 export async function awaitCache(store: ApiStore, object: NomadJobObject): Promise<void> {
   const rv = resourceVersionOf(object);
@@ -209,6 +255,26 @@ export async function registerJob(
     const specIndex = resourceVersionOf(written);
     const specChanged =
       !existingEntry || existingEntry.object.metadata?.generation !== written.metadata?.generation;
+    if (specChanged) await recordVersion(store, written, request.log);
+    // The evaluation is recorded right after the write, before the controller can see the new
+    // version (it records one evaluation per version, whoever is first).
+    const early = store.versionState(store.entry(written));
+    const jobModifyIndex = specChanged ? specIndex : jobModifyIndexOf(written);
+    const noEval = isParent(job);
+    const recorded = noEval
+      ? { id: '', createIndex: 0 }
+      : await recordEval(
+          request,
+          deps,
+          written,
+          {
+            triggeredBy: 'job-register',
+            version: early.version,
+            jobModifyIndex,
+            ...(input.evalPriority ? { priority: input.evalPriority } : {}),
+          },
+          { id: evalIdFor(store.entry(written), early.version), createIndex: specIndex },
+        );
     if (specChanged) written = await recordIndexes(store, written, !existingEntry);
     await awaitCache(store, written);
     const entry = store.findJob(namespace, id) ?? store.entry(written);
@@ -218,21 +284,6 @@ export async function registerJob(
         request.log.warn({ err: error }, 'could not store the job submission');
       });
     }
-    const noEval = isParent(entry.job);
-    const recorded = noEval
-      ? { id: '', createIndex: 0 }
-      : await recordEval(
-          request,
-          deps,
-          entry.object,
-          {
-            triggeredBy: 'job-register',
-            version: state.version,
-            jobModifyIndex: state.jobModifyIndex,
-            ...(input.evalPriority ? { priority: input.evalPriority } : {}),
-          },
-          { id: evalIdFor(entry, state.version), createIndex: specIndex },
-        );
     return {
       entry,
       index: Math.max(resourceVersionOf(written), recorded.createIndex),
@@ -248,6 +299,8 @@ export async function updateJob(
   deps: ApiDeps,
   entry: JobEntry,
   update: (job: Job, object: NomadJobObject) => { job: Job; annotations?: Record<string, string> },
+  /** Runs right after the write (before the index annotations), e.g. to record an evaluation first. */
+  afterWrite?: (written: NomadJobObject, specChanged: boolean) => Promise<void>,
 ): Promise<{ entry: JobEntry; written: NomadJobObject }> {
   const store = deps.store;
   let current: JobEntry = entry;
@@ -261,9 +314,10 @@ export async function updateJob(
       };
     try {
       let written = await store.writer.replaceJob(object);
-      if (written.metadata?.generation !== current.object.metadata?.generation) {
-        written = await recordIndexes(store, written, false);
-      }
+      const specChanged = written.metadata?.generation !== current.object.metadata?.generation;
+      if (specChanged) await recordVersion(store, written);
+      await afterWrite?.(written, specChanged);
+      if (specChanged) written = await recordIndexes(store, written, false);
       await awaitCache(store, written);
       return { entry: store.findJob(entry.namespace, entry.id) ?? store.entry(written), written };
     } catch (error) {

@@ -2,6 +2,7 @@
 // caller was authorized for the same verb on the same namespace, see acl.ts).
 import {
   ApiException,
+  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
@@ -53,6 +54,7 @@ function translateError(error: unknown): WriteError {
 export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-api'): ClusterWriter {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
   const coords = { group, version, plural };
   return {
     async createJob(object) {
@@ -157,6 +159,22 @@ export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-ap
         if (codeOf(error) === 404) return undefined;
         throw translateError(error);
       }
+    },
+    async createRevision(revision) {
+      try {
+        return await apps.createNamespacedControllerRevision({
+          namespace: revision.metadata?.namespace ?? '',
+          body: revision,
+          fieldManager,
+        });
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+    async deleteRevision(namespace, name) {
+      await apps.deleteNamespacedControllerRevision({ namespace, name }).catch((error: unknown) => {
+        if (codeOf(error) !== 404) throw translateError(error);
+      });
     },
     async deletePods(namespace, names) {
       for (const name of names) {

@@ -32,6 +32,8 @@ export interface ApiServerOptions {
   /** Caches to read from instead of starting informers of its own (e.g. the controller's). */
   sources?: Partial<Record<Kind, ObjectSource>>;
   region?: string;
+  /** Job versions kept per job, as the controller's --history-limit. Default 6. */
+  historyLimit?: number;
   logger?: Logger;
   /** How long to wait for the caches before serving. Default 2 minutes. */
   syncTimeoutMs?: number;
@@ -115,7 +117,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     for (const [kind, informer] of informers) sources[kind] = informer;
     const state = new ClusterState(sources);
     const defaultNamespace = options.defaultNamespace ?? 'default';
-    const store = new ApiStore(state, makeKubeWriter(options.kubeConfig), { defaultNamespace });
+    const store = new ApiStore(state, makeKubeWriter(options.kubeConfig), {
+      defaultNamespace,
+      ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
+    });
     const allowAnonymous = options.allowAnonymous ?? isLoopback(options.listen.host);
     const authorizer =
       options.authorizer ?? makeKubeAuthorizer({ kubeConfig: options.kubeConfig, allowAnonymous });

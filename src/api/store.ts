@@ -103,6 +103,8 @@ export interface VersionState {
 export interface StoreOptions {
   /** Kubernetes namespace of Nomad's `default`. */
   defaultNamespace?: string;
+  /** Job versions kept per job (--history-limit). Default 6. */
+  historyLimit?: number;
   mapNamespace?: NamespaceMapper;
 }
 
@@ -111,6 +113,7 @@ export class ApiStore {
   readonly writer: ClusterWriter;
   readonly mapNamespace: NamespaceMapper;
   readonly defaultNamespace: string;
+  readonly historyLimit: number;
   readonly #entries = new WeakMap<NomadJobObject, JobEntry>();
   /** The evaluation recorded for a job version, when evaluations are recorded (set by the app). */
   versionEvalId: ((entry: JobEntry, version: number) => string | undefined) | undefined;
@@ -121,6 +124,7 @@ export class ApiStore {
     this.state = state;
     this.writer = writer;
     this.defaultNamespace = options.defaultNamespace ?? 'default';
+    this.historyLimit = options.historyLimit ?? 6;
     this.mapNamespace =
       options.mapNamespace ?? createNamespaceMapper({ defaultNamespace: this.defaultNamespace });
   }

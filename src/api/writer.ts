@@ -1,6 +1,7 @@
 // The write side of the API: what it asks of the Kubernetes API. kube-writer.ts implements it with
 // the operator's credentials; unit tests use an in-memory one. Every write is made only after the
 // caller was authorized for it (acl.ts): the API never lends the operator's rights.
+import type { V1ControllerRevision } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
 
 export type WriteErrorKind =
@@ -44,6 +45,10 @@ export interface ClusterWriter {
   /** Stores the submitted source of one job version. */
   writeSubmission(owner: NomadJobObject, version: number, submission: JobSubmission): Promise<void>;
   readSubmission(owner: NomadJobObject, version: number): Promise<JobSubmission | undefined>;
+  /** Creates a job version (ControllerRevision); `already-exists` when someone recorded it first. */
+  createRevision(revision: V1ControllerRevision): Promise<V1ControllerRevision>;
+  /** Deletes a job version (history beyond the limit). */
+  deleteRevision(namespace: string, name: string): Promise<void>;
   /** Deletes pods (force reschedule of failed allocations). */
   deletePods(namespace: string, names: string[]): Promise<void>;
 }

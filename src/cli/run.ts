@@ -70,6 +70,7 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
       listen: config.listen,
       defaultNamespace: config.defaultNamespace,
       allowAnonymous: config.allowAnonymous,
+      historyLimit: config.historyLimit,
       sources,
       logger,
       informerStaleAfterMs: config.informerStaleAfterMs,

@@ -37,6 +37,7 @@ import {
   DELETE,
   prepareJob,
   recordIndexes,
+  recordVersion,
   UPDATE,
   updateJob,
   withoutBookkeeping,
@@ -50,7 +51,7 @@ import { newEvalId } from '../responses/evaluation.ts';
 import { isParent, jobResponse, summaryIndex, summaryResponse, versionResponse } from '../responses/job.ts';
 import { serviceRegistrations } from '../responses/service.ts';
 import { resourceVersionOf } from '../state.ts';
-import type { JobEntry } from '../store.ts';
+import { type JobEntry, jobModifyIndexOf } from '../store.ts';
 import { handleRegister } from './jobs.ts';
 
 /** Nomad's suffix order (command/agent/http.go jobSpecificRequest). */
@@ -406,24 +407,29 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
         VolumeEvalIndex: 0,
       });
     }
-    const { entry: stopped, written } = await updateJob(deps, entry, (job) => ({
-      job: { ...job, Stop: true },
-    }));
-    const stoppedState = store.versionState(stopped);
-    const recorded = noEval
-      ? { id: '', createIndex: 0 }
-      : await recordEval(
+    let recorded: { id: string; createIndex: number } = { id: '', createIndex: 0 };
+    const { entry: stopped, written } = await updateJob(
+      deps,
+      entry,
+      (job) => ({ job: { ...job, Stop: true } }),
+      async (object, specChanged) => {
+        if (noEval) return;
+        const early = store.versionState(store.entry(object));
+        recorded = await recordEval(
           request,
           deps,
-          stopped.object,
+          object,
           {
             triggeredBy: 'job-deregister',
-            version: stoppedState.version,
-            jobModifyIndex: stoppedState.jobModifyIndex,
+            version: early.version,
+            jobModifyIndex: specChanged ? resourceVersionOf(object) : jobModifyIndexOf(object),
             ...(evalPriority ? { priority: evalPriority } : {}),
           },
-          { id: newEvalId(), createIndex: resourceVersionOf(written) },
+          { id: newEvalId(), createIndex: resourceVersionOf(object) },
         );
+      },
+    );
+    const stoppedState = store.versionState(stopped);
     const index = Math.max(resourceVersionOf(written), recorded.createIndex);
     return sendWriteWithMeta(reply, index, {
       EvalID: recorded.id,
@@ -588,6 +594,18 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     });
   }
 
+  /**
+   * The job once the controller has recorded its current version (revert and stability work on the
+   * recorded history; a register answers before the controller records): waits up to 5 seconds.
+   */
+  async function recordedJob(namespace: string, id: string): Promise<JobEntry | undefined> {
+    await store.state.waitUntil(() => {
+      const entry = store.findJob(namespace, id);
+      return !entry || !store.versionState(entry).pending;
+    }, 5_000);
+    return store.findJob(namespace, id);
+  }
+
   async function dispatch(request: FastifyRequest, reply: FastifyReply, namespace: string, id: string) {
     const actions = deps.actions as JobActions;
     const body = objectBody(request.body, 'api.JobDispatchRequest');
@@ -659,13 +677,14 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     const version = intField(body, 'JobVersion', 'uint64');
     const enforcePriorVersion = optionalIntField(body, 'EnforcePriorVersion', 'uint64');
     await requireInNamespace(request, deps, namespace, UPDATE);
-    const entry = store.findJob(namespace, id);
+    const entry = await recordedJob(namespace, id);
     if (!entry) throw internal(`job "${id}" not found`);
     const result = await actions.revert(entry.object, {
       version,
       ...(enforcePriorVersion !== undefined ? { enforcePriorVersion } : {}),
     });
     if (!result.ok) throw new ApiError(result.status, result.message);
+    await recordVersion(store, result.object, request.log);
     const written = await recordIndexes(store, result.object, false);
     await awaitCache(store, written);
     const reverted = store.findJob(namespace, id) ?? store.entry(written);
@@ -694,7 +713,7 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     const version = intField(body, 'JobVersion', 'uint64');
     const isStable = boolField(body, 'Stable');
     await requireInNamespace(request, deps, namespace, UPDATE);
-    const entry = store.findJob(namespace, id);
+    const entry = await recordedJob(namespace, id);
     if (!entry) throw internal(`job "${id}" not found`);
     const result = await actions.setStable(entry.object, version, isStable);
     if (!result.ok) throw new ApiError(result.status, result.message);

@@ -194,6 +194,16 @@ export class MemoryCluster {
         this.submissions.set(`${owner.metadata?.uid}/${version}`, submission);
       },
       readSubmission: async (owner, version) => this.submissions.get(`${owner.metadata?.uid}/${version}`),
+      createRevision: async (revision) => {
+        const ns = revision.metadata?.namespace ?? '';
+        if (this.sources.ControllerRevision.get(ns, revision.metadata?.name ?? '')) {
+          throw new WriteError('already-exists', 'already exists');
+        }
+        return this.put('ControllerRevision', revision);
+      },
+      deleteRevision: async (namespace, name) => {
+        this.sources.ControllerRevision.remove(namespace, name, Number(this.nextRv()));
+      },
       deletePods: async (namespace, names) => {
         for (const name of names) this.sources.Pod.remove(namespace, name, Number(this.nextRv()));
       },
