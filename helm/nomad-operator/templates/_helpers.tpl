@@ -21,13 +21,20 @@
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
-{{/* Labels of every object. */}}
-{{- define "nomad-operator.labels" -}}
+{{/* Labels of every object of the release, without a component. */}}
+{{- define "nomad-operator.commonLabels" -}}
 helm.sh/chart: {{ include "nomad-operator.chart" . }}
-{{ include "nomad-operator.selectorLabels" . }}
+app.kubernetes.io/name: {{ include "nomad-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: nomad-operator
+{{- end }}
+
+{{/* Labels of the operator's objects. */}}
+{{- define "nomad-operator.labels" -}}
+{{ include "nomad-operator.commonLabels" . }}
+app.kubernetes.io/component: operator
 {{- end }}
 
 {{/* Labels that select the operator pods. */}}
