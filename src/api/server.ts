@@ -44,6 +44,8 @@ export interface ApiServer {
   /** `http://host:port` actually bound. */
   url: string;
   store: ApiStore;
+  /** The informers this server started (not those it was given). */
+  informers: Informer<KubernetesObject>[];
   close(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     return {
       url: `http://${host}:${port}`,
       store,
+      informers: [...informers.values()],
       close: async () => {
         await app.close();
         state.close();

@@ -48,15 +48,19 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
       })
     : undefined;
   controller?.startInformers();
+  let api: ApiServer | undefined;
   const ops = await startOpsServer({
     listen: config.metricsListen,
     metrics,
     logger,
-    readiness: () => (controller ? informerChecks(controller.informers) : []),
+    readiness: () => [
+      ...(controller ? informerChecks(controller.informers) : []),
+      ...(config.api ? [{ name: 'nomad-api', check: () => api !== undefined }] : []),
+      ...(api ? informerChecks(api.informers) : []),
+    ],
   });
   logger.info({ url: ops.url }, 'serving /metrics, /healthz, /readyz');
 
-  let api: ApiServer | undefined;
   if (config.api) {
     // The API reads the controller's caches when there is a controller (one watch per kind).
     const sources: Partial<Record<Kind, ObjectSource>> = {};
