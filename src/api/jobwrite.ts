@@ -219,7 +219,12 @@ export async function registerJob(
   await requirePermission(request, deps, k8sNamespace, existingEntry ? UPDATE : CREATE);
 
   for (let attempt = 0; ; attempt++) {
+    const before = existingEntry;
     existingEntry = store.findJob(namespace, id);
+    // Created or deleted meanwhile: the other verb is needed now.
+    if (attempt > 0 && !before !== !existingEntry) {
+      await requirePermission(request, deps, k8sNamespace, existingEntry ? UPDATE : CREATE);
+    }
     if (input.enforceIndex) {
       const prefix = `Enforcing job modify index ${input.jobModifyIndex}`;
       if (input.jobModifyIndex === 0 && existingEntry) throw internal(`${prefix}: job already exists`);
