@@ -573,6 +573,71 @@ const scenarioList: Scenario[] = [
     },
   },
   {
+    name: 'api: mark a version stable, then revert to it (history read from the apiserver)',
+    run: async (ctx) => {
+      await register(ctx, 'api-hist');
+      await status(ctx, 'api-hist', (j) => j.status?.version === 0, 'version 0');
+      await nomadOk(ctx, 'POST', '/v1/job/api-hist/stable', {
+        JobID: 'api-hist',
+        JobVersion: 0,
+        Stable: true,
+      });
+      await nomadOk(ctx, 'POST', '/v1/jobs', {
+        Job: { ...apiJob('api-hist'), Meta: { release: '2' } },
+      });
+      await status(ctx, 'api-hist', (j) => j.status?.version === 1, 'version 1');
+      await nomadOk(ctx, 'POST', '/v1/job/api-hist/revert', { JobID: 'api-hist', JobVersion: 0 });
+      await status(ctx, 'api-hist', (j) => j.status?.version === 2, 'version 2 (the revert)');
+    },
+  },
+  {
+    name: 'api: dispatch a parameterized job',
+    run: async (ctx) => {
+      await nomadOk(ctx, 'POST', '/v1/jobs', {
+        Job: {
+          ...apiJob('api-param'),
+          Type: 'batch',
+          ParameterizedJob: { Payload: 'optional', MetaOptional: ['who'] },
+        },
+      });
+      await status(ctx, 'api-param', (j) => j.status?.version === 0, 'version 0');
+      const answer = JSON.parse(
+        await nomadOk(ctx, 'POST', '/v1/job/api-param/dispatch', {
+          JobID: 'api-param',
+          Payload: Buffer.from('hello').toString('base64'),
+          Meta: { who: 'rbac' },
+        }),
+      ) as { DispatchedJobID?: string };
+      const child = answer.DispatchedJobID ?? '';
+      if (!child.startsWith('api-param/dispatch-')) throw new Error(`dispatched ${child}`);
+      await until('the dispatched child completes', async () => {
+        const job = await nomad(ctx, 'GET', `/v1/job/${encodeURIComponent(child)}`);
+        return job.status === 200 && (JSON.parse(job.text) as { Status?: string }).Status === 'dead';
+      });
+    },
+  },
+  {
+    name: 'api: force a periodic launch',
+    run: async (ctx) => {
+      await nomadOk(ctx, 'POST', '/v1/jobs', {
+        Job: {
+          ...apiJob('api-cron'),
+          Type: 'batch',
+          Periodic: { Enabled: true, SpecType: 'cron', Spec: '0 3 * * *' },
+        },
+      });
+      await status(ctx, 'api-cron', (j) => j.status?.version === 0, 'version 0');
+      const answer = JSON.parse(await nomadOk(ctx, 'POST', '/v1/job/api-cron/periodic/force')) as {
+        EvalID?: string;
+      };
+      if (!answer.EvalID) throw new Error('no EvalID');
+      await until('the forced child', async () => {
+        const jobs = await nomad(ctx, 'GET', '/v1/jobs?prefix=api-cron%2Fperiodic-');
+        return jobs.status === 200 && (JSON.parse(jobs.text) as unknown[]).length === 1;
+      });
+    },
+  },
+  {
     name: 'api: purge a job',
     run: async (ctx) => {
       await register(ctx, 'api-purge');

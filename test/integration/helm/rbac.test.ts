@@ -50,6 +50,7 @@ const needs: Record<string, Record<string, string>> = {
   'nomadoperator.dev/nomadjobs': {
     list: 'startup',
     watch: 'startup',
+    get: 'api: mark a version stable',
     create: 'api: register',
     update: 'api: re-register',
     patch: 'api: register',
