@@ -117,6 +117,15 @@ describe('Dockerfile', () => {
     expect(runtime.instructions.some((i) => i.keyword === 'CMD')).toBe(false);
   });
 
+  it('its stages build what `npm run build` builds, with the same commands', () => {
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    expect(pkg.scripts.prebuild).toBe('npm run build:wasm');
+    expect(pkg.scripts['build:wasm']).toBe('bash scripts/build-jobspec-wasm.sh');
+  });
+
   it('the build context (.dockerignore allow-list) holds every path a stage copies from it', () => {
     const ignore = readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8')
       .split('\n')

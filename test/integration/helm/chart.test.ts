@@ -79,6 +79,10 @@ describe('helm lint and template', () => {
       expect(result.status, bad).not.toBe(0);
       expect(result.stderr, bad).toMatch(/schema/iu);
     }
+    // Two replicas without leader election would both reconcile.
+    const unsafe = await helm(['template', 'r', chartDir, '--set', 'operator.leaderElection=false']);
+    expect(unsafe.status).not.toBe(0);
+    expect(unsafe.stderr).toContain('operator.leaderElection=false needs replicaCount=1');
   });
 
   it('everything it renders passes kubectl apply --dry-run=server, without a warning', async () => {
