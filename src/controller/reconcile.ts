@@ -25,7 +25,7 @@ import {
   readIdentity,
 } from '../nomad/ids.ts';
 import type { Job } from '../nomad/schema.ts';
-import { LABEL_VERSION, translate } from '../translate/index.ts';
+import { translate } from '../translate/index.ts';
 import type { TranslateOptions } from '../translate/types.ts';
 import {
   evaluationsConfigMapName,
@@ -37,6 +37,7 @@ import {
 } from './evaluations.ts';
 import { isOwnedBy, ownedKinds } from './owned.ts';
 import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from './periodic.ts';
+import { type ObjectLookup, podVersion } from './pod-version.ts';
 import { checkSpec } from './spec.ts';
 import { computeStatus, isParentJob, type Observed } from './status.ts';
 import {
@@ -276,7 +277,7 @@ async function updateEvaluations(
   const record = readRecord(live);
   const pods = isCronLaunched(owner)
     ? observed.pods
-    : observed.pods.filter((p) => p.metadata?.labels?.[LABEL_VERSION] === String(version.version));
+    : observed.pods.filter((p) => podVersion(lookupIn(view, namespace, jobName), p) === version.version);
   const failed = Object.values(status.summary ?? {}).reduce((sum, s) => sum + s.failed + s.lost, 0);
   const next = nextRecord(record, {
     job,
@@ -493,4 +494,10 @@ function observe(owner: NomadJobObject, job: Job, view: ClusterView): Observed {
       .map((child) => ({ status: child.status?.status }));
   }
   return observed;
+}
+
+/** Cache lookups by name among the objects of one job. */
+function lookupIn(view: ClusterView, namespace: string, jobName: string): ObjectLookup {
+  return (kind, _namespace, name) =>
+    view.owned(kind, namespace, jobName).find((o) => o.metadata?.name === name);
 }

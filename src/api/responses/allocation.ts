@@ -1,14 +1,15 @@
 // Allocations are pods: ID = pod UID, the group from the pod's group annotation, the job version from
 // its version label, ClientStatus from the phase (the controller's allocationState), TaskStates from
 // the container statuses of the group's tasks.
-import type { V1ContainerStatus, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { podVersion as podVersionFrom } from '../../controller/pod-version.ts';
 import { allocationState } from '../../controller/status.ts';
 import { ANNOTATION_GROUP } from '../../nomad/ids.ts';
 import { ANNOTATION_CONTAINERS, containerNameFor } from '../../translate/pod-template.ts';
 import { type Kind, resourceVersionOf } from '../state.ts';
 import type { ApiStore, JobEntry } from '../store.ts';
 import { rfc3339, unixNanos, uuidFrom, ZERO_TIME } from './common.ts';
-import { versionLabelOf } from './deployment.ts';
 import { versionEvalId } from './evaluation.ts';
 import type { Json } from './job.ts';
 
@@ -31,35 +32,9 @@ export function isTerminalPod(pod: V1Pod): boolean {
   return status === 'complete' || status === 'failed' || status === 'lost';
 }
 
-/**
- * The job version a pod runs. Pods do not carry it (a count-only version must not roll them): it is
- * the version label of the workload that made the pod (for a Deployment's older ReplicaSet, the
- * version before the Deployment's).
- */
+/** The job version a pod runs (see controller/pod-version.ts). */
 export function podVersion(store: ApiStore, pod: V1Pod): number {
-  const own = versionLabelOf(pod);
-  if (own !== undefined) return own;
-  const namespace = pod.metadata?.namespace;
-  const owner = (pod.metadata?.ownerReferences ?? []).find((r) => r.controller);
-  if (!owner) return 0;
-  if (owner.kind === 'ReplicaSet') {
-    const rs = store.state.get<V1ReplicaSet>('ReplicaSet', namespace, owner.name);
-    const depOwner = (rs?.metadata?.ownerReferences ?? []).find(
-      (r) => r.controller && r.kind === 'Deployment',
-    );
-    const deployment = depOwner
-      ? store.state.get<V1Deployment>('Deployment', namespace, depOwner.name)
-      : undefined;
-    const version = versionLabelOf(deployment) ?? 0;
-    const revision = (o: V1ReplicaSet | V1Deployment | undefined) =>
-      o?.metadata?.annotations?.['deployment.kubernetes.io/revision'];
-    return revision(rs) !== undefined && revision(rs) !== revision(deployment)
-      ? Math.max(0, version - 1)
-      : version;
-  }
-  const kind: Kind | undefined =
-    owner.kind === 'Job' ? 'Job' : owner.kind === 'DaemonSet' ? 'DaemonSet' : undefined;
-  return kind ? (versionLabelOf(store.state.get(kind, namespace, owner.name)) ?? 0) : 0;
+  return podVersionFrom((kind, namespace, name) => store.state.get(kind as Kind, namespace, name), pod);
 }
 
 export function podGroup(pod: V1Pod): string {

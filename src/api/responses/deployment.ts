@@ -7,7 +7,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { ANNOTATION_GROUP } from '../../nomad/ids.ts';
 import type { Job } from '../../nomad/schema.ts';
-import { LABEL_VERSION } from '../../translate/index.ts';
 import { resourceVersionOf } from '../state.ts';
 import { type ApiStore, type JobEntry, versionIndexesOf } from '../store.ts';
 import { unixNanos, uuidFrom, ZERO_TIME } from './common.ts';
@@ -17,13 +16,9 @@ export function deploymentIdFor(entry: JobEntry, version: number): string {
   return uuidFrom(`deployment:${entry.object.metadata?.uid ?? ''}:${version}`);
 }
 
-export function versionLabelOf(
-  object: { metadata?: { labels?: Record<string, string> } } | undefined,
-): number | undefined {
-  const raw = object?.metadata?.labels?.[LABEL_VERSION];
-  const v = raw === undefined ? Number.NaN : Number(raw);
-  return Number.isSafeInteger(v) ? v : undefined;
-}
+import { versionLabelOf } from '../../controller/pod-version.ts';
+
+export { versionLabelOf };
 
 /** Is the Deployment's rollout of its current template complete (all replicas updated and available)? */
 function rolledOut(d: V1Deployment, desired: number): boolean {

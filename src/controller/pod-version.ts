@@ -1,0 +1,46 @@
+// Which job version a pod runs. Pods do not carry the version (a count-only version must not roll
+// them): it is the version label of the workload that made the pod, and for a Deployment's older
+// ReplicaSet (mid-rollout) the version before the Deployment's. Shared by the reconciler
+// (evaluations) and the API (allocations).
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import { LABEL_VERSION } from '../translate/index.ts';
+
+/** Looks up a cached object of `kind` by namespace and name. */
+export type ObjectLookup = (
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+) => KubernetesObject | undefined;
+
+export function versionLabelOf(
+  object: { metadata?: { labels?: Record<string, string> } } | undefined,
+): number | undefined {
+  const raw = object?.metadata?.labels?.[LABEL_VERSION];
+  const v = raw === undefined ? Number.NaN : Number(raw);
+  return Number.isSafeInteger(v) ? v : undefined;
+}
+
+export function podVersion(lookup: ObjectLookup, pod: V1Pod): number {
+  const own = versionLabelOf(pod);
+  if (own !== undefined) return own;
+  const namespace = pod.metadata?.namespace;
+  const owner = (pod.metadata?.ownerReferences ?? []).find((r) => r.controller);
+  if (!owner) return 0;
+  if (owner.kind === 'ReplicaSet') {
+    const rs = lookup('ReplicaSet', namespace, owner.name);
+    const depOwner = (rs?.metadata?.ownerReferences ?? []).find(
+      (r) => r.controller && r.kind === 'Deployment',
+    );
+    const deployment = depOwner ? lookup('Deployment', namespace, depOwner.name) : undefined;
+    const version = versionLabelOf(deployment) ?? 0;
+    const revision = (o: KubernetesObject | undefined) =>
+      o?.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+    return revision(rs) !== undefined && revision(rs) !== revision(deployment)
+      ? Math.max(0, version - 1)
+      : version;
+  }
+  if (owner.kind === 'Job' || owner.kind === 'DaemonSet') {
+    return versionLabelOf(lookup(owner.kind, namespace, owner.name)) ?? 0;
+  }
+  return 0;
+}
