@@ -1,7 +1,7 @@
 // ClusterWriter on the Kubernetes API, with the operator's credentials (only ever called after the
 // caller was authorized for the same verb on the same namespace, see acl.ts).
+
 import {
-  ApiException,
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -11,6 +11,7 @@ import {
   type V1ConfigMap,
 } from '@kubernetes/client-node';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
+import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { childName, LABEL_JOB } from '../nomad/ids.ts';
 import { type ClusterWriter, type JobSubmission, WriteError } from './writer.ts';
 
@@ -21,27 +22,9 @@ export function submissionName(jobName: string, jobVersion: number): string {
   return childName(jobName, 'source', `v${jobVersion}`);
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof ApiException) {
-    const body = error.body;
-    try {
-      const status = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: unknown };
-      if (typeof status?.message === 'string') return status.message;
-    } catch {
-      // not a Status
-    }
-    return `Kubernetes API error ${error.code}`;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-function codeOf(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : (error as { code?: number } | undefined)?.code;
-}
-
 function translateError(error: unknown): WriteError {
-  const code = codeOf(error);
-  const message = messageOf(error);
+  const code = kubeErrorCode(error);
+  const message = kubeErrorMessage(error);
   if (code === 409 && /already exists/i.test(message)) return new WriteError('already-exists', message);
   if (code === 409) return new WriteError('conflict', message);
   if (code === 404 && /namespaces? "[^"]*" not found/i.test(message))
@@ -138,7 +121,7 @@ export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-ap
       try {
         await core.createNamespacedConfigMap({ namespace, body, fieldManager });
       } catch (error) {
-        if (codeOf(error) !== 409) throw translateError(error);
+        if (kubeErrorCode(error) !== 409) throw translateError(error);
         await core
           .replaceNamespacedConfigMap({ namespace, name: body.metadata?.name ?? '', body, fieldManager })
           .catch((e: unknown) => {
@@ -156,7 +139,7 @@ export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-ap
         const text = map.data?.submission;
         return text ? (JSON.parse(text) as JobSubmission) : undefined;
       } catch (error) {
-        if (codeOf(error) === 404) return undefined;
+        if (kubeErrorCode(error) === 404) return undefined;
         throw translateError(error);
       }
     },
@@ -173,13 +156,13 @@ export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-ap
     },
     async deleteRevision(namespace, name) {
       await apps.deleteNamespacedControllerRevision({ namespace, name }).catch((error: unknown) => {
-        if (codeOf(error) !== 404) throw translateError(error);
+        if (kubeErrorCode(error) !== 404) throw translateError(error);
       });
     },
     async deletePods(namespace, names) {
       for (const name of names) {
         await core.deleteNamespacedPod({ namespace, name }).catch((error: unknown) => {
-          if (codeOf(error) !== 404) throw translateError(error);
+          if (kubeErrorCode(error) !== 404) throw translateError(error);
         });
       }
     },

@@ -14,6 +14,7 @@ import {
 import type { Logger } from 'pino';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
 import { fieldManager, makeApplier } from '../kube/apply.ts';
+import { recordEvent } from '../kube/events.ts';
 import { Informer, objectKey } from '../kube/informer.ts';
 import { DEFAULT_WRITE_BURST, DEFAULT_WRITE_QPS, TokenBucket } from '../kube/rate-limit.ts';
 import type { OperatorMetrics } from '../metrics.ts';
@@ -253,30 +254,8 @@ export class Controller {
       event: async (job, type, reason, message) => {
         await limiter.take();
         metrics.countWrite('create', 'Event');
-        const now = new Date();
-        await core
-          .createNamespacedEvent({
-            namespace: job.metadata?.namespace ?? '',
-            body: {
-              metadata: { generateName: `${job.metadata?.name}.` },
-              involvedObject: {
-                apiVersion: job.apiVersion,
-                kind: job.kind,
-                name: job.metadata?.name,
-                namespace: job.metadata?.namespace,
-                uid: job.metadata?.uid,
-              },
-              type,
-              reason,
-              message,
-              firstTimestamp: now,
-              lastTimestamp: now,
-              count: 1,
-              source: { component: 'nomad-operator' },
-              reportingComponent: 'nomad-operator',
-            },
-          })
-          .catch((error: unknown) => this.#log.warn({ err: error }, 'could not record an event'));
+        if (!(await recordEvent(core, job, type, reason, message)))
+          this.#log.warn({ reason }, 'could not record an event');
       },
     };
   }

@@ -23,6 +23,7 @@
 // Nomad's garbage collection of a dispatched job does.
 //
 // Kubernetes only: the API façade turns the result into HTTP.
+
 import { randomBytes } from 'node:crypto';
 import {
   CoreV1Api,
@@ -35,6 +36,8 @@ import {
 } from '@kubernetes/client-node';
 import { nomadJobObject } from '../crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
+import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
+import { recordEvent } from '../kube/events.ts';
 import { goQuote, goStringList } from '../nomad/go.ts';
 import {
   childName,
@@ -202,24 +205,6 @@ export function dispatchedChildObject(parent: NomadJobObject, child: Job): Nomad
   return object;
 }
 
-function codeOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-function messageOf(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      const parsed = JSON.parse(body) as { message?: string };
-      if (parsed.message) return parsed.message;
-    } catch {
-      // not JSON
-    }
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
 interface Clients {
   core: CoreV1Api;
   custom: CustomObjectsApi;
@@ -235,7 +220,7 @@ async function readChild(clients: Clients, namespace: string, name: string) {
       name,
     })) as NomadJobObject;
   } catch (error) {
-    if (codeOf(error) === 404) return undefined;
+    if (kubeErrorCode(error) === 404) return undefined;
     throw error;
   }
 }
@@ -270,7 +255,7 @@ async function claimToken(
     const claim = await clients.core.createNamespacedConfigMap({ namespace, body });
     return { childId: candidateId, claim };
   } catch (error) {
-    if (codeOf(error) !== 409) throw error;
+    if (kubeErrorCode(error) !== 409) throw error;
   }
   const claim = await clients.core.readNamespacedConfigMap({ namespace, name });
   const childId = claim.data?.[CLAIM_JOB_ID_KEY];
@@ -291,33 +276,6 @@ async function handClaimTo(clients: Clients, claim: V1ConfigMap, child: NomadJob
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     )
-    .catch(() => undefined);
-}
-
-async function dispatchedEvent(clients: Clients, parent: NomadJobObject, childId: string): Promise<void> {
-  const now = new Date();
-  await clients.core
-    .createNamespacedEvent({
-      namespace: parent.metadata?.namespace ?? '',
-      body: {
-        metadata: { generateName: `${parent.metadata?.name}.` },
-        involvedObject: {
-          apiVersion: parent.apiVersion,
-          kind: parent.kind,
-          name: parent.metadata?.name,
-          namespace: parent.metadata?.namespace,
-          uid: parent.metadata?.uid,
-        },
-        type: 'Normal',
-        reason: 'Dispatched',
-        message: `Dispatched job ${childId}`,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-        source: { component: 'nomad-operator' },
-        reportingComponent: 'nomad-operator',
-      },
-    })
     .catch(() => undefined);
 }
 
@@ -366,7 +324,7 @@ export async function dispatchJob(
           body,
         })) as NomadJobObject;
       } catch (error) {
-        if (codeOf(error) !== 409) throw error;
+        if (kubeErrorCode(error) !== 409) throw error;
         if (token !== '') {
           // The other dispatcher of this token created it first.
           const existing = await readChild(clients, namespace, jobObjectName(childId));
@@ -380,11 +338,11 @@ export async function dispatchJob(
         continue;
       }
       if (claim) await handClaimTo(clients, claim, child);
-      await dispatchedEvent(clients, parent, childId);
+      await recordEvent(clients.core, parent, 'Normal', 'Dispatched', `Dispatched job ${childId}`);
       return { ok: true, child, childId, created: true, ...(await evalOf(kc, child)) };
     }
   } catch (error) {
-    return fail(messageOf(error));
+    return fail(kubeErrorMessage(error));
   }
 }
 

@@ -5,6 +5,7 @@
 // then records it as a new version (current + 1) whose spec equals the old one. Stability is an
 // annotation on the version's revision (a ControllerRevision's data is immutable), which the
 // reconciler reads back into status.stable.
+
 import {
   AppsV1Api,
   CustomObjectsApi,
@@ -15,6 +16,7 @@ import {
 } from '@kubernetes/client-node';
 import { toSpec } from '../crd/codec.ts';
 import { version as crdVersion, group, type NomadJobObject, plural } from '../crd/resource.ts';
+import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { goQuote } from '../nomad/go.ts';
 import { LABEL_JOB, NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
 import { isOwnedBy } from './owned.ts';
@@ -53,24 +55,6 @@ const registrationFields = [
   'JobModifyIndex',
   'VersionTag',
 ];
-
-function codeOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-function messageOf(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      const parsed = JSON.parse(body) as { message?: string };
-      if (parsed.message) return parsed.message;
-    } catch {
-      // not JSON
-    }
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 function nomadIdentity(object: NomadJobObject): { jobId: string; namespace: string } {
   const identity = readIdentity(object.metadata ?? {});
@@ -125,7 +109,7 @@ async function readObject(kc: KubeConfig, object: NomadJobObject): Promise<Nomad
       name: object.metadata?.name ?? '',
     })) as NomadJobObject;
   } catch (error) {
-    if (codeOf(error) === 404) return undefined;
+    if (kubeErrorCode(error) === 404) return undefined;
     throw error;
   }
 }
@@ -173,11 +157,11 @@ export async function revertJob(
         })) as NomadJobObject;
         return { ok: true, object: written, version: current + 1 };
       } catch (error) {
-        if (codeOf(error) !== 409 || attempt >= 3) throw error;
+        if (kubeErrorCode(error) !== 409 || attempt >= 3) throw error;
       }
     }
   } catch (error) {
-    return fail(messageOf(error));
+    return fail(kubeErrorMessage(error));
   }
 }
 
@@ -227,6 +211,6 @@ export async function setStable(
     }
     return { ok: true, version, stable };
   } catch (error) {
-    return fail(messageOf(error));
+    return fail(kubeErrorMessage(error));
   }
 }

@@ -13,6 +13,7 @@
 //   CronJob). It is owned by the Kubernetes Job (not the parent directly): when the CronJob's history
 //   limit deletes the Job, the child goes with it, as Nomad's GC removes old children; purging the
 //   parent deletes the CronJobs, their Jobs and so the children.
+
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -22,6 +23,8 @@ import {
 } from '@kubernetes/client-node';
 import { nomadJobObject } from '../crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
+import { kubeErrorCode } from '../kube/errors.ts';
+import { recordEvent } from '../kube/events.ts';
 import { ANNOTATION_JOB_ID, jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
 import type { Job } from '../nomad/schema.ts';
 import { recordEvaluation } from './evaluations.ts';
@@ -146,11 +149,6 @@ export function cronChildObject(
   return object;
 }
 
-function codeOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
-}
-
 /**
  * Nomad's `periodic/force`: launches a child of the periodic job `parent` now, whatever its schedule
  * and prohibit_overlap (a NomadJob `<parent>/periodic-<unix>` run as a batch Job), records its
@@ -208,7 +206,7 @@ export async function forcePeriodic(
       body,
     })) as NomadJobObject;
   } catch (error) {
-    if (codeOf(error) !== 409) {
+    if (kubeErrorCode(error) !== 409) {
       return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
     }
     // Launched in this very second already (forced, or by the CronJob): that launch is the answer.
@@ -221,7 +219,15 @@ export async function forcePeriodic(
       name: body.metadata?.name ?? '',
     })) as NomadJobObject;
   }
-  if (created) await launchedEvent(kc, parent, childId);
+  if (created) {
+    await recordEvent(
+      kc.makeApiClient(CoreV1Api),
+      parent,
+      'Normal',
+      'PeriodicLaunch',
+      `Forced periodic launch of job ${childId}`,
+    );
+  }
   let evalId: string | undefined;
   try {
     evalId = (await recordEvaluation(kc, child, { triggeredBy: 'periodic-job', version: 0 })).ID;
@@ -229,32 +235,4 @@ export async function forcePeriodic(
     evalId = undefined;
   }
   return { ok: true, child, childId, created, ...(evalId ? { evalId } : {}) };
-}
-
-async function launchedEvent(kc: KubeConfig, parent: NomadJobObject, childId: string): Promise<void> {
-  const now = new Date();
-  await kc
-    .makeApiClient(CoreV1Api)
-    .createNamespacedEvent({
-      namespace: parent.metadata?.namespace ?? '',
-      body: {
-        metadata: { generateName: `${parent.metadata?.name}.` },
-        involvedObject: {
-          apiVersion: parent.apiVersion,
-          kind: parent.kind,
-          name: parent.metadata?.name,
-          namespace: parent.metadata?.namespace,
-          uid: parent.metadata?.uid,
-        },
-        type: 'Normal',
-        reason: 'PeriodicLaunch',
-        message: `Forced periodic launch of job ${childId}`,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-        source: { component: 'nomad-operator' },
-        reportingComponent: 'nomad-operator',
-      },
-    })
-    .catch(() => undefined);
 }
