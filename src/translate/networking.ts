@@ -251,9 +251,16 @@ export function planPorts(ctx: GroupContext): PortPlan {
     const value = c.port.Value ?? 0;
     const portMap = c.taskIndex >= 0 ? configPortMap(tasks[c.taskIndex] ?? {}) : new Map<string, number>();
     let port: number | undefined;
-    if (to > 0) port = to;
-    else if (portMap.has(c.port.Label ?? '')) port = portMap.get(c.port.Label ?? '');
-    else if (c.static && value > 0) port = value;
+    if (isValidPort(to)) port = to;
+    else if (isValidPort(portMap.get(c.port.Label ?? ''))) port = portMap.get(c.port.Label ?? '');
+    else if (c.static && isValidPort(value)) port = value;
+    if (to !== 0 && !isValidPort(to)) {
+      warnings.push({
+        taskIndex: c.taskIndex,
+        path: `${c.path}.To`,
+        message: `port ${to} is not a valid port number (1-65535); another container port is used`,
+      });
+    }
     if (port !== undefined) {
       containerPorts.set(i, port);
       used.add(port);
@@ -302,8 +309,8 @@ export function planPorts(ctx: GroupContext): PortPlan {
       path: c.path,
     };
     const value = c.port.Value ?? 0;
-    if (c.static && value > 0) planned.hostPort = value;
-    if (c.static && !(value > 0 && value < 65536)) {
+    if (c.static && isValidPort(value)) planned.hostPort = value;
+    if (c.static && !isValidPort(value)) {
       warnings.push({
         taskIndex: c.taskIndex,
         path: `${c.path}.Value`,
@@ -694,4 +701,9 @@ function serviceWarnings(ctx: GroupContext, service: Service, path: string, name
       'a custom service address is not applicable: the Service routes to the pod IPs',
     );
   }
+}
+
+/** A TCP port number Kubernetes accepts for container, host and Service ports. */
+function isValidPort(port: number | undefined): port is number {
+  return port !== undefined && Number.isInteger(port) && port > 0 && port < 65536;
 }

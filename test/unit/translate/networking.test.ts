@@ -365,6 +365,25 @@ describe('checks → probes (hand-built)', () => {
 });
 
 describe('Services (hand-built)', () => {
+  it('never emits a port outside 1-65535: an invalid `to` or static value is reported and replaced', () => {
+    const ctx = groupContext(
+      groupJob({
+        Networks: [{ ReservedPorts: [{ Label: 'db', Value: 70000, To: 65536 }] }],
+        Services: [{ Name: 'db', PortLabel: 'db', Provider: 'nomad' }],
+      }),
+    );
+    const ports = groupServices(ctx).flatMap((s) => s.spec?.ports ?? []);
+    const container = taskNetworking(ctx, ctx.group.Tasks![0]!, 0).ports;
+    expect(ports).toHaveLength(1);
+    for (const port of [...ports.map((p) => p.port), ...container.map((p) => p.containerPort)]) {
+      expect(port).toBeGreaterThan(0);
+      expect(port).toBeLessThan(65536);
+    }
+    expect(container[0]?.hostPort).toBeUndefined();
+    expect(warningsAt(ctx, 'TaskGroups[0].Networks[0].ReservedPorts[0].To')).toHaveLength(1);
+    expect(warningsAt(ctx, 'TaskGroups[0].Networks[0].ReservedPorts[0].Value')).toHaveLength(1);
+  });
+
   it('keeps names valid DNS-1035 labels within 63 characters', () => {
     const long = 'a-really-long-service-name-that-goes-on-and-on-and-on-forever-and-ever';
     const ctx = groupContext(
