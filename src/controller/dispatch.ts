@@ -51,6 +51,7 @@ import {
 import type { Job } from '../nomad/schema.ts';
 import { LABEL_RECORD, recordEvaluation } from './evaluations.ts';
 import { checkSpec } from './spec.ts';
+import { registrationFields } from './versions.ts';
 
 /** Largest payload, decoded (Nomad's DispatchPayloadSizeLimit). */
 export const DISPATCH_PAYLOAD_SIZE_LIMIT = 16 * 1024;
@@ -145,19 +146,6 @@ export function dispatchedJobId(parentId: string, now: Date, suffix: string, idP
 export function randomSuffix(): string {
   return randomBytes(4).toString('hex');
 }
-
-/** Fields of the parent that describe its registration, not the child's. */
-const registrationFields = [
-  'Version',
-  'Stable',
-  'SubmitTime',
-  'Status',
-  'StatusDescription',
-  'CreateIndex',
-  'ModifyIndex',
-  'JobModifyIndex',
-  'VersionTag',
-] as const;
 
 /** The child job Nomad derives from a parameterized parent for one dispatch. */
 export function deriveDispatchedJob(

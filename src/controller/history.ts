@@ -21,7 +21,13 @@ import { goQuote } from '../nomad/go.ts';
 import { LABEL_JOB, NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
 import { isOwnedBy } from './owned.ts';
 import { checkSpec } from './spec.ts';
-import { nextVersion, revisionStableAnnotation, type StoredVersion, storedVersionOf } from './versions.ts';
+import {
+  nextVersion,
+  registrationFields,
+  revisionStableAnnotation,
+  type StoredVersion,
+  storedVersionOf,
+} from './versions.ts';
 
 export type HistoryFailure = { ok: false; status: 400 | 404 | 500; message: string };
 
@@ -42,19 +48,6 @@ const fail = (message: string, status: 400 | 404 | 500 = 500): HistoryFailure =>
   status,
   message,
 });
-
-/** Fields that are bookkeeping of a registration, not spec (dropped when a version is re-registered). */
-const registrationFields = [
-  'Version',
-  'Stable',
-  'SubmitTime',
-  'Status',
-  'StatusDescription',
-  'CreateIndex',
-  'ModifyIndex',
-  'JobModifyIndex',
-  'VersionTag',
-];
 
 function nomadIdentity(object: NomadJobObject): { jobId: string; namespace: string } {
   const identity = readIdentity(object.metadata ?? {});

@@ -29,6 +29,7 @@ import { ANNOTATION_JOB_ID, jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../no
 import type { Job } from '../nomad/schema.ts';
 import { recordEvaluation } from './evaluations.ts';
 import { checkSpec } from './spec.ts';
+import { registrationFields } from './versions.ts';
 
 /** Annotation on a child NomadJob that another controller runs: `cronjob` for CronJob-launched ones. */
 export const ANNOTATION_LAUNCHED_BY = 'nomadoperator.dev/launched-by';
@@ -46,18 +47,6 @@ export type ForceResult =
 export function periodicChildId(parentId: string, at: Date): string {
   return `${parentId}/periodic-${Math.floor(at.getTime() / 1000)}`;
 }
-
-const registrationFields = [
-  'Version',
-  'Stable',
-  'SubmitTime',
-  'Status',
-  'StatusDescription',
-  'CreateIndex',
-  'ModifyIndex',
-  'JobModifyIndex',
-  'VersionTag',
-] as const;
 
 /** The child Nomad derives from a periodic parent for one launch: no Periodic, ParentID set. */
 export function derivePeriodicJob(parent: Job, childId: string): Job {

@@ -15,18 +15,22 @@ export const revisionVersionLabel = 'nomadoperator.dev/version';
  */
 export const revisionStableAnnotation = 'nomadoperator.dev/stable';
 
-/** Job fields that are bookkeeping, not spec: changing them does not make a new version. */
-const bookkeeping = new Set([
+/**
+ * Job fields that are bookkeeping of a registration, not spec: changing them does not make a new
+ * version, and a job derived from another (dispatch, periodic launch, revert) drops them.
+ */
+export const registrationFields = [
   'Version',
-  'Status',
-  'StatusDescription',
   'Stable',
   'SubmitTime',
+  'Status',
+  'StatusDescription',
   'CreateIndex',
   'ModifyIndex',
   'JobModifyIndex',
   'VersionTag',
-]);
+] as const;
+const bookkeeping = new Set<string>(registrationFields);
 
 /** JSON with sorted keys and without bookkeeping fields: equal for jobs of the same version. */
 export function specFingerprint(job: Record<string, unknown>): string {
