@@ -84,20 +84,44 @@ export function revisionObject(owner: NomadJobObject, stored: StoredVersion): V1
     },
     // ControllerRevision.revision must be positive: version 0 is revision 1.
     revision: stored.version + 1,
-    data: { version: stored.version, stable: stored.stable, submitTime: stored.submitTime, job: stored.job },
+    // The job is kept as base64 of its JSON: `data` is immutable, and the apiserver compares it byte
+    // for byte on every update of the revision (the stable annotation). Re-encoding a JSON job can
+    // change its bytes (Go escapes <, > and & in strings), so the job travels as opaque text.
+    data: {
+      version: stored.version,
+      stable: stored.stable,
+      submitTime: stored.submitTime,
+      jobBase64: Buffer.from(JSON.stringify(stored.job)).toString('base64'),
+    },
   };
 }
 
+function decodeJob(data: { job?: unknown; jobBase64?: unknown }): Record<string, unknown> | undefined {
+  if (typeof data.jobBase64 === 'string') {
+    try {
+      const job = JSON.parse(Buffer.from(data.jobBase64, 'base64').toString('utf8')) as unknown;
+      return typeof job === 'object' && job !== null && !Array.isArray(job)
+        ? (job as Record<string, unknown>)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof data.job === 'object' && data.job !== null
+    ? (data.job as Record<string, unknown>)
+    : undefined;
+}
+
 export function storedVersionOf(revision: V1ControllerRevision): StoredVersion | undefined {
-  const data = revision.data as Partial<StoredVersion> | undefined;
-  if (!data || typeof data.version !== 'number' || typeof data.job !== 'object' || data.job === null)
-    return undefined;
+  const data = revision.data as (Partial<StoredVersion> & { jobBase64?: unknown }) | undefined;
+  const job = data ? decodeJob(data) : undefined;
+  if (!data || typeof data.version !== 'number' || !job) return undefined;
   const annotated = revision.metadata?.annotations?.[revisionStableAnnotation];
   return {
     version: data.version,
     stable: annotated === 'true' ? true : annotated === 'false' ? false : data.stable === true,
     submitTime: String(data.submitTime ?? '0'),
-    job: data.job,
+    job,
   };
 }
 

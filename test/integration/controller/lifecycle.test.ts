@@ -9,6 +9,7 @@ import {
   type V1ControllerRevision,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storedVersionOf } from '../../../src/controller/versions.ts';
 import { group, plural, version } from '../../../src/crd/resource.ts';
 import { LABEL_JOB } from '../../../src/nomad/ids.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
@@ -147,14 +148,14 @@ describe('versions', () => {
       namespace,
       labelSelector: `${LABEL_JOB}=versioned`,
     });
-    const byVersion = (r: V1ControllerRevision) => (r.data as { version: number }).version;
-    expect(revisions.items.map(byVersion).sort()).toEqual([0, 1, 2]);
-    const images = revisions.items
-      .sort((a, b) => byVersion(a) - byVersion(b))
+    const stored = revisions.items.map((r: V1ControllerRevision) => storedVersionOf(r)!);
+    expect(stored.map((v) => v.version).sort()).toEqual([0, 1, 2]);
+    const images = stored
+      .sort((a, b) => a.version - b.version)
       .map(
-        (r) =>
-          (r.data as { job: { TaskGroups: Array<{ Tasks: Array<{ Config: { image: string } }> }> } }).job
-            .TaskGroups[0]?.Tasks[0]?.Config.image,
+        (v) =>
+          (v.job as { TaskGroups: Array<{ Tasks: Array<{ Config: { image: string } }> }> }).TaskGroups[0]
+            ?.Tasks[0]?.Config.image,
       );
     expect(images).toEqual(['a:1', 'a:2', 'a:3']);
   });
