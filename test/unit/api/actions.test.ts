@@ -2,49 +2,22 @@
 // with what, and how results and failures become Nomad answers.
 import { describe, expect, it } from 'vitest';
 import type { Evaluation, JobActions } from '../../../src/api/actions.ts';
+import { newEvaluation } from '../../../src/controller/evaluations.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { serviceJob, testApi } from './support.ts';
 
+/** An evaluation of Nomad's shape, built by the controller's own constructor. */
 function makeEvaluation(
   id: string,
   jobId: string,
   index: number,
   extra: Partial<Evaluation> = {},
 ): Evaluation {
-  return {
-    ID: id,
-    Priority: 50,
-    Type: 'service',
-    TriggeredBy: 'job-register',
-    Namespace: 'default',
-    JobID: jobId,
-    JobModifyIndex: index,
-    NodeID: '',
-    NodeModifyIndex: 0,
-    DeploymentID: '',
-    Status: 'pending',
-    StatusDescription: '',
-    Wait: 0,
-    WaitUntil: '0001-01-01T00:00:00Z',
-    NextEval: '',
-    PreviousEval: '',
-    BlockedEval: '',
-    RelatedEvals: null,
-    FailedTGAllocs: null,
-    PlanAnnotations: null,
-    ClassEligibility: null,
-    EscapedComputedClass: false,
-    QuotaLimitReached: '',
-    MissingNonNodeResources: null,
-    AnnotatePlan: false,
-    QueuedAllocations: null,
-    SnapshotIndex: index,
-    CreateIndex: index,
-    ModifyIndex: index,
-    CreateTime: 1,
-    ModifyTime: 1,
-    ...extra,
-  };
+  const evaluation = newEvaluation(
+    { ID: jobId, Namespace: 'default', Priority: 50, Type: 'service' },
+    { id, triggeredBy: 'job-register', jobModifyIndex: index, index, nowNs: 1 },
+  );
+  return { ...evaluation, ...extra };
 }
 
 function fakeActions() {
