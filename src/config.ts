@@ -14,9 +14,23 @@
 //   come from outside the pod), as it passes `--listen 0.0.0.0:4646`.
 // * --leader-elect defaults to true everywhere: a single replica pays one Lease write every 2 s,
 //   and two operators started by mistake against one cluster cannot both write.
+// * The translator options (--datacenter-label, --exec-image, …) are parsed by
+//   src/translate/options.ts, the parser `convert` uses too, so that the operator and `convert`
+//   translate alike. A repeatable flag given on the command line replaces its variable's list.
 import { z } from 'zod';
 import { validateLeaderTimings } from './controller/leader.ts';
 import { parseGoDuration } from './nomad/duration.ts';
+import {
+  type OptionText,
+  parseTranslatorOptions,
+  type TranslatorOptionKey,
+  type TranslatorOptions,
+  type TranslatorOptionTexts,
+  translatorOptionKeys,
+  translatorOptionNames,
+  translatorOptionsUsage,
+  translatorOptionTextsFromEnv,
+} from './translate/options.ts';
 
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -64,6 +78,8 @@ export interface OperatorConfig {
   /** An informer that saw nothing for this long relists. */
   informerStaleAfterMs: number;
   logLevel: LogLevel;
+  /** Options of every translation the reconciler makes. */
+  translator: TranslatorOptions;
 }
 
 export type ConfigResult = { ok: true; config: OperatorConfig } | { ok: false; errors: string[] };
@@ -211,6 +227,9 @@ const options = {
 type Key = keyof typeof options;
 const keys = Object.keys(options) as Key[];
 const byFlag = new Map<string, Key>(keys.map((key) => [options[key].flag, key]));
+const translatorByFlag = new Map<string, TranslatorOptionKey>(
+  translatorOptionKeys.map((key) => [translatorOptionNames[key].flag, key]),
+);
 
 // --- value schemas: strings in, typed values out --------------------------------------------
 
@@ -326,7 +345,12 @@ interface Sourced {
   source: string;
 }
 
-function parseArgv(argv: readonly string[], values: Partial<Record<Key, Sourced>>, errors: string[]): void {
+function parseArgv(
+  argv: readonly string[],
+  values: Partial<Record<Key, Sourced>>,
+  translator: TranslatorOptionTexts,
+  errors: string[],
+): void {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--') || arg === '--') {
@@ -336,6 +360,18 @@ function parseArgv(argv: readonly string[], values: Partial<Record<Key, Sourced>
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    const translatorKey = translatorByFlag.get(name);
+    if (translatorKey !== undefined) {
+      const value = inline ?? argv[i + 1];
+      if (value === undefined || (inline === undefined && value.startsWith('--'))) {
+        errors.push(`--${name} needs a value`);
+        continue;
+      }
+      if (inline === undefined) i++;
+      const occurrence: OptionText = { text: value, source: `--${name}` };
+      translator[translatorKey] = [...(translator[translatorKey] ?? []), occurrence];
+      continue;
+    }
     const key = byFlag.get(name);
     if (key === undefined && name.startsWith('no-')) {
       const positive = byFlag.get(name.slice(3));
@@ -391,7 +427,11 @@ export function parseConfig(
       }
     }
   }
-  parseArgv(argv, values, errors);
+  const translatorFlags: TranslatorOptionTexts = {};
+  parseArgv(argv, values, translatorFlags, errors);
+  // Per option, flags replace the environment variable.
+  const translator = parseTranslatorOptions({ ...translatorOptionTextsFromEnv(env), ...translatorFlags });
+  if (!translator.ok) errors.push(...translator.errors);
 
   const raw: Partial<Record<Key, string>> = {};
   for (const key of keys) {
@@ -407,7 +447,7 @@ export function parseConfig(
       errors.push(key ? `${sourceOf(key)}: ${issue.message}` : issue.message);
     }
   }
-  if (errors.length > 0 || !parsed.success) return { ok: false, errors };
+  if (errors.length > 0 || !parsed.success || !translator.ok) return { ok: false, errors };
 
   const v = parsed.data;
   const timings = {
@@ -448,6 +488,7 @@ export function parseConfig(
       historyLimit: v.historyLimit,
       informerStaleAfterMs: v.informerStaleAfter,
       logLevel: v.logLevel,
+      translator: translator.options,
     },
   };
 }
@@ -474,5 +515,10 @@ export function configUsage(): string {
       .join('; ');
     return `  ${flag.padEnd(44)} ${spec.description} (${tail})`;
   });
-  return lines.join('\n');
+  return [
+    ...lines,
+    '',
+    'Translator options (the same as `nomad-operator convert`; docs/translation.md):',
+    ...translatorOptionsUsage({ width: 44, withEnv: true }),
+  ].join('\n');
 }

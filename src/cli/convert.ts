@@ -4,7 +4,9 @@
 // could not be read, parsed or validated, 2 bad usage.
 //
 //   nomad-operator convert <file.nomad.hcl|file.json|-> [--var k=v]... [--var-file f]...
-//                          [--namespace ns] [--manifests] [-o dir]
+//                          [--namespace ns] [--manifests] [-o dir] [translator options]
+// The translator options are those of `nomad-operator run` (parsed by src/translate/options.ts, the same
+// parser), so `convert --manifests` prints what the operator applies with the same settings.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +19,13 @@ import { createNamespaceMapper, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts'
 import type { Job } from '../nomad/schema.ts';
 import { formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
 import { translate } from '../translate/index.ts';
+import {
+  parseTranslatorOptions,
+  type TranslatorOptionTexts,
+  translatorOptionKeys,
+  translatorOptionNames,
+  translatorOptionsUsage,
+} from '../translate/options.ts';
 import type { Warning } from '../translate/types.ts';
 
 /** Where a command reads and writes; the real process streams by default, buffers in tests. */
@@ -49,6 +58,9 @@ Options:
   --manifests        print the translated Kubernetes objects instead of a NomadJob
   -o, --output dir   write one file per object into dir instead of printing
   -h, --help         show this help
+
+Translator options (with --manifests; the same as \`nomad-operator run\`, docs/translation.md):
+${translatorOptionsUsage({ width: 48, withEnv: false }).join('\n')}
 `;
 
 /** A job read from input: canonicalized, or every problem found. */
@@ -285,6 +297,19 @@ export async function runConvert(argv: readonly string[], io: CommandIo = proces
     }
     vars.push({ name, value: assignment.slice(eq + 1) });
   }
+  const translatorTexts: TranslatorOptionTexts = {};
+  for (const key of translatorOptionKeys) {
+    const flag = translatorOptionNames[key].flag;
+    // parseArgs types only the literal options; these are built from the table above.
+    const given: unknown = (values as Record<string, unknown>)[flag];
+    const texts = typeof given === 'string' ? [given] : Array.isArray(given) ? given.map(String) : [];
+    if (texts.length > 0) translatorTexts[key] = texts.map((text) => ({ text, source: `--${flag}` }));
+  }
+  const translator = parseTranslatorOptions(translatorTexts);
+  if (!translator.ok) {
+    io.stderr.write(`${translator.errors.map((e) => `error: ${e}`).join('\n')}\n`);
+    return 2;
+  }
   const namespace = values.namespace;
   if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
     io.stderr.write(
@@ -312,7 +337,7 @@ export async function runConvert(argv: readonly string[], io: CommandIo = proces
   const job = loaded.job;
   let objects: KubernetesObject[];
   if (values.manifests) {
-    const result = translate(job, { namespace: namespaceFor(job, namespace) });
+    const result = translate(job, { ...translator.options, namespace: namespaceFor(job, namespace) });
     for (const w of result.warnings) io.stderr.write(`${formatWarning(w)}\n`);
     objects = result.objects;
   } else {
@@ -338,6 +363,14 @@ export async function runConvert(argv: readonly string[], io: CommandIo = proces
   return 0;
 }
 
+/** The translator options' flags, as `parseArgs` options: repeatable ones collect every occurrence. */
+const translatorFlags = Object.fromEntries(
+  translatorOptionKeys.map((key) => {
+    const names = translatorOptionNames[key];
+    return [names.flag, { type: 'string' as const, multiple: names.repeatable }];
+  }),
+);
+
 function parse(argv: readonly string[]) {
   return parseArgs({
     args: [...argv],
@@ -350,6 +383,7 @@ function parse(argv: readonly string[]) {
       manifests: { type: 'boolean' },
       output: { type: 'string', short: 'o' },
       help: { type: 'boolean', short: 'h' },
+      ...translatorFlags,
     },
   });
 }

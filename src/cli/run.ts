@@ -1,6 +1,8 @@
 // `nomad-operator run`: the operator process. Every replica keeps warm informer caches and serves
 // /metrics, /healthz and /readyz; only the leader (a coordination.k8s.io Lease) runs reconcile
 // workers. SIGTERM/SIGINT: stop taking work, finish in-flight reconciles, release the lease, exit.
+// Configuration (flags, environment variables, translator options): src/config.ts. Bad values exit 2
+// before anything starts, each error naming its flag or variable.
 import { informerChecks, startOpsServer } from '../api/ops.ts';
 import { type ApiServer, startApiServer } from '../api/server.ts';
 import type { Kind, ObjectSource } from '../api/state.ts';
@@ -45,6 +47,8 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
         resyncMs: config.resyncMs,
         historyLimit: config.historyLimit,
         informerStaleAfterMs: config.informerStaleAfterMs,
+        // The same options `convert` takes (src/translate/options.ts), so both translate alike.
+        translate: config.translator,
       })
     : undefined;
   controller?.startInformers();
@@ -60,6 +64,7 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
     ],
   });
   logger.info({ url: ops.url }, 'serving /metrics, /healthz, /readyz');
+  if (controller) logger.info({ translator: config.translator }, 'translator options');
 
   if (config.api) {
     // The API reads the controller's caches when there is a controller (one watch per kind).

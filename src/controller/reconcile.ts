@@ -26,7 +26,7 @@ import {
 } from '../nomad/ids.ts';
 import type { Job } from '../nomad/schema.ts';
 import { translate } from '../translate/index.ts';
-import type { TranslateOptions } from '../translate/types.ts';
+import type { TranslateOptions, Warning } from '../translate/types.ts';
 import {
   evaluationsConfigMapName,
   groupOfPodFor,
@@ -136,22 +136,9 @@ export async function reconcile(
   job.Version = version.version;
   job.Stable = version.stable;
 
-  // A CronJob-launched child mirrors the Job the CronJob controller runs: no workload of its own.
   const cronLaunched = isCronLaunched(object);
-  const payloadSecret = !job.Stop && !cronLaunched ? payloadSecretOf(object, job) : undefined;
-  const { objects, warnings } =
-    job.Stop || cronLaunched
-      ? { objects: [], warnings: [] }
-      : translate(job, {
-          ...options.translate,
-          namespace,
-          version: version.version,
-          ...(payloadSecret ? { dispatch: { payloadSecretName: payloadSecret.metadata?.name ?? '' } } : {}),
-        });
-  // The payload first: pods mounting it should not wait for it.
-  const desired = [...(payloadSecret ? [payloadSecret] : []), ...objects].map((o) =>
-    withOwnership(o, object),
-  );
+  const { objects, warnings } = desiredObjects(object, job, version.version, options.translate);
+  const desired = objects.map((o) => withOwnership(o, object));
   const changed = await applyDesired(object, desired, view, writer);
   await pruneUndesired(object, desired, view, writer, [`ConfigMap/${evaluationsConfigMapName(name)}`]);
   if (job.Periodic?.Enabled === true && !job.Stop) await recordCronChildren(object, job, view, writer);
@@ -173,6 +160,30 @@ export async function reconcile(
   if (statusChanged(object, status)) await writer.patchStatus(object, status);
   await updateEvaluations(object, job, version, observed, status, view, writer, now);
   return { result: 'success' };
+}
+
+/**
+ * The objects a NomadJob should have (before ownership metadata) and the translation's warnings: the
+ * translator's output for `job` at `version`, in the NomadJob's namespace, with the operator's translator
+ * options. Pure, so `convert --manifests` with the same options is checked to print the same objects.
+ */
+export function desiredObjects(
+  object: NomadJobObject,
+  job: Job,
+  version: number,
+  options: ReconcileOptions['translate'] = {},
+): { objects: KubernetesObject[]; warnings: Warning[] } {
+  // A CronJob-launched child mirrors the Job the CronJob controller runs: no workload of its own.
+  if (job.Stop || isCronLaunched(object)) return { objects: [], warnings: [] };
+  const payloadSecret = payloadSecretOf(object, job);
+  const { objects, warnings } = translate(job, {
+    ...options,
+    namespace: object.metadata?.namespace ?? '',
+    version,
+    ...(payloadSecret ? { dispatch: { payloadSecretName: payloadSecret.metadata?.name ?? '' } } : {}),
+  });
+  // The payload first: pods mounting it should not wait for it.
+  return { objects: [...(payloadSecret ? [payloadSecret] : []), ...objects], warnings };
 }
 
 /**

@@ -31,7 +31,9 @@ export const DEFAULT_ARTIFACT_IMAGE = 'curlimages/curl:8.11.0';
  *   ratio also means 1); execImage `busybox:1.37` (exec/raw_exec commands run there: a small image with a
  *   shell and coreutils; set an image that has the task's binaries); javaImage `eclipse-temurin:21-jre`;
  *   artifactImage `curlimages/curl:8.11.0`; nodeAttributeLabels `{}` (placement.ts merges them over its
- *   documented defaults); dispatch unset.
+ *   defaults, which map only the attributes every node has a label for: without a mapping, datacenters,
+ *   node pools, regions and rules on other attributes pin nothing); dispatch unset. Operators set these
+ *   through options.ts (flags, environment variables, Helm values).
  */
 export function resolveOptions(options: TranslateOptions): ResolvedOptions {
   const version = options.version;

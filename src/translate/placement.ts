@@ -1,16 +1,27 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad attribute references are literal "${…}" text
-// Placement: datacenters, node pools, constraints, affinities and spreads → node affinity, node selector,
-// pod anti-affinity and topology spread constraints.
+// Placement: datacenters, node pools, region, constraints, affinities and spreads → node affinity, node
+// selector, pod anti-affinity and topology spread constraints.
 //
 // Nomad places on node attributes (`${attr.kernel.name}`, `${node.datacenter}`, `${meta.rack}`, …);
-// Kubernetes places on node labels. `defaultNodeAttributeLabels` is the one documented mapping, merged
-// under `options.nodeAttributeLabels`; attributes it does not list fall back to
-//   `${meta.X}` → `nomadoperator.dev/meta.X`     `${attr.X}` → `nomadoperator.dev/attr.X`
-// (with a warning naming the label, so operators can label their nodes; a key that is not a valid label
-// name becomes a sanitized `<stem>--<hash>` name). Attributes about Nomad itself and its drivers
-// (`${attr.nomad.*}`, `${attr.driver.*}`, `${attr.consul.*}`, `${attr.vault.*}`, `${attr.plugins.*}`)
-// describe the Nomad client, which does not exist on Kubernetes: constraints on them are dropped with a
-// warning. Any other target is unknown and reported.
+// Kubernetes places on node labels. The rule: a placement rule pins pods only to labels that really
+// exist on the nodes. By default only attributes whose label every Kubernetes node carries, with the same
+// meaning and the same values, are mapped (`defaultNodeAttributeLabels`): `${attr.kernel.name}` →
+// kubernetes.io/os and `${attr.cpu.arch}` → kubernetes.io/arch (both are Go's GOOS/GOARCH on either
+// side), `${node.unique.name}` / `${attr.unique.hostname}` → kubernetes.io/hostname, and the cloud
+// fingerprints of AWS, GCE and Azure whose values are exactly those the cloud controller managers of EKS,
+// GKE and AKS write into the well-known zone, region and instance-type labels (an AWS availability zone
+// `us-east-1a` is the zone label's value on EKS; a job asking for one places on AWS nodes only, in Nomad
+// as here). Everything else — `Datacenters`, `NodePool`, `Region`, and rules on `${node.datacenter}`,
+// `${node.region}`, `${node.class}`, `${node.pool}`, `${meta.*}` and other `${attr.*}` — has no label a
+// cluster is known to carry: it pins nothing unless the operator maps it (`options.nodeAttributeLabels`;
+// the flags and values are named in option-names.ts), and each rule left out gets exactly one warning
+// naming its path and the flag, environment variable and Helm value that map it. Pinning to a guessed
+// label would leave every pod Pending on a cluster that lacks it, while the job claims to run.
+// `Datacenters = ["*"]`, `NodePool` `default`/`all` and `Region` `global` (Nomad's defaults) mean
+// anywhere: nothing, no warning. Attributes about Nomad itself and its drivers (`${attr.nomad.*}`,
+// `${attr.driver.*}`, `${attr.consul.*}`, `${attr.vault.*}`, `${attr.plugins.*}`) describe the Nomad
+// client, which does not exist on Kubernetes: rules on them are dropped with a warning (unless mapped:
+// a mapping always wins). Any other target is unknown and reported.
 //
 // Constraints (job, group and every task, in that order; all must hold, so they form one node selector
 // term; a single-valued `In` on a key no other requirement uses is written as `nodeSelector` instead):
@@ -25,8 +36,9 @@
 //   `distinct_property` → pod anti-affinity on the attribute's label: required for a limit of 1, preferred
 //   (weight 100) for a higher limit, which Kubernetes cannot express
 // Job-level `distinct_*` select every pod of the job (the group label is left out of the selector).
-// `datacenters` (other than `*`) → In on the `${node.datacenter}` label; globs are dropped. A `node_pool`
-// other than `default`/`all` → In on the `${node.pool}` label.
+// With a label mapped: `datacenters` (other than `*`) → In on the `${node.datacenter}` label (globs are
+// dropped); a `node_pool` other than `default`/`all` → In on the `${node.pool}` label; a `region` other
+// than `global` → In on the `${node.region}` label.
 // Affinities → preferred node affinity, weight |w| (1..100); a negative weight prefers the complement
 // (In↔NotIn, Exists↔DoesNotExist, Gt n↔Lt n+1). Spreads → topology spread constraints (maxSkew 1,
 // ScheduleAnyway) over the attribute's label; spread targets and weights are approximated by an even
@@ -41,31 +53,30 @@ import type {
   V1TopologySpreadConstraint,
   V1WeightedPodAffinityTerm,
 } from '@kubernetes/client-node';
-import { API_GROUP, LABEL_GROUP, labelValueFor } from '../nomad/ids.ts';
+import { LABEL_GROUP } from '../nomad/ids.ts';
 import type { Affinity, Constraint, Spread } from '../nomad/schema.ts';
+import { howToMapAttribute } from './option-names.ts';
 import type { GroupContext, Placement, ResolvedOptions } from './types.ts';
 
 /**
- * Nomad node attribute → Kubernetes node label. Well-known Kubernetes labels where one exists; this
- * project's `nomadoperator.dev/` labels where the concept has no standard label (operators label nodes
- * with them). `${node.class}` is deliberately not `node.kubernetes.io/instance-type`: a Nomad node class is
- * an operator-chosen group ("gpu", "db"), not a cloud machine type; map it there through
- * `options.nodeAttributeLabels` when that is what a cluster uses.
+ * Nomad node attribute → Kubernetes node label, where the label has the attribute's meaning and values on
+ * every node that has the attribute (see the module comment). Deliberately absent: `${node.datacenter}`
+ * (a zone is the closest concept, but its values are the cloud's, never `dc1`), `${node.region}`,
+ * `${node.class}` (an operator-chosen group such as "gpu", not a machine type), `${node.pool}`, and every
+ * `${meta.*}`: the operator maps them (`options.nodeAttributeLabels`) when the cluster has such labels.
+ * Also absent: `${attr.platform.azure.zone}` (`1` in Nomad, `westeurope-1` in AKS's zone label).
  */
 export const defaultNodeAttributeLabels: Record<string, string> = {
   '${attr.kernel.name}': 'kubernetes.io/os',
   '${attr.cpu.arch}': 'kubernetes.io/arch',
   '${node.unique.name}': 'kubernetes.io/hostname',
   '${attr.unique.hostname}': 'kubernetes.io/hostname',
-  '${node.datacenter}': 'topology.kubernetes.io/zone',
-  '${node.region}': 'topology.kubernetes.io/region',
-  '${node.class}': `${API_GROUP}/node-class`,
-  '${node.pool}': `${API_GROUP}/node-pool`,
   '${attr.platform.aws.placement.availability-zone}': 'topology.kubernetes.io/zone',
   '${attr.platform.aws.instance-type}': 'node.kubernetes.io/instance-type',
   '${attr.platform.gce.zone}': 'topology.kubernetes.io/zone',
   '${attr.platform.gce.machine-type}': 'node.kubernetes.io/instance-type',
   '${attr.platform.azure.location}': 'topology.kubernetes.io/region',
+  '${attr.platform.azure.vm-size}': 'node.kubernetes.io/instance-type',
 };
 
 /** Attribute prefixes that describe the Nomad client itself: not applicable on Kubernetes. */
@@ -109,13 +120,7 @@ export function nodeAttributeLabels(
   return out;
 }
 
-export type AttributeLabel =
-  | {
-      ok: true;
-      key: string /** Set when the label comes from the fallback (not from the mapping). */;
-      note?: string;
-    }
-  | { ok: false; message: string };
+export type AttributeLabel = { ok: true; key: string } | { ok: false; message: string };
 
 /** The node label standing for a Nomad target such as `${meta.rack}` (see the module comment). */
 export function nodeLabelFor(
@@ -147,15 +152,11 @@ export function nodeLabelForName(
       message: `node attribute ${target} describes the Nomad client, which Kubernetes nodes do not run`,
     };
   }
-  for (const prefix of ['meta.', 'attr.']) {
-    if (name.startsWith(prefix) && name.length > prefix.length) {
-      const key = `${API_GROUP}/${labelValueFor(name)}`;
-      return {
-        ok: true,
-        key,
-        note: `node attribute ${target} has no Kubernetes label: it is read from the node label ${key} (label the nodes, or map it in nodeAttributeLabels)`,
-      };
-    }
+  if (/^(?:node|meta|attr)\.[^.]/.test(name)) {
+    return {
+      ok: false,
+      message: `node attribute ${target} has no node label (map one with ${howToMapAttribute(name)})`,
+    };
   }
   return { ok: false, message: `unknown node attribute ${target}` };
 }
@@ -248,7 +249,6 @@ function requirement(
     warn(`${path}.LTarget`, `${label.message}; not translated`);
     return undefined;
   }
-  if (label.note) warn(`${path}.LTarget`, label.note);
   const key = label.key;
 
   switch (op) {
@@ -419,27 +419,31 @@ export function groupPlacement(ctx: GroupContext): Placement {
   const antiRequired: V1PodAffinityTerm[] = [];
   const antiPreferred: V1WeightedPodAffinityTerm[] = [];
 
-  // Datacenters and node pool.
+  // Datacenters, node pool, region: where the job may run, meaningful only with a mapped label.
   const datacenters = ctx.job.Datacenters ?? [];
   if (datacenters.length > 0 && !datacenters.includes('*')) {
-    const label = nodeLabelForName(options, 'node.datacenter');
-    if (datacenters.some((dc) => /[*?[\]]/.test(dc))) {
-      jobWarn('Datacenters', 'datacenter globs have no Kubernetes equivalent; pods may run in any zone');
-    } else if (!datacenters.every(isLabelValue)) {
-      jobWarn('Datacenters', 'a datacenter name is not a valid label value; pods may run in any zone');
-    } else if (!label.ok) {
-      jobWarn('Datacenters', `${label.message}; pods may run in any zone`);
-    } else {
-      required.push({ key: label.key, operator: 'In', values: [...new Set(datacenters)] });
+    const pinned = jobScope(options, jobWarn, 'Datacenters', 'node.datacenter', 'datacenters', datacenters);
+    if (pinned) {
+      if (datacenters.some((dc) => /[*?[\]]/.test(dc))) {
+        jobWarn('Datacenters', 'datacenter globs have no Kubernetes equivalent; pods may run in any zone');
+      } else if (!datacenters.every(isLabelValue)) {
+        jobWarn('Datacenters', 'a datacenter name is not a valid label value; pods may run in any zone');
+      } else required.push({ key: pinned, operator: 'In', values: [...new Set(datacenters)] });
     }
   }
   const pool = ctx.job.NodePool ?? '';
   if (pool !== '' && pool !== 'default' && pool !== 'all') {
-    const label = nodeLabelForName(options, 'node.pool');
-    if (!label.ok) jobWarn('NodePool', `${label.message}; pods may run on any node`);
-    else if (!isLabelValue(pool))
+    const pinned = jobScope(options, jobWarn, 'NodePool', 'node.pool', 'node pool', [pool]);
+    if (pinned && !isLabelValue(pool)) {
       jobWarn('NodePool', 'the node pool name is not a valid label value; not translated');
-    else required.push({ key: label.key, operator: 'In', values: [pool] });
+    } else if (pinned) required.push({ key: pinned, operator: 'In', values: [pool] });
+  }
+  const region = ctx.job.Region ?? '';
+  if (region !== '' && region !== 'global') {
+    const pinned = jobScope(options, jobWarn, 'Region', 'node.region', 'region', [region]);
+    if (pinned && !isLabelValue(region)) {
+      jobWarn('Region', 'the region name is not a valid label value; not translated');
+    } else if (pinned) required.push({ key: pinned, operator: 'In', values: [region] });
   }
 
   // Constraints.
@@ -463,7 +467,6 @@ export function groupPlacement(ctx: GroupContext): Placement {
           warn(`${at}.LTarget`, `${label.message}; not translated`);
           return;
         }
-        if (label.note) warn(`${at}.LTarget`, label.note);
         const limitText = (constraint.RTarget ?? '').trim();
         const limit = limitText === '' ? 1 : integerOf(limitText);
         if (limit === undefined || limit < 1) {
@@ -521,7 +524,6 @@ export function groupPlacement(ctx: GroupContext): Placement {
         warn(`${at}.Attribute`, `${label.message}; not translated`);
         return;
       }
-      if (label.note) warn(`${at}.Attribute`, label.note);
       if ((spread.SpreadTarget ?? []).length > 0) {
         warn(
           `${at}.SpreadTarget`,
@@ -539,6 +541,38 @@ export function groupPlacement(ctx: GroupContext): Placement {
 
   return assemble(uniqueBy(required), preferred, uniqueBy(antiRequired), uniqueBy(antiPreferred), spreads);
 }
+
+/**
+ * The node label that carries a job-level scope (datacenters, node pool, region), or undefined after the
+ * one warning saying that pods run on any node and how to map the label.
+ */
+function jobScope(
+  options: ResolvedOptions,
+  jobWarn: Warn,
+  field: string,
+  attribute: string,
+  what: string,
+  values: string[],
+): string | undefined {
+  const label = nodeLabelForName(options, attribute);
+  if (label.ok) return label.key;
+  if (nodeAttributeLabels(options)[`\${${attribute}}`] !== undefined) {
+    jobWarn(field, `${label.message}; pods run on any node`);
+    return undefined;
+  }
+  const example = exampleLabels[attribute];
+  jobWarn(
+    field,
+    `pods run on any node: Kubernetes nodes have no Nomad ${what} unless a node label is mapped to \${${attribute}}; to keep the job in ${what} ${values.map((v) => JSON.stringify(v)).join(', ')}, map one with ${howToMapAttribute(attribute)}${example ? `, e.g. ${example}` : ''}`,
+  );
+  return undefined;
+}
+
+/** Labels a cluster often uses for a job-level scope, named in the warnings as examples. */
+const exampleLabels: Record<string, string> = {
+  'node.datacenter': 'topology.kubernetes.io/zone',
+  'node.region': 'topology.kubernetes.io/region',
+};
 
 function assemble(
   required: V1NodeSelectorRequirement[],

@@ -13,6 +13,8 @@
 //   networking.ts    ports, services → Services, checks → probes
 //   placement.ts     constraints, affinities, spreads, datacenters, node pools → scheduling fields
 //   storage.ts       templates, artifacts, volumes, ephemeral disk, dispatch payload
+//   options.ts       the options as flags / environment variables / Helm values name them, parsed
+//   option-names.ts  those names, one table
 //   conversion-table.ts  every jobspec field: converted / partial / not applicable, and why
 import type {
   KubernetesObject,
@@ -41,9 +43,11 @@ export interface TranslateOptions {
   /** Image of the init container that fetches artifacts. */
   artifactImage?: string;
   /**
-   * Nomad node attribute → Kubernetes node label, for constraints and affinities
-   * (`${attr.kernel.name}` → `kubernetes.io/os`, `${node.datacenter}` → `topology.kubernetes.io/zone`, …).
-   * Merged over the documented defaults.
+   * Nomad node attribute (`node.datacenter` or `${node.datacenter}`) → Kubernetes node label, for
+   * datacenters, node pools, the region, constraints, affinities and spreads. Merged over placement.ts's
+   * defaults (`${attr.kernel.name}` → `kubernetes.io/os`, …, only labels every node carries); an
+   * attribute mapped nowhere pins nothing (with a warning), e.g. `{ 'node.datacenter':
+   * 'topology.kubernetes.io/zone' }` makes `datacenters` pin pods to zones.
    */
   nodeAttributeLabels?: Record<string, string>;
   /** Set when translating a dispatched child: the Secret holding the payload and meta. */

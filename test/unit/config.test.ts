@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad attribute references are literal "${…}" text
 import { describe, expect, it } from 'vitest';
 import { configUsage, type OperatorConfig, parseConfig } from '../../src/config.ts';
 
@@ -36,6 +37,7 @@ describe('parseConfig', () => {
       historyLimit: 6,
       informerStaleAfterMs: 600_000,
       logLevel: 'info',
+      translator: {},
     } satisfies OperatorConfig);
   });
 
@@ -160,6 +162,82 @@ describe('parseConfig', () => {
     expect(errors(['--resync', '10ms'])).toEqual(['--resync: must be at least 1s, got "10ms"']);
   });
 
+  it('reads every translator option from its flag or its variable, flags winning per option', () => {
+    const env = {
+      NOMAD_OPERATOR_DATACENTER_LABEL: 'topology.kubernetes.io/zone',
+      NOMAD_OPERATOR_REGION_LABEL: 'topology.kubernetes.io/region',
+      NOMAD_OPERATOR_NODE_POOL_LABEL: 'example.com/pool',
+      NOMAD_OPERATOR_NODE_CLASS_LABEL: 'example.com/class',
+      NOMAD_OPERATOR_NODE_ATTRIBUTE_LABELS: 'meta.rack=example.com/rack, ${attr.os.name}=example.com/os',
+      NOMAD_OPERATOR_EXEC_IMAGE: 'debian:12',
+      NOMAD_OPERATOR_JAVA_IMAGE: 'eclipse-temurin:17-jre',
+      NOMAD_OPERATOR_ARTIFACT_IMAGE: 'alpine:3',
+      NOMAD_OPERATOR_MILLICORES_PER_MHZ: '0.5',
+    };
+    expect(ok([], env).translator).toEqual({
+      millicoresPerMHz: 0.5,
+      execImage: 'debian:12',
+      javaImage: 'eclipse-temurin:17-jre',
+      artifactImage: 'alpine:3',
+      nodeAttributeLabels: {
+        'attr.os.name': 'example.com/os',
+        'meta.rack': 'example.com/rack',
+        'node.class': 'example.com/class',
+        'node.datacenter': 'topology.kubernetes.io/zone',
+        'node.pool': 'example.com/pool',
+        'node.region': 'topology.kubernetes.io/region',
+      },
+    });
+    const flagged = ok(
+      [
+        '--datacenter-label=example.com/dc',
+        '--node-attribute-label',
+        'meta.row=example.com/row',
+        '--node-attribute-label=meta.room=example.com/room',
+        '--exec-image',
+        'ubuntu:24.04',
+        '--millicores-per-mhz=2',
+      ],
+      env,
+    ).translator;
+    expect(flagged).toMatchObject({ execImage: 'ubuntu:24.04', millicoresPerMHz: 2 });
+    // The flags' list replaces the variable's; the other variables still count.
+    expect(flagged.nodeAttributeLabels).toEqual({
+      'meta.room': 'example.com/room',
+      'meta.row': 'example.com/row',
+      'node.class': 'example.com/class',
+      'node.datacenter': 'example.com/dc',
+      'node.pool': 'example.com/pool',
+      'node.region': 'topology.kubernetes.io/region',
+    });
+  });
+
+  it('rejects bad translator options, naming the flag or variable', () => {
+    expect(
+      errors(['--datacenter-label', 'not a label', '--millicores-per-mhz=0', '--node-attribute-label=rack'], {
+        NOMAD_OPERATOR_EXEC_IMAGE: 'has space',
+        NOMAD_OPERATOR_MILLICORES_PER_MHZ: '-1',
+      }),
+    ).toEqual([
+      '--millicores-per-mhz: expected a positive number, got "0"',
+      'NOMAD_OPERATOR_EXEC_IMAGE: expected an image reference, got "has space"',
+      '--datacenter-label: expected a Kubernetes label key such as topology.kubernetes.io/zone, got "not a label"',
+      '--node-attribute-label: expected <attribute>=<node label> with a node.*, attr.* or meta.* attribute, such as meta.rack=example.com/rack, got "rack"',
+    ]);
+    expect(errors(['--millicores-per-mhz', 'fast'])).toEqual([
+      '--millicores-per-mhz: expected a positive number, got "fast"',
+    ]);
+    expect(errors(['--node-attribute-label=meta.rack=Bad Label'])).toEqual([
+      '--node-attribute-label: expected a Kubernetes label key after meta.rack=, got "Bad Label"',
+    ]);
+    expect(
+      errors(['--datacenter-label=a.example/dc', '--node-attribute-label=node.datacenter=b.example/dc']),
+    ).toEqual([
+      '--node-attribute-label: node attribute node.datacenter is already mapped to a.example/dc by --datacenter-label',
+    ]);
+    expect(errors(['--exec-image'])).toEqual(['--exec-image needs a value']);
+  });
+
   it('documents every flag', () => {
     const usage = configUsage();
     for (const flag of [
@@ -178,5 +256,13 @@ describe('parseConfig', () => {
       expect(usage).toContain(flag);
     }
     expect(usage).toContain('env NOMAD_OPERATOR_LEADER_ELECTION_NAMESPACE or POD_NAMESPACE');
+    for (const line of [
+      /--datacenter-label <node label> +node label holding the Nomad datacenter.*\(env NOMAD_OPERATOR_DATACENTER_LABEL; default none: datacenters pin nothing\)/u,
+      /--node-attribute-label <attribute>=<node label> .*env NOMAD_OPERATOR_NODE_ATTRIBUTE_LABELS/u,
+      /--exec-image <image> .*\(env NOMAD_OPERATOR_EXEC_IMAGE; default busybox:1\.37\)/u,
+      /--millicores-per-mhz <number> .*\(env NOMAD_OPERATOR_MILLICORES_PER_MHZ; default 1\)/u,
+    ]) {
+      expect(usage).toMatch(line);
+    }
   });
 });

@@ -224,11 +224,16 @@ describe('taskEnv: runtime references (runtime-references)', () => {
     expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Env.UPSTREAM')).toHaveLength(1);
   });
 
-  it('reads NOMAD_DC from the zone pod label when the job names no single datacenter', () => {
-    expect(byName(env).NOMAD_DC).toEqual({
+  it('reads NOMAD_DC from the datacenter pod label when the job names no single datacenter (label mapped)', () => {
+    const mapped = groupContext(corpusJob('runtime-references'), 0, {
+      nodeAttributeLabels: { 'node.datacenter': 'topology.kubernetes.io/zone' },
+    });
+    expect(byName(taskEnv(mapped, task(mapped), 0)).NOMAD_DC).toEqual({
       name: 'NOMAD_DC',
       valueFrom: { fieldRef: { fieldPath: "metadata.labels['topology.kubernetes.io/zone']" } },
     });
+    // No datacenter label by default: no value to read.
+    expect(byName(env).NOMAD_DC).toBeUndefined();
   });
 
   it('interpolates driver args: runtime values as $(…), node properties left with a warning', () => {
@@ -337,13 +342,16 @@ describe('taskEnv: index, datacenter, resources, parents', () => {
 
   it('several datacenters: NOMAD_DC from the pod label, reported only when the group uses it', () => {
     const spread = { Spreads: [{ Attribute: '${node.datacenter}' }] };
-    const quiet = groupContext(simpleJob({ job: { Datacenters: ['a', 'b'] }, group: spread }));
+    const zone = { nodeAttributeLabels: { 'node.datacenter': 'topology.kubernetes.io/zone' } };
+    const quiet = groupContext(simpleJob({ job: { Datacenters: ['a', 'b'] }, group: spread }), 0, zone);
     expect(byName(taskEnv(quiet, task(quiet), 0)).NOMAD_DC?.valueFrom?.fieldRef?.fieldPath).toBe(
       "metadata.labels['topology.kubernetes.io/zone']",
     );
     expect(quiet.warnings).toEqual([]);
     const used = groupContext(
       simpleJob({ job: { Datacenters: ['a', 'b'] }, group: spread, task: { Env: { DC: 'dc=${NOMAD_DC}' } } }),
+      0,
+      zone,
     );
     const env = taskEnv(used, task(used), 0);
     expect(envValue(env, 'DC')).toBe('dc=$(NOMAD_DC)');

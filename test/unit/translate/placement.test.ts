@@ -4,6 +4,7 @@ import type { V1NodeSelectorRequirement } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { isLabelValue, LABEL_GROUP } from '../../../src/nomad/ids.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
+import { parseTranslatorOptions } from '../../../src/translate/options.ts';
 import {
   defaultNodeAttributeLabels,
   groupPlacement,
@@ -11,7 +12,7 @@ import {
   nodeLabelFor,
   regexpLiterals,
 } from '../../../src/translate/placement.ts';
-import type { Placement } from '../../../src/translate/types.ts';
+import type { Placement, ResolvedOptions } from '../../../src/translate/types.ts';
 import { corpusJob, groupContext, job, type TestContext, testOptions, warningsAt } from './group-context.ts';
 
 /** A one-group job; `constraints` etc. go on the group unless given in `jobFields`. */
@@ -31,54 +32,94 @@ function requiredExpressions(p: Placement): V1NodeSelectorRequirement[] {
   );
 }
 
-/** Placement of a single group constraint, with the context for its warnings. */
+/**
+ * Node labels for the attributes these tests place on, as an operator maps them (`--datacenter-label`,
+ * `--node-attribute-label meta.rack=…`): with a mapping, placement converts rules on them; without one
+ * (the default) they pin nothing.
+ */
+const MAPPED: Partial<ResolvedOptions> = {
+  nodeAttributeLabels: Object.fromEntries([
+    ['node.datacenter', 'topology.kubernetes.io/zone'],
+    ['node.region', 'topology.kubernetes.io/region'],
+    ['node.class', 'nomadoperator.dev/node-class'],
+    ['node.pool', 'nomadoperator.dev/node-pool'],
+    ...['rack', 'features', 'tags', 'cores', 'v', 'n', 's', 'z', 'a', 'b'].map((m) => [
+      `meta.${m}`,
+      `nomadoperator.dev/meta.${m}`,
+    ]),
+    ...['cpu.numcores', 'os.version'].map((a) => [`attr.${a}`, `nomadoperator.dev/attr.${a}`]),
+  ]),
+};
+
+/** Placement of a single group constraint (attributes mapped by MAPPED), with the context for its warnings. */
 function oneConstraint(
   LTarget: string,
   Operand: string,
   RTarget: string,
 ): { p: Placement; ctx: TestContext } {
-  const ctx = groupContext(placementJob({ Constraints: [{ LTarget, Operand, RTarget }] }));
+  const ctx = groupContext(placementJob({ Constraints: [{ LTarget, Operand, RTarget }] }), 0, MAPPED);
   return { p: groupPlacement(ctx), ctx };
+}
+
+/** The options `--datacenter-label` … give, parsed as `convert` and `run` parse them. */
+function flags(texts: Record<string, string[]>): Partial<ResolvedOptions> {
+  const parsed = parseTranslatorOptions(
+    Object.fromEntries(
+      Object.entries(texts).map(([key, values]) => [key, values.map((text) => ({ text, source: key }))]),
+    ),
+  );
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  return parsed.options;
 }
 
 const G = 'TaskGroups[0].Constraints[0]';
 
 describe('defaultNodeAttributeLabels', () => {
-  it('maps the documented attributes to valid label keys', () => {
-    expect(defaultNodeAttributeLabels).toMatchObject({
+  it('maps only attributes whose label every node has, with the same values', () => {
+    expect(defaultNodeAttributeLabels).toEqual({
       '${attr.kernel.name}': 'kubernetes.io/os',
       '${attr.cpu.arch}': 'kubernetes.io/arch',
       '${node.unique.name}': 'kubernetes.io/hostname',
-      '${node.datacenter}': 'topology.kubernetes.io/zone',
-      '${node.region}': 'topology.kubernetes.io/region',
-      '${node.class}': 'nomadoperator.dev/node-class',
-      '${node.pool}': 'nomadoperator.dev/node-pool',
+      '${attr.unique.hostname}': 'kubernetes.io/hostname',
+      '${attr.platform.aws.placement.availability-zone}': 'topology.kubernetes.io/zone',
+      '${attr.platform.aws.instance-type}': 'node.kubernetes.io/instance-type',
+      '${attr.platform.gce.zone}': 'topology.kubernetes.io/zone',
+      '${attr.platform.gce.machine-type}': 'node.kubernetes.io/instance-type',
+      '${attr.platform.azure.location}': 'topology.kubernetes.io/region',
+      '${attr.platform.azure.vm-size}': 'node.kubernetes.io/instance-type',
     });
     for (const key of Object.values(defaultNodeAttributeLabels)) expect(isLabelKey(key), key).toBe(true);
   });
 
-  it('falls back to nomadoperator.dev/meta.X and attr.X, label-safe, and knows what is not applicable', () => {
-    expect(nodeLabelFor(testOptions, '${meta.rack}')).toMatchObject({
-      ok: true,
-      key: 'nomadoperator.dev/meta.rack',
-    });
-    expect(nodeLabelFor(testOptions, '${attr.os.version}')).toMatchObject({
-      ok: true,
-      key: 'nomadoperator.dev/attr.os.version',
-    });
-    const odd = nodeLabelFor(
-      testOptions,
-      '${meta.weird key/with:chars and a very long name that exceeds limits}',
-    );
-    expect(odd.ok).toBe(true);
-    if (odd.ok) {
-      expect(isLabelKey(odd.key)).toBe(true);
-      expect(odd.key).toMatch(/^nomadoperator\.dev\/meta\.weird-key-with-chars.*--[a-z2-7]{16}$/);
-    }
-    expect(nodeLabelFor(testOptions, '${attr.driver.docker}')).toMatchObject({ ok: false });
-    expect(nodeLabelFor(testOptions, '${node.unique.id}')).toEqual({
+  it('has no label for other attributes, and says which flag maps one', () => {
+    expect(nodeLabelFor(testOptions, '${meta.rack}')).toEqual({
       ok: false,
-      message: 'unknown node attribute ${node.unique.id}',
+      message:
+        'node attribute ${meta.rack} has no node label (map one with --node-attribute-label meta.rack=<node label> (env NOMAD_OPERATOR_NODE_ATTRIBUTE_LABELS, Helm value translator.nodeAttributeLabels))',
+    });
+    for (const [attribute, flag] of [
+      [
+        'node.datacenter',
+        '--datacenter-label <node label> (env NOMAD_OPERATOR_DATACENTER_LABEL, Helm value translator.datacenterLabel)',
+      ],
+      ['node.region', '--region-label <node label> (env NOMAD_OPERATOR_REGION_LABEL'],
+      ['node.pool', '--node-pool-label <node label> (env NOMAD_OPERATOR_NODE_POOL_LABEL'],
+      ['node.class', '--node-class-label <node label> (env NOMAD_OPERATOR_NODE_CLASS_LABEL'],
+      ['attr.os.version', '--node-attribute-label attr.os.version=<node label>'],
+      ['node.unique.id', '--node-attribute-label node.unique.id=<node label>'],
+    ] as const) {
+      const label = nodeLabelFor(testOptions, `\${${attribute}}`);
+      expect(label.ok, attribute).toBe(false);
+      if (!label.ok) expect(label.message, attribute).toContain(flag);
+    }
+    expect(nodeLabelFor(testOptions, '${attr.driver.docker}')).toEqual({
+      ok: false,
+      message:
+        'node attribute ${attr.driver.docker} describes the Nomad client, which Kubernetes nodes do not run',
+    });
+    expect(nodeLabelFor(testOptions, '${foo.bar}')).toEqual({
+      ok: false,
+      message: 'unknown node attribute ${foo.bar}',
     });
     expect(nodeLabelFor(testOptions, 'linux')).toMatchObject({ ok: false });
   });
@@ -101,9 +142,9 @@ describe('defaultNodeAttributeLabels', () => {
   });
 });
 
-describe('constraints (constraints corpus job)', () => {
+describe('constraints (constraints corpus job, attributes mapped)', () => {
   const j = corpusJob('constraints');
-  const ctx = groupContext(j);
+  const ctx = groupContext(j, 0, MAPPED);
   const p = groupPlacement(ctx);
   const jobSelector = { ...ctx.selector };
   delete jobSelector[LABEL_GROUP];
@@ -137,9 +178,7 @@ describe('constraints (constraints corpus job)', () => {
     expect(warningsAt(ctx, 'TaskGroups[0].Constraints[4].RTarget')).toEqual([
       'set_contains "ssd,nvme": a node label holds one value, not a set, so it cannot contain several members; not translated',
     ]);
-    expect(warningsAt(ctx, 'TaskGroups[0].Constraints[5].LTarget')).toEqual([
-      'node attribute ${attr.cpu.numcores} has no Kubernetes label: it is read from the node label nomadoperator.dev/attr.cpu.numcores (label the nodes, or map it in nodeAttributeLabels)',
-    ]);
+    expect(warningsAt(ctx, 'TaskGroups[0].Constraints[5].LTarget')).toEqual([]);
     expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Constraints[0].LTarget')).toHaveLength(1);
     expect(ctx.warnings.filter((w) => w.path.startsWith('Constraints'))).toEqual([]);
   });
@@ -258,6 +297,8 @@ describe('constraint operators', () => {
       placementJob({
         Constraints: [{ LTarget: '${node.datacenter}', Operand: 'distinct_property', RTarget: '2' }],
       }),
+      0,
+      MAPPED,
     );
     expect(groupPlacement(ctx).affinity?.podAntiAffinity).toEqual({
       preferredDuringSchedulingIgnoredDuringExecution: [
@@ -281,6 +322,8 @@ describe('constraint operators', () => {
           { LTarget: '${node.class}', Operand: '!=', RTarget: 'b' },
         ],
       }),
+      0,
+      MAPPED,
     );
     const p = groupPlacement(ctx);
     expect(p.nodeSelector).toBeUndefined();
@@ -291,28 +334,138 @@ describe('constraint operators', () => {
   });
 });
 
-describe('datacenters and node pools', () => {
-  it('"*" (the default) → nothing; names → In on the zone label; globs → warning', () => {
-    expect(groupPlacement(groupContext(placementJob({})))).toEqual({});
-    const two = groupPlacement(groupContext(placementJob({}, { Datacenters: ['a', 'b'] })));
+describe('datacenters, node pools and region', () => {
+  it('by default pin nothing; "*", default/all and global say nothing, other values one warning each', () => {
+    for (const fields of [{}, { Datacenters: ['*'] }, { NodePool: 'all' }, { Region: 'global' }]) {
+      const ctx = groupContext(placementJob({}, fields));
+      expect(groupPlacement(ctx), JSON.stringify(fields)).toEqual({});
+      expect(ctx.warnings, JSON.stringify(fields)).toEqual([]);
+    }
+    const ctx = groupContext(placementJob({}, { Datacenters: ['dc1'], NodePool: 'gpu', Region: 'us-east' }));
+    expect(groupPlacement(ctx)).toEqual({});
+    expect(ctx.warnings).toEqual([
+      {
+        path: 'Datacenters',
+        message:
+          'pods run on any node: Kubernetes nodes have no Nomad datacenters unless a node label is mapped to ${node.datacenter}; to keep the job in datacenters "dc1", map one with --datacenter-label <node label> (env NOMAD_OPERATOR_DATACENTER_LABEL, Helm value translator.datacenterLabel), e.g. topology.kubernetes.io/zone',
+      },
+      {
+        path: 'NodePool',
+        message:
+          'pods run on any node: Kubernetes nodes have no Nomad node pool unless a node label is mapped to ${node.pool}; to keep the job in node pool "gpu", map one with --node-pool-label <node label> (env NOMAD_OPERATOR_NODE_POOL_LABEL, Helm value translator.nodePoolLabel)',
+      },
+      {
+        path: 'Region',
+        message:
+          'pods run on any node: Kubernetes nodes have no Nomad region unless a node label is mapped to ${node.region}; to keep the job in region "us-east", map one with --region-label <node label> (env NOMAD_OPERATOR_REGION_LABEL, Helm value translator.regionLabel), e.g. topology.kubernetes.io/region',
+      },
+    ]);
+  });
+
+  it('with --datacenter-label: names → In on that label; globs → warning', () => {
+    const zone = flags({ datacenterLabel: ['topology.kubernetes.io/zone'] });
+    const one = groupContext(placementJob({}, { Datacenters: ['dc1'] }), 0, zone);
+    expect(groupPlacement(one)).toEqual({ nodeSelector: { 'topology.kubernetes.io/zone': 'dc1' } });
+    expect(one.warnings).toEqual([]);
+    const two = groupPlacement(groupContext(placementJob({}, { Datacenters: ['a', 'b'] }), 0, zone));
     expect(requiredExpressions(two)).toEqual([
       { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['a', 'b'] },
     ]);
-    const glob = groupContext(placementJob({}, { Datacenters: ['us-*'] }));
+    const glob = groupContext(placementJob({}, { Datacenters: ['us-*'] }), 0, zone);
     expect(groupPlacement(glob)).toEqual({});
     expect(warningsAt(glob, 'Datacenters')).toHaveLength(1);
   });
 
-  it('a node pool other than default/all → In on the node-pool label', () => {
-    expect(groupPlacement(groupContext(placementJob({}, { NodePool: 'gpu' })))).toEqual({
+  it('with --node-pool-label / --region-label: a pool other than default/all, a region other than global → In', () => {
+    const options = flags({
+      nodePoolLabel: ['nomadoperator.dev/node-pool'],
+      regionLabel: ['topology.kubernetes.io/region'],
+    });
+    expect(groupPlacement(groupContext(placementJob({}, { NodePool: 'gpu' }), 0, options))).toEqual({
       nodeSelector: { 'nomadoperator.dev/node-pool': 'gpu' },
     });
-    expect(groupPlacement(groupContext(placementJob({}, { NodePool: 'all' })))).toEqual({});
+    expect(groupPlacement(groupContext(placementJob({}, { NodePool: 'all' }), 0, options))).toEqual({});
+    expect(groupPlacement(groupContext(placementJob({}, { Region: 'us-east' }), 0, options))).toEqual({
+      nodeSelector: { 'topology.kubernetes.io/region': 'us-east' },
+    });
+    expect(groupPlacement(groupContext(placementJob({}, { Region: 'global' }), 0, options))).toEqual({});
+  });
+
+  it('job-level scopes are reported by the first group only', () => {
+    const two = placementJob({}, { Datacenters: ['dc1'] });
+    two.TaskGroups?.push({ ...two.TaskGroups[0], Name: 'h' });
+    const second = groupContext(two, 1);
+    groupPlacement(second);
+    expect(second.warnings).toEqual([]);
   });
 });
 
-describe('affinities and spreads (affinity-spread corpus job)', () => {
-  const ctx = groupContext(corpusJob('affinity-spread'));
+describe('rules on attributes without a label (the default)', () => {
+  it('${attr.kernel.name} → the kubernetes.io/os nodeSelector, no warning', () => {
+    const ctx = groupContext(
+      placementJob({ Constraints: [{ LTarget: '${attr.kernel.name}', Operand: '=', RTarget: 'linux' }] }),
+    );
+    expect(groupPlacement(ctx)).toEqual({ nodeSelector: { 'kubernetes.io/os': 'linux' } });
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('an unmapped meta constraint → no requirement, one warning naming the flag; mapped → In', () => {
+    const job = placementJob({ Constraints: [{ LTarget: '${meta.rack}', Operand: '=', RTarget: 'r1' }] });
+    const ctx = groupContext(job);
+    expect(groupPlacement(ctx)).toEqual({});
+    expect(ctx.warnings).toEqual([
+      {
+        path: `${G}.LTarget`,
+        message:
+          'node attribute ${meta.rack} has no node label (map one with --node-attribute-label meta.rack=<node label> (env NOMAD_OPERATOR_NODE_ATTRIBUTE_LABELS, Helm value translator.nodeAttributeLabels)); not translated',
+      },
+    ]);
+    const mapped = groupContext(job, 0, flags({ nodeAttributeLabels: ['meta.rack=example.com/rack'] }));
+    expect(groupPlacement(mapped)).toEqual({ nodeSelector: { 'example.com/rack': 'r1' } });
+    expect(mapped.warnings).toEqual([]);
+  });
+
+  it('the constraints corpus job: only os and hostname rules convert; one warning per other rule', () => {
+    const ctx = groupContext(corpusJob('constraints'));
+    const p = groupPlacement(ctx);
+    expect(p.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
+    expect(p.affinity?.nodeAffinity).toBeUndefined();
+    expect(p.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+      expect.objectContaining({ topologyKey: 'kubernetes.io/hostname' }),
+    ]);
+    expect(ctx.warnings.map((w) => w.path)).toEqual([
+      'TaskGroups[0].Constraints[0].LTarget',
+      'TaskGroups[0].Constraints[1].LTarget',
+      'TaskGroups[0].Constraints[2].LTarget',
+      'TaskGroups[0].Constraints[3].LTarget',
+      'TaskGroups[0].Constraints[4].LTarget',
+      'TaskGroups[0].Constraints[5].LTarget',
+      'TaskGroups[0].Tasks[0].Constraints[0].LTarget',
+    ]);
+  });
+
+  it('the affinity-spread corpus job: unmapped rules pin and spread nothing, one warning each', () => {
+    const ctx = groupContext(corpusJob('affinity-spread'));
+    const p = groupPlacement(ctx);
+    expect(p.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    expect(p.topologySpreadConstraints).toBeUndefined();
+    expect(p.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+      {
+        weight: 25,
+        preference: { matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] },
+      },
+    ]);
+    expect(warningsAt(ctx, 'Datacenters')).toHaveLength(1);
+    expect(warningsAt(ctx, 'Affinities[0].LTarget')).toHaveLength(1);
+    expect(warningsAt(ctx, 'Spreads[0].Attribute')).toHaveLength(1);
+    expect(warningsAt(ctx, 'TaskGroups[0].Affinities[0].LTarget')).toHaveLength(1);
+    expect(warningsAt(ctx, 'TaskGroups[0].Spreads[0].Attribute')).toHaveLength(1);
+    expect(warningsAt(ctx, 'Spreads[0].SpreadTarget')).toEqual([]);
+  });
+});
+
+describe('affinities and spreads (affinity-spread corpus job, attributes mapped)', () => {
+  const ctx = groupContext(corpusJob('affinity-spread'), 0, MAPPED);
   const p = groupPlacement(ctx);
 
   it('datacenters → required; weights → preferred terms, negative weights prefer the complement', () => {
@@ -373,6 +526,8 @@ describe('affinities and spreads (affinity-spread corpus job)', () => {
           { LTarget: '${meta.z}', Operand: '=', RTarget: 'x', Weight: 0 },
         ],
       }),
+      0,
+      MAPPED,
     );
     const preferred =
       groupPlacement(c).affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution;
@@ -398,7 +553,7 @@ describe('placement over the corpus', () => {
     .map((f) => f.replace(/\.canonical\.json$/, ''))
     .sort();
 
-  it.each(names)('%s: valid label keys and values, no exception, deterministic', (name) => {
+  it.each(names)('%s: valid label keys and values, one warning per rule at most, deterministic', (name) => {
     const j = corpusJob(name);
     (j.TaskGroups ?? []).forEach((_, g) => {
       const ctx = groupContext(j, g);
@@ -428,6 +583,15 @@ describe('placement over the corpus', () => {
         expect(w.weight).toBeLessThanOrEqual(100);
       }
       for (const s of p.topologySpreadConstraints ?? []) expect(isLabelKey(s.topologyKey)).toBe(true);
+      // Each rule, and each job-level scope, is reported at most once.
+      const perRule = new Map<string, number>();
+      for (const w of ctx.warnings) {
+        const rule = /^(.*?(?:Constraints|Affinities|Spreads)\[\d+\]|Datacenters|NodePool|Region)/.exec(
+          w.path,
+        )?.[1];
+        if (rule) perRule.set(rule, (perRule.get(rule) ?? 0) + 1);
+      }
+      for (const [rule, count] of perRule) expect(count, `${name} ${rule}`).toBe(1);
       const again = groupContext(j, g);
       expect(groupPlacement(again)).toEqual(p);
       expect(again.warnings).toEqual(ctx.warnings);

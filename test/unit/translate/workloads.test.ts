@@ -69,7 +69,9 @@ describe('service → Deployment', () => {
     expect(service.metadata?.namespace).toBe('apps');
     expect(service.spec?.selector).toEqual(selector);
     expect(service.metadata?.annotations).toMatchObject(identity('example', 'cache'));
-    expect(warnings.map((w) => w.path)).toEqual(['TaskGroups[0].Tasks[0].Identity']);
+    // datacenters = ["dc1"] pins nothing without a datacenter label: one warning saying so.
+    expect(pod.nodeSelector).toBeUndefined();
+    expect(warnings.map((w) => w.path)).toEqual(['Datacenters', 'TaskGroups[0].Tasks[0].Identity']);
   });
 
   it('update-strategy: canaries → maxSurge, max_parallel → maxUnavailable, min_healthy_time, warnings', () => {
