@@ -8,7 +8,8 @@ import type { NomadJobObject } from '../crd/resource.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
 import { identityAnnotations, identityLabels } from '../nomad/ids.ts';
 import type { Job } from '../nomad/schema.ts';
-import { formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
+import { sameJobSpec } from '../nomad/spec-equal.ts';
+import { connectMutatorError, formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
 import type { Permission } from './acl.ts';
 import { ApiError, badRequest, internal } from './errors.ts';
 import { recordEval } from './evals.ts';
@@ -64,6 +65,9 @@ export function validateOrThrow(job: Job): void {
   if (job.Type === 'system' && (job.TaskGroups ?? []).some((g) => g.Scaling !== undefined)) {
     throw badRequest('Task groups with job type system do not support scaling blocks');
   }
+  // Nomad's admission mutators run before validation; their error alone ends the request.
+  const mutatorError = connectMutatorError(job);
+  if (mutatorError !== undefined) throw internal(mutatorError);
   const { errors } = validateJob(job);
   if (errors.length > 0) throw internal(formatMultiError(errors));
 }
@@ -243,7 +247,11 @@ export async function registerJob(
             preserveResources: input.preserveResources,
           })
         : input.job;
+    // The same spec again (e.g. a job read with GET and written back) changes nothing: Nomad makes
+    // no new version then. The stored spec is kept as it is, so the object's generation stays.
+    const sameSpec = existingEntry && !existingEntry.error && sameJobSpec(existingEntry.job, job);
     const object = objectFor(store, job, existingEntry?.object);
+    if (sameSpec && existingEntry) object.spec = existingEntry.object.spec;
     let written: NomadJobObject;
     try {
       written = existingEntry ? await store.writer.replaceJob(object) : await store.writer.createJob(object);

@@ -4,7 +4,8 @@
 // * `canonicalizeApi` is the Go api package's `Job.Canonicalize()` (api/jobs.go, api/tasks.go,
 //   api/resources.go, api/services.go, api/consul.go, api/scaling.go): what `/v1/jobs/parse` returns
 //   with `Canonicalize: true`.
-// * `canonicalize` adds what the server does before storing a job (structs canonicalization and
+// * `canonicalize` adds what the HTTP agent drops on the way to the server (a task's `DiskMB`) and
+//   what the server does before storing a job (structs canonicalization and
 //   admission hooks, shared/reference/nomad-clients.md section 1.5): what `GET /v1/job/:id` shows.
 //
 // Both are pure: they deep-copy their input and fill the copy. The code mirrors Nomad's order of
@@ -62,6 +63,7 @@ export function canonicalizeApi(job: Job): Job {
 export function canonicalize(job: Job): Job {
   const out = structuredClone(job);
   apiJob(out);
+  agentJob(out);
   serverJob(out);
   return out;
 }
@@ -363,6 +365,26 @@ function apiConnect(connect: ConsulConnect): void {
       }
     }
     if (gateway.Terminating) dropEmpty(gateway.Terminating, 'Services');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// agent layer: what the HTTP agent's conversion into server structs leaves out
+
+/**
+ * The agent copies a task's resources field by field and has no field for a task-level `disk`
+ * (deprecated; the group's ephemeral_disk sizes the disk): a submitted `DiskMB` never reaches the
+ * server, so it is neither validated nor stored. The same holds for Connect sidecar tasks.
+ */
+function agentJob(job: Job): void {
+  for (const group of job.TaskGroups ?? []) {
+    for (const task of group.Tasks ?? []) {
+      if (task.Resources) delete task.Resources.DiskMB;
+    }
+    for (const service of group.Services ?? []) {
+      const sidecarResources = service.Connect?.SidecarTask?.Resources;
+      if (sidecarResources) delete sidecarResources.DiskMB;
+    }
   }
 }
 

@@ -20,6 +20,7 @@ import { nest } from './validate/multierror.ts';
 import { affinityErrors, constraintErrors, spreadErrors } from './validate/placement.ts';
 import { isMultiregion, parameterizedErrors, periodicErrors } from './validate/policies.ts';
 
+export { connectMutatorError } from './validate/group.ts';
 export { formatMultiError } from './validate/multierror.ts';
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 // them in, driven by the zod schema, so responses have every key Nomad's have.
 import { z } from 'zod';
 import { unwrapField } from '../../nomad/schema/introspect.ts';
-import { goTypeNameOf } from '../../nomad/schema/primitives.ts';
+import { goTypeNameOf, isGoPointer } from '../../nomad/schema/primitives.ts';
 
 function zeroOf(schema: z.ZodType): unknown {
   const inner = unwrapField(schema);
+  // Go pointers print as null when unset (a group's MaxRunDuration: 0 would be an error).
+  if (isGoPointer(inner)) return null;
   const goType = goTypeNameOf(inner);
   if (goType === 'string') return '';
   if (goType === 'bool') return false;

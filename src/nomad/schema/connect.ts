@@ -9,6 +9,7 @@ import {
   goInt,
   listOf,
   mapOf,
+  pointer,
   str,
   stringList,
   stringMap,
@@ -94,9 +95,9 @@ export const SidecarTaskSchema = struct('SidecarTask', 'Overrides for the inject
   Env: field(stringMap()),
   Resources: field(ResourcesSchema),
   Meta: field(stringMap()),
-  KillTimeout: field(duration()),
+  KillTimeout: field(pointer(duration())),
   LogConfig: field(LogConfigSchema),
-  ShutdownDelay: field(duration()),
+  ShutdownDelay: field(pointer(duration())),
   KillSignal: field(str()),
   VolumeMounts: field(listOf(VolumeMountSchema)),
   Identities: field(listOf(WorkloadIdentitySchema)),
@@ -113,7 +114,7 @@ export const ConsulGatewayBindAddressSchema = struct(
 );
 
 export const ConsulGatewayProxySchema = struct('ConsulGatewayProxy', 'Envoy settings of a gateway.', {
-  ConnectTimeout: field(duration()),
+  ConnectTimeout: field(pointer(duration())),
   EnvoyGatewayBindTaggedAddresses: field(bool()),
   EnvoyGatewayBindAddresses: field(mapOf(ConsulGatewayBindAddressSchema)),
   EnvoyGatewayNoDefaultBind: field(bool()),
@@ -154,9 +155,9 @@ export const ConsulIngressServiceSchema = struct('ConsulIngressService', 'A serv
   TLS: field(ConsulGatewayTLSConfigSchema),
   RequestHeaders: field(ConsulHTTPHeaderModifiersSchema),
   ResponseHeaders: field(ConsulHTTPHeaderModifiersSchema),
-  MaxConnections: field(goInt('uint32')),
-  MaxPendingRequests: field(goInt('uint32')),
-  MaxConcurrentRequests: field(goInt('uint32')),
+  MaxConnections: field(pointer(goInt('uint32'))),
+  MaxPendingRequests: field(pointer(goInt('uint32'))),
+  MaxConcurrentRequests: field(pointer(goInt('uint32'))),
 });
 
 export const ConsulIngressListenerSchema = struct('ConsulIngressListener', 'A port of an ingress gateway.', {

@@ -1,6 +1,6 @@
 // Lifecycle policies shared by jobs and task groups: update, migrate, restart, reschedule,
 // disconnect and scaling (api/jobs.go, api/tasks.go, api/scaling.go).
-import { anyMap, bool, duration, field, goInt, str, stringMap, struct } from './primitives.ts';
+import { anyMap, bool, duration, field, goInt, pointer, str, stringMap, struct } from './primitives.ts';
 
 export const UpdateStrategySchema = struct(
   'UpdateStrategy',
@@ -55,8 +55,8 @@ export const DisconnectStrategySchema = struct(
   'Behaviour when a client loses contact with the servers.',
   {
     LostAfter: field(duration()),
-    StopOnClientAfter: field(duration()),
-    Replace: field(bool()),
+    StopOnClientAfter: field(pointer(duration())),
+    Replace: field(pointer(bool())),
     Reconcile: field(str()),
   },
 );

@@ -48,6 +48,25 @@ export function goTypeNameOf(schema: z.ZodType): string | undefined {
   return goTypeNames.get(schema);
 }
 
+/**
+ * Scalar fields that are pointers in Nomad's server structs (`*time.Duration`, `*bool`, `*int`):
+ * there, unset (`null`) and zero are different values, e.g. a group's `MaxRunDuration` of 0 is an
+ * error while `null` means "no limit". Every other scalar field is a plain Go value whose zero
+ * value and "unset" are the same thing.
+ */
+const goPointers = new WeakSet<z.ZodType>();
+
+/** Marks a scalar schema as a Go pointer field (see `goPointers`); returns the same schema. */
+export function pointer<T extends z.ZodType>(schema: T): T {
+  goPointers.add(schema);
+  return schema;
+}
+
+/** Whether a scalar schema (already unwrapped) is a Go pointer in Nomad's server structs. */
+export function isGoPointer(schema: z.ZodType): boolean {
+  return goPointers.has(schema);
+}
+
 /** Describes a JSON value in error messages the way a JSON user thinks of it. */
 export function jsonTypeOf(value: unknown): string {
   if (value === null) return 'null';

@@ -8,6 +8,7 @@ import {
   field,
   goInt,
   listOf,
+  pointer,
   str,
   stringList,
   stringMap,
@@ -41,8 +42,8 @@ export const TaskArtifactSchema = struct('TaskArtifact', 'A file fetched (go-get
 });
 
 export const WaitConfigSchema = struct('WaitConfig', 'Min/max quiescence before rendering a template.', {
-  Min: field(duration()),
-  Max: field(duration()),
+  Min: field(pointer(duration())),
+  Max: field(pointer(duration())),
 });
 
 export const ChangeScriptSchema = struct('ChangeScript', 'Script run when a template re-renders.', {
@@ -63,8 +64,8 @@ export const TemplateSchema = struct('Template', 'A consul-template rendered int
   Once: field(bool()),
   Splay: field(duration()),
   Perms: field(str()),
-  Uid: field(goInt()),
-  Gid: field(goInt()),
+  Uid: field(pointer(goInt())),
+  Gid: field(pointer(goInt())),
   LeftDelim: field(str()),
   RightDelim: field(str()),
   Envvars: field(bool()),

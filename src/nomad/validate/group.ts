@@ -170,6 +170,47 @@ function scriptCheckErrors(group: TaskGroup): string[] {
   return errors;
 }
 
+/**
+ * How many gateway tasks Nomad's Connect admission hook adds to the group before validating it: one
+ * per group service with a Connect `gateway` block, unless a task of that gateway's kind is already
+ * there. The hook only looks at groups with a network. So a gateway group needs no task of its own.
+ */
+export function injectedGatewayTasks(group: TaskGroup): number {
+  if ((group.Networks ?? []).length === 0) return 0;
+  const kinds = new Set((group.Tasks ?? []).map((task) => task.Kind ?? ''));
+  let injected = 0;
+  for (const service of group.Services ?? []) {
+    const gateway = service.Connect?.Gateway;
+    if (!gateway) continue;
+    const prefix = gateway.Ingress
+      ? 'ingress-gateway'
+      : gateway.Terminating
+        ? 'terminating-gateway'
+        : gateway.Mesh
+          ? 'mesh-gateway'
+          : '';
+    if (prefix !== '' && kinds.has(`${prefix}:${service.Name ?? ''}`)) continue;
+    injected++;
+  }
+  return injected;
+}
+
+/**
+ * Errors of Nomad's Connect admission hook that stop a registration before validation, with the
+ * hook's own wording (`error in job mutator connect: …`).
+ */
+export function connectMutatorError(job: Job): string | undefined {
+  for (const group of job.TaskGroups ?? []) {
+    if ((group.Networks ?? []).length === 0) continue;
+    for (const service of group.Services ?? []) {
+      if (service.Connect?.Gateway?.Mesh && (service.PortLabel ?? '') === '') {
+        return 'error in job mutator connect: service.port must be set for mesh gateway service';
+      }
+    }
+  }
+  return undefined;
+}
+
 /** A task without a lifecycle hook is a main task; every group needs one. */
 function isMainTask(task: { Lifecycle?: { Hook?: string } }): boolean {
   return !task.Lifecycle || (task.Lifecycle.Hook ?? '') === '';
@@ -182,7 +223,9 @@ export function groupErrors(group: TaskGroup, job: Job): string[] {
   if (name === '') errors.push('Missing task group name');
   else if (name.includes('\0')) errors.push('Task group name contains null character');
   if ((group.Count ?? 0) < 0) errors.push("Task group count can't be negative");
-  if ((group.Tasks ?? []).length === 0) errors.push('Missing tasks for task group');
+  // Gateway tasks injected by Nomad's Connect admission hook are main tasks of the group.
+  const injected = injectedGatewayTasks(group);
+  if ((group.Tasks ?? []).length + injected === 0) errors.push('Missing tasks for task group');
   if (group.Disconnect) errors.push(...disconnectErrors(group.Disconnect, jobType));
   if (group.MaxRunDuration !== undefined) {
     if (group.MaxRunDuration <= 0) errors.push('MaxRunDuration must be greater than zero');
@@ -246,7 +289,7 @@ export function groupErrors(group: TaskGroup, job: Job): string[] {
     if (isMainTask(task)) mainTasks++;
   }
   if (leaders > 1) errors.push('Only one task may be marked as leader');
-  if ((group.Tasks ?? []).length > 0 && mainTasks === 0) {
+  if ((group.Tasks ?? []).length > 0 && mainTasks + injected === 0) {
     errors.push(`Task group ${name} must have at least one main task`);
   }
 

@@ -150,6 +150,11 @@ describe('validateJob', () => {
         ],
       },
     );
+    // The HTTP agent drops a task's DiskMB (canonicalize does too); the server's rule still exists
+    // for jobs that reach it by other ways (RPC), so it is checked on the struct directly.
+    expect(job.TaskGroups?.[0]?.Tasks?.[0]?.Resources?.DiskMB).toBeUndefined();
+    const resources = job.TaskGroups?.[0]?.Tasks?.[0]?.Resources;
+    if (resources) resources.DiskMB = 10;
     expect(errorsOf(job)).toEqual([
       'Task group web validation failed: 1 error occurred:\n' +
         '\t* Task nginx validation failed: 3 errors occurred:\n' +
