@@ -1,9 +1,9 @@
 // PUT|POST /v1/validate/job: Nomad's validation without registering.
 import type { FastifyInstance } from 'fastify';
 import { canonicalize } from '../../nomad/canonicalize.ts';
-import { formatMultiError, validateJob } from '../../nomad/validate.ts';
+import { connectMutatorError, formatMultiError, validateJob } from '../../nomad/validate.ts';
 import { field, objectBody, stringField } from '../body.ts';
-import { ApiError, badRequest } from '../errors.ts';
+import { ApiError, badRequest, internal } from '../errors.ts';
 import { type ApiDeps, READ, requestNamespace, requireInNamespace, sendPlain } from '../http.ts';
 import { decodeJob } from '../jobwrite.ts';
 
@@ -16,6 +16,10 @@ export async function validateRoutes(app: FastifyInstance, { deps }: { deps: Api
     const namespace = requestNamespace(request, stringField(body, 'Namespace') || 'default');
     await requireInNamespace(request, deps, namespace, READ);
     const job = canonicalize(decodeJob(rawJob, namespace));
+    // Nomad runs the admission mutators first; a mutator's error is the RPC's error, not a
+    // validation error.
+    const mutatorError = connectMutatorError(job);
+    if (mutatorError !== undefined) throw internal(mutatorError);
     const { errors } = validateJob(job);
     return sendPlain(reply, {
       DriverConfigValidated: true,
