@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // The `nomad-operator` command: a small dispatcher over subcommands. Each subcommand is a function
 // from its arguments to an exit status; this file only picks one and reports usage errors.
-import { runConvert } from './convert.ts';
-import { runOperator } from './run.ts';
+// Subcommands are imported when chosen: `convert` never loads the controller, the API or a client.
 
 type Command = (argv: readonly string[]) => Promise<number>;
 
 const commands: Record<string, { run: Command; summary: string }> = {
-  convert: { run: runConvert, summary: 'convert a Nomad jobspec into a NomadJob or Kubernetes manifests' },
+  convert: {
+    run: async (argv) => (await import('./convert.ts')).runConvert(argv),
+    summary: 'convert a Nomad jobspec into a NomadJob or Kubernetes manifests (translator options: --help)',
+  },
   run: {
-    run: runOperator,
-    summary: 'run the operator: reconcile NomadJobs (and, soon, serve the Nomad API)',
+    run: async (argv) => (await import('./run.ts')).runOperator(argv),
+    summary:
+      'run the operator: reconcile NomadJobs, serve the Nomad API (flags, variables, translator options: --help)',
   },
 };
 

@@ -8,7 +8,17 @@ import { fileURLToPath } from 'node:url';
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { splitAssignments, variableLine, variablesText } from '../../../src/cli/convert.ts';
+import {
+  type CommandIo,
+  runConvert,
+  splitAssignments,
+  variableLine,
+  variablesText,
+} from '../../../src/cli/convert.ts';
+import { parseConfig } from '../../../src/config.ts';
+import { desiredObjects } from '../../../src/controller/reconcile.ts';
+import { checkSpec } from '../../../src/controller/spec.ts';
+import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { ensureJobspecWasm } from '../nomad/hcl/helpers.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -54,8 +64,55 @@ describe('nomad-operator convert (spawned)', () => {
     const deployment = objects[0] as V1Deployment;
     expect(deployment.metadata?.namespace).toBe('default');
     expect(deployment.spec?.template.spec?.containers[0]?.image).toBe('redis:7');
+    expect(deployment.spec?.template.spec?.nodeSelector).toBeUndefined();
     expect(stderr.trim().split('\n')).toEqual([
+      'warning: Datacenters: pods run on any node: Kubernetes nodes have no Nomad datacenters unless a node label is mapped to ${node.datacenter}; to keep the job in datacenters "dc1", map one with --datacenter-label <node label> (env NOMAD_OPERATOR_DATACENTER_LABEL, Helm value translator.datacenterLabel), e.g. topology.kubernetes.io/zone',
       expect.stringMatching(/^warning: TaskGroups\[0\]\.Tasks\[0\]\.Identity: /),
+    ]);
+  });
+
+  it('takes the translator options as flags: --datacenter-label pins, --millicores-per-mhz scales', () => {
+    const { status, stdout, stderr } = cli([
+      'convert',
+      corpus('service-redis-cache.nomad.hcl'),
+      '--manifests',
+      '--datacenter-label',
+      'topology.kubernetes.io/zone',
+      '--millicores-per-mhz=2',
+    ]);
+    expect(status).toBe(0);
+    const deployment = documents(stdout).find((o) => o.kind === 'Deployment') as V1Deployment;
+    expect(deployment.spec?.template.spec?.nodeSelector).toEqual({ 'topology.kubernetes.io/zone': 'dc1' });
+    expect(deployment.spec?.template.spec?.containers[0]?.resources?.requests?.cpu).toBe('1');
+    expect(stderr).not.toContain('Datacenters');
+    const exec = cli([
+      'convert',
+      corpus('batch-simple.nomad.hcl'),
+      '--manifests',
+      '--exec-image',
+      'debian:12',
+    ]);
+    expect(exec.status).toBe(0);
+    const job = documents(exec.stdout).find((o) => o.kind === 'Job') as KubernetesObject & {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
+    expect(job.spec.template.spec.containers.map((c) => c.image)).toContain('debian:12');
+  });
+
+  it('exits 2 naming the flag when a translator option is invalid', async () => {
+    const file = corpus('batch-simple.nomad.hcl');
+    const bad = await convertInProcess([file, '--manifests', '--datacenter-label', 'not a label']);
+    expect(bad).toEqual({
+      status: 2,
+      stdout: '',
+      stderr:
+        'error: --datacenter-label: expected a Kubernetes label key such as topology.kubernetes.io/zone, got "not a label"\n',
+    });
+    const ratio = await convertInProcess([file, '--millicores-per-mhz', '0', '--node-attribute-label', 'x']);
+    expect(ratio.status).toBe(2);
+    expect(ratio.stderr.trim().split('\n')).toEqual([
+      'error: --millicores-per-mhz: expected a positive number, got "0"',
+      'error: --node-attribute-label: expected <attribute>=<node label> with a node.*, attr.* or meta.* attribute, such as meta.rack=example.com/rack, got "x"',
     ]);
   });
 
@@ -166,6 +223,82 @@ describe('nomad-operator convert (spawned)', () => {
   it('is the npm script `convert`', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(pkg.scripts.convert).toBe('node src/cli/main.ts convert');
+  });
+});
+
+/** Runs `convert` in this process; resolves to its exit status and output. */
+async function convertInProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CommandIo = {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    readStdin: async () => '',
+  };
+  const status = await runConvert(args, io);
+  return { status, stdout, stderr };
+}
+
+describe('convert and the operator translate alike', () => {
+  // Every option, once as convert's flags and once as the operator's environment variables.
+  const flags = [
+    '--datacenter-label=topology.kubernetes.io/zone',
+    '--region-label=topology.kubernetes.io/region',
+    '--node-class-label=example.com/class',
+    '--node-pool-label=example.com/pool',
+    '--node-attribute-label=meta.rack=example.com/rack',
+    '--node-attribute-label=attr.cpu.numcores=example.com/cores',
+    '--exec-image=debian:12',
+    '--java-image=eclipse-temurin:17-jre',
+    '--artifact-image=alpine:3',
+    '--millicores-per-mhz=0.5',
+  ];
+  const env = {
+    NOMAD_OPERATOR_DATACENTER_LABEL: 'topology.kubernetes.io/zone',
+    NOMAD_OPERATOR_REGION_LABEL: 'topology.kubernetes.io/region',
+    NOMAD_OPERATOR_NODE_CLASS_LABEL: 'example.com/class',
+    NOMAD_OPERATOR_NODE_POOL_LABEL: 'example.com/pool',
+    NOMAD_OPERATOR_NODE_ATTRIBUTE_LABELS: 'meta.rack=example.com/rack,attr.cpu.numcores=example.com/cores',
+    NOMAD_OPERATOR_EXEC_IMAGE: 'debian:12',
+    NOMAD_OPERATOR_JAVA_IMAGE: 'eclipse-temurin:17-jre',
+    NOMAD_OPERATOR_ARTIFACT_IMAGE: 'alpine:3',
+    NOMAD_OPERATOR_MILLICORES_PER_MHZ: '0.5',
+  };
+  const jobs = [
+    'service-redis-cache',
+    'affinity-spread',
+    'constraints',
+    'artifacts',
+    'batch-simple',
+    'periodic-cron',
+    'sysbatch-job',
+    'meta-env',
+    'lifecycle',
+  ];
+
+  it.each(jobs)('%s: convert --manifests prints exactly the reconciler’s desired objects', async (name) => {
+    for (const [convertFlags, runEnv] of [
+      [[], {}],
+      [flags, env],
+    ] as const) {
+      const file = join(root, corpus(`${name}.nomad.hcl`));
+      // What `kubectl apply` would send: the NomadJob that convert prints.
+      const nomadJob = await convertInProcess([file]);
+      expect(nomadJob.status, nomadJob.stderr).toBe(0);
+      const object = yaml.load(nomadJob.stdout) as NomadJobObject;
+      const checked = checkSpec(object);
+      if (!checked.ok) throw new Error(checked.message);
+      const config = parseConfig([], runEnv);
+      if (!config.ok) throw new Error(config.errors.join('; '));
+      const desired = desiredObjects(object, checked.job, 0, config.config.translator);
+
+      const manifests = await convertInProcess([file, '--manifests', ...convertFlags]);
+      expect(manifests.status, manifests.stderr).toBe(0);
+      expect(documents(manifests.stdout)).toEqual(JSON.parse(JSON.stringify(desired.objects)));
+      expect(manifests.stderr.trim().split('\n').filter(Boolean)).toEqual(
+        desired.warnings.map((w) => `warning: ${w.path}: ${w.message}`),
+      );
+    }
   });
 });
 
