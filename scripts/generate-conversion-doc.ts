@@ -142,9 +142,13 @@ function intro(): string[] {
     '  destination; templates with `{{ … }}` actions are mounted raw, with a warning naming the functions.',
     `- **Host volumes** are expected at \`${HOST_VOLUME_ROOT}/<source>\` on the nodes; **CSI volumes** become`,
     `  PersistentVolumeClaims of the default storage class requesting ${DEFAULT_CSI_SIZE} (edit or pre-create them).`,
-    '- **Node attributes** map to node labels through `nodeAttributeLabels`, over these defaults:',
+    '- **Node attributes** map to node labels through `nodeAttributeLabels`, over these defaults (labels every',
+    '  node has, with the same values):',
     ...attributes,
-    `  - any other \`\${meta.X}\` / \`\${attr.X}\` → \`nomadoperator.dev/meta.X\` / \`nomadoperator.dev/attr.X\` (warning)`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Nomad attribute references are literal "${…}" text
+    '  - any other attribute (`${node.datacenter}`, `${node.pool}`, `${meta.X}`, …), and `datacenters`, `node_pool`',
+    '    and `region`, pin nothing unless the operator maps a label (`--datacenter-label`,',
+    '    `--node-attribute-label meta.X=<label>`, …: docs/translation.md#options); each rule left out is a warning.',
     '',
   ];
 }

@@ -136,10 +136,16 @@ const INDEX = 'index.ts';
 // Job
 
 const ATTRIBUTE_LABEL =
-  'the node label `nodeAttributeLabels` maps the attribute to (defaults listed above; `${meta.X}` → `nomadoperator.dev/meta.X`, `${attr.X}` → `nomadoperator.dev/attr.X`, with a warning)';
+  'the node label the attribute is mapped to (defaults listed above; others only when the operator maps them: `--node-attribute-label`, `--datacenter-label`, …)';
+const UNMAPPED =
+  'a rule on an attribute mapped to no node label pins nothing (one warning naming the flag that maps it)';
 
 at([''], {
-  Region: converted('NOMAD_REGION, and `${node.region}` in interpolation', ENV),
+  Region: partial(
+    'NOMAD_REGION and `${node.region}` in interpolation; with `--region-label`, a region other than `global` → required node affinity (In) on that label',
+    'without `--region-label` it pins nothing (warning unless `global`)',
+    PLACEMENT,
+  ),
   Namespace: converted(
     'label `nomadoperator.dev/namespace` and annotation (exact value) on every object, NOMAD_NAMESPACE; the Kubernetes namespace is chosen by the caller (identity mapping)',
     INDEX,
@@ -159,19 +165,21 @@ at([''], {
   ),
   AllAtOnce: notApplicable('a Nomad scheduler option (place all allocations at once or none)'),
   Datacenters: partial(
-    'required node affinity (In) on the `${node.datacenter}` label (default topology.kubernetes.io/zone); NOMAD_DC',
-    '`*` means anywhere; glob patterns are dropped (warning)',
+    'NOMAD_DC; with `--datacenter-label`, required node affinity (In) on that label',
+    'without `--datacenter-label` it pins nothing: pods run on any node (one warning); `*` means anywhere (no warning); glob patterns are dropped (warning)',
     PLACEMENT,
   ),
-  NodePool: converted(
-    'required node affinity on the `${node.pool}` label (default nomadoperator.dev/node-pool); `default` and `all` mean anywhere',
+  NodePool: partial(
+    'with `--node-pool-label`, required node affinity (In) on that label; `default` and `all` mean anywhere',
+    'without `--node-pool-label` it pins nothing (one warning)',
     PLACEMENT,
   ),
-  Constraints: converted(
+  Constraints: partial(
     'the pod’s required node affinity, nodeSelector and pod anti-affinity (see Constraint)',
+    UNMAPPED,
     PLACEMENT,
   ),
-  Affinities: converted('preferred node affinity (see Affinity)', PLACEMENT),
+  Affinities: partial('preferred node affinity (see Affinity)', UNMAPPED, PLACEMENT),
   TaskGroups: converted('one workload per group (see TaskGroup)', WORKLOADS),
   Update: whole(
     converted('merged into every group’s update block by canonicalization (see TaskGroups[].Update)', INDEX),
@@ -179,7 +187,7 @@ at([''], {
   Multiregion: notApplicable('multi-region deployments (Nomad Enterprise); a NomadJob runs in one cluster', {
     subtree: true,
   }),
-  Spreads: converted('topology spread constraints (see Spread)', PLACEMENT),
+  Spreads: partial('topology spread constraints (see Spread)', UNMAPPED, PLACEMENT),
   Periodic: converted('a CronJob per group (see PeriodicConfig)', WORKLOADS),
   ParameterizedJob: converted(
     'no workload (warning); each dispatched child (`Dispatched`) is translated as a batch job',
@@ -268,7 +276,7 @@ const SPREAD_PREFIXES = ['Spreads[]', 'TaskGroups[].Spreads[]'];
 at(CONSTRAINT_PREFIXES, {
   LTarget: partial(
     ATTRIBUTE_LABEL,
-    'attributes of the Nomad client itself (`${attr.nomad.*}`, `${attr.driver.*}`, `${attr.consul.*}`, …) and targets that are not attributes are dropped (warning)',
+    `${UNMAPPED}; attributes of the Nomad client itself (\`\${attr.nomad.*}\`, \`\${attr.driver.*}\`, \`\${attr.consul.*}\`, …) and targets that are not attributes are dropped (warning)`,
     PLACEMENT,
   ),
   RTarget: partial(
@@ -284,7 +292,11 @@ at(CONSTRAINT_PREFIXES, {
 });
 
 at(AFFINITY_PREFIXES, {
-  LTarget: partial(`preferred node affinity on ${ATTRIBUTE_LABEL}`, 'as for constraints', PLACEMENT),
+  LTarget: partial(
+    `preferred node affinity on ${ATTRIBUTE_LABEL}`,
+    `as for constraints: ${UNMAPPED}`,
+    PLACEMENT,
+  ),
   RTarget: partial('the preferred node affinity values', 'as for constraints', PLACEMENT),
   Operand: partial('the node selector operator, as for constraints', 'as for constraints', PLACEMENT),
   Weight: converted(
@@ -294,8 +306,9 @@ at(AFFINITY_PREFIXES, {
 });
 
 at(SPREAD_PREFIXES, {
-  Attribute: converted(
+  Attribute: partial(
     `a topology spread constraint (maxSkew 1, ScheduleAnyway) over ${ATTRIBUTE_LABEL}`,
+    UNMAPPED,
     PLACEMENT,
   ),
   Weight: partial('—', 'every spread is an equally weighted best-effort constraint', PLACEMENT),
@@ -325,10 +338,14 @@ at(['TaskGroups[]'], {
     'Deployment replicas; Job parallelism and completions (Indexed Job); not used by DaemonSets',
     WORKLOADS,
   ),
-  Constraints: converted('merged with the job’s and the tasks’ into the pod’s node affinity', PLACEMENT),
-  Affinities: converted('preferred node affinity', PLACEMENT),
+  Constraints: partial(
+    'merged with the job’s and the tasks’ into the pod’s node affinity',
+    UNMAPPED,
+    PLACEMENT,
+  ),
+  Affinities: partial('preferred node affinity', UNMAPPED, PLACEMENT),
   Tasks: converted('the pod’s containers (see Task)', POD),
-  Spreads: converted('topology spread constraints', PLACEMENT),
+  Spreads: partial('topology spread constraints', UNMAPPED, PLACEMENT),
   Volumes: converted(
     'pod volumes: host → hostPath, csi → PersistentVolumeClaim (see VolumeRequest)',
     STORAGE,
@@ -660,8 +677,8 @@ at(['TaskGroups[].Tasks[]'], {
     'other driver options (warning)',
     DRIVERS,
   ),
-  Constraints: converted('merged into the pod’s node affinity', PLACEMENT),
-  Affinities: converted('merged into the pod’s preferred node affinity', PLACEMENT),
+  Constraints: partial('merged into the pod’s node affinity', UNMAPPED, PLACEMENT),
+  Affinities: partial('merged into the pod’s preferred node affinity', UNMAPPED, PLACEMENT),
   Env: converted('container env, with Nomad’s `${…}` interpolation (runtime values as `$(VAR)`)', ENV),
   Services: converted('Services and the task’s probes', NETWORKING),
   Resources: converted('container requests and limits (see Resources)', RESOURCES),

@@ -1,6 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad attribute references are literal "${…}" text
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configUsage, type OperatorConfig, parseConfig } from '../../src/config.ts';
+import { translatorOptionKeys, translatorOptionNames } from '../../src/translate/options.ts';
 
 function ok(argv: string[], env: Record<string, string> = {}): OperatorConfig {
   const result = parseConfig(argv, env);
@@ -263,6 +265,17 @@ describe('parseConfig', () => {
       /--millicores-per-mhz <number> .*\(env NOMAD_OPERATOR_MILLICORES_PER_MHZ; default 1\)/u,
     ]) {
       expect(usage).toMatch(line);
+    }
+  });
+
+  it('docs/translation.md lists each translator option with its flag, variable and Helm value', () => {
+    const doc = readFileSync(new URL('../../docs/translation.md', import.meta.url), 'utf8');
+    for (const key of translatorOptionKeys) {
+      const names = translatorOptionNames[key];
+      const row = doc.split('\n').find((line) => line.startsWith('|') && line.includes(`\`${names.env}\``));
+      expect(row, key).toBeDefined();
+      expect(row).toContain(`\`--${names.flag} ${names.value}\``);
+      expect(row).toContain(`\`${names.helm}\``);
     }
   });
 });
