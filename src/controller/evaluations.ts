@@ -18,25 +18,31 @@
 // a job version are idempotent: one per version, whoever records it first wins.
 //
 // Status: an evaluation bound to the job's current version is `pending` until the pods of that version
-// are placed (`complete`); while any of them cannot be scheduled (PodScheduled=False, Unschedulable)
-// it is `blocked`, with the scheduler's message in FailedTGAllocs. (Nomad completes the first
-// evaluation and adds a separate blocked one; one evaluation moving pending → blocked → complete shows
-// the same facts with less bookkeeping.) Evaluations of older versions still pending or blocked when a
-// newer version is registered become `canceled`.
+// are placed (`complete`). When any of them cannot be scheduled (PodScheduled=False, Unschedulable),
+// it goes as in Nomad: the evaluation completes with FailedTGAllocs (an AllocMetric per task group,
+// read from the scheduler's message by scheduling.ts) and BlockedEval naming a new `blocked`
+// evaluation (TriggeredBy queued-allocs, PreviousEval the first one) that carries the same metrics,
+// kept current, until every allocation is placed: then it completes. Evaluations of older versions
+// still pending or blocked when a newer version is registered become `canceled`.
 import { randomUUID } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Pod } from '@kubernetes/client-node';
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
-import {
-  childName,
-  identityLabels,
-  LABEL_GROUP,
-  labelValueFor,
-  NOMAD_DEFAULT_NAMESPACE,
-  readIdentity,
-} from '../nomad/ids.ts';
+import { childName, identityLabels, NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
 import type { Job } from '../nomad/schema.ts';
+import {
+  type AllocationMetric,
+  allocationMetric,
+  dominantMessage,
+  groupTasks,
+  isPlaced,
+  unschedulableByGroup,
+} from './scheduling.ts';
 import { specFingerprint } from './versions.ts';
+
+export type { AllocationMetric } from './scheduling.ts';
+/** Re-exported for the evaluation writers' callers. */
+export { groupOfPodFor } from './status.ts';
 
 /** Evaluations kept per job (Nomad keeps evaluations until GC; a bound keeps the ConfigMap small). */
 export const EVALUATION_LIMIT = 10;
@@ -58,25 +64,6 @@ export type EvaluationTrigger =
   | 'queued-allocs'
   | 'rolling-update'
   | (string & {});
-
-/** Nomad's AllocationMetric, as far as Kubernetes' scheduler tells it. */
-export interface AllocationMetric {
-  NodesEvaluated: number;
-  NodesFiltered: number;
-  NodesInPool: number;
-  NodesAvailable: Record<string, number> | null;
-  ClassFiltered: Record<string, number> | null;
-  ConstraintFiltered: Record<string, number> | null;
-  NodesExhausted: number;
-  ClassExhausted: Record<string, number> | null;
-  DimensionExhausted: Record<string, number> | null;
-  QuotaExhausted: string[] | null;
-  ResourcesExhausted: Record<string, unknown> | null;
-  Scores: Record<string, number> | null;
-  ScoreMetaData: unknown[] | null;
-  AllocationTime: number;
-  CoalescedFailures: number;
-}
 
 /** api.Evaluation (nomad-clients.md Appendix A). Times are Unix nanoseconds. */
 export interface Evaluation {
@@ -116,6 +103,13 @@ export interface Evaluation {
 export interface EvaluationEntry {
   /** The job version the evaluation was created for; unset for evaluations not bound to one. */
   version?: number;
+  /**
+   * Set on the blocked evaluation that follows up the version's evaluation (its ID) to place what the
+   * scheduler could not: bound to the same version, but not the version's evaluation.
+   */
+  followUpOf?: string;
+  /** The kube-scheduler's message per task group while blocked (not part of Nomad's evaluation). */
+  schedulerMessages?: Record<string, string>;
   evaluation: Evaluation;
 }
 
@@ -299,90 +293,62 @@ export function withEvaluation(
 
 /** The entry bound to `version`, if recorded (and not yet trimmed). */
 export function entryOfVersion(record: EvaluationRecord, version: number): EvaluationEntry | undefined {
-  return record.entries.find((e) => e.version === version);
+  return record.entries.find((e) => e.version === version && e.followUpOf === undefined);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Placement
 
+/** Nomad's StatusDescription of the blocked evaluation it creates for failed placements. */
+export const BLOCKED_DESCRIPTION = 'created to place remaining allocations';
+
 export interface Placement {
   status: 'pending' | 'blocked' | 'complete';
-  description: string;
+  /** Allocations still to place, per task group. */
   queued: Record<string, number>;
+  /** Per task group that has pods no node can run: why (Nomad's FailedTGAllocs). */
   failed: Record<string, AllocationMetric> | null;
-}
-
-function isUnschedulable(pod: V1Pod): { message: string } | undefined {
-  const condition = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (condition?.status === 'False' && condition.reason === 'Unschedulable')
-    return { message: condition.message || 'no node can run the allocation' };
-  return undefined;
-}
-
-function isPlaced(pod: V1Pod): boolean {
-  return !!pod.spec?.nodeName || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-}
-
-function metric(messages: Map<string, number>): AllocationMetric {
-  // Sorted, so that the same pods always give the same record (no rewrites for nothing).
-  const sorted = [...messages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const count = sorted.reduce((sum, [, n]) => sum + n, 0);
-  // "0/3 nodes are available: 3 node(s) didn't match …": the scheduler's own counts.
-  const nodes = /^(\d+)\/(\d+) nodes? (?:are|is) available/.exec(sorted[0]?.[0] ?? '');
-  const total = nodes ? Number(nodes[2]) : 0;
-  const available = nodes ? Number(nodes[1]) : 0;
-  return {
-    NodesEvaluated: total,
-    NodesFiltered: Math.max(0, total - available),
-    NodesInPool: total,
-    NodesAvailable: null,
-    ClassFiltered: null,
-    ConstraintFiltered: Object.fromEntries(sorted),
-    NodesExhausted: 0,
-    ClassExhausted: null,
-    DimensionExhausted: null,
-    QuotaExhausted: null,
-    ResourcesExhausted: null,
-    Scores: null,
-    ScoreMetaData: null,
-    AllocationTime: 0,
-    CoalescedFailures: Math.max(0, count - 1),
-  };
+  /** The kube-scheduler's message per failed task group. */
+  messages: Record<string, string>;
 }
 
 /**
  * Where the pods of one job version stand: `blocked` while any cannot be scheduled, `complete` once
  * every group has its desired number placed (scheduled or finished), else `pending`. `pods` are the
- * pods of that version only; `desired` is per task group.
+ * pods of that version only; `desired` is per task group; `job` gives the node pool and the task
+ * resources for the metrics.
  */
 export function placementOf(
   pods: V1Pod[],
   desired: Record<string, number>,
   groupOfPod: (pod: V1Pod) => string | undefined,
+  job?: Job,
 ): Placement {
   const placed: Record<string, number> = {};
-  const unschedulable = new Map<string, Map<string, number>>();
   for (const pod of pods) {
-    if (pod.metadata?.deletionTimestamp) continue;
+    if (pod.metadata?.deletionTimestamp || !isPlaced(pod)) continue;
     const group = groupOfPod(pod);
-    if (group === undefined) continue;
-    const blocked = isUnschedulable(pod);
-    if (blocked) {
-      const messages = unschedulable.get(group) ?? new Map<string, number>();
-      messages.set(blocked.message, (messages.get(blocked.message) ?? 0) + 1);
-      unschedulable.set(group, messages);
-    } else if (isPlaced(pod)) placed[group] = (placed[group] ?? 0) + 1;
+    if (group !== undefined) placed[group] = (placed[group] ?? 0) + 1;
   }
   const queued: Record<string, number> = {};
   for (const [group, count] of Object.entries(desired))
     queued[group] = Math.max(0, count - (placed[group] ?? 0));
+  const unschedulable = unschedulableByGroup(pods, groupOfPod);
   if (unschedulable.size > 0) {
     const failed: Record<string, AllocationMetric> = {};
-    for (const group of [...unschedulable.keys()].sort()) failed[group] = metric(unschedulable.get(group)!);
-    return { status: 'blocked', description: 'created to place remaining allocations', queued, failed };
+    const messages: Record<string, string> = {};
+    for (const group of [...unschedulable.keys()].sort()) {
+      const failures = unschedulable.get(group)!;
+      failed[group] = allocationMetric(failures, {
+        ...(job?.NodePool ? { nodePool: job.NodePool } : {}),
+        ...(job ? { tasks: groupTasks(job, group) } : {}),
+      });
+      messages[group] = dominantMessage(failures).message;
+    }
+    return { status: 'blocked', queued, failed, messages };
   }
   const complete = Object.values(queued).every((n) => n === 0);
-  return { status: complete ? 'complete' : 'pending', description: '', queued, failed: null };
+  return { status: complete ? 'complete' : 'pending', queued, failed: null, messages: {} };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -467,32 +433,75 @@ export function nextRecord(record: EvaluationRecord, input: EvaluationInput): Ev
     }
   }
 
-  const placement =
+  const placement: Placement =
     job.Stop === true || input.isParent
-      ? ({ status: 'complete', description: '', queued: {}, failed: null } satisfies Placement)
-      : placementOf(input.pods, input.desired, input.groupOfPod);
+      ? { status: 'complete', queued: {}, failed: null, messages: {} }
+      : placementOf(input.pods, input.desired, input.groupOfPod, job);
+  const queued = Object.keys(placement.queued).length > 0 ? placement.queued : null;
   let changed = false;
+  let spawned: EvaluationEntry | undefined;
   const entries = next.entries.map((entry) => {
     const e = entry.evaluation;
     if (entry.version !== input.version || terminal.has(e.Status)) return entry;
-    const queued = Object.keys(placement.queued).length > 0 ? placement.queued : null;
-    const updated: Evaluation = {
-      ...e,
-      Status: placement.status,
-      StatusDescription: placement.description,
-      QueuedAllocations: queued,
-      FailedTGAllocs: placement.failed,
-    };
-    if (JSON.stringify(updated) === JSON.stringify(e)) return entry;
-    if (fresh.has(e.ID)) return { ...entry, evaluation: updated };
+    let updated: Evaluation;
+    let messages = entry.schedulerMessages;
+    if (entry.followUpOf === undefined) {
+      // The version's own evaluation. As Nomad's scheduler does when it cannot place everything, it
+      // completes (placing what it can, saying why not the rest) and hands over to a blocked one.
+      updated = { ...e, StatusDescription: '', QueuedAllocations: queued, FailedTGAllocs: placement.failed };
+      if (placement.status === 'blocked' && !spawned) {
+        const blocked = newEvaluation(job, {
+          triggeredBy: 'queued-allocs',
+          status: 'blocked',
+          statusDescription: BLOCKED_DESCRIPTION,
+          jobModifyIndex: e.JobModifyIndex,
+          index,
+          nowNs,
+          priority: e.Priority,
+          type: e.Type,
+          ...(input.newId ? { id: input.newId() } : {}),
+        });
+        blocked.PreviousEval = e.ID;
+        blocked.FailedTGAllocs = placement.failed;
+        blocked.QueuedAllocations = queued;
+        spawned = {
+          version: input.version,
+          followUpOf: e.ID,
+          schedulerMessages: placement.messages,
+          evaluation: blocked,
+        };
+        updated = { ...updated, Status: 'complete', BlockedEval: blocked.ID };
+      } else {
+        updated = { ...updated, Status: placement.status === 'blocked' ? 'pending' : placement.status };
+      }
+    } else if (placement.status === 'complete') {
+      // The blocked evaluation placed the rest: complete, nothing failed (Nomad's unblocked eval).
+      updated = {
+        ...e,
+        Status: 'complete',
+        StatusDescription: '',
+        QueuedAllocations: queued,
+        FailedTGAllocs: null,
+      };
+      messages = undefined;
+    } else if (placement.status === 'blocked') {
+      // Still blocked: what fails now (Nomad re-blocks the evaluation with fresh metrics).
+      updated = { ...e, QueuedAllocations: queued, FailedTGAllocs: placement.failed };
+      messages = placement.messages;
+    } else {
+      updated = { ...e, QueuedAllocations: queued };
+    }
+    const sameMessages = JSON.stringify(messages) === JSON.stringify(entry.schedulerMessages);
+    if (JSON.stringify(updated) === JSON.stringify(e) && sameMessages) return entry;
+    const { schedulerMessages: _, ...rest } = entry;
+    const withMessages = messages ? { ...rest, schedulerMessages: messages } : rest;
+    if (fresh.has(e.ID) && !spawned) return { ...withMessages, evaluation: updated };
     changed = true;
-    return { ...entry, evaluation: { ...updated, ModifyIndex: index, ModifyTime: nowNs } };
+    return { ...withMessages, evaluation: { ...updated, ModifyIndex: index, ModifyTime: nowNs } };
   });
-  if (fresh.size > 0) next = { ...next, entries };
-  if (changed) {
-    next = { ...next, entries };
-    index++;
-  }
+  if (fresh.size > 0 || changed) next = { ...next, entries };
+  if (spawned) next = withEvaluation(next, spawned);
+  if (changed || spawned) index++;
 
   if (!input.isParent && job.Stop !== true && input.failedAllocations !== next.failedSeen) {
     if (input.failedAllocations > next.failedSeen) {
@@ -623,17 +632,4 @@ export async function recordEvaluation(
       await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
     }
   }
-}
-
-/** The task group of a pod, from its group label, among the job's groups. */
-export function groupOfPodFor(job: Job): (pod: V1Pod) => string | undefined {
-  const byLabel = new Map<string, string>();
-  for (const group of job.TaskGroups ?? []) {
-    const name = group.Name ?? '';
-    byLabel.set(labelValueFor(name), name);
-  }
-  return (pod) => {
-    const label = pod.metadata?.labels?.[LABEL_GROUP];
-    return label === undefined ? undefined : byLabel.get(label);
-  };
 }

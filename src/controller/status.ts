@@ -1,11 +1,17 @@
-// Observed state → NomadJob status, as a pure function: Nomad's job status rules
-// (nomad/job_endpoint.go getJobStatus, see shared/reference/nomad-clients.md 1.4) applied to what
-// Kubernetes shows, per-group allocation counts from pods, and the Ready / Progressing / Degraded
-// conditions with observedGeneration. The reconciler feeds it from the informer caches.
+// Observed state → NomadJob status, as a pure function: Nomad's job status rules (its state store's
+// getJobStatus) applied to what Kubernetes shows, per-group allocation counts from pods, and the
+// Ready / Scheduled / Progressing / Degraded conditions with observedGeneration. The reconciler feeds
+// it from the informer caches; the API computes job status and summary with the same functions.
+//
+// A pod no node has taken yet is an allocation Nomad has not placed: it counts as queued, and a job
+// whose allocations are all unplaced is `pending` (Nomad: a pending or blocked evaluation, no
+// allocation), `running` only once one is placed. Pods the kube-scheduler refused (PodScheduled=False,
+// Unschedulable) make the Scheduled condition False with the scheduler's message (scheduling.ts).
 import type { V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Condition, GroupSummary, NomadJobStatus } from '../crd/resource.ts';
 import { LABEL_GROUP, labelValueFor } from '../nomad/ids.ts';
 import type { Job } from '../nomad/schema.ts';
+import { unschedulableByGroup, unschedulableSummary } from './scheduling.ts';
 
 export interface Observed {
   /** Pods owned (through workloads) by this job, with the group label set. */
@@ -51,18 +57,26 @@ export function allocationState(pod: V1Pod): keyof GroupSummary {
 const isTerminal = (state: keyof GroupSummary) =>
   state === 'complete' || state === 'failed' || state === 'lost';
 
-export function summarize(job: Job, observed: Observed): Record<string, GroupSummary> {
-  const summary: Record<string, GroupSummary> = {};
+/** The task group of a pod, from its group label, among the job's groups. */
+export function groupOfPodFor(job: Job): (pod: V1Pod) => string | undefined {
   // Pods carry the group as a label value, which may be a hashed form of the exact name.
-  const groupByLabel = new Map<string, string>();
+  const byLabel = new Map<string, string>();
   for (const group of job.TaskGroups ?? []) {
     const name = group.Name ?? '';
-    summary[name] = emptySummary();
-    groupByLabel.set(labelValueFor(name), name);
+    byLabel.set(labelValueFor(name), name);
   }
-  for (const pod of observed.pods) {
+  return (pod) => {
     const label = pod.metadata?.labels?.[LABEL_GROUP];
-    const group = label !== undefined ? groupByLabel.get(label) : undefined;
+    return label === undefined ? undefined : byLabel.get(label);
+  };
+}
+
+export function summarize(job: Job, observed: Observed): Record<string, GroupSummary> {
+  const summary: Record<string, GroupSummary> = {};
+  for (const group of job.TaskGroups ?? []) summary[group.Name ?? ''] = emptySummary();
+  const groupOf = groupOfPodFor(job);
+  for (const pod of observed.pods) {
+    const group = groupOf(pod);
     if (group !== undefined) summary[group]![allocationState(pod)]++;
   }
   // Allocations Nomad would still have to place show as queued.
@@ -88,15 +102,30 @@ export function isParentJob(job: Job): boolean {
   return job.Periodic?.Enabled === true || (job.ParameterizedJob !== undefined && job.Dispatched !== true);
 }
 
-/** Nomad's getJobStatus, on Kubernetes observations. */
+/** Placed on a node and not finished: what Nomad counts as a live allocation. */
+const isPlacedLive = (state: keyof GroupSummary) =>
+  state === 'starting' || state === 'running' || state === 'unknown';
+
+/**
+ * Nomad's getJobStatus, on Kubernetes observations. Unplaced pods are not allocations yet: while
+ * they are all the job has, it is pending (Nomad's evaluation is pending or blocked).
+ */
 export function nomadStatus(job: Job, observed: Observed): 'pending' | 'running' | 'dead' {
   const isParent = isParentJob(job);
-  const liveAllocations = observed.pods.some((p) => !isTerminal(allocationState(p)));
-  if (job.Type === 'system' || isParent)
+  const states = observed.pods.map(allocationState);
+  if (job.Type === 'system' || isParent) {
+    const liveAllocations = states.some((s) => !isTerminal(s));
     return job.Stop ? (liveAllocations && !isParent ? 'running' : 'dead') : 'running';
-  if (liveAllocations) return 'running';
+  }
+  if (states.some(isPlacedLive)) return 'running';
+  if (states.some((s) => s === 'queued')) return job.Stop ? 'dead' : 'pending';
+  // A rollout between the old pods' end and the new pods' creation (Recreate) is still running, as
+  // Nomad's non-terminal deployment keeps the job running; a Deployment's first revision without pods
+  // is a first placement not done yet.
   const rollingOut = observed.deployments.some(
-    (d) => (d.status?.updatedReplicas ?? 0) < (d.spec?.replicas ?? 0),
+    (d) =>
+      (d.status?.updatedReplicas ?? 0) < (d.spec?.replicas ?? 0) &&
+      Number(d.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 1) > 1,
   );
   if (rollingOut && !job.Stop) return 'running';
   if (job.Stop) return 'dead';
@@ -105,6 +134,50 @@ export function nomadStatus(job: Job, observed: Observed): 'pending' | 'running'
   );
   if (observed.pods.length > 0 || finishedJobs) return 'dead';
   return 'pending';
+}
+
+type ConditionBody = Omit<Condition, 'lastTransitionTime'>;
+
+/**
+ * Scheduled: True once nothing waits for a node; False with reason Unschedulable and the scheduler's
+ * message (per group when several) while pods cannot be placed, reason Queued while they wait.
+ */
+function scheduledCondition(
+  job: Job,
+  observed: Observed,
+  summary: Record<string, GroupSummary>,
+): ConditionBody {
+  if (observed.failure)
+    return {
+      type: 'Scheduled',
+      status: 'Unknown',
+      reason: observed.failure.reason,
+      message: observed.failure.message,
+    };
+  if (job.Stop || isParentJob(job))
+    return {
+      type: 'Scheduled',
+      status: 'True',
+      reason: 'NothingToPlace',
+      message: job.Stop ? 'the job is stopped' : "allocations are placed for the job's children",
+    };
+  const unschedulable = unschedulableByGroup(observed.pods, groupOfPodFor(job));
+  const queued = Object.values(summary).reduce((a, s) => a + s.queued, 0);
+  if (unschedulable.size > 0)
+    return {
+      type: 'Scheduled',
+      status: 'False',
+      reason: 'Unschedulable',
+      message: unschedulableSummary(unschedulable),
+    };
+  if (queued > 0)
+    return {
+      type: 'Scheduled',
+      status: 'False',
+      reason: 'Queued',
+      message: `${queued} allocations waiting for a node`,
+    };
+  return { type: 'Scheduled', status: 'True', reason: 'Placed', message: 'every allocation is placed' };
 }
 
 export interface StatusInput {
@@ -152,22 +225,22 @@ export function computeStatus(input: StatusInput): NomadJobStatus {
   }
 
   const satisfied = isBatchLike(job) || job.Stop ? status !== 'pending' || desired === 0 : running >= desired;
-  const conditions: Array<Omit<Condition, 'lastTransitionTime'>> = [
+  const scheduled = scheduledCondition(job, observed, summary);
+  const runningMessage = `${running}/${desired} allocations running`;
+  const conditions: ConditionBody[] = [
     observed.failure
       ? { type: 'Ready', status: 'False', reason: observed.failure.reason, message: observed.failure.message }
       : satisfied
-        ? {
-            type: 'Ready',
-            status: 'True',
-            reason: 'AllocationsRunning',
-            message: `${running}/${desired} allocations running`,
-          }
-        : {
-            type: 'Ready',
-            status: 'False',
-            reason: 'AllocationsPending',
-            message: `${running}/${desired} allocations running`,
-          },
+        ? { type: 'Ready', status: 'True', reason: 'AllocationsRunning', message: runningMessage }
+        : scheduled.reason === 'Unschedulable'
+          ? {
+              type: 'Ready',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: `${runningMessage}; ${scheduled.message}`,
+            }
+          : { type: 'Ready', status: 'False', reason: 'AllocationsPending', message: runningMessage },
+    scheduled,
     observed.progressing || starting > 0
       ? {
           type: 'Progressing',

@@ -52,7 +52,8 @@ const statusSchema: OpenApiSchema = {
     observedGeneration: count('The spec generation this status describes.'),
     conditions: {
       type: 'array',
-      description: 'Ready, Progressing and Degraded.',
+      description:
+        "Ready (all allocations running), Scheduled (every allocation placed on a node; False with reason Unschedulable and the scheduler's message when no node can run one), Progressing and Degraded.",
       items: {
         type: 'object',
         required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'],
@@ -95,7 +96,21 @@ export function nomadJobCrd(): V1CustomResourceDefinition {
               jsonPath: '.status.allocations',
               description: 'Running allocations / desired allocations',
             },
+            {
+              name: 'Reason',
+              type: 'string',
+              jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+              description:
+                'Why the job is or is not ready, e.g. Unschedulable when no node can run an allocation',
+            },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+            {
+              name: 'Message',
+              type: 'string',
+              priority: 1,
+              jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+              description: "Allocations running, and the scheduler's message when some cannot be placed",
+            },
           ],
           schema: {
             openAPIV3Schema: {

@@ -16,7 +16,7 @@ export const crdName = `${plural}.${group}`;
 
 /** A Kubernetes-style status condition (metav1.Condition). */
 export interface Condition {
-  type: 'Ready' | 'Progressing' | 'Degraded' | (string & {});
+  type: 'Ready' | 'Scheduled' | 'Progressing' | 'Degraded' | (string & {});
   status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;

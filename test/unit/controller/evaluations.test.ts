@@ -6,6 +6,7 @@ import {
   type EvaluationInput,
   type EvaluationRecord,
   emptyRecord,
+  entryOfVersion,
   evaluationsOf,
   groupOfPodFor,
   newEvaluation,
@@ -61,6 +62,11 @@ function pod(state: 'unscheduled' | 'unschedulable' | 'scheduled' | 'succeeded',
   }
 }
 
+function owner(): NomadJobObject {
+  const object = nomadJobObject(job() as Record<string, unknown>);
+  return { ...object, metadata: { ...object.metadata, namespace: 'ns' } } as NomadJobObject;
+}
+
 let ids = 0;
 function input(overrides: Partial<EvaluationInput> = {}): EvaluationInput {
   const j = overrides.job ?? job();
@@ -106,22 +112,25 @@ describe('registration triggers', () => {
 
 describe('placement', () => {
   const groupOf = groupOfPodFor(job());
-  it('is blocked while a pod cannot be scheduled, with the scheduler message in FailedTGAllocs', () => {
+  it('is blocked while a pod cannot be scheduled, with an AllocMetric per group in FailedTGAllocs', () => {
     const placement = placementOf(
       [pod('unschedulable'), pod('unschedulable'), pod('scheduled')],
       { app: 3 },
       groupOf,
     );
     expect(placement.status).toBe('blocked');
-    expect(placement.description).toBe('created to place remaining allocations');
     expect(placement.queued).toEqual({ app: 2 });
     expect(placement.failed?.app).toMatchObject({
       NodesEvaluated: 3,
       NodesFiltered: 3,
+      NodesInPool: 3,
+      NodePool: 'default',
       CoalescedFailures: 1,
-      ConstraintFiltered: {
-        "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.": 2,
-      },
+      ConstraintFiltered: { "node(s) didn't match Pod's node affinity/selector": 3 },
+      DimensionExhausted: null,
+    });
+    expect(placement.messages).toEqual({
+      app: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
     });
   });
   it('is complete once every group has its count placed (finished pods count), else pending', () => {
@@ -172,12 +181,80 @@ describe('nextRecord', () => {
     expect(serializeRecord(later)).toBe(serializeRecord(placed));
   });
 
-  it('moves pending → blocked → complete as the scheduler places the pods', () => {
-    let record = nextRecord(emptyRecord(), input({ pods: [pod('unschedulable'), pod('unschedulable')] }));
-    expect(record.entries[0]?.evaluation.Status).toBe('blocked');
-    expect(record.entries[0]?.evaluation.FailedTGAllocs?.app).toBeDefined();
+  it('completes the evaluation and hands over to a blocked one while pods cannot be placed, as Nomad does', () => {
+    let record = nextRecord(emptyRecord(), input());
+    record = nextRecord(record, input({ pods: [pod('unschedulable'), pod('unschedulable')] }));
+    expect(record.entries).toHaveLength(2);
+    const [first, blocked] = record.entries;
+    expect(first?.evaluation).toMatchObject({
+      TriggeredBy: 'job-register',
+      Status: 'complete',
+      StatusDescription: '',
+      BlockedEval: blocked?.evaluation.ID,
+      QueuedAllocations: { app: 2 },
+      CreateIndex: 100,
+      ModifyIndex: 101,
+    });
+    expect(first?.evaluation.FailedTGAllocs?.app).toMatchObject({ NodesEvaluated: 3, CoalescedFailures: 1 });
+    expect(blocked).toMatchObject({ version: 0, followUpOf: first?.evaluation.ID });
+    expect(blocked?.schedulerMessages?.app).toContain("didn't match Pod's node affinity/selector");
+    expect(blocked?.evaluation).toMatchObject({
+      TriggeredBy: 'queued-allocs',
+      Status: 'blocked',
+      StatusDescription: 'created to place remaining allocations',
+      PreviousEval: first?.evaluation.ID,
+      JobModifyIndex: 10,
+      QueuedAllocations: { app: 2 },
+      CreateIndex: 101,
+      ModifyIndex: 101,
+    });
+    expect(blocked?.evaluation.FailedTGAllocs).toEqual(first?.evaluation.FailedTGAllocs);
+    // Newest first: the blocked evaluation leads; the version's evaluation is still the first one.
+    expect(
+      evaluationsOf({ metadata: {} } as NomadJobObject, recordConfigMap(owner(), record))[0]?.Status,
+    ).toBe('blocked');
+    expect(entryOfVersion(record, 0)?.evaluation.ID).toBe(first?.evaluation.ID);
+
+    // Unchanged pods: no write.
+    const same = nextRecord(record, input({ pods: [pod('unschedulable'), pod('unschedulable')] }));
+    expect(serializeRecord(same)).toBe(serializeRecord(record));
+    // One placed, one still failing: the blocked evaluation keeps current metrics.
+    record = nextRecord(record, input({ pods: [pod('scheduled'), pod('unschedulable')] }));
+    expect(record.entries[1]?.evaluation).toMatchObject({
+      Status: 'blocked',
+      QueuedAllocations: { app: 1 },
+      ModifyIndex: 102,
+    });
+    expect(record.entries[1]?.evaluation.FailedTGAllocs?.app?.CoalescedFailures).toBe(0);
+    // Everything placed: the blocked evaluation completes; the first one is left as it was.
     record = nextRecord(record, input({ pods: [pod('scheduled'), pod('scheduled')] }));
-    expect(record.entries[0]?.evaluation).toMatchObject({ Status: 'complete', FailedTGAllocs: null });
+    expect(record.entries[1]?.evaluation).toMatchObject({
+      Status: 'complete',
+      StatusDescription: '',
+      FailedTGAllocs: null,
+      QueuedAllocations: { app: 0 },
+    });
+    expect(record.entries[1]?.schedulerMessages).toBeUndefined();
+    expect(record.entries[0]?.evaluation).toEqual(first?.evaluation);
+  });
+
+  it('blocks a fresh evaluation at once when the pods are already unschedulable', () => {
+    const record = nextRecord(emptyRecord(), input({ pods: [pod('unschedulable')] }));
+    expect(record.entries.map((e) => [e.evaluation.TriggeredBy, e.evaluation.Status])).toEqual([
+      ['job-register', 'complete'],
+      ['queued-allocs', 'blocked'],
+    ]);
+    expect(record.entries[0]?.evaluation.BlockedEval).toBe(record.entries[1]?.evaluation.ID);
+  });
+
+  it('cancels a blocked evaluation when a newer version is registered', () => {
+    let record = nextRecord(emptyRecord(), input({ pods: [pod('unschedulable')] }));
+    record = nextRecord(record, input({ job: job(2, { Meta: { a: 'b' } }), version: 1, previous: job() }));
+    expect(record.entries.map((e) => [e.version, e.evaluation.TriggeredBy, e.evaluation.Status])).toEqual([
+      [0, 'job-register', 'complete'],
+      [0, 'queued-allocs', 'canceled'],
+      [1, 'job-register', 'pending'],
+    ]);
   });
 
   it('records scaling and deregistration, cancelling what the older version left pending', () => {

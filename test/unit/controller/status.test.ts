@@ -81,6 +81,7 @@ describe('status subresource', () => {
     expect(status.allocations).toBe('1/2');
     expect(status.conditions?.map((c) => [c.type, c.status, c.observedGeneration])).toEqual([
       ['Ready', 'False', 3],
+      ['Scheduled', 'False', 3],
       ['Progressing', 'True', 3],
       ['Degraded', 'False', 3],
     ]);
