@@ -356,7 +356,7 @@ at(['TaskGroups[]'], {
     { subtree: true, isSet: structDiffers({ Replace: true, Reconcile: 'best_score' }) },
   ),
   ReschedulePolicy: partial('see ReschedulePolicy', 'the controllers replace pods their own way', WORKLOADS),
-  EphemeralDisk: converted('the emptyDir behind /alloc (see EphemeralDisk)', STORAGE),
+  EphemeralDisk: converted('the emptyDir behind /alloc and an ephemeral-storage request (see EphemeralDisk)', STORAGE),
   Update: converted('the Deployment or DaemonSet update strategy (see UpdateStrategy)', WORKLOADS),
   Migrate: notApplicable('node drains evict pods through the eviction API; use a PodDisruptionBudget', {
     subtree: true,
@@ -428,7 +428,10 @@ at(['TaskGroups[].ReschedulePolicy'], {
 at(['TaskGroups[].EphemeralDisk'], {
   Sticky: partial('—', 'an emptyDir dies with its pod (warning)', STORAGE),
   Migrate: partial('—', 'emptyDir data is not copied to a replacement pod (warning)', STORAGE),
-  SizeMB: converted('sizeLimit `<n>Mi` of the /alloc emptyDir', STORAGE),
+  SizeMB: converted(
+    'an ephemeral-storage request `<n>Mi` on the pod’s first container (Nomad places by it and evicts nothing for it, so no emptyDir sizeLimit); the 300 MB default is not requested',
+    POD,
+  ),
 });
 
 at(['TaskGroups[].Update'], {
@@ -437,7 +440,7 @@ at(['TaskGroups[].Update'], {
     isSet: (value, site) => unless(30 * SECOND)(value, site) && site.job.Type !== 'system',
   }),
   MaxParallel: converted(
-    'rollingUpdate maxUnavailable of the Deployment (maxSurge = canary) or DaemonSet; 0 → Deployment strategy Recreate',
+    'rollingUpdate maxUnavailable of the Deployment (maxSurge 0; with canaries see Canary) or DaemonSet; 0 → Deployment strategy Recreate',
     WORKLOADS,
   ),
   HealthCheck: partial(
@@ -448,17 +451,25 @@ at(['TaskGroups[].Update'], {
   MinHealthyTime: converted('minReadySeconds', WORKLOADS),
   HealthyDeadline: partial(
     '—',
-    'Deployments only have a deadline for the whole rollout (warning when not the default)',
+    'Deployments only have a deadline for the whole rollout, DaemonSets none (warning when not the default)',
     WORKLOADS,
   ),
-  ProgressDeadline: converted('progressDeadlineSeconds (0: no deadline)', WORKLOADS),
+  ProgressDeadline: partial(
+    'progressDeadlineSeconds of the Deployment (0: no deadline)',
+    'DaemonSets have no progress deadline (warning when not the default)',
+    WORKLOADS,
+  ),
   Canary: partial(
-    'maxSurge: the canaries start beside the old pods',
-    'the rollout goes on once they are ready, without a promotion (warning)',
+    'Deployments: maxSurge = canary with maxUnavailable 0 — the canaries start beside the old pods and no old pod stops before a new one is ready',
+    'the rollout goes on once they are ready, without a promotion (warning); system jobs: DaemonSets have no canaries (warning)',
     WORKLOADS,
   ),
   AutoRevert: partial('—', 'Deployments and DaemonSets do not roll back by themselves (warning)', WORKLOADS),
-  AutoPromote: partial('—', 'canaries are always promoted once ready (see Canary)', WORKLOADS),
+  AutoPromote: partial(
+    '—',
+    'canaries are always promoted once ready (see Canary); system jobs: no canaries to promote (warning)',
+    WORKLOADS,
+  ),
 });
 
 at(['TaskGroups[].Volumes.*'], {
@@ -510,11 +521,17 @@ const NETWORK = {
 } satisfies Record<string, Conversion>;
 at(['TaskGroups[].Networks[]'], {
   ...NETWORK,
-  DNS: converted('the pod’s dnsConfig (first network, merged with docker dns_* options)', POD),
-  Hostname: converted('the pod hostname (first network; must be a DNS label, else warning)', POD),
+  DNS: converted('the pod’s dnsConfig (first network, then the tasks’ docker dns_* options)', POD),
+  Hostname: converted(
+    'the pod hostname (first network, lower-cased; not a DNS label or not known before the pod runs: warning)',
+    POD,
+  ),
 });
 at(['TaskGroups[].Networks[].DNS'], {
-  Servers: converted('dnsConfig nameservers (IP addresses, at most 3) and dnsPolicy None', POD),
+  Servers: converted(
+    'dnsConfig nameservers and dnsPolicy None (IP addresses, at most 3; others: warning)',
+    POD,
+  ),
   Searches: converted('dnsConfig searches', POD),
   Options: converted('dnsConfig options', POD),
 });
@@ -659,7 +676,7 @@ at(['TaskGroups[].Tasks[]'], {
   ),
   Driver: partial(
     '`docker` → the image; `exec`/`raw_exec` → the exec image runs the command; `java` → the java image',
-    'other drivers (warning; a container is still made when the config names an image)',
+    '`exec`/`raw_exec`: the command must exist in the exec image (warning naming both); other drivers (warning; a container is still made when the config names an image)',
     DRIVERS,
   ),
   User: partial(
@@ -673,8 +690,8 @@ at(['TaskGroups[].Tasks[]'], {
     POD,
   ),
   Config: partial(
-    'container fields (docker: image, command, args, entrypoint, work_dir, privileged, capabilities, volumes, mounts, dns, hosts, auth → imagePullSecrets, …)',
-    'other driver options (warning)',
+    'container fields (docker: image, command, args, entrypoint, work_dir, privileged, capabilities, volumes and bind mounts — absolute host paths → hostPath, task-relative paths `local/x`, `../alloc/x` → the task volume or template file at that place —, dns, hosts, auth → imagePullSecrets, …)',
+    'other driver options, named Docker volumes (warning)',
     DRIVERS,
   ),
   Constraints: partial('merged into the pod’s node affinity', UNMAPPED, PLACEMENT),
@@ -682,16 +699,12 @@ at(['TaskGroups[].Tasks[]'], {
   Env: converted('container env, with Nomad’s `${…}` interpolation (runtime values as `$(VAR)`)', ENV),
   Services: converted('Services and the task’s probes', NETWORKING),
   Resources: converted('container requests and limits (see Resources)', RESOURCES),
-  RestartPolicy: notApplicable(
-    'a pod has one restart policy: the group’s restart block decides for every task, a task’s own differing block is lost',
-    {
-      subtree: true,
-      // Canonicalization copies the group's block into tasks that have none: only differences count.
-      isSet: (value, site) => {
-        const index = Number(/^TaskGroups\[(\d+)\]/.exec(site.path)?.[1] ?? -1);
-        return structDiffers(site.job.TaskGroups?.[index]?.RestartPolicy ?? {})(value, site);
-      },
-    },
+  RestartPolicy: whole(
+    partial(
+      'merged over the group’s as Nomad does; batch pods: restartPolicy OnFailure when any task may restart, the Job’s backoffLimit from the most attempts',
+      'a pod has one restart policy: a task’s own block applies pod-wide, and long-running pods restart always (warning when it differs from the group’s)',
+      POD,
+    ),
   ),
   Meta: converted('NOMAD_META_* and the pod annotation `nomadoperator.dev/task-meta`', ENV),
   KillTimeout: converted(
@@ -724,8 +737,9 @@ at(['TaskGroups[].Tasks[]'], {
     POD,
   ),
   ShutdownDelay: converted('a preStop sleep (plus the group’s shutdown_delay)', POD),
-  KillSignal: converted(
-    'lifecycle.stopSignal (needs the ContainerStopSignals feature; unknown signals: SIGTERM, warning)',
+  KillSignal: partial(
+    'lifecycle.stopSignal (and pod os linux)',
+    'needs the ContainerStopSignals feature gate: clusters without it stop with SIGTERM (warning); unknown signals: SIGTERM (warning)',
     POD,
   ),
   Kind: notApplicable('set by Nomad on Consul Connect proxy and gateway tasks'),
@@ -817,8 +831,8 @@ at(['TaskGroups[].Tasks[].Artifacts[]'], {
   ),
   GetterInsecure: converted('curl --insecure / wget --no-check-certificate', STORAGE),
   RelativeDest: partial(
-    'the destination under /local, /secrets or /alloc (`${NOMAD_*_DIR}` and other known values interpolated)',
-    'destinations outside those directories (warning, not fetched)',
+    'the destination under /local, /secrets or /alloc (`alloc/x`, `../alloc/x` and `${NOMAD_ALLOC_DIR}/x` are the shared alloc dir; `${NOMAD_*_DIR}` and other known values interpolated)',
+    'destinations elsewhere in the task directory (warning, not fetched); outside the task and shared alloc directories (refused, as Nomad does)',
     STORAGE,
   ),
   Chown: partial('—', 'files belong to the init container’s user (warning)', STORAGE),
@@ -831,7 +845,7 @@ at(['TaskGroups[].Tasks[].Templates[]'], {
     warnedBy: STORAGE,
   }),
   DestPath: converted(
-    'a subPath mount: `local/x` → /local/x, `secrets/x` → /secrets/x, `alloc/x` → /alloc/x, another `y` → /y',
+    'a subPath mount: `local/x` → /local/x, `secrets/x` → /secrets/x, `alloc/x`, `../alloc/x` → /alloc/x in every task of the group (the shared alloc dir), another `y` → /y; docker `volumes`/bind mounts of the path mount the same file at their target',
     STORAGE,
   ),
   EmbeddedTmpl: partial(

@@ -4,14 +4,16 @@
 //                    exactly as Docker runs `command`), work_dir, privileged, cap_add/cap_drop,
 //                    readonly_rootfs, tty/interactive, force_pull → imagePullPolicy Always,
 //                    auth → a kubernetes.io/dockerconfigjson Secret + imagePullSecrets, volumes and
-//                    `mount` blocks (absolute host paths → hostPath, tmpfs → memory emptyDir),
+//                    `mount` blocks (absolute host paths → hostPath, tmpfs → memory emptyDir; paths
+//                    relative to the task directory, `local/nginx.conf`, `../alloc/data`, are binds
+//                    that storage.ts `bindMounts` resolves onto the pod's task volumes and templates),
 //                    shm_size → a memory emptyDir on /dev/shm, hostname, dns_*, extra_hosts → hostAliases,
 //                    network_mode/pid_mode/ipc_mode `host`, sysctl → pod sysctls, runtime →
 //                    runtimeClassName, group_add → supplementalGroups, labels → a pod annotation.
 //                    `ports`/`port_map` belong to networking.ts; cpu_hard_limit/memory_hard_limit to
 //                    resources.ts. Every other option is a warning.
 //   exec, raw_exec   the configurable `execImage` runs `command` with `args` (Nomad runs host binaries;
-//                    the image must provide them).
+//                    the image must provide them: one warning per task names the image and the command).
 //   java             the configurable `javaImage` runs `java <jvm_options> [-cp class_path]
 //                    (-jar jar_path | class) <args>`.
 //   anything else    a warning; when the config names an `image`, a container of that image is still
@@ -35,6 +37,7 @@ import type {
 import { childName, isDns1123Label, isDns1123Subdomain } from '../nomad/ids.ts';
 import type { Task } from '../nomad/schema.ts';
 import { interpolate } from './env.ts';
+import type { TaskBind } from './storage.ts';
 import type { GroupContext } from './types.ts';
 
 /** Default image for `exec` and `raw_exec` tasks: small, with a POSIX shell and coreutils. */
@@ -74,6 +77,8 @@ export interface DriverResult {
   pod: DriverPod;
   /** Objects the container needs (image pull Secrets). */
   objects: KubernetesObject[];
+  /** Task-relative paths to bind into the container (pod-template.ts resolves them with storage.ts). */
+  binds?: TaskBind[];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -318,22 +323,37 @@ function pullSecret(
   };
 }
 
-/** Docker's `host:container[:mode]` volume strings. */
+/** Where the docker options put volumes, mounts and task-relative binds. */
+interface DockerStorage {
+  counter: { n: number };
+  volumes: V1Volume[];
+  mounts: V1VolumeMount[];
+  binds: TaskBind[];
+}
+
+/**
+ * Docker's `host:container[:mode]` volume strings. Without a `volume_driver` a relative source is a
+ * path in the task directory (Nomad joins it to the task directory); with one it names a volume.
+ */
 function dockerVolumes(
   ctx: GroupContext,
+  task: Task,
   values: unknown,
   taskIndex: number,
   path: string,
-  counter: { n: number },
-  volumes: V1Volume[],
-  mounts: V1VolumeMount[],
+  out: DockerStorage,
 ): void {
+  const { counter, volumes, mounts } = out;
+  const volumeDriver = text(task.Config?.volume_driver) ?? '';
   const list = textList(values);
   if (!list) {
     ctx.warn(`${path}.volumes`, 'expected a list of "host:container" strings');
     return;
   }
-  list.forEach((spec, i) => {
+  list.forEach((raw, i) => {
+    const spec = raw.includes('${')
+      ? interpolate(ctx, task, raw, { kubernetes: false, path: `${path}.volumes[${i}]` })
+      : raw;
     const parts = spec.split(':');
     const [source = '', target = '', mode = ''] = parts;
     if (parts.length < 2 || parts.length > 3 || !target.startsWith('/')) {
@@ -344,10 +364,20 @@ function dockerVolumes(
       return;
     }
     if (!source.startsWith('/')) {
-      ctx.warn(
-        `${path}.volumes[${i}]`,
-        `volume ${JSON.stringify(spec)} is not converted: only absolute host paths become hostPath volumes (task-relative paths and named Docker volumes have no equivalent; use a group volume)`,
-      );
+      if (volumeDriver !== '' || source === '') {
+        ctx.warn(
+          `${path}.volumes[${i}]`,
+          `volume ${JSON.stringify(spec)} is not converted: named Docker volumes have no equivalent; use a group volume`,
+        );
+        return;
+      }
+      out.binds.push({
+        source,
+        target,
+        readOnly: mode.split(',').includes('ro'),
+        path: `${path}.volumes[${i}]`,
+        what: `volume ${JSON.stringify(spec)}`,
+      });
       return;
     }
     const name = volumeName(taskIndex, counter.n++);
@@ -358,17 +388,16 @@ function dockerVolumes(
   });
 }
 
-/** Docker `mount { … }` blocks. */
+/** Docker `mount { … }` blocks; a bind's relative source is a path in the task directory. */
 function dockerMounts(
   ctx: GroupContext,
   values: unknown,
   key: string,
   taskIndex: number,
   path: string,
-  counter: { n: number },
-  volumes: V1Volume[],
-  mounts: V1VolumeMount[],
+  out: DockerStorage,
 ): void {
+  const { counter, volumes, mounts } = out;
   const list = blocks(values);
   if (!list) {
     ctx.warn(`${path}.${key}`, 'expected mount blocks');
@@ -385,6 +414,10 @@ function dockerMounts(
       return;
     }
     const name = volumeName(taskIndex, counter.n);
+    if (type === 'bind' && source !== '' && !source.startsWith('/')) {
+      out.binds.push({ source, target, readOnly, path: at, what: `bind mount of ${JSON.stringify(source)}` });
+      return;
+    }
     if (type === 'bind' && source.startsWith('/')) {
       volumes.push({ name, hostPath: { path: source } });
     } else if (type === 'tmpfs') {
@@ -400,7 +433,7 @@ function dockerMounts(
       ctx.warn(
         at,
         type === 'bind'
-          ? `bind mount of the relative path ${JSON.stringify(source)} is not converted: only absolute host paths become hostPath volumes`
+          ? 'bind mount without a source is not converted'
           : `mount of type ${JSON.stringify(type)} is not converted (Docker volumes have no Kubernetes equivalent; use a group volume)`,
       );
       return;
@@ -472,15 +505,14 @@ function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverR
   applyUser(task, security, `${ctx.path}.Tasks[${taskIndex}]`, ctx);
   if (Object.keys(security).length > 0) container.securityContext = security;
 
-  const volumes: V1Volume[] = [];
-  const mounts: V1VolumeMount[] = [];
-  const counter = { n: 0 };
+  const storage: DockerStorage = { counter: { n: 0 }, volumes: [], mounts: [], binds: [] };
+  const { counter, volumes, mounts } = storage;
   if (config.volumes !== undefined && config.volumes !== null) {
-    dockerVolumes(ctx, config.volumes, taskIndex, path, counter, volumes, mounts);
+    dockerVolumes(ctx, task, config.volumes, taskIndex, path, storage);
   }
   for (const key of ['mount', 'mounts']) {
     if (config[key] !== undefined && config[key] !== null) {
-      dockerMounts(ctx, config[key], key, taskIndex, path, counter, volumes, mounts);
+      dockerMounts(ctx, config[key], key, taskIndex, path, storage);
     }
   }
   if (config.shm_size !== undefined && config.shm_size !== null) {
@@ -603,7 +635,9 @@ function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverR
   }
 
   warnUnknown(config, DOCKER_HANDLED, 'docker', path, ctx);
-  return { container, pod, objects };
+  return storage.binds.length > 0
+    ? { container, pod, objects, binds: storage.binds }
+    : { container, pod, objects };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -643,12 +677,13 @@ function execDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverRes
     const mode = text(config[key]);
     if (mode === 'host') pod[field] = true;
   }
-  if (task.Driver === 'raw_exec') {
-    ctx.warn(
-      `${ctx.path}.Tasks[${taskIndex}].Driver`,
-      `raw_exec runs in a container of ${ctx.options.execImage}, not unisolated on the host; the command must exist in that image`,
-    );
-  }
+  // Nomad runs the host's binaries; here they come from the image, whatever the job names.
+  ctx.warn(
+    `${ctx.path}.Tasks[${taskIndex}].Driver`,
+    `${task.Driver} task runs in a container of the image ${JSON.stringify(ctx.options.execImage)}${
+      task.Driver === 'raw_exec' ? ', not unisolated on the host' : ''
+    }: ${command ? `the command ${JSON.stringify(command)}` : 'its command'} must exist in that image (set the execImage option to an image that has it, or use the docker driver)`,
+  );
   warnUnknown(config, new Set([...EXEC_HANDLED, ...EXEC_SILENT]), task.Driver ?? 'exec', path, ctx);
   return { container, pod, objects: [] };
 }

@@ -20,15 +20,27 @@
 // leader (the only regular container) exits, as Nomad stops them when the leader dies. Elsewhere the
 // leader is only recorded in an annotation (warning).
 //
-// Restart: Deployment and DaemonSet pods restart always. Batch pods restart in place (`OnFailure`) when
-// the group's restart policy allows restarts (attempts > 0, or mode "delay"), else `Never`; the
-// attempts also feed the Job's backoffLimit (workloads.ts). Nomad's restart delay/interval become the
-// kubelet's own crash-loop back-off (warning when they are not Nomad's defaults).
+// Restart: each task's restart policy is the group's with the task's own block over it (Nomad's merge,
+// done by canonicalization). Deployment and DaemonSet pods restart always. Batch pods restart in place
+// (`OnFailure`) when any task's policy allows restarts (attempts > 0, or mode "delay"), else `Never`;
+// the largest attempts also feed the Job's backoffLimit (workloads.ts). A pod has one restart policy, so
+// a task whose own block differs from the group's is reported with what it gets. Nomad's restart
+// delay/interval become the kubelet's own crash-loop back-off (warning when not Nomad's defaults).
+// Sysbatch pods (run-once DaemonSet, restartPolicy Always) cannot give up on a failing task: the kubelet
+// retries its init container with back-off until it succeeds (warning per task).
 //
 // Stopping: each container's preStop hook sleeps for the group's plus the task's shutdown_delay
 // (Nomad waits that long after deregistering services), `kill_signal` becomes `lifecycle.stopSignal`
-// (this also sets the pod OS to linux, which Kubernetes requires for stop signals), and
-// terminationGracePeriodSeconds is the largest shutdown delay + kill_timeout over the tasks.
+// (this also sets the pod OS to linux, which Kubernetes requires for stop signals; clusters without the
+// ContainerStopSignals feature gate drop the field: warning), and terminationGracePeriodSeconds is the
+// largest shutdown delay + kill_timeout over the tasks.
+//
+// Group network: `hostname` → pod hostname (a DNS label), `dns { servers searches options }` → the
+// pod's dnsConfig (servers: dnsPolicy None), merged with the docker dns_* options of the tasks.
+// ephemeral_disk.size → an ephemeral-storage request on the first container (Nomad places by it and
+// never evicts for it; the 300 MB default every Nomad job gets is not requested).
+// Driver binds of task-relative paths (docker `volumes`, bind `mount`s) are resolved onto the pod's
+// task volumes and template files by storage.ts `bindMounts`.
 //
 // Pods never get service links (Kubernetes' `<SERVICE>_PORT` variables could shadow the task's own
 // environment, Nomad has no such variables) nor a service account token (Nomad tasks have no API
@@ -48,7 +60,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import { defaultRestartPolicy } from '../nomad/defaults.ts';
+import { defaultRestartPolicy, NOMAD_DEFAULTS } from '../nomad/defaults.ts';
 import {
   ANNOTATION_GROUP,
   API_GROUP,
@@ -58,14 +70,14 @@ import {
   isDns1123Subdomain,
   NOMAD_DEFAULT_NAMESPACE,
 } from '../nomad/ids.ts';
-import type { Task } from '../nomad/schema.ts';
+import type { RestartPolicy as NomadRestartPolicy, Task } from '../nomad/schema.ts';
 import { type DriverPod, type DriverResult, taskDriver } from './drivers.ts';
 import { taskEnv } from './env.ts';
 import { taskNetworking } from './networking.ts';
 import { groupPlacement } from './placement.ts';
-import { taskResources } from './resources.ts';
-import { groupStorage } from './storage.ts';
-import type { GroupContext, GroupStorage, Placement, TaskNetworking } from './types.ts';
+import { mebibytes, taskResources } from './resources.ts';
+import { bindMounts, groupStorage, type StorageResult } from './storage.ts';
+import type { GroupContext, Placement, TaskNetworking } from './types.ts';
 
 /** How the pods of a group run: in a Deployment, a Job or CronJob, a DaemonSet, a run-once DaemonSet. */
 export type PodMode = 'service' | 'batch' | 'system' | 'sysbatch';
@@ -115,12 +127,34 @@ export function groupAnnotations(ctx: GroupContext): Record<string, string> {
   };
 }
 
+/** A task's restart policy: the group's with the task's own block over it, as Nomad merges them. */
+export function taskRestartPolicy(ctx: GroupContext, task: Task): NomadRestartPolicy {
+  return { ...(ctx.group.RestartPolicy ?? {}), ...definedFields(task.RestartPolicy ?? {}) };
+}
+
+function definedFields<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The restarts a group's pods allow, over its tasks' merged policies: the most attempts, and whether
+ * any task restarts without limit (mode "delay"). The group's own policy when it has no tasks.
+ */
+export function groupRestarts(ctx: GroupContext): { attempts: number; unlimited: boolean } {
+  const tasks = ctx.group.Tasks ?? [];
+  const policies =
+    tasks.length > 0 ? tasks.map((t) => taskRestartPolicy(ctx, t)) : [ctx.group.RestartPolicy ?? {}];
+  return {
+    attempts: Math.max(0, ...policies.map((p) => p.Attempts ?? 0)),
+    unlimited: policies.some((p) => p.Mode === 'delay'),
+  };
+}
+
 /** The pod restart policy of a group's pods. */
 export function podRestartPolicy(ctx: GroupContext, mode: PodMode): RestartPolicy {
   if (mode !== 'batch') return 'Always';
-  const policy = ctx.group.RestartPolicy ?? {};
-  if (policy.Mode === 'delay' || (policy.Attempts ?? 0) > 0) return 'OnFailure';
-  return 'Never';
+  const { attempts, unlimited } = groupRestarts(ctx);
+  return unlimited || attempts > 0 ? 'OnFailure' : 'Never';
 }
 
 /** Calls a module of another concern; a bug there becomes a warning instead of an exception. */
@@ -272,13 +306,18 @@ function stopSignal(ctx: GroupContext, task: Task, taskIndex: number): string | 
   if (raw === '') return undefined;
   const signal = raw.startsWith('SIG') ? raw : `SIG${raw}`;
   if (signal === 'SIGTERM') return undefined;
+  const path = `${ctx.path}.Tasks[${taskIndex}].KillSignal`;
   if (!SIGNALS.has(signal)) {
     ctx.warn(
-      `${ctx.path}.Tasks[${taskIndex}].KillSignal`,
+      path,
       `kill signal ${JSON.stringify(task.KillSignal)} is not a signal Kubernetes knows; the container stops with SIGTERM`,
     );
     return undefined;
   }
+  ctx.warn(
+    path,
+    `kill signal ${signal} becomes lifecycle.stopSignal, which needs the ContainerStopSignals feature gate (alpha in Kubernetes 1.33): clusters without it drop the field and stop the container with SIGTERM (or the image's STOPSIGNAL); enable the gate, or make the task stop on SIGTERM`,
+  );
   return signal;
 }
 
@@ -362,6 +401,23 @@ function mergeDriverPods(ctx: GroupContext, built: BuiltTask[], spec: V1PodSpec)
   let dnsPath = '';
   let hostname: { value: string; path: string } | undefined;
 
+  // The group network names the pod and sets its DNS first; the docker options of the tasks add to it.
+  const network = ctx.group.Networks?.[0];
+  const networkPath = `${ctx.path}.Networks[0]`;
+  if ((network?.Hostname ?? '') !== '') {
+    hostname = { value: network?.Hostname ?? '', path: `${networkPath}.Hostname` };
+  }
+  const dns = network?.DNS;
+  if (
+    dns &&
+    ((dns.Servers ?? []).length > 0 || (dns.Searches ?? []).length > 0 || (dns.Options ?? []).length > 0)
+  ) {
+    dnsPath = `${networkPath}.DNS`;
+    servers.push(...(dns.Servers ?? []));
+    searches.push(...(dns.Searches ?? []));
+    options.push(...(dns.Options ?? []));
+  }
+
   for (const { index, driverPod: p } of built) {
     const path = `${ctx.path}.Tasks[${index}].Config`;
     if (p.hostname !== undefined) {
@@ -408,7 +464,7 @@ function mergeDriverPods(ctx: GroupContext, built: BuiltTask[], spec: V1PodSpec)
     else {
       ctx.warn(
         hostname.path,
-        `hostname ${JSON.stringify(hostname.value)} is not converted: a pod hostname must be a DNS label known when the pod is created`,
+        `hostname ${JSON.stringify(hostname.value)} is not converted: a pod hostname must be a DNS label (lower case letters, digits and '-', at most 63) known when the pod is created; use such a name`,
       );
     }
   }
@@ -511,11 +567,12 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
     return undefined;
   }
   const restartPolicy = podRestartPolicy(ctx, mode);
-  const storage = guarded<GroupStorage>(ctx, ctx.path, 'storage translation', () => groupStorage(ctx), {
+  const storage = guarded<StorageResult>(ctx, ctx.path, 'storage translation', () => groupStorage(ctx), {
     volumes: [],
     objects: [],
     initContainers: [],
     mounts: {},
+    sources: [],
   });
   const placement = guarded<Placement>(ctx, ctx.path, 'placement translation', () => groupPlacement(ctx), {});
   const objects: KubernetesObject[] = [...storage.objects];
@@ -565,8 +622,11 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
     if (resources) container.resources = resources;
     if (network.ports.length > 0) container.ports = network.ports.map((p: V1ContainerPort) => ({ ...p }));
     // One mount per path: the task directories and group volumes first, then the driver's own.
+    const binds = (driver.binds ?? []).flatMap((bind) =>
+      guarded(ctx, bind.path, 'bind resolution', () => bindMounts(ctx, storage.sources, taskName, bind), []),
+    );
     const mounts: V1VolumeMount[] = [];
-    for (const mount of [...(storage.mounts[taskName] ?? []), ...(container.volumeMounts ?? [])]) {
+    for (const mount of [...(storage.mounts[taskName] ?? []), ...binds, ...(container.volumeMounts ?? [])]) {
       if (mounts.some((m) => m.mountPath === mount.mountPath)) {
         ctx.warn(taskPath, `${mount.mountPath} is mounted twice; only the first mount is kept`);
       } else mounts.push(mount);
@@ -634,6 +694,8 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
     ctx.warn(`${ctx.path}.Tasks`, 'task group has no main task that can run; no workload is created for it');
     return undefined;
   }
+  requestEphemeralDisk(ctx, containers[0]);
+  if (mode === 'sysbatch') sysbatchFailureWarnings(ctx, built);
 
   const spec: V1PodSpec = {
     restartPolicy,
@@ -676,7 +738,7 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
       );
     }
   }
-  restartWarnings(ctx);
+  restartWarnings(ctx, mode, restartPolicy);
 
   const annotations: Record<string, string> = { ...groupAnnotations(ctx) };
   const groupMeta = { ...meta(ctx.job.Meta), ...meta(group.Meta) };
@@ -712,19 +774,78 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
   };
 }
 
-/** Warnings for restart settings the kubelet cannot honour. */
-function restartWarnings(ctx: GroupContext): void {
+/**
+ * ephemeral_disk.size → an ephemeral-storage request: Nomad only places allocations by it (the disk is
+ * not a quota, nothing is evicted for exceeding it), which is what a request does. Not a sizeLimit, which
+ * would evict the pod. The default size every Nomad job gets is left out, as Kubernetes pods request no
+ * ephemeral storage unless asked to.
+ */
+function requestEphemeralDisk(ctx: GroupContext, container: V1Container | undefined): void {
+  const size = ctx.group.EphemeralDisk?.SizeMB;
+  if (container === undefined || size === undefined || !Number.isInteger(size) || size <= 0) return;
+  if (size === NOMAD_DEFAULTS.api.ephemeralDisk.SizeMB) return;
+  container.resources = {
+    ...(container.resources ?? {}),
+    requests: { ...(container.resources?.requests ?? {}), 'ephemeral-storage': mebibytes(size) },
+  };
+}
+
+/**
+ * A sysbatch task that fails: Nomad restarts it up to its restart attempts, then fails the allocation
+ * and frees its resources. In a run-once DaemonSet pod (restartPolicy Always, which DaemonSets require)
+ * the kubelet retries a failed init container with back-off until it succeeds; nothing in the pod can
+ * stop it. One warning per task that runs once, saying so and what to do.
+ */
+function sysbatchFailureWarnings(ctx: GroupContext, built: readonly BuiltTask[]): void {
+  for (const b of built) {
+    if (b.role === 'sidecar') continue;
+    const policy = taskRestartPolicy(ctx, b.task);
+    const limit =
+      policy.Mode === 'delay'
+        ? 'Nomad also retries it without limit (mode "delay")'
+        : `Nomad gives up after ${policy.Attempts ?? 0} restart(s) and fails the allocation`;
+    ctx.warn(
+      `${ctx.path}.Tasks[${b.index}].RestartPolicy`,
+      `if this sysbatch task fails, the kubelet retries it (back-off up to 5 minutes) until it succeeds and the pod keeps its resource requests meanwhile (${limit}); a DaemonSet pod cannot stop retrying: watch the pods' init container statuses and stop the job when a node keeps failing`,
+    );
+  }
+}
+
+/** Warnings for restart settings the kubelet cannot honour, and for tasks' own restart blocks. */
+function restartWarnings(ctx: GroupContext, mode: PodMode, restartPolicy: RestartPolicy): void {
   const policy = ctx.group.RestartPolicy;
-  if (!policy) return;
   const defaults = defaultRestartPolicy(ctx.job.Type ?? 'service');
   const path = `${ctx.path}.RestartPolicy`;
   if (
-    (policy.Delay ?? defaults.Delay) !== defaults.Delay ||
-    (policy.Interval ?? defaults.Interval) !== defaults.Interval
+    policy &&
+    ((policy.Delay ?? defaults.Delay) !== defaults.Delay ||
+      (policy.Interval ?? defaults.Interval) !== defaults.Interval)
   ) {
     ctx.warn(
       path,
       'restart delay and interval are not converted: the kubelet restarts containers with its own back-off (10s, doubling up to 5m)',
     );
   }
+  const group = policy ?? {};
+  const { attempts, unlimited } = groupRestarts(ctx);
+  (ctx.group.Tasks ?? []).forEach((task, index) => {
+    const merged = taskRestartPolicy(ctx, task);
+    const differs = (['Attempts', 'Interval', 'Delay', 'Mode'] as const).some(
+      (key) => merged[key] !== undefined && merged[key] !== group[key],
+    );
+    // Sysbatch tasks: sysbatchFailureWarnings names the task's merged attempts.
+    if (!differs || mode === 'sysbatch') return;
+    const taskPath = `${ctx.path}.Tasks[${index}].RestartPolicy`;
+    if (mode === 'batch') {
+      ctx.warn(
+        taskPath,
+        `the task's own restart block (over the group's: attempts ${merged.Attempts ?? 0}, mode ${JSON.stringify(merged.Mode ?? 'fail')}) is applied pod-wide, as a pod has one restart policy: restartPolicy ${restartPolicy} and a backoffLimit counting ${unlimited ? 'unlimited' : attempts} restart(s) for every task; delay and interval follow the kubelet's back-off`,
+      );
+    } else {
+      ctx.warn(
+        taskPath,
+        "the task's own restart block is not converted: the kubelet restarts every container of a long-running pod whenever it exits, with its own back-off (Nomad would fail the allocation after the attempts and reschedule it)",
+      );
+    }
+  });
 }

@@ -3,13 +3,23 @@
 // init containers and the ConfigMaps / Secrets / PersistentVolumeClaims they need.
 //
 // Decisions (docs/conversion.md repeats them for users):
-// * Task directories. Every pod has one emptyDir `nomad-alloc` mounted at /alloc in every task
-//   (sizeLimit = ephemeral_disk.size MiB), and per task an emptyDir at /local and a memory-backed
-//   emptyDir at /secrets (sizeLimit = resources.secrets MiB when set). ephemeral_disk sticky/migrate
-//   have no equivalent: an emptyDir dies with its pod.
+// * Task directories. Every pod has one emptyDir `nomad-alloc` mounted at /alloc in every task, and
+//   per task an emptyDir at /local and a memory-backed emptyDir at /secrets (sizeLimit =
+//   resources.secrets MiB when set). ephemeral_disk.size is not a sizeLimit: Nomad only places by it
+//   and never evicts a task for writing more, so it becomes an ephemeral-storage request
+//   (pod-template.ts). ephemeral_disk sticky/migrate have no equivalent: an emptyDir dies with its pod.
+// * Paths in the allocation directory. Everything the pod holds of Nomad's allocation directory is
+//   listed as `sources` (the shared alloc dir, each task's local/ and secrets/, each template file and
+//   dispatch payload, with its place: paths.ts `AllocPlace`). `bindMounts` resolves a task-relative
+//   path of a driver's config (docker `volumes = ["local/nginx.conf:/etc/nginx/nginx.conf"]`, a bind
+//   `mount` with a relative source) onto them, so the file appears at the target with the content the
+//   task would see: a subPath mount of the template's ConfigMap key, or of the emptyDir for what the
+//   task or its artifacts write there.
 // * Templates. Nomad renders templates with consul-template; the operator has no template engine, so
 //   a template's text is mounted as is (with subPath) at its destination, from one ConfigMap per task
-//   (one Secret for destinations under secrets/ or perms that deny world-read). Text holding template
+//   (one Secret for destinations under secrets/ or perms that deny world-read). A destination in the
+//   shared alloc directory (`alloc/x`, `../alloc/x`, `${NOMAD_ALLOC_DIR}/x`) is mounted at /alloc/x in
+//   every task of the group, as every task sees the shared directory in Nomad. Text holding template
 //   actions (`{{ … }}`, or the template's own delimiters) is still mounted unrendered, with a warning
 //   naming the Nomad/Consul/Vault functions it uses. Object names end in a hash of the content, so a
 //   job update that changes a template changes the pod spec and rolls the pods: the equivalent of
@@ -38,10 +48,21 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
+import { goPathClean } from '../nomad/go.ts';
 import { ANNOTATION_TASK, boundedChildName, childName, hashToken, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
 import type { Task, TaskArtifact, Template, VolumeRequest } from '../nomad/schema.ts';
 import { interpolate } from './env.ts';
-import { ALLOC_DIR, HOST_VOLUME_ROOT, SECRETS_DIR, TASK_DIR, taskPath } from './paths.ts';
+import {
+  ALLOC_DIR,
+  type AllocPlace,
+  allocPlace,
+  HOST_VOLUME_ROOT,
+  placePath,
+  placeWithin,
+  SECRETS_DIR,
+  TASK_DIR,
+  taskPath,
+} from './paths.ts';
 import type { GroupContext, GroupStorage } from './types.ts';
 
 /** Name of the pod volume behind /alloc. */
@@ -348,6 +369,111 @@ export function artifactScript(taskName: string, steps: readonly ArtifactStep[])
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Places of the allocation directory in the pod
+
+/** Something of Nomad's allocation directory the pod holds: a directory volume or one file. */
+export interface PlacedSource {
+  place: AllocPlace;
+  kind: 'dir' | 'file';
+  volume: string;
+  /** The key of a ConfigMap/Secret file, or a directory inside the volume. */
+  subPath?: string;
+  /** For messages: `template 0 of task "web"`. */
+  what: string;
+}
+
+/** What storage.ts contributes to a group's pods, with the places of the allocation directory. */
+export interface StorageResult extends GroupStorage {
+  sources: PlacedSource[];
+}
+
+/** A bind of a task-relative Nomad path into a container, asked for by a driver's config. */
+export interface TaskBind {
+  /** The path relative to the task directory, as written (`local/nginx.conf`, `../alloc/data`). */
+  source: string;
+  /** Absolute path in the container. */
+  target: string;
+  readOnly: boolean;
+  /** Nomad path of the setting, for warnings. */
+  path: string;
+  /** For messages: `volume "local/x:/etc/x"`. */
+  what: string;
+}
+
+/** `inner`'s path relative to `outer` (which holds it); '' when they are the same place. */
+function relativePlace(inner: AllocPlace, outer: AllocPlace): string {
+  const outerPath = placePath(outer);
+  const innerPath = placePath(inner);
+  return outerPath === '' ? innerPath : innerPath.slice(outerPath.length + 1);
+}
+
+/**
+ * The mounts that make a task-relative Nomad path appear at `bind.target` in task `task`'s container,
+ * as Nomad's docker driver binds `<task dir>/<source>`: the deepest source holding the path (a subPath
+ * of its volume, or the file itself), plus every template file or task directory inside the path at
+ * the same relative place below the target (template files are ConfigMap/Secret keys, not files in
+ * the emptyDir). Nothing when the path leaves the allocation directory or nothing in the pod stands
+ * for it (a warning says what to do).
+ */
+export function bindMounts(
+  ctx: GroupContext,
+  sources: readonly PlacedSource[],
+  task: string,
+  bind: TaskBind,
+): V1VolumeMount[] {
+  const tasks = (ctx.group.Tasks ?? []).map((t) => t.Name ?? '');
+  const resolved = allocPlace(bind.source, task, tasks);
+  if (!resolved.ok) {
+    ctx.warn(
+      bind.path,
+      `${bind.what} is not mounted: its source ${quoted(bind.source)} ${resolved.reason}; bind a path under local/, secrets/ or alloc/ of the task, or an absolute host path`,
+    );
+    return [];
+  }
+  const place = resolved.place;
+  const holders = sources.filter((s) => placeWithin(place, s.place));
+  const base = holders.sort((a, b) => b.place.length - a.place.length)[0];
+  const mounts: V1VolumeMount[] = [];
+  const readOnly = bind.readOnly ? { readOnly: true } : {};
+  if (base?.kind === 'file') {
+    if (base.place.length !== place.length) {
+      ctx.warn(
+        bind.path,
+        `${bind.what} is not mounted: ${quoted(placePath(place))} is inside the file of ${base.what}`,
+      );
+      return [];
+    }
+    return [{ name: base.volume, mountPath: bind.target, subPath: base.subPath ?? '', readOnly: true }];
+  }
+  if (base !== undefined) {
+    const subPath = [base.subPath ?? '', relativePlace(place, base.place)].filter((p) => p !== '').join('/');
+    mounts.push({
+      name: base.volume,
+      mountPath: bind.target,
+      ...(subPath !== '' ? { subPath } : {}),
+      ...readOnly,
+    });
+  }
+  for (const inner of sources) {
+    if (inner === base || inner.place.length <= place.length || !placeWithin(inner.place, place)) continue;
+    const mount: V1VolumeMount = {
+      name: inner.volume,
+      mountPath: goPathClean(`${bind.target}/${relativePlace(inner.place, place)}`),
+    };
+    if (inner.subPath !== undefined) mount.subPath = inner.subPath;
+    if (inner.kind === 'file' || bind.readOnly) mount.readOnly = true;
+    mounts.push(mount);
+  }
+  if (mounts.length === 0) {
+    ctx.warn(
+      bind.path,
+      `${bind.what} is not mounted: nothing in the pod stands for ${quoted(placePath(place) || '.')} of the allocation directory (only local/, secrets/, alloc/ and the files templates write are); bind a path under local/, secrets/ or alloc/`,
+    );
+  }
+  return mounts;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // The group
 
 /** What the builder knows about a translated group volume. */
@@ -356,7 +482,7 @@ interface GroupVolume {
   readOnly: boolean;
 }
 
-export function groupStorage(ctx: GroupContext): GroupStorage {
+export function groupStorage(ctx: GroupContext): StorageResult {
   return new StorageBuilder(ctx).build();
 }
 
@@ -366,6 +492,7 @@ class StorageBuilder {
   private readonly objects: KubernetesObject[] = [];
   private readonly initContainers: V1Container[] = [];
   private readonly mounts: Record<string, V1VolumeMount[]> = {};
+  private readonly sources: PlacedSource[] = [];
   /** Group volumes by Nomad volume name; `undefined` for volumes that were not translated. */
   private readonly groupVolumes = new Map<string, GroupVolume | undefined>();
 
@@ -373,7 +500,7 @@ class StorageBuilder {
     this.ctx = ctx;
   }
 
-  build(): GroupStorage {
+  build(): StorageResult {
     this.taskDirectories();
     this.groupVolumeBlocks();
     const tasks = this.ctx.group.Tasks ?? [];
@@ -389,6 +516,7 @@ class StorageBuilder {
       objects: this.objects,
       initContainers: this.initContainers,
       mounts: this.mounts,
+      sources: this.sources,
     };
   }
 
@@ -428,10 +556,13 @@ class StorageBuilder {
   private taskDirectories(): void {
     const { group, path } = this.ctx;
     const disk = group.EphemeralDisk;
-    const alloc: V1Volume = { name: ALLOC_VOLUME, emptyDir: {} };
-    if (disk?.SizeMB !== undefined && disk.SizeMB > 0 && alloc.emptyDir)
-      alloc.emptyDir.sizeLimit = `${disk.SizeMB}Mi`;
-    this.volumes.push(alloc);
+    this.volumes.push({ name: ALLOC_VOLUME, emptyDir: {} });
+    this.sources.push({
+      place: ['alloc'],
+      kind: 'dir',
+      volume: ALLOC_VOLUME,
+      what: 'the shared alloc directory',
+    });
     if (disk?.Sticky) {
       this.ctx.warn(
         `${path}.EphemeralDisk.Sticky`,
@@ -457,6 +588,20 @@ class StorageBuilder {
             ? { medium: 'Memory', sizeLimit: `${secretsMB}Mi` }
             : { medium: 'Memory' },
       });
+      this.sources.push(
+        {
+          place: ['task', name, 'local'],
+          kind: 'dir',
+          volume: local,
+          what: `local/ of task ${quoted(name)}`,
+        },
+        {
+          place: ['task', name, 'secrets'],
+          kind: 'dir',
+          volume: secrets,
+          what: `secrets/ of task ${quoted(name)}`,
+        },
+      );
       this.mounts[name] = [
         { name: ALLOC_VOLUME, mountPath: ALLOC_DIR },
         { name: local, mountPath: TASK_DIR },
@@ -646,7 +791,7 @@ class StorageBuilder {
     const secretData: Record<string, string> = {};
     const configItems: V1KeyToPath[] = [];
     const secretItems: V1KeyToPath[] = [];
-    const pending: Array<{ mount: V1VolumeMount; secret: boolean; path: string; what: string }> = [];
+    const pending: Array<{ mount: V1VolumeMount; shared: boolean; path: string; what: string }> = [];
 
     (task.Templates ?? []).forEach((template: Template, index) => {
       const path = `${taskPathPrefix}.Templates[${index}]`;
@@ -664,6 +809,7 @@ class StorageBuilder {
         destText.includes('${')
           ? interpolate(this.ctx, task, destText, { kubernetes: false, path: `${path}.DestPath` })
           : destText,
+        taskName,
       );
       if (!destination.ok) {
         this.ctx.warn(`${path}.DestPath`, `${what} is not created: its destination ${destination.reason}`);
@@ -724,16 +870,19 @@ class StorageBuilder {
         configData[key] = text;
         configItems.push(item);
       }
+      const volume = taskVolumeName(secret ? 'tmpl-secret' : 'tmpl', taskName);
       pending.push({
-        mount: {
-          name: taskVolumeName(secret ? 'tmpl-secret' : 'tmpl', taskName),
-          mountPath: destination.path,
-          subPath: key,
-          readOnly: true,
-        },
-        secret,
+        mount: { name: volume, mountPath: destination.path, subPath: key, readOnly: true },
+        shared: destination.dir === 'alloc',
         path: `${path}.DestPath`,
         what,
+      });
+      this.sources.push({
+        place: destination.place,
+        kind: 'file',
+        volume,
+        subPath: key,
+        what: `${what} of task ${quoted(taskName)}`,
       });
     });
     if (pending.length === 0) return;
@@ -771,7 +920,18 @@ class StorageBuilder {
         secret: { secretName: name, items: secretItems },
       });
     }
-    for (const p of pending) this.mount(taskName, p.mount, p.path, p.what);
+    // A file in the shared alloc directory is there for every task of the allocation.
+    const everyTask = (this.ctx.group.Tasks ?? []).map((t) => t.Name ?? '');
+    for (const p of pending) {
+      for (const name of p.shared ? everyTask : [taskName]) {
+        this.mount(
+          name,
+          { ...p.mount },
+          p.path,
+          name === taskName ? p.what : `${p.what} (in task ${quoted(name)})`,
+        );
+      }
+    }
   }
 
   private checkSize(data: Record<string, string>, path: string, kind: string): void {
@@ -791,7 +951,7 @@ class StorageBuilder {
     const secretName = this.ctx.options.dispatch?.payloadSecretName;
     if (file === '' || secretName === undefined || secretName === '') return;
     const path = `${taskPathPrefix}.DispatchPayload.File`;
-    const destination = taskPath(`local/${file}`);
+    const destination = taskPath(`local/${file}`, task.Name ?? '');
     if (!destination.ok) {
       this.ctx.warn(path, `the dispatch payload is not mounted: its file ${destination.reason}`);
       return;
@@ -808,6 +968,13 @@ class StorageBuilder {
       path,
       'the dispatch payload',
     );
+    this.sources.push({
+      place: destination.place,
+      kind: 'file',
+      volume: PAYLOAD_VOLUME,
+      subPath: 'payload',
+      what: 'the dispatch payload',
+    });
   }
 
   // --- artifacts ----------------------------------------------------------------------------------------
@@ -938,7 +1105,7 @@ class StorageBuilder {
       headers.push([name, value]);
     }
 
-    const destination = taskPath(expand(artifact.RelativeDest ?? 'local/', 'RelativeDest'));
+    const destination = taskPath(expand(artifact.RelativeDest ?? 'local/', 'RelativeDest'), task.Name ?? '');
     if (!destination.ok) {
       ctx.warn(`${path}.RelativeDest`, `${what} is not fetched: its destination ${destination.reason}`);
       return undefined;

@@ -6,10 +6,12 @@
 //                      min_healthy_time → minReadySeconds, progress_deadline → progressDeadlineSeconds
 //                      (0 = none → 2^31-1, which Kubernetes reads as "no deadline").
 //                      Canaries: Kubernetes Deployments have no canary phase. `canary = N` becomes
-//                      maxSurge N: N new pods start beside the old ones before any old pod is stopped, and
-//                      the rollout goes on once they are ready, as with auto_promote. Manual promotion,
-//                      auto_revert and healthy_deadline have no Deployment equivalent (warnings; hold a
-//                      rollout with `kubectl rollout pause`, undo it with `kubectl rollout undo`).
+//                      maxSurge N with maxUnavailable 0: N new pods start beside the old ones, and no old
+//                      pod stops before a new one is ready (Nomad never stops an old allocation for a
+//                      canary). The rollout then goes on once they are ready, as with auto_promote, one
+//                      surge of N at a time. Manual promotion, auto_revert and healthy_deadline have no
+//                      Deployment equivalent (warnings; hold a rollout with `kubectl rollout pause`, undo
+//                      it with `kubectl rollout undo`).
 //   batch            → Job, Indexed (the completion index is Nomad's alloc index), count → parallelism
 //                      and completions. Restart policy → pod restartPolicy (pod-template.ts); the failures
 //                      Nomad tolerates per allocation, (restart attempts + 1) × (reschedule attempts + 1)
@@ -22,6 +24,10 @@
 //   parameterized    → nothing until dispatched (index.ts); a dispatched child (`Dispatched: true`) is
 //                      translated like any batch job.
 //   system           → DaemonSet; max_parallel → maxUnavailable, min_healthy_time → minReadySeconds.
+//                      DaemonSets have no canaries, no per-pod or rollout deadline and no manual health:
+//                      canary, auto_promote, healthy_deadline, progress_deadline, health_check "manual",
+//                      stagger and auto_revert are each warned when they differ from Nomad's default.
+//                      (Nomad refuses an update block in batch and sysbatch jobs: nothing to convert.)
 //   sysbatch         → a run-once DaemonSet: the tasks are init containers (run once, in order, on every
 //                      eligible node) followed by a pause container that keeps the finished pod in place,
 //                      so the DaemonSet controller does not run the tasks again. Why not a Job per node:
@@ -45,7 +51,14 @@ import { NOMAD_DEFAULTS } from '../nomad/defaults.ts';
 import { API_GROUP, boundedChildName, childName } from '../nomad/ids.ts';
 import { cronSpecError } from '../nomad/validate/cron.ts';
 import { groupServices } from './networking.ts';
-import { type GroupPod, groupAnnotations, groupPodTemplate, type PodMode, seconds } from './pod-template.ts';
+import {
+  type GroupPod,
+  groupAnnotations,
+  groupPodTemplate,
+  groupRestarts,
+  type PodMode,
+  seconds,
+} from './pod-template.ts';
 import type { GroupContext } from './types.ts';
 
 /** Annotation on every workload: the Nomad job type it runs (`service`, `batch`, …). */
@@ -116,19 +129,21 @@ function deploymentStrategy(
     if (canary > 0)
       ctx.warn(`${path}.Canary`, 'canaries need max_parallel > 0; the Deployment replaces all pods at once');
   } else {
+    // With canaries no old pod may stop before a new one is ready: Nomad keeps every old allocation
+    // running until the canaries are healthy and promoted.
     strategy = {
       type: 'RollingUpdate',
-      rollingUpdate: {
-        maxSurge: Math.min(canary, INT32_MAX),
-        maxUnavailable: Math.min(maxParallel, INT32_MAX),
-      },
+      rollingUpdate:
+        canary > 0
+          ? { maxSurge: Math.min(canary, INT32_MAX), maxUnavailable: 0 }
+          : { maxSurge: 0, maxUnavailable: Math.min(maxParallel, INT32_MAX) },
     };
     if (canary > 0) {
       ctx.warn(
         `${path}.Canary`,
         u.AutoPromote === true
-          ? `canaries become maxSurge ${canary}: new pods start beside the old ones and the rollout continues once they are ready`
-          : `canaries become maxSurge ${canary}: new pods start beside the old ones, but the rollout continues once they are ready without waiting for a promotion (pause it with kubectl rollout pause)`,
+          ? `canaries become maxSurge ${canary} with maxUnavailable 0: ${canary} new pod(s) start beside the old ones, no old pod stops before a new one is ready, and the rollout continues ${canary} at a time once they are ready`
+          : `canaries become maxSurge ${canary} with maxUnavailable 0: ${canary} new pod(s) start beside the old ones and no old pod stops before a new one is ready, but the rollout continues once they are ready without waiting for a promotion (pause it with kubectl rollout pause)`,
       );
     }
   }
@@ -185,10 +200,11 @@ function deployment(ctx: GroupContext, pod: GroupPod): V1Deployment {
 
 /** Failures the Job tolerates: what Nomad tolerates per allocation, times the allocations. */
 export function backoffLimit(ctx: GroupContext): number {
-  const restart = ctx.group.RestartPolicy ?? {};
+  // The tasks' restart policies (the group's, with a task's own block over it), the most attempts.
+  const restart = groupRestarts(ctx);
   const reschedule = ctx.group.ReschedulePolicy;
-  if (restart.Mode === 'delay' || reschedule?.Unlimited === true) return INT32_MAX;
-  const restarts = Math.max(0, restart.Attempts ?? 0);
+  if (restart.unlimited || reschedule?.Unlimited === true) return INT32_MAX;
+  const restarts = restart.attempts;
   const reschedules = Math.max(0, reschedule?.Attempts ?? 0);
   const perAllocation = (restarts + 1) * (reschedules + 1) - 1;
   return Math.min(INT32_MAX, perAllocation * Math.max(1, count(ctx)));
@@ -421,6 +437,39 @@ function cronJobs(ctx: GroupContext, pod: GroupPod): V1CronJob[] {
 // ---------------------------------------------------------------------------------------------------
 // system / sysbatch → DaemonSet
 
+/** The update fields of a system job that a DaemonSet cannot honour, each warned when not the default. */
+function systemUpdateWarnings(ctx: GroupContext, u: NonNullable<GroupContext['group']['Update']>): void {
+  const path = `${ctx.path}.Update`;
+  const defaults = NOMAD_DEFAULTS.api.update;
+  if ((u.Canary ?? 0) > 0) {
+    ctx.warn(
+      `${path}.Canary`,
+      `canary ${u.Canary} (percent of the nodes) is not converted: a DaemonSet has no canary phase and replaces the pods of max_parallel nodes at a time, each as soon as the node's new pod is ready; to try a new version on a few nodes first, run it as a separate job constrained to them`,
+    );
+  }
+  if (u.AutoPromote === true) {
+    ctx.warn(`${path}.AutoPromote`, 'auto_promote has no effect: a DaemonSet has no canaries to promote');
+  }
+  if (!isDefault(u.HealthyDeadline, defaults.HealthyDeadline)) {
+    ctx.warn(
+      `${path}.HealthyDeadline`,
+      'healthy_deadline is not converted: a DaemonSet waits for each new pod to become ready without a deadline',
+    );
+  }
+  if (!isDefault(u.ProgressDeadline, defaults.ProgressDeadline)) {
+    ctx.warn(
+      `${path}.ProgressDeadline`,
+      'progress_deadline is not converted: DaemonSets have no progress deadline (watch kubectl rollout status with a timeout)',
+    );
+  }
+  if (u.HealthCheck === 'manual') {
+    ctx.warn(
+      `${path}.HealthCheck`,
+      'health_check "manual" is not converted: a pod counts as healthy when its containers are ready',
+    );
+  }
+}
+
 function daemonSet(ctx: GroupContext, pod: GroupPod, runOnce: boolean): V1DaemonSet {
   const u = ctx.group.Update;
   const path = `${ctx.path}.Update`;
@@ -439,6 +488,7 @@ function daemonSet(ctx: GroupContext, pod: GroupPod, runOnce: boolean): V1Daemon
   if (!runOnce && u) {
     const minReady = seconds(u.MinHealthyTime);
     if (minReady > 0) spec.minReadySeconds = minReady;
+    systemUpdateWarnings(ctx, u);
     if (!isDefault(u.Stagger, NOMAD_DEFAULTS.api.update.Stagger)) {
       ctx.warn(
         `${path}.Stagger`,

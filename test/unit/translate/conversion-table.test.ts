@@ -97,7 +97,7 @@ describe('docs/conversion.md', () => {
     );
     for (const struct of structs) expect(doc).toContain(`\n## ${struct}\n`);
     expect(doc).toContain('| `Vault` | ✗ |');
-    expect(doc).toContain('| `SizeMB` | ✓ | sizeLimit `<n>Mi` of the /alloc emptyDir |');
+    expect(doc).toMatch(/\| `SizeMB` \| ✓ \| an ephemeral-storage request `<n>Mi`/);
     expect(doc).toMatch(/\| `EmbeddedTmpl` \| ~ \| .*\*\*Lost:\*\* template actions are not rendered/);
     expect(doc).toContain('`millicoresPerMHz` = 1');
   });
@@ -175,7 +175,7 @@ describe('notApplicableWarnings', () => {
     expect(notApplicableWarnings(job)).toEqual([]);
   });
 
-  it('reports a task restart block only when it differs from the group’s', () => {
+  it('leaves a task restart block to pod-template.ts, which reports it only when it differs from the group’s', () => {
     const job = (attempts: number) =>
       jobOf({
         ID: 'r',
@@ -189,8 +189,13 @@ describe('notApplicableWarnings', () => {
           },
         ],
       });
-    expect(paths(notApplicableWarnings(job(5)))).toEqual([]);
-    expect(paths(notApplicableWarnings(job(1)))).toEqual(['TaskGroups[0].Tasks[0].RestartPolicy']);
+    expect(paths(notApplicableWarnings(job(1)))).toEqual([]);
+    const restartWarnings = (attempts: number) =>
+      translate(job(attempts), { namespace: 'apps' }).warnings.filter(
+        (w) => w.path === 'TaskGroups[0].Tasks[0].RestartPolicy',
+      );
+    expect(restartWarnings(5)).toEqual([]);
+    expect(restartWarnings(1)).toHaveLength(1);
   });
 
   it('names map entries like validation paths do', () => {

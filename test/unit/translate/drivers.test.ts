@@ -108,10 +108,11 @@ describe('docker', () => {
     expect(imageRegistry('localhost/r')).toBe('localhost');
   });
 
-  it('volumes and mounts: absolute binds → hostPath, tmpfs → memory emptyDir, the rest reported', () => {
+  it('volumes and mounts: absolute binds → hostPath, tmpfs → memory emptyDir, relative binds for storage.ts, the rest reported', () => {
     const {
       container: c,
       pod,
+      binds,
       warnings,
     } = driver({
       Config: {
@@ -121,6 +122,7 @@ describe('docker', () => {
           { type: 'bind', source: '/var/run', target: '/host-run' },
           { type: 'tmpfs', target: '/scratch', tmpfs_options: [{ size: 100000 }] },
           { type: 'volume', source: 'v', target: '/v' },
+          { type: 'bind', source: '../alloc/data', target: '/shared', readonly: true },
         ],
         shm_size: 67108864,
       },
@@ -137,9 +139,39 @@ describe('docker', () => {
       { name: 'task0-mount2', mountPath: '/scratch' },
       { name: 'task0-mount3', mountPath: '/dev/shm' },
     ]);
-    expect(messagesAt(warnings, `${CONFIG}.volumes[1]`)).toHaveLength(1);
-    expect(messagesAt(warnings, `${CONFIG}.volumes[2]`)).toHaveLength(1);
+    // Relative sources are paths in the task directory (a name without volume_driver too, as in
+    // Nomad): storage.ts resolves them onto the pod's volumes.
+    expect(binds).toEqual([
+      {
+        source: 'local/data',
+        target: '/data',
+        readOnly: false,
+        path: `${CONFIG}.volumes[1]`,
+        what: 'volume "local/data:/data"',
+      },
+      {
+        source: 'named',
+        target: '/named',
+        readOnly: false,
+        path: `${CONFIG}.volumes[2]`,
+        what: 'volume "named:/named"',
+      },
+      {
+        source: '../alloc/data',
+        target: '/shared',
+        readOnly: true,
+        path: `${CONFIG}.mount[3]`,
+        what: 'bind mount of "../alloc/data"',
+      },
+    ]);
+    expect(messagesAt(warnings, `${CONFIG}.volumes[1]`)).toEqual([]);
     expect(messagesAt(warnings, `${CONFIG}.mount[2]`)).toHaveLength(1);
+    // With a volume driver a relative source names a Docker volume: no equivalent.
+    const named = driver({ Config: { image: 'a:1', volume_driver: 'rexray', volumes: ['pgdata:/var/lib/pg'] } });
+    expect(named.binds).toBeUndefined();
+    expect(messagesAt(named.warnings, `${CONFIG}.volumes[0]`)).toEqual([
+      'volume "pgdata:/var/lib/pg" is not converted: named Docker volumes have no equivalent; use a group volume',
+    ]);
   });
 
   it('pod-level options: hostname, dns, extra_hosts, host namespaces, sysctls, runtime, groups, labels', () => {
@@ -215,7 +247,14 @@ describe('exec, raw_exec, java', () => {
     const task = { Driver: 'exec', Config: { command: '/bin/date', args: ['-u'] } };
     expect(driver(task).container).toEqual({ image: 'busybox:1.37', command: ['/bin/date'], args: ['-u'] });
     expect(driver(task, { execImage: 'debian:12' }).container?.image).toBe('debian:12');
-    expect(driver(task).warnings).toEqual([]);
+    // Nomad runs the host's /bin/date; here it must be in the image: one warning naming both.
+    expect(driver(task, { execImage: 'debian:12' }).warnings).toEqual([
+      {
+        path: 'TaskGroups[0].Tasks[0].Driver',
+        message:
+          'exec task runs in a container of the image "debian:12": the command "/bin/date" must exist in that image (set the execImage option to an image that has it, or use the docker driver)',
+      },
+    ]);
   });
 
   it('raw_exec runs isolated, with a warning', () => {

@@ -73,13 +73,37 @@ function simpleJob(
 
 describe('taskPath', () => {
   it('maps Nomad task-relative paths to the mounted task directories', () => {
-    expect(taskPath('local/app.conf')).toEqual({ ok: true, path: '/local/app.conf', dir: 'local' });
-    expect(taskPath('secrets/token')).toEqual({ ok: true, path: '/secrets/token', dir: 'secrets' });
-    expect(taskPath('alloc/data/x')).toEqual({ ok: true, path: '/alloc/data/x', dir: 'alloc' });
-    expect(taskPath('${NOMAD_SECRETS_DIR}/env')).toEqual({ ok: true, path: '/secrets/env', dir: 'secrets' });
-    expect(taskPath('${NOMAD_TASK_DIR}/a/../b')).toEqual({ ok: true, path: '/local/b', dir: 'local' });
-    expect(taskPath('/local/x/')).toEqual({ ok: true, path: '/local/x', dir: 'local' });
-    expect(taskPath('etc/app.conf')).toEqual({ ok: true, path: '/etc/app.conf', dir: 'other' });
+    const at = (nomadPath: string) => {
+      const resolved = taskPath(nomadPath, 'web');
+      return resolved.ok ? { path: resolved.path, dir: resolved.dir, place: resolved.place } : resolved;
+    };
+    expect(at('local/app.conf')).toEqual({
+      path: '/local/app.conf',
+      dir: 'local',
+      place: ['task', 'web', 'local', 'app.conf'],
+    });
+    expect(at('secrets/token')).toEqual({
+      path: '/secrets/token',
+      dir: 'secrets',
+      place: ['task', 'web', 'secrets', 'token'],
+    });
+    expect(at('alloc/data/x')).toEqual({ path: '/alloc/data/x', dir: 'alloc', place: ['alloc', 'data', 'x'] });
+    // The shared alloc directory seen from the task directory, as Nomad's sandbox allows it.
+    expect(at('../alloc/data/x')).toEqual({ path: '/alloc/data/x', dir: 'alloc', place: ['alloc', 'data', 'x'] });
+    expect(at('${NOMAD_ALLOC_DIR}/x')).toEqual({ path: '/alloc/x', dir: 'alloc', place: ['alloc', 'x'] });
+    expect(at('${NOMAD_SECRETS_DIR}/env')).toMatchObject({ path: '/secrets/env', dir: 'secrets' });
+    expect(at('${NOMAD_TASK_DIR}/a/../b')).toMatchObject({ path: '/local/b', dir: 'local' });
+    expect(at('/local/x/')).toMatchObject({ path: '/local/x', dir: 'local' });
+    expect(at('etc/app.conf')).toEqual({
+      path: '/etc/app.conf',
+      dir: 'other',
+      place: ['task', 'web', 'etc', 'app.conf'],
+    });
+    expect(at('../escape')).toEqual({
+      ok: false,
+      reason: 'it leaves the task directory and the shared alloc directory',
+    });
+    expect(at('../api/local/x').ok).toBe(false);
     expect(taskPath('../escape').ok).toBe(false);
     expect(taskPath('local/../../x').ok).toBe(false);
     expect(taskPath('.').ok).toBe(false);
@@ -89,10 +113,12 @@ describe('taskPath', () => {
 });
 
 describe('task directories and ephemeral_disk', () => {
-  it('gives every task /alloc (shared, sized by ephemeral_disk), /local and an in-memory /secrets', () => {
+  it('gives every task /alloc (shared; ephemeral_disk.size is no sizeLimit), /local and an in-memory /secrets', () => {
     const ctx = groupContext(corpusJob('ephemeral-disk-logs'));
     const storage = groupStorage(ctx);
-    expect(volume(storage, ALLOC_VOLUME)).toEqual({ name: 'nomad-alloc', emptyDir: { sizeLimit: '2048Mi' } });
+    // Nomad places by the disk size and never evicts for it: no limit here (pod-template requests it).
+    expect(ctx.group.EphemeralDisk?.SizeMB).toBe(2048);
+    expect(volume(storage, ALLOC_VOLUME)).toEqual({ name: 'nomad-alloc', emptyDir: {} });
     for (const task of ['warm', 'quiet']) {
       expect(volume(storage, taskVolumeName('local', task))).toEqual({
         name: `nomad-local--${task}`,
@@ -116,7 +142,7 @@ describe('task directories and ephemeral_disk', () => {
   it('uses the default 300 MB disk, sizes /secrets from resources.secrets, and keeps odd task names valid', () => {
     const ctx = groupContext(simpleJob({ Name: 'My Task/1', Resources: { SecretsMB: 4 } }));
     const storage = groupStorage(ctx);
-    expect(volume(storage, ALLOC_VOLUME).emptyDir).toEqual({ sizeLimit: '300Mi' });
+    expect(volume(storage, ALLOC_VOLUME).emptyDir).toEqual({});
     const secrets = taskVolumeName('secrets', 'My Task/1');
     expect(secrets).toMatch(/^[a-z][-a-z0-9]{0,61}[a-z0-9]$/);
     expect(volume(storage, secrets).emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4Mi' });

@@ -74,20 +74,38 @@ describe('service → Deployment', () => {
     expect(warnings.map((w) => w.path)).toEqual(['Datacenters', 'TaskGroups[0].Tasks[0].Identity']);
   });
 
-  it('update-strategy: canaries → maxSurge, max_parallel → maxUnavailable, min_healthy_time, warnings', () => {
+  it('update-strategy: canaries → maxSurge with maxUnavailable 0 (no old pod stops first), min_healthy_time, warnings', () => {
     const { objects, warnings } = run(corpusJob('update-strategy'));
     const [api, worker] = ofKind<V1Deployment>(objects, 'Deployment');
     expect(api?.metadata?.name).toBe('api--api');
     expect(api?.spec?.replicas).toBe(6);
-    expect(api?.spec?.strategy?.rollingUpdate).toEqual({ maxSurge: 2, maxUnavailable: 2 });
+    expect(api?.spec?.strategy?.rollingUpdate).toEqual({ maxSurge: 2, maxUnavailable: 0 });
     expect(api?.spec?.minReadySeconds).toBe(15);
     expect(api?.spec?.progressDeadlineSeconds).toBe(600);
-    expect(worker?.spec?.strategy?.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 3 });
+    expect(worker?.spec?.strategy?.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     // auto_promote on the api group only.
     expect(messagesAt(warnings, 'TaskGroups[0].Update.Canary')[0]).not.toContain('promotion');
     expect(messagesAt(warnings, 'TaskGroups[1].Update.Canary')[0]).toContain('kubectl rollout pause');
     expect(messagesAt(warnings, 'TaskGroups[0].Update.AutoRevert')).toHaveLength(1);
     expect(messagesAt(warnings, 'TaskGroups[0].Update.HealthyDeadline')).toHaveLength(1);
+  });
+
+  it('canary = 1: one new pod starts beside the old ones, none stops before it is ready', () => {
+    const job = simpleJob('service', {}, { Count: 3, Update: { Canary: 1, MaxParallel: 2 } });
+    const { objects, warnings } = run(job);
+    expect(one<V1Deployment>(objects, 'Deployment').spec?.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    expect(messagesAt(warnings, 'TaskGroups[0].Update.Canary')).toEqual([
+      'canaries become maxSurge 1 with maxUnavailable 0: 1 new pod(s) start beside the old ones and no old pod stops before a new one is ready, but the rollout continues once they are ready without waiting for a promotion (pause it with kubectl rollout pause)',
+    ]);
+    // Without canaries: Nomad stops max_parallel old allocations first.
+    const plain = simpleJob('service', {}, { Count: 3, Update: { MaxParallel: 2 } });
+    expect(one<V1Deployment>(run(plain).objects, 'Deployment').spec?.strategy?.rollingUpdate).toEqual({
+      maxSurge: 0,
+      maxUnavailable: 2,
+    });
   });
 
   it('max_parallel 0 → Recreate; progress_deadline 0 → no deadline', () => {
@@ -156,6 +174,29 @@ describe('batch → Job', () => {
     expect(one<V1Job>(run(unlimited).objects, 'Job').spec?.backoffLimit).toBe(INT32_MAX);
     const delay = simpleJob('batch', {}, { RestartPolicy: { Mode: 'delay' } });
     expect(one<V1Job>(run(delay).objects, 'Job').spec?.backoffLimit).toBe(INT32_MAX);
+  });
+
+  it('a task’s own restart block is merged over the group’s and decides for the pod', () => {
+    // The group allows no restarts; the task's own block allows 2 (Nomad: task values over group's).
+    const job = simpleJob(
+      'batch',
+      { RestartPolicy: { Attempts: 2 } },
+      { Count: 2, RestartPolicy: { Attempts: 0, Mode: 'fail' }, ReschedulePolicy: { Attempts: 0 } },
+    );
+    const { objects, warnings } = run(job);
+    const batch = one<V1Job>(objects, 'Job');
+    expect(batch.spec?.template.spec?.restartPolicy).toBe('OnFailure');
+    // (2+1)×(0+1)−1 = 2 per allocation, × 2.
+    expect(batch.spec?.backoffLimit).toBe(4);
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].RestartPolicy')).toEqual([
+      'the task\'s own restart block (over the group\'s: attempts 2, mode "fail") is applied pod-wide, as a pod has one restart policy: restartPolicy OnFailure and a backoffLimit counting 2 restart(s) for every task; delay and interval follow the kubelet\'s back-off',
+    ]);
+    // A service task's own block: reported once (the kubelet restarts long-running containers always).
+    const service = simpleJob('service', { RestartPolicy: { Attempts: 9 } });
+    expect(messagesAt(run(service).warnings, 'TaskGroups[0].Tasks[0].RestartPolicy')).toHaveLength(1);
+    // The same block as the group's: nothing to say.
+    const same = simpleJob('batch', { RestartPolicy: { Attempts: 3 } }, { RestartPolicy: { Attempts: 3 } });
+    expect(messagesAt(run(same).warnings, 'TaskGroups[0].Tasks[0].RestartPolicy')).toEqual([]);
   });
 
   it('reports reschedule delays that are not the default', () => {
@@ -292,6 +333,45 @@ describe('system and sysbatch → DaemonSet', () => {
     expect(container(pod, 'node-exporter').ports).toEqual([
       { name: 'metrics', containerPort: 9100, hostPort: 9100, protocol: 'TCP' },
     ]);
+  });
+
+  it('system jobs: each update field a DaemonSet cannot honour is reported once', () => {
+    const job = simpleJob(
+      'system',
+      {},
+      {
+        Update: {
+          MaxParallel: 1,
+          Canary: 20,
+          AutoPromote: true,
+          HealthyDeadline: 2 * 60 * S,
+          ProgressDeadline: 20 * 60 * S,
+          HealthCheck: 'manual',
+        },
+      },
+    );
+    const { objects, warnings } = run(job);
+    expect(one<V1DaemonSet>(objects, 'DaemonSet').spec?.updateStrategy?.rollingUpdate).toEqual({
+      maxSurge: 0,
+      maxUnavailable: 1,
+    });
+    for (const field of ['Canary', 'AutoPromote', 'HealthyDeadline', 'ProgressDeadline', 'HealthCheck']) {
+      expect(messagesAt(warnings, `TaskGroups[0].Update.${field}`), field).toHaveLength(1);
+    }
+    expect(messagesAt(warnings, 'TaskGroups[0].Update.Canary')[0]).toContain('percent of the nodes');
+    // Nomad's defaults: nothing to report.
+    const plain = run(simpleJob('system', {}, {}));
+    expect(plain.warnings.filter((w) => w.path.startsWith('TaskGroups[0].Update'))).toEqual([]);
+  });
+
+  it('sysbatch: a failing task is retried by the kubelet, reported once per task with Nomad’s limit', () => {
+    const job = simpleJob('sysbatch', { RestartPolicy: { Attempts: 1 } }, {});
+    const { objects, warnings } = run(job);
+    expect(podSpecOf(one<V1DaemonSet>(objects, 'DaemonSet')).restartPolicy).toBe('Always');
+    const messages = messagesAt(warnings, 'TaskGroups[0].Tasks[0].RestartPolicy');
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain('Nomad gives up after 1 restart(s) and fails the allocation');
+    expect(messages[0]).toContain('until it succeeds');
   });
 
   it('sysbatch-job: a run-once DaemonSet, the schedule reported', () => {
