@@ -356,7 +356,10 @@ at(['TaskGroups[]'], {
     { subtree: true, isSet: structDiffers({ Replace: true, Reconcile: 'best_score' }) },
   ),
   ReschedulePolicy: partial('see ReschedulePolicy', 'the controllers replace pods their own way', WORKLOADS),
-  EphemeralDisk: converted('the emptyDir behind /alloc and an ephemeral-storage request (see EphemeralDisk)', STORAGE),
+  EphemeralDisk: converted(
+    'the emptyDir behind /alloc and an ephemeral-storage request (see EphemeralDisk)',
+    STORAGE,
+  ),
   Update: converted('the Deployment or DaemonSet update strategy (see UpdateStrategy)', WORKLOADS),
   Migrate: notApplicable('node drains evict pods through the eviction API; use a PodDisruptionBudget', {
     subtree: true,

@@ -58,11 +58,11 @@ export function allocPlace(
   task: string,
   groupTasks: readonly string[],
 ): { ok: true; place: AllocPlace } | { ok: false; reason: string } {
-  if (nomadPath.includes('\0')) return { ok: false, reason: 'it contains a NUL character' };
+  if (nomadPath.includes('\0')) return { ok: false, reason: 'contains a NUL character' };
   const root = '/alloc-dir';
   const full = goPathClean(`${root}/${task}/${nomadPath}`);
   if (full === root) return { ok: true, place: [] };
-  if (!full.startsWith(`${root}/`)) return { ok: false, reason: 'it leaves the allocation directory' };
+  if (!full.startsWith(`${root}/`)) return { ok: false, reason: 'leaves the allocation directory' };
   const relative = full.slice(root.length + 1);
   const under = (prefix: string) =>
     relative === prefix

@@ -426,7 +426,7 @@ export function bindMounts(
   if (!resolved.ok) {
     ctx.warn(
       bind.path,
-      `${bind.what} is not mounted: its source ${quoted(bind.source)} ${resolved.reason}; bind a path under local/, secrets/ or alloc/ of the task, or an absolute host path`,
+      `${bind.what} is not mounted: its source ${resolved.reason}; bind a path under local/, secrets/ or alloc/ of the task, or an absolute host path`,
     );
     return [];
   }

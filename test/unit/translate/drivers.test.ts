@@ -167,7 +167,9 @@ describe('docker', () => {
     expect(messagesAt(warnings, `${CONFIG}.volumes[1]`)).toEqual([]);
     expect(messagesAt(warnings, `${CONFIG}.mount[2]`)).toHaveLength(1);
     // With a volume driver a relative source names a Docker volume: no equivalent.
-    const named = driver({ Config: { image: 'a:1', volume_driver: 'rexray', volumes: ['pgdata:/var/lib/pg'] } });
+    const named = driver({
+      Config: { image: 'a:1', volume_driver: 'rexray', volumes: ['pgdata:/var/lib/pg'] },
+    });
     expect(named.binds).toBeUndefined();
     expect(messagesAt(named.warnings, `${CONFIG}.volumes[0]`)).toEqual([
       'volume "pgdata:/var/lib/pg" is not converted: named Docker volumes have no equivalent; use a group volume',

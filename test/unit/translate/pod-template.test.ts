@@ -109,6 +109,11 @@ describe('stopping', () => {
     });
     expect(spec.terminationGracePeriodSeconds).toBe(52);
     expect(spec.os).toEqual({ name: 'linux' });
+    // stopSignal is dropped by clusters without the ContainerStopSignals gate: said once, for that task.
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[1].KillSignal')).toEqual([
+      "kill signal SIGINT becomes lifecycle.stopSignal, which needs the ContainerStopSignals feature gate (alpha in Kubernetes 1.33): clusters without it drop the field and stop the container with SIGTERM (or the image's STOPSIGNAL); enable the gate, or make the task stop on SIGTERM",
+    ]);
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].KillSignal')).toEqual([]);
     expect(deployment.spec.template.metadata.annotations['nomadoperator.dev/leader']).toBe('main');
     expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Leader')).toHaveLength(1);
   });
@@ -211,6 +216,88 @@ describe('pod settings', () => {
     const { objects, warnings } = run(corpusJob('kill-shutdown-leader'));
     expect(podSpecOf(one(objects, 'Deployment')).activeDeadlineSeconds).toBeUndefined();
     expect(messagesAt(warnings, 'TaskGroups[0].MaxRunDuration')).toHaveLength(1);
+  });
+
+  it('group network hostname and dns → pod hostname and dnsConfig, before the docker dns_* options', () => {
+    const job = simpleJob(
+      'service',
+      { Config: { image: 'a:1', dns_search_domains: ['task.example'] } },
+      {
+        Networks: [
+          {
+            Mode: 'bridge',
+            Hostname: 'Edge-1',
+            DNS: { Servers: ['10.0.0.53'], Searches: ['corp.example'], Options: ['ndots:2', 'edns0'] },
+          },
+        ],
+      },
+    );
+    const { objects, warnings } = run(job);
+    const spec = podSpecOf(one(objects, 'Deployment'));
+    expect(spec.hostname).toBe('edge-1');
+    expect(spec.dnsPolicy).toBe('None');
+    expect(spec.dnsConfig).toEqual({
+      nameservers: ['10.0.0.53'],
+      searches: ['corp.example', 'task.example'],
+      options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }],
+    });
+    expect(warnings.filter((w) => w.path.startsWith('TaskGroups[0].Networks'))).toEqual([]);
+    // Only searches: the cluster DNS stays, with the extra domains.
+    const searchOnly = simpleJob(
+      'service',
+      {},
+      { Networks: [{ Mode: 'bridge', DNS: { Searches: ['x.example'] } }] },
+    );
+    const searchSpec = podSpecOf(one(run(searchOnly).objects, 'Deployment'));
+    expect(searchSpec.dnsPolicy).toBeUndefined();
+    expect(searchSpec.dnsConfig).toEqual({ searches: ['x.example'] });
+    // A hostname the pod cannot have: one warning at the field, saying what to use.
+    const bad = run(simpleJob('service', {}, { Networks: [{ Mode: 'bridge', Hostname: 'web_1' }] }));
+    expect(podSpecOf(one(bad.objects, 'Deployment')).hostname).toBeUndefined();
+    expect(messagesAt(bad.warnings, 'TaskGroups[0].Networks[0].Hostname')).toHaveLength(1);
+  });
+
+  it('ephemeral_disk.size → an ephemeral-storage request (no emptyDir sizeLimit); the default is not requested', () => {
+    const sized = run(simpleJob('service', {}, { EphemeralDisk: { SizeMB: 2048 } }));
+    const spec = podSpecOf(one(sized.objects, 'Deployment'));
+    expect(container(spec, 't').resources?.requests?.['ephemeral-storage']).toBe('2Gi');
+    expect(spec.volumes?.find((v) => v.name === 'nomad-alloc')).toEqual({
+      name: 'nomad-alloc',
+      emptyDir: {},
+    });
+    const plain = podSpecOf(one(run(simpleJob('service', {})).objects, 'Deployment'));
+    expect(container(plain, 't').resources?.requests?.['ephemeral-storage']).toBeUndefined();
+    // sysbatch: on the pause container, which stays for the pod's life.
+    const sys = podSpecOf(
+      one(run(simpleJob('sysbatch', {}, { EphemeralDisk: { SizeMB: 500 } })).objects, 'DaemonSet'),
+    );
+    expect(sys.containers[0]?.resources?.requests).toEqual({ 'ephemeral-storage': '500Mi' });
+  });
+
+  it('docker volumes of task-relative paths mount the template and task directories they name', () => {
+    const job = simpleJob('service', {
+      Config: {
+        image: 'prom/prometheus:v3',
+        volumes: ['local/prometheus.yml:/etc/prometheus/prometheus.yml', '../alloc/data:/prometheus'],
+        mount: [{ type: 'bind', source: 'secrets', target: '/run/secrets', readonly: true }],
+      },
+      Templates: [{ EmbeddedTmpl: 'global: {}\n', DestPath: 'local/prometheus.yml' }],
+    });
+    const { objects, warnings } = run(job);
+    const mounts = container(podSpecOf(one(objects, 'Deployment')), 't').volumeMounts ?? [];
+    expect(
+      mounts.filter((m) => !['/alloc', '/local', '/secrets', '/local/prometheus.yml'].includes(m.mountPath)),
+    ).toEqual([
+      {
+        name: 'nomad-tmpl--t',
+        mountPath: '/etc/prometheus/prometheus.yml',
+        subPath: '0-prometheus.yml',
+        readOnly: true,
+      },
+      { name: 'nomad-alloc', mountPath: '/prometheus', subPath: 'data' },
+      { name: 'nomad-secrets--t', mountPath: '/run/secrets', readOnly: true },
+    ]);
+    expect(warnings.filter((w) => w.path.includes('.Config'))).toEqual([]);
   });
 
   it('docker DNS servers replace the cluster DNS; invalid ones are left out', () => {

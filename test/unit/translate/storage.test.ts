@@ -22,11 +22,12 @@ import type {
   V1Volume,
 } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ALLOC_DIR, SECRETS_DIR, TASK_DIR, taskPath } from '../../../src/translate/paths.ts';
+import { ALLOC_DIR, allocPlace, SECRETS_DIR, TASK_DIR, taskPath } from '../../../src/translate/paths.ts';
 import {
   ALLOC_VOLUME,
   analyzeTemplate,
   artifactContainerName,
+  bindMounts,
   groupStorage,
   groupVolumeName,
   PAYLOAD_VOLUME,
@@ -87,9 +88,17 @@ describe('taskPath', () => {
       dir: 'secrets',
       place: ['task', 'web', 'secrets', 'token'],
     });
-    expect(at('alloc/data/x')).toEqual({ path: '/alloc/data/x', dir: 'alloc', place: ['alloc', 'data', 'x'] });
+    expect(at('alloc/data/x')).toEqual({
+      path: '/alloc/data/x',
+      dir: 'alloc',
+      place: ['alloc', 'data', 'x'],
+    });
     // The shared alloc directory seen from the task directory, as Nomad's sandbox allows it.
-    expect(at('../alloc/data/x')).toEqual({ path: '/alloc/data/x', dir: 'alloc', place: ['alloc', 'data', 'x'] });
+    expect(at('../alloc/data/x')).toEqual({
+      path: '/alloc/data/x',
+      dir: 'alloc',
+      place: ['alloc', 'data', 'x'],
+    });
     expect(at('${NOMAD_ALLOC_DIR}/x')).toEqual({ path: '/alloc/x', dir: 'alloc', place: ['alloc', 'x'] });
     expect(at('${NOMAD_SECRETS_DIR}/env')).toMatchObject({ path: '/secrets/env', dir: 'secrets' });
     expect(at('${NOMAD_TASK_DIR}/a/../b')).toMatchObject({ path: '/local/b', dir: 'local' });
@@ -109,6 +118,150 @@ describe('taskPath', () => {
     expect(taskPath('.').ok).toBe(false);
     expect(taskPath('${NOMAD_META_dir}/x').ok).toBe(false);
     expect([TASK_DIR, ALLOC_DIR, SECRETS_DIR]).toEqual(['/local', '/alloc', '/secrets']);
+  });
+});
+
+describe('allocPlace', () => {
+  it('resolves task-relative paths as Nomad joins them to the task directory', () => {
+    const tasks = ['web', 'api', 'odd/name'];
+    const place = (path: string, task = 'web') => {
+      const resolved = allocPlace(path, task, tasks);
+      return resolved.ok ? resolved.place : resolved.reason;
+    };
+    expect(place('local/nginx.conf')).toEqual(['task', 'web', 'local', 'nginx.conf']);
+    expect(place('secrets')).toEqual(['task', 'web', 'secrets']);
+    expect(place('.')).toEqual(['task', 'web']);
+    expect(place('alloc/data')).toEqual(['alloc', 'data']);
+    expect(place('../alloc/data')).toEqual(['alloc', 'data']);
+    expect(place('../api/local/x')).toEqual(['task', 'api', 'local', 'x']);
+    expect(place('../../odd/name/secrets/t', 'odd/name')).toEqual(['task', 'odd/name', 'secrets', 't']);
+    expect(place('..')).toEqual([]);
+    expect(place('../elsewhere')).toEqual(['other', 'elsewhere']);
+    expect(place('../../etc')).toBe('leaves the allocation directory');
+  });
+});
+
+describe('task-relative binds of a driver (docker volumes, bind mounts)', () => {
+  const twoTasks = () =>
+    jobOf({
+      ID: 'web',
+      TaskGroups: [
+        {
+          Name: 'app',
+          Tasks: [
+            {
+              Name: 'nginx',
+              Driver: 'docker',
+              Config: { image: 'nginx:1' },
+              Templates: [
+                { EmbeddedTmpl: 'events {}\n', DestPath: 'local/nginx.conf' },
+                { EmbeddedTmpl: 'server {}\n', DestPath: 'local/conf.d/site.conf' },
+                { EmbeddedTmpl: 'TOKEN=1\n', DestPath: 'secrets/token', Perms: '0600' },
+                { EmbeddedTmpl: 'shared\n', DestPath: '../alloc/shared.txt' },
+              ],
+            },
+            { Name: 'api', Driver: 'docker', Config: { image: 'api:1' } },
+          ],
+        },
+      ],
+    });
+  const bind = (source: string, target: string, readOnly = false) => ({
+    source,
+    target,
+    readOnly,
+    path: 'TaskGroups[0].Tasks[0].Config.volumes[0]',
+    what: `volume "${source}:${target}"`,
+  });
+
+  it('a template file: its ConfigMap key at the target', () => {
+    const ctx = groupContext(twoTasks());
+    const storage = groupStorage(ctx);
+    const cm = ofKind<V1ConfigMap>(storage, 'ConfigMap')[0];
+    const mounts = bindMounts(
+      ctx,
+      storage.sources,
+      'nginx',
+      bind('local/nginx.conf', '/etc/nginx/nginx.conf'),
+    );
+    expect(mounts).toEqual([
+      {
+        name: 'nomad-tmpl--nginx',
+        mountPath: '/etc/nginx/nginx.conf',
+        subPath: '0-nginx.conf',
+        readOnly: true,
+      },
+    ]);
+    expect(cm?.data?.['0-nginx.conf']).toBe('events {}\n');
+    // A Secret-backed template (perms without world-read) too.
+    expect(bindMounts(ctx, storage.sources, 'nginx', bind('secrets/token', '/run/token'))).toEqual([
+      { name: 'nomad-tmpl-secret--nginx', mountPath: '/run/token', subPath: '2-token', readOnly: true },
+    ]);
+    expect(ctx.warnings.filter((w) => w.path.includes('Config'))).toEqual([]);
+  });
+
+  it('a directory: the task volume at the target, and the template files inside it below the target', () => {
+    const ctx = groupContext(twoTasks());
+    const storage = groupStorage(ctx);
+    expect(
+      bindMounts(ctx, storage.sources, 'nginx', bind('local/conf.d', '/etc/nginx/conf.d', true)),
+    ).toEqual([
+      { name: 'nomad-local--nginx', mountPath: '/etc/nginx/conf.d', subPath: 'conf.d', readOnly: true },
+      {
+        name: 'nomad-tmpl--nginx',
+        mountPath: '/etc/nginx/conf.d/site.conf',
+        subPath: '1-site.conf',
+        readOnly: true,
+      },
+    ]);
+    // The whole local/ directory, without subPath.
+    expect(
+      bindMounts(ctx, storage.sources, 'nginx', bind('local', '/srv')).map((m) => [m.mountPath, m.subPath]),
+    ).toEqual([
+      ['/srv', undefined],
+      ['/srv/nginx.conf', '0-nginx.conf'],
+      ['/srv/conf.d/site.conf', '1-site.conf'],
+    ]);
+  });
+
+  it('the shared alloc dir (alloc/, ../alloc/) and another task’s directory', () => {
+    const ctx = groupContext(twoTasks());
+    const storage = groupStorage(ctx);
+    expect(bindMounts(ctx, storage.sources, 'api', bind('../alloc/data', '/data'))).toEqual([
+      { name: ALLOC_VOLUME, mountPath: '/data', subPath: 'data' },
+    ]);
+    expect(bindMounts(ctx, storage.sources, 'api', bind('alloc/shared.txt', '/etc/shared.txt'))).toEqual([
+      { name: 'nomad-tmpl--nginx', mountPath: '/etc/shared.txt', subPath: '3-shared.txt', readOnly: true },
+    ]);
+    expect(bindMounts(ctx, storage.sources, 'api', bind('../nginx/local/nginx.conf', '/x'))).toEqual([
+      { name: 'nomad-tmpl--nginx', mountPath: '/x', subPath: '0-nginx.conf', readOnly: true },
+    ]);
+    // The task directory itself: its local/ and secrets/ below the target.
+    expect(
+      bindMounts(ctx, storage.sources, 'api', bind('.', '/task')).map((m) => [m.name, m.mountPath]),
+    ).toEqual([
+      ['nomad-local--api', '/task/local'],
+      ['nomad-secrets--api', '/task/secrets'],
+    ]);
+    // A template in the shared alloc dir is in every task, as the directory is shared in Nomad.
+    expect(storage.mounts.api?.find((m) => m.mountPath === '/alloc/shared.txt')).toEqual({
+      name: 'nomad-tmpl--nginx',
+      mountPath: '/alloc/shared.txt',
+      subPath: '3-shared.txt',
+      readOnly: true,
+    });
+  });
+
+  it('what nothing stands for, or what leaves the allocation directory: one warning saying what to do', () => {
+    const ctx = groupContext(twoTasks());
+    const storage = groupStorage(ctx);
+    expect(bindMounts(ctx, storage.sources, 'nginx', bind('tmp/cache', '/cache'))).toEqual([]);
+    expect(bindMounts(ctx, storage.sources, 'nginx', bind('../../etc/passwd', '/p'))).toEqual([]);
+    expect(bindMounts(ctx, storage.sources, 'nginx', bind('local/nginx.conf/x', '/p'))).toEqual([]);
+    expect(ctx.warnings.filter((w) => w.path.includes('Config')).map((w) => w.message)).toEqual([
+      'volume "tmp/cache:/cache" is not mounted: nothing in the pod stands for "nginx/tmp/cache" of the allocation directory (only local/, secrets/, alloc/ and the files templates write are); bind a path under local/, secrets/ or alloc/',
+      'volume "../../etc/passwd:/p" is not mounted: its source leaves the allocation directory; bind a path under local/, secrets/ or alloc/ of the task, or an absolute host path',
+      'volume "local/nginx.conf/x:/p" is not mounted: "nginx/local/nginx.conf/x" is inside the file of template 0 of task "nginx"',
+    ]);
   });
 });
 

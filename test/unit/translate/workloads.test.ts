@@ -1,6 +1,15 @@
-import type { V1CronJob, V1DaemonSet, V1Deployment, V1Job, V1Service } from '@kubernetes/client-node';
-import { describe, expect, it } from 'vitest';
+import type {
+  V1ConfigMap,
+  V1CronJob,
+  V1DaemonSet,
+  V1Deployment,
+  V1Job,
+  V1Service,
+} from '@kubernetes/client-node';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { kubernetesSchedule } from '../../../src/translate/workloads.ts';
+import { loadCase } from '../../fixtures/translate-cases/load.ts';
+import { ensureJobspecWasm } from '../nomad/hcl/helpers.ts';
 import {
   container,
   corpusJob,
@@ -189,7 +198,7 @@ describe('batch → Job', () => {
     // (2+1)×(0+1)−1 = 2 per allocation, × 2.
     expect(batch.spec?.backoffLimit).toBe(4);
     expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].RestartPolicy')).toEqual([
-      'the task\'s own restart block (over the group\'s: attempts 2, mode "fail") is applied pod-wide, as a pod has one restart policy: restartPolicy OnFailure and a backoffLimit counting 2 restart(s) for every task; delay and interval follow the kubelet\'s back-off',
+      "the task's own restart block (over the group's: attempts 2, mode \"fail\") is applied pod-wide, as a pod has one restart policy: restartPolicy OnFailure and a backoffLimit counting 2 restart(s) for every task; delay and interval follow the kubelet's back-off",
     ]);
     // A service task's own block: reported once (the kubelet restarts long-running containers always).
     const service = simpleJob('service', { RestartPolicy: { Attempts: 9 } });
@@ -428,5 +437,44 @@ describe('job types', () => {
     const after = one<V1Deployment>(run(scaled, { version: 2 }).objects, 'Deployment');
     expect(after.spec?.replicas).toBe(5);
     expect(after.spec?.template).toEqual(before.spec?.template);
+  });
+});
+
+describe('a two-group web stack (test/fixtures/translate-cases/edge-stack.nomad.hcl)', () => {
+  beforeAll(ensureJobspecWasm, 600_000);
+
+  it('mounts the proxy’s template at /etc/nginx/nginx.conf and never stops an old api pod first', async () => {
+    const job = await loadCase('edge-stack');
+    const { objects } = run(job);
+    const deployments = ofKind<V1Deployment>(objects, 'Deployment');
+    const proxy = deployments.find((d) => d.metadata?.name === 'edge--proxy');
+    const api = deployments.find((d) => d.metadata?.name === 'edge--api');
+    if (!proxy || !api) throw new Error('expected the proxy and api Deployments');
+
+    // The docker volume `local/nginx.conf:/etc/nginx/nginx.conf` binds the template's file.
+    const pod = podSpecOf(proxy);
+    const nginx = container(pod, 'nginx');
+    const mount = nginx.volumeMounts?.find((m) => m.mountPath === '/etc/nginx/nginx.conf');
+    expect(mount).toMatchObject({ readOnly: true });
+    const volume = pod.volumes?.find((v) => v.name === mount?.name);
+    const configMap = ofKind<V1ConfigMap>(objects, 'ConfigMap').find(
+      (c) => c.metadata?.name === volume?.configMap?.name,
+    );
+    const content = configMap?.data?.[mount?.subPath ?? ''];
+    expect(content).toContain('proxy_pass http://edge-api:8080;');
+    expect(content).toBe(job.TaskGroups?.[0]?.Tasks?.[0]?.Templates?.[0]?.EmbeddedTmpl);
+    // The key is one of the volume's items, so the file is there at run time.
+    expect(volume?.configMap?.items?.map((i) => i.key)).toContain(mount?.subPath);
+    // …and the task still finds it where Nomad renders it.
+    expect(nginx.volumeMounts?.find((m) => m.mountPath === '/local/nginx.conf')?.subPath).toBe(
+      mount?.subPath,
+    );
+
+    // update { canary = 1 }: one new pod beside the old ones, none stopped before it is ready.
+    expect(api.spec?.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+    expect(proxy.spec?.strategy?.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
   });
 });

@@ -1,0 +1,51 @@
+// The translation cases of test/fixtures/translate-cases/ on a real apiserver: every object they
+// translate to passes server-side validation (dry-run apply), with the file mounts and update strategy
+// the job asks for still in the object the apiserver returns.
+import type { KubernetesObject, V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeApplier } from '../../src/kube/apply.ts';
+import { translate } from '../../src/translate/index.ts';
+import { loadCase } from '../fixtures/translate-cases/load.ts';
+import { ensureJobspecWasm } from '../unit/nomad/hcl/helpers.ts';
+import { createTestNamespace, testKubeConfig } from './support/kube.ts';
+
+const kc = testKubeConfig();
+const applier = makeApplier(kc, 'nomad-operator-tests');
+
+let namespace: string;
+let removeNamespace: () => Promise<void>;
+beforeAll(async () => {
+  ensureJobspecWasm();
+  ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'translate-cases'));
+}, 600_000);
+afterAll(async () => removeNamespace());
+
+describe('translation cases on the apiserver', () => {
+  it('edge-stack: proxy template bound at /etc/nginx/nginx.conf, api canary without unavailability', async () => {
+    const { objects } = translate(await loadCase('edge-stack'), { namespace });
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'Deployment',
+      'Service',
+      'Service',
+    ]);
+    const accepted: KubernetesObject[] = [];
+    for (const object of objects) accepted.push(await applier.apply(object, { dryRun: true }));
+
+    const deployment = (name: string) =>
+      accepted.find((o) => o.kind === 'Deployment' && o.metadata?.name === name) as V1Deployment;
+    const proxy = deployment('edge--proxy').spec?.template.spec;
+    const nginx = proxy?.containers.find((c) => c.name === 'nginx');
+    const mount = nginx?.volumeMounts?.find((m) => m.mountPath === '/etc/nginx/nginx.conf');
+    const volume = proxy?.volumes?.find((v) => v.name === mount?.name);
+    expect(volume?.configMap?.items?.map((i) => i.key)).toContain(mount?.subPath);
+    const configMap = accepted.find((o) => o.kind === 'ConfigMap') as V1ConfigMap;
+    expect(volume?.configMap?.name).toBe(configMap.metadata?.name);
+    expect(configMap.data?.[mount?.subPath ?? '']).toContain('proxy_pass http://edge-api:8080;');
+    expect(deployment('edge--api').spec?.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+    });
+  });
+});
