@@ -120,7 +120,9 @@ describe('storage objects on the apiserver', () => {
     );
     const fetch = spec.initContainers?.find((c) => c.name === 'artifacts--main');
     expect(fetch?.command?.[2]).toContain("fetch 'https://example.com/tool-1.2.3.tar.gz'");
-    expect(spec.volumes?.find((v) => v.name === 'nomad-alloc')?.emptyDir?.sizeLimit).toBe('512Mi');
+    // ephemeral_disk.size is a request (Nomad places by it), not an emptyDir limit that would evict.
+    expect(spec.volumes?.find((v) => v.name === 'nomad-alloc')?.emptyDir).toEqual({});
+    expect(spec.containers[0]?.resources?.requests?.['ephemeral-storage']).toBe('512Mi');
   });
 
   it('also holds for every corpus job translated as a dispatched child', async () => {
