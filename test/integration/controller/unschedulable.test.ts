@@ -1,0 +1,222 @@
+// Honest status on the real cluster (kwok nodes with their default labels, the real kube-scheduler):
+// a job asking for more memory than any node has stays pending, with condition Scheduled=False
+// (Unschedulable, the scheduler's "Insufficient memory"), a blocked evaluation carrying FailedTGAllocs,
+// and kubectl get nj saying so; a job blocked only by other allocations is placed when they stop, its
+// blocked evaluation completes and it turns running; a small service job runs 3/3.
+import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Evaluation, evaluationsOf } from '../../../src/controller/evaluations.ts';
+import type { NomadJobObject } from '../../../src/crd/resource.ts';
+import type { Job } from '../../../src/nomad/schema.ts';
+import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
+import { kubectl } from '../support/kubectl.ts';
+import { type Harness, startController } from './harness.ts';
+
+const kc = testKubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+
+let namespace: string;
+let removeNamespace: () => Promise<void>;
+let harness: Harness;
+/** The largest allocatable memory of any node, in MiB. */
+let largestNodeMiB = 0;
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+
+/** Bytes of a Kubernetes memory quantity such as "256Gi" or "16318828Ki". */
+function bytesOf(quantity: string | undefined): number {
+  const match = /^(\d+(?:\.\d+)?)([kMGT]i?|)$/.exec(quantity ?? '');
+  return match ? Number(match[1]) * (UNITS[match[2]!] ?? 1) : 0;
+}
+
+beforeAll(async () => {
+  ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'unschedulable'));
+  harness = await startController(kc, namespace);
+  const nodes: V1Node[] = (await core.listNode()).items;
+  largestNodeMiB = Math.max(...nodes.map((n) => bytesOf(n.status?.allocatable?.memory) / 2 ** 20));
+});
+afterAll(async () => {
+  await harness?.stop();
+  await removeNamespace();
+});
+
+/** A service job of one group `web` running nginx, with the given count and memory (MB). */
+function webJob(id: string, count: number, memoryMB: number, extra: Partial<Job> = {}): Job {
+  return {
+    ID: id,
+    TaskGroups: [
+      {
+        Name: 'web',
+        Count: count,
+        Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }],
+        Tasks: [
+          {
+            Name: 'server',
+            Driver: 'docker',
+            Config: { image: 'nginx:1.27', ports: ['http'] },
+            Resources: { CPU: 500, MemoryMB: memoryMB },
+          },
+        ],
+      },
+    ],
+    ...extra,
+  };
+}
+
+const condition = (job: NomadJobObject, type: string) => job.status?.conditions?.find((c) => c.type === type);
+
+async function evaluations(name: string): Promise<Evaluation[]> {
+  return evaluationsOf(await harness.read(name), harness.controller.view);
+}
+
+/** The row of `kubectl get nj <name>` (with -o wide when asked), split on column gaps, by header. */
+async function getRow(name: string, wide = false): Promise<Record<string, string>> {
+  const result = await kubectl(['get', 'nj', name, '-n', namespace, ...(wide ? ['-o', 'wide'] : [])]);
+  expect(result.status, result.stderr).toBe(0);
+  const [header = '', row = ''] = result.stdout.trimEnd().split('\n');
+  // Columns start where the header's titles start.
+  const starts = [...header.matchAll(/\S+/g)].map((m) => m.index ?? 0);
+  const titles = [...header.matchAll(/\S+/g)].map((m) => m[0]);
+  return Object.fromEntries(
+    titles.map((title, i) => [title, row.slice(starts[i], starts[i + 1] ?? row.length).trim()]),
+  );
+}
+
+describe('a job no node can run', () => {
+  it('is pending with Scheduled=False (Unschedulable, Insufficient memory) and a blocked evaluation', async () => {
+    const memoryMB = 10_000_000;
+    // More than any node of this cluster has (nodes are kwok's, as created, never changed here).
+    expect(memoryMB).toBeGreaterThan(largestNodeMiB);
+    await harness.submit(webJob('too-big', 2, memoryMB));
+
+    const pending = await waitFor(
+      'the NomadJob pending with Scheduled=False',
+      async () => {
+        const job = await harness.read('too-big');
+        return job.status?.status === 'pending' && condition(job, 'Scheduled')?.status === 'False'
+          ? job
+          : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    expect(pending.status?.allocations).toBe('0/2');
+    expect(pending.status?.summary?.web).toMatchObject({ queued: 2, starting: 0, running: 0 });
+    expect(condition(pending, 'Scheduled')).toMatchObject({
+      reason: 'Unschedulable',
+      observedGeneration: pending.metadata?.generation,
+    });
+    expect(condition(pending, 'Scheduled')?.message).toMatch(
+      /^0\/\d+ nodes are available: .*Insufficient memory/,
+    );
+    expect(condition(pending, 'Ready')).toMatchObject({ status: 'False', reason: 'Unschedulable' });
+
+    const [blocked, placing] = await waitFor(
+      'a blocked evaluation behind a complete one',
+      async () => {
+        const list = await evaluations('too-big');
+        return list[0]?.Status === 'blocked' ? list : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    expect(placing).toMatchObject({
+      TriggeredBy: 'job-register',
+      Status: 'complete',
+      BlockedEval: blocked?.ID,
+      QueuedAllocations: { web: 2 },
+    });
+    expect(blocked).toMatchObject({
+      TriggeredBy: 'queued-allocs',
+      Status: 'blocked',
+      StatusDescription: 'created to place remaining allocations',
+      PreviousEval: placing?.ID,
+      QueuedAllocations: { web: 2 },
+    });
+    const metric = blocked?.FailedTGAllocs?.web;
+    expect(metric?.DimensionExhausted?.memory).toBeGreaterThan(0);
+    expect(metric?.NodesExhausted).toBe(metric?.DimensionExhausted?.memory);
+    expect(metric?.NodesEvaluated).toBeGreaterThan(0);
+    expect(metric?.ResourcesExhausted?.server?.MemoryMB).toBeGreaterThanOrEqual(memoryMB);
+
+    // What a kubectl user sees.
+    const row = await getRow('too-big');
+    expect(row).toMatchObject({ STATUS: 'pending', 'RUNNING/DESIRED': '0/2', REASON: 'Unschedulable' });
+    expect((await getRow('too-big', true)).MESSAGE).toMatch(/Insufficient memory/);
+  });
+
+  it('is placed once other allocations free the memory: the blocked evaluation completes, the job runs', async () => {
+    // Two jobs that cannot share a node: the second waits for the first.
+    const share = Math.floor(largestNodeMiB * 0.6);
+    const nodes = (await core.listNode()).items.length;
+    await harness.submit(webJob('hog', nodes, share));
+    await waitFor('the hog running', async () => (await harness.read('hog')).status?.status === 'running', {
+      timeoutMs: 120_000,
+    });
+    await harness.submit(webJob('waiter', 1, share));
+    const blocked = await waitFor(
+      'the waiter blocked',
+      async () => {
+        const list = await evaluations('waiter');
+        return list[0]?.Status === 'blocked' ? list[0] : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    expect(blocked.FailedTGAllocs?.web?.DimensionExhausted?.memory).toBeGreaterThan(0);
+    expect((await harness.read('waiter')).status?.status).toBe('pending');
+
+    await harness.submit(webJob('hog', nodes, share, { Stop: true }));
+    const running = await waitFor(
+      'the waiter running',
+      async () => {
+        const job = await harness.read('waiter');
+        return job.status?.status === 'running' && condition(job, 'Scheduled')?.status === 'True'
+          ? job
+          : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    expect(running.status?.allocations).toBe('1/1');
+    const completed = await waitFor(
+      'the blocked evaluation complete',
+      async () => {
+        const found = (await evaluations('waiter')).find((e) => e.ID === blocked.ID);
+        return found?.Status === 'complete' ? found : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    expect(completed).toMatchObject({
+      FailedTGAllocs: null,
+      QueuedAllocations: { web: 0 },
+      StatusDescription: '',
+    });
+    expect(completed.ModifyIndex).toBeGreaterThan(blocked.ModifyIndex);
+  });
+});
+
+describe('a small service job', () => {
+  it('runs 3/3 and kubectl get nj says RUNNING/DESIRED 3/3', async () => {
+    await harness.submit(webJob('web', 3, 256));
+    const running = await waitFor(
+      'web running 3/3',
+      async () => {
+        const job = await harness.read('web');
+        return job.status?.status === 'running' && job.status.allocations === '3/3' ? job : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    expect(running.status?.summary?.web).toMatchObject({ running: 3, queued: 0 });
+    expect(condition(running, 'Scheduled')).toMatchObject({ status: 'True', reason: 'Placed' });
+    expect(condition(running, 'Ready')).toMatchObject({ status: 'True', reason: 'AllocationsRunning' });
+    const row = await getRow('web');
+    expect(row).toMatchObject({ STATUS: 'running', 'RUNNING/DESIRED': '3/3', REASON: 'AllocationsRunning' });
+  });
+});
