@@ -1,5 +1,5 @@
 // The chart's files that must stay in step with the project: the CRD copy, appVersion, the README's
-// values table (generated from values.yaml comments) and the values schema.
+// values table (generated from values.yaml comments), the values schema, and the translator options.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -16,6 +16,11 @@ import {
   withTable,
 } from '../../scripts/generate-helm-docs.ts';
 import { nomadJobCrdYaml } from '../../src/crd/definition.ts';
+import {
+  translatorOptionHelp,
+  translatorOptionKeys,
+  translatorOptionNames,
+} from '../../src/translate/options.ts';
 import { repoRoot } from '../support/dockerfile.ts';
 
 const chart = path.join(repoRoot, 'helm', 'nomad-operator');
@@ -63,6 +68,26 @@ describe('helm chart files', () => {
     });
     expect(undocumented).toEqual([]);
     for (const doc of documentedValues(text)) expect(doc.description, doc.key).not.toBe('');
+  });
+
+  it('translator.* holds every translator option, documented with its flag and the operator’s default', () => {
+    const docs = new Map(documentedValues(read(valuesFile)).map((d) => [d.key, d]));
+    const values = yaml.load(read(valuesFile)) as { translator: Record<string, unknown> };
+    expect(Object.keys(values.translator).map((k) => `translator.${k}`)).toEqual(
+      translatorOptionKeys.map((key) => translatorOptionNames[key].helm),
+    );
+    for (const key of translatorOptionKeys) {
+      const names = translatorOptionNames[key];
+      const doc = docs.get(names.helm);
+      expect(doc?.description, names.helm).toContain(`\`--${names.flag}\``);
+      // An empty image means the operator's default, which the description names.
+      if (key.endsWith('Image'))
+        expect(doc?.description).toContain(`empty: ${translatorOptionHelp[key].default}`);
+    }
+    expect(values.translator.millicoresPerMHz).toBe(Number(translatorOptionHelp.millicoresPerMHz.default));
+    const template = read(path.join(chart, 'templates', 'deployment.yaml'));
+    for (const key of translatorOptionKeys)
+      expect(template, key).toContain(`${translatorOptionNames[key].flag}`);
   });
 
   it('the values schema names every top-level value and forbids others', () => {

@@ -23,6 +23,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config.ts';
 import { ensureNomadJobCrd } from '../../../src/kube/crds.ts';
 import { repoRoot } from '../../support/dockerfile.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
@@ -74,7 +75,16 @@ describe('helm lint and template', () => {
   });
 
   it('the schema rejects bad values', async () => {
-    for (const bad of ['operator.logLevel=loud', 'service.port=0', 'unknownKey=1', 'operator.resync=soon']) {
+    for (const bad of [
+      'operator.logLevel=loud',
+      'service.port=0',
+      'unknownKey=1',
+      'operator.resync=soon',
+      'translator.millicoresPerMHz=0',
+      'translator.datacenterLabel=not a label',
+      'translator.nodeAttributeLabels.rack=example.com/rack',
+      'translator.execImage=has space',
+    ]) {
       const result = await helm(['template', 'r', chartDir, '--set', bad]);
       expect(result.status, bad).not.toBe(0);
       expect(result.stderr, bad).toMatch(/schema/iu);
@@ -116,6 +126,50 @@ describe('helm lint and template', () => {
       expect(result.stdout.trim().split('\n')).toHaveLength(objects.length);
       expect(result.stdout).toContain('deployment.apps/');
     }
+  });
+
+  it('renders the translator values as run flags, which the operator parses into the options set', async () => {
+    const argsOf = (objects: KubernetesObject[]) =>
+      findObject<V1Deployment>(objects, 'Deployment').spec?.template.spec?.containers[0]?.args ?? [];
+    const translatorOf = (args: string[]) => {
+      const parsed = parseConfig(args, {});
+      if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+      return parsed.config.translator;
+    };
+    // Defaults: only the ratio, which is the operator's default too.
+    const defaults = argsOf(await renderChart('r', 'ns'));
+    expect(defaults.filter((a) => /^--(?:.*-label|.*-image|millicores-per-mhz)=/u.test(a))).toEqual([
+      '--millicores-per-mhz=1',
+    ]);
+    expect(translatorOf(defaults)).toEqual({ millicoresPerMHz: 1 });
+    const args = argsOf(
+      await renderChart('r', 'ns', [
+        'translator.datacenterLabel=topology.kubernetes.io/zone',
+        'translator.regionLabel=topology.kubernetes.io/region',
+        'translator.nodePoolLabel=example.com/pool',
+        'translator.nodeClassLabel=example.com/class',
+        'translator.nodeAttributeLabels.meta\\.rack=example.com/rack',
+        'translator.nodeAttributeLabels.attr\\.cpu\\.numcores=example.com/cores',
+        'translator.execImage=debian:12',
+        'translator.javaImage=eclipse-temurin:17-jre',
+        'translator.artifactImage=alpine:3',
+        'translator.millicoresPerMHz=0.5',
+      ]),
+    );
+    expect(translatorOf(args)).toEqual({
+      millicoresPerMHz: 0.5,
+      execImage: 'debian:12',
+      javaImage: 'eclipse-temurin:17-jre',
+      artifactImage: 'alpine:3',
+      nodeAttributeLabels: {
+        'attr.cpu.numcores': 'example.com/cores',
+        'meta.rack': 'example.com/rack',
+        'node.class': 'example.com/class',
+        'node.datacenter': 'topology.kubernetes.io/zone',
+        'node.pool': 'example.com/pool',
+        'node.region': 'topology.kubernetes.io/region',
+      },
+    });
   });
 
   it('renders the optional ServiceMonitor for the metrics Service only when enabled', async () => {
