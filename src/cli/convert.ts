@@ -196,6 +196,16 @@ function classify(
 }
 
 /**
+ * Where a jobspec's file functions (`file`, `fileset`, `fileexists`, …) start relative paths: the
+ * working directory, as with the Nomad CLI (it parses a job file under its base name, so its base
+ * directory is always "."), for a file argument and for stdin alike. Only this local command reads
+ * files; the API's /v1/jobs/parse keeps the functions disabled, as Nomad's does.
+ */
+export function fileFunctionsBaseDir(): string {
+  return process.cwd();
+}
+
+/**
  * Reads a job from jobspec or JSON text: HCL through the Go jobspec parser (with its Canonicalize),
  * API JSON through `parseJobJson`; then Nomad's server canonicalization and validation.
  */
@@ -215,6 +225,7 @@ export async function loadJob(options: {
       variables: options.variables ?? '',
       canonicalize: true,
       path: options.path === '-' ? 'stdin.hcl' : options.path,
+      files: { baseDir: fileFunctionsBaseDir() },
     });
     if (!result.ok) {
       return { ok: false, errors: [result.error, ...result.diagnostics.filter((d) => d !== result.error)] };

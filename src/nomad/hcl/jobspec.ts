@@ -8,8 +8,9 @@
 // side recovers from panics and refuses inputs that could exhaust its stack), the next call loads
 // a fresh instance.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -25,6 +26,48 @@ export interface ParseJobspecOptions {
   canonicalize?: boolean;
   /** File name used in diagnostics; Nomad's endpoint uses `input.hcl` (the default). */
   path?: string;
+  /**
+   * Enables the file-system functions (`file`, `filebase64`, `fileexists`, `fileset`, `abspath`,
+   * `basename`, `dirname`, `pathexpand`) as the Nomad CLI has them, reading this machine's files;
+   * relative paths start at `baseDir`. Never set this for input from the network: Nomad's HTTP
+   * endpoint keeps them disabled ("filesystem function disabled"), and so does leaving this unset.
+   */
+  files?: { baseDir: string };
+}
+
+/** The synchronous file access the Go side calls back into (src/nomad/hcl/wasm/files_js.go). */
+interface FileHooks {
+  baseDir: string;
+  readFile(path: string): { data: string } | HookError;
+  stat(path: string): { mode: number } | HookError;
+  readDir(path: string): { names: string[] } | HookError;
+  cwd(): { path: string } | HookError;
+  homeDir(): { path: string } | HookError;
+}
+interface HookError {
+  code: string;
+  message: string;
+}
+
+/** Runs a file-system call for Go, turning a thrown Node error into `{code, message}`. */
+function hook<T extends object>(call: () => T): T | HookError {
+  try {
+    return call();
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    return { code: err.code ?? 'EIO', message: err.message };
+  }
+}
+
+function fileHooks(baseDir: string): FileHooks {
+  return {
+    baseDir,
+    readFile: (path) => hook(() => ({ data: readFileSync(path).toString('base64') })),
+    stat: (path) => hook(() => ({ mode: statSync(path).mode })),
+    readDir: (path) => hook(() => ({ names: readdirSync(path) })),
+    cwd: () => hook(() => ({ path: process.cwd() })),
+    homeDir: () => hook(() => ({ path: homedir() })),
+  };
 }
 
 /**
@@ -39,7 +82,7 @@ export type ParseJobspecResult =
   | { ok: false; error: string; kind: JobspecErrorKind; diagnostics: string[] };
 
 interface GoExports {
-  parse(hcl: string, variables: string, canonicalize: boolean, path: string): string;
+  parse(hcl: string, variables: string, canonicalize: boolean, path: string, files?: FileHooks): string;
   canonicalize(jobJson: string): string;
 }
 
@@ -199,7 +242,13 @@ export async function parseJobspec(options: ParseJobspecOptions): Promise<ParseJ
   }
   try {
     return decodeAnswer(
-      go.exports.parse(hcl, variables, options.canonicalize === true, options.path ?? 'input.hcl'),
+      go.exports.parse(
+        hcl,
+        variables,
+        options.canonicalize === true,
+        options.path ?? 'input.hcl',
+        ...(options.files ? [fileHooks(options.files.baseDir)] : []),
+      ),
     );
   } catch (err) {
     return internal(`the jobspec parser failed: ${describe(err)}`);

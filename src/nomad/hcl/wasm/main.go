@@ -4,7 +4,7 @@
 // GOARCH=wasm and loaded in-process by Node (src/nomad/hcl/jobspec.ts). It registers
 //
 //	globalThis.__nomadJobspec = {
-//	  parse(hcl, variablesHcl, canonicalize, path) → JSON text {job} | {error, kind, diagnostics}
+//	  parse(hcl, variablesHcl, canonicalize, path, files?) → JSON text {job} | {error, kind, diagnostics}
 //	  canonicalize(jobJson)                       → JSON text {job} | {error, kind}
 //	  maxInputBytes                               → number
 //	}
@@ -36,6 +36,9 @@ func main() {
 		}
 		if len(args) > 3 && args[3].Type() == js.TypeString {
 			req.Path = args[3].String()
+		}
+		if len(args) > 4 {
+			req.Files = fileAccessOf(args[4])
 		}
 		return parseToJSON(req)
 	})))

@@ -22,6 +22,8 @@ func main() {
 	canonicalizeOnly := flag.Bool("canonicalize-json", false, "read api.Job JSON and canonicalize it")
 	varsFile := flag.String("vars", "", "variables file (HCL `name = value` lines)")
 	path := flag.String("path", jobspec.DefaultPath, "file name used in diagnostics")
+	allowFS := flag.Bool("allow-fs", false, "enable the file functions, relative to -base-dir")
+	baseDir := flag.String("base-dir", ".", "directory relative file-function paths start from")
 	flag.Parse()
 
 	input, err := io.ReadAll(os.Stdin)
@@ -34,6 +36,9 @@ func main() {
 		return
 	}
 	req := jobspec.Request{JobHCL: string(input), Canonicalize: *canonicalize, Path: *path}
+	if *allowFS {
+		req.Files = &jobspec.FileAccess{FS: jobspec.OSFileSystem{}, BaseDir: *baseDir}
+	}
 	if *varsFile != "" {
 		vars, err := os.ReadFile(*varsFile)
 		if err != nil {

@@ -19,9 +19,18 @@ import (
 // library functions and the extra HashiCorp ones that Nomad's jobspec documents, under the names
 // Nomad uses. The file-system functions exist but always fail, as they do for Nomad's HTTP parse
 // endpoint (it parses with file-system access disabled).
-var jobspecFunctions = buildFunctionTable()
+var jobspecFunctions = buildFunctionTable(nil)
 
-func buildFunctionTable() map[string]function.Function {
+// functionTable is jobspecFunctions, or with file access the same table whose file-system
+// functions read through it (files.go), as for the Nomad CLI.
+func functionTable(files *FileAccess) map[string]function.Function {
+	if files == nil || files.FS == nil {
+		return jobspecFunctions
+	}
+	return buildFunctionTable(files)
+}
+
+func buildFunctionTable(files *FileAccess) map[string]function.Function {
 	table := map[string]function.Function{
 		// numbers
 		"abs":      stdlib.AbsoluteFunc,
@@ -121,6 +130,11 @@ func buildFunctionTable() map[string]function.Function {
 	table["filebase64"] = disabledFileFunction(1)
 	table["fileexists"] = disabledFileFunction(1)
 	table["fileset"] = disabledFileFunction(2)
+	if files != nil && files.FS != nil {
+		for name, fn := range files.functions() {
+			table[name] = fn
+		}
+	}
 	return table
 }
 

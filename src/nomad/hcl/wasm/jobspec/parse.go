@@ -18,6 +18,7 @@ import (
 	hcljson "github.com/hashicorp/hcl/v2/json"
 	"github.com/hashicorp/nomad/api"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // DefaultPath is the file name Nomad's HTTP endpoint gives the job text; it prefixes every
@@ -33,6 +34,8 @@ type Request struct {
 	Variables    string // content of a variables file: `name = value` lines
 	Canonicalize bool
 	Path         string // defaults to DefaultPath
+	// Files enables the file-system functions (nil: disabled, as for Nomad's HTTP endpoint).
+	Files *FileAccess
 }
 
 // ErrorKind tells callers how Nomad's HTTP endpoint would report an error.
@@ -79,6 +82,7 @@ func Parse(req Request) (job *api.Job, err error) {
 		inputVars:   map[string]*inputVariable{},
 		localNames:  map[string]bool{},
 		localValues: map[string]cty.Value{},
+		functions:   functionTable(req.Files),
 	}
 	if err := p.run(req.Variables); err != nil {
 		return nil, err
@@ -90,8 +94,9 @@ func Parse(req Request) (job *api.Job, err error) {
 }
 
 type parser struct {
-	src      []byte
-	filename string
+	src       []byte
+	filename  string
+	functions map[string]function.Function
 
 	inputVars   map[string]*inputVariable
 	varObject   cty.Value // the `var` object, once every value is known
@@ -218,7 +223,7 @@ func (p *parser) decodeFile(body hcl.Body, varFile *hcl.File) hcl.Diagnostics {
 
 func (p *parser) evalContext() *hcl.EvalContext {
 	return &hcl.EvalContext{
-		Functions: jobspecFunctions,
+		Functions: p.functions,
 		Variables: map[string]cty.Value{
 			"var":   p.varObject,
 			"local": cty.ObjectVal(p.localValues),

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Input variables (`variable "x" {…}` blocks and `variables {…}` blocks), their values from the
@@ -26,6 +27,7 @@ type inputVariable struct {
 	declRange   hcl.Range
 	values      []assignedValue
 	validations []*validationRule
+	functions   map[string]function.Function
 }
 
 type assignedValue struct {
@@ -74,7 +76,7 @@ func (p *parser) declareVariableBlock(block *hcl.Block) hcl.Diagnostics {
 			Subject:  &block.LabelRanges[0],
 		})
 	}
-	v := &inputVariable{name: name, declRange: block.DefRange}
+	v := &inputVariable{name: name, declRange: block.DefRange, functions: p.functions}
 
 	if attr, ok := content.Attributes["description"]; ok {
 		var description string
@@ -141,6 +143,7 @@ func (p *parser) declareVariablesBlock(block *hcl.Block) hcl.Diagnostics {
 			continue
 		}
 		p.inputVars[attr.Name] = &inputVariable{
+			functions: p.functions,
 			name:      attr.Name,
 			typ:       val.Type(),
 			declRange: attr.Range,
@@ -279,13 +282,20 @@ func (v *inputVariable) current() (cty.Value, hcl.Diagnostics) {
 	return last.value, v.validate(last)
 }
 
+func (v *inputVariable) functionTable() map[string]function.Function {
+	if v.functions == nil {
+		return jobspecFunctions
+	}
+	return v.functions
+}
+
 func (v *inputVariable) validate(val assignedValue) hcl.Diagnostics {
 	if len(v.validations) == 0 {
 		return nil
 	}
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{v.name: val.value})},
-		Functions: jobspecFunctions,
+		Functions: v.functionTable(),
 	}
 	var diags hcl.Diagnostics
 	const badResult = "Invalid variable validation result"
