@@ -87,7 +87,7 @@ describe('NomadJob objects on the apiserver', () => {
     expect(kubectl('explain', 'nomadjob.spec')).toMatch(/taskGroups\s+<\[\]Object>/);
   });
 
-  it('shows Type, Status, Version, Running/Desired and Age in kubectl get nj', async () => {
+  it('shows Type, Status, Version, Running/Desired, Reason and Age in kubectl get nj', async () => {
     const namespace = await namespaceFor('columns-demo');
     const { job } = corpus.find((c) => c.file === 'batch-simple.canonical.json')!;
     await objects.createNamespacedCustomObject({
@@ -111,7 +111,15 @@ describe('NomadJob objects on the apiserver', () => {
     );
     const table = kubectl('get', 'nj', '-n', namespace);
     const [header, ...rows] = table.trimEnd().split('\n');
-    expect(header?.split(/\s{2,}/)).toEqual(['NAME', 'TYPE', 'STATUS', 'VERSION', 'RUNNING/DESIRED', 'AGE']);
+    expect(header?.split(/\s{2,}/)).toEqual([
+      'NAME',
+      'TYPE',
+      'STATUS',
+      'VERSION',
+      'RUNNING/DESIRED',
+      'REASON',
+      'AGE',
+    ]);
     const row = rows.find((r) => r.startsWith('columns-demo '))?.split(/\s+/);
     expect(row?.slice(0, 5)).toEqual(['columns-demo', 'batch', 'running', '3', '1/2']);
   });

@@ -1,20 +1,16 @@
 // Evaluations on the real cluster: registering records a job-register evaluation that completes once
-// the pods are placed; scaling and stopping record theirs; a job no node can run is blocked until a
-// node of its datacenter appears; evaluations survive a controller restart.
-import { CoreV1Api } from '@kubernetes/client-node';
+// the pods are placed; scaling and stopping record theirs; evaluations survive a controller restart.
+// Blocked evaluations (pods no node can run) are in unschedulable.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Evaluation, evaluationsOf } from '../../../src/controller/evaluations.ts';
-import { nodeManifest } from '../../cluster/local-cluster.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';
 
 const kc = testKubeConfig();
-const core = kc.makeApiClient(CoreV1Api);
 
 let namespace: string;
 let removeNamespace: () => Promise<void>;
 let harness: Harness;
-const nodes: string[] = [];
 
 beforeAll(async () => {
   ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'evals'));
@@ -22,7 +18,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await harness?.stop();
-  await Promise.all(nodes.map((name) => core.deleteNode({ name }).catch(() => undefined)));
   await removeNamespace();
 });
 
@@ -82,37 +77,5 @@ describe('evaluations', () => {
     harness = await startController(kc, namespace);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await evaluations('api')).map((e) => e.ID)).toEqual(stopped.map((e) => e.ID));
-  });
-
-  it('is blocked while no node can run the job, and completes once one can', async () => {
-    const zone = `dc-${namespace.slice(-4)}`;
-    await harness.submit(dockerJob('stuck', { Datacenters: [zone] }, 2));
-    const blocked = await waitFor('a blocked evaluation', async () => {
-      const list = await evaluations('stuck');
-      return list[0]?.Status === 'blocked' ? list[0] : undefined;
-    });
-    expect(blocked).toMatchObject({
-      TriggeredBy: 'job-register',
-      StatusDescription: 'created to place remaining allocations',
-      QueuedAllocations: { app: 2 },
-    });
-    const metric = blocked.FailedTGAllocs?.app;
-    expect(metric?.CoalescedFailures).toBe(1);
-    expect(Object.keys(metric?.ConstraintFiltered ?? {})[0]).toMatch(/node affinity|selector/);
-
-    const name = `${zone}-node`;
-    nodes.push(name);
-    await core.createNode({ body: JSON.parse(nodeManifest(name, { 'topology.kubernetes.io/zone': zone })) });
-    const placed = await waitFor('the evaluation complete', async () => {
-      const list = await evaluations('stuck');
-      return list[0]?.Status === 'complete' ? list[0] : undefined;
-    });
-    expect(placed.ID).toBe(blocked.ID);
-    expect(placed).toMatchObject({
-      QueuedAllocations: { app: 0 },
-      FailedTGAllocs: null,
-      StatusDescription: '',
-    });
-    expect(placed.ModifyIndex).toBeGreaterThan(blocked.ModifyIndex);
   });
 });

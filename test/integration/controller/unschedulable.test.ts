@@ -3,13 +3,15 @@
 // (Unschedulable, the scheduler's "Insufficient memory"), a blocked evaluation carrying FailedTGAllocs,
 // and kubectl get nj saying so; a job blocked only by other allocations is placed when they stop, its
 // blocked evaluation completes and it turns running; a small service job runs 3/3.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Evaluation, evaluationsOf } from '../../../src/controller/evaluations.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
-import { kubectl } from '../support/kubectl.ts';
 import { type Harness, startController } from './harness.ts';
 
 const kc = testKubeConfig();
@@ -79,16 +81,19 @@ async function evaluations(name: string): Promise<Evaluation[]> {
   return evaluationsOf(await harness.read(name), harness.controller.view);
 }
 
-/** The row of `kubectl get nj <name>` (with -o wide when asked), split on column gaps, by header. */
+/** The row of `kubectl get nj <name>` (with -o wide when asked), by column title. */
 async function getRow(name: string, wide = false): Promise<Record<string, string>> {
-  const result = await kubectl(['get', 'nj', name, '-n', namespace, ...(wide ? ['-o', 'wide'] : [])]);
-  expect(result.status, result.stderr).toBe(0);
-  const [header = '', row = ''] = result.stdout.trimEnd().split('\n');
+  // The kubectl built with the local control plane, on the test cluster's kubeconfig, as a user runs it.
+  const { stdout } = await promisify(execFile)(
+    path.join(inject('binDir'), 'kubectl'),
+    ['get', 'nj', name, '-n', namespace, ...(wide ? ['-o', 'wide'] : [])],
+    { encoding: 'utf8', env: { ...process.env, KUBECONFIG: inject('kubeconfig') } },
+  );
+  const [header = '', row = ''] = stdout.trimEnd().split('\n');
   // Columns start where the header's titles start.
-  const starts = [...header.matchAll(/\S+/g)].map((m) => m.index ?? 0);
-  const titles = [...header.matchAll(/\S+/g)].map((m) => m[0]);
+  const titles = [...header.matchAll(/\S+/g)];
   return Object.fromEntries(
-    titles.map((title, i) => [title, row.slice(starts[i], starts[i + 1] ?? row.length).trim()]),
+    titles.map((title, i) => [title[0], row.slice(title.index, titles[i + 1]?.index ?? row.length).trim()]),
   );
 }
 
