@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nextVersion } from '../../controller/versions.ts';
 import { type NomadJson, planDiff, versionDiffs } from '../../nomad/diff.ts';
-import type { Job } from '../../nomad/schema.ts';
+import { type Job, JobSchema } from '../../nomad/schema.ts';
 import type { JobActions } from '../actions.ts';
 import {
   boolField,
@@ -50,6 +50,7 @@ import { deploymentsOf } from '../responses/deployment.ts';
 import { newEvalId } from '../responses/evaluation.ts';
 import { isParent, jobResponse, summaryIndex, summaryResponse, versionResponse } from '../responses/job.ts';
 import { serviceRegistrations } from '../responses/service.ts';
+import { fillZeroValues } from '../responses/zero.ts';
 import { resourceVersionOf } from '../state.ts';
 import { type JobEntry, jobModifyIndexOf } from '../store.ts';
 import { handleRegister } from './jobs.ts';
@@ -537,8 +538,11 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     const jobNamespace = job.Namespace ?? namespace;
     const existing = store.findJob(jobNamespace, id);
     await requireInNamespace(request, deps, jobNamespace, existing ? UPDATE : CREATE);
-    const oldJob = existing && !existing.error ? (withoutBookkeeping(existing.job) as NomadJson) : null;
-    const { diff, annotations } = planDiff(oldJob, withoutBookkeeping(job) as NomadJson);
+    // Nomad diffs Go structs, where every plain field holds a value: both sides get their zero
+    // values filled in, so a job read with GET (which prints them) diffs as unchanged.
+    const asStruct = (j: Job) => fillZeroValues(withoutBookkeeping(j), JobSchema) as NomadJson;
+    const oldJob = existing && !existing.error ? asStruct(existing.job) : null;
+    const { diff, annotations } = planDiff(oldJob, asStruct(job));
     const index = store.state.globalIndex();
     return sendWrite(reply, index, {
       Annotations: annotations,

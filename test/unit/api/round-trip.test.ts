@@ -81,6 +81,18 @@ async function assertRoundTrip(job: Json, alsoServed: Json[], label: string): Pr
   const namespace = typeof job.Namespace === 'string' && job.Namespace !== '' ? job.Namespace : 'default';
   const before = await served(api, id, namespace);
   const latest = (await versionsOf(api, id, namespace))[0];
+  // Planning the served job shows no change, as Nomad's plan of an unchanged job does.
+  const plan = await send(
+    api,
+    'PUT',
+    `/v1/job/${encodeURIComponent(id)}/plan?namespace=${encodeURIComponent(namespace)}`,
+    {
+      Job: before.job,
+      Diff: true,
+    },
+  );
+  expect(plan.status, `${label}: plan: ${plan.body}`).toBe(200);
+  expect((JSON.parse(plan.body) as { Diff: { Type: string } }).Diff.Type, `${label}: plan diff`).toBe('None');
   const writes: [string, 'PUT' | 'POST', string, Json][] = [
     ['GET /v1/job/:id → PUT /v1/jobs', 'PUT', '/v1/jobs', before.job],
     ['GET /v1/job/:id → POST /v1/job/:id', 'POST', `/v1/job/${encodeURIComponent(id)}`, before.job],
