@@ -1,13 +1,15 @@
 // Honest status on the real cluster (kwok nodes with their default labels, the real kube-scheduler):
 // a job asking for more memory than any node has stays pending, with condition Scheduled=False
 // (Unschedulable, the scheduler's "Insufficient memory"), a blocked evaluation carrying FailedTGAllocs,
-// and kubectl get nj saying so; a job blocked only by other allocations is placed when they stop, its
-// blocked evaluation completes and it turns running; a small service job runs 3/3.
+// the Nomad API (pending, queued, pending allocations, the blocked evaluation) and kubectl get nj saying
+// so; a job blocked only by other allocations is placed when they stop, its blocked evaluation
+// completes and it turns running; a small service job registered through the API runs 3/3.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, type V1Node } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
 import { type Evaluation, evaluationsOf } from '../../../src/controller/evaluations.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
@@ -20,6 +22,7 @@ const core = kc.makeApiClient(CoreV1Api);
 let namespace: string;
 let removeNamespace: () => Promise<void>;
 let harness: Harness;
+let server: ApiServer;
 /** The largest allocatable memory of any node, in MiB. */
 let largestNodeMiB = 0;
 
@@ -44,10 +47,18 @@ function bytesOf(quantity: string | undefined): number {
 beforeAll(async () => {
   ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'unschedulable'));
   harness = await startController(kc, namespace);
+  // The Nomad API on the same cluster, as `nomad-operator run` serves it.
+  server = await startApiServer({
+    kubeConfig: kc,
+    defaultNamespace: namespace,
+    listen: { host: '127.0.0.1', port: 0 },
+    allowAnonymous: true,
+  });
   const nodes: V1Node[] = (await core.listNode()).items;
   largestNodeMiB = Math.max(...nodes.map((n) => bytesOf(n.status?.allocatable?.memory) / 2 ** 20));
 });
 afterAll(async () => {
+  await server?.close();
   await harness?.stop();
   await removeNamespace();
 });
@@ -73,6 +84,17 @@ function webJob(id: string, count: number, memoryMB: number, extra: Partial<Job>
     ],
     ...extra,
   };
+}
+
+/** A Nomad API answer's JSON. */
+async function nomad<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(server.url + path, {
+    method,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  expect(res.status, `${method} ${path}: ${text}`).toBe(200);
+  return JSON.parse(text) as T;
 }
 
 const condition = (job: NomadJobObject, type: string) => job.status?.conditions?.find((c) => c.type === type);
@@ -105,10 +127,10 @@ describe('a job no node can run', () => {
     await harness.submit(webJob('too-big', 2, memoryMB));
 
     const pending = await waitFor(
-      'the NomadJob pending with Scheduled=False',
+      'the NomadJob pending with Scheduled=False, Unschedulable',
       async () => {
         const job = await harness.read('too-big');
-        return job.status?.status === 'pending' && condition(job, 'Scheduled')?.status === 'False'
+        return job.status?.status === 'pending' && condition(job, 'Scheduled')?.reason === 'Unschedulable'
           ? job
           : undefined;
       },
@@ -152,6 +174,35 @@ describe('a job no node can run', () => {
     expect(metric?.NodesEvaluated).toBeGreaterThan(0);
     expect(metric?.ResourcesExhausted?.server?.MemoryMB).toBeGreaterThanOrEqual(memoryMB);
 
+    // What a Nomad user sees: pending job, queued summary, pending allocations, the blocked evaluation.
+    const nomadJob = await waitFor('the API to see the job pending', async () => {
+      const read = await nomad<{ Status: string }>('GET', '/v1/job/too-big');
+      return read.Status === 'pending' ? read : undefined;
+    });
+    expect(nomadJob).toMatchObject({ ID: 'too-big', Status: 'pending' });
+    const summary = await nomad<{ Summary: Record<string, Record<string, number>> }>(
+      'GET',
+      '/v1/job/too-big/summary',
+    );
+    expect(summary.Summary.web).toMatchObject({ Queued: 2, Starting: 0, Running: 0 });
+    const allocations = await nomad<Array<Record<string, unknown>>>('GET', '/v1/job/too-big/allocations');
+    expect(allocations.map((a) => [a.ClientStatus, a.DesiredStatus, a.NodeID])).toEqual([
+      ['pending', 'run', ''],
+      ['pending', 'run', ''],
+    ]);
+    const served = await waitFor('the API to serve the blocked evaluation', async () => {
+      const list = await nomad<Evaluation[]>('GET', '/v1/job/too-big/evaluations');
+      return list[0]?.ID === blocked?.ID && list[0]?.Status === 'blocked' ? list : undefined;
+    });
+    expect(served[1]).toMatchObject({ ID: placing?.ID, Status: 'complete', BlockedEval: blocked?.ID });
+    const byId = await nomad<Evaluation>('GET', `/v1/evaluation/${blocked?.ID}`);
+    expect(byId).toMatchObject({
+      Status: 'blocked',
+      TriggeredBy: 'queued-allocs',
+      PreviousEval: placing?.ID,
+    });
+    expect(byId.FailedTGAllocs?.web?.DimensionExhausted?.memory).toBeGreaterThan(0);
+
     // What a kubectl user sees.
     const row = await getRow('too-big');
     expect(row).toMatchObject({ STATUS: 'pending', 'RUNNING/DESIRED': '0/2', REASON: 'Unschedulable' });
@@ -180,16 +231,18 @@ describe('a job no node can run', () => {
 
     await harness.submit(webJob('hog', nodes, share, { Stop: true }));
     const running = await waitFor(
-      'the waiter running',
+      'the waiter running 1/1',
       async () => {
         const job = await harness.read('waiter');
-        return job.status?.status === 'running' && condition(job, 'Scheduled')?.status === 'True'
+        return job.status?.status === 'running' &&
+          job.status.allocations === '1/1' &&
+          condition(job, 'Scheduled')?.status === 'True'
           ? job
           : undefined;
       },
       { timeoutMs: 120_000 },
     );
-    expect(running.status?.allocations).toBe('1/1');
+    expect(condition(running, 'Ready')).toMatchObject({ status: 'True', reason: 'AllocationsRunning' });
     const completed = await waitFor(
       'the blocked evaluation complete',
       async () => {
@@ -208,8 +261,8 @@ describe('a job no node can run', () => {
 });
 
 describe('a small service job', () => {
-  it('runs 3/3 and kubectl get nj says RUNNING/DESIRED 3/3', async () => {
-    await harness.submit(webJob('web', 3, 256));
+  it('registered through the API, runs 3/3 allocations and kubectl get nj says RUNNING/DESIRED 3/3', async () => {
+    await nomad('PUT', '/v1/jobs', { Job: webJob('web', 3, 256) });
     const running = await waitFor(
       'web running 3/3',
       async () => {
@@ -221,6 +274,12 @@ describe('a small service job', () => {
     expect(running.status?.summary?.web).toMatchObject({ running: 3, queued: 0 });
     expect(condition(running, 'Scheduled')).toMatchObject({ status: 'True', reason: 'Placed' });
     expect(condition(running, 'Ready')).toMatchObject({ status: 'True', reason: 'AllocationsRunning' });
+    const allocations = await waitFor('three running allocations', async () => {
+      const list = await nomad<Array<{ ClientStatus: string }>>('GET', '/v1/job/web/allocations');
+      return list.length === 3 && list.every((a) => a.ClientStatus === 'running') ? list : undefined;
+    });
+    expect(allocations).toHaveLength(3);
+    expect((await nomad<{ Status: string }>('GET', '/v1/job/web')).Status).toBe('running');
     const row = await getRow('web');
     expect(row).toMatchObject({ STATUS: 'running', 'RUNNING/DESIRED': '3/3', REASON: 'AllocationsRunning' });
   });
