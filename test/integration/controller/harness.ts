@@ -1,7 +1,7 @@
 // Runs the real controller in-process against the test cluster, watching one test namespace, and
 // gives tests a way to submit Nomad jobs as NomadJobs and read them back.
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { Controller } from '../../../src/controller/controller.ts';
+import { Controller, type ControllerOptions } from '../../../src/controller/controller.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { makeApplier } from '../../../src/kube/apply.ts';
@@ -22,7 +22,7 @@ export interface Harness {
 export async function startController(
   kc: KubeConfig,
   namespace: string,
-  options: { resyncMs?: number; workers?: number } = {},
+  options: { resyncMs?: number; workers?: number; translate?: ControllerOptions['translate'] } = {},
 ): Promise<Harness> {
   await ensureNomadJobCrd(kc);
   const metrics = createMetrics();
@@ -33,6 +33,7 @@ export async function startController(
     namespace,
     workers: options.workers ?? 4,
     resyncMs: options.resyncMs ?? 10 * 60_000,
+    ...(options.translate ? { translate: options.translate } : {}),
   });
   controller.startInformers();
   if (!(await controller.waitForSync(60_000))) throw new Error('controller caches did not sync');
