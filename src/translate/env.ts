@@ -17,9 +17,10 @@
 //                                          is only known at runtime
 //   NOMAD_CPU_LIMIT                        CPU MHz (with `cores`: cores × 1000 millicores ÷ millicoresPerMHz)
 //   NOMAD_DC                               the job's datacenter when it names exactly one (placement pins the
-//                                          pods there); otherwise the pod label of the `${node.datacenter}`
-//                                          node label (topology.kubernetes.io/zone, which Kubernetes copies
-//                                          onto pods with PodTopologyLabelsAdmission; empty without it)
+//                                          pods there when a datacenter label is mapped); otherwise the pod
+//                                          label of the mapped `${node.datacenter}` node label (e.g.
+//                                          topology.kubernetes.io/zone, which Kubernetes copies onto pods with
+//                                          PodTopologyLabelsAdmission; empty without it); unset with no mapping
 //   NOMAD_GROUP_NAME, NOMAD_JOB_ID, NOMAD_JOB_NAME, NOMAD_JOB_PARENT_ID, NOMAD_NAMESPACE, NOMAD_REGION,
 //   NOMAD_TASK_NAME                        the Nomad values, verbatim
 //   NOMAD_MEMORY_LIMIT, NOMAD_MEMORY_MAX_LIMIT  MemoryMB, MemoryMaxMB
