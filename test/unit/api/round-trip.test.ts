@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { parseJobspec } from '../../../src/nomad/hcl/jobspec.ts';
 import { serviceJob, type TestApi, testApi } from './support.ts';
@@ -156,6 +157,45 @@ describe('GET → PUT round trip', () => {
       return;
     }
     await assertRoundTrip(parsed.job, [canonical.job], relative(fixtures, file));
+  });
+
+  it('a NomadJob written by hand (kubectl apply) keeps its spec when a Nomad client writes it back', async () => {
+    const api = await testApi();
+    // What a user applies: camelCase, Go duration text, a task disk, nothing canonical.
+    const object = nomadJobObject({ ID: 'hand' });
+    object.spec = {
+      datacenters: ['dc1'],
+      taskGroups: [
+        {
+          name: 'web',
+          count: 2,
+          tasks: [
+            {
+              name: 'server',
+              driver: 'docker',
+              killTimeout: '1m',
+              config: { image: 'nginx:1.27' },
+              resources: { cpu: 200, memoryMB: 128, diskMB: 300 },
+            },
+          ],
+        },
+      ],
+    };
+    const stored = api.cluster.put('NomadJob', object);
+    api.cluster.recordVersion(stored);
+    const before = await served(api, 'hand', 'default');
+    const specBefore = structuredClone(api.store.findJob('default', 'hand')?.object.spec);
+    for (const [method, url] of [
+      ['PUT', '/v1/jobs'],
+      ['POST', '/v1/job/hand'],
+    ] as const) {
+      const reply = await send(api, method, url, { Job: before.job });
+      expect(reply.status, reply.body).toBe(200);
+      const after = await served(api, 'hand', 'default');
+      expect(after.job.Version).toBe(before.job.Version);
+      expect(after.generation).toBe(before.generation);
+      expect(api.store.findJob('default', 'hand')?.object.spec).toEqual(specBefore);
+    }
   });
 
   it('the issue’s web job, written back as GET serves it, keeps Version 0', async () => {
