@@ -70,9 +70,8 @@ export function allocPlace(
       : relative.startsWith(`${prefix}/`)
         ? relative.slice(prefix.length + 1).split('/')
         : undefined;
-  const shared = under('alloc');
-  if (shared !== undefined) return { ok: true, place: ['alloc', ...shared] };
-  // The longest task name first: `web/2` wins over `web` for `web/2/local`.
+  // Task directories first (a task named `alloc` keeps its own local/), the longest name first:
+  // `web/2` wins over `web` for `web/2/local`.
   for (const name of [...new Set([task, ...groupTasks])].sort((a, b) => b.length - a.length)) {
     if (name === '') continue;
     const rest = under(goPathClean(name));
@@ -80,6 +79,8 @@ export function allocPlace(
     if (rest[0] === 'alloc') return { ok: true, place: ['alloc', ...rest.slice(1)] };
     return { ok: true, place: ['task', name, ...rest] };
   }
+  const shared = under('alloc');
+  if (shared !== undefined) return { ok: true, place: ['alloc', ...shared] };
   return { ok: true, place: ['other', ...relative.split('/')] };
 }
 
