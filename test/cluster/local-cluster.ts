@@ -552,9 +552,11 @@ export function nodeManifest(name: string, labels: Record<string, string> = {}):
         ...labels,
       },
     },
+    // What a managed cluster's node reports (a 100 GB boot disk gives about 90 GiB of allocatable
+    // ephemeral storage), so pods requesting ephemeral storage schedule as they would there.
     status: {
-      allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
-      capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+      allocatable: { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '90Gi' },
+      capacity: { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '100Gi' },
     },
   });
 }
