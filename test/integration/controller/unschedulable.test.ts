@@ -262,7 +262,12 @@ describe('a job no node can run', () => {
 
 describe('a small service job', () => {
   it('registered through the API, runs 3/3 allocations and kubectl get nj says RUNNING/DESIRED 3/3', async () => {
-    await nomad('PUT', '/v1/jobs', { Job: webJob('web', 3, 256) });
+    // The shape of `nomad job init`'s example: a datacenter, a port, a service, a task-level disk.
+    const job = webJob('web', 3, 256, { Datacenters: ['dc1'] });
+    const group = job.TaskGroups![0]!;
+    group.Services = [{ Name: 'web', PortLabel: 'http' }];
+    group.Tasks![0]!.Resources = { CPU: 500, MemoryMB: 256, DiskMB: 300 };
+    await nomad('PUT', '/v1/jobs', { Job: job });
     const running = await waitFor(
       'web running 3/3',
       async () => {
