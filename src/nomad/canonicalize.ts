@@ -4,9 +4,10 @@
 // * `canonicalizeApi` is the Go api package's `Job.Canonicalize()` (api/jobs.go, api/tasks.go,
 //   api/resources.go, api/services.go, api/consul.go, api/scaling.go): what `/v1/jobs/parse` returns
 //   with `Canonicalize: true`.
-// * `canonicalize` adds what the HTTP agent drops on the way to the server (a task's `DiskMB`) and
-//   what the server does before storing a job (structs canonicalization and
-//   admission hooks, shared/reference/nomad-clients.md section 1.5): what `GET /v1/job/:id` shows.
+// * `canonicalize` adds what the HTTP agent drops on the way to the server (a task's `DiskMB`,
+//   volumes of unknown types) and what the server does before storing a job (structs
+//   canonicalization and admission hooks, shared/reference/nomad-clients.md section 1.5): what
+//   `GET /v1/job/:id` shows.
 //
 // Both are pure: they deep-copy their input and fill the copy. The code mirrors Nomad's order of
 // operations, because later steps read earlier results (a group inherits the job's already
@@ -378,6 +379,12 @@ function apiConnect(connect: ConsulConnect): void {
  */
 function agentJob(job: Job): void {
   for (const group of job.TaskGroups ?? []) {
+    // Volumes of a type the agent does not know (only host and csi) are skipped on conversion, so
+    // a task mounting one is refused for referencing an undefined volume.
+    for (const [name, volume] of Object.entries(group.Volumes ?? {})) {
+      if (volume.Type !== 'host' && volume.Type !== 'csi') delete group.Volumes?.[name];
+    }
+    dropEmpty(group, 'Volumes');
     for (const task of group.Tasks ?? []) {
       if (task.Resources) delete task.Resources.DiskMB;
     }

@@ -47,8 +47,8 @@ describe('task resources disk', () => {
     );
     expect(result.status, result.body).toBe(200);
     expect(result.validationErrors ?? []).toEqual([]);
-    const [group] = result.job?.TaskGroups as Json[];
-    const [served] = group?.Tasks as Json[];
+    const [group] = (result.job?.TaskGroups ?? []) as Json[];
+    const [served] = (group?.Tasks ?? []) as Json[];
     expect(served?.Resources).toMatchObject({ CPU: 500, MemoryMB: 256, DiskMB: 0 });
     // The group's ephemeral disk is what sizes the disk.
     expect(group?.EphemeralDisk).toMatchObject({ SizeMB: 300 });
@@ -124,7 +124,7 @@ describe('max_run_duration', () => {
   it('is accepted on batch jobs', async () => {
     const result = await register(batch({ MaxRunDuration: 3600e9 }));
     expect(result.status, result.body).toBe(200);
-    expect((result.job?.TaskGroups as Json[])[0]?.MaxRunDuration).toBe(3600e9);
+    expect(((result.job?.TaskGroups ?? []) as Json[])[0]?.MaxRunDuration).toBe(3600e9);
   });
 
   it('zero is refused, as by Nomad (only null means unset)', async () => {
@@ -137,5 +137,28 @@ describe('max_run_duration', () => {
     const result = await register(withGroup({ MaxRunDuration: 60e9 }));
     expect(result.status).toBe(500);
     expect(result.body).toContain('\t* Job type "service" does not allow max_run_duration\n');
+  });
+});
+
+describe('group volumes', () => {
+  const mounting = (volume: Json) =>
+    withGroup({
+      Volumes: { data: { Name: 'data', Source: 'data', ...volume } },
+      Tasks: [task({ VolumeMounts: [{ Volume: 'data', Destination: '/data' }] })],
+    });
+
+  it('of type host or csi are accepted', async () => {
+    for (const Type of ['host', 'csi']) {
+      const result = await register(
+        mounting({ Type, AccessMode: 'single-node-writer', AttachmentMode: 'file-system' }),
+      );
+      expect(result.status, `${Type}: ${result.body}`).toBe(200);
+    }
+  });
+
+  it('of another type are dropped as by Nomad’s HTTP agent, so mounting one is refused', async () => {
+    const result = await register(mounting({}));
+    expect(result.status).toBe(500);
+    expect(result.body).toContain('\t* Volume Mount (0) references undefined volume data\n');
   });
 });
