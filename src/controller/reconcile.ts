@@ -157,7 +157,14 @@ export async function reconcile(
     submitTime: version.submitTime,
     stable: version.stable,
   });
-  if (statusChanged(object, status)) await writer.patchStatus(object, status);
+  if (statusChanged(object, status)) {
+    // Said once, when the scheduler starts refusing the job's pods (kubectl describe shows it).
+    const scheduled = status.conditions?.find((c) => c.type === 'Scheduled');
+    const before = object.status?.conditions?.find((c) => c.type === 'Scheduled');
+    if (scheduled?.reason === 'Unschedulable' && before?.reason !== 'Unschedulable')
+      await writer.event(object, 'Warning', 'Unschedulable', scheduled.message);
+    await writer.patchStatus(object, status);
+  }
   await updateEvaluations(object, job, version, observed, status, view, writer, now);
   return { result: 'success' };
 }

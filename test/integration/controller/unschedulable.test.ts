@@ -174,6 +174,18 @@ describe('a job no node can run', () => {
     expect(metric?.NodesEvaluated).toBeGreaterThan(0);
     expect(metric?.ResourcesExhausted?.server?.MemoryMB).toBeGreaterThanOrEqual(memoryMB);
 
+    // kubectl describe nj shows it once as a Warning event.
+    const events = await waitFor('an Unschedulable event', async () => {
+      const list = await core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.name=${pending.metadata?.name},reason=Unschedulable`,
+      });
+      return list.items.length > 0 ? list.items : undefined;
+    });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'Warning', involvedObject: { kind: 'NomadJob' } });
+    expect(events[0]?.message).toMatch(/Insufficient memory/);
+
     // What a Nomad user sees: pending job, queued summary, pending allocations, the blocked evaluation.
     const nomadJob = await waitFor('the API to see the job pending', async () => {
       const read = await nomad<{ Status: string }>('GET', '/v1/job/too-big');
