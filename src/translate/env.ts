@@ -35,8 +35,16 @@
 //                                          digits, `_` and `.` become `_`); optional dispatch meta keys of a
 //                                          dispatched job default to "" as in Nomad
 //   then the task's `env`, sorted by name (a name that repeats a NOMAD_* variable replaces it)
+//   per Connect upstream d of the group's services (`destination_name = "d"`, raw and cleaned name):
+//     NOMAD_UPSTREAM_IP_d    the upstream Service's DNS name `<Service>.<namespace>.svc` (networking.ts
+//                            names Services after Nomad service names), not 127.0.0.1: there is no
+//                            sidecar proxy, the task connects to the Service directly
+//     NOMAD_UPSTREAM_PORT_d  the Service's port (of the service's own port label), not local_bind_port
+//     NOMAD_UPSTREAM_ADDR_d  `<IP>:<PORT>`
+//   Both need the upstream to be a service of the same job; for another job's service only
+//   NOMAD_UPSTREAM_IP_d is set (its port is unknown when translating): warning.
 // Not provided: NOMAD_SHORT_ALLOC_ID (no substring in the downward API), NOMAD_CPU_CORES (node-specific core
-// IDs), NOMAD_UPSTREAM_* (Consul Connect), NOMAD_TOKEN (workload identity), Vault variables.
+// IDs), NOMAD_TOKEN (workload identity), Vault variables.
 //
 // ## Interpolation
 // Like Nomad, `${name}` (name of `[a-zA-Z0-9_.-]`) is replaced where the value is known, and left as written
@@ -53,7 +61,7 @@
 // with a warning.
 import type { V1EnvVar } from '@kubernetes/client-node';
 import type { Task } from '../nomad/schema.ts';
-import { planPorts } from './networking.ts';
+import { catalogLookup, kubernetesServiceName, planPorts, serviceCatalog } from './networking.ts';
 import { ALLOC_DIR, SECRETS_DIR, TASK_DIR } from './paths.ts';
 import { nodeLabelForName } from './placement.ts';
 import type { GroupContext, TaskEnv } from './types.ts';
@@ -134,8 +142,44 @@ function singleDatacenter(ctx: GroupContext): string | undefined {
   return dcs.length === 1 && only !== undefined && !/[*?[\]]/.test(only) ? only : undefined;
 }
 
+/** One Connect upstream of the group's services and what NOMAD_UPSTREAM_* say about it. */
+interface Upstream {
+  destination: string;
+  path: string;
+  /** `<Service>.<namespace>.svc` */
+  host: string;
+  /** The Service port, when the upstream is a service of this job. */
+  port?: number;
+  localBindPort: number;
+}
+
+/** The Connect upstreams of the group's services, first declaration of each destination wins. */
+function groupUpstreams(ctx: GroupContext): Upstream[] {
+  const out: Upstream[] = [];
+  const services = ctx.group.Services ?? [];
+  if (!services.some((s) => (s.Connect?.SidecarService?.Proxy?.Upstreams ?? []).length > 0)) return out;
+  const catalog = serviceCatalog(ctx);
+  services.forEach((service, s) => {
+    (service.Connect?.SidecarService?.Proxy?.Upstreams ?? []).forEach((upstream, u) => {
+      const destination = upstream.DestinationName ?? '';
+      if (destination === '' || out.some((o) => o.destination === destination)) return;
+      const entry = catalogLookup(catalog, destination);
+      const name = entry?.name ?? kubernetesServiceName(destination).name;
+      const port = entry?.ports[0]?.port;
+      out.push({
+        destination,
+        path: `${ctx.path}.Services[${s}].Connect.SidecarService.Proxy.Upstreams[${u}]`,
+        host: `${name}.${ctx.options.namespace}.svc`,
+        ...(port !== undefined ? { port } : {}),
+        localBindPort: upstream.LocalBindPort ?? 0,
+      });
+    });
+  });
+  return out;
+}
+
 /** The NOMAD_* variables of a task, in env order (see the module comment). Reports nothing. */
-function runtimeVariables(ctx: GroupContext, task: Task, taskIndex: number): Variable[] {
+function runtimeVariables(ctx: GroupContext, task: Task, taskIndex: number, upstreams = true): Variable[] {
   const job = ctx.job;
   const vars: Variable[] = [];
   const literal = (name: string, value: string) =>
@@ -205,6 +249,16 @@ function runtimeVariables(ctx: GroupContext, task: Task, taskIndex: number): Var
     target.push({ name: addr, env: { name: addr, value: `$(${ip}):${port.containerPort}` } });
   }
   vars.push(...others);
+  if (upstreams) {
+    for (const upstream of groupUpstreams(ctx)) {
+      for (const suffix of new Set([upstream.destination, cleanEnvVar(upstream.destination)])) {
+        literal(`NOMAD_UPSTREAM_IP_${suffix}`, upstream.host);
+        if (upstream.port === undefined) continue;
+        literal(`NOMAD_UPSTREAM_PORT_${suffix}`, String(upstream.port));
+        literal(`NOMAD_UPSTREAM_ADDR_${suffix}`, `${upstream.host}:${upstream.port}`);
+      }
+    }
+  }
   return vars;
 }
 
@@ -236,6 +290,11 @@ export interface InterpolateOptions {
    * runtime values stay `${…}` with a warning.
    */
   kubernetes?: boolean;
+  /**
+   * Whether NOMAD_UPSTREAM_* resolve. Default true. Service names are interpolated without them
+   * (networking.ts), as those variables are made from the Service names.
+   */
+  upstreams?: boolean;
 }
 
 /** How one `${name}` resolves. */
@@ -254,9 +313,9 @@ interface Scope {
   userEnv?: Record<string, string>;
 }
 
-function buildScope(ctx: GroupContext, task: Task, taskIndex: number): Scope {
+function buildScope(ctx: GroupContext, task: Task, taskIndex: number, upstreams = true): Scope {
   const vars = new Map<string, Variable>();
-  for (const v of runtimeVariables(ctx, task, taskIndex)) vars.set(v.name, v);
+  for (const v of runtimeVariables(ctx, task, taskIndex, upstreams)) vars.set(v.name, v);
   // Raw (uncleaned) port names resolve too, as in Nomad's env values.
   for (const port of planPorts(ctx).ports) {
     const own = port.scope === 'group' || port.taskIndex === taskIndex;
@@ -368,7 +427,7 @@ export function interpolate(
 ): string {
   const taskIndex = taskIndexOf(ctx, task);
   const path = options.path ?? `${ctx.path}.Tasks[${taskIndex}].Config`;
-  const scope = buildScope(ctx, task, taskIndex);
+  const scope = buildScope(ctx, task, taskIndex, options.upstreams ?? true);
   return interpolateText(scope, text, options.kubernetes ?? true, 0, (message) => ctx.warn(path, message));
 }
 
@@ -414,6 +473,7 @@ export const taskEnv: TaskEnv = (ctx, task, taskIndex) => {
     put({ name, value: interpolateText(scope, raw, true, 0, (message) => ctx.warn(path, message)) });
   }
 
+  if (taskIndex === 0) upstreamWarnings(ctx);
   const count = ctx.group.Count ?? 1;
   if (
     taskIndex === 0 &&
@@ -441,3 +501,21 @@ export const taskEnv: TaskEnv = (ctx, task, taskIndex) => {
   }
   return [...env.values()];
 };
+
+/** What NOMAD_UPSTREAM_* cannot say like Nomad: reported once per upstream. */
+function upstreamWarnings(ctx: GroupContext): void {
+  for (const upstream of groupUpstreams(ctx)) {
+    const name = JSON.stringify(upstream.destination);
+    if (upstream.port === undefined) {
+      ctx.warn(
+        `${upstream.path}.DestinationName`,
+        `upstream ${name} is not a service of this job: NOMAD_UPSTREAM_IP_${upstream.destination} is its Service's DNS name ${upstream.host}, NOMAD_UPSTREAM_PORT_${upstream.destination} and NOMAD_UPSTREAM_ADDR_${upstream.destination} are not set (the port is unknown when translating); set them in the task's env`,
+      );
+    } else if (upstream.localBindPort > 0) {
+      ctx.warn(
+        `${upstream.path}.LocalBindPort`,
+        `upstream ${name} has no local proxy on port ${upstream.localBindPort}: NOMAD_UPSTREAM_ADDR_${upstream.destination} is ${upstream.host}:${upstream.port}; tasks that connect to 127.0.0.1:${upstream.localBindPort} must use it instead`,
+      );
+    }
+  }
+}

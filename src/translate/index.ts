@@ -13,6 +13,7 @@ import {
 import type { Job } from '../nomad/schema.ts';
 import { notApplicableWarnings } from './conversion-table.ts';
 import { DEFAULT_EXEC_IMAGE, DEFAULT_JAVA_IMAGE } from './drivers.ts';
+import { isSharedService } from './networking.ts';
 import { groupAnnotations } from './pod-template.ts';
 import type { GroupContext, ResolvedOptions, TranslateOptions, TranslateResult, Warning } from './types.ts';
 import { groupObjects, workloadOf } from './workloads.ts';
@@ -86,9 +87,17 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Namespace, the group's labels and identity annotations on an object (its own entries win). */
+/**
+ * Namespace, the group's labels and identity annotations on an object (its own entries win). A Service
+ * shared by the jobs of the namespace (networking.ts) gets no job identity: it is the same object
+ * whichever group or job makes it.
+ */
 function stamp(object: KubernetesObject, ctx: GroupContext): KubernetesObject {
   const metadata = object.metadata ?? {};
+  if (isSharedService(object)) {
+    object.metadata = { ...metadata, namespace: ctx.options.namespace };
+    return object;
+  }
   object.metadata = {
     ...metadata,
     namespace: ctx.options.namespace,

@@ -20,12 +20,25 @@
 // either way a warning names the new name.
 //
 // ## Services
-// Group and task `service` blocks become one ClusterIP Service per distinct service name, selecting the
-// group's pods, named `childName(job, service)` (`childName(job, group, service)` when another group of the
-// job registers the same name). Each port label is a Service port: port = the container port, targetPort =
-// the container port's name (a literal port number in `port = "8080"` stays a number). Tags, meta and
-// the exact name are kept as annotations. A service without a port becomes a headless Service without
-// ports. Services are not registered in Consul (provider "consul" is reported), Connect is not applicable.
+// One ClusterIP Service per Nomad service name, shared by every group and every job of the namespace that
+// registers the name, so consumers find it under the name they look up (`db` → `db.<namespace>.svc`):
+//   * name: the service name after Nomad's runtime interpolation (`${NOMAD_JOB_NAME}-web` → `shop-web`),
+//     lower-cased (DNS ignores case). A name that is still no DNS-1035 label (a leading digit, `_`, a
+//     value only known at run time) becomes `<stem>-<8 hash chars>`, reported with the name to use.
+//   * selection: the pods of every registering group carry `service.nomadoperator.dev/<Service>: "true"`
+//     (`servicePodLabels`) and the Service selects that label (and the managed-by label), whichever job
+//     the pods belong to.
+//   * ports by label: one Service port per port label the registrations use, port = the container port
+//     of the first registration's group, targetPort = the container port's name, so a group that maps the
+//     label to another container port is still reached (a literal `port = "8080"` stays a number). A group
+//     without a port the Service targets is reported: its pods get none of that port's traffic.
+//   * no job identity: labels are managed-by and `nomadoperator.dev/service` only; the reconciler makes
+//     each declaring NomadJob a (non-controller) owner and applies with one field manager per job, so
+//     the Service lives as long as one job declares it (src/controller/shared-services.ts).
+// Tags, meta and the exact name are kept as annotations. A service without a port becomes a headless
+// Service without ports. Services are not registered in Consul (provider "consul" is reported), Connect
+// is not applicable (upstreams: env.ts NOMAD_UPSTREAM_*). Router tags become an Ingress (router-tags.ts).
+// Template lookups of these services are rewritten by service-lookups.ts.
 //
 // ## Checks
 // A check becomes the readiness probe of the container it belongs to (task services: their task; group
@@ -37,9 +50,24 @@
 // = limit and initialDelaySeconds = grace. A container has one probe of each kind: later checks are
 // reported as not translated.
 import { createHash } from 'node:crypto';
-import type { V1ContainerPort, V1Probe, V1Service, V1ServicePort } from '@kubernetes/client-node';
-import { childName, hashToken } from '../nomad/ids.ts';
+import type {
+  KubernetesObject,
+  V1ContainerPort,
+  V1Probe,
+  V1Service,
+  V1ServicePort,
+} from '@kubernetes/client-node';
+import {
+  API_GROUP,
+  hashToken,
+  isDns1035Label,
+  LABEL_MANAGED_BY,
+  LABEL_MAX_LENGTH,
+  MANAGED_BY,
+} from '../nomad/ids.ts';
 import type { NetworkResource, Port, Service, ServiceCheck, Task } from '../nomad/schema.ts';
+import { interpolate } from './env.ts';
+import { routerIngress } from './router-tags.ts';
 import type { GroupContext, TaskNetworking, Warning } from './types.ts';
 
 /** Annotation: the exact Nomad service name of a Service. */
@@ -48,6 +76,15 @@ export const ANNOTATION_SERVICE_NAME = 'nomadoperator.dev/service-name';
 export const ANNOTATION_SERVICE_TAGS = 'nomadoperator.dev/service-tags';
 /** Annotation: the service's meta, as a JSON object with sorted keys. */
 export const ANNOTATION_SERVICE_META = 'nomadoperator.dev/service-meta';
+/**
+ * Label of a Service shared by the jobs of its namespace: its own name. Such a Service carries no job
+ * identity; every job declaring it owns it through a (non-controller) ownerReference.
+ */
+export const LABEL_SERVICE = `${API_GROUP}/service`;
+/** Prefix of the pod label a Service selects (`service.nomadoperator.dev/<Service name>`). */
+export const SERVICE_LABEL_PREFIX = `service.${API_GROUP}/`;
+/** Value of that pod label. */
+export const SERVICE_LABEL_VALUE = 'true';
 
 /** Nomad's default dynamic port range, where ports without `to` are placed. */
 export const DYNAMIC_PORT_MIN = 20000;
@@ -573,99 +610,302 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
   return result;
 }
 
-interface ServiceRef {
+/** One `service` block of the job, with its name as Nomad registers it. */
+export interface ServiceRegistration {
   service: Service;
+  /** Nomad path of the block, e.g. `TaskGroups[1].Tasks[0].Services[0]`. */
   path: string;
+  groupIndex: number;
+  /** The task of a task service; -1 for a group service. */
+  taskIndex: number;
+  /** The name after Nomad's runtime interpolation (`${NOMAD_JOB_NAME}-web` → `shop-web`). */
+  nomadName: string;
 }
 
-/** The Service for each distinct service name of the group (see the module comment). */
-export function groupServices(ctx: GroupContext): V1Service[] {
-  const plan = planPorts(ctx);
-  const refs: ServiceRef[] = [];
+/** One Kubernetes Service of the job: every registration of one Nomad service name. */
+export interface CatalogService {
+  /** The Nomad service name (of the first registration). */
+  nomadName: string;
+  /** The Kubernetes Service name: the Nomad name when it is a DNS-1035 label (lower-cased). */
+  name: string;
+  namespace: string;
+  registrations: ServiceRegistration[];
+  /** Indexes of the groups that register it, ascending. */
+  groups: number[];
+  /** Service ports in registration order: the first is the service's own port. */
+  ports: V1ServicePort[];
+  /** The Service port of each Nomad port label (or literal port number) the registrations use. */
+  portByLabel: Map<string, V1ServicePort>;
+  tags: string[];
+  meta: Record<string, string>;
+  /** Warnings about the Service as a whole (reported by every group that registers it, once). */
+  warnings: Warning[];
+}
+
+/**
+ * Every Nomad service name of the job → its Kubernetes Service (see the module comment), keyed by the
+ * Service name. Pure and silent: warnings are in the entries. Names are interpolated like Nomad does at
+ * run time (`${NOMAD_JOB_NAME}`, `${NOMAD_GROUP_NAME}`, meta, …); `${JOB}`/`${TASKGROUP}`/`${TASK}`/
+ * `${BASE}` were already replaced by canonicalization.
+ */
+export function serviceCatalog(ctx: GroupContext): Map<string, CatalogService> {
+  const catalog = new Map<string, CatalogService>();
+  const plans = new Map<number, PortPlan>();
+  const planOf = (groupIndex: number): PortPlan => {
+    let plan = plans.get(groupIndex);
+    if (!plan) {
+      plan = planPorts(contextOfGroup(ctx, groupIndex));
+      plans.set(groupIndex, plan);
+    }
+    return plan;
+  };
+  (ctx.job.TaskGroups ?? []).forEach((group, g) => {
+    const groupCtx = contextOfGroup(ctx, g);
+    const tasks = group.Tasks ?? [];
+    const blocks: { service: Service; path: string; taskIndex: number }[] = [
+      ...(group.Services ?? []).map((service, s) => ({
+        service,
+        path: `TaskGroups[${g}].Services[${s}]`,
+        taskIndex: -1,
+      })),
+      ...tasks.flatMap((task, t) =>
+        (task.Services ?? []).map((service, s) => ({
+          service,
+          path: `TaskGroups[${g}].Tasks[${t}].Services[${s}]`,
+          taskIndex: t,
+        })),
+      ),
+    ];
+    for (const block of blocks) {
+      const warnings: Warning[] = [];
+      const raw = block.service.Name ?? '';
+      const task = tasks[block.taskIndex >= 0 ? block.taskIndex : 0];
+      const nomadName =
+        raw.includes('${') && task
+          ? interpolate(
+              { ...groupCtx, warn: (path, message) => warnings.push({ path, message }) },
+              task,
+              raw,
+              {
+                kubernetes: false,
+                path: `${block.path}.Name`,
+                upstreams: false,
+              },
+            )
+          : raw;
+      if (nomadName === '') continue;
+      const { name, derived } = kubernetesServiceName(nomadName);
+      let entry = catalog.get(name);
+      if (!entry) {
+        entry = {
+          nomadName,
+          name,
+          namespace: ctx.options.namespace,
+          registrations: [],
+          groups: [],
+          ports: [],
+          portByLabel: new Map(),
+          tags: [],
+          meta: {},
+          warnings: [],
+        };
+        catalog.set(name, entry);
+        if (derived) {
+          entry.warnings.push({
+            path: `${block.path}.Name`,
+            message: `service name ${JSON.stringify(nomadName)} is not a valid Kubernetes Service name (a DNS-1035 label: at most 63 of a-z, 0-9 and "-", starting with a letter); the Service is named ${JSON.stringify(name)}: consumers must look up ${name}.${ctx.options.namespace}.svc`,
+          });
+        }
+      } else if (entry.nomadName !== nomadName) {
+        entry.warnings.push({
+          path: `${block.path}.Name`,
+          message: `service ${JSON.stringify(nomadName)} and service ${JSON.stringify(entry.nomadName)} are one Kubernetes Service ${name} (DNS names ignore case)`,
+        });
+      }
+      entry.warnings.push(...warnings);
+      entry.registrations.push({ ...block, groupIndex: g, nomadName });
+      if (!entry.groups.includes(g)) entry.groups.push(g);
+      for (const tag of block.service.Tags ?? []) if (!entry.tags.includes(tag)) entry.tags.push(tag);
+      Object.assign(entry.meta, block.service.Meta ?? {});
+    }
+  });
+  for (const entry of catalog.values()) addServicePorts(entry, planOf, ctx);
+  return catalog;
+}
+
+/** The catalog entry a Nomad service name (as consumers write it) resolves to, if the job has it. */
+export function catalogLookup(
+  catalog: Map<string, CatalogService>,
+  nomadName: string,
+): CatalogService | undefined {
+  return catalog.get(kubernetesServiceName(nomadName).name);
+}
+
+/** A group's context from another group's (same job, options and warnings). */
+function contextOfGroup(ctx: GroupContext, groupIndex: number): GroupContext {
+  if (groupIndex === ctx.groupIndex) return ctx;
+  return {
+    ...ctx,
+    group: ctx.job.TaskGroups?.[groupIndex] ?? {},
+    groupIndex,
+    path: `TaskGroups[${groupIndex}]`,
+  };
+}
+
+/** Service ports by label: see the module comment. */
+function addServicePorts(
+  entry: CatalogService,
+  planOf: (groupIndex: number) => PortPlan,
+  ctx: GroupContext,
+): void {
+  const groupName = (g: number) => JSON.stringify(ctx.job.TaskGroups?.[g]?.Name ?? '');
+  for (const { service, path, groupIndex } of entry.registrations) {
+    const label = service.PortLabel ?? '';
+    if (label === '') continue;
+    const plan = planOf(groupIndex);
+    const planned = plan.byLabel.get(label);
+    const port = resolvePort(plan, label);
+    if (port === undefined) {
+      entry.warnings.push({
+        path: `${path}.PortLabel`,
+        message: `unknown port ${JSON.stringify(label)}: the Service has no port for it`,
+      });
+      continue;
+    }
+    const portName = planned ? planned.name : `port-${port}`;
+    const existing = entry.portByLabel.get(label);
+    if (existing) {
+      if (existing.name !== portName) {
+        entry.warnings.push({
+          path: `${path}.PortLabel`,
+          message: `port ${JSON.stringify(label)} is named ${JSON.stringify(portName)} in group ${groupName(groupIndex)} but ${JSON.stringify(existing.name)} in the Service ${entry.name}: this group's pods do not receive its traffic`,
+        });
+      }
+      continue;
+    }
+    const clash = entry.ports.find((p) => p.port === port || p.name === portName);
+    if (clash) {
+      entry.warnings.push({
+        path: `${path}.PortLabel`,
+        message: `port ${JSON.stringify(label)} (${port}) clashes with the Service port ${clash.name} (${clash.port}) of ${entry.name}; it is not a port of the Service`,
+      });
+      continue;
+    }
+    const servicePort: V1ServicePort = {
+      name: portName,
+      port,
+      targetPort: planned ? planned.name : port,
+      protocol: 'TCP',
+    };
+    entry.ports.push(servicePort);
+    entry.portByLabel.set(label, servicePort);
+  }
+  // A group whose pods lack a port the Service targets by name gets none of that port's traffic.
+  for (const [label, servicePort] of entry.portByLabel) {
+    if (typeof servicePort.targetPort !== 'string') continue;
+    for (const g of entry.groups) {
+      if (planOf(g).byLabel.get(label)?.name === servicePort.targetPort) continue;
+      const first = entry.registrations.find((r) => r.groupIndex === g);
+      entry.warnings.push({
+        path: first?.path ?? `TaskGroups[${g}]`,
+        message: `group ${groupName(g)} registers service ${JSON.stringify(entry.nomadName)} without port ${JSON.stringify(label)}: its pods receive no traffic of the Service port ${servicePort.name}; register the service on the same port label in every group`,
+      });
+    }
+  }
+}
+
+/**
+ * The Kubernetes Service name for a Nomad service name: the name lower-cased when that is a DNS-1035
+ * label (DNS is case-insensitive, so consumers' lookups still resolve); otherwise a sanitized stem that
+ * starts with a letter plus 8 characters of the name's hash (`derived: true`, reported).
+ */
+export function kubernetesServiceName(nomadName: string): { name: string; derived: boolean } {
+  const lower = nomadName.toLowerCase();
+  if (isDns1035Label(lower)) return { name: lower, derived: false };
+  let stem = lower.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  if (!/^[a-z]/.test(stem)) stem = stem === '' ? 's' : `s-${stem}`;
+  stem = stem.slice(0, LABEL_MAX_LENGTH - 9).replace(/-+$/, '');
+  return { name: `${stem}-${hashToken(nomadName).slice(0, 8)}`, derived: true };
+}
+
+/** Pod label key a Service selects: `service.nomadoperator.dev/<Service name>`. */
+export function serviceLabelKey(serviceName: string): string {
+  return `${SERVICE_LABEL_PREFIX}${serviceName}`;
+}
+
+/** Whether an object is a Service shared by the jobs of its namespace (named after a Nomad service). */
+export function isSharedService(object: KubernetesObject): boolean {
+  return object.kind === 'Service' && object.metadata?.labels?.[LABEL_SERVICE] !== undefined;
+}
+
+/** Labels of a group's pods that make every Service of a service it registers select them. */
+export function servicePodLabels(ctx: GroupContext): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const entry of serviceCatalog(ctx).values()) {
+    if (entry.groups.includes(ctx.groupIndex)) labels[serviceLabelKey(entry.name)] = SERVICE_LABEL_VALUE;
+  }
+  return labels;
+}
+
+/** The Service of a catalog entry: the same object whichever group or job asks for it. */
+function serviceObject(entry: CatalogService): V1Service {
+  const annotations: Record<string, string> = { [ANNOTATION_SERVICE_NAME]: entry.nomadName };
+  if (entry.tags.length > 0) annotations[ANNOTATION_SERVICE_TAGS] = JSON.stringify(entry.tags);
+  const metaKeys = Object.keys(entry.meta).sort();
+  if (metaKeys.length > 0) {
+    annotations[ANNOTATION_SERVICE_META] = JSON.stringify(
+      Object.fromEntries(metaKeys.map((k) => [k, entry.meta[k]])),
+    );
+  }
+  const selector = { [LABEL_MANAGED_BY]: MANAGED_BY, [serviceLabelKey(entry.name)]: SERVICE_LABEL_VALUE };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: entry.name,
+      namespace: entry.namespace,
+      labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_SERVICE]: entry.name },
+      annotations,
+    },
+    spec:
+      entry.ports.length > 0
+        ? { type: 'ClusterIP', selector, ports: entry.ports.map((p) => ({ ...p })) }
+        : { type: 'ClusterIP', clusterIP: 'None', selector },
+  };
+}
+
+/**
+ * The Services of every service name the group registers (see the module comment), and the Ingress of
+ * their router tags (router-tags.ts). A Service registered by several groups is the same object from
+ * each of them (the translator keeps one).
+ */
+export function groupServices(ctx: GroupContext): KubernetesObject[] {
   (ctx.group.Services ?? []).forEach((service, s) => {
-    refs.push({ service, path: `${ctx.path}.Services[${s}]` });
+    if ((service.Name ?? '') === '') {
+      ctx.warn(`${ctx.path}.Services[${s}].Name`, 'service without a name is not translated');
+    }
   });
   (ctx.group.Tasks ?? []).forEach((task, t) => {
     (task.Services ?? []).forEach((service, s) => {
-      refs.push({ service, path: `${ctx.path}.Tasks[${t}].Services[${s}]` });
+      if ((service.Name ?? '') === '') {
+        ctx.warn(`${ctx.path}.Tasks[${t}].Services[${s}].Name`, 'service without a name is not translated');
+      }
     });
   });
-
-  const byName = new Map<string, ServiceRef[]>();
-  for (const ref of refs) {
-    const name = ref.service.Name ?? '';
-    byName.set(name, [...(byName.get(name) ?? []), ref]);
+  const out: KubernetesObject[] = [];
+  for (const entry of serviceCatalog(ctx).values()) {
+    if (!entry.groups.includes(ctx.groupIndex)) continue;
+    for (const w of entry.warnings) ctx.warn(w.path, w.message);
+    for (const r of entry.registrations) {
+      if (r.groupIndex === ctx.groupIndex) serviceWarnings(ctx, r.service, r.path, entry.name);
+    }
+    out.push(serviceObject(entry));
+    // The Ingress is the job's own object: made once, by the first group registering the service.
+    if (entry.groups[0] === ctx.groupIndex) out.push(...routerIngress(ctx, entry));
   }
-
-  const out: V1Service[] = [];
-  for (const [serviceName, group] of byName) {
-    const first = group[0];
-    if (!first) continue;
-    if (serviceName === '') {
-      ctx.warn(`${first.path}.Name`, 'service without a name is not translated');
-      continue;
-    }
-    const sharedWithOtherGroup = (ctx.job.TaskGroups ?? []).some(
-      (g, i) =>
-        i !== ctx.groupIndex &&
-        [...(g.Services ?? []), ...(g.Tasks ?? []).flatMap((t) => t.Services ?? [])].some(
-          (s) => s.Name === serviceName,
-        ),
-    );
-    const name = sharedWithOtherGroup
-      ? childName(ctx.jobName, ctx.group.Name ?? '', serviceName)
-      : childName(ctx.jobName, serviceName);
-    if (sharedWithOtherGroup) {
-      ctx.warn(
-        `${first.path}.Name`,
-        `service ${JSON.stringify(serviceName)} is also registered by another group; each group gets its own Service (${name})`,
-      );
-    }
-
-    const ports: V1ServicePort[] = [];
-    const tags: string[] = [];
-    const meta: Record<string, string> = {};
-    for (const { service, path } of group) {
-      serviceWarnings(ctx, service, path, name);
-      const label = service.PortLabel ?? '';
-      if (label !== '') {
-        const planned = plan.byLabel.get(label);
-        const port = resolvePort(plan, label);
-        if (port === undefined) {
-          ctx.warn(
-            `${path}.PortLabel`,
-            `unknown port ${JSON.stringify(label)}: the Service has no port for it`,
-          );
-        } else {
-          const portName = planned ? planned.name : `port-${port}`;
-          if (!ports.some((p) => p.name === portName)) {
-            ports.push({ name: portName, port, targetPort: planned ? planned.name : port, protocol: 'TCP' });
-          }
-        }
-      }
-      for (const tag of service.Tags ?? []) if (!tags.includes(tag)) tags.push(tag);
-      Object.assign(meta, service.Meta ?? {});
-    }
-
-    const annotations: Record<string, string> = { [ANNOTATION_SERVICE_NAME]: serviceName };
-    if (tags.length > 0) annotations[ANNOTATION_SERVICE_TAGS] = JSON.stringify(tags);
-    const metaKeys = Object.keys(meta).sort();
-    if (metaKeys.length > 0) {
-      annotations[ANNOTATION_SERVICE_META] = JSON.stringify(
-        Object.fromEntries(metaKeys.map((k) => [k, meta[k]])),
-      );
-    }
-    out.push({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name, namespace: ctx.options.namespace, labels: { ...ctx.labels }, annotations },
-      spec:
-        ports.length > 0
-          ? { type: 'ClusterIP', selector: { ...ctx.selector }, ports }
-          : { type: 'ClusterIP', clusterIP: 'None', selector: { ...ctx.selector } },
-    });
-  }
-  return out.sort((a, b) => compare(a.metadata?.name ?? '', b.metadata?.name ?? ''));
+  return out.sort(
+    (a, b) => compare(a.kind ?? '', b.kind ?? '') || compare(a.metadata?.name ?? '', b.metadata?.name ?? ''),
+  );
 }
 
 function compare(a: string, b: string): number {
@@ -683,7 +923,7 @@ function serviceWarnings(ctx: GroupContext, service: Service, path: string, name
   if (service.Connect) {
     ctx.warn(
       `${path}.Connect`,
-      'Consul Connect is not applicable: no sidecar proxy, mTLS or intentions; pods reach each other over the cluster network',
+      'Consul Connect is not applicable: no sidecar proxy, mTLS or intentions; pods reach each other over the cluster network, and NOMAD_UPSTREAM_* name the upstream Services',
     );
   }
   if ((service.CanaryTags?.length ?? 0) > 0) {

@@ -73,7 +73,7 @@ import {
 import type { RestartPolicy as NomadRestartPolicy, Task } from '../nomad/schema.ts';
 import { type DriverPod, type DriverResult, taskDriver } from './drivers.ts';
 import { taskEnv } from './env.ts';
-import { taskNetworking } from './networking.ts';
+import { servicePodLabels, taskNetworking } from './networking.ts';
 import { groupPlacement } from './placement.ts';
 import { mebibytes, taskResources } from './resources.ts';
 import { bindMounts, groupStorage, type StorageResult } from './storage.ts';
@@ -469,6 +469,8 @@ function mergeDriverPods(ctx: GroupContext, built: BuiltTask[], spec: V1PodSpec)
     }
   }
   Object.assign(spec, podDns(ctx, dnsPath, servers, searches, options));
+  // Service discovery: host-network pods resolve cluster names only with this policy (networking.ts).
+  if (spec.hostNetwork && spec.dnsPolicy === undefined) spec.dnsPolicy = 'ClusterFirstWithHostNet';
   if (aliases.length > 0) spec.hostAliases = aliases;
   if (pullSecrets.length > 0) spec.imagePullSecrets = pullSecrets.map((name) => ({ name }));
   if (groups.size > 0 || sysctls.size > 0) {
@@ -768,7 +770,7 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
   return {
     // Pods carry the selector labels but not the job version: a new version that changes nothing in
     // the pod (a count change, as Nomad's scaling) must not roll every pod.
-    template: { metadata: { labels: { ...ctx.selector }, annotations }, spec },
+    template: { metadata: { labels: { ...ctx.selector, ...servicePodLabels(ctx) }, annotations }, spec },
     objects,
     restartPolicy,
   };

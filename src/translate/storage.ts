@@ -63,6 +63,7 @@ import {
   TASK_DIR,
   taskPath,
 } from './paths.ts';
+import { templateText } from './service-lookups.ts';
 import type { GroupContext, GroupStorage } from './types.ts';
 
 /** Name of the pod volume behind /alloc. */
@@ -796,7 +797,8 @@ class StorageBuilder {
     (task.Templates ?? []).forEach((template: Template, index) => {
       const path = `${taskPathPrefix}.Templates[${index}]`;
       const what = `template ${index}`;
-      const text = template.EmbeddedTmpl ?? '';
+      // Lookups of the job's own services become their Service's DNS name and port (service-lookups.ts).
+      const text = templateText(this.ctx, template, path);
       if (text === '' && (template.SourcePath ?? '') !== '') {
         this.ctx.warn(
           `${path}.SourcePath`,

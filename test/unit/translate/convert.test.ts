@@ -59,7 +59,7 @@ describe('nomad-operator convert (spawned)', () => {
     const objects = documents(stdout);
     expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
       'Deployment/example--cache',
-      'Service/example--redis-cache',
+      'Service/redis-cache',
     ]);
     const deployment = objects[0] as V1Deployment;
     expect(deployment.metadata?.namespace).toBe('default');
@@ -180,13 +180,10 @@ describe('nomad-operator convert (spawned)', () => {
     ]);
     expect(status).toBe(0);
     expect(stdout).toBe('');
-    expect(readdirSync(dir).sort()).toEqual([
-      'deployment-example--cache.yaml',
-      'service-example--redis-cache.yaml',
-    ]);
-    expect(stderr).toContain(`wrote ${join(dir, 'service-example--redis-cache.yaml')}`);
+    expect(readdirSync(dir).sort()).toEqual(['deployment-example--cache.yaml', 'service-redis-cache.yaml']);
+    expect(stderr).toContain(`wrote ${join(dir, 'service-redis-cache.yaml')}`);
     const service = yaml.load(
-      readFileSync(join(dir, 'service-example--redis-cache.yaml'), 'utf8'),
+      readFileSync(join(dir, 'service-redis-cache.yaml'), 'utf8'),
     ) as KubernetesObject;
     expect(service.kind).toBe('Service');
   });

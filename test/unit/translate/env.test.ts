@@ -473,3 +473,84 @@ describe('taskEnv over the corpus', () => {
     });
   });
 });
+
+describe('NOMAD_UPSTREAM_* (Connect upstreams)', () => {
+  /** A mesh: group "web" has upstreams to "count-api" (a service of group "api") and "db" (elsewhere). */
+  const mesh = job({
+    ID: 'dash',
+    Type: 'service',
+    TaskGroups: [
+      {
+        Name: 'api',
+        Networks: [{ Mode: 'bridge' }],
+        Services: [{ Name: 'count-api', PortLabel: '9001', Connect: { SidecarService: {} } }],
+        Tasks: [{ Name: 'api', Driver: 'docker', Config: { image: 'api' } }],
+      },
+      {
+        Name: 'web',
+        Networks: [{ Mode: 'bridge', DynamicPorts: [{ Label: 'http', To: 9002 }] }],
+        Services: [
+          {
+            Name: 'count-dashboard',
+            PortLabel: '9002',
+            Connect: {
+              SidecarService: {
+                Proxy: {
+                  Upstreams: [
+                    { DestinationName: 'count-api', LocalBindPort: 8080 },
+                    { DestinationName: 'db-main', LocalBindPort: 5432 },
+                  ],
+                },
+              },
+            },
+          },
+        ],
+        Tasks: [
+          {
+            Name: 'dashboard',
+            Driver: 'docker',
+            Config: { image: 'dash', args: ['--api', '${NOMAD_UPSTREAM_ADDR_count_api}'] },
+            Env: { COUNTING_SERVICE_URL: 'http://${NOMAD_UPSTREAM_ADDR_count_api}' },
+          },
+        ],
+      },
+    ],
+  } as Job);
+
+  it('point at the upstream Service (DNS name and Service port) when it is a service of the job', () => {
+    const ctx = groupContext(mesh, 1);
+    const env = taskEnv(ctx, ctx.group.Tasks![0]!, 0);
+    const value = (name: string) => env.find((e) => e.name === name)?.value;
+    // Raw and cleaned names, as Nomad sets both.
+    expect(value('NOMAD_UPSTREAM_ADDR_count-api')).toBe('count-api.apps.svc:9001');
+    expect(value('NOMAD_UPSTREAM_ADDR_count_api')).toBe('count-api.apps.svc:9001');
+    expect(value('NOMAD_UPSTREAM_IP_count_api')).toBe('count-api.apps.svc');
+    expect(value('NOMAD_UPSTREAM_PORT_count_api')).toBe('9001');
+    // Interpolated where Nomad interpolates them.
+    expect(value('COUNTING_SERVICE_URL')).toBe('http://count-api.apps.svc:9001');
+    expect(interpolate(ctx, ctx.group.Tasks![0]!, '${NOMAD_UPSTREAM_PORT_count-api}')).toBe('9001');
+    // The local bind port has no proxy behind it: said once.
+    expect(
+      warningsAt(ctx, 'TaskGroups[1].Services[0].Connect.SidecarService.Proxy.Upstreams[0].LocalBindPort'),
+    ).toEqual([
+      'upstream "count-api" has no local proxy on port 8080: NOMAD_UPSTREAM_ADDR_count-api is count-api.apps.svc:9001; tasks that connect to 127.0.0.1:8080 must use it instead',
+    ]);
+  });
+
+  it('name only the Service of an upstream of another job, and say that the port is unknown', () => {
+    const ctx = groupContext(mesh, 1);
+    const env = taskEnv(ctx, ctx.group.Tasks![0]!, 0);
+    expect(env.find((e) => e.name === 'NOMAD_UPSTREAM_IP_db_main')?.value).toBe('db-main.apps.svc');
+    expect(env.some((e) => e.name === 'NOMAD_UPSTREAM_ADDR_db_main')).toBe(false);
+    expect(env.some((e) => e.name === 'NOMAD_UPSTREAM_PORT_db-main')).toBe(false);
+    expect(
+      warningsAt(ctx, 'TaskGroups[1].Services[0].Connect.SidecarService.Proxy.Upstreams[1].DestinationName'),
+    ).toHaveLength(1);
+  });
+
+  it('are only set in the group that declares the upstreams', () => {
+    const ctx = groupContext(mesh, 0);
+    const env = taskEnv(ctx, ctx.group.Tasks![0]!, 0);
+    expect(env.some((e) => e.name.startsWith('NOMAD_UPSTREAM_'))).toBe(false);
+  });
+});

@@ -1,8 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad runtime references are literal "${…}" text
 import { readdirSync } from 'node:fs';
+import type { V1Deployment, V1Ingress, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { isDns1035Label, isDns1123Label } from '../../../src/nomad/ids.ts';
+import { isDns1035Label, isDns1123Label, LABEL_MANAGED_BY, MANAGED_BY } from '../../../src/nomad/ids.ts';
 import type { Job, Task } from '../../../src/nomad/schema.ts';
+import { translate } from '../../../src/translate/index.ts';
 import {
   ANNOTATION_SERVICE_META,
   ANNOTATION_SERVICE_NAME,
@@ -11,9 +13,15 @@ import {
   DYNAMIC_PORT_MIN,
   groupServices,
   isIanaSvcName,
+  isSharedService,
+  kubernetesServiceName,
+  LABEL_SERVICE,
   planPorts,
+  serviceLabelKey,
+  servicePodLabels,
   taskNetworking,
 } from '../../../src/translate/networking.ts';
+import { fabioRoute, routerTags, traefikRuleRoutes } from '../../../src/translate/router-tags.ts';
 import { corpusJob, groupContext, job, type TestContext, warningsAt } from './group-context.ts';
 
 function task(ctx: TestContext, index = 0): Task {
@@ -23,6 +31,16 @@ function task(ctx: TestContext, index = 0): Task {
 }
 
 const S = 1_000_000_000;
+
+/** The Services among a group's service objects (the others are Ingresses). */
+function servicesOf(ctx: TestContext): V1Service[] {
+  return groupServices(ctx).filter((o): o is V1Service => o.kind === 'Service');
+}
+
+/** The selector every Service of service `name` has: managed pods carrying its service label. */
+function serviceSelector(name: string): Record<string, string> {
+  return { [LABEL_MANAGED_BY]: MANAGED_BY, [serviceLabelKey(name)]: 'true' };
+}
 
 /** A one-group service job. */
 function groupJob(group: Record<string, unknown>, extraGroups: Record<string, unknown>[] = []): Job {
@@ -50,22 +68,26 @@ describe('the redis sample (service-redis-cache)', () => {
   });
 
   it('makes one ClusterIP Service selecting the group’s pods, with the named port', () => {
-    const services = groupServices(ctx);
+    const services = servicesOf(ctx);
     expect(services).toHaveLength(1);
     const service = services[0];
     expect(service?.apiVersion).toBe('v1');
     expect(service?.kind).toBe('Service');
-    expect(service?.metadata?.name).toBe('example--redis-cache');
+    expect(service?.metadata?.name).toBe('redis-cache');
     expect(isDns1035Label(service?.metadata?.name ?? '')).toBe(true);
     expect(service?.metadata?.namespace).toBe('apps');
-    expect(service?.metadata?.labels).toEqual(ctx.labels);
+    // No job identity: the Service belongs to every job of the namespace that registers the name.
+    expect(service?.metadata?.labels).toEqual({
+      [LABEL_MANAGED_BY]: MANAGED_BY,
+      [LABEL_SERVICE]: 'redis-cache',
+    });
     expect(service?.metadata?.annotations).toEqual({
       [ANNOTATION_SERVICE_NAME]: 'redis-cache',
       [ANNOTATION_SERVICE_TAGS]: '["global","cache"]',
     });
     expect(service?.spec).toEqual({
       type: 'ClusterIP',
-      selector: ctx.selector,
+      selector: serviceSelector('redis-cache'),
       ports: [{ name: 'db', port: 6379, targetPort: 'db', protocol: 'TCP' }],
     });
     // provider "nomad": a Service is the equivalent, nothing to report.
@@ -229,8 +251,8 @@ describe('checks → probes (service-checks)', () => {
 
   it('one Service per service name, both on the http port; Consul registration is reported', () => {
     const c = groupContext(corpusJob('service-checks'));
-    const services = groupServices(c);
-    expect(services.map((s) => s.metadata?.name)).toEqual(['web--web', 'web--web-admin']);
+    const services = servicesOf(c);
+    expect(services.map((s) => s.metadata?.name)).toEqual(['web', 'web-admin']);
     expect(services[0]?.metadata?.annotations).toEqual({
       [ANNOTATION_SERVICE_NAME]: 'web',
       [ANNOTATION_SERVICE_TAGS]: '["urlprefix-/","v2"]',
@@ -240,7 +262,7 @@ describe('checks → probes (service-checks)', () => {
       expect(s.spec?.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
     }
     expect(warningsAt(c, 'TaskGroups[0].Services[0].Provider')).toEqual([
-      'not registered in Consul: the service is the Kubernetes Service web--web (DNS web--web.apps.svc); "web".service.consul does not resolve',
+      'not registered in Consul: the service is the Kubernetes Service web (DNS web.apps.svc); "web".service.consul does not resolve',
     ]);
     expect(warningsAt(c, 'TaskGroups[0].Services[0].CanaryTags')).toHaveLength(1);
   });
@@ -372,7 +394,7 @@ describe('Services (hand-built)', () => {
         Services: [{ Name: 'db', PortLabel: 'db', Provider: 'nomad' }],
       }),
     );
-    const ports = groupServices(ctx).flatMap((s) => s.spec?.ports ?? []);
+    const ports = servicesOf(ctx).flatMap((s) => s.spec?.ports ?? []);
     const container = taskNetworking(ctx, ctx.group.Tasks![0]!, 0).ports;
     expect(ports).toHaveLength(1);
     for (const port of [...ports.map((p) => p.port), ...container.map((p) => p.containerPort)]) {
@@ -395,20 +417,20 @@ describe('Services (hand-built)', () => {
         ],
       }),
     );
-    const names = groupServices(ctx).map((s) => s.metadata?.name ?? '');
+    const names = servicesOf(ctx).map((s) => s.metadata?.name ?? '');
     expect(names).toHaveLength(2);
     for (const name of names) {
       expect(isDns1035Label(name), name).toBe(true);
       expect(name.length).toBeLessThanOrEqual(63);
     }
     expect(
-      groupServices(ctx)
+      servicesOf(ctx)
         .map((s) => s.metadata?.annotations?.[ANNOTATION_SERVICE_NAME])
         .sort(),
     ).toEqual([long, 'Mixed_Case.Name'].sort());
   });
 
-  it('qualifies a name two groups register with the group; merges same-name services of one group', () => {
+  it('one Service for a name several groups register, selecting both; merges same-name services', () => {
     const shared = { Name: 'api', PortLabel: 'http', Provider: 'nomad' };
     const j = groupJob(
       {
@@ -425,18 +447,32 @@ describe('Services (hand-built)', () => {
       [
         {
           Name: 'other',
-          Networks: [{ DynamicPorts: [{ Label: 'http', To: 80 }] }],
+          Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }],
           Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }],
           Services: [shared],
         },
       ],
     );
-    const first = groupServices(groupContext(j, 0));
-    const second = groupServices(groupContext(j, 1));
-    expect(first.map((s) => s.metadata?.name)).toEqual(['web--app--api']);
-    expect(second.map((s) => s.metadata?.name)).toEqual(['web--other--api']);
-    expect(first[0]?.spec?.ports?.map((p) => p.name)).toEqual(['http', 'admin']);
+    const a = groupContext(j, 0);
+    const b = groupContext(j, 1);
+    const first = servicesOf(a);
+    // The same object from both groups: the translator keeps one.
+    expect(servicesOf(b)).toEqual(first);
+    expect(first.map((s) => s.metadata?.name)).toEqual(['api']);
+    expect(first[0]?.spec?.selector).toEqual(serviceSelector('api'));
+    // Ports by label: targetPort is the container port's name, so group "other" (8080) is reached too.
+    expect(first[0]?.spec?.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+      { name: 'admin', port: 81, targetPort: 'admin', protocol: 'TCP' },
+    ]);
     expect(first[0]?.metadata?.annotations?.[ANNOTATION_SERVICE_TAGS]).toBe('["b"]');
+    // Both groups' pods carry the label the Service selects.
+    expect(servicePodLabels(a)).toEqual({ [serviceLabelKey('api')]: 'true' });
+    expect(servicePodLabels(b)).toEqual({ [serviceLabelKey('api')]: 'true' });
+    // Group "other" has no admin port: its pods get none of that port's traffic, which is said.
+    expect(b.warnings.map((w) => w.message)).toContain(
+      'group "other" registers service "api" without port "admin": its pods receive no traffic of the Service port admin; register the service on the same port label in every group',
+    );
   });
 
   it('a service without a port is headless; a literal port number is used as is; Connect is reported', () => {
@@ -448,15 +484,15 @@ describe('Services (hand-built)', () => {
         ],
       }),
     );
-    const [bare, num] = groupServices(ctx);
-    expect(bare?.spec).toEqual({ type: 'ClusterIP', clusterIP: 'None', selector: ctx.selector });
+    const [bare, num] = servicesOf(ctx);
+    expect(bare?.spec).toEqual({ type: 'ClusterIP', clusterIP: 'None', selector: serviceSelector('bare') });
     expect(num?.spec?.ports).toEqual([{ name: 'port-8443', port: 8443, targetPort: 8443, protocol: 'TCP' }]);
     expect(warningsAt(ctx, 'TaskGroups[0].Services[1].Connect')).toHaveLength(1);
   });
 
   it('an unknown port label is reported and left out', () => {
     const ctx = groupContext(groupJob({ Services: [{ Name: 's', PortLabel: 'nope', Provider: 'nomad' }] }));
-    expect(groupServices(ctx)[0]?.spec?.clusterIP).toBe('None');
+    expect(servicesOf(ctx)[0]?.spec?.clusterIP).toBe('None');
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].PortLabel')).toEqual([
       'unknown port "nope": the Service has no port for it',
     ]);
@@ -473,7 +509,7 @@ describe('networking over the corpus', () => {
     const j = corpusJob(name);
     (j.TaskGroups ?? []).forEach((_, g) => {
       const ctx = groupContext(j, g);
-      for (const service of groupServices(ctx)) {
+      for (const service of servicesOf(ctx)) {
         expect(isDns1035Label(service.metadata?.name ?? '')).toBe(true);
         for (const port of service.spec?.ports ?? []) {
           expect(isDns1123Label(port.name ?? '')).toBe(true);
@@ -492,7 +528,219 @@ describe('networking over the corpus', () => {
         }
         expect(taskNetworking(groupContext(j, g), t, i)).toEqual(net);
       });
-      expect(groupServices(groupContext(j, g))).toEqual(groupServices(ctx));
+      expect(servicesOf(groupContext(j, g))).toEqual(servicesOf(ctx));
     });
+  });
+});
+
+describe('Service names and selection', () => {
+  it('names the Service after the interpolated Nomad service name', () => {
+    const ctx = groupContext(
+      groupJob({
+        Networks: [{ DynamicPorts: [{ Label: 'http', To: 80 }] }],
+        Services: [
+          { Name: '${NOMAD_JOB_NAME}-web', PortLabel: 'http', Provider: 'nomad' },
+          { Name: '${NOMAD_GROUP_NAME}-${NOMAD_META_tier}', PortLabel: 'http', Provider: 'nomad' },
+          { Name: 'Edge-API', PortLabel: 'http', Provider: 'nomad' },
+        ],
+        Meta: { tier: 'front' },
+      }),
+    );
+    expect(servicesOf(ctx).map((s) => s.metadata?.name)).toEqual(['app-front', 'edge-api', 'web-web']);
+    expect(servicesOf(ctx).map((s) => s.metadata?.annotations?.[ANNOTATION_SERVICE_NAME])).toEqual([
+      'app-front',
+      'Edge-API',
+      'web-web',
+    ]);
+    // A case-only difference needs no word: DNS names ignore case.
+    expect(ctx.warnings.filter((w) => w.path.endsWith('.Name'))).toEqual([]);
+  });
+
+  it('derives a valid name deterministically for a name that is no DNS-1035 label, and says which', () => {
+    expect(kubernetesServiceName('web')).toEqual({ name: 'web', derived: false });
+    const digits = kubernetesServiceName('1password');
+    expect(digits.derived).toBe(true);
+    expect(digits.name).toMatch(/^s-1password-[a-z2-7]{8}$/);
+    expect(kubernetesServiceName('1password')).toEqual(digits);
+    expect(kubernetesServiceName('1Password').name).not.toBe(digits.name);
+    const ctx = groupContext(
+      groupJob({
+        Services: [
+          { Name: '${NOMAD_ALLOC_ID}-x', Provider: 'nomad' },
+          { Name: '9lives', Provider: 'nomad' },
+        ],
+      }),
+    );
+    const names = servicesOf(ctx).map((s) => s.metadata?.name ?? '');
+    for (const name of names) expect(isDns1035Label(name), name).toBe(true);
+    const nine = kubernetesServiceName('9lives').name;
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[1].Name')).toEqual([
+      `service name "9lives" is not a valid Kubernetes Service name (a DNS-1035 label: at most 63 of a-z, 0-9 and "-", starting with a letter); the Service is named "${nine}": consumers must look up ${nine}.apps.svc`,
+    ]);
+    // A runtime-only value stays unresolved in the name, with both warnings.
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Name')).toHaveLength(2);
+  });
+
+  it('gives pods of a group the label of every service it registers, group and task services', () => {
+    const j = groupJob({
+      Networks: [{ DynamicPorts: [{ Label: 'http', To: 80 }] }],
+      Services: [{ Name: 'front', PortLabel: 'http', Provider: 'nomad' }],
+      Tasks: [
+        {
+          Name: 'main',
+          Driver: 'docker',
+          Config: { image: 'x' },
+          Services: [{ Name: 'metrics', PortLabel: 'http', Provider: 'nomad' }],
+        },
+      ],
+    });
+    const { objects } = translate(j, { namespace: 'apps' });
+    const deployment = objects.find((o) => o.kind === 'Deployment') as V1Deployment;
+    expect(deployment.spec?.template.metadata?.labels).toMatchObject({
+      [serviceLabelKey('front')]: 'true',
+      [serviceLabelKey('metrics')]: 'true',
+    });
+    // The Deployment's selector stays the group's: only pod labels grow.
+    expect(Object.keys(deployment.spec?.selector.matchLabels ?? {})).not.toContain(serviceLabelKey('front'));
+    const services = objects.filter((o) => o.kind === 'Service') as V1Service[];
+    expect(services.map((s) => s.metadata?.name)).toEqual(['front', 'metrics']);
+    // Shared Services carry no job identity nor group annotation.
+    for (const s of services) {
+      expect(s.metadata?.labels).toEqual({
+        [LABEL_MANAGED_BY]: MANAGED_BY,
+        [LABEL_SERVICE]: s.metadata?.name,
+      });
+      expect(s.metadata?.annotations?.['nomadoperator.dev/group']).toBeUndefined();
+      expect(isSharedService(s)).toBe(true);
+    }
+  });
+
+  it('translates a service two groups register into one Service without a warning about names', () => {
+    const j = groupJob({ Services: [{ Name: 'api', Provider: 'nomad' }] }, [
+      {
+        Name: 'b',
+        Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }],
+        Services: [{ Name: 'api', Provider: 'nomad' }],
+      },
+    ]);
+    const { objects, warnings } = translate(j, { namespace: 'apps' });
+    expect(objects.filter((o) => o.kind === 'Service').map((o) => o.metadata?.name)).toEqual(['api']);
+    expect(warnings.filter((w) => w.message.includes('left out'))).toEqual([]);
+  });
+});
+
+describe('host network', () => {
+  it('pods on the host network resolve cluster names: dnsPolicy ClusterFirstWithHostNet', () => {
+    const hostJob = (config: Record<string, unknown>, network: Record<string, unknown> = {}) =>
+      groupJob({
+        Tasks: [{ Name: 'main', Driver: 'docker', Config: { image: 'x', ...config } }],
+        Networks: [{ Mode: 'host', ...network }],
+      });
+    const podSpec = (j: Job) =>
+      (translate(j, { namespace: 'apps' }).objects.find((o) => o.kind === 'Deployment') as V1Deployment).spec
+        ?.template.spec;
+    expect(podSpec(hostJob({ network_mode: 'host' }))).toMatchObject({
+      hostNetwork: true,
+      dnsPolicy: 'ClusterFirstWithHostNet',
+    });
+    // Not on the host network: the default policy.
+    expect(podSpec(hostJob({}))?.dnsPolicy).toBeUndefined();
+    // The job's own name servers win.
+    expect(podSpec(hostJob({ network_mode: 'host' }, { DNS: { Servers: ['1.1.1.1'] } }))?.dnsPolicy).toBe(
+      'None',
+    );
+  });
+});
+
+describe('router tags → Ingress', () => {
+  it('reads Traefik rules and Fabio prefixes', () => {
+    expect(traefikRuleRoutes('Host(`a.example.com`) && PathPrefix(`/api`)')).toEqual([
+      { host: 'a.example.com', path: '/api', pathType: 'Prefix' },
+    ]);
+    expect(traefikRuleRoutes('Host(`a.example.com`, `b.example.com`)')).toEqual([
+      { host: 'a.example.com', path: '/', pathType: 'Prefix' },
+      { host: 'b.example.com', path: '/', pathType: 'Prefix' },
+    ]);
+    expect(traefikRuleRoutes('Path("/exact")')).toEqual([{ host: '', path: '/exact', pathType: 'Exact' }]);
+    expect(typeof traefikRuleRoutes('Host(`a`) || Host(`b`)')).toBe('string');
+    expect(typeof traefikRuleRoutes('HostRegexp(`{x:.+}`)')).toBe('string');
+    expect(fabioRoute('urlprefix-shop.example.com/cart')).toEqual({
+      host: 'shop.example.com',
+      path: '/cart',
+      pathType: 'Prefix',
+    });
+    expect(fabioRoute('urlprefix-/')).toEqual({ host: '', path: '/', pathType: 'Prefix' });
+    expect(typeof fabioRoute('urlprefix-/ strip=/x')).toBe('string');
+    expect(typeof fabioRoute('urlprefix-:1234 proto=tcp')).toBe('string');
+    expect(routerTags(['traefik.enable=false', 'traefik.http.routers.x.rule=Host(`a`)'])).toEqual({
+      kind: 'none',
+    });
+    expect(routerTags(['v1', 'primary'])).toEqual({ kind: 'none' });
+    expect(routerTags(['traefik.enable=true']).kind).toBe('ambiguous');
+  });
+
+  const routed = (tags: string[], ports = [{ Label: 'http', To: 8080 }]) =>
+    groupContext(
+      groupJob({
+        Networks: [{ DynamicPorts: ports }],
+        Services: [{ Name: 'shop', PortLabel: 'http', Provider: 'nomad', Tags: tags }],
+      }),
+    );
+
+  it('converts unambiguous routes to an Ingress to the Service and its port', () => {
+    const ctx = routed([
+      'traefik.enable=true',
+      'traefik.http.routers.shop.rule=Host(`shop.example.com`) && PathPrefix(`/cart`)',
+      'traefik.http.routers.shop.entrypoints=websecure',
+      'urlprefix-/shop',
+    ]);
+    const ingress = groupServices(ctx).find((o) => o.kind === 'Ingress') as V1Ingress;
+    expect(ingress.apiVersion).toBe('networking.k8s.io/v1');
+    expect(ingress.metadata?.name).toBe('web--shop');
+    const backend = { service: { name: 'shop', port: { number: 8080 } } };
+    expect(ingress.spec).toEqual({
+      rules: [
+        { host: 'shop.example.com', http: { paths: [{ path: '/cart', pathType: 'Prefix', backend }] } },
+        { http: { paths: [{ path: '/shop', pathType: 'Prefix', backend }] } },
+      ],
+    });
+    expect(ingress.spec?.ingressClassName).toBeUndefined();
+    // What the Ingress does not carry is said.
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Tags')).toEqual([
+      'router tags "traefik.http.routers.shop.entrypoints=websecure" of service "shop" are not converted (entry points, TLS, middlewares): the Ingress routes plain HTTP by host and path only',
+    ]);
+  });
+
+  it('warns once per service, with what to do, when the routing is ambiguous', () => {
+    const ctx = routed(['traefik.enable=true', 'traefik.http.routers.a.rule=Host(`a`) || Path(`/b`)']);
+    expect(groupServices(ctx).some((o) => o.kind === 'Ingress')).toBe(false);
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Tags')).toEqual([
+      'router tags of service "shop" are not converted (rule "Host(`a`) || Path(`/b`)" is not a Host/PathPrefix/Path conjunction): nothing routes requests to it; create an Ingress or Gateway route to the Service shop port 8080',
+    ]);
+    const noRule = routed(['traefik.enable=true']);
+    expect(groupServices(noRule).some((o) => o.kind === 'Ingress')).toBe(false);
+    expect(warningsAt(noRule, 'TaskGroups[0].Services[0].Tags')).toHaveLength(1);
+  });
+
+  it('the translated Ingress is the job’s own object, made once', () => {
+    const j = groupJob(
+      {
+        Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }],
+        Services: [{ Name: 'shop', PortLabel: 'http', Provider: 'nomad', Tags: ['urlprefix-/'] }],
+      },
+      [
+        {
+          Name: 'b',
+          Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }],
+          Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }],
+          Services: [{ Name: 'shop', PortLabel: 'http', Provider: 'nomad', Tags: ['urlprefix-/'] }],
+        },
+      ],
+    );
+    const { objects, warnings } = translate(j, { namespace: 'apps' });
+    const ingresses = objects.filter((o) => o.kind === 'Ingress');
+    expect(ingresses.map((o) => o.metadata?.name)).toEqual(['web--shop']);
+    expect(ingresses[0]?.metadata?.labels?.['nomadoperator.dev/job']).toBe('web');
+    expect(warnings.filter((w) => w.message.includes('left out'))).toEqual([]);
   });
 });
