@@ -51,7 +51,7 @@ async function manifestsOf(
   const job = jobOfObject(parent);
   if (!job.ok) throw new Error(`the converted NomadJob does not read back: ${JSON.stringify(job)}`);
   const payload = Buffer.from(expected.dispatch.payload ?? '', 'utf8');
-  const childId = dispatchedJobId(job.job.ID ?? entry.name, new Date(0), '00000000');
+  const childId = dispatchedJobId(entry.name, new Date(0), '00000000');
   const child = deriveDispatchedJob(job.job, { meta: expected.dispatch.meta }, childId, payload);
   const childObject = dispatchedChildObject(parent, child);
   return {
@@ -90,7 +90,7 @@ describe('the expectation checker', () => {
       kind: 'ConfigMap',
       metadata: { name: 'conf' },
       data: { 'app.conf': 'listen 8080\n' },
-    },
+    } as KubernetesObject,
     {
       apiVersion: 'v1',
       kind: 'Secret',
