@@ -35,7 +35,11 @@ describe('system jobs', () => {
         body: JSON.parse(nodeManifest(name, { 'topology.kubernetes.io/zone': zone })),
       });
     }
-    harness = await startController(kc, namespace);
+    // The operator is told which node label carries the datacenter (--datacenter-label), as a cluster
+    // whose zones stand for Nomad datacenters would be set up: only the zone's nodes are eligible.
+    harness = await startController(kc, namespace, {
+      translate: { nodeAttributeLabels: { '${node.datacenter}': 'topology.kubernetes.io/zone' } },
+    });
     await harness.submit(dockerJob('agent', { Type: 'system', Datacenters: [zone] }));
     const pods = await waitFor('3 running agent pods', async () => {
       const list = await core.listNamespacedPod({ namespace, labelSelector: `${LABEL_JOB}=agent` });
