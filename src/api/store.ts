@@ -261,7 +261,17 @@ export class ApiStore {
     return this.controlled<V1DaemonSet>('DaemonSet', entry);
   }
   services(entry: JobEntry): V1Service[] {
-    return this.controlled<V1Service>('Service', entry);
+    // Services named after Nomad services are shared: the job is one of their (non-controller) owners.
+    const uid = entry.object.metadata?.uid;
+    const shared = this.state
+      .list<V1Service>('Service', entry.k8sNamespace)
+      .filter(
+        (s) =>
+          s.metadata?.labels?.[LABEL_JOB] === undefined &&
+          !!uid &&
+          (s.metadata?.ownerReferences ?? []).some((r) => r.uid === uid),
+      );
+    return [...this.controlled<V1Service>('Service', entry), ...shared];
   }
 
   /** Recorded versions, newest first. */

@@ -19,7 +19,7 @@ import { Informer, objectKey } from '../kube/informer.ts';
 import { DEFAULT_WRITE_BURST, DEFAULT_WRITE_QPS, TokenBucket } from '../kube/rate-limit.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { ANNOTATION_PARENT_ID, jobObjectName, LABEL_JOB } from '../nomad/ids.ts';
-import { managedSelector, ownedKinds, ownerKeyOf } from './owned.ts';
+import { hasJobOwnerReference, managedSelector, ownedKinds, ownerKeysOf } from './owned.ts';
 import { cronChildKey } from './periodic.ts';
 import { WorkQueue } from './queue.ts';
 import { type ClusterView, type ClusterWriter, type ReconcileOptions, reconcile } from './reconcile.ts';
@@ -83,8 +83,7 @@ export class Controller {
         labelSelector: managedSelector,
       });
       informer.onChange((object) => {
-        const key = ownerKeyOf(object);
-        if (key) this.queue.add(key);
+        for (const key of ownerKeysOf(object)) this.queue.add(key);
         // Jobs launched by a parent's CronJobs, and their pods, also belong to a child NomadJob.
         const childKey = this.#cronChildKeyOf(kind.kind, object);
         if (childKey) this.queue.add(childKey);
@@ -198,8 +197,10 @@ export class Controller {
       nomadJobs: (namespace) => this.nomadJobs.list(namespace),
       owned: <T extends KubernetesObject>(kind: string, namespace: string, jobName: string) =>
         (this.owned.get(kind)?.list(namespace) ?? []).filter(
-          (o) => o.metadata?.labels?.[LABEL_JOB] === jobName,
+          (o) => o.metadata?.labels?.[LABEL_JOB] === jobName || hasJobOwnerReference(o, jobName),
         ) as T[],
+      get: <T extends KubernetesObject>(kind: string, namespace: string, name: string) =>
+        this.owned.get(kind)?.get(namespace, name) as T | undefined,
     };
   }
 
@@ -212,9 +213,9 @@ export class Controller {
     const core = kc.makeApiClient(CoreV1Api);
     const limiter = this.writeLimiter;
     return {
-      apply: async (object) => {
+      apply: async (object, options) => {
         await limiter.take();
-        await applier.apply(object);
+        await applier.apply(object, options);
       },
       create: async (object) => {
         await limiter.take();

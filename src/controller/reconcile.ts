@@ -15,6 +15,7 @@ import type {
   V1Secret,
 } from '@kubernetes/client-node';
 import type { NomadJobObject, NomadJobStatus } from '../crd/resource.ts';
+import type { ApplyOptions } from '../kube/apply.ts';
 import {
   ANNOTATION_PARENT_ID,
   childName,
@@ -26,6 +27,7 @@ import {
 } from '../nomad/ids.ts';
 import type { Job } from '../nomad/schema.ts';
 import { translate } from '../translate/index.ts';
+import { isSharedService } from '../translate/networking.ts';
 import type { TranslateOptions, Warning } from '../translate/types.ts';
 import {
   evaluationsConfigMapName,
@@ -38,6 +40,7 @@ import {
 import { isOwnedBy, ownedKinds } from './owned.ts';
 import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from './periodic.ts';
 import { type ObjectLookup, podVersion } from './pod-version.ts';
+import { reconcileSharedServices } from './shared-services.ts';
 import { checkSpec } from './spec.ts';
 import { computeStatus, isParentJob, type Observed } from './status.ts';
 import {
@@ -56,14 +59,22 @@ export { type Checked, checkSpec } from './spec.ts';
 export interface ClusterView {
   nomadJob(namespace: string, name: string): NomadJobObject | undefined;
   nomadJobs(namespace: string): NomadJobObject[];
-  /** Objects of `kind` in `namespace` labelled as belonging to the NomadJob `jobName`. */
+  /**
+   * Objects of `kind` in `namespace` labelled as belonging to the NomadJob `jobName`, and the shared
+   * Services it is an owner of (shared-services.ts).
+   */
   owned<T extends KubernetesObject>(kind: string, namespace: string, jobName: string): T[];
+  /** A managed object of `kind` by name, whoever owns it (shared Services). */
+  get<T extends KubernetesObject>(kind: string, namespace: string, name: string): T | undefined;
 }
 
 /** Write side: the apiserver. */
 export interface ClusterWriter {
-  /** Server-side apply; a `metadata.resourceVersion` on the object makes it conditional (409 if stale). */
-  apply(object: KubernetesObject): Promise<void>;
+  /**
+   * Server-side apply; a `metadata.resourceVersion` on the object makes it conditional (409 if stale).
+   * Options choose another field manager and whether to force (shared-services.ts).
+   */
+  apply(object: KubernetesObject, options?: Pick<ApplyOptions, 'fieldManager' | 'force'>): Promise<void>;
   /** Plain create; resolves false when the object already exists (409 AlreadyExists). */
   create(object: KubernetesObject): Promise<boolean>;
   delete(object: KubernetesObject): Promise<void>;
@@ -138,8 +149,10 @@ export async function reconcile(
 
   const cronLaunched = isCronLaunched(object);
   const { objects, warnings } = desiredObjects(object, job, version.version, options.translate);
-  const desired = objects.map((o) => withOwnership(o, object));
-  const changed = await applyDesired(object, desired, view, writer);
+  // Services named after Nomad services are shared by the jobs of the namespace: shared-services.ts.
+  const desired = objects.filter((o) => !isSharedService(o)).map((o) => withOwnership(o, object));
+  const sharedChanged = await reconcileSharedServices(object, objects.filter(isSharedService), view, writer);
+  const changed = (await applyDesired(object, desired, view, writer)) || sharedChanged;
   await pruneUndesired(object, desired, view, writer, [`ConfigMap/${evaluationsConfigMapName(name)}`]);
   if (job.Periodic?.Enabled === true && !job.Stop) await recordCronChildren(object, job, view, writer);
 

@@ -1,4 +1,4 @@
-// Server-side apply of whole objects under one field manager. The operator always sends its full
+// Server-side apply of whole objects under one field manager (or one per NomadJob for shared Services). The operator always sends its full
 // intent for the fields it owns (never a read-modify-write), so a re-apply of the same intent is a
 // no-op on the server.
 import {
@@ -11,8 +11,16 @@ import { defaultMetrics, type WriteCounter } from '../metrics.ts';
 
 export const fieldManager = 'nomad-operator';
 
+export interface ApplyOptions {
+  dryRun?: boolean;
+  /** Apply under another field manager than the applier's (one per NomadJob for shared Services). */
+  fieldManager?: string;
+  /** Take over fields other managers own. Default true: the operator's intent is authoritative. */
+  force?: boolean;
+}
+
 export interface Applier {
-  apply<T extends KubernetesObject>(object: T, options?: { dryRun?: boolean }): Promise<T>;
+  apply<T extends KubernetesObject>(object: T, options?: ApplyOptions): Promise<T>;
 }
 
 /** `writes` counts every non-dry-run apply as an `apply` write of the object's kind. */
@@ -29,8 +37,8 @@ export function makeApplier(
         object,
         undefined,
         options.dryRun ? 'All' : undefined,
-        manager,
-        true,
+        options.fieldManager ?? manager,
+        options.force ?? true,
         PatchStrategy.ServerSideApply,
       );
     },

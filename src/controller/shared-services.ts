@@ -1,0 +1,188 @@
+// Services shared by the NomadJobs of a namespace. The translator names a Service after the Nomad
+// service name (src/translate/networking.ts), so two jobs registering `api` both want the Service `api`.
+// Ownership is shared the Kubernetes way:
+//   * each declaring NomadJob is a non-controller ownerReference of the Service, so the garbage collector
+//     deletes the Service when the last of them is deleted, and drops the reference of a deleted one
+//     while others remain;
+//   * each job applies its intent with its own server-side apply field manager (`jobFieldManager`), so the
+//     apiserver merges the intents (ownerReferences are a map keyed by uid, ports by port/protocol) and a
+//     job that stops declaring the service (or is stopped) removes exactly its own fields by applying an
+//     empty intent; when no other job owns it, it deletes the Service instead;
+//   * each job records the hash of its last intent under its own annotation (`appliedKey`), so a job
+//     re-applies only when its own intent changed, never because another job applied.
+// Conflicts: when two jobs want different values for the same field (other port names or tags for the
+// same service), the apply without force is refused; the job then records a ServiceConflict Warning event
+// naming the fields and applies with force (the last job applied wins those fields; the other keeps its
+// hash and does not fight back). A conflict with a manager that is not this operator (a Service someone
+// else made under that name) is never forced: NameConflict event, the Service is left alone.
+import { createHash } from 'node:crypto';
+import type { KubernetesObject, V1OwnerReference, V1Service } from '@kubernetes/client-node';
+import type { NomadJobObject } from '../crd/resource.ts';
+import { fieldManager } from '../kube/apply.ts';
+import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
+import { LABEL_SERVICE } from '../translate/networking.ts';
+import type { ClusterView, ClusterWriter } from './reconcile.ts';
+
+/** Field manager of one NomadJob's intent for shared Services. */
+export function jobFieldManager(jobName: string): string {
+  return `${fieldManager}/job/${jobName}`;
+}
+
+/** Annotation holding the hash of one job's last applied intent. */
+export function appliedKey(jobName: string): string {
+  return `applied.nomadoperator.dev/${jobName}`;
+}
+
+function ownerReference(owner: NomadJobObject): V1OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata?.name ?? '',
+    uid: owner.metadata?.uid ?? '',
+    controller: false,
+  };
+}
+
+/** The job's intent for a shared Service: its ownerReference and the hash of the rest. */
+export function withSharedOwnership(desired: KubernetesObject, owner: NomadJobObject): KubernetesObject {
+  const object = structuredClone(desired);
+  object.metadata ??= {};
+  object.metadata.ownerReferences = [ownerReference(owner)];
+  const hash = createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 32);
+  object.metadata.annotations = {
+    ...object.metadata.annotations,
+    [appliedKey(owner.metadata?.name ?? '')]: hash,
+  };
+  return object;
+}
+
+function ownsShared(live: KubernetesObject, uid: string | undefined): boolean {
+  return !!uid && (live.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid);
+}
+
+/** Managers named in a server-side apply conflict (`conflict with "manager" …`); undefined if unreadable. */
+export function conflictManagers(error: unknown): string[] | undefined {
+  const body = (error as { body?: unknown } | undefined)?.body;
+  try {
+    const status = (typeof body === 'string' ? JSON.parse(body) : body) as {
+      details?: { causes?: { message?: string }[] };
+    } | null;
+    const causes = status?.details?.causes ?? [];
+    const managers = causes.map((c) => /conflict with "([^"]*)"/.exec(c.message ?? '')?.[1]);
+    if (managers.length === 0 || managers.some((m) => m === undefined)) return undefined;
+    return [...new Set(managers as string[])];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Keeps the port numbers of a live shared Service: a port (by name, i.e. Nomad port label) another job
+ * already serves on another number stays on that number, as two entries of one name are invalid and the
+ * named targetPort reaches this job's pods whatever their container port. Changes `desired` in place and
+ * returns what it changed.
+ */
+export function adoptPortNumbers(
+  desired: V1Service,
+  live: V1Service,
+): { name: string; number: number; wanted: number }[] {
+  const adopted: { name: string; number: number; wanted: number }[] = [];
+  for (const port of desired.spec?.ports ?? []) {
+    const existing = live.spec?.ports?.find((p) => p.name === port.name && p.port !== port.port);
+    if (!existing || (desired.spec?.ports ?? []).some((p) => p !== port && p.port === existing.port))
+      continue;
+    adopted.push({ name: port.name ?? '', number: existing.port, wanted: port.port });
+    port.port = existing.port;
+  }
+  return adopted;
+}
+
+/**
+ * Applies the job's shared Services and releases the ones it no longer declares (see the module
+ * comment). Returns whether anything was written.
+ */
+export async function reconcileSharedServices(
+  owner: NomadJobObject,
+  services: KubernetesObject[],
+  view: ClusterView,
+  writer: ClusterWriter,
+): Promise<boolean> {
+  const namespace = owner.metadata?.namespace ?? '';
+  const jobName = owner.metadata?.name ?? '';
+  const uid = owner.metadata?.uid;
+  const manager = jobFieldManager(jobName);
+  const live = view
+    .owned('Service', namespace, jobName)
+    .filter((s) => s.metadata?.labels?.[LABEL_SERVICE] !== undefined);
+  let changed = false;
+  for (const service of services) {
+    const name = service.metadata?.name ?? '';
+    const current = view.get<V1Service>('Service', namespace, name);
+    const adopted = current ? adoptPortNumbers(service as V1Service, current) : [];
+    const desired = withSharedOwnership(service, owner);
+    const key = appliedKey(jobName);
+    if (
+      current &&
+      ownsShared(current, uid) &&
+      current.metadata?.annotations?.[key] === desired.metadata?.annotations?.[key]
+    )
+      continue;
+    try {
+      await writer.apply(desired, { fieldManager: manager, force: false });
+    } catch (error) {
+      if (kubeErrorCode(error) !== 409) throw error;
+      const managers = conflictManagers(error);
+      if (!managers || managers.some((m) => !m.startsWith(`${fieldManager}/job/`))) {
+        await writer.event(
+          owner,
+          'Warning',
+          'NameConflict',
+          `Service ${name} exists and is managed by someone else (${kubeErrorMessage(error)}); left alone`,
+        );
+        continue;
+      }
+      await writer.event(
+        owner,
+        'Warning',
+        'ServiceConflict',
+        `Service ${name} is also declared by other jobs with other values; this job's values win: ${kubeErrorMessage(error)}`,
+      );
+      await writer.apply(desired, { fieldManager: manager, force: true });
+    }
+    changed = true;
+    await writer.event(owner, 'Normal', current ? 'Updated' : 'Applied', `Applied shared Service ${name}`);
+    for (const { name: port, number, wanted } of adopted) {
+      await writer.event(
+        owner,
+        'Warning',
+        'ServicePort',
+        `Service ${name} already serves port ${port} on ${number} for another job; this job's pods are reached through it (targetPort ${port}), not on ${wanted}`,
+      );
+    }
+  }
+
+  const wanted = new Set(services.map((s) => s.metadata?.name));
+  for (const current of live) {
+    const name = current.metadata?.name ?? '';
+    if (wanted.has(name) || !ownsShared(current, uid)) continue;
+    const others = (current.metadata?.ownerReferences ?? []).filter((ref) => ref.uid !== uid);
+    changed = true;
+    if (others.length === 0) {
+      await writer.delete({ ...current, apiVersion: 'v1', kind: 'Service' });
+      await writer.event(owner, 'Normal', 'Deleted', `Deleted Service ${name}`);
+    } else {
+      // An empty intent: the apiserver removes every field only this job's manager held.
+      await writer.apply(
+        { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace } },
+        { fieldManager: manager, force: true },
+      );
+      await writer.event(
+        owner,
+        'Normal',
+        'Released',
+        `Released Service ${name}, still declared by ${others.map((r) => r.name).join(', ')}`,
+      );
+    }
+  }
+  return changed;
+}

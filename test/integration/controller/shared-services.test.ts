@@ -1,0 +1,151 @@
+// Services shared by jobs on the real cluster: two NomadJobs registering the same Nomad service name make
+// one Service, owned by both, selecting the pods of both (their addresses in its EndpointSlices). A job
+// that stops declaring the service releases it without deleting it; deleting the jobs leaves it to the
+// garbage collector, which removes it with the last owner.
+import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type V1Service } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobFieldManager } from '../../../src/controller/shared-services.ts';
+import { group, plural, version } from '../../../src/crd/resource.ts';
+import { LABEL_JOB } from '../../../src/nomad/ids.ts';
+import type { Job } from '../../../src/nomad/schema.ts';
+import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
+import { type Harness, startController } from './harness.ts';
+
+const kc = testKubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+const discovery = kc.makeApiClient(DiscoveryV1Api);
+const custom = kc.makeApiClient(CustomObjectsApi);
+
+let namespace: string;
+let removeNamespace: () => Promise<void>;
+let harness: Harness;
+
+beforeAll(async () => {
+  ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'shared-svc'));
+  harness = await startController(kc, namespace);
+});
+afterAll(async () => {
+  await harness?.stop();
+  await removeNamespace();
+});
+
+/** A service job whose group registers `services` on its `http` port (container port `to`). */
+function apiJob(id: string, groupName: string, to: number, services: string[]): Job {
+  return {
+    ID: id,
+    Datacenters: ['*'],
+    TaskGroups: [
+      {
+        Name: groupName,
+        Count: 1,
+        Networks: [{ DynamicPorts: [{ Label: 'http', To: to }] }],
+        Services: services.map((name) => ({ Name: name, PortLabel: 'http', Provider: 'nomad' })),
+        Tasks: [
+          {
+            Name: 'main',
+            Driver: 'docker',
+            Config: { image: 'registry.example/api:1', ports: ['http'] },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const readService = async (name: string): Promise<V1Service | undefined> => {
+  try {
+    return await core.readNamespacedService({ name, namespace });
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+};
+
+const ownerNames = (service: V1Service | undefined) =>
+  (service?.metadata?.ownerReferences ?? []).map((r) => r.name).sort();
+
+const podIps = async (job: string) =>
+  (await core.listNamespacedPod({ namespace, labelSelector: `${LABEL_JOB}=${job}` })).items
+    .filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && p.status?.podIP)
+    .map((p) => p.status?.podIP ?? '');
+
+/** Ready endpoint addresses of a Service, with the target port of each slice. */
+const endpoints = async (service: string) => {
+  const slices = await discovery.listNamespacedEndpointSlice({
+    namespace,
+    labelSelector: `kubernetes.io/service-name=${service}`,
+  });
+  return slices.items.flatMap((slice) =>
+    (slice.endpoints ?? [])
+      .filter((e) => e.conditions?.ready !== false)
+      .flatMap((e) => e.addresses.map((address) => `${address}:${slice.ports?.[0]?.port ?? ''}`)),
+  );
+};
+
+describe('a Nomad service registered by two jobs', () => {
+  it('is one Service owned by both, selecting both, released by one and collected with the last', async () => {
+    // Both jobs register "catalog" on their port "http", mapped to different container ports.
+    await harness.submit(apiJob('alpha', 'web', 8080, ['catalog', 'alpha-admin']));
+    await harness.submit(apiJob('beta', 'api', 9090, ['catalog']));
+
+    const shared = await waitFor('Service catalog owned by alpha and beta', async () => {
+      const service = await readService('catalog');
+      return ownerNames(service).join() === 'alpha,beta' ? service : undefined;
+    });
+    // One port for the label: the number of the job that applied first, targetPort by name for both.
+    expect(shared.spec?.ports).toEqual([
+      expect.objectContaining({ name: 'http', targetPort: 'http', protocol: 'TCP' }),
+    ]);
+    expect([8080, 9090]).toContain(shared.spec?.ports?.[0]?.port);
+    for (const ref of shared.metadata?.ownerReferences ?? []) {
+      expect(ref).toMatchObject({ kind: 'NomadJob', controller: false });
+    }
+    // One field manager per job, so each can take back exactly its own part.
+    const managers = (shared.metadata?.managedFields ?? []).map((f) => f.manager);
+    expect(managers).toEqual(expect.arrayContaining([jobFieldManager('alpha'), jobFieldManager('beta')]));
+    // The job's own service is not shared.
+    expect(ownerNames(await readService('alpha-admin'))).toEqual(['alpha']);
+
+    // Pods of both jobs are behind it, each at its own container port (targetPort by name).
+    const ips = await waitFor('a running pod with an IP in alpha and in beta', async () => {
+      const [a, b] = await Promise.all([podIps('alpha'), podIps('beta')]);
+      return a.length === 1 && b.length === 1 ? { alpha: a[0], beta: b[0] } : undefined;
+    });
+    const expected = [`${ips.alpha}:8080`, `${ips.beta}:9090`].sort();
+    await waitFor(`EndpointSlices of catalog listing ${expected.join(' and ')}`, async () => {
+      const addresses = (await endpoints('catalog')).sort();
+      return addresses.join() === expected.join();
+    });
+
+    // beta stops declaring it: beta lets go of the Service, which alpha keeps.
+    await harness.submit(apiJob('beta', 'api', 9090, ['beta-own']));
+    const released = await waitFor('catalog owned by alpha only', async () => {
+      const service = await readService('catalog');
+      return ownerNames(service).join() === 'alpha' ? service : undefined;
+    });
+    expect((released.metadata?.managedFields ?? []).map((f) => f.manager)).not.toContain(
+      jobFieldManager('beta'),
+    );
+    await waitFor('catalog endpoints: alpha’s pod only', async () => {
+      const addresses = await endpoints('catalog');
+      return addresses.join() === `${ips.alpha}:8080`;
+    });
+
+    // beta declares it again, then alpha's NomadJob is deleted: the collector drops alpha only.
+    await harness.submit(apiJob('beta', 'api', 9090, ['catalog']));
+    await waitFor('catalog owned by alpha and beta again', async () =>
+      ownerNames(await readService('catalog')).join() === 'alpha,beta' ? true : undefined,
+    );
+    await custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name: 'alpha' });
+    await waitFor('alpha-admin collected, catalog kept for beta', async () => {
+      const [own, kept] = await Promise.all([readService('alpha-admin'), readService('catalog')]);
+      return own === undefined && ownerNames(kept).join() === 'beta';
+    });
+
+    // The last owner goes: so does the Service.
+    await custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name: 'beta' });
+    await waitFor('catalog collected with its last owner', async () =>
+      (await readService('catalog')) === undefined ? true : undefined,
+    );
+  });
+});
