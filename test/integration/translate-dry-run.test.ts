@@ -1,7 +1,7 @@
 // The translation cases of test/fixtures/translate-cases/ on a real apiserver: every object they
 // translate to passes server-side validation (dry-run apply), with the file mounts and update strategy
 // the job asks for still in the object the apiserver returns.
-import type { KubernetesObject, V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Service } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApplier } from '../../src/kube/apply.ts';
 import { translate } from '../../src/translate/index.ts';
@@ -43,6 +43,12 @@ describe('translation cases on the apiserver', () => {
     const configMap = accepted.find((o) => o.kind === 'ConfigMap') as V1ConfigMap;
     expect(volume?.configMap?.name).toBe(configMap.metadata?.name);
     expect(configMap.data?.[mount?.subPath ?? '']).toContain('proxy_pass http://edge-api:8080;');
+    // Services named after the Nomad services, so `edge-api` resolves as the proxy's config expects.
+    const services = accepted.filter((o): o is V1Service => o.kind === 'Service');
+    expect(services.map((s) => s.metadata?.name).sort()).toEqual(['edge-api', 'edge-proxy']);
+    const api = services.find((s) => s.metadata?.name === 'edge-api');
+    expect(api?.spec?.ports?.map((p) => [p.port, p.targetPort])).toEqual([[8080, 'api']]);
+    expect(deployment('edge--api').spec?.template.metadata?.labels).toMatchObject(api?.spec?.selector ?? {});
     expect(deployment('edge--api').spec?.strategy).toEqual({
       type: 'RollingUpdate',
       rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },

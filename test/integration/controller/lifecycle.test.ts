@@ -34,6 +34,12 @@ afterAll(async () => {
   await removeNamespace();
 });
 
+/** Services the NomadJob `job` owns (shared Services carry no job label). */
+const servicesOf = async (job: string) => {
+  const list = await core.listNamespacedService({ namespace });
+  return { items: list.items.filter((s) => s.metadata?.ownerReferences?.some((r) => r.name === job)) };
+};
+
 const runningPods = async (job: string) =>
   (await core.listNamespacedPod({ namespace, labelSelector: `${LABEL_JOB}=${job}` })).items.filter(
     (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
@@ -55,8 +61,9 @@ describe('service jobs', () => {
       kind: 'NomadJob',
       name: 'web',
     });
-    const services = await core.listNamespacedService({ namespace, labelSelector: `${LABEL_JOB}=web` });
-    expect(services.items).toHaveLength(1);
+    // The Service is named after the Nomad service and shared: owned by the job, not labelled with it.
+    const services = await servicesOf('web');
+    expect(services.items.map((s) => s.metadata?.name)).toEqual(['web']);
 
     // Scale up: a count change is a new version and more pods.
     await harness.submit(webJob(3));
@@ -80,7 +87,7 @@ describe('service jobs', () => {
     await custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name: 'web' });
     await waitFor('everything of web collected', async () => {
       const left = await Promise.all([
-        core.listNamespacedService({ namespace, labelSelector: `${LABEL_JOB}=web` }),
+        servicesOf('web'),
         apps.listNamespacedControllerRevision({ namespace, labelSelector: `${LABEL_JOB}=web` }),
         core.listNamespacedPod({ namespace, labelSelector: `${LABEL_JOB}=web` }),
       ]);
