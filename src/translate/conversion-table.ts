@@ -45,6 +45,14 @@ export interface Conversion {
    * Default: not empty (`isEmptyValue`).
    */
   isSet?: IsSet;
+  /**
+   * Why a job may set this field without any difference in the objects and without a warning:
+   * Kubernetes already does what the value asks, or there is nothing the value could act on (a
+   * re-render setting of static text). The schema walk (test/unit/translate/schema-walk.test.ts)
+   * accepts silence only for these rows and Nomad's bookkeeping (`metadata`); notApplicableWarnings
+   * reports none of them.
+   */
+  noEffect?: string;
 }
 
 export interface ConversionRow extends Conversion {
@@ -81,9 +89,14 @@ function partial(target: string, why: string, by: string): Conversion {
 
 function notApplicable(
   why: string,
-  options: { subtree?: boolean; warnedBy?: string; isSet?: IsSet } = {},
+  options: { subtree?: boolean; warnedBy?: string; isSet?: IsSet; noEffect?: string } = {},
 ): Conversion {
   return { status: 'not-applicable', why, ...options };
+}
+
+/** A row that needs no output and no warning for the values a job may set, and why (`noEffect`). */
+function quiet(conversion: Conversion, noEffect: string): Conversion {
+  return { ...conversion, noEffect };
 }
 
 function metadata(why: string, subtree = false): Conversion {
@@ -215,9 +228,12 @@ at([''], {
     INDEX,
   ),
   DispatchIdempotencyToken: metadata('dispatch bookkeeping of the /v1 API'),
-  Payload: converted(
-    'the dispatch’s Secret (`options.dispatch.payloadSecretName`, key `payload`), mounted at `dispatch_payload.file`',
-    STORAGE,
+  Payload: quiet(
+    converted(
+      'the dispatch’s Secret (`options.dispatch.payloadSecretName`, key `payload`), mounted at `dispatch_payload.file`',
+      STORAGE,
+    ),
+    'the dispatch endpoint writes the payload into that Secret; the translation only mounts it by name',
   ),
   ConsulNamespace: notApplicable('the Consul namespace of the job; there is no Consul'),
   VaultNamespace: notApplicable('the Vault namespace of the job; Vault is not integrated'),
@@ -249,15 +265,13 @@ at(['Periodic'], {
 });
 
 at(['ParameterizedJob'], {
-  Payload: partial(
-    '—',
-    'enforced when dispatching (the /v1 dispatch endpoint), not by the translator',
-    INDEX,
+  Payload: quiet(
+    partial('—', 'enforced when dispatching (the /v1 dispatch endpoint), not by the translator', INDEX),
+    'a dispatched child was checked against it when it was dispatched',
   ),
-  MetaRequired: partial(
-    '—',
-    'enforced when dispatching (the /v1 dispatch endpoint), not by the translator',
-    INDEX,
+  MetaRequired: quiet(
+    partial('—', 'enforced when dispatching (the /v1 dispatch endpoint), not by the translator', INDEX),
+    'a dispatched child was checked against it when it was dispatched',
   ),
   MetaOptional: converted('in a dispatched child, unset optional meta keys are "" in NOMAD_META_*', ENV),
 });
@@ -373,8 +387,9 @@ at(['TaskGroups[]'], {
   Networks: converted('container ports, pod DNS and hostname (see NetworkResource)', NETWORKING),
   Meta: converted('NOMAD_META_* and the pod annotation `nomadoperator.dev/meta`', ENV),
   Services: converted('Services and probes (see Service)', NETWORKING),
-  ShutdownDelay: converted(
+  ShutdownDelay: partial(
     'added to every container’s preStop sleep and to terminationGracePeriodSeconds',
+    'init containers have no preStop hook: a sysbatch group’s tasks (warning)',
     POD,
   ),
   MaxRunDuration: partial('batch pods: activeDeadlineSeconds', 'other job types (warning)', POD),
@@ -395,7 +410,7 @@ at(['TaskGroups[].RestartPolicy'], {
     POD,
   ),
   Attempts: converted(
-    'batch pods: restartPolicy OnFailure when > 0, else Never, and the Job’s backoffLimit (see ReschedulePolicy.Attempts); long-running pods always restart',
+    'batch pods: restartPolicy OnFailure when > 0, else Never, and the Job’s backoffLimit (see ReschedulePolicy.Attempts); long-running pods always restart (warning when a service or system job limits them with mode `fail`); sysbatch: reported with the tasks’ retries',
     POD,
   ),
   Delay: partial(
@@ -404,7 +419,7 @@ at(['TaskGroups[].RestartPolicy'], {
     POD,
   ),
   Mode: converted(
-    '`delay`: batch pods restart OnFailure with no backoffLimit; `fail`: the backoffLimit above',
+    '`delay`: batch pods restart OnFailure with no backoffLimit, long-running pods restart always (as the kubelet does anyway); `fail`: the backoffLimit above',
     POD,
   ),
   RenderTemplates: notApplicable('templates are static text: there is nothing to re-render on a restart'),
@@ -476,7 +491,10 @@ at(['TaskGroups[].Update'], {
 });
 
 at(['TaskGroups[].Volumes.*'], {
-  Name: converted('the pod volume `nomad-vol--<name>`, referenced by volume_mount', STORAGE),
+  Name: quiet(
+    converted('the pod volume `nomad-vol--<name>`, referenced by volume_mount', STORAGE),
+    'the map key (the volume block’s label) names the volume, as volume_mount refers to it; the jobspec parser sets Name to the same label',
+  ),
   Type: partial('`host` → hostPath, `csi` → PersistentVolumeClaim', 'other types (warning)', STORAGE),
   Source: partial(
     'host: hostPath `/var/lib/nomad-host-volumes/<source>` (type Directory); csi: a claim `<job>--<group>--csi--<name>` (annotation `nomadoperator.dev/csi-source`) of the default storage class requesting 1Gi',
@@ -484,7 +502,10 @@ at(['TaskGroups[].Volumes.*'], {
     STORAGE,
   ),
   ReadOnly: converted('read-only claim and volume mounts', STORAGE),
-  Sticky: partial('csi: claims persist anyway', 'host: no effect (warning)', STORAGE),
+  Sticky: quiet(
+    partial('csi: claims persist anyway', 'host: no effect (warning)', STORAGE),
+    'csi: the claim outlives every pod, so a replacement pod always gets the same volume',
+  ),
   AccessMode: partial(
     'claim accessModes: single-node-* → ReadWriteOnce, multi-node-reader-only → ReadOnlyMany, multi-node-*-writer → ReadWriteMany',
     'multi-node-single-writer cannot limit writers (warning)',
@@ -575,22 +596,31 @@ const CHECK_PREFIXES = SERVICE_PREFIXES.map((s) => `${s}.Checks[]`);
 
 at(SERVICE_PREFIXES, {
   Name: converted(
-    'a ClusterIP Service `<job>--<service>` (`<job>--<group>--<service>` when several groups register it) selecting the group’s pods; exact name in annotation `nomadoperator.dev/service-name`',
+    'one ClusterIP Service per namespace and name, named after the interpolated service name (lower case; a name that is no DNS-1035 label gets `<stem>-<hash>`, warning), selecting the pods of every group and job that registers it (pod label `service.nomadoperator.dev/<name>`), owned by every declaring job; exact name in annotation `nomadoperator.dev/service-name`',
     NETWORKING,
   ),
-  Tags: converted('annotation `nomadoperator.dev/service-tags` (JSON)', NETWORKING),
+  Tags: converted(
+    'annotation `nomadoperator.dev/service-tags` (JSON); router tags (`traefik.http.routers.<r>.rule`, `urlprefix-`) → an Ingress when the host/path routes are unambiguous, else a warning (router-tags.ts)',
+    NETWORKING,
+  ),
   CanaryTags: notApplicable('Services do not tell canary pods apart', { warnedBy: NETWORKING }),
   EnableTagOverride: notApplicable('a Consul catalog setting; there is no Consul catalog'),
-  PortLabel: converted('a Service port (port = targetPort = the container port of the label)', NETWORKING),
+  PortLabel: converted(
+    'a Service port named after the label: port = the container port of the label (first registering group), targetPort = the container port’s name, so every group is reached whatever its container port',
+    NETWORKING,
+  ),
   AddressMode: notApplicable('a Service always routes to the pod IPs', { isSet: unless('auto') }),
   Address: notApplicable('a Service routes to the pod IPs; a custom address cannot be registered', {
     warnedBy: NETWORKING,
   }),
   Checks: converted('readiness and liveness probes of the checked container (see ServiceCheck)', NETWORKING),
   CheckRestart: converted('merged into each check by canonicalization (see CheckRestart)', NETWORKING),
-  Connect: notApplicable(
-    'Consul Connect: no sidecar proxy, mTLS or intentions; pods reach each other over the cluster network',
-    { subtree: true, warnedBy: NETWORKING },
+  Connect: whole(
+    partial(
+      'sidecar_service.proxy.upstreams → NOMAD_UPSTREAM_IP/PORT/ADDR_<destination> naming the upstream’s Service (`<name>.<namespace>.svc` and its port; only the DNS name for a service of another job, warning)',
+      'Consul Connect: no sidecar proxy, mTLS or intentions, no listener on local_bind_port (warning); pods reach each other over the cluster network',
+      NETWORKING,
+    ),
   ),
   Meta: converted('annotation `nomadoperator.dev/service-meta` (JSON)', NETWORKING),
   CanaryMeta: notApplicable('Services do not tell canary pods apart', { warnedBy: NETWORKING }),
@@ -739,10 +769,14 @@ at(['TaskGroups[].Tasks[]'], {
     'service and system pods (warning)',
     POD,
   ),
-  ShutdownDelay: converted('a preStop sleep (plus the group’s shutdown_delay)', POD),
+  ShutdownDelay: partial(
+    'a preStop sleep (plus the group’s shutdown_delay)',
+    'tasks that run as init containers (lifecycle hooks, sysbatch tasks) have no preStop hook (warning)',
+    POD,
+  ),
   KillSignal: partial(
     'lifecycle.stopSignal (and pod os linux)',
-    'needs the ContainerStopSignals feature gate: clusters without it stop with SIGTERM (warning); unknown signals: SIGTERM (warning)',
+    'needs the ContainerStopSignals feature gate: clusters without it stop with SIGTERM (warning); unknown signals: SIGTERM (warning); tasks that run as init containers stop with SIGTERM (warning)',
     POD,
   ),
   Kind: notApplicable('set by Nomad on Consul Connect proxy and gateway tasks'),
@@ -843,6 +877,8 @@ at(['TaskGroups[].Tasks[].Artifacts[]'], {
 
 const STATIC_TEMPLATE =
   'a rendering setting: static text is written once and replaced together with the pods; a template with actions is reported as a whole (mounted unrendered)';
+const NEVER_RERENDERED =
+  'static text never re-renders: there is no render to delay, signal, script or fail (a template with actions is reported at its data)';
 at(['TaskGroups[].Tasks[].Templates[]'], {
   SourcePath: notApplicable('the source is a file on the Nomad client; embed it with `data`', {
     warnedBy: STORAGE,
@@ -856,15 +892,22 @@ at(['TaskGroups[].Tasks[].Templates[]'], {
     'template actions are not rendered: text with `{{ … }}` is mounted raw (warning naming the Nomad/Consul/Vault functions it uses)',
     STORAGE,
   ),
-  ChangeMode: partial(
-    '`restart`: a changed template changes the object’s name, which rolls the pods',
-    '`signal` and `script`: the pods are replaced instead (warning)',
-    STORAGE,
+  ChangeMode: quiet(
+    partial(
+      '`restart`: a changed template changes the object’s name, which rolls the pods',
+      '`signal` and `script`: the pods are replaced instead (warning)',
+      STORAGE,
+    ),
+    '`noop`: static text never re-renders; a job update that changes it replaces the pods, as Nomad replaces the allocations',
   ),
-  ChangeScript: notApplicable(STATIC_TEMPLATE, { subtree: true, warnedBy: STORAGE }),
-  ChangeSignal: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE }),
-  Once: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE }),
-  Splay: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE }),
+  ChangeScript: notApplicable(STATIC_TEMPLATE, {
+    subtree: true,
+    warnedBy: STORAGE,
+    noEffect: NEVER_RERENDERED,
+  }),
+  ChangeSignal: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE, noEffect: NEVER_RERENDERED }),
+  Once: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE, noEffect: NEVER_RERENDERED }),
+  Splay: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE, noEffect: NEVER_RERENDERED }),
   Perms: converted('the file mode of the volume item (setuid/setgid/sticky bits dropped, warning)', STORAGE),
   Uid: partial('—', 'files of ConfigMap/Secret volumes belong to root (warning)', STORAGE),
   Gid: partial('—', 'files of ConfigMap/Secret volumes belong to root (warning)', STORAGE),
@@ -875,9 +918,9 @@ at(['TaskGroups[].Tasks[].Templates[]'], {
     'its variables are not added to the task’s environment (warning)',
     STORAGE,
   ),
-  VaultGrace: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE }),
-  Wait: notApplicable(STATIC_TEMPLATE, { subtree: true, warnedBy: STORAGE }),
-  ErrMissingKey: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE }),
+  VaultGrace: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE, noEffect: NEVER_RERENDERED }),
+  Wait: notApplicable(STATIC_TEMPLATE, { subtree: true, warnedBy: STORAGE, noEffect: NEVER_RERENDERED }),
+  ErrMissingKey: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE, noEffect: NEVER_RERENDERED }),
 });
 
 at(['TaskGroups[].Tasks[].DispatchPayload'], {
@@ -998,7 +1041,7 @@ function fieldName(pattern: string): string {
 export function notApplicableWarnings(job: Job): Warning[] {
   const warnings: Warning[] = [];
   for (const row of conversionRows) {
-    if (row.status !== 'not-applicable' || row.warnedBy !== undefined) continue;
+    if (row.status !== 'not-applicable' || row.warnedBy !== undefined || row.noEffect !== undefined) continue;
     const isSet: IsSet = row.isSet ?? ((value) => !isEmptyValue(value));
     for (const { path, value } of occurrences(job, row.path)) {
       if (!isSet(value, { job, path })) continue;
