@@ -5,7 +5,9 @@
 // test/fixtures/corpus/warnings/<name>.txt (regenerate with `npx vitest run --project unit
 // test/unit/corpus.test.ts -u` and review the diff).
 import { readFileSync } from 'node:fs';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { LABEL_GROUP, labelValueFor } from '../../src/nomad/ids.ts';
 import { type Expectation, expectations, type WorkloadKind } from '../fixtures/corpus/expectations.ts';
 import { convertCorpusJob, corpusDir, corpusEntries, objectsOf, warningLines } from '../support/corpus.ts';
 import { objectsProblems } from '../support/kube-object-problems.ts';
@@ -13,6 +15,7 @@ import { objectsProblems } from '../support/kube-object-problems.ts';
 const NAMESPACE = 'corpus';
 const entries = corpusEntries();
 const WORKLOAD_KINDS: WorkloadKind[] = ['Deployment', 'DaemonSet', 'Job', 'CronJob'];
+const isWorkload = (o: KubernetesObject) => (WORKLOAD_KINDS as string[]).includes(o.kind ?? '');
 
 describe('the realistic corpus', () => {
   it('has at least 60 jobs, each with an expectation, covering every category', () => {
@@ -79,6 +82,26 @@ describe.each(entries)('$name', (entry) => {
     expect(converted.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('warning: '))).toEqual([]);
     const warnings = warningLines(converted.stderr);
     expect(warnings.filter((w) => /internal error/i.test(w))).toEqual([]);
+    // No silent refusal: a task group that runs as no workload is explained by a warning about it (or,
+    // for a parameterized job, about the job running nothing until dispatched).
+    const nomadJob = objectsOf((await convertCorpusJob(entry, NAMESPACE)).stdout)[0] as {
+      spec?: { taskGroups?: Array<{ name?: string }> };
+    };
+    const objects = objectsOf(converted.stdout);
+    const silent = (nomadJob.spec?.taskGroups ?? [])
+      .map((g, i) => ({ name: g.name ?? '', i }))
+      .filter(
+        ({ name }) =>
+          !objects.some((o) => isWorkload(o) && o.metadata?.labels?.[LABEL_GROUP] === labelValueFor(name)),
+      )
+      .filter(
+        ({ i }) =>
+          !warnings.some(
+            (w) => w.startsWith(`warning: TaskGroups[${i}]`) || w.startsWith('warning: ParameterizedJob:'),
+          ),
+      )
+      .map(({ name }) => name);
+    expect(silent).toEqual([]);
     await expect(`${warnings.join('\n')}\n`).toMatchFileSnapshot(
       `../fixtures/corpus/warnings/${entry.name}.txt`,
     );
