@@ -2,12 +2,22 @@
 // one Service, owned by both, selecting the pods of both (their addresses in its EndpointSlices). A job
 // that stops declaring the service releases it without deleting it; deleting the jobs leaves it to the
 // garbage collector, which removes it with the last owner.
-import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type V1Service } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  type KubernetesObject,
+  type V1Ingress,
+  type V1Service,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobFieldManager } from '../../../src/controller/shared-services.ts';
 import { group, plural, version } from '../../../src/crd/resource.ts';
+import { makeApplier } from '../../../src/kube/apply.ts';
+import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_JOB } from '../../../src/nomad/ids.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
+import { translate } from '../../../src/translate/index.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { type Harness, startController } from './harness.ts';
 
@@ -147,5 +157,38 @@ describe('a Nomad service registered by two jobs', () => {
     await waitFor('catalog collected with its last owner', async () =>
       (await readService('catalog')) === undefined ? true : undefined,
     );
+  });
+});
+
+describe('router tags', () => {
+  it('become an Ingress the apiserver accepts, routing host and path to the shared Service', async () => {
+    const job = apiJob('shop', 'web', 8080, ['storefront']);
+    const service = job.TaskGroups?.[0]?.Services?.[0];
+    if (service) {
+      service.Tags = [
+        'traefik.enable=true',
+        'traefik.http.routers.shop.rule=Host(`shop.example.com`) && PathPrefix(`/cart`)',
+      ];
+    }
+    const { objects } = translate(canonicalize(job), { namespace });
+    const applier = makeApplier(kc, 'nomad-operator-tests');
+    const accepted: KubernetesObject[] = [];
+    for (const object of objects) accepted.push(await applier.apply(object, { dryRun: true }));
+    const ingress = accepted.find((o) => o.kind === 'Ingress') as V1Ingress;
+    expect(ingress.metadata?.name).toBe('shop--storefront');
+    expect(ingress.spec?.rules).toEqual([
+      {
+        host: 'shop.example.com',
+        http: {
+          paths: [
+            {
+              path: '/cart',
+              pathType: 'Prefix',
+              backend: { service: { name: 'storefront', port: { number: 8080 } } },
+            },
+          ],
+        },
+      },
+    ]);
   });
 });
