@@ -192,7 +192,7 @@ export function expectationCount(expectations: JobExpectations): number {
 // --- The objects checked ---------------------------------------------------------------------------------
 
 /** A pod spec to check: a workload's template, or (live) a pod as the apiserver stores it. */
-interface PodSource {
+export interface PodSource {
   /** `Deployment/web--web`, `Pod/web--web-abc12`. */
   describe: string;
   spec: V1PodSpec;
@@ -726,7 +726,7 @@ function checkTask(task: string, expected: TaskExpectation, source: PodSource, o
       expected.argv.every((want, i) => {
         const got = tail[i] ?? '';
         return (
-          (!objects.live && RUNTIME_ONLY.test(got)) || matchesExpected(got, want, spec, container, problems)
+          (!source.pod && RUNTIME_ONLY.test(got)) || matchesExpected(got, want, spec, container, problems)
         );
       });
     if (!ok) at(`argv ${JSON.stringify(argv)}, expected to end with [${expected.argv.map(show).join(', ')}]`);
@@ -738,8 +738,8 @@ function checkTask(task: string, expected: TaskExpectation, source: PodSource, o
       continue;
     }
     if (typeof want === 'object' && 'defined' in want) continue;
-    // A template cannot know a pod's IP or index: only live pods are judged on those.
-    if (!objects.live && RUNTIME_ONLY.test(got)) continue;
+    // A template cannot know a pod's IP or index: only pods are judged on those.
+    if (!source.pod && RUNTIME_ONLY.test(got)) continue;
     if (!matchesExpected(got, want, spec, container, problems))
       at(`env ${name}=${JSON.stringify(got)}, expected ${show(want)}`);
   }
