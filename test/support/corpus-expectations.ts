@@ -578,18 +578,12 @@ function checkFile(
   if (source.kind === 'missing') return [`${where}: ${source.why}`];
   const wantsContent = Boolean(file.contains || file.notContains || file.matches || file.mode);
   if (source.kind === 'opaque') {
-    if (file.writtenAtStart) {
-      return writtenByInitContainer(spec, volume.name)
-        ? []
-        : [
-            `${where}: on ${source.what} ${volume.name} (mounted at ${mounted.mount.mountPath}) that no init container writes`,
-          ];
-    }
-    return wantsContent
-      ? [
-          `${where}: on ${source.what} ${volume.name} (mounted at ${mounted.mount.mountPath}): no content the job gave it`,
-        ]
-      : [];
+    const on = `on ${source.what} ${volume.name} (mounted at ${mounted.mount.mountPath})`;
+    const written = writtenByInitContainer(spec, volume.name);
+    if (file.writtenAtStart) return written ? [] : [`${where}: ${on} that no init container writes`];
+    if (wantsContent) return [`${where}: ${on}: no content the job gave it`];
+    // An empty directory (or the node's) does not hold the file unless something writes it there.
+    return written ? [] : [`${where}: ${on}: nothing puts the file there`];
   }
   const problems: string[] = [];
   for (const text of file.contains ?? [])
@@ -823,6 +817,13 @@ function checkService(expected: ServiceExpectation, jobObjectName: string, objec
     if (templates.length === 0) problems.push(`${where}: group ${group} has no workload`);
     for (const t of templates)
       if (!selects(service, t.labels)) problems.push(`${where}: does not select the pods of ${t.describe}`);
+  }
+  // Nor anything else: consumers of the name reach only the groups that register it.
+  for (const w of objects.workloads) {
+    const ours = w.metadata?.labels?.[LABEL_JOB] === jobObjectName && expected.groups.includes(groupOf(w));
+    const labels = templateOf(w)?.metadata?.labels ?? {};
+    if (!ours && selects(service, labels))
+      problems.push(`${where}: also selects the pods of ${w.kind}/${w.metadata?.name}`);
   }
   const targetNumber = (target: number | string, s: PodSource) =>
     typeof target === 'number' ? target : portByLabel(s.spec, undefined, target);
