@@ -759,8 +759,8 @@ function addServicePorts(
   ctx: GroupContext,
 ): void {
   const groupName = (g: number) => JSON.stringify(ctx.job.TaskGroups?.[g]?.Name ?? '');
-  for (const { service, path, groupIndex } of entry.registrations) {
-    const label = service.PortLabel ?? '';
+  for (const { service, path, groupIndex, taskIndex } of entry.registrations) {
+    const label = servicePortLabel(ctx, service.PortLabel ?? '', groupIndex, taskIndex, path);
     if (label === '') continue;
     const plan = planOf(groupIndex);
     const planned = plan.byLabel.get(label);
@@ -812,6 +812,30 @@ function addServicePorts(
       });
     }
   }
+}
+
+/**
+ * A service's port as a label or number: `${NOMAD_PORT_<l>}` / `${NOMAD_HOST_PORT_<l>}` is label `l` (its
+ * container port, by name), other references are interpolated as Nomad does at run time.
+ */
+function servicePortLabel(
+  ctx: GroupContext,
+  raw: string,
+  groupIndex: number,
+  taskIndex: number,
+  path: string,
+): string {
+  if (!raw.includes('${')) return raw;
+  const byLabel = /^\$\{NOMAD_(?:HOST_)?PORT_([^}]+)\}$/.exec(raw);
+  if (byLabel?.[1]) return byLabel[1];
+  const groupCtx = contextOfGroup(ctx, groupIndex);
+  const task = groupCtx.group.Tasks?.[taskIndex >= 0 ? taskIndex : 0];
+  if (!task) return raw;
+  return interpolate({ ...groupCtx, warn: () => {} }, task, raw, {
+    kubernetes: false,
+    path: `${path}.PortLabel`,
+    upstreams: false,
+  });
 }
 
 /**

@@ -744,3 +744,18 @@ describe('router tags → Ingress', () => {
     expect(warnings.filter((w) => w.message.includes('left out'))).toEqual([]);
   });
 });
+
+describe('service ports written as references', () => {
+  it('`port = "${NOMAD_PORT_api}"` is the label api (targetPort by name)', () => {
+    const ctx = groupContext(
+      groupJob({
+        Networks: [{ DynamicPorts: [{ Label: 'api', To: 8080 }] }],
+        Services: [{ Name: 'uuid-api', PortLabel: '${NOMAD_PORT_api}', Provider: 'nomad' }],
+      }),
+    );
+    expect(servicesOf(ctx)[0]?.spec?.ports).toEqual([
+      { name: 'api', port: 8080, targetPort: 'api', protocol: 'TCP' },
+    ]);
+    expect(ctx.warnings).toEqual([]);
+  });
+});
