@@ -6,10 +6,12 @@
 //
 // Unambiguous means: every router rule is a conjunction of at most one `Host(...)` (one or more host
 // names) and at most one `PathPrefix(...)` / `Path(...)` (one path), each Fabio prefix is `[host]/path`
-// without options, and the Service has exactly one port. Anything else (`||`, `HostRegexp`, headers,
-// middlewares, TLS, TCP routers, Fabio options, a router without a rule, whose host depends on the
-// router's default domain) keeps the whole service out of the Ingress, with one warning saying that its
-// routing is lost and what to create instead. `traefik.enable=false` means no route and no warning.
+// without options, and the Service has exactly one port. Anything else — `||`, `HostRegexp`, headers,
+// TCP/UDP routers, Fabio options, Traefik tags without a rule (the host then comes from the router's
+// default domain), a router to another service (`…routers.<r>.service=api@internal`), a middleware that
+// rewrites the path (stripprefix, addprefix, replacepath) — keeps the whole service out of the Ingress,
+// with one warning saying that its routing is lost and what to create instead. `traefik.enable=false`
+// means no route and no warning.
 //
 // The Ingress has no ingressClassName: the cluster's default IngressClass serves it (set one with a
 // default-class annotation, or edit the Ingress). Traefik entry points, TLS and middlewares are reported,
@@ -35,6 +37,9 @@ export type RouterTags =
 
 const TRAEFIK_RULE = /^traefik\.http\.routers\.([^.=]+)\.rule=(.*)$/s;
 /** Traefik tags that only configure the provider or the backend, with nothing to convert. */
+/** Traefik middlewares that change the path the service sees. */
+const PATH_REWRITING =
+  /^traefik\.http\.middlewares\.[^.=]+\.(stripprefix|stripprefixregex|addprefix|replacepath|replacepathregex)\./i;
 const TRAEFIK_HARMLESS = /^traefik\.(enable=|http\.services\.[^.=]+\.loadbalancer\.server\.(port|scheme)=)/;
 
 /** The arguments of a rule matcher: `` `a` ``, `"a"`, comma-separated. Undefined when malformed. */
@@ -85,8 +90,8 @@ export function fabioRoute(tag: string): Route | string {
   return { host, path: value.slice(slash), pathType: 'Prefix' };
 }
 
-/** What a service's tags say about routing (see the module comment). Pure. */
-export function routerTags(tags: readonly string[]): RouterTags {
+/** What a service's tags say about routing (see the module comment). Pure. `name`: the Nomad service. */
+export function routerTags(tags: readonly string[], name = ''): RouterTags {
   const traefik = tags.filter((t) => t.startsWith('traefik.'));
   const fabio = tags.filter((t) => t.startsWith('urlprefix-'));
   if (traefik.includes('traefik.enable=false')) return { kind: 'none' };
@@ -103,6 +108,16 @@ export function routerTags(tags: readonly string[]): RouterTags {
       routes.push(...parsed);
     } else if (/^traefik\.(tcp|udp)\./.test(tag)) {
       return { kind: 'ambiguous', reason: `${JSON.stringify(tag)} is a TCP/UDP route` };
+    } else if (/^traefik\.http\.routers\.[^.=]+\.service=/.test(tag)) {
+      const target = tag.slice(tag.indexOf('=') + 1);
+      if (target !== name) {
+        return { kind: 'ambiguous', reason: `${JSON.stringify(tag)} routes to another service` };
+      }
+    } else if (PATH_REWRITING.test(tag)) {
+      return {
+        kind: 'ambiguous',
+        reason: `${JSON.stringify(tag)} rewrites the path, which an Ingress cannot (the service would see other paths)`,
+      };
     } else if (!TRAEFIK_HARMLESS.test(tag)) unconverted.push(tag);
   }
   if (traefik.length > 0 && rules === 0) {
@@ -129,7 +144,7 @@ export function routerTags(tags: readonly string[]): RouterTags {
 export function routerIngress(ctx: GroupContext, entry: CatalogService): KubernetesObject[] {
   const first = entry.registrations[0];
   const path = `${first?.path ?? ctx.path}.Tags`;
-  const parsed = routerTags(entry.tags);
+  const parsed = routerTags(entry.tags, entry.nomadName);
   if (parsed.kind === 'none') return [];
   const port = entry.ports.length === 1 ? entry.ports[0] : undefined;
   const lost = (reason: string) => {

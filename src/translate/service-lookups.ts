@@ -12,7 +12,7 @@
 // other actions in the body, `.Tags`, `.ID`, nested ranges, services of other jobs) is left as written;
 // storage.ts then mounts the text unrendered with its usual warning.
 import type { Template } from '../nomad/schema.ts';
-import { catalogLookup, serviceCatalog } from './networking.ts';
+import { catalogLookup, kubernetesServiceName, serviceCatalog } from './networking.ts';
 import type { GroupContext } from './types.ts';
 
 /** Where a looked-up service is, or why it cannot be rewritten. */
@@ -142,7 +142,12 @@ export function catalogResolver(ctx: GroupContext): ServiceResolver {
   const catalog = serviceCatalog(ctx);
   return (name, tag) => {
     const entry = catalogLookup(catalog, name);
-    if (!entry) return { reason: `${JSON.stringify(name)} is not a service of this job` };
+    if (!entry) {
+      const other = `${kubernetesServiceName(name).name}.${ctx.options.namespace}.svc`;
+      return {
+        reason: `${JSON.stringify(name)} is not a service of this job (registered by another job, its Service is ${other}; write that name and its port)`,
+      };
+    }
     if (tag !== undefined && !entry.registrations.every((r) => (r.service.Tags ?? []).includes(tag))) {
       return {
         reason: `not every registration of ${JSON.stringify(name)} has the tag ${JSON.stringify(tag)}, and the Service selects them all`,

@@ -677,6 +677,17 @@ describe('router tags → Ingress', () => {
     });
     expect(routerTags(['v1', 'primary'])).toEqual({ kind: 'none' });
     expect(routerTags(['traefik.enable=true']).kind).toBe('ambiguous');
+    const rule = 'traefik.http.routers.d.rule=Host(`t.example.com`)';
+    expect(routerTags([rule, 'traefik.http.routers.d.service=api@internal'], 'dash').kind).toBe('ambiguous');
+    expect(routerTags([rule, 'traefik.http.routers.d.service=dash'], 'dash').kind).toBe('routes');
+    expect(
+      routerTags([rule, 'traefik.http.middlewares.strip.stripprefix.prefixes=/orders'], 'orders').kind,
+    ).toBe('ambiguous');
+    expect(routerTags([rule, 'traefik.http.middlewares.auth.basicauth.users=u:p'], 'x')).toEqual({
+      kind: 'routes',
+      routes: [{ host: 't.example.com', path: '/', pathType: 'Prefix' }],
+      unconverted: ['traefik.http.middlewares.auth.basicauth.users=u:p'],
+    });
   });
 
   const routed = (tags: string[], ports = [{ Label: 'http', To: 8080 }]) =>
