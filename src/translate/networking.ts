@@ -28,10 +28,11 @@
 //   * selection: the pods of every registering group carry `service.nomadoperator.dev/<Service>: "true"`
 //     (`servicePodLabels`) and the Service selects that label (and the managed-by label), whichever job
 //     the pods belong to.
-//   * ports by label: one Service port per port label the registrations use, port = the container port
-//     of the first registration's group, targetPort = the container port's name, so a group that maps the
-//     label to another container port is still reached (a literal `port = "8080"` stays a number). A group
-//     without a port the Service targets is reported: its pods get none of that port's traffic.
+//   * ports by label: one Service port per port label the registrations use, port = the static port
+//     (what Nomad registers and consumers use) or else the container port of the first registration's
+//     group, targetPort = the container port's name, so a group that maps the label to another container
+//     port is still reached (a literal `port = "8080"` stays a number). A group without a port the
+//     Service targets is reported: its pods get none of that port's traffic.
 //   * no job identity: labels are managed-by and `nomadoperator.dev/service` only; the reconciler makes
 //     each declaring NomadJob a (non-controller) owner and applies with one field manager per job, so
 //     the Service lives as long as one job declares it (src/controller/shared-services.ts).
@@ -764,7 +765,8 @@ function addServicePorts(
     if (label === '') continue;
     const plan = planOf(groupIndex);
     const planned = plan.byLabel.get(label);
-    const port = resolvePort(plan, label);
+    // A static port is where Nomad's consumers reach the service (it registers the host port): keep it.
+    const port = planned?.hostPort ?? resolvePort(plan, label);
     if (port === undefined) {
       entry.warnings.push({
         path: `${path}.PortLabel`,

@@ -770,3 +770,17 @@ describe('service ports written as references', () => {
     expect(ctx.warnings).toEqual([]);
   });
 });
+
+describe('Service port of a static port', () => {
+  it('is the static port, as Nomad registers it, targeting the container port by name', () => {
+    const ctx = groupContext(
+      groupJob({
+        Networks: [{ ReservedPorts: [{ Label: 'ssh', Value: 2222, To: 22 }] }],
+        Services: [{ Name: 'git-ssh', PortLabel: 'ssh', Provider: 'nomad' }],
+      }),
+    );
+    expect(servicesOf(ctx)[0]?.spec?.ports).toEqual([
+      { name: 'ssh', port: 2222, targetPort: 'ssh', protocol: 'TCP' },
+    ]);
+  });
+});
