@@ -119,12 +119,24 @@ const taskExpectation = z.strictObject({
   mounts: z.array(mountExpectation).optional(),
   ports: z.array(portExpectation).optional(),
   probes: z.array(probeExpectation).optional(),
+  /** Nomad's `memory` (or `memory_max`) is a hard limit: the task is OOM-killed above it. */
+  memoryLimitMiB: z.number().int().positive().optional(),
+  /** docker `privileged = true`. */
+  privileged: z.literal(true).optional(),
+  /** The task's numeric `user` (root is 0). */
+  runAsUser: z.number().int().nonnegative().optional(),
 });
 export type TaskExpectation = z.infer<typeof taskExpectation>;
 
 const groupExpectation = z.strictObject({
   /** `host`: the group shares the node's network and still resolves cluster DNS names. */
   network: z.literal('host').optional(),
+  /** docker `pid_mode = "host"`: the task sees the node's processes. */
+  hostPID: z.literal(true).optional(),
+  /** docker `hostname`. */
+  hostname: z.string().optional(),
+  /** A stop waits at least this long before the task is killed (kill_timeout plus shutdown_delay). */
+  stopGraceSeconds: z.number().int().nonnegative().optional(),
   tasks: z.record(z.string(), taskExpectation),
 });
 
@@ -177,13 +189,16 @@ export function loadExpectations(): Map<string, JobExpectations> {
 export function expectationCount(expectations: JobExpectations): number {
   let count = 0;
   for (const group of Object.values(expectations.groups)) {
-    if (group.network) count++;
+    count += [group.network, group.hostPID, group.hostname, group.stopGraceSeconds].filter(
+      (v) => v !== undefined,
+    ).length;
     for (const task of Object.values(group.tasks)) {
       count += task.image ? 1 : 0;
       count += task.argv ? 1 : 0;
       count += Object.keys(task.env ?? {}).length;
       count += (task.files ?? []).length + (task.mounts ?? []).length;
       count += (task.ports ?? []).length + (task.probes ?? []).length;
+      count += [task.memoryLimitMiB, task.privileged, task.runAsUser].filter((v) => v !== undefined).length;
     }
   }
   return count + (expectations.services ?? []).length;
@@ -456,6 +471,26 @@ function matchesExpected(
 
 const show = (expected: ExpectedString) =>
   typeof expected === 'string' ? JSON.stringify(expected) : `~ /${expected.matches}/`;
+
+/** A memory quantity in MiB (`256Mi`, `1Gi`, `268435456`, `512M`), undefined when not whole MiB. */
+function quantityMiB(quantity: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
+  if (!match) return undefined;
+  const factor: Record<string, number> = {
+    '': 1,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+  };
+  const bytes = Number(match[1]) * (factor[match[2] ?? ''] ?? Number.NaN);
+  const mib = bytes / 1024 ** 2;
+  return Number.isInteger(mib) ? mib : undefined;
+}
 
 /** Where a path of the container's filesystem comes from: the deepest mount holding it. */
 function mountFor(container: V1Container, path: string): { mount: V1VolumeMount; rest: string } | undefined {
@@ -753,6 +788,18 @@ function checkTask(task: string, expected: TaskExpectation, source: PodSource, o
         `no container port ${JSON.stringify(port)}; has ${JSON.stringify((container.ports ?? []).map((p) => ({ name: p.name, containerPort: p.containerPort, hostPort: p.hostPort })))}`,
       );
   }
+  if (expected.memoryLimitMiB !== undefined) {
+    const limit = container.resources?.limits?.memory;
+    const mib = limit === undefined ? undefined : quantityMiB(String(limit));
+    if (mib !== expected.memoryLimitMiB)
+      at(`memory limit ${limit ?? 'none'}, expected ${expected.memoryLimitMiB}Mi`);
+  }
+  if (expected.privileged && container.securityContext?.privileged !== true) at('not privileged');
+  if (expected.runAsUser !== undefined) {
+    const user = container.securityContext?.runAsUser ?? spec.securityContext?.runAsUser;
+    if (user !== expected.runAsUser)
+      at(`runs as user ${user ?? "(the image's)"}, expected ${expected.runAsUser}`);
+  }
   for (const probe of expected.probes ?? []) {
     const kind = probe.kind;
     const actual =
@@ -894,6 +941,16 @@ export function checkJob(expectations: JobExpectations, jobObjectName: string, o
           add(
             `dnsPolicy ${source.spec.dnsPolicy ?? '(default)'}: Service names do not resolve on the host network`,
           );
+      }
+      if (expected.hostPID && source.spec.hostPID !== true)
+        add("does not share the node's process namespace");
+      if (expected.hostname !== undefined && source.spec.hostname !== expected.hostname)
+        add(`hostname ${source.spec.hostname ?? '(the pod name)'}, expected ${expected.hostname}`);
+      if (expected.stopGraceSeconds !== undefined) {
+        // Kubernetes' default grace period is 30 s.
+        const grace = source.spec.terminationGracePeriodSeconds ?? 30;
+        if (grace < expected.stopGraceSeconds)
+          add(`terminationGracePeriodSeconds ${grace}, expected at least ${expected.stopGraceSeconds}`);
       }
       for (const [task, taskExpected] of Object.entries(expected.tasks))
         for (const p of checkTask(task, taskExpected, source, objects)) add(p);
