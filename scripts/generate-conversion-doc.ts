@@ -33,13 +33,15 @@ function describe(row: ConversionRow): string {
     ? jobFields.filter((f) => f.path.startsWith(`${row.path}.`) || f.path.startsWith(`${row.path}[]`)).length
     : 0;
   const suffix = below > 0 ? ` *(the whole block: ${below} fields)*` : '';
+  // Why setting the field needs neither a change nor a warning (the schema walk accepts the silence).
+  const quiet = row.noEffect ? ` **No effect:** ${row.noEffect}` : '';
   switch (row.status) {
     case 'converted':
-      return `${row.target ?? ''}${suffix}`;
+      return `${row.target ?? ''}${quiet}${suffix}`;
     case 'partial':
-      return `${row.target && row.target !== '—' ? `${row.target}. ` : ''}**Lost:** ${row.why ?? ''}${suffix}`;
+      return `${row.target && row.target !== '—' ? `${row.target}. ` : ''}**Lost:** ${row.why ?? ''}${quiet}${suffix}`;
     default:
-      return `${row.why ?? ''}${suffix}`;
+      return `${row.why ?? ''}${quiet}${suffix}`;
   }
 }
 

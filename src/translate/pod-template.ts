@@ -643,12 +643,14 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
       role === 'poststop' ||
       (mode === 'sysbatch' && role === 'main');
     if (runsOnce) {
-      if (network.readinessProbe || network.livenessProbe) {
+      // Sysbatch groups: every check is reported at its own path below.
+      if (mode !== 'sysbatch' && (network.readinessProbe || network.livenessProbe)) {
         ctx.warn(
           `${taskPath}.Services`,
           'checks of a task that runs to completion before the others are not converted (init containers have no probes)',
         );
       }
+      runOnceStopWarnings(ctx, task, index);
       grace = Math.max(grace, seconds(task.KillTimeout));
     } else {
       if (network.readinessProbe) container.readinessProbe = network.readinessProbe;
@@ -697,7 +699,17 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
     return undefined;
   }
   requestEphemeralDisk(ctx, containers[0]);
-  if (mode === 'sysbatch') sysbatchFailureWarnings(ctx, built);
+  if (mode === 'sysbatch') {
+    sysbatchFailureWarnings(ctx, built);
+    sysbatchCheckWarnings(ctx);
+  }
+  if (groupDelay > 0 && !containers.some((c) => c.lifecycle?.preStop !== undefined)) {
+    // Every task runs once (a sysbatch pod): no container has a preStop hook to carry the delay.
+    ctx.warn(
+      `${ctx.path}.ShutdownDelay`,
+      'shutdown_delay is not converted: the tasks run as init containers, which Kubernetes stops with SIGTERM and no preStop hook',
+    );
+  }
 
   const spec: V1PodSpec = {
     restartPolicy,
@@ -777,6 +789,27 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
 }
 
 /**
+ * A task that runs as an init container (prestart, poststart and poststop tasks, the main tasks of a
+ * sysbatch pod) has no preStop hook and no stop signal: Kubernetes kills init containers with SIGTERM
+ * and no delay when the pod is deleted. The task's shutdown_delay and kill_signal, and the group's
+ * shutdown_delay when every task runs once, are reported (kill_timeout still sets the grace period).
+ */
+function runOnceStopWarnings(ctx: GroupContext, task: Task, taskIndex: number): void {
+  const taskPath = `${ctx.path}.Tasks[${taskIndex}]`;
+  const why = 'the task runs as an init container, which Kubernetes stops with SIGTERM and no preStop hook';
+  if ((task.ShutdownDelay ?? 0) > 0) {
+    ctx.warn(`${taskPath}.ShutdownDelay`, `shutdown_delay is not converted: ${why}`);
+  }
+  const signal = (task.KillSignal ?? '').trim().toUpperCase();
+  if (signal !== '' && signal !== 'SIGTERM' && signal !== 'TERM') {
+    ctx.warn(
+      `${taskPath}.KillSignal`,
+      `kill_signal ${JSON.stringify(task.KillSignal)} is not converted: ${why}`,
+    );
+  }
+}
+
+/**
  * ephemeral_disk.size → an ephemeral-storage request: Nomad only places allocations by it (the disk is
  * not a quota, nothing is evicted for exceeding it), which is what a request does. Not a sizeLimit, which
  * would evict the pod. The default size every Nomad job gets is left out, as Kubernetes pods request no
@@ -802,15 +835,44 @@ function sysbatchFailureWarnings(ctx: GroupContext, built: readonly BuiltTask[])
   for (const b of built) {
     if (b.role === 'sidecar') continue;
     const policy = taskRestartPolicy(ctx, b.task);
+    // Named at the block that decides: the task's own, or the group's when the task has none of its own.
+    const own = ownRestartDiffers(ctx, b.task);
     const limit =
       policy.Mode === 'delay'
         ? 'Nomad also retries it without limit (mode "delay")'
         : `Nomad gives up after ${policy.Attempts ?? 0} restart(s) and fails the allocation`;
     ctx.warn(
-      `${ctx.path}.Tasks[${b.index}].RestartPolicy`,
-      `if this sysbatch task fails, the kubelet retries it (back-off up to 5 minutes) until it succeeds and the pod keeps its resource requests meanwhile (${limit}); a DaemonSet pod cannot stop retrying: watch the pods' init container statuses and stop the job when a node keeps failing`,
+      own ? `${ctx.path}.Tasks[${b.index}].RestartPolicy` : `${ctx.path}.RestartPolicy`,
+      `if ${own ? 'this sysbatch task fails' : `sysbatch task ${JSON.stringify(b.task.Name ?? '')} fails`}, the kubelet retries it (back-off up to 5 minutes) until it succeeds and the pod keeps its resource requests meanwhile (${limit}); a DaemonSet pod cannot stop retrying: watch the pods' init container statuses and stop the job when a node keeps failing`,
     );
   }
+}
+
+/** Every check of a sysbatch group, group and task services alike: its tasks run as init containers. */
+function sysbatchCheckWarnings(ctx: GroupContext): void {
+  const report = (servicesPath: string, services: readonly { Checks?: readonly unknown[] }[] | undefined) => {
+    (services ?? []).forEach((service, s) => {
+      (service.Checks ?? []).forEach((_, c) => {
+        ctx.warn(
+          `${servicesPath}[${s}].Checks[${c}]`,
+          'check is not converted: the tasks of a sysbatch group run to completion as init containers, which have no probes',
+        );
+      });
+    });
+  };
+  report(`${ctx.path}.Services`, ctx.group.Services);
+  (ctx.group.Tasks ?? []).forEach((task, t) => {
+    report(`${ctx.path}.Tasks[${t}].Services`, task.Services);
+  });
+}
+
+/** Whether a task's own restart block sets attempts, interval, delay or mode other than the group's. */
+function ownRestartDiffers(ctx: GroupContext, task: Task): boolean {
+  const group = ctx.group.RestartPolicy ?? {};
+  const merged = taskRestartPolicy(ctx, task);
+  return (['Attempts', 'Interval', 'Delay', 'Mode'] as const).some(
+    (key) => merged[key] !== undefined && merged[key] !== group[key],
+  );
 }
 
 /** Warnings for restart settings the kubelet cannot honour, and for tasks' own restart blocks. */
@@ -828,16 +890,33 @@ function restartWarnings(ctx: GroupContext, mode: PodMode, restartPolicy: Restar
       'restart delay and interval are not converted: the kubelet restarts containers with its own back-off (10s, doubling up to 5m)',
     );
   }
+  // Long-running pods restart always, as mode "delay" does; a limit of attempts (mode "fail") is lost.
+  // Sysbatch tasks: sysbatchFailureWarnings names their attempts.
+  if (
+    policy &&
+    (mode === 'service' || mode === 'system') &&
+    (policy.Mode ?? defaults.Mode) === 'fail' &&
+    (policy.Attempts ?? defaults.Attempts) !== defaults.Attempts
+  ) {
+    const attempts = policy.Attempts ?? 0;
+    ctx.warn(
+      path,
+      `restart attempts ${attempts} (mode "fail") are not converted: the kubelet restarts the containers of a long-running pod whenever they exit, without limit (Nomad would fail the allocation after ${attempts} restart(s) within the interval${mode === 'service' ? ' and reschedule it' : ''}); a container that keeps failing shows as CrashLoopBackOff instead`,
+    );
+  }
   const group = policy ?? {};
   const { attempts, unlimited } = groupRestarts(ctx);
   (ctx.group.Tasks ?? []).forEach((task, index) => {
     const merged = taskRestartPolicy(ctx, task);
-    const differs = (['Attempts', 'Interval', 'Delay', 'Mode'] as const).some(
-      (key) => merged[key] !== undefined && merged[key] !== group[key],
-    );
-    // Sysbatch tasks: sysbatchFailureWarnings names the task's merged attempts.
-    if (!differs || mode === 'sysbatch') return;
     const taskPath = `${ctx.path}.Tasks[${index}].RestartPolicy`;
+    if (merged.RenderTemplates === true && group.RenderTemplates !== true) {
+      ctx.warn(
+        `${taskPath}.RenderTemplates`,
+        'render_templates is not applicable on Kubernetes: templates are static text, there is nothing to re-render on a restart',
+      );
+    }
+    // Sysbatch tasks: sysbatchFailureWarnings names the task's merged attempts.
+    if (!ownRestartDiffers(ctx, task) || mode === 'sysbatch') return;
     if (mode === 'batch') {
       ctx.warn(
         taskPath,

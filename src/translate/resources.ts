@@ -12,7 +12,8 @@
 //                    option `memory_hard_limit` (MB) does the same.
 //   Devices        → `nvidia/gpu` (also `gpu`, `nvidia/gpu/<model>`) → limits `nvidia.com/gpu` = Count;
 //                    anything else is a warning. Device constraints and affinities are warnings.
-//   NUMA           → warning (the kubelet's topology manager is node configuration).
+//   NUMA           → warning when an affinity or devices are set (the kubelet's topology manager is node
+//                    configuration).
 //   DiskMB, IOPS   → ignored: deprecated in Nomad, ephemeral disk is a group setting (storage.ts).
 import type { V1ResourceRequirements } from '@kubernetes/client-node';
 import type { Task } from '../nomad/schema.ts';
@@ -129,10 +130,16 @@ export function taskResources(
     }
   });
 
-  if (r.NUMA && r.NUMA.Affinity !== undefined && r.NUMA.Affinity !== 'none') {
+  const numaAffinity = r.NUMA?.Affinity ?? 'none';
+  const numaDevices = r.NUMA?.Devices ?? [];
+  if (numaAffinity !== 'none' || numaDevices.length > 0) {
+    const what = [
+      ...(numaAffinity !== 'none' ? [`affinity ${JSON.stringify(numaAffinity)}`] : []),
+      ...(numaDevices.length > 0 ? [`devices ${numaDevices.map((d) => JSON.stringify(d)).join(', ')}`] : []),
+    ].join(' and ');
     ctx.warn(
       `${path}.NUMA`,
-      'NUMA affinity is not converted: it is the kubelet topology manager policy of the node, not a pod setting',
+      `NUMA ${what} is not converted: NUMA alignment is the kubelet topology manager policy of the node, not a pod setting`,
     );
   }
 

@@ -806,6 +806,12 @@ class StorageBuilder {
         );
         return;
       }
+      if ((template.SourcePath ?? '') !== '' && (template.EmbeddedTmpl ?? '') !== '') {
+        this.ctx.warn(
+          `${path}.SourcePath`,
+          `${what} is made from its data: its source ${quoted(template.SourcePath ?? '')} (a file on the Nomad client) is not read; set only one of them`,
+        );
+      }
       const destText = template.DestPath ?? '';
       const destination = taskPath(
         destText.includes('${')

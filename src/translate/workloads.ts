@@ -11,7 +11,8 @@
 //                      canary). The rollout then goes on once they are ready, as with auto_promote, one
 //                      surge of N at a time. Manual promotion, auto_revert and healthy_deadline have no
 //                      Deployment equivalent (warnings; hold a rollout with `kubectl rollout pause`, undo
-//                      it with `kubectl rollout undo`).
+//                      it with `kubectl rollout undo`). Reschedule limits and delays are warned: the
+//                      kubelet restarts failed containers in place and the Deployment replaces lost pods.
 //   batch            → Job, Indexed (the completion index is Nomad's alloc index), count → parallelism
 //                      and completions. Restart policy → pod restartPolicy (pod-template.ts); the failures
 //                      Nomad tolerates per allocation, (restart attempts + 1) × (reschedule attempts + 1)
@@ -210,33 +211,63 @@ export function backoffLimit(ctx: GroupContext): number {
   return Math.min(INT32_MAX, perAllocation * Math.max(1, count(ctx)));
 }
 
+/** A duration for messages: `90s`, `2h`, `1h30m`. */
+function durationText(ns: number): string {
+  let rest = Math.round(ns / 1e9);
+  if (rest === 0) return '0s';
+  let out = '';
+  for (const [unit, size] of [
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out;
+}
+
+/**
+ * Reschedule settings the controllers cannot honour, one warning naming them with their values (so a
+ * different value is a different warning). Service jobs: a Deployment replaces failed pods without
+ * limit and the kubelet restarts failed containers in place with its own back-off; batch jobs: the Job
+ * controller retries failed pods with its own back-off (attempts count towards backoffLimit).
+ */
 function rescheduleWarnings(ctx: GroupContext): void {
   const r = ctx.group.ReschedulePolicy;
   if (!r) return;
   const path = `${ctx.path}.ReschedulePolicy`;
   const type = ctx.job.Type ?? 'service';
-  if (type === 'service') {
-    if (r.Unlimited !== true) {
-      ctx.warn(
-        path,
-        'a limited number of reschedules is not converted: the Deployment replaces failed pods without limit',
-      );
-    }
-    return;
-  }
   const defaults =
-    type === 'batch' ? NOMAD_DEFAULTS.api.reschedule.batch : NOMAD_DEFAULTS.api.reschedule.other;
-  if (
-    !isDefault(r.Delay, defaults.Delay) ||
-    !isDefault(r.MaxDelay, defaults.MaxDelay) ||
-    !isDefault(r.Interval, defaults.Interval) ||
-    (r.DelayFunction ?? defaults.DelayFunction) !== defaults.DelayFunction
-  ) {
+    type === 'service'
+      ? NOMAD_DEFAULTS.api.reschedule.service
+      : type === 'batch'
+        ? NOMAD_DEFAULTS.api.reschedule.batch
+        : NOMAD_DEFAULTS.api.reschedule.other;
+  if (type === 'service' && r.Unlimited !== true) {
     ctx.warn(
       path,
-      'reschedule delay, delay_function, max_delay and interval are not converted: the Job controller retries failed pods with its own back-off (10s, doubling up to 6m); attempts count towards backoffLimit',
+      `a limited number of reschedules (attempts ${r.Attempts ?? 0} in ${durationText(r.Interval ?? 0)}) is not converted: the Deployment replaces failed pods without limit`,
     );
   }
+  const differing: string[] = [];
+  if (!isDefault(r.Delay, defaults.Delay)) differing.push(`delay ${durationText(r.Delay ?? 0)}`);
+  if ((r.DelayFunction ?? defaults.DelayFunction) !== defaults.DelayFunction) {
+    differing.push(`delay_function ${JSON.stringify(r.DelayFunction)}`);
+  }
+  if (!isDefault(r.MaxDelay, defaults.MaxDelay)) differing.push(`max_delay ${durationText(r.MaxDelay ?? 0)}`);
+  // A service job's interval only bounds limited reschedules, reported above.
+  if (type !== 'service' && !isDefault(r.Interval, defaults.Interval)) {
+    differing.push(`interval ${durationText(r.Interval ?? 0)}`);
+  }
+  if (differing.length === 0) return;
+  ctx.warn(
+    path,
+    type === 'service'
+      ? `reschedule ${differing.join(', ')} ${differing.length > 1 ? 'are' : 'is'} not converted: Kubernetes restarts a failed container in place with the kubelet's back-off (10s, doubling up to 5m) and replaces a lost pod at once`
+      : `reschedule ${differing.join(', ')} ${differing.length > 1 ? 'are' : 'is'} not converted: the Job controller retries failed pods with its own back-off (10s, doubling up to 6m); attempts count towards backoffLimit`,
+  );
 }
 
 function jobSpec(ctx: GroupContext, pod: GroupPod): V1JobSpec {
@@ -503,9 +534,11 @@ function daemonSet(ctx: GroupContext, pod: GroupPod, runOnce: boolean): V1Daemon
     }
   }
   if (runOnce && ctx.job.Periodic) {
+    const p = ctx.job.Periodic;
+    const specs = [...(p.Spec ? [p.Spec] : []), ...(p.Specs ?? [])];
     ctx.warn(
       'Periodic',
-      'the schedule of a periodic sysbatch job is not converted: the DaemonSet runs the tasks once on every node when created or changed (Kubernetes has no periodic per-node workload)',
+      `the schedule of a periodic sysbatch job${specs.length > 0 ? ` (${specs.map((s) => JSON.stringify(s)).join(', ')})` : ''} is not converted: the DaemonSet runs the tasks once on every node when created or changed (Kubernetes has no periodic per-node workload); to run them on a schedule, make it a batch job (a CronJob)`,
     );
   }
   if (runOnce) {
