@@ -55,6 +55,8 @@ const setupErrors = new Map<string, string>();
 const checkedObjectName = new Map<string, string>();
 let lastProblems = new Map<string, string[]>();
 let observeError = '';
+/** What the last observation held, for the log line. */
+let lastCounts = { pods: 0, readyWithIp: 0, endpointSlices: 0 };
 
 async function observe(ns: string): Promise<ObjectSet> {
   const kinds = (apiVersion: string, kind: string) => (o: KubernetesObject) => ({ ...o, apiVersion, kind });
@@ -171,6 +173,11 @@ beforeAll(async () => {
     try {
       const objects = await observe(ns);
       lastProblems = problemsOf(objects);
+      lastCounts = {
+        pods: objects.pods.length,
+        readyWithIp: objects.pods.filter((p) => podSettled(p as V1Pod) && (p as V1Pod).status?.podIP).length,
+        endpointSlices: objects.endpointSlices.length,
+      };
       const open = [...lastProblems.values()].filter((p) => p.length > 0).length;
       if (open === 0) break;
       const settled =
@@ -192,7 +199,7 @@ beforeAll(async () => {
   }
   const open = [...lastProblems].filter(([, p]) => p.length > 0).map(([n]) => n);
   console.info(
-    `corpus expectations: ${entries.length - open.length}/${entries.length} jobs hold on the cluster after ${Math.round((Date.now() - started) / 1000)}s${open.length ? `; not: ${open.join(', ')}` : ''}`,
+    `corpus expectations: ${entries.length - open.length}/${entries.length} jobs hold on the cluster after ${Math.round((Date.now() - started) / 1000)}s (${lastCounts.pods} pods, ${lastCounts.readyWithIp} settled with an IP, ${lastCounts.endpointSlices} EndpointSlices)${open.length ? `; not: ${open.join(', ')}` : ''}`,
   );
 }, SETTLE_TIMEOUT_MS + 120_000);
 
