@@ -215,7 +215,7 @@ export class Controller {
     return {
       apply: async (object, options) => {
         await limiter.take();
-        await applier.apply(object, options);
+        return applier.apply(object, options);
       },
       create: async (object) => {
         await limiter.take();

@@ -72,9 +72,13 @@ export interface ClusterView {
 export interface ClusterWriter {
   /**
    * Server-side apply; a `metadata.resourceVersion` on the object makes it conditional (409 if stale).
-   * Options choose another field manager and whether to force (shared-services.ts).
+   * Options choose another field manager and whether to force (shared-services.ts). Resolves to the
+   * object as the apiserver holds it after the apply, when the writer has it.
    */
-  apply(object: KubernetesObject, options?: Pick<ApplyOptions, 'fieldManager' | 'force'>): Promise<void>;
+  apply(
+    object: KubernetesObject,
+    options?: Pick<ApplyOptions, 'fieldManager' | 'force'>,
+  ): Promise<KubernetesObject | undefined>;
   /** Plain create; resolves false when the object already exists (409 AlreadyExists). */
   create(object: KubernetesObject): Promise<boolean>;
   delete(object: KubernetesObject): Promise<void>;

@@ -10,8 +10,9 @@
 //     empty intent; when no other job owns it, it deletes the Service instead;
 //   * each job records the hash of its last intent under its own annotation (`appliedKey`), so a job
 //     re-applies only when its own intent changed, never because another job applied.
-// Conflicts: when two jobs want different values for the same field (other port names or tags for the
-// same service), the apply without force is refused; the job then records a ServiceConflict Warning event
+// Conflicts: two jobs registering the name on different port labels make a Service with both ports,
+// each reaching only the pods that have it (Warning event ServicePorts). When two jobs want different
+// values for the same field (tags for the same service), the apply without force is refused; the job then records a ServiceConflict Warning event
 // naming the fields and applies with force (the last job applied wins those fields; the other keeps its
 // hash and does not fight back). A conflict with a manager that is not this operator (a Service someone
 // else made under that name) is never forced: NameConflict event, the Service is left alone.
@@ -127,8 +128,9 @@ export async function reconcileSharedServices(
       current.metadata?.annotations?.[key] === desired.metadata?.annotations?.[key]
     )
       continue;
+    let applied: KubernetesObject | undefined;
     try {
-      await writer.apply(desired, { fieldManager: manager, force: false });
+      applied = await writer.apply(desired, { fieldManager: manager, force: false });
     } catch (error) {
       if (kubeErrorCode(error) !== 409) throw error;
       const managers = conflictManagers(error);
@@ -147,10 +149,22 @@ export async function reconcileSharedServices(
         'ServiceConflict',
         `Service ${name} is also declared by other jobs with other values; this job's values win: ${kubeErrorMessage(error)}`,
       );
-      await writer.apply(desired, { fieldManager: manager, force: true });
+      applied = await writer.apply(desired, { fieldManager: manager, force: true });
     }
     changed = true;
     await writer.event(owner, 'Normal', current ? 'Updated' : 'Applied', `Applied shared Service ${name}`);
+    const own = new Set(((desired as V1Service).spec?.ports ?? []).map((p) => p.name));
+    // The Service as the apiserver merged it (the cache may not have seen another job's apply yet).
+    const merged = (applied ?? current) as V1Service | undefined;
+    const foreign = (merged?.spec?.ports ?? []).map((p) => p.name ?? '').filter((p) => !own.has(p));
+    if (foreign.length > 0) {
+      await writer.event(
+        owner,
+        'Warning',
+        'ServicePorts',
+        `Service ${name} also has port(s) ${foreign.join(', ')} from other jobs, which this job's pods do not serve (another port label for the same service name); use the same port label in every job`,
+      );
+    }
     for (const { name: port, number, wanted } of adopted) {
       await writer.event(
         owner,

@@ -160,6 +160,45 @@ describe('a Nomad service registered by two jobs', () => {
   });
 });
 
+describe('a Nomad service registered by two jobs on different port labels', () => {
+  it('has a port per label, and the job applied second is told that the other port is not its own', async () => {
+    const delta = apiJob('delta', 'web', 8080, ['orders']);
+    const gamma = apiJob('gamma', 'rpc', 9090, ['orders']);
+    const network = gamma.TaskGroups?.[0]?.Networks?.[0];
+    if (network) network.DynamicPorts = [{ Label: 'grpc', To: 9090 }];
+    const gammaService = gamma.TaskGroups?.[0]?.Services?.[0];
+    if (gammaService) gammaService.PortLabel = 'grpc';
+    const gammaTask = gamma.TaskGroups?.[0]?.Tasks?.[0];
+    if (gammaTask) gammaTask.Config = { image: 'registry.example/api:1', ports: ['grpc'] };
+    await harness.submit(delta);
+    // gamma comes second, once delta's Service is there: its apply is the one that finds a foreign port.
+    await waitFor('Service orders of delta', async () =>
+      ownerNames(await readService('orders')).join() === 'delta' ? true : undefined,
+    );
+    await harness.submit(gamma);
+    const service = await waitFor('Service orders owned by delta and gamma with two ports', async () => {
+      const s = await readService('orders');
+      return ownerNames(s).join() === 'delta,gamma' && s?.spec?.ports?.length === 2 ? s : undefined;
+    });
+    expect(service.spec?.ports?.map((p) => [p.name, p.port, p.targetPort]).sort()).toEqual([
+      ['grpc', 9090, 'grpc'],
+      ['http', 8080, 'http'],
+    ]);
+    const event = await waitFor('a ServicePorts Warning event', async () =>
+      (await core.listNamespacedEvent({ namespace })).items.find((e) => e.reason === 'ServicePorts'),
+    );
+    expect(event.type).toBe('Warning');
+    expect(event.involvedObject.name).toBe('gamma');
+    expect(event.message).toContain('port(s) http from other jobs');
+    for (const name of ['delta', 'gamma']) {
+      await custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name });
+    }
+    await waitFor('orders collected with its owners', async () =>
+      (await readService('orders')) === undefined ? true : undefined,
+    );
+  });
+});
+
 describe('router tags', () => {
   it('become an Ingress the apiserver accepts, routing host and path to the shared Service', async () => {
     const job = apiJob('shop', 'web', 8080, ['storefront']);
