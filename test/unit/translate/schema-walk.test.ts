@@ -1,0 +1,328 @@
+// Every field of the Nomad job model, set to a valid non-default value on a realistic job of every type,
+// must change the Kubernetes objects or be named by a warning (schema-walk.ts does the walking). What
+// may stay silent is derived from the conversion table (Nomad's bookkeeping, and rows that say why a
+// value needs nothing) or listed here with the reason; what Nomad itself refuses is listed too. Every
+// list entry must still be needed, so the lists shrink as the translator improves.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { conversionFor } from '../../../src/translate/conversion-table.ts';
+import { type FieldResult, VARIANTS, type Variant, walk, walkedFields } from './schema-walk.ts';
+
+interface Entry {
+  /** A field pattern; with `below`, also every field under it. */
+  field: string;
+  below?: boolean;
+  /** The job variants it applies to; all when absent. */
+  variants?: readonly Variant[];
+  why: string;
+}
+
+const NOT_SERVICE: readonly Variant[] = ['batch', 'periodic', 'dispatched', 'system', 'sysbatch'];
+const NOT_DISPATCHED: readonly Variant[] = ['service', 'batch', 'periodic', 'system', 'sysbatch'];
+const BATCH_LIKE: readonly Variant[] = ['batch', 'periodic', 'dispatched', 'sysbatch'];
+const SYSTEM_LIKE: readonly Variant[] = ['system', 'sysbatch'];
+
+/**
+ * Values Nomad refuses (validation), discards (canonicalization) or has no alternative for: the walk
+ * cannot test these, and Nomad would never hand them to the translator.
+ */
+const NOMAD_REFUSES: readonly Entry[] = [
+  { field: 'Multiregion', below: true, why: 'open-source Nomad refuses multiregion jobs (unlicensed)' },
+  {
+    field: 'TaskGroups[].Tasks[].Services[].Connect',
+    below: true,
+    why: 'only services defined in a group block can have a connect block',
+  },
+  {
+    field: 'Periodic',
+    below: true,
+    variants: ['service', 'system'],
+    why: 'periodic jobs are batch or sysbatch',
+  },
+  {
+    field: 'ParameterizedJob',
+    below: true,
+    variants: ['service', 'system'],
+    why: 'parameterized jobs are batch or sysbatch',
+  },
+  { field: 'Type', variants: ['periodic'], why: 'a periodic job cannot become a service job' },
+  { field: 'Periodic.SpecType', why: 'cron is the only spec type Nomad accepts' },
+  {
+    field: 'Update',
+    below: true,
+    variants: BATCH_LIKE,
+    why: 'batch and sysbatch jobs may not have an update block',
+  },
+  {
+    field: 'TaskGroups[].Update',
+    below: true,
+    variants: BATCH_LIKE,
+    why: 'batch and sysbatch jobs may not have an update block',
+  },
+  { field: 'Migrate', below: true, variants: NOT_SERVICE, why: 'only service jobs may have a migrate block' },
+  {
+    field: 'TaskGroups[].Migrate',
+    below: true,
+    variants: NOT_SERVICE,
+    why: 'only service jobs may have a migrate block',
+  },
+  {
+    field: 'Reschedule',
+    below: true,
+    variants: SYSTEM_LIKE,
+    why: 'system and sysbatch jobs may not have a reschedule policy',
+  },
+  {
+    field: 'TaskGroups[].ReschedulePolicy',
+    below: true,
+    variants: SYSTEM_LIKE,
+    why: 'system and sysbatch jobs may not have a reschedule policy',
+  },
+  {
+    field: 'Affinities',
+    below: true,
+    variants: ['system'],
+    why: 'system jobs may not have an affinity block',
+  },
+  {
+    field: 'TaskGroups[].Affinities',
+    below: true,
+    variants: ['system'],
+    why: 'system jobs may not have an affinity block',
+  },
+  {
+    field: 'TaskGroups[].Tasks[].Affinities',
+    below: true,
+    variants: ['system'],
+    why: 'system jobs may not have an affinity block',
+  },
+  { field: 'Spreads', below: true, variants: ['system'], why: 'system jobs may not have a spread block' },
+  {
+    field: 'TaskGroups[].Spreads',
+    below: true,
+    variants: ['system'],
+    why: 'system jobs may not have a spread block',
+  },
+  { field: 'Payload', variants: NOT_DISPATCHED, why: 'only a dispatched child carries a payload' },
+  { field: 'TaskGroups[].Count', variants: ['system'], why: 'a system group’s count cannot exceed 1' },
+  {
+    field: 'TaskGroups[].MaxRunDuration',
+    variants: ['service', 'system'],
+    why: 'only batch and sysbatch groups may have max_run_duration',
+  },
+  {
+    field: 'TaskGroups[].Disconnect.StopOnClientAfter',
+    variants: SYSTEM_LIKE,
+    why: 'stop_after is for service and batch jobs only',
+  },
+  {
+    field: 'TaskGroups[].Scaling.Min',
+    variants: ['periodic', 'dispatched', 'system'],
+    why: 'the walked minimum (2) exceeds these groups’ count of 1',
+  },
+  { field: 'TaskGroups[].Scaling.Type', why: 'a group scaling policy is always horizontal' },
+  { field: 'TaskGroups[].Scaling.Target', why: 'set by the server' },
+  { field: 'TaskGroups[].Tasks[].ScalingPolicies[].Target', why: 'set by the server' },
+  { field: 'TaskGroups[].Tasks[].Resources.DiskMB', why: 'the HTTP agent drops a task’s disk' },
+  {
+    field: 'TaskGroups[].Services[].Connect.SidecarTask.Resources.DiskMB',
+    why: 'the HTTP agent drops a task’s disk',
+  },
+  {
+    field: 'TaskGroups[].Tasks[].Identity.Audience',
+    why: 'the default identity’s audience is always Nomad’s',
+  },
+  {
+    field: 'TaskGroups[].Tasks[].Services[].TaskName',
+    why: 'a task service always names its own task (filled in; any other is refused)',
+  },
+  {
+    field: 'TaskGroups[].Tasks[].Services[].Checks[].TaskName',
+    why: 'a task service’s check always names its own task (filled in; any other is refused)',
+  },
+];
+
+/** Silence that is right: Nomad ignores the value for this job type too, or Kubernetes already does it. */
+const NOTHING_TO_DO: readonly Entry[] = [
+  {
+    field: 'Dispatched',
+    variants: NOT_DISPATCHED,
+    why: 'Nomad sets it on the dispatched children of a parameterized job; on any other job it means nothing',
+  },
+  {
+    field: 'TaskGroups[].Tasks[].DispatchPayload.File',
+    variants: NOT_DISPATCHED,
+    why: 'only a dispatched child has a payload to write',
+  },
+  {
+    field: 'TaskGroups[].Count',
+    variants: ['sysbatch'],
+    why: 'the sysbatch scheduler runs one allocation per eligible node; count is not used',
+  },
+  {
+    field: 'TaskGroups[].RestartPolicy.Mode',
+    variants: ['service', 'system'],
+    why: '`delay` restarts without limit, which the kubelet does for every long-running pod',
+  },
+  {
+    field: 'TaskGroups[].Networks[].DynamicPorts[].Value',
+    why: 'Nomad assigns a dynamic port’s value when placing the allocation',
+  },
+  {
+    field: 'TaskGroups[].Tasks[].Resources.Networks[].DynamicPorts[].Value',
+    why: 'Nomad assigns a dynamic port’s value when placing the allocation',
+  },
+  {
+    field: 'TaskGroups[].Services[].Checks[].TLSSkipVerify',
+    variants: ['service', 'batch', 'periodic', 'dispatched', 'system'],
+    why: 'HTTPS probes never verify certificates: skipping verification is what the probe does anyway',
+  },
+];
+
+/**
+ * PENDING — silently dropped today, in networking.ts (service discovery is being rewritten there). Each
+ * entry is a real gap: convert the field or warn once with what to do, then delete the entry (the last
+ * test fails while an entry is no longer needed).
+ */
+const PENDING_NETWORKING: readonly Entry[] = [
+  {
+    field: 'TaskGroups[].Networks[].Mode',
+    why: '`host` (the tasks share the node’s network) becomes the pod network without a warning; Nomad’s host mode is hostNetwork',
+  },
+  {
+    field: 'TaskGroups[].Tasks[].Resources.Networks[].Mode',
+    why: 'a task network’s mode is dropped without a warning',
+  },
+  {
+    field: 'TaskGroups[].Services[].TaskName',
+    why: 'a group service’s task is dropped without a warning',
+  },
+  {
+    field: 'TaskGroups[].Services[].Checks[].Name',
+    variants: ['service', 'batch', 'periodic', 'dispatched', 'system'],
+    why: 'the table says a check name appears in warnings only; no warning names it',
+  },
+  {
+    field: 'TaskGroups[].Services[].Checks[].TaskName',
+    variants: ['service', 'batch', 'periodic', 'dispatched', 'system'],
+    why: 'the task of an http check of a group service changes no probe and is not reported',
+  },
+  {
+    field: 'TaskGroups[].Tasks[].Services[].CheckRestart.Limit',
+    why: 'a task service’s check_restart makes no liveness probe and no warning',
+  },
+  {
+    field: 'TaskGroups[].Tasks[].Services[].CheckRestart.Grace',
+    why: 'a task service’s check_restart makes no liveness probe and no warning',
+  },
+];
+
+/** PENDING — silently dropped today, in placement.ts (owned elsewhere). */
+const PENDING_PLACEMENT: readonly Entry[] = [
+  {
+    field: 'Spreads[].Weight',
+    variants: ['service', 'batch', 'periodic', 'dispatched', 'sysbatch'],
+    why: 'the table says every spread is equally weighted, but no warning says a weight is dropped',
+  },
+  {
+    field: 'TaskGroups[].Spreads[].Weight',
+    variants: ['service', 'batch', 'periodic', 'dispatched', 'sysbatch'],
+    why: 'the table says every spread is equally weighted, but no warning says a weight is dropped',
+  },
+];
+
+const ALL_LISTS = [...NOMAD_REFUSES, ...NOTHING_TO_DO, ...PENDING_NETWORKING, ...PENDING_PLACEMENT];
+
+function matches(entry: Entry, result: FieldResult): boolean {
+  const field = result.field;
+  const here =
+    field === entry.field ||
+    (entry.below === true && (field.startsWith(`${entry.field}.`) || field.startsWith(`${entry.field}[`)));
+  return here && (entry.variants === undefined || entry.variants.includes(result.variant));
+}
+
+/** Silence the conversion table explains: Nomad's bookkeeping, or a row that says why nothing is needed. */
+function tableExplains(field: string): string | undefined {
+  const row = conversionFor(field);
+  if (row?.status === 'metadata') return `metadata: ${row.why}`;
+  return row?.noEffect;
+}
+
+function describeResult(r: FieldResult): string {
+  const detail =
+    'errors' in r.outcome ? `: ${r.outcome.errors.join(' ').replace(/\s+/g, ' ').slice(0, 200)}` : '';
+  return `${r.variant} ${r.path} (${r.outcome.kind})${detail}`;
+}
+
+const REFUSED = new Set(['rejected', 'discarded', 'no-context', 'no-value']);
+
+describe('the schema walk', () => {
+  let results: FieldResult[] = [];
+  beforeAll(() => {
+    results = walk();
+  }, 60_000);
+
+  it('sets every leaf field of the job model in every job variant', () => {
+    expect(walkedFields.length).toBeGreaterThan(700);
+    expect(results).toHaveLength(walkedFields.length * VARIANTS.length);
+    // A field that acts in no variant must be explained for every variant (by the table or a list).
+    const untested = walkedFields
+      .map((f) => results.filter((r) => r.field === f.path))
+      .filter((rs) => !rs.some((r) => r.outcome.kind === 'changed' || r.outcome.kind === 'warned'))
+      .filter((rs) => tableExplains(rs[0]?.field ?? '') === undefined)
+      .filter((rs) => !rs.every((r) => ALL_LISTS.some((e) => matches(e, r))))
+      .map((rs) => rs[0]?.field);
+    expect(untested).toEqual([]);
+  });
+
+  it('finds no field that neither changes the objects nor is named by a warning', () => {
+    const silent = results.filter(
+      (r) =>
+        r.outcome.kind === 'silent' &&
+        tableExplains(r.field) === undefined &&
+        ![...NOTHING_TO_DO, ...PENDING_NETWORKING, ...PENDING_PLACEMENT].some((e) => matches(e, r)),
+    );
+    expect(silent.map(describeResult)).toEqual([]);
+  });
+
+  it('skips only values that Nomad itself refuses or discards', () => {
+    const refused = results.filter(
+      (r) => REFUSED.has(r.outcome.kind) && !NOMAD_REFUSES.some((e) => matches(e, r)),
+    );
+    expect(refused.map(describeResult)).toEqual([]);
+  });
+
+  it('tells a field that does nothing from one that acts (self-check)', () => {
+    const outcome = (field: string, variant: Variant) =>
+      results.find((r) => r.field === field && r.variant === variant)?.outcome.kind;
+    // The translator ignores `Stop` (state, not spec); memory becomes requests and limits; Vault is
+    // reported as not applicable; a limited reschedule policy of a service job is reported.
+    expect(outcome('Stop', 'service')).toBe('silent');
+    expect(outcome('TaskGroups[].Tasks[].Resources.MemoryMB', 'service')).toBe('changed');
+    expect(outcome('TaskGroups[].Tasks[].Vault.Policies', 'batch')).toBe('warned');
+    expect(outcome('TaskGroups[].ReschedulePolicy.Unlimited', 'service')).toBe('warned');
+    expect(outcome('Payload', 'service')).toBe('rejected');
+  });
+
+  it('takes the no-effect reasons from the conversion table', () => {
+    // The table's reasons must be honest: a row that says "no effect" is silent, and its fields exist.
+    const quiet = results.filter((r) => r.outcome.kind === 'silent' && tableExplains(r.field) !== undefined);
+    expect(quiet.length).toBeGreaterThan(0);
+    for (const r of quiet) expect(tableExplains(r.field), r.field).toMatch(/\w/);
+  });
+
+  it('lists nothing that is no longer needed (a fixed field leaves the pending list)', () => {
+    const stale = (entries: readonly Entry[], kinds: ReadonlySet<string>) =>
+      entries
+        .filter((e) => !results.some((r) => kinds.has(r.outcome.kind) && matches(e, r)))
+        .map((e) => `${e.field}${e.variants ? ` [${e.variants.join(', ')}]` : ''}`);
+    expect(stale(NOMAD_REFUSES, REFUSED)).toEqual([]);
+    expect(stale(NOTHING_TO_DO, new Set(['silent']))).toEqual([]);
+    expect(stale(PENDING_NETWORKING, new Set(['silent']))).toEqual([]);
+    expect(stale(PENDING_PLACEMENT, new Set(['silent']))).toEqual([]);
+    // And a pending entry must be silent in every variant it names, so it does not hide a fixed one.
+    const partlyFixed = [...PENDING_NETWORKING, ...PENDING_PLACEMENT].flatMap((e) =>
+      results.filter((r) => matches(e, r) && (r.outcome.kind === 'changed' || r.outcome.kind === 'warned')),
+    );
+    expect(partlyFixed.map(describeResult)).toEqual([]);
+  });
+});
