@@ -7,6 +7,7 @@ import type {
   V1Service,
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { isSharedService } from '../../../src/translate/networking.ts';
 import { kubernetesSchedule } from '../../../src/translate/workloads.ts';
 import { loadCase } from '../../fixtures/translate-cases/load.ts';
 import { ensureJobspecWasm } from '../nomad/hcl/helpers.ts';
@@ -36,7 +37,7 @@ describe('service → Deployment', () => {
     const { objects, warnings } = run(corpusJob('service-redis-cache'));
     expect(objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
       'Deployment/example--cache',
-      'Service/example--redis-cache',
+      'Service/redis-cache',
     ]);
     const deployment = one<V1Deployment>(objects, 'Deployment');
     expect(deployment.apiVersion).toBe('apps/v1');
@@ -57,8 +58,12 @@ describe('service → Deployment', () => {
     expect(spec?.replicas).toBe(1);
     const { 'nomadoperator.dev/version': _, ...selector } = deployment.metadata?.labels ?? {};
     expect(spec?.selector.matchLabels).toEqual(selector);
-    // Pods carry the selector, not the version: a count-only change must not roll them.
-    expect(spec?.template.metadata?.labels).toEqual(selector);
+    // Pods carry the selector, not the version: a count-only change must not roll them. And the label
+    // their service's Service selects.
+    expect(spec?.template.metadata?.labels).toEqual({
+      ...selector,
+      'service.nomadoperator.dev/redis-cache': 'true',
+    });
     expect(spec?.strategy).toEqual({
       type: 'RollingUpdate',
       rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
@@ -76,8 +81,12 @@ describe('service → Deployment', () => {
     expect(redis.ports).toEqual([{ name: 'db', containerPort: 6379, protocol: 'TCP' }]);
     const service = one<V1Service>(objects, 'Service');
     expect(service.metadata?.namespace).toBe('apps');
-    expect(service.spec?.selector).toEqual(selector);
-    expect(service.metadata?.annotations).toMatchObject(identity('example', 'cache'));
+    // The Service selects its service's pod label (every registering group and job), which the pods carry.
+    expect(service.spec?.selector).toEqual({
+      'app.kubernetes.io/managed-by': 'nomad-operator',
+      'service.nomadoperator.dev/redis-cache': 'true',
+    });
+    expect(spec?.template.metadata?.labels).toMatchObject(service.spec?.selector ?? {});
     // datacenters = ["dc1"] pins nothing without a datacenter label: one warning saying so.
     expect(pod.nodeSelector).toBeUndefined();
     expect(warnings.map((w) => w.path)).toEqual(['Datacenters', 'TaskGroups[0].Tasks[0].Identity']);
@@ -416,6 +425,8 @@ describe('job types', () => {
       for (const object of run(job).objects) {
         expect(object.metadata?.namespace).toBe('apps');
         expect(object.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('nomad-operator');
+        // Services named after Nomad services are shared by the jobs of the namespace: no job identity.
+        if (isSharedService(object)) continue;
         expect(object.metadata?.labels?.['nomadoperator.dev/version']).toBe('0');
         expect(object.metadata?.annotations?.['nomadoperator.dev/job-id']).toBe(job.ID);
         expect(object.metadata?.annotations?.['nomadoperator.dev/namespace']).toBe(job.Namespace);
