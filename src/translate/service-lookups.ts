@@ -7,10 +7,12 @@
 //
 // Recognised: `range service "name"` / `range nomadService "name"` (also `"tag.name"`, Consul's tag
 // filter, when every registration of the service carries the tag; `range $s := …` with `$s.Address`),
-// whose body is text and `.Address`, `.Port`, `.Name`, `.ServiceName` actions only, with trim markers
-// (`{{-`, `-}}`) and the template's own delimiters. Anything else (a datacenter or namespace suffix,
-// other actions in the body, `.Tags`, `.ID`, nested ranges, services of other jobs) is left as written;
-// storage.ts then mounts the text unrendered with its usual warning.
+// whose body is text and `.Address`, `.Port`, `.Name`, `.ServiceName` actions only (and an optional
+// `{{ else }}` with text only, dropped: the Service is there), with trim markers (`{{-`, `-}}`) and the
+// template's own delimiters. Anything else (a datacenter or namespace suffix, other actions in the body,
+// `.Tags`, `.ID`, nested ranges, services of other jobs, whose port is unknown here) is left as written,
+// with a warning naming the Service to write instead; storage.ts then mounts the text unrendered with its
+// usual warning.
 import type { Template } from '../nomad/schema.ts';
 import { catalogLookup, kubernetesServiceName, serviceCatalog } from './networking.ts';
 import type { GroupContext } from './types.ts';
@@ -93,9 +95,19 @@ export function rewriteServiceLookups(
     let j = i + 1;
     const fields: { action: Action; field: string }[] = [];
     let ok = query !== null;
+    let elseAction: Action | undefined;
     for (; j < all.length; j++) {
       const action = all[j];
       if (!action || action.body === 'end') break;
+      // `{{ else }}` runs when there are no instances; a Service is there, so its text is dropped.
+      if (action.body === 'else' && !elseAction) {
+        elseAction = action;
+        continue;
+      }
+      if (elseAction) {
+        ok = false;
+        break;
+      }
       const field = new RegExp(
         `^${variable ? escapeRegExp(variable) : ''}\\.(Address|Port|Name|ServiceName)$`,
       ).exec(action.body);
@@ -126,7 +138,8 @@ export function rewriteServiceLookups(
       cursor = action.end;
       trimNext = action.trimRight;
     }
-    out += emit(text.slice(cursor, close.start), trimNext, close.trimLeft);
+    const bodyEnd = elseAction ?? close;
+    out += emit(text.slice(cursor, bodyEnd.start), trimNext, bodyEnd.trimLeft);
     last = close.end;
     pendingTrim = close.trimRight;
     result.rewritten.push(name);

@@ -156,3 +156,20 @@ describe('template lookups in a translated job', () => {
     ]);
   });
 });
+
+describe('range … else', () => {
+  it('drops a text-only else branch (the Service is there), keeps the lookup otherwise', () => {
+    const text = [
+      'upstream app {',
+      '{{ range service "db" }}',
+      '  server {{ .Address }}:{{ .Port }};',
+      '{{ else }}',
+      '  server 127.0.0.1:65535; # force a 502',
+      '{{ end }}',
+      '}',
+    ].join('\n');
+    expect(rewrite(text).text).toBe('upstream app {\n\n  server db.apps.svc:5432;\n\n}');
+    const withAction = '{{ range service "db" }}{{ .Address }}{{ else }}{{ env "X" }}{{ end }}';
+    expect(rewrite(withAction).text).toBe(withAction);
+  });
+});
