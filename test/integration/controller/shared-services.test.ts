@@ -7,6 +7,7 @@ import {
   CustomObjectsApi,
   DiscoveryV1Api,
   type KubernetesObject,
+  NetworkingV1Api,
   type V1Ingress,
   type V1Service,
 } from '@kubernetes/client-node';
@@ -25,6 +26,7 @@ const kc = testKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const discovery = kc.makeApiClient(DiscoveryV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
+const networking = kc.makeApiClient(NetworkingV1Api);
 
 let namespace: string;
 let removeNamespace: () => Promise<void>;
@@ -215,6 +217,19 @@ describe('router tags', () => {
     for (const object of objects) accepted.push(await applier.apply(object, { dryRun: true }));
     const ingress = accepted.find((o) => o.kind === 'Ingress') as V1Ingress;
     expect(ingress.metadata?.name).toBe('shop--storefront');
+    // The controller makes it, owned by the job like its workloads.
+    await harness.submit(job);
+    const live = await waitFor('Ingress shop--storefront', async () =>
+      (await networking.listNamespacedIngress({ namespace })).items.find(
+        (i) => i.metadata?.name === 'shop--storefront',
+      ),
+    );
+    expect(live.metadata?.ownerReferences?.[0]).toMatchObject({
+      kind: 'NomadJob',
+      name: 'shop',
+      controller: true,
+    });
+    expect(live.spec?.rules).toEqual(ingress.spec?.rules);
     expect(ingress.spec?.rules).toEqual([
       {
         host: 'shop.example.com',
