@@ -11,7 +11,9 @@
 //                    network_mode/pid_mode/ipc_mode `host`, sysctl → pod sysctls, runtime →
 //                    runtimeClassName, group_add → supplementalGroups, labels → a pod annotation.
 //                    `ports`/`port_map` belong to networking.ts; cpu_hard_limit/memory_hard_limit to
-//                    resources.ts. Every other option is a warning.
+//                    resources.ts. image_pull_timeout and cpu_cfs_period (with cpu_hard_limit) are the
+//                    kubelet's node settings: warnings. Every other option is a warning too, except
+//                    the few with nothing to carry over (DOCKER_SILENT says why).
 //   exec, raw_exec   the configurable `execImage` runs `command` with `args` (Nomad runs host binaries;
 //                    the image must provide them: one warning per task names the image and the command).
 //   java             the configurable `javaImage` runs `java <jvm_options> [-cp class_path]
@@ -227,18 +229,22 @@ function volumeName(taskIndex: number, n: number): string {
 // ---------------------------------------------------------------------------------------------------
 // docker
 
-/** Options read elsewhere (networking.ts, resources.ts) or meaningless in Kubernetes: no warning. */
+/**
+ * Options read elsewhere (networking.ts, resources.ts), or with nothing to carry over: no warning.
+ * auth_soft_fail only matters when a credential helper or config file lookup fails, and those are
+ * not converted (warned with `auth`); healthchecks only switch off the image's Docker HEALTHCHECK,
+ * which Kubernetes never runs; container_exists_timeout is the Nomad client's wait for Docker;
+ * advertise_ipv6_address picks the address Nomad registers, and Services route to the pod IPs.
+ */
 const DOCKER_SILENT = new Set([
   'ports',
   'port_map',
   'cpu_hard_limit',
   'memory_hard_limit',
   'auth_soft_fail',
-  'image_pull_timeout',
   'healthchecks',
   'container_exists_timeout',
   'advertise_ipv6_address',
-  'cpu_cfs_period',
 ]);
 
 const DOCKER_HANDLED = new Set([
@@ -271,6 +277,8 @@ const DOCKER_HANDLED = new Set([
   'runtime',
   'group_add',
   'labels',
+  'image_pull_timeout',
+  'cpu_cfs_period',
   ...DOCKER_SILENT,
 ]);
 
@@ -634,6 +642,24 @@ function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverR
     else if (!labels) ctx.warn(`${path}.labels`, 'expected a map of labels');
   }
 
+  // Node settings of the kubelet, not of a pod: reported when they ask for something.
+  const pullTimeout = text(config.image_pull_timeout);
+  if (pullTimeout !== undefined && pullTimeout !== '' && pullTimeout !== '5m') {
+    ctx.warn(
+      `${path}.image_pull_timeout`,
+      `image_pull_timeout ${JSON.stringify(pullTimeout)} is not converted: how long an image pull may take is the kubelet's setting (node configuration)`,
+    );
+  }
+  if (
+    config.cpu_cfs_period !== undefined &&
+    config.cpu_cfs_period !== null &&
+    config.cpu_hard_limit === true
+  ) {
+    ctx.warn(
+      `${path}.cpu_cfs_period`,
+      'cpu_cfs_period is not converted: the CFS period behind CPU limits is the kubelet’s cpuCFSQuotaPeriod (node configuration); the limit uses its default of 100ms',
+    );
+  }
   warnUnknown(config, DOCKER_HANDLED, 'docker', path, ctx);
   return storage.binds.length > 0
     ? { container, pod, objects, binds: storage.binds }

@@ -924,3 +924,109 @@ export function walk(
   }
   return results;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Docker driver options: the keys of a docker task's `config`, which the job schema holds as a free-form
+// map. Each is set (with the options it needs beside it) on the first task and judged like a field.
+
+export interface DockerOption {
+  value: unknown;
+  /** Other options the context and the variant both get. */
+  with?: Obj;
+}
+
+/** The docker driver's task options, with a valid value each, as a jobspec's `config` block holds them. */
+export const DOCKER_OPTIONS: Readonly<Record<string, DockerOption>> = {
+  image: { value: 'nginx:1.28' },
+  args: { value: ['-g', 'daemon off;'] },
+  command: { value: 'nginx' },
+  entrypoint: { value: ['/docker-entrypoint.sh'] },
+  work_dir: { value: '/srv' },
+  privileged: { value: true },
+  cap_add: { value: ['NET_ADMIN'] },
+  cap_drop: { value: ['ALL'] },
+  readonly_rootfs: { value: true },
+  tty: { value: true },
+  interactive: { value: true },
+  force_pull: { value: true },
+  auth: { value: [{ username: 'deploy', password: 'secret' }] },
+  auth_soft_fail: { value: true },
+  volumes: { value: ['/var/log:/host-log'] },
+  mount: { value: [{ type: 'tmpfs', target: '/scratch', tmpfs_options: [{ size: 1_000_000 }] }] },
+  shm_size: { value: 134_217_728 },
+  hostname: { value: 'web-host' },
+  dns_servers: { value: ['10.0.0.53'] },
+  dns_search_domains: { value: ['corp.example'] },
+  dns_options: { value: ['ndots:2'] },
+  extra_hosts: { value: ['db.internal:10.0.0.5'] },
+  network_mode: { value: 'host' },
+  pid_mode: { value: 'host' },
+  ipc_mode: { value: 'host' },
+  uts_mode: { value: 'host' },
+  userns_mode: { value: 'host' },
+  sysctl: { value: [{ 'net.core.somaxconn': '16384' }] },
+  runtime: { value: 'runsc' },
+  group_add: { value: ['1500'] },
+  labels: { value: [{ team: 'web' }] },
+  ports: { value: ['http', 'admin'] },
+  port_map: { value: [{ http: 8081 }] },
+  cpu_hard_limit: { value: true },
+  cpu_cfs_period: { value: 50_000, with: { cpu_hard_limit: true } },
+  memory_hard_limit: { value: 1024 },
+  image_pull_timeout: { value: '10m' },
+  healthchecks: { value: [{ disable: true }] },
+  container_exists_timeout: { value: '10s' },
+  advertise_ipv6_address: { value: true },
+  init: { value: true },
+  ulimit: { value: [{ nofile: '65536:65536' }] },
+  security_opt: { value: ['no-new-privileges'] },
+  devices: { value: [{ host_path: '/dev/fuse' }] },
+  logging: { value: [{ type: 'json-file', config: [{ 'max-size': '10m' }] }] },
+  mac_address: { value: '02:42:ac:11:00:02' },
+  oom_score_adj: { value: 500 },
+  pids_limit: { value: 100 },
+  storage_opt: { value: [{ size: '10G' }] },
+  isolation: { value: 'process' },
+  load: { value: 'nginx.tar' },
+  cpuset_cpus: { value: '0-1' },
+  network_aliases: { value: ['web'] },
+  ipv4_address: { value: '172.20.0.5' },
+  ipv6_address: { value: 'fd00::5' },
+  volume_driver: { value: 'local' },
+  cgroupns: { value: 'host' },
+};
+
+export function walkDockerOptions(variants: readonly Variant[] = ['service', 'sysbatch']): FieldResult[] {
+  const results: FieldResult[] = [];
+  for (const variant of variants) {
+    for (const [option, { value, with: beside }] of Object.entries(DOCKER_OPTIONS)) {
+      const field = `Config.${option}`;
+      const path = `TaskGroups[0].Tasks[0].Config.${option}`;
+      const push = (outcome: Outcome) => results.push({ field, variant, path, outcome });
+      const raw = variantJob(variant);
+      const config = firstTask(raw).Config as Obj;
+      Object.assign(config, beside ?? {});
+      const context = prepare(raw, variant);
+      if (same(config[option], value)) {
+        push({ kind: 'no-value' });
+        continue;
+      }
+      config[option] = value;
+      const changed = prepare(raw, variant);
+      if (context.errors.length > 0 || changed.errors.length > 0) {
+        push({ kind: 'rejected', errors: [...context.errors, ...changed.errors] });
+        continue;
+      }
+      const before = translated(context.job, variant);
+      const after = translated(changed.job, variant);
+      if (after.objects !== before.objects) {
+        push({ kind: 'changed' });
+        continue;
+      }
+      const beforeKeys = new Set(before.warnings.map(key));
+      const fresh = after.warnings.filter((w) => !beforeKeys.has(key(w)) && inside(w.path, path));
+      push(fresh.length > 0 ? { kind: 'warned', warnings: fresh } : { kind: 'silent' });
+    }
+  }
+  return results;
+}
