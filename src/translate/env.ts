@@ -150,6 +150,8 @@ interface Upstream {
   host: string;
   /** The Service port, when the upstream is a service of this job. */
   port?: number;
+  /** Whether the upstream is a service of this job (which may have no port). */
+  known: boolean;
   localBindPort: number;
 }
 
@@ -171,6 +173,7 @@ function groupUpstreams(ctx: GroupContext): Upstream[] {
         path: `${ctx.path}.Services[${s}].Connect.SidecarService.Proxy.Upstreams[${u}]`,
         host: `${name}.${ctx.options.namespace}.svc`,
         ...(port !== undefined ? { port } : {}),
+        known: entry !== undefined,
         localBindPort: upstream.LocalBindPort ?? 0,
       });
     });
@@ -509,7 +512,7 @@ function upstreamWarnings(ctx: GroupContext): void {
     if (upstream.port === undefined) {
       ctx.warn(
         `${upstream.path}.DestinationName`,
-        `upstream ${name} is not a service of this job: NOMAD_UPSTREAM_IP_${upstream.destination} is its Service's DNS name ${upstream.host}, NOMAD_UPSTREAM_PORT_${upstream.destination} and NOMAD_UPSTREAM_ADDR_${upstream.destination} are not set (the port is unknown when translating); set them in the task's env`,
+        `upstream ${name} ${upstream.known ? 'has no port in this job' : 'is not a service of this job'}: NOMAD_UPSTREAM_IP_${upstream.destination} is its Service's DNS name ${upstream.host}, NOMAD_UPSTREAM_PORT_${upstream.destination} and NOMAD_UPSTREAM_ADDR_${upstream.destination} are not set (the port is unknown when translating); set them in the task's env`,
       );
     } else if (upstream.localBindPort > 0) {
       ctx.warn(
