@@ -670,7 +670,6 @@ function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverR
 // exec, raw_exec, java
 
 const EXEC_HANDLED = new Set(['command', 'args', 'work_dir', 'cap_add', 'cap_drop', 'pid_mode', 'ipc_mode']);
-const EXEC_SILENT = new Set(['cgroup_v2_override', 'cgroup_v1_override', 'oom_score_adj', 'denied_envvars']);
 
 function execDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
   const path = `${ctx.path}.Tasks[${taskIndex}].Config`;
@@ -710,7 +709,8 @@ function execDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverRes
       task.Driver === 'raw_exec' ? ', not unisolated on the host' : ''
     }: ${command ? `the command ${JSON.stringify(command)}` : 'its command'} must exist in that image (set the execImage option to an image that has it, or use the docker driver)`,
   );
-  warnUnknown(config, new Set([...EXEC_HANDLED, ...EXEC_SILENT]), task.Driver ?? 'exec', path, ctx);
+  // cgroup overrides, oom_score_adj and denied_envvars have no container equivalent: warned as unknown.
+  warnUnknown(config, EXEC_HANDLED, task.Driver ?? 'exec', path, ctx);
   return { container, pod, objects: [] };
 }
 

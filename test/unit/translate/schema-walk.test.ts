@@ -8,11 +8,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { conversionFor } from '../../../src/translate/conversion-table.ts';
 import {
   DOCKER_OPTIONS,
+  EXEC_OPTIONS,
   type FieldResult,
+  JAVA_OPTIONS,
   VARIANTS,
   type Variant,
   walk,
   walkDockerOptions,
+  walkDriverOptions,
   walkedFields,
 } from './schema-walk.ts';
 
@@ -387,5 +390,17 @@ describe('the docker options walk', () => {
       (e) => !results.some((r) => r.outcome.kind === 'silent' && matches(e, r)),
     );
     expect(stale.map((e) => e.field)).toEqual([]);
+  });
+});
+
+describe('the exec and java options walk', () => {
+  it('converts or reports every option of an exec and a java task', () => {
+    const results = [
+      ...walkDriverOptions('exec', EXEC_OPTIONS, ['service', 'sysbatch']),
+      ...walkDriverOptions('java', JAVA_OPTIONS, ['service', 'sysbatch']),
+    ];
+    expect(results).toHaveLength((Object.keys(EXEC_OPTIONS).length + Object.keys(JAVA_OPTIONS).length) * 2);
+    const quiet = results.filter((r) => r.outcome.kind !== 'changed' && r.outcome.kind !== 'warned');
+    expect(quiet.map(describeResult)).toEqual([]);
   });
 });

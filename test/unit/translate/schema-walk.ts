@@ -996,14 +996,64 @@ export const DOCKER_OPTIONS: Readonly<Record<string, DockerOption>> = {
   cgroupns: { value: 'host' },
 };
 
+/** The exec/raw_exec driver's task options (set on an exec task in place of the docker one). */
+export const EXEC_OPTIONS: Readonly<Record<string, DockerOption>> = {
+  command: { value: '/usr/local/bin/other' },
+  args: { value: ['--port', '8080'] },
+  work_dir: { value: '/srv' },
+  cap_add: { value: ['NET_ADMIN'] },
+  cap_drop: { value: ['ALL'] },
+  pid_mode: { value: 'host' },
+  ipc_mode: { value: 'host' },
+  cgroup_v2_override: { value: 'custom.slice/app.scope' },
+  cgroup_v1_override: { value: [{ pids: '/custom/app' }] },
+  oom_score_adj: { value: 500 },
+  denied_envvars: { value: ['SECRET_*'] },
+};
+
+/** The java driver's task options. */
+export const JAVA_OPTIONS: Readonly<Record<string, DockerOption>> = {
+  jar_path: { value: 'local/other.jar' },
+  class: { value: 'com.example.Main' },
+  class_path: { value: 'local/lib' },
+  jvm_options: { value: ['-Xmx512m'] },
+  args: { value: ['--verbose'] },
+  work_dir: { value: '/srv' },
+};
+
+const DRIVER_TASKS: Readonly<Record<'exec' | 'java', Obj>> = {
+  exec: { Driver: 'exec', Config: { command: '/usr/local/bin/app' } },
+  java: { Driver: 'java', Config: { class: 'com.example.App', class_path: 'local/app.jar' } },
+};
+
 export function walkDockerOptions(variants: readonly Variant[] = ['service', 'sysbatch']): FieldResult[] {
+  return walkOptions(DOCKER_OPTIONS, variants, () => {});
+}
+
+/** Options of another driver: the first task becomes an exec or java task first. */
+export function walkDriverOptions(
+  driver: 'exec' | 'java',
+  options: Readonly<Record<string, DockerOption>>,
+  variants: readonly Variant[] = ['service'],
+): FieldResult[] {
+  return walkOptions(options, variants, (job) => {
+    Object.assign(firstTask(job), structuredClone(DRIVER_TASKS[driver]));
+  });
+}
+
+function walkOptions(
+  options: Readonly<Record<string, DockerOption>>,
+  variants: readonly Variant[],
+  setUp: (job: Obj) => void,
+): FieldResult[] {
   const results: FieldResult[] = [];
   for (const variant of variants) {
-    for (const [option, { value, with: beside }] of Object.entries(DOCKER_OPTIONS)) {
+    for (const [option, { value, with: beside }] of Object.entries(options)) {
       const field = `Config.${option}`;
       const path = `TaskGroups[0].Tasks[0].Config.${option}`;
       const push = (outcome: Outcome) => results.push({ field, variant, path, outcome });
       const raw = variantJob(variant);
+      setUp(raw);
       const config = firstTask(raw).Config as Obj;
       Object.assign(config, beside ?? {});
       const context = prepare(raw, variant);
