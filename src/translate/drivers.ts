@@ -4,7 +4,8 @@
 //                    exactly as Docker runs `command`), work_dir, privileged, cap_add/cap_drop,
 //                    readonly_rootfs, tty/interactive, force_pull → imagePullPolicy Always,
 //                    auth → a kubernetes.io/dockerconfigjson Secret + imagePullSecrets, volumes and
-//                    `mount` blocks (absolute host paths → hostPath, tmpfs → memory emptyDir; paths
+//                    `mount` blocks (absolute host paths → hostPath with their bind propagation as
+//                    mountPropagation, tmpfs → memory emptyDir; paths
 //                    relative to the task directory, `local/nginx.conf`, `../alloc/data`, are binds
 //                    that storage.ts `bindMounts` resolves onto the pod's task volumes and templates),
 //                    shm_size → a memory emptyDir on /dev/shm, hostname, dns_*, extra_hosts → hostAliases,
@@ -392,13 +393,56 @@ function dockerVolumes(
     volumes.push({ name, hostPath: { path: source } });
     const mount: V1VolumeMount = { name, mountPath: target };
     if (mode.split(',').includes('ro')) mount.readOnly = true;
+    const propagation = mode.split(',').find((m) => PROPAGATIONS.has(m));
+    if (propagation !== undefined) applyPropagation(ctx, task, mount, propagation, `${path}.volumes[${i}]`);
     mounts.push(mount);
   });
+  list.forEach((raw, i) => {
+    const flags = (raw.split(':')[2] ?? '').split(',').filter((m) => m !== '');
+    const unknown = flags.filter((m) => m !== 'ro' && m !== 'rw' && !PROPAGATIONS.has(m));
+    if (unknown.length > 0) {
+      ctx.warn(
+        `${path}.volumes[${i}]`,
+        `volume mode ${unknown.map((m) => JSON.stringify(m)).join(', ')} is not converted (SELinux relabelling comes from the pod's seLinuxOptions)`,
+      );
+    }
+  });
+}
+
+/** Docker's bind propagation modes. */
+const PROPAGATIONS = new Set(['rprivate', 'private', 'rslave', 'slave', 'rshared', 'shared']);
+
+/**
+ * A bind's propagation as mountPropagation: slave modes receive host mounts (HostToContainer); shared
+ * modes also send them back (Bidirectional), which the apiserver allows only in privileged containers.
+ */
+function applyPropagation(
+  ctx: GroupContext,
+  task: Task,
+  mount: V1VolumeMount,
+  propagation: string,
+  path: string,
+): void {
+  if (propagation === 'rprivate' || propagation === 'private') return;
+  if (propagation.endsWith('slave')) {
+    mount.mountPropagation = 'HostToContainer';
+    return;
+  }
+  if (flag(task.Config?.privileged) === true) {
+    mount.mountPropagation = 'Bidirectional';
+    return;
+  }
+  mount.mountPropagation = 'HostToContainer';
+  ctx.warn(
+    path,
+    `propagation ${JSON.stringify(propagation)} becomes HostToContainer: Kubernetes allows Bidirectional propagation only in privileged containers`,
+  );
 }
 
 /** Docker `mount { … }` blocks; a bind's relative source is a path in the task directory. */
 function dockerMounts(
   ctx: GroupContext,
+  task: Task,
   values: unknown,
   key: string,
   taskIndex: number,
@@ -422,6 +466,25 @@ function dockerMounts(
       return;
     }
     const name = volumeName(taskIndex, counter.n);
+    const propagation = text(block(m.bind_options)?.propagation) ?? '';
+    if (
+      propagation !== '' &&
+      type === 'bind' &&
+      !source.startsWith('/') &&
+      !/^r?private$/.test(propagation)
+    ) {
+      ctx.warn(
+        `${at}.bind_options`,
+        `propagation ${JSON.stringify(propagation)} is not converted: only binds of host paths carry a mount propagation`,
+      );
+    }
+    const tmpfsMode = block(m.tmpfs_options)?.mode;
+    if (type === 'tmpfs' && tmpfsMode !== undefined && tmpfsMode !== null) {
+      ctx.warn(
+        `${at}.tmpfs_options`,
+        `tmpfs mode ${JSON.stringify(tmpfsMode)} is not converted: a memory emptyDir is world-writable (set the pod's fsGroup to restrict it by group)`,
+      );
+    }
     if (type === 'bind' && source !== '' && !source.startsWith('/')) {
       out.binds.push({ source, target, readOnly, path: at, what: `bind mount of ${JSON.stringify(source)}` });
       return;
@@ -449,6 +512,14 @@ function dockerMounts(
     counter.n++;
     const mount: V1VolumeMount = { name, mountPath: target };
     if (readOnly) mount.readOnly = true;
+    if (type === 'bind' && PROPAGATIONS.has(propagation)) {
+      applyPropagation(ctx, task, mount, propagation, `${at}.bind_options`);
+    } else if (type === 'bind' && propagation !== '') {
+      ctx.warn(
+        `${at}.bind_options`,
+        `propagation ${JSON.stringify(propagation)} is not a Docker propagation mode`,
+      );
+    }
     mounts.push(mount);
   });
 }
@@ -520,7 +591,7 @@ function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverR
   }
   for (const key of ['mount', 'mounts']) {
     if (config[key] !== undefined && config[key] !== null) {
-      dockerMounts(ctx, config[key], key, taskIndex, path, storage);
+      dockerMounts(ctx, task, config[key], key, taskIndex, path, storage);
     }
   }
   if (config.shm_size !== undefined && config.shm_size !== null) {

@@ -176,6 +176,37 @@ describe('docker', () => {
     ]);
   });
 
+  it('bind propagation → mountPropagation (Bidirectional only when privileged); tmpfs modes and volume flags reported', () => {
+    const binds = (privileged: boolean) =>
+      driver({
+        Config: {
+          image: 'a:1',
+          privileged,
+          volumes: ['/var/log:/host-log:ro,rslave', '/data:/data:z'],
+          mount: [
+            { type: 'bind', source: '/run', target: '/host-run', bind_options: [{ propagation: 'rshared' }] },
+            { type: 'tmpfs', target: '/scratch', tmpfs_options: [{ mode: 448 }] },
+          ],
+        },
+      });
+    const plain = binds(false);
+    expect(plain.container?.volumeMounts?.map((m) => [m.mountPath, m.mountPropagation])).toEqual([
+      ['/host-log', 'HostToContainer'],
+      ['/data', undefined],
+      ['/host-run', 'HostToContainer'],
+      ['/scratch', undefined],
+    ]);
+    expect(plain.warnings.map((w) => w.path)).toEqual([
+      `${CONFIG}.volumes[1]`,
+      `${CONFIG}.mount[0].bind_options`,
+      `${CONFIG}.mount[1].tmpfs_options`,
+    ]);
+    expect(messagesAt(plain.warnings, `${CONFIG}.mount[0].bind_options`)[0]).toContain('privileged');
+    const privileged = binds(true);
+    expect(privileged.container?.volumeMounts?.[2]?.mountPropagation).toBe('Bidirectional');
+    expect(messagesAt(privileged.warnings, `${CONFIG}.mount[0].bind_options`)).toEqual([]);
+  });
+
   it('pod-level options: hostname, dns, extra_hosts, host namespaces, sysctls, runtime, groups, labels', () => {
     const { pod, warnings } = driver({
       Config: {

@@ -930,6 +930,8 @@ export function walk(
 // map. Each is set (with the options it needs beside it) on the first task and judged like a field.
 
 export interface DockerOption {
+  /** The config key, when the entry's name says more (`mount.bind_options` sets `mount`). */
+  option?: string;
   value: unknown;
   /** Other options the context and the variant both get. */
   with?: Obj;
@@ -994,6 +996,44 @@ export const DOCKER_OPTIONS: Readonly<Record<string, DockerOption>> = {
   ipv6_address: { value: 'fd00::5' },
   volume_driver: { value: 'local' },
   cgroupns: { value: 'host' },
+  // Settings inside blocks and strings, each against the same block without it:
+  'volumes.propagation': {
+    option: 'volumes',
+    value: ['/var/log:/host-log:rslave'],
+    with: { volumes: ['/var/log:/host-log'] },
+  },
+  'volumes.mode': {
+    option: 'volumes',
+    value: ['/var/log:/host-log:ro,z'],
+    with: { volumes: ['/var/log:/host-log:ro'] },
+  },
+  'mount.readonly': {
+    option: 'mount',
+    value: [{ type: 'bind', source: '/var/run', target: '/host-run', readonly: true }],
+    with: { mount: [{ type: 'bind', source: '/var/run', target: '/host-run' }] },
+  },
+  'mount.bind_options': {
+    option: 'mount',
+    value: [
+      { type: 'bind', source: '/var/run', target: '/host-run', bind_options: [{ propagation: 'rslave' }] },
+    ],
+    with: { mount: [{ type: 'bind', source: '/var/run', target: '/host-run' }] },
+  },
+  'mount.tmpfs_options.mode': {
+    option: 'mount',
+    value: [{ type: 'tmpfs', target: '/scratch', tmpfs_options: [{ size: 1_000_000, mode: 448 }] }],
+    with: { mount: [{ type: 'tmpfs', target: '/scratch', tmpfs_options: [{ size: 1_000_000 }] }] },
+  },
+  'auth.server_address': {
+    option: 'auth',
+    value: [{ username: 'deploy', password: 'secret', server_address: 'registry.example:5000' }],
+    with: { auth: [{ username: 'deploy', password: 'secret' }] },
+  },
+  'auth.email': {
+    option: 'auth',
+    value: [{ username: 'deploy', password: 'secret', email: 'ops@example.com' }],
+    with: { auth: [{ username: 'deploy', password: 'secret' }] },
+  },
 };
 
 /** The exec/raw_exec driver's task options (set on an exec task in place of the docker one). */
@@ -1048,8 +1088,8 @@ function walkOptions(
 ): FieldResult[] {
   const results: FieldResult[] = [];
   for (const variant of variants) {
-    for (const [option, { value, with: beside }] of Object.entries(options)) {
-      const field = `Config.${option}`;
+    for (const [name, { option = name, value, with: beside }] of Object.entries(options)) {
+      const field = `Config.${name}`;
       const path = `TaskGroups[0].Tasks[0].Config.${option}`;
       const push = (outcome: Outcome) => results.push({ field, variant, path, outcome });
       const raw = variantJob(variant);
