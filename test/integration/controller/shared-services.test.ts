@@ -12,6 +12,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../../../src/api/server.ts';
 import { jobFieldManager } from '../../../src/controller/shared-services.ts';
 import { group, plural, version } from '../../../src/crd/resource.ts';
 import { makeApplier } from '../../../src/kube/apply.ts';
@@ -244,5 +245,31 @@ describe('router tags', () => {
         },
       },
     ]);
+  });
+});
+
+describe('the Nomad API', () => {
+  it('lists a shared Service’s registrations of each job’s own allocations', async () => {
+    const server = await startApiServer({
+      kubeConfig: kc,
+      defaultNamespace: namespace,
+      listen: { host: '127.0.0.1', port: 0 },
+      allowAnonymous: true,
+    });
+    try {
+      await harness.submit(apiJob('left', 'web', 8080, ['ledger']));
+      await harness.submit(apiJob('right', 'web', 9090, ['ledger']));
+      const registrations = async (job: string) =>
+        (await (await fetch(`${server.url}/v1/job/${job}/services`)).json()) as Record<string, unknown>[];
+      const [left, right] = await waitFor('one registration of ledger per job', async () => {
+        const both = await Promise.all([registrations('left'), registrations('right')]);
+        return both.every((r) => r.length === 1) ? both : undefined;
+      });
+      expect(left?.[0]).toMatchObject({ ServiceName: 'ledger', JobID: 'left', Port: 8080 });
+      expect(right?.[0]).toMatchObject({ ServiceName: 'ledger', JobID: 'right', Port: 9090 });
+      expect(left?.[0]?.AllocID).not.toBe(right?.[0]?.AllocID);
+    } finally {
+      await server.close();
+    }
   });
 });
