@@ -136,10 +136,10 @@ export function taskResources(
     const what = [
       ...(numaAffinity !== 'none' ? [`affinity ${JSON.stringify(numaAffinity)}`] : []),
       ...(numaDevices.length > 0 ? [`devices ${numaDevices.map((d) => JSON.stringify(d)).join(', ')}`] : []),
-    ].join(' and ');
+    ].join(', ');
     ctx.warn(
       `${path}.NUMA`,
-      `NUMA ${what} is not converted: NUMA alignment is the kubelet topology manager policy of the node, not a pod setting`,
+      `the numa block (${what}) is not converted: NUMA alignment is the kubelet topology manager policy of the node, not a pod setting`,
     );
   }
 

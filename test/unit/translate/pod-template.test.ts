@@ -153,6 +153,62 @@ describe('restart', () => {
     expect(policy('batch', { Attempts: 0, Mode: 'delay' })).toBe('OnFailure');
   });
 
+  it('reports limited restarts of long-running pods, and a task render_templates', () => {
+    const limited = run(simpleJob('service', {}, { RestartPolicy: { Attempts: 5, Mode: 'fail' } }));
+    expect(messagesAt(limited.warnings, 'TaskGroups[0].RestartPolicy')).toEqual([
+      'restart attempts 5 (mode "fail") are not converted: the kubelet restarts the containers of a long-running pod whenever they exit, without limit (Nomad would fail the allocation after 5 restart(s) within the interval and reschedule it); a container that keeps failing shows as CrashLoopBackOff instead',
+    ]);
+    // Mode "delay" restarts without limit, as the kubelet does: nothing to report.
+    const delay = run(simpleJob('system', {}, { RestartPolicy: { Attempts: 5, Mode: 'delay' } }));
+    expect(messagesAt(delay.warnings, 'TaskGroups[0].RestartPolicy')).toEqual([]);
+    const render = run(simpleJob('service', { RestartPolicy: { RenderTemplates: true } }));
+    expect(messagesAt(render.warnings, 'TaskGroups[0].Tasks[0].RestartPolicy.RenderTemplates')).toHaveLength(
+      1,
+    );
+  });
+
+  it('sysbatch: shutdown delays, kill signals and checks of init-container tasks are reported where they are set', () => {
+    const job = simpleJob(
+      'sysbatch',
+      {
+        ShutdownDelay: 5 * S,
+        KillSignal: 'SIGINT',
+        Services: [
+          {
+            Name: 'own',
+            Provider: 'nomad',
+            Checks: [{ Type: 'script', Command: '/bin/true', Interval: S, Timeout: S }],
+          },
+        ],
+      },
+      {
+        ShutdownDelay: 3 * S,
+        Services: [
+          {
+            Name: 'g',
+            Provider: 'nomad',
+            Checks: [{ Type: 'script', Command: '/bin/true', TaskName: 't', Interval: S, Timeout: S }],
+          },
+        ],
+      },
+    );
+    const { objects, warnings } = run(job);
+    const spec = podSpecOf(one(objects, 'DaemonSet'));
+    expect(spec.initContainers?.[0]?.lifecycle).toBeUndefined();
+    for (const path of [
+      'TaskGroups[0].ShutdownDelay',
+      'TaskGroups[0].Tasks[0].ShutdownDelay',
+      'TaskGroups[0].Tasks[0].KillSignal',
+      'TaskGroups[0].Services[0].Checks[0]',
+      'TaskGroups[0].Tasks[0].Services[0].Checks[0]',
+    ]) {
+      const messages = messagesAt(warnings, path);
+      expect(messages.filter((m) => /init container/.test(m)), path).toHaveLength(1);
+    }
+    // A task without its own restart block: the group's block is named, with the task.
+    expect(messagesAt(warnings, 'TaskGroups[0].RestartPolicy')[0]).toContain('if sysbatch task "t" fails');
+  });
+
   it('reports restart delays and task policies that differ from the group', () => {
     const { warnings } = run(corpusJob('migrate-reschedule-restart'));
     expect(messagesAt(warnings, 'TaskGroups[0].RestartPolicy')[0]).toContain('back-off');

@@ -113,6 +113,18 @@ describe('taskResources', () => {
     expect(messagesAt(warnings, `${base}[2]`)[0]).toContain('"intel/fpga"');
   });
 
+  it('reports NUMA devices as well as a NUMA affinity', () => {
+    const { warnings } = resourcesOf({
+      CPU: 100,
+      MemoryMB: 64,
+      Devices: [{ Name: 'nvidia/gpu' }],
+      NUMA: { Affinity: 'none', Devices: ['nvidia/gpu'] },
+    });
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Resources.NUMA')).toEqual([
+      'the numa block (devices "nvidia/gpu") is not converted: NUMA alignment is the kubelet topology manager policy of the node, not a pod setting',
+    ]);
+  });
+
   it('the resources-devices corpus job field by field', () => {
     const { objects, warnings } = run(corpusJob('resources-devices'));
     const spec = podSpecOf(one(objects, 'Job'));

@@ -409,6 +409,28 @@ describe('templates', () => {
     for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
   });
 
+  it('makes a template with both data and a source from its data, and reports the source', () => {
+    const ctx = groupContext(
+      simpleJob({
+        Templates: [
+          {
+            EmbeddedTmpl: 'listen 9090;\n',
+            SourcePath: 'local/nginx.conf.tpl',
+            DestPath: 'local/nginx.conf',
+          },
+        ],
+      }),
+    );
+    const storage = groupStorage(ctx);
+    expect(ofKind<V1ConfigMap>(storage, 'ConfigMap')[0]?.data).toEqual({ '0-nginx.conf': 'listen 9090;\n' });
+    expect(ctx.warnings.map((w) => [w.path, w.message])).toEqual([
+      [
+        'TaskGroups[0].Tasks[0].Templates[0].SourcePath',
+        'template 0 is made from its data: its source "local/nginx.conf.tpl" (a file on the Nomad client) is not read; set only one of them',
+      ],
+    ]);
+  });
+
   it('recognizes template functions by name, honouring custom delimiters and ignoring strings', () => {
     expect(analyzeTemplate('no actions here')).toEqual({ dynamic: false, functions: [] });
     expect(analyzeTemplate('{{ key "a/b" }} {{ with secret "kv/x" }}{{ .Data.key }}{{ end }}')).toEqual({

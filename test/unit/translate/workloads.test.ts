@@ -160,6 +160,14 @@ describe('service → Deployment', () => {
     const { warnings } = run(corpusJob('migrate-reschedule-restart'));
     expect(messagesAt(warnings, 'TaskGroups[0].ReschedulePolicy')[0]).toContain('without limit');
   });
+
+  it('reports reschedule delays of a service job, naming each with its value', () => {
+    const job = simpleJob('service', {}, { ReschedulePolicy: { Delay: 90 * S, DelayFunction: 'fibonacci' } });
+    expect(messagesAt(run(job).warnings, 'TaskGroups[0].ReschedulePolicy')).toEqual([
+      'reschedule delay 1m30s, delay_function "fibonacci" are not converted: Kubernetes restarts a failed container in place with the kubelet\'s back-off (10s, doubling up to 5m) and replaces a lost pod at once',
+    ]);
+    expect(messagesAt(run(simpleJob('service', {})).warnings, 'TaskGroups[0].ReschedulePolicy')).toEqual([]);
+  });
 });
 
 describe('batch → Job', () => {
