@@ -34,7 +34,7 @@ function describe(row: ConversionRow): string {
     : 0;
   const suffix = below > 0 ? ` *(the whole block: ${below} fields)*` : '';
   // Why setting the field needs neither a change nor a warning (the schema walk accepts the silence).
-  const quiet = row.noEffect ? ` **No effect:** ${row.noEffect}` : '';
+  const quiet = row.noEffect ? `. **No effect:** ${row.noEffect}` : '';
   switch (row.status) {
     case 'converted':
       return `${row.target ?? ''}${quiet}${suffix}`;
