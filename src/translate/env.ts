@@ -81,6 +81,8 @@ interface Variable {
   literal?: string;
   /** How the container gets it. */
   env: V1EnvVar;
+  /** `literal` is an approximation (replica index of a Deployment): not rendered into templates. */
+  approximate?: boolean;
 }
 
 /** Nomad's helper.CleanEnvVar(s, '_'). */
@@ -204,6 +206,9 @@ function runtimeVariables(ctx: GroupContext, task: Task, taskIndex: number, upst
   } else {
     literal('NOMAD_ALLOC_INDEX', '0');
     literal('NOMAD_ALLOC_NAME', `${jobId}.${groupName}[0]`);
+    if (type === 'service' && count > 1) {
+      for (const v of vars.slice(-2)) v.approximate = true;
+    }
   }
   const resources = task.Resources ?? {};
   const cores = resources.Cores ?? 0;
@@ -432,6 +437,37 @@ export function interpolate(
   const path = options.path ?? `${ctx.path}.Tasks[${taskIndex}].Config`;
   const scope = buildScope(ctx, task, taskIndex, options.upstreams ?? true);
   return interpolateText(scope, text, options.kubernetes ?? true, 0, (message) => ctx.warn(path, message));
+}
+
+/**
+ * The value variable `name` has in the container's environment of `task` when it is known when
+ * translating (what `{{ env "name" }}` renders to in its templates): the task's env (interpolated),
+ * then NOMAD_META_*, then the NOMAD_* variables, as `taskEnv` orders them. Undefined when only the
+ * running pod knows it (pod UID, pod IP, node properties, a Deployment replica's index), when the
+ * container does not get it, or when its value holds a reference only the runtime resolves.
+ */
+export function knownEnvValue(ctx: GroupContext, task: Task, name: string): string | undefined {
+  const taskIndex = taskIndexOf(ctx, task);
+  const scope = buildScope(ctx, task, taskIndex);
+  let unknown = false;
+  const plain = (text: string, depth: number) =>
+    interpolateText(scope, text, false, depth, () => {
+      unknown = true;
+    });
+  if (task.Env && Object.hasOwn(task.Env, name)) {
+    const raw = task.Env[name] ?? '';
+    if (!isEnvVarName(name) || NODE_FIELDS[raw.trim()] !== undefined) return undefined;
+    const value = plain(raw, 0);
+    // A reference left as written (nested, or unknown) may be one the runtime resolves: not rendered.
+    return unknown || value.includes('${') ? undefined : value;
+  }
+  const meta = metaVariables(ctx, task).findLast((m) => m.name === name);
+  if (meta) {
+    const value = plain(meta.value, 1);
+    return unknown || value.includes('${') ? undefined : value;
+  }
+  const variable = runtimeVariables(ctx, task, taskIndex).findLast((v) => v.name === name);
+  return variable?.approximate ? undefined : variable?.literal;
 }
 
 /** Env values that are exactly one node property the downward API has. */

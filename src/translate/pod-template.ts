@@ -619,6 +619,12 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
     if (name !== taskName) renamed = true;
 
     const container: V1Container = { name, ...driver.container };
+    // Variables of env = true templates override the task's env and Nomad's variables, as in Nomad.
+    for (const entry of storage.env?.[taskName] ?? []) {
+      const at = env.findIndex((e) => e.name === entry.name);
+      if (at >= 0) env[at] = entry;
+      else env.push(entry);
+    }
     if (env.length > 0) container.env = env;
     const resources = taskResources(ctx, task, index);
     if (resources) container.resources = resources;

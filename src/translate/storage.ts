@@ -15,17 +15,26 @@
 //   `mount` with a relative source) onto them, so the file appears at the target with the content the
 //   task would see: a subPath mount of the template's ConfigMap key, or of the emptyDir for what the
 //   task or its artifacts write there.
-// * Templates. Nomad renders templates with consul-template; the operator has no template engine, so
-//   a template's text is mounted as is (with subPath) at its destination, from one ConfigMap per task
-//   (one Secret for destinations under secrets/ or perms that deny world-read). A destination in the
-//   shared alloc directory (`alloc/x`, `../alloc/x`, `${NOMAD_ALLOC_DIR}/x`) is mounted at /alloc/x in
-//   every task of the group, as every task sees the shared directory in Nomad. Text holding template
-//   actions (`{{ … }}`, or the template's own delimiters) is still mounted unrendered, with a warning
-//   naming the Nomad/Consul/Vault functions it uses. Object names end in a hash of the content, so a
-//   job update that changes a template changes the pod spec and rolls the pods: the equivalent of
-//   Nomad's re-render plus change_mode "restart". `source` templates read a file on the Nomad client
-//   at run time and are skipped with a warning. `env = true` templates are mounted, but their
-//   variables are not put into the environment (the translator's contract has no envFrom): warning.
+// * Templates. Nomad renders templates with consul-template; the operator renders only what is known
+//   when translating: lookups of the job's own services (service-lookups.ts), then comments and
+//   `{{ env "X" }}` of variables whose value the container's env holds literally (template-render.ts
+//   with env.ts `knownEnvValue`). The result is mounted (with subPath) at its destination, from one
+//   ConfigMap per task (one Secret for destinations under secrets/ or perms that deny world-read). A
+//   destination in the shared alloc directory (`alloc/x`, `../alloc/x`, `${NOMAD_ALLOC_DIR}/x`) is
+//   mounted at /alloc/x in every task of the group, as every task sees the shared directory in Nomad.
+//   Text still holding template actions (`{{ … }}`, or the template's own delimiters) is mounted with
+//   them unrendered, with a warning naming the Nomad/Consul/Vault functions it uses and the variables
+//   only the running pod knows. Object names end in a hash of the content, so a job update that
+//   changes a template changes the pod spec and rolls the pods: the equivalent of Nomad's re-render
+//   plus change_mode "restart". `source` templates read a file on the Nomad client at run time and are
+//   skipped with a warning.
+// * env = true templates. Nomad reads the rendered file as KEY=value lines (template-render.ts
+//   `parseEnvFile`, go-envparse's rules) and its variables override the task's env and Nomad's own
+//   variables. Each variable is a key of the template's ConfigMap (Secret) and an env entry of the
+//   container reading it (`valueFrom`), replacing an entry of the same name (pod-template.ts): env,
+//   not envFrom, which env entries would override. A template that keeps actions sets the variables of
+//   its certain lines (those no action changes); its warning names the others. A file Nomad cannot
+//   parse fails the task in Nomad: warning with Nomad's message, no variable set.
 // * Artifacts. One init container per task (options.artifactImage) runs a generated POSIX sh script
 //   that downloads each http(s) artifact with curl (or wget), verifies `checksum` (md5/sha1/sha256/
 //   sha512 via `<algo>sum -c`), unpacks tar/zip/gz/bz2/xz archives unless `archive = false`, and moves
@@ -42,6 +51,7 @@ import type {
   KubernetesObject,
   V1ConfigMap,
   V1Container,
+  V1EnvVar,
   V1KeyToPath,
   V1PersistentVolumeClaim,
   V1Secret,
@@ -51,7 +61,7 @@ import type {
 import { goPathClean } from '../nomad/go.ts';
 import { ANNOTATION_TASK, boundedChildName, childName, hashToken, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
 import type { Task, TaskArtifact, Template, VolumeRequest } from '../nomad/schema.ts';
-import { interpolate } from './env.ts';
+import { interpolate, knownEnvValue } from './env.ts';
 import {
   ALLOC_DIR,
   type AllocPlace,
@@ -64,6 +74,13 @@ import {
   taskPath,
 } from './paths.ts';
 import { templateText } from './service-lookups.ts';
+import {
+  certainLines,
+  envNamesWritten,
+  parseEnvFile,
+  parseEnvLines,
+  renderKnownEnv,
+} from './template-render.ts';
 import type { GroupContext, GroupStorage } from './types.ts';
 
 /** Name of the pod volume behind /alloc. */
@@ -494,6 +511,8 @@ class StorageBuilder {
   private readonly initContainers: V1Container[] = [];
   private readonly mounts: Record<string, V1VolumeMount[]> = {};
   private readonly sources: PlacedSource[] = [];
+  /** Env entries per task name: the variables of its env = true templates. */
+  private readonly env: Record<string, V1EnvVar[]> = {};
   /** Group volumes by Nomad volume name; `undefined` for volumes that were not translated. */
   private readonly groupVolumes = new Map<string, GroupVolume | undefined>();
 
@@ -518,6 +537,7 @@ class StorageBuilder {
       initContainers: this.initContainers,
       mounts: this.mounts,
       sources: this.sources,
+      env: this.env,
     };
   }
 
@@ -793,6 +813,8 @@ class StorageBuilder {
     const configItems: V1KeyToPath[] = [];
     const secretItems: V1KeyToPath[] = [];
     const pending: Array<{ mount: V1VolumeMount; shared: boolean; path: string; what: string }> = [];
+    /** Variables of env = true templates: where each one's value is. */
+    const envFrom = new Map<string, { key: string; secret: boolean }>();
 
     (task.Templates ?? []).forEach((template: Template, index) => {
       const path = `${taskPathPrefix}.Templates[${index}]`;
@@ -823,11 +845,23 @@ class StorageBuilder {
         this.ctx.warn(`${path}.DestPath`, `${what} is not created: its destination ${destination.reason}`);
         return;
       }
-      const analysis = analyzeTemplate(text, template.LeftDelim, template.RightDelim);
+      // `{{ env "X" }}` of values known now is rendered with the container's values (template-render.ts).
+      const rendered = renderKnownEnv(
+        text,
+        (name) => knownEnvValue(this.ctx, task, name),
+        template.LeftDelim,
+        template.RightDelim,
+      );
+      const fileText = rendered.text;
+      const analysis = analyzeTemplate(fileText, template.LeftDelim, template.RightDelim);
+      const envVars = template.Envvars
+        ? this.templateEnv(text, fileText, analysis.dynamic, template, path, destination.path)
+        : undefined;
       if (analysis.dynamic) {
+        const runtimeOnly = rendered.unknownEnv.map(quoted).join(', ');
         this.ctx.warn(
           `${path}.EmbeddedTmpl`,
-          `${what} holds template actions${describeFunctions(analysis.functions)} that need Nomad's template engine; it is mounted at ${destination.path} as raw, unrendered text`,
+          `${what} holds template actions${describeFunctions(analysis.functions)} that need Nomad's template engine; it is mounted at ${destination.path} ${fileText === text ? 'as raw, unrendered text' : 'with those actions unrendered (the variables known when translating are rendered)'}${runtimeOnly === '' ? '' : `; env ${runtimeOnly} ${rendered.unknownEnv.length > 1 ? 'are' : 'is'} only known in the running pod`}${envVars?.missing ?? ''}`,
         );
       }
       let mode = 0o644;
@@ -852,12 +886,6 @@ class StorageBuilder {
           "uid/gid are not applied: files of ConfigMap and Secret volumes belong to root (group: the pod's fsGroup)",
         );
       }
-      if (template.Envvars) {
-        this.ctx.warn(
-          `${path}.Envvars`,
-          `env = true: the file is mounted at ${destination.path}, but its variables are not added to the task's environment; move them to the task's env block`,
-        );
-      }
       const changeMode = template.ChangeMode ?? 'restart';
       if (!analysis.dynamic && (changeMode === 'signal' || changeMode === 'script')) {
         this.ctx.warn(
@@ -872,11 +900,18 @@ class StorageBuilder {
       const key = templateKey(index, destination.path);
       const item: V1KeyToPath = mode === 0o644 ? { key, path: key } : { key, path: key, mode };
       if (secret) {
-        secretData[key] = text;
+        secretData[key] = fileText;
         secretItems.push(item);
       } else {
-        configData[key] = text;
+        configData[key] = fileText;
         configItems.push(item);
+      }
+      // Later templates' variables win (Nomad merges them in order); each is a key of the same object.
+      for (const [name, value] of envVars?.vars ?? []) {
+        const envKey = `env-${index}-${name.replaceAll('/', '-')}`;
+        (secret ? secretData : configData)[envKey] = value;
+        envFrom.delete(name);
+        envFrom.set(name, { key: envKey, secret });
       }
       const volume = taskVolumeName(secret ? 'tmpl-secret' : 'tmpl', taskName);
       pending.push({
@@ -896,8 +931,19 @@ class StorageBuilder {
     if (pending.length === 0) return;
 
     const groupName = this.ctx.group.Name ?? '';
+    const configName = childName(this.ctx.jobName, groupName, 'tmpl', taskName, contentHash(configData));
+    const secretName = childName(this.ctx.jobName, groupName, 'tmpl', taskName, contentHash(secretData));
+    if (envFrom.size > 0) {
+      // Template variables override the task's env and Nomad's own variables (pod-template.ts replaces
+      // entries of the same name), so they are env entries, not envFrom (which env would override).
+      this.env[taskName] = [...envFrom].map(([name, { key, secret }]) =>
+        secret
+          ? { name, valueFrom: { secretKeyRef: { name: secretName, key } } }
+          : { name, valueFrom: { configMapKeyRef: { name: configName, key } } },
+      );
+    }
     if (configItems.length > 0) {
-      const name = childName(this.ctx.jobName, groupName, 'tmpl', taskName, contentHash(configData));
+      const name = configName;
       this.checkSize(configData, `${taskPathPrefix}.Templates`, 'ConfigMap');
       const configMap: V1ConfigMap = {
         apiVersion: 'v1',
@@ -910,7 +956,7 @@ class StorageBuilder {
       this.volumes.push({ name: taskVolumeName('tmpl', taskName), configMap: { name, items: configItems } });
     }
     if (secretItems.length > 0) {
-      const name = childName(this.ctx.jobName, groupName, 'tmpl', taskName, contentHash(secretData));
+      const name = secretName;
       this.checkSize(secretData, `${taskPathPrefix}.Templates`, 'Secret');
       const secret: V1Secret = {
         apiVersion: 'v1',
@@ -940,6 +986,44 @@ class StorageBuilder {
         );
       }
     }
+  }
+
+  /**
+   * The variables of an env = true template (template-render.ts reads them as Nomad does): all of
+   * them when the text renders completely, else those of its certain lines, with the end of the
+   * template's warning naming the variables that are missing. A file Nomad cannot read fails the task
+   * there: reported, nothing set.
+   */
+  private templateEnv(
+    written: string,
+    rendered: string,
+    dynamic: boolean,
+    template: Template,
+    path: string,
+    destination: string,
+  ): { vars: Map<string, string>; missing: string } {
+    const none = { vars: new Map<string, string>(), missing: '' };
+    const failed = (message: string) => {
+      this.ctx.warn(
+        `${path}.Envvars`,
+        `env = true: no variable is set, Nomad fails the task: Template failed to read environment variables: error parsing env template ${quoted(destination)}: ${message}`,
+      );
+      return none;
+    };
+    if (!dynamic) {
+      const parsed = parseEnvFile(rendered);
+      return parsed.ok ? { vars: parsed.vars, missing: '' } : failed(parsed.message);
+    }
+    const lines = certainLines(rendered, template.LeftDelim, template.RightDelim);
+    const parsed = parseEnvLines(lines ?? []);
+    if (!parsed.ok) return failed(`error on line ${parsed.line}: ${parsed.message}`);
+    const set = [...parsed.vars.keys()];
+    const missing = envNamesWritten(written).filter((name) => !parsed.vars.has(name));
+    const named = missing.length > 0 ? missing.join(', ') : 'those its actions write';
+    return {
+      vars: parsed.vars,
+      missing: `; of its variables (env = true) ${set.length > 0 ? `${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set, ` : ''}${named} ${missing.length === 1 ? 'is' : 'are'} not: set ${missing.length === 1 ? 'it' : 'them'} in the task's env (from a Kubernetes Secret for secret values)`,
+    };
   }
 
   private checkSize(data: Record<string, string>, path: string, kind: string): void {

@@ -98,6 +98,8 @@ export interface GroupStorage {
   initContainers: V1Container[];
   /** Mounts per task name. */
   mounts: Record<string, V1VolumeMount[]>;
+  /** Env entries per task name (env = true templates); they replace the task's entries of that name. */
+  env?: Record<string, V1EnvVar[]>;
 }
 
 /** What placement.ts contributes to a group's pods. */
