@@ -74,6 +74,9 @@ const readService = async (name: string): Promise<V1Service | undefined> => {
   }
 };
 
+const reconcileCount = async () =>
+  (await harness.metrics.reconcileTotal.get()).values.reduce((sum, v) => sum + v.value, 0);
+
 const ownerNames = (service: V1Service | undefined) =>
   (service?.metadata?.ownerReferences ?? []).map((r) => r.name).sort();
 
@@ -129,6 +132,14 @@ describe('a Nomad service registered by two jobs', () => {
       const addresses = (await endpoints('catalog')).sort();
       return addresses.join() === expected.join();
     });
+
+    // Converged: reconciling both jobs again writes nothing to the Service (each job's own hash).
+    const settled = (await readService('catalog'))?.metadata?.resourceVersion;
+    const reconciles = await reconcileCount();
+    harness.controller.queue.add(`${namespace}/alpha`);
+    harness.controller.queue.add(`${namespace}/beta`);
+    await waitFor('two more reconciles', async () => (await reconcileCount()) >= reconciles + 2);
+    expect((await readService('catalog'))?.metadata?.resourceVersion).toBe(settled);
 
     // beta stops declaring it: beta lets go of the Service, which alpha keeps.
     await harness.submit(apiJob('beta', 'api', 9090, ['beta-own']));
