@@ -119,8 +119,11 @@ export async function reconcileSharedServices(
   for (const service of services) {
     const name = service.metadata?.name ?? '';
     const current = view.get<V1Service>('Service', namespace, name);
-    const adopted = current ? adoptPortNumbers(service as V1Service, current) : [];
-    const desired = withSharedOwnership(service, owner);
+    // Port numbers other jobs already serve stay; a sole owner changes its own freely.
+    const intent = structuredClone(service) as V1Service;
+    const shared = (current?.metadata?.ownerReferences ?? []).some((ref) => ref.uid !== uid);
+    const adopted = current && shared ? adoptPortNumbers(intent, current) : [];
+    const desired = withSharedOwnership(intent, owner);
     const key = appliedKey(jobName);
     if (
       current &&
