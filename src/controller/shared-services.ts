@@ -10,6 +10,8 @@
 //     empty intent; when no other job owns it, it deletes the Service instead;
 //   * each job records the hash of its last intent under its own annotation (`appliedKey`), so a job
 //     re-applies only when its own intent changed, never because another job applied.
+// Ports: a port label another owner already serves on another number keeps that number (two entries of
+// one name are invalid; the named targetPort reaches this job's pods anyway): ServicePort Warning event.
 // Conflicts: two jobs registering the name on different port labels make a Service with both ports,
 // each reaching only the pods that have it (Warning event ServicePorts). When two jobs want different
 // values for the same field (tags for the same service), the apply without force is refused; the job then records a ServiceConflict Warning event
