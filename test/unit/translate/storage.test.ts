@@ -17,11 +17,13 @@ import { join } from 'node:path';
 import type {
   V1ConfigMap,
   V1Container,
+  V1Deployment,
   V1PersistentVolumeClaim,
   V1Secret,
   V1Volume,
 } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { translate } from '../../../src/translate/index.ts';
 import { ALLOC_DIR, allocPlace, SECRETS_DIR, TASK_DIR, taskPath } from '../../../src/translate/paths.ts';
 import {
   ALLOC_VOLUME,
@@ -397,14 +399,15 @@ describe('templates', () => {
     const byPath = Object.fromEntries(ctx.warnings.map((w) => [w.path, w.message]));
     expect(Object.keys(byPath).sort()).toEqual([
       'TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl',
-      'TaskGroups[0].Tasks[0].Templates[0].Envvars',
       'TaskGroups[0].Tasks[0].Templates[1].SourcePath',
       'TaskGroups[0].Tasks[0].Templates[2].ChangeMode',
     ]);
-    expect(byPath['TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl']).toContain(
-      'Nomad: nomadVar; runtime: env',
+    // One warning says what is unrendered and which env = true variables are missing (the group has no
+    // port http: NOMAD_PORT_http has no value known when translating).
+    expect(byPath['TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl']).toBe(
+      `template 0 holds template actions (Nomad: nomadVar; runtime: env) that need Nomad's template engine; it is mounted at /secrets/app.env as raw, unrendered text; env "NOMAD_PORT_http" is only known in the running pod; of its variables (env = true) DB_PASSWORD, LISTEN are not: set them in the task's env (from a Kubernetes Secret for secret values)`,
     );
-    expect(byPath['TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl']).toContain('raw, unrendered');
+    expect(storage.env).toEqual({});
     expect(byPath['TaskGroups[0].Tasks[0].Templates[1].SourcePath']).toContain('local/nginx.conf.tpl');
     for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
   });
@@ -466,6 +469,216 @@ describe('templates', () => {
       'TaskGroups[0].Tasks[0].Templates[3].Uid',
       'TaskGroups[0].Tasks[0].Templates[2].DestPath',
     ]);
+  });
+});
+
+describe('env = true templates and rendered env actions', () => {
+  const envOf = (storage: GroupStorage, task = 'app') => storage.env?.[task] ?? [];
+
+  it('puts the variables of a static env file into the container, from the template ConfigMap', () => {
+    const ctx = groupContext(
+      simpleJob({
+        Templates: [
+          {
+            DestPath: 'local/app.env',
+            Envvars: true,
+            EmbeddedTmpl: '# settings\nexport MODE=prod\nGREETING="hello world" # inline\nEMPTY=\n',
+          },
+        ],
+      }),
+    );
+    const storage = groupStorage(ctx);
+    const [configMap] = ofKind<V1ConfigMap>(storage, 'ConfigMap');
+    const name = configMap?.metadata?.name ?? '';
+    expect(configMap?.data).toEqual({
+      '0-app.env': '# settings\nexport MODE=prod\nGREETING="hello world" # inline\nEMPTY=\n',
+      'env-0-MODE': 'prod',
+      'env-0-GREETING': 'hello world',
+    });
+    expect(envOf(storage)).toEqual([
+      { name: 'MODE', valueFrom: { configMapKeyRef: { name, key: 'env-0-MODE' } } },
+      { name: 'GREETING', valueFrom: { configMapKeyRef: { name, key: 'env-0-GREETING' } } },
+    ]);
+    // The file is mounted too, and only the file: the variables are keys no volume item lists.
+    expect(volume(storage, taskVolumeName('tmpl', 'app')).configMap?.items).toEqual([
+      { key: '0-app.env', path: '0-app.env' },
+    ]);
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('keeps secrets in a Secret, merges templates in order and renders known env actions', () => {
+    const ctx = groupContext(
+      simpleJob(
+        {
+          Env: { GREETING: 'hi ${NOMAD_TASK_NAME}' },
+          Templates: [
+            {
+              DestPath: 'secrets/db.env',
+              Envvars: true,
+              EmbeddedTmpl: 'DB_USER=app\nDB_DIR={{ env "NOMAD_ALLOC_DIR" }}/db\nSHARED=first\n',
+            },
+            {
+              DestPath: 'local/app.env',
+              Envvars: true,
+              EmbeddedTmpl:
+                'SHARED=second\nSAY= {{- env "GREETING" }}\nJOB={{ env "NOMAD_JOB_NAME" }}\nA/B=1',
+            },
+          ],
+        },
+        { Meta: { team: 'core' } },
+      ),
+    );
+    const storage = groupStorage(ctx);
+    const [secret] = ofKind<V1Secret>(storage, 'Secret');
+    const [configMap] = ofKind<V1ConfigMap>(storage, 'ConfigMap');
+    const decoded = Object.fromEntries(
+      Object.entries(secret?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    );
+    expect(decoded).toEqual({
+      '0-db.env': 'DB_USER=app\nDB_DIR=/alloc/db\nSHARED=first\n',
+      'env-0-DB_USER': 'app',
+      'env-0-DB_DIR': '/alloc/db',
+      'env-0-SHARED': 'first',
+    });
+    expect(configMap?.data).toEqual({
+      '1-app.env': 'SHARED=second\nSAY=hi app\nJOB=web\nA/B=1',
+      'env-1-SHARED': 'second',
+      'env-1-SAY': 'hi app',
+      'env-1-JOB': 'web',
+      'env-1-A-B': '1',
+    });
+    const secretRef = (key: string) => ({ secretKeyRef: { name: secret?.metadata?.name ?? '', key } });
+    const configRef = (key: string) => ({ configMapKeyRef: { name: configMap?.metadata?.name ?? '', key } });
+    expect(envOf(storage)).toEqual([
+      { name: 'DB_USER', valueFrom: secretRef('env-0-DB_USER') },
+      { name: 'DB_DIR', valueFrom: secretRef('env-0-DB_DIR') },
+      { name: 'SHARED', valueFrom: configRef('env-1-SHARED') },
+      { name: 'SAY', valueFrom: configRef('env-1-SAY') },
+      { name: 'JOB', valueFrom: configRef('env-1-JOB') },
+      { name: 'A/B', valueFrom: configRef('env-1-A-B') },
+    ]);
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('sets the certain lines of a template that keeps actions, and names the missing variables once', () => {
+    const ctx = groupContext(
+      simpleJob({
+        Templates: [
+          {
+            DestPath: 'secrets/app.env',
+            Envvars: true,
+            EmbeddedTmpl: [
+              'RAILS_ENV=production',
+              'HOST={{ env "attr.unique.hostname" }}',
+              '{{ with nomadVar "nomad/jobs/web" -}}',
+              'DATABASE_URL={{ .database_url }}',
+              '{{- end }}',
+              'DIR={{ env "NOMAD_TASK_DIR" }}',
+            ].join('\n'),
+          },
+        ],
+      }),
+    );
+    const storage = groupStorage(ctx);
+    expect(envOf(storage).map((e) => e.name)).toEqual(['RAILS_ENV', 'DIR']);
+    const [secret] = ofKind<V1Secret>(storage, 'Secret');
+    expect(Buffer.from(secret?.data?.['env-0-DIR'] ?? '', 'base64').toString()).toBe('/local');
+    expect(ctx.warnings.map((w) => [w.path, w.message])).toEqual([
+      [
+        'TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl',
+        `template 0 holds template actions (Nomad: nomadVar; runtime: env) that need Nomad's template engine; it is mounted at /secrets/app.env with those actions unrendered (the variables known when translating are rendered); env "attr.unique.hostname" is only known in the running pod; of its variables (env = true) RAILS_ENV, DIR are set, HOST, DATABASE_URL are not: set them in the task's env (from a Kubernetes Secret for secret values)`,
+      ],
+    ]);
+  });
+
+  it("reports a file Nomad cannot read with Nomad's message and sets nothing from it", () => {
+    const ctx = groupContext(
+      simpleJob({
+        Templates: [
+          { DestPath: 'local/app.env', Envvars: true, EmbeddedTmpl: 'A=1\nlisten 8080;\n' },
+          { DestPath: 'local/b.env', Envvars: true, EmbeddedTmpl: '{{ key "x" }}\nbad-key=1\n' },
+        ],
+      }),
+    );
+    const storage = groupStorage(ctx);
+    expect(envOf(storage)).toEqual([]);
+    expect(ctx.warnings.map((w) => [w.path, w.message])).toEqual([
+      [
+        'TaskGroups[0].Tasks[0].Templates[0].Envvars',
+        'env = true: no variable is set, Nomad fails the task: Template failed to read environment variables: error parsing env template "/local/app.env": error on line 2: missing =',
+      ],
+      [
+        'TaskGroups[0].Tasks[0].Templates[1].Envvars',
+        `env = true: no variable is set, Nomad fails the task: Template failed to read environment variables: error parsing env template "/local/b.env": error on line 2: key characters must be [A-Za-z0-9/_.] but found '-'`,
+      ],
+      [
+        'TaskGroups[0].Tasks[0].Templates[1].EmbeddedTmpl',
+        `template 1 holds template actions (Consul: key) that need Nomad's template engine; it is mounted at /local/b.env as raw, unrendered text`,
+      ],
+    ]);
+  });
+
+  it('renders env actions of ports and meta, not values only the pod knows', () => {
+    const ctx = groupContext(
+      simpleJob(
+        {
+          Meta: { Owner: 'ops' },
+          Templates: [
+            {
+              DestPath: 'local/app.conf',
+              EmbeddedTmpl:
+                'port {{ env "NOMAD_PORT_http" }} owner {{ env "NOMAD_META_OWNER" }}{{ env "NOMAD_META_Owner" }} ip {{ env "NOMAD_IP_http" }} id {{ env "NOMAD_ALLOC_ID" }}',
+            },
+          ],
+        },
+        { Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }] },
+      ),
+    );
+    const storage = groupStorage(ctx);
+    expect(ofKind<V1ConfigMap>(storage, 'ConfigMap')[0]?.data).toEqual({
+      '0-app.conf': 'port 8080 owner opsops ip {{ env "NOMAD_IP_http" }} id {{ env "NOMAD_ALLOC_ID" }}',
+    });
+    expect(ctx.warnings.map((w) => w.message)).toEqual([
+      `template 0 holds template actions (runtime: env) that need Nomad's template engine; it is mounted at /local/app.conf with those actions unrendered (the variables known when translating are rendered); env "NOMAD_ALLOC_ID", "NOMAD_IP_http" are only known in the running pod`,
+    ]);
+  });
+
+  it("overrides the task's env and Nomad's variables in the container, in place", () => {
+    const { objects } = translate(
+      simpleJob({
+        Env: { MODE: 'dev', OTHER: 'kept' },
+        Templates: [
+          {
+            DestPath: 'local/a.env',
+            Envvars: true,
+            EmbeddedTmpl: 'MODE=prod\nNOMAD_TASK_DIR=/custom\nNEW=1',
+          },
+        ],
+      }),
+      { namespace: 'apps' },
+    );
+    const deployment = objects.find((o) => o.kind === 'Deployment') as V1Deployment;
+    const env = deployment.spec?.template.spec?.containers[0]?.env ?? [];
+    const names = env.map((e) => e.name);
+    expect(new Set(names).size).toBe(names.length);
+    const at = (name: string) => env.find((e) => e.name === name);
+    expect(at('OTHER')).toEqual({ name: 'OTHER', value: 'kept' });
+    for (const name of ['MODE', 'NOMAD_TASK_DIR', 'NEW']) {
+      expect(at(name)?.valueFrom?.configMapKeyRef?.key).toBe(`env-0-${name}`);
+    }
+    // In place: NOMAD_TASK_DIR keeps its position among Nomad's variables.
+    expect(names.indexOf('NOMAD_TASK_DIR')).toBeLessThan(names.indexOf('OTHER'));
+    expect(names.at(-1)).toBe('NEW');
+  });
+
+  it('does not render the index of a Deployment replica, which is an approximation', () => {
+    const template = { DestPath: 'local/id', EmbeddedTmpl: '{{ env "NOMAD_ALLOC_INDEX" }}' };
+    const one = groupStorage(groupContext(simpleJob({ Templates: [template] })));
+    expect(ofKind<V1ConfigMap>(one, 'ConfigMap')[0]?.data).toEqual({ '0-id': '0' });
+    const many = groupStorage(groupContext(simpleJob({ Templates: [template] }, { Count: 3 })));
+    expect(ofKind<V1ConfigMap>(many, 'ConfigMap')[0]?.data).toEqual({
+      '0-id': '{{ env "NOMAD_ALLOC_INDEX" }}',
+    });
   });
 });
 
