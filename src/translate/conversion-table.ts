@@ -508,7 +508,7 @@ at(['TaskGroups[].Volumes.*'], {
   ),
   AccessMode: partial(
     'claim accessModes: single-node-* → ReadWriteOnce, multi-node-reader-only → ReadOnlyMany, multi-node-*-writer → ReadWriteMany',
-    'multi-node-single-writer cannot limit writers (warning)',
+    'multi-node-single-writer cannot limit writers (warning); host volumes: a hostPath has no claims, the access mode is not enforced (warning)',
     STORAGE,
   ),
   AttachmentMode: partial(

@@ -678,6 +678,19 @@ class StorageBuilder {
     if (request.PerAlloc) {
       this.ctx.warn(`${path}.PerAlloc`, 'per_alloc applies to csi volumes only; ignored for a host volume');
     }
+    // Nomad claims host volumes by access mode (one writer, readers only, …); a hostPath has no claims.
+    if ((request.AccessMode ?? '') !== '') {
+      this.ctx.warn(
+        `${path}.AccessMode`,
+        `access_mode ${quoted(request.AccessMode ?? '')} is not enforced: any pod on the node can mount the hostPath directory (read_only = true makes this group's mounts read-only)`,
+      );
+    }
+    if (request.AttachmentMode === 'block-device') {
+      this.ctx.warn(
+        `${path}.AttachmentMode`,
+        'block-device attachment is not converted: the host volume is mounted as a directory',
+      );
+    }
     return { name, readOnly: request.ReadOnly === true };
   }
 

@@ -9,6 +9,7 @@ import { conversionFor } from '../../../src/translate/conversion-table.ts';
 import {
   DOCKER_OPTIONS,
   EXEC_OPTIONS,
+  type ExtraValue,
   type FieldResult,
   JAVA_OPTIONS,
   VARIANTS,
@@ -16,6 +17,7 @@ import {
   walk,
   walkDockerOptions,
   walkDriverOptions,
+  walkExtraValues,
   walkedFields,
 } from './schema-walk.ts';
 
@@ -400,6 +402,93 @@ describe('the exec and java options walk', () => {
       ...walkDriverOptions('java', JAVA_OPTIONS, ['service', 'sysbatch']),
     ];
     expect(results).toHaveLength((Object.keys(EXEC_OPTIONS).length + Object.keys(JAVA_OPTIONS).length) * 2);
+    const quiet = results.filter((r) => r.outcome.kind !== 'changed' && r.outcome.kind !== 'warned');
+    expect(quiet.map(describeResult)).toEqual([]);
+  });
+});
+
+type Job = Record<string, unknown>;
+type Block = Record<string, unknown>;
+
+function firstGroup(job: Job): Block {
+  return (job.TaskGroups as Block[])[0] as Block;
+}
+
+function firstTask(job: Job): Block {
+  return (firstGroup(job).Tasks as Block[])[0] as Block;
+}
+
+/** A host volume (the walk's own volumes start with a CSI one), mounted by the first task. */
+function withHostVolume(job: Job): void {
+  firstGroup(job).Volumes = { data: { Name: 'data', Type: 'host', Source: 'data' } };
+  firstTask(job).VolumeMounts = [{ Volume: 'data', Destination: '/data' }];
+}
+
+const LONG_RUNNING: readonly Variant[] = ['service', 'system'];
+
+/**
+ * Other cases of enumerations and settings whose meaning depends on the value: each must act too. (The
+ * walk above tries one value per field.)
+ */
+const EXTRA_VALUES: readonly ExtraValue[] = [
+  { field: 'TaskGroups[].Tasks[].Lifecycle.Hook', value: 'poststop' },
+  {
+    field: 'TaskGroups[].Tasks[].Lifecycle.Sidecar',
+    value: true,
+    setUp: (job) => {
+      firstTask(job).Lifecycle = { Hook: 'poststart' };
+      (firstGroup(job).Tasks as Block[]).push({
+        Name: 'main',
+        Driver: 'docker',
+        Config: { image: 'busybox:1.37' },
+      });
+    },
+  },
+  { field: 'TaskGroups[].Tasks[].Driver', value: 'raw_exec' },
+  { field: 'TaskGroups[].Tasks[].Driver', value: 'java' },
+  { field: 'TaskGroups[].Tasks[].Driver', value: 'podman' },
+  { field: 'TaskGroups[].Tasks[].User', value: 'nobody' },
+  { field: 'TaskGroups[].Tasks[].KillSignal', value: 'SIGKILL' },
+  { field: 'TaskGroups[].Tasks[].Leader', value: true },
+  { field: 'TaskGroups[].Volumes.*.AccessMode', value: 'single-node-writer', setUp: withHostVolume },
+  { field: 'TaskGroups[].Volumes.*.AttachmentMode', value: 'block-device', setUp: withHostVolume },
+  { field: 'TaskGroups[].Volumes.*.ReadOnly', value: true, setUp: withHostVolume },
+  { field: 'TaskGroups[].Volumes.*.PerAlloc', value: true, setUp: withHostVolume },
+  { field: 'TaskGroups[].Volumes.*.Sticky', value: true, setUp: withHostVolume },
+  {
+    field: 'TaskGroups[].Tasks[].Templates[].ChangeMode',
+    value: 'signal',
+    setUp: (job) => {
+      firstTask(job).Templates = [
+        { DestPath: 'local/app.conf', EmbeddedTmpl: 'listen 8080;\n', ChangeSignal: 'SIGHUP' },
+      ];
+    },
+  },
+  { field: 'TaskGroups[].Tasks[].Templates[].DestPath', value: 'alloc/shared.conf' },
+  { field: 'TaskGroups[].Tasks[].Templates[].DestPath', value: '../alloc/shared.conf' },
+  { field: 'TaskGroups[].Tasks[].Templates[].DestPath', value: 'secrets/app.env' },
+  { field: 'TaskGroups[].Update.MaxParallel', value: 0, variants: LONG_RUNNING },
+  { field: 'TaskGroups[].Update.Canary', value: 2, variants: LONG_RUNNING },
+  {
+    field: 'Periodic.Spec',
+    value: '0 */5 * * * *',
+    variants: ['batch', 'periodic', 'dispatched', 'sysbatch'],
+  },
+  { field: 'TaskGroups[].Tasks[].Resources.Devices[].Name', value: 'amd/gpu' },
+  {
+    field: 'TaskGroups[].Tasks[].Resources.Cores',
+    value: 2,
+    setUp: (job) => {
+      firstTask(job).Resources = { MemoryMB: 256 };
+    },
+  },
+  { field: 'TaskGroups[].Tasks[].Resources.SecretsMB', value: 8 },
+  { field: 'TaskGroups[].EphemeralDisk.SizeMB', value: 500 },
+];
+
+describe('other values of value-dependent fields', () => {
+  it('converts or reports each of them in every job variant Nomad accepts it in', () => {
+    const results = walkExtraValues(EXTRA_VALUES);
     const quiet = results.filter((r) => r.outcome.kind !== 'changed' && r.outcome.kind !== 'warned');
     expect(quiet.map(describeResult)).toEqual([]);
   });

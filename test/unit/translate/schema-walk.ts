@@ -844,16 +844,40 @@ function withDynamicTemplate(job: Obj): void {
   first.Templates = [{ DestPath: 'local/app.conf', EmbeddedTmpl: 'listen {{ env "NOMAD_PORT_http" }};\n' }];
 }
 
+/** One more value of a field, walked besides the one VALUES gives (an enumeration's other cases). */
+export interface ExtraValue {
+  field: string;
+  value: unknown;
+  /** Adjusts the job first, as SETTINGS do. */
+  setUp?: (job: Obj) => void;
+  variants?: readonly Variant[];
+}
+
+/** Walks extra values of fields; results carry the field pattern with the value, e.g. `Lifecycle.Hook=poststop`. */
+export function walkExtraValues(extras: readonly ExtraValue[]): FieldResult[] {
+  const info = new Map(jobFields.map((f) => [f.path, f]));
+  return extras.flatMap((extra) => {
+    const field = info.get(extra.field);
+    if (!field) throw new Error(`schema walk: no field ${extra.field}`);
+    return walk([field], extra.variants ?? VARIANTS, { value: extra.value, setUp: extra.setUp }).map((r) => ({
+      ...r,
+      field: `${r.field}=${JSON.stringify(extra.value)}`,
+    }));
+  });
+}
+
 export function walk(
   fields: readonly FieldInfo[] = walkedFields,
   variants: readonly Variant[] = VARIANTS,
+  only?: { value: unknown; setUp?: ((job: Obj) => void) | undefined },
 ): FieldResult[] {
   const contexts = new Map<string, { prepared: Prepared; translation?: Translated }>();
   const results: FieldResult[] = [];
   for (const variant of variants) {
     for (const field of fields) {
       const raw = variantJob(variant);
-      SETTINGS[field.path]?.(raw);
+      if (only?.setUp) only.setUp(raw);
+      else SETTINGS[field.path]?.(raw);
       const reached = reach(raw, field.path);
       const path = reached?.path ?? field.path;
       const push = (outcome: Outcome) => results.push({ field: field.path, variant, path, outcome });
@@ -875,7 +899,7 @@ export function walk(
       const current = namedPaths(path, field.path)
         .own.map((p) => valueAt(context.prepared.job, p))
         .find((v) => v !== undefined);
-      const value = valueFor(field, current);
+      const value = only ? (same(only.value, current) ? undefined : only.value) : valueFor(field, current);
       if (value === undefined) {
         push({ kind: 'no-value' });
         continue;
