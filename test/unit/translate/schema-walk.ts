@@ -603,7 +603,10 @@ export function valueFor(field: FieldInfo, current: unknown): unknown {
 export type Outcome =
   /** The objects differ from the context's. */
   | { kind: 'changed' }
-  /** A new warning names the field, a block holding it, or something inside it. */
+  /**
+   * A warning that names the field, something in it or a block holding it appears or disappears with
+   * the value, or the block holding it is reported as a whole (see the file comment).
+   */
   | { kind: 'warned'; warnings: Warning[] }
   /** Neither: silently dropped. */
   | { kind: 'silent' }
@@ -611,9 +614,12 @@ export type Outcome =
   | { kind: 'rejected'; errors: string[] }
   /** Canonicalization turns the job back into the context (Nomad discards the value). */
   | { kind: 'discarded' }
-  /** No context: the seeded job itself is refused (a walker problem, reported as such). */
+  /**
+   * The job with the blocks the field needs is refused already (a block this job type may not have,
+   * or a seed Nomad does not accept: the test lists which).
+   */
   | { kind: 'no-context'; errors: string[] }
-  /** No value known for the field. */
+  /** No valid value other than the one the job already has. */
   | { kind: 'no-value' };
 
 export interface FieldResult {
