@@ -237,7 +237,7 @@ function taskRole(
       if (mode === 'sysbatch') return 'poststop';
       ctx.warn(
         path,
-        'poststop task is left out: Kubernetes has no containers that run after the main ones stop',
+        "poststop task is left out: Kubernetes has no containers that run after the main ones stop; run its work at the end of a main task's command, or as a separate Job",
       );
       return undefined;
     default:
@@ -558,6 +558,27 @@ function fixPorts(ctx: GroupContext, containers: V1Container[], hostNetwork: boo
 }
 
 /**
+ * What to say about a task-less group that is a Consul Connect gateway: Nomad injects an Envoy task
+ * that Consul configures (listeners, routes, mTLS into the mesh); no such control plane exists here.
+ */
+function gatewayWarning(ctx: GroupContext): string | undefined {
+  const gateway = (ctx.group.Services ?? []).find((s) => s.Connect?.Gateway)?.Connect?.Gateway;
+  if (!gateway) return undefined;
+  if (gateway.Ingress) {
+    const routes = (gateway.Ingress.Listeners ?? []).flatMap((l) =>
+      (l.Services ?? []).map(
+        (s) => `port ${l.Port ?? 0}/${l.Protocol || 'tcp'} → ${JSON.stringify(s.Name ?? '')}`,
+      ),
+    );
+    return `the Consul ingress gateway is not converted (Nomad injects an Envoy task that Consul configures): no workload is created for the group; expose the services it routes to${routes.length > 0 ? ` (${routes.join(', ')})` : ''} with a Kubernetes Ingress, a Gateway API route or a LoadBalancer Service`;
+  }
+  if (gateway.Terminating) {
+    return 'the Consul terminating gateway is not converted (Nomad injects an Envoy task that Consul configures): no workload is created for the group; pods reach the external services directly (an ExternalName Service can give them a cluster name)';
+  }
+  return 'the Consul mesh gateway is not converted (Nomad injects an Envoy task that Consul configures): no workload is created for the group; pods of other clusters need a multi-cluster network or exposed Services instead';
+}
+
+/**
  * The pod template of a task group. Undefined when the group has nothing that can run (warnings say
  * why). Never throws.
  */
@@ -565,7 +586,10 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
   const group = ctx.group;
   const tasks = group.Tasks ?? [];
   if (tasks.length === 0) {
-    ctx.warn(`${ctx.path}.Tasks`, 'task group has no tasks; no workload is created for it');
+    ctx.warn(
+      `${ctx.path}.Tasks`,
+      gatewayWarning(ctx) ?? 'task group has no tasks; no workload is created for it',
+    );
     return undefined;
   }
   const restartPolicy = podRestartPolicy(ctx, mode);

@@ -5,7 +5,8 @@
 // and each job's expectations are checked against the live objects: the workloads and the pods as the
 // apiserver stores them (files resolved through their volumes to the ConfigMaps/Secrets the apiserver
 // holds, env with ConfigMap/Secret keys and the pods' own fields), the Services, and their
-// EndpointSlices (every ready pod of the registering groups is an endpoint on the target port).
+// EndpointSlices (every ready pod of the registering groups is an endpoint on the target port); what is
+// deliberately not converted is checked against the NomadJob's status.warnings.
 // The same expectations are checked on `convert --manifests` output by test/unit/corpus-expectations.test.ts.
 import {
   AppsV1Api,
@@ -57,10 +58,12 @@ let lastProblems = new Map<string, string[]>();
 let observeError = '';
 /** What the last observation held, for the log line. */
 let lastCounts = { pods: 0, readyWithIp: 0, endpointSlices: 0 };
+/** The translation's warnings of each NomadJob (status.warnings), by object name, as last observed. */
+let jobWarnings = new Map<string, string[]>();
 
 async function observe(ns: string): Promise<ObjectSet> {
   const kinds = (apiVersion: string, kind: string) => (o: KubernetesObject) => ({ ...o, apiVersion, kind });
-  const [deployments, daemonSets, jobs, cronJobs, pods, services, configMaps, secrets, slices] =
+  const [deployments, daemonSets, jobs, cronJobs, pods, services, configMaps, secrets, slices, nomadJobs] =
     await Promise.all([
       apps.listNamespacedDeployment({ namespace: ns }),
       apps.listNamespacedDaemonSet({ namespace: ns }),
@@ -71,7 +74,13 @@ async function observe(ns: string): Promise<ObjectSet> {
       core.listNamespacedConfigMap({ namespace: ns }),
       core.listNamespacedSecret({ namespace: ns }),
       discovery.listNamespacedEndpointSlice({ namespace: ns }),
+      custom.listNamespacedCustomObject({ group, version, plural, namespace: ns }) as Promise<{
+        items: NomadJobObject[];
+      }>,
     ]);
+  jobWarnings = new Map(
+    nomadJobs.items.map((o) => [o.metadata?.name ?? '', [...(o.status?.warnings ?? [])]] as const),
+  );
   return new ObjectSet(
     [
       // List items come without apiVersion/kind.
@@ -117,7 +126,7 @@ function problemsOf(objects: ObjectSet): Map<string, string[]> {
         return runsPods && !sources.some((s) => s.pod);
       })
       .map((g) => `group ${g}: no pod of its workload to check`);
-    result.set(entry.name, [...withoutPods, ...checkJob(expected, name, objects)]);
+    result.set(entry.name, [...withoutPods, ...checkJob(expected, name, objects, jobWarnings.get(name))]);
   }
   return result;
 }

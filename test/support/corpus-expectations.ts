@@ -158,6 +158,24 @@ const serviceExpectation = z.strictObject({
 });
 export type ServiceExpectation = z.infer<typeof serviceExpectation>;
 
+/**
+ * Something of the job that is deliberately not converted (a poststop task outside sysbatch pods, a
+ * task-less Connect gateway group): the translation must say so with exactly one warning at `path`
+ * whose message matches `warning` (which names what to do instead), and the thing must indeed be
+ * missing, so the expectation fails once it is converted (and should become a real expectation).
+ */
+const unconvertedExpectation = z.strictObject({
+  /** The Nomad path the warning names (`TaskGroups[0].Tasks[2].Lifecycle`). */
+  path: z.string().min(1),
+  /** The group; without `task`, the whole group has no workload. */
+  group: z.string(),
+  /** The task that has no container in the group's pods. */
+  task: z.string().optional(),
+  /** A regular expression the warning's message matches, including what the user should do. */
+  warning: z.string().min(1),
+});
+export type UnconvertedExpectation = z.infer<typeof unconvertedExpectation>;
+
 export const jobExpectationsSchema = z.strictObject({
   job: z.string(),
   /** Parameterized jobs: the expectations hold for the child dispatched with this meta and payload. */
@@ -166,6 +184,7 @@ export const jobExpectationsSchema = z.strictObject({
     .optional(),
   groups: z.record(z.string(), groupExpectation),
   services: z.array(serviceExpectation).optional(),
+  unconverted: z.array(unconvertedExpectation).optional(),
 });
 export type JobExpectations = z.infer<typeof jobExpectationsSchema>;
 
@@ -201,7 +220,7 @@ export function expectationCount(expectations: JobExpectations): number {
       count += [task.memoryLimitMiB, task.privileged, task.runAsUser].filter((v) => v !== undefined).length;
     }
   }
-  return count + (expectations.services ?? []).length;
+  return count + (expectations.services ?? []).length + (expectations.unconverted ?? []).length;
 }
 
 // --- The objects checked ---------------------------------------------------------------------------------
@@ -925,8 +944,59 @@ function checkService(expected: ServiceExpectation, jobObjectName: string, objec
  * Everything about one job that does not hold in `objects`; empty when every expectation holds. Each
  * expectation is checked in every pod spec of its group (the workload's template and, live, each pod).
  */
-export function checkJob(expectations: JobExpectations, jobObjectName: string, objects: ObjectSet): string[] {
-  const problems = new Set<string>();
+/**
+ * The unconverted expectations (see `unconvertedExpectation`): `warnings` are the translation's
+ * warnings as `<path>: <message>` (convert's `warning:` lines without the prefix, or a NomadJob's
+ * status.warnings).
+ */
+function checkUnconverted(
+  expectations: JobExpectations,
+  jobObjectName: string,
+  objects: ObjectSet,
+  warnings: readonly string[] | undefined,
+): string[] {
+  const problems: string[] = [];
+  for (const expected of expectations.unconverted ?? []) {
+    const what = expected.task
+      ? `task ${expected.task} of group ${expected.group}`
+      : `group ${expected.group}`;
+    if (expected.task && expectations.groups[expected.group]?.tasks[expected.task]) {
+      problems.push(`${what}: listed as unconverted and with expectations`);
+    }
+    const sources = objects.podSources(jobObjectName, expected.group);
+    if (expected.task) {
+      const task = expected.task;
+      for (const source of sources.filter((s) => findContainer(s.spec, task)))
+        problems.push(`${what}: converted (a container in ${source.describe}); state what it does instead`);
+    } else if (sources.length > 0) {
+      problems.push(
+        `${what}: converted (${sources.map((s) => s.describe).join(', ')}); state what it does instead`,
+      );
+    }
+    if (warnings === undefined) {
+      problems.push(`${what}: the translation's warnings are not available to check`);
+      continue;
+    }
+    const prefix = `${expected.path}: `;
+    const at = warnings.filter((w) => w.startsWith(prefix)).map((w) => w.slice(prefix.length));
+    if (at.length !== 1) {
+      problems.push(`${what}: ${at.length} warnings at ${expected.path}, expected exactly one`);
+    } else if (!new RegExp(expected.warning).test(at[0] ?? '')) {
+      problems.push(
+        `${what}: the warning at ${expected.path} is ${JSON.stringify(at[0])}, expected /${expected.warning}/`,
+      );
+    }
+  }
+  return problems;
+}
+
+export function checkJob(
+  expectations: JobExpectations,
+  jobObjectName: string,
+  objects: ObjectSet,
+  warnings?: readonly string[],
+): string[] {
+  const problems = new Set<string>(checkUnconverted(expectations, jobObjectName, objects, warnings));
   for (const [group, expected] of Object.entries(expectations.groups)) {
     const sources = objects.podSources(jobObjectName, group);
     if (sources.length === 0) {

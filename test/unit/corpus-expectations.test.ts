@@ -16,7 +16,7 @@ import { desiredObjects } from '../../src/controller/reconcile.ts';
 import { jobOfObject } from '../../src/crd/object.ts';
 import type { NomadJobObject } from '../../src/crd/resource.ts';
 import { jobObjectName } from '../../src/nomad/ids.ts';
-import { convertCorpusJob, corpusEntries, objectsOf } from '../support/corpus.ts';
+import { convertCorpusJob, corpusEntries, objectsOf, warningLines } from '../support/corpus.ts';
 import {
   checkJob,
   expectationCount,
@@ -39,11 +39,15 @@ const WITHOUT_RUNTIME_EXPECTATIONS: Record<string, string> = {
 async function manifestsOf(
   entry: (typeof entries)[number],
   expected: JobExpectations,
-): Promise<{ objects: KubernetesObject[]; jobObjectName: string }> {
+): Promise<{ objects: KubernetesObject[]; jobObjectName: string; warnings: string[] }> {
   if (!expected.dispatch) {
     const converted = await convertCorpusJob(entry, NAMESPACE, ['--manifests']);
     expect(converted.status, converted.stderr).toBe(0);
-    return { objects: objectsOf(converted.stdout), jobObjectName: jobObjectName(entry.name) };
+    return {
+      objects: objectsOf(converted.stdout),
+      jobObjectName: jobObjectName(entry.name),
+      warnings: warningLines(converted.stderr).map((line) => line.replace(/^warning: /, '')),
+    };
   }
   const converted = await convertCorpusJob(entry, NAMESPACE);
   expect(converted.status, converted.stderr).toBe(0);
@@ -54,9 +58,11 @@ async function manifestsOf(
   const childId = dispatchedJobId(entry.name, new Date(0), '00000000');
   const child = deriveDispatchedJob(job.job, { meta: expected.dispatch.meta }, childId, payload);
   const childObject = dispatchedChildObject(parent, child);
+  const desired = desiredObjects(childObject, child, 0);
   return {
-    objects: desiredObjects(childObject, child, 0).objects,
+    objects: desired.objects,
     jobObjectName: childObject.metadata?.name ?? '',
+    warnings: desired.warnings.map((w) => `${w.path}: ${w.message}`),
   };
 }
 
@@ -75,8 +81,8 @@ describe('the corpus runtime expectations', () => {
 describe.each(entries.filter((e) => expectations.has(e.name)))('$name', (entry) => {
   it('holds in the objects convert --manifests prints', async () => {
     const expected = expectations.get(entry.name) as JobExpectations;
-    const { objects, jobObjectName: name } = await manifestsOf(entry, expected);
-    expect(checkJob(expected, name, new ObjectSet(objects, false))).toEqual([]);
+    const { objects, jobObjectName: name, warnings } = await manifestsOf(entry, expected);
+    expect(checkJob(expected, name, new ObjectSet(objects, false), warnings)).toEqual([]);
   });
 });
 
@@ -227,6 +233,67 @@ describe('the expectation checker', () => {
       'group web: server: liveness probe none, expected http GET /health',
       'Service web: no port (any) → container port 9090; has [{"port":80,"targetPort":"http"}]',
       'Service api: not found',
+    ]);
+  });
+
+  it('holds an unconverted task or group to exactly one warning that says what to do, and to its absence', () => {
+    const unconverted = (warnings?: string[]) =>
+      checkJob(
+        {
+          job: 'app',
+          ...server({ image: 'nginx:1' }),
+          unconverted: [
+            {
+              path: 'TaskGroups[0].Tasks[1].Lifecycle',
+              group: 'web',
+              task: 'cleanup',
+              warning: 'poststop task is left out: .*; run it',
+            },
+            { path: 'TaskGroups[1].Tasks', group: 'gateway', warning: 'gateway is not converted.*; expose' },
+          ],
+        },
+        'app',
+        new ObjectSet(objects(), false),
+        warnings,
+      );
+    expect(
+      unconverted([
+        'TaskGroups[0].Tasks[1].Lifecycle: poststop task is left out: no such containers; run it as a Job',
+        'TaskGroups[1].Tasks: the ingress gateway is not converted; expose the Services with an Ingress',
+        'TaskGroups[1].Services[0].Connect: another path',
+      ]),
+    ).toEqual([]);
+    expect(
+      unconverted([
+        'TaskGroups[0].Tasks[1].Lifecycle: poststop task is left out: no such containers',
+        'TaskGroups[1].Tasks: the ingress gateway is not converted; expose it',
+        'TaskGroups[1].Tasks: twice',
+      ]),
+    ).toEqual([
+      'task cleanup of group web: the warning at TaskGroups[0].Tasks[1].Lifecycle is "poststop task is left out: no such containers", expected /poststop task is left out: .*; run it/',
+      'group gateway: 2 warnings at TaskGroups[1].Tasks, expected exactly one',
+    ]);
+    expect(unconverted()).toEqual([
+      "task cleanup of group web: the translation's warnings are not available to check",
+      "group gateway: the translation's warnings are not available to check",
+    ]);
+    // Once converted, the expectation fails: the task has a container, the group a workload.
+    const converted = checkJob(
+      {
+        job: 'app',
+        groups: {},
+        unconverted: [
+          { path: 'TaskGroups[0].Tasks[0]', group: 'web', task: 'server', warning: 'x' },
+          { path: 'TaskGroups[0]', group: 'web', warning: 'x' },
+        ],
+      },
+      'app',
+      new ObjectSet(objects(), false),
+      ['TaskGroups[0].Tasks[0]: x', 'TaskGroups[0]: x'],
+    );
+    expect(converted).toEqual([
+      'task server of group web: converted (a container in Deployment/app--web); state what it does instead',
+      'group web: converted (Deployment/app--web); state what it does instead',
     ]);
   });
 });
