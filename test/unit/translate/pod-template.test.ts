@@ -203,7 +203,10 @@ describe('restart', () => {
       'TaskGroups[0].Tasks[0].Services[0].Checks[0]',
     ]) {
       const messages = messagesAt(warnings, path);
-      expect(messages.filter((m) => /init container/.test(m)), path).toHaveLength(1);
+      expect(
+        messages.filter((m) => /init container/.test(m)),
+        path,
+      ).toHaveLength(1);
     }
     // A task without its own restart block: the group's block is named, with the task.
     expect(messagesAt(warnings, 'TaskGroups[0].RestartPolicy')[0]).toContain('if sysbatch task "t" fails');
