@@ -782,7 +782,14 @@ const SETTINGS: Readonly<Record<string, (job: Obj) => void>> = {
   'TaskGroups[].Services[].CheckRestart.Grace': (job) => {
     groupService(job).CheckRestart = { Limit: 3 };
   },
+  // A task service's check_restart acts through its checks: the task's service with the only check.
+  'TaskGroups[].Tasks[].Services[].CheckRestart.Limit': (job) => {
+    delete group0(job).Services;
+    taskCheck(job);
+  },
   'TaskGroups[].Tasks[].Services[].CheckRestart.Grace': (job) => {
+    delete group0(job).Services;
+    taskCheck(job);
     taskService(job).CheckRestart = { Limit: 3 };
   },
 };
