@@ -215,11 +215,6 @@ const PENDING_NETWORKING: readonly Entry[] = [
     variants: ['service', 'batch', 'periodic', 'dispatched', 'system'],
     why: 'the table says a check name appears in warnings only; no warning names it (a label with nothing to carry over: a no-effect row?)',
   },
-  {
-    field: 'TaskGroups[].Services[].Checks[].TaskName',
-    variants: ['service', 'batch', 'periodic', 'dispatched', 'system'],
-    why: 'the task of an http check of a group service changes no probe and is not reported',
-  },
 ];
 
 /** PENDING — silently dropped today, in placement.ts (owned elsewhere). */

@@ -314,7 +314,8 @@ export const VALUES: Readonly<Record<string, Value>> = {
   'EphemeralDisk.SizeMB': 2048,
   'Scaling.Min': 2,
   'Scaling.Max': 9,
-  'TaskGroups[].Services[].Checks[].TaskName': 'server',
+  'TaskGroups[].Services[].Checks[].TaskName': 'helper',
+  'TaskGroups[].Services[].TaskName': 'helper',
   'TaskGroups[].Tasks[].Services[].PortLabel': 'http',
   'TaskGroups[].Tasks[].Services[].Checks[].PortLabel': 'admin',
   'TaskGroups[].Tasks[].Services[].TaskName': 'server',
@@ -340,7 +341,6 @@ export const VALUES: Readonly<Record<string, Value>> = {
   Address: '10.1.0.7',
   'TaskGroups[].Services[].Name': 'web-two',
   'TaskGroups[].Tasks[].Services[].Name': 'admin-two',
-  'TaskGroups[].Services[].TaskName': 'server',
   Provider: toggle('consul', 'nomad'),
   OnUpdate: 'ignore',
   Kind: 'connect-proxy:web',
@@ -776,6 +776,9 @@ const SETTINGS: Readonly<Record<string, (job: Obj) => void>> = {
   'TaskGroups[].Tasks[].Services[].Provider': (job) => {
     delete group0(job).Services;
   },
+  // A task name only chooses among several tasks:
+  'TaskGroups[].Services[].Checks[].TaskName': withHelperTask,
+  'TaskGroups[].Services[].TaskName': withHelperTask,
   // Check fields that only act on one type of check, or with a restart limit:
   ...checkSettings('TaskGroups[].Services[].Checks[]', groupCheck),
   ...checkSettings('TaskGroups[].Tasks[].Services[].Checks[]', taskCheck),
@@ -793,6 +796,14 @@ const SETTINGS: Readonly<Record<string, (job: Obj) => void>> = {
     taskService(job).CheckRestart = { Limit: 3 };
   },
 };
+
+function withHelperTask(job: Obj): void {
+  (group0(job).Tasks as Obj[]).push({
+    Name: 'helper',
+    Driver: 'docker',
+    Config: { image: 'busybox:1.37', command: 'sleep', args: ['infinity'] },
+  });
+}
 
 function groupService(job: Obj): Obj {
   return (group0(job).Services as Obj[])[0] as Obj;
