@@ -888,8 +888,8 @@ at(['TaskGroups[].Tasks[].Templates[]'], {
     STORAGE,
   ),
   EmbeddedTmpl: partial(
-    'a key of the task’s ConfigMap `<job>--<group>--tmpl--<task>--<content hash>` (a Secret for secrets/ destinations, perms without world-read, or Vault functions)',
-    'template actions are not rendered: text with `{{ … }}` is mounted raw (warning naming the Nomad/Consul/Vault functions it uses)',
+    'a key of the task’s ConfigMap `<job>--<group>--tmpl--<task>--<content hash>` (a Secret for secrets/ destinations, perms without world-read, or Vault functions); rendered where the value is known when translating: lookups of the job’s own services (`range service`/`nomadService` → the Service’s DNS name and port), `{{ env "X" }}` of variables the container’s env holds literally (NOMAD_*_DIR, job/group/task names, namespace, region, ports, meta, the task’s env), comments',
+    'other template actions are not rendered: they stay as written in the mounted text (warning naming the Nomad/Consul/Vault functions they use and the variables only the running pod knows, e.g. NOMAD_ALLOC_ID, NOMAD_IP_*, node attributes)',
     STORAGE,
   ),
   ChangeMode: quiet(
@@ -914,8 +914,8 @@ at(['TaskGroups[].Tasks[].Templates[]'], {
   LeftDelim: converted('used to find template actions', STORAGE),
   RightDelim: converted('used to find template actions', STORAGE),
   Envvars: partial(
-    'the file is mounted',
-    'its variables are not added to the task’s environment (warning)',
+    'the file is mounted and read as Nomad reads it (KEY=value lines, comments, `export`, quotes, JSON escapes); each variable is a key of the template’s ConfigMap/Secret and an env entry (`valueFrom`) of the container that overrides the task’s env and NOMAD_* variables of that name, as Nomad’s template variables do',
+    'a template that keeps actions sets only the variables of lines no action changes; the others are named in its warning (set them in the task’s env); a file Nomad cannot parse fails the task in Nomad: warning with Nomad’s message, no variable set',
     STORAGE,
   ),
   VaultGrace: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE, noEffect: NEVER_RERENDERED }),
