@@ -9,6 +9,7 @@ import {
   escapeKubernetesExpansion,
   interpolate,
   JOB_COMPLETION_INDEX_ANNOTATION,
+  knownEnvValue,
   mergedMeta,
   SECRETS_DIR,
   TASK_DIR,
@@ -471,6 +472,69 @@ describe('taskEnv over the corpus', () => {
         expect(taskEnv(groupContext(j, g), t, i)).toEqual(env);
       });
     });
+  });
+});
+
+describe('knownEnvValue (what {{ env "X" }} renders to in templates)', () => {
+  const names = readdirSync(new URL('../../fixtures/jobspecs/', import.meta.url))
+    .filter((f) => f.endsWith('.canonical.json'))
+    .map((f) => f.replace(/\.canonical\.json$/, ''))
+    .sort();
+
+  it.each(names)('%s: the literal the container env holds, never a runtime or approximated value', (name) => {
+    const j = corpusJob(name);
+    (j.TaskGroups ?? []).forEach((_, g) => {
+      const ctx = groupContext(j, g);
+      (ctx.group.Tasks ?? []).forEach((t, i) => {
+        for (const e of taskEnv(ctx, t, i)) {
+          const known = knownEnvValue(ctx, t, e.name);
+          if (known === undefined) continue;
+          expect(e.valueFrom, e.name).toBeUndefined();
+          expect(escapeKubernetesExpansion(known), e.name).toBe(e.value);
+        }
+        expect(knownEnvValue(ctx, t, 'NOMAD_ALLOC_ID')).toBeUndefined();
+        expect(knownEnvValue(ctx, t, 'NOT_SET_ANYWHERE')).toBeUndefined();
+      });
+    });
+  });
+
+  it('knows directories, names, ports, meta and the task env; not pod-only or approximated values', () => {
+    const input = simpleJob({
+      job: { Region: 'eu', Meta: { owner: 'alice' } },
+      group: { Count: 3, Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }] },
+      task: {
+        Env: {
+          NOMAD_TASK_DIR: '/custom',
+          GREETING: 'hi ${NOMAD_TASK_NAME} on ${NOMAD_PORT_http}',
+          AT_RUNTIME: 'ip ${NOMAD_IP_http}',
+          NODE: '${node.unique.name}',
+        },
+      },
+    });
+    const ctx = groupContext(input);
+    const t = task(ctx);
+    const known = (name: string) => knownEnvValue(ctx, t, name);
+    expect(known('NOMAD_ALLOC_DIR')).toBe('/alloc');
+    expect(known('NOMAD_SECRETS_DIR')).toBe('/secrets');
+    expect(known('NOMAD_TASK_DIR')).toBe('/custom');
+    expect(known('NOMAD_REGION')).toBe('eu');
+    expect(known('NOMAD_PORT_http')).toBe('8080');
+    expect(known('NOMAD_META_owner')).toBe('alice');
+    expect(known('NOMAD_META_OWNER')).toBe('alice');
+    expect(known('GREETING')).toBe(`hi ${t.Name} on 8080`);
+    for (const name of [
+      'NOMAD_IP_http',
+      'NOMAD_ADDR_http',
+      'AT_RUNTIME',
+      'NODE',
+      'NOMAD_ALLOC_INDEX',
+      'NOMAD_ALLOC_NAME',
+    ]) {
+      expect(known(name), name).toBeUndefined();
+    }
+    // With one replica the index is exactly Nomad's.
+    const single = groupContext(simpleJob({ group: { Count: 1 } }));
+    expect(knownEnvValue(single, task(single), 'NOMAD_ALLOC_INDEX')).toBe('0');
   });
 });
 
