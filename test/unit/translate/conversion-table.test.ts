@@ -98,7 +98,7 @@ describe('docs/conversion.md', () => {
     for (const struct of structs) expect(doc).toContain(`\n## ${struct}\n`);
     expect(doc).toContain('| `Vault` | ✗ |');
     expect(doc).toMatch(/\| `SizeMB` \| ✓ \| an ephemeral-storage request `<n>Mi`/);
-    expect(doc).toMatch(/\| `EmbeddedTmpl` \| ~ \| .*\*\*Lost:\*\* template actions are not rendered/);
+    expect(doc).toMatch(/\| `EmbeddedTmpl` \| ~ \| .*\*\*Lost:\*\* other template actions are not rendered/);
     expect(doc).toContain('`millicoresPerMHz` = 1');
   });
 });
