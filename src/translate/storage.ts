@@ -827,7 +827,7 @@ class StorageBuilder {
     const secretItems: V1KeyToPath[] = [];
     const pending: Array<{ mount: V1VolumeMount; shared: boolean; path: string; what: string }> = [];
     /** Variables of env = true templates: where each one's value is. */
-    const envFrom = new Map<string, { key: string; secret: boolean }>();
+    const templateVars = new Map<string, { key: string; secret: boolean }>();
 
     (task.Templates ?? []).forEach((template: Template, index) => {
       const path = `${taskPathPrefix}.Templates[${index}]`;
@@ -923,8 +923,8 @@ class StorageBuilder {
       for (const [name, value] of envVars?.vars ?? []) {
         const envKey = `env-${index}-${name.replaceAll('/', '-')}`;
         (secret ? secretData : configData)[envKey] = value;
-        envFrom.delete(name);
-        envFrom.set(name, { key: envKey, secret });
+        templateVars.delete(name);
+        templateVars.set(name, { key: envKey, secret });
       }
       const volume = taskVolumeName(secret ? 'tmpl-secret' : 'tmpl', taskName);
       pending.push({
@@ -946,10 +946,10 @@ class StorageBuilder {
     const groupName = this.ctx.group.Name ?? '';
     const configName = childName(this.ctx.jobName, groupName, 'tmpl', taskName, contentHash(configData));
     const secretName = childName(this.ctx.jobName, groupName, 'tmpl', taskName, contentHash(secretData));
-    if (envFrom.size > 0) {
+    if (templateVars.size > 0) {
       // Template variables override the task's env and Nomad's own variables (pod-template.ts replaces
       // entries of the same name), so they are env entries, not envFrom (which env would override).
-      this.env[taskName] = [...envFrom].map(([name, { key, secret }]) =>
+      this.env[taskName] = [...templateVars].map(([name, { key, secret }]) =>
         secret
           ? { name, valueFrom: { secretKeyRef: { name: secretName, key } } }
           : { name, valueFrom: { configMapKeyRef: { name: configName, key } } },
