@@ -325,7 +325,7 @@ at(SPREAD_PREFIXES, {
     UNMAPPED,
     PLACEMENT,
   ),
-  Weight: partial('—', 'every spread is an equally weighted best-effort constraint', PLACEMENT),
+  Weight: partial('—', 'every spread is an equally weighted best-effort constraint (a weight other than 50 is reported)', PLACEMENT),
   SpreadTarget: partial(
     'an even spread over all values',
     'target values and percentages (warning)',

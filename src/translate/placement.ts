@@ -53,6 +53,7 @@ import type {
   V1TopologySpreadConstraint,
   V1WeightedPodAffinityTerm,
 } from '@kubernetes/client-node';
+import { NOMAD_DEFAULTS } from '../nomad/defaults.ts';
 import { LABEL_GROUP } from '../nomad/ids.ts';
 import type { Affinity, Constraint, Spread } from '../nomad/schema.ts';
 import { howToMapAttribute } from './option-names.ts';
@@ -523,6 +524,13 @@ export function groupPlacement(ctx: GroupContext): Placement {
       if (!label.ok) {
         warn(`${at}.Attribute`, `${label.message}; not translated`);
         return;
+      }
+      if (spread.Weight !== undefined && spread.Weight !== NOMAD_DEFAULTS.api.spreadWeight) {
+        // Nomad scores nodes by weighted spreads; topology spread constraints have no weight.
+        warn(
+          `${at}.Weight`,
+          `spread weight ${spread.Weight} is not converted: topology spread constraints have no weight, so every spread counts equally (best effort)`,
+        );
       }
       if ((spread.SpreadTarget ?? []).length > 0) {
         warn(

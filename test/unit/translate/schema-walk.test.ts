@@ -218,18 +218,7 @@ const PENDING_NETWORKING: readonly Entry[] = [
 ];
 
 /** PENDING — silently dropped today, in placement.ts (owned elsewhere). */
-const PENDING_PLACEMENT: readonly Entry[] = [
-  {
-    field: 'Spreads[].Weight',
-    variants: ['service', 'batch', 'periodic', 'dispatched', 'sysbatch'],
-    why: 'the table says every spread is equally weighted, but no warning says a weight is dropped',
-  },
-  {
-    field: 'TaskGroups[].Spreads[].Weight',
-    variants: ['service', 'batch', 'periodic', 'dispatched', 'sysbatch'],
-    why: 'the table says every spread is equally weighted, but no warning says a weight is dropped',
-  },
-];
+const PENDING_PLACEMENT: readonly Entry[] = [];
 
 const ALL_LISTS = [...NOMAD_REFUSES, ...NOTHING_TO_DO, ...PENDING_NETWORKING, ...PENDING_PLACEMENT];
 
