@@ -6,7 +6,7 @@
 // → 200 and the job's Version unchanged (no new ControllerRevision, same NomadJob generation); the
 // same through POST /v1/job/web; and a NomadJob read with `kubectl get -o yaml` re-applied with
 // `kubectl apply` changes nothing either.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -49,6 +49,10 @@ const WEB_HCL = `job "web" {
   }
 }
 `;
+
+function hasTool(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
 
 let ns: { name: string; remove: () => Promise<void> };
 let harness: Harness;
@@ -135,6 +139,29 @@ describe('GET → PUT round trip on the real API', () => {
     // What jq '{Job: .}' makes of the body: the served text, byte for byte, inside {"Job": …}.
     const put = await api('PUT', '/v1/jobs', `{"Job":${served.text}}`);
     expect(put.status, put.text).toBe(200);
+    expect(await versionState()).toEqual(before);
+  });
+
+  // The must-show, literally (curl and jq are on CI runners and developer machines; without them
+  // the test above checks the same bytes).
+  it.runIf(hasTool('curl') && hasTool('jq'))('the curl | jq | curl pipeline itself', async () => {
+    const before = await versionState();
+    // Asynchronously: the API server answering curl runs in this very process.
+    const pipeline = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        'bash',
+        [
+          '-o',
+          'pipefail',
+          '-c',
+          `curl -sf "$NOMAD_ADDR/v1/job/web" | jq '{Job: .}' | curl -sf -X PUT "$NOMAD_ADDR/v1/jobs" -d @-`,
+        ],
+        { encoding: 'utf8', env: { ...process.env, NOMAD_ADDR: server.url } },
+        (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(pipeline.status, pipeline.stderr).toBe(0);
+    expect(JSON.parse(pipeline.stdout)).toMatchObject({ JobModifyIndex: before.JobModifyIndex });
     expect(await versionState()).toEqual(before);
   });
 
