@@ -15,6 +15,15 @@
 // `port_map` entry), else the first task with a service or check on it, else the first main (non
 // lifecycle) task. All tasks share the pod's network namespace, so ownership only decides where the
 // port is declared (and which container a probe on it belongs to).
+// Network modes: Nomad's default `host` (every allocation gets ports on the node's address) and `bridge`
+// (the allocation's own network namespace) both become the pod network — a pod has its own IP, so the
+// same container ports serve either, and static ports are hostPorts in both; docker `network_mode =
+// "host"` is what sets hostNetwork (drivers.ts). Host mode matters where a pod differs: there, each
+// docker task has its own network namespace, while a pod's containers share one, so two tasks on the
+// same container port are reported. Other modes (`none`, `cni/*`) are reported. A task network's mode
+// only makes Nomad check that the driver supports it: the group network decides the namespace.
+// Docker `port_map` maps only a task's legacy network ports; for a group network port Nomad ignores it
+// (with `ports`) or refuses the task (without): such an entry is reported, with the port it gets.
 // Port names must be IANA_SVC_NAMEs (at most 15 of `a-z0-9-`, a letter, no `--`): a label that is not one
 // is lower-cased and sanitized, or becomes `<stem>-<5 hash chars>` when that is still invalid or taken;
 // either way a warning names the new name.
@@ -43,7 +52,8 @@
 //
 // ## Checks
 // A check becomes the readiness probe of the container it belongs to (task services: their task; group
-// services: the check's `task`, else the owner of the checked port): http → httpGet (path, port, headers,
+// services: the check's `task`, else the service's `task` — a check inherits it, as in Nomad — else the
+// owner of the checked port): http → httpGet (path, port, headers,
 // https scheme), tcp → tcpSocket, grpc → grpc, script → exec (command + args). interval/timeout →
 // periodSeconds/timeoutSeconds (rounded up, at least 1), success_before_passing → successThreshold,
 // failures_before_critical → failureThreshold (Nomad marks a check critical on the first failure by
@@ -100,6 +110,8 @@ export interface PlannedPort {
   /** Container and Service port name (IANA_SVC_NAME). */
   name: string;
   containerPort: number;
+  /** Where the container port comes from: `to`, the docker port_map, the static value, or a hash. */
+  containerPortFrom: 'to' | 'port_map' | 'static' | 'hashed';
   /** Set for static (reserved) ports. */
   hostPort?: number;
   /** Index of the task whose container declares the port; -1 when the group has no tasks. */
@@ -284,14 +296,17 @@ export function planPorts(ctx: GroupContext): PortPlan {
 
   const used = new Set<number>();
   const containerPorts = new Map<number, number>();
+  const containerPortFrom = new Map<number, PlannedPort['containerPortFrom']>();
   accepted.forEach((c, i) => {
     const to = c.port.To ?? 0;
     const value = c.port.Value ?? 0;
     const portMap = c.taskIndex >= 0 ? configPortMap(tasks[c.taskIndex] ?? {}) : new Map<string, number>();
     let port: number | undefined;
-    if (isValidPort(to)) port = to;
-    else if (isValidPort(portMap.get(c.port.Label ?? ''))) port = portMap.get(c.port.Label ?? '');
-    else if (c.static && isValidPort(value)) port = value;
+    let from: PlannedPort['containerPortFrom'] = 'hashed';
+    if (isValidPort(to)) [port, from] = [to, 'to'];
+    else if (isValidPort(portMap.get(c.port.Label ?? ''))) {
+      [port, from] = [portMap.get(c.port.Label ?? ''), 'port_map'];
+    } else if (c.static && isValidPort(value)) [port, from] = [value, 'static'];
     if (to !== 0 && !isValidPort(to)) {
       warnings.push({
         taskIndex: c.taskIndex,
@@ -301,6 +316,7 @@ export function planPorts(ctx: GroupContext): PortPlan {
     }
     if (port !== undefined) {
       containerPorts.set(i, port);
+      containerPortFrom.set(i, from);
       used.add(port);
     }
   });
@@ -342,6 +358,7 @@ export function planPorts(ctx: GroupContext): PortPlan {
       label: c.port.Label ?? '',
       name: names.get(i) ?? '',
       containerPort: containerPorts.get(i) ?? 0,
+      containerPortFrom: containerPortFrom.get(i) ?? 'hashed',
       taskIndex: c.taskIndex,
       scope: c.scope,
       path: c.path,
@@ -365,7 +382,84 @@ export function planPorts(ctx: GroupContext): PortPlan {
     }
     return planned;
   });
-  return { ports, byLabel: new Map(ports.map((p) => [p.label, p])), warnings };
+  const byLabel = new Map(ports.map((p) => [p.label, p]));
+  warnings.push(...portMapWarnings(ctx, byLabel), ...sharedPortWarnings(ctx, ports));
+  return { ports, byLabel, warnings };
+}
+
+const PORT_MAP_REFUSED = `Nomad refuses the task: "'port_map' cannot map group network ports, use 'ports' instead"`;
+
+/**
+ * Docker `port_map` entries that do not do in Nomad what they do here: see the module comment. Nomad's
+ * docker driver uses port_map only for a task's legacy network (when the config lists no `ports`), and
+ * refuses a task with port_map, no `ports` and no task network.
+ */
+function portMapWarnings(ctx: GroupContext, byLabel: Map<string, PlannedPort>): OwnedWarning[] {
+  const warnings: OwnedWarning[] = [];
+  (ctx.group.Tasks ?? []).forEach((task, t) => {
+    if (task.Driver !== 'docker') return;
+    const portMap = configPortMap(task);
+    if (portMap.size === 0) return;
+    const refused = configPorts(task).length === 0 && (task.Resources?.Networks?.length ?? 0) === 0;
+    const path = `${ctx.path}.Tasks[${t}].Config.port_map`;
+    for (const [label, mapped] of portMap) {
+      const found = byLabel.get(label);
+      if (found?.scope === 'task' && found.taskIndex === t) continue;
+      // Another task's legacy port is no more this task's than an unknown label.
+      const planned = found?.scope === 'group' ? found : undefined;
+      const variable = `NOMAD_PORT_${label}`;
+      if (!planned) {
+        warnings.push({
+          taskIndex: t,
+          path,
+          message: `port_map entry ${JSON.stringify(label)} names no port of a network block and is ignored (${refused ? PORT_MAP_REFUSED : `Nomad only sets ${variable}=${mapped} from it; set that in env if the task reads it`})`,
+        });
+        continue;
+      }
+      if (!refused && planned.containerPortFrom === 'to' && planned.containerPort === mapped) continue;
+      const source = {
+        to: 'its `to`',
+        port_map: 'from port_map, as it has no `to`',
+        static: 'its static port',
+        hashed: 'a port of Nomad’s dynamic range',
+      }[planned.containerPortFrom];
+      warnings.push({
+        taskIndex: t,
+        path,
+        message: `port_map does not map group network ports (${refused ? PORT_MAP_REFUSED : `Nomad ignores it, yet sets ${variable}=${mapped}`}): port ${JSON.stringify(label)} is container port ${planned.containerPort} (${source}) and ${variable} is ${planned.containerPort}; set \`to\` in the network block${refused ? ', list the port in `ports`' : ''} and remove port_map`,
+      });
+    }
+  });
+  return warnings;
+}
+
+/**
+ * In Nomad's host mode (the default) each docker task has its own network namespace, so two tasks may
+ * listen on the same port; a pod's containers share one, where only the first can bind it.
+ */
+function sharedPortWarnings(ctx: GroupContext, ports: PlannedPort[]): OwnedWarning[] {
+  const mode = ctx.group.Networks?.[0]?.Mode ?? '';
+  if (mode !== '' && mode !== 'host') return [];
+  const tasks = ctx.group.Tasks ?? [];
+  const warnings: OwnedWarning[] = [];
+  const first = new Map<number, PlannedPort>();
+  for (const port of ports) {
+    const other = first.get(port.containerPort);
+    if (!other) {
+      first.set(port.containerPort, port);
+      continue;
+    }
+    if (port.taskIndex < 0 || other.taskIndex < 0 || port.taskIndex === other.taskIndex) continue;
+    const mine = tasks[port.taskIndex];
+    const theirs = tasks[other.taskIndex];
+    if (mine?.Driver !== 'docker' && theirs?.Driver !== 'docker') continue;
+    warnings.push({
+      taskIndex: port.taskIndex,
+      path: port.path,
+      message: `port ${JSON.stringify(port.label)} of task ${JSON.stringify(mine?.Name ?? '')} and port ${JSON.stringify(other.label)} of task ${JSON.stringify(theirs?.Name ?? '')} are both container port ${port.containerPort}: in Nomad's host network mode each docker task has its own network namespace, but the containers of a pod share one, so only one of them can listen on it; give one port another \`to\` (and the task its new port)`,
+    });
+  }
+  return warnings;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -404,7 +498,9 @@ function groupChecks(ctx: GroupContext, plan: PortPlan): CheckRef[] {
   (ctx.group.Services ?? []).forEach((service, s) => {
     (service.Checks ?? []).forEach((check, c) => {
       let taskIndex = -1;
-      if (check.TaskName) taskIndex = tasks.findIndex((t) => t.Name === check.TaskName);
+      // As in Nomad, a group check without its own `task` belongs to its service's `task`.
+      const taskName = check.TaskName || service.TaskName;
+      if (taskName) taskIndex = tasks.findIndex((t) => t.Name === taskName);
       if (taskIndex < 0) {
         const planned = plan.byLabel.get(check.PortLabel || service.PortLabel || '');
         taskIndex = planned ? planned.taskIndex : mainTask >= 0 ? mainTask : tasks.length > 0 ? 0 : -1;

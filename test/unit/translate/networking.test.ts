@@ -384,6 +384,184 @@ describe('checks → probes (hand-built)', () => {
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[0]')).toHaveLength(1);
     expect(taskNetworking(ctx, task(ctx, 1), 1).readinessProbe?.httpGet).toEqual({ path: '/', port: 8080 });
   });
+
+  it('a group check without its own task belongs to the service’s task, as in Nomad', () => {
+    const ctx = groupContext(
+      groupJob({
+        ...network,
+        Tasks: [
+          { Name: 'app', Driver: 'docker', Config: { image: 'a', ports: ['http'] } },
+          { Name: 'helper', Driver: 'docker', Config: { image: 'h' } },
+        ],
+        Services: [
+          {
+            Name: 'svc',
+            PortLabel: 'http',
+            Provider: 'nomad',
+            TaskName: 'helper',
+            Checks: [
+              { Type: 'script', Command: '/bin/check' },
+              { Type: 'http', Path: '/', TaskName: 'app' },
+            ],
+          },
+        ],
+      }),
+    );
+    // The script check runs in the service's task; the http check names its own.
+    expect(taskNetworking(ctx, task(ctx, 1), 1).readinessProbe?.exec).toEqual({ command: ['/bin/check'] });
+    expect(taskNetworking(ctx, task(ctx, 0), 0).readinessProbe?.httpGet).toEqual({ path: '/', port: 8080 });
+    expect(ctx.warnings).toEqual([]);
+  });
+});
+
+describe('network modes', () => {
+  const modeJob = (mode: string | undefined, taskMode?: string) =>
+    groupJob({
+      Networks: [
+        {
+          ...(mode === undefined ? {} : { Mode: mode }),
+          DynamicPorts: [{ Label: 'http', To: 8080 }],
+          ReservedPorts: [{ Label: 'dns', Value: 53 }],
+        },
+      ],
+      Tasks: [
+        {
+          Name: 'main',
+          Driver: 'docker',
+          Config: { image: 'x', ports: ['http', 'dns'] },
+          ...(taskMode ? { Resources: { Networks: [{ Mode: taskMode }] } } : {}),
+        },
+      ],
+    });
+
+  it('host (Nomad’s default) and bridge give the same pod, without a warning: its own IP, static ports as hostPorts', () => {
+    const bridge = translate(modeJob('bridge'), { namespace: 'apps' });
+    const pod = (bridge.objects.find((o) => o.kind === 'Deployment') as V1Deployment).spec?.template.spec;
+    expect(pod?.hostNetwork).toBeUndefined();
+    expect(pod?.containers[0]?.ports).toEqual([
+      { name: 'dns', containerPort: 53, hostPort: 53, protocol: 'TCP' },
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+    ]);
+    for (const other of [
+      translate(modeJob('host'), { namespace: 'apps' }),
+      translate(modeJob(undefined), { namespace: 'apps' }),
+    ]) {
+      expect(other.objects).toEqual(bridge.objects);
+      expect(other.warnings).toEqual(bridge.warnings);
+    }
+    expect(bridge.warnings.filter((w) => w.path.includes('Networks'))).toEqual([]);
+  });
+
+  it('a task network’s mode changes nothing: the group network decides the namespace', () => {
+    const plain = translate(modeJob('bridge'), { namespace: 'apps' });
+    const withTaskMode = translate(modeJob('bridge', 'host'), { namespace: 'apps' });
+    expect(withTaskMode.objects).toEqual(plain.objects);
+    expect(withTaskMode.warnings).toEqual(plain.warnings);
+  });
+
+  it('host mode: docker tasks on the same container port are reported (a pod’s containers share one network)', () => {
+    const twoTasks = (mode: string) =>
+      groupContext(
+        groupJob({
+          Networks: [
+            {
+              Mode: mode,
+              DynamicPorts: [
+                { Label: 'web', To: 80 },
+                { Label: 'admin', To: 80 },
+              ],
+            },
+          ],
+          Tasks: [
+            { Name: 'web', Driver: 'docker', Config: { image: 'nginx', ports: ['web'] } },
+            { Name: 'admin', Driver: 'docker', Config: { image: 'nginx', ports: ['admin'] } },
+          ],
+        }),
+      );
+    const host = twoTasks('host');
+    taskNetworking(host, task(host, 0), 0);
+    taskNetworking(host, task(host, 1), 1);
+    expect(host.warnings).toEqual([
+      {
+        path: 'TaskGroups[0].Networks[0].DynamicPorts[1]',
+        message:
+          'port "admin" of task "admin" and port "web" of task "web" are both container port 80: in Nomad\'s host network mode each docker task has its own network namespace, but the containers of a pod share one, so only one of them can listen on it; give one port another `to` (and the task its new port)',
+      },
+    ]);
+    // In bridge mode Nomad's tasks share the allocation's namespace too: nothing differs.
+    const bridge = twoTasks('bridge');
+    taskNetworking(bridge, task(bridge, 0), 0);
+    taskNetworking(bridge, task(bridge, 1), 1);
+    expect(bridge.warnings).toEqual([]);
+  });
+});
+
+describe('docker port_map', () => {
+  const portMapJob = (config: Record<string, unknown>, taskNetwork?: Record<string, unknown>) =>
+    groupContext(
+      groupJob({
+        Networks: [
+          {
+            Mode: 'bridge',
+            DynamicPorts: [{ Label: 'http', To: 8080 }, { Label: 'free' }],
+          },
+        ],
+        Tasks: [
+          {
+            Name: 'main',
+            Driver: 'docker',
+            Config: { image: 'x', ...config },
+            ...(taskNetwork ? { Resources: { Networks: [taskNetwork] } } : {}),
+          },
+        ],
+      }),
+    );
+  const PATH = 'TaskGroups[0].Tasks[0].Config.port_map';
+
+  it('does not map a group port with `to`: reported with the port it is and what Nomad would set', () => {
+    const ctx = portMapJob({ ports: ['http'], port_map: [{ http: 8081 }] });
+    expect(taskNetworking(ctx, task(ctx), 0).ports[0]).toEqual({
+      name: 'http',
+      containerPort: 8080,
+      protocol: 'TCP',
+    });
+    expect(warningsAt(ctx, PATH)).toEqual([
+      'port_map does not map group network ports (Nomad ignores it, yet sets NOMAD_PORT_http=8081): port "http" is container port 8080 (its `to`) and NOMAD_PORT_http is 8080; set `to` in the network block and remove port_map',
+    ]);
+  });
+
+  it('an entry equal to `to` changes nothing and is not reported', () => {
+    const ctx = portMapJob({ ports: ['http'], port_map: [{ http: 8080 }] });
+    taskNetworking(ctx, task(ctx), 0);
+    expect(warningsAt(ctx, PATH)).toEqual([]);
+  });
+
+  it('without `ports` Nomad refuses the task: reported with Nomad’s message', () => {
+    const ctx = portMapJob({ port_map: [{ free: 7000 }] });
+    expect(taskNetworking(ctx, task(ctx), 0).ports).toContainEqual({
+      name: 'free',
+      containerPort: 7000,
+      protocol: 'TCP',
+    });
+    expect(warningsAt(ctx, PATH)).toEqual([
+      'port_map does not map group network ports (Nomad refuses the task: "\'port_map\' cannot map group network ports, use \'ports\' instead"): port "free" is container port 7000 (from port_map, as it has no `to`) and NOMAD_PORT_free is 7000; set `to` in the network block, list the port in `ports` and remove port_map',
+    ]);
+  });
+
+  it('maps the ports of the task’s own legacy network; an unknown label is reported', () => {
+    const ctx = portMapJob(
+      { port_map: [{ legacy: 5000, gone: 6000 }] },
+      { DynamicPorts: [{ Label: 'legacy' }] },
+    );
+    expect(taskNetworking(ctx, task(ctx), 0).ports).toContainEqual({
+      name: 'legacy',
+      containerPort: 5000,
+      protocol: 'TCP',
+    });
+    expect(warningsAt(ctx, PATH)).toEqual([
+      'port_map entry "gone" names no port of a network block and is ignored (Nomad only sets NOMAD_PORT_gone=6000 from it; set that in env if the task reads it)',
+    ]);
+  });
 });
 
 describe('Services (hand-built)', () => {
