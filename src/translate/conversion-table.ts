@@ -325,7 +325,11 @@ at(SPREAD_PREFIXES, {
     UNMAPPED,
     PLACEMENT,
   ),
-  Weight: partial('—', 'every spread is an equally weighted best-effort constraint (a weight other than 50 is reported)', PLACEMENT),
+  Weight: partial(
+    '—',
+    'every spread is an equally weighted best-effort constraint (a weight other than 50 is reported)',
+    PLACEMENT,
+  ),
   SpreadTarget: partial(
     'an even spread over all values',
     'target values and percentages (warning)',
@@ -530,10 +534,13 @@ at(['TaskGroups[].Volumes.*.MountOptions'], {
 
 // Networks: the group's, and a task's legacy resources.network.
 const NETWORK = {
-  Mode: partial(
-    '`host` and `bridge`: the pod network (every pod has its own IP; docker `network_mode = "host"` sets hostNetwork)',
-    'other modes (`none`, `cni/*`): warning, the pod network is used',
-    NETWORKING,
+  Mode: quiet(
+    partial(
+      '`host` (Nomad’s default) and `bridge`: the pod network (every pod has its own IP; docker `network_mode = "host"` sets hostNetwork)',
+      'other modes (`none`, `cni/*`): warning, the pod network is used; host mode: docker tasks that share a container port (each has its own network in Nomad, a pod’s containers share one): warning',
+      NETWORKING,
+    ),
+    '`host` and `bridge` give the same pod: Nomad gives an allocation ports on the node’s address (host) or its own network namespace (bridge), and a pod has its own IP either way, with the same container ports and static ports as hostPorts',
   ),
   Device: notApplicable('host network interface selection; pods use the cluster’s pod network'),
   CIDR: notApplicable('host network selection; pods use the cluster’s pod network'),
@@ -561,6 +568,10 @@ at(['TaskGroups[].Networks[].DNS'], {
 });
 at(['TaskGroups[].Tasks[].Resources.Networks[]'], {
   ...NETWORK,
+  Mode: notApplicable('the group network decides the network namespace; every container shares the pod’s', {
+    noEffect:
+      'Nomad only checks that the task’s driver supports the mode: the namespace comes from the group network (host when it has none), and a pod’s containers all share the pod’s',
+  }),
   DNS: notApplicable('DNS of a task’s own network namespace; only the group network sets the pod’s DNS', {
     subtree: true,
   }),
@@ -628,8 +639,8 @@ at(SERVICE_PREFIXES, {
     warnedBy: NETWORKING,
   }),
   TaskName: partial(
-    'task services: the task that declares them (filled by canonicalization)',
-    'group services: names the task of a Connect-native service, which is not applicable',
+    'group services: the container that gets the probes of the service’s checks that name no task of their own (a check inherits the service’s task, as in Nomad); task services: the task that declares them (filled by canonicalization)',
+    'the task of a Connect-native service: Connect is not applicable (warning)',
     NETWORKING,
   ),
   OnUpdate: notApplicable(
@@ -650,7 +661,10 @@ at(SERVICE_PREFIXES, {
 });
 
 at(CHECK_PREFIXES, {
-  Name: partial('—', 'probes have no name; it appears in warnings only', NETWORKING),
+  Name: quiet(
+    partial('—', 'probes have no name; it appears in warnings only', NETWORKING),
+    'a check’s name only labels its status in Nomad’s and Consul’s check lists; a probe has no name, and its result is the container’s readiness (or restarts), reported under the container’s name',
+  ),
   Type: partial(
     '`http` → httpGet, `tcp` → tcpSocket, `grpc` → grpc, `script` → exec',
     'other types have no probe; a container has one readiness and one liveness probe, further checks are reported; checks of init-container tasks are reported',
