@@ -294,6 +294,79 @@ const generatedJob = fc
         }),
         { nil: undefined },
       ),
+      affinity: fc.option(
+        fc.record({
+          LTarget: fc.constant('${node.class}'),
+          RTarget: word,
+          Operand: fc.constant('='),
+          Weight: fc.integer({ min: -100, max: 100 }).filter((w) => w !== 0),
+        }),
+        { nil: undefined },
+      ),
+      service: fc.option(
+        fc.record(
+          {
+            Name: word,
+            Provider: fc.constantFrom('nomad', 'consul'),
+            Tags: fc.array(word, { maxLength: 2 }),
+            Checks: fc.array(
+              fc.record({
+                Type: fc.constantFrom('http', 'tcp'),
+                Path: fc.constant('/health'),
+                Interval: fc.constantFrom(10e9, 30e9),
+                Timeout: fc.constantFrom(2e9, 5e9),
+              }),
+              { maxLength: 1 },
+            ),
+          },
+          { requiredKeys: ['Name'] },
+        ),
+        { nil: undefined },
+      ),
+      update: fc.option(
+        fc.record(
+          {
+            MaxParallel: fc.integer({ min: 0, max: 3 }),
+            Canary: fc.integer({ min: 0, max: 2 }),
+            AutoRevert: fc.boolean(),
+            MinHealthyTime: fc.constantFrom(5e9, 10e9),
+            HealthyDeadline: fc.constant(300e9),
+          },
+          { requiredKeys: [] },
+        ),
+        { nil: undefined },
+      ),
+      restart: fc.option(
+        fc.record({
+          Attempts: fc.integer({ min: 1, max: 3 }),
+          Interval: fc.constant(30 * 60e9),
+          Delay: fc.constantFrom(0, 15e9),
+          Mode: fc.constantFrom('fail', 'delay'),
+        }),
+        { nil: undefined },
+      ),
+      template: fc.option(
+        fc.record(
+          {
+            EmbeddedTmpl: fc.string({ minLength: 1, maxLength: 10 }),
+            DestPath: fc.constantFrom('local/a.conf', 'secrets/b.env'),
+            ChangeMode: fc.constantFrom('restart', 'noop', 'signal'),
+            Envvars: fc.boolean(),
+            Wait: fc.record({ Min: fc.constant(2e9), Max: fc.constant(10e9) }, { requiredKeys: [] }),
+          },
+          { requiredKeys: ['EmbeddedTmpl', 'DestPath'] },
+        ),
+        { nil: undefined },
+      ),
+      disconnect: fc.option(
+        fc.oneof(
+          fc.record({ LostAfter: duration, Replace: fc.boolean() }, { requiredKeys: [] }),
+          fc.record({ StopOnClientAfter: duration }),
+        ),
+        { nil: undefined },
+      ),
+      hostVolume: fc.boolean(),
+      periodic: fc.boolean(),
     },
     { requiredKeys: ['type', 'id', 'task'] },
   )
@@ -306,14 +379,51 @@ const generatedJob = fc
       ...(g.maxRunDuration !== undefined && batchLike ? { MaxRunDuration: g.maxRunDuration } : {}),
       ...(g.port !== undefined ? { Networks: [{ DynamicPorts: [{ Label: 'p', To: g.port }] }] } : {}),
       ...(g.constraint ? { Constraints: [g.constraint] } : {}),
-      Tasks: [g.task],
+      ...(g.affinity && g.type !== 'system' && g.type !== 'sysbatch' ? { Affinities: [g.affinity] } : {}),
+      ...(g.service
+        ? {
+            Services: [
+              {
+                ...g.service,
+                ...(g.port !== undefined ? { PortLabel: 'p' } : { Checks: [] }),
+              },
+            ],
+          }
+        : {}),
+      ...(g.update && (g.type === 'service' || g.type === 'system')
+        ? { Update: g.type === 'system' ? { ...g.update, Canary: 0 } : g.update }
+        : {}),
+      ...(g.restart ? { RestartPolicy: g.restart } : {}),
+      ...(g.disconnect &&
+      !(g.disconnect.StopOnClientAfter !== undefined && !['service', 'batch'].includes(g.type))
+        ? { Disconnect: g.disconnect }
+        : {}),
+      ...(g.hostVolume ? { Volumes: { data: { Name: 'data', Type: 'host', Source: 'data' } } } : {}),
+      Tasks: [
+        {
+          ...g.task,
+          ...(g.template
+            ? {
+                Templates: [
+                  {
+                    ...g.template,
+                    ...(g.template.ChangeMode === 'signal' ? { ChangeSignal: 'SIGHUP', Envvars: false } : {}),
+                  },
+                ],
+              }
+            : {}),
+          ...(g.hostVolume ? { VolumeMounts: [{ Volume: 'data', Destination: '/data' }] } : {}),
+        },
+      ],
     };
+    const periodic = g.periodic && batchLike;
     return {
       ID: g.id,
       Type: g.type,
       ...(g.priority !== undefined ? { Priority: g.priority } : {}),
       ...(g.datacenters ? { Datacenters: g.datacenters } : {}),
       ...(g.meta ? { Meta: g.meta } : {}),
+      ...(periodic ? { Periodic: { Enabled: true, Spec: '*/15 * * * *', ProhibitOverlap: true } } : {}),
       TaskGroups: [group],
     };
   });
@@ -326,5 +436,5 @@ describe('GET → PUT round trip of generated jobs', () => {
       }),
       { numRuns: 60 },
     );
-  });
+  }, 120_000);
 });
