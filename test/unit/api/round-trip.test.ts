@@ -394,8 +394,8 @@ const generatedJob = fc
         ? { Update: g.type === 'system' ? { ...g.update, Canary: 0 } : g.update }
         : {}),
       ...(g.restart ? { RestartPolicy: g.restart } : {}),
-      ...(g.disconnect &&
-      !(g.disconnect.StopOnClientAfter !== undefined && !['service', 'batch'].includes(g.type))
+      // stop_after applies to service and batch jobs only (Nomad refuses it elsewhere).
+      ...(g.disconnect && !('StopOnClientAfter' in g.disconnect && !['service', 'batch'].includes(g.type))
         ? { Disconnect: g.disconnect }
         : {}),
       ...(g.hostVolume ? { Volumes: { data: { Name: 'data', Type: 'host', Source: 'data' } } } : {}),
