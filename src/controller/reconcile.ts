@@ -42,7 +42,7 @@ import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from 
 import { type ObjectLookup, podVersion } from './pod-version.ts';
 import { reconcileSharedServices } from './shared-services.ts';
 import { checkSpec } from './spec.ts';
-import { computeStatus, isParentJob, type Observed } from './status.ts';
+import { computeStatus, groupsWithoutWorkload, isParentJob, type Observed } from './status.ts';
 import {
   defaultHistoryLimit,
   nextVersion,
@@ -162,6 +162,11 @@ export async function reconcile(
 
   const observed = cronLaunched ? observeCronLaunched(object, job, view) : observe(object, job, view);
   observed.progressing = changed;
+  // Groups translated into no workload on purpose (a Connect gateway's): nothing of theirs to wait for.
+  if (!job.Stop && !cronLaunched && !isParentJob(job)) {
+    const without = groupsWithoutWorkload(job, objects, warnings);
+    if (Object.keys(without).length > 0) observed.notTranslated = without;
+  }
   const status = computeStatus({
     job,
     generation,

@@ -7,10 +7,20 @@
 // whose allocations are all unplaced is `pending` (Nomad: a pending or blocked evaluation, no
 // allocation), `running` only once one is placed. Pods the kube-scheduler refused (PodScheduled=False,
 // Unschedulable) make the Scheduled condition False with the scheduler's message (scheduling.ts).
-import type { V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
+//
+// A sysbatch pod (docs/translation.md "sysbatch") runs its tasks as init containers and then only a
+// pause container: its allocation is complete once those init containers all exited 0, failed while
+// one's last exit was not 0 (the kubelet retries it without end, Nomad would have failed the
+// allocation), whatever the pod's phase says.
+//
+// A group the translator made no workload for by design (a Connect gateway without tasks) is not an
+// allocation waiting for a node: it is left out of the desired count and reported with reason
+// NotTranslated and the translation's warning; the job status follows the groups that run.
+import type { V1Container, V1ContainerStatus, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Condition, GroupSummary, NomadJobStatus } from '../crd/resource.ts';
-import { LABEL_GROUP, labelValueFor } from '../nomad/ids.ts';
+import { ANNOTATION_GROUP, LABEL_GROUP, labelValueFor } from '../nomad/ids.ts';
 import type { Job } from '../nomad/schema.ts';
+import { PAUSE_IMAGE } from '../translate/pod-template.ts';
 import { unschedulableByGroup, unschedulableSummary } from './scheduling.ts';
 
 export interface Observed {
@@ -20,6 +30,11 @@ export interface Observed {
   jobs: V1Job[];
   /** Desired allocations per task group (count, or the number of eligible nodes for system jobs). */
   desired: Record<string, number>;
+  /**
+   * Groups the translation made no workload for, with the warning saying why (by group name): they
+   * have no allocation to wait for.
+   */
+  notTranslated?: Record<string, string>;
   /** Children of a periodic or parameterized job, by their Nomad status. */
   children?: Array<{ status?: string }>;
   /** Why the spec could not be turned into workloads, if it could not. */
@@ -42,16 +57,51 @@ export function allocationState(pod: V1Pod): keyof GroupSummary {
     case 'Failed':
       return 'failed';
     case 'Running':
-      return 'running';
+      return (isRunOncePod(pod) && runOnceOutcome(pod)) || 'running';
     case 'Pending': {
       const scheduled =
         pod.spec?.nodeName ||
         pod.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'True');
-      return scheduled ? 'starting' : 'queued';
+      if (!scheduled) return 'queued';
+      return (isRunOncePod(pod) && runOnceOutcome(pod)) || 'starting';
     }
     default:
       return 'unknown';
   }
+}
+
+/**
+ * A sysbatch pod as the translator builds it: a DaemonSet's pod whose only container is the pause
+ * container keeping it in place once its tasks (the init containers) have run.
+ */
+export function isRunOncePod(pod: V1Pod): boolean {
+  const containers = pod.spec?.containers ?? [];
+  return (
+    containers.length === 1 &&
+    containers[0]?.image === PAUSE_IMAGE &&
+    (pod.spec?.initContainers ?? []).some(runsOnce) &&
+    (pod.metadata?.ownerReferences ?? []).some((r) => r.kind === 'DaemonSet')
+  );
+}
+
+/** An init container that runs to completion (a native sidecar, restartPolicy Always, keeps running). */
+const runsOnce = (container: V1Container) => container.restartPolicy !== 'Always';
+
+/** The last time a container ended: now if it is terminated, else before its current try. */
+const lastTermination = (status: V1ContainerStatus | undefined) =>
+  status?.state?.terminated ?? status?.lastState?.terminated;
+
+/**
+ * A run-once pod's outcome from its init containers: failed while one's last exit was not 0 (the
+ * kubelet retries it, but Nomad would have failed the allocation once its restarts were spent),
+ * complete once all exited 0, undefined while they are still running.
+ */
+function runOnceOutcome(pod: V1Pod): 'complete' | 'failed' | undefined {
+  const statuses = new Map((pod.status?.initContainerStatuses ?? []).map((s) => [s.name, s]));
+  const tasks = (pod.spec?.initContainers ?? []).filter(runsOnce).map((c) => statuses.get(c.name));
+  if (tasks.some((s) => (lastTermination(s)?.exitCode ?? 0) !== 0)) return 'failed';
+  if (tasks.every((s) => s?.state?.terminated?.exitCode === 0)) return 'complete';
+  return undefined;
 }
 
 const isTerminal = (state: keyof GroupSummary) =>
@@ -81,25 +131,70 @@ export function summarize(job: Job, observed: Observed): Record<string, GroupSum
   }
   // Allocations Nomad would still have to place show as queued.
   if (!isBatchLike(job) && !job.Stop) {
+    const desired = desiredOf(observed);
     for (const [group, counts] of Object.entries(summary)) {
       const live = counts.queued + counts.starting + counts.running + counts.unknown;
-      counts.queued += Math.max(0, (observed.desired[group] ?? 0) - live);
+      counts.queued += Math.max(0, (desired[group] ?? 0) - live);
     }
   }
   return summary;
 }
+
+/** Desired allocations per group, none for a group without a workload (nothing will ever be placed). */
+function desiredOf(observed: Observed): Record<string, number> {
+  const desired = { ...observed.desired };
+  for (const group of Object.keys(observed.notTranslated ?? {})) desired[group] = 0;
+  return desired;
+}
+
+/**
+ * The groups of `job` the translator made no workload for, and why: the warnings under that group
+ * saying so (the gateway's, "task group has no tasks", …), else a generic reason. Only meaningful
+ * for a job whose groups are translated into workloads (not stopped, not a periodic or
+ * parameterized parent): the caller checks that.
+ */
+export function groupsWithoutWorkload(
+  job: Job,
+  objects: Array<{ kind?: string; metadata?: { annotations?: Record<string, string> } }>,
+  warnings: Array<{ path: string; message: string }>,
+): Record<string, string> {
+  const withWorkload = new Set(
+    objects
+      .filter((o) => WORKLOAD_KINDS.has(o.kind ?? ''))
+      .map((o) => o.metadata?.annotations?.[ANNOTATION_GROUP]),
+  );
+  const result: Record<string, string> = {};
+  (job.TaskGroups ?? []).forEach((group, index) => {
+    const name = group.Name ?? '';
+    if (withWorkload.has(name)) return;
+    const prefix = `TaskGroups[${index}]`;
+    const why = warnings.filter(
+      (w) =>
+        (w.path === prefix || w.path.startsWith(`${prefix}.`) || w.path.startsWith(`${prefix}[`)) &&
+        w.message.includes('no workload'),
+    );
+    result[name] =
+      why.length > 0 ? why.map((w) => w.message).join('; ') : 'the translation created no workload for it';
+  });
+  return result;
+}
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'Job', 'CronJob']);
 
 function isBatchLike(job: Job): boolean {
   return job.Type === 'batch' || job.Type === 'sysbatch';
 }
 
 /**
- * A periodic or parameterized job: a template whose runs are child jobs. A dispatched child keeps its
- * parent's ParameterizedJob block (as in Nomad, whose Job.IsParameterized is
- * `ParameterizedJob != nil && !Dispatched`), so `Dispatched` excludes it.
+ * A periodic or parameterized job: a template whose runs are child jobs. A periodic job is one even
+ * while `enabled = false` (Nomad's Job.IsPeriodic is `Periodic != nil`): it is running until stopped,
+ * gets no evaluation on register, and its runs would be children (its CronJob is suspended meanwhile).
+ * A periodic child has no Periodic block; a dispatched child keeps its parent's ParameterizedJob block
+ * (as in Nomad, whose Job.IsParameterized is `ParameterizedJob != nil && !Dispatched`), so
+ * `Dispatched` excludes it.
  */
 export function isParentJob(job: Job): boolean {
-  return job.Periodic?.Enabled === true || (job.ParameterizedJob !== undefined && job.Dispatched !== true);
+  return job.Periodic !== undefined || (job.ParameterizedJob !== undefined && job.Dispatched !== true);
 }
 
 /** Placed on a node and not finished: what Nomad counts as a live allocation. */
@@ -138,6 +233,15 @@ export function nomadStatus(job: Job, observed: Observed): 'pending' | 'running'
 
 type ConditionBody = Omit<Condition, 'lastTransitionTime'>;
 
+/** The groups without a workload and why, one clause per group; undefined when every group has one. */
+function notTranslatedMessage(observed: Observed): string | undefined {
+  const entries = Object.entries(observed.notTranslated ?? {}).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
+  if (entries.length === 0) return undefined;
+  return entries.map(([group, why]) => `group ${JSON.stringify(group)} has no workload: ${why}`).join('; ');
+}
+
 /**
  * Scheduled: True once nothing waits for a node; False with reason Unschedulable and the scheduler's
  * message (per group when several) while pods cannot be placed, reason Queued while they wait.
@@ -170,13 +274,16 @@ function scheduledCondition(
       reason: 'Unschedulable',
       message: unschedulableSummary(unschedulable),
     };
+  const notTranslated = notTranslatedMessage(observed);
   if (queued > 0)
     return {
       type: 'Scheduled',
       status: 'False',
       reason: 'Queued',
-      message: `${queued} allocations waiting for a node`,
+      message: `${queued} allocations waiting for a node${notTranslated ? `; ${notTranslated}` : ''}`,
     };
+  if (notTranslated !== undefined)
+    return { type: 'Scheduled', status: 'False', reason: 'NotTranslated', message: notTranslated };
   return { type: 'Scheduled', status: 'True', reason: 'Placed', message: 'every allocation is placed' };
 }
 
@@ -198,7 +305,7 @@ export function computeStatus(input: StatusInput): NomadJobStatus {
   const { job, observed, generation } = input;
   const summary = summarize(job, observed);
   const status = observed.failure ? (input.previous?.status ?? 'pending') : nomadStatus(job, observed);
-  const desired = job.Stop ? 0 : Object.values(observed.desired).reduce((a, b) => a + b, 0);
+  const desired = job.Stop ? 0 : Object.values(desiredOf(observed)).reduce((a, b) => a + b, 0);
   const running = Object.values(summary).reduce((a, s) => a + s.running, 0);
   const failed = Object.values(summary).reduce((a, s) => a + s.failed + s.lost, 0);
   const starting = Object.values(summary).reduce((a, s) => a + s.starting + s.queued, 0);
@@ -224,22 +331,28 @@ export function computeStatus(input: StatusInput): NomadJobStatus {
     result.children = children;
   }
 
-  const satisfied = isBatchLike(job) || job.Stop ? status !== 'pending' || desired === 0 : running >= desired;
   const scheduled = scheduledCondition(job, observed, summary);
+  // A job none of whose groups has a workload runs nothing: never ready, however 0/0 compares.
+  const nothingRuns = scheduled.reason === 'NotTranslated' && desired === 0;
+  const satisfied =
+    !nothingRuns &&
+    (isBatchLike(job) || job.Stop ? status !== 'pending' || desired === 0 : running >= desired);
   const runningMessage = `${running}/${desired} allocations running`;
   const conditions: ConditionBody[] = [
     observed.failure
       ? { type: 'Ready', status: 'False', reason: observed.failure.reason, message: observed.failure.message }
-      : satisfied
-        ? { type: 'Ready', status: 'True', reason: 'AllocationsRunning', message: runningMessage }
-        : scheduled.reason === 'Unschedulable'
-          ? {
-              type: 'Ready',
-              status: 'False',
-              reason: 'Unschedulable',
-              message: `${runningMessage}; ${scheduled.message}`,
-            }
-          : { type: 'Ready', status: 'False', reason: 'AllocationsPending', message: runningMessage },
+      : nothingRuns
+        ? { type: 'Ready', status: 'False', reason: 'NotTranslated', message: scheduled.message }
+        : satisfied
+          ? { type: 'Ready', status: 'True', reason: 'AllocationsRunning', message: runningMessage }
+          : scheduled.reason === 'Unschedulable'
+            ? {
+                type: 'Ready',
+                status: 'False',
+                reason: 'Unschedulable',
+                message: `${runningMessage}; ${scheduled.message}`,
+              }
+            : { type: 'Ready', status: 'False', reason: 'AllocationsPending', message: runningMessage },
     scheduled,
     observed.progressing || starting > 0
       ? {

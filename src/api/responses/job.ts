@@ -47,8 +47,9 @@ export function observedOf(store: ApiStore, entry: JobEntry): Observed {
   return observed;
 }
 
+/** A periodic (enabled or not: Nomad's IsPeriodic) or parameterized job, whose runs are child jobs. */
 export function isParent(job: Job): boolean {
-  return job.Periodic?.Enabled === true || job.ParameterizedJob !== undefined;
+  return job.Periodic !== undefined || job.ParameterizedJob !== undefined;
 }
 
 export function childrenOf(store: ApiStore, entry: JobEntry): JobEntry[] {

@@ -1,6 +1,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { allocationState, computeStatus, nomadStatus, summarize } from '../../../src/controller/status.ts';
+import {
+  allocationState,
+  computeStatus,
+  isParentJob,
+  nomadStatus,
+  summarize,
+} from '../../../src/controller/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_GROUP } from '../../../src/nomad/ids.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
@@ -57,6 +63,32 @@ describe('Nomad job status', () => {
     expect(nomadStatus(periodic, none)).toBe('running');
     expect(nomadStatus({ ...periodic, Stop: true }, none)).toBe('dead');
     expect(nomadStatus(job({ Type: 'system' }), none)).toBe('running');
+  });
+
+  it('keeps a periodic job switched off (enabled = false) running: Nomad asks whether it is periodic, not enabled', () => {
+    const off = job({ Type: 'batch', Periodic: { Enabled: false, Spec: '0 8 * * 1' } });
+    expect(isParentJob(off)).toBe(true);
+    expect(nomadStatus(off, none)).toBe('running');
+    expect(nomadStatus({ ...off, Stop: true }, none)).toBe('dead');
+    const status = computeStatus({
+      job: off,
+      generation: 1,
+      observed: { ...none, desired: { api: 2 } },
+      now: '2026-01-01T00:00:00Z',
+      warnings: [],
+      version: 0,
+      jobModifyIndex: 1,
+      submitTime: '0',
+      stable: false,
+    });
+    expect(status.status).toBe('running');
+    expect(status.conditions?.find((c) => c.type === 'Scheduled')).toMatchObject({
+      status: 'True',
+      reason: 'NothingToPlace',
+    });
+    expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    // Its runs are children, which carry no Periodic block; a batch job without one is no parent.
+    expect(isParentJob(job({ Type: 'batch' }))).toBe(false);
   });
 });
 
