@@ -167,16 +167,38 @@ export function groupsWithoutWorkload(
   (job.TaskGroups ?? []).forEach((group, index) => {
     const name = group.Name ?? '';
     if (withWorkload.has(name)) return;
-    const prefix = `TaskGroups[${index}]`;
-    const why = warnings.filter(
-      (w) =>
-        (w.path === prefix || w.path.startsWith(`${prefix}.`) || w.path.startsWith(`${prefix}[`)) &&
-        w.message.includes('no workload'),
-    );
-    result[name] =
-      why.length > 0 ? why.map((w) => w.message).join('; ') : 'the translation created no workload for it';
+    const why = noWorkloadWarnings(index, warnings);
+    result[name] = why.length > 0 ? why.join('; ') : 'the translation created no workload for it';
   });
   return result;
+}
+
+/**
+ * The same from the warnings a NomadJob's status records (`path: message`), for readers without the
+ * translation at hand (the API): the groups whose warnings say no workload is created for them.
+ */
+export function groupsReportedWithoutWorkload(job: Job, recorded: string[]): Record<string, string> {
+  const warnings = recorded.map((w) => {
+    const at = w.indexOf(': ');
+    return at < 0 ? { path: '', message: w } : { path: w.slice(0, at), message: w.slice(at + 2) };
+  });
+  const result: Record<string, string> = {};
+  (job.TaskGroups ?? []).forEach((group, index) => {
+    const why = noWorkloadWarnings(index, warnings);
+    if (why.length > 0) result[group.Name ?? ''] = why.join('; ');
+  });
+  return result;
+}
+
+/** The translator's words for a group it creates no workload for (pod-template.ts). */
+const NO_WORKLOAD = 'no workload is created for';
+
+/** The messages of the warnings under group `index` that say it gets no workload. */
+function noWorkloadWarnings(index: number, warnings: Array<{ path: string; message: string }>): string[] {
+  const prefix = `TaskGroups[${index}]`;
+  return warnings
+    .filter((w) => (w.path === prefix || w.path.startsWith(`${prefix}.`)) && w.message.includes(NO_WORKLOAD))
+    .map((w) => w.message);
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'Job', 'CronJob']);

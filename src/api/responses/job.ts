@@ -3,7 +3,13 @@
 // from the pods in the cache with the controller's own rules (controller/status.ts), so they are
 // current the moment the cache is.
 import type { V1DaemonSet } from '@kubernetes/client-node';
-import { nomadStatus, type Observed, summarize } from '../../controller/status.ts';
+import {
+  groupsReportedWithoutWorkload,
+  isParentJob,
+  nomadStatus,
+  type Observed,
+  summarize,
+} from '../../controller/status.ts';
 import type { GroupSummary, NomadJobObject } from '../../crd/resource.ts';
 import { ANNOTATION_GROUP, ANNOTATION_PARENT_ID } from '../../nomad/ids.ts';
 import { type Job, JobSchema } from '../../nomad/schema.ts';
@@ -41,6 +47,11 @@ export function observedOf(store: ApiStore, entry: JobEntry): Observed {
     jobs: store.batchJobs(entry),
     desired,
   };
+  // Groups the controller made no workload for are not waited for (controller/status.ts).
+  if (!job.Stop && !isParentJob(job)) {
+    const without = groupsReportedWithoutWorkload(job, entry.object.status?.warnings ?? []);
+    if (Object.keys(without).length > 0) observed.notTranslated = without;
+  }
   if (isParent(job)) {
     observed.children = childrenOf(store, entry).map((child) => ({ status: jobStatus(store, child) }));
   }
