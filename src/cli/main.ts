@@ -10,6 +10,11 @@ const commands: Record<string, { run: Command; summary: string }> = {
     run: async (argv) => (await import('./convert.ts')).runConvert(argv),
     summary: 'convert a Nomad jobspec into a NomadJob or Kubernetes manifests (translator options: --help)',
   },
+  import: {
+    run: async (argv) => (await import('./import.ts')).runImport(argv),
+    summary:
+      'read every job from a Nomad cluster and convert or apply them, with a migration report (options: --help)',
+  },
   run: {
     run: async (argv) => (await import('./run.ts')).runOperator(argv),
     summary:
