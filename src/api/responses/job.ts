@@ -189,8 +189,9 @@ export function listStub(store: ApiStore, entry: JobEntry, withMeta: boolean): J
     Multiregion: job.Multiregion ?? null,
     Type: job.Type ?? 'service',
     Priority: job.Priority ?? 50,
-    Periodic: job.Periodic?.Enabled === true,
-    ParameterizedJob: job.ParameterizedJob !== undefined,
+    // Nomad's IsPeriodic (a Periodic block, enabled or not) and IsParameterized (not a dispatched child).
+    Periodic: job.Periodic !== undefined,
+    ParameterizedJob: job.ParameterizedJob !== undefined && job.Dispatched !== true,
     Stop: job.Stop === true,
     Status: jobStatus(store, entry, observed),
     StatusDescription: entry.error ?? '',

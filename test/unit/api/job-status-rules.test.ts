@@ -103,6 +103,11 @@ describe('status rules through the Nomad API', () => {
     expect(reg.statusCode, reg.body).toBe(200);
     expect(reg.json().EvalID).toBe('');
     expect((await app.inject({ method: 'GET', url: '/v1/job/weekly' })).json().Status).toBe('running');
+    const listed = (await app.inject({ method: 'GET', url: '/v1/jobs' })).json();
+    expect(listed.find((j: { ID: string }) => j.ID === 'weekly')).toMatchObject({
+      Status: 'running',
+      Periodic: true,
+    });
   });
 
   it('a gateway group the controller made no workload for is not queued in the summary', async () => {
