@@ -157,8 +157,11 @@ export function renderMarkdown(report: Report): string {
     for (const reason of e.reasons) out.push(`  - ${cell(reason)}`);
     out.push(`- Read from: ${e.source === 'submission' ? 'its original submission' : "the API's JSON job"}`);
     for (const note of e.notes) out.push(`  - ${cell(note)}`);
-    const objects = e.objects.map((o) => `${o.kind} ${code(o.name)}`).join(', ');
-    out.push(`- Kubernetes objects${e.perDispatch ? ' (made for each dispatch)' : ''}: ${objects || 'none'}`);
+    // A dispatched child's objects are named after the child, which does not exist yet: kinds only.
+    const objects = e.perDispatch
+      ? objectsText(e)
+      : e.objects.map((o) => `${o.kind} ${code(o.name)}`).join(', ');
+    out.push(`- Kubernetes objects: ${objects || 'none'}`);
     const groups = groupWarnings(e.warnings);
     if (groups.length > 0) out.push('- Warnings:');
     for (const group of groups) {
