@@ -1,6 +1,7 @@
 // ACL: the Nomad token is a Kubernetes bearer token. It is authenticated with a TokenReview and each
 // call is authorized with a SubjectAccessReview for the caller on `nomadjobs.nomadoperator.dev` (or a
-// subresource of it) in the Kubernetes namespace the call targets. Decisions are cached briefly.
+// subresource of it) in the Kubernetes namespace the call targets; namespace writes, on the Kubernetes
+// namespace itself. Decisions are cached briefly.
 // The API's own writes use the operator's credentials, so a call is only ever carried out after the
 // caller was allowed the same verb on the same namespace: the façade never lends its rights.
 import { createHash } from 'node:crypto';
@@ -8,10 +9,16 @@ import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kuber
 import { group, plural } from '../crd/resource.ts';
 import { permissionDenied, tokenNotFound } from './errors.ts';
 
-/** One way to be allowed a call: a verb on nomadjobs, or on one of its subresources. */
+/**
+ * One way to be allowed a call: a verb on nomadjobs, or on one of its subresources; or, for the
+ * namespaces API, a verb on the Kubernetes namespace itself (`resource: 'namespaces'`, with the
+ * namespace's name except for create).
+ */
 export interface Permission {
-  verb: 'get' | 'list' | 'create' | 'update' | 'delete';
+  verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete';
   subresource?: string;
+  resource?: 'namespaces';
+  name?: string;
 }
 
 export type Caller =
@@ -91,6 +98,8 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): Authorizer {
       namespace,
       permission.verb,
       permission.subresource ?? '',
+      permission.resource ?? '',
+      permission.name ?? '',
     ]);
     const cached = decisions.get(key);
     if (cached !== undefined) return cached;
@@ -104,11 +113,15 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): Authorizer {
           groups: caller.groups,
           ...(caller.extra ? { extra: caller.extra } : {}),
           resourceAttributes: {
-            group,
-            resource: plural,
+            // A namespace is its own namespace in Kubernetes' request attributes (as for
+            // `kubectl delete namespace x`), so namespace-scoped grants on it count, as they would there.
+            ...(permission.resource === 'namespaces'
+              ? { group: '', resource: 'namespaces' }
+              : { group, resource: plural }),
             verb: permission.verb,
             ...(namespace ? { namespace } : {}),
             ...(permission.subresource ? { subresource: permission.subresource } : {}),
+            ...(permission.name ? { name: permission.name } : {}),
           },
         },
       },

@@ -166,5 +166,36 @@ export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-ap
         });
       }
     },
+    async createNamespace(name, annotations) {
+      try {
+        return await core.createNamespace({
+          body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations } },
+          fieldManager,
+        });
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+    async annotateNamespace(name, annotations) {
+      try {
+        return await core.patchNamespace(
+          { name, body: { metadata: { annotations } }, fieldManager },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+      } catch (error) {
+        throw translateError(error);
+      }
+    },
+    async deleteNamespace(name) {
+      try {
+        const result = (await core.deleteNamespace({ name })) as { metadata?: { resourceVersion?: string } };
+        const rv = Number(result?.metadata?.resourceVersion);
+        return Number.isFinite(rv) && rv > 0 ? rv : undefined;
+      } catch (error) {
+        const translated = translateError(error);
+        if (translated.kind === 'not-found') return undefined;
+        throw translated;
+      }
+    },
   };
 }

@@ -1,7 +1,7 @@
 // The write side of the API: what it asks of the Kubernetes API. kube-writer.ts implements it with
 // the operator's credentials; unit tests use an in-memory one. Every write is made only after the
 // caller was authorized for it (acl.ts): the API never lends the operator's rights.
-import type { V1ControllerRevision } from '@kubernetes/client-node';
+import type { V1ControllerRevision, V1Namespace } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
 
 export type WriteErrorKind =
@@ -51,4 +51,10 @@ export interface ClusterWriter {
   deleteRevision(namespace: string, name: string): Promise<void>;
   /** Deletes pods (force reschedule of failed allocations). */
   deletePods(namespace: string, names: string[]): Promise<void>;
+  /** Creates a Kubernetes namespace with these annotations; `already-exists` when it exists. */
+  createNamespace(name: string, annotations: Record<string, string>): Promise<V1Namespace>;
+  /** Merges annotations into a Kubernetes namespace (null removes a key); `not-found` when it is gone. */
+  annotateNamespace(name: string, annotations: Record<string, string | null>): Promise<V1Namespace>;
+  /** Deletes a Kubernetes namespace (and everything in it); the deletion's resourceVersion if known. */
+  deleteNamespace(name: string): Promise<number | undefined>;
 }

@@ -207,6 +207,40 @@ export class MemoryCluster {
       deletePods: async (namespace, names) => {
         for (const name of names) this.sources.Pod.remove(namespace, name, Number(this.nextRv()));
       },
+      createNamespace: async (name, annotations) => {
+        if (this.sources.Namespace.get(undefined, name))
+          throw new WriteError('already-exists', `namespaces "${name}" already exists`);
+        this.missingNamespaces.delete(name);
+        return this.put('Namespace', {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name, annotations },
+        });
+      },
+      annotateNamespace: async (name, annotations) => {
+        const current = this.sources.Namespace.get(undefined, name);
+        if (!current) throw new WriteError('not-found', `namespaces "${name}" not found`);
+        const merged: Record<string, string> = { ...current.metadata?.annotations };
+        for (const [k, v] of Object.entries(annotations)) {
+          if (v === null) delete merged[k];
+          else merged[k] = v;
+        }
+        const stored = {
+          ...current,
+          metadata: { ...current.metadata, annotations: merged, resourceVersion: this.nextRv() },
+        };
+        this.sources.Namespace.put(stored);
+        return stored;
+      },
+      // Kubernetes deletes a namespace's contents first; here it goes at once, with its NomadJobs.
+      deleteNamespace: async (name) => {
+        if (!this.sources.Namespace.get(undefined, name)) return undefined;
+        for (const job of jobs.list(name)) jobs.remove(name, job.metadata?.name ?? '', Number(this.nextRv()));
+        const rv = Number(this.nextRv());
+        this.sources.Namespace.remove('', name, rv);
+        this.missingNamespaces.add(name);
+        return rv;
+      },
     };
   }
 }
