@@ -23,6 +23,7 @@ import {
   type Change,
   changeOf,
   fileChangeOf,
+  holdsSpec,
   nomadNamespaceOf,
   skipReason,
 } from '../migrate/plan.ts';
@@ -153,7 +154,24 @@ function clusterAccess(kc: KubeConfig): ClusterAccess {
         throw error;
       }
     },
-    apply: (object, dryRun) => applier.apply(object, { dryRun }),
+    async apply(object, dryRun) {
+      const applied: KubernetesObject & { spec?: unknown } = await applier.apply(object, { dryRun });
+      if (holdsSpec(applied, object)) return applied;
+      // Server-side apply keeps the fields other managers set (an edit through the Nomad API or
+      // kubectl). The source job is the intent: its spec replaces the whole spec, guarded by the
+      // resourceVersion just applied, so a concurrent write fails instead of being lost.
+      const { managedFields: _managedFields, ...metadata } = applied.metadata ?? {};
+      return (await custom.replaceNamespacedCustomObject({
+        group,
+        version,
+        namespace: metadata.namespace ?? '',
+        plural,
+        name: metadata.name ?? '',
+        body: { ...applied, metadata, spec: (object as { spec?: unknown }).spec },
+        fieldManager: IMPORT_FIELD_MANAGER,
+        ...(dryRun ? { dryRun: 'All' } : {}),
+      })) as KubernetesObject;
+    },
   };
 }
 

@@ -179,6 +179,14 @@ function stableJson(value: unknown): string {
   );
 }
 
+/** Whether a NomadJob in the cluster holds exactly the spec the import sets (key order aside). */
+export function holdsSpec(
+  object: KubernetesObject & { spec?: unknown },
+  intent: KubernetesObject & { spec?: unknown },
+): boolean {
+  return stableJson(object.spec ?? {}) === stableJson(intent.spec ?? {});
+}
+
 /**
  * How `after` (what the cluster holds once applied, or would hold on a dry run) compares with
  * `before` (what it held; undefined when there was no such object). Only the fields the import sets

@@ -277,6 +277,38 @@ describe('nomad-operator import from a /v1 API server', () => {
     expect(result.stdout).toMatch(/5 jobs: .*5 unchanged; 2 left out/);
   });
 
+  it('the dry run compares with the cluster and writes nothing: a changed and a deleted job show what apply would do', async () => {
+    const nightly = (await nomadJobs(nsB.name)).find((o) => o.metadata?.name === 'nightly');
+    if (!nightly) throw new Error('nightly was not imported');
+    await custom.replaceNamespacedCustomObject({
+      group,
+      version,
+      namespace: nsB.name,
+      plural,
+      name: 'nightly',
+      body: { ...nightly, spec: { ...nightly.spec, meta: { edited: 'by hand' } } },
+    });
+    await custom.deleteNamespacedCustomObject({ group, version, namespace: nsB.name, plural, name: 'old' });
+    await waitFor(
+      'old to be gone',
+      async () => !(await nomadJobs(nsB.name)).some((o) => o.metadata?.name === 'old'),
+    );
+    const before = resourceVersions(await nomadJobs(nsB.name));
+    const env = { NOMAD_ADDR: server.url, NOMAD_TOKEN: token };
+    const dryRun = await importWith(['--namespace', nsB.name, '--kubeconfig', kubeconfig], env);
+    expect(dryRun.code, dryRun.stderr + dryRun.stdout).toBe(0);
+    expect(dryRun.stdout).toMatch(/default\/nightly +\S+ +[a-z ]+ +\d+ +changed \(would\)/);
+    expect(dryRun.stdout).toMatch(/default\/old \(stopped\) +\S+ +[a-z ]+ +\d+ +new \(would\)/);
+    expect(dryRun.stdout).toMatch(/5 jobs: .*1 new, 1 changed, 3 unchanged; 2 left out/);
+    expect(resourceVersions(await nomadJobs(nsB.name))).toEqual(before);
+
+    const apply = await importWith(['--namespace', nsB.name, '--apply', '--kubeconfig', kubeconfig], env);
+    expect(apply.stdout).toMatch(/5 jobs: .*1 new, 1 changed, 3 unchanged; 2 left out/);
+    const restored = await nomadJobs(nsB.name);
+    expect(restored.find((o) => o.metadata?.name === 'nightly')?.spec.meta).toBeUndefined();
+    expect(restored.find((o) => o.metadata?.name === 'old')?.spec.stop).toBe(true);
+  });
+
   it('--token wins over NOMAD_TOKEN and reaches the server: a bad one fails as the API answers', async () => {
     const result = await importWith(['-o', path.join(work, 'unused')], {
       NOMAD_ADDR: server.url,

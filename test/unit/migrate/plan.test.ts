@@ -9,6 +9,7 @@ import {
   changeOf,
   fileChangeOf,
   groupWarnings,
+  holdsSpec,
   nomadNamespaceOf,
   skipReason,
   warningKind,
@@ -170,6 +171,13 @@ describe('changes', () => {
     expect(changeOf(before, after)).toBe('unchanged');
     expect(changeOf(before, object({ id: 'web', type: 'batch' }))).toBe('changed');
     expect(changeOf(before, object({ id: 'web', type: 'service' }, { annotations: {} }))).toBe('changed');
+  });
+
+  it('a NomadJob holds the intended spec only when the whole spec is the same', () => {
+    expect(holdsSpec(object({ id: 'web', type: 'service' }), object({ type: 'service', id: 'web' }))).toBe(
+      true,
+    );
+    expect(holdsSpec(object({ id: 'web', meta: { edited: 'yes' } }), object({ id: 'web' }))).toBe(false);
   });
 
   it('compare files by their text', () => {
