@@ -1,7 +1,8 @@
 // Vitest global setup for the integration project. Where the cluster comes from, in order:
 //   1. KUBECONFIG is set: use that cluster as it is (nothing is started or stopped).
 //   2. Otherwise: start a private local cluster (building the binaries on first use) for this run
-//      and stop it afterwards.
+//      and stop it afterwards. It has local-cluster.ts's default nodes (DEFAULT_NODE_COUNT, as
+//      `npm run cluster:up` starts): tests read the node count from the cluster, never assume it.
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { repoRoot } from './binaries.ts';

@@ -1,5 +1,6 @@
 // A real Kubernetes control plane on loopback, without Docker: etcd, kube-apiserver,
-// kube-controller-manager, kube-scheduler and kwok (which plays the kubelet for fake nodes).
+// kube-controller-manager, kube-scheduler and kwok (which plays the kubelet for fake nodes): by default
+// three nodes with the default labels only, as a fresh small managed cluster has (DEFAULT_NODE_COUNT).
 //
 // Each cluster lives in a state folder: component logs, the etcd data, the kubeconfig and a
 // state.json with ports and process ids. `up` reuses a healthy cluster found in the folder;
@@ -72,12 +73,16 @@ export class ComponentError extends Error {
 export interface UpOptions {
   name?: string;
   dir?: string;
-  /** Extra kwok nodes beyond the first (kwok-node-0). */
+  /** How many kwok nodes (kwok-node-0 … kwok-node-<n-1>); DEFAULT_NODE_COUNT unless given. */
   nodes?: number;
   log?: (line: string) => void;
   /** Extra command-line flags per component (for experiments, and for tests of failed starts). */
   extraArgs?: Partial<Record<Component, string[]>>;
 }
+
+/** Worker nodes of a fresh cluster: a small managed cluster's default node pool has three. Tests that
+ * depend on the node count (system jobs run one pod per node) read it from the cluster, never assume it. */
+export const DEFAULT_NODE_COUNT = 3;
 
 const stateFile = (dir: string) => path.join(dir, 'state.json');
 
@@ -109,7 +114,8 @@ export async function up(options: UpOptions = {}): Promise<{ state: ClusterState
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      const state = await start(name, dir, binaries, options.nodes ?? 0, options.extraArgs ?? {}, log);
+      const nodeCount = Math.max(1, options.nodes ?? DEFAULT_NODE_COUNT);
+      const state = await start(name, dir, binaries, nodeCount, options.extraArgs ?? {}, log);
       return { state, reused: false };
     } catch (error) {
       lastError = error;
@@ -137,7 +143,7 @@ async function start(
   name: string,
   dir: string,
   binaries: Binaries,
-  extraNodes: number,
+  nodeCount: number,
   extraArgs: Partial<Record<Component, string[]>>,
   log: (line: string) => void,
 ): Promise<ClusterState> {
@@ -286,17 +292,23 @@ async function start(
 
     const kubectl = (...args: Array<string | { stdin: string }>) =>
       runKubectl(binaries.path('kubectl'), state.kubeconfig, args);
-    for (let i = 0; i <= extraNodes; i++)
-      kubectl('apply', '-f', '-', { stdin: nodeManifest(`kwok-node-${i}`) });
+    const nodeNames = Array.from({ length: nodeCount }, (_, i) => `kwok-node-${i}`);
+    for (const node of nodeNames) kubectl('apply', '-f', '-', { stdin: nodeManifest(node) });
+    // Every node Ready before anyone schedules: a test reading the node count sees them all usable.
     await waitHealthy('kwok', kwok, dir, async () => {
-      const ready = kubectl(
+      const listed = kubectl(
         'get',
-        'node',
-        'kwok-node-0',
+        'nodes',
         '-o',
-        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
       );
-      return ready.ok && ready.stdout.trim() === 'True';
+      const ready = new Set(
+        listed.stdout
+          .split('\n')
+          .filter((line) => line.endsWith('=True'))
+          .map((line) => line.slice(0, -'=True'.length)),
+      );
+      return listed.ok && nodeNames.every((node) => ready.has(node));
     });
     // Pods are refused until the service-account controller has made the namespace's `default` SA.
     await waitHealthy(
