@@ -5,7 +5,7 @@
 //
 // This module loads them (validated with zod: the files are hand-written) and checks them against a set
 // of Kubernetes objects: the objects `convert --manifests` prints (test/unit/corpus-expectations.test.ts)
-// or the live objects of the local cluster (test/integration/corpus-expectations.test.ts: workloads, the
+// or the live objects of the local cluster (test/integration/corpus.test.ts: workloads, the
 // pods as the apiserver stores them, Services, ConfigMaps, Secrets, EndpointSlices). Each expectation
 // is resolved the way the kubelet would resolve it in a pod: a file is the volume mounted at that path
 // (or at a parent directory, or through a subPath) and, for ConfigMap/Secret/projected volumes, the data

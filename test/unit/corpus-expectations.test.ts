@@ -4,7 +4,7 @@
 // Nomad service name (test/fixtures/corpus-expectations/, written from the jobspecs and Nomad's
 // behaviour; schema in its README.md). Parameterized jobs are checked on the child a dispatch with the
 // expectation's meta and payload derives, translated as the reconciler translates it.
-// test/integration/corpus-expectations.test.ts checks the same expectations on the live objects.
+// test/integration/corpus.test.ts checks the same expectations on the live objects.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import {
