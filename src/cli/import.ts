@@ -26,6 +26,7 @@ import {
   holdsSpec,
   nomadNamespaceOf,
   skipReason,
+  withoutServerFields,
 } from '../migrate/plan.ts';
 import { type Report, type ReportEntry, renderMarkdown, renderTable } from '../migrate/report.ts';
 import { createNamespaceMapper, type NamespaceMapper, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
@@ -216,7 +217,7 @@ async function convertJob(reader: NomadReader, namespace: string, apiJob: ApiJob
     if (!loaded.ok) return { ok: false, errors: loaded.errors };
   }
   if (!loaded.ok) return { ok: false, errors: loaded.errors };
-  const job: Job = { ...loaded.job, ID: apiJob.ID, Namespace: namespace };
+  const job: Job = { ...withoutServerFields(loaded.job), ID: apiJob.ID, Namespace: namespace };
   if (apiJob.Stop === true) job.Stop = true;
   else delete job.Stop;
   return { ok: true, job, source, notes };

@@ -49,6 +49,30 @@ export function skipReason(job: JobIdentity): string | undefined {
 }
 
 /**
+ * Job fields the source server owns (its status, versions, Raft indexes, submit time, the submitting
+ * token): never part of the imported spec, as the API leaves them out of the NomadJobs it writes.
+ */
+const SERVER_FIELDS = [
+  'Status',
+  'StatusDescription',
+  'Stable',
+  'Version',
+  'VersionTag',
+  'SubmitTime',
+  'CreateIndex',
+  'ModifyIndex',
+  'JobModifyIndex',
+  'NomadTokenID',
+] as const;
+
+/** The job without the fields its source server owns. */
+export function withoutServerFields(job: Job): Job {
+  const out: Record<string, unknown> = { ...job };
+  for (const key of SERVER_FIELDS) delete out[key];
+  return out as Job;
+}
+
+/**
  * The Nomad namespace of jobs in Kubernetes namespace `kubernetesNamespace`, for an operator whose
  * Nomad `default` namespace is `defaultNamespace` and which maps other namespaces by name (the
  * identity mapping of src/nomad/ids.ts).

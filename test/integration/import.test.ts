@@ -231,6 +231,17 @@ describe('nomad-operator import from a /v1 API server', () => {
       const job = decoded.job;
       expect(job.ParentID ?? '').toBe('');
       expect(job.Namespace).toBe(nsB.name);
+      // The source server's bookkeeping stays behind: B's API and controller keep their own.
+      for (const key of [
+        'status',
+        'version',
+        'submitTime',
+        'jobModifyIndex',
+        'createIndex',
+        'nomadTokenID',
+      ]) {
+        expect(object.spec, `${job.ID}: ${key}`).not.toHaveProperty(key);
+      }
       const source = await call('GET', `/v1/job/${encodeURIComponent(String(job.ID))}`);
       expect(sameJobSpec({ ...source, Namespace: nsB.name }, job), `spec of ${job.ID}`).toBe(true);
     }

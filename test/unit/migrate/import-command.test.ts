@@ -20,6 +20,12 @@ const job = (id: string, namespace: string, extra: Record<string, unknown> = {})
   Type: 'service',
   Datacenters: ['*'],
   Version: 2,
+  Status: 'running',
+  SubmitTime: 1700000000000000000,
+  CreateIndex: 10,
+  ModifyIndex: 12,
+  JobModifyIndex: 12,
+  Stable: true,
   Stop: false,
   TaskGroups: [{ Name: 'app', Tasks: [{ Name: 'main', Driver: 'docker', Config: { image: 'app:1' } }] }],
   ...extra,
@@ -143,6 +149,20 @@ describe('nomad-operator import (against an HTTP server answering as Nomad)', ()
     ]);
     const web = objects.find((o) => o.metadata.name === 'web');
     expect(JSON.stringify(web?.spec)).toContain('from-submission:2');
+    // The source server's bookkeeping (status, version, indexes) is not part of the imported spec.
+    const batch = objects.find((o) => o.metadata.name === 'batch');
+    expect(batch?.spec).toMatchObject({ id: 'batch', type: 'batch' });
+    for (const key of [
+      'status',
+      'version',
+      'submitTime',
+      'jobModifyIndex',
+      'createIndex',
+      'modifyIndex',
+      'stable',
+    ]) {
+      expect(batch?.spec).not.toHaveProperty(key);
+    }
     expect(result.stderr).toMatch(/^JOB +TARGET +VERDICT/);
     expect(result.stderr).toContain('left out: default/batch/dispatch-1-abc: dispatched child of "batch"');
     expect(result.stderr).toContain('3 jobs: 3 runs as is');
