@@ -17,7 +17,12 @@ import { makeApplier } from '../kube/apply.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { resolveConnection } from '../migrate/connection.ts';
-import { type ApiJob, makeNomadReader, type NomadReader } from '../migrate/nomad-client.ts';
+import {
+  type ApiJob,
+  makeNomadReader,
+  type NomadReader,
+  NomadRequestError,
+} from '../migrate/nomad-client.ts';
 import {
   assessJob,
   type Change,
@@ -375,6 +380,15 @@ export async function runImport(argv: readonly string[], io: ImportIo = processI
       entry.stopped = apiJob.Stop === true;
       converted = await convertJob(reader, sourceNamespace, apiJob);
     } catch (error) {
+      if (error instanceof NomadRequestError && error.status === 404) {
+        // Purged between the list and the read: nothing left to import.
+        report.skipped.push({
+          namespace: sourceNamespace,
+          id: stub.ID,
+          reason: 'purged since it was listed',
+        });
+        continue;
+      }
       converted = { ok: false, errors: [(error as Error).message] };
     }
     report.entries.push(entry);

@@ -78,6 +78,10 @@ function answer(req: IncomingMessage): [number, unknown] {
         Type,
         Stop,
       }));
+    // A job purged after the list was made: listed, but not found when read.
+    if (namespace !== 'prod') {
+      stubs.push({ ID: 'vanished', Namespace: 'default', ParentID: '', Type: 'service', Stop: false });
+    }
     return [200, stubs];
   }
   const submission = /^\/v1\/job\/(.+)\/submission$/.exec(url.pathname);
@@ -165,6 +169,7 @@ describe('nomad-operator import (against an HTTP server answering as Nomad)', ()
     }
     expect(result.stderr).toMatch(/^JOB +TARGET +VERDICT/);
     expect(result.stderr).toContain('left out: default/batch/dispatch-1-abc: dispatched child of "batch"');
+    expect(result.stderr).toContain('left out: default/vanished: purged since it was listed');
     expect(result.stderr).toContain('3 jobs: 3 runs as is');
     expect(
       requests.every((r) => r.method === 'GET' && r.token === 't0ken' && r.url.includes('region=eu')),
