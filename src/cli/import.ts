@@ -416,8 +416,8 @@ export async function runImport(argv: readonly string[], io: ImportIo = processI
       if (change !== undefined) entry.change = change;
       if (target.mode === 'stdout') yamlOut.push(object);
     } catch (error) {
-      if (target.mode === 'dry run' && kubeErrorCode(error) === undefined) {
-        // No cluster to compare with: the plan is still the plan.
+      if (target.mode === 'dry run') {
+        // No cluster to compare with (none reachable, or no right to read there): the plan is still the plan.
         compareWithCluster = false;
         entry.notes.push(`not compared with the cluster: ${describe(error)}`);
       } else {
