@@ -19,6 +19,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
   PatchStrategy,
+  RbacAuthorizationV1Api,
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { startApiServer } from '../../../src/api/server.ts';
@@ -635,6 +636,43 @@ const scenarioList: Scenario[] = [
         const jobs = await nomad(ctx, 'GET', '/v1/jobs?prefix=api-cron%2Fperiodic-');
         return jobs.status === 200 && (JSON.parse(jobs.text) as unknown[]).length === 1;
       });
+    },
+  },
+  {
+    name: 'api: create, change and delete a namespace',
+    run: async (ctx) => {
+      // The caller needs the Kubernetes rights itself (the API never lends the operator's): a
+      // ClusterRole for this scenario's caller, removed at the end.
+      const name = `${ctx.namespace}-ns`;
+      const rbac = ctx.admin.makeApiClient(RbacAuthorizationV1Api);
+      await rbac.createClusterRole({
+        body: {
+          metadata: { name },
+          rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['create', 'patch', 'delete'] }],
+        },
+      });
+      await rbac.createClusterRoleBinding({
+        body: {
+          metadata: { name },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+          subjects: [{ kind: 'ServiceAccount', name: 'caller', namespace: ctx.namespace }],
+        },
+      });
+      try {
+        await until('the caller may create a namespace', async () => {
+          const { status, text } = await nomad(ctx, 'PUT', '/v1/namespace', { Name: name });
+          if (status === 403) return false;
+          if (status !== 200) throw new Error(`PUT /v1/namespace: ${status} ${text}`);
+          return true;
+        });
+        await nomadOk(ctx, 'PUT', `/v1/namespace/${name}`, { Name: name, Description: 'changed' });
+        await nomadOk(ctx, 'DELETE', `/v1/namespace/${name}`);
+      } finally {
+        const core = ctx.admin.makeApiClient(CoreV1Api);
+        await core.deleteNamespace({ name }).catch(() => undefined);
+        await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
+        await rbac.deleteClusterRole({ name }).catch(() => undefined);
+      }
     },
   },
   {
