@@ -337,6 +337,8 @@ export async function runImport(argv: readonly string[], io: ImportIo = processI
     skipped: [],
   };
   const yamlOut: KubernetesObject[] = [];
+  /** Target (`namespace/name`) → the source job that took it. */
+  const targets = new Map<string, string>();
   let failed = false;
   // A dry run compares with the cluster while it answers; once it does not, the rest is not compared.
   let compareWithCluster = target.mode === 'dry run' && target.cluster !== undefined;
@@ -403,6 +405,14 @@ export async function runImport(argv: readonly string[], io: ImportIo = processI
     entry.target = `${kubernetesNamespace}/${object.metadata.name ?? ''}`;
     entry.source = converted.source;
     entry.notes.push(...converted.notes);
+    // Jobs of the same ID in two Nomad namespaces meet when --namespace puts them in one: the first wins.
+    const taken = targets.get(entry.target);
+    if (taken !== undefined) {
+      failed = true;
+      entry.reasons.push(`${taken} already goes to ${entry.target}; import its namespace separately`);
+      continue;
+    }
+    targets.set(entry.target, `${sourceNamespace}/${stub.ID}`);
     const assessment = assessJob(job, kubernetesNamespace, translator.options as TranslatorOptions);
     Object.assign(entry, {
       objects: assessment.objects,

@@ -240,6 +240,23 @@ describe('nomad-operator import (against an HTTP server answering as Nomad)', ()
     ).toBe('default');
   });
 
+  it('two jobs of the same ID put in one namespace: the first is imported, the second needs action', async () => {
+    JOBS['prod/web'] = job('web', 'prod');
+    try {
+      const result = await runWith(['-o', '-', '--nomad-namespace', '*', '--namespace', 'apps']);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'needs action: prod/web: default/web already goes to apps/web; import its namespace separately',
+      );
+      const names = (yaml.loadAll(result.stdout) as Array<{ metadata: { name: string } }>).map(
+        (o) => o.metadata.name,
+      );
+      expect(names.filter((n) => n === 'web')).toHaveLength(1);
+    } finally {
+      delete JOBS['prod/web'];
+    }
+  });
+
   it('the dry run without a cluster prints the plan, unable to tell what changed', async () => {
     const result = await runWith(['--kubeconfig', path.join(work, 'no-such-kubeconfig')]);
     expect(result.code, result.stderr).toBe(0);
