@@ -4,7 +4,8 @@
 // changes anything. The command (src/cli/import.ts) does the reading and writing around these.
 //
 // Verdicts (docs/migration.md):
-//   needs action       the job cannot be read, parsed, validated or applied; or it runs nothing at all
+//   needs action       the job cannot be read, parsed, validated or applied (or would take the place of
+//                      another imported job: src/cli/import.ts decides those); or it runs nothing at all
 //                      (a job type the operator cannot run); or one of its task groups becomes no
 //                      workload (the translator left the group out: its tasks would not run); or the
 //                      translator failed on it.
