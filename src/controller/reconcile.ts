@@ -501,8 +501,8 @@ function observe(owner: NomadJobObject, job: Job, view: ClusterView): Observed {
   const daemonSets = view.owned<V1DaemonSet>('DaemonSet', namespace, jobName);
   const desired: Record<string, number> = {};
   for (const group of job.TaskGroups ?? []) desired[group.Name ?? ''] = group.Count ?? 1;
-  if (job.Type === 'system' && daemonSets.length > 0) {
-    // One allocation per eligible node: what the DaemonSet controller computed.
+  if ((job.Type === 'system' || job.Type === 'sysbatch') && daemonSets.length > 0) {
+    // One allocation per eligible node (system and sysbatch alike): what the DaemonSet controller computed.
     const groups = job.TaskGroups ?? [];
     for (const group of groups) desired[group.Name ?? ''] = 0;
     for (const ds of daemonSets) {

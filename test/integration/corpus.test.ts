@@ -230,15 +230,18 @@ function problemsOf(name: string, expectation: Expectation, seen: Observation): 
   if (status?.status !== expectation.status)
     problems.push(`status ${status?.status}, expected ${expectation.status}`);
   if (expectation.status === 'pending') {
+    // Pending for one of two reasons: the scheduler cannot place the pods (Unschedulable), or a group
+    // has no workload by design (NotTranslated, with the translation's warning as the message).
     const scheduled = status?.conditions?.find((c) => c.type === 'Scheduled');
+    const [reason, message] = expectation.notTranslated
+      ? ['NotTranslated', expectation.notTranslated]
+      : ['Unschedulable', expectation.unschedulable];
     if (
       scheduled?.status !== 'False' ||
-      scheduled.reason !== 'Unschedulable' ||
-      !expectation.unschedulable?.test(scheduled.message ?? '')
+      scheduled.reason !== reason ||
+      !message?.test(scheduled.message ?? '')
     ) {
-      problems.push(
-        `no condition Scheduled=False, reason Unschedulable, message ~ ${expectation.unschedulable}`,
-      );
+      problems.push(`no condition Scheduled=False, reason ${reason}, message ~ ${message}`);
     }
   } else {
     for (const d of workloads.Deployment as V1Deployment[]) problems.push(deploymentProblem(d) ?? '');
