@@ -28,6 +28,7 @@ import {
   READ,
   requestNamespace,
   requireInNamespace,
+  sendPlain,
   sendWrite,
   sendWriteWithMeta,
 } from '../http.ts';
@@ -44,6 +45,7 @@ import {
 } from '../jobwrite.ts';
 import { parseGoBool, parseGoInt, parseGoUint, queryValue } from '../params.ts';
 import { nextPeriodicLaunch } from '../periodic.ts';
+import { plannedPlacement } from '../plan-evals.ts';
 import { allocationStub, clientStatusOf } from '../responses/allocation.ts';
 import { ZERO_TIME } from '../responses/common.ts';
 import { deploymentsOf } from '../responses/deployment.ts';
@@ -543,12 +545,17 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     const asStruct = (j: Job) => fillZeroValues(withoutBookkeeping(j), JobSchema) as NomadJson;
     const oldJob = existing && !existing.error ? asStruct(existing.job) : null;
     const { diff, annotations } = planDiff(oldJob, asStruct(job));
-    const index = store.state.globalIndex();
-    return sendWrite(reply, index, {
+    // As Nomad: the plan's index is the stored job's JobModifyIndex (0 for a new job), and its
+    // evaluation's JobModifyIndex the next one when the spec changes.
+    const index = existing ? store.versionState(existing).jobModifyIndex : 0;
+    const changed = existing !== undefined && (diff as { Type?: string }).Type !== 'None';
+    const placement = plannedPlacement(store, existing, job, changed ? index + 1 : 0);
+    reply.header('X-Nomad-Index', String(index));
+    return sendPlain(reply, {
       Annotations: annotations,
-      FailedTGAllocs: null,
-      JobModifyIndex: existing ? store.versionState(existing).jobModifyIndex : 0,
-      CreatedEvals: null,
+      FailedTGAllocs: placement.FailedTGAllocs,
+      JobModifyIndex: index,
+      CreatedEvals: placement.CreatedEvals,
       Diff: wantDiff ? diff : null,
       NextPeriodicLaunch: job.Periodic?.Enabled
         ? (nextPeriodicLaunch(job, new Date()) ?? ZERO_TIME)
