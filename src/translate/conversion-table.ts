@@ -123,11 +123,16 @@ function unless(...defaults: unknown[]): IsSet {
 }
 
 /** A struct counts as set when a field differs from the defaults (other fields: when not empty). */
-function structDiffers(defaults: Record<string, unknown>): IsSet {
+function structDiffers(defaults: Record<string, unknown>, ignored: readonly string[] = []): IsSet {
   return (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return !isEmptyValue(value);
+    // A null field is unset (how the API prints Nomad's unset pointer fields), never a difference.
     return Object.entries(value).some(([key, v]) =>
-      Object.hasOwn(defaults, key) ? JSON.stringify(v) !== JSON.stringify(defaults[key]) : !isEmptyValue(v),
+      v === null || ignored.includes(key)
+        ? false
+        : Object.hasOwn(defaults, key)
+          ? JSON.stringify(v) !== JSON.stringify(defaults[key])
+          : !isEmptyValue(v),
     );
   };
 }
@@ -760,7 +765,8 @@ at(['TaskGroups[].Tasks[]'], {
   ),
   LogConfig: notApplicable('log rotation is the kubelet’s (containerLogMaxSize, containerLogMaxFiles)', {
     subtree: true,
-    isSet: structDiffers({ MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false, Enabled: true }),
+    // `Enabled` predates `Disabled` and Nomad's server ignores it (the API serves it as false).
+    isSet: structDiffers({ MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false }, ['Enabled']),
   }),
   Artifacts: converted('an init container that fetches them (see TaskArtifact)', STORAGE),
   Vault: notApplicable(

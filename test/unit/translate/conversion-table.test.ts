@@ -278,3 +278,38 @@ function occurrencesOf(job: unknown, pattern: string): Array<{ path: string; val
   }
   return current;
 }
+
+describe('unset pointer fields', () => {
+  it('reports no LogConfig for a job read back from the API (Enabled: false, which Nomad ignores)', () => {
+    const job = jobOf({
+      ID: 'web',
+      Type: 'service',
+      TaskGroups: [
+        {
+          Name: 'app',
+          Tasks: [
+            {
+              Name: 'main',
+              Driver: 'docker',
+              Config: { image: 'x:1' },
+              LogConfig: { MaxFiles: 10, MaxFileSizeMB: 10, Disabled: false, Enabled: false },
+            },
+          ],
+        },
+      ],
+    });
+    expect(notApplicableWarnings(job).map((w) => w.path)).not.toContain('TaskGroups[0].Tasks[0].LogConfig');
+    // A rotation that differs from Nomad's default still is reported.
+    const rotated = jobOf({
+      ID: 'web',
+      Type: 'service',
+      TaskGroups: [
+        {
+          Name: 'app',
+          Tasks: [{ Name: 'main', Driver: 'docker', Config: { image: 'x:1' }, LogConfig: { MaxFiles: 3 } }],
+        },
+      ],
+    });
+    expect(notApplicableWarnings(rotated).map((w) => w.path)).toContain('TaskGroups[0].Tasks[0].LogConfig');
+  });
+});

@@ -158,6 +158,10 @@ const NOMAD_REFUSES: readonly Entry[] = [
 /** Silence that is right: Nomad ignores the value for this job type too, or Kubernetes already does it. */
 const NOTHING_TO_DO: readonly Entry[] = [
   {
+    field: 'TaskGroups[].Tasks[].LogConfig.Enabled',
+    why: 'predates `Disabled`; Nomad’s server ignores it (the API serves it as false), so it changes nothing',
+  },
+  {
     field: 'Dispatched',
     variants: NOT_DISPATCHED,
     why: 'Nomad sets it on the dispatched children of a parameterized job; on any other job it means nothing',
