@@ -1,0 +1,230 @@
+// reconcile() against an in-memory cluster (support/memory-cluster.ts): what one reconcile of a
+// NomadJob writes, write by write, for a new job, a reconcile with nothing to do, a spec change, a
+// stopped job, a spec that does not decode, a system-like job whose desired count comes from its
+// DaemonSet, and a group the translator makes no workload for.
+import type { V1ConfigMap, V1ControllerRevision, V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { reconcile } from '../../../src/controller/reconcile.ts';
+import { revisionVersionLabel } from '../../../src/controller/versions.ts';
+import { nomadJobObject } from '../../../src/crd/object.ts';
+import type { NomadJobObject } from '../../../src/crd/resource.ts';
+import { MemoryCluster, type Write } from './support/memory-cluster.ts';
+
+const now = () => new Date('2026-01-02T03:04:05Z');
+const reconcileWeb = (cluster: MemoryCluster, name = 'web') =>
+  reconcile(`default/${name}`, cluster.view, cluster.writer, { now });
+
+const serverTask = { Name: 'server', Driver: 'docker', Config: { image: 'nginx:1.27' } };
+const webJob = (extra: Record<string, unknown> = {}) => ({
+  ID: 'web',
+  Type: 'service',
+  Datacenters: ['*'],
+  TaskGroups: [{ Name: 'app', Count: 2, Tasks: [serverTask] }],
+  ...extra,
+});
+
+/** Writes as `verb Kind/name` (events as `event Reason`): the shape of a reconcile at a glance. */
+const summary = (writes: Write[]) =>
+  writes.map((w) => (w.verb === 'event' ? `event ${w.reason}` : `${w.verb} ${w.kind}/${w.name}`));
+
+const statusWrites = (writes: Write[]) => writes.flatMap((w) => (w.verb === 'patchStatus' ? [w.status] : []));
+
+describe('reconcile', () => {
+  let cluster: MemoryCluster;
+  let web: NomadJobObject;
+  beforeEach(() => {
+    cluster = new MemoryCluster();
+    web = cluster.put(nomadJobObject(webJob()));
+  });
+
+  it('a new service job: records version 0, applies its Deployment owned by the job, patches status with conditions', async () => {
+    expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
+    expect(summary(cluster.writes)).toEqual([
+      'apply ControllerRevision/web--v0',
+      'event Registered',
+      'apply Deployment/web--app',
+      'event Created',
+      'patchStatus NomadJob/web',
+      'create ConfigMap/web--evaluations',
+    ]);
+
+    const revision = cluster.get<V1ControllerRevision>('ControllerRevision', 'default', 'web--v0');
+    expect(revision?.metadata?.labels?.[revisionVersionLabel]).toBe('0');
+    expect(revision?.revision).toBe(1);
+
+    const deployment = cluster.get<V1Deployment>('Deployment', 'default', 'web--app');
+    expect(deployment?.spec?.replicas).toBe(2);
+    expect(deployment?.metadata?.ownerReferences).toEqual([
+      {
+        apiVersion: 'nomadoperator.dev/v1alpha1',
+        kind: 'NomadJob',
+        name: 'web',
+        uid: web.metadata?.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+    expect(deployment?.metadata?.annotations?.['nomadoperator.dev/applied-hash']).toMatch(/^[0-9a-f]{32}$/);
+
+    const [status] = statusWrites(cluster.writes);
+    expect(status).toMatchObject({
+      status: 'pending',
+      version: 0,
+      stable: false,
+      submitTime: '1767323045000000000',
+      allocations: '0/2',
+      observedGeneration: 1,
+      summary: { app: { queued: 2, running: 0 } },
+    });
+    expect(status?.conditions?.map((c) => [c.type, c.status, c.reason, c.observedGeneration])).toEqual([
+      ['Ready', 'False', 'AllocationsPending', 1],
+      ['Scheduled', 'False', 'Queued', 1],
+      ['Progressing', 'True', 'Placing', 1],
+      ['Degraded', 'False', 'Healthy', 1],
+    ]);
+    expect(cluster.get<NomadJobObject>('NomadJob', 'default', 'web')?.status).toEqual(status);
+    const evaluations = cluster.get<V1ConfigMap>('ConfigMap', 'default', 'web--evaluations');
+    expect(evaluations?.metadata?.ownerReferences?.[0]?.uid).toBe(web.metadata?.uid);
+  });
+
+  it('a second reconcile with nothing changed writes nothing', async () => {
+    await reconcileWeb(cluster);
+    cluster.clearWrites();
+    expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
+    expect(cluster.writes).toEqual([]);
+  });
+
+  it('a spec change records a new version and applies the changed Deployment', async () => {
+    await reconcileWeb(cluster);
+    cluster.clearWrites();
+    cluster.updateSpec(
+      'default',
+      'web',
+      nomadJobObject(webJob({ TaskGroups: [{ Name: 'app', Count: 3, Tasks: [serverTask] }] })).spec,
+    );
+
+    expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
+    expect(summary(cluster.writes)).toEqual([
+      'apply ControllerRevision/web--v1',
+      'event Registered',
+      'apply Deployment/web--app',
+      'event Updated',
+      'patchStatus NomadJob/web',
+      'apply ConfigMap/web--evaluations',
+    ]);
+    expect(cluster.get<V1Deployment>('Deployment', 'default', 'web--app')?.spec?.replicas).toBe(3);
+    expect(cluster.list('ControllerRevision').map((r) => r.metadata?.name)).toEqual(['web--v0', 'web--v1']);
+    const [status] = statusWrites(cluster.writes);
+    expect(status).toMatchObject({ version: 1, observedGeneration: 2, allocations: '0/3' });
+    expect(status?.conditions?.every((c) => c.observedGeneration === 2)).toBe(true);
+  });
+
+  it('a stopped job prunes its workloads and keeps its history and evaluations', async () => {
+    await reconcileWeb(cluster);
+    cluster.clearWrites();
+    cluster.updateSpec('default', 'web', nomadJobObject(webJob({ Stop: true })).spec);
+
+    expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
+    expect(summary(cluster.writes)).toEqual([
+      'apply ControllerRevision/web--v1',
+      'event Registered',
+      'delete Deployment/web--app',
+      'event Deleted',
+      'patchStatus NomadJob/web',
+      'apply ConfigMap/web--evaluations',
+    ]);
+    expect(cluster.list('Deployment')).toEqual([]);
+    expect(cluster.get('ConfigMap', 'default', 'web--evaluations')).toBeDefined();
+    expect(statusWrites(cluster.writes)[0]).toMatchObject({ status: 'dead', version: 1, allocations: '0/0' });
+  });
+
+  it('a spec that does not decode: a Warning event and a status condition with the reason, no workloads', async () => {
+    const broken = cluster.put({
+      ...nomadJobObject(webJob({ ID: 'broken' })),
+      spec: { taskGroups: 'not a list' },
+    });
+
+    const outcome = await reconcileWeb(cluster, 'broken');
+    expect(outcome.result).toBe('invalid');
+    const message = outcome.result === 'invalid' ? outcome.message : '';
+    expect(message).not.toBe('');
+    expect(summary(cluster.writes)).toEqual(['event InvalidSpec', 'patchStatus NomadJob/broken']);
+    expect(cluster.writes[0]).toMatchObject({ type: 'Warning', reason: 'InvalidSpec', message });
+    const [status] = statusWrites(cluster.writes);
+    expect(status?.observedGeneration).toBe(broken.metadata?.generation);
+    expect(status?.conditions).toContainEqual(
+      expect.objectContaining({
+        reason: 'InvalidSpec',
+        message,
+        observedGeneration: broken.metadata?.generation,
+      }),
+    );
+    expect(cluster.list('Deployment')).toEqual([]);
+    expect(cluster.list('ControllerRevision')).toEqual([]);
+
+    // Nothing changed: the same status is not written again, nor the event repeated.
+    cluster.clearWrites();
+    expect((await reconcileWeb(cluster, 'broken')).result).toBe('invalid');
+    expect(cluster.writes).toEqual([]);
+  });
+
+  it.each(['sysbatch', 'system'])(
+    'a %s job desires one allocation per node the DaemonSet schedules on',
+    async (type) => {
+      cluster.put(
+        nomadJobObject({
+          ID: 'agent',
+          Type: type,
+          Datacenters: ['*'],
+          TaskGroups: [{ Name: 'node', Tasks: [serverTask] }],
+        }),
+      );
+      await reconcileWeb(cluster, 'agent');
+      const [daemonSet] = cluster.list<V1DaemonSet>('DaemonSet');
+      expect(daemonSet?.metadata?.name).toBe('agent--node');
+      // The DaemonSet controller found three eligible nodes.
+      cluster.put({
+        ...daemonSet,
+        status: {
+          desiredNumberScheduled: 3,
+          currentNumberScheduled: 0,
+          numberMisscheduled: 0,
+          numberReady: 0,
+        },
+      });
+      cluster.clearWrites();
+
+      await reconcileWeb(cluster, 'agent');
+      expect(summary(cluster.writes)).toEqual(['patchStatus NomadJob/agent']);
+      expect(statusWrites(cluster.writes)[0]).toMatchObject({ allocations: '0/3' });
+    },
+  );
+
+  it('a group the translator makes no workload for reports Scheduled=False NotTranslated', async () => {
+    cluster.put(
+      nomadJobObject({
+        ID: 'gateway-job',
+        Datacenters: ['*'],
+        TaskGroups: [
+          {
+            Name: 'gateway',
+            Networks: [{ Mode: 'bridge' }],
+            Services: [
+              {
+                Name: 'legacy-db-gateway',
+                Connect: { Gateway: { Proxy: {}, Terminating: { Services: [{ Name: 'legacy-postgres' }] } } },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(await reconcileWeb(cluster, 'gateway-job')).toEqual({ result: 'success' });
+    expect(cluster.list('Deployment')).toEqual([]);
+    const [status] = statusWrites(cluster.writes);
+    expect(status?.allocations).toBe('0/0');
+    const scheduled = status?.conditions?.find((c) => c.type === 'Scheduled');
+    expect(scheduled).toMatchObject({ status: 'False', reason: 'NotTranslated' });
+    expect(scheduled?.message).toContain('gateway');
+  });
+});
