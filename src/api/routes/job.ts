@@ -620,6 +620,9 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
   async function dispatch(request: FastifyRequest, reply: FastifyReply, namespace: string, id: string) {
     const actions = deps.actions as JobActions;
     const body = objectBody(request.body, 'api.JobDispatchRequest');
+    // Nomad's request embeds its WriteRequest, so the token is a body field too; a non-empty
+    // `?idempotency_token=` overrides it, as Nomad parses the query after decoding the body.
+    const bodyToken = stringField(body, 'IdempotencyToken');
     const bodyJobId = stringField(body, 'JobID');
     if (bodyJobId !== '' && bodyJobId !== id) throw badRequest('Job ID does not match');
     const payload = field(body, 'Payload');
@@ -631,7 +634,7 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     const meta = stringMapField(body, 'Meta');
     const priority = intField(body, 'Priority');
     const idPrefixTemplate = stringField(body, 'IdPrefixTemplate');
-    const token = queryValue(query(request), 'idempotency_token') ?? '';
+    const token = queryValue(query(request), 'idempotency_token') || bodyToken;
     await requireInNamespace(request, deps, namespace, [
       { verb: 'create', subresource: 'dispatch' },
       ...CREATE,
