@@ -6,7 +6,10 @@
 // namespaces of jobs are listed too. The fields Kubernetes has no place for are annotations
 // (responses/namespace.ts).
 //
-// ACL: reads need an authenticated caller. Writes are Kubernetes namespace writes made with the
+// ACL: Nomad shows a token the namespaces it holds any capability in (AllowNamespace); here a caller
+// sees a namespace when it may get, list or create nomadjobs there, or get the Kubernetes namespace
+// itself; callers allowed to list nomadjobs or namespaces cluster-wide see them all. Writes are
+// Kubernetes namespace writes made with the
 // operator's credentials, so each is made only after a SubjectAccessReview allowed the caller the same
 // verb on the same namespace: `create namespaces` for a new one, `update` or `patch` of that namespace
 // for a change, `delete` of it for a delete. Nomad asks for a management token for both.
@@ -38,6 +41,20 @@ const VALID_NAME = /^[a-zA-Z0-9-]{1,128}$/;
 const MAX_DESCRIPTION_BYTES = 256;
 
 const methodNotAllowed = () => new ApiError(405, 'Invalid method');
+
+/** Any of these in a namespace makes it visible to the caller (Nomad's AllowNamespace). */
+function readPermissions(k8sName: string): readonly Permission[] {
+  return [
+    { verb: 'get' },
+    { verb: 'list' },
+    { verb: 'create' },
+    { verb: 'get', resource: 'namespaces', name: k8sName },
+  ];
+}
+/** Any of these cluster-wide shows every namespace. */
+const LIST_EVERYWHERE: readonly Permission[] = [{ verb: 'list' }, { verb: 'list', resource: 'namespaces' }];
+/** SubjectAccessReviews in flight at once when sorting out which namespaces a caller sees. */
+const REVIEW_CONCURRENCY = 8;
 
 /** The Nomad namespace a Kubernetes namespace holds, if it holds one. */
 function nomadNameOf(store: ApiStore, k8s: V1Namespace): string | undefined {
@@ -198,21 +215,38 @@ function sendEmptyWrite(reply: FastifyReply, index: number): FastifyReply {
 export async function namespaceRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const store = deps.store;
 
+  /** The namespaces (of those there are now) the caller may see; undefined: all of them. */
+  const visibleNamespaces = async (request: FastifyRequest): Promise<Set<string> | undefined> => {
+    const caller = await callerOf(request, deps);
+    if (await deps.authorizer.allowed(caller, '', LIST_EVERYWHERE)) return undefined;
+    const pending = nomadNamespaces(store).map((n) => n.name);
+    const visible = new Set<string>();
+    const worker = async () => {
+      for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+        const k8sName = store.mapNamespace(name);
+        if (await deps.authorizer.allowed(caller, k8sName, readPermissions(k8sName))) visible.add(name);
+      }
+    };
+    await Promise.all(Array.from({ length: REVIEW_CONCURRENCY }, worker));
+    return visible;
+  };
+
   const list = async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.method !== 'GET') throw methodNotAllowed();
     checkRegion(request, deps);
-    await callerOf(request, deps);
+    const visible = await visibleNamespaces(request);
     const prefix = queryValue(query(request), 'prefix') ?? '';
     return blockingQuery(request, reply, deps, () => ({
       index: tableIndex(store),
       body: nomadNamespaces(store)
-        .filter((n) => n.name.startsWith(prefix))
+        .filter((n) => n.name.startsWith(prefix) && (visible === undefined || visible.has(n.name)))
         .map(namespaceResponse),
     }));
   };
 
   const read = async (request: FastifyRequest, reply: FastifyReply, name: string) => {
-    await callerOf(request, deps);
+    const k8sName = store.mapNamespace(name);
+    await requirePermission(request, deps, k8sName, readPermissions(k8sName));
     return blockingQuery(request, reply, deps, () => {
       const found = findNamespace(store, name);
       return found

@@ -66,7 +66,9 @@ beforeAll(async () => {
   await rbac.createClusterRole({
     body: {
       metadata: { name: adminRole },
-      rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['create', 'patch', 'delete'] }],
+      rules: [
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
+      ],
     },
   });
   await rbac.createClusterRoleBinding({
@@ -106,8 +108,14 @@ describe('namespaces API with ACLs', () => {
     expect(k8s?.metadata?.annotations?.[ANNOTATION_NAMESPACE_DESCRIPTION]).toBe('integration');
     expect(Number(registered.headers.get('x-nomad-index'))).toBe(Number(k8s?.metadata?.resourceVersion));
 
-    // Read your write: the answer came after the cache had it.
-    const read = await call('GET', `/v1/namespace/${name}`, noRights);
+    // Read your write: the answer came after the cache had it. Only callers with a right there see it.
+    const hidden = await call('GET', `/v1/namespace/${name}`, noRights);
+    expect([hidden.status, hidden.text]).toEqual([403, 'Permission denied']);
+    const hiddenList = JSON.parse((await call('GET', '/v1/namespaces', noRights)).text) as Array<{
+      Name: string;
+    }>;
+    expect(hiddenList.map((n) => n.Name)).not.toContain(name);
+    const read = await call('GET', `/v1/namespace/${name}`, admin);
     expect(read.status).toBe(200);
     expect(JSON.parse(read.text)).toMatchObject({
       Name: name,
@@ -115,7 +123,7 @@ describe('namespaces API with ACLs', () => {
       Meta: { team: 'it' },
       ModifyIndex: Number(k8s?.metadata?.resourceVersion),
     });
-    const list = JSON.parse((await call('GET', '/v1/namespaces', noRights)).text) as Array<{ Name: string }>;
+    const list = JSON.parse((await call('GET', '/v1/namespaces', admin)).text) as Array<{ Name: string }>;
     expect(list.map((n) => n.Name)).toEqual(expect.arrayContaining(['default', name]));
 
     const updateRefused = await call('PUT', `/v1/namespace/${name}`, noRights, { Name: name });
@@ -137,7 +145,7 @@ describe('namespaces API with ACLs', () => {
     expect([deleted.status, deleted.text]).toEqual([200, '']);
     const after = await readNamespace(name);
     expect(after === undefined || after.metadata?.deletionTimestamp !== undefined).toBe(true);
-    const gone = await call('GET', `/v1/namespace/${name}`, noRights);
+    const gone = await call('GET', `/v1/namespace/${name}`, admin);
     expect([gone.status, gone.text]).toEqual([404, 'Namespace not found']);
   });
 
@@ -152,7 +160,7 @@ describe('namespaces API with ACLs', () => {
     expect(registered.text).toBe('');
     expect(k8sName).not.toBe(name);
     expect((await readNamespace(k8sName))?.metadata?.annotations?.['nomadoperator.dev/namespace']).toBe(name);
-    const read = await call('GET', `/v1/namespace/${name}`, noRights);
+    const read = await call('GET', `/v1/namespace/${name}`, admin);
     expect(JSON.parse(read.text)).toMatchObject({ Name: name, Description: '' });
     const deleted = await call('DELETE', `/v1/namespace/${name}`, admin);
     expect(deleted.status, deleted.text).toBe(200);

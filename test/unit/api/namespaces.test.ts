@@ -5,6 +5,7 @@ import type { V1Namespace, V1Pod } from '@kubernetes/client-node';
 import type { InjectOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Authorizer, Permission } from '../../../src/api/acl.ts';
+import { buildApiApp } from '../../../src/api/app.ts';
 import { ANNOTATION_NAMESPACE_DESCRIPTION } from '../../../src/api/responses/namespace.ts';
 import { createNamespaceMapper } from '../../../src/nomad/ids.ts';
 import { serviceJob, testApi } from './support.ts';
@@ -224,6 +225,44 @@ describe('namespace ACL', () => {
     expect(cluster.sources.Namespace.get(undefined, 'team')).toBeDefined();
     // Even the default namespace's refusal comes after the permission check, as in Nomad.
     expect((await app.inject({ method: 'DELETE', url: '/v1/namespace/default' })).statusCode).toBe(403);
+  });
+});
+
+describe('namespace reads', () => {
+  it('show a caller the namespaces where it has a right, as Nomad shows a token its namespaces', async () => {
+    const cluster = await testApi();
+    for (const name of ['team', 'other'])
+      expect((await cluster.app.inject(put('/v1/namespace', { Name: name }))).statusCode).toBe(200);
+    const names = async (app: typeof cluster.app) =>
+      JSON.parse((await app.inject({ method: 'GET', url: '/v1/namespaces' })).body).map(
+        (n: { Name: string }) => n.Name,
+      );
+    const authorizerFor = (granted: (namespace: string, p: Permission) => boolean): Authorizer => ({
+      authenticate: async () => ({ anonymous: false, username: 'bob', groups: [] }),
+      allowed: async (_caller, namespace, permissions) => permissions.some((p) => granted(namespace, p)),
+    });
+    // Same cluster, other callers: a reader of jobs in `team`, a reader of the `other` namespace
+    // object, someone who may list namespaces cluster-wide.
+    const server = async (authorizer: Authorizer) => {
+      const app = buildApiApp({ store: cluster.store, authorizer });
+      await app.ready();
+      return app;
+    };
+    const teamReader = await server(
+      authorizerFor((ns, p) => ns === 'team' && p.verb === 'list' && !p.resource),
+    );
+    expect(await names(teamReader)).toEqual(['team']);
+    expect((await teamReader.inject({ method: 'GET', url: '/v1/namespace/team' })).statusCode).toBe(200);
+    const refused = await teamReader.inject({ method: 'GET', url: '/v1/namespace/other' });
+    expect([refused.statusCode, refused.body]).toEqual([403, 'Permission denied']);
+    const objectReader = await server(
+      authorizerFor((ns, p) => ns === 'other' && p.resource === 'namespaces' && p.verb === 'get'),
+    );
+    expect(await names(objectReader)).toEqual(['other']);
+    const everywhere = await server(
+      authorizerFor((ns, p) => ns === '' && p.resource === 'namespaces' && p.verb === 'list'),
+    );
+    expect(await names(everywhere)).toEqual(['default', 'other', 'team']);
   });
 });
 
