@@ -39,17 +39,10 @@ import { group, type NomadJobObject, plural, version } from '../crd/resource.ts'
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { recordEvent } from '../kube/events.ts';
 import { goQuote, goStringList } from '../nomad/go.ts';
-import {
-  childName,
-  hashToken,
-  jobObjectName,
-  LABEL_MANAGED_BY,
-  LABEL_PARENT_ID,
-  labelValueFor,
-  MANAGED_BY,
-} from '../nomad/ids.ts';
+import { childName, hashToken, jobObjectName, labelValueFor } from '../nomad/ids.ts';
+import { LABEL_MANAGED_BY, LABEL_PARENT_ID, LABEL_RECORD, MANAGED_BY } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
-import { LABEL_RECORD, recordEvaluation } from './evaluations.ts';
+import { recordEvaluation } from './evaluations.ts';
 import { checkSpec } from './spec.ts';
 import { registrationFields } from './versions.ts';
 

@@ -29,6 +29,7 @@ import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Pod } from '@kuber
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { childName, identityLabels, NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
+import { LABEL_RECORD } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import {
   type AllocationMetric,
@@ -48,8 +49,6 @@ export { groupOfPodFor } from './status.ts';
 export const EVALUATION_LIMIT = 10;
 /** Data key of the evaluations ConfigMap: the EvaluationRecord as JSON. */
 export const EVALUATIONS_KEY = 'evaluations.json';
-/** Label on the evaluations ConfigMap (besides the job's identity labels). */
-export const LABEL_RECORD = 'nomadoperator.dev/record';
 
 export type EvaluationStatus = 'pending' | 'blocked' | 'complete' | 'failed' | 'canceled';
 

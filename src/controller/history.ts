@@ -18,16 +18,11 @@ import { toSpec } from '../crd/codec.ts';
 import { version as crdVersion, group, type NomadJobObject, plural } from '../crd/resource.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { goQuote } from '../nomad/go.ts';
-import { LABEL_JOB, NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
+import { NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
+import { ANNOTATION_STABLE, LABEL_JOB } from '../nomad/keys.ts';
 import { isOwnedBy } from './owned.ts';
 import { checkSpec } from './spec.ts';
-import {
-  nextVersion,
-  registrationFields,
-  revisionStableAnnotation,
-  type StoredVersion,
-  storedVersionOf,
-} from './versions.ts';
+import { nextVersion, registrationFields, type StoredVersion, storedVersionOf } from './versions.ts';
 
 export type HistoryFailure = { ok: false; status: 400 | 404 | 500; message: string };
 
@@ -184,7 +179,7 @@ export async function setStable(
       {
         namespace: revision.metadata?.namespace ?? '',
         name: revision.metadata?.name ?? '',
-        body: { metadata: { annotations: { [revisionStableAnnotation]: String(stable) } } },
+        body: { metadata: { annotations: { [ANNOTATION_STABLE]: String(stable) } } },
       },
       merge,
     );

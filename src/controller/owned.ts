@@ -5,7 +5,7 @@
 // Nomad services, see shared-services.ts) are the exception: no job label, one non-controller
 // ownerReference per declaring job, and their events go to every one of those jobs.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { API_GROUP, LABEL_JOB, LABEL_MANAGED_BY, MANAGED_BY } from '../nomad/ids.ts';
+import { API_GROUP, LABEL_JOB, LABEL_MANAGED_BY, MANAGED_BY } from '../nomad/keys.ts';
 
 export interface OwnedKind {
   apiVersion: string;

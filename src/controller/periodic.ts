@@ -25,17 +25,14 @@ import { nomadJobObject } from '../crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
 import { kubeErrorCode } from '../kube/errors.ts';
 import { recordEvent } from '../kube/events.ts';
-import { ANNOTATION_JOB_ID, jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
+import { jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
+import { ANNOTATION_CRON_JOB, ANNOTATION_JOB_ID, ANNOTATION_LAUNCHED_BY } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { recordEvaluation } from './evaluations.ts';
 import { checkSpec } from './spec.ts';
 import { registrationFields } from './versions.ts';
 
-/** Annotation on a child NomadJob that another controller runs: `cronjob` for CronJob-launched ones. */
-export const ANNOTATION_LAUNCHED_BY = 'nomadoperator.dev/launched-by';
 export const LAUNCHED_BY_CRONJOB = 'cronjob';
-/** Annotation on a CronJob-launched child: the Kubernetes Job it was recorded for. */
-export const ANNOTATION_CRON_JOB = 'nomadoperator.dev/cron-job';
 /** Set by the CronJob controller (Kubernetes >= 1.28) on the Jobs it creates: RFC 3339. */
 export const CRONJOB_SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 

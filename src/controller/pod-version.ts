@@ -3,7 +3,7 @@
 // ReplicaSet (mid-rollout) the version before the Deployment's. Shared by the reconciler
 // (evaluations) and the API (allocations).
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import { LABEL_VERSION } from '../translate/index.ts';
+import { LABEL_VERSION } from '../nomad/keys.ts';
 
 /** Looks up a cached object of `kind` by namespace and name. */
 export type ObjectLookup = (

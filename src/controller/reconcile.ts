@@ -17,7 +17,6 @@ import type {
 import type { NomadJobObject, NomadJobStatus } from '../crd/resource.ts';
 import type { ApplyOptions } from '../kube/apply.ts';
 import {
-  ANNOTATION_PARENT_ID,
   childName,
   identityAnnotations,
   identityLabels,
@@ -25,6 +24,7 @@ import {
   NOMAD_DEFAULT_NAMESPACE,
   readIdentity,
 } from '../nomad/ids.ts';
+import { ANNOTATION_APPLIED_HASH, ANNOTATION_GROUP, ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { translate } from '../translate/index.ts';
 import { isSharedService } from '../translate/networking.ts';
@@ -96,9 +96,6 @@ export type ReconcileOutcome =
   | { result: 'success' }
   | { result: 'invalid'; message: string }
   | { result: 'gone' };
-
-/** Hash of the desired object, kept on it: equal hash on the live object means nothing to apply. */
-export const appliedHashAnnotation = 'nomadoperator.dev/applied-hash';
 
 export async function reconcile(
   key: string,
@@ -433,7 +430,7 @@ function withOwnership(desired: KubernetesObject, owner: NomadJobObject): Kubern
     },
   ];
   const hash = createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 32);
-  object.metadata.annotations = { ...object.metadata.annotations, [appliedHashAnnotation]: hash };
+  object.metadata.annotations = { ...object.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash };
   return object;
 }
 
@@ -451,8 +448,8 @@ async function applyDesired(
     const live = view
       .owned(object.kind ?? '', namespace, jobName)
       .find((o) => o.metadata?.name === object.metadata?.name);
-    const hash = object.metadata?.annotations?.[appliedHashAnnotation];
-    if (live && live.metadata?.annotations?.[appliedHashAnnotation] === hash) continue;
+    const hash = object.metadata?.annotations?.[ANNOTATION_APPLIED_HASH];
+    if (live && live.metadata?.annotations?.[ANNOTATION_APPLIED_HASH] === hash) continue;
     if (live && !isOwnedBy(live, owner.metadata?.uid)) {
       // Never take over an object the operator did not create for this job.
       await writer.event(
@@ -506,8 +503,7 @@ function observe(owner: NomadJobObject, job: Job, view: ClusterView): Observed {
     const groups = job.TaskGroups ?? [];
     for (const group of groups) desired[group.Name ?? ''] = 0;
     for (const ds of daemonSets) {
-      const group =
-        groups.find((g) => ds.metadata?.annotations?.['nomadoperator.dev/group'] === g.Name) ?? groups[0];
+      const group = groups.find((g) => ds.metadata?.annotations?.[ANNOTATION_GROUP] === g.Name) ?? groups[0];
       if (group)
         desired[group.Name ?? ''] =
           (desired[group.Name ?? ''] ?? 0) + (ds.status?.desiredNumberScheduled ?? 0);

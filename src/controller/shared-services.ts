@@ -23,7 +23,7 @@ import type { KubernetesObject, V1OwnerReference, V1Service } from '@kubernetes/
 import type { NomadJobObject } from '../crd/resource.ts';
 import { fieldManager } from '../kube/apply.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
-import { LABEL_SERVICE } from '../translate/networking.ts';
+import { APPLIED_ANNOTATION_PREFIX, LABEL_SERVICE } from '../nomad/keys.ts';
 import type { ClusterView, ClusterWriter } from './reconcile.ts';
 
 /** Field manager of one NomadJob's intent for shared Services. */
@@ -33,7 +33,7 @@ export function jobFieldManager(jobName: string): string {
 
 /** Annotation holding the hash of one job's last applied intent. */
 export function appliedKey(jobName: string): string {
-  return `applied.nomadoperator.dev/${jobName}`;
+  return `${APPLIED_ANNOTATION_PREFIX}${jobName}`;
 }
 
 function ownerReference(owner: NomadJobObject): V1OwnerReference {

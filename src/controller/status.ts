@@ -18,7 +18,8 @@
 // NotTranslated and the translation's warning; the job status follows the groups that run.
 import type { V1Container, V1ContainerStatus, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Condition, GroupSummary, NomadJobStatus } from '../crd/resource.ts';
-import { ANNOTATION_GROUP, LABEL_GROUP, labelValueFor } from '../nomad/ids.ts';
+import { labelValueFor } from '../nomad/ids.ts';
+import { ANNOTATION_GROUP, LABEL_GROUP } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { PAUSE_IMAGE } from '../translate/pod-template.ts';
 import { unschedulableByGroup, unschedulableSummary } from './scheduling.ts';

@@ -5,15 +5,9 @@
 import type { V1ControllerRevision } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
+import { ANNOTATION_STABLE, LABEL_VERSION } from '../nomad/keys.ts';
 
 export const defaultHistoryLimit = 6;
-export const revisionVersionLabel = 'nomadoperator.dev/version';
-/**
- * Annotation on a revision: `true`/`false`, the version's stability as set later (setStable in
- * history.ts). A ControllerRevision's `data` is immutable, so the flag recorded at creation is only the
- * default; the annotation, when present, wins.
- */
-export const revisionStableAnnotation = 'nomadoperator.dev/stable';
 
 /**
  * Job fields that are bookkeeping of a registration, not spec: changing them does not make a new
@@ -70,7 +64,7 @@ export function revisionObject(owner: NomadJobObject, stored: StoredVersion): V1
     metadata: {
       name: revisionName(name, stored.version),
       namespace: owner.metadata?.namespace,
-      labels: { ...identityLabels(identity), [revisionVersionLabel]: String(stored.version) },
+      labels: { ...identityLabels(identity), [LABEL_VERSION]: String(stored.version) },
       ownerReferences: [
         {
           apiVersion: owner.apiVersion,
@@ -116,7 +110,7 @@ export function storedVersionOf(revision: V1ControllerRevision): StoredVersion |
   const data = revision.data as (Partial<StoredVersion> & { jobBase64?: unknown }) | undefined;
   const job = data ? decodeJob(data) : undefined;
   if (!data || typeof data.version !== 'number' || !job) return undefined;
-  const annotated = revision.metadata?.annotations?.[revisionStableAnnotation];
+  const annotated = revision.metadata?.annotations?.[ANNOTATION_STABLE];
   return {
     version: data.version,
     stable: annotated === 'true' ? true : annotated === 'false' ? false : data.stable === true,

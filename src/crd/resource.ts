@@ -2,7 +2,7 @@
 // Kubernetes. The spec is the Nomad job in Kubernetes style (camelCase keys, durations as Go
 // duration strings); `codec.ts` converts it to and from Nomad's JSON form.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { API_GROUP } from '../nomad/ids.ts';
+import { API_GROUP } from '../nomad/keys.ts';
 
 /** An API group of this project's own (nomad.operator.io belongs to a project doing the reverse). */
 export const group = API_GROUP;

@@ -3,8 +3,8 @@
 // Nomad job IDs may contain anything: `/`, `\`, `:`, newlines, `?`, spaces, upper case, non-ASCII, and
 // they may be long (dispatched children look like `parent/dispatch-1485408778-81644024`, periodic
 // children `parent/periodic-1485408778`). Kubernetes names are far stricter. This module defines the
-// one deterministic mapping the operator uses everywhere, and the label/annotation keys under which the
-// exact Nomad values are stored, so the reverse lookup never has to decode a name.
+// one deterministic mapping the operator uses everywhere, and the labels/annotations (keys in keys.ts)
+// under which the exact Nomad values are stored, so the reverse lookup never has to decode a name.
 //
 // ## Encoding rule (used for every mapping below)
 //
@@ -31,36 +31,39 @@
 // A DNS-1035 label is also a valid DNS-1123 subdomain and label, so every name here can be used for
 // NomadJobs, Deployments, Jobs, ConfigMaps and Services alike.
 import { createHash } from 'node:crypto';
+import {
+  ANNOTATION_GROUP,
+  ANNOTATION_JOB_ID,
+  ANNOTATION_NAMESPACE,
+  ANNOTATION_PARENT_ID,
+  ANNOTATION_TASK,
+  LABEL_GROUP,
+  LABEL_JOB,
+  LABEL_JOB_ID,
+  LABEL_MANAGED_BY,
+  LABEL_NAMESPACE,
+  LABEL_PARENT_ID,
+  LABEL_TASK,
+  MANAGED_BY,
+} from './keys.ts';
 
-/** API group of this project's custom resources (`NomadJob` is `nomadjobs.nomadoperator.dev`). */
-export const API_GROUP = 'nomadoperator.dev';
-
-/** Label: the NomadJob object name (this module's `jobObjectName`); selects a job's child objects. */
-export const LABEL_JOB = 'nomadoperator.dev/job';
-/** Label: selector-safe form (`labelValueFor`) of the Nomad job ID. The exact ID is in ANNOTATION_JOB_ID. */
-export const LABEL_JOB_ID = 'nomadoperator.dev/job-id';
-/** Label: selector-safe form of the Nomad namespace. The exact value is in ANNOTATION_NAMESPACE. */
-export const LABEL_NAMESPACE = 'nomadoperator.dev/namespace';
-/** Label: selector-safe form of the parent job ID of a dispatched/periodic child. */
-export const LABEL_PARENT_ID = 'nomadoperator.dev/parent-id';
-/** Label: selector-safe form of a task group name, on objects created per group. */
-export const LABEL_GROUP = 'nomadoperator.dev/group';
-/** Label: selector-safe form of a task name, on objects created per task. */
-export const LABEL_TASK = 'nomadoperator.dev/task';
-/** Standard `app.kubernetes.io/managed-by` label and the value this operator writes. */
-export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY = 'nomad-operator';
-
-/** Annotation: the exact Nomad job ID (any string). */
-export const ANNOTATION_JOB_ID = 'nomadoperator.dev/job-id';
-/** Annotation: the exact Nomad namespace. */
-export const ANNOTATION_NAMESPACE = 'nomadoperator.dev/namespace';
-/** Annotation: the exact parent job ID of a dispatched or periodic child job. */
-export const ANNOTATION_PARENT_ID = 'nomadoperator.dev/parent-id';
-/** Annotation: the exact task group name, on objects created per group. */
-export const ANNOTATION_GROUP = 'nomadoperator.dev/group';
-/** Annotation: the exact task name, on objects created per task. */
-export const ANNOTATION_TASK = 'nomadoperator.dev/task';
+// The identity keys are defined in keys.ts; re-exported here for the modules that still import them
+// with the identity functions (src/api, tests).
+export {
+  ANNOTATION_GROUP,
+  ANNOTATION_JOB_ID,
+  ANNOTATION_NAMESPACE,
+  ANNOTATION_PARENT_ID,
+  ANNOTATION_TASK,
+  LABEL_GROUP,
+  LABEL_JOB,
+  LABEL_JOB_ID,
+  LABEL_MANAGED_BY,
+  LABEL_NAMESPACE,
+  LABEL_PARENT_ID,
+  LABEL_TASK,
+  MANAGED_BY,
+};
 
 /** Nomad's default namespace. */
 export const NOMAD_DEFAULT_NAMESPACE = 'default';

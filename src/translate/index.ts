@@ -2,14 +2,8 @@
 // for the contract and the module map. Pure: no I/O, no clock, no randomness; the same job and options
 // always give the same objects in the same order, byte for byte once serialized.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import {
-  API_GROUP,
-  identityLabels,
-  jobObjectName,
-  LABEL_GROUP,
-  labelValueFor,
-  NOMAD_DEFAULT_NAMESPACE,
-} from '../nomad/ids.ts';
+import { identityLabels, jobObjectName, labelValueFor, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
+import { ANNOTATION_GROUP, LABEL_GROUP, LABEL_VERSION } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { notApplicableWarnings } from './conversion-table.ts';
 import { DEFAULT_EXEC_IMAGE, DEFAULT_JAVA_IMAGE } from './drivers.ts';
@@ -19,9 +13,6 @@ import type { GroupContext, ResolvedOptions, TranslateOptions, TranslateResult, 
 import { groupObjects, workloadOf } from './workloads.ts';
 
 export type { TranslateOptions, TranslateResult, Warning } from './types.ts';
-
-/** Label on every object: the Nomad job version it was generated for (`options.version`). */
-export const LABEL_VERSION = `${API_GROUP}/version`;
 
 /** Default image of the init container that fetches artifacts (storage.ts). */
 export const DEFAULT_ARTIFACT_IMAGE = 'curlimages/curl:8.11.0';
@@ -182,7 +173,7 @@ function sortObjects(
     if (previous && previous.kind === object.kind && previous.metadata?.name === object.metadata?.name) {
       // Two groups asked for the same object. Identical copies are one object; otherwise the first wins.
       if (JSON.stringify(previous) !== JSON.stringify(object)) {
-        const group = object.metadata?.annotations?.[`${API_GROUP}/group`] ?? '';
+        const group = object.metadata?.annotations?.[ANNOTATION_GROUP] ?? '';
         warn(
           'TaskGroups',
           `${object.kind} ${object.metadata?.name} of group ${JSON.stringify(group)} has the name of an object of another group and is left out`,

@@ -68,33 +68,25 @@ import type {
   V1Service,
   V1ServicePort,
 } from '@kubernetes/client-node';
+import { hashToken, isDns1035Label, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
 import {
-  API_GROUP,
-  hashToken,
-  isDns1035Label,
+  ANNOTATION_SERVICE_META,
+  ANNOTATION_SERVICE_NAME,
+  ANNOTATION_SERVICE_TAGS,
   LABEL_MANAGED_BY,
-  LABEL_MAX_LENGTH,
+  LABEL_SERVICE,
   MANAGED_BY,
-} from '../nomad/ids.ts';
+  SERVICE_LABEL_PREFIX,
+} from '../nomad/keys.ts';
 import type { NetworkResource, Port, Service, ServiceCheck, Task } from '../nomad/schema.ts';
 import { interpolate } from './env.ts';
 import { routerIngress } from './router-tags.ts';
 import type { GroupContext, TaskNetworking, Warning } from './types.ts';
 
-/** Annotation: the exact Nomad service name of a Service. */
-export const ANNOTATION_SERVICE_NAME = 'nomadoperator.dev/service-name';
-/** Annotation: the service's tags, as a JSON array (in order, without duplicates). */
-export const ANNOTATION_SERVICE_TAGS = 'nomadoperator.dev/service-tags';
-/** Annotation: the service's meta, as a JSON object with sorted keys. */
-export const ANNOTATION_SERVICE_META = 'nomadoperator.dev/service-meta';
-/**
- * Label of a Service shared by the jobs of its namespace: its own name. Such a Service carries no job
- * identity; every job declaring it owns it through a (non-controller) ownerReference.
- */
-export const LABEL_SERVICE = `${API_GROUP}/service`;
-/** Prefix of the pod label a Service selects (`service.nomadoperator.dev/<Service name>`). */
-export const SERVICE_LABEL_PREFIX = `service.${API_GROUP}/`;
-/** Value of that pod label. */
+// Defined in keys.ts; re-exported while the Nomad API (src/api/responses/service.ts) imports them from here.
+export { ANNOTATION_SERVICE_NAME, ANNOTATION_SERVICE_TAGS };
+
+/** Value of the pod label a Service selects (`SERVICE_LABEL_PREFIX` + its name, keys.ts). */
 export const SERVICE_LABEL_VALUE = 'true';
 
 /** Nomad's default dynamic port range, where ports without `to` are placed. */

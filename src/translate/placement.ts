@@ -54,7 +54,7 @@ import type {
   V1WeightedPodAffinityTerm,
 } from '@kubernetes/client-node';
 import { NOMAD_DEFAULTS } from '../nomad/defaults.ts';
-import { LABEL_GROUP } from '../nomad/ids.ts';
+import { LABEL_GROUP } from '../nomad/keys.ts';
 import type { Affinity, Constraint, Spread } from '../nomad/schema.ts';
 import { howToMapAttribute } from './option-names.ts';
 import type { GroupContext, Placement, ResolvedOptions } from './types.ts';

@@ -62,14 +62,20 @@ import type {
 } from '@kubernetes/client-node';
 import { defaultRestartPolicy, NOMAD_DEFAULTS } from '../nomad/defaults.ts';
 import {
-  ANNOTATION_GROUP,
-  API_GROUP,
   hashToken,
   identityAnnotations,
   isDns1123Label,
   isDns1123Subdomain,
   NOMAD_DEFAULT_NAMESPACE,
 } from '../nomad/ids.ts';
+import {
+  ANNOTATION_CONTAINERS,
+  ANNOTATION_DOCKER_LABELS,
+  ANNOTATION_GROUP,
+  ANNOTATION_LEADER,
+  ANNOTATION_META,
+  ANNOTATION_TASK_META,
+} from '../nomad/keys.ts';
 import type { RestartPolicy as NomadRestartPolicy, Task } from '../nomad/schema.ts';
 import { type DriverPod, type DriverResult, taskDriver } from './drivers.ts';
 import { taskEnv } from './env.ts';
@@ -82,21 +88,13 @@ import type { GroupContext, Placement, TaskNetworking } from './types.ts';
 /** How the pods of a group run: in a Deployment, a Job or CronJob, a DaemonSet, a run-once DaemonSet. */
 export type PodMode = 'service' | 'batch' | 'system' | 'sysbatch';
 
+// Defined in keys.ts; re-exported while the Nomad API (src/api/responses/allocation.ts) imports it from here.
+export { ANNOTATION_CONTAINERS };
+
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
 /** The container that keeps a sysbatch pod alive once its tasks (init containers) have run. */
 export const PAUSE_IMAGE = 'registry.k8s.io/pause:3.10';
-
-/** Pod annotation: the group's merged job + group meta, as a JSON object. */
-export const ANNOTATION_META = `${API_GROUP}/meta`;
-/** Pod annotation: each task's own meta, as JSON `{task: {key: value}}`. */
-export const ANNOTATION_TASK_META = `${API_GROUP}/task-meta`;
-/** Pod annotation: the docker labels of each task, as JSON `{task: {label: value}}`. */
-export const ANNOTATION_DOCKER_LABELS = `${API_GROUP}/docker-labels`;
-/** Pod annotation: the name of the leader task. */
-export const ANNOTATION_LEADER = `${API_GROUP}/leader`;
-/** Pod annotation: container name → task name, as JSON, when any task name is not a container name. */
-export const ANNOTATION_CONTAINERS = `${API_GROUP}/containers`;
 
 export interface GroupPod {
   template: V1PodTemplateSpec;

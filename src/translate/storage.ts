@@ -59,7 +59,8 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { goPathClean } from '../nomad/go.ts';
-import { ANNOTATION_TASK, boundedChildName, childName, hashToken, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
+import { boundedChildName, childName, hashToken, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
+import { ANNOTATION_CSI_SOURCE, ANNOTATION_TASK } from '../nomad/keys.ts';
 import type { Task, TaskArtifact, Template, VolumeRequest } from '../nomad/schema.ts';
 import { interpolate, knownEnvValue } from './env.ts';
 import {
@@ -89,8 +90,6 @@ export const ALLOC_VOLUME = 'nomad-alloc';
 export const PAYLOAD_VOLUME = 'nomad-payload';
 /** Size a csi volume's PersistentVolumeClaim requests: Nomad's volume request has no size. */
 export const DEFAULT_CSI_SIZE = '1Gi';
-/** Annotation on a csi volume's claim: the Nomad CSI volume ID it stands for. */
-export const ANNOTATION_CSI_SOURCE = 'nomadoperator.dev/csi-source';
 /** Largest ConfigMap / Secret the apiserver stores (data plus metadata; data alone is checked). */
 const MAX_OBJECT_DATA_BYTES = 1024 * 1024;
 

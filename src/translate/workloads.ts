@@ -49,7 +49,8 @@ import type {
   V1ObjectMeta,
 } from '@kubernetes/client-node';
 import { NOMAD_DEFAULTS } from '../nomad/defaults.ts';
-import { API_GROUP, boundedChildName, childName } from '../nomad/ids.ts';
+import { boundedChildName, childName } from '../nomad/ids.ts';
+import { ANNOTATION_CRON, ANNOTATION_JOB_TYPE } from '../nomad/keys.ts';
 import { cronSpecError } from '../nomad/validate/cron.ts';
 import { groupServices } from './networking.ts';
 import {
@@ -61,11 +62,6 @@ import {
   seconds,
 } from './pod-template.ts';
 import type { GroupContext } from './types.ts';
-
-/** Annotation on every workload: the Nomad job type it runs (`service`, `batch`, …). */
-export const ANNOTATION_JOB_TYPE = `${API_GROUP}/job-type`;
-/** Annotation on CronJobs: the Nomad cron spec the schedule was made from. */
-export const ANNOTATION_CRON = `${API_GROUP}/cron`;
 
 const INT32_MAX = 2_147_483_647;
 /** Largest completions/parallelism of an Indexed Job. */

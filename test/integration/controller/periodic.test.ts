@@ -4,9 +4,9 @@
 import { BatchV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluationsOf } from '../../../src/controller/evaluations.ts';
-import { ANNOTATION_LAUNCHED_BY, forcePeriodic } from '../../../src/controller/periodic.ts';
+import { forcePeriodic } from '../../../src/controller/periodic.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
-import { ANNOTATION_PARENT_ID, LABEL_JOB } from '../../../src/nomad/ids.ts';
+import { ANNOTATION_LAUNCHED_BY, ANNOTATION_PARENT_ID, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';

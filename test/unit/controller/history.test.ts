@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { currentVersion, specOfVersion, versionsOf } from '../../../src/controller/history.ts';
-import {
-  revisionObject,
-  revisionStableAnnotation,
-  type StoredVersion,
-  specFingerprint,
-} from '../../../src/controller/versions.ts';
+import { revisionObject, type StoredVersion, specFingerprint } from '../../../src/controller/versions.ts';
 import { toNomad } from '../../../src/crd/codec.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
+import { ANNOTATION_STABLE } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 
 const job = (image: string): Job =>
@@ -49,7 +45,7 @@ describe('history', () => {
     };
     const revision = revisionObject(owner as ReturnType<typeof nomadJobObject>, stored(0, 'a:1'));
     expect(versionsOf([revision])[0]?.stable).toBe(false);
-    revision.metadata = { ...revision.metadata, annotations: { [revisionStableAnnotation]: 'true' } };
+    revision.metadata = { ...revision.metadata, annotations: { [ANNOTATION_STABLE]: 'true' } };
     expect(versionsOf([revision])[0]?.stable).toBe(true);
   });
 });

@@ -1,8 +1,6 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import {
-  ANNOTATION_CRON_JOB,
-  ANNOTATION_LAUNCHED_BY,
   CRONJOB_SCHEDULED_TIMESTAMP,
   cronChildId,
   cronChildKey,
@@ -18,6 +16,7 @@ import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { ANNOTATION_JOB_ID, ANNOTATION_PARENT_ID, jobObjectName } from '../../../src/nomad/ids.ts';
+import { ANNOTATION_CRON_JOB, ANNOTATION_LAUNCHED_BY } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 
 const parentJob: Job = canonicalize({

@@ -5,9 +5,9 @@
 import type { V1ConfigMap, V1ControllerRevision, V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/controller/reconcile.ts';
-import { revisionVersionLabel } from '../../../src/controller/versions.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
+import { ANNOTATION_APPLIED_HASH, LABEL_VERSION } from '../../../src/nomad/keys.ts';
 import { MemoryCluster, type Write } from './support/memory-cluster.ts';
 
 const now = () => new Date('2026-01-02T03:04:05Z');
@@ -33,7 +33,7 @@ describe('reconcile', () => {
   let cluster: MemoryCluster;
   let web: NomadJobObject;
   beforeEach(() => {
-    cluster = new MemoryCluster();
+    cluster = new MemoryCluster(now);
     web = cluster.put(nomadJobObject(webJob()));
   });
 
@@ -49,7 +49,7 @@ describe('reconcile', () => {
     ]);
 
     const revision = cluster.get<V1ControllerRevision>('ControllerRevision', 'default', 'web--v0');
-    expect(revision?.metadata?.labels?.[revisionVersionLabel]).toBe('0');
+    expect(revision?.metadata?.labels?.[LABEL_VERSION]).toBe('0');
     expect(revision?.revision).toBe(1);
 
     const deployment = cluster.get<V1Deployment>('Deployment', 'default', 'web--app');
@@ -64,7 +64,7 @@ describe('reconcile', () => {
         blockOwnerDeletion: true,
       },
     ]);
-    expect(deployment?.metadata?.annotations?.['nomadoperator.dev/applied-hash']).toMatch(/^[0-9a-f]{32}$/);
+    expect(deployment?.metadata?.annotations?.[ANNOTATION_APPLIED_HASH]).toMatch(/^[0-9a-f]{32}$/);
 
     const [status] = statusWrites(cluster.writes);
     expect(status).toMatchObject({

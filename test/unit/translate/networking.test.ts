@@ -2,20 +2,24 @@
 import { readdirSync } from 'node:fs';
 import type { V1Deployment, V1Ingress, V1Service } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { isDns1035Label, isDns1123Label, LABEL_MANAGED_BY, MANAGED_BY } from '../../../src/nomad/ids.ts';
-import type { Job, Task } from '../../../src/nomad/schema.ts';
-import { translate } from '../../../src/translate/index.ts';
+import { isDns1035Label, isDns1123Label } from '../../../src/nomad/ids.ts';
 import {
   ANNOTATION_SERVICE_META,
   ANNOTATION_SERVICE_NAME,
   ANNOTATION_SERVICE_TAGS,
+  LABEL_MANAGED_BY,
+  LABEL_SERVICE,
+  MANAGED_BY,
+} from '../../../src/nomad/keys.ts';
+import type { Job, Task } from '../../../src/nomad/schema.ts';
+import { translate } from '../../../src/translate/index.ts';
+import {
   DYNAMIC_PORT_MAX,
   DYNAMIC_PORT_MIN,
   groupServices,
   isIanaSvcName,
   isSharedService,
   kubernetesServiceName,
-  LABEL_SERVICE,
   planPorts,
   serviceLabelKey,
   servicePodLabels,

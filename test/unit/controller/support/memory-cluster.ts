@@ -9,7 +9,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { hasJobOwnerReference } from '../../../../src/controller/owned.ts';
 import type { ClusterView, ClusterWriter } from '../../../../src/controller/reconcile.ts';
 import type { NomadJobObject, NomadJobStatus } from '../../../../src/crd/resource.ts';
-import { LABEL_JOB } from '../../../../src/nomad/ids.ts';
+import { LABEL_JOB } from '../../../../src/nomad/keys.ts';
 
 export type Write =
   | {
@@ -31,6 +31,8 @@ export type Write =
       reason: string;
       message: string;
     };
+
+const specOf = (object: KubernetesObject): unknown => (object as Partial<NomadJobObject>).spec;
 
 const keyOf = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
 
@@ -54,6 +56,12 @@ export class MemoryCluster {
   #uid = 0;
   /** Every write, in order. */
   writes: Write[] = [];
+  /** Stamps `metadata.creationTimestamp` on new objects, as the apiserver does. */
+  readonly #clock: () => Date;
+
+  constructor(clock: () => Date = () => new Date()) {
+    this.#clock = clock;
+  }
 
   /** Puts an object as the apiserver would hold it (uid and resourceVersion assigned when missing). */
   put<T extends KubernetesObject>(object: T): T {
@@ -61,12 +69,11 @@ export class MemoryCluster {
     stored.metadata ??= {};
     const previous = this.#objects.get(this.#keyOfObject(stored));
     stored.metadata.uid ??= previous?.metadata?.uid ?? `uid-${++this.#uid}`;
+    stored.metadata.creationTimestamp ??= previous?.metadata?.creationTimestamp ?? this.#clock();
     stored.metadata.resourceVersion = String(++this.#resourceVersion);
     if (stored.kind === 'NomadJob') {
       const generation = previous?.metadata?.generation ?? 0;
-      const specChanged =
-        !previous ||
-        JSON.stringify((previous as NomadJobObject).spec) !== JSON.stringify((stored as NomadJobObject).spec);
+      const specChanged = !previous || JSON.stringify(specOf(previous)) !== JSON.stringify(specOf(stored));
       stored.metadata.generation = specChanged ? generation + 1 : generation;
     }
     this.#objects.set(this.#keyOfObject(stored), stored);
