@@ -18,6 +18,7 @@ import {
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesObject,
+  NetworkingV1Api,
   PatchStrategy,
   RbacAuthorizationV1Api,
   setHeaderOptions,
@@ -173,7 +174,8 @@ export function serviceJob(id: string, image = 'registry.example/app:1'): Job {
         Name: 'app',
         Count: 1,
         Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }],
-        Services: [{ Name: id, PortLabel: 'http' }],
+        // Router tags: the service is routed by an Ingress.
+        Services: [{ Name: id, PortLabel: 'http', Tags: [`urlprefix-${id}.example.com/`] }],
         Tasks: [
           task({
             Config: { image, ports: ['http'] },
@@ -273,7 +275,17 @@ async function owned(ctx: ScenarioContext, kind: string, name: string): Promise<
     ControllerRevision: () => apps.listNamespacedControllerRevision({ namespace, labelSelector }),
     Job: () => batch.listNamespacedJob({ namespace, labelSelector }),
     CronJob: () => batch.listNamespacedCronJob({ namespace, labelSelector }),
-    Service: () => core.listNamespacedService({ namespace, labelSelector }),
+    // Services are shared by the jobs that register the service name: found by their owner, not a job label.
+    Service: async () => {
+      const all = await core.listNamespacedService({ namespace });
+      return {
+        items: all.items.filter((s) =>
+          s.metadata?.ownerReferences?.some((o) => o.kind === 'NomadJob' && o.name === name),
+        ),
+      };
+    },
+    Ingress: () =>
+      ctx.admin.makeApiClient(NetworkingV1Api).listNamespacedIngress({ namespace, labelSelector }),
     ConfigMap: () => core.listNamespacedConfigMap({ namespace, labelSelector }),
     Secret: () => core.listNamespacedSecret({ namespace, labelSelector }),
     PersistentVolumeClaim: () => core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector }),
@@ -360,7 +372,7 @@ const scenarioList: Scenario[] = [
     },
   },
   {
-    name: 'service job reaches running (Deployment, Service, template ConfigMap and Secret, version, events)',
+    name: 'service job reaches running (Deployment, Service, Ingress, template ConfigMap and Secret, version, events)',
     run: async (ctx) => {
       await ctx.operator.leading;
       await submit(ctx, serviceJob('web'));
@@ -370,7 +382,7 @@ const scenarioList: Scenario[] = [
         (j) => j.status?.status === 'running' && j.status.summary?.app?.running === 1,
         'running',
       );
-      for (const kind of ['Deployment', 'Service', 'ConfigMap', 'Secret', 'ControllerRevision'])
+      for (const kind of ['Deployment', 'Service', 'Ingress', 'ConfigMap', 'Secret', 'ControllerRevision'])
         await until(`web's ${kind}`, async () => (await owned(ctx, kind, 'web')).length > 0);
       const events = await ctx.admin
         .makeApiClient(CoreV1Api)
@@ -451,7 +463,7 @@ const scenarioList: Scenario[] = [
     run: async (ctx) => {
       await ctx.operator.leading;
       const jobs: Array<[Job, string[]]> = [
-        [serviceJob('s-web'), ['Deployment', 'Service', 'ConfigMap', 'Secret']],
+        [serviceJob('s-web'), ['Deployment', 'Service', 'Ingress', 'ConfigMap', 'Secret']],
         [batchJob('s-batch'), ['Job']],
         [systemJob('s-sys'), ['DaemonSet']],
         [periodicJob('s-cron'), ['CronJob']],
@@ -481,7 +493,7 @@ const scenarioList: Scenario[] = [
       await ctx.admin
         .makeApiClient(CustomObjectsApi)
         .deleteNamespacedCustomObject({ group, version, plural, namespace: ctx.namespace, name: 'gone' });
-      for (const kind of ['Deployment', 'Service', 'ConfigMap', 'Secret', 'ControllerRevision'])
+      for (const kind of ['Deployment', 'Service', 'Ingress', 'ConfigMap', 'Secret', 'ControllerRevision'])
         await until(`gone's ${kind} collected`, async () => (await owned(ctx, kind, 'gone')).length === 0);
     },
   },

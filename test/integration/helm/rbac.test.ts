@@ -92,6 +92,13 @@ const needs: Record<string, Record<string, string>> = {
     patch: 'service job',
     delete: 'stop',
   },
+  'networking.k8s.io/ingresses': {
+    list: 'startup',
+    watch: 'startup',
+    create: 'service job',
+    patch: 'service job',
+    delete: 'stop',
+  },
   '/configmaps': {
     list: 'startup',
     watch: 'startup',
