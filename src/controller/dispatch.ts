@@ -23,7 +23,6 @@
 // Nomad's garbage collection of a dispatched job does.
 //
 // Kubernetes only: the API façade turns the result into HTTP.
-
 import { randomBytes } from 'node:crypto';
 import {
   CoreV1Api,
@@ -38,13 +37,13 @@ import { nomadJobObject } from '../crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { recordEvent } from '../kube/events.ts';
+import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { goQuote, goStringList } from '../nomad/go.ts';
 import { childName, hashToken, jobObjectName, labelValueFor } from '../nomad/ids.ts';
 import { LABEL_MANAGED_BY, LABEL_PARENT_ID, LABEL_RECORD, MANAGED_BY } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { recordEvaluation } from './evaluations.ts';
 import { checkSpec } from './spec.ts';
-import { registrationFields } from './versions.ts';
 
 /** Largest payload, decoded (Nomad's DispatchPayloadSizeLimit). */
 export const DISPATCH_PAYLOAD_SIZE_LIMIT = 16 * 1024;
@@ -148,7 +147,7 @@ export function deriveDispatchedJob(
   payload: Buffer,
 ): Job {
   const child = structuredClone(parent) as Record<string, unknown>;
-  for (const field of registrationFields) delete child[field];
+  for (const field of REGISTRATION_FIELDS) delete child[field];
   child.ID = childId;
   child.Name = childId;
   child.ParentID = parent.ID;

@@ -5,7 +5,6 @@
 // then records it as a new version (current + 1) whose spec equals the old one. Stability is an
 // annotation on the version's revision (a ControllerRevision's data is immutable), which the
 // reconciler reads back into status.stable.
-
 import {
   AppsV1Api,
   CustomObjectsApi,
@@ -17,12 +16,13 @@ import {
 import { toSpec } from '../crd/codec.ts';
 import { version as crdVersion, group, type NomadJobObject, plural } from '../crd/resource.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
+import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { goQuote } from '../nomad/go.ts';
 import { NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
 import { ANNOTATION_STABLE, LABEL_JOB } from '../nomad/keys.ts';
 import { isOwnedBy } from './owned.ts';
 import { checkSpec } from './spec.ts';
-import { nextVersion, registrationFields, type StoredVersion, storedVersionOf } from './versions.ts';
+import { nextVersion, type StoredVersion, storedVersionOf } from './versions.ts';
 
 export type HistoryFailure = { ok: false; status: 400 | 404 | 500; message: string };
 
@@ -83,7 +83,7 @@ export function currentVersion(object: NomadJobObject, history: StoredVersion[])
 /** The spec that re-registers a stored version's job. */
 export function specOfVersion(stored: StoredVersion): Record<string, unknown> {
   const job = { ...stored.job };
-  for (const field of registrationFields) delete job[field];
+  for (const field of REGISTRATION_FIELDS) delete job[field];
   return toSpec(job);
 }
 

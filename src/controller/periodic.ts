@@ -13,7 +13,6 @@
 //   CronJob). It is owned by the Kubernetes Job (not the parent directly): when the CronJob's history
 //   limit deletes the Job, the child goes with it, as Nomad's GC removes old children; purging the
 //   parent deletes the CronJobs, their Jobs and so the children.
-
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -25,12 +24,12 @@ import { nomadJobObject } from '../crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
 import { kubeErrorCode } from '../kube/errors.ts';
 import { recordEvent } from '../kube/events.ts';
+import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
 import { ANNOTATION_CRON_JOB, ANNOTATION_JOB_ID, ANNOTATION_LAUNCHED_BY } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { recordEvaluation } from './evaluations.ts';
 import { checkSpec } from './spec.ts';
-import { registrationFields } from './versions.ts';
 
 export const LAUNCHED_BY_CRONJOB = 'cronjob';
 /** Set by the CronJob controller (Kubernetes >= 1.28) on the Jobs it creates: RFC 3339. */
@@ -48,7 +47,7 @@ export function periodicChildId(parentId: string, at: Date): string {
 /** The child Nomad derives from a periodic parent for one launch: no Periodic, ParentID set. */
 export function derivePeriodicJob(parent: Job, childId: string): Job {
   const child = structuredClone(parent) as Record<string, unknown>;
-  for (const field of registrationFields) delete child[field];
+  for (const field of REGISTRATION_FIELDS) delete child[field];
   delete child.Periodic;
   child.ID = childId;
   child.Name = childId;

@@ -16,6 +16,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { NomadJobObject, NomadJobStatus } from '../crd/resource.ts';
 import type { ApplyOptions } from '../kube/apply.ts';
+import { canonicalJson } from '../nomad/canonical-json.ts';
 import {
   childName,
   identityAnnotations,
@@ -342,18 +343,7 @@ async function updateEvaluations(
 
 /** Compares everything but condition timestamps (which only move when a condition flips anyway). */
 function statusChanged(object: NomadJobObject, status: NomadJobStatus): boolean {
-  return JSON.stringify(sortKeys(object.status ?? {})) !== JSON.stringify(sortKeys(status));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-  );
+  return canonicalJson(object.status ?? {}) !== canonicalJson(status);
 }
 
 interface VersionState {

@@ -4,42 +4,19 @@
 // (JobTrackedVersions, default 6). Pure functions: the reconciler does the reads and writes.
 import type { V1ControllerRevision } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
+import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
+import { canonicalJson } from '../nomad/canonical-json.ts';
 import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
 import { ANNOTATION_STABLE, LABEL_VERSION } from '../nomad/keys.ts';
 
 export const defaultHistoryLimit = 6;
 
-/**
- * Job fields that are bookkeeping of a registration, not spec: changing them does not make a new
- * version, and a job derived from another (dispatch, periodic launch, revert) drops them.
- */
-export const registrationFields = [
-  'Version',
-  'Stable',
-  'SubmitTime',
-  'Status',
-  'StatusDescription',
-  'CreateIndex',
-  'ModifyIndex',
-  'JobModifyIndex',
-  'VersionTag',
-] as const;
-const bookkeeping = new Set<string>(registrationFields);
+const bookkeeping = new Set<string>(REGISTRATION_FIELDS);
 
 /** JSON with sorted keys and without bookkeeping fields: equal for jobs of the same version. */
 export function specFingerprint(job: Record<string, unknown>): string {
-  const sorted = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(sorted);
-    if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .map((k) => [k, sorted((value as Record<string, unknown>)[k])]),
-    );
-  };
   const spec = Object.fromEntries(Object.entries(job).filter(([k]) => !bookkeeping.has(k)));
-  return JSON.stringify(sorted(spec));
+  return canonicalJson(spec);
 }
 
 /** What a revision holds. */

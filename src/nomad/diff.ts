@@ -29,7 +29,7 @@
 // this module sorts lexicographically, and where Nomad iterates a map without sorting (group volumes) this
 // module sorts, so output never depends on hash-map order. Set members that would diff to nothing (Go
 // appends a nil entry there) are left out instead of being emitted as `null`.
-
+import { canonicalJson } from './canonical-json.ts';
 import { formatGoDuration } from './duration.ts';
 
 export type DiffType = 'None' | 'Added' | 'Deleted' | 'Edited';
@@ -174,16 +174,7 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 /** Canonical JSON with sorted keys and without null members: equal Go values give equal strings. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isObj(value)) {
-    const keys = Object.keys(value)
-      .filter((key) => value[key] !== null && value[key] !== undefined)
-      .sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
+const goJson = (value: unknown): string => canonicalJson(value, { omitNull: true });
 
 /** Go's string order: byte-wise UTF-8, i.e. code point order (UTF-16 differs above U+D7FF). */
 function compareStrings(a: string, b: string): number {
@@ -520,7 +511,7 @@ function primitiveObjectSetDiff(
     const map = new Map<string, Obj>();
     for (const o of objectsOf(list)) {
       const id = diffId ? diffId(o) : '';
-      map.set(id === '' ? `\u0000${canonicalJson(o)}` : id, o);
+      map.set(id === '' ? `\u0000${goJson(o)}` : id, o);
     }
     return map;
   };
@@ -770,7 +761,7 @@ function networkDiff(o: unknown, n: unknown, contextual: boolean): ObjectDiff | 
 
 /** Networks have no identity: a changed network is a Deleted one plus an Added one. */
 function networkDiffs(o: unknown, n: unknown, contextual: boolean): ObjectDiff[] {
-  const keyed = (list: unknown) => new Map(objectsOf(list).map((net) => [canonicalJson(net), net] as const));
+  const keyed = (list: unknown) => new Map(objectsOf(list).map((net) => [goJson(net), net] as const));
   const before = keyed(o);
   const after = keyed(n);
   const diffs: ObjectDiff[] = [];

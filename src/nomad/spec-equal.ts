@@ -10,23 +10,13 @@
 // group's MaxRunDuration) keep the difference between unset and zero, as in Nomad. Keys the model
 // does not know are compared as they are. Pure.
 import { z } from 'zod';
+import { REGISTRATION_FIELDS } from './bookkeeping.ts';
 import { unwrapField } from './schema/introspect.ts';
 import { goTypeNameOf, isGoPointer } from './schema/primitives.ts';
 import { type Job, JobSchema } from './schema.ts';
 
-/** Registration bookkeeping: set by the server, never part of the spec. */
-const BOOKKEEPING = new Set([
-  'Status',
-  'StatusDescription',
-  'Stable',
-  'Version',
-  'SubmitTime',
-  'CreateIndex',
-  'ModifyIndex',
-  'JobModifyIndex',
-  'VersionTag',
-  'NomadTokenID',
-]);
+/** Registration bookkeeping, and the token that submitted the job (Nomad's SpecChanged skips it too). */
+const BOOKKEEPING = new Set<string>([...REGISTRATION_FIELDS, 'NomadTokenID']);
 
 function isZeroScalar(value: unknown): boolean {
   return value === '' || value === 0 || value === false;
