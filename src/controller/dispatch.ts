@@ -31,12 +31,12 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type V1ConfigMap,
-  type V1OwnerReference,
 } from '@kubernetes/client-node';
 import { nomadJobObject } from '../crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { recordEvent } from '../kube/events.ts';
+import { ownerReference } from '../kube/owner-reference.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { goQuote, goStringList } from '../nomad/go.ts';
 import { childName, hashToken, jobObjectName, labelValueFor } from '../nomad/ids.ts';
@@ -167,21 +167,13 @@ export function tokenClaimName(parentName: string, token: string): string {
   return childName(parentName, 'dispatch-token', hashToken(token));
 }
 
-function ownerReference(owner: NomadJobObject, blockOwnerDeletion: boolean): V1OwnerReference {
-  return {
-    apiVersion: owner.apiVersion,
-    kind: owner.kind,
-    name: owner.metadata?.name ?? '',
-    uid: owner.metadata?.uid ?? '',
-    controller: false,
-    blockOwnerDeletion,
-  };
-}
-
 /** The child NomadJob object for a derived child job, owned by the parent. */
 export function dispatchedChildObject(parent: NomadJobObject, child: Job): NomadJobObject {
   const object = nomadJobObject(child as Record<string, unknown>, () => parent.metadata?.namespace ?? '');
-  object.metadata = { ...object.metadata, ownerReferences: [ownerReference(parent, true)] };
+  object.metadata = {
+    ...object.metadata,
+    ownerReferences: [ownerReference(parent, { controller: false, blockOwnerDeletion: true })],
+  };
   return object;
 }
 
@@ -227,7 +219,7 @@ async function claimToken(
         [LABEL_RECORD]: 'dispatch-token',
       },
       // Until the child exists the parent holds the claim, so it never outlives the parent.
-      ownerReferences: [ownerReference(parent, false)],
+      ownerReferences: [ownerReference(parent, { controller: false, blockOwnerDeletion: false })],
     },
     data: { [CLAIM_JOB_ID_KEY]: candidateId },
   };
@@ -252,7 +244,11 @@ async function handClaimTo(clients: Clients, claim: V1ConfigMap, child: NomadJob
       {
         namespace: claim.metadata?.namespace ?? '',
         name: claim.metadata?.name ?? '',
-        body: { metadata: { ownerReferences: [ownerReference(child, false)] } },
+        body: {
+          metadata: {
+            ownerReferences: [ownerReference(child, { controller: false, blockOwnerDeletion: false })],
+          },
+        },
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     )

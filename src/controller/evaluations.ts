@@ -28,6 +28,7 @@ import { randomUUID } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Pod } from '@kubernetes/client-node';
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
+import { ownerReference } from '../kube/owner-reference.ts';
 import { childName, identityLabels, NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
 import { LABEL_RECORD } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
@@ -171,16 +172,7 @@ export function recordConfigMap(
       name: evaluationsConfigMapName(name),
       namespace: owner.metadata?.namespace,
       labels: { ...identityLabels(identity), [LABEL_RECORD]: 'evaluations' },
-      ownerReferences: [
-        {
-          apiVersion: owner.apiVersion,
-          kind: owner.kind,
-          name,
-          uid: owner.metadata?.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [ownerReference(owner, { controller: true, blockOwnerDeletion: true })],
       ...(resourceVersion ? { resourceVersion } : {}),
     },
     data: { [EVALUATIONS_KEY]: serializeRecord(record) },

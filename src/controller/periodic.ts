@@ -24,6 +24,7 @@ import { nomadJobObject } from '../crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
 import { kubeErrorCode } from '../kube/errors.ts';
 import { recordEvent } from '../kube/events.ts';
+import { ownerReference } from '../kube/owner-reference.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
 import { ANNOTATION_CRON_JOB, ANNOTATION_JOB_ID, ANNOTATION_LAUNCHED_BY } from '../nomad/keys.ts';
@@ -121,14 +122,10 @@ export function cronChildObject(
       [ANNOTATION_CRON_JOB]: job.metadata?.name ?? '',
     },
     ownerReferences: [
-      {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        name: job.metadata?.name ?? '',
-        uid: job.metadata?.uid ?? '',
-        controller: false,
-        blockOwnerDeletion: false,
-      },
+      ownerReference(
+        { apiVersion: 'batch/v1', kind: 'Job', metadata: job.metadata },
+        { controller: false, blockOwnerDeletion: false },
+      ),
     ],
   };
   return object;
@@ -167,16 +164,7 @@ export async function forcePeriodic(
   );
   body.metadata = {
     ...body.metadata,
-    ownerReferences: [
-      {
-        apiVersion: parent.apiVersion,
-        kind: parent.kind,
-        name: parent.metadata?.name ?? '',
-        uid: parent.metadata?.uid ?? '',
-        controller: false,
-        blockOwnerDeletion: true,
-      },
-    ],
+    ownerReferences: [ownerReference(parent, { controller: false, blockOwnerDeletion: true })],
   };
   const custom = kc.makeApiClient(CustomObjectsApi);
   const namespace = parent.metadata?.namespace ?? '';

@@ -16,6 +16,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { NomadJobObject, NomadJobStatus } from '../crd/resource.ts';
 import type { ApplyOptions } from '../kube/apply.ts';
+import { ownerReference } from '../kube/owner-reference.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import {
   childName,
@@ -409,16 +410,7 @@ async function recordVersion(
 function withOwnership(desired: KubernetesObject, owner: NomadJobObject): KubernetesObject {
   const object = structuredClone(desired);
   object.metadata ??= {};
-  object.metadata.ownerReferences = [
-    {
-      apiVersion: owner.apiVersion,
-      kind: owner.kind,
-      name: owner.metadata?.name ?? '',
-      uid: owner.metadata?.uid ?? '',
-      controller: true,
-      blockOwnerDeletion: true,
-    },
-  ];
+  object.metadata.ownerReferences = [ownerReference(owner, { controller: true, blockOwnerDeletion: true })];
   const hash = createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 32);
   object.metadata.annotations = { ...object.metadata.annotations, [ANNOTATION_APPLIED_HASH]: hash };
   return object;

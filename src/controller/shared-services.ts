@@ -19,10 +19,11 @@
 // hash and does not fight back). A conflict with a manager that is not this operator (a Service someone
 // else made under that name) is never forced: NameConflict event, the Service is left alone.
 import { createHash } from 'node:crypto';
-import type { KubernetesObject, V1OwnerReference, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { fieldManager } from '../kube/apply.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
+import { ownerReference } from '../kube/owner-reference.ts';
 import { APPLIED_ANNOTATION_PREFIX, LABEL_SERVICE } from '../nomad/keys.ts';
 import type { ClusterView, ClusterWriter } from './reconcile.ts';
 
@@ -36,21 +37,11 @@ export function appliedKey(jobName: string): string {
   return `${APPLIED_ANNOTATION_PREFIX}${jobName}`;
 }
 
-function ownerReference(owner: NomadJobObject): V1OwnerReference {
-  return {
-    apiVersion: owner.apiVersion,
-    kind: owner.kind,
-    name: owner.metadata?.name ?? '',
-    uid: owner.metadata?.uid ?? '',
-    controller: false,
-  };
-}
-
 /** The job's intent for a shared Service: its ownerReference and the hash of the rest. */
 export function withSharedOwnership(desired: KubernetesObject, owner: NomadJobObject): KubernetesObject {
   const object = structuredClone(desired);
   object.metadata ??= {};
-  object.metadata.ownerReferences = [ownerReference(owner)];
+  object.metadata.ownerReferences = [ownerReference(owner, { controller: false })];
   const hash = createHash('sha256').update(JSON.stringify(object)).digest('hex').slice(0, 32);
   object.metadata.annotations = {
     ...object.metadata.annotations,

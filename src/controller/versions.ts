@@ -4,6 +4,7 @@
 // (JobTrackedVersions, default 6). Pure functions: the reconciler does the reads and writes.
 import type { V1ControllerRevision } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
+import { ownerReference } from '../kube/owner-reference.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
@@ -42,16 +43,7 @@ export function revisionObject(owner: NomadJobObject, stored: StoredVersion): V1
       name: revisionName(name, stored.version),
       namespace: owner.metadata?.namespace,
       labels: { ...identityLabels(identity), [LABEL_VERSION]: String(stored.version) },
-      ownerReferences: [
-        {
-          apiVersion: owner.apiVersion,
-          kind: owner.kind,
-          name,
-          uid: owner.metadata?.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [ownerReference(owner, { controller: true, blockOwnerDeletion: true })],
     },
     // ControllerRevision.revision must be positive: version 0 is revision 1.
     revision: stored.version + 1,

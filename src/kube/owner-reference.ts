@@ -1,0 +1,30 @@
+// The ownerReference that makes `owner` an owner of another object. The garbage collector deletes an
+// object once its last owner is gone; `controller` marks the one owner that manages it (isOwnedBy in
+// controller/owned.ts), `blockOwnerDeletion` makes a foreground deletion of the owner wait for it.
+// Key order is fixed: desired objects are hashed as JSON (controller/reconcile.ts), so the same
+// reference must always serialise the same way.
+import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+
+/** An owner: objects read from an informer cache lack apiVersion and kind, so callers name them. */
+export interface Owner {
+  apiVersion: string;
+  kind: string;
+  metadata?: V1ObjectMeta;
+}
+
+export interface OwnerReferenceOptions {
+  controller: boolean;
+  /** Left out of the reference when undefined (the apiserver's default, false). */
+  blockOwnerDeletion?: boolean;
+}
+
+export function ownerReference(owner: Owner, options: OwnerReferenceOptions): V1OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata?.name ?? '',
+    uid: owner.metadata?.uid ?? '',
+    controller: options.controller,
+    ...(options.blockOwnerDeletion === undefined ? {} : { blockOwnerDeletion: options.blockOwnerDeletion }),
+  };
+}
