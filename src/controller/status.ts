@@ -22,6 +22,7 @@ import { labelValueFor } from '../nomad/ids.ts';
 import { ANNOTATION_GROUP, LABEL_GROUP } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { PAUSE_IMAGE } from '../translate/pod-template.ts';
+import { WORKLOAD_KINDS } from '../translate/workloads.ts';
 import { unschedulableByGroup, unschedulableSummary } from './scheduling.ts';
 
 export interface Observed {
@@ -161,7 +162,7 @@ export function groupsWithoutWorkload(
 ): Record<string, string> {
   const withWorkload = new Set(
     objects
-      .filter((o) => WORKLOAD_KINDS.has(o.kind ?? ''))
+      .filter((o) => workloadKinds.has(o.kind ?? ''))
       .map((o) => o.metadata?.annotations?.[ANNOTATION_GROUP]),
   );
   const result: Record<string, string> = {};
@@ -202,7 +203,7 @@ function noWorkloadWarnings(index: number, warnings: Array<{ path: string; messa
     .map((w) => w.message);
 }
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'Job', 'CronJob']);
+const workloadKinds = new Set<string>(WORKLOAD_KINDS);
 
 function isBatchLike(job: Job): boolean {
   return job.Type === 'batch' || job.Type === 'sysbatch';

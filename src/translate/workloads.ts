@@ -69,7 +69,9 @@ const MAX_INDEXED = 100_000;
 /** Longest CronJob name: the controller appends `-<11 digits>` to name its Jobs. */
 export const CRONJOB_NAME_MAX_LENGTH = 52;
 
-export type WorkloadKind = 'Deployment' | 'Job' | 'CronJob' | 'DaemonSet';
+/** The kinds the pods of a group run in (one per group, or none: workloadOf). */
+export const WORKLOAD_KINDS = ['Deployment', 'Job', 'CronJob', 'DaemonSet'] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** The pod mode and workload kind of a job's groups; undefined for job types that run nothing. */
 export function workloadOf(
