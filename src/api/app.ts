@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
+import { parseJsonAsGo } from './body.ts';
 import { ApiError } from './errors.ts';
 import type { ApiDeps } from './http.ts';
 import { agentRoutes } from './routes/agent.ts';
@@ -85,7 +86,7 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
       return;
     }
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonAsGo(text));
     } catch (error) {
       done(new ApiError(400, `Failed to decode request body: ${(error as Error).message}`), undefined);
     }
