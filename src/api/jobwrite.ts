@@ -2,11 +2,20 @@
 // scale, as NomadJob creates/replaces/deletes through the ClusterWriter. Every write waits (briefly)
 // until the informer cache shows it, so a read right after a write sees it, as with Nomad.
 import type { FastifyRequest } from 'fastify';
-import { nextVersion, revisionObject, type StoredVersion, versionsToPrune } from '../controller/versions.ts';
+import {
+  nextVersion,
+  revisionObject,
+  type StoredVersion,
+  specFingerprint,
+  submitTimeAnnotation,
+  submitTimeOf,
+  versionsToPrune,
+} from '../controller/versions.ts';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
 import { identityAnnotations, identityLabels } from '../nomad/ids.ts';
+import { ANNOTATION_SUBMIT_TIME } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { sameJobSpec } from '../nomad/spec-equal.ts';
 import { connectMutatorError, formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
@@ -92,6 +101,29 @@ function objectFor(store: ApiStore, job: Job, existing: NomadJobObject | undefin
   };
 }
 
+/**
+ * Stamps the submit time on a NomadJob about to be written, when the write changes its spec: the
+ * generation it will have is the existing one plus one (1 for a new object), as the apiserver counts
+ * spec changes. The stamp is what makes the revision of the new version the same whether the API or
+ * the reconciler records it (versions.ts ANNOTATION_SUBMIT_TIME).
+ */
+export function stampSubmitTime(
+  object: NomadJobObject,
+  existing: NomadJobObject | undefined,
+  at = new Date(),
+) {
+  const spec = (o: NomadJobObject) => specFingerprint((o.spec ?? {}) as Record<string, unknown>);
+  if (existing && spec(existing) === spec(object)) return;
+  const generation = existing ? (existing.metadata?.generation ?? 0) + 1 : 1;
+  object.metadata = {
+    ...object.metadata,
+    annotations: {
+      ...object.metadata?.annotations,
+      [ANNOTATION_SUBMIT_TIME]: submitTimeAnnotation(at, generation),
+    },
+  };
+}
+
 function writeFailure(error: unknown, job: Job): never {
   if (error instanceof WriteError) {
     if (error.kind === 'namespace-missing') {
@@ -156,7 +188,9 @@ export async function recordVersion(
   const stored: StoredVersion = {
     version: next.version,
     stable: false,
-    submitTime: (BigInt(Date.now()) * 1_000_000n).toString(),
+    // Not this process's clock: the reconciler may record the same version meanwhile, and both
+    // revisions must be byte-identical.
+    submitTime: submitTimeOf(written),
     job: { ...(entry.job as Record<string, unknown>), Version: next.version },
   };
   try {
@@ -252,6 +286,7 @@ export async function registerJob(
     const sameSpec = existingEntry && !existingEntry.error && sameJobSpec(existingEntry.job, job);
     const object = objectFor(store, job, existingEntry?.object);
     if (sameSpec && existingEntry) object.spec = existingEntry.object.spec;
+    stampSubmitTime(object, existingEntry?.object);
     let written: NomadJobObject;
     try {
       written = existingEntry ? await store.writer.replaceJob(object) : await store.writer.createJob(object);
@@ -320,6 +355,7 @@ export async function updateJob(
   for (let attempt = 0; ; attempt++) {
     const { job, annotations } = update(structuredClone(current.job), current.object);
     const object = objectFor(store, job, current.object);
+    stampSubmitTime(object, current.object);
     if (annotations)
       object.metadata = {
         ...object.metadata,

@@ -12,7 +12,7 @@ import type {
   V1ReplicaSet,
   V1Service,
 } from '@kubernetes/client-node';
-import { nextVersion, type StoredVersion, storedVersionOf } from '../controller/versions.ts';
+import { nextVersion, type StoredVersion, storedVersionOf, submitTimeOf } from '../controller/versions.ts';
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { canonicalize } from '../nomad/canonicalize.ts';
@@ -310,13 +310,11 @@ export class ApiStore {
         pending: false,
       };
     }
-    const created = entry.object.metadata?.creationTimestamp;
-    const modified = latestManagedTime(entry.object) ?? created;
-    const ms = modified ? new Date(modified).getTime() : Date.now();
     return {
       version: next.version,
       stable: false,
-      submitTime: (BigInt(ms) * 1_000_000n).toString(),
+      // What the revision of this version will hold, whoever records it.
+      submitTime: submitTimeOf(entry.object, new Date()),
       jobModifyIndex,
       pending: true,
     };
@@ -350,14 +348,4 @@ export class ApiStore {
 
 export function isControlledBy(object: KubernetesObject, uid: string): boolean {
   return (object.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller === true);
-}
-
-function latestManagedTime(object: KubernetesObject): string | undefined {
-  let latest: string | undefined;
-  for (const entry of object.metadata?.managedFields ?? []) {
-    if (entry.subresource === 'status' || !entry.time) continue;
-    const time = entry.time instanceof Date ? entry.time.toISOString() : String(entry.time);
-    if (latest === undefined || time > latest) latest = time;
-  }
-  return latest;
 }

@@ -40,10 +40,17 @@ import { ownerReference } from '../kube/owner-reference.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { goQuote, goStringList } from '../nomad/go.ts';
 import { childName, hashToken, jobObjectName, labelValueFor } from '../nomad/ids.ts';
-import { LABEL_MANAGED_BY, LABEL_PARENT_ID, LABEL_RECORD, MANAGED_BY } from '../nomad/keys.ts';
+import {
+  ANNOTATION_SUBMIT_TIME,
+  LABEL_MANAGED_BY,
+  LABEL_PARENT_ID,
+  LABEL_RECORD,
+  MANAGED_BY,
+} from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { recordEvaluation } from './evaluations.ts';
 import { checkSpec } from './spec.ts';
+import { submitTimeAnnotation } from './versions.ts';
 
 /** Largest payload, decoded (Nomad's DispatchPayloadSizeLimit). */
 export const DISPATCH_PAYLOAD_SIZE_LIMIT = 16 * 1024;
@@ -167,11 +174,15 @@ export function tokenClaimName(parentName: string, token: string): string {
   return childName(parentName, 'dispatch-token', hashToken(token));
 }
 
-/** The child NomadJob object for a derived child job, owned by the parent. */
-export function dispatchedChildObject(parent: NomadJobObject, child: Job): NomadJobObject {
+/**
+ * The child NomadJob object for a derived child job, owned by the parent, with the dispatch time as
+ * its submit time (its first generation's: versions.ts ANNOTATION_SUBMIT_TIME).
+ */
+export function dispatchedChildObject(parent: NomadJobObject, child: Job, at = new Date()): NomadJobObject {
   const object = nomadJobObject(child as Record<string, unknown>, () => parent.metadata?.namespace ?? '');
   object.metadata = {
     ...object.metadata,
+    annotations: { ...object.metadata?.annotations, [ANNOTATION_SUBMIT_TIME]: submitTimeAnnotation(at, 1) },
     ownerReferences: [ownerReference(parent, { controller: false, blockOwnerDeletion: true })],
   };
   return object;
@@ -289,7 +300,7 @@ export async function dispatchJob(
     }
     for (let attempt = 0; ; attempt++) {
       const childJob = deriveDispatchedJob(parentJob, request, childId, rules.payload);
-      const body = dispatchedChildObject(parent, childJob);
+      const body = dispatchedChildObject(parent, childJob, now);
       let child: NomadJobObject;
       try {
         child = (await clients.custom.createNamespacedCustomObject({

@@ -52,6 +52,7 @@ import {
   revisionObject,
   type StoredVersion,
   storedVersionOf,
+  submitTimeOf,
   versionsToPrune,
 } from './versions.ts';
 
@@ -389,7 +390,10 @@ async function recordVersion(
   const stored: StoredVersion = {
     version: next.version,
     stable: false,
-    submitTime: (BigInt(now.getTime()) * 1_000_000n).toString(),
+    // The object's own record of when this spec was submitted, never this process's clock: the API
+    // records the same revision at register time, and the two must be byte-identical (data is
+    // immutable), or a reconcile whose cache has not seen the API's revision yet fails with a 422.
+    submitTime: submitTimeOf(object, now),
     job: { ...(job as Record<string, unknown>), Version: next.version },
   };
   await writer.apply(revisionObject(object, stored));

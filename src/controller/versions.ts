@@ -8,7 +8,7 @@ import { ownerReference } from '../kube/owner-reference.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
-import { ANNOTATION_STABLE, LABEL_VERSION } from '../nomad/keys.ts';
+import { ANNOTATION_STABLE, ANNOTATION_SUBMIT_TIME, LABEL_VERSION } from '../nomad/keys.ts';
 
 export const defaultHistoryLimit = 6;
 
@@ -27,6 +27,35 @@ export interface StoredVersion {
   /** Unix nanoseconds as a decimal string. */
   submitTime: string;
   job: Record<string, unknown>;
+}
+
+/** The ANNOTATION_SUBMIT_TIME value for a spec written at `at` that will be `generation`. */
+export function submitTimeAnnotation(at: Date, generation: number): string {
+  return `${BigInt(at.getTime()) * 1_000_000n}/${generation}`;
+}
+
+/**
+ * The submit time (unix nanoseconds, decimal) of the NomadJob's current spec, the same whoever asks
+ * and however often: the annotation when it was written for the current generation; else (a spec
+ * written with kubectl) the time of the newest write by a manager of spec fields as the apiserver
+ * recorded it, else the creation time. Only an object that carries none of them (never one the
+ * apiserver returned: it always sets the creation time) takes `fallback`.
+ */
+export function submitTimeOf(object: Pick<NomadJobObject, 'metadata'>, fallback?: Date): string {
+  const metadata = object.metadata ?? {};
+  const annotated = /^(\d{1,20})\/(\d+)$/.exec(metadata.annotations?.[ANNOTATION_SUBMIT_TIME] ?? '');
+  if (annotated && Number(annotated[2]) === (metadata.generation ?? 0))
+    return BigInt(annotated[1] ?? '0').toString();
+  let newest: number | undefined;
+  for (const entry of metadata.managedFields ?? []) {
+    if (entry.subresource === 'status' || !entry.time) continue;
+    if (!Object.hasOwn((entry.fieldsV1 as Record<string, unknown> | undefined) ?? {}, 'f:spec')) continue;
+    const time = new Date(entry.time).getTime();
+    if (Number.isFinite(time) && (newest === undefined || time > newest)) newest = time;
+  }
+  const created = metadata.creationTimestamp ? new Date(metadata.creationTimestamp).getTime() : Number.NaN;
+  const ms = newest ?? (Number.isFinite(created) ? created : (fallback?.getTime() ?? 0));
+  return (BigInt(ms) * 1_000_000n).toString();
 }
 
 export function revisionName(jobName: string, version: number): string {

@@ -49,6 +49,13 @@ export const LABEL_VERSION = `${API_GROUP}/version`;
  * only the default; the annotation, when present, wins.
  */
 export const ANNOTATION_STABLE = `${API_GROUP}/stable`;
+/**
+ * Annotation on a NomadJob: `<unix nanoseconds>/<generation>`, the submit time of the spec held at that
+ * generation, written in the same write as the spec by whoever registers it (the Nomad API, dispatch).
+ * Read by controller/versions.ts `submitTimeOf`: the revision of a version must be byte-identical
+ * whether the API or the reconciler records it, so neither takes the time from its own clock.
+ */
+export const ANNOTATION_SUBMIT_TIME = `${API_GROUP}/submit-time`;
 
 // ## Translated objects (src/translate)
 
