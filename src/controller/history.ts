@@ -19,10 +19,10 @@ import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { goQuote } from '../nomad/go.ts';
 import { NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
-import { ANNOTATION_STABLE, LABEL_JOB } from '../nomad/keys.ts';
+import { ANNOTATION_STABLE, ANNOTATION_SUBMIT_TIME, LABEL_JOB } from '../nomad/keys.ts';
 import { isOwnedBy } from './owned.ts';
 import { checkSpec } from './spec.ts';
-import { nextVersion, type StoredVersion, storedVersionOf } from './versions.ts';
+import { nextVersion, type StoredVersion, storedVersionOf, submitTimeAnnotation } from './versions.ts';
 
 export type HistoryFailure = { ok: false; status: 400 | 404 | 500; message: string };
 
@@ -131,7 +131,17 @@ export async function revertJob(
       }
       if (options.enforcePriorVersion !== undefined && options.enforcePriorVersion !== current)
         return fail(`Current job has version ${current}; enforcing version ${options.enforcePriorVersion}`);
-      const body: NomadJobObject = { ...live, spec: specOfVersion(target) };
+      // A revert registers the old spec as a new version, submitted now; the stamp names the generation
+      // this write makes, so the API and the reconciler record that version alike (versions.ts).
+      const annotations = {
+        ...live.metadata?.annotations,
+        [ANNOTATION_SUBMIT_TIME]: submitTimeAnnotation(new Date(), (live.metadata?.generation ?? 0) + 1),
+      };
+      const body: NomadJobObject = {
+        ...live,
+        metadata: { ...live.metadata, annotations },
+        spec: specOfVersion(target),
+      };
       delete body.status;
       try {
         const written = (await custom.replaceNamespacedCustomObject({

@@ -106,7 +106,7 @@ afterAll(async () => {
 });
 
 describe('jobs registered through the API', () => {
-  it('reconcile without a single failed reconcile, version after version', async () => {
+  it('reconcile without a single failed reconcile, version after version (register, scale, revert)', async () => {
     const ids = ['plain-a', 'plain-b', 'plain-c'];
     for (const id of ids) {
       const reg = await api('PUT', '/v1/jobs', { Job: job(id) });
@@ -130,6 +130,14 @@ describe('jobs registered through the API', () => {
     const stored = (await revisions('plain-a')).map(storedVersionOf).find((v) => v?.version === 2);
     expect(stored?.submitTime).toBe(scaled.status?.submitTime);
     expect(read.SubmitTime).toBe(Number(stored?.submitTime));
+
+    // A revert is a new version too, recorded alike by both.
+    const revert = await api('PUT', '/v1/job/plain-a/revert', { JobID: 'plain-a', JobVersion: 0 });
+    expect(revert.status, revert.text).toBe(200);
+    const reverted = await reconciledAt('plain-a', 3);
+    const v3 = (await revisions('plain-a')).map(storedVersionOf).find((v) => v?.version === 3);
+    expect(v3?.submitTime).toBe(reverted.status?.submitTime);
+    expect(Number(v3?.submitTime)).toBeGreaterThan(Number(stored?.submitTime));
 
     expect(logged.filter((l) => /422|immutable/.test(l))).toEqual([]);
     expect(logged.filter((l) => /"level":"error"/.test(l))).toEqual([]);
