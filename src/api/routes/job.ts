@@ -652,6 +652,18 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     await awaitCache(store, result.child);
     const child = store.findJob(namespace, result.childId);
     const childIndex = child ? store.createIndex(child) : resourceVersionOf(result.child);
+    if (!result.created) {
+      // The token had dispatched this child already: Nomad answers with the child and its modify
+      // index, and no evaluation (it creates none).
+      const modifyIndex = resourceVersionOf(child?.object ?? result.child);
+      return sendWrite(reply, modifyIndex, {
+        DispatchedJobID: result.childId,
+        EvalID: '',
+        EvalCreateIndex: 0,
+        JobCreateIndex: childIndex,
+        Index: modifyIndex,
+      });
+    }
     const evaluation = child ? evaluationsOfJob(deps, child).find((e) => e.ID === result.evalId) : undefined;
     const index = Math.max(resourceVersionOf(result.child), evaluation?.CreateIndex ?? 0);
     return sendWrite(reply, index, {

@@ -27,6 +27,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 
 interface DispatchAnswer {
   DispatchedJobID: string;
+  EvalID: string;
+  EvalCreateIndex: number;
   JobCreateIndex: number;
 }
 
@@ -86,6 +88,13 @@ describe('dispatch idempotency through the API', () => {
     const answers = await concurrentDispatches(20, '', { IdempotencyToken: 'body-token' });
     const ids = new Set(answers.map((a) => a.DispatchedJobID));
     expect(ids.size).toBe(1);
+    // As Nomad answers: the one dispatch that made the child has its evaluation; the retries get the
+    // child without one (Nomad creates none for them).
+    const withEval = answers.filter((a) => a.EvalID !== '');
+    expect(withEval).toHaveLength(1);
+    expect(withEval[0]?.EvalID).toMatch(/^[0-9a-f-]{36}$/);
+    for (const retry of answers.filter((a) => a.EvalID === '')) expect(retry.EvalCreateIndex).toBe(0);
+    expect(new Set(answers.map((a) => a.JobCreateIndex)).size).toBe(1);
     const withToken = (await children()).filter((c) => tokenOf(c) === 'body-token');
     expect(withToken).toHaveLength(1);
     expect(withToken[0]?.metadata?.annotations?.['nomadoperator.dev/job-id']).toBe([...ids][0]);

@@ -60,6 +60,11 @@ describe('dispatch idempotency token', () => {
     );
   });
 
+  it('is not read from a snake_case body key (python-nomad sends one; Go matches no such field)', async () => {
+    const { dispatch } = await dispatchApi();
+    expect((await dispatch('', { idempotency_token: 'snake' })).body).toBe('token (none)');
+  });
+
   it('is read from the query, which wins over the body', async () => {
     const { dispatch } = await dispatchApi();
     expect((await dispatch('?idempotency_token=from-query', {})).body).toBe('token from-query');
