@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/controller/reconcile.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
-import { ANNOTATION_APPLIED_HASH, LABEL_VERSION } from '../../../src/nomad/keys.ts';
+import { ANNOTATION_APPLIED_HASH, LABEL_JOB, LABEL_VERSION } from '../../../src/nomad/keys.ts';
 import { MemoryCluster, type Write } from './support/memory-cluster.ts';
 
 const now = () => new Date('2026-01-02T03:04:05Z');
@@ -226,5 +226,49 @@ describe('reconcile', () => {
     const scheduled = status?.conditions?.find((c) => c.type === 'Scheduled');
     expect(scheduled).toMatchObject({ status: 'False', reason: 'NotTranslated' });
     expect(scheduled?.message).toContain('gateway');
+  });
+
+  it('a deleted or deleting job is gone: nothing is written', async () => {
+    expect(await reconcileWeb(cluster, 'absent')).toEqual({ result: 'gone' });
+    cluster.put({ ...web, metadata: { ...web.metadata, deletionTimestamp: now() } });
+    expect(await reconcileWeb(cluster)).toEqual({ result: 'gone' });
+    expect(cluster.writes).toEqual([]);
+  });
+
+  it('never takes over an object of the same name it does not own: NameConflict event, left alone', async () => {
+    const foreign: V1Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web--app', namespace: 'default', labels: { [LABEL_JOB]: 'web' } },
+      spec: { replicas: 7, selector: {}, template: {} },
+    };
+    cluster.put(foreign);
+
+    await reconcileWeb(cluster);
+    expect(summary(cluster.writes)).not.toContain('apply Deployment/web--app');
+    expect(cluster.writes).toContainEqual(
+      expect.objectContaining({ verb: 'event', type: 'Warning', reason: 'NameConflict' }),
+    );
+    expect(cluster.get<V1Deployment>('Deployment', 'default', 'web--app')?.spec?.replicas).toBe(7);
+  });
+
+  it('keeps at most historyLimit versions, deleting the oldest revision', async () => {
+    const withLimit = () => reconcile('default/web', cluster.view, cluster.writer, { now, historyLimit: 2 });
+    await withLimit();
+    for (const count of [3, 4]) {
+      cluster.updateSpec(
+        'default',
+        'web',
+        nomadJobObject(webJob({ TaskGroups: [{ Name: 'app', Count: count, Tasks: [serverTask] }] })).spec,
+      );
+      cluster.clearWrites();
+      await withLimit();
+    }
+    expect(summary(cluster.writes).slice(0, 3)).toEqual([
+      'apply ControllerRevision/web--v2',
+      'event Registered',
+      'delete ControllerRevision/web--v0',
+    ]);
+    expect(cluster.list('ControllerRevision').map((r) => r.metadata?.name)).toEqual(['web--v1', 'web--v2']);
   });
 });
