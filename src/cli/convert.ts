@@ -19,14 +19,9 @@ import { createNamespaceMapper, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts'
 import type { Job } from '../nomad/schema.ts';
 import { formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
 import { translate } from '../translate/index.ts';
-import {
-  parseTranslatorOptions,
-  type TranslatorOptionTexts,
-  translatorOptionKeys,
-  translatorOptionNames,
-  translatorOptionsUsage,
-} from '../translate/options.ts';
+import { parseTranslatorOptions, translatorOptionsUsage } from '../translate/options.ts';
 import type { Warning } from '../translate/types.ts';
+import { translatorFlags, translatorTextsOf } from './translator-flags.ts';
 
 /** Where a command reads and writes; the real process streams by default, buffers in tests. */
 export interface CommandIo {
@@ -308,15 +303,7 @@ export async function runConvert(argv: readonly string[], io: CommandIo = proces
     }
     vars.push({ name, value: assignment.slice(eq + 1) });
   }
-  const translatorTexts: TranslatorOptionTexts = {};
-  for (const key of translatorOptionKeys) {
-    const flag = translatorOptionNames[key].flag;
-    // parseArgs types only the literal options; these are built from the table above.
-    const given: unknown = (values as Record<string, unknown>)[flag];
-    const texts = typeof given === 'string' ? [given] : Array.isArray(given) ? given.map(String) : [];
-    if (texts.length > 0) translatorTexts[key] = texts.map((text) => ({ text, source: `--${flag}` }));
-  }
-  const translator = parseTranslatorOptions(translatorTexts);
+  const translator = parseTranslatorOptions(translatorTextsOf(values));
   if (!translator.ok) {
     io.stderr.write(`${translator.errors.map((e) => `error: ${e}`).join('\n')}\n`);
     return 2;
@@ -373,14 +360,6 @@ export async function runConvert(argv: readonly string[], io: CommandIo = proces
   }
   return 0;
 }
-
-/** The translator options' flags, as `parseArgs` options: repeatable ones collect every occurrence. */
-const translatorFlags = Object.fromEntries(
-  translatorOptionKeys.map((key) => {
-    const names = translatorOptionNames[key];
-    return [names.flag, { type: 'string' as const, multiple: names.repeatable }];
-  }),
-);
 
 function parse(argv: readonly string[]) {
   return parseArgs({

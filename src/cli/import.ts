@@ -39,12 +39,10 @@ import type { Job } from '../nomad/schema.ts';
 import {
   parseTranslatorOptions,
   type TranslatorOptions,
-  type TranslatorOptionTexts,
-  translatorOptionKeys,
-  translatorOptionNames,
   translatorOptionsUsage,
 } from '../translate/options.ts';
 import { type CommandIo, loadJob, nomadJobFor, processIo, variablesText, yamlStream } from './convert.ts';
+import { translatorFlags, translatorTextsOf } from './translator-flags.ts';
 
 /** The field manager of the import's applies: the operator's own writes stay under theirs. */
 export const IMPORT_FIELD_MANAGER = 'nomad-operator-import';
@@ -82,14 +80,6 @@ Target:
 Translator options (the same as \`nomad-operator run\`, docs/translation.md; they decide the verdicts):
 ${translatorOptionsUsage({ width: 48, withEnv: false }).join('\n')}
 `;
-
-/** The translator options' flags, as `parseArgs` options (as `convert` declares them). */
-const translatorFlags = Object.fromEntries(
-  translatorOptionKeys.map((key) => {
-    const names = translatorOptionNames[key];
-    return [names.flag, { type: 'string' as const, multiple: names.repeatable }];
-  }),
-);
 
 function parse(argv: readonly string[]) {
   return parseArgs({
@@ -259,14 +249,7 @@ export async function runImport(argv: readonly string[], io: ImportIo = processI
       usageErrors.push(`--${flag} ${JSON.stringify(value)} is not a valid Kubernetes namespace name`);
     }
   }
-  const translatorTexts: TranslatorOptionTexts = {};
-  for (const key of translatorOptionKeys) {
-    const flag = translatorOptionNames[key].flag;
-    const given: unknown = (values as Record<string, unknown>)[flag];
-    const texts = typeof given === 'string' ? [given] : Array.isArray(given) ? given.map(String) : [];
-    if (texts.length > 0) translatorTexts[key] = texts.map((text) => ({ text, source: `--${flag}` }));
-  }
-  const translator = parseTranslatorOptions(translatorTexts);
+  const translator = parseTranslatorOptions(translatorTextsOf(values));
   if (!translator.ok) usageErrors.push(...translator.errors);
   const resolved = resolveConnection(
     {
