@@ -1,7 +1,10 @@
 // The problems the apiserver's validation would find in objects the translator emits, checked
 // structurally without a cluster (the integration tests apply the same objects to a real apiserver).
 // Covers what translate() controls: names, namespaces, labels and selectors, pod templates (containers,
-// volumes and mounts, ports, restart policies), Services and CronJob schedules.
+// volumes and mounts, ports, restart policies, lifecycle hooks, resources, DNS), Services, CronJob
+// schedules and ConfigMap/Secret keys. Two rules are stricter than the apiserver on purpose: the pod
+// restartPolicy must be written (the translator never leaves it to the apiserver's defaulting), and a
+// preStop sleep must be positive (zero is refused by apiservers before 1.33).
 import type {
   KubernetesObject,
   V1ConfigMap,
@@ -16,6 +19,21 @@ import type {
 } from '@kubernetes/client-node';
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isLabelValue } from '../../src/nomad/ids.ts';
 
+function memoryBytes(quantity: string | undefined): number {
+  const match = /^(\d+)(Ki|Mi|Gi|Ti|Pi)?$/.exec(quantity ?? '');
+  if (!match) return Number.NaN;
+  const units: Record<string, number> = {
+    '': 1,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+  };
+  const unit = units[match[2] ?? ''] ?? Number.NaN;
+  return Number(match[1]) * unit;
+}
+
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -23,7 +41,7 @@ function podTemplateProblems(template: V1PodTemplateSpec | undefined, restartPol
   const spec = template?.spec;
   if (!spec) return ['no pod spec'];
   const problems: string[] = [];
-  if (!restartPolicies.includes(spec.restartPolicy ?? 'Always'))
+  if (!restartPolicies.includes(spec.restartPolicy ?? ''))
     problems.push(`restartPolicy ${spec.restartPolicy} (allowed: ${restartPolicies.join(', ')})`);
   if (spec.containers.length === 0) problems.push('no containers');
   for (const [key, value] of Object.entries(template?.metadata?.labels ?? {})) {
@@ -46,8 +64,14 @@ function podTemplateProblems(template: V1PodTemplateSpec | undefined, restartPol
     names.add(c.name);
     if (!c.image?.trim()) problems.push(`${at}: no image`);
     if (!init && c.restartPolicy !== undefined) problems.push(`${at}: restartPolicy on a regular container`);
-    if (init && c.restartPolicy === undefined && (c.readinessProbe || c.livenessProbe || c.startupProbe))
-      problems.push(`${at}: probes on an init container`);
+    const sidecar = init && c.restartPolicy === 'Always';
+    if (init && c.restartPolicy !== undefined && !sidecar)
+      problems.push(`${at}: restartPolicy ${c.restartPolicy} on an init container`);
+    if (init && !sidecar && (c.lifecycle || c.readinessProbe || c.livenessProbe || c.startupProbe))
+      problems.push(`${at}: lifecycle or probes on an init container`);
+    if (c.lifecycle?.stopSignal && !spec.os?.name) problems.push(`${at}: stopSignal without a pod OS`);
+    const sleep = c.lifecycle?.preStop?.sleep?.seconds;
+    if (sleep !== undefined && !(sleep > 0)) problems.push(`${at}: preStop sleep ${sleep}`);
     const mountPaths = new Set<string>();
     for (const mount of c.volumeMounts ?? []) {
       if (!volumes.has(mount.name)) problems.push(`${at}: mounts unknown volume ${mount.name}`);
@@ -64,7 +88,8 @@ function podTemplateProblems(template: V1PodTemplateSpec | undefined, restartPol
       if (!(port.containerPort >= 1 && port.containerPort <= 65535))
         problems.push(`${at}: containerPort ${port.containerPort}`);
       if (port.hostPort !== undefined) {
-        const key = `${port.hostPort}/${port.protocol ?? 'TCP'}`;
+        // The apiserver's key: the same host port on two host IPs is accepted.
+        const key = `${port.hostIP ?? ''}/${port.hostPort}/${port.protocol ?? 'TCP'}`;
         if (hostPorts.has(key)) problems.push(`${at}: host port ${key} used twice`);
         hostPorts.add(key);
         if (spec.hostNetwork && port.hostPort !== port.containerPort)
@@ -74,6 +99,21 @@ function podTemplateProblems(template: V1PodTemplateSpec | undefined, restartPol
     for (const env of c.env ?? []) {
       if (!env.name) problems.push(`${at}: env var without a name`);
     }
+    const requests = c.resources?.requests?.memory;
+    const limits = c.resources?.limits?.memory;
+    if (requests && limits && memoryBytes(requests) > memoryBytes(limits))
+      problems.push(`${at}: memory request above limit`);
+  }
+  if ((spec.terminationGracePeriodSeconds ?? 0) < 0) problems.push('negative terminationGracePeriodSeconds');
+  if (spec.hostname !== undefined && !isDns1123Label(spec.hostname))
+    problems.push(`hostname ${spec.hostname}`);
+  if (spec.dnsPolicy === 'None' && (spec.dnsConfig?.nameservers ?? []).length === 0)
+    problems.push('dnsPolicy None without nameservers');
+  for (const search of spec.dnsConfig?.searches ?? []) {
+    if (!isDns1123Subdomain(search)) problems.push(`DNS search ${search}`);
+  }
+  for (const option of spec.dnsConfig?.options ?? []) {
+    if (!option.name) problems.push('DNS option without a name');
   }
   return problems;
 }
