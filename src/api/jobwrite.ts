@@ -15,7 +15,12 @@ import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
 import { identityAnnotations, identityLabels } from '../nomad/ids.ts';
-import { ANNOTATION_SUBMIT_TIME } from '../nomad/keys.ts';
+import {
+  ANNOTATION_CREATE_INDEX,
+  ANNOTATION_JOB_MODIFY_INDEX,
+  ANNOTATION_SUBMIT_TIME,
+  ANNOTATION_VERSION_INDEXES,
+} from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { sameJobSpec } from '../nomad/spec-equal.ts';
 import { connectMutatorError, formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
@@ -26,15 +31,7 @@ import { type ApiDeps, requirePermission } from './http.ts';
 import { evalIdFor } from './responses/evaluation.ts';
 import { isParent } from './responses/job.ts';
 import { resourceVersionOf } from './state.ts';
-import {
-  ANNOTATION_CREATE_INDEX,
-  ANNOTATION_JOB_MODIFY_INDEX,
-  ANNOTATION_VERSION_INDEXES,
-  type ApiStore,
-  type JobEntry,
-  jobModifyIndexOf,
-  versionIndexesOf,
-} from './store.ts';
+import { type ApiStore, type JobEntry, jobModifyIndexOf, versionIndexesOf } from './store.ts';
 import { type JobSubmission, WriteError } from './writer.ts';
 
 /** Job fields the server owns: never stored in the NomadJob spec. */

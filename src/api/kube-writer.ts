@@ -12,11 +12,9 @@ import {
 } from '@kubernetes/client-node';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
-import { childName, LABEL_JOB } from '../nomad/ids.ts';
+import { childName } from '../nomad/ids.ts';
+import { LABEL_JOB, LABEL_SUBMISSION_OF } from '../nomad/keys.ts';
 import { type ClusterWriter, type JobSubmission, WriteError } from './writer.ts';
-
-/** Label on submission ConfigMaps: the NomadJob name (no managed-by label: the controller ignores them). */
-export const LABEL_SUBMISSION_OF = 'nomadoperator.dev/submission-of';
 
 export function submissionName(jobName: string, jobVersion: number): string {
   return childName(jobName, 'source', `v${jobVersion}`);

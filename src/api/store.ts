@@ -19,26 +19,20 @@ import { canonicalize } from '../nomad/canonicalize.ts';
 import {
   createNamespaceMapper,
   jobObjectName,
-  LABEL_JOB,
   type NamespaceMapper,
   NOMAD_DEFAULT_NAMESPACE,
   readIdentity,
 } from '../nomad/ids.ts';
+import {
+  ANNOTATION_CREATE_INDEX,
+  ANNOTATION_JOB_MODIFY_INDEX,
+  ANNOTATION_VERSION_INDEXES,
+  LABEL_JOB,
+} from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { formatMultiError, parseJobJson } from '../nomad/validate.ts';
 import { type ClusterState, type Kind, resourceVersionOf } from './state.ts';
 import type { ClusterWriter } from './writer.ts';
-
-/** Annotation: CreateIndex of the job (the resourceVersion of its creation), when the API created it. */
-export const ANNOTATION_CREATE_INDEX = 'nomadoperator.dev/create-index';
-/**
- * Annotation: `<resourceVersion>/<generation>`: the resourceVersion of the API write that made this
- * generation of the spec, i.e. the job's JobModifyIndex while the generation is unchanged.
- */
-export const ANNOTATION_JOB_MODIFY_INDEX = 'nomadoperator.dev/job-modify-index';
-
-/** Annotation: JSON `{"<version>": <JobModifyIndex>}` of the versions the API wrote (the newest few). */
-export const ANNOTATION_VERSION_INDEXES = 'nomadoperator.dev/version-indexes';
 
 /** The JobModifyIndex the API recorded for each version it wrote. */
 export function versionIndexesOf(object: NomadJobObject): Record<string, number> {

@@ -13,7 +13,8 @@
 //                      which and what happens instead.
 //   runs as is         every group runs and nothing was left out.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ANNOTATION_GROUP, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
+import { NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
+import { ANNOTATION_GROUP } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { translate } from '../translate/index.ts';
 import type { TranslatorOptions } from '../translate/options.ts';

@@ -43,24 +43,6 @@ import {
   MANAGED_BY,
 } from './keys.ts';
 
-// The identity keys are defined in keys.ts; re-exported here while src/api and tests still import
-// them with the identity functions.
-export {
-  ANNOTATION_GROUP,
-  ANNOTATION_JOB_ID,
-  ANNOTATION_NAMESPACE,
-  ANNOTATION_PARENT_ID,
-  ANNOTATION_TASK,
-  LABEL_GROUP,
-  LABEL_JOB,
-  LABEL_JOB_ID,
-  LABEL_MANAGED_BY,
-  LABEL_NAMESPACE,
-  LABEL_PARENT_ID,
-  LABEL_TASK,
-  MANAGED_BY,
-} from './keys.ts';
-
 /** Nomad's default namespace. */
 export const NOMAD_DEFAULT_NAMESPACE = 'default';
 

@@ -83,9 +83,6 @@ import { interpolate } from './env.ts';
 import { routerIngress } from './router-tags.ts';
 import type { GroupContext, TaskNetworking, Warning } from './types.ts';
 
-// Defined in keys.ts; re-exported while the Nomad API (src/api/responses/service.ts) imports them from here.
-export { ANNOTATION_SERVICE_NAME, ANNOTATION_SERVICE_TAGS };
-
 /** Value of the pod label a Service selects (`SERVICE_LABEL_PREFIX` + its name, keys.ts). */
 export const SERVICE_LABEL_VALUE = 'true';
 

@@ -88,9 +88,6 @@ import type { GroupContext, Placement, TaskNetworking } from './types.ts';
 /** How the pods of a group run: in a Deployment, a Job or CronJob, a DaemonSet, a run-once DaemonSet. */
 export type PodMode = 'service' | 'batch' | 'system' | 'sysbatch';
 
-// Defined in keys.ts; re-exported while the Nomad API (src/api/responses/allocation.ts) imports it from here.
-export { ANNOTATION_CONTAINERS };
-
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
 /** The container that keeps a sysbatch pod alive once its tasks (init containers) have run. */

@@ -35,7 +35,8 @@ import { type ApiServer, startApiServer } from '../../src/api/server.ts';
 import { dispatchJob } from '../../src/controller/dispatch.ts';
 import { group, type NomadJobObject, plural, version } from '../../src/crd/resource.ts';
 import { parseJobspec } from '../../src/nomad/hcl/jobspec.ts';
-import { jobObjectName, LABEL_JOB } from '../../src/nomad/ids.ts';
+import { jobObjectName } from '../../src/nomad/ids.ts';
+import { LABEL_JOB } from '../../src/nomad/keys.ts';
 import { type Expectation, expectations, type WorkloadKind } from '../fixtures/corpus/expectations.ts';
 import { type CorpusEntry, convertCorpusJob, corpusEntries } from '../support/corpus.ts';
 import {

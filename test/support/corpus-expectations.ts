@@ -28,7 +28,7 @@ import type {
 } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { z } from 'zod';
-import { ANNOTATION_GROUP, LABEL_GROUP, LABEL_JOB } from '../../src/nomad/ids.ts';
+import { ANNOTATION_GROUP, LABEL_GROUP, LABEL_JOB } from '../../src/nomad/keys.ts';
 
 export const expectationsDir = fileURLToPath(new URL('../fixtures/corpus-expectations/', import.meta.url));
 

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { LABEL_GROUP, labelValueFor } from '../../src/nomad/ids.ts';
+import { labelValueFor } from '../../src/nomad/ids.ts';
+import { LABEL_GROUP } from '../../src/nomad/keys.ts';
 import { type Expectation, expectations, type WorkloadKind } from '../fixtures/corpus/expectations.ts';
 import { convertCorpusJob, corpusDir, corpusEntries, objectsOf, warningLines } from '../support/corpus.ts';
 import { objectsProblems } from '../support/kube-object-problems.ts';

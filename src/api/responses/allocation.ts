@@ -5,8 +5,8 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { podVersion as podVersionFrom } from '../../controller/pod-version.ts';
 import { allocationState } from '../../controller/status.ts';
-import { ANNOTATION_GROUP } from '../../nomad/ids.ts';
-import { ANNOTATION_CONTAINERS, containerNameFor } from '../../translate/pod-template.ts';
+import { ANNOTATION_CONTAINERS, ANNOTATION_GROUP } from '../../nomad/keys.ts';
+import { containerNameFor } from '../../translate/pod-template.ts';
 import { type Kind, resourceVersionOf } from '../state.ts';
 import type { ApiStore, JobEntry } from '../store.ts';
 import { rfc3339, unixNanos, uuidFrom, ZERO_TIME } from './common.ts';

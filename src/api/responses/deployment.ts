@@ -5,7 +5,6 @@
 // Service jobs get a deployment for their current version at once (before the controller has updated
 // anything), so it is visible right after register, as in Nomad.
 import type { V1Deployment } from '@kubernetes/client-node';
-import { ANNOTATION_GROUP } from '../../nomad/ids.ts';
 import type { Job } from '../../nomad/schema.ts';
 import { resourceVersionOf } from '../state.ts';
 import { type ApiStore, type JobEntry, versionIndexesOf } from '../store.ts';
@@ -17,6 +16,7 @@ export function deploymentIdFor(entry: JobEntry, version: number): string {
 }
 
 import { versionLabelOf } from '../../controller/pod-version.ts';
+import { ANNOTATION_GROUP } from '../../nomad/keys.ts';
 
 export { versionLabelOf };
 

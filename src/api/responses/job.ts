@@ -11,7 +11,7 @@ import {
   summarize,
 } from '../../controller/status.ts';
 import type { GroupSummary, NomadJobObject } from '../../crd/resource.ts';
-import { ANNOTATION_GROUP, ANNOTATION_PARENT_ID } from '../../nomad/ids.ts';
+import { ANNOTATION_GROUP, ANNOTATION_PARENT_ID } from '../../nomad/keys.ts';
 import { type Job, JobSchema } from '../../nomad/schema.ts';
 import { resourceVersionOf } from '../state.ts';
 import {

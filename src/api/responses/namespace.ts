@@ -11,13 +11,15 @@
 // Nomad's community edition refuses them, so they are always empty here.
 import type { V1Namespace } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { ANNOTATION_NAMESPACE, NOMAD_DEFAULT_NAMESPACE } from '../../nomad/ids.ts';
-
-export const ANNOTATION_NAMESPACE_DESCRIPTION = 'nomadoperator.dev/namespace-description';
-export const ANNOTATION_NAMESPACE_META = 'nomadoperator.dev/namespace-meta';
-export const ANNOTATION_NAMESPACE_CAPABILITIES = 'nomadoperator.dev/namespace-capabilities';
-export const ANNOTATION_NAMESPACE_REQUIRED_CLAIMS = 'nomadoperator.dev/namespace-required-extra-claims';
-export const ANNOTATION_NAMESPACE_OPTIONAL_CLAIMS = 'nomadoperator.dev/namespace-optional-extra-claims';
+import { NOMAD_DEFAULT_NAMESPACE } from '../../nomad/ids.ts';
+import {
+  ANNOTATION_NAMESPACE,
+  ANNOTATION_NAMESPACE_CAPABILITIES,
+  ANNOTATION_NAMESPACE_DESCRIPTION,
+  ANNOTATION_NAMESPACE_META,
+  ANNOTATION_NAMESPACE_OPTIONAL_CLAIMS,
+  ANNOTATION_NAMESPACE_REQUIRED_CLAIMS,
+} from '../../nomad/keys.ts';
 
 /** Nomad's description of its built-in `default` namespace. */
 export const DEFAULT_NAMESPACE_DESCRIPTION = 'Default shared namespace';

@@ -1,8 +1,7 @@
 // Service registrations (GET /v1/job/:id/services): one per (Service of the job, running pod it
 // selects), with the pod's IP and the port the Service targets on that pod.
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
-import { ANNOTATION_GROUP } from '../../nomad/ids.ts';
-import { ANNOTATION_SERVICE_NAME, ANNOTATION_SERVICE_TAGS } from '../../translate/networking.ts';
+import { ANNOTATION_GROUP, ANNOTATION_SERVICE_NAME, ANNOTATION_SERVICE_TAGS } from '../../nomad/keys.ts';
 import { resourceVersionOf } from '../state.ts';
 import type { ApiStore, JobEntry } from '../store.ts';
 import { nodeIdFor, podGroup } from './allocation.ts';

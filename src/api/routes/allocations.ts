@@ -2,7 +2,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { FastifyInstance } from 'fastify';
 import type { NomadJobObject } from '../../crd/resource.ts';
-import { LABEL_JOB } from '../../nomad/ids.ts';
+import { LABEL_JOB } from '../../nomad/keys.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { type ApiDeps, blockingQuery, READ, requirePermission } from '../http.ts';
 import { allocationResponse } from '../responses/allocation.ts';

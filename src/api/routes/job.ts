@@ -6,6 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nextVersion } from '../../controller/versions.ts';
 import { type NomadJson, planDiff, versionDiffs } from '../../nomad/diff.ts';
+import { ANNOTATION_EVALUATE, ANNOTATION_GROUP, ANNOTATION_SCALING_EVENTS } from '../../nomad/keys.ts';
 import { type Job, JobSchema } from '../../nomad/schema.ts';
 import type { JobActions } from '../actions.ts';
 import {
@@ -102,8 +103,6 @@ const isWrite = (method: string) => method === 'PUT' || method === 'POST';
 
 /** Scaling events kept per group (Nomad keeps 20). */
 const MAX_SCALING_EVENTS = 20;
-export const ANNOTATION_SCALING_EVENTS = 'nomadoperator.dev/scaling-events';
-export const ANNOTATION_EVALUATE = 'nomadoperator.dev/evaluate';
 
 type ScalingEvents = Record<string, Array<Record<string, unknown>>>;
 
@@ -328,7 +327,7 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     const groups: Record<string, unknown> = {};
     for (const group of entry.job.TaskGroups ?? []) {
       const name = group.Name ?? '';
-      const mine = pods.filter((p) => p.metadata?.annotations?.['nomadoperator.dev/group'] === name);
+      const mine = pods.filter((p) => p.metadata?.annotations?.[ANNOTATION_GROUP] === name);
       const live = mine.filter((p) => !['complete', 'failed', 'lost'].includes(clientStatusOf(p)));
       const ready = live.filter((p) =>
         p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),

@@ -16,7 +16,8 @@
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { goQuote } from '../../nomad/go.ts';
-import { ANNOTATION_NAMESPACE, NOMAD_DEFAULT_NAMESPACE } from '../../nomad/ids.ts';
+import { NOMAD_DEFAULT_NAMESPACE } from '../../nomad/ids.ts';
+import { ANNOTATION_NAMESPACE } from '../../nomad/keys.ts';
 import { formatMultiError } from '../../nomad/validate.ts';
 import type { Permission } from '../acl.ts';
 import { type Body, field, objectBody } from '../body.ts';

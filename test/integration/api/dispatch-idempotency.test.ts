@@ -6,7 +6,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
-import { ANNOTATION_PARENT_ID } from '../../../src/nomad/ids.ts';
+import { ANNOTATION_PARENT_ID } from '../../../src/nomad/keys.ts';
 import { createTestNamespace, testKubeConfig } from '../support/kube.ts';
 
 const kc = testKubeConfig();

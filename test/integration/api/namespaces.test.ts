@@ -3,9 +3,9 @@
 // (the API writes with the operator's credentials, so a caller without the right must change nothing).
 import { CoreV1Api, RbacAuthorizationV1Api, type V1Namespace } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANNOTATION_NAMESPACE_DESCRIPTION } from '../../../src/api/responses/namespace.ts';
 import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
 import { createNamespaceMapper } from '../../../src/nomad/ids.ts';
+import { ANNOTATION_NAMESPACE_DESCRIPTION } from '../../../src/nomad/keys.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 
 const kc = testKubeConfig();

@@ -12,7 +12,7 @@ import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
-import { LABEL_JOB } from '../../../src/nomad/ids.ts';
+import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { type Harness, startController } from '../controller/harness.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 

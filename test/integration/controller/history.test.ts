@@ -4,7 +4,7 @@ import { AppsV1Api, type V1ControllerRevision } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revertJob, setStable } from '../../../src/controller/history.ts';
 import { specFingerprint, storedVersionOf } from '../../../src/controller/versions.ts';
-import { LABEL_JOB } from '../../../src/nomad/ids.ts';
+import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';
 

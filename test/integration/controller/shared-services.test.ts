@@ -17,7 +17,7 @@ import { jobFieldManager } from '../../../src/controller/shared-services.ts';
 import { group, plural, version } from '../../../src/crd/resource.ts';
 import { makeApplier } from '../../../src/kube/apply.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { LABEL_JOB } from '../../../src/nomad/ids.ts';
+import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { translate } from '../../../src/translate/index.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';

@@ -2,7 +2,7 @@
 // a converged controller is quiet: no apiserver writes while nothing changes, resyncs included.
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABEL_JOB } from '../../../src/nomad/ids.ts';
+import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { nodeManifest } from '../../cluster/local-cluster.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';

@@ -33,7 +33,7 @@ import { makeApplier } from '../../../src/kube/apply.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createMetrics } from '../../../src/metrics.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { LABEL_JOB } from '../../../src/nomad/ids.ts';
+import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { waitFor } from '../support/kube.ts';
 import type { Forbidden } from './forbidden-proxy.ts';

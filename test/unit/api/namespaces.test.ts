@@ -6,8 +6,8 @@ import type { InjectOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Authorizer, Permission } from '../../../src/api/acl.ts';
 import { buildApiApp } from '../../../src/api/app.ts';
-import { ANNOTATION_NAMESPACE_DESCRIPTION } from '../../../src/api/responses/namespace.ts';
 import { createNamespaceMapper } from '../../../src/nomad/ids.ts';
+import { ANNOTATION_NAMESPACE_DESCRIPTION } from '../../../src/nomad/keys.ts';
 import { serviceJob, testApi } from './support.ts';
 
 const put = (url: string, body: unknown) => ({ method: 'PUT' as const, url, payload: JSON.stringify(body) });

@@ -3,7 +3,8 @@
 // unschedulable, the placement failures and one blocked evaluation that is never stored.
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { ANNOTATION_GROUP, LABEL_GROUP, LABEL_JOB, labelValueFor } from '../../../src/nomad/ids.ts';
+import { labelValueFor } from '../../../src/nomad/ids.ts';
+import { ANNOTATION_GROUP, LABEL_GROUP, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { serviceJob, testApi } from './support.ts';
 
 const MESSAGE = '0/3 nodes are available: 3 Insufficient memory.';

@@ -15,7 +15,7 @@ import { jobOfObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import type { ChangeType } from '../../../src/kube/informer.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { LABEL_JOB } from '../../../src/nomad/ids.ts';
+import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { parseJobJson } from '../../../src/nomad/validate.ts';
 
 export class MemorySource<T extends KubernetesObject = KubernetesObject> implements ObjectSource<T> {

@@ -15,7 +15,8 @@ import {
 } from '../../../src/controller/evaluations.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { ANNOTATION_GROUP, LABEL_GROUP, LABEL_JOB, labelValueFor } from '../../../src/nomad/ids.ts';
+import { labelValueFor } from '../../../src/nomad/ids.ts';
+import { ANNOTATION_GROUP, LABEL_GROUP, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { type TestApi, testApi } from './support.ts';
 

@@ -14,13 +14,8 @@ import { checkSpec } from '../../../src/controller/spec.ts';
 import { isParentJob } from '../../../src/controller/status.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import {
-  ANNOTATION_PARENT_ID,
-  childName,
-  isDns1123Subdomain,
-  jobObjectName,
-  LABEL_PARENT_ID,
-} from '../../../src/nomad/ids.ts';
+import { childName, isDns1123Subdomain, jobObjectName } from '../../../src/nomad/ids.ts';
+import { ANNOTATION_PARENT_ID, LABEL_PARENT_ID } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 
 function parent(parameterized: Job['ParameterizedJob'] = {}, extra: Partial<Job> = {}): Job {

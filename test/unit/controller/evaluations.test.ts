@@ -21,7 +21,7 @@ import {
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { LABEL_GROUP, LABEL_JOB } from '../../../src/nomad/ids.ts';
+import { LABEL_GROUP, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 
 function job(count = 2, extra: Partial<Job> = {}): Job {

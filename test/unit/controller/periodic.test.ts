@@ -15,8 +15,13 @@ import { isParentJob } from '../../../src/controller/status.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { ANNOTATION_JOB_ID, ANNOTATION_PARENT_ID, jobObjectName } from '../../../src/nomad/ids.ts';
-import { ANNOTATION_CRON_JOB, ANNOTATION_LAUNCHED_BY } from '../../../src/nomad/keys.ts';
+import { jobObjectName } from '../../../src/nomad/ids.ts';
+import {
+  ANNOTATION_CRON_JOB,
+  ANNOTATION_JOB_ID,
+  ANNOTATION_LAUNCHED_BY,
+  ANNOTATION_PARENT_ID,
+} from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 
 const parentJob: Job = canonicalize({

@@ -12,7 +12,8 @@ import {
   summarize,
 } from '../../../src/controller/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { LABEL_GROUP, labelValueFor } from '../../../src/nomad/ids.ts';
+import { labelValueFor } from '../../../src/nomad/ids.ts';
+import { LABEL_GROUP } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { translate } from '../../../src/translate/index.ts';
 

@@ -18,7 +18,7 @@ import {
   summarize,
 } from '../../../src/controller/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { LABEL_GROUP } from '../../../src/nomad/ids.ts';
+import { LABEL_GROUP } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 
 const MEMORY =

@@ -1,9 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  ANNOTATION_JOB_ID,
-  ANNOTATION_NAMESPACE,
-  ANNOTATION_PARENT_ID,
   boundedChildName,
   childName,
   createNamespaceMapper,
@@ -14,13 +11,18 @@ import {
   JOB_NAME_MAX_LENGTH,
   jobObjectName,
   kubernetesNamespaceFor,
-  LABEL_JOB,
-  LABEL_JOB_ID,
-  LABEL_NAMESPACE,
   labelValueFor,
   objectRefFor,
   readIdentity,
 } from '../../../src/nomad/ids.ts';
+import {
+  ANNOTATION_JOB_ID,
+  ANNOTATION_NAMESPACE,
+  ANNOTATION_PARENT_ID,
+  LABEL_JOB,
+  LABEL_JOB_ID,
+  LABEL_NAMESPACE,
+} from '../../../src/nomad/keys.ts';
 
 // Validity is checked with regexes written out here, independent of the module's own validators.
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;

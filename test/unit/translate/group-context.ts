@@ -2,7 +2,8 @@
 // corpus or built by hand, and a GroupContext that records warnings.
 import { readFileSync } from 'node:fs';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { identityLabels, jobObjectName, LABEL_GROUP, labelValueFor } from '../../../src/nomad/ids.ts';
+import { identityLabels, jobObjectName, labelValueFor } from '../../../src/nomad/ids.ts';
+import { LABEL_GROUP } from '../../../src/nomad/keys.ts';
 import { type Job, JobSchema } from '../../../src/nomad/schema.ts';
 import type { GroupContext, ResolvedOptions, Warning } from '../../../src/translate/types.ts';
 

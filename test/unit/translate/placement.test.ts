@@ -2,7 +2,8 @@
 import { readdirSync } from 'node:fs';
 import type { V1NodeSelectorRequirement } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { isLabelValue, LABEL_GROUP } from '../../../src/nomad/ids.ts';
+import { isLabelValue } from '../../../src/nomad/ids.ts';
+import { LABEL_GROUP } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { parseTranslatorOptions } from '../../../src/translate/options.ts';
 import {
