@@ -12,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
+import { ownerReference } from '../kube/owner-reference.ts';
 import { childName } from '../nomad/ids.ts';
 import { LABEL_JOB, LABEL_SUBMISSION_OF } from '../nomad/keys.ts';
 import { type ClusterWriter, type JobSubmission, WriteError } from './writer.ts';
@@ -100,16 +101,8 @@ export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-ap
           name: submissionName(jobName, jobVersion),
           namespace,
           labels: { [LABEL_SUBMISSION_OF]: jobName, [LABEL_JOB]: jobName },
-          ownerReferences: [
-            {
-              apiVersion: owner.apiVersion,
-              kind: owner.kind,
-              name: jobName,
-              uid: owner.metadata?.uid ?? '',
-              // Not the controller: the reconciler prunes only objects it controls.
-              controller: false,
-            },
-          ],
+          // Not the controller: the reconciler prunes only objects it controls.
+          ownerReferences: [ownerReference(owner, { controller: false })],
         },
         data: {
           version: String(jobVersion),

@@ -15,6 +15,7 @@ import type {
 import { nextVersion, type StoredVersion, storedVersionOf, submitTimeOf } from '../controller/versions.ts';
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
+import { isOwnedBy } from '../kube/owner-reference.ts';
 import { canonicalize } from '../nomad/canonicalize.ts';
 import {
   createNamespaceMapper,
@@ -235,7 +236,7 @@ export class ApiStore {
   controlled<T extends KubernetesObject>(kind: Kind, entry: JobEntry): T[] {
     const uid = entry.object.metadata?.uid;
     return this.owned<T>(kind, entry).filter(
-      (o) => !uid || !(o.metadata?.ownerReferences ?? []).some((r) => r.controller) || isControlledBy(o, uid),
+      (o) => !uid || !(o.metadata?.ownerReferences ?? []).some((r) => r.controller) || isOwnedBy(o, uid),
     );
   }
 
@@ -272,7 +273,7 @@ export class ApiStore {
   versions(entry: JobEntry): VersionRecord[] {
     const uid = entry.object.metadata?.uid;
     return this.owned<V1ControllerRevision>('ControllerRevision', entry)
-      .filter((r) => !uid || isControlledBy(r, uid))
+      .filter((r) => !uid || isOwnedBy(r, uid))
       .flatMap((revision) => {
         const stored = storedVersionOf(revision);
         return stored ? [{ ...stored, resourceVersion: resourceVersionOf(revision), revision }] : [];
@@ -338,8 +339,4 @@ export class ApiStore {
     }
     return max;
   }
-}
-
-export function isControlledBy(object: KubernetesObject, uid: string): boolean {
-  return (object.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.controller === true);
 }

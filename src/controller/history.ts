@@ -16,11 +16,11 @@ import {
 import { toSpec } from '../crd/codec.ts';
 import { version as crdVersion, group, type NomadJobObject, plural } from '../crd/resource.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
+import { isOwnedBy } from '../kube/owner-reference.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { goQuote } from '../nomad/go.ts';
 import { NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
 import { ANNOTATION_STABLE, ANNOTATION_SUBMIT_TIME, LABEL_JOB } from '../nomad/keys.ts';
-import { isOwnedBy } from './owned.ts';
 import { checkSpec } from './spec.ts';
 import { nextVersion, type StoredVersion, storedVersionOf, submitTimeAnnotation } from './versions.ts';
 

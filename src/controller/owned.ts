@@ -75,11 +75,3 @@ export function hasJobOwnerReference(object: KubernetesObject, jobName: string):
     (ref) => ref.kind === 'NomadJob' && ref.name === jobName && ref.apiVersion.startsWith(`${API_GROUP}/`),
   );
 }
-
-/** True when `object` is controlled by the NomadJob with this uid. */
-export function isOwnedBy(object: KubernetesObject, uid: string | undefined): boolean {
-  return (
-    !!uid &&
-    (object.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid && ref.controller === true)
-  );
-}

@@ -16,7 +16,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { NomadJobObject, NomadJobStatus } from '../crd/resource.ts';
 import type { ApplyOptions } from '../kube/apply.ts';
-import { ownerReference } from '../kube/owner-reference.ts';
+import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import {
   childName,
@@ -39,7 +39,7 @@ import {
   recordConfigMap,
   serializeRecord,
 } from './evaluations.ts';
-import { isOwnedBy, ownedKinds } from './owned.ts';
+import { ownedKinds } from './owned.ts';
 import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from './periodic.ts';
 import { type ObjectLookup, podVersion } from './pod-version.ts';
 import { reconcileSharedServices } from './shared-services.ts';

@@ -1,9 +1,10 @@
-// The ownerReference that makes `owner` an owner of another object. The garbage collector deletes an
-// object once its last owner is gone; `controller` marks the one owner that manages it (isOwnedBy in
-// controller/owned.ts), `blockOwnerDeletion` makes a foreground deletion of the owner wait for it.
+// The ownerReference that makes `owner` an owner of another object, and the test whether an object is
+// controlled by a given owner. The garbage collector deletes an object once its last owner is gone;
+// `controller` marks the one owner that manages it (isOwnedBy), `blockOwnerDeletion` makes a foreground
+// deletion of the owner wait for it.
 // Key order is fixed: desired objects are hashed as JSON (controller/reconcile.ts), so the same
 // reference must always serialise the same way.
-import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 
 /** An owner: objects read from an informer cache lack apiVersion and kind, so callers name them. */
 export interface Owner {
@@ -27,4 +28,15 @@ export function ownerReference(owner: Owner, options: OwnerReferenceOptions): V1
     controller: options.controller,
     ...(options.blockOwnerDeletion === undefined ? {} : { blockOwnerDeletion: options.blockOwnerDeletion }),
   };
+}
+
+/**
+ * True when `object` is controlled by the owner with this uid (its controller reference names it).
+ * Without a uid nothing is owned: an owner not yet created cannot control anything.
+ */
+export function isOwnedBy(object: KubernetesObject, uid: string | undefined): boolean {
+  return (
+    !!uid &&
+    (object.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid && ref.controller === true)
+  );
 }
