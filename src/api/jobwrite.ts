@@ -13,6 +13,7 @@ import {
 } from '../controller/versions.ts';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
+import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
 import { identityAnnotations, identityLabels } from '../nomad/ids.ts';
 import {
@@ -34,22 +35,10 @@ import { resourceVersionOf } from './state.ts';
 import { type ApiStore, type JobEntry, jobModifyIndexOf, versionIndexesOf } from './store.ts';
 import { type JobSubmission, WriteError } from './writer.ts';
 
-/** Job fields the server owns: never stored in the NomadJob spec. */
-const BOOKKEEPING = [
-  'Status',
-  'StatusDescription',
-  'Stable',
-  'Version',
-  'SubmitTime',
-  'CreateIndex',
-  'ModifyIndex',
-  'JobModifyIndex',
-  'VersionTag',
-] as const;
-
 export function withoutBookkeeping(job: Job): Job {
   const out = { ...job } as Record<string, unknown>;
-  for (const key of BOOKKEEPING) delete out[key];
+  // The registration bookkeeping (nomad/bookkeeping.ts) is the server's: never stored in the NomadJob spec.
+  for (const key of REGISTRATION_FIELDS) delete out[key];
   return out as Job;
 }
 
