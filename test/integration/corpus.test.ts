@@ -31,7 +31,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServer, startApiServer } from '../../src/api/server.ts';
+import type { ApiServer } from '../../src/api/server.ts';
 import { dispatchJob } from '../../src/controller/dispatch.ts';
 import { group, type NomadJobObject, plural, version } from '../../src/crd/resource.ts';
 import { parseJobspec } from '../../src/nomad/hcl/jobspec.ts';
@@ -46,6 +46,7 @@ import {
   ObjectSet,
 } from '../support/corpus-expectations.ts';
 import { type Harness, startController } from './controller/harness.ts';
+import { startTestApiServer } from './support/api-server.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
 import { kubectl } from './support/kubectl.ts';
 
@@ -545,12 +546,7 @@ describe('the issue’s web job', () => {
     it('PUT /v1/jobs with the parsed jobspec → 3 running allocations, job running', async () => {
       apiNamespace = await createTestNamespace(kc, 'corpus-api');
       apiHarness = await startController(kc, apiNamespace.name);
-      server = await startApiServer({
-        kubeConfig: kc,
-        defaultNamespace: apiNamespace.name,
-        listen: { host: '127.0.0.1', port: 0 },
-        allowAnonymous: true,
-      });
+      server = await startTestApiServer(kc, apiNamespace.name);
       const base = server.url;
 
       // What `nomad job run web.nomad.hcl` sends: the jobspec parsed and canonicalized by the API client.

@@ -15,52 +15,40 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type ApiServer, startApiServer } from '../../src/api/server.ts';
+import type { ApiServer } from '../../src/api/server.ts';
 import { type ImportIo, runImport } from '../../src/cli/import.ts';
 import { jobOfObject } from '../../src/crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../../src/crd/resource.ts';
 import { parseJobspec } from '../../src/nomad/hcl/jobspec.ts';
 import { jobObjectName } from '../../src/nomad/ids.ts';
 import { sameJobSpec } from '../../src/nomad/spec-equal.ts';
+import { corpusDir } from '../support/corpus.ts';
 import { dockerJob } from './controller/harness.ts';
+import {
+  grantNomadJobs,
+  serviceAccountToken,
+  startTestApiServer,
+  waitForJobAccess,
+} from './support/api-server.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const kubeconfig = inject('kubeconfig');
 const kc = testKubeConfig();
-const core = kc.makeApiClient(CoreV1Api);
-const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 
+/** The issue's web job (test/fixtures/corpus/web.nomad.hcl) with its image made a variable, as the
+ * Nomad CLI submits it with -var: the submission carries the source and the variable's value. */
+const WEB_FIXTURE = readFileSync(`${corpusDir}web.nomad.hcl`, 'utf8');
 const WEB_HCL = `variable "image" {
   type    = string
   default = "nginx:1.27"
 }
 
-job "web" {
-  group "web" {
-    count = 2
-    network {
-      port "http" {
-        to = 8080
-      }
-    }
-    service {
-      name = "web"
-      port = "http"
-    }
-    task "server" {
-      driver = "docker"
-      config {
-        image = var.image
-        ports = ["http"]
-      }
-    }
-  }
-}
-`;
+${WEB_FIXTURE.replace('image = "nginx:1.27"', 'image = var.image')}`;
+if (!WEB_HCL.includes('image = var.image')) throw new Error('web.nomad.hcl no longer names image nginx:1.27');
 
 /** The jobs import must bring across, by Nomad job ID. */
 const IMPORTED = ['nightly', 'old', 'process', 'report', 'web'];
@@ -128,50 +116,15 @@ beforeAll(async () => {
   nsA = await createTestNamespace(kc, 'import-a');
   nsB = await createTestNamespace(kc, 'import-b');
   work = mkdtempSync(path.join(tmpdir(), 'import-test-'));
-  server = await startApiServer({
-    kubeConfig: kc,
-    defaultNamespace: nsA.name,
-    listen: { host: '127.0.0.1', port: 0 },
-    allowAnonymous: false,
-  });
+  server = await startTestApiServer(kc, nsA.name, { allowAnonymous: false });
   // A ServiceAccount allowed to read, register and dispatch jobs in namespace A only.
-  await core.createNamespacedServiceAccount({
-    namespace: nsA.name,
-    body: { metadata: { name: 'nomad-user' } },
+  token = await serviceAccountToken(kc, nsA.name, 'nomad-user');
+  await grantNomadJobs(kc, nsA.name, {
+    role: 'nomad-jobs',
+    account: 'nomad-user',
+    subresources: ['dispatch'],
   });
-  token =
-    (
-      await core.createNamespacedServiceAccountToken({
-        name: 'nomad-user',
-        namespace: nsA.name,
-        body: { spec: { audiences: [], expirationSeconds: 3600 } },
-      })
-    ).status?.token ?? '';
-  await rbac.createNamespacedRole({
-    namespace: nsA.name,
-    body: {
-      metadata: { name: 'nomad-jobs' },
-      rules: [
-        {
-          apiGroups: [group],
-          resources: [plural, `${plural}/dispatch`],
-          verbs: ['get', 'list', 'create', 'update', 'delete'],
-        },
-      ],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: nsA.name,
-    body: {
-      metadata: { name: 'nomad-user' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'nomad-jobs' },
-      subjects: [{ kind: 'ServiceAccount', name: 'nomad-user', namespace: nsA.name }],
-    },
-  });
-  await waitFor('RBAC to apply', async () => {
-    const response = await fetch(new URL('/v1/jobs', server.url), { headers: { 'X-Nomad-Token': token } });
-    return response.status === 200;
-  });
+  await waitForJobAccess(server, token);
 
   // The service, submitted as the Nomad CLI does: the parsed job plus its source and variables.
   const parsed = await parseJobspec({ hcl: WEB_HCL, variables: 'image = "nginx:1.28"', canonicalize: true });

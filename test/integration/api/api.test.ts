@@ -1,17 +1,22 @@
 // The Nomad /v1 API on a real HTTP server backed by the real apiserver, with the controller running
 // in-process: both doors (Nomad API and Kubernetes) show the same jobs, pods are allocations,
 // indexes are resourceVersions, blocked queries wake on watch events, and ACLs are Kubernetes RBAC.
-import { CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
+import type { ApiServer } from '../../../src/api/server.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { dockerJob, type Harness, startController } from '../controller/harness.ts';
+import {
+  grantNomadJobs,
+  serviceAccountToken,
+  startTestApiServer,
+  waitForJobAccess,
+} from '../support/api-server.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 
 const kc = testKubeConfig();
 const custom = kc.makeApiClient(CustomObjectsApi);
 const core = kc.makeApiClient(CoreV1Api);
-const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
 
 let nsA: { name: string; remove: () => Promise<void> };
 let nsB: { name: string; remove: () => Promise<void> };
@@ -48,12 +53,7 @@ beforeAll(async () => {
   nsA = await createTestNamespace(kc, 'api-a');
   nsB = await createTestNamespace(kc, 'api-b');
   harness = await startController(kc, nsA.name);
-  server = await startApiServer({
-    kubeConfig: kc,
-    defaultNamespace: nsA.name,
-    listen: { host: '127.0.0.1', port: 0 },
-    allowAnonymous: true,
-  });
+  server = await startTestApiServer(kc, nsA.name);
 });
 
 afterAll(async () => {
@@ -235,50 +235,12 @@ describe('ACL', () => {
   let noRights: string;
   let onlyA: string;
 
-  async function tokenFor(name: string): Promise<string> {
-    await core.createNamespacedServiceAccount({ namespace: nsA.name, body: { metadata: { name } } });
-    const request = await core.createNamespacedServiceAccountToken({
-      name,
-      namespace: nsA.name,
-      body: { spec: { audiences: [], expirationSeconds: 3600 } },
-    });
-    return request.status?.token ?? '';
-  }
-
   beforeAll(async () => {
-    secured = await startApiServer({
-      kubeConfig: kc,
-      defaultNamespace: nsA.name,
-      listen: { host: '127.0.0.1', port: 0 },
-      allowAnonymous: false,
-    });
-    noRights = await tokenFor('no-rights');
-    onlyA = await tokenFor('only-a');
-    await rbac.createNamespacedRole({
-      namespace: nsA.name,
-      body: {
-        metadata: { name: 'nomad-jobs' },
-        rules: [
-          {
-            apiGroups: [group],
-            resources: [plural, `${plural}/scale`],
-            verbs: ['get', 'list', 'create', 'update', 'delete'],
-          },
-        ],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace: nsA.name,
-      body: {
-        metadata: { name: 'only-a' },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'nomad-jobs' },
-        subjects: [{ kind: 'ServiceAccount', name: 'only-a', namespace: nsA.name }],
-      },
-    });
-    await waitFor(
-      'RBAC to apply',
-      async () => (await call(secured.url, 'GET', '/v1/jobs', undefined, onlyA)).status === 200,
-    );
+    secured = await startTestApiServer(kc, nsA.name, { allowAnonymous: false });
+    noRights = await serviceAccountToken(kc, nsA.name, 'no-rights');
+    onlyA = await serviceAccountToken(kc, nsA.name, 'only-a');
+    await grantNomadJobs(kc, nsA.name, { role: 'nomad-jobs', account: 'only-a', subresources: ['scale'] });
+    await waitForJobAccess(secured, onlyA);
   });
 
   afterAll(async () => {

@@ -4,9 +4,10 @@
 // children; the query token wins when both are given.
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
+import type { ApiServer } from '../../../src/api/server.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { ANNOTATION_PARENT_ID } from '../../../src/nomad/keys.ts';
+import { startTestApiServer } from '../support/api-server.ts';
 import { createTestNamespace, testKubeConfig } from '../support/kube.ts';
 
 const kc = testKubeConfig();
@@ -54,12 +55,7 @@ const tokenOf = (child: NomadJobObject) =>
 
 beforeAll(async () => {
   ns = await createTestNamespace(kc, 'dispatch-token');
-  server = await startApiServer({
-    kubeConfig: kc,
-    defaultNamespace: ns.name,
-    listen: { host: '127.0.0.1', port: 0 },
-    allowAnonymous: true,
-  });
+  server = await startTestApiServer(kc, ns.name);
   const register = await api('PUT', '/v1/jobs', {
     Job: {
       ID: PARENT,

@@ -3,9 +3,10 @@
 // (the API writes with the operator's credentials, so a caller without the right must change nothing).
 import { CoreV1Api, RbacAuthorizationV1Api, type V1Namespace } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
+import type { ApiServer } from '../../../src/api/server.ts';
 import { createNamespaceMapper } from '../../../src/nomad/ids.ts';
 import { ANNOTATION_NAMESPACE_DESCRIPTION } from '../../../src/nomad/keys.ts';
+import { serviceAccountToken, startTestApiServer } from '../support/api-server.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 
 const kc = testKubeConfig();
@@ -43,24 +44,11 @@ async function readNamespace(name: string): Promise<V1Namespace | undefined> {
   }
 }
 
-async function tokenFor(name: string): Promise<string> {
-  await core.createNamespacedServiceAccount({ namespace: home.name, body: { metadata: { name } } });
-  const request = await core.createNamespacedServiceAccountToken({
-    name,
-    namespace: home.name,
-    body: { spec: { audiences: [], expirationSeconds: 3600 } },
-  });
-  return request.status?.token ?? '';
-}
+const tokenFor = (name: string) => serviceAccountToken(kc, home.name, name);
 
 beforeAll(async () => {
   home = await createTestNamespace(kc, 'api-ns');
-  server = await startApiServer({
-    kubeConfig: kc,
-    defaultNamespace: home.name,
-    listen: { host: '127.0.0.1', port: 0 },
-    allowAnonymous: false,
-  });
+  server = await startTestApiServer(kc, home.name, { allowAnonymous: false });
   admin = await tokenFor('namespace-admin');
   noRights = await tokenFor('no-rights');
   await rbac.createClusterRole({

@@ -7,13 +7,16 @@
 // same through POST /v1/job/web; and a NomadJob read with `kubectl get -o yaml` re-applied with
 // `kubectl apply` changes nothing either.
 import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
+import type { ApiServer } from '../../../src/api/server.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
+import { corpusDir } from '../../support/corpus.ts';
 import { type Harness, startController } from '../controller/harness.ts';
+import { startTestApiServer } from '../support/api-server.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 
 const kc = testKubeConfig();
@@ -21,34 +24,7 @@ const custom = kc.makeApiClient(CustomObjectsApi);
 const apps = kc.makeApiClient(AppsV1Api);
 
 /** The issue's job, as a user writes it (task-level disk included). */
-const WEB_HCL = `job "web" {
-  datacenters = ["dc1"]
-  group "web" {
-    count = 3
-    network {
-      port "http" {
-        to = 8080
-      }
-    }
-    service {
-      name = "web"
-      port = "http"
-    }
-    task "server" {
-      driver = "docker"
-      config {
-        image = "nginx:1.27"
-        ports = ["http"]
-      }
-      resources {
-        cpu    = 500
-        memory = 256
-        disk   = 300
-      }
-    }
-  }
-}
-`;
+const WEB_HCL = readFileSync(`${corpusDir}web.nomad.hcl`, 'utf8');
 
 function hasTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
@@ -106,12 +82,7 @@ async function versionState() {
 beforeAll(async () => {
   ns = await createTestNamespace(kc, 'round-trip');
   harness = await startController(kc, ns.name);
-  server = await startApiServer({
-    kubeConfig: kc,
-    defaultNamespace: ns.name,
-    listen: { host: '127.0.0.1', port: 0 },
-    allowAnonymous: true,
-  });
+  server = await startTestApiServer(kc, ns.name);
   const parsed = await api('POST', '/v1/jobs/parse', { JobHCL: WEB_HCL });
   expect(parsed.status, parsed.text).toBe(200);
   const registered = await api('PUT', '/v1/jobs', { Job: parsed.json() });
