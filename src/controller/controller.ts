@@ -20,10 +20,11 @@ import { DEFAULT_WRITE_BURST, DEFAULT_WRITE_QPS, TokenBucket } from '../kube/rat
 import type { OperatorMetrics } from '../metrics.ts';
 import { jobObjectName } from '../nomad/ids.ts';
 import { ANNOTATION_PARENT_ID, LABEL_JOB } from '../nomad/keys.ts';
+import type { ClusterView, ClusterWriter } from './cluster.ts';
 import { hasJobOwnerReference, managedSelector, ownedKinds, ownerKeysOf } from './owned.ts';
 import { cronChildKey } from './periodic.ts';
 import { WorkQueue } from './queue.ts';
-import { type ClusterView, type ClusterWriter, type ReconcileOptions, reconcile } from './reconcile.ts';
+import { type ReconcileOptions, reconcile } from './reconcile.ts';
 
 export interface ControllerOptions extends ReconcileOptions {
   kubeConfig: KubeConfig;

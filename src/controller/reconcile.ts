@@ -15,7 +15,6 @@ import type {
   V1Secret,
 } from '@kubernetes/client-node';
 import type { NomadJobObject, NomadJobStatus } from '../crd/resource.ts';
-import type { ApplyOptions } from '../kube/apply.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import {
@@ -31,6 +30,7 @@ import type { Job } from '../nomad/schema.ts';
 import { translate } from '../translate/index.ts';
 import { isSharedService } from '../translate/networking.ts';
 import type { TranslateOptions, Warning } from '../translate/types.ts';
+import type { ClusterView, ClusterWriter } from './cluster.ts';
 import {
   evaluationsConfigMapName,
   groupOfPodFor,
@@ -57,37 +57,6 @@ import {
 } from './versions.ts';
 
 export { type Checked, checkSpec } from './spec.ts';
-
-/** Read side: the informer caches. */
-export interface ClusterView {
-  nomadJob(namespace: string, name: string): NomadJobObject | undefined;
-  nomadJobs(namespace: string): NomadJobObject[];
-  /**
-   * Objects of `kind` in `namespace` labelled as belonging to the NomadJob `jobName`, and the shared
-   * Services it is an owner of (shared-services.ts).
-   */
-  owned<T extends KubernetesObject>(kind: string, namespace: string, jobName: string): T[];
-  /** A managed object of `kind` by name, whoever owns it (shared Services). */
-  get<T extends KubernetesObject>(kind: string, namespace: string, name: string): T | undefined;
-}
-
-/** Write side: the apiserver. */
-export interface ClusterWriter {
-  /**
-   * Server-side apply; a `metadata.resourceVersion` on the object makes it conditional (409 if stale).
-   * Options choose another field manager and whether to force (shared-services.ts). Resolves to the
-   * object as the apiserver holds it after the apply, when the writer has it.
-   */
-  apply(
-    object: KubernetesObject,
-    options?: Pick<ApplyOptions, 'fieldManager' | 'force'>,
-  ): Promise<KubernetesObject | undefined>;
-  /** Plain create; resolves false when the object already exists (409 AlreadyExists). */
-  create(object: KubernetesObject): Promise<boolean>;
-  delete(object: KubernetesObject): Promise<void>;
-  patchStatus(job: NomadJobObject, status: NomadJobStatus): Promise<void>;
-  event(job: NomadJobObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
-}
 
 export interface ReconcileOptions {
   historyLimit?: number;

@@ -25,7 +25,7 @@ import { fieldManager } from '../kube/apply.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
 import { APPLIED_ANNOTATION_PREFIX, LABEL_SERVICE } from '../nomad/keys.ts';
-import type { ClusterView, ClusterWriter } from './reconcile.ts';
+import type { ClusterView, ClusterWriter } from './cluster.ts';
 
 /** Field manager of one NomadJob's intent for shared Services. */
 export function jobFieldManager(jobName: string): string {

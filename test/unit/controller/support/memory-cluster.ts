@@ -6,8 +6,8 @@
 // The view selects a job's objects as the controller's cache view does (controller.ts): by the job
 // label, or by a NomadJob ownerReference (shared Services).
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ClusterView, ClusterWriter } from '../../../../src/controller/cluster.ts';
 import { hasJobOwnerReference } from '../../../../src/controller/owned.ts';
-import type { ClusterView, ClusterWriter } from '../../../../src/controller/reconcile.ts';
 import type { NomadJobObject, NomadJobStatus } from '../../../../src/crd/resource.ts';
 import { LABEL_JOB } from '../../../../src/nomad/keys.ts';
 
