@@ -81,7 +81,7 @@ import {
 import type { NetworkResource, Port, Service, ServiceCheck, Task } from '../nomad/schema.ts';
 import { interpolate } from './env.ts';
 import { routerIngress } from './router-tags.ts';
-import type { GroupContext, TaskNetworking, Warning } from './types.ts';
+import type { CatalogService, GroupContext, TaskNetworking, Warning } from './types.ts';
 
 /** Value of the pod label a Service selects (`SERVICE_LABEL_PREFIX` + its name, keys.ts). */
 export const SERVICE_LABEL_VALUE = 'true';
@@ -694,38 +694,6 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
     }
   }
   return result;
-}
-
-/** One `service` block of the job, with its name as Nomad registers it. */
-export interface ServiceRegistration {
-  service: Service;
-  /** Nomad path of the block, e.g. `TaskGroups[1].Tasks[0].Services[0]`. */
-  path: string;
-  groupIndex: number;
-  /** The task of a task service; -1 for a group service. */
-  taskIndex: number;
-  /** The name after Nomad's runtime interpolation (`${NOMAD_JOB_NAME}-web` → `shop-web`). */
-  nomadName: string;
-}
-
-/** One Kubernetes Service of the job: every registration of one Nomad service name. */
-export interface CatalogService {
-  /** The Nomad service name (of the first registration). */
-  nomadName: string;
-  /** The Kubernetes Service name: the Nomad name when it is a DNS-1035 label (lower-cased). */
-  name: string;
-  namespace: string;
-  registrations: ServiceRegistration[];
-  /** Indexes of the groups that register it, ascending. */
-  groups: number[];
-  /** Service ports in registration order: the first is the service's own port. */
-  ports: V1ServicePort[];
-  /** The Service port of each Nomad port label (or literal port number) the registrations use. */
-  portByLabel: Map<string, V1ServicePort>;
-  tags: string[];
-  meta: Record<string, string>;
-  /** Warnings about the Service as a whole (reported by every group that registers it, once). */
-  warnings: Warning[];
 }
 
 /**

@@ -18,8 +18,7 @@
 // not converted.
 import type { KubernetesObject, V1HTTPIngressPath, V1Ingress, V1IngressRule } from '@kubernetes/client-node';
 import { childName, isDns1123Subdomain } from '../nomad/ids.ts';
-import type { CatalogService } from './networking.ts';
-import type { GroupContext } from './types.ts';
+import type { CatalogService, GroupContext } from './types.ts';
 
 /** One route a router tag asks for. */
 export interface Route {

@@ -23,11 +23,12 @@ import type {
   V1ContainerPort,
   V1EnvVar,
   V1Probe,
+  V1ServicePort,
   V1TopologySpreadConstraint,
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node';
-import type { Job, Task, TaskGroup } from '../nomad/schema.ts';
+import type { Job, Service, Task, TaskGroup } from '../nomad/schema.ts';
 
 export interface TranslateOptions {
   /** Kubernetes namespace of every generated object. */
@@ -117,3 +118,36 @@ export interface TaskNetworking {
 }
 
 export type TaskEnv = (ctx: GroupContext, task: Task, taskIndex: number) => V1EnvVar[];
+
+/** What networking.ts makes of the job's services (router-tags.ts and env.ts read it too). */
+/** One `service` block of the job, with its name as Nomad registers it. */
+export interface ServiceRegistration {
+  service: Service;
+  /** Nomad path of the block, e.g. `TaskGroups[1].Tasks[0].Services[0]`. */
+  path: string;
+  groupIndex: number;
+  /** The task of a task service; -1 for a group service. */
+  taskIndex: number;
+  /** The name after Nomad's runtime interpolation (`${NOMAD_JOB_NAME}-web` → `shop-web`). */
+  nomadName: string;
+}
+
+/** One Kubernetes Service of the job: every registration of one Nomad service name. */
+export interface CatalogService {
+  /** The Nomad service name (of the first registration). */
+  nomadName: string;
+  /** The Kubernetes Service name: the Nomad name when it is a DNS-1035 label (lower-cased). */
+  name: string;
+  namespace: string;
+  registrations: ServiceRegistration[];
+  /** Indexes of the groups that register it, ascending. */
+  groups: number[];
+  /** Service ports in registration order: the first is the service's own port. */
+  ports: V1ServicePort[];
+  /** The Service port of each Nomad port label (or literal port number) the registrations use. */
+  portByLabel: Map<string, V1ServicePort>;
+  tags: string[];
+  meta: Record<string, string>;
+  /** Warnings about the Service as a whole (reported by every group that registers it, once). */
+  warnings: Warning[];
+}
