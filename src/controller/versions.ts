@@ -134,10 +134,19 @@ export function nextVersion(
   return { version: latest ? latest.version + 1 : 0, isNew: true, ...(latest ? { latest } : {}) };
 }
 
-/** Versions to delete so that at most `limit` remain (the newest). */
+/**
+ * Versions to delete so that `limit` remain: the newest ones, except that the newest stable version is
+ * kept in place of the oldest kept one, as Nomad's state store swaps it into the tracked set, so a revert to
+ * the last stable version (what `auto_revert` and operators reach for) stays possible. The current version
+ * is always kept; with a limit of 1 the stable one is kept beside it.
+ */
 export function versionsToPrune(history: StoredVersion[], limit = defaultHistoryLimit): number[] {
-  return history
-    .map((v) => v.version)
-    .sort((a, b) => b - a)
-    .slice(Math.max(1, limit));
+  const sorted = [...history].sort((a, b) => b.version - a.version);
+  const keep = sorted.slice(0, Math.max(1, limit));
+  const stable = sorted.find((v) => v.stable);
+  if (stable && !keep.includes(stable)) {
+    if (keep.length > 1) keep[keep.length - 1] = stable;
+    else keep.push(stable);
+  }
+  return sorted.filter((v) => !keep.includes(v)).map((v) => v.version);
 }

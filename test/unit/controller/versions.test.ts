@@ -45,6 +45,19 @@ describe('job versions', () => {
     expect(versionsToPrune(history.slice(0, 3), 6)).toEqual([]);
   });
 
+  it('keeps the newest stable version in place of the oldest kept one, as Nomad does', () => {
+    const history = [0, 1, 2, 3, 4, 5, 6, 7].map((v) => ({ ...stored(v, job(v)), stable: v === 1 }));
+    expect(versionsToPrune(history, 6)).toEqual([2, 0]);
+    // A stable version within the limit changes nothing.
+    const recent = history.map((v) => ({ ...v, stable: v.version === 6 }));
+    expect(versionsToPrune(recent, 6)).toEqual([1, 0]);
+    // Only the newest stable version is kept.
+    const two = history.map((v) => ({ ...v, stable: v.version <= 1 }));
+    expect(versionsToPrune(two, 6)).toEqual([2, 0]);
+    // The current version always stays; with a limit of 1 the stable one stays beside it.
+    expect(versionsToPrune(history.slice(0, 3), 1)).toEqual([0]);
+  });
+
   it('stores a version in a ControllerRevision owned by the NomadJob, and reads it back', () => {
     const owner = nomadJobObject(job(2));
     owner.metadata!.uid = 'uid-1';
