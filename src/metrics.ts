@@ -1,6 +1,6 @@
 // The operator's Prometheus metrics, in a registry of its own (never prom-client's global default,
 // so that embedding the operator or running two in one process, as tests do, keeps counts apart).
-// Names mirror controller-runtime's (operator-practice.md §3.2, §5.3) under `nomad_operator_`.
+// Names mirror controller-runtime's under `nomad_operator_`.
 //
 // Values that live elsewhere (queue depth, informer restarts, leadership) are read at scrape time
 // from the objects registered with observeQueue(), trackInformer() and trackLeader().

@@ -1,5 +1,5 @@
 // Dispatch of a parameterized job, as Nomad's Job.Dispatch (nomad/job_endpoint.go) does it: the same
-// rules and messages (nomad-clients.md 1.4), and a child job that is the parent's copy with
+// rules and messages, and a child job that is the parent's copy with
 // `ParentID`, `ID` = `<parent>/dispatch-[<template>-]<unix>-<8 hex>`, `Name` = ID, `Dispatched: true`,
 // the dispatch meta merged over the parent's, `Payload` and `DispatchIdempotencyToken`. As in Nomad the
 // child keeps the parent's ParameterizedJob block (Nomad copies the job and only sets Dispatched; its

@@ -1,5 +1,5 @@
 // Nomad evaluations: one record per trigger (job-register, job-deregister, job-scaling, periodic-job,
-// alloc-failure, …) in Nomad's shape (api.Evaluation, nomad-clients.md Appendix A), kept per job and
+// alloc-failure, …) in Nomad's shape (api.Evaluation), kept per job and
 // bounded (the last EVALUATION_LIMIT).
 //
 // Where they live — one ConfigMap per NomadJob, `<job>--evaluations`:
@@ -65,7 +65,7 @@ export type EvaluationTrigger =
   | 'rolling-update'
   | (string & {});
 
-/** api.Evaluation (nomad-clients.md Appendix A). Times are Unix nanoseconds. */
+/** Nomad's api.Evaluation. Times are Unix nanoseconds. */
 export interface Evaluation {
   ID: string;
   Priority: number;
@@ -351,7 +351,7 @@ export function registrationTrigger(
   previous: Job | undefined,
   isParent: boolean,
 ): EvaluationTrigger | undefined {
-  // Periodic and parameterized jobs get no evaluation on register or deregister (nomad-clients.md 1.4).
+  // Periodic and parameterized jobs get no evaluation on register or deregister, as in Nomad.
   if (isParent) return undefined;
   if (job.Stop === true && previous?.Stop !== true) return 'job-deregister';
   if (previous && previous.Stop !== true && countOnlyChange(previous, job)) return 'job-scaling';

@@ -1,5 +1,5 @@
 // Leader election on a coordination.k8s.io/v1 Lease, after client-go's tools/leaderelection (which
-// client-node lacks, operator-practice.md §2.5), with controller-runtime's defaults: LeaseDuration
+// client-node lacks), with controller-runtime's defaults: LeaseDuration
 // 15 s, RenewDeadline 10 s, RetryPeriod 2 s.
 //
 // * Candidates read the Lease every RetryPeriod (×1..1.2 jitter) and take it when it is free

@@ -1,6 +1,6 @@
 // A resilient informer: a local cache of one resource kind kept in step with the apiserver by
 // client-node's ListWatch, hardened against the ways client-node's informers are known to fail
-// (see operator-practice.md §2.4):
+// (as controller-runtime's and client-go's informers do):
 //
 // * client-node stops for good after any error other than 410 Gone: this one restarts, with
 //   exponential backoff (1 s → 30 s, ±10 % jitter; the count resets once a run lasted a minute);

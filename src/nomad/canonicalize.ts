@@ -6,7 +6,7 @@
 //   with `Canonicalize: true`.
 // * `canonicalize` adds what the HTTP agent drops on the way to the server (a task's `DiskMB`,
 //   volumes of unknown types) and what the server does before storing a job (structs
-//   canonicalization and admission hooks, shared/reference/nomad-clients.md section 1.5): what
+//   canonicalization and admission hooks): what
 //   `GET /v1/job/:id` shows.
 //
 // Both are pure: they deep-copy their input and fill the copy. The code mirrors Nomad's order of

@@ -1,6 +1,6 @@
 // Nomad's defaults, in one table. canonicalize.ts applies them; nothing else should hard-code them.
 //
-// Two layers, as in Nomad itself (shared/reference/nomad-clients.md, section 1.5):
+// Two layers, as in Nomad itself:
 // * `api`: what the Go `api` package's `Job.Canonicalize()` fills in. The Nomad agent runs it on
 //   every register, plan and validate, and `/v1/jobs/parse` with `Canonicalize: true` returns exactly
 //   this. Values follow api/jobs.go, api/tasks.go, api/resources.go, api/services.go, api/consul.go.

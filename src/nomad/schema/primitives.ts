@@ -1,7 +1,7 @@
 // Building blocks for the Nomad job schemas: how a Go field of a given type looks in JSON, and how a
 // named Go struct becomes a zod object.
 //
-// Two rules from real clients shape everything here (docs: shared/reference/nomad-clients.md, 1.1/6):
+// Two rules from real clients shape everything here:
 // * The official Go client sends every field, with `null` for unset pointers, slices and maps, so every
 //   struct field accepts `null` and treats it exactly like an absent key ("unset").
 // * Clients may send keys this model does not know (newer Nomad fields, `VaultToken`, …). Structs are

@@ -20,7 +20,7 @@ import {
   versionDiffs,
 } from '../../../src/nomad/diff.ts';
 
-// Version 1 of the job in the "List Job Versions" sample (diffs=true) of shared/nomad-api/jobs-api.md,
+// Version 1 of the job in the "List Job Versions" sample (diffs=true) of Nomad's Jobs HTTP API documentation (test/fixtures/api-samples/),
 // verbatim. Version 0 of that sample differs only in the task's Env and in bookkeeping fields.
 const SAMPLE_VERSION_1: NomadJson = {
   Affinities: null,

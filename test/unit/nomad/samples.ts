@@ -1,4 +1,4 @@
-// Loads the sample payloads of Nomad's Jobs HTTP API documentation (shared/nomad-api/jobs-api.md),
+// Loads the sample payloads of Nomad's Jobs HTTP API documentation,
 // extracted verbatim into test/fixtures/api-samples/, one file per JSON block:
 // `<section>.<payload|response>[-N].json`.
 import { readFileSync } from 'node:fs';

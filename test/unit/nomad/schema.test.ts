@@ -13,7 +13,7 @@ import {
 import { parseJobJson } from '../../../src/nomad/validate.ts';
 import { documentedJobs } from './samples.ts';
 
-/** Appendix A of shared/reference/nomad-clients.md: every api struct's JSON keys, in Go order. */
+/** Every Nomad api struct's JSON keys, in Go order (test/fixtures/api-samples/appendix-a-struct-fields.json). */
 const appendixA = JSON.parse(
   readFileSync(new URL('../../fixtures/api-samples/appendix-a-struct-fields.json', import.meta.url), 'utf8'),
 ) as { structs: Record<string, { fields: string[] }> };

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad runtime references are literal "${…}" text
 // Field-by-field checks of Nomad's documented jobspec semantics on the corpus, written from the
-// rules (docs and the behaviour notes in shared/reference/nomad-clients.md §1.5 and §4.2), not
+// rules (Nomad's documentation and its parser's behaviour), not
 // from the goldens: labels to IDs and names, durations in nanoseconds, the port split, parse-time
 // defaults, Canonicalize defaults, literal runtime references, variables and overrides, locals,
 // functions, dynamic blocks, heredocs and the free-form `config` rules.
