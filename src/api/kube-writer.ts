@@ -33,6 +33,22 @@ function translateError(error: unknown): WriteError {
   return new WriteError('other', message);
 }
 
+/**
+ * The resourceVersion a delete answered with (the object as it is being deleted), undefined when the
+ * object was already gone; other failures as WriteErrors.
+ */
+async function deleted(request: Promise<unknown>): Promise<number | undefined> {
+  try {
+    const result = (await request) as { metadata?: { resourceVersion?: string } } | undefined;
+    const rv = Number(result?.metadata?.resourceVersion);
+    return Number.isFinite(rv) && rv > 0 ? rv : undefined;
+  } catch (error) {
+    const translated = translateError(error);
+    if (translated.kind === 'not-found') return undefined;
+    throw translated;
+  }
+}
+
 export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-api'): ClusterWriter {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
@@ -64,22 +80,16 @@ export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-ap
         throw translateError(error);
       }
     },
-    async deleteJob(namespace, name, uid) {
-      try {
-        const result = (await custom.deleteNamespacedCustomObject({
+    deleteJob(namespace, name, uid) {
+      return deleted(
+        custom.deleteNamespacedCustomObject({
           ...coords,
           namespace,
           name,
           propagationPolicy: 'Background',
           ...(uid ? { body: { preconditions: { uid } } } : {}),
-        })) as { metadata?: { resourceVersion?: string } };
-        const rv = Number(result?.metadata?.resourceVersion);
-        return Number.isFinite(rv) && rv > 0 ? rv : undefined;
-      } catch (error) {
-        const translated = translateError(error);
-        if (translated.kind === 'not-found') return undefined;
-        throw translated;
-      }
+        }),
+      );
     },
     async annotateJob(namespace, name, annotations) {
       try {
@@ -177,16 +187,8 @@ export function makeKubeWriter(kc: KubeConfig, fieldManager = 'nomad-operator-ap
         throw translateError(error);
       }
     },
-    async deleteNamespace(name) {
-      try {
-        const result = (await core.deleteNamespace({ name })) as { metadata?: { resourceVersion?: string } };
-        const rv = Number(result?.metadata?.resourceVersion);
-        return Number.isFinite(rv) && rv > 0 ? rv : undefined;
-      } catch (error) {
-        const translated = translateError(error);
-        if (translated.kind === 'not-found') return undefined;
-        throw translated;
-      }
+    deleteNamespace(name) {
+      return deleted(core.deleteNamespace({ name }));
     },
   };
 }
