@@ -67,7 +67,12 @@ describe('translator options in the operator', () => {
     const deployment = await deploymentOf(namespace);
     expect(deployment.spec?.template.spec?.nodeSelector).toEqual({ 'topology.kubernetes.io/zone': 'dc1' });
     expect(deployment.spec?.template.spec?.containers[0]?.resources?.requests?.cpu).toBe('200m');
-    const job = await harness.read('web');
-    expect(job.status?.warnings?.some((w) => w.startsWith('Datacenters: '))).toBe(false);
+    // The Deployment is written before the status; wait for the status of this generation.
+    const job = await waitFor('the status of web', async () => {
+      const current = await harness.read('web');
+      const generation = current.metadata?.generation;
+      return generation !== undefined && current.status?.observedGeneration === generation ? current : undefined;
+    });
+    expect((job.status?.warnings ?? []).filter((w) => w.startsWith('Datacenters: '))).toEqual([]);
   });
 });
