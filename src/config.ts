@@ -18,7 +18,7 @@
 //   src/translate/options.ts, the parser `convert` uses too, so that the operator and `convert`
 //   translate alike. A repeatable flag given on the command line replaces its variable's list.
 import { z } from 'zod';
-import { validateLeaderTimings } from './controller/leader.ts';
+import { validateLeaderTimings } from './kube/leader.ts';
 import { parseGoDuration } from './nomad/duration.ts';
 import {
   type OptionText,

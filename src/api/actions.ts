@@ -3,7 +3,8 @@
 // them to the Kubernetes API with the operator's credentials (called only after the caller was
 // authorized, see acl.ts).
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
-import { type DispatchRequest, type DispatchResult, dispatchJob } from '../controller/dispatch.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
+import { type DispatchRequest, type DispatchResult, dispatchJob } from '../jobs/dispatch.ts';
 import {
   type Evaluation,
   entryOfVersion,
@@ -13,10 +14,9 @@ import {
   type RecordEvaluationInput,
   readRecord,
   recordEvaluation,
-} from '../controller/evaluations.ts';
-import { type RevertResult, revertJob, type StableResult, setStable } from '../controller/history.ts';
-import { type ForceResult, forcePeriodic } from '../controller/periodic.ts';
-import type { NomadJobObject } from '../crd/resource.ts';
+} from '../jobs/evaluations.ts';
+import { type RevertResult, revertJob, type StableResult, setStable } from '../jobs/history.ts';
+import { type ForceResult, forcePeriodic } from '../jobs/periodic.ts';
 
 export type { DispatchRequest, DispatchResult, Evaluation, ForceResult, RevertResult, StableResult };
 

@@ -1,8 +1,8 @@
 // Recording evaluations for API calls (register, stop, purge, scale, evaluate) through the controller
 // package's recordEvaluation, and finding them again.
 import type { FastifyRequest } from 'fastify';
-import type { Evaluation, EvaluationTrigger } from '../controller/evaluations.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
+import type { Evaluation, EvaluationTrigger } from '../jobs/evaluations.ts';
 import type { ApiDeps } from './http.ts';
 import type { JobEntry } from './store.ts';
 

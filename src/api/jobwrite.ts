@@ -2,6 +2,8 @@
 // scale, as NomadJob creates/replaces/deletes through the ClusterWriter. Every write waits (briefly)
 // until the informer cache shows it, so a read right after a write sees it, as with Nomad.
 import type { FastifyRequest } from 'fastify';
+import { nomadJobObject } from '../crd/object.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
 import {
   nextVersion,
   revisionObject,
@@ -10,9 +12,7 @@ import {
   submitTimeAnnotation,
   submitTimeOf,
   versionsToPrune,
-} from '../controller/versions.ts';
-import { nomadJobObject } from '../crd/object.ts';
-import type { NomadJobObject } from '../crd/resource.ts';
+} from '../jobs/versions.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
 import { identityAnnotations, identityLabels } from '../nomad/ids.ts';

@@ -5,7 +5,7 @@
 // which the plan returns in CreatedEvals and never stores. Placement here is the kube-scheduler's, so
 // the plan can only know what it refuses now: a group of the planned job whose pods the scheduler
 // currently leaves unschedulable (PodScheduled=False, Unschedulable) fails its placements again, with
-// the same reasons as the job's evaluations report (controller/scheduling.ts). Other groups, and new
+// the same reasons as the job's evaluations report (jobs/scheduling.ts). Other groups, and new
 // jobs, place: FailedTGAllocs and CreatedEvals stay null, as in Nomad when everything fits.
 import { randomUUID } from 'node:crypto';
 import {
@@ -14,8 +14,8 @@ import {
   type Evaluation,
   groupOfPodFor,
   newEvaluation,
-} from '../controller/evaluations.ts';
-import { allocationMetric, groupTasks, unschedulableByGroup } from '../controller/scheduling.ts';
+} from '../jobs/evaluations.ts';
+import { allocationMetric, groupTasks, unschedulableByGroup } from '../jobs/scheduling.ts';
 import type { Job } from '../nomad/schema.ts';
 import type { ApiStore, JobEntry } from './store.ts';
 

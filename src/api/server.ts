@@ -4,8 +4,8 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ListenAddress } from '../config.ts';
-import { managedSelector, ownedKinds } from '../controller/owned.ts';
 import { group, plural, version } from '../crd/resource.ts';
+import { managedSelector, ownedKinds } from '../jobs/owned.ts';
 import { Informer } from '../kube/informer.ts';
 import { silentLogger } from '../log.ts';
 import { type Authorizer, makeKubeAuthorizer } from './acl.ts';

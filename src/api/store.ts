@@ -12,9 +12,9 @@ import type {
   V1ReplicaSet,
   V1Service,
 } from '@kubernetes/client-node';
-import { nextVersion, type StoredVersion, storedVersionOf, submitTimeOf } from '../controller/versions.ts';
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
+import { nextVersion, type StoredVersion, storedVersionOf, submitTimeOf } from '../jobs/versions.ts';
 import { isOwnedBy } from '../kube/owner-reference.ts';
 import { canonicalize } from '../nomad/canonicalize.ts';
 import {

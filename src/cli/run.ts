@@ -8,8 +8,8 @@ import { type ApiServer, startApiServer } from '../api/server.ts';
 import type { Kind, ObjectSource } from '../api/state.ts';
 import { configUsage, type OperatorConfig, parseConfig } from '../config.ts';
 import { Controller } from '../controller/controller.ts';
-import { LeaderElector } from '../controller/leader.ts';
 import { loadKubeConfig } from '../kube/client.ts';
+import { LeaderElector } from '../kube/leader.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
 

@@ -13,17 +13,17 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
+import { hasJobOwnerReference, managedSelector, ownedKinds, ownerKeysOf } from '../jobs/owned.ts';
+import { cronChildKey } from '../jobs/periodic.ts';
 import { fieldManager, makeApplier } from '../kube/apply.ts';
 import { recordEvent } from '../kube/events.ts';
 import { Informer, objectKey } from '../kube/informer.ts';
+import { WorkQueue } from '../kube/queue.ts';
 import { DEFAULT_WRITE_BURST, DEFAULT_WRITE_QPS, TokenBucket } from '../kube/rate-limit.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { jobObjectName } from '../nomad/ids.ts';
 import { ANNOTATION_PARENT_ID, LABEL_JOB } from '../nomad/keys.ts';
 import type { ClusterView, ClusterWriter } from './cluster.ts';
-import { hasJobOwnerReference, managedSelector, ownedKinds, ownerKeysOf } from './owned.ts';
-import { cronChildKey } from './periodic.ts';
-import { WorkQueue } from './queue.ts';
 import { type ReconcileOptions, reconcile } from './reconcile.ts';
 
 export interface ControllerOptions extends ReconcileOptions {

@@ -15,6 +15,29 @@ import type {
   V1Secret,
 } from '@kubernetes/client-node';
 import type { NomadJobObject, NomadJobStatus } from '../crd/resource.ts';
+import {
+  evaluationsConfigMapName,
+  groupOfPodFor,
+  nextRecord,
+  readRecord,
+  recordConfigMap,
+  serializeRecord,
+} from '../jobs/evaluations.ts';
+import { ownedKinds } from '../jobs/owned.ts';
+import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from '../jobs/periodic.ts';
+import { type ObjectLookup, podVersion } from '../jobs/pod-version.ts';
+import { checkSpec } from '../jobs/spec.ts';
+import { computeStatus, groupsWithoutWorkload, isParentJob, type Observed } from '../jobs/status.ts';
+import {
+  defaultHistoryLimit,
+  nextVersion,
+  revisionName,
+  revisionObject,
+  type StoredVersion,
+  storedVersionOf,
+  submitTimeOf,
+  versionsToPrune,
+} from '../jobs/versions.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import {
@@ -31,32 +54,9 @@ import { translate } from '../translate/index.ts';
 import { isSharedService } from '../translate/networking.ts';
 import type { TranslateOptions, Warning } from '../translate/types.ts';
 import type { ClusterView, ClusterWriter } from './cluster.ts';
-import {
-  evaluationsConfigMapName,
-  groupOfPodFor,
-  nextRecord,
-  readRecord,
-  recordConfigMap,
-  serializeRecord,
-} from './evaluations.ts';
-import { ownedKinds } from './owned.ts';
-import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from './periodic.ts';
-import { type ObjectLookup, podVersion } from './pod-version.ts';
 import { reconcileSharedServices } from './shared-services.ts';
-import { checkSpec } from './spec.ts';
-import { computeStatus, groupsWithoutWorkload, isParentJob, type Observed } from './status.ts';
-import {
-  defaultHistoryLimit,
-  nextVersion,
-  revisionName,
-  revisionObject,
-  type StoredVersion,
-  storedVersionOf,
-  submitTimeOf,
-  versionsToPrune,
-} from './versions.ts';
 
-export { type Checked, checkSpec } from './spec.ts';
+export { type Checked, checkSpec } from '../jobs/spec.ts';
 
 export interface ReconcileOptions {
   historyLimit?: number;

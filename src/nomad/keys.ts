@@ -36,7 +36,7 @@ export const ANNOTATION_GROUP = `${API_GROUP}/group`;
 /** Annotation: the exact task name, on objects created per task. */
 export const ANNOTATION_TASK = `${API_GROUP}/task`;
 
-// ## Versions (translate/index.ts, controller/versions.ts, controller/history.ts)
+// ## Versions (translate/index.ts, jobs/versions.ts, jobs/history.ts)
 
 /**
  * Label: the Nomad job version — on every translated object the version it was generated for
@@ -45,14 +45,14 @@ export const ANNOTATION_TASK = `${API_GROUP}/task`;
 export const LABEL_VERSION = `${API_GROUP}/version`;
 /**
  * Annotation on a revision: `true`/`false`, the version's stability as set later (setStable in
- * controller/history.ts). A ControllerRevision's `data` is immutable, so the flag recorded at creation is
+ * jobs/history.ts). A ControllerRevision's `data` is immutable, so the flag recorded at creation is
  * only the default; the annotation, when present, wins.
  */
 export const ANNOTATION_STABLE = `${API_GROUP}/stable`;
 /**
  * Annotation on a NomadJob: `<unix nanoseconds>/<generation>`, the submit time of the spec held at that
  * generation, written in the same write as the spec by whoever registers it (the Nomad API, dispatch).
- * Read by controller/versions.ts `submitTimeOf`: the revision of a version must be byte-identical
+ * Read by jobs/versions.ts `submitTimeOf`: the revision of a version must be byte-identical
  * whether the API or the reconciler records it, so neither takes the time from its own clock.
  */
 export const ANNOTATION_SUBMIT_TIME = `${API_GROUP}/submit-time`;

@@ -32,8 +32,8 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiServer } from '../../src/api/server.ts';
-import { dispatchJob } from '../../src/controller/dispatch.ts';
 import { group, type NomadJobObject, plural, version } from '../../src/crd/resource.ts';
+import { dispatchJob } from '../../src/jobs/dispatch.ts';
 import { parseJobspec } from '../../src/nomad/hcl/jobspec.ts';
 import { jobObjectName } from '../../src/nomad/ids.ts';
 import { LABEL_JOB } from '../../src/nomad/keys.ts';

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LeaderElector } from '../../src/controller/leader.ts';
+import { LeaderElector } from '../../src/kube/leader.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
 
 const timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 };

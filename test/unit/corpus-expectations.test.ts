@@ -7,14 +7,10 @@
 // test/integration/corpus.test.ts checks the same expectations on the live objects.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import {
-  deriveDispatchedJob,
-  dispatchedChildObject,
-  dispatchedJobId,
-} from '../../src/controller/dispatch.ts';
 import { desiredObjects } from '../../src/controller/reconcile.ts';
 import { jobOfObject } from '../../src/crd/object.ts';
 import type { NomadJobObject } from '../../src/crd/resource.ts';
+import { deriveDispatchedJob, dispatchedChildObject, dispatchedJobId } from '../../src/jobs/dispatch.ts';
 import { jobObjectName } from '../../src/nomad/ids.ts';
 import { convertCorpusJob, corpusEntries, objectsOf, warningLines } from '../support/corpus.ts';
 import {

@@ -4,8 +4,8 @@ import Fastify from 'fastify';
 import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { informerChecks, opsRoutes } from '../../src/api/ops.ts';
-import { WorkQueue } from '../../src/controller/queue.ts';
 import { makeApplier } from '../../src/kube/apply.ts';
+import { WorkQueue } from '../../src/kube/queue.ts';
 import { createLogger, jobLogger } from '../../src/log.ts';
 import { countWrite, createMetrics, type WriteCounter } from '../../src/metrics.ts';
 

@@ -3,8 +3,8 @@
 // the container statuses of the group's tasks.
 
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { podVersion as podVersionFrom } from '../../controller/pod-version.ts';
-import { allocationState } from '../../controller/status.ts';
+import { podVersion as podVersionFrom } from '../../jobs/pod-version.ts';
+import { allocationState } from '../../jobs/status.ts';
 import { ANNOTATION_CONTAINERS, ANNOTATION_GROUP } from '../../nomad/keys.ts';
 import { containerNameFor } from '../../translate/pod-template.ts';
 import { type Kind, resourceVersionOf } from '../state.ts';
@@ -32,7 +32,7 @@ export function isTerminalPod(pod: V1Pod): boolean {
   return status === 'complete' || status === 'failed' || status === 'lost';
 }
 
-/** The job version a pod runs (see controller/pod-version.ts). */
+/** The job version a pod runs (see jobs/pod-version.ts). */
 export function podVersion(store: ApiStore, pod: V1Pod): number {
   return podVersionFrom((kind, namespace, name) => store.state.get(kind as Kind, namespace, name), pod);
 }

@@ -15,7 +15,7 @@ export function deploymentIdFor(entry: JobEntry, version: number): string {
   return uuidFrom(`deployment:${entry.object.metadata?.uid ?? ''}:${version}`);
 }
 
-import { versionLabelOf } from '../../controller/pod-version.ts';
+import { versionLabelOf } from '../../jobs/pod-version.ts';
 import { ANNOTATION_GROUP } from '../../nomad/keys.ts';
 
 export { versionLabelOf };

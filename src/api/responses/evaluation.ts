@@ -1,4 +1,4 @@
-// Evaluation IDs. Until the controller records evaluations (controller/evaluations.ts), the
+// Evaluation IDs. Until the controller records evaluations (jobs/evaluations.ts), the
 // evaluation of a job version is identified by a UUID derived from the NomadJob's uid and the
 // version, so a register answer's EvalID and its allocations' EvalID agree.
 import { randomUUID } from 'node:crypto';

@@ -1,16 +1,16 @@
 // Jobs as Nomad's GET answers show them: the full job (GET /v1/job/:id, versions), the list stub
 // (GET /v1/jobs) and the summary (GET /v1/job/:id/summary). Status and summary are computed live
-// from the pods in the cache with the controller's own rules (controller/status.ts), so they are
+// from the pods in the cache with the controller's own rules (jobs/status.ts), so they are
 // current the moment the cache is.
 import type { V1DaemonSet } from '@kubernetes/client-node';
+import type { GroupSummary, NomadJobObject } from '../../crd/resource.ts';
 import {
   groupsReportedWithoutWorkload,
   isParentJob,
   nomadStatus,
   type Observed,
   summarize,
-} from '../../controller/status.ts';
-import type { GroupSummary, NomadJobObject } from '../../crd/resource.ts';
+} from '../../jobs/status.ts';
 import { ANNOTATION_GROUP, ANNOTATION_PARENT_ID } from '../../nomad/keys.ts';
 import { type Job, JobSchema } from '../../nomad/schema.ts';
 import { resourceVersionOf } from '../state.ts';
@@ -47,7 +47,7 @@ export function observedOf(store: ApiStore, entry: JobEntry): Observed {
     jobs: store.batchJobs(entry),
     desired,
   };
-  // Groups the controller made no workload for are not waited for (controller/status.ts).
+  // Groups the controller made no workload for are not waited for (jobs/status.ts).
   if (!job.Stop && !isParentJob(job)) {
     const without = groupsReportedWithoutWorkload(job, entry.object.status?.warnings ?? []);
     if (Object.keys(without).length > 0) observed.notTranslated = without;

@@ -4,7 +4,7 @@
 
 import type { V1Pod } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { nextVersion } from '../../controller/versions.ts';
+import { nextVersion } from '../../jobs/versions.ts';
 import { type NomadJson, planDiff, versionDiffs } from '../../nomad/diff.ts';
 import { ANNOTATION_EVALUATE, ANNOTATION_GROUP, ANNOTATION_SCALING_EVENTS } from '../../nomad/keys.ts';
 import { type Job, JobSchema } from '../../nomad/schema.ts';

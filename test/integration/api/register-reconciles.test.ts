@@ -8,8 +8,8 @@ import { AppsV1Api, CustomObjectsApi, type V1ControllerRevision } from '@kuberne
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
 import { Controller } from '../../../src/controller/controller.ts';
-import { storedVersionOf } from '../../../src/controller/versions.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
+import { storedVersionOf } from '../../../src/jobs/versions.ts';
 import { ensureNomadJobCrd } from '../../../src/kube/crds.ts';
 import { createLogger } from '../../../src/log.ts';
 import { createMetrics } from '../../../src/metrics.ts';

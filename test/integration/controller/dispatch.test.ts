@@ -3,9 +3,9 @@
 // and concurrent calls; Nomad's errors; purging the parent purges the children.
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatchJob } from '../../../src/controller/dispatch.ts';
-import { evaluationsOf } from '../../../src/controller/evaluations.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
+import { dispatchJob } from '../../../src/jobs/dispatch.ts';
+import { evaluationsOf } from '../../../src/jobs/evaluations.ts';
 import { childName } from '../../../src/nomad/ids.ts';
 import { ANNOTATION_PARENT_ID, LABEL_JOB, LABEL_PARENT_ID } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';

@@ -2,7 +2,7 @@
 // the pods are placed; scaling and stopping record theirs; evaluations survive a controller restart.
 // Blocked evaluations (pods no node can run) are in unschedulable.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Evaluation, evaluationsOf } from '../../../src/controller/evaluations.ts';
+import { type Evaluation, evaluationsOf } from '../../../src/jobs/evaluations.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';
 

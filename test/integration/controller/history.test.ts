@@ -2,8 +2,8 @@
 // registers version 3 with version 0's spec; Nomad's errors; stability flips on a version.
 import { AppsV1Api, type V1ControllerRevision } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { revertJob, setStable } from '../../../src/controller/history.ts';
-import { specFingerprint, storedVersionOf } from '../../../src/controller/versions.ts';
+import { revertJob, setStable } from '../../../src/jobs/history.ts';
+import { specFingerprint, storedVersionOf } from '../../../src/jobs/versions.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';

@@ -3,11 +3,11 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Controller } from '../../../src/controller/controller.ts';
-import { LeaderElector } from '../../../src/controller/leader.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { makeApplier } from '../../../src/kube/apply.ts';
 import { ensureNomadJobCrd } from '../../../src/kube/crds.ts';
+import { LeaderElector } from '../../../src/kube/leader.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createMetrics, type OperatorMetrics } from '../../../src/metrics.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';

@@ -9,8 +9,8 @@ import {
   type V1ControllerRevision,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storedVersionOf } from '../../../src/controller/versions.ts';
 import { group, plural, version } from '../../../src/crd/resource.ts';
+import { storedVersionOf } from '../../../src/jobs/versions.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';

@@ -3,9 +3,9 @@
 // (without a second workload) and counted in the parent's status.
 import { BatchV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluationsOf } from '../../../src/controller/evaluations.ts';
-import { forcePeriodic } from '../../../src/controller/periodic.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
+import { evaluationsOf } from '../../../src/jobs/evaluations.ts';
+import { forcePeriodic } from '../../../src/jobs/periodic.ts';
 import { ANNOTATION_LAUNCHED_BY, ANNOTATION_PARENT_ID, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';

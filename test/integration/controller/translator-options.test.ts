@@ -71,7 +71,9 @@ describe('translator options in the operator', () => {
     const job = await waitFor('the status of web', async () => {
       const current = await harness.read('web');
       const generation = current.metadata?.generation;
-      return generation !== undefined && current.status?.observedGeneration === generation ? current : undefined;
+      return generation !== undefined && current.status?.observedGeneration === generation
+        ? current
+        : undefined;
     });
     expect((job.status?.warnings ?? []).filter((w) => w.startsWith('Datacenters: '))).toEqual([]);
   });

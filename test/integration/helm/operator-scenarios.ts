@@ -26,10 +26,10 @@ import {
 import { startApiServer } from '../../../src/api/server.ts';
 import type { Kind, ObjectSource } from '../../../src/api/state.ts';
 import { Controller } from '../../../src/controller/controller.ts';
-import { LeaderElector } from '../../../src/controller/leader.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { makeApplier } from '../../../src/kube/apply.ts';
+import { LeaderElector } from '../../../src/kube/leader.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createMetrics } from '../../../src/metrics.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';

@@ -2,8 +2,8 @@
 // with what, and how results and failures become Nomad answers.
 import { describe, expect, it } from 'vitest';
 import type { Evaluation, JobActions } from '../../../src/api/actions.ts';
-import { newEvaluation } from '../../../src/controller/evaluations.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
+import { newEvaluation } from '../../../src/jobs/evaluations.ts';
 import { serviceJob, testApi } from './support.ts';
 
 /** An evaluation of Nomad's shape, built by the controller's own constructor. */

@@ -4,7 +4,7 @@
 // is tested against the cluster in test/integration/api/dispatch-idempotency.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { JobActions } from '../../../src/api/actions.ts';
-import type { DispatchRequest } from '../../../src/controller/dispatch.ts';
+import type { DispatchRequest } from '../../../src/jobs/dispatch.ts';
 import { serviceJob, testApi } from './support.ts';
 
 async function dispatchApi() {

@@ -5,6 +5,7 @@
 import { KubeConfig, type V1ConfigMap, type V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { makeKubeActions } from '../../../src/api/actions.ts';
+import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import {
   type EvaluationRecord,
   emptyRecord,
@@ -12,8 +13,7 @@ import {
   groupOfPodFor,
   nextRecord,
   recordConfigMap,
-} from '../../../src/controller/evaluations.ts';
-import type { NomadJobObject } from '../../../src/crd/resource.ts';
+} from '../../../src/jobs/evaluations.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { labelValueFor } from '../../../src/nomad/ids.ts';
 import { ANNOTATION_GROUP, LABEL_GROUP, LABEL_JOB } from '../../../src/nomad/keys.ts';

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { payloadSecretOf } from '../../../src/controller/reconcile.ts';
+import { nomadJobObject } from '../../../src/crd/object.ts';
 import {
   checkDispatch,
   DISPATCH_PAYLOAD_SIZE_LIMIT,
@@ -8,11 +10,9 @@ import {
   dispatchedJobId,
   randomSuffix,
   tokenClaimName,
-} from '../../../src/controller/dispatch.ts';
-import { payloadSecretOf } from '../../../src/controller/reconcile.ts';
-import { checkSpec } from '../../../src/controller/spec.ts';
-import { isParentJob } from '../../../src/controller/status.ts';
-import { nomadJobObject } from '../../../src/crd/object.ts';
+} from '../../../src/jobs/dispatch.ts';
+import { checkSpec } from '../../../src/jobs/spec.ts';
+import { isParentJob } from '../../../src/jobs/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { childName, isDns1123Subdomain, jobObjectName } from '../../../src/nomad/ids.ts';
 import { ANNOTATION_PARENT_ID, LABEL_PARENT_ID } from '../../../src/nomad/keys.ts';

@@ -8,8 +8,8 @@
 import type { V1ControllerRevision, V1ManagedFieldsEntry } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/controller/reconcile.ts';
-import { submitTimeAnnotation, submitTimeOf } from '../../../src/controller/versions.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
+import { submitTimeAnnotation, submitTimeOf } from '../../../src/jobs/versions.ts';
 import { ANNOTATION_SUBMIT_TIME } from '../../../src/nomad/keys.ts';
 import { serviceJob, testApi } from '../api/support.ts';
 import { MemoryCluster } from './support/memory-cluster.ts';

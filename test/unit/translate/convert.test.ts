@@ -17,8 +17,8 @@ import {
 } from '../../../src/cli/convert.ts';
 import { parseConfig } from '../../../src/config.ts';
 import { desiredObjects } from '../../../src/controller/reconcile.ts';
-import { checkSpec } from '../../../src/controller/spec.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
+import { checkSpec } from '../../../src/jobs/spec.ts';
 import { ensureJobspecWasm } from '../nomad/hcl/helpers.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));

@@ -7,8 +7,8 @@
 // label, or by a NomadJob ownerReference (shared Services).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterView, ClusterWriter } from '../../../../src/controller/cluster.ts';
-import { hasJobOwnerReference } from '../../../../src/controller/owned.ts';
 import type { NomadJobObject, NomadJobStatus } from '../../../../src/crd/resource.ts';
+import { hasJobOwnerReference } from '../../../../src/jobs/owned.ts';
 import { LABEL_JOB } from '../../../../src/nomad/keys.ts';
 
 export type Write =

@@ -1,5 +1,7 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { nomadJobObject } from '../../../src/crd/object.ts';
+import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import {
   CRONJOB_SCHEDULED_TIMESTAMP,
   cronChildId,
@@ -9,11 +11,9 @@ import {
   derivePeriodicJob,
   isCronLaunched,
   periodicChildId,
-} from '../../../src/controller/periodic.ts';
-import { checkSpec } from '../../../src/controller/spec.ts';
-import { isParentJob } from '../../../src/controller/status.ts';
-import { nomadJobObject } from '../../../src/crd/object.ts';
-import type { NomadJobObject } from '../../../src/crd/resource.ts';
+} from '../../../src/jobs/periodic.ts';
+import { checkSpec } from '../../../src/jobs/spec.ts';
+import { isParentJob } from '../../../src/jobs/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { jobObjectName } from '../../../src/nomad/ids.ts';
 import {

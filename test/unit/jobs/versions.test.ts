@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nomadJobObject } from '../../../src/crd/object.ts';
 import {
   nextVersion,
   revisionObject,
@@ -6,8 +7,7 @@ import {
   specFingerprint,
   storedVersionOf,
   versionsToPrune,
-} from '../../../src/controller/versions.ts';
-import { nomadJobObject } from '../../../src/crd/object.ts';
+} from '../../../src/jobs/versions.ts';
 
 const job = (count: number, extra: Record<string, unknown> = {}) => ({
   ID: 'web',

@@ -8,7 +8,7 @@ import {
   parseSchedulerMessage,
   unschedulableByGroup,
   unschedulableSummary,
-} from '../../../src/controller/scheduling.ts';
+} from '../../../src/jobs/scheduling.ts';
 import {
   allocationState,
   computeStatus,
@@ -16,7 +16,7 @@ import {
   nomadStatus,
   type Observed,
   summarize,
-} from '../../../src/controller/status.ts';
+} from '../../../src/jobs/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_GROUP } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';

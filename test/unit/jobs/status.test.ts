@@ -6,7 +6,7 @@ import {
   isParentJob,
   nomadStatus,
   summarize,
-} from '../../../src/controller/status.ts';
+} from '../../../src/jobs/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_GROUP } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';

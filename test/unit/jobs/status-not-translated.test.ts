@@ -10,7 +10,7 @@ import {
   nomadStatus,
   type Observed,
   summarize,
-} from '../../../src/controller/status.ts';
+} from '../../../src/jobs/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { labelValueFor } from '../../../src/nomad/ids.ts';
 import { LABEL_GROUP } from '../../../src/nomad/keys.ts';

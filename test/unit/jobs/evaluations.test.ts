@@ -1,5 +1,7 @@
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { nomadJobObject } from '../../../src/crd/object.ts';
+import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import {
   countOnlyChange,
   EVALUATION_LIMIT,
@@ -17,9 +19,7 @@ import {
   registrationTrigger,
   serializeRecord,
   withEvaluation,
-} from '../../../src/controller/evaluations.ts';
-import { nomadJobObject } from '../../../src/crd/object.ts';
-import type { NomadJobObject } from '../../../src/crd/resource.ts';
+} from '../../../src/jobs/evaluations.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_GROUP, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { currentVersion, specOfVersion, versionsOf } from '../../../src/controller/history.ts';
-import { revisionObject, type StoredVersion, specFingerprint } from '../../../src/controller/versions.ts';
 import { toNomad } from '../../../src/crd/codec.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
+import { currentVersion, specOfVersion, versionsOf } from '../../../src/jobs/history.ts';
+import { revisionObject, type StoredVersion, specFingerprint } from '../../../src/jobs/versions.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { ANNOTATION_STABLE } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';

@@ -12,7 +12,7 @@ import {
   nomadStatus,
   type Observed,
   summarize,
-} from '../../../src/controller/status.ts';
+} from '../../../src/jobs/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { translate } from '../../../src/translate/index.ts';
