@@ -12,7 +12,7 @@ import Fastify, {
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
-import { parseJsonAsGo } from './body.ts';
+import { parseJsonAsGo } from '../nomad/go-json.ts';
 import { ApiError } from './errors.ts';
 import type { ApiDeps } from './http.ts';
 import { agentRoutes } from './routes/agent.ts';

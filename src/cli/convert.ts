@@ -14,6 +14,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { nomadJobObject } from '../crd/object.ts';
 import { canonicalize } from '../nomad/canonicalize.ts';
+import { parseJsonAsGo } from '../nomad/go-json.ts';
 import { parseJobspec } from '../nomad/hcl/jobspec.ts';
 import { createNamespaceMapper, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
 import type { Job } from '../nomad/schema.ts';
@@ -178,7 +179,7 @@ function classify(
   if (!/^\s*[{[]/.test(text)) return { kind: 'hcl' };
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonAsGo(text);
   } catch (error) {
     return { kind: 'bad-json', error: (error as Error).message };
   }

@@ -3,7 +3,7 @@
 // registers the job `sur\ufffd`, as Nomad does — the ID the apiserver would hand back anyway, so the
 // NomadJob's name, its identity annotations and every later lookup agree.
 import { describe, expect, it } from 'vitest';
-import { parseJsonAsGo } from '../../../src/api/body.ts';
+import { parseJsonAsGo } from '../../../src/nomad/go-json.ts';
 import { jobObjectName } from '../../../src/nomad/ids.ts';
 import { serviceJob, testApi } from './support.ts';
 

@@ -143,6 +143,18 @@ describe('nomad-operator convert (spawned)', () => {
     expect(objects.map((o) => [o.kind, o.metadata?.namespace])).toEqual([['CronJob', 'ops']]);
   });
 
+  it('reads API JSON as Nomad does: a lone surrogate in the ID is U+FFFD, as the API stores it', () => {
+    const job = JSON.parse(readFileSync(join(root, corpus('periodic-cron.json')), 'utf8'));
+    const text = JSON.stringify({ Job: { ...job, ID: 'nightly-PLACEHOLDER' } }).replace(
+      'PLACEHOLDER',
+      '\\ud800',
+    );
+    const { status, stdout } = cli(['convert', '-'], text);
+    expect(status).toBe(0);
+    const [object] = yaml.loadAll(stdout) as Array<{ spec: { id: string } }>;
+    expect(object?.spec.id).toBe('nightly-\uFFFD');
+  });
+
   it('reads HCL JSON syntax and a bare API job from .json files', () => {
     const hclJson = cli(['convert', corpus('json-syntax.nomad.hcl'), '--manifests']);
     expect(hclJson.status).toBe(0);
