@@ -48,7 +48,15 @@ export interface ClusterState {
     scheduler: number;
   };
   pids: Partial<Record<Component, number>>;
+  /** How each component was launched, so that one can be stopped and started again alone. */
+  launches?: Partial<Record<Component, Launch>>;
   startedAt: string;
+}
+
+/** A component's command line and the environment variables set on top of ours. */
+export interface Launch {
+  args: string[];
+  env?: Record<string, string>;
 }
 
 /** Where clusters keep their state unless told otherwise. */
@@ -185,10 +193,14 @@ async function start(
       },
     );
 
-    const run = (component: Component, args: string[], env: NodeJS.ProcessEnv = process.env) => {
+    const run = (component: Component, args: string[], env: Record<string, string> = {}) => {
       const allArgs = [...args, ...(extraArgs[component] ?? [])];
-      const child = launch(binaries.path(component), allArgs, path.join(dir, `${component}.log`), env);
+      const child = launch(binaries.path(component), allArgs, path.join(dir, `${component}.log`), {
+        ...process.env,
+        ...env,
+      });
       state.pids[component] = child.pid!;
+      state.launches = { ...state.launches, [component]: { args: allArgs, env } };
       saveState();
       return child;
     };
@@ -284,10 +296,7 @@ async function start(
     const kwok = run(
       'kwok',
       [`--kubeconfig=${state.kubeconfig}`, `--config=${path.join(dir, 'kwok.yaml')}`],
-      {
-        ...process.env,
-        HOME: dir,
-      },
+      { HOME: dir },
     );
 
     const kubectl = (...args: Array<string | { stdin: string }>) =>
@@ -324,6 +333,63 @@ async function start(
   } catch (error) {
     await stopProcesses(state);
     throw error;
+  }
+}
+
+/**
+ * Stops one component of a running cluster (SIGTERM, then SIGKILL after 10 s), leaving the others
+ * up: fault tests use it to take the kube-apiserver away. The cluster's state keeps the component's
+ * command line for startComponent().
+ */
+export async function stopComponent(state: ClusterState, component: Component): Promise<void> {
+  const pid = state.pids[component];
+  if (!isAlive(pid, state.binDir)) return;
+  signal(pid!, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && isAlive(pid, state.binDir)) await sleep(50);
+  if (isAlive(pid, state.binDir)) signal(pid!, 'SIGKILL');
+  while (isAlive(pid)) await sleep(50);
+}
+
+/**
+ * Starts a component stopped by stopComponent() again with the command line it was first started
+ * with (same ports, same data), and waits until it is healthy. Only the kube-apiserver and etcd
+ * have a health probe here; the others count once they are alive.
+ */
+export async function startComponent(state: ClusterState, component: Component): Promise<void> {
+  if (isAlive(state.pids[component], state.binDir)) return;
+  const launched = state.launches?.[component];
+  if (!launched) throw new ComponentError(component, 'no recorded command line; restart the cluster');
+  const child = launch(
+    path.join(state.binDir, component),
+    launched.args,
+    path.join(state.dir, `${component}.log`),
+    {
+      ...process.env,
+      ...launched.env,
+    },
+  );
+  state.pids[component] = child.pid!;
+  writeFileSync(stateFile(state.dir), `${JSON.stringify(state, null, 2)}\n`);
+  if (component === 'kube-apiserver') {
+    const token = readFileSync(path.join(state.dir, 'pki', 'tokens.csv'), 'utf8').split(',')[0] ?? '';
+    await waitHealthy(
+      component,
+      child,
+      state.dir,
+      () => httpsOk(`${state.server}/readyz`, token),
+      state.ports.apiserver,
+    );
+  } else if (component === 'etcd') {
+    await waitHealthy(
+      component,
+      child,
+      state.dir,
+      () => httpOk(`http://127.0.0.1:${state.ports.etcdClient}/health`),
+      state.ports.etcdClient,
+    );
+  } else {
+    await waitHealthy(component, child, state.dir, async () => true);
   }
 }
 
