@@ -5,6 +5,7 @@
 // group's list; the network, service, scaling and task checks are nested behind a prefix.
 import { goQuote, goStringList } from '../go.ts';
 import type { Job, Port, TaskGroup } from '../schema.ts';
+import { isDomainName } from './dns-name.ts';
 import { nest } from './multierror.ts';
 import { affinityErrors, constraintErrors, spreadErrors } from './placement.ts';
 import {
@@ -67,6 +68,11 @@ function networkErrors(group: TaskGroup): string[] {
       else cniArgs.add(key);
       if (key.includes(';')) errors.push(`invalid ';' character in CNI arg key ${goQuote(key)}`);
       if (value.includes(';')) errors.push(`invalid ';' character in CNI arg value ${goQuote(value)}`);
+    }
+    // A hostname must be a DNS name, unless it interpolates something (known only on the client).
+    const hostname = network.Hostname ?? '';
+    if (hostname !== '' && !hostname.includes('${') && !isDomainName(hostname)) {
+      errors.push('Hostname is not a valid DNS name');
     }
   }
 

@@ -279,6 +279,33 @@ describe('validateJob', () => {
     ]);
   });
 
+  it('checks that a group network hostname is a DNS name, unless it interpolates', () => {
+    const withHostname = (Hostname: string) => errorsOf(validJob({}, { Networks: [{ Hostname }] }));
+    const refused =
+      'Task group web validation failed: 1 error occurred:\n' +
+      '\t* Task group network validation failed: 1 error occurred:\n' +
+      '\t* Hostname is not a valid DNS name\n\n\n\n';
+    for (const ok of [
+      'web',
+      'web.service.consul',
+      'web.',
+      'a\\.b',
+      `${'a'.repeat(63)}.example`,
+      v('NOMAD_ALLOC_ID'),
+    ]) {
+      expect(withHostname(ok), ok).toEqual([]);
+    }
+    for (const bad of [
+      '.web',
+      'a..b',
+      `${'a'.repeat(64)}.example`,
+      'web\\',
+      Array(130).fill('ab').join('.'),
+    ]) {
+      expect(withHostname(bad), bad).toEqual([refused]);
+    }
+  });
+
   it('never throws, even on objects that bypassed the schema', () => {
     const broken = { ID: 'x', TaskGroups: [{ Name: 'g', Tasks: 'not-a-list' }] } as unknown as Job;
     expect(() => validateJob(broken)).not.toThrow();
