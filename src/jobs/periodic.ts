@@ -26,6 +26,7 @@ import { kubeErrorCode } from '../kube/errors.ts';
 import { recordEvent } from '../kube/events.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
+import { nextCronTime, parseCronSchedule } from '../nomad/cron.ts';
 import { jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
 import { ANNOTATION_CRON_JOB, ANNOTATION_JOB_ID, ANNOTATION_LAUNCHED_BY } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
@@ -208,4 +209,22 @@ export async function forcePeriodic(
     evalId = undefined;
   }
   return { ok: true, child, childId, created, ...(evalId ? { evalId } : {}) };
+}
+
+/**
+ * The next launch of a periodic job after `from` (the plan's NextPeriodicLaunch), RFC 3339: the
+ * earliest time one of its cron specs matches in its time zone; undefined when it is not periodic or
+ * the time cannot be told (see nomad/cron.ts).
+ */
+export function nextPeriodicLaunch(job: Job, from: Date): string | undefined {
+  const periodic = job.Periodic;
+  if (!periodic?.Enabled) return undefined;
+  const specs = [...(periodic.Specs ?? []), ...(periodic.Spec ? [periodic.Spec] : [])];
+  let best: Date | undefined;
+  for (const text of specs) {
+    const schedule = parseCronSchedule(text);
+    const candidate = schedule ? nextCronTime(schedule, from, periodic.TimeZone || 'UTC') : undefined;
+    if (candidate && (!best || candidate < best)) best = candidate;
+  }
+  return best?.toISOString().replace(/\.000Z$/, 'Z');
 }

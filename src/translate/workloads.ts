@@ -48,10 +48,10 @@ import type {
   V1JobSpec,
   V1ObjectMeta,
 } from '@kubernetes/client-node';
+import { cronSpecError } from '../nomad/cron.ts';
 import { NOMAD_DEFAULTS } from '../nomad/defaults.ts';
 import { boundedChildName, childName } from '../nomad/ids.ts';
 import { ANNOTATION_CRON, ANNOTATION_JOB_TYPE } from '../nomad/keys.ts';
-import { cronSpecError } from '../nomad/validate/cron.ts';
 import { groupServices } from './networking.ts';
 import {
   type GroupPod,

@@ -1,6 +1,8 @@
 // Validation of the policy blocks: restart, reschedule, update, migrate, disconnect, ephemeral disk,
 // periodic, parameterized and group scaling. Each function returns the error list of Nomad's
 // corresponding `Validate()`; durations in messages are formatted as Go prints them.
+
+import { cronSpecError } from '../cron.ts';
 import { NS } from '../defaults.ts';
 import { formatGoDuration as d } from '../duration.ts';
 import { goQuote, goQuotedList, goStringList } from '../go.ts';
@@ -16,7 +18,6 @@ import type {
   TaskGroup,
   UpdateStrategy,
 } from '../schema.ts';
-import { cronSpecError } from './cron.ts';
 
 const RESTART_MIN_INTERVAL = 5 * NS.second;
 const RESCHEDULE_MIN_DELAY = 5 * NS.second;

@@ -1,4 +1,4 @@
-// Small pieces of the façade: Go-style parameter parsing, next periodic launch, and the endpoints
+// Small pieces of the façade: Go-style parameter parsing and the endpoints
 // around jobs (namespaces, status, agent).
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,7 +8,6 @@ import {
   parseGoInt,
   parseGoUint,
 } from '../../../src/api/params.ts';
-import { nextPeriodicLaunch } from '../../../src/api/periodic.ts';
 import { serviceJob, testApi } from './support.ts';
 
 describe('Go-style parameters', () => {
@@ -35,20 +34,6 @@ describe('Go-style parameters', () => {
       nextToken: 'default.a',
       reverse: true,
     });
-  });
-});
-
-describe('next periodic launch', () => {
-  const at = new Date('2026-03-01T10:07:30Z');
-  const job = (spec: string, TimeZone = 'UTC') => ({ Periodic: { Enabled: true, Spec: spec, TimeZone } });
-  it('follows cron specs, aliases and time zones', () => {
-    expect(nextPeriodicLaunch(job('*/15 * * * *'), at)).toBe('2026-03-01T10:15:00Z');
-    expect(nextPeriodicLaunch(job('0 3 * * *'), at)).toBe('2026-03-02T03:00:00Z');
-    expect(nextPeriodicLaunch(job('@hourly'), at)).toBe('2026-03-01T11:00:00Z');
-    expect(nextPeriodicLaunch(job('0 9 * * mon-fri'), at)).toBe('2026-03-02T09:00:00Z');
-    expect(nextPeriodicLaunch(job('0 12 * * *', 'Europe/Paris'), at)).toBe('2026-03-01T11:00:00Z');
-    expect(nextPeriodicLaunch(job('0 0 L * *'), at)).toBeUndefined();
-    expect(nextPeriodicLaunch({ Periodic: { Enabled: false, Spec: '* * * * *' } }, at)).toBeUndefined();
   });
 });
 

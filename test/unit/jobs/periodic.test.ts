@@ -10,6 +10,7 @@ import {
   cronLaunchTime,
   derivePeriodicJob,
   isCronLaunched,
+  nextPeriodicLaunch,
   periodicChildId,
 } from '../../../src/jobs/periodic.ts';
 import { checkSpec } from '../../../src/jobs/spec.ts';
@@ -109,5 +110,19 @@ describe('periodic children', () => {
     // A Job of another parent is not this parent's child.
     const other = launched({ annotations: { [ANNOTATION_JOB_ID]: 'other' } });
     expect(cronChildObject(parentObject(), parentJob, other)).toBeUndefined();
+  });
+});
+
+describe('next periodic launch', () => {
+  const at = new Date('2026-03-01T10:07:30Z');
+  const job = (spec: string, TimeZone = 'UTC') => ({ Periodic: { Enabled: true, Spec: spec, TimeZone } });
+  it('follows cron specs, aliases and time zones', () => {
+    expect(nextPeriodicLaunch(job('*/15 * * * *'), at)).toBe('2026-03-01T10:15:00Z');
+    expect(nextPeriodicLaunch(job('0 3 * * *'), at)).toBe('2026-03-02T03:00:00Z');
+    expect(nextPeriodicLaunch(job('@hourly'), at)).toBe('2026-03-01T11:00:00Z');
+    expect(nextPeriodicLaunch(job('0 9 * * mon-fri'), at)).toBe('2026-03-02T09:00:00Z');
+    expect(nextPeriodicLaunch(job('0 12 * * *', 'Europe/Paris'), at)).toBe('2026-03-01T11:00:00Z');
+    expect(nextPeriodicLaunch(job('0 0 L * *'), at)).toBeUndefined();
+    expect(nextPeriodicLaunch({ Periodic: { Enabled: false, Spec: '* * * * *' } }, at)).toBeUndefined();
   });
 });
