@@ -12,11 +12,10 @@ import type {
   V1ReplicaSet,
   V1Service,
 } from '@kubernetes/client-node';
-import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
+import { decodeSpec } from '../jobs/spec.ts';
 import { nextVersion, type StoredVersion, storedVersionOf, submitTimeOf } from '../jobs/versions.ts';
 import { isOwnedBy } from '../kube/owner-reference.ts';
-import { canonicalize } from '../nomad/canonicalize.ts';
 import {
   createNamespaceMapper,
   jobObjectName,
@@ -31,7 +30,6 @@ import {
   LABEL_JOB,
 } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
-import { formatMultiError, parseJobJson } from '../nomad/validate.ts';
 import { type ClusterState, type Kind, resourceVersionOf } from './state.ts';
 import type { ClusterWriter } from './writer.ts';
 
@@ -140,20 +138,11 @@ export class ApiStore {
     const cached = this.#entries.get(object);
     if (cached) return cached;
     const namespace = this.nomadNamespaceOf(object);
-    const decoded = jobOfObject(object);
-    let job: Job;
-    let error: string | undefined;
-    if (!decoded.ok) {
-      error = formatMultiError(decoded.errors);
-      job = {};
-    } else {
-      const parsed = parseJobJson(decoded.job);
-      if (parsed.ok) job = canonicalize(parsed.job);
-      else {
-        error = formatMultiError(parsed.errors);
-        job = {};
-      }
-    }
+    // The reconciler's decoding (jobs/spec.ts), without its validation: a job that does not validate
+    // is still shown, with its error.
+    const decoded = decodeSpec(object);
+    const job: Job = decoded.ok ? decoded.job : {};
+    const error = decoded.ok ? undefined : decoded.message;
     const identity = readIdentity(object.metadata ?? {});
     const id =
       identity?.jobId ??
