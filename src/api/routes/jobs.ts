@@ -1,9 +1,9 @@
-// /v1/jobs (list, register) and /v1/jobs/parse.
+// /v1/jobs (list; register is ./job/register.ts) and /v1/jobs/parse.
 import type { FastifyInstance } from 'fastify';
 import { parseJobspec } from '../../nomad/hcl/jobspec.ts';
 import { JobSchema } from '../../nomad/schema.ts';
 import type { Permission } from '../acl.ts';
-import { boolField, field, intField, objectBody, objectField, stringField, stringMapField } from '../body.ts';
+import { boolField, objectBody, stringField } from '../body.ts';
 import {
   ApiError,
   badRequest,
@@ -22,13 +22,11 @@ import {
   query,
   requestNamespace,
   sendPlain,
-  sendWriteWithMeta,
 } from '../http.ts';
-import { prepareJob, registerJob } from '../jobwrite.ts';
 import { boolParam, pagingParams, queryValue } from '../params.ts';
 import { filterView, listStub } from '../responses/job.ts';
 import type { JobEntry } from '../store.ts';
-import type { JobSubmission } from '../writer.ts';
+import { registerFromBody } from './job/register.ts';
 
 const methodNotAllowed = () => new ApiError(405, 'Invalid method');
 
@@ -58,66 +56,9 @@ async function listableNamespaces(
   return (ns) => allowed.has(ns);
 }
 
-export function parseSubmission(body: Record<string, unknown>): JobSubmission | undefined {
-  const raw = objectField(body, 'Submission', 'api.JobSubmission');
-  if (!raw) return undefined;
-  return {
-    Source: stringField(raw, 'Source'),
-    Format: stringField(raw, 'Format'),
-    VariableFlags: stringMapField(raw, 'VariableFlags') ?? null,
-    Variables: stringField(raw, 'Variables'),
-  };
-}
-
-/** PUT/POST /v1/jobs and /v1/job/:id (register). */
-export async function handleRegister(
-  deps: ApiDeps,
-  request: Parameters<typeof callerOf>[0],
-  reply: import('fastify').FastifyReply,
-  pathId?: string,
-) {
-  checkRegion(request, deps);
-  const body = objectBody(request.body, 'api.JobRegisterRequest', 'Request body is empty');
-  const rawJob = field(body, 'Job');
-  if (rawJob === undefined) throw badRequest('Job must be specified');
-  if (typeof rawJob !== 'object' || Array.isArray(rawJob)) {
-    throw badRequest('json: cannot unmarshal into Go struct field JobRegisterRequest.Job of type api.Job');
-  }
-  const rawId = field(rawJob as Record<string, unknown>, 'ID');
-  if (rawId === undefined || rawId === '') throw badRequest("Job ID hasn't been provided");
-  if (pathId !== undefined && rawId !== pathId) throw badRequest('Job ID does not match name');
-  const evalPriority = intField(body, 'EvalPriority');
-  if (evalPriority !== 0 && (evalPriority < 1 || evalPriority > 100)) {
-    throw badRequest('Eval priority must be between 1 and 100 inclusively');
-  }
-  const enforceIndex = boolField(body, 'EnforceIndex');
-  const jobModifyIndex = intField(body, 'JobModifyIndex', 'uint64');
-  const preserveCounts = boolField(body, 'PreserveCounts');
-  const preserveResources = boolField(body, 'PreserveResources');
-  const submission = parseSubmission(body);
-  const bodyNamespace = stringField(body, 'Namespace');
-  const namespace = requestNamespace(request, bodyNamespace || 'default');
-  const job = prepareJob(rawJob, namespace);
-  const result = await registerJob(request, deps, {
-    job,
-    enforceIndex,
-    jobModifyIndex,
-    preserveCounts,
-    preserveResources,
-    evalPriority,
-    ...(submission ? { submission } : {}),
-  });
-  return sendWriteWithMeta(reply, result.index, {
-    EvalID: result.evalId,
-    EvalCreateIndex: result.evalCreateIndex,
-    JobModifyIndex: result.jobModifyIndex,
-    Warnings: '',
-  });
-}
-
 export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   app.all('/v1/jobs', async (request, reply) => {
-    if (request.method === 'PUT' || request.method === 'POST') return handleRegister(deps, request, reply);
+    if (request.method === 'PUT' || request.method === 'POST') return registerFromBody(deps, request, reply);
     if (request.method !== 'GET') throw methodNotAllowed();
     checkRegion(request, deps);
     const q = query(request);

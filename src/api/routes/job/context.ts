@@ -1,0 +1,37 @@
+// What every /v1/job/<id>/<sub-resource> handler receives, and the checks they share. The route
+// table (../job.ts) has already checked the region, split the path and found the handler for the
+// method; a handler checks the caller's rights itself, at the point Nomad's endpoint does.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest } from '../../errors.ts';
+import { type ApiDeps, query, READ, requireInNamespace } from '../../http.ts';
+import { parseGoBool, queryValue } from '../../params.ts';
+
+export interface JobRequest {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  deps: ApiDeps;
+  /** The request's Nomad namespace (`?namespace=`, else `default`). */
+  namespace: string;
+  /** The job ID from the path, percent-decoded once (may contain `/`). */
+  id: string;
+}
+
+export type JobHandler = (job: JobRequest) => Promise<unknown>;
+
+/** Read access to the request's namespace (every GET under /v1/job/<id>). */
+export async function requireRead({ request, deps, namespace }: JobRequest): Promise<void> {
+  await requireInNamespace(request, deps, namespace, READ);
+}
+
+/** A boolean query parameter as Go's strconv.ParseBool reads it (absent or empty: false). */
+export function boolQuery(request: FastifyRequest, name: string): boolean {
+  const raw = queryValue(query(request), name);
+  if (raw === undefined || raw === '') return false;
+  const value = parseGoBool(raw);
+  if (value === undefined) {
+    throw badRequest(
+      `Failed to parse value of "${name}" (${raw}) as a bool: strconv.ParseBool: parsing ${JSON.stringify(raw)}: invalid syntax`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,113 @@
+// GET /v1/job/<id>, …/summary, …/versions and …/submission: the job, its summary, its version
+// history (with diffs on request) and the source it was submitted as, from the informer caches.
+import { type NomadJson, versionDiffs } from '../../../nomad/diff.ts';
+import { badRequest, notFound } from '../../errors.ts';
+import { blockingQuery, query } from '../../http.ts';
+import { parseGoUint, queryValue } from '../../params.ts';
+import { jobResponse, summaryIndex, summaryResponse, versionResponse } from '../../responses/job.ts';
+import { resourceVersionOf } from '../../state.ts';
+import { boolQuery, type JobRequest, requireRead } from './context.ts';
+
+export async function readJob(job: JobRequest) {
+  const { request, reply, deps, namespace, id } = job;
+  const store = deps.store;
+  await requireRead(job);
+  return blockingQuery(request, reply, deps, () => {
+    const entry = store.findJob(namespace, id);
+    if (!entry) return { index: store.state.index('NomadJob'), error: notFound('job not found') };
+    return { index: resourceVersionOf(entry.object), body: jobResponse(store, entry) };
+  });
+}
+
+export async function readSummary(job: JobRequest) {
+  const { request, reply, deps, namespace, id } = job;
+  const store = deps.store;
+  await requireRead(job);
+  return blockingQuery(request, reply, deps, () => {
+    const entry = store.findJob(namespace, id);
+    if (!entry) return { index: store.state.index('NomadJob', 'Pod'), error: notFound('job not found') };
+    return { index: summaryIndex(store, entry), body: summaryResponse(store, entry) };
+  });
+}
+
+export async function readVersions(job: JobRequest) {
+  const { request, reply, deps, namespace, id } = job;
+  const store = deps.store;
+  await requireRead(job);
+  const q = query(request);
+  const diffs = boolQuery(request, 'diffs');
+  const diffVersionText = queryValue(q, 'diff_version');
+  let diffVersion: number | undefined;
+  if (diffVersionText !== undefined && diffVersionText !== '') {
+    diffVersion = parseGoUint(diffVersionText);
+    if (diffVersion === undefined)
+      throw badRequest(`Failed to parse value of "diff_version" (${diffVersionText}) as a uint64`);
+  }
+  const diffTag = queryValue(q, 'diff_tag') ?? '';
+  return blockingQuery(request, reply, deps, () => {
+    const entry = store.findJob(namespace, id);
+    if (!entry)
+      return {
+        index: store.state.index('NomadJob', 'ControllerRevision'),
+        error: notFound('job versions not found'),
+      };
+    const history = store.versions(entry);
+    const current = store.versionState(entry, history);
+    const versions = history.map((record) => versionResponse(store, entry, record, current));
+    if (current.pending || versions.length === 0) versions.unshift(jobResponse(store, entry, history));
+    let diffList: unknown = null;
+    if (diffs || diffVersion !== undefined || diffTag !== '') {
+      let compareTo: NomadJson | undefined;
+      if (diffVersion !== undefined) {
+        compareTo = versions.find((v) => v.Version === diffVersion);
+        if (!compareTo) throw badRequest(`version ${diffVersion} not found`);
+      } else if (diffTag !== '') {
+        compareTo = versions.find((v) => (v.VersionTag as { Name?: string } | null)?.Name === diffTag);
+        if (!compareTo) throw badRequest(`tag ${diffTag} not found`);
+      }
+      diffList = versionDiffs(versions, compareTo);
+    }
+    let index = resourceVersionOf(entry.object);
+    for (const h of history) index = Math.max(index, h.resourceVersion ?? 0);
+    return {
+      index,
+      body: {
+        Versions: versions,
+        Diffs: diffList,
+        Index: index,
+        LastContact: 0,
+        KnownLeader: true,
+        NextToken: '',
+      },
+    };
+  });
+}
+
+/** Not a blocking query in Nomad either: the index headers, then the stored source or 404. */
+export async function readSubmission(job: JobRequest) {
+  const { request, reply, deps, namespace, id } = job;
+  const store = deps.store;
+  await requireRead(job);
+  const versionText = queryValue(query(request), 'version') ?? '';
+  const version = parseGoUint(versionText);
+  if (version === undefined) throw badRequest('Unable to parse job submission version parameter');
+  const entry = store.findJob(namespace, id);
+  const index = entry ? resourceVersionOf(entry.object) : store.state.index('NomadJob');
+  reply
+    .header('X-Nomad-Index', String(index))
+    .header('X-Nomad-LastContact', '0')
+    .header('X-Nomad-KnownLeader', 'true');
+  if (!entry) throw notFound('job source not found');
+  const submission = await store.writer.readSubmission(entry.object, version);
+  if (!submission) throw notFound('job source not found');
+  const versionRecord = store.versions(entry).find((v) => v.version === version);
+  return reply.type('application/json').send(
+    JSON.stringify({
+      ...submission,
+      Namespace: entry.namespace,
+      JobID: entry.id,
+      Version: version,
+      JobModifyIndex: versionRecord?.resourceVersion ?? store.versionState(entry).jobModifyIndex,
+    }),
+  );
+}
