@@ -15,6 +15,7 @@ import Fastify, {
 import { parseJsonAsGo } from '../nomad/go-json.ts';
 import { ApiError } from './errors.ts';
 import type { ApiDeps } from './http.ts';
+import { BlockingQueryGate, resolveLimits, serverTimeouts } from './limits.ts';
 import { agentRoutes } from './routes/agent.ts';
 import { allocationRoutes } from './routes/allocations.ts';
 import { deploymentRoutes } from './routes/deployments.ts';
@@ -48,7 +49,10 @@ function acceptsGzip(header: string | string[] | undefined): boolean {
 
 export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): FastifyInstance {
   const closing = new AbortController();
-  const deps: ApiDeps = { ...apiDeps, closing: closing.signal };
+  // The bounds of limits.ts: job limits for the write routes, held blocking queries, timeouts.
+  const limits = resolveLimits(apiDeps.limits);
+  const blockingQueries = new BlockingQueryGate(limits.maxBlockingQueries);
+  const deps: ApiDeps = { ...apiDeps, closing: closing.signal, limits, blockingQueries };
   const actions = deps.actions;
   if (actions) {
     // Allocations name the evaluation recorded for their job version.
@@ -59,6 +63,7 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    ...serverTimeouts(limits),
     // Job IDs may be long and contain anything; the router only sees the raw path.
     routerOptions: { maxParamLength: 100_000, ignoreTrailingSlash: false },
     return503OnClosing: false,
@@ -72,6 +77,9 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
       raw.end(message);
     },
   });
+
+  blockingQueries.onFull = (held) =>
+    app.log.warn({ held }, 'blocking queries at their bound: further ones are answered at once');
 
   // Every body is JSON text, whatever the Content-Type says (or does not say): the header is dropped
   // before Fastify looks at it, so even an empty or malformed one reaches the catch-all parser.

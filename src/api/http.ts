@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Authorizer, authorize, type Caller, type Permission } from './acl.ts';
 import type { JobActions } from './actions.ts';
 import { ApiError, internal } from './errors.ts';
+import { type ApiLimits, type BlockingQueryGate, holdBlockingQuery } from './limits.ts';
 import { blockingParams, type Query, queryValue } from './params.ts';
 import type { ApiStore } from './store.ts';
 
@@ -18,6 +19,10 @@ export interface ApiDeps {
   closing?: AbortSignal;
   /** Evaluations, dispatch, periodic force, revert, stability (the controller package's); routes that need them are not served without. */
   actions?: JobActions;
+  /** Bounds on jobs and requests (limits.ts); buildApiApp fills in the defaults. */
+  limits?: ApiLimits;
+  /** Bounds the blocking queries held at once (set by buildApiApp). */
+  blockingQueries?: BlockingQueryGate;
 }
 
 export function query(request: FastifyRequest): Query {
@@ -125,7 +130,10 @@ export async function blockingQuery(
     }
   };
   let result = run();
-  if (minIndex > 0 && result.index <= minIndex) {
+  // Past the bound on held queries, a query is answered at once, as if its wait had ended.
+  const release =
+    minIndex > 0 && result.index <= minIndex ? holdBlockingQuery(deps.blockingQueries) : undefined;
+  if (release) {
     const state = deps.store.state;
     const timeout = waitMs + Math.random() * (waitMs / 16);
     result = await new Promise<QueryResult>((resolve, reject) => {
@@ -171,7 +179,7 @@ export async function blockingQuery(
           finish(error as Error);
         }
       }, timeout);
-    });
+    }).finally(release);
   }
   setQueryMeta(reply, result);
   if (result.error) throw result.error;
