@@ -2,6 +2,10 @@
 // call is authorized with a SubjectAccessReview for the caller on `nomadjobs.nomadoperator.dev` (or a
 // subresource of it) in the Kubernetes namespace the call targets; namespace writes, on the Kubernetes
 // namespace itself. Decisions are cached briefly.
+// A token the apiserver rejected is remembered as rejected for a short while (a negative cache of its
+// own, so a flood of bad tokens never pushes good ones out), concurrent requests with one new token
+// share one TokenReview, and at most a few TokenReviews run at once: a client sending many bad
+// tokens costs one review per distinct token, never more, and never a burst on the apiserver.
 // The API's own writes use the operator's credentials, so a call is only ever carried out after the
 // caller was allowed the same verb on the same namespace: the façade never lends its rights.
 import { createHash } from 'node:crypto';
@@ -52,26 +56,59 @@ interface Cached<T> {
   expires: number;
 }
 
-class TtlCache<T> {
+/** A map of at most `max` entries, each kept `ttlMs`; past `max`, the least recently used goes. */
+export class LruTtlCache<T> {
+  // A Map iterates in insertion order: a hit is moved to the end, so the first key is the oldest.
   readonly #map = new Map<string, Cached<T>>();
   readonly #ttlMs: number;
   readonly #max: number;
-  constructor(ttlMs: number, max = 10_000) {
+  readonly #now: () => number;
+  constructor(ttlMs: number, max: number, now: () => number = Date.now) {
     this.#ttlMs = ttlMs;
-    this.#max = max;
+    this.#max = Math.max(1, max);
+    this.#now = now;
+  }
+  get size(): number {
+    return this.#map.size;
   }
   get(key: string): T | undefined {
     const hit = this.#map.get(key);
     if (!hit) return undefined;
-    if (hit.expires < Date.now()) {
-      this.#map.delete(key);
-      return undefined;
-    }
+    this.#map.delete(key);
+    if (hit.expires <= this.#now()) return undefined;
+    this.#map.set(key, hit);
     return hit.value;
   }
   set(key: string, value: T): void {
-    if (this.#map.size >= this.#max) this.#map.clear();
-    this.#map.set(key, { value, expires: Date.now() + this.#ttlMs });
+    this.#map.delete(key);
+    while (this.#map.size >= this.#max) {
+      const oldest = this.#map.keys().next().value;
+      if (oldest === undefined) break;
+      this.#map.delete(oldest);
+    }
+    this.#map.set(key, { value, expires: this.#now() + this.#ttlMs });
+  }
+}
+
+/** At most `limit` calls of `run` at once; the others wait their turn, in call order. */
+class ConcurrencyLimit {
+  readonly #limit: number;
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  constructor(limit: number) {
+    this.#limit = Math.max(1, limit);
+  }
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#limit) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running++;
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next waiter, so `#running` never drops below the queue.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
+    }
   }
 }
 
@@ -79,16 +116,51 @@ export interface KubeAuthorizerOptions {
   kubeConfig: KubeConfig;
   /** Let requests without a token through, with every right (development only). */
   allowAnonymous: boolean;
-  /** How long decisions are cached. Default 10 s. */
+  /** How long decisions and accepted tokens are cached. Default 10 s. */
   cacheTtlMs?: number;
+  /** How long a rejected token is refused without asking the apiserver again. Default 10 s. */
+  rejectedTokenTtlMs?: number;
+  /** Most rejected tokens remembered (least recently seen forgotten first). Default 4,096. */
+  rejectedTokenCacheSize?: number;
+  /** Most TokenReviews in flight at once. Default 8. */
+  maxConcurrentTokenReviews?: number;
 }
 
-export function makeKubeAuthorizer(options: KubeAuthorizerOptions): Authorizer {
+/** The Kubernetes authorizer, with the number of TokenReviews it has sent (for tests and figures). */
+export interface KubeAuthorizer extends Authorizer {
+  readonly tokenReviews: number;
+}
+
+export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthorizer {
   const authn = options.kubeConfig.makeApiClient(AuthenticationV1Api);
   const authz = options.kubeConfig.makeApiClient(AuthorizationV1Api);
   const ttl = options.cacheTtlMs ?? 10_000;
-  const tokens = new TtlCache<Caller | null>(ttl);
-  const decisions = new TtlCache<boolean>(ttl);
+  const accepted = new LruTtlCache<Caller>(ttl, 10_000);
+  const rejected = new LruTtlCache<true>(
+    options.rejectedTokenTtlMs ?? 10_000,
+    options.rejectedTokenCacheSize ?? 4_096,
+  );
+  const decisions = new LruTtlCache<boolean>(ttl, 10_000);
+  const inFlight = new Map<string, Promise<Caller | null>>();
+  const reviewSlots = new ConcurrencyLimit(options.maxConcurrentTokenReviews ?? 8);
+  let tokenReviews = 0;
+
+  const reviewToken = async (token: string): Promise<Caller | null> => {
+    tokenReviews++;
+    const result = await authn.createTokenReview({
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
+    });
+    const user = result.status?.user;
+    return result.status?.authenticated === true && user?.username
+      ? {
+          anonymous: false,
+          username: user.username,
+          ...(user.uid ? { uid: user.uid } : {}),
+          groups: user.groups ?? [],
+          ...(user.extra ? { extra: user.extra } : {}),
+        }
+      : null;
+  };
 
   const review = async (caller: Caller & { anonymous: false }, namespace: string, permission: Permission) => {
     const key = JSON.stringify([
@@ -132,29 +204,31 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): Authorizer {
   };
 
   return {
+    get tokenReviews() {
+      return tokenReviews;
+    },
     async authenticate(token) {
       if (token === undefined || token === '') {
         if (options.allowAnonymous) return { anonymous: true };
         throw permissionDenied();
       }
       const key = createHash('sha256').update(token).digest('hex');
-      let caller = tokens.get(key);
+      let caller: Caller | null | undefined = accepted.get(key) ?? (rejected.get(key) ? null : undefined);
       if (caller === undefined) {
-        const result = await authn.createTokenReview({
-          body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
-        });
-        const user = result.status?.user;
-        caller =
-          result.status?.authenticated === true && user?.username
-            ? {
-                anonymous: false,
-                username: user.username,
-                ...(user.uid ? { uid: user.uid } : {}),
-                groups: user.groups ?? [],
-                ...(user.extra ? { extra: user.extra } : {}),
-              }
-            : null;
-        tokens.set(key, caller);
+        let review = inFlight.get(key);
+        if (!review) {
+          review = reviewSlots
+            .run(() => reviewToken(token))
+            .then((result) => {
+              if (result) accepted.set(key, result);
+              else rejected.set(key, true);
+              return result;
+            });
+          const settled = () => inFlight.delete(key);
+          review.then(settled, settled);
+          inFlight.set(key, review);
+        }
+        caller = await review;
       }
       if (caller === null) throw tokenNotFound();
       return caller;
