@@ -77,6 +77,11 @@ export interface OperatorConfig {
   historyLimit: number;
   /** An informer that saw nothing for this long relists. */
   informerStaleAfterMs: number;
+  /**
+   * Bound on a graceful shutdown (SIGTERM): held blocking queries are answered at once, in-flight
+   * reconciles get until then, the Lease is released, connections still open then are closed.
+   */
+  shutdownTimeoutMs: number;
   logLevel: LogLevel;
   /** Options of every translation the reconciler makes. */
   translator: TranslatorOptions;
@@ -215,6 +220,14 @@ const options = {
     default: '10m',
     description: 'relist a watch that saw nothing for this long (Go duration)',
   },
+  shutdownTimeout: {
+    flag: 'shutdown-timeout',
+    env: ['NOMAD_OPERATOR_SHUTDOWN_TIMEOUT'],
+    kind: 'string',
+    default: '5s',
+    description:
+      'bound on a graceful shutdown: in-flight work, Lease release and open connections (Go duration; keep it under the pod grace period)',
+  },
   logLevel: {
     flag: 'log-level',
     env: ['NOMAD_OPERATOR_LOG_LEVEL'],
@@ -326,6 +339,7 @@ const rawSchema = z.object({
   resync: duration(1000),
   historyLimit: integer(1, 1000),
   informerStaleAfter: duration(1000),
+  shutdownTimeout: duration(100),
   logLevel: z.string().transform((text, ctx) => {
     const level = text.trim().toLowerCase();
     if ((logLevels as readonly string[]).includes(level)) return level as LogLevel;
@@ -487,6 +501,7 @@ export function parseConfig(
       resyncMs: v.resync,
       historyLimit: v.historyLimit,
       informerStaleAfterMs: v.informerStaleAfter,
+      shutdownTimeoutMs: v.shutdownTimeout,
       logLevel: v.logLevel,
       translator: translator.options,
     },

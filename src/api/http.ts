@@ -21,7 +21,7 @@ export interface ApiDeps {
   actions?: JobActions;
   /** Bounds on jobs and requests (limits.ts); buildApiApp fills in the defaults. */
   limits?: ApiLimits;
-  /** Bounds the blocking queries held at once (set by buildApiApp). */
+  /** Bounds the blocking queries held at once (buildApiApp makes one for `limits` when not given). */
   blockingQueries?: BlockingQueryGate;
 }
 
@@ -112,7 +112,9 @@ function setQueryMeta(reply: FastifyReply, result: QueryResult): void {
 /**
  * Runs a query, Nomad-style: with `?index=N`, waits until the result's index is above N (re-running
  * `compute` after cache changes, never polling) or until `wait` (default and cap 5 minutes, plus up to
- * wait/16 of jitter) has passed, then answers with the latest result.
+ * wait/16 of jitter) has passed, then answers with the latest result. When the server closes
+ * (`deps.closing`), held queries answer at once with their current result, as if their wait had
+ * ended, and close their connection.
  */
 export async function blockingQuery(
   request: FastifyRequest,
@@ -182,6 +184,9 @@ export async function blockingQuery(
     }).finally(release);
   }
   setQueryMeta(reply, result);
+  // The server is closing: this answer ends the connection too (a keep-alive connection left
+  // open would hold the shutdown until its bound).
+  if (deps.closing?.aborted) reply.header('Connection', 'close');
   if (result.error) throw result.error;
   return sendJson(reply, result.body);
 }

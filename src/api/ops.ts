@@ -1,7 +1,9 @@
 // Operational endpoints, served on their own listener (--metrics-listen):
 //   /metrics  Prometheus exposition of the operator's registry;
 //   /healthz  liveness: the process is up and its event loop answers;
-//   /readyz   readiness: every check passes, which by default means every informer has synced.
+//   /readyz   readiness: every check passes. `nomad-operator run` checks that every informer has
+//             synced, that the kube-apiserver answers (false during an outage, though reads are
+//             still served from the caches: writes cannot succeed) and that no shutdown began.
 //             Leadership is deliberately not a check: a standby replica with warm caches is ready
 //             (it serves the Nomad API from them and takes over reconciling at once).
 // /readyz answers like kube-apiserver's: "ok", or 503 with one "[+]name ok" / "[-]name failed"

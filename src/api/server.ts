@@ -7,10 +7,12 @@ import type { ListenAddress } from '../config.ts';
 import { group, plural, version } from '../crd/resource.ts';
 import { managedSelector, ownedKinds } from '../jobs/owned.ts';
 import { Informer } from '../kube/informer.ts';
+import type { ApiserverReachability } from '../kube/reachability.ts';
 import { silentLogger } from '../log.ts';
 import { type Authorizer, makeKubeAuthorizer } from './acl.ts';
 import { type JobActions, makeKubeActions } from './actions.ts';
 import { buildApiApp } from './app.ts';
+import { refuseWritesWhileUnreachable } from './availability.ts';
 import { makeKubeWriter } from './kube-writer.ts';
 import { ClusterState, type Kind, kinds, type ObjectSource } from './state.ts';
 import { ApiStore } from './store.ts';
@@ -38,6 +40,8 @@ export interface ApiServerOptions {
   /** How long to wait for the caches before serving. Default 2 minutes. */
   syncTimeoutMs?: number;
   informerStaleAfterMs?: number;
+  /** When given, writes are refused at once while the kube-apiserver is unreachable (availability.ts). */
+  reachability?: ApiserverReachability;
 }
 
 export interface ApiServer {
@@ -47,6 +51,8 @@ export interface ApiServer {
   /** The informers this server started (not those it was given). */
   informers: Informer<KubernetesObject>[];
   close(): Promise<void>;
+  /** Closes every connection, busy or idle: a shutdown whose bound has passed. */
+  closeConnections(): void;
 }
 
 export function isLoopback(host: string): boolean {
@@ -135,6 +141,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
       { logger: logger.child({ server: 'nomad-api' }) },
     );
+    if (options.reachability) refuseWritesWhileUnreachable(app, options.reachability);
     await app.listen({ host: options.listen.host, port: options.listen.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.listen.port;
@@ -143,6 +150,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       url: `http://${host}:${port}`,
       store,
       informers: [...informers.values()],
+      closeConnections: () => app.server.closeAllConnections(),
       close: async () => {
         await app.close();
         state.close();

@@ -1,6 +1,10 @@
-// `nomad-operator run`: the operator process. Every replica keeps warm informer caches and serves
-// /metrics, /healthz and /readyz; only the leader (a coordination.k8s.io Lease) runs reconcile
-// workers. SIGTERM/SIGINT: stop taking work, finish in-flight reconciles, release the lease, exit.
+// `nomad-operator run`: the operator process. Every replica keeps warm informer caches, serves the
+// Nomad API from them and /metrics, /healthz and /readyz; only the leader (a coordination.k8s.io
+// Lease) runs reconcile workers, and a leader that loses the Lease becomes a standby (it never
+// exits for it). /readyz fails while the kube-apiserver is unreachable (reads are still served
+// from the caches, writes fail at once) and once a shutdown began. SIGTERM/SIGINT: within
+// --shutdown-timeout, answer held blocking queries, stop taking work, finish in-flight reconciles,
+// release the Lease, close the connections, exit 0.
 // Configuration (flags, environment variables, translator options): src/config.ts. Bad values exit 2
 // before anything starts, each error naming its flag or variable.
 import { informerChecks, startOpsServer } from '../api/ops.ts';
@@ -10,6 +14,7 @@ import { configUsage, type OperatorConfig, parseConfig } from '../config.ts';
 import { Controller } from '../controller/controller.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { LeaderElector } from '../kube/leader.ts';
+import { ApiserverProbe } from '../kube/reachability.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
 
@@ -52,12 +57,17 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
       })
     : undefined;
   controller?.startInformers();
+  const probe = new ApiserverProbe({ kubeConfig, logger });
+  probe.start();
   let api: ApiServer | undefined;
+  let shuttingDown = false;
   const ops = await startOpsServer({
     listen: config.metricsListen,
     metrics,
     logger,
     readiness: () => [
+      { name: 'kube-apiserver', check: () => probe.reachable() },
+      { name: 'shutting-down', check: () => !shuttingDown },
       ...(controller ? informerChecks(controller.informers) : []),
       ...(config.api ? [{ name: 'nomad-api', check: () => api !== undefined }] : []),
       ...(api ? informerChecks(api.informers) : []),
@@ -83,34 +93,36 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
       sources,
       logger,
       informerStaleAfterMs: config.informerStaleAfterMs,
+      reachability: probe,
     });
     logger.info({ url: api.url, allowAnonymous: config.allowAnonymous }, 'serving the Nomad /v1 API');
   }
 
-  let exitCode = 0;
+  // Leadership. Every replica serves the Nomad API from its caches; only the Lease holder runs
+  // reconcile workers. Losing the Lease (renew deadline exceeded: the apiserver unreachable, the
+  // process starved) pauses the workers at once and leaves the process a standby that keeps
+  // serving and campaigns again; the next term resumes with the keys queued meanwhile. Terms are
+  // chained: a new term's workers start only once the previous term's in-flight reconciles ended.
+  let previousTerm: Promise<void> = Promise.resolve();
+  const lead = (signal?: AbortSignal): Promise<void> => {
+    const previous = previousTerm;
+    const term = (async () => {
+      if (!controller) return;
+      await previous;
+      if (signal?.aborted || shuttingDown) return;
+      if (!(await controller.waitForSync())) throw new Error('informer caches did not sync');
+      if (signal?.aborted || shuttingDown) return;
+      controller.run();
+      logger.info({ workers: config.workers }, 'reconciling');
+      if (!signal) return;
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      await controller.pause();
+      logger.info('stopped reconciling');
+    })();
+    previousTerm = term.catch(() => undefined);
+    return term;
+  };
   let elector: LeaderElector | undefined;
-  let shuttingDown = false;
-  let finished: (code: number) => void = () => undefined;
-  const done = new Promise<number>((resolve) => {
-    finished = resolve;
-  });
-  const shutdown = async (reason: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ reason }, 'shutting down');
-    await api?.close();
-    await controller?.stop();
-    await elector?.release();
-    await ops.close();
-    finished(exitCode);
-  };
-  const lead = async (signal?: AbortSignal) => {
-    if (!controller) return;
-    if (!(await controller.waitForSync())) throw new Error('informer caches did not sync');
-    controller.run();
-    logger.info({ workers: config.workers }, 'reconciling');
-    if (signal) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-  };
   if (controller && config.leaderElection.enabled) {
     const le = config.leaderElection;
     elector = new LeaderElector({
@@ -123,12 +135,10 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
       logger,
       onStartedLeading: (signal) => lead(signal),
       onStoppedLeading: () => {
-        // As controller-runtime does: a replica that lost the lease exits and is restarted
-        // with clean state, rather than risking two leaders' writes.
         if (shuttingDown) return;
-        logger.error('lost leadership; exiting');
-        exitCode = 1;
-        void shutdown('lost-leadership');
+        logger.warn(
+          'lost leadership: reconciling paused; serving the API as a standby and campaigning again',
+        );
       },
     });
     metrics.trackLeader(elector);
@@ -136,6 +146,37 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
   } else if (controller) {
     await lead();
   }
+
+  // Graceful shutdown within config.shutdownTimeoutMs: stop campaigning and leading first (a
+  // shutting-down process never wins the Lease back), answer held blocking queries at once (the
+  // API's preClose), let in-flight reconciles and requests finish, release the Lease, then close
+  // whatever connection is still open when the bound has passed.
+  let finished: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => {
+    finished = resolve;
+  });
+  const shutdown = async (reason: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    const started = performance.now();
+    const bound = config.shutdownTimeoutMs;
+    logger.info({ reason, timeoutMs: bound }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.warn('shutdown bound reached: closing the connections still open');
+      api?.closeConnections();
+    }, bound);
+    const stopLeading = async () => {
+      if (elector) await elector.release({ timeoutMs: bound });
+      else await controller?.pause();
+    };
+    await Promise.all([api?.close(), stopLeading()]);
+    clearTimeout(force);
+    probe.stop();
+    await controller?.stop();
+    await ops.close();
+    logger.info({ ms: Math.round(performance.now() - started) }, 'shut down');
+    finished(0);
+  };
 
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -125,14 +125,30 @@ export class Controller {
     return results.every(Boolean);
   }
 
-  /** Runs the workers until stop(); call once the caches are synced and this replica leads. */
+  /**
+   * Runs the workers until pause() or stop(); call once the caches are synced and this replica
+   * leads. After pause() it runs again with the keys queued meanwhile.
+   */
   run(): void {
-    if (this.#running) return;
+    if (this.#running || this.queue.shuttingDown) return;
     this.#running = true;
+    this.queue.resume();
     for (const job of this.nomadJobs.list()) this.queue.add(objectKey(job));
     const workers = this.#options.workers ?? 4;
     this.#workers = Array.from({ length: workers }, () => this.#work());
     this.#scheduleResync();
+  }
+
+  /**
+   * Stops taking new keys and lets in-flight reconciles finish; the caches stay warm and keys keep
+   * being queued for the next run() (a replica that lost the Lease becomes a standby).
+   */
+  async pause(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#resyncTimer);
+    this.queue.pause();
+    await Promise.all(this.#workers);
+    this.#workers = [];
   }
 
   /** Stops taking new keys, lets in-flight reconciles finish, stops the informers. */

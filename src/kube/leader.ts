@@ -13,7 +13,9 @@
 //   (RenewDeadline < LeaseDuration; the successful write happened after the request started and
 //   others measure LeaseDuration from when they saw it).
 // * After losing leadership the elector campaigns again and may lead again (a new signal each
-//   term); a process that prefers to exit can do so in onStoppedLeading.
+//   term): `nomad-operator run` stays up as a standby meanwhile (src/cli/run.ts); a process that
+//   prefers to exit can do so in onStoppedLeading. release() and stop() end the campaign first,
+//   so a shutting-down process never wins the Lease back.
 // * release() (graceful shutdown) aborts the signal, waits for the leader's work to settle (never
 //   past its leadership deadline), then writes an empty holder so a successor takes over at once.
 //   stop() gives up without touching the Lease (as a crash would): successors wait LeaseDuration.
@@ -162,30 +164,37 @@ export class LeaderElector {
   }
 
   /**
-   * Graceful hand-over: stops leading (aborts the signal), waits for the promise returned by
-   * onStartedLeading to settle (at most until the leadership deadline), then clears the holder so
-   * that a successor takes over at once.
+   * Graceful hand-over: stops campaigning and leading (aborts the signal), waits for the promise
+   * returned by onStartedLeading to settle (at most until the leadership deadline), then clears the
+   * holder if this replica is still named on the Lease, so that a successor takes over at once.
+   * `timeoutMs` bounds the whole (a shutdown's bound): the wait for the work is cut short, and the
+   * Lease requests are given what is left (at least half a second each).
    */
-  async release(): Promise<void> {
+  async release(options: { timeoutMs?: number } = {}): Promise<void> {
+    const end = performance.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
     const term = this.#term;
     this.#running = false;
     this.#stopAbort.abort();
     this.#stepDown('released');
     await this.#loop;
     this.#loop = undefined;
-    if (!term) return;
-    const window = term.deadline - performance.now();
-    if (window > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        term.work,
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, window);
-        }),
-      ]);
-      clearTimeout(timer);
+    if (term) {
+      const window = Math.min(term.deadline, end) - performance.now();
+      if (window > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          term.work,
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, window);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
     }
-    await this.#releaseLease();
+    // Also after a lost term (renew deadline exceeded) while the Lease still names this replica.
+    if (term || this.#observedHolder === this.identity) {
+      await this.#releaseLease(Math.max(500, Math.min(this.renewDeadlineMs, end - performance.now())));
+    }
   }
 
   // --- the campaign loop ---------------------------------------------------------------------
@@ -216,9 +225,13 @@ export class LeaderElector {
   }
 
   /** Request options: aborted by stop() or after RenewDeadline. */
-  async #call<R>(request: (options: ConfigurationOptions) => Promise<R>, stoppable = true): Promise<R> {
+  async #call<R>(
+    request: (options: ConfigurationOptions) => Promise<R>,
+    stoppable = true,
+    timeoutMs = this.renewDeadlineMs,
+  ): Promise<R> {
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new Error('request timed out')), this.renewDeadlineMs);
+    const timer = setTimeout(() => abort.abort(new Error('request timed out')), timeoutMs);
     const onStop = () => abort.abort(new Error('stopped'));
     if (stoppable) this.#stopAbort.signal.addEventListener('abort', onStop, { once: true });
     try {
@@ -380,12 +393,13 @@ export class LeaderElector {
     }
   }
 
-  /** Clears the holder if this replica still holds the lease. */
-  async #releaseLease(): Promise<void> {
+  /** Clears the holder if this replica still holds the lease; each request within `timeoutMs`. */
+  async #releaseLease(timeoutMs: number): Promise<void> {
     try {
       const lease = await this.#call(
         (options) => this.#api.readNamespacedLease({ name: this.name, namespace: this.namespace }, options),
         false,
+        timeoutMs,
       );
       if (lease.spec?.holderIdentity !== this.identity) return;
       const now = new V1MicroTime();
@@ -409,6 +423,7 @@ export class LeaderElector {
             options,
           ),
         false,
+        timeoutMs,
       );
       this.#log?.info('Released the lease');
     } catch (error) {

@@ -6,7 +6,10 @@
 // * a key is never handed to two workers at once: a key added while it is being processed is
 //   marked dirty and queued again when the worker calls done();
 // * failures back off per key, exponentially, until forget(key) resets it after a success;
-// * addAfter() delays a key (requeue-after, periodic resync) without losing dedupe.
+// * addAfter() delays a key (requeue-after, periodic resync) without losing dedupe;
+// * pause() hands out no keys (waiting get() calls resolve with undefined) but keeps collecting
+//   them, so that resume() lets workers pick up where they left (a leader that lost its Lease
+//   and won it back).
 
 export interface BackoffOptions {
   /** First retry delay. Default 200 ms. */
@@ -26,6 +29,7 @@ export class WorkQueue<K extends string = string> {
   readonly #baseMs: number;
   readonly #maxMs: number;
   #shuttingDown = false;
+  #paused = false;
 
   constructor(options: BackoffOptions = {}) {
     this.#baseMs = options.baseMs ?? 200;
@@ -46,7 +50,7 @@ export class WorkQueue<K extends string = string> {
     if (this.#shuttingDown || this.#dirty.has(key)) return;
     this.#dirty.add(key);
     if (this.#processing.has(key)) return; // done() will queue it again
-    const waiter = this.#waiters.shift();
+    const waiter = this.#paused ? undefined : this.#waiters.shift();
     if (waiter) {
       this.#dirty.delete(key);
       this.#processing.add(key);
@@ -54,6 +58,20 @@ export class WorkQueue<K extends string = string> {
     } else {
       this.#queue.push(key);
     }
+  }
+
+  /** Stops handing out keys until resume(): waiting get() calls resolve with undefined. */
+  pause(): void {
+    this.#paused = true;
+    for (const waiter of this.#waiters.splice(0)) waiter(undefined);
+  }
+
+  resume(): void {
+    this.#paused = false;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
   }
 
   /** Adds `key` after `delayMs`. An earlier pending delay for the same key wins. */
@@ -94,8 +112,9 @@ export class WorkQueue<K extends string = string> {
     this.#failures.delete(key);
   }
 
-  /** The next key to process; waits for one. `undefined` once the queue is shut down. */
+  /** The next key to process; waits for one. `undefined` once the queue is shut down or paused. */
   get(): Promise<K | undefined> {
+    if (this.#paused) return Promise.resolve(undefined);
     const key = this.#queue.shift();
     if (key !== undefined) {
       this.#dirty.delete(key);

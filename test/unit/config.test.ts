@@ -38,6 +38,7 @@ describe('parseConfig', () => {
       resyncMs: 600_000,
       historyLimit: 6,
       informerStaleAfterMs: 600_000,
+      shutdownTimeoutMs: 5_000,
       logLevel: 'info',
       translator: {},
     } satisfies OperatorConfig);

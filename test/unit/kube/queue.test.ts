@@ -78,4 +78,24 @@ describe('WorkQueue', () => {
     expect(queue.length).toBe(0);
     expect(await queue.get()).toBeUndefined();
   });
+
+  it('pauses: waiting workers get undefined, keys added meanwhile wait for resume()', async () => {
+    const queue = new WorkQueue();
+    const waiting = queue.get();
+    queue.add('a');
+    expect(await waiting).toBe('a');
+    const idle = queue.get();
+    queue.pause();
+    expect(await idle).toBeUndefined();
+    queue.add('b');
+    queue.addAfter('c', 100);
+    vi.advanceTimersByTime(100);
+    // In flight while paused: done() queues a re-added key again, it is not lost.
+    queue.add('a');
+    queue.done('a');
+    expect(await queue.get()).toBeUndefined();
+    expect(queue.length).toBe(3);
+    queue.resume();
+    expect([await queue.get(), await queue.get(), await queue.get()].sort()).toEqual(['a', 'b', 'c']);
+  });
 });
