@@ -1,10 +1,13 @@
 // PUT/POST /v1/jobs and /v1/job/<id>: register (create or replace) a job, read top to bottom:
 // 1. the JobRegisterRequest envelope: the job's ID, EvalPriority, EnforceIndex/JobModifyIndex,
 //    PreserveCounts/PreserveResources, the submitted source, the namespace;
-// 2. the job, decoded once: decoded and checked (400), canonicalized, validated (500 with Nomad's
-//    multierror), all in prepareJob (../../jobwrite.ts);
+// 2. the job, decoded from the request once: decoded and checked (400), canonicalized, validated
+//    (500 with Nomad's multierror), all in prepareJob (../../jobwrite.ts);
 // 3. the write, registerJob (../../jobwrite.ts): authorize create or update, enforce the index,
-//    write the NomadJob, record its version, evaluation and indexes, store the submission;
+//    write the NomadJob, record its version, evaluation and indexes, store the submission. The
+//    version is recorded from the written NomadJob as the store reads it (its spec decoded the way
+//    the reconciler decodes it, src/jobs/spec.ts), not from the request's job: the revision must
+//    hold the job byte for byte as the reconciler would record it, key order included;
 // 4. the answer: the write's index, the evaluation and the JobModifyIndex.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -19,6 +22,7 @@ import {
 import { badRequest } from '../../errors.ts';
 import { type ApiDeps, checkRegion, requestNamespace, sendWriteWithMeta } from '../../http.ts';
 import { prepareJob, registerJob } from '../../jobwrite.ts';
+import { checkJobLimits } from '../../limits.ts';
 import type { JobSubmission } from '../../writer.ts';
 import type { JobRequest } from './context.ts';
 
@@ -69,6 +73,7 @@ async function register(deps: ApiDeps, request: FastifyRequest, reply: FastifyRe
   const namespace = requestNamespace(request, bodyNamespace || 'default');
 
   const job = prepareJob(rawJob, namespace);
+  checkJobLimits(job, deps.limits);
 
   const result = await registerJob(request, deps, {
     job,
