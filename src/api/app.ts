@@ -51,7 +51,7 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
   const closing = new AbortController();
   // The bounds of limits.ts: job limits for the write routes, held blocking queries, timeouts.
   const limits = resolveLimits(apiDeps.limits);
-  const blockingQueries = new BlockingQueryGate(limits.maxBlockingQueries);
+  const blockingQueries = apiDeps.blockingQueries ?? new BlockingQueryGate(limits.maxBlockingQueries);
   const deps: ApiDeps = { ...apiDeps, closing: closing.signal, limits, blockingQueries };
   const actions = deps.actions;
   if (actions) {

@@ -7,6 +7,7 @@ import { boolField, field, objectBody, stringField } from '../../body.ts';
 import { badRequest } from '../../errors.ts';
 import { query, requireInNamespace, sendPlain } from '../../http.ts';
 import { CREATE, prepareJob, UPDATE, withoutBookkeeping } from '../../jobwrite.ts';
+import { checkJobLimits } from '../../limits.ts';
 import { queryValue } from '../../params.ts';
 import { nextPeriodicLaunch } from '../../periodic.ts';
 import { plannedPlacement } from '../../plan-evals.ts';
@@ -30,6 +31,7 @@ export async function plan({ request, reply, deps, namespace: queryNamespace, id
     ? queryNamespace
     : bodyNamespace || queryNamespace;
   const job = prepareJob(rawJob, namespace);
+  checkJobLimits(job, deps.limits);
   const jobNamespace = job.Namespace ?? namespace;
   const existing = store.findJob(jobNamespace, id);
   await requireInNamespace(request, deps, jobNamespace, existing ? UPDATE : CREATE);

@@ -10,6 +10,7 @@ import { badRequest, notFound } from '../../errors.ts';
 import { recordEval } from '../../evals.ts';
 import { blockingQuery, query, requireInNamespace, sendWriteWithMeta } from '../../http.ts';
 import { UPDATE, updateJob } from '../../jobwrite.ts';
+import { checkScaleCount } from '../../limits.ts';
 import { queryValue } from '../../params.ts';
 import { clientStatusOf } from '../../responses/allocation.ts';
 import { newEvalId } from '../../responses/evaluation.ts';
@@ -108,6 +109,7 @@ export async function scale({ request, reply, deps, namespace: queryNamespace, i
     if (count > max)
       throw badRequest(`group count was greater than scaling policy maximum: ${count} > ${max}`);
   }
+  if (count !== undefined) checkScaleCount(entry.job, groupName, count, deps.limits);
   const changesCount = count !== undefined && !isError;
   let evalId: string | null = null;
   let evalIndex = 0;
