@@ -4,8 +4,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ListenAddress } from '../config.ts';
-import { group, plural, version } from '../crd/resource.ts';
-import { managedSelector, ownedKinds } from '../jobs/owned.ts';
+import { apiKinds } from '../jobs/owned.ts';
 import { Informer } from '../kube/informer.ts';
 import type { ApiserverReachability } from '../kube/reachability.ts';
 import { silentLogger } from '../log.ts';
@@ -14,7 +13,7 @@ import { type JobActions, makeKubeActions } from './actions.ts';
 import { buildApiApp } from './app.ts';
 import { refuseWritesWhileUnreachable } from './availability.ts';
 import { makeKubeWriter } from './kube-writer.ts';
-import { ClusterState, type Kind, kinds, type ObjectSource } from './state.ts';
+import { ClusterState, type Kind, type ObjectSource } from './state.ts';
 import { ApiStore } from './store.ts';
 
 export interface ApiServerOptions {
@@ -59,28 +58,6 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-const paths: Record<Kind, { path: string; labelSelector?: string }> = {
-  NomadJob: { path: `/apis/${group}/${version}/${plural}` },
-  Namespace: { path: '/api/v1/namespaces' },
-  ...(Object.fromEntries(
-    ownedKinds
-      .filter((k) =>
-        [
-          'ControllerRevision',
-          'Pod',
-          'Deployment',
-          'ReplicaSet',
-          'Job',
-          'DaemonSet',
-          'CronJob',
-          'Service',
-          'ConfigMap',
-        ].includes(k.kind),
-      )
-      .map((k) => [k.kind, { path: k.path, labelSelector: managedSelector }]),
-  ) as Record<Exclude<Kind, 'NomadJob' | 'Namespace'>, { path: string; labelSelector?: string }>),
-};
-
 /** Informers for the kinds `sources` does not provide. */
 export function makeInformers(
   kubeConfig: KubeConfig,
@@ -88,9 +65,8 @@ export function makeInformers(
   options: { logger?: Logger; staleAfterMs?: number } = {},
 ): Map<Kind, Informer<KubernetesObject>> {
   const out = new Map<Kind, Informer<KubernetesObject>>();
-  for (const kind of kinds) {
+  for (const { kind, path, labelSelector } of apiKinds) {
     if (provided[kind]) continue;
-    const { path, labelSelector } = paths[kind];
     out.set(
       kind,
       new Informer<KubernetesObject>({

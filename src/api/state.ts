@@ -8,34 +8,13 @@
 //   revision when it was seen through a watch, used as CreateIndex;
 // * one change signal that wakes blocking queries (no polling).
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { type ApiKind, apiKinds } from '../jobs/owned.ts';
 import type { ChangeType } from '../kube/informer.ts';
 
-export type Kind =
-  | 'NomadJob'
-  | 'ControllerRevision'
-  | 'Pod'
-  | 'Deployment'
-  | 'ReplicaSet'
-  | 'Job'
-  | 'DaemonSet'
-  | 'CronJob'
-  | 'Service'
-  | 'ConfigMap'
-  | 'Namespace';
+/** The kinds the API reads (one list for every component: jobs/owned.ts). */
+export type Kind = ApiKind;
 
-export const kinds: readonly Kind[] = [
-  'NomadJob',
-  'ControllerRevision',
-  'Pod',
-  'Deployment',
-  'ReplicaSet',
-  'Job',
-  'DaemonSet',
-  'CronJob',
-  'Service',
-  'ConfigMap',
-  'Namespace',
-];
+export const kinds: readonly Kind[] = apiKinds.map((k) => k.kind);
 
 /** What an informer offers (src/kube/informer.ts satisfies it). */
 export interface ObjectSource<T extends KubernetesObject = KubernetesObject> {
