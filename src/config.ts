@@ -19,6 +19,7 @@
 //   translate alike. A repeatable flag given on the command line replaces its variable's list.
 import { z } from 'zod';
 import { validateLeaderTimings } from './kube/leader.ts';
+import { DEFAULT_WRITE_BURST, DEFAULT_WRITE_QPS } from './kube/rate-limit.ts';
 import { parseGoDuration } from './nomad/duration.ts';
 import {
   type OptionText,
@@ -82,6 +83,10 @@ export interface OperatorConfig {
    * reconciles get until then, the Lease is released, connections still open then are closed.
    */
   shutdownTimeoutMs: number;
+  /** Client-side limit on apiserver writes: tokens per second of the one write limiter (src/kube/rate-limit.ts). */
+  kubeApiQps: number;
+  /** Burst of that limit (the bucket's size). */
+  kubeApiBurst: number;
   logLevel: LogLevel;
   /** Options of every translation the reconciler makes. */
   translator: TranslatorOptions;
@@ -220,6 +225,20 @@ const options = {
     default: '10m',
     description: 'relist a watch that saw nothing for this long (Go duration)',
   },
+  kubeApiQps: {
+    flag: 'kube-api-qps',
+    env: ['NOMAD_OPERATOR_KUBE_API_QPS'],
+    kind: 'string',
+    default: String(DEFAULT_WRITE_QPS),
+    description: 'apiserver writes per second, sustained (client-side limit; 0: none)',
+  },
+  kubeApiBurst: {
+    flag: 'kube-api-burst',
+    env: ['NOMAD_OPERATOR_KUBE_API_BURST'],
+    kind: 'string',
+    default: String(DEFAULT_WRITE_BURST),
+    description: 'apiserver writes allowed in a burst above --kube-api-qps',
+  },
   shutdownTimeout: {
     flag: 'shutdown-timeout',
     env: ['NOMAD_OPERATOR_SHUTDOWN_TIMEOUT'],
@@ -340,6 +359,18 @@ const rawSchema = z.object({
   historyLimit: integer(1, 1000),
   informerStaleAfter: duration(1000),
   shutdownTimeout: duration(100),
+  kubeApiQps: z.string().transform((text, ctx) => {
+    const value = /^\s*\d+(\.\d+)?\s*$/u.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isFinite(value) || value > 100_000) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a number of writes per second from 0 (no limit) to 100000, got ${JSON.stringify(text)}`,
+      });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  kubeApiBurst: integer(1, 100_000),
   logLevel: z.string().transform((text, ctx) => {
     const level = text.trim().toLowerCase();
     if ((logLevels as readonly string[]).includes(level)) return level as LogLevel;
@@ -502,6 +533,8 @@ export function parseConfig(
       historyLimit: v.historyLimit,
       informerStaleAfterMs: v.informerStaleAfter,
       shutdownTimeoutMs: v.shutdownTimeout,
+      kubeApiQps: v.kubeApiQps,
+      kubeApiBurst: v.kubeApiBurst,
       logLevel: v.logLevel,
       translator: translator.options,
     },

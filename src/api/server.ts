@@ -5,7 +5,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ListenAddress } from '../config.ts';
 import { apiKinds } from '../jobs/owned.ts';
-import { Informer } from '../kube/informer.ts';
+import { Informer, keepSpecWriteTime } from '../kube/informer.ts';
 import type { ApiserverReachability } from '../kube/reachability.ts';
 import { silentLogger } from '../log.ts';
 import { type Authorizer, makeKubeAuthorizer } from './acl.ts';
@@ -73,6 +73,8 @@ export function makeInformers(
         kubeConfig,
         path,
         ...(labelSelector ? { labelSelector } : {}),
+        // NomadJobs keep the time of their newest spec write (their submit time); the rest no managed fields.
+        ...(kind === 'NomadJob' ? { transform: keepSpecWriteTime } : {}),
         resource: `api-${kind.toLowerCase()}`,
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.staleAfterMs ? { staleAfterMs: options.staleAfterMs } : {}),

@@ -52,6 +52,8 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
         resyncMs: config.resyncMs,
         historyLimit: config.historyLimit,
         informerStaleAfterMs: config.informerStaleAfterMs,
+        writeQps: config.kubeApiQps,
+        writeBurst: config.kubeApiBurst,
         // The same options `convert` takes (src/translate/options.ts), so both translate alike.
         translate: config.translator,
       })

@@ -17,7 +17,7 @@ import { hasJobOwnerReference, managedSelector, ownedKinds, ownerKeysOf } from '
 import { cronChildKey } from '../jobs/periodic.ts';
 import { fieldManager, makeApplier } from '../kube/apply.ts';
 import { recordEvent } from '../kube/events.ts';
-import { Informer, objectKey } from '../kube/informer.ts';
+import { Informer, keepSpecWriteTime, objectKey } from '../kube/informer.ts';
 import { WorkQueue } from '../kube/queue.ts';
 import { DEFAULT_WRITE_BURST, DEFAULT_WRITE_QPS, TokenBucket } from '../kube/rate-limit.ts';
 import type { OperatorMetrics } from '../metrics.ts';
@@ -70,6 +70,8 @@ export class Controller {
     this.nomadJobs = new Informer<NomadJobObject>({
       ...common,
       path: namespacedPath(`/apis/${group}/${version}/${plural}`, options.namespace),
+      // The submit time of a spec written without the annotation comes from its managed fields.
+      transform: keepSpecWriteTime,
     });
     this.nomadJobs.onChange((job) => {
       this.queue.add(objectKey(job));

@@ -13,6 +13,12 @@
 // Every restart builds a new ListWatch and lists afresh; callbacks of a superseded ListWatch are
 // ignored (a generation counter guards every one of them). onChange exists to enqueue keys: the
 // controller reads the latest object from the cache (or the apiserver) when it reconciles.
+//
+// Memory: the cache holds only what the operator needs, as controller-runtime's cache transforms do.
+// Callers select with a label selector (owned.ts: the operator's own objects only), and every object
+// passes through `transform` before anything stores it (by default stripForCache: no managedFields,
+// no kubectl last-applied copy). The transform runs in place on the freshly decoded object, before
+// client-node's ListWatch files it in its own map, so that map and this cache share one copy.
 import {
   HttpMethod,
   IsomorphicFetchHttpLibrary,
@@ -29,7 +35,7 @@ export type ChangeType = 'add' | 'update' | 'delete';
 export type ChangeListener<T> = (object: T, type: ChangeType) => void;
 export type RestartReason = 'error' | 'stale' | 'manual';
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubernetesObject = KubernetesObject> {
   kubeConfig: KubeConfig;
   /**
    * The collection's URL path: `/apis/apps/v1/deployments` (all namespaces),
@@ -50,7 +56,57 @@ export interface InformerOptions {
   backoffResetMs?: number;
   /** Page size of list requests. Default 500. */
   pageSize?: number;
+  /**
+   * Shrinks each listed or watched object before it is cached (may mutate it: it is freshly decoded
+   * and nobody else holds it yet). Default stripForCache.
+   */
+  transform?: (object: T) => T;
   logger?: Logger;
+}
+
+/** kubectl's copy of the whole applied object, as an annotation: never read by the operator. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * The default cache transform: drops `metadata.managedFields` (often larger than the object itself)
+ * and kubectl's last-applied annotation. Mutates and returns `object`.
+ */
+export function stripForCache<T extends KubernetesObject>(object: T): T {
+  const metadata = object.metadata;
+  if (!metadata) return object;
+  delete metadata.managedFields;
+  if (metadata.annotations && LAST_APPLIED in metadata.annotations) delete metadata.annotations[LAST_APPLIED];
+  return object;
+}
+
+/**
+ * stripForCache, except that the newest write of top-level `spec` fields stays, as a managedFields
+ * entry of its manager, operation and time whose fieldsV1 is just `{"f:spec": {}}`: what tells when
+ * a spec written without the submit-time annotation (kubectl) was submitted (jobs/versions.ts
+ * submitTimeOf). For NomadJobs. Mutates and returns `object`.
+ */
+export function keepSpecWriteTime<T extends KubernetesObject>(object: T): T {
+  const entries = object.metadata?.managedFields ?? [];
+  let newest: (typeof entries)[number] | undefined;
+  for (const entry of entries) {
+    if (entry.subresource === 'status' || !entry.time) continue;
+    if (!Object.hasOwn((entry.fieldsV1 as Record<string, unknown> | undefined) ?? {}, 'f:spec')) continue;
+    if (!newest || new Date(entry.time).getTime() > new Date(newest.time ?? 0).getTime()) newest = entry;
+  }
+  stripForCache(object);
+  if (newest && object.metadata) {
+    object.metadata.managedFields = [
+      {
+        ...(newest.manager ? { manager: newest.manager } : {}),
+        ...(newest.operation ? { operation: newest.operation } : {}),
+        ...(newest.apiVersion ? { apiVersion: newest.apiVersion } : {}),
+        time: newest.time,
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:spec': {} },
+      },
+    ];
+  }
+  return object;
 }
 
 export interface InformerStats {
@@ -89,11 +145,18 @@ type CacheMap<T> = Map<string, Map<string, T>>;
 class GuardedWatch extends Watch {
   readonly #isCurrent: () => boolean;
   readonly #onEvent: () => void;
+  readonly #transform: (object: unknown) => unknown;
 
-  constructor(kc: KubeConfig, isCurrent: () => boolean, onEvent: () => void) {
+  constructor(
+    kc: KubeConfig,
+    isCurrent: () => boolean,
+    onEvent: () => void,
+    transform: (object: unknown) => unknown,
+  ) {
     super(kc);
     this.#isCurrent = isCurrent;
     this.#onEvent = onEvent;
+    this.#transform = transform;
   }
 
   override async watch(
@@ -111,7 +174,12 @@ class GuardedWatch extends Watch {
         (phase, object, raw) => {
           if (!this.#isCurrent()) return;
           this.#onEvent();
-          callback(phase, object, raw);
+          // Before ListWatch stores it: its map and the informer's cache share the shrunk object.
+          const shrunk =
+            typeof object === 'object' && object !== null && phase !== 'ERROR' && phase !== 'BOOKMARK'
+              ? this.#transform(object)
+              : object;
+          callback(phase, shrunk, raw);
         },
         done,
       );
@@ -202,6 +270,7 @@ export class Informer<T extends KubernetesObject> {
   readonly #backoffMaxMs: number;
   readonly #backoffResetMs: number;
   readonly #pageSize: number;
+  readonly #transform: (object: T) => T;
   readonly #log: Logger | undefined;
 
   readonly #cache: CacheMap<T> = new Map();
@@ -226,7 +295,7 @@ export class Informer<T extends KubernetesObject> {
     lastError: undefined,
   };
 
-  constructor(options: InformerOptions) {
+  constructor(options: InformerOptions<T>) {
     this.#kc = options.kubeConfig;
     this.path = options.path;
     this.resource = options.resource ?? options.path.split('/').filter(Boolean).at(-1) ?? options.path;
@@ -237,6 +306,7 @@ export class Informer<T extends KubernetesObject> {
     this.#backoffMaxMs = options.backoffMaxMs ?? 30_000;
     this.#backoffResetMs = options.backoffResetMs ?? 60_000;
     this.#pageSize = options.pageSize ?? 500;
+    this.#transform = options.transform ?? stripForCache;
     this.#log = options.logger?.child({ informer: this.resource });
     if (!(this.#staleAfterMs > 0)) throw new RangeError('staleAfterMs must be > 0');
   }
@@ -337,7 +407,12 @@ export class Informer<T extends KubernetesObject> {
     this.#runAbort = abort;
     this.#runStartedAt = Date.now();
     const current = () => generation === this.#generation && this.#running;
-    const watch = new GuardedWatch(this.#kc, current, () => this.#touch());
+    const watch = new GuardedWatch(
+      this.#kc,
+      current,
+      () => this.#touch(),
+      (object) => this.#transform(object as T),
+    );
     const listFn = async (): Promise<KubernetesListObject<T>> => {
       const list = await listPath<T>(this.#kc, this.path, {
         labelSelector: this.#labelSelector,
@@ -346,6 +421,7 @@ export class Informer<T extends KubernetesObject> {
         signal: abort.signal,
       });
       if (!current()) throw new StaleGenerationError();
+      list.items = list.items.map(this.#transform);
       this.#replace(list.items);
       return list;
     };

@@ -1,17 +1,21 @@
 // Client-side rate limit on apiserver writes: a token bucket, as client-go's flowcontrol
 // (NewTokenBucketRateLimiter) does for every request of a rest.Config.
 //
-// Defaults: 20 writes per second with bursts of 30 — controller-runtime's defaults for a manager's
-// client (client-go's own rest.Config defaults, 5 QPS / burst 10, are meant for kubectl-style
-// one-shot clients and would throttle a controller converging hundreds of objects). The bucket holds
+// Defaults: 50 writes per second with bursts of 100 (--kube-api-qps / --kube-api-burst). The operator
+// must never be the slower half of a rollout: kube-controller-manager writes about five times per new
+// Deployment at its own 20 per second, and a job costs the operator a few writes too, so 20/s (the
+// controller-runtime default) made the operator the bottleneck (docs/performance.md). 50/s stays far
+// inside the apiserver's priority-and-fairness budget: a service account's requests share the
+// workload-low level, about 245 of a default apiserver's 600 seats, and a write holds a seat for
+// milliseconds, so 50 writes/s keep about one seat busy. The bucket holds
 // at most `burst` tokens and refills at `qps` tokens per second; `take()` resolves at once while a
 // token is available, otherwise after the time the next token needs. Waiters are served in call
 // order. A non-finite or non-positive qps means "no limit".
 //
 // Only writes are limited: reads come from the informer caches, not the apiserver.
 
-export const DEFAULT_WRITE_QPS = 20;
-export const DEFAULT_WRITE_BURST = 30;
+export const DEFAULT_WRITE_QPS = 50;
+export const DEFAULT_WRITE_BURST = 100;
 
 export interface TokenBucketOptions {
   /** Tokens added per second. Default DEFAULT_WRITE_QPS; <= 0 or Infinity disables the limit. */

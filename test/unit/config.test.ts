@@ -39,6 +39,8 @@ describe('parseConfig', () => {
       historyLimit: 6,
       informerStaleAfterMs: 600_000,
       shutdownTimeoutMs: 5_000,
+      kubeApiQps: 50,
+      kubeApiBurst: 100,
       logLevel: 'info',
       translator: {},
     } satisfies OperatorConfig);

@@ -21,7 +21,7 @@ describe('TokenBucket', () => {
   it('defaults to 20 writes per second with bursts of 30', () => {
     const bucket = new TokenBucket();
     expect([bucket.qps, bucket.burst]).toEqual([DEFAULT_WRITE_QPS, DEFAULT_WRITE_BURST]);
-    expect([DEFAULT_WRITE_QPS, DEFAULT_WRITE_BURST]).toEqual([20, 30]);
+    expect([DEFAULT_WRITE_QPS, DEFAULT_WRITE_BURST]).toEqual([50, 100]);
   });
 
   it('lets a burst through at once, then one take per 1/qps seconds, in call order', async () => {
@@ -54,7 +54,7 @@ describe('TokenBucket', () => {
   });
 
   it('keeps the rate over a long run: 100 takes at 20/s with burst 30 take 3.5 s', async () => {
-    const bucket = new TokenBucket();
+    const bucket = new TokenBucket({ qps: 20, burst: 30 });
     const done = takeAll(bucket, 100);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(done).toHaveLength(100);

@@ -1,0 +1,132 @@
+// The operator under test, as a child process (`node src/cli/main.ts run`), so that its memory is
+// its own: RSS is read from /proc/<pid>/status while it runs. Its log goes to a file next to the
+// cluster's logs; /readyz on its metrics address tells when its caches have synced.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface OperatorProcess {
+  pid: number;
+  apiUrl: string;
+  metricsUrl: string;
+  logFile: string;
+  /** Resident set size now, in bytes (0 once the process is gone). */
+  rss(): number;
+  /** The largest RSS seen by the sampler since start (sampled every 500 ms). */
+  peakRss(): number;
+  /** The operator's own write counter (nomad_operator_apiserver_writes_total), by `verb kind`. */
+  writes(): Promise<Record<string, number>>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export function rssOf(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/mu.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function startOperator(options: {
+  kubeconfig: string;
+  defaultNamespace: string;
+  logDir: string;
+  extraArgs?: string[];
+}): Promise<OperatorProcess> {
+  const [apiPort, metricsPort] = [await freePort(), await freePort()];
+  const logFile = path.join(options.logDir, 'bench-operator.log');
+  const fd = openSync(logFile, 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      process.execPath,
+      [
+        path.join(repoRoot, 'src/cli/main.ts'),
+        'run',
+        `--kubeconfig=${options.kubeconfig}`,
+        `--listen=127.0.0.1:${apiPort}`,
+        `--metrics-listen=127.0.0.1:${metricsPort}`,
+        `--default-namespace=${options.defaultNamespace}`,
+        '--no-leader-elect',
+        '--log-level=warn',
+        ...(options.extraArgs ?? []),
+      ],
+      { stdio: ['ignore', fd, fd], cwd: repoRoot, env: { ...process.env, NODE_ENV: 'production' } },
+    );
+  } finally {
+    closeSync(fd);
+  }
+  const pid = child.pid ?? 0;
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssOf(pid));
+  }, 500);
+  sampler.unref();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    clearInterval(sampler);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  };
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the operator exited (${child.exitCode ?? child.signalCode}); see ${logFile}`);
+    const ready = await fetch(`${metricsUrl}/readyz`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    const serving =
+      ready &&
+      (await fetch(`${apiUrl}/v1/status/leader`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+    if (serving) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the operator did not become ready in 3 minutes; see ${logFile}`);
+    }
+    await sleep(250);
+  }
+  return {
+    pid,
+    apiUrl,
+    metricsUrl,
+    logFile,
+    rss: () => rssOf(pid),
+    peakRss: () => Math.max(peak, rssOf(pid)),
+    writes: async () => {
+      const text = await fetch(`${metricsUrl}/metrics`).then((r) => r.text());
+      const out: Record<string, number> = {};
+      for (const match of text.matchAll(
+        /^nomad_operator_apiserver_writes_total\{([^}]*)\}\s+([0-9.e+]+)$/gmu,
+      )) {
+        const labels = Object.fromEntries(
+          [...(match[1] ?? '').matchAll(/(\w+)="([^"]*)"/gu)].map((m) => [m[1], m[2]]),
+        );
+        out[`${labels.verb} ${labels.kind}`] = Number(match[2]);
+      }
+      return out;
+    },
+    stop,
+  };
+}

@@ -1,0 +1,71 @@
+// The benchmark's result: the figures of docs/performance.md with their targets, as JSON (stdout)
+// and as a table for people (stderr).
+import type { Summary } from './stats.ts';
+
+export interface Target {
+  figure: string;
+  measured: string;
+  target: string;
+  /** undefined: not measured in this run (e.g. a bound that applies at another N only). */
+  met: boolean | undefined;
+}
+
+export interface BenchResult {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverage: number[] };
+  jobs: number;
+  nodes: number;
+  convergence: { directSeconds: number; operatorSeconds: number; ratio: number };
+  rss: { afterSyncMiB: number; convergedMiB: number; afterIdleMiB: number; peakMiB: number };
+  getJob: { nomad: Summary; kube: Summary; p99Ratio: number };
+  listJobs: Summary;
+  blockingWake: Summary;
+  register: Summary;
+  /** Median of each step's time from sending PUT /v1/jobs, as the bench's watches saw it (ms). */
+  registerSteps: Record<string, number>;
+  /** The operator's apiserver writes while converging, by `verb kind`, and per job. */
+  writes: { total: number; perJob: number; byVerbKind: Record<string, number> };
+  idle: {
+    settleSeconds: number;
+    watchSeconds: number;
+    writes: number;
+    byKind: Record<string, number>;
+    byManager: Record<string, number>;
+  };
+  targets: Target[];
+}
+
+const pad = (text: string, width: number) => text.padEnd(width);
+
+export function table(result: BenchResult): string {
+  const rows = result.targets.map((t) => [
+    t.figure,
+    t.measured,
+    t.target,
+    t.met === undefined ? '—' : t.met ? 'yes' : 'NO',
+  ]);
+  const header = ['figure', 'measured', 'target', 'met'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i] ?? 0)).join(' | ');
+  const steps = Object.entries(result.registerSteps)
+    .map(([step, ms]) => `${step} ${ms} ms`)
+    .join(', ');
+  return [
+    '',
+    `nomad-operator bench, ${result.jobs} jobs, ${result.nodes} kwok nodes, ${result.date}`,
+    `machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, node ${result.machine.node}, load ${result.machine.loadAverage.join(' ')}`,
+    '',
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('-|-'),
+    ...rows.map(line),
+    '',
+    `operator writes while converging: ${result.writes.total} (${result.writes.perJob} per job): ${Object.entries(
+      result.writes.byVerbKind,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `register timeline (median ms from sending PUT): ${steps}`,
+    `idle writes by kind: ${JSON.stringify(result.idle.byKind)}; by writer: ${JSON.stringify(result.idle.byManager)}`,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,171 @@
+// What the operator's caches hold, against the real apiserver: the informers the controller and the
+// Nomad API build select the operator's own objects by label (nothing of an unrelated workload: its
+// Deployment, ReplicaSet, pods, ConfigMaps, Secrets), and strip managed fields and kubectl's
+// last-applied copy at the informer, from the first list and from watch events alike; NomadJobs keep
+// only the newest spec write of their managed fields, so their submit time reads as from the live object.
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeInformers } from '../../src/api/server.ts';
+import { Controller } from '../../src/controller/controller.ts';
+import { nomadJobObject } from '../../src/crd/object.ts';
+import { group, type NomadJobObject, plural, version } from '../../src/crd/resource.ts';
+import { submitTimeOf } from '../../src/jobs/versions.ts';
+import { makeApplier } from '../../src/kube/apply.ts';
+import { ensureNomadJobCrd } from '../../src/kube/crds.ts';
+import type { Informer } from '../../src/kube/informer.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { createNamespaceMapper } from '../../src/nomad/ids.ts';
+import { LABEL_MANAGED_BY, MANAGED_BY } from '../../src/nomad/keys.ts';
+import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
+
+const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+
+let kc: KubeConfig;
+let namespace: { name: string; remove: () => Promise<void> };
+
+beforeAll(async () => {
+  kc = testKubeConfig();
+  await ensureNomadJobCrd(kc);
+  namespace = await createTestNamespace(kc, 'informer-cache');
+});
+
+afterAll(async () => {
+  await namespace?.remove();
+});
+
+/** Server-side apply under a kubectl-like field manager, so the live objects carry managed fields. */
+function apply<T extends KubernetesObject>(object: T): Promise<T> {
+  return makeApplier(kc, 'kubectl').apply(object);
+}
+
+function configMap(name: string, labels: Record<string, string>, value: string): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name,
+      namespace: namespace.name,
+      labels,
+      annotations: { [lastApplied]: JSON.stringify({ name, value }) },
+    },
+    data: { value },
+  } as KubernetesObject;
+}
+
+/** Every object the informers hold in the test namespace, by informer. */
+function cachedInNamespace(informers: Informer<KubernetesObject>[]): Map<string, KubernetesObject[]> {
+  return new Map(informers.map((i) => [i.resource, i.list(namespace.name)]));
+}
+
+describe('informer caches', () => {
+  it('hold only what the operator owns, without managed fields, from the list and from the watch', async () => {
+    const ns = namespace.name;
+    const managed = { [LABEL_MANAGED_BY]: MANAGED_BY };
+    // An unrelated workload and objects beside the operator's own.
+    await apply(configMap('owned', managed, 'one'));
+    await apply(configMap('foreign', {}, 'x'));
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'foreign', namespace: ns },
+      stringData: { token: 'x' },
+    } as KubernetesObject);
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'foreign', namespace: ns },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'foreign' } },
+        template: {
+          metadata: { labels: { app: 'foreign' } },
+          spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] },
+        },
+      },
+    } as KubernetesObject);
+    const job = nomadJobObject(
+      { ID: 'cached', Type: 'batch', TaskGroups: [{ Name: 'g', Tasks: [{ Name: 't', Driver: 'docker' }] }] },
+      createNamespaceMapper({ defaultNamespace: ns }),
+    );
+    await apply(job);
+    const core = kc.makeApiClient(CoreV1Api);
+    const apps = kc.makeApiClient(AppsV1Api);
+    await waitFor('the unrelated pod and ReplicaSet', async () => {
+      const pods = await core.listNamespacedPod({ namespace: ns });
+      const sets = await apps.listNamespacedReplicaSet({ namespace: ns });
+      return pods.items.length > 0 && sets.items.length > 0;
+    });
+
+    const controller = new Controller({
+      kubeConfig: kc,
+      metrics: createMetrics(),
+      logger: silentLogger(),
+      namespace: ns,
+    });
+    const api = [...makeInformers(kc, {}).values()];
+    const informers = [...controller.informers, ...api];
+    for (const informer of informers) informer.start();
+    try {
+      expect(await Promise.all(informers.map((i) => i.waitForSync(60_000)))).not.toContain(false);
+
+      const check = (expectedOwnedValue: string) => {
+        const cached = cachedInNamespace(informers);
+        for (const [resource, objects] of cached) {
+          for (const object of objects) {
+            const where = `${resource}: ${object.metadata?.name}`;
+            if (object.kind !== 'NomadJob' && object.kind !== 'Namespace')
+              expect(object.metadata?.labels?.[LABEL_MANAGED_BY], where).toBe(MANAGED_BY);
+            expect(object.metadata?.annotations?.[lastApplied], where).toBeUndefined();
+            if (object.kind === 'NomadJob')
+              expect(object.metadata?.managedFields, where).toEqual([
+                expect.objectContaining({ manager: 'kubectl', fieldsV1: { 'f:spec': {} } }),
+              ]);
+            else expect(object.metadata?.managedFields, where).toBeUndefined();
+          }
+        }
+        const names = (kind: string) =>
+          [...cached.entries()]
+            .filter(([resource]) => resource.toLowerCase().includes(kind))
+            .flatMap(([, objects]) => objects.map((o) => o.metadata?.name));
+        expect(names('configmap')).toContain('owned');
+        expect(names('configmap')).not.toContain('foreign');
+        for (const kind of ['pod', 'replicaset', 'deployment', 'secret'])
+          expect(names(kind), kind).toEqual([]);
+        const owned = controller.owned.get('ConfigMap')?.get(ns, 'owned') as { data?: { value?: string } };
+        expect(owned?.data?.value).toBe(expectedOwnedValue);
+      };
+      check('one');
+
+      // The cached NomadJob tells its submit time as the live one does (the kubectl write's time).
+      const live = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace: ns,
+        name: job.metadata?.name ?? '',
+      })) as NomadJobObject;
+      const cachedJob = controller.nomadJobs.get(ns, job.metadata?.name ?? '');
+      expect(cachedJob).toBeDefined();
+      expect(submitTimeOf(cachedJob!)).toBe(submitTimeOf(live));
+
+      // Watch events are stripped as the list was.
+      const updated = await apply(configMap('owned', managed, 'two'));
+      expect(updated.metadata?.managedFields?.length).toBeGreaterThan(0);
+      await waitFor('the update in the caches', async () =>
+        informers
+          .filter((i) => i.resource.toLowerCase().includes('configmap'))
+          .every((i) => i.get(ns, 'owned')?.metadata?.resourceVersion === updated.metadata?.resourceVersion),
+      );
+      check('two');
+    } finally {
+      await Promise.all(informers.map((i) => i.stop()));
+    }
+  });
+});
