@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { validateLeaderTimings } from './kube/leader.ts';
 import { DEFAULT_WRITE_BURST, DEFAULT_WRITE_QPS } from './kube/rate-limit.ts';
 import { parseGoDuration } from './nomad/duration.ts';
+import { MAX_JOB_JSON_BYTES } from './nomad/validate.ts';
 import {
   type OptionText,
   parseTranslatorOptions,
@@ -87,6 +88,15 @@ export interface OperatorConfig {
   kubeApiQps: number;
   /** Burst of that limit (the bucket's size). */
   kubeApiBurst: number;
+  /** Bounds of the Nomad API, the fields of src/api/limits.ts ApiLimits (docs/api.md, "Limits"). */
+  apiLimits: {
+    jobMaxCount: number;
+    jobMaxTaskGroups: number;
+    jobMaxBytes: number;
+    maxBlockingQueries: number;
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+  };
   logLevel: LogLevel;
   /** Options of every translation the reconciler makes. */
   translator: TranslatorOptions;
@@ -239,6 +249,48 @@ const options = {
     default: String(DEFAULT_WRITE_BURST),
     description: 'apiserver writes allowed in a burst above --kube-api-qps',
   },
+  jobMaxCount: {
+    flag: 'job-max-count',
+    env: ['NOMAD_OPERATOR_JOB_MAX_COUNT'],
+    kind: 'string',
+    default: '50000',
+    description: "most total count over a job's task groups (Nomad's job_max_count; 0: none)",
+  },
+  jobMaxTaskGroups: {
+    flag: 'job-max-task-groups',
+    env: ['NOMAD_OPERATOR_JOB_MAX_TASK_GROUPS'],
+    kind: 'string',
+    default: '100',
+    description: 'most task groups in one job (0: none)',
+  },
+  jobMaxSize: {
+    flag: 'job-max-size',
+    env: ['NOMAD_OPERATOR_JOB_MAX_SIZE'],
+    kind: 'string',
+    default: '1MiB',
+    description: 'largest job, as canonical JSON (bytes, or with KB, KiB, MB, MiB; at most 4MiB)',
+  },
+  apiMaxBlockingQueries: {
+    flag: 'api-max-blocking-queries',
+    env: ['NOMAD_OPERATOR_API_MAX_BLOCKING_QUERIES'],
+    kind: 'string',
+    default: '500',
+    description: 'most blocking queries held at once; further ones are answered at once',
+  },
+  apiRequestTimeout: {
+    flag: 'api-request-timeout',
+    env: ['NOMAD_OPERATOR_API_REQUEST_TIMEOUT'],
+    kind: 'string',
+    default: '60s',
+    description: 'time a client has to send a whole request, body included, before 408 (Go duration)',
+  },
+  apiHeadersTimeout: {
+    flag: 'api-headers-timeout',
+    env: ['NOMAD_OPERATOR_API_HEADERS_TIMEOUT'],
+    kind: 'string',
+    default: '10s',
+    description: 'time a client has to send the request line and headers before 408 (Go duration)',
+  },
   shutdownTimeout: {
     flag: 'shutdown-timeout',
     env: ['NOMAD_OPERATOR_SHUTDOWN_TIMEOUT'],
@@ -309,6 +361,25 @@ function duration(minMs: number) {
   });
 }
 
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1000 ** 2, mib: 1024 ** 2 };
+
+/** A size in bytes: `1048576`, `1MiB`, `512KiB`, `2MB`. */
+function byteSize(min: number, max: number) {
+  return z.string().transform((text, ctx) => {
+    const match = /^\s*(\d+)\s*([A-Za-z]*)\s*$/u.exec(text);
+    const unit = BYTE_UNITS[(match?.[2] || 'b').toLowerCase()];
+    const value = match && unit ? Number(match[1]) * unit : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a size from ${min} to ${max} bytes (such as 1048576, 512KiB or 1MiB), got ${JSON.stringify(text)}`,
+      });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
 const listenAddress = z.string().transform((text, ctx): ListenAddress => {
   const match = /^(?:\[([0-9a-fA-F:.%\w]+)\]|([^\s:[\]]*)):(\d{1,5})$/u.exec(text.trim());
   const port = match ? Number(match[3]) : Number.NaN;
@@ -371,6 +442,12 @@ const rawSchema = z.object({
     return value;
   }),
   kubeApiBurst: integer(1, 100_000),
+  jobMaxCount: integer(0, 2_147_483_647),
+  jobMaxTaskGroups: integer(0, 100_000),
+  jobMaxSize: byteSize(1024, MAX_JOB_JSON_BYTES),
+  apiMaxBlockingQueries: integer(1, 1_000_000),
+  apiRequestTimeout: duration(1000),
+  apiHeadersTimeout: duration(1000),
   logLevel: z.string().transform((text, ctx) => {
     const level = text.trim().toLowerCase();
     if ((logLevels as readonly string[]).includes(level)) return level as LogLevel;
@@ -506,6 +583,9 @@ export function parseConfig(
       `${sourceOf('leaseDuration')}, ${sourceOf('renewDeadline')}, ${sourceOf('retryPeriod')}: ${invalidTimings}`,
     );
   }
+  if (v.apiHeadersTimeout > v.apiRequestTimeout) {
+    errors.push(`${sourceOf('apiHeadersTimeout')}: must not be longer than ${sourceOf('apiRequestTimeout')}`);
+  }
   if (!v.api && !v.controller) errors.push('--no-api and --no-controller together leave nothing to run');
   if (v.api && sameAddress(v.listen, v.metricsListen)) {
     errors.push(`${sourceOf('listen')} and ${sourceOf('metricsListen')} must differ`);
@@ -535,6 +615,14 @@ export function parseConfig(
       shutdownTimeoutMs: v.shutdownTimeout,
       kubeApiQps: v.kubeApiQps,
       kubeApiBurst: v.kubeApiBurst,
+      apiLimits: {
+        jobMaxCount: v.jobMaxCount,
+        jobMaxTaskGroups: v.jobMaxTaskGroups,
+        jobMaxBytes: v.jobMaxSize,
+        maxBlockingQueries: v.apiMaxBlockingQueries,
+        requestTimeoutMs: v.apiRequestTimeout,
+        headersTimeoutMs: v.apiHeadersTimeout,
+      },
       logLevel: v.logLevel,
       translator: translator.options,
     },

@@ -88,7 +88,7 @@ export function checkJobId(id: string): void {
  * Refuses a canonical job over the limits: 400 for an ID, size or number of task groups over the
  * bound, Nomad's validation error (500) for a total count over job_max_count.
  */
-export function checkJobLimits(job: Job, limits: ApiLimits): void {
+export function checkJobLimits(job: Job, limits: ApiLimits = DEFAULT_API_LIMITS): void {
   checkJobId(job.ID ?? '');
   const groups = job.TaskGroups?.length ?? 0;
   if (limits.jobMaxTaskGroups > 0 && groups > limits.jobMaxTaskGroups) {
@@ -109,7 +109,12 @@ export function checkJobLimits(job: Job, limits: ApiLimits): void {
 }
 
 /** A scale to `count` of one group: Nomad's plain error (500) when the job's total would pass job_max_count. */
-export function checkScaleCount(job: Job, group: string, count: number, limits: ApiLimits): void {
+export function checkScaleCount(
+  job: Job,
+  group: string,
+  count: number,
+  limits: ApiLimits = DEFAULT_API_LIMITS,
+): void {
   if (limits.jobMaxCount <= 0) return;
   const current = job.TaskGroups?.find((g) => g.Name === group)?.Count ?? 0;
   const total = totalCount(job) - current + count;

@@ -41,6 +41,14 @@ describe('parseConfig', () => {
       shutdownTimeoutMs: 5_000,
       kubeApiQps: 50,
       kubeApiBurst: 100,
+      apiLimits: {
+        jobMaxCount: 50_000,
+        jobMaxTaskGroups: 100,
+        jobMaxBytes: 1_048_576,
+        maxBlockingQueries: 500,
+        requestTimeoutMs: 60_000,
+        headersTimeoutMs: 10_000,
+      },
       logLevel: 'info',
       translator: {},
     } satisfies OperatorConfig);
