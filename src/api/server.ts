@@ -11,6 +11,7 @@ import { silentLogger } from '../log.ts';
 import { type Authorizer, makeKubeAuthorizer } from './acl.ts';
 import { type JobActions, makeKubeActions } from './actions.ts';
 import { buildApiApp } from './app.ts';
+import type { ApiLimits } from './limits.ts';
 import { refuseWritesWhileUnreachable } from './availability.ts';
 import { makeKubeWriter } from './kube-writer.ts';
 import { ClusterState, type Kind, type ObjectSource } from './state.ts';
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   /** Caches to read from instead of starting informers of its own (e.g. the controller's). */
   sources?: Partial<Record<Kind, ObjectSource>>;
   region?: string;
+  /** Bounds on jobs and requests (limits.ts; default DEFAULT_API_LIMITS). */
+  limits?: ApiLimits;
   /** Job versions kept per job, as the controller's --history-limit. Default 6. */
   historyLimit?: number;
   logger?: Logger;
@@ -116,6 +119,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         authorizer,
         actions: options.actions ?? makeKubeActions(options.kubeConfig),
         ...(options.region ? { region: options.region } : {}),
+        ...(options.limits ? { limits: options.limits } : {}),
       },
       { logger: logger.child({ server: 'nomad-api' }) },
     );

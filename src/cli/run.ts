@@ -92,6 +92,7 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
       defaultNamespace: config.defaultNamespace,
       allowAnonymous: config.allowAnonymous,
       historyLimit: config.historyLimit,
+      limits: config.apiLimits,
       sources,
       logger,
       informerStaleAfterMs: config.informerStaleAfterMs,
