@@ -41,6 +41,37 @@ const SYSTEM_LIKE: readonly Variant[] = ['system', 'sysbatch'];
  */
 const NOMAD_REFUSES: readonly Entry[] = [
   { field: 'Multiregion', below: true, why: 'open-source Nomad refuses multiregion jobs (unlicensed)' },
+  { field: 'TaskGroups[].Tasks[].Schedule', below: true, why: 'task schedules require Nomad Enterprise' },
+  { field: 'TaskGroups[].Tasks[].Resources.NUMA.Affinity', why: 'NUMA scheduling requires Nomad Enterprise' },
+  { field: 'TaskGroups[].Consul.Cluster', why: 'a non-default Consul cluster requires Nomad Enterprise' },
+  {
+    field: 'TaskGroups[].Tasks[].Consul.Cluster',
+    why: 'a non-default Consul cluster requires Nomad Enterprise',
+  },
+  { field: 'TaskGroups[].Services[].Cluster', why: 'a non-default Consul cluster requires Nomad Enterprise' },
+  {
+    field: 'TaskGroups[].Tasks[].Services[].Cluster',
+    why: 'a non-default Consul cluster requires Nomad Enterprise',
+  },
+  { field: 'TaskGroups[].Tasks[].Vault.Namespace', why: 'Vault namespaces require Nomad Enterprise' },
+  {
+    field: 'TaskGroups[].Tasks[].Vault.Cluster',
+    why: 'open-source Nomad has only the default Vault cluster',
+  },
+  { field: 'TaskGroups[].Tasks[].Identity.TTL', why: 'Nomad does not support a TTL on the default identity' },
+  {
+    field: 'TaskGroups[].Services[].Connect.Native',
+    why: 'a connect block is exactly one of native, sidecar or gateway: no valid block turns native on',
+  },
+  {
+    field: 'TaskGroups[].Tasks[].Services[].Checks[].Expose',
+    why: 'only checks of group services with a sidecar may be exposed',
+  },
+  {
+    field: 'TaskGroups[].Volumes.*.PerAlloc',
+    variants: SYSTEM_LIKE,
+    why: 'system and sysbatch volumes cannot be per_alloc',
+  },
   {
     field: 'TaskGroups[].Tasks[].Services[].Connect',
     below: true,
@@ -415,7 +446,13 @@ const EXTRA_VALUES: readonly ExtraValue[] = [
   { field: 'TaskGroups[].Volumes.*.AccessMode', value: 'single-node-writer', setUp: withHostVolume },
   { field: 'TaskGroups[].Volumes.*.AttachmentMode', value: 'block-device', setUp: withHostVolume },
   { field: 'TaskGroups[].Volumes.*.ReadOnly', value: true, setUp: withHostVolume },
-  { field: 'TaskGroups[].Volumes.*.PerAlloc', value: true, setUp: withHostVolume },
+  {
+    field: 'TaskGroups[].Volumes.*.PerAlloc',
+    value: true,
+    setUp: withHostVolume,
+    // Nomad refuses per-allocation volumes in system and sysbatch jobs.
+    variants: ['service', 'batch', 'periodic', 'dispatched'],
+  },
   { field: 'TaskGroups[].Volumes.*.Sticky', value: true, setUp: withHostVolume },
   {
     field: 'TaskGroups[].Tasks[].Templates[].ChangeMode',

@@ -61,7 +61,7 @@ function serviceJob(): Obj {
           {
             Name: 'web',
             PortLabel: 'http',
-            Provider: 'nomad',
+            Provider: 'consul',
             Checks: [
               { Name: 'alive', Type: 'http', Path: '/health', Interval: 10 * SECOND, Timeout: 2 * SECOND },
             ],
@@ -153,7 +153,8 @@ function ensureVolumes(job: Obj, mount: boolean): void {
       Name: 'cache',
       Type: 'csi',
       Source: 'cache',
-      AccessMode: 'single-node-writer',
+      // Shared by the group's allocations: Nomad refuses a single-node mode for a count above 1.
+      AccessMode: 'multi-node-multi-writer',
       AttachmentMode: 'file-system',
     },
   };
@@ -165,6 +166,9 @@ function ensureVolumes(job: Obj, mount: boolean): void {
     ];
   }
 }
+
+/** A terminating gateway's service with TLS: Nomad wants a CA beside a certificate or SNI. */
+const linkedService = () => ({ Name: 'db', CAFile: '/ca.pem', CertFile: '/cert.pem', KeyFile: '/key.pem' });
 
 export const SEEDS: Readonly<Record<string, Seed>> = {
   'Constraints[]': constraint,
@@ -191,7 +195,7 @@ export const SEEDS: Readonly<Record<string, Seed>> = {
     (group0(job).Tasks as Obj[]).push(task('main'));
     return { Hook: 'prestart' };
   },
-  'TaskGroups[].Tasks[].Services[]': () => ({ Name: 'server-admin', Provider: 'nomad' }),
+  'TaskGroups[].Tasks[].Services[]': () => ({ Name: 'server-admin', Provider: 'consul' }),
   'TaskGroups[].Tasks[].Services[].Checks[]': () => ({
     Type: 'http',
     Path: '/admin',
@@ -241,6 +245,38 @@ export const SEEDS: Readonly<Record<string, Seed>> = {
     TTL: 3600 * SECOND,
   }),
   'TaskGroups[].Tasks[].Actions[]': () => ({ Name: 'hello', Command: 'echo', Args: ['hello'] }),
+  // Nomad requires a service identity to have a name and an audience.
+  'TaskGroups[].Services[].Identity': () => ({ Name: 'consul-service_web-http', Audience: ['consul.io'] }),
+  'TaskGroups[].Tasks[].Services[].Identity': () => ({
+    Name: 'consul-service_server-admin',
+    Audience: ['consul.io'],
+  }),
+  // A connect block is exactly one of sidecar, native or gateway; a sidecar task needs the sidecar.
+  'TaskGroups[].Services[].Connect.SidecarTask': (parent) => {
+    parent.SidecarService ??= {};
+    return {};
+  },
+  // A gateway is exactly one of ingress, terminating or mesh; its proxy alone makes a mesh gateway.
+  'TaskGroups[].Services[].Connect.Gateway.Proxy': (parent) => {
+    if (!parent.Ingress && !parent.Terminating) parent.Mesh ??= {};
+    return { ConnectTimeout: 5 * SECOND };
+  },
+  'TaskGroups[].Services[].Connect.Gateway.Proxy.EnvoyGatewayBindAddresses.*': () => ({
+    Name: 'web',
+    Address: '0.0.0.0',
+    Port: 8443,
+  }),
+  'TaskGroups[].Services[].Connect.Gateway.Ingress.Listeners[]': () => ({
+    Port: 8080,
+    Protocol: 'tcp',
+    Services: [{ Name: 'web' }],
+  }),
+  'TaskGroups[].Services[].Connect.Gateway.Ingress.Listeners[].Services[]': () => ({ Name: 'web' }),
+  'TaskGroups[].Services[].Connect.Gateway.Ingress': () => ({
+    Listeners: [{ Port: 8080, Protocol: 'tcp', Services: [{ Name: 'web' }] }],
+  }),
+  'TaskGroups[].Services[].Connect.Gateway.Terminating': () => ({ Services: [linkedService()] }),
+  'TaskGroups[].Services[].Connect.Gateway.Terminating.Services[]': () => linkedService(),
   'TaskGroups[].Tasks[].Schedule': () => ({ Cron: { Start: '0 9 * * *', End: '0 17 * * *' } }),
   'TaskGroups[].Tasks[].Schedule.Cron': () => ({ Start: '0 9 * * *', End: '0 17 * * *' }),
 };
@@ -292,7 +328,7 @@ export const VALUES: Readonly<Record<string, Value>> = {
   'TaskGroups[].Volumes.*.Name': 'scratch',
   'TaskGroups[].Volumes.*.Type': 'host',
   'TaskGroups[].Volumes.*.Source': 'other',
-  'TaskGroups[].Volumes.*.AccessMode': 'multi-node-multi-writer',
+  'TaskGroups[].Volumes.*.AccessMode': 'multi-node-reader-only',
   'TaskGroups[].Volumes.*.AttachmentMode': 'block-device',
   'TaskGroups[].Volumes.*.MountOptions.FSType': 'xfs',
   'TaskGroups[].Volumes.*.MountOptions.MountFlags': ['noatime'],
@@ -386,6 +422,15 @@ export const VALUES: Readonly<Record<string, Value>> = {
   'TaskGroups[].Tasks[].CSIPluginConfig.Type': 'controller',
   'TaskGroups[].Tasks[].ScalingPolicies[].Type': 'vertical_mem',
   'TaskGroups[].Tasks[].Identity.ChangeMode': 'restart',
+  'TaskGroups[].Services[].Kind': 'ingress-gateway',
+  'TaskGroups[].Tasks[].Services[].Kind': 'ingress-gateway',
+  'TaskGroups[].Tasks[].Secrets[].Name': 'db_two',
+  UID: '1001',
+  ExcludeUIDs: ['1002'],
+  ExcludeInboundPorts: ['9000'],
+  ExcludeOutboundCIDRs: ['10.0.0.0/8'],
+  EnvoyDNSDiscoveryType: 'STRICT_DNS',
+  'Listeners[].Protocol': 'http',
   'TaskGroups[].Tasks[].Identities[].ChangeMode': 'restart',
   Audience: ['walk.example'],
   'LogConfig.Enabled': false,
@@ -776,6 +821,39 @@ const SETTINGS: Readonly<Record<string, (job: Obj) => void>> = {
   'TaskGroups[].Tasks[].Services[].Provider': (job) => {
     delete group0(job).Services;
   },
+  // Nomad accepts these only in the context they belong to:
+  'TaskGroups[].Services[].Checks[].Expose': (job) => {
+    groupService(job).Connect = { SidecarService: {} };
+  },
+  // A host volume takes only single-node modes, which a group of several allocations can only use
+  // with a volume per allocation.
+  'TaskGroups[].Volumes.*.Type': (job) => {
+    ensureVolumes(job, true);
+    const cache = (group0(job).Volumes as Obj).cache as Obj;
+    cache.AccessMode = 'single-node-writer';
+    if (((group0(job).Count as number | undefined) ?? 1) > 1) cache.PerAlloc = true;
+  },
+  'TaskGroups[].Volumes.*.AccessMode': (job) => {
+    ensureVolumes(job, true);
+    ((group0(job).Volumes as Obj).cache as Obj).ReadOnly = true;
+  },
+  'TaskGroups[].Tasks[].Secrets[].Env': (job) => {
+    firstTask(job).Secrets = [{ Name: 'db', Provider: 'db-plugin', Path: 'db' }];
+  },
+  'TaskGroups[].Tasks[].Identity.ChangeSignal': (job) => {
+    firstTask(job).Identity = { ChangeMode: 'signal', ChangeSignal: 'SIGHUP' };
+  },
+  'TaskGroups[].Tasks[].Identity.Filepath': (job) => {
+    firstTask(job).Identity = { File: true };
+  },
+  'TaskGroups[].Tasks[].Identities[].ChangeSignal': (job) => {
+    firstTask(job).Identities = [
+      { Name: 'vault_default', Audience: ['vault.io'], ChangeMode: 'signal', ChangeSignal: 'SIGHUP' },
+    ];
+  },
+  'TaskGroups[].Tasks[].Identities[].Filepath': (job) => {
+    firstTask(job).Identities = [{ Name: 'vault_default', Audience: ['vault.io'], File: true }];
+  },
   // A task name only chooses among several tasks:
   'TaskGroups[].Services[].Checks[].TaskName': withHelperTask,
   'TaskGroups[].Services[].TaskName': withHelperTask,
@@ -816,7 +894,7 @@ function groupCheck(job: Obj): Obj {
 /** The first task's service (made here, as its seed would be, when the walk needs it now). */
 function taskService(job: Obj): Obj {
   const task = firstTask(job);
-  task.Services ??= [{ Name: 'server-admin', Provider: 'nomad' }];
+  task.Services ??= [{ Name: 'server-admin', Provider: 'consul' }];
   return (task.Services as Obj[])[0] as Obj;
 }
 
