@@ -403,6 +403,9 @@ function serverJob(job: Job): void {
   if (isBlank(job.Namespace)) job.Namespace = API.job.Namespace;
   if (isEmpty(job.Datacenters)) job.Datacenters = [...SERVER.datacenters];
   if (isBlank(job.NodePool)) job.NodePool = SERVER.nodePool;
+  // The canonicalize admission hook gives a job of priority 0 the server's job_default_priority,
+  // whose default is the api package's default priority.
+  if (job.Priority === 0) job.Priority = API.job.Priority;
   if (job.ParameterizedJob && isBlank(job.ParameterizedJob.Payload)) {
     job.ParameterizedJob.Payload = SERVER.parameterizedPayload;
   }

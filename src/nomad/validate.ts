@@ -15,6 +15,15 @@ import { goQuote } from './go.ts';
 import { matchKeysLikeGo } from './schema/introspect.ts';
 import { jsonTypeOf } from './schema/primitives.ts';
 import { type Job, JobSchema } from './schema.ts';
+import {
+  connectValidatorError,
+  consulValidatorError,
+  exposeValidatorError,
+  numaValidatorError,
+  scheduleValidatorError,
+  serviceIdentityErrors,
+  vaultValidatorError,
+} from './validate/admission.ts';
 import { groupErrors } from './validate/group.ts';
 import { nest } from './validate/multierror.ts';
 import { affinityErrors, constraintErrors, spreadErrors } from './validate/placement.ts';
@@ -127,9 +136,33 @@ function jobErrors(job: Job): string[] {
     }
     errors.push(...nest(parameterizedErrors(job.ParameterizedJob)));
   }
-  // Multiregion deployments are an Enterprise feature; open-source Nomad refuses them.
-  if (isMultiregion(job)) errors.push('Multiregion jobs are unlicensed.');
+  // Multiregion deployments are an Enterprise feature; open-source Nomad refuses any multiregion
+  // block, even an empty one.
+  if (job.Multiregion !== undefined) errors.push('Multiregion jobs are unlicensed.');
   return errors;
+}
+
+/**
+ * What Nomad's Connect admission mutator changes that validation reads: a Connect native service in a
+ * group with a network gets the name of the task it runs in (the group's only task) when it names none.
+ */
+function withConnectMutations(job: Job): Job {
+  const inferred = (job.TaskGroups ?? []).some(
+    (g) =>
+      (g.Networks ?? []).length > 0 &&
+      (g.Tasks ?? []).length === 1 &&
+      (g.Services ?? []).some((s) => s.Connect?.Native && (s.TaskName ?? '') === ''),
+  );
+  if (!inferred) return job;
+  const out = structuredClone(job);
+  for (const group of out.TaskGroups ?? []) {
+    const only = group.Tasks?.length === 1 ? group.Tasks[0] : undefined;
+    if ((group.Networks ?? []).length === 0 || !only) continue;
+    for (const service of group.Services ?? []) {
+      if (service.Connect?.Native && (service.TaskName ?? '') === '') service.TaskName = only.Name ?? '';
+    }
+  }
+  return out;
 }
 
 /** The server's admission checks on top of Job.Validate (nomad/job_endpoint_hooks.go). */
@@ -148,7 +181,21 @@ function admissionErrors(job: Job, maxPriority: number): string[] {
  */
 export function validateJob(job: Job, options: ValidateOptions = {}): ValidationResult {
   try {
-    return { errors: [...jobErrors(job), ...admissionErrors(job, options.maxPriority ?? 100)] };
+    const mutated = withConnectMutations(job);
+    // Nomad's validators in their order; each hook's error comes whole, jobValidate's flattened.
+    const first = [connectValidatorError, exposeValidatorError, vaultValidatorError, consulValidatorError];
+    const last = [numaValidatorError, scheduleValidatorError];
+    const single = (validators: typeof first) =>
+      validators.map((validator) => validator(mutated)).filter((e): e is string => e !== undefined);
+    return {
+      errors: [
+        ...single(first),
+        ...jobErrors(mutated),
+        ...admissionErrors(mutated, options.maxPriority ?? 100),
+        ...serviceIdentityErrors(mutated),
+        ...single(last),
+      ],
+    };
   } catch (error) {
     // Only reachable with input that bypassed the schema (e.g. a hand-built object of wrong types).
     return { errors: [`job could not be validated: ${(error as Error).message}`] };

@@ -5,6 +5,7 @@
 // group's list; the network, service, scaling and task checks are nested behind a prefix.
 import { goQuote, goStringList } from '../go.ts';
 import type { Job, Port, TaskGroup } from '../schema.ts';
+import { nativeTaskError } from './admission.ts';
 import { isDomainName } from './dns-name.ts';
 import { nest } from './multierror.ts';
 import { affinityErrors, constraintErrors, spreadErrors } from './placement.ts';
@@ -17,7 +18,9 @@ import {
   restartPolicyErrors,
   updateStrategyErrors,
 } from './policies.ts';
-import { serviceErrors, taskErrors } from './task.ts';
+import { serviceErrors } from './services.ts';
+import { taskErrors } from './task.ts';
+import { volumeRequestError } from './volumes.ts';
 
 const MAX_PORT = 65_535;
 
@@ -209,7 +212,12 @@ export function connectMutatorError(job: Job): string | undefined {
   for (const group of job.TaskGroups ?? []) {
     if ((group.Networks ?? []).length === 0) continue;
     for (const service of group.Services ?? []) {
-      if (service.Connect?.Gateway?.Mesh && (service.PortLabel ?? '') === '') {
+      const connect = service.Connect;
+      if (connect?.SidecarService) continue;
+      if (connect?.Native) {
+        const error = nativeTaskError(group, service);
+        if (error) return `error in job mutator connect: ${error}`;
+      } else if (connect?.Gateway?.Mesh && (service.PortLabel ?? '') === '') {
         return 'error in job mutator connect: service.port must be set for mesh gateway service';
       }
     }
@@ -297,6 +305,12 @@ export function groupErrors(group: TaskGroup, job: Job): string[] {
   if (leaders > 1) errors.push('Only one task may be marked as leader');
   if ((group.Tasks ?? []).length > 0 && mainTasks + injected === 0) {
     errors.push(`Task group ${name} must have at least one main task`);
+  }
+
+  const canaries = group.Update?.Canary ?? 0;
+  for (const [volumeName, volume] of Object.entries(group.Volumes ?? {})) {
+    const error = volumeRequestError(volume, jobType, group.Count ?? 0, canaries);
+    if (error) errors.push(`Task group volume validation for ${volumeName} failed: ${error}`);
   }
 
   errors.push(...nest(networkErrors(group), 'Task group network validation failed: '));

@@ -9,15 +9,19 @@ import type {
   EphemeralDisk,
   LogConfig,
   NetworkResource,
+  RequestedDevice,
   Resources,
-  Service,
+  Secret,
   Task,
   TaskArtifact,
   TaskGroup,
   Template,
+  WorkloadIdentity,
 } from '../schema.ts';
-import { nest } from './multierror.ts';
+import { formatMultiError, nest } from './multierror.ts';
 import { affinityErrors, constraintErrors } from './placement.ts';
+import { goQuoteAscii, serviceErrors } from './services.ts';
+import { volumeMountError } from './volumes.ts';
 
 /** Nomad's escapingfs.PathEscapesAllocViaRelative: does `prefix/path` leave the allocation dir? */
 export function escapesAllocDir(prefix: string, path: string): boolean {
@@ -36,6 +40,24 @@ function containsEnv(value: string): boolean {
   return /\$\{[a-zA-Z0-9_\-.]+\}/.test(value);
 }
 
+/** RequestedDevice.Validate. */
+function deviceErrors(device: RequestedDevice): string[] {
+  const errors: string[] = [];
+  if ((device.Name ?? '') === '') {
+    errors.push('device name must be given as one of the following: type, vendor/type, or vendor/type/name');
+  }
+  for (const [i, constraint] of (device.Constraints ?? []).entries()) {
+    const operand = constraint.Operand ?? '';
+    if (operand === 'distinct_hosts' || operand === 'distinct_property') {
+      errors.push(`Constraint ${i + 1} validation failed: using unsupported operand ${goQuote(operand)}`);
+    } else errors.push(...nest(constraintErrors(constraint), `Constraint ${i + 1} validation failed: `));
+  }
+  for (const [i, affinity] of (device.Affinities ?? []).entries()) {
+    errors.push(...nest(affinityErrors(affinity), `Affinity ${i + 1} validation failed: `));
+  }
+  return errors;
+}
+
 function resourcesErrors(r: Resources): string[] {
   const errors: string[] = [];
   const cpu = r.CPU ?? 0;
@@ -52,10 +74,16 @@ function resourcesErrors(r: Resources): string[] {
   if ((r.DiskMB ?? 0) > 0) {
     errors.push("Task can't ask for disk resources, they have to be specified at the task group level.");
   }
+  for (const [i, device] of (r.Devices ?? []).entries()) {
+    errors.push(...nest(deviceErrors(device), `device ${i + 1} failed validation: `));
+  }
   const devices = new Set((r.Devices ?? []).map((device) => device.Name ?? ''));
   for (const numaDevice of r.NUMA?.Devices ?? []) {
     if (!devices.has(numaDevice))
       errors.push(`numa device ${goQuote(numaDevice)} not requested as task resource`);
+  }
+  if (r.NUMA && !['none', 'prefer', 'require'].includes(r.NUMA.Affinity ?? '')) {
+    errors.push('numa affinity must be one of none, prefer, or require');
   }
   // 0 and -1 are sentinels for "no memory_max".
   if (memoryMax !== 0 && memoryMax !== -1 && memoryMax < memory) {
@@ -161,35 +189,6 @@ function artifactErrors(a: TaskArtifact): string[] {
   return errors;
 }
 
-/** The provider-independent part of Nomad's Service.Validate. */
-export function serviceErrors(s: Service): string[] {
-  const errors: string[] = [];
-  const name = s.Name ?? '';
-  const stripped = name.replace(/\$\{[a-zA-Z0-9_\-.]+\}/g, 'ENV-VAR');
-  if (!/^(?:[a-z0-9]|[a-z0-9][a-z0-9-]{0,61}[a-z0-9])$/i.test(stripped)) {
-    errors.push(
-      `Service name must be valid per RFC 1123 and can contain only alphanumeric characters or dashes and must be no longer than 63 characters: ${goQuote(name)}`,
-    );
-  }
-  const addressMode = s.AddressMode ?? '';
-  if (['host', 'driver', 'alloc', 'alloc_ipv6'].includes(addressMode)) {
-    if ((s.Address ?? '') !== '') errors.push('Service address_mode must be "auto" if address is set');
-  } else if (addressMode !== '' && addressMode !== 'auto') {
-    errors.push(`Service address_mode must be "auto", "host", or "driver"; not ${goQuote(addressMode)}`);
-  }
-  const onUpdate = s.OnUpdate ?? '';
-  if (!['', 'ignore', 'require_healthy', 'ignore_warnings'].includes(onUpdate)) {
-    errors.push(
-      `Service on_update must be "require_healthy", "ignore_warnings", or "ignore"; not ${goQuote(onUpdate)}`,
-    );
-  }
-  const provider = s.Provider ?? '';
-  if (provider !== 'consul' && provider !== 'nomad') {
-    errors.push(`Service provider must be "consul", or "nomad"; not ${goQuote(provider)}`);
-  }
-  return errors;
-}
-
 function portLabels(networks: readonly NetworkResource[] | undefined): string[] {
   return (networks ?? []).flatMap((n) =>
     [...(n.ReservedPorts ?? []), ...(n.DynamicPorts ?? [])].map((p) => p.Label ?? ''),
@@ -210,7 +209,7 @@ function taskServicesErrors(task: Task, groupNetworks: readonly NetworkResource[
   for (const [i, service] of (task.Services ?? []).entries()) {
     const name = service.Name ?? '';
     const portLabel = service.PortLabel ?? '';
-    errors.push(...nest(serviceErrors(service), `service[${i}] ${goQuote(name)} validation failed: `));
+    errors.push(...nest(serviceErrors(service), `service[${i}] ${goQuoteAscii(name)} validation failed: `));
     for (const mode of ['alloc', 'alloc_ipv6']) {
       if (service.AddressMode === mode) {
         errors.push(
@@ -274,6 +273,67 @@ function taskServicesErrors(task: Task, groupNetworks: readonly NetworkResource[
       const names = [...(servicesByPort.get(port) ?? [])].sort().join(', ');
       errors.push(`port label ${goQuote(port)} referenced by services ${names} does not exist`);
     }
+  }
+  return errors;
+}
+
+/**
+ * Go's helper.IsSubdirectory(parent, path): whether filepath.Rel(parent, path) does not start with
+ * "..". Rel fails (so: false) when only one of the two paths is absolute.
+ */
+function isSubdirectory(parent: string, path: string): boolean {
+  if (parent.startsWith('/') !== path.startsWith('/')) return false;
+  const base = goPathClean(parent);
+  const target = goPathClean(path);
+  if (base === target) return true;
+  if (base === '.') return !target.startsWith('..');
+  const prefix = base === '/' ? '/' : `${base}/`;
+  return target.startsWith(prefix) && !target.slice(prefix.length).startsWith('..');
+}
+
+/** WorkloadIdentity.Validate. */
+function workloadIdentityErrors(identity: WorkloadIdentity): string[] {
+  const errors: string[] = [];
+  const name = identity.Name ?? '';
+  if (!/^[a-zA-Z0-9_-]{1,128}$/.test(name)) {
+    errors.push(`invalid name ${goQuote(name)}. Must match regex ^[a-zA-Z0-9-_]{1,128}$`);
+  }
+  for (const [i, audience] of (identity.Audience ?? []).entries()) {
+    if (audience === '') errors.push(`an empty string is an invalid audience (${i + 1})`);
+  }
+  const changeMode = identity.ChangeMode ?? '';
+  const changeSignal = identity.ChangeSignal ?? '';
+  if (changeMode === '' || changeMode === 'noop' || changeMode === 'restart') {
+    if (changeSignal !== '') {
+      errors.push(`can only use change_signal=${goQuote(changeSignal)} with change_mode="signal"`);
+    }
+  } else if (changeMode === 'signal') {
+    if (changeSignal === '') errors.push('change_signal must be specified when using change_mode="signal"');
+  } else errors.push(`invalid change_mode: ${changeMode}`);
+  const ttl = identity.TTL ?? 0;
+  if (ttl > 0 && (name === '' || name === 'default'))
+    errors.push('ttl for default identity not yet supported');
+  if (ttl < 0) errors.push('ttl must be >= 0');
+  if ((identity.Filepath ?? '') !== '' && !identity.File) {
+    errors.push('file parameter must be true in order to specify filepath');
+  }
+  return errors;
+}
+
+/** Secret.Validate. */
+function secretErrors(secret: Secret): string[] {
+  const errors: string[] = [];
+  const name = secret.Name ?? '';
+  const provider = secret.Provider ?? '';
+  if (name === '') errors.push('secret name cannot be empty');
+  if (!/^[a-zA-Z0-9_]{1,128}$/.test(name)) errors.push('secret name must match regex ^[a-zA-Z0-9_]{1,128}$');
+  if (provider === '') errors.push('secret provider cannot be empty');
+  if ((secret.Path ?? '') === '') errors.push('secret path cannot be empty');
+  if (provider === 'nomad' || provider === 'vault') {
+    if (Object.keys(secret.Env ?? {}).length > 0)
+      errors.push(`${provider} provider cannot use the env block`);
+  } else if (Object.keys(secret.Config ?? {}).length > 0) {
+    errors.push(`custom plugin provider ${provider} cannot use the config block`);
   }
   return errors;
 }
@@ -380,6 +440,8 @@ export function taskErrors(task: Task, group: TaskGroup, jobType: string): strin
     if (!Object.hasOwn(group.Volumes ?? {}, volume)) {
       errors.push(`Volume Mount (${i}) references undefined volume ${volume}`);
     }
+    const error = volumeMountError(mount);
+    if (error) errors.push(`Volume Mount (${i}) is invalid: "${error}"`);
   }
 
   const csi = task.CSIPluginConfig;
@@ -390,10 +452,29 @@ export function taskErrors(task: Task, group: TaskGroup, jobType: string): strin
         `CSIPluginConfig PluginType must be one of 'node', 'controller', or 'monolith', got: "${csi.Type ?? ''}"`,
       );
     }
+    const stageDir = csi.StagePublishBaseDir ?? '';
+    const mountDir = csi.MountDir ?? '';
+    if (stageDir !== '' && mountDir !== '' && isSubdirectory(mountDir, stageDir)) {
+      errors.push(
+        `CSIPluginConfig StagePublishBaseDir must not be a subdirectory of MountDir, got: StagePublishBaseDir="${stageDir}" MountDir="${mountDir}"`,
+      );
+    }
   }
 
+  if (task.Identity) {
+    const identityErrors = workloadIdentityErrors(task.Identity);
+    if (identityErrors.length > 0) {
+      errors.push(
+        `Identity ${goQuote(task.Identity.Name ?? '')} is invalid: ${formatMultiError(identityErrors)}`,
+      );
+    }
+  }
   for (const identity of task.Identities ?? []) {
     if (identity.Name === 'default') errors.push('Duplicate default identities found');
+    const identityErrors = workloadIdentityErrors(identity);
+    if (identityErrors.length > 0) {
+      errors.push(`Identity ${goQuote(identity.Name ?? '')} is invalid: ${formatMultiError(identityErrors)}`);
+    }
   }
 
   const secrets = new Set<string>();
@@ -403,6 +484,10 @@ export function taskErrors(task: Task, group: TaskGroup, jobType: string): strin
     secrets.add(secretName);
     if (secret.Provider === 'vault' && !task.Vault) {
       errors.push(`Secret ${goQuote(secretName)} has provider "vault" but no vault block`);
+    }
+    const invalid = secretErrors(secret);
+    if (invalid.length > 0) {
+      errors.push(`Secret ${goQuote(secretName)} is invalid: ${formatMultiError(invalid)}`);
     }
   }
   return errors;

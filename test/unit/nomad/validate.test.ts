@@ -88,7 +88,10 @@ describe('validateJob', () => {
     expect(errorsOf(validJob({ Datacenters: ['dc1', ''] }))).toEqual([
       'Job datacenter must be non-empty string',
     ]);
-    expect(errorsOf(validJob({ Priority: 0 }))).toEqual(['job priority must be between [1, 100]']);
+    // The server gives a job of priority 0 its default priority (50) before validating it.
+    expect(errorsOf(validJob({ Priority: 0 }))).toEqual([]);
+    expect(validJob({ Priority: 0 }).Priority).toBe(50);
+    expect(errorsOf(validJob({ Priority: -1 }))).toEqual(['job priority must be between [1, 100]']);
     expect(errorsOf(validJob({ Priority: 101 }))).toEqual(['job priority must be between [1, 100]']);
     expect(validateJob(validJob({ Priority: 150 }), { maxPriority: 200 }).errors).toEqual([]);
     expect(errorsOf(validJob({ Type: '_core' }))).toContain('job type cannot be core');
@@ -403,5 +406,416 @@ describe('parseJobJson', () => {
     };
     expect(parseJobJson(big)).toEqual(expected);
     expect(parseJobJson(JSON.parse(big))).toEqual(expected);
+  });
+});
+
+describe('validateJob: services, checks, volumes, identities and admission hooks', () => {
+  const SECOND = 1e9;
+  /** The entry Nomad reports for a group-level problem of group "web". */
+  const inGroup = (...errors: string[]) => `Task group web validation failed: ${formatMultiError(errors)}`;
+  const inGroupServices = (...errors: string[]) =>
+    inGroup(`Task group service validation failed: ${formatMultiError(errors)}`);
+  const inTask = (...errors: string[]) =>
+    inGroup(`Task nginx validation failed: ${formatMultiError(errors)}`);
+  const groupService = (service: Record<string, unknown>, network = true) =>
+    validJob(
+      {},
+      {
+        ...(network ? { Networks: [{ Mode: 'bridge', DynamicPorts: [{ Label: 'http' }] }] } : {}),
+        Services: [{ Name: 'web', PortLabel: 'http', ...service }],
+      },
+    );
+  const check = (fields: Record<string, unknown>) => ({
+    Name: 'alive',
+    Type: 'http',
+    Path: '/health',
+    Interval: 10 * SECOND,
+    Timeout: 2 * SECOND,
+    ...fields,
+  });
+
+  it('accepts a checked Consul and Nomad service', () => {
+    expect(errorsOf(groupService({ Checks: [check({})] }))).toEqual([]);
+    expect(errorsOf(groupService({ Provider: 'nomad', Checks: [check({})] }))).toEqual([]);
+    expect(
+      errorsOf(
+        groupService({ Checks: [check({ Type: 'script', Command: '/bin/true', TaskName: 'nginx' })] }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('checks a Consul check: interval, timeout, path, type (first problem only)', () => {
+    const consulCheck = (fields: Record<string, unknown>) =>
+      errorsOf(groupService({ Checks: [check(fields)] }));
+    const refused = (message: string) => [
+      inGroupServices(
+        `Service[0] web validation failed: ${formatMultiError([`Check alive invalid: ${message}`])}`,
+      ),
+    ];
+    expect(consulCheck({ Interval: undefined })).toEqual(
+      refused('missing required value interval. Interval cannot be less than 1s'),
+    );
+    expect(consulCheck({ Interval: SECOND / 2 })).toEqual(
+      refused('interval (500ms) cannot be lower than 1s'),
+    );
+    expect(consulCheck({ Timeout: undefined })).toEqual(
+      refused('missing required value timeout. Timeout cannot be less than 1s'),
+    );
+    expect(consulCheck({ Path: undefined, Interval: undefined })).toEqual(
+      refused('http type must have http path'),
+    );
+    expect(consulCheck({ Path: 'http://example.com/health' })).toEqual(
+      refused('http type must have relative http path'),
+    );
+    expect(consulCheck({ Type: 'ping' })).toEqual(
+      refused('invalid check type ("ping"), must be one of grpc, tcp, http, script'),
+    );
+    expect(consulCheck({ InitialStatus: 'ok' })).toEqual(
+      refused('invalid initial check state (ok), must be one of "passing", "warning", "critical" or empty'),
+    );
+    expect(consulCheck({ AddressMode: 'auto' })).toEqual(
+      refused('invalid address_mode "auto" - auto only valid for services'),
+    );
+    expect(consulCheck({ OnUpdate: 'ignore', CheckRestart: { Limit: 3 } })).toEqual(
+      refused('on_update value "ignore" is not compatible with check_restart'),
+    );
+    expect(
+      consulCheck({ Type: 'script', Command: '/bin/true', SuccessBeforePassing: 2, TaskName: 'nginx' }),
+    ).toEqual(refused('success_before_passing not supported for check of type "script"'));
+  });
+
+  it('checks a check port and a Connect service’s TCP check', () => {
+    expect(errorsOf(groupService({ PortLabel: undefined, Checks: [check({})] }))).toEqual([
+      inGroupServices(
+        `Service[0] web validation failed: ${formatMultiError([
+          'Check alive invalid: check requires a port but neither check nor service "web" have a port',
+        ])}`,
+      ),
+    ]);
+    expect(
+      errorsOf(
+        groupService({ Connect: { SidecarService: {} }, Checks: [check({ Type: 'tcp', Path: undefined })] }),
+      ),
+    ).toEqual([
+      inGroupServices(
+        `Service[0] web validation failed: ${formatMultiError([
+          'Check alive invalid: tcp checks are not valid for Connect enabled services',
+        ])}`,
+      ),
+    ]);
+  });
+
+  it('checks a Nomad check by the Nomad provider’s rules, without a prefix', () => {
+    const nomadCheck = (fields: Record<string, unknown>) =>
+      errorsOf(groupService({ Provider: 'nomad', Checks: [check(fields)] }));
+    const refused = (message: string) => [
+      inGroupServices(`Service[0] web validation failed: ${formatMultiError([message])}`),
+    ];
+    expect(nomadCheck({ Type: 'grpc' })).toEqual(
+      refused('invalid check type ("grpc"), must be one of tcp, http'),
+    );
+    expect(nomadCheck({ TLSServerName: 'web' })).toEqual(
+      refused('tls_server_name may only be set for Consul service checks'),
+    );
+    expect(nomadCheck({ Method: 'FETCH' })).toEqual(
+      refused('method type "FETCH" not supported in Nomad http check'),
+    );
+    expect(errorsOf(groupService({ Provider: 'nomad', Connect: { SidecarService: {} } }))).toEqual(
+      refused('Service with provider nomad cannot include Connect blocks'),
+    );
+  });
+
+  it('checks a task service’s checks inside the task’s nested service errors', () => {
+    const job = validJob(
+      {},
+      {
+        Networks: [{ DynamicPorts: [{ Label: 'http' }] }],
+        Tasks: [
+          {
+            Name: 'nginx',
+            Driver: 'docker',
+            Services: [{ Name: 'web', PortLabel: 'http', Checks: [check({ Timeout: 0 })] }],
+          },
+        ],
+      },
+    );
+    expect(errorsOf(job)).toEqual([
+      inTask(
+        formatMultiError([
+          `service[0] "web" validation failed: ${formatMultiError([
+            'Check alive invalid: missing required value timeout. Timeout cannot be less than 1s',
+          ])}`,
+        ]),
+      ),
+    ]);
+  });
+
+  it('checks the Connect block and the service kind', () => {
+    expect(errorsOf(groupService({ Connect: { SidecarService: {}, Native: true } }))).toEqual([
+      inGroupServices(
+        `Service[0] web validation failed: ${formatMultiError([
+          'Consul Connect must be exclusively native, make use of a sidecar, or represent a Gateway',
+        ])}`,
+      ),
+    ]);
+    expect(errorsOf(groupService({ Kind: 'connect-proxy:web' }))).toEqual([
+      inGroupServices(
+        `Service[0] web validation failed: ${formatMultiError([
+          'Service web kind must be one of consul service kind or empty',
+        ])}`,
+      ),
+    ]);
+    // A native service in a group with a network runs in the group's only task.
+    expect(errorsOf(groupService({ Connect: { Native: true } }))).toEqual([]);
+    expect(errorsOf(groupService({ Connect: { Native: true } }, false))).toEqual([
+      inGroupServices(
+        `Service[0] web validation failed: ${formatMultiError([
+          'Service web is Connect Native and requires setting the task',
+        ])}`,
+      ),
+    ]);
+  });
+
+  it('applies the Connect hook: one bridge or CNI network, lowercase names, distinct upstreams', () => {
+    const sidecar = (network: Record<string, unknown> | undefined, name = 'web') =>
+      errorsOf(
+        validJob(
+          {},
+          {
+            ...(network ? { Networks: [network] } : {}),
+            Services: [{ Name: name, PortLabel: '8080', Connect: { SidecarService: {} } }],
+          },
+        ),
+      );
+    expect(sidecar({ Mode: 'bridge' })).toEqual([]);
+    expect(sidecar({ Mode: 'cni/mesh' })).toEqual([]);
+    expect(sidecar({ Mode: 'host' })).toEqual([
+      'connect sidecar: invalid network mode for Consul Connect: group "web" uses network mode "host"; must be "bridge" or "cni/*"',
+    ]);
+    expect(sidecar(undefined)).toEqual([
+      'connect sidecar: must have exactly one network for Consul Connect: group "web" has 0 networks',
+    ]);
+    expect(sidecar({ Mode: 'bridge' }, 'Web')[0]).toBe(
+      'Consul Connect service name "Web" in group "web" must not contain uppercase characters',
+    );
+    const upstream = { DestinationName: 'db', LocalBindAddress: '127.0.0.1', LocalBindPort: 5432 };
+    const proxy = { Proxy: { Upstreams: [upstream] } };
+    expect(
+      errorsOf(
+        validJob(
+          {},
+          {
+            Networks: [{ Mode: 'bridge' }],
+            Services: [
+              { Name: 'a', PortLabel: '1', Connect: { SidecarService: proxy } },
+              { Name: 'b', PortLabel: '2', Connect: { SidecarService: proxy } },
+            ],
+          },
+        ),
+      ),
+    ).toEqual([
+      'Consul Connect services "b" and "a" in group "web" using same address for upstreams (127.0.0.1:5432)',
+    ]);
+  });
+
+  it('reports an ambiguous Connect native task as the mutator’s error', async () => {
+    const { connectMutatorError } = await import('../../../src/nomad/validate.ts');
+    const job = validJob(
+      {},
+      {
+        Networks: [{ Mode: 'bridge' }],
+        Tasks: [
+          { Name: 'a', Driver: 'docker' },
+          { Name: 'b', Driver: 'docker' },
+        ],
+        Services: [{ Name: 'web', PortLabel: '8080', Connect: { Native: true } }],
+      },
+    );
+    expect(connectMutatorError(job)).toBe(
+      'error in job mutator connect: task for Consul Connect Native service web->web is ambiguous and must be set',
+    );
+  });
+
+  it('checks exposed checks against their service', () => {
+    expect(errorsOf(groupService({ Checks: [check({ Expose: true })] }))).toEqual([
+      'exposed service check web->web->alive requires use of sidecar_proxy',
+    ]);
+  });
+
+  it('checks group volumes and task volume mounts', () => {
+    const withVolume = (volume: Record<string, unknown>, count = 1, mount: Record<string, unknown> = {}) =>
+      errorsOf(
+        validJob(
+          {},
+          {
+            Count: count,
+            Volumes: { data: { Name: 'data', Source: 'data', ...volume } },
+            Tasks: [
+              {
+                Name: 'nginx',
+                Driver: 'docker',
+                VolumeMounts: [{ Volume: 'data', Destination: '/data', ...mount }],
+              },
+            ],
+          },
+        ),
+      );
+    expect(withVolume({ Type: 'host' })).toEqual([]);
+    expect(
+      withVolume({ Type: 'csi', AccessMode: 'multi-node-multi-writer', AttachmentMode: 'file-system' }, 3),
+    ).toEqual([]);
+    expect(
+      withVolume({ Type: 'csi', AccessMode: 'single-node-writer', AttachmentMode: 'file-system' }, 3),
+    ).toEqual([
+      inGroup(
+        `Task group volume validation for data failed: ${formatMultiError([
+          'volume with single-node-writer access mode allows only one reader or writer',
+        ])}`,
+      ),
+    ]);
+    expect(withVolume({ Type: 'csi', Source: '' })).toEqual([
+      inGroup(
+        `Task group volume validation for data failed: ${formatMultiError([
+          'volume has an empty source',
+          'CSI volumes must have an attachment mode',
+          'CSI volumes must have an access mode',
+        ])}`,
+      ),
+    ]);
+    expect(
+      withVolume({ Type: 'host', MountOptions: { FSType: 'ext4' }, AccessMode: 'multi-node-multi-writer' }),
+    ).toEqual([
+      inGroup(
+        `Task group volume validation for data failed: ${formatMultiError([
+          'host volumes cannot have mount options',
+          'host volumes cannot be mounted with multi-node-multi-writer access mode',
+        ])}`,
+      ),
+    ]);
+    expect(withVolume({ Type: 'host' }, 1, { PropagationMode: 'shared', SELinuxLabel: 'x' })).toEqual([
+      inTask(
+        `Volume Mount (0) is invalid: "${formatMultiError([
+          'volume mount has an invalid propagation mode: "shared"',
+          'volume mount has an invalid SELinux label: "x"',
+        ])}"`,
+      ),
+    ]);
+  });
+
+  it('checks identities and secrets', () => {
+    const task = (fields: Record<string, unknown>) =>
+      errorsOf(validJob({}, { Tasks: [{ Name: 'nginx', Driver: 'docker', ...fields }] }));
+    expect(
+      task({ Identities: [{ Name: 'vault_default', Audience: ['vault.io'], TTL: 3600 * SECOND }] }),
+    ).toEqual([]);
+    expect(task({ Identities: [{ Name: 'vault default', Audience: [''], Filepath: 'x' }] })).toEqual([
+      inTask(
+        `Identity "vault default" is invalid: ${formatMultiError([
+          'invalid name "vault default". Must match regex ^[a-zA-Z0-9-_]{1,128}$',
+          'an empty string is an invalid audience (1)',
+          'file parameter must be true in order to specify filepath',
+        ])}`,
+      ),
+    ]);
+    expect(task({ Identity: { ChangeSignal: 'SIGHUP' } })).toEqual([
+      inTask(
+        `Identity "default" is invalid: ${formatMultiError(['can only use change_signal="SIGHUP" with change_mode="signal"'])}`,
+      ),
+    ]);
+    expect(task({ Secrets: [{ Name: 'db-pass', Provider: 'nomad', Path: 'db', Env: { A: 'b' } }] })).toEqual([
+      inTask(
+        `Secret "db-pass" is invalid: ${formatMultiError([
+          'secret name must match regex ^[a-zA-Z0-9_]{1,128}$',
+          'nomad provider cannot use the env block',
+        ])}`,
+      ),
+    ]);
+  });
+
+  it('checks devices, NUMA and CSI plugin directories', () => {
+    const resources = (r: Record<string, unknown>) =>
+      errorsOf(
+        validJob(
+          {},
+          { Tasks: [{ Name: 'nginx', Driver: 'docker', Resources: { CPU: 100, MemoryMB: 64, ...r } }] },
+        ),
+      );
+    expect(resources({ Devices: [{ Name: '', Constraints: [{ Operand: 'distinct_hosts' }] }] })).toEqual([
+      inTask(
+        formatMultiError([
+          `device 1 failed validation: ${formatMultiError([
+            'device name must be given as one of the following: type, vendor/type, or vendor/type/name',
+            'Constraint 1 validation failed: using unsupported operand "distinct_hosts"',
+          ])}`,
+        ]),
+      ),
+    ]);
+    expect(
+      errorsOf(
+        validJob(
+          {},
+          {
+            Tasks: [
+              {
+                Name: 'nginx',
+                Driver: 'docker',
+                CSIPluginConfig: { ID: 'ebs', Type: 'node', MountDir: '/local' },
+              },
+            ],
+          },
+        ),
+      ),
+    ).toEqual([
+      inTask(
+        'CSIPluginConfig StagePublishBaseDir must not be a subdirectory of MountDir, got: StagePublishBaseDir="/local/csi" MountDir="/local"',
+      ),
+    ]);
+  });
+
+  it('refuses what open-source Nomad leaves to Nomad Enterprise, in the admission hooks’ order', () => {
+    const task = (fields: Record<string, unknown>) =>
+      errorsOf(validJob({}, { Tasks: [{ Name: 'nginx', Driver: 'docker', ...fields }] }));
+    expect(task({ Vault: { Cluster: 'other' } })).toEqual(['Vault "other" not enabled but used in the job']);
+    expect(task({ Vault: { Namespace: 'ops' } })).toEqual([
+      'multiple Vault namespaces requires Nomad Enterprise, Namespaces: ops',
+    ]);
+    expect(task({ Consul: { Cluster: 'other' } })).toEqual([
+      'non-default Consul cluster requires Nomad Enterprise',
+    ]);
+    expect(task({ Resources: { CPU: 100, MemoryMB: 64, NUMA: { Affinity: 'require' } } })).toEqual([
+      'numa scheduling requires Nomad Enterprise',
+    ]);
+    expect(task({ Schedule: { Cron: { Start: '0 8 * * *', End: '0 18 * * *' } } })).toEqual([
+      'task schedules requires Nomad Enterprise',
+    ]);
+    expect(errorsOf(validJob({ Multiregion: {} }))).toEqual(['Multiregion jobs are unlicensed.']);
+    // The hooks before Job.Validate come first, the ones after it last.
+    expect(
+      errorsOf(
+        validJob(
+          { Priority: -1 },
+          {
+            Tasks: [
+              {
+                Name: 'nginx',
+                Driver: 'docker',
+                Consul: { Cluster: 'other' },
+                Schedule: { Cron: { Start: '0 8 * * *' } },
+              },
+            ],
+          },
+        ),
+      ),
+    ).toEqual([
+      'non-default Consul cluster requires Nomad Enterprise',
+      'job priority must be between [1, 100]',
+      'task schedules requires Nomad Enterprise',
+    ]);
+  });
+
+  it('refuses a service identity without a name', () => {
+    expect(errorsOf(groupService({ Identity: { Audience: ['consul.io'] } }))).toEqual([
+      'Service web in task group web has an identity with an empty name',
+    ]);
   });
 });
