@@ -1,5 +1,6 @@
 // The operator under test, as a child process (`node src/cli/main.ts run`), so that its memory is
-// its own: RSS is read from /proc/<pid>/status while it runs. Its log goes to a file next to the
+// its own: RSS is read from /proc/<pid>/status while it runs. Node runs with the V8 flags of the
+// image's ENTRYPOINT (Dockerfile), so that the figures are those of the operator as shipped. Its log goes to a file next to the
 // cluster's logs; /readyz on its metrics address tells when its caches have synced.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ export interface OperatorProcess {
   apiUrl: string;
   metricsUrl: string;
   logFile: string;
+  /** The node flags it runs with (the image's). */
+  nodeFlags: string[];
   /** Resident set size now, in bytes (0 once the process is gone). */
   rss(): number;
   /** The largest RSS seen by the sampler since start (sampled every 500 ms). */
@@ -30,6 +33,16 @@ async function freePort(): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The node flags of the Dockerfile's ENTRYPOINT (`["node", <flags>…, "dist/cli/main.js", "run"]`). */
+export function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/mu.exec(dockerfile)?.[1];
+  if (!entrypoint) return [];
+  const argv = JSON.parse(entrypoint) as string[];
+  const script = argv.findIndex((arg, i) => i > 0 && !arg.startsWith('--'));
+  return argv.slice(1, script === -1 ? undefined : script);
 }
 
 export function rssOf(pid: number): number {
@@ -55,6 +68,7 @@ export async function startOperator(options: {
     child = spawn(
       process.execPath,
       [
+        ...imageNodeFlags(),
         path.join(repoRoot, 'src/cli/main.ts'),
         'run',
         `--kubeconfig=${options.kubeconfig}`,
@@ -112,6 +126,7 @@ export async function startOperator(options: {
     apiUrl,
     metricsUrl,
     logFile,
+    nodeFlags: imageNodeFlags(),
     rss: () => rssOf(pid),
     peakRss: () => Math.max(peak, rssOf(pid)),
     writes: async () => {

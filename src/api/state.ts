@@ -22,6 +22,8 @@ export interface ObjectSource<T extends KubernetesObject = KubernetesObject> {
   get(namespace: string | undefined, name: string): T | undefined;
   onChange(listener: (object: T, type: ChangeType) => void): () => void;
   hasSynced?(): boolean;
+  /** Objects of `namespace` whose label `key` is `value`, from an index (informers have one). */
+  byLabel?(namespace: string, key: string, value: string): T[];
 }
 
 export function resourceVersionOf(object: KubernetesObject | undefined): number {
@@ -64,6 +66,13 @@ export class ClusterState {
 
   list<T extends KubernetesObject>(kind: Kind, namespace?: string): T[] {
     return this.#sources[kind].list(namespace) as T[];
+  }
+
+  /** Objects of `kind` in `namespace` labelled `key=value`: the source's label index when it has one. */
+  labelled<T extends KubernetesObject>(kind: Kind, namespace: string, key: string, value: string): T[] {
+    const source = this.#sources[kind];
+    if (source.byLabel) return source.byLabel(namespace, key, value) as T[];
+    return source.list(namespace).filter((o) => o.metadata?.labels?.[key] === value) as T[];
   }
 
   get<T extends KubernetesObject>(kind: Kind, namespace: string | undefined, name: string): T | undefined {

@@ -108,6 +108,11 @@ export class ApiStore {
   readonly defaultNamespace: string;
   readonly historyLimit: number;
   readonly #entries = new WeakMap<NomadJobObject, JobEntry>();
+  readonly #decodedRevisions = new WeakMap<V1ControllerRevision, StoredVersion | undefined>();
+  readonly #nextVersions = new WeakMap<
+    JobEntry,
+    { revisions: object[]; next: ReturnType<typeof nextVersion> }
+  >();
   /** The evaluation recorded for a job version, when evaluations are recorded (set by the app). */
   versionEvalId: ((entry: JobEntry, version: number) => string | undefined) | undefined;
   /** Evaluations of purged jobs (their record went with them), newest last, bounded. */
@@ -208,17 +213,12 @@ export class ApiStore {
       kind: string,
       namespace: string,
       jobName: string,
-    ): T[] =>
-      this.state
-        .list(kind as Kind, namespace)
-        .filter((o) => o.metadata?.labels?.[LABEL_JOB] === jobName) as unknown as T[],
+    ): T[] => this.state.labelled(kind as Kind, namespace, LABEL_JOB, jobName) as unknown as T[],
   };
 
   /** Objects of `kind` labelled as belonging to the job. */
   owned<T extends KubernetesObject>(kind: Kind, entry: JobEntry): T[] {
-    return this.state
-      .list<T>(kind, entry.k8sNamespace)
-      .filter((o) => o.metadata?.labels?.[LABEL_JOB] === entry.name);
+    return this.state.labelled<T>(kind, entry.k8sNamespace, LABEL_JOB, entry.name);
   }
 
   /** Owned objects that are controlled by this very NomadJob (not a deleted namesake's). */
@@ -264,10 +264,18 @@ export class ApiStore {
     return this.owned<V1ControllerRevision>('ControllerRevision', entry)
       .filter((r) => !uid || isOwnedBy(r, uid))
       .flatMap((revision) => {
-        const stored = storedVersionOf(revision);
+        const stored = this.#storedVersionOf(revision);
         return stored ? [{ ...stored, resourceVersion: resourceVersionOf(revision), revision }] : [];
       })
       .sort((a, b) => b.version - a.version);
+  }
+
+  /** A revision's version, decoded once per cached object (the cache replaces, never mutates, objects). */
+  #storedVersionOf(revision: V1ControllerRevision): StoredVersion | undefined {
+    if (this.#decodedRevisions.has(revision)) return this.#decodedRevisions.get(revision);
+    const stored = storedVersionOf(revision);
+    this.#decodedRevisions.set(revision, stored);
+    return stored;
   }
 
   /** Version, stability, submit time and JobModifyIndex of the job as it is now. */
@@ -283,7 +291,7 @@ export class ApiStore {
         pending: false,
       };
     }
-    const next = nextVersion(history, entry.job as Record<string, unknown>);
+    const next = this.#nextVersionOf(entry, history);
     if (!next.isNew && next.latest) {
       const recorded = next.latest as VersionRecord;
       return {
@@ -302,6 +310,25 @@ export class ApiStore {
       jobModifyIndex,
       pending: true,
     };
+  }
+
+  /**
+   * nextVersion of the entry's job over its history, remembered while the job object and the
+   * revision objects stay the same: comparing specs takes two canonical JSON encodings of whole
+   * jobs, which every read of a job (and GET /v1/jobs, for every job) would otherwise pay again.
+   */
+  #nextVersionOf(entry: JobEntry, history: VersionRecord[]): ReturnType<typeof nextVersion> {
+    const revisions = history.map((record) => record.revision ?? record);
+    const cached = this.#nextVersions.get(entry);
+    if (
+      cached &&
+      cached.revisions.length === revisions.length &&
+      cached.revisions.every((revision, i) => revision === revisions[i])
+    )
+      return cached.next;
+    const next = nextVersion(history, entry.job as Record<string, unknown>);
+    this.#nextVersions.set(entry, { revisions, next });
+    return next;
   }
 
   /** CreateIndex: the recorded annotation, else the revision this process first saw the object at. */

@@ -274,6 +274,8 @@ export class Informer<T extends KubernetesObject> {
   readonly #log: Logger | undefined;
 
   readonly #cache: CacheMap<T> = new Map();
+  /** label key → `namespace\0value` → name → object (byLabel). */
+  readonly #labelIndexes = new Map<string, Map<string, Map<string, T>>>();
   readonly #listeners = new Set<ChangeListener<T>>();
   readonly #syncWaiters = new Set<(synced: boolean) => void>();
 
@@ -374,6 +376,21 @@ export class Informer<T extends KubernetesObject> {
   /** The cached object; `namespace` undefined or '' for cluster-scoped resources. */
   get(namespace: string | undefined, name: string): T | undefined {
     return this.#cache.get(namespace ?? '')?.get(name);
+  }
+
+  /**
+   * Cached objects of `namespace` whose label `key` has `value`, from an index kept for that label
+   * (built on the first call, then maintained by every change): lookups by owner label cost the
+   * size of the answer, not of the cache.
+   */
+  byLabel(namespace: string, key: string, value: string): T[] {
+    let index = this.#labelIndexes.get(key);
+    if (!index) {
+      index = new Map();
+      this.#labelIndexes.set(key, index);
+      for (const object of this.list()) indexAdd(index, key, object);
+    }
+    return [...(index.get(labelBucket(namespace, value))?.values() ?? [])];
   }
 
   /** Cached objects, of one namespace or all. */
@@ -566,6 +583,10 @@ export class Informer<T extends KubernetesObject> {
     const existing = objects.get(name);
     if (existing && existing.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
     objects.set(name, object);
+    for (const [key, index] of this.#labelIndexes) {
+      if (existing) indexRemove(index, key, existing);
+      indexAdd(index, key, object);
+    }
     this.#emit(object, existing ? 'update' : 'add');
   }
 
@@ -577,6 +598,7 @@ export class Informer<T extends KubernetesObject> {
     if (!objects || !existing) return;
     objects.delete(name);
     if (objects.size === 0) this.#cache.delete(namespace);
+    for (const [key, index] of this.#labelIndexes) indexRemove(index, key, existing);
     // The last state seen, as client-go's DeletedFinalStateUnknown would carry it when the delete
     // itself was missed.
     this.#emit(object.metadata?.resourceVersion ? object : existing, 'delete');
@@ -591,6 +613,38 @@ export class Informer<T extends KubernetesObject> {
       }
     }
   }
+}
+
+const labelBucket = (namespace: string, value: string) => `${namespace}\0${value}`;
+
+function indexAdd<T extends KubernetesObject>(
+  index: Map<string, Map<string, T>>,
+  key: string,
+  object: T,
+): void {
+  const value = object.metadata?.labels?.[key];
+  if (value === undefined) return;
+  const bucket = labelBucket(object.metadata?.namespace ?? '', value);
+  let objects = index.get(bucket);
+  if (!objects) {
+    objects = new Map();
+    index.set(bucket, objects);
+  }
+  objects.set(object.metadata?.name ?? '', object);
+}
+
+function indexRemove<T extends KubernetesObject>(
+  index: Map<string, Map<string, T>>,
+  key: string,
+  object: T,
+): void {
+  const value = object.metadata?.labels?.[key];
+  if (value === undefined) return;
+  const bucket = labelBucket(object.metadata?.namespace ?? '', value);
+  const objects = index.get(bucket);
+  if (!objects) return;
+  objects.delete(object.metadata?.name ?? '');
+  if (objects.size === 0) index.delete(bucket);
 }
 
 /** Waits until every informer has synced; false if one did not within `timeoutMs`. */

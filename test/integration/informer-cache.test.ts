@@ -3,6 +3,7 @@
 // Deployment, ReplicaSet, pods, ConfigMaps, Secrets), and strip managed fields and kubectl's
 // last-applied copy at the informer, from the first list and from watch events alike; NomadJobs keep
 // only the newest spec write of their managed fields, so their submit time reads as from the live object.
+// Lookups by label (byLabel) come from an index that follows every change.
 import {
   AppsV1Api,
   CoreV1Api,
@@ -22,7 +23,7 @@ import type { Informer } from '../../src/kube/informer.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createNamespaceMapper } from '../../src/nomad/ids.ts';
-import { LABEL_MANAGED_BY, MANAGED_BY } from '../../src/nomad/keys.ts';
+import { LABEL_JOB, LABEL_MANAGED_BY, MANAGED_BY } from '../../src/nomad/keys.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
 
 const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -164,6 +165,24 @@ describe('informer caches', () => {
           .every((i) => i.get(ns, 'owned')?.metadata?.resourceVersion === updated.metadata?.resourceVersion),
       );
       check('two');
+
+      // The label index follows relabelling.
+      const configMaps = controller.owned.get('ConfigMap')!;
+      const indexed = (value: string) =>
+        configMaps.byLabel(ns, LABEL_JOB, value).map((o) => o.metadata?.name);
+      const relabelled = async (value: string) => {
+        const written = await apply(configMap('owned', { ...managed, [LABEL_JOB]: value }, 'two'));
+        await waitFor(
+          `the ${value} label in the cache`,
+          async () =>
+            configMaps.get(ns, 'owned')?.metadata?.resourceVersion === written.metadata?.resourceVersion,
+        );
+      };
+      await relabelled('a');
+      expect(indexed('a')).toEqual(['owned']);
+      await relabelled('b');
+      expect(indexed('a')).toEqual([]);
+      expect(indexed('b')).toEqual(['owned']);
     } finally {
       await Promise.all(informers.map((i) => i.stop()));
     }

@@ -112,7 +112,12 @@ describe('Dockerfile', () => {
     expect(exposed.sort()).toEqual(['4646', '9464']);
 
     const entrypoint = runtime.instructions.filter((i) => i.keyword === 'ENTRYPOINT').at(-1);
-    expect(execForm(entrypoint?.args ?? '')).toEqual(['node', 'dist/cli/main.js', 'run']);
+    expect(execForm(entrypoint?.args ?? '')).toEqual([
+      'node',
+      '--max-semi-space-size=2',
+      'dist/cli/main.js',
+      'run',
+    ]);
     // No shell or npm between the container runtime and node: signals reach the process (PID 1).
     expect(runtime.instructions.some((i) => i.keyword === 'CMD')).toBe(false);
   });
