@@ -108,6 +108,24 @@ export function checkJobLimits(job: Job, limits: ApiLimits = DEFAULT_API_LIMITS)
   }
 }
 
+/**
+ * The first limit a canonical job is over, as a message, for /v1/validate/job: Nomad's Validate lists a
+ * job_max_count excess among the validation errors, and a job this API would refuse is reported
+ * there too rather than only on register.
+ */
+export function jobLimitProblems(job: Job, limits: ApiLimits = DEFAULT_API_LIMITS): string[] {
+  try {
+    checkJobLimits(job, limits);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    // The job_max_count answer is a multierror; a validation list holds its one message.
+    return [
+      error.statusCode === 500 ? jobMaxCountMessage(totalCount(job), limits.jobMaxCount) : error.message,
+    ];
+  }
+}
+
 /** A scale to `count` of one group: Nomad's plain error (500) when the job's total would pass job_max_count. */
 export function checkScaleCount(
   job: Job,
@@ -119,6 +137,32 @@ export function checkScaleCount(
   const current = job.TaskGroups?.find((g) => g.Name === group)?.Count ?? 0;
   const total = totalCount(job) - current + count;
   if (total > limits.jobMaxCount) throw new ApiError(500, jobMaxCountMessage(total, limits.jobMaxCount));
+}
+
+/**
+ * Refuses a dispatch whose child could not be stored or addressed (400): an IdPrefixTemplate over
+ * JOB_ID_MAX_BYTES (the child's ID is the parent's, the template and about 30 more characters), or
+ * dispatch Meta that takes the child over the job size bound. Nomad bounds neither; its Payload
+ * bound (16 KiB) is the dispatch's own check.
+ */
+export function checkDispatchLimits(
+  parent: Job,
+  request: { idPrefixTemplate?: string; meta?: Record<string, string> },
+  limits: ApiLimits = DEFAULT_API_LIMITS,
+): void {
+  const template = Buffer.byteLength(request.idPrefixTemplate ?? '');
+  if (template > JOB_ID_MAX_BYTES) {
+    throw badRequest(
+      `dispatch ID prefix template length was greater than the limit: ${template} > ${JOB_ID_MAX_BYTES} bytes`,
+    );
+  }
+  if (!request.meta) return;
+  const bytes = Buffer.byteLength(JSON.stringify(parent)) + Buffer.byteLength(JSON.stringify(request.meta));
+  if (bytes > limits.jobMaxBytes) {
+    throw badRequest(
+      `job size was greater than configured job_max_size: ${bytes} > ${limits.jobMaxBytes} bytes`,
+    );
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { field, objectBody, stringField } from '../body.ts';
 import { ApiError, badRequest, internal } from '../errors.ts';
 import { type ApiDeps, READ, requestNamespace, requireInNamespace, sendPlain } from '../http.ts';
 import { decodeJob } from '../jobwrite.ts';
+import { jobLimitProblems } from '../limits.ts';
 
 export async function validateRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   app.all('/v1/validate/job', async (request, reply) => {
@@ -20,7 +21,7 @@ export async function validateRoutes(app: FastifyInstance, { deps }: { deps: Api
     // validation error.
     const mutatorError = connectMutatorError(job);
     if (mutatorError !== undefined) throw internal(mutatorError);
-    const { errors } = validateJob(job);
+    const errors = [...validateJob(job).errors, ...jobLimitProblems(job, deps.limits)];
     return sendPlain(reply, {
       DriverConfigValidated: true,
       ValidationErrors: errors.length > 0 ? errors : null,

@@ -67,4 +67,27 @@ describe('job limits on a real apiserver', () => {
     const jobs = (await (await fetch(`${server.url}/v1/jobs`)).json()) as { ID: string }[];
     expect(jobs.map((j) => j.ID).filter((id) => id === 'big' || id.startsWith('aaa'))).toEqual([]);
   });
+
+  it('dispatches with the longest ID prefix template, and refuses a longer one with a 400', async () => {
+    const parent = job('param', { Type: 'batch', ParameterizedJob: { Payload: 'optional' } });
+    expect((await register(parent)).status).toBe(200);
+    const dispatch = async (body: unknown) => {
+      const res = await fetch(`${server.url}/v1/job/param/dispatch`, {
+        method: 'PUT',
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    const over = await dispatch({ IdPrefixTemplate: 't'.repeat(300_000) });
+    expect(over).toEqual({
+      status: 400,
+      text: `dispatch ID prefix template length was greater than the limit: 300000 > ${JOB_ID_MAX_BYTES} bytes`,
+    });
+    const longest = await dispatch({ IdPrefixTemplate: 't'.repeat(JOB_ID_MAX_BYTES) });
+    expect(longest.status, longest.text).toBe(200);
+    const childId = (JSON.parse(longest.text) as { DispatchedJobID: string }).DispatchedJobID;
+    expect(childId.startsWith(`param/dispatch-${'t'.repeat(JOB_ID_MAX_BYTES)}-`)).toBe(true);
+    const read = await fetch(`${server.url}/v1/job/${encodeURIComponent(childId)}`);
+    expect(read.status).toBe(200);
+  });
 });

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { allowAll } from '../../../src/api/acl.ts';
+import type { JobActions } from '../../../src/api/actions.ts';
 import { buildApiApp } from '../../../src/api/app.ts';
 import {
   type ApiLimits,
@@ -14,9 +15,10 @@ import {
 } from '../../../src/api/limits.ts';
 import { ClusterState } from '../../../src/api/state.ts';
 import { ApiStore } from '../../../src/api/store.ts';
+import type { DispatchRequest } from '../../../src/jobs/dispatch.ts';
 import { MemoryCluster, serviceJob } from './support.ts';
 
-async function limitedApi(limits: Partial<ApiLimits> = {}, gate?: BlockingQueryGate) {
+async function limitedApi(limits: Partial<ApiLimits> = {}, gate?: BlockingQueryGate, actions?: JobActions) {
   const cluster = new MemoryCluster();
   const store = new ApiStore(new ClusterState(cluster.sources), cluster.writer());
   const app = buildApiApp({
@@ -24,6 +26,7 @@ async function limitedApi(limits: Partial<ApiLimits> = {}, gate?: BlockingQueryG
     authorizer: allowAll,
     limits: { ...DEFAULT_API_LIMITS, ...limits },
     ...(gate ? { blockingQueries: gate } : {}),
+    ...(actions ? { actions } : {}),
   });
   await app.ready();
   return { app, cluster };
@@ -182,6 +185,66 @@ describe('job limits on register', () => {
     const ok = await scale(6);
     expect(ok.statusCode, ok.body).toBe(200);
     expect(await counts()).toEqual([6, 4]);
+  });
+});
+
+describe('job limits elsewhere', () => {
+  it('lists the limit a job is over among the validation errors of /v1/validate/job', async () => {
+    const { app } = await limitedApi({ jobMaxTaskGroups: 2, jobMaxCount: 10 });
+    const validate = async (job: Record<string, unknown>) => {
+      const res = await app.inject({ method: 'PUT', url: '/v1/validate/job', payload: { Job: job } });
+      expect(res.statusCode, res.body).toBe(200);
+      return JSON.parse(res.body) as { ValidationErrors: string[] | null; Error: string };
+    };
+    expect((await validate(serviceJob('fine'))).ValidationErrors).toBeNull();
+    expect(await validate(serviceJob('wide', { TaskGroups: groups(3) }))).toMatchObject({
+      ValidationErrors: ['number of task groups was greater than configured job_max_task_groups: 3 > 2'],
+    });
+    expect(await validate(serviceJob('many', { TaskGroups: [group('a', 11)] }))).toEqual(
+      expect.objectContaining({
+        ValidationErrors: ['total count was greater than configured job_max_count: 11 > 10'],
+        Error: '1 error occurred:\n\t* total count was greater than configured job_max_count: 11 > 10\n\n',
+      }),
+    );
+  });
+
+  it('refuses a dispatch whose child could not be stored (400) before dispatching', async () => {
+    const requests: DispatchRequest[] = [];
+    const refuse = async () => ({ ok: false as const, status: 500 as const, message: 'unused' });
+    const actions: JobActions = {
+      recordEvaluation: async () => {
+        throw new Error('unused');
+      },
+      evaluationsOf: () => [],
+      evaluationOfVersion: () => undefined,
+      dispatch: async (_parent, request) => {
+        requests.push(request);
+        return { ok: false, status: 500, message: 'dispatched' };
+      },
+      forcePeriodic: refuse,
+      revert: refuse,
+      setStable: refuse,
+    };
+    const { app } = await limitedApi({}, undefined, actions);
+    const parent = serviceJob('param', { Type: 'batch', ParameterizedJob: { Payload: 'optional' } });
+    const reg = await app.inject({ method: 'PUT', url: '/v1/jobs', payload: { Job: parent } });
+    expect(reg.statusCode, reg.body).toBe(200);
+    const dispatch = (body: unknown) =>
+      app.inject({ method: 'PUT', url: '/v1/job/param/dispatch', payload: body as Record<string, unknown> });
+
+    const template = await dispatch({ IdPrefixTemplate: 't'.repeat(JOB_ID_MAX_BYTES + 1) });
+    expect(template.statusCode).toBe(400);
+    expect(template.body).toBe(
+      `dispatch ID prefix template length was greater than the limit: ${JOB_ID_MAX_BYTES + 1} > ${JOB_ID_MAX_BYTES} bytes`,
+    );
+    const meta = await dispatch({ Meta: { blob: 'm'.repeat(1_100_000) } });
+    expect(meta.statusCode).toBe(400);
+    expect(meta.body).toMatch(/^job size was greater than configured job_max_size: \d+ > 1048576 bytes$/);
+    expect(requests).toEqual([]);
+
+    const fits = await dispatch({ IdPrefixTemplate: 't'.repeat(JOB_ID_MAX_BYTES), Meta: { small: 'x' } });
+    expect(fits.body).toBe('dispatched');
+    expect(requests).toHaveLength(1);
   });
 });
 

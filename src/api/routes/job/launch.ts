@@ -9,6 +9,7 @@ import { ApiError, badRequest, internal } from '../../errors.ts';
 import { evaluationsOfJob } from '../../evals.ts';
 import { query, requireInNamespace, sendWrite } from '../../http.ts';
 import { awaitCache, CREATE, UPDATE } from '../../jobwrite.ts';
+import { checkDispatchLimits } from '../../limits.ts';
 import { queryValue } from '../../params.ts';
 import { resourceVersionOf } from '../../state.ts';
 import type { JobRequest } from './context.ts';
@@ -38,6 +39,7 @@ export async function dispatch({ request, reply, deps, namespace, id }: JobReque
   ]);
   const parent = store.findJob(namespace, id);
   if (!parent) throw internal('parameterized job not found');
+  checkDispatchLimits(parent.job, { idPrefixTemplate, ...(meta ? { meta } : {}) }, deps.limits);
   const result = await actions.dispatch(parent.object, {
     ...(payload !== undefined ? { payload } : {}),
     ...(meta ? { meta } : {}),
