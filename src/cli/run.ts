@@ -101,6 +101,16 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
     logger.info({ url: api.url, allowAnonymous: config.allowAnonymous }, 'serving the Nomad /v1 API');
   }
 
+  // Back from an outage, every informer lists and watches again at once instead of when its
+  // error backoff (up to 30 s) ends: the API's register waits for its write to reach the cache,
+  // and the reconciler acts on what the caches see.
+  probe.onChange((reachable) => {
+    if (!reachable || shuttingDown) return;
+    for (const informer of [...(controller?.informers ?? []), ...(api?.informers ?? [])]) {
+      informer.restart('manual');
+    }
+  });
+
   // Leadership. Every replica serves the Nomad API from its caches; only the Lease holder runs
   // reconcile workers. Losing the Lease (renew deadline exceeded: the apiserver unreachable, the
   // process starved) pauses the workers at once and leaves the process a standby that keeps

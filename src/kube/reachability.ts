@@ -27,6 +27,7 @@ export class ApiserverProbe implements ApiserverReachability {
   readonly #timeoutMs: number;
   readonly #log: Logger | undefined;
   #reachable = true;
+  readonly #listeners = new Set<(reachable: boolean) => void>();
   #timer: NodeJS.Timeout | undefined;
   #running = false;
 
@@ -39,6 +40,12 @@ export class ApiserverProbe implements ApiserverReachability {
 
   reachable(): boolean {
     return this.#reachable;
+  }
+
+  /** Calls `listener` on every change (unreachable → reachable and back); returns the unsubscribe. */
+  onChange(listener: (reachable: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   start(): void {
@@ -55,11 +62,17 @@ export class ApiserverProbe implements ApiserverReachability {
   /** Probes once now and records the answer. */
   async probe(): Promise<boolean> {
     const ok = await this.#get().catch(() => false);
-    if (ok !== this.#reachable) {
-      if (ok) this.#log?.info('kube-apiserver reachable again');
-      else this.#log?.warn('kube-apiserver unreachable');
-    }
+    if (ok === this.#reachable) return ok;
     this.#reachable = ok;
+    if (ok) this.#log?.info('kube-apiserver reachable again');
+    else this.#log?.warn('kube-apiserver unreachable');
+    for (const listener of this.#listeners) {
+      try {
+        listener(ok);
+      } catch (error) {
+        this.#log?.error({ err: error }, 'reachability listener threw');
+      }
+    }
     return ok;
   }
 

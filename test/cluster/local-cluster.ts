@@ -337,14 +337,18 @@ async function start(
 }
 
 /**
- * Stops one component of a running cluster (SIGTERM, then SIGKILL after 10 s), leaving the others
- * up: fault tests use it to take the kube-apiserver away. The cluster's state keeps the component's
+ * Stops one component of a running cluster (SIGTERM, then SIGKILL after 10 s; or SIGKILL at once, as
+ * a crash), leaving the others up: fault tests use it to take the kube-apiserver away. The cluster's state keeps the component's
  * command line for startComponent().
  */
-export async function stopComponent(state: ClusterState, component: Component): Promise<void> {
+export async function stopComponent(
+  state: ClusterState,
+  component: Component,
+  options: { signal?: 'SIGTERM' | 'SIGKILL' } = {},
+): Promise<void> {
   const pid = state.pids[component];
   if (!isAlive(pid, state.binDir)) return;
-  signal(pid!, 'SIGTERM');
+  signal(pid!, options.signal ?? 'SIGTERM');
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && isAlive(pid, state.binDir)) await sleep(50);
   if (isAlive(pid, state.binDir)) signal(pid!, 'SIGKILL');

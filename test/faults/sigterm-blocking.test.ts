@@ -78,7 +78,6 @@ describe('SIGTERM with held blocking queries', () => {
     const lease = await readLease(kc, ns.name);
     expect(lease.spec?.holderIdentity).toBe('');
     expect(operator.logs.some((l) => l.msg === 'Released the lease' && l.identity === identity)).toBe(true);
-    if (process.env.FAULTS_DEBUG) for (const l of operator.logs.slice(-15)) console.log(JSON.stringify(l));
     figure('sigterm-50-blocking-queries', { heldQueries: 50, answered: answers.length, exitCode: 0, exitMs });
   });
 });

@@ -80,10 +80,15 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];
+  // Every line also goes to .local/faults/logs/<name>-<pid>.jsonl, to read after a failure.
+  const logDir = path.join(repoRoot, '.local', 'faults', 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `${options.name}-${child.pid}.jsonl`);
   let apiUrl: string | undefined;
   let opsUrl: string | undefined;
   let stderr = '';
   createInterface({ input: child.stdout! }).on('line', (text) => {
+    appendFileSync(logFile, `${text}\n`);
     let line: LogLine;
     try {
       line = JSON.parse(text) as LogLine;
@@ -95,6 +100,7 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
     if (line.msg === 'serving /metrics, /healthz, /readyz') opsUrl = String(line.url);
   });
   child.stderr!.on('data', (chunk: Buffer) => {
+    appendFileSync(logFile, chunk);
     stderr += chunk.toString();
   });
   let exit: Exit | undefined;
@@ -126,18 +132,18 @@ export async function startOperator(options: OperatorOptions): Promise<OperatorP
   };
   running.add(operator);
   void exited.then(() => running.delete(operator));
-  await waitFor(
-    `${options.name} serving the Nomad API`,
-    async () => {
-      if (exit)
-        throw new Error(`${options.name} exited (${exit.code ?? exit.signal}): ${stderr.slice(-2000)}`);
-      return apiUrl !== undefined && opsUrl !== undefined;
-    },
-    { timeoutMs: 120_000, intervalMs: 100 },
-  ).catch((error: unknown) => {
+  const serving = waitFor(`${options.name} serving the Nomad API`, async () => apiUrl && opsUrl, {
+    timeoutMs: 120_000,
+    intervalMs: 100,
+  });
+  const failedToStart = exited.then((e) => {
+    throw new Error(`${options.name} exited (${e.code ?? e.signal}) before serving: ${stderr.slice(-2000)}`);
+  });
+  await Promise.race([serving, failedToStart]).catch((error: unknown) => {
     child.kill('SIGKILL');
     throw error;
   });
+  failedToStart.catch(() => undefined);
   return operator;
 }
 
@@ -198,7 +204,7 @@ export function parameterizedJob(id: string): Record<string, unknown> {
     ID: id,
     Type: 'batch',
     Datacenters: ['*'],
-    ParameterizedJob: { Payload: 'optional' },
+    ParameterizedJob: { Payload: 'optional', MetaOptional: ['n'] },
     TaskGroups: [
       {
         Name: 'work',
