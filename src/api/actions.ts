@@ -1,8 +1,8 @@
-// The job actions the controller package implements (evaluations, dispatch, periodic force, revert,
-// stability), behind one interface so the API can be tested without a cluster. makeKubeActions wires
-// them to the Kubernetes API with the operator's credentials (called only after the caller was
-// authorized, see acl.ts).
-import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node';
+// The job actions the domain services implement (src/jobs: evaluations, dispatch, periodic force,
+// revert, stability), behind one interface so the API can be tested without a cluster. makeKubeActions
+// wires them to the process's one ClusterWriter (src/kube/writer.ts), with the operator's credentials
+// (called only after the caller was authorized, see acl.ts).
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { type DispatchRequest, type DispatchResult, dispatchJob } from '../jobs/dispatch.ts';
 import {
@@ -17,6 +17,7 @@ import {
 } from '../jobs/evaluations.ts';
 import { type RevertResult, revertJob, type StableResult, setStable } from '../jobs/history.ts';
 import { type ForceResult, forcePeriodic } from '../jobs/periodic.ts';
+import type { ClusterWriter } from '../kube/writer.ts';
 
 export type { DispatchRequest, DispatchResult, Evaluation, ForceResult, RevertResult, StableResult };
 
@@ -34,15 +35,15 @@ export interface JobActions {
   setStable(object: NomadJobObject, version: number, stable: boolean): Promise<StableResult>;
 }
 
-export function makeKubeActions(kc: KubeConfig): JobActions {
+export function makeKubeActions(writer: ClusterWriter): JobActions {
   return {
-    recordEvaluation: (job, input) => recordEvaluation(kc, job, input),
+    recordEvaluation: (job, input) => recordEvaluation(writer, job, input),
     evaluationsOf: (job, source) => evaluationsOf(job, source),
     evaluationOfVersion: (job, source, version) => evaluationOfVersion(job, source, version),
-    dispatch: (parent, request) => dispatchJob(kc, parent, request),
-    forcePeriodic: (parent) => forcePeriodic(kc, parent),
-    revert: (object, options) => revertJob(kc, object, options),
-    setStable: (object, version, stable) => setStable(kc, object, version, stable),
+    dispatch: (parent, request) => dispatchJob(writer, parent, request),
+    forcePeriodic: (parent) => forcePeriodic(writer, parent),
+    revert: (object, options) => revertJob(writer, object, options),
+    setStable: (object, version, stable) => setStable(writer, object, version, stable),
   };
 }
 

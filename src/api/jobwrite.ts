@@ -1,18 +1,14 @@
 // Writing jobs: register (with EnforceIndex, PreserveCounts, PreserveResources), stop, purge and
-// scale, as NomadJob creates/replaces/deletes through the ClusterWriter. Every write waits (briefly)
-// until the informer cache shows it, so a read right after a write sees it, as with Nomad.
+// scale, as NomadJob creates/replaces/deletes through the process's ClusterWriter (src/kube/writer.ts).
+// Every write waits (briefly) until the informer cache shows it, so a read right after a write sees
+// it, as with Nomad.
 import type { FastifyRequest } from 'fastify';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
-import {
-  nextVersion,
-  revisionObject,
-  type StoredVersion,
-  specFingerprint,
-  submitTimeAnnotation,
-  submitTimeOf,
-  versionsToPrune,
-} from '../jobs/versions.ts';
+import { checkSpec } from '../jobs/spec.ts';
+import { type JobSubmission, writeSubmission } from '../jobs/submissions.ts';
+import { recordVersion, specFingerprint, submitTimeAnnotation } from '../jobs/versions.ts';
+import { nomadJobRef, WriteError } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
 import { identityAnnotations, identityLabels } from '../nomad/ids.ts';
@@ -33,7 +29,6 @@ import { evalIdFor } from './responses/evaluation.ts';
 import { isParent } from './responses/job.ts';
 import { resourceVersionOf } from './state.ts';
 import { type ApiStore, type JobEntry, jobModifyIndexOf, versionIndexesOf } from './store.ts';
-import { type JobSubmission, WriteError } from './writer.ts';
 
 export function withoutBookkeeping(job: Job): Job {
   const out = { ...job } as Record<string, unknown>;
@@ -145,7 +140,8 @@ export async function recordIndexes(
   };
   if (created) annotations[ANNOTATION_CREATE_INDEX] = String(rv);
   try {
-    return await store.writer.annotateJob(
+    return await annotateJob(
+      store,
       written.metadata?.namespace ?? '',
       written.metadata?.name ?? '',
       annotations,
@@ -155,48 +151,57 @@ export async function recordIndexes(
   }
 }
 
+/** Deletes a NomadJob (its owned objects go with it): this very one (its uid), if it is still there. */
+export function deleteJob(store: ApiStore, entry: JobEntry): Promise<number | undefined> {
+  const uid = entry.object.metadata?.uid;
+  return store.writer.delete(nomadJobRef(entry.k8sNamespace, entry.name), uid ? { uid } : {});
+}
+
+/** Deletes pods (force reschedule of failed allocations); those already gone are no error. */
+export async function deletePods(store: ApiStore, namespace: string, names: string[]): Promise<void> {
+  for (const name of names) await store.writer.delete({ apiVersion: 'v1', kind: 'Pod', namespace, name });
+}
+
+/** Merges annotations into a NomadJob's metadata (null removes a key). */
+export function annotateJob(
+  store: ApiStore,
+  namespace: string,
+  name: string,
+  annotations: Record<string, string | null>,
+): Promise<NomadJobObject> {
+  return store.writer.mergePatch<NomadJobObject>(nomadJobRef(namespace, name), { metadata: { annotations } });
+}
+
 /**
- * Records the version a spec write made, as the controller would (a ControllerRevision owned by the
- * NomadJob), right away: Nomad bumps the version at register time, and two registers in a row must
- * make two versions even if the controller only gets to see the second. The controller finds the
- * revision already there and adds none. Prunes history beyond the limit. Best effort.
+ * Records the version a spec write made, right away (jobs/versions.ts recordVersion, as the reconciler
+ * does): Nomad bumps the version at register time, and two registers in a row must make two versions
+ * even if the reconciler only gets to see the second. Then waits (briefly) until the cache shows it.
+ * Best effort: a failure is logged, and the reconciler records the version.
  */
-export async function recordVersion(
+export async function recordWrittenVersion(
   store: ApiStore,
   written: NomadJobObject,
   log?: FastifyRequest['log'],
 ): Promise<void> {
-  const entry = store.entry(written);
-  if (entry.error || !written.metadata?.uid) return;
-  const history = store.versions(entry);
-  const next = nextVersion(history, entry.job as Record<string, unknown>);
-  if (!next.isNew) return;
-  const stored: StoredVersion = {
-    version: next.version,
-    stable: false,
-    // Not this process's clock: the reconciler may record the same version meanwhile, and both
-    // revisions must be byte-identical.
-    submitTime: submitTimeOf(written),
-    job: { ...(entry.job as Record<string, unknown>), Version: next.version },
-  };
+  if (!written.metadata?.uid) return;
+  // The job as the reconciler checks it, so both record the same revision byte for byte.
+  const checked = checkSpec(written);
+  if (!checked.ok) return;
+  const revisions = store.versions(store.entry(written)).flatMap((v) => (v.revision ? [v.revision] : []));
+  let version: number;
   try {
-    await store.writer.createRevision(revisionObject(written, stored));
+    ({ version } = await recordVersion(store.writer, {
+      object: written,
+      job: checked.job,
+      revisions,
+      historyLimit: store.historyLimit,
+    }));
   } catch (error) {
-    if (!(error instanceof WriteError && error.kind === 'already-exists')) {
-      log?.warn({ err: error }, 'could not record the job version');
-      return;
-    }
-  }
-  for (const version of versionsToPrune([...history, stored], store.historyLimit)) {
-    const old = history.find((h) => h.version === version);
-    if (old?.revision?.metadata?.name) {
-      await store.writer
-        .deleteRevision(old.revision.metadata.namespace ?? '', old.revision.metadata.name)
-        .catch(() => undefined);
-    }
+    log?.warn({ err: error }, 'could not record the job version');
+    return;
   }
   await store.state.waitUntil(
-    () => store.versions(store.entry(written)).some((v) => v.version === next.version),
+    () => store.versions(store.entry(written)).some((v) => v.version === version),
     5_000,
   );
 }
@@ -275,7 +280,7 @@ export async function registerJob(
     stampSubmitTime(object, existingEntry?.object);
     let written: NomadJobObject;
     try {
-      written = existingEntry ? await store.writer.replaceJob(object) : await store.writer.createJob(object);
+      written = existingEntry ? await store.writer.replace(object) : await store.writer.create(object);
     } catch (error) {
       const retryable =
         error instanceof WriteError && (error.kind === 'conflict' || error.kind === 'already-exists');
@@ -289,7 +294,7 @@ export async function registerJob(
     const specIndex = resourceVersionOf(written);
     const specChanged =
       !existingEntry || existingEntry.object.metadata?.generation !== written.metadata?.generation;
-    if (specChanged) await recordVersion(store, written, request.log);
+    if (specChanged) await recordWrittenVersion(store, written, request.log);
     // The evaluation is recorded right after the write, before the controller can see the new
     // version (it records one evaluation per version, whoever is first).
     const early = store.versionState(store.entry(written));
@@ -314,9 +319,11 @@ export async function registerJob(
     const entry = store.findJob(namespace, id) ?? store.entry(written);
     const state = store.versionState(entry);
     if (input.submission && input.submission.Source !== '') {
-      await store.writer.writeSubmission(written, state.version, input.submission).catch((error: unknown) => {
-        request.log.warn({ err: error }, 'could not store the job submission');
-      });
+      await writeSubmission(store.writer, written, state.version, input.submission).catch(
+        (error: unknown) => {
+          request.log.warn({ err: error }, 'could not store the job submission');
+        },
+      );
     }
     return {
       entry,
@@ -348,9 +355,9 @@ export async function updateJob(
         annotations: { ...object.metadata?.annotations, ...annotations },
       };
     try {
-      let written = await store.writer.replaceJob(object);
+      let written = await store.writer.replace(object);
       const specChanged = written.metadata?.generation !== current.object.metadata?.generation;
-      if (specChanged) await recordVersion(store, written);
+      if (specChanged) await recordWrittenVersion(store, written);
       await afterWrite?.(written, specChanged);
       if (specChanged) written = await recordIndexes(store, written, false);
       await awaitCache(store, written);

@@ -6,14 +6,15 @@ import type { Logger } from 'pino';
 import type { ListenAddress } from '../config.ts';
 import { apiKinds } from '../jobs/owned.ts';
 import { Informer, keepSpecWriteTime } from '../kube/informer.ts';
+import { makeKubeWriter } from '../kube/kube-writer.ts';
 import type { ApiserverReachability } from '../kube/reachability.ts';
+import type { ClusterWriter } from '../kube/writer.ts';
 import { silentLogger } from '../log.ts';
 import { type Authorizer, makeKubeAuthorizer } from './acl.ts';
 import { type JobActions, makeKubeActions } from './actions.ts';
 import { buildApiApp } from './app.ts';
-import type { ApiLimits } from './limits.ts';
 import { refuseWritesWhileUnreachable } from './availability.ts';
-import { makeKubeWriter } from './kube-writer.ts';
+import type { ApiLimits } from './limits.ts';
 import { ClusterState, type Kind, type ObjectSource } from './state.ts';
 import { ApiStore } from './store.ts';
 
@@ -29,8 +30,10 @@ export interface ApiServerOptions {
   allowAnonymous?: boolean;
   /** Replaces TokenReview/SubjectAccessReview authorization (tests). */
   authorizer?: Authorizer;
-  /** Replaces the controller package's job actions (tests). */
+  /** Replaces the domain services' job actions (tests). */
   actions?: JobActions;
+  /** The write side; default a writer of its own, under API_FIELD_MANAGER (same rate limit). */
+  writer?: ClusterWriter;
   /** Caches to read from instead of starting informers of its own (e.g. the controller's). */
   sources?: Partial<Record<Kind, ObjectSource>>;
   region?: string;
@@ -56,6 +59,9 @@ export interface ApiServer {
   /** Closes every connection, busy or idle: a shutdown whose bound has passed. */
   closeConnections(): void;
 }
+
+/** The field manager of the NomadJobs and namespaces the Nomad API writes. */
+export const API_FIELD_MANAGER = 'nomad-operator-api';
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
@@ -106,7 +112,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     for (const [kind, informer] of informers) sources[kind] = informer;
     const state = new ClusterState(sources);
     const defaultNamespace = options.defaultNamespace ?? 'default';
-    const store = new ApiStore(state, makeKubeWriter(options.kubeConfig), {
+    // The process's writers share one rate limit (kube/rate-limit.ts sharedWriteLimiter): the
+    // controller's, when it runs here with the same KubeConfig, and this one.
+    const writer = options.writer ?? makeKubeWriter(options.kubeConfig, { fieldManager: API_FIELD_MANAGER });
+    const store = new ApiStore(state, writer, {
       defaultNamespace,
       ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
     });
@@ -117,7 +126,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       {
         store,
         authorizer,
-        actions: options.actions ?? makeKubeActions(options.kubeConfig),
+        actions: options.actions ?? makeKubeActions(writer),
         ...(options.region ? { region: options.region } : {}),
         ...(options.limits ? { limits: options.limits } : {}),
       },

@@ -1,7 +1,7 @@
 // The Nomad view of the cluster: NomadJobs as Nomad jobs (namespace and ID from the identity
 // annotations, the spec decoded and canonicalized), their versions (ControllerRevisions), their
 // pods, rollouts and Services, found through the job label every owned object carries. Reads only
-// the informer caches (ClusterState); writes go through a ClusterWriter (kube-writer.ts).
+// the informer caches (ClusterState); writes go through the process's ClusterWriter (src/kube/writer.ts).
 import type {
   KubernetesObject,
   V1ControllerRevision,
@@ -16,6 +16,7 @@ import type { NomadJobObject } from '../crd/resource.ts';
 import { decodeSpec } from '../jobs/spec.ts';
 import { nextVersion, type StoredVersion, storedVersionOf, submitTimeOf } from '../jobs/versions.ts';
 import { isOwnedBy } from '../kube/owner-reference.ts';
+import type { ClusterWriter } from '../kube/writer.ts';
 import {
   createNamespaceMapper,
   jobObjectName,
@@ -31,7 +32,6 @@ import {
 } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { type ClusterState, type Kind, resourceVersionOf } from './state.ts';
-import type { ClusterWriter } from './writer.ts';
 
 /** The JobModifyIndex the API recorded for each version it wrote. */
 export function versionIndexesOf(object: NomadJobObject): Record<string, number> {

@@ -1,10 +1,9 @@
-// The two sides of the cluster the reconciler works on: a read side (the informer caches) and a write
-// side (the apiserver). controller.ts provides the real ones, the unit tests an in-memory cluster. A module
-// of its own so that the reconciler's helpers (shared-services.ts) name them without importing the
-// reconciler.
+// The read side of the cluster the reconciler works on: the informer caches. The write side is the
+// process's one ClusterWriter (src/kube/writer.ts). controller.ts provides the real ones, the unit tests
+// an in-memory cluster. A module of its own so that the reconciler's helpers (shared-services.ts) name
+// it without importing the reconciler.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { NomadJobObject, NomadJobStatus } from '../crd/resource.ts';
-import type { ApplyOptions } from '../kube/apply.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
 
 /** Read side: the informer caches. */
 export interface ClusterView {
@@ -17,22 +16,4 @@ export interface ClusterView {
   owned<T extends KubernetesObject>(kind: string, namespace: string, jobName: string): T[];
   /** A managed object of `kind` by name, whoever owns it (shared Services). */
   get<T extends KubernetesObject>(kind: string, namespace: string, name: string): T | undefined;
-}
-
-/** Write side: the apiserver. */
-export interface ClusterWriter {
-  /**
-   * Server-side apply; a `metadata.resourceVersion` on the object makes it conditional (409 if stale).
-   * Options choose another field manager and whether to force (shared-services.ts). Resolves to the
-   * object as the apiserver holds it after the apply, when the writer has it.
-   */
-  apply(
-    object: KubernetesObject,
-    options?: Pick<ApplyOptions, 'fieldManager' | 'force'>,
-  ): Promise<KubernetesObject | undefined>;
-  /** Plain create; resolves false when the object already exists (409 AlreadyExists). */
-  create(object: KubernetesObject): Promise<boolean>;
-  delete(object: KubernetesObject): Promise<void>;
-  patchStatus(job: NomadJobObject, status: NomadJobStatus): Promise<void>;
-  event(job: NomadJobObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }

@@ -1,29 +1,31 @@
 // The running controller: informers fill caches and enqueue keys; workers take keys from the queue
 // and reconcile them; failures back off per key; every job is resynced periodically as a safety
 // net. Only the leader runs workers (see leader.ts); every replica keeps warm caches.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Job,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Job } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
-import { hasJobOwnerReference, managedSelector, ownedKinds, ownerKeysOf } from '../jobs/owned.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
+import {
+  hasJobOwnerReference,
+  managedSelector,
+  nomadJobKind,
+  ownedKinds,
+  ownerKeysOf,
+} from '../jobs/owned.ts';
 import { cronChildKey } from '../jobs/periodic.ts';
-import { fieldManager, makeApplier } from '../kube/apply.ts';
-import { recordEvent } from '../kube/events.ts';
 import { Informer, keepSpecWriteTime, objectKey } from '../kube/informer.ts';
+import { makeKubeWriter } from '../kube/kube-writer.ts';
 import { WorkQueue } from '../kube/queue.ts';
-import { DEFAULT_WRITE_BURST, DEFAULT_WRITE_QPS, TokenBucket } from '../kube/rate-limit.ts';
+import {
+  DEFAULT_WRITE_BURST,
+  DEFAULT_WRITE_QPS,
+  sharedWriteLimiter,
+  type TokenBucket,
+} from '../kube/rate-limit.ts';
+import type { ClusterWriter } from '../kube/writer.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { jobObjectName } from '../nomad/ids.ts';
 import { ANNOTATION_PARENT_ID, LABEL_JOB } from '../nomad/keys.ts';
-import type { ClusterView, ClusterWriter } from './cluster.ts';
+import type { ClusterView } from './cluster.ts';
 import { type ReconcileOptions, reconcile } from './reconcile.ts';
 
 export interface ControllerOptions extends ReconcileOptions {
@@ -35,9 +37,12 @@ export interface ControllerOptions extends ReconcileOptions {
   informerStaleAfterMs?: number;
   /** Watch one namespace only (default: all namespaces). */
   namespace?: string;
-  /** Client-side limit on apiserver writes (token bucket, see kube/rate-limit.ts). Default 20/s. */
+  /**
+   * Client-side limit on apiserver writes (token bucket, see kube/rate-limit.ts), shared with every
+   * other writer of the same KubeConfig (the Nomad API's). Default DEFAULT_WRITE_QPS.
+   */
   writeQps?: number;
-  /** Burst of that limit. Default 30. */
+  /** Burst of that limit. Default DEFAULT_WRITE_BURST. */
   writeBurst?: number;
 }
 
@@ -56,7 +61,7 @@ export class Controller {
   readonly #log: Logger;
   readonly #writer: ClusterWriter;
   readonly #view: ClusterView;
-  /** Every apiserver write of the reconciler waits for a token. */
+  /** Every apiserver write of the process waits for a token of this bucket. */
   readonly writeLimiter: TokenBucket;
   #workers: Promise<void>[] = [];
   #resyncTimer: NodeJS.Timeout | undefined;
@@ -69,7 +74,7 @@ export class Controller {
     const common = { kubeConfig, logger: options.logger, staleAfterMs: options.informerStaleAfterMs };
     this.nomadJobs = new Informer<NomadJobObject>({
       ...common,
-      path: namespacedPath(`/apis/${group}/${version}/${plural}`, options.namespace),
+      path: namespacedPath(nomadJobKind.path, options.namespace),
       // The submit time of a spec written without the annotation comes from its managed fields.
       transform: keepSpecWriteTime,
     });
@@ -94,14 +99,23 @@ export class Controller {
       });
       this.owned.set(kind.kind, informer);
     }
-    this.writeLimiter = new TokenBucket({
+    this.writeLimiter = sharedWriteLimiter(kubeConfig, {
       qps: options.writeQps ?? DEFAULT_WRITE_QPS,
       burst: options.writeBurst ?? DEFAULT_WRITE_BURST,
     });
     for (const informer of this.informers) options.metrics.trackInformer(informer);
     options.metrics.observeQueue(this.queue);
     this.#view = this.#makeView();
-    this.#writer = this.#makeWriter();
+    this.#writer = makeKubeWriter(kubeConfig, {
+      limiter: this.writeLimiter,
+      metrics: options.metrics,
+      onEventFailure: (reason) => this.#log.warn({ reason }, 'could not record an event'),
+    });
+  }
+
+  /** The write side (rate-limited: writeLimiter), for whatever else writes for this process. */
+  get writer(): ClusterWriter {
+    return this.#writer;
   }
 
   /** The read side over the caches (what reconciles read; the API may read evaluations through it). */
@@ -221,63 +235,6 @@ export class Controller {
         ) as T[],
       get: <T extends KubernetesObject>(kind: string, namespace: string, name: string) =>
         this.owned.get(kind)?.get(namespace, name) as T | undefined,
-    };
-  }
-
-  #makeWriter(): ClusterWriter {
-    const kc = this.#options.kubeConfig;
-    const metrics = this.#options.metrics;
-    const applier = makeApplier(kc, undefined, metrics);
-    const objects = KubernetesObjectApi.makeApiClient(kc);
-    const custom = kc.makeApiClient(CustomObjectsApi);
-    const core = kc.makeApiClient(CoreV1Api);
-    const limiter = this.writeLimiter;
-    return {
-      apply: async (object, options) => {
-        await limiter.take();
-        return applier.apply(object, options);
-      },
-      create: async (object) => {
-        await limiter.take();
-        metrics.countWrite('create', object.kind ?? 'Unknown');
-        try {
-          await objects.create(object, undefined, undefined, fieldManager);
-          return true;
-        } catch (error) {
-          if ((error as { code?: number }).code === 409) return false;
-          throw error;
-        }
-      },
-      delete: async (object) => {
-        await limiter.take();
-        metrics.countWrite('delete', object.kind ?? 'Unknown');
-        await objects
-          .delete(object, undefined, undefined, undefined, undefined, 'Background')
-          .catch((error) => {
-            if ((error as { code?: number }).code !== 404) throw error;
-          });
-      },
-      patchStatus: async (job, status) => {
-        await limiter.take();
-        metrics.countWrite('patch', 'NomadJob');
-        await custom.patchNamespacedCustomObjectStatus(
-          {
-            group,
-            version,
-            plural,
-            namespace: job.metadata?.namespace ?? '',
-            name: job.metadata?.name ?? '',
-            body: { status },
-          },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
-      },
-      event: async (job, type, reason, message) => {
-        await limiter.take();
-        metrics.countWrite('create', 'Event');
-        if (!(await recordEvent(core, job, type, reason, message)))
-          this.#log.warn({ reason }, 'could not record an event');
-      },
     };
   }
 }

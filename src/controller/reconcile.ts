@@ -20,7 +20,7 @@ import {
   groupOfPodFor,
   nextRecord,
   readRecord,
-  recordConfigMap,
+  saveRecord,
   serializeRecord,
 } from '../jobs/evaluations.ts';
 import { ownedKinds } from '../jobs/owned.ts';
@@ -28,17 +28,9 @@ import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from 
 import { type ObjectLookup, podVersion } from '../jobs/pod-version.ts';
 import { checkSpec } from '../jobs/spec.ts';
 import { computeStatus, groupsWithoutWorkload, isParentJob, type Observed } from '../jobs/status.ts';
-import {
-  defaultHistoryLimit,
-  nextVersion,
-  revisionName,
-  revisionObject,
-  type StoredVersion,
-  storedVersionOf,
-  submitTimeOf,
-  versionsToPrune,
-} from '../jobs/versions.ts';
+import { defaultHistoryLimit, recordVersion } from '../jobs/versions.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
+import { type ClusterWriter, createIfAbsent, nomadJobRef } from '../kube/writer.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import {
   childName,
@@ -53,7 +45,7 @@ import type { Job } from '../nomad/schema.ts';
 import { translate } from '../translate/index.ts';
 import { isSharedService } from '../translate/networking.ts';
 import type { TranslateOptions, Warning } from '../translate/types.ts';
-import type { ClusterView, ClusterWriter } from './cluster.ts';
+import type { ClusterView } from './cluster.ts';
 import { reconcileSharedServices } from './shared-services.ts';
 
 export { type Checked, checkSpec } from '../jobs/spec.ts';
@@ -103,13 +95,13 @@ export async function reconcile(
     });
     if (statusChanged(object, status)) {
       await writer.event(object, 'Warning', 'InvalidSpec', checked.message);
-      await writer.patchStatus(object, status);
+      await patchStatus(writer, object, status);
     }
     return { result: 'invalid', message: checked.message };
   }
 
   const job = checked.job;
-  const version = await recordVersion(
+  const version = await versionOf(
     object,
     job,
     view,
@@ -154,7 +146,7 @@ export async function reconcile(
     const before = object.status?.conditions?.find((c) => c.type === 'Scheduled');
     if (scheduled?.reason === 'Unschedulable' && before?.reason !== 'Unschedulable')
       await writer.event(object, 'Warning', 'Unschedulable', scheduled.message);
-    await writer.patchStatus(object, status);
+    await patchStatus(writer, object, status);
   }
   await updateEvaluations(object, job, version, observed, status, view, writer, now);
   return { result: 'success' };
@@ -238,7 +230,7 @@ async function recordCronChildren(
     const name = child?.metadata?.name;
     if (!child || !name || recorded.has(name) || view.nomadJob(namespace, name)) continue;
     recorded.add(name);
-    if (await writer.create(child))
+    if (await createIfAbsent(writer, child))
       await writer.event(
         owner,
         'Normal',
@@ -302,14 +294,17 @@ async function updateEvaluations(
     now,
   });
   if (live ? serializeRecord(next) === serializeRecord(record) : next.entries.length === 0) return;
-  const configMap = recordConfigMap(owner, next, live?.metadata?.resourceVersion);
   // Someone else (dispatch, the API) wrote the record since the cache saw it: its event re-enqueues
   // this job, whose next reconcile starts from that newer record.
-  if (!live) await writer.create(configMap);
-  else
-    await writer.apply(configMap).catch((error: unknown) => {
-      if ((error as { code?: number }).code !== 409) throw error;
-    });
+  await saveRecord(writer, owner, next, live);
+}
+
+function patchStatus(writer: ClusterWriter, job: NomadJobObject, status: NomadJobStatus): Promise<unknown> {
+  return writer.mergePatch(
+    nomadJobRef(job.metadata?.namespace ?? '', job.metadata?.name ?? ''),
+    { status },
+    { status: true },
+  );
 }
 
 /** Compares everything but condition timestamps (which only move when a condition flips anyway). */
@@ -326,8 +321,8 @@ interface VersionState {
   previous?: Record<string, unknown>;
 }
 
-/** Records a new version when the spec changed; prunes history beyond the limit. */
-async function recordVersion(
+/** The version of the job's spec, recorded when new (jobs/versions.ts), with what status needs of it. */
+async function versionOf(
   object: NomadJobObject,
   job: Job,
   view: ClusterView,
@@ -337,46 +332,20 @@ async function recordVersion(
 ): Promise<VersionState> {
   const namespace = object.metadata?.namespace ?? '';
   const name = object.metadata?.name ?? '';
-  const revisions = view
-    .owned<V1ControllerRevision>('ControllerRevision', namespace, name)
-    .filter((r) => isOwnedBy(r, object.metadata?.uid));
-  const history = revisions.map(storedVersionOf).filter((v): v is StoredVersion => v !== undefined);
-  const next = nextVersion(history, job as Record<string, unknown>);
   const resourceVersion = Number(object.metadata?.resourceVersion ?? 0);
-  const previous = history
-    .filter((v) => v.version < next.version)
-    .reduce<StoredVersion | undefined>((a, v) => (a && a.version >= v.version ? a : v), undefined);
-  if (!next.isNew) {
-    const latest = next.latest!;
-    return {
-      version: latest.version,
-      stable: latest.stable,
-      submitTime: latest.submitTime,
-      jobModifyIndex: object.status?.jobModifyIndex ?? resourceVersion,
-      ...(previous ? { previous: previous.job } : {}),
-    };
-  }
-  const stored: StoredVersion = {
-    version: next.version,
-    stable: false,
-    // The object's own record of when this spec was submitted, never this process's clock: the API
-    // records the same revision at register time, and the two must be byte-identical (data is
-    // immutable), or a reconcile whose cache has not seen the API's revision yet fails with a 422.
-    submitTime: submitTimeOf(object, now),
-    job: { ...(job as Record<string, unknown>), Version: next.version },
-  };
-  await writer.apply(revisionObject(object, stored));
-  await writer.event(object, 'Normal', 'Registered', `Registered job version ${next.version}`);
-  for (const version of versionsToPrune([...history, stored], historyLimit)) {
-    const revision = revisions.find((r) => r.metadata?.name === revisionName(name, version));
-    if (revision) await writer.delete(revision);
-  }
+  const recorded = await recordVersion(writer, {
+    object,
+    job,
+    revisions: view.owned<V1ControllerRevision>('ControllerRevision', namespace, name),
+    historyLimit,
+    now,
+  });
   return {
-    version: next.version,
-    stable: false,
-    submitTime: stored.submitTime,
-    jobModifyIndex: resourceVersion,
-    ...(previous ? { previous: previous.job } : {}),
+    version: recorded.version,
+    stable: recorded.stable,
+    submitTime: recorded.submitTime,
+    jobModifyIndex: recorded.isNew ? resourceVersion : (object.status?.jobModifyIndex ?? resourceVersion),
+    ...(recorded.previous ? { previous: recorded.previous.job } : {}),
   };
 }
 
@@ -437,11 +406,11 @@ async function pruneUndesired(
   const namespace = owner.metadata?.namespace ?? '';
   const jobName = owner.metadata?.name ?? '';
   const wanted = new Set([...desired.map((o) => `${o.kind}/${o.metadata?.name}`), ...keep]);
-  for (const { kind, pruned } of ownedKinds) {
+  for (const { apiVersion, kind, pruned } of ownedKinds) {
     if (!pruned) continue;
     for (const live of view.owned(kind, namespace, jobName)) {
       if (!isOwnedBy(live, owner.metadata?.uid) || wanted.has(`${kind}/${live.metadata?.name}`)) continue;
-      await writer.delete({ ...live, kind, apiVersion: ownedKinds.find((k) => k.kind === kind)?.apiVersion });
+      await writer.delete({ apiVersion, kind, namespace, name: live.metadata?.name ?? '' });
       await writer.event(owner, 'Normal', 'Deleted', `Deleted ${kind} ${live.metadata?.name}`);
     }
   }

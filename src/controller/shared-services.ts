@@ -24,8 +24,9 @@ import type { NomadJobObject } from '../crd/resource.ts';
 import { fieldManager } from '../kube/apply.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
+import type { ClusterWriter } from '../kube/writer.ts';
 import { APPLIED_ANNOTATION_PREFIX, LABEL_SERVICE } from '../nomad/keys.ts';
-import type { ClusterView, ClusterWriter } from './cluster.ts';
+import type { ClusterView } from './cluster.ts';
 
 /** Field manager of one NomadJob's intent for shared Services. */
 export function jobFieldManager(jobName: string): string {
@@ -178,7 +179,7 @@ export async function reconcileSharedServices(
     const others = (current.metadata?.ownerReferences ?? []).filter((ref) => ref.uid !== uid);
     changed = true;
     if (others.length === 0) {
-      await writer.delete({ ...current, apiVersion: 'v1', kind: 'Service' });
+      await writer.delete({ apiVersion: 'v1', kind: 'Service', namespace, name });
       await writer.event(owner, 'Normal', 'Deleted', `Deleted Service ${name}`);
     } else {
       // An empty intent: the apiserver removes every field only this job's manager held.

@@ -24,19 +24,12 @@
 //
 // Kubernetes only: the API façade turns the result into HTTP.
 import { randomBytes } from 'node:crypto';
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1ConfigMap,
-} from '@kubernetes/client-node';
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import { nomadJobObject } from '../crd/object.ts';
-import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
-import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
-import { recordEvent } from '../kube/events.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
+import { kubeErrorMessage } from '../kube/errors.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
+import { type ClusterWriter, isWriteError, nomadJobRef } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { goQuote, goStringList } from '../nomad/go.ts';
 import { childName, hashToken, jobObjectName, labelValueFor } from '../nomad/ids.ts';
@@ -188,29 +181,16 @@ export function dispatchedChildObject(parent: NomadJobObject, child: Job, at = n
   return object;
 }
 
-interface Clients {
-  core: CoreV1Api;
-  custom: CustomObjectsApi;
-}
-
-async function readChild(clients: Clients, namespace: string, name: string) {
-  try {
-    return (await clients.custom.getNamespacedCustomObject({
-      group,
-      version,
-      plural,
-      namespace,
-      name,
-    })) as NomadJobObject;
-  } catch (error) {
-    if (kubeErrorCode(error) === 404) return undefined;
-    throw error;
-  }
-}
+const configMapRef = (namespace: string, name: string) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  namespace,
+  name,
+});
 
 /** Creates the claim or reads the existing one: the child ID the token stands for. */
 async function claimToken(
-  clients: Clients,
+  writer: ClusterWriter,
   parent: NomadJobObject,
   parentId: string,
   token: string,
@@ -235,34 +215,27 @@ async function claimToken(
     data: { [CLAIM_JOB_ID_KEY]: candidateId },
   };
   try {
-    const claim = await clients.core.createNamespacedConfigMap({ namespace, body });
+    const claim = await writer.create(body);
     return { childId: candidateId, claim };
   } catch (error) {
-    if (kubeErrorCode(error) !== 409) throw error;
+    if (!isWriteError(error, 'already-exists')) throw error;
   }
-  const claim = await clients.core.readNamespacedConfigMap({ namespace, name });
-  const childId = claim.data?.[CLAIM_JOB_ID_KEY];
-  if (!childId) throw new Error(`idempotency token claim ${name} names no job`);
+  const claim = await writer.read<V1ConfigMap>(configMapRef(namespace, name));
+  const childId = claim?.data?.[CLAIM_JOB_ID_KEY];
+  if (!claim || !childId) throw new Error(`idempotency token claim ${name} names no job`);
   return { childId, claim };
 }
 
 /** Hands the claim to the child, so purging the child frees the token. Best effort. */
-async function handClaimTo(clients: Clients, claim: V1ConfigMap, child: NomadJobObject): Promise<void> {
+async function handClaimTo(writer: ClusterWriter, claim: V1ConfigMap, child: NomadJobObject): Promise<void> {
   const refs = claim.metadata?.ownerReferences ?? [];
   if (refs.length === 1 && refs[0]?.uid === child.metadata?.uid) return;
-  await clients.core
-    .patchNamespacedConfigMap(
-      {
-        namespace: claim.metadata?.namespace ?? '',
-        name: claim.metadata?.name ?? '',
-        body: {
-          metadata: {
-            ownerReferences: [ownerReference(child, { controller: false, blockOwnerDeletion: false })],
-          },
-        },
+  await writer
+    .mergePatch(configMapRef(claim.metadata?.namespace ?? '', claim.metadata?.name ?? ''), {
+      metadata: {
+        ownerReferences: [ownerReference(child, { controller: false, blockOwnerDeletion: false })],
       },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    )
+    })
     .catch(() => undefined);
 }
 
@@ -273,7 +246,7 @@ async function handClaimTo(clients: Clients, claim: V1ConfigMap, child: NomadJob
  * HTTP status (400 for a malformed payload, 500 for the rest, as Nomad answers).
  */
 export async function dispatchJob(
-  kc: KubeConfig,
+  writer: ClusterWriter,
   parent: NomadJobObject,
   request: DispatchRequest,
   now: Date = new Date(),
@@ -283,7 +256,6 @@ export async function dispatchJob(
   const parentJob = checked.job;
   const rules = checkDispatch(parentJob, request);
   if (!rules.ok) return rules;
-  const clients: Clients = { core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
   const namespace = parent.metadata?.namespace ?? '';
   const parentId = parentJob.ID ?? '';
   const token = request.idempotencyToken ?? '';
@@ -291,11 +263,11 @@ export async function dispatchJob(
     let childId = dispatchedJobId(parentId, now, randomSuffix(), request.idPrefixTemplate);
     let claim: V1ConfigMap | undefined;
     if (token !== '') {
-      ({ childId, claim } = await claimToken(clients, parent, parentId, token, childId));
-      const existing = await readChild(clients, namespace, jobObjectName(childId));
+      ({ childId, claim } = await claimToken(writer, parent, parentId, token, childId));
+      const existing = await writer.read<NomadJobObject>(nomadJobRef(namespace, jobObjectName(childId)));
       if (existing) {
-        await handClaimTo(clients, claim, existing);
-        return { ok: true, child: existing, childId, created: false, ...(await evalOf(kc, existing)) };
+        await handClaimTo(writer, claim, existing);
+        return { ok: true, child: existing, childId, created: false, ...(await evalOf(writer, existing)) };
       }
     }
     for (let attempt = 0; ; attempt++) {
@@ -303,30 +275,24 @@ export async function dispatchJob(
       const body = dispatchedChildObject(parent, childJob, now);
       let child: NomadJobObject;
       try {
-        child = (await clients.custom.createNamespacedCustomObject({
-          group,
-          version,
-          plural,
-          namespace,
-          body,
-        })) as NomadJobObject;
+        child = await writer.create(body);
       } catch (error) {
-        if (kubeErrorCode(error) !== 409) throw error;
+        if (!isWriteError(error, 'already-exists')) throw error;
         if (token !== '') {
           // The other dispatcher of this token created it first.
-          const existing = await readChild(clients, namespace, jobObjectName(childId));
+          const existing = await writer.read<NomadJobObject>(nomadJobRef(namespace, jobObjectName(childId)));
           if (!existing) throw error;
-          if (claim) await handClaimTo(clients, claim, existing);
-          return { ok: true, child: existing, childId, created: false, ...(await evalOf(kc, existing)) };
+          if (claim) await handClaimTo(writer, claim, existing);
+          return { ok: true, child: existing, childId, created: false, ...(await evalOf(writer, existing)) };
         }
         // Two dispatches in the same second drew the same suffix: draw again.
         if (attempt >= 3) throw error;
         childId = dispatchedJobId(parentId, now, randomSuffix(), request.idPrefixTemplate);
         continue;
       }
-      if (claim) await handClaimTo(clients, claim, child);
-      await recordEvent(clients.core, parent, 'Normal', 'Dispatched', `Dispatched job ${childId}`);
-      return { ok: true, child, childId, created: true, ...(await evalOf(kc, child)) };
+      if (claim) await handClaimTo(writer, claim, child);
+      await writer.event(parent, 'Normal', 'Dispatched', `Dispatched job ${childId}`);
+      return { ok: true, child, childId, created: true, ...(await evalOf(writer, child)) };
     }
   } catch (error) {
     return fail(kubeErrorMessage(error));
@@ -334,9 +300,9 @@ export async function dispatchJob(
 }
 
 /** The child's job-register evaluation (version 0), recorded now if the reconciler has not yet. */
-async function evalOf(kc: KubeConfig, child: NomadJobObject): Promise<{ evalId?: string }> {
+async function evalOf(writer: ClusterWriter, child: NomadJobObject): Promise<{ evalId?: string }> {
   try {
-    const evaluation = await recordEvaluation(kc, child, { triggeredBy: 'job-register', version: 0 });
+    const evaluation = await recordEvaluation(writer, child, { triggeredBy: 'job-register', version: 0 });
     return { evalId: evaluation.ID };
   } catch {
     return {};

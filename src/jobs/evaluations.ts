@@ -12,10 +12,11 @@
 // resourceVersion (its JobModifyIndex) and trigger reconciles of their own.
 //
 // Writers: the reconciler (evaluations for new versions, placement status, alloc failures) and
-// recordEvaluation (dispatch, periodic force, the API). Both use optimistic concurrency: the
-// reconciler applies with the resourceVersion of its cached copy (a conflict fails the reconcile,
-// which is retried), recordEvaluation reads, modifies and replaces with retries. Evaluations bound to
-// a job version are idempotent: one per version, whoever records it first wins.
+// recordEvaluation (dispatch, periodic force, the API), both through saveRecord: a create, or an apply
+// conditioned on the copy the new record was computed from. The reconciler computes from its cache and
+// leaves a lost race to its next reconcile (the other write's event enqueues it); recordEvaluation
+// reads the apiserver's copy and retries at once. Evaluations bound to a job version are idempotent:
+// one per version, whoever records it first wins.
 //
 // Status: an evaluation bound to the job's current version is `pending` until the pods of that version
 // are placed (`complete`). When any of them cannot be scheduled (PodScheduled=False, Unschedulable),
@@ -25,10 +26,11 @@
 // kept current, until every allocation is placed: then it completes. Evaluations of older versions
 // still pending or blocked when a newer version is registered become `canceled`.
 import { randomUUID } from 'node:crypto';
-import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Pod } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
+import { type ClusterWriter, isWriteError } from '../kube/writer.ts';
 import { childName, identityLabels, NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
 import { LABEL_RECORD } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
@@ -563,32 +565,47 @@ export interface RecordEvaluationInput {
   now?: Date;
 }
 
-function isStatus(error: unknown, code: number): boolean {
-  return (error as { code?: number }).code === code;
+/**
+ * Writes a job's evaluation record: creates the ConfigMap when `live` (the copy the record was computed
+ * from) is undefined, else applies it on the condition that `live` is still current. The one writer of
+ * the record, for the reconciler and recordEvaluation alike. Resolves false when someone else wrote it
+ * since (created it first, changed or deleted it): the caller starts again from the newer record (the
+ * reconciler on the event that write makes, recordEvaluation at once).
+ */
+export async function saveRecord(
+  writer: ClusterWriter,
+  owner: NomadJobObject,
+  record: EvaluationRecord,
+  live: V1ConfigMap | undefined,
+): Promise<boolean> {
+  const configMap = recordConfigMap(owner, record, live?.metadata?.resourceVersion);
+  try {
+    if (live) await writer.apply(configMap);
+    else await writer.create(configMap);
+    return true;
+  } catch (error) {
+    if (isWriteError(error, 'already-exists', 'conflict', 'not-found')) return false;
+    throw error;
+  }
 }
 
 /**
  * Records an evaluation for a NomadJob right away (read-modify-write of its evaluations ConfigMap with
- * optimistic concurrency, retried on conflicts) and returns it. For API calls that must answer with an
- * EvalID (dispatch, periodic force, register, evaluate). `job` must be the live object (with its uid).
+ * optimistic concurrency, retried when someone else wrote it meanwhile) and returns it. For API calls
+ * that must answer with an EvalID (dispatch, periodic force, register, evaluate). `job` must be the live
+ * object (with its uid).
  */
 export async function recordEvaluation(
-  kc: KubeConfig,
+  writer: ClusterWriter,
   job: NomadJobObject,
   input: RecordEvaluationInput,
 ): Promise<Evaluation> {
-  const core = kc.makeApiClient(CoreV1Api);
   const namespace = job.metadata?.namespace ?? '';
   const name = evaluationsConfigMapName(job.metadata?.name ?? '');
   const decoded = jobOfObject(job);
   const nomadJob = (decoded.ok ? decoded.job : {}) as Job;
   for (let attempt = 0; ; attempt++) {
-    let live: V1ConfigMap | undefined;
-    try {
-      live = await core.readNamespacedConfigMap({ namespace, name });
-    } catch (error) {
-      if (!isStatus(error, 404)) throw error;
-    }
+    const live = await writer.read<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name });
     const record = live && ownedBy(live, job) ? readRecord(live) : emptyRecord();
     if (input.version !== undefined) {
       const existing = entryOfVersion(record, input.version);
@@ -613,14 +630,8 @@ export async function recordEvaluation(
       ...(input.version !== undefined ? { version: input.version } : {}),
       evaluation,
     });
-    const body = recordConfigMap(job, next, live?.metadata?.resourceVersion);
-    try {
-      if (live) await core.replaceNamespacedConfigMap({ namespace, name, body });
-      else await core.createNamespacedConfigMap({ namespace, body });
-      return evaluation;
-    } catch (error) {
-      if (attempt >= 8 || !(isStatus(error, 409) || isStatus(error, 404))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
-    }
+    if (await saveRecord(writer, job, next, live)) return evaluation;
+    if (attempt >= 8) throw new Error(`the evaluations of ${namespace}/${job.metadata?.name} keep changing`);
+    await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
   }
 }

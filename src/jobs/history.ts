@@ -5,18 +5,12 @@
 // then records it as a new version (current + 1) whose spec equals the old one. Stability is an
 // annotation on the version's revision (a ControllerRevision's data is immutable), which the
 // reconciler reads back into status.stable.
-import {
-  AppsV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1ControllerRevision,
-} from '@kubernetes/client-node';
+import type { V1ControllerRevision } from '@kubernetes/client-node';
 import { toSpec } from '../crd/codec.ts';
-import { version as crdVersion, group, type NomadJobObject, plural } from '../crd/resource.ts';
-import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
+import { kubeErrorMessage } from '../kube/errors.ts';
 import { isOwnedBy } from '../kube/owner-reference.ts';
+import { type ClusterWriter, isWriteError, nomadJobRef } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { goQuote } from '../nomad/go.ts';
 import { NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
@@ -53,13 +47,15 @@ function nomadIdentity(object: NomadJobObject): { jobId: string; namespace: stri
 }
 
 /** The job's revisions, read from the apiserver (not a cache): only those owned by this very object. */
-export async function listRevisions(kc: KubeConfig, object: NomadJobObject): Promise<V1ControllerRevision[]> {
-  const apps = kc.makeApiClient(AppsV1Api);
-  const list = await apps.listNamespacedControllerRevision({
-    namespace: object.metadata?.namespace ?? '',
-    labelSelector: `${LABEL_JOB}=${object.metadata?.name ?? ''}`,
-  });
-  return list.items.filter((r) => isOwnedBy(r, object.metadata?.uid));
+export async function listRevisions(
+  writer: ClusterWriter,
+  object: NomadJobObject,
+): Promise<V1ControllerRevision[]> {
+  const items = await writer.list<V1ControllerRevision>(
+    { apiVersion: 'apps/v1', kind: 'ControllerRevision', namespace: object.metadata?.namespace ?? '' },
+    `${LABEL_JOB}=${object.metadata?.name ?? ''}`,
+  );
+  return items.filter((r) => isOwnedBy(r, object.metadata?.uid));
 }
 
 /** Versions from revisions, oldest first. */
@@ -87,19 +83,10 @@ export function specOfVersion(stored: StoredVersion): Record<string, unknown> {
   return toSpec(job);
 }
 
-async function readObject(kc: KubeConfig, object: NomadJobObject): Promise<NomadJobObject | undefined> {
-  try {
-    return (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
-      group,
-      version: crdVersion,
-      plural,
-      namespace: object.metadata?.namespace ?? '',
-      name: object.metadata?.name ?? '',
-    })) as NomadJobObject;
-  } catch (error) {
-    if (kubeErrorCode(error) === 404) return undefined;
-    throw error;
-  }
+function readObject(writer: ClusterWriter, object: NomadJobObject): Promise<NomadJobObject | undefined> {
+  return writer.read<NomadJobObject>(
+    nomadJobRef(object.metadata?.namespace ?? '', object.metadata?.name ?? ''),
+  );
 }
 
 /**
@@ -110,17 +97,16 @@ async function readObject(kc: KubeConfig, object: NomadJobObject): Promise<Nomad
  * on conflicts, so a concurrent change is never overwritten unchecked.
  */
 export async function revertJob(
-  kc: KubeConfig,
+  writer: ClusterWriter,
   object: NomadJobObject,
   options: { version: number; enforcePriorVersion?: number },
 ): Promise<RevertResult> {
-  const custom = kc.makeApiClient(CustomObjectsApi);
   const { jobId, namespace: nomadNamespace } = nomadIdentity(object);
   try {
     for (let attempt = 0; ; attempt++) {
-      const live = await readObject(kc, object);
+      const live = await readObject(writer, object);
       if (!live || live.metadata?.deletionTimestamp) return fail(`job ${goQuote(jobId)} not found`);
-      const history = versionsOf(await listRevisions(kc, live));
+      const history = versionsOf(await listRevisions(writer, live));
       const current = currentVersion(live, history);
       if (options.version === current) return fail("can't revert to current version");
       const target = history.find((v) => v.version === options.version);
@@ -144,18 +130,10 @@ export async function revertJob(
       };
       delete body.status;
       try {
-        const written = (await custom.replaceNamespacedCustomObject({
-          group,
-          version: crdVersion,
-          plural,
-          namespace: live.metadata?.namespace ?? '',
-          name: live.metadata?.name ?? '',
-          body,
-          fieldManager: 'nomad-operator',
-        })) as NomadJobObject;
+        const written = await writer.replace(body);
         return { ok: true, object: written, version: current + 1 };
       } catch (error) {
-        if (kubeErrorCode(error) !== 409 || attempt >= 3) throw error;
+        if (!isWriteError(error, 'conflict') || attempt >= 3) throw error;
       }
     }
   } catch (error) {
@@ -169,42 +147,36 @@ export async function revertJob(
  * status.stable is set at once too (the reconciler derives the same from the revision).
  */
 export async function setStable(
-  kc: KubeConfig,
+  writer: ClusterWriter,
   object: NomadJobObject,
   version: number,
   stable: boolean,
 ): Promise<StableResult> {
   const { jobId, namespace: nomadNamespace } = nomadIdentity(object);
   try {
-    const live = await readObject(kc, object);
+    const live = await readObject(writer, object);
     if (!live) return fail(`job ${goQuote(jobId)} not found`);
-    const revisions = await listRevisions(kc, live);
+    const revisions = await listRevisions(writer, live);
     const revision = revisions.find((r) => storedVersionOf(r)?.version === version);
     if (!revision)
       return fail(
         `job ${goQuote(jobId)} in namespace ${goQuote(nomadNamespace)} at version ${version} not found`,
       );
-    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-    await kc.makeApiClient(AppsV1Api).patchNamespacedControllerRevision(
+    await writer.mergePatch(
       {
+        apiVersion: 'apps/v1',
+        kind: 'ControllerRevision',
         namespace: revision.metadata?.namespace ?? '',
         name: revision.metadata?.name ?? '',
-        body: { metadata: { annotations: { [ANNOTATION_STABLE]: String(stable) } } },
       },
-      merge,
+      { metadata: { annotations: { [ANNOTATION_STABLE]: String(stable) } } },
     );
     const latest = versionsOf(revisions).at(-1)?.version;
     if (latest === version && live.status?.version === version && live.status.stable !== stable) {
-      await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
-        {
-          group,
-          version: crdVersion,
-          plural,
-          namespace: live.metadata?.namespace ?? '',
-          name: live.metadata?.name ?? '',
-          body: { status: { stable } },
-        },
-        merge,
+      await writer.mergePatch(
+        nomadJobRef(live.metadata?.namespace ?? '', live.metadata?.name ?? ''),
+        { status: { stable } },
+        { status: true },
       );
     }
     return { ok: true, version, stable };

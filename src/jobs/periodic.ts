@@ -13,18 +13,11 @@
 //   CronJob). It is owned by the Kubernetes Job (not the parent directly): when the CronJob's history
 //   limit deletes the Job, the child goes with it, as Nomad's GC removes old children; purging the
 //   parent deletes the CronJobs, their Jobs and so the children.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1Job,
-} from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
 import { nomadJobObject } from '../crd/object.ts';
-import { group, type NomadJobObject, plural, version } from '../crd/resource.ts';
-import { kubeErrorCode } from '../kube/errors.ts';
-import { recordEvent } from '../kube/events.ts';
+import type { NomadJobObject } from '../crd/resource.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
+import { type ClusterWriter, isWriteError, nomadJobRef } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { nextCronTime, parseCronSchedule } from '../nomad/cron.ts';
 import { jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
@@ -140,7 +133,7 @@ export function cronChildObject(
  * disabled, stopped or parameterized periodic job.
  */
 export async function forcePeriodic(
-  kc: KubeConfig,
+  writer: ClusterWriter,
   parent: NomadJobObject | undefined,
   now: Date = new Date(),
 ): Promise<ForceResult> {
@@ -167,44 +160,26 @@ export async function forcePeriodic(
     ...body.metadata,
     ownerReferences: [ownerReference(parent, { controller: false, blockOwnerDeletion: true })],
   };
-  const custom = kc.makeApiClient(CustomObjectsApi);
   const namespace = parent.metadata?.namespace ?? '';
   let child: NomadJobObject;
   let created = true;
   try {
-    child = (await custom.createNamespacedCustomObject({
-      group,
-      version,
-      plural,
-      namespace,
-      body,
-    })) as NomadJobObject;
+    child = await writer.create(body);
   } catch (error) {
-    if (kubeErrorCode(error) !== 409) {
+    if (!isWriteError(error, 'already-exists')) {
       return { ok: false, status: 500, message: error instanceof Error ? error.message : String(error) };
     }
     // Launched in this very second already (forced, or by the CronJob): that launch is the answer.
     created = false;
-    child = (await custom.getNamespacedCustomObject({
-      group,
-      version,
-      plural,
-      namespace,
-      name: body.metadata?.name ?? '',
-    })) as NomadJobObject;
+    const existing = await writer.read<NomadJobObject>(nomadJobRef(namespace, body.metadata?.name ?? ''));
+    if (!existing) return { ok: false, status: 500, message: error.message };
+    child = existing;
   }
-  if (created) {
-    await recordEvent(
-      kc.makeApiClient(CoreV1Api),
-      parent,
-      'Normal',
-      'PeriodicLaunch',
-      `Forced periodic launch of job ${childId}`,
-    );
-  }
+  if (created)
+    await writer.event(parent, 'Normal', 'PeriodicLaunch', `Forced periodic launch of job ${childId}`);
   let evalId: string | undefined;
   try {
-    evalId = (await recordEvaluation(kc, child, { triggeredBy: 'periodic-job', version: 0 })).ID;
+    evalId = (await recordEvaluation(writer, child, { triggeredBy: 'periodic-job', version: 0 })).ID;
   } catch {
     evalId = undefined;
   }

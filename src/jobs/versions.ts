@@ -1,14 +1,17 @@
 // Nomad job versions as ControllerRevisions. Every change of a job's spec is a new version (0, 1,
 // 2, …), stored as a ControllerRevision owned by the NomadJob (so purging the job purges its
 // history) and holding the Nomad job JSON of that version. History is bounded like Nomad's
-// (JobTrackedVersions, default 6). Pure functions: the reconciler does the reads and writes.
+// (JobTrackedVersions, default 6). recordVersion writes them, for the reconciler and the Nomad API alike;
+// the rest are pure.
 import type { V1ControllerRevision } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
-import { ownerReference } from '../kube/owner-reference.ts';
+import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
+import { type ClusterWriter, createIfAbsent } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
 import { ANNOTATION_STABLE, ANNOTATION_SUBMIT_TIME, LABEL_VERSION } from '../nomad/keys.ts';
+import type { Job } from '../nomad/schema.ts';
 
 export const defaultHistoryLimit = 6;
 
@@ -149,4 +152,86 @@ export function versionsToPrune(history: StoredVersion[], limit = defaultHistory
     else keep.push(stable);
   }
   return sorted.filter((v) => !keep.includes(v)).map((v) => v.version);
+}
+
+/** What recordVersion found or made. */
+export interface RecordedVersion {
+  /** The version of the spec: the latest one when unchanged, else the new one. */
+  version: number;
+  stable: boolean;
+  /** Unix nanoseconds, decimal. */
+  submitTime: string;
+  /** A new version: the spec differs from the latest recorded one. */
+  isNew: boolean;
+  /** This call created the version's revision (false: someone else recorded it first). */
+  created: boolean;
+  /** The version before this one, when still in the history. */
+  previous?: StoredVersion;
+}
+
+export interface RecordVersionInput {
+  /** The live NomadJob (with its uid), as the apiserver returned it or a cache holds it. */
+  object: NomadJobObject;
+  /** Its spec as a canonical, valid job (jobs/spec.ts checkSpec). */
+  job: Job;
+  /** The revisions the caller's cache holds for the job; only those owned by `object` count. */
+  revisions: V1ControllerRevision[];
+  historyLimit?: number;
+  /** Only for an object that carries no time of its own (never one the apiserver returned). */
+  now?: Date;
+}
+
+/**
+ * Records the version of a NomadJob's spec, the one owner of version history for the reconciler (every
+ * reconcile) and the Nomad API (right after a spec write, since Nomad bumps the version at register
+ * time, and two registers in a row must make two versions even if the reconciler only sees the second).
+ * When the spec differs from the latest recorded version, creates the revision of the next version and
+ * prunes the history beyond the limit. Both callers derive the same revision from the same object
+ * (its submit time is the object's own record, never a clock: submitTimeOf), so whoever is second finds
+ * it already there (`already-exists`) and takes it as recorded. A `Registered` event says who made it.
+ */
+export async function recordVersion(
+  writer: ClusterWriter,
+  input: RecordVersionInput,
+): Promise<RecordedVersion> {
+  const { object } = input;
+  const namespace = object.metadata?.namespace ?? '';
+  const name = object.metadata?.name ?? '';
+  const revisions = input.revisions.filter((r) => isOwnedBy(r, object.metadata?.uid));
+  const history = revisions.map(storedVersionOf).filter((v): v is StoredVersion => v !== undefined);
+  const next = nextVersion(history, input.job as Record<string, unknown>);
+  const previous = history
+    .filter((v) => v.version < next.version)
+    .reduce<StoredVersion | undefined>((a, v) => (a && a.version >= v.version ? a : v), undefined);
+  const before = previous ? { previous } : {};
+  if (!next.isNew && next.latest) {
+    const { version, stable, submitTime } = next.latest;
+    return { version, stable, submitTime, isNew: false, created: false, ...before };
+  }
+  const stored: StoredVersion = {
+    version: next.version,
+    stable: false,
+    submitTime: submitTimeOf(object, input.now),
+    job: { ...(input.job as Record<string, unknown>), Version: next.version },
+  };
+  const created = await createIfAbsent(writer, revisionObject(object, stored));
+  if (created) await writer.event(object, 'Normal', 'Registered', `Registered job version ${next.version}`);
+  for (const version of versionsToPrune([...history, stored], input.historyLimit ?? defaultHistoryLimit)) {
+    const revision = revisions.find((r) => r.metadata?.name === revisionName(name, version));
+    if (revision)
+      await writer.delete({
+        apiVersion: 'apps/v1',
+        kind: 'ControllerRevision',
+        namespace,
+        name: revisionName(name, version),
+      });
+  }
+  return {
+    version: next.version,
+    stable: false,
+    submitTime: stored.submitTime,
+    isNew: true,
+    created,
+    ...before,
+  };
 }

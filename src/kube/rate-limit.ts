@@ -103,3 +103,19 @@ export class TokenBucket {
     this.#tokens = Math.min(this.burst, this.#tokens + (elapsed / 1000) * this.qps);
   }
 }
+
+const sharedBuckets = new WeakMap<object, TokenBucket>();
+
+/**
+ * The one bucket of every writer made for these credentials (a KubeConfig: the controller's and the
+ * Nomad API's in one process share it, as all clients of one rest.Config share client-go's limiter).
+ * The first call's options size it; later calls get the same bucket whatever they pass.
+ */
+export function sharedWriteLimiter(credentials: object, options: TokenBucketOptions = {}): TokenBucket {
+  let bucket = sharedBuckets.get(credentials);
+  if (!bucket) {
+    bucket = new TokenBucket(options);
+    sharedBuckets.set(credentials, bucket);
+  }
+  return bucket;
+}

@@ -34,6 +34,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiServer } from '../../src/api/server.ts';
 import { group, type NomadJobObject, plural, version } from '../../src/crd/resource.ts';
 import { dispatchJob } from '../../src/jobs/dispatch.ts';
+import { makeKubeWriter } from '../../src/kube/kube-writer.ts';
 import { parseJobspec } from '../../src/nomad/hcl/jobspec.ts';
 import { jobObjectName } from '../../src/nomad/ids.ts';
 import { LABEL_JOB } from '../../src/nomad/keys.ts';
@@ -51,6 +52,7 @@ import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts'
 import { kubectl } from './support/kubectl.ts';
 
 const kc = testKubeConfig();
+const writer = makeKubeWriter(kc);
 const apps = kc.makeApiClient(AppsV1Api);
 const batch = kc.makeApiClient(BatchV1Api);
 const core = kc.makeApiClient(CoreV1Api);
@@ -421,7 +423,7 @@ beforeAll(async () => {
     }
     try {
       const parent = await harness.read(jobObjectName(name));
-      const result = await dispatchJob(kc, parent, dispatch.request);
+      const result = await dispatchJob(writer, parent, dispatch.request);
       dispatched.set(
         name,
         result.ok ? { child: result.child.metadata?.name ?? '' } : { error: result.message },

@@ -15,6 +15,7 @@
 // for a change, `delete` of it for a delete. Nomad asks for a management token for both.
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { namespaceRef, WriteError } from '../../kube/writer.ts';
 import { goQuote } from '../../nomad/go.ts';
 import { NOMAD_DEFAULT_NAMESPACE } from '../../nomad/ids.ts';
 import { ANNOTATION_NAMESPACE } from '../../nomad/keys.ts';
@@ -35,7 +36,6 @@ import {
 } from '../responses/namespace.ts';
 import { resourceVersionOf } from '../state.ts';
 import type { ApiStore } from '../store.ts';
-import { WriteError } from '../writer.ts';
 
 /** Nomad's rules for a namespace (structs.Namespace.Validate). */
 const VALID_NAME = /^[a-zA-Z0-9-]{1,128}$/;
@@ -275,12 +275,19 @@ export async function namespaceRoutes(app: FastifyInstance, { deps }: { deps: Ap
     const annotations = specAnnotations(parsed.spec);
     let written: V1Namespace;
     try {
-      if (existing) written = await store.writer.annotateNamespace(k8sName, annotations);
+      if (existing)
+        written = await store.writer.mergePatch<V1Namespace>(namespaceRef(k8sName), {
+          metadata: { annotations },
+        });
       else {
         const present = Object.fromEntries(
           Object.entries(annotations).filter((e): e is [string, string] => e[1] !== null),
         );
-        written = await store.writer.createNamespace(k8sName, present);
+        written = await store.writer.create<V1Namespace>({
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: k8sName, annotations: present },
+        });
       }
     } catch (error) {
       writeFailed(error);
@@ -311,7 +318,7 @@ export async function namespaceRoutes(app: FastifyInstance, { deps }: { deps: Ap
     if (errors.length > 0) throw internal(formatMultiError(errors));
     let index: number | undefined;
     try {
-      index = await store.writer.deleteNamespace(k8sName);
+      index = await store.writer.delete(namespaceRef(k8sName));
     } catch (error) {
       writeFailed(error);
     }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { dispatchJob } from '../../../src/jobs/dispatch.ts';
 import { evaluationsOf } from '../../../src/jobs/evaluations.ts';
+import { makeKubeWriter } from '../../../src/kube/kube-writer.ts';
 import { childName } from '../../../src/nomad/ids.ts';
 import { ANNOTATION_PARENT_ID, LABEL_JOB, LABEL_PARENT_ID } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
@@ -13,6 +14,7 @@ import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts
 import { dockerJob, type Harness, startController } from './harness.ts';
 
 const kc = testKubeConfig();
+const writer = makeKubeWriter(kc);
 const core = kc.makeApiClient(CoreV1Api);
 const batch = kc.makeApiClient(BatchV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
@@ -78,7 +80,7 @@ describe('dispatch', () => {
     const parent = await submitted(parameterized('process'));
     const results = [];
     for (let i = 0; i < 3; i++) {
-      const result = await dispatchJob(kc, parent, {
+      const result = await dispatchJob(writer, parent, {
         payload: b64(`{"n":${i}}`),
         meta: { customer: `c${i}` },
       });
@@ -167,8 +169,8 @@ describe('dispatch', () => {
   it('gives one child per idempotency token, across a controller restart and concurrent calls', async () => {
     const parent = await submitted(parameterized('idem'));
     const request = { meta: { customer: 'x' }, idempotencyToken: 'token-1' };
-    const first = await dispatchJob(kc, parent, request);
-    const second = await dispatchJob(kc, parent, request);
+    const first = await dispatchJob(writer, parent, request);
+    const second = await dispatchJob(writer, parent, request);
     if (!first.ok || !second.ok) throw new Error('dispatch failed');
     expect(first.created).toBe(true);
     expect(second.created).toBe(false);
@@ -177,7 +179,12 @@ describe('dispatch', () => {
 
     await harness.stop();
     harness = await startController(kc, namespace);
-    const third = await dispatchJob(kc, await harness.read('idem'), request, new Date(Date.now() + 5_000));
+    const third = await dispatchJob(
+      writer,
+      await harness.read('idem'),
+      request,
+      new Date(Date.now() + 5_000),
+    );
     if (!third.ok) throw new Error(third.message);
     expect(third.created).toBe(false);
     expect(third.childId).toBe(first.childId);
@@ -186,7 +193,7 @@ describe('dispatch', () => {
     const raced = await Promise.all(
       Array.from({ length: 4 }, (_, i) =>
         dispatchJob(
-          kc,
+          writer,
           parent,
           { meta: { customer: 'y' }, idempotencyToken: 'token-2' },
           new Date(Date.now() + i * 1000),
@@ -199,7 +206,7 @@ describe('dispatch', () => {
     expect(oks.filter((r) => r.created)).toHaveLength(1);
 
     // A token-less dispatch still makes a new child each time.
-    const plain = await dispatchJob(kc, parent, { meta: { customer: 'z' } });
+    const plain = await dispatchJob(writer, parent, { meta: { customer: 'z' } });
     if (!plain.ok) throw new Error(plain.message);
     expect(plain.created).toBe(true);
     expect(await children('idem')).toHaveLength(3);
@@ -211,7 +218,7 @@ describe('dispatch', () => {
 
   it("answers Nomad's errors", async () => {
     const plain = await submitted(dockerJob('plain', { Type: 'batch' }));
-    expect(await dispatchJob(kc, plain, {})).toEqual({
+    expect(await dispatchJob(writer, plain, {})).toEqual({
       ok: false,
       status: 500,
       message: 'Specified job "plain" is not a parameterized job',
@@ -238,14 +245,14 @@ describe('dispatch', () => {
       ],
     ];
     for (const [request, message] of cases) {
-      expect(await dispatchJob(kc, parent, request)).toEqual({ ok: false, status: 500, message });
+      expect(await dispatchJob(writer, parent, request)).toEqual({ ok: false, status: 500, message });
     }
-    expect(await dispatchJob(kc, parent, { payload: '***', meta: { customer: 'a' } })).toMatchObject({
+    expect(await dispatchJob(writer, parent, { payload: '***', meta: { customer: 'a' } })).toMatchObject({
       ok: false,
       status: 400,
     });
     const stopped = await submitted(parameterized('halted', { Stop: true }));
-    expect(await dispatchJob(kc, stopped, { meta: { customer: 'a' } })).toEqual({
+    expect(await dispatchJob(writer, stopped, { meta: { customer: 'a' } })).toEqual({
       ok: false,
       status: 500,
       message: 'Specified job "halted" is stopped',
@@ -256,7 +263,7 @@ describe('dispatch', () => {
   it('purges the children with the parent', async () => {
     const parent = await submitted(parameterized('doomed'));
     for (let i = 0; i < 2; i++) {
-      const result = await dispatchJob(kc, parent, { payload: b64('p'), meta: { customer: `${i}` } });
+      const result = await dispatchJob(writer, parent, { payload: b64('p'), meta: { customer: `${i}` } });
       expect(result.ok).toBe(true);
     }
     expect(await children('doomed')).toHaveLength(2);

@@ -4,11 +4,13 @@ import { AppsV1Api, type V1ControllerRevision } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revertJob, setStable } from '../../../src/jobs/history.ts';
 import { specFingerprint, storedVersionOf } from '../../../src/jobs/versions.ts';
+import { makeKubeWriter } from '../../../src/kube/kube-writer.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';
 
 const kc = testKubeConfig();
+const writer = makeKubeWriter(kc);
 const apps = kc.makeApiClient(AppsV1Api);
 
 let namespace: string;
@@ -45,7 +47,7 @@ describe('revert', () => {
     const before = await versions();
     expect([...before.keys()].sort()).toEqual([0, 1, 2]);
 
-    const result = await revertJob(kc, await harness.read('rev'), { version: 0, enforcePriorVersion: 2 });
+    const result = await revertJob(writer, await harness.read('rev'), { version: 0, enforcePriorVersion: 2 });
     if (!result.ok) throw new Error(result.message);
     expect(result.version).toBe(3);
     const reverted = await waitFor('rev at version 3', async () => {
@@ -70,23 +72,23 @@ describe('revert', () => {
 
   it("answers Nomad's errors", async () => {
     const object = await harness.read('rev');
-    expect(await revertJob(kc, object, { version: 3 })).toEqual({
+    expect(await revertJob(writer, object, { version: 3 })).toEqual({
       ok: false,
       status: 500,
       message: "can't revert to current version",
     });
-    expect(await revertJob(kc, object, { version: 9 })).toEqual({
+    expect(await revertJob(writer, object, { version: 9 })).toEqual({
       ok: false,
       status: 500,
       message: 'job "rev" in namespace "default" at version 9 not found',
     });
-    expect(await revertJob(kc, object, { version: 1, enforcePriorVersion: 2 })).toEqual({
+    expect(await revertJob(writer, object, { version: 1, enforcePriorVersion: 2 })).toEqual({
       ok: false,
       status: 500,
       message: 'Current job has version 3; enforcing version 2',
     });
     expect(
-      await revertJob(kc, { ...object, metadata: { ...object.metadata, name: 'gone' } }, { version: 0 }),
+      await revertJob(writer, { ...object, metadata: { ...object.metadata, name: 'gone' } }, { version: 0 }),
     ).toEqual({ ok: false, status: 500, message: 'job "rev" not found' });
   });
 });
@@ -94,8 +96,8 @@ describe('revert', () => {
 describe('stability', () => {
   it('flips stable on a version and on the status when it is the current one', async () => {
     const object = await harness.read('rev');
-    expect(await setStable(kc, object, 3, true)).toEqual({ ok: true, version: 3, stable: true });
-    expect(await setStable(kc, object, 1, true)).toEqual({ ok: true, version: 1, stable: true });
+    expect(await setStable(writer, object, 3, true)).toEqual({ ok: true, version: 3, stable: true });
+    expect(await setStable(writer, object, 1, true)).toEqual({ ok: true, version: 1, stable: true });
     const all = await versions();
     expect(storedVersionOf(all.get(3)!)?.stable).toBe(true);
     expect(storedVersionOf(all.get(1)!)?.stable).toBe(true);
@@ -103,9 +105,9 @@ describe('stability', () => {
     // The reconciler keeps it (it reads the revision back), also after a resync.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await harness.read('rev')).status?.stable).toBe(true);
-    expect(await setStable(kc, object, 3, false)).toEqual({ ok: true, version: 3, stable: false });
+    expect(await setStable(writer, object, 3, false)).toEqual({ ok: true, version: 3, stable: false });
     await waitFor('rev unstable', async () => (await harness.read('rev')).status?.stable === false);
-    expect(await setStable(kc, object, 42, true)).toEqual({
+    expect(await setStable(writer, object, 42, true)).toEqual({
       ok: false,
       status: 500,
       message: 'job "rev" in namespace "default" at version 42 not found',

@@ -6,12 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { evaluationsOf } from '../../../src/jobs/evaluations.ts';
 import { forcePeriodic } from '../../../src/jobs/periodic.ts';
+import { makeKubeWriter } from '../../../src/kube/kube-writer.ts';
 import { ANNOTATION_LAUNCHED_BY, ANNOTATION_PARENT_ID, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';
 
 const kc = testKubeConfig();
+const writer = makeKubeWriter(kc);
 const batch = kc.makeApiClient(BatchV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 
@@ -50,7 +52,7 @@ describe('periodic jobs', () => {
 
     // Force: a child NomadJob <parent>/periodic-<unix>, a plain batch job, run as its own Job.
     const now = new Date();
-    const forced = await forcePeriodic(kc, await harness.read('nightly'), now);
+    const forced = await forcePeriodic(writer, await harness.read('nightly'), now);
     if (!forced.ok) throw new Error(forced.message);
     expect(forced.created).toBe(true);
     expect(forced.childId).toBe(`nightly/periodic-${Math.floor(now.getTime() / 1000)}`);
@@ -105,15 +107,19 @@ describe('periodic jobs', () => {
   }, 240_000);
 
   it("answers Nomad's errors", async () => {
-    expect(await forcePeriodic(kc, undefined)).toEqual({ ok: false, status: 500, message: 'job not found' });
+    expect(await forcePeriodic(writer, undefined)).toEqual({
+      ok: false,
+      status: 500,
+      message: 'job not found',
+    });
     await harness.submit(dockerJob('once', { Type: 'batch' }));
-    expect(await forcePeriodic(kc, await harness.read('once'))).toEqual({
+    expect(await forcePeriodic(writer, await harness.read('once'))).toEqual({
       ok: false,
       status: 500,
       message: "can't force launch non-periodic job",
     });
     await harness.submit(periodicJob('paused', { Enabled: false, Spec: '0 0 * * *' }));
-    expect(await forcePeriodic(kc, await harness.read('paused'))).toEqual({
+    expect(await forcePeriodic(writer, await harness.read('paused'))).toEqual({
       ok: false,
       status: 500,
       message: "can't force run non-tracked job paused (default)",

@@ -9,11 +9,11 @@ import type { JobActions } from '../../../src/api/actions.ts';
 import { buildApiApp } from '../../../src/api/app.ts';
 import { ClusterState, type Kind, kinds, type ObjectSource } from '../../../src/api/state.ts';
 import { ApiStore } from '../../../src/api/store.ts';
-import { type ClusterWriter, type JobSubmission, WriteError } from '../../../src/api/writer.ts';
 import { jobOfObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { nextVersion, revisionObject, storedVersionOf } from '../../../src/jobs/versions.ts';
 import type { ChangeType } from '../../../src/kube/informer.ts';
+import { type ClusterWriter, type ObjectRef, WriteError } from '../../../src/kube/writer.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { parseJobJson } from '../../../src/nomad/validate.ts';
@@ -55,7 +55,6 @@ export class MemoryCluster {
     Kind,
     MemorySource
   >;
-  readonly submissions = new Map<string, JobSubmission>();
   readonly missingNamespaces = new Set<string>();
   /** Record versions as the controller would, right after each write. */
   controller = true;
@@ -120,15 +119,49 @@ export class MemoryCluster {
     this.sources.NomadJob.put(updated);
   }
 
+  /** Events the writer recorded, in order. */
+  readonly events: Array<{ name: string; type: string; reason: string; message: string }> = [];
+
+  /** A ClusterWriter over the sources, as the apiserver would answer. */
   writer(): ClusterWriter {
     const jobs = this.sources.NomadJob as unknown as MemorySource<NomadJobObject>;
+    const sourceOf = (kind: string): MemorySource | undefined =>
+      (this.sources as Record<string, MemorySource | undefined>)[kind];
+    const merged = (current: Record<string, string> | undefined, patch: Record<string, string | null>) => {
+      const out: Record<string, string> = { ...current };
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === null) delete out[k];
+        else out[k] = v;
+      }
+      return out;
+    };
     return {
-      createJob: async (object) => {
+      read: async <T extends KubernetesObject>(ref: ObjectRef) =>
+        sourceOf(ref.kind)?.get(ref.namespace, ref.name) as T | undefined,
+      list: async <T extends KubernetesObject>(
+        of: { kind: string; namespace: string },
+        labelSelector: string,
+      ) => {
+        const [key, value] = labelSelector.split('=');
+        return (sourceOf(of.kind)?.list(of.namespace) ?? []).filter(
+          (o) => o.metadata?.labels?.[key ?? ''] === value,
+        ) as T[];
+      },
+      create: async <T extends KubernetesObject>(object: T) => {
         const ns = object.metadata?.namespace ?? '';
+        const name = object.metadata?.name ?? '';
+        if (object.kind === 'Namespace') {
+          if (this.sources.Namespace.get(undefined, name))
+            throw new WriteError('already-exists', `namespaces "${name}" already exists`, 409);
+          this.missingNamespaces.delete(name);
+          return this.put('Namespace', object);
+        }
         if (this.missingNamespaces.has(ns))
-          throw new WriteError('namespace-missing', `namespaces "${ns}" not found`);
-        if (jobs.get(ns, object.metadata?.name ?? ''))
-          throw new WriteError('already-exists', 'already exists');
+          throw new WriteError('namespace-missing', `namespaces "${ns}" not found`, 404);
+        const source = sourceOf(object.kind ?? '');
+        if (!source) throw new WriteError('other', `no ${object.kind} here`);
+        if (source.get(ns, name)) throw new WriteError('already-exists', 'already exists', 409);
+        if (object.kind !== 'NomadJob') return this.put(object.kind as Kind, object);
         const stored = structuredClone({
           ...object,
           metadata: {
@@ -138,27 +171,30 @@ export class MemoryCluster {
             generation: 1,
             resourceVersion: this.nextRv(),
           },
-        });
-        jobs.put(stored);
-        if (this.controller) this.recordVersion(stored);
+        }) as T;
+        jobs.put(stored as unknown as NomadJobObject);
+        if (this.controller) this.recordVersion(stored as unknown as NomadJobObject);
         return stored;
       },
-      replaceJob: async (object) => {
+      replace: async <T extends KubernetesObject>(object: T) => {
         const ns = object.metadata?.namespace ?? '';
-        const current = jobs.get(ns, object.metadata?.name ?? '');
-        if (!current) throw new WriteError('not-found', 'not found');
+        const source = sourceOf(object.kind ?? '');
+        const current = source?.get(ns, object.metadata?.name ?? '') as NomadJobObject | undefined;
+        if (!current) throw new WriteError('not-found', 'not found', 404);
         if (
           object.metadata?.resourceVersion &&
           object.metadata.resourceVersion !== current.metadata?.resourceVersion
         ) {
-          throw new WriteError('conflict', 'the object has been modified');
+          throw new WriteError('conflict', 'the object has been modified', 409);
         }
-        const specChanged = JSON.stringify(object.spec) !== JSON.stringify(current.spec);
+        if (object.kind !== 'NomadJob') return this.put(object.kind as Kind, object);
+        const next = object as unknown as NomadJobObject;
+        const specChanged = JSON.stringify(next.spec) !== JSON.stringify(current.spec);
         const stored = structuredClone({
-          ...object,
+          ...next,
           status: current.status,
           metadata: {
-            ...object.metadata,
+            ...next.metadata,
             uid: current.metadata?.uid,
             creationTimestamp: current.metadata?.creationTimestamp,
             generation: (current.metadata?.generation ?? 1) + (specChanged ? 1 : 0),
@@ -167,79 +203,47 @@ export class MemoryCluster {
         });
         jobs.put(stored);
         if (this.controller) this.recordVersion(stored);
-        return stored;
+        return stored as unknown as T;
       },
-      deleteJob: async (namespace, name) => {
-        if (!jobs.get(namespace, name)) return undefined;
-        const rv = Number(this.nextRv());
-        jobs.remove(namespace, name, rv);
-        return rv;
-      },
-      annotateJob: async (namespace, name, annotations) => {
-        const current = jobs.get(namespace, name);
-        if (!current) throw new WriteError('not-found', 'not found');
-        const merged: Record<string, string> = { ...current.metadata?.annotations };
-        for (const [k, v] of Object.entries(annotations)) {
-          if (v === null) delete merged[k];
-          else merged[k] = v;
-        }
+      apply: async <T extends KubernetesObject>(object: T) => this.put(object.kind as Kind, object),
+      mergePatch: async <T extends KubernetesObject>(ref: ObjectRef, patch: Record<string, unknown>) => {
+        const source = sourceOf(ref.kind);
+        const current = source?.get(ref.namespace, ref.name);
+        if (!source || !current)
+          throw new WriteError(
+            'not-found',
+            ref.kind === 'Namespace' ? `namespaces "${ref.name}" not found` : 'not found',
+            404,
+          );
+        const annotations = (patch.metadata as { annotations?: Record<string, string | null> } | undefined)
+          ?.annotations;
         const stored = {
           ...current,
-          metadata: { ...current.metadata, annotations: merged, resourceVersion: this.nextRv() },
+          ...(patch.status ? { status: patch.status } : {}),
+          metadata: {
+            ...current.metadata,
+            ...(annotations ? { annotations: merged(current.metadata?.annotations, annotations) } : {}),
+            resourceVersion: this.nextRv(),
+          },
         };
-        jobs.put(stored);
-        return stored;
-      },
-      writeSubmission: async (owner, version, submission) => {
-        this.submissions.set(`${owner.metadata?.uid}/${version}`, submission);
-      },
-      readSubmission: async (owner, version) => this.submissions.get(`${owner.metadata?.uid}/${version}`),
-      createRevision: async (revision) => {
-        const ns = revision.metadata?.namespace ?? '';
-        if (this.sources.ControllerRevision.get(ns, revision.metadata?.name ?? '')) {
-          throw new WriteError('already-exists', 'already exists');
-        }
-        return this.put('ControllerRevision', revision);
-      },
-      deleteRevision: async (namespace, name) => {
-        this.sources.ControllerRevision.remove(namespace, name, Number(this.nextRv()));
-      },
-      deletePods: async (namespace, names) => {
-        for (const name of names) this.sources.Pod.remove(namespace, name, Number(this.nextRv()));
-      },
-      createNamespace: async (name, annotations) => {
-        if (this.sources.Namespace.get(undefined, name))
-          throw new WriteError('already-exists', `namespaces "${name}" already exists`);
-        this.missingNamespaces.delete(name);
-        return this.put('Namespace', {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name, annotations },
-        });
-      },
-      annotateNamespace: async (name, annotations) => {
-        const current = this.sources.Namespace.get(undefined, name);
-        if (!current) throw new WriteError('not-found', `namespaces "${name}" not found`);
-        const merged: Record<string, string> = { ...current.metadata?.annotations };
-        for (const [k, v] of Object.entries(annotations)) {
-          if (v === null) delete merged[k];
-          else merged[k] = v;
-        }
-        const stored = {
-          ...current,
-          metadata: { ...current.metadata, annotations: merged, resourceVersion: this.nextRv() },
-        };
-        this.sources.Namespace.put(stored);
-        return stored;
+        source.put(stored);
+        return stored as T;
       },
       // Kubernetes deletes a namespace's contents first; here it goes at once, with its NomadJobs.
-      deleteNamespace: async (name) => {
-        if (!this.sources.Namespace.get(undefined, name)) return undefined;
-        for (const job of jobs.list(name)) jobs.remove(name, job.metadata?.name ?? '', Number(this.nextRv()));
+      delete: async (ref: ObjectRef) => {
+        const source = sourceOf(ref.kind);
+        if (!source?.get(ref.namespace, ref.name)) return undefined;
+        if (ref.kind === 'Namespace') {
+          for (const job of jobs.list(ref.name))
+            jobs.remove(ref.name, job.metadata?.name ?? '', Number(this.nextRv()));
+          this.missingNamespaces.add(ref.name);
+        }
         const rv = Number(this.nextRv());
-        this.sources.Namespace.remove('', name, rv);
-        this.missingNamespaces.add(name);
+        source.remove(ref.namespace ?? '', ref.name, rv);
         return rv;
+      },
+      event: async (object, type, reason, message) => {
+        this.events.push({ name: object.metadata?.name ?? '', type, reason, message });
       },
     };
   }

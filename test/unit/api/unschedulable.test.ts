@@ -2,7 +2,7 @@
 // controller's own evaluation record and readers): job status pending, queued summary, pending
 // allocations, the placing evaluation complete with FailedTGAllocs and BlockedEval, the blocked
 // evaluation carrying the reason; once the pods are placed, running and the blocked evaluation complete.
-import { KubeConfig, type V1ConfigMap, type V1Pod } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { makeKubeActions } from '../../../src/api/actions.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
@@ -18,7 +18,7 @@ import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { labelValueFor } from '../../../src/nomad/ids.ts';
 import { ANNOTATION_GROUP, LABEL_GROUP, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
-import { type TestApi, testApi } from './support.ts';
+import { MemoryCluster, type TestApi, testApi } from './support.ts';
 
 const MESSAGE =
   '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
@@ -104,7 +104,7 @@ function observe(
 describe('a job no node can run, through the Nomad API', () => {
   it('is pending with a blocked evaluation saying why, and running once placed', async () => {
     const actions = {
-      ...makeKubeActions(new KubeConfig()),
+      ...makeKubeActions(new MemoryCluster().writer()),
       // Registration's own evaluation is not what this test is about: the reconciler's record is.
       recordEvaluation: async () => {
         throw new Error('no cluster in this test');

@@ -40,7 +40,7 @@ describe('reconcile', () => {
   it('a new service job: records version 0, applies its Deployment owned by the job, patches status with conditions', async () => {
     expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
     expect(summary(cluster.writes)).toEqual([
-      'apply ControllerRevision/web--v0',
+      'create ControllerRevision/web--v0',
       'event Registered',
       'apply Deployment/web--app',
       'event Created',
@@ -105,7 +105,7 @@ describe('reconcile', () => {
 
     expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
     expect(summary(cluster.writes)).toEqual([
-      'apply ControllerRevision/web--v1',
+      'create ControllerRevision/web--v1',
       'event Registered',
       'apply Deployment/web--app',
       'event Updated',
@@ -126,7 +126,7 @@ describe('reconcile', () => {
 
     expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
     expect(summary(cluster.writes)).toEqual([
-      'apply ControllerRevision/web--v1',
+      'create ControllerRevision/web--v1',
       'event Registered',
       'delete Deployment/web--app',
       'event Deleted',
@@ -265,7 +265,7 @@ describe('reconcile', () => {
       await withLimit();
     }
     expect(summary(cluster.writes).slice(0, 3)).toEqual([
-      'apply ControllerRevision/web--v2',
+      'create ControllerRevision/web--v2',
       'event Registered',
       'delete ControllerRevision/web--v0',
     ]);

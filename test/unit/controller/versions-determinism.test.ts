@@ -1,8 +1,9 @@
-// A version's ControllerRevision is recorded by the Nomad API at register time and by the reconciler
-// when its cache has not seen the API's revision yet. Revision data is immutable, so the two must be
-// byte-identical — whichever clock each side has — or the reconciler's write is refused with a 422
-// ("field is immutable"). The submit time therefore comes from the NomadJob itself (submitTimeOf),
-// never from the recording process. Both sides run their real code here: the API on its in-memory
+// A version's ControllerRevision is recorded (jobs/versions.ts recordVersion) by the Nomad API at
+// register time and by the reconciler when its cache has not seen the API's revision yet; whoever is
+// first creates it, the other finds it there. Revision data is immutable, so the two must be
+// byte-identical — whichever clock each side has — or a version's content would depend on who won.
+// The submit time therefore comes from the NomadJob itself (submitTimeOf), never from the recording
+// process. Both sides run their real code here: the API on its in-memory
 // cluster (test/unit/api/support.ts) with its simulated controller off, the reconciler on the
 // controller's in-memory cluster fed with the very objects the API wrote.
 import type { V1ControllerRevision, V1ManagedFieldsEntry } from '@kubernetes/client-node';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/controller/reconcile.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { submitTimeAnnotation, submitTimeOf } from '../../../src/jobs/versions.ts';
+import { refOf } from '../../../src/kube/writer.ts';
 import { ANNOTATION_SUBMIT_TIME } from '../../../src/nomad/keys.ts';
 import { serviceJob, testApi } from '../api/support.ts';
 import { MemoryCluster } from './support/memory-cluster.ts';
@@ -31,7 +33,7 @@ async function api() {
 }
 
 /**
- * The revision one reconcile of `object` applies when its cache holds the `earlier` revisions (the
+ * The revision one reconcile of `object` creates when its cache holds the `earlier` revisions (the
  * API's, of the versions before) but not the API's revision of this one yet.
  */
 async function reconcilerRevision(
@@ -41,13 +43,13 @@ async function reconcilerRevision(
   earlier: Array<V1ControllerRevision | undefined> = [],
 ): Promise<V1ControllerRevision | undefined> {
   for (const revision of cluster.list<V1ControllerRevision>('ControllerRevision', NS))
-    await cluster.writer.delete(revision);
+    await cluster.writer.delete(refOf(revision));
   for (const revision of earlier) if (revision) cluster.put(revision);
   const stored = cluster.put(object);
   cluster.clearWrites();
   await reconcile(`${NS}/${stored.metadata?.name}`, cluster.view, cluster.writer, { now: () => now });
-  const write = cluster.writes.find((w) => w.verb === 'apply' && w.kind === 'ControllerRevision');
-  return write?.verb === 'apply' ? (write.object as V1ControllerRevision) : undefined;
+  const write = cluster.writes.find((w) => w.verb === 'create' && w.kind === 'ControllerRevision');
+  return write?.verb === 'create' ? (write.object as V1ControllerRevision) : undefined;
 }
 
 const bytes = (revision: V1ControllerRevision | undefined) => JSON.stringify(revision?.data);

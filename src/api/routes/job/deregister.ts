@@ -4,7 +4,7 @@
 import { badRequest } from '../../errors.ts';
 import { recordEval } from '../../evals.ts';
 import { query, requireInNamespace, sendWriteWithMeta } from '../../http.ts';
-import { DELETE, UPDATE, updateJob } from '../../jobwrite.ts';
+import { DELETE, deleteJob, UPDATE, updateJob } from '../../jobwrite.ts';
 import { parseGoInt, queryValue } from '../../params.ts';
 import { newEvalId } from '../../responses/evaluation.ts';
 import { isParent } from '../../responses/job.ts';
@@ -62,7 +62,7 @@ export async function deregister(job: JobRequest) {
       // The evaluation record goes with the job: kept in memory so GET /v1/evaluation/<id> finds it.
       store.rememberEvaluation(entry.k8sNamespace, recorded.evaluation as unknown as Record<string, unknown>);
     }
-    await store.writer.deleteJob(entry.k8sNamespace, entry.name, entry.object.metadata?.uid);
+    await deleteJob(store, entry);
     await store.state.waitUntil(() => store.findJob(namespace, id) === undefined);
     const index = store.state.index('NomadJob');
     return sendWriteWithMeta(reply, index, {

@@ -7,7 +7,7 @@ import { boolField, objectBody, objectField, stringField } from '../../body.ts';
 import { badRequest, internal } from '../../errors.ts';
 import { recordEval } from '../../evals.ts';
 import { requireInNamespace, sendWriteWithMeta } from '../../http.ts';
-import { UPDATE } from '../../jobwrite.ts';
+import { annotateJob, deletePods, UPDATE } from '../../jobwrite.ts';
 import { clientStatusOf } from '../../responses/allocation.ts';
 import { newEvalId } from '../../responses/evaluation.ts';
 import { resourceVersionOf } from '../../state.ts';
@@ -34,12 +34,13 @@ export async function evaluate({ request, reply, deps, namespace, id }: JobReque
   );
   if (forceReschedule) {
     const failed = store.pods(entry).filter((p) => ['failed', 'lost'].includes(clientStatusOf(p)));
-    await store.writer.deletePods(
+    await deletePods(
+      store,
       entry.k8sNamespace,
       failed.map((p) => p.metadata?.name ?? ''),
     );
   }
-  const written = await store.writer.annotateJob(entry.k8sNamespace, entry.name, {
+  const written = await annotateJob(store, entry.k8sNamespace, entry.name, {
     [ANNOTATION_EVALUATE]: recorded.id,
   });
   const index = resourceVersionOf(written);

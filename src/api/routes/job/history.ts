@@ -8,7 +8,7 @@ import { boolField, intField, objectBody, optionalIntField, stringField } from '
 import { ApiError, badRequest, internal } from '../../errors.ts';
 import { recordEval } from '../../evals.ts';
 import { requireInNamespace, sendWrite, sendWriteWithMeta } from '../../http.ts';
-import { awaitCache, recordIndexes, recordVersion, UPDATE } from '../../jobwrite.ts';
+import { awaitCache, recordIndexes, recordWrittenVersion, UPDATE } from '../../jobwrite.ts';
 import { newEvalId } from '../../responses/evaluation.ts';
 import { isParent } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
@@ -40,7 +40,7 @@ export async function revert({ request, reply, deps, namespace, id }: JobRequest
     ...(enforcePriorVersion !== undefined ? { enforcePriorVersion } : {}),
   });
   if (!result.ok) throw new ApiError(result.status, result.message);
-  await recordVersion(store, result.object, request.log);
+  await recordWrittenVersion(store, result.object, request.log);
   const written = await recordIndexes(store, result.object, false);
   await awaitCache(store, written);
   const reverted = store.findJob(namespace, id) ?? store.entry(written);

@@ -1,6 +1,7 @@
 // PUT/POST /v1/job/<id>/plan: Nomad's dry run of a register. Nothing is written: the submitted job
 // is decoded and validated as a register would, diffed against the stored one, and its placement
 // predicted from the scheduler's view of the cluster (plan-evals.ts).
+import { nextPeriodicLaunch } from '../../../jobs/periodic.ts';
 import { type NomadJson, planDiff } from '../../../nomad/diff.ts';
 import { type Job, JobSchema } from '../../../nomad/schema.ts';
 import { boolField, field, objectBody, stringField } from '../../body.ts';
@@ -9,7 +10,6 @@ import { query, requireInNamespace, sendPlain } from '../../http.ts';
 import { CREATE, prepareJob, UPDATE, withoutBookkeeping } from '../../jobwrite.ts';
 import { checkJobLimits } from '../../limits.ts';
 import { queryValue } from '../../params.ts';
-import { nextPeriodicLaunch } from '../../periodic.ts';
 import { plannedPlacement } from '../../plan-evals.ts';
 import { ZERO_TIME } from '../../responses/common.ts';
 import { fillZeroValues } from '../../responses/zero.ts';

@@ -1,5 +1,6 @@
 // GET /v1/job/<id>, …/summary, …/versions and …/submission: the job, its summary, its version
 // history (with diffs on request) and the source it was submitted as, from the informer caches.
+import { readSubmission as readStoredSubmission } from '../../../jobs/submissions.ts';
 import { type NomadJson, versionDiffs } from '../../../nomad/diff.ts';
 import { badRequest, notFound } from '../../errors.ts';
 import { blockingQuery, query } from '../../http.ts';
@@ -98,7 +99,7 @@ export async function readSubmission(job: JobRequest) {
     .header('X-Nomad-LastContact', '0')
     .header('X-Nomad-KnownLeader', 'true');
   if (!entry) throw notFound('job source not found');
-  const submission = await store.writer.readSubmission(entry.object, version);
+  const submission = await readStoredSubmission(store.writer, entry.object, version);
   if (!submission) throw notFound('job source not found');
   const versionRecord = store.versions(entry).find((v) => v.version === version);
   return reply.type('application/json').send(

@@ -10,6 +10,7 @@
 //    hold the job byte for byte as the reconciler would record it, key order included;
 // 4. the answer: the write's index, the evaluation and the JobModifyIndex.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JobSubmission } from '../../../jobs/submissions.ts';
 import {
   boolField,
   field,
@@ -23,7 +24,6 @@ import { badRequest } from '../../errors.ts';
 import { type ApiDeps, checkRegion, requestNamespace, sendWriteWithMeta } from '../../http.ts';
 import { prepareJob, registerJob } from '../../jobwrite.ts';
 import { checkJobLimits } from '../../limits.ts';
-import type { JobSubmission } from '../../writer.ts';
 import type { JobRequest } from './context.ts';
 
 /** The submitted source (HCL or JSON) with its variables, kept for GET …/submission. */

@@ -1,14 +1,16 @@
-// An in-memory cluster for unit tests of reconcile(): the ClusterView and ClusterWriter it takes
-// (src/controller/reconcile.ts), backed by one object store that behaves like the apiserver where the
-// reconciler relies on it — uids and resourceVersions are assigned, a conditional apply with a stale
-// resourceVersion is refused with 409, create of an existing object resolves false, status is a JSON
-// merge patch — and a log of every write, so a test asserts exactly what was written.
+// An in-memory cluster for unit tests of reconcile(): the ClusterView it takes
+// (src/controller/cluster.ts) and a ClusterWriter (src/kube/writer.ts), backed by one object store that
+// behaves like the apiserver where the reconciler relies on it — uids and resourceVersions are
+// assigned, a conditional apply or replace with a stale resourceVersion is refused (conflict), create of
+// an existing object fails as already-exists, patches are JSON merge patches (status ones logged as
+// `patchStatus`) — and a log of every write, so a test asserts exactly what was written.
 // The view selects a job's objects as the controller's cache view does (controller.ts): by the job
 // label, or by a NomadJob ownerReference (shared Services).
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ClusterView, ClusterWriter } from '../../../../src/controller/cluster.ts';
+import type { ClusterView } from '../../../../src/controller/cluster.ts';
 import type { NomadJobObject, NomadJobStatus } from '../../../../src/crd/resource.ts';
 import { hasJobOwnerReference } from '../../../../src/jobs/owned.ts';
+import { type ClusterWriter, type ObjectRef, WriteError } from '../../../../src/kube/writer.ts';
 import { LABEL_JOB } from '../../../../src/nomad/keys.ts';
 
 export type Write =
@@ -122,7 +124,40 @@ export class MemoryCluster {
   };
 
   readonly writer: ClusterWriter = {
-    apply: async (object, options) => {
+    read: async <T extends KubernetesObject>(ref: ObjectRef) =>
+      this.get<T>(ref.kind, ref.namespace ?? '', ref.name),
+    list: async <T extends KubernetesObject>(
+      of: { kind: string; namespace: string },
+      labelSelector: string,
+    ) => {
+      const [key, value] = labelSelector.split('=');
+      return this.list<T>(of.kind, of.namespace).filter((o) => o.metadata?.labels?.[key ?? ''] === value);
+    },
+    create: async <T extends KubernetesObject>(object: T) => {
+      const created = !this.#objects.has(this.#keyOfObject(object));
+      this.writes.push({
+        verb: 'create',
+        kind: object.kind ?? '',
+        name: object.metadata?.name ?? '',
+        object: structuredClone(object),
+        created,
+      });
+      if (!created)
+        throw new WriteError('already-exists', `${object.kind} ${object.metadata?.name} already exists`, 409);
+      return this.put(object);
+    },
+    replace: async <T extends KubernetesObject>(object: T) => {
+      const live = this.#objects.get(this.#keyOfObject(object));
+      if (!live) throw new WriteError('not-found', 'not found', 404);
+      const expected = object.metadata?.resourceVersion;
+      if (expected !== undefined && live.metadata?.resourceVersion !== expected)
+        throw new WriteError('conflict', 'the object has been modified', 409);
+      return this.put(object);
+    },
+    apply: async <T extends KubernetesObject>(
+      object: T,
+      options?: { fieldManager?: string; force?: boolean },
+    ) => {
       const kind = object.kind ?? '';
       const name = object.metadata?.name ?? '';
       this.writes.push({
@@ -136,47 +171,50 @@ export class MemoryCluster {
       const live = this.#objects.get(this.#keyOfObject(object));
       const expected = object.metadata?.resourceVersion;
       if (expected !== undefined && live?.metadata?.resourceVersion !== expected)
-        throw Object.assign(new Error(`${kind} ${name}: the object has been modified`), { code: 409 });
+        throw new WriteError('conflict', `${kind} ${name}: the object has been modified`, 409);
       const applied = structuredClone(object);
       applied.metadata ??= {};
       delete applied.metadata.resourceVersion;
       if (live?.metadata?.uid) applied.metadata.uid = live.metadata.uid;
       return this.put(applied);
     },
-    create: async (object) => {
-      const created = !this.#objects.has(this.#keyOfObject(object));
-      this.writes.push({
-        verb: 'create',
-        kind: object.kind ?? '',
-        name: object.metadata?.name ?? '',
-        object: structuredClone(object),
-        created,
-      });
-      if (created) this.put(object);
-      return created;
+    mergePatch: async <T extends KubernetesObject>(
+      ref: ObjectRef,
+      patch: Record<string, unknown>,
+      options?: { status?: boolean },
+    ) => {
+      const key = keyOf(ref.kind, ref.namespace ?? '', ref.name);
+      if (options?.status)
+        this.writes.push({
+          verb: 'patchStatus',
+          kind: 'NomadJob',
+          name: ref.name,
+          status: structuredClone(patch.status) as NomadJobStatus,
+        });
+      const live = this.#objects.get(key);
+      if (!live) throw new WriteError('not-found', 'not found', 404);
+      const patched = mergePatch(live, patch) as KubernetesObject;
+      if (options?.status) {
+        // The status subresource: no new generation, a new resourceVersion.
+        patched.metadata ??= {};
+        patched.metadata.resourceVersion = String(++this.#resourceVersion);
+        this.#objects.set(key, patched);
+        return structuredClone(patched) as T;
+      }
+      return this.put(patched) as T;
     },
-    delete: async (object) => {
-      this.writes.push({ verb: 'delete', kind: object.kind ?? '', name: object.metadata?.name ?? '' });
-      this.#objects.delete(this.#keyOfObject(object));
+    delete: async (ref: ObjectRef) => {
+      this.writes.push({ verb: 'delete', kind: ref.kind, name: ref.name });
+      const key = keyOf(ref.kind, ref.namespace ?? '', ref.name);
+      if (!this.#objects.has(key)) return undefined;
+      this.#objects.delete(key);
+      return ++this.#resourceVersion;
     },
-    patchStatus: async (job, status) => {
-      this.writes.push({
-        verb: 'patchStatus',
-        kind: 'NomadJob',
-        name: job.metadata?.name ?? '',
-        status: structuredClone(status),
-      });
-      const live = this.#objects.get(this.#keyOfObject(job)) as NomadJobObject | undefined;
-      if (!live) throw Object.assign(new Error('not found'), { code: 404 });
-      live.status = mergePatch(live.status, status) as NomadJobStatus;
-      live.metadata ??= {};
-      live.metadata.resourceVersion = String(++this.#resourceVersion);
-    },
-    event: async (job, type, reason, message) => {
+    event: async (object, type, reason, message) => {
       this.writes.push({
         verb: 'event',
         kind: 'Event',
-        name: job.metadata?.name ?? '',
+        name: object.metadata?.name ?? '',
         type,
         reason,
         message,
