@@ -19,10 +19,7 @@ import {
   connectValidatorError,
   consulValidatorError,
   exposeValidatorError,
-  numaValidatorError,
-  scheduleValidatorError,
   serviceIdentityErrors,
-  vaultValidatorError,
 } from './validate/admission.ts';
 import { groupErrors } from './validate/group.ts';
 import { nest } from './validate/multierror.ts';
@@ -183,17 +180,15 @@ export function validateJob(job: Job, options: ValidateOptions = {}): Validation
   try {
     const mutated = withConnectMutations(job);
     // Nomad's validators in their order; each hook's error comes whole, jobValidate's flattened.
-    const first = [connectValidatorError, exposeValidatorError, vaultValidatorError, consulValidatorError];
-    const last = [numaValidatorError, scheduleValidatorError];
-    const single = (validators: typeof first) =>
-      validators.map((validator) => validator(mutated)).filter((e): e is string => e !== undefined);
+    const hooks = [connectValidatorError, exposeValidatorError, consulValidatorError]
+      .map((validator) => validator(mutated))
+      .filter((e): e is string => e !== undefined);
     return {
       errors: [
-        ...single(first),
+        ...hooks,
         ...jobErrors(mutated),
         ...admissionErrors(mutated, options.maxPriority ?? 100),
         ...serviceIdentityErrors(mutated),
-        ...single(last),
       ],
     };
   } catch (error) {

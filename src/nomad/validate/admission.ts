@@ -1,9 +1,10 @@
 // The checks of Nomad's admission validators that run beside Job.Validate when a job is registered
-// (nomad/job_endpoint_hooks.go and its hooks), as open-source Nomad applies them. Each validator
-// reports its first problem only; validateJob places them in Nomad's order around Job.Validate.
+// (nomad/job_endpoint_hooks.go and its hooks). Each validator reports its first problem only;
+// validateJob places them in Nomad's order around Job.Validate.
 //
-// Only rules that depend on the job alone are here: the ones that depend on the server's
-// configuration (a Vault cluster being enabled, a node pool existing) are not.
+// Only rules that depend on the job alone and hold in every Nomad edition are here: the ones that
+// depend on the server's configuration (a Vault cluster being enabled, a node pool existing) or on its
+// license (Enterprise-only features) are not.
 import { goQuote } from '../go.ts';
 import type { Job, Service, TaskGroup } from '../schema.ts';
 
@@ -146,69 +147,23 @@ export function exposeValidatorError(job: Job): string | undefined {
   return undefined;
 }
 
-/** The Vault hook's validator, open-source edition: only the default cluster, no Vault namespaces. */
-export function vaultValidatorError(job: Job): string | undefined {
-  const vaults = (job.TaskGroups ?? []).flatMap((g) =>
-    (g.Tasks ?? []).flatMap((t) => (t.Vault ? [t.Vault] : [])),
-  );
-  // Open-source Nomad configures only the default cluster: any other is "not enabled", which is
-  // checked before namespaces.
-  const other = vaults.find((v) => (v.Cluster ?? '') !== 'default');
-  if (other) return `Vault ${goQuote(other.Cluster ?? '')} not enabled but used in the job`;
-  const namespaces = [...new Set(vaults.map((v) => v.Namespace ?? '').filter((ns) => ns !== ''))];
-  if (namespaces.length > 0) {
-    return `multiple Vault namespaces requires Nomad Enterprise, Namespaces: ${namespaces.join(', ')}`;
-  }
-  return undefined;
-}
-
-/** The Consul hook's validator, open-source edition: only the default cluster, one partition. */
+/**
+ * The Consul hook's validator, the part both editions apply: a task's Consul partition must match its
+ * group's when both are set. (Open-source Nomad also refuses non-default Consul and Vault clusters,
+ * Vault namespaces, NUMA affinities and task schedules as Enterprise features; Nomad Enterprise
+ * accepts them, and so does this validation.)
+ */
 export function consulValidatorError(job: Job): string | undefined {
-  const clusterError = (cluster: string | undefined) =>
-    (cluster ?? '') === 'default' ? undefined : 'non-default Consul cluster requires Nomad Enterprise';
   for (const group of job.TaskGroups ?? []) {
     const groupPartition = group.Consul?.Partition ?? '';
-    if (group.Consul) {
-      const error = clusterError(group.Consul.Cluster);
-      if (error) return error;
-    }
-    for (const service of group.Services ?? []) {
-      const error = service.Provider === 'consul' ? clusterError(service.Cluster) : undefined;
-      if (error) return error;
-    }
     for (const task of group.Tasks ?? []) {
-      for (const service of task.Services ?? []) {
-        const error = service.Provider === 'consul' ? clusterError(service.Cluster) : undefined;
-        if (error) return error;
-      }
-      if (task.Consul) {
-        const partition = task.Consul.Partition ?? '';
-        if (partition !== '' && groupPartition !== '' && partition !== groupPartition) {
-          return `task.consul.partition ${goQuote(partition)} must match group.consul.partition ${goQuote(groupPartition)} if both are set`;
-        }
-        const error = clusterError(task.Consul.Cluster);
-        if (error) return error;
+      const partition = task.Consul?.Partition ?? '';
+      if (partition !== '' && groupPartition !== '' && partition !== groupPartition) {
+        return `task.consul.partition ${goQuote(partition)} must match group.consul.partition ${goQuote(groupPartition)} if both are set`;
       }
     }
   }
   return undefined;
-}
-
-/** The NUMA hook's validator, open-source edition. */
-export function numaValidatorError(job: Job): string | undefined {
-  const requested = (job.TaskGroups ?? []).some((g) =>
-    (g.Tasks ?? []).some((t) => {
-      const affinity = t.Resources?.NUMA?.Affinity;
-      return affinity !== undefined && affinity !== 'none';
-    }),
-  );
-  return requested ? 'numa scheduling requires Nomad Enterprise' : undefined;
-}
-
-/** The task schedule hook's validator, open-source edition. */
-export function scheduleValidatorError(job: Job): string | undefined {
-  const scheduled = (job.TaskGroups ?? []).some((g) => (g.Tasks ?? []).some((t) => t.Schedule !== undefined));
-  return scheduled ? 'task schedules requires Nomad Enterprise' : undefined;
 }
 
 /** jobValidate's service identity rule: an identity needs a name. */

@@ -772,45 +772,25 @@ describe('validateJob: services, checks, volumes, identities and admission hooks
     ]);
   });
 
-  it('refuses what open-source Nomad leaves to Nomad Enterprise, in the admission hooks’ order', () => {
-    const task = (fields: Record<string, unknown>) =>
-      errorsOf(validJob({}, { Tasks: [{ Name: 'nginx', Driver: 'docker', ...fields }] }));
-    expect(task({ Vault: { Cluster: 'other' } })).toEqual(['Vault "other" not enabled but used in the job']);
-    expect(task({ Vault: { Namespace: 'ops' } })).toEqual([
-      'multiple Vault namespaces requires Nomad Enterprise, Namespaces: ops',
-    ]);
-    expect(task({ Consul: { Cluster: 'other' } })).toEqual([
-      'non-default Consul cluster requires Nomad Enterprise',
-    ]);
+  it('accepts what Nomad Enterprise accepts; checks Consul partitions in the hooks’ order', () => {
+    const task = (fields: Record<string, unknown>, group: Record<string, unknown> = {}) =>
+      errorsOf(
+        validJob({ Priority: -1 }, { ...group, Tasks: [{ Name: 'nginx', Driver: 'docker', ...fields }] }),
+      );
+    const priority = 'job priority must be between [1, 100]';
+    // Open-source Nomad refuses these as Enterprise features; Nomad Enterprise accepts them.
+    expect(task({ Vault: { Namespace: 'ops', Cluster: 'other' } })).toEqual([priority]);
+    expect(task({ Consul: { Cluster: 'other' } })).toEqual([priority]);
     expect(task({ Resources: { CPU: 100, MemoryMB: 64, NUMA: { Affinity: 'require' } } })).toEqual([
-      'numa scheduling requires Nomad Enterprise',
+      priority,
     ]);
-    expect(task({ Schedule: { Cron: { Start: '0 8 * * *', End: '0 18 * * *' } } })).toEqual([
-      'task schedules requires Nomad Enterprise',
+    expect(task({ Schedule: { Cron: { Start: '0 8 * * *', End: '0 18 * * *' } } })).toEqual([priority]);
+    // The Consul hook runs before Job.Validate, so its error comes first.
+    expect(task({ Consul: { Partition: 'b' } }, { Consul: { Partition: 'a' } })).toEqual([
+      'task.consul.partition "b" must match group.consul.partition "a" if both are set',
+      priority,
     ]);
     expect(errorsOf(validJob({ Multiregion: {} }))).toEqual(['Multiregion jobs are unlicensed.']);
-    // The hooks before Job.Validate come first, the ones after it last.
-    expect(
-      errorsOf(
-        validJob(
-          { Priority: -1 },
-          {
-            Tasks: [
-              {
-                Name: 'nginx',
-                Driver: 'docker',
-                Consul: { Cluster: 'other' },
-                Schedule: { Cron: { Start: '0 8 * * *' } },
-              },
-            ],
-          },
-        ),
-      ),
-    ).toEqual([
-      'non-default Consul cluster requires Nomad Enterprise',
-      'job priority must be between [1, 100]',
-      'task schedules requires Nomad Enterprise',
-    ]);
   });
 
   it('refuses a service identity without a name', () => {

@@ -41,23 +41,6 @@ const SYSTEM_LIKE: readonly Variant[] = ['system', 'sysbatch'];
  */
 const NOMAD_REFUSES: readonly Entry[] = [
   { field: 'Multiregion', below: true, why: 'open-source Nomad refuses multiregion jobs (unlicensed)' },
-  { field: 'TaskGroups[].Tasks[].Schedule', below: true, why: 'task schedules require Nomad Enterprise' },
-  { field: 'TaskGroups[].Tasks[].Resources.NUMA.Affinity', why: 'NUMA scheduling requires Nomad Enterprise' },
-  { field: 'TaskGroups[].Consul.Cluster', why: 'a non-default Consul cluster requires Nomad Enterprise' },
-  {
-    field: 'TaskGroups[].Tasks[].Consul.Cluster',
-    why: 'a non-default Consul cluster requires Nomad Enterprise',
-  },
-  { field: 'TaskGroups[].Services[].Cluster', why: 'a non-default Consul cluster requires Nomad Enterprise' },
-  {
-    field: 'TaskGroups[].Tasks[].Services[].Cluster',
-    why: 'a non-default Consul cluster requires Nomad Enterprise',
-  },
-  { field: 'TaskGroups[].Tasks[].Vault.Namespace', why: 'Vault namespaces require Nomad Enterprise' },
-  {
-    field: 'TaskGroups[].Tasks[].Vault.Cluster',
-    why: 'open-source Nomad has only the default Vault cluster',
-  },
   { field: 'TaskGroups[].Tasks[].Identity.TTL', why: 'Nomad does not support a TTL on the default identity' },
   {
     field: 'TaskGroups[].Services[].Connect.Native',
