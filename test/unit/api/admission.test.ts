@@ -148,9 +148,11 @@ describe('group volumes', () => {
     });
 
   it('of type host or csi are accepted', async () => {
+    // The group runs several allocations: a CSI volume shared by all of them needs a multi-node mode.
+    const modes: Record<string, string> = { host: 'single-node-writer', csi: 'multi-node-multi-writer' };
     for (const Type of ['host', 'csi']) {
       const result = await register(
-        mounting({ Type, AccessMode: 'single-node-writer', AttachmentMode: 'file-system' }),
+        mounting({ Type, AccessMode: modes[Type], AttachmentMode: 'file-system' }),
       );
       expect(result.status, `${Type}: ${result.body}`).toBe(200);
     }
