@@ -417,11 +417,12 @@ describe('services and checks', () => {
     expect(at(svc, 'Checks', 2)).toMatchObject({ Type: 'grpc', GRPCService: 'web.Health', GRPCUseTLS: true });
     const canonical = await parseCanonical('service-checks');
     const taskSvc = at(task(canonical, 'web', 'web'), 'Services', 0);
-    // the service's check_restart is merged into its checks, Grace defaulting to 1s
+    // the service's check_restart is merged into its checks, Grace defaulting to 1s (ignore_warnings
+    // is set because Nomad refuses on_update = "ignore_warnings" with a check_restart that lacks it)
     expect(at(taskSvc, 'Checks', 0, 'CheckRestart')).toEqual({
       Limit: 2,
       Grace: SECOND,
-      IgnoreWarnings: false,
+      IgnoreWarnings: true,
     });
     expect(at(taskSvc, 'Checks', 0, 'OnUpdate')).toBe('ignore_warnings');
     expect(at(taskSvc, 'Checks', 0, 'Args')).toEqual(['--ready']);
