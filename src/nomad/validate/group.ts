@@ -205,6 +205,19 @@ export function injectedGatewayTasks(group: TaskGroup): number {
 }
 
 /**
+ * How many sidecar proxy tasks Nomad's Connect admission hook adds to the group: one per group service
+ * with a `sidecar_service`, unless the group has that service's proxy task already (only in groups with
+ * a network, as for gateways).
+ */
+function injectedSidecarTasks(group: TaskGroup): number {
+  if ((group.Networks ?? []).length === 0) return 0;
+  const kinds = new Set((group.Tasks ?? []).map((task) => task.Kind ?? ''));
+  return (group.Services ?? []).filter(
+    (service) => service.Connect?.SidecarService && !kinds.has(`connect-proxy:${service.Name ?? ''}`),
+  ).length;
+}
+
+/**
  * Errors of Nomad's Connect admission hook that stop a registration before validation, with the
  * hook's own wording (`error in job mutator connect: …`).
  */
@@ -237,9 +250,11 @@ export function groupErrors(group: TaskGroup, job: Job): string[] {
   if (name === '') errors.push('Missing task group name');
   else if (name.includes('\0')) errors.push('Task group name contains null character');
   if ((group.Count ?? 0) < 0) errors.push("Task group count can't be negative");
-  // Gateway tasks injected by Nomad's Connect admission hook are main tasks of the group.
+  // Gateway tasks injected by Nomad's Connect admission hook are main tasks of the group; injected
+  // sidecar proxies are tasks too, but prestart ones.
   const injected = injectedGatewayTasks(group);
-  if ((group.Tasks ?? []).length + injected === 0) errors.push('Missing tasks for task group');
+  const tasks = (group.Tasks ?? []).length + injected + injectedSidecarTasks(group);
+  if (tasks === 0) errors.push('Missing tasks for task group');
   if (group.Disconnect) errors.push(...disconnectErrors(group.Disconnect, jobType));
   if (group.MaxRunDuration !== undefined) {
     if (group.MaxRunDuration <= 0) errors.push('MaxRunDuration must be greater than zero');
@@ -289,21 +304,21 @@ export function groupErrors(group: TaskGroup, job: Job): string[] {
     if (group.Migrate) errors.push(...migrateStrategyErrors(group.Migrate));
   } else if (group.Migrate) errors.push(`Job type ${goQuote(jobType)} does not allow migrate block`);
 
-  const tasks = new Map<string, number>();
+  const taskIndex = new Map<string, number>();
   let leaders = 0;
   let mainTasks = 0;
   for (const [i, task] of (group.Tasks ?? []).entries()) {
     const taskName = task.Name ?? '';
-    const existing = tasks.get(taskName);
+    const existing = taskIndex.get(taskName);
     if (taskName === '') errors.push(`Task ${i + 1} missing name`);
     else if (existing !== undefined)
       errors.push(`Task ${i + 1} redefines '${taskName}' from task ${existing + 1}`);
-    else tasks.set(taskName, i);
+    else taskIndex.set(taskName, i);
     if (task.Leader) leaders++;
     if (isMainTask(task)) mainTasks++;
   }
   if (leaders > 1) errors.push('Only one task may be marked as leader');
-  if ((group.Tasks ?? []).length > 0 && mainTasks + injected === 0) {
+  if (tasks > 0 && mainTasks + injected === 0) {
     errors.push(`Task group ${name} must have at least one main task`);
   }
 

@@ -29,13 +29,15 @@ function attributeError(target: string): string | undefined {
   return `unsupported attribute ${goQuote(target)}`;
 }
 
-// hashicorp/go-version's constraint grammar: comma-separated `<op> <version>` terms.
-const VERSION =
-  'v?[0-9]+(?:\\.[0-9]+)*?(?:-[0-9]+[0-9A-Za-z\\-~]*(?:\\.[0-9A-Za-z\\-~]+)*|-?[A-Za-z\\-~]+[0-9A-Za-z\\-~]*(?:\\.[0-9A-Za-z\\-~]+)*)?(?:\\+[0-9A-Za-z\\-~]+(?:\\.[0-9A-Za-z\\-~]+)*)?';
-const VERSION_TERM = new RegExp(`^\\s*(?:=|!=|>|<|>=|<=|~>)?\\s*${VERSION}\\s*$`);
+// hashicorp/go-version's constraint grammar: comma-separated `<op> <version>` terms. The `semver`
+// operand uses Nomad's own stricter grammar: no `~>`, and a pre-release always after a hyphen.
+const versionPattern = (prereleaseHyphen: string) =>
+  `v?[0-9]+(?:\\.[0-9]+)*?(?:-[0-9]+[0-9A-Za-z\\-~]*(?:\\.[0-9A-Za-z\\-~]+)*|${prereleaseHyphen}[A-Za-z\\-~]+[0-9A-Za-z\\-~]*(?:\\.[0-9A-Za-z\\-~]+)*)?(?:\\+[0-9A-Za-z\\-~]+(?:\\.[0-9A-Za-z\\-~]+)*)?`;
+const VERSION_TERM = new RegExp(`^\\s*(?:=|!=|>|<|>=|<=|~>)?\\s*${versionPattern('-?')}\\s*$`);
+const SEMVER_TERM = new RegExp(`^\\s*(?:=|!=|>|<|>=|<=)?\\s*${versionPattern('-')}\\s*$`);
 
-function versionConstraintError(value: string): string | undefined {
-  const bad = value.split(',').find((term) => !VERSION_TERM.test(term));
+function versionConstraintError(value: string, term: RegExp): string | undefined {
+  const bad = value.split(',').find((t) => !term.test(t));
   return bad === undefined ? undefined : `Malformed constraint: ${bad}`;
 }
 
@@ -66,8 +68,9 @@ export function constraintErrors(c: Constraint): string[] {
     const error = regexpError(rTarget);
     if (error) errors.push(error);
   } else if (operand === 'version' || operand === 'semver') {
-    const error = versionConstraintError(rTarget);
-    if (error) errors.push(`${operand === 'version' ? 'Version' : 'Semver'} constraint is invalid: ${error}`);
+    const semver = operand === 'semver';
+    const error = versionConstraintError(rTarget, semver ? SEMVER_TERM : VERSION_TERM);
+    if (error) errors.push(`${semver ? 'Semver' : 'Version'} constraint is invalid: ${error}`);
   } else if (operand === 'distinct_property') {
     if (rTarget !== '') {
       if (!/^\d+$/.test(rTarget)) {
@@ -109,8 +112,9 @@ export function affinityErrors(a: Affinity): string[] {
     const error = regexpError(rTarget);
     if (error) errors.push(error);
   } else if (operand === 'version' || operand === 'semver') {
-    const error = versionConstraintError(rTarget);
-    if (error) errors.push(`${operand === 'version' ? 'Version' : 'Semver'} affinity is invalid: ${error}`);
+    const semver = operand === 'semver';
+    const error = versionConstraintError(rTarget, semver ? SEMVER_TERM : VERSION_TERM);
+    if (error) errors.push(`${semver ? 'Semver' : 'Version'} affinity is invalid: ${error}`);
   } else if (COMPARISON_OPERATORS.includes(operand)) {
     if (rTarget === '') errors.push(`Operator ${goQuote(operand)} requires an RTarget`);
   } else {

@@ -4,7 +4,7 @@
 // Go's Task.Validate appends nested validators' multierrors without flattening them, so their text
 // appears nested in the task's list (`nest`); the blocks that return plain errors add plain entries.
 import { formatGoDuration as d } from '../duration.ts';
-import { goPathClean, goQuote } from '../go.ts';
+import { goPathClean, goQuote, goStringList } from '../go.ts';
 import type {
   EphemeralDisk,
   LogConfig,
@@ -433,6 +433,25 @@ export function taskErrors(task: Task, group: TaskGroup, jobType: string): strin
   if (task.Lifecycle) {
     const error = lifecycleError(task.Lifecycle.Hook ?? '');
     if (error) errors.push(`Lifecycle validation failed: ${error}`);
+  }
+
+  // A task of kind "connect-proxy:<service>" is the sidecar proxy of a group service.
+  const kind = task.Kind ?? '';
+  const proxyPrefix = 'connect-proxy:';
+  if (kind.startsWith(proxyPrefix) && kind.length > proxyPrefix.length) {
+    if ((task.Services ?? []).length > 0) errors.push('Connect proxy task must not have a service block');
+    if (task.Leader) errors.push('Connect proxy task must not have leader set');
+    const proxied = kind.slice(proxyPrefix.length);
+    const sidecarServices = (group.Services ?? []).filter((s) => s.Connect?.SidecarService);
+    if (!sidecarServices.some((s) => s.Name === proxied)) {
+      errors.push(
+        sidecarServices.length === 0
+          ? `No Connect services in task group with Connect proxy (${goQuote(proxied)})`
+          : `Connect proxy service name (${goQuote(proxied)}) not found in Connect services from task group: ${goStringList(
+              sidecarServices.map((s) => s.Name ?? ''),
+            )}`,
+      );
+    }
   }
 
   for (const [i, mount] of (task.VolumeMounts ?? []).entries()) {

@@ -793,6 +793,50 @@ describe('validateJob: services, checks, volumes, identities and admission hooks
     expect(errorsOf(validJob({ Multiregion: {} }))).toEqual(['Multiregion jobs are unlicensed.']);
   });
 
+  it('counts the sidecar the Connect hook injects as a task, not a main one', () => {
+    const job = validJob(
+      {},
+      {
+        Networks: [{ Mode: 'bridge' }],
+        Tasks: [],
+        Services: [{ Name: 'web', PortLabel: '8080', Connect: { SidecarService: {} } }],
+      },
+    );
+    expect(errorsOf(job)).toEqual([inGroup('Task group web must have at least one main task')]);
+  });
+
+  it('checks a task of kind connect-proxy against the group’s Connect services', () => {
+    const job = validJob(
+      {},
+      {
+        Networks: [{ Mode: 'bridge' }],
+        Services: [{ Name: 'web', PortLabel: '8080', Connect: { SidecarService: {} } }],
+        Tasks: [
+          { Name: 'nginx', Driver: 'docker' },
+          { Name: 'proxy', Driver: 'docker', Kind: 'connect-proxy:api', Leader: true },
+        ],
+      },
+    );
+    expect(errorsOf(job)).toEqual([
+      inGroup(
+        `Task proxy validation failed: ${formatMultiError([
+          'Connect proxy task must not have leader set',
+          'Connect proxy service name ("api") not found in Connect services from task group: [web]',
+        ])}`,
+      ),
+    ]);
+  });
+
+  it('reads a semver constraint by Nomad’s stricter grammar', () => {
+    const constraint = (Operand: string, RTarget: string) =>
+      errorsOf(validJob({ Constraints: [{ LTarget: v('attr.nomad.version'), Operand, RTarget }] }));
+    expect(constraint('version', '~> 1.2')).toEqual([]);
+    expect(constraint('semver', '>= 1.2.0-beta, < 2')).toEqual([]);
+    expect(constraint('semver', '~> 1.2')).toEqual([
+      `Constraint 1 validation failed: ${formatMultiError(['Semver constraint is invalid: Malformed constraint: ~> 1.2'])}`,
+    ]);
+  });
+
   it('refuses a service identity without a name', () => {
     expect(errorsOf(groupService({ Identity: { Audience: ['consul.io'] } }))).toEqual([
       'Service web in task group web has an identity with an empty name',

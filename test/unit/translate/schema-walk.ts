@@ -825,6 +825,10 @@ const SETTINGS: Readonly<Record<string, (job: Obj) => void>> = {
   'TaskGroups[].Services[].Checks[].Expose': (job) => {
     groupService(job).Connect = { SidecarService: {} };
   },
+  // A task of kind connect-proxy:web is the sidecar of the group's Connect service web.
+  'TaskGroups[].Tasks[].Kind': (job) => {
+    groupService(job).Connect = { SidecarService: {} };
+  },
   // A host volume takes only single-node modes, which a group of several allocations can only use
   // with a volume per allocation.
   'TaskGroups[].Volumes.*.Type': (job) => {
