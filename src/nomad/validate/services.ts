@@ -259,8 +259,22 @@ function gatewayError(g: ConsulGateway): string | undefined {
       if (!['tcp', 'http', 'http2', 'grpc'].includes(protocol)) {
         return `Consul Ingress Listener requires protocol of tcp, http, http2, grpc, got ${goQuote(protocol)}`;
       }
-      if ((listener.Services ?? []).length === 0)
+      if ((listener.Services ?? []).length === 0) {
         return 'Consul Ingress Listener requires one or more services';
+      }
+      for (const service of listener.Services ?? []) {
+        const name = service.Name ?? '';
+        const hosts = (service.Hosts ?? []).length > 0;
+        if (name === '') return 'Consul Ingress Service requires a name';
+        if (protocol === 'tcp') {
+          if (name === '*') return `Consul Ingress Service doesn't support wildcard name for "tcp" protocol`;
+          if (hosts) {
+            return `Consul Ingress Service doesn't support associating hosts to a service for the "tcp" protocol`;
+          }
+        } else if (name === '*' && hosts) {
+          return 'Consul Ingress Service with a wildcard "*" service name can not also specify hosts';
+        }
+      }
     }
   }
   if (g.Terminating) {

@@ -793,6 +793,32 @@ describe('validateJob: services, checks, volumes, identities and admission hooks
     expect(errorsOf(validJob({ Multiregion: {} }))).toEqual(['Multiregion jobs are unlicensed.']);
   });
 
+  it('checks an ingress gateway’s listeners', () => {
+    const gateway = (hosts: string[]) =>
+      errorsOf(
+        groupService({
+          Name: 'ingress',
+          PortLabel: undefined,
+          Connect: {
+            Gateway: {
+              Proxy: { ConnectTimeout: 5 * SECOND },
+              Ingress: {
+                Listeners: [{ Port: 8080, Protocol: 'tcp', Services: [{ Name: 'web', Hosts: hosts }] }],
+              },
+            },
+          },
+        }),
+      );
+    expect(gateway([])).toEqual([]);
+    expect(gateway(['web.example'])).toEqual([
+      inGroupServices(
+        `Service[0] ingress validation failed: ${formatMultiError([
+          `Consul Ingress Service doesn't support associating hosts to a service for the "tcp" protocol`,
+        ])}`,
+      ),
+    ]);
+  });
+
   it('counts the sidecar the Connect hook injects as a task, not a main one', () => {
     const job = validJob(
       {},

@@ -268,12 +268,12 @@ export const SEEDS: Readonly<Record<string, Seed>> = {
   }),
   'TaskGroups[].Services[].Connect.Gateway.Ingress.Listeners[]': () => ({
     Port: 8080,
-    Protocol: 'tcp',
+    Protocol: 'http',
     Services: [{ Name: 'web' }],
   }),
   'TaskGroups[].Services[].Connect.Gateway.Ingress.Listeners[].Services[]': () => ({ Name: 'web' }),
   'TaskGroups[].Services[].Connect.Gateway.Ingress': () => ({
-    Listeners: [{ Port: 8080, Protocol: 'tcp', Services: [{ Name: 'web' }] }],
+    Listeners: [{ Port: 8080, Protocol: 'http', Services: [{ Name: 'web' }] }],
   }),
   'TaskGroups[].Services[].Connect.Gateway.Terminating': () => ({ Services: [linkedService()] }),
   'TaskGroups[].Services[].Connect.Gateway.Terminating.Services[]': () => linkedService(),
@@ -430,7 +430,7 @@ export const VALUES: Readonly<Record<string, Value>> = {
   ExcludeInboundPorts: ['9000'],
   ExcludeOutboundCIDRs: ['10.0.0.0/8'],
   EnvoyDNSDiscoveryType: 'STRICT_DNS',
-  'Listeners[].Protocol': 'http',
+  'Listeners[].Protocol': 'tcp',
   'TaskGroups[].Tasks[].Identities[].ChangeMode': 'restart',
   Audience: ['walk.example'],
   'LogConfig.Enabled': false,
