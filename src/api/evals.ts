@@ -1,5 +1,5 @@
-// Recording evaluations for API calls (register, stop, purge, scale, evaluate) through the controller
-// package's recordEvaluation, and finding them again.
+// Recording evaluations for API calls (register, stop, purge, scale, evaluate) through the domain
+// service's recordEvaluation (src/jobs/evaluations.ts, behind JobActions), and finding them again.
 import type { FastifyRequest } from 'fastify';
 import type { NomadJobObject } from '../crd/resource.ts';
 import type { Evaluation, EvaluationTrigger } from '../jobs/evaluations.ts';

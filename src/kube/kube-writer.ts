@@ -14,7 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import { group, plural, version } from '../crd/resource.ts';
 import { defaultMetrics, type WriteCounter } from '../metrics.ts';
-import { fieldManager as operatorFieldManager } from './apply.ts';
+import { makeApplier, fieldManager as operatorFieldManager } from './apply.ts';
 import { recordEvent } from './events.ts';
 import { sharedWriteLimiter, type TokenBucket } from './rate-limit.ts';
 import { type ClusterWriter, type ObjectRef, writeErrorOf } from './writer.ts';
@@ -56,6 +56,7 @@ export function makeKubeWriter(kc: KubeConfig, options: KubeWriterOptions = {}):
   const limiter = options.limiter ?? sharedWriteLimiter(kc);
   const metrics = options.metrics ?? defaultMetrics();
   const objects = KubernetesObjectApi.makeApiClient(kc);
+  const applier = makeApplier(kc, manager, metrics);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const coords = { group, version, plural };
@@ -139,17 +140,15 @@ export function makeKubeWriter(kc: KubeConfig, options: KubeWriterOptions = {}):
             })) as typeof object)
           : await objects.replace(object, undefined, undefined, manager),
       ),
-    apply: (object, applyOptions = {}) =>
-      write('apply', object.kind ?? '', () =>
-        objects.patch(
-          object,
-          undefined,
-          undefined,
-          applyOptions.fieldManager ?? manager,
-          applyOptions.force ?? true,
-          PatchStrategy.ServerSideApply,
-        ),
-      ),
+    async apply(object, applyOptions = {}) {
+      await limiter.take();
+      try {
+        // Counted by the applier (apply.ts), the one server-side apply of the code base.
+        return await applier.apply(object, applyOptions);
+      } catch (error) {
+        throw writeErrorOf(error);
+      }
+    },
     mergePatch: <T extends KubernetesObject>(
       ref: ObjectRef,
       patch: Record<string, unknown>,
