@@ -2,7 +2,7 @@
 // short timeout. The operator's own /readyz reports it (src/api/ops.ts), and the Nomad API refuses
 // writes at once while it is unreachable instead of letting them wait on a dead connection
 // (src/api/server.ts). Every authenticated identity may read /readyz (the apiserver's default
-// system:discovery role), so this needs no RBAC of its own.
+// system:public-info-viewer role), so this needs no RBAC of its own.
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -95,7 +95,10 @@ export class ApiserverProbe implements ApiserverReachability {
       return await new Promise<boolean>((resolve) => {
         const req = request(url, options, (res) => {
           res.resume();
-          resolve(res.statusCode === 200);
+          // 200: ready. 401/403: it answers, though a hardened cluster hides its readiness from
+          // this identity; count that as reachable rather than never becoming ready. Anything else
+          // (500 while etcd is away, 503 while starting or stopping) cannot take writes.
+          resolve(res.statusCode === 200 || res.statusCode === 401 || res.statusCode === 403);
         });
         req.on('error', () => resolve(false));
         req.on('timeout', () => req.destroy(new Error('timed out')));

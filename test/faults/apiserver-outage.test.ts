@@ -4,6 +4,7 @@
 // fails at once with Nomad's "No cluster leader" (500), not a hang; the leader that lost its Lease
 // to the outage stays up as a standby and leads again; a job registered after recovery converges.
 // Times (to ready, to lead again, to convergence) are figures, not assertions.
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startComponent, stopComponent } from '../cluster/local-cluster.ts';
 import {
@@ -111,6 +112,38 @@ describe('kube-apiserver outage', () => {
       if (answer.status !== 200) refusedAfterRestart.push(`${answer.status} ${answer.failed ?? answer.text}`);
       return answer.status === 200 ? performance.now() : undefined;
     });
+    // The operator's part (the Deployment written) apart from the cluster's (its controllers,
+    // scheduler and kwok also reconnect after the restart before the pod runs).
+    const apps = kc.makeApiClient(AppsV1Api);
+    const deploymentAt = await waitFor(
+      'the Deployment of job after',
+      async () => {
+        const list = await apps.listNamespacedDeployment({ namespace: ns.name });
+        return list.items.some((d) => d.metadata?.name?.startsWith('after')) ? performance.now() : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+    const core = kc.makeApiClient(CoreV1Api);
+    const registeredWallClock = Date.now() - (performance.now() - registered);
+    const { at: podRunningAt, pod } = await waitFor(
+      'a running pod of job after',
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace: ns.name });
+        const running = pods.items.find(
+          (p) => p.metadata?.name?.startsWith('after') && p.status?.phase === 'Running',
+        );
+        return running ? { at: performance.now(), pod: running } : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+    // Seconds-resolution stamps of the cluster's steps: the ReplicaSet controller's pod, the
+    // scheduler's binding.
+    const since = (stamp: Date | undefined) =>
+      stamp ? Math.max(0, Math.round(new Date(stamp).getTime() - registeredWallClock)) : 'n/a';
+    const podCreatedMs = since(pod.metadata?.creationTimestamp);
+    const podScheduledMs = since(
+      pod.status?.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime,
+    );
     const convergedAt = await waitFor(
       'job after running',
       async () => ((await running(operator.apiUrl, 'after')) ? performance.now() : undefined),
@@ -140,6 +173,10 @@ describe('kube-apiserver outage', () => {
       leadershipLost: lost.join('; ') || 'no',
       leadingAgainAfterRestartMs: leadingAgainAt ? Math.round(leadingAgainAt - restartedAt) : 'n/a',
       registeredAfterRestartMs: Math.round(registered - restartedAt),
+      deploymentAfterRegisterMs: Math.round(deploymentAt - registered),
+      podCreatedAfterRegisterMs: podCreatedMs,
+      podScheduledAfterRegisterMs: podScheduledMs,
+      podRunningAfterRegisterMs: Math.round(podRunningAt - registered),
       convergedAfterRestartMs: Math.round(convergedAt - restartedAt),
       convergedAfterRegisterMs: Math.round(convergedAt - registered),
       operatorRestarts: 0,

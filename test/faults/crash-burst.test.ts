@@ -77,6 +77,7 @@ describe('SIGKILL mid-burst of registers', () => {
     expect(acknowledged.size).toBeGreaterThanOrEqual(KILL_AFTER);
     expect(unanswered.length).toBeGreaterThan(0);
 
+    const restarted = performance.now();
     const second = await startOperator({ name: 'burst-b', namespace: ns.name, args: shortLease });
     // Every acknowledged register is there exactly once, with exactly one version.
     const stored = await listNomadJobs(kc, ns.name);
@@ -107,7 +108,6 @@ describe('SIGKILL mid-burst of registers', () => {
     expect((await listNomadJobs(kc, ns.name)).length).toBe(JOBS);
 
     // The new process leads and reconciles every job (status for version 0).
-    const restarted = performance.now();
     await waitFor(
       'every job reconciled by the restarted operator',
       async () => {
