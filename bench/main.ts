@@ -17,7 +17,8 @@
 //    the register's latency, the time from sending it until a blocking query returns the new job, and
 //    the timeline of the register's writes as the bench's own watches saw them.
 //
-// JSON on stdout, a table on stderr, a progress line while waiting. The cluster is started afresh and
+// JSON on stdout, a table on stderr, a progress line while waiting. --profile leaves a V8 CPU profile of
+// the operator (the whole run) next to the cluster's logs. The cluster is started afresh and
 // stopped at the end unless --reuse-cluster / --keep-cluster. Figures and their meaning: docs/performance.md.
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,6 +49,7 @@ const { values: args } = parseArgs({
     'reuse-cluster': { type: 'boolean', default: false },
     'keep-cluster': { type: 'boolean', default: false },
     'operator-arg': { type: 'string', multiple: true, default: [] },
+    profile: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.jobs);
@@ -190,6 +192,7 @@ async function main(): Promise<BenchResult> {
     defaultNamespace: JOBS_NAMESPACE,
     logDir: state.dir,
     extraArgs: args['operator-arg'],
+    cpuProfile: args.profile,
   });
   const nomad = nomadClient(operator.apiUrl);
   try {
@@ -426,6 +429,7 @@ async function main(): Promise<BenchResult> {
       machine: machine(),
       jobs: N,
       nodes,
+      operator: { nodeFlags: operator.nodeFlags, args: args['operator-arg'] },
       convergence: {
         directSeconds: round(directSeconds, 1),
         operatorSeconds: round(operatorSeconds, 1),

@@ -59,6 +59,8 @@ export async function startOperator(options: {
   defaultNamespace: string;
   logDir: string;
   extraArgs?: string[];
+  /** Write a V8 CPU profile (.cpuprofile) into logDir when the operator exits. */
+  cpuProfile?: boolean;
 }): Promise<OperatorProcess> {
   const [apiPort, metricsPort] = [await freePort(), await freePort()];
   const logFile = path.join(options.logDir, 'bench-operator.log');
@@ -69,6 +71,7 @@ export async function startOperator(options: {
       process.execPath,
       [
         ...imageNodeFlags(),
+        ...(options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${options.logDir}`] : []),
         path.join(repoRoot, 'src/cli/main.ts'),
         'run',
         `--kubeconfig=${options.kubeconfig}`,

@@ -15,6 +15,8 @@ export interface BenchResult {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; loadAverage: number[] };
   jobs: number;
   nodes: number;
+  /** How the operator ran: node flags (the image's) and extra operator flags. */
+  operator: { nodeFlags: string[]; args: string[] };
   convergence: { directSeconds: number; operatorSeconds: number; ratio: number };
   rss: { afterSyncMiB: number; convergedMiB: number; afterIdleMiB: number; peakMiB: number };
   getJob: { nomad: Summary; kube: Summary; p99Ratio: number };
@@ -54,6 +56,7 @@ export function table(result: BenchResult): string {
     '',
     `nomad-operator bench, ${result.jobs} jobs, ${result.nodes} kwok nodes, ${result.date}`,
     `machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, node ${result.machine.node}, load ${result.machine.loadAverage.join(' ')}`,
+    `operator: node ${result.operator.nodeFlags.join(' ') || '(no flags)'} src/cli/main.ts run ${result.operator.args.join(' ')}`,
     '',
     line(header),
     widths.map((w) => '-'.repeat(w)).join('-|-'),

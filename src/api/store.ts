@@ -108,7 +108,6 @@ export class ApiStore {
   readonly defaultNamespace: string;
   readonly historyLimit: number;
   readonly #entries = new WeakMap<NomadJobObject, JobEntry>();
-  readonly #decodedRevisions = new WeakMap<V1ControllerRevision, StoredVersion | undefined>();
   readonly #nextVersions = new WeakMap<
     JobEntry,
     { revisions: object[]; next: ReturnType<typeof nextVersion> }
@@ -146,7 +145,8 @@ export class ApiStore {
     // The reconciler's decoding (jobs/spec.ts), without its validation: a job that does not validate
     // is still shown, with its error.
     const decoded = decodeSpec(object);
-    const job: Job = decoded.ok ? decoded.job : {};
+    // A copy of the shared decoding (jobs/spec.ts): the entry stamps its identity on it.
+    const job: Job = decoded.ok ? { ...decoded.job } : {};
     const error = decoded.ok ? undefined : decoded.message;
     const identity = readIdentity(object.metadata ?? {});
     const id =
@@ -264,18 +264,10 @@ export class ApiStore {
     return this.owned<V1ControllerRevision>('ControllerRevision', entry)
       .filter((r) => !uid || isOwnedBy(r, uid))
       .flatMap((revision) => {
-        const stored = this.#storedVersionOf(revision);
+        const stored = storedVersionOf(revision);
         return stored ? [{ ...stored, resourceVersion: resourceVersionOf(revision), revision }] : [];
       })
       .sort((a, b) => b.version - a.version);
-  }
-
-  /** A revision's version, decoded once per cached object (the cache replaces, never mutates, objects). */
-  #storedVersionOf(revision: V1ControllerRevision): StoredVersion | undefined {
-    if (this.#decodedRevisions.has(revision)) return this.#decodedRevisions.get(revision);
-    const stored = storedVersionOf(revision);
-    this.#decodedRevisions.set(revision, stored);
-    return stored;
   }
 
   /** Version, stability, submit time and JobModifyIndex of the job as it is now. */

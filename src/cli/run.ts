@@ -14,6 +14,7 @@ import { configUsage, type OperatorConfig, parseConfig } from '../config.ts';
 import { Controller } from '../controller/controller.ts';
 import { loadKubeConfig } from '../kube/client.ts';
 import { LeaderElector } from '../kube/leader.ts';
+import { sharedWriteLimiter } from '../kube/rate-limit.ts';
 import { ApiserverProbe } from '../kube/reachability.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
@@ -42,6 +43,9 @@ export async function runOperator(argv: readonly string[]): Promise<number> {
 /** Starts everything; resolves (to the exit code) once a signal has shut it all down. */
 async function start(config: OperatorConfig, logger: Logger): Promise<Promise<number>> {
   const kubeConfig = loadKubeConfig(config.kubeconfig);
+  // The one write limit of the process (--kube-api-qps/--kube-api-burst), sized before any writer
+  // takes it: the controller's and the Nomad API's writers share it, with or without a controller.
+  sharedWriteLimiter(kubeConfig, { qps: config.kubeApiQps, burst: config.kubeApiBurst });
   const metrics = createMetrics({ processMetrics: true });
   const controller = config.controller
     ? new Controller({

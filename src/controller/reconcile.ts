@@ -384,14 +384,10 @@ async function applyDesired(
       );
       continue;
     }
+    // No Event for a routine apply: the status shows the rollout, and every Event is one more write
+    // per object per version (Events are for what needs attention: the Warnings here).
     await writer.apply(object);
     changed = true;
-    await writer.event(
-      owner,
-      'Normal',
-      live ? 'Updated' : 'Created',
-      `${live ? 'Updated' : 'Created'} ${object.kind} ${object.metadata?.name}`,
-    );
   }
   return changed;
 }
@@ -411,7 +407,6 @@ async function pruneUndesired(
     for (const live of view.owned(kind, namespace, jobName)) {
       if (!isOwnedBy(live, owner.metadata?.uid) || wanted.has(`${kind}/${live.metadata?.name}`)) continue;
       await writer.delete({ apiVersion, kind, namespace, name: live.metadata?.name ?? '' });
-      await writer.event(owner, 'Normal', 'Deleted', `Deleted ${kind} ${live.metadata?.name}`);
     }
   }
 }

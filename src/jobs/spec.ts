@@ -1,18 +1,66 @@
 // A NomadJob's spec as a canonical Nomad job (decodeSpec: what the API reads) and as a valid one
 // (checkSpec: what the reconciler runs and what dispatch, periodic force and revert derive from).
+//
+// Decoding (codec, parse, canonicalize) and validation cost milliseconds per job, and the reconciler
+// meets the same spec many times while a job's workloads come up (every pod and status change
+// re-enqueues the job), as the API does on every read: the result is kept per NomadJob (uid) for
+// the spec generation and identity it was made from, one decoded copy that both share. decodeSpec's
+// job is that shared copy (read it, copy before changing it); checkSpec hands out a copy of its own.
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { canonicalize } from '../nomad/canonicalize.ts';
+import { ANNOTATION_JOB_ID, ANNOTATION_NAMESPACE, ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
 
 export type Checked = { ok: true; job: Job } | { ok: false; message: string };
 
+interface Remembered {
+  /** What the decoding depends on besides the spec: its generation, and the identity annotations. */
+  key: string;
+  decoded: Checked;
+  checked?: Checked;
+}
+
+/** uid → the decoding of that NomadJob's current spec; oldest first (a bound, not a working set). */
+const remembered = new Map<string, Remembered>();
+const REMEMBERED_MAX = 20_000;
+
+function rememberedFor(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Remembered {
+  const metadata = object.metadata;
+  const uid = metadata?.uid;
+  // Objects that did not come from the apiserver (no uid or generation) are decoded every time.
+  if (!uid || metadata.generation === undefined) return { key: '', decoded: decodeOnce(object) };
+  const annotations = metadata.annotations ?? {};
+  const key = JSON.stringify([
+    metadata.generation,
+    metadata.name,
+    annotations[ANNOTATION_NAMESPACE],
+    annotations[ANNOTATION_JOB_ID],
+    annotations[ANNOTATION_PARENT_ID],
+  ]);
+  const known = remembered.get(uid);
+  if (known?.key === key) return known;
+  const fresh: Remembered = { key, decoded: decodeOnce(object) };
+  remembered.delete(uid);
+  remembered.set(uid, fresh);
+  if (remembered.size > REMEMBERED_MAX) {
+    const oldest = remembered.keys().next().value;
+    if (oldest !== undefined) remembered.delete(oldest);
+  }
+  return fresh;
+}
+
 /**
  * Spec → canonical Nomad job, unvalidated, or why it does not decode (Nomad's multierror text): the
  * one decoding of a NomadJob's spec, for the reconciler (through checkSpec) and the API's reads.
+ * The job is shared by every caller: do not change it (copy it first).
  */
 export function decodeSpec(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Checked {
+  return rememberedFor(object).decoded;
+}
+
+function decodeOnce(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Checked {
   const decoded = jobOfObject(object);
   if (!decoded.ok) return { ok: false, message: formatMultiError(decoded.errors) };
   const parsed = parseJobJson(decoded.job);
@@ -26,7 +74,13 @@ export function decodeSpec(object: Pick<NomadJobObject, 'metadata' | 'spec'>): C
  * submitted with a payload, only dispatched"): that rule is not applied to it.
  */
 export function checkSpec(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Checked {
-  const decoded = decodeSpec(object);
+  const known = rememberedFor(object);
+  known.checked ??= validated(known.decoded);
+  // The caller's own copy: the reconciler stamps Version and Stable on it, dispatch and revert derive from it.
+  return known.checked.ok ? { ok: true, job: structuredClone(known.checked.job) } : known.checked;
+}
+
+function validated(decoded: Checked): Checked {
   if (!decoded.ok) return decoded;
   const job = decoded.job;
   const { errors } = validateJob(job.Dispatched === true ? { ...job, Payload: undefined } : job);

@@ -107,7 +107,39 @@ function decodeJob(data: { job?: unknown; jobBase64?: unknown }): Record<string,
     : undefined;
 }
 
+/**
+ * Revisions decoded, per revision object: the reconciler reads a job's history on every reconcile
+ * and the API on every read, and informers replace cached objects rather than change them. The
+ * StoredVersion (and its job) is shared by every caller: copy before changing it.
+ */
+const decodedRevisions = new WeakMap<
+  V1ControllerRevision,
+  { data: unknown; stable: string | undefined; stored: StoredVersion | undefined }
+>();
+
 export function storedVersionOf(revision: V1ControllerRevision): StoredVersion | undefined {
+  const stable = revision.metadata?.annotations?.[ANNOTATION_STABLE];
+  const known = decodedRevisions.get(revision);
+  // The same object with the same data and stability (in-memory objects may be changed in place).
+  if (known && known.data === revision.data && known.stable === stable) return known.stored;
+  const stored = decodeRevision(revision);
+  decodedRevisions.set(revision, { data: revision.data, stable, stored });
+  return stored;
+}
+
+/** specFingerprint of a stored version's job, computed once per (shared, unchanging) stored job. */
+const storedFingerprints = new WeakMap<Record<string, unknown>, string>();
+
+function storedFingerprint(stored: StoredVersion): string {
+  let fingerprint = storedFingerprints.get(stored.job);
+  if (fingerprint === undefined) {
+    fingerprint = specFingerprint(stored.job);
+    storedFingerprints.set(stored.job, fingerprint);
+  }
+  return fingerprint;
+}
+
+function decodeRevision(revision: V1ControllerRevision): StoredVersion | undefined {
   const data = revision.data as (Partial<StoredVersion> & { jobBase64?: unknown }) | undefined;
   const job = data ? decodeJob(data) : undefined;
   if (!data || typeof data.version !== 'number' || !job) return undefined;
@@ -132,7 +164,7 @@ export function nextVersion(
     (a, v) => (a && a.version >= v.version ? a : v),
     undefined,
   );
-  if (latest && specFingerprint(latest.job) === specFingerprint(job))
+  if (latest && storedFingerprint(latest) === specFingerprint(job))
     return { version: latest.version, isNew: false, latest };
   return { version: latest ? latest.version + 1 : 0, isNew: true, ...(latest ? { latest } : {}) };
 }
@@ -214,8 +246,8 @@ export async function recordVersion(
     submitTime: submitTimeOf(object, input.now),
     job: { ...(input.job as Record<string, unknown>), Version: next.version },
   };
+  // No Event: the status says the version (and the Nomad API its history); one write per version.
   const created = await createIfAbsent(writer, revisionObject(object, stored));
-  if (created) await writer.event(object, 'Normal', 'Registered', `Registered job version ${next.version}`);
   for (const version of versionsToPrune([...history, stored], input.historyLimit ?? defaultHistoryLimit)) {
     const revision = revisions.find((r) => r.metadata?.name === revisionName(name, version));
     if (revision)

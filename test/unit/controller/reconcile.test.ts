@@ -37,13 +37,11 @@ describe('reconcile', () => {
     web = cluster.put(nomadJobObject(webJob()));
   });
 
-  it('a new service job: records version 0, applies its Deployment owned by the job, patches status with conditions', async () => {
+  it('a new service job: records version 0, applies its Deployment owned by the job, patches status with conditions, records no routine Event', async () => {
     expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
     expect(summary(cluster.writes)).toEqual([
       'create ControllerRevision/web--v0',
-      'event Registered',
       'apply Deployment/web--app',
-      'event Created',
       'patchStatus NomadJob/web',
       'create ConfigMap/web--evaluations',
     ]);
@@ -106,9 +104,7 @@ describe('reconcile', () => {
     expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
     expect(summary(cluster.writes)).toEqual([
       'create ControllerRevision/web--v1',
-      'event Registered',
       'apply Deployment/web--app',
-      'event Updated',
       'patchStatus NomadJob/web',
       'apply ConfigMap/web--evaluations',
     ]);
@@ -127,9 +123,7 @@ describe('reconcile', () => {
     expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
     expect(summary(cluster.writes)).toEqual([
       'create ControllerRevision/web--v1',
-      'event Registered',
       'delete Deployment/web--app',
-      'event Deleted',
       'patchStatus NomadJob/web',
       'apply ConfigMap/web--evaluations',
     ]);
@@ -264,9 +258,8 @@ describe('reconcile', () => {
       cluster.clearWrites();
       await withLimit();
     }
-    expect(summary(cluster.writes).slice(0, 3)).toEqual([
+    expect(summary(cluster.writes).slice(0, 2)).toEqual([
       'create ControllerRevision/web--v2',
-      'event Registered',
       'delete ControllerRevision/web--v0',
     ]);
     expect(cluster.list('ControllerRevision').map((r) => r.metadata?.name)).toEqual(['web--v1', 'web--v2']);
