@@ -14,7 +14,7 @@ function joinHostPort(host: string, port: number): string {
 }
 
 /** The group has exactly one network, in a mode that gives the group its own network namespace. */
-function networkModeError(group: TaskGroup, prefix: string, allowHost: boolean): string | undefined {
+export function networkModeError(group: TaskGroup, prefix: string, allowHost: boolean): string | undefined {
   const name = group.Name ?? '';
   const networks = group.Networks ?? [];
   if (networks.length !== 1) {

@@ -5,7 +5,7 @@
 // group's list; the network, service, scaling and task checks are nested behind a prefix.
 import { goQuote, goStringList } from '../go.ts';
 import type { Job, Port, TaskGroup } from '../schema.ts';
-import { nativeTaskError } from './admission.ts';
+import { nativeTaskError, networkModeError } from './admission.ts';
 import { isDomainName } from './dns-name.ts';
 import { nest } from './multierror.ts';
 import { affinityErrors, constraintErrors, spreadErrors } from './placement.ts';
@@ -218,8 +218,9 @@ function injectedSidecarTasks(group: TaskGroup): number {
 }
 
 /**
- * Errors of Nomad's Connect admission hook that stop a registration before validation, with the
- * hook's own wording (`error in job mutator connect: …`).
+ * The error of the first of Nomad's admission mutators that fails, with the mutator's own wording
+ * (`error in job mutator connect: …`, `error in job mutator expose-check: …`): such an error stops a
+ * registration before validation. The Connect mutator runs first, then the expose-check one.
  */
 export function connectMutatorError(job: Job): string | undefined {
   for (const group of job.TaskGroups ?? []) {
@@ -235,7 +236,47 @@ export function connectMutatorError(job: Job): string | undefined {
       }
     }
   }
+  const exposeError = exposeMutatorError(job);
+  return exposeError === undefined ? undefined : `error in job mutator expose-check: ${exposeError}`;
+}
+
+/**
+ * The expose-check mutator turns each exposed HTTP or gRPC check (with an absolute path) of a sidecar
+ * service into an expose path, which needs the group's one bridge network and the port the service
+ * listens on inside it: a static port's value or a numeric service port.
+ */
+function exposeMutatorError(job: Job): string | undefined {
+  for (const group of job.TaskGroups ?? []) {
+    for (const service of group.Services ?? []) {
+      if (!service.Connect?.SidecarService) continue;
+      for (const check of service.Checks ?? []) {
+        if (!check.Expose) continue;
+        const type = (check.Type ?? '').toLowerCase();
+        if (!(type === 'http' || type === 'grpc') || !(check.Path ?? '').startsWith('/')) continue;
+        const modeError = networkModeError(group, 'connect expose check', false);
+        if (modeError) return modeError;
+        const portLabel = service.PortLabel ?? '';
+        if (
+          staticPortValue(group, portLabel) <= 0 &&
+          !(/^[+-]?[0-9]+$/.test(portLabel) && Number(portLabel) > 0)
+        ) {
+          return `unable to determine local service port for service check ${group.Name ?? ''}->${service.Name ?? ''}->${check.Name ?? ''}`;
+        }
+      }
+    }
+  }
   return undefined;
+}
+
+/** The host port value of the group port with this label (Nomad's Networks.Port), 0 when none. */
+function staticPortValue(group: TaskGroup, label: string): number {
+  for (const network of group.Networks ?? []) {
+    const port = [...(network.ReservedPorts ?? []), ...(network.DynamicPorts ?? [])].find(
+      (p) => p.Label === label,
+    );
+    if (port) return port.Value ?? 0;
+  }
+  return 0;
 }
 
 /** A task without a lifecycle hook is a main task; every group needs one. */

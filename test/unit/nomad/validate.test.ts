@@ -636,6 +636,17 @@ describe('validateJob: services, checks, volumes, identities and admission hooks
     );
   });
 
+  it('reports an exposed check whose service port is unknown as the expose-check mutator’s error', async () => {
+    const { connectMutatorError } = await import('../../../src/nomad/validate.ts');
+    const exposed = (PortLabel: string) =>
+      groupService({ PortLabel, Connect: { SidecarService: {} }, Checks: [check({ Expose: true })] });
+    expect(connectMutatorError(exposed('http'))).toBe(
+      'error in job mutator expose-check: unable to determine local service port for service check web->web->alive',
+    );
+    expect(connectMutatorError(exposed('9090'))).toBeUndefined();
+    expect(errorsOf(exposed('9090'))).toEqual([]);
+  });
+
   it('checks exposed checks against their service', () => {
     expect(errorsOf(groupService({ Checks: [check({ Expose: true })] }))).toEqual([
       'exposed service check web->web->alive requires use of sidecar_proxy',
