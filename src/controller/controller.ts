@@ -4,13 +4,7 @@
 import type { KubeConfig, KubernetesObject, V1Job } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { NomadJobObject } from '../crd/resource.ts';
-import {
-  hasJobOwnerReference,
-  managedSelector,
-  nomadJobKind,
-  ownedKinds,
-  ownerKeysOf,
-} from '../jobs/owned.ts';
+import { managedSelector, nomadJobKind, ownedKinds, ownerKeysOf } from '../jobs/owned.ts';
 import { cronChildKey } from '../jobs/periodic.ts';
 import { Informer, keepSpecWriteTime, objectKey } from '../kube/informer.ts';
 import { makeKubeWriter } from '../kube/kube-writer.ts';
@@ -21,11 +15,11 @@ import {
   sharedWriteLimiter,
   type TokenBucket,
 } from '../kube/rate-limit.ts';
+import { type CacheSource, type ClusterReader, cacheReader } from '../kube/reader.ts';
 import type { ClusterWriter } from '../kube/writer.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { jobObjectName } from '../nomad/ids.ts';
-import { ANNOTATION_PARENT_ID, LABEL_JOB } from '../nomad/keys.ts';
-import type { ClusterView } from './cluster.ts';
+import { ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
 import { type ReconcileOptions, reconcile } from './reconcile.ts';
 
 export interface ControllerOptions extends ReconcileOptions {
@@ -60,7 +54,7 @@ export class Controller {
   readonly #options: ControllerOptions;
   readonly #log: Logger;
   readonly #writer: ClusterWriter;
-  readonly #view: ClusterView;
+  readonly #view: ClusterReader;
   /** Every apiserver write of the process waits for a token of this bucket. */
   readonly writeLimiter: TokenBucket;
   #workers: Promise<void>[] = [];
@@ -119,7 +113,7 @@ export class Controller {
   }
 
   /** The read side over the caches (what reconciles read; the API may read evaluations through it). */
-  get view(): ClusterView {
+  get view(): ClusterReader {
     return this.#view;
   }
 
@@ -225,16 +219,9 @@ export class Controller {
     return job ? cronChildKey(job as V1Job) : undefined;
   }
 
-  #makeView(): ClusterView {
-    return {
-      nomadJob: (namespace, name) => this.nomadJobs.get(namespace, name),
-      nomadJobs: (namespace) => this.nomadJobs.list(namespace),
-      owned: <T extends KubernetesObject>(kind: string, namespace: string, jobName: string) =>
-        (this.owned.get(kind)?.list(namespace) ?? []).filter(
-          (o) => o.metadata?.labels?.[LABEL_JOB] === jobName || hasJobOwnerReference(o, jobName),
-        ) as T[],
-      get: <T extends KubernetesObject>(kind: string, namespace: string, name: string) =>
-        this.owned.get(kind)?.get(namespace, name) as T | undefined,
-    };
+  #makeView(): ClusterReader {
+    return cacheReader((kind) =>
+      kind === 'NomadJob' ? this.nomadJobs : (this.owned.get(kind) as CacheSource | undefined),
+    );
   }
 }

@@ -30,6 +30,7 @@ import { checkSpec } from '../jobs/spec.ts';
 import { computeStatus, groupsWithoutWorkload, isParentJob, type Observed } from '../jobs/status.ts';
 import { defaultHistoryLimit, recordVersion } from '../jobs/versions.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
+import type { ClusterReader } from '../kube/reader.ts';
 import { type ClusterWriter, createIfAbsent, nomadJobRef } from '../kube/writer.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import {
@@ -45,7 +46,6 @@ import type { Job } from '../nomad/schema.ts';
 import { translate } from '../translate/index.ts';
 import { isSharedService } from '../translate/networking.ts';
 import type { TranslateOptions, Warning } from '../translate/types.ts';
-import type { ClusterView } from './cluster.ts';
 import { reconcileSharedServices } from './shared-services.ts';
 
 export { type Checked, checkSpec } from '../jobs/spec.ts';
@@ -63,7 +63,7 @@ export type ReconcileOutcome =
 
 export async function reconcile(
   key: string,
-  view: ClusterView,
+  view: ClusterReader,
   writer: ClusterWriter,
   options: ReconcileOptions = {},
 ): Promise<ReconcileOutcome> {
@@ -210,7 +210,7 @@ export function payloadSecretOf(object: NomadJobObject, job: Job): V1Secret | un
 async function recordCronChildren(
   owner: NomadJobObject,
   job: Job,
-  view: ClusterView,
+  view: ClusterReader,
   writer: ClusterWriter,
 ): Promise<void> {
   const namespace = owner.metadata?.namespace ?? '';
@@ -241,7 +241,7 @@ async function recordCronChildren(
 }
 
 /** A CronJob-launched child observes the parent's Jobs launched for its time, and their pods. */
-function observeCronLaunched(owner: NomadJobObject, job: Job, view: ClusterView): Observed {
+function observeCronLaunched(owner: NomadJobObject, job: Job, view: ClusterReader): Observed {
   const namespace = owner.metadata?.namespace ?? '';
   const parentName = jobObjectName(job.ParentID ?? '');
   const jobs = view
@@ -263,7 +263,7 @@ async function updateEvaluations(
   version: VersionState,
   observed: Observed,
   status: NomadJobStatus,
-  view: ClusterView,
+  view: ClusterReader,
   writer: ClusterWriter,
   now: Date,
 ): Promise<void> {
@@ -325,7 +325,7 @@ interface VersionState {
 async function versionOf(
   object: NomadJobObject,
   job: Job,
-  view: ClusterView,
+  view: ClusterReader,
   writer: ClusterWriter,
   historyLimit: number,
   now: Date,
@@ -362,7 +362,7 @@ function withOwnership(desired: KubernetesObject, owner: NomadJobObject): Kubern
 async function applyDesired(
   owner: NomadJobObject,
   desired: KubernetesObject[],
-  view: ClusterView,
+  view: ClusterReader,
   writer: ClusterWriter,
 ): Promise<boolean> {
   const namespace = owner.metadata?.namespace ?? '';
@@ -395,7 +395,7 @@ async function applyDesired(
 async function pruneUndesired(
   owner: NomadJobObject,
   desired: KubernetesObject[],
-  view: ClusterView,
+  view: ClusterReader,
   writer: ClusterWriter,
   keep: string[] = [],
 ): Promise<void> {
@@ -411,7 +411,7 @@ async function pruneUndesired(
   }
 }
 
-function observe(owner: NomadJobObject, job: Job, view: ClusterView): Observed {
+function observe(owner: NomadJobObject, job: Job, view: ClusterReader): Observed {
   const namespace = owner.metadata?.namespace ?? '';
   const jobName = owner.metadata?.name ?? '';
   const daemonSets = view.owned<V1DaemonSet>('DaemonSet', namespace, jobName);
@@ -452,7 +452,7 @@ function observe(owner: NomadJobObject, job: Job, view: ClusterView): Observed {
 }
 
 /** Cache lookups by name among the objects of one job. */
-function lookupIn(view: ClusterView, namespace: string, jobName: string): ObjectLookup {
+function lookupIn(view: ClusterReader, namespace: string, jobName: string): ObjectLookup {
   return (kind, _namespace, name) =>
     view.owned(kind, namespace, jobName).find((o) => o.metadata?.name === name);
 }

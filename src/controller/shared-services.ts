@@ -24,9 +24,9 @@ import type { NomadJobObject } from '../crd/resource.ts';
 import { fieldManager } from '../kube/apply.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
+import type { ClusterReader } from '../kube/reader.ts';
 import type { ClusterWriter } from '../kube/writer.ts';
 import { APPLIED_ANNOTATION_PREFIX, LABEL_SERVICE } from '../nomad/keys.ts';
-import type { ClusterView } from './cluster.ts';
 
 /** Field manager of one NomadJob's intent for shared Services. */
 export function jobFieldManager(jobName: string): string {
@@ -99,7 +99,7 @@ export function adoptPortNumbers(
 export async function reconcileSharedServices(
   owner: NomadJobObject,
   services: KubernetesObject[],
-  view: ClusterView,
+  view: ClusterReader,
   writer: ClusterWriter,
 ): Promise<boolean> {
   const namespace = owner.metadata?.namespace ?? '';

@@ -30,6 +30,7 @@ import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
+import type { ClusterReader } from '../kube/reader.ts';
 import { type ClusterWriter, isWriteError } from '../kube/writer.ts';
 import { childName, identityLabels, NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
 import { LABEL_RECORD } from '../nomad/keys.ts';
@@ -516,10 +517,8 @@ export function nextRecord(record: EvaluationRecord, input: EvaluationInput): Ev
 // ---------------------------------------------------------------------------------------------------
 // Readers and the direct writer
 
-/** Anything that can list a job's owned objects from a cache (the controller's ClusterView does). */
-export interface OwnedLister {
-  owned<T extends { metadata?: { name?: string } }>(kind: string, namespace: string, jobName: string): T[];
-}
+/** What the evaluation readers need of the cache reader (src/kube/reader.ts). */
+export type OwnedLister = Pick<ClusterReader, 'owned'>;
 
 /**
  * The evaluations of a NomadJob, newest first (CreateIndex descending). `source` is the controller's

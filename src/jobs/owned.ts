@@ -131,10 +131,3 @@ export function ownerKeysOf(object: KubernetesObject): string[] {
   }
   return [...keys];
 }
-
-/** Whether a NomadJob named `jobName` is among the object's ownerReferences. */
-export function hasJobOwnerReference(object: KubernetesObject, jobName: string): boolean {
-  return (object.metadata?.ownerReferences ?? []).some(
-    (ref) => ref.kind === 'NomadJob' && ref.name === jobName && ref.apiVersion.startsWith(`${API_GROUP}/`),
-  );
-}

@@ -5,6 +5,7 @@
 // Key order is fixed: desired objects are hashed as JSON (controller/reconcile.ts), so the same
 // reference must always serialise the same way.
 import type { KubernetesObject, V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
+import { API_GROUP } from '../nomad/keys.ts';
 
 /** An owner: objects read from an informer cache lack apiVersion and kind, so callers name them. */
 export interface Owner {
@@ -38,5 +39,12 @@ export function isOwnedBy(object: KubernetesObject, uid: string | undefined): bo
   return (
     !!uid &&
     (object.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid && ref.controller === true)
+  );
+}
+
+/** Whether a NomadJob named `jobName` is among the object's ownerReferences. */
+export function hasJobOwnerReference(object: KubernetesObject, jobName: string): boolean {
+  return (object.metadata?.ownerReferences ?? []).some(
+    (ref) => ref.kind === 'NomadJob' && ref.name === jobName && ref.apiVersion.startsWith(`${API_GROUP}/`),
   );
 }

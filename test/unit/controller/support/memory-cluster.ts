@@ -1,17 +1,13 @@
-// An in-memory cluster for unit tests of reconcile(): the ClusterView it takes
-// (src/controller/cluster.ts) and a ClusterWriter (src/kube/writer.ts), backed by one object store that
+// An in-memory cluster for unit tests of reconcile(): the ClusterReader it takes (src/kube/reader.ts,
+// the real one over this store) and a ClusterWriter (src/kube/writer.ts), backed by one object store that
 // behaves like the apiserver where the reconciler relies on it — uids and resourceVersions are
 // assigned, a conditional apply or replace with a stale resourceVersion is refused (conflict), create of
 // an existing object fails as already-exists, patches are JSON merge patches (status ones logged as
 // `patchStatus`) — and a log of every write, so a test asserts exactly what was written.
-// The view selects a job's objects as the controller's cache view does (controller.ts): by the job
-// label, or by a NomadJob ownerReference (shared Services).
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ClusterView } from '../../../../src/controller/cluster.ts';
 import type { NomadJobObject, NomadJobStatus } from '../../../../src/crd/resource.ts';
-import { hasJobOwnerReference } from '../../../../src/jobs/owned.ts';
+import { type ClusterReader, cacheReader } from '../../../../src/kube/reader.ts';
 import { type ClusterWriter, type ObjectRef, WriteError } from '../../../../src/kube/writer.ts';
-import { LABEL_JOB } from '../../../../src/nomad/keys.ts';
 
 export type Write =
   | {
@@ -112,16 +108,11 @@ export class MemoryCluster {
     return this.writes.filter((w) => w.verb !== 'event');
   }
 
-  readonly view: ClusterView = {
-    nomadJob: (namespace, name) => this.get<NomadJobObject>('NomadJob', namespace, name),
-    nomadJobs: (namespace) => this.list<NomadJobObject>('NomadJob', namespace),
-    owned: <T extends KubernetesObject>(kind: string, namespace: string, jobName: string) =>
-      this.list<T>(kind, namespace).filter(
-        (o) => o.metadata?.labels?.[LABEL_JOB] === jobName || hasJobOwnerReference(o, jobName),
-      ),
-    get: <T extends KubernetesObject>(kind: string, namespace: string, name: string) =>
-      this.get<T>(kind, namespace, name),
-  };
+  /** The real cache reader (src/kube/reader.ts) over this store. */
+  readonly view: ClusterReader = cacheReader((kind) => ({
+    list: (namespace) => this.list(kind, namespace),
+    get: (namespace, name) => this.get(kind, namespace ?? '', name),
+  }));
 
   readonly writer: ClusterWriter = {
     read: async <T extends KubernetesObject>(ref: ObjectRef) =>
