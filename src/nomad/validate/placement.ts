@@ -4,6 +4,7 @@
 
 import { goQuote } from '../go.ts';
 import type { Affinity, Constraint, Spread } from '../schema.ts';
+import { re2SyntaxError } from './re2.ts';
 
 const SET_OPERATORS = ['set_contains', 'set_contains_all', 'set_contains_any'];
 const COMPARISON_OPERATORS = ['=', '==', 'is', '!=', 'not', '<', '<=', '>', '>='];
@@ -41,17 +42,12 @@ function versionConstraintError(value: string, term: RegExp): string | undefined
   return bad === undefined ? undefined : `Malformed constraint: ${bad}`;
 }
 
-/**
- * Go's regexp (RE2) and JavaScript's differ in details; compiling with JavaScript catches the common
- * mistakes, but the error text after the prefix is JavaScript's, not Go's.
- */
+/** Whether Go's regexp package compiles the pattern (see re2.ts for how close the text is). */
 function regexpError(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern);
-    return undefined;
-  } catch (error) {
-    return `Regular expression failed to compile: error parsing regexp: ${(error as Error).message}`;
-  }
+  const error = re2SyntaxError(pattern);
+  return error === undefined
+    ? undefined
+    : `Regular expression failed to compile: error parsing regexp: ${error}`;
 }
 
 export function constraintErrors(c: Constraint): string[] {

@@ -418,7 +418,8 @@ export function taskErrors(task: Task, group: TaskGroup, jobType: string): strin
     const actionName = action.Name ?? '';
     const actionErrors: string[] = [];
     if ((action.Command ?? '') === '') actionErrors.push('command cannot be empty');
-    if (!/^[^\0\s]{1,128}$/.test(actionName)) actionErrors.push(`invalid name '${actionName}'`);
+    // Go's \s is ASCII whitespace only, and 128 counts characters, not UTF-16 units.
+    if (!/^[^\0\t\n\f\r ]{1,128}$/u.test(actionName)) actionErrors.push(`invalid name '${actionName}'`);
     errors.push(...nest(actionErrors, `Action ${actionName} validation failed: `));
     // Nomad reports every second repetition of a name (2nd, 4th, …); reproduced as is.
     if (actions.get(actionName) === false) {

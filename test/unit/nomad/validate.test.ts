@@ -874,6 +874,33 @@ describe('validateJob: services, checks, volumes, identities and admission hooks
     ]);
   });
 
+  it('compiles regexp constraints with Go’s syntax', () => {
+    const regexp = (RTarget: string) =>
+      errorsOf(validJob({ Constraints: [{ LTarget: v('attr.kernel.name'), Operand: 'regexp', RTarget }] }));
+    for (const ok of ['(?i)^linux$', '(?P<major>[0-9]+)\\.', '[[:alpha:]]+', '\\pL+', 'a\\z']) {
+      expect(regexp(ok), ok).toEqual([]);
+    }
+    const refused = (message: string) => [
+      `Constraint 1 validation failed: ${formatMultiError([
+        `Regular expression failed to compile: error parsing regexp: ${message}`,
+      ])}`,
+    ];
+    expect(regexp('^(?!windows)')).toEqual(refused('invalid or unsupported Perl syntax: `(?!`'));
+    expect(regexp('(a)\\1')).toEqual(refused('invalid escape sequence: `\\1`'));
+    expect(regexp('linux(')).toEqual(refused('missing closing ): `linux(`'));
+  });
+
+  it('allows any non-ASCII-space character in an action name, as Go’s \\s does', () => {
+    const action = (Name: string) =>
+      errorsOf(
+        validJob({}, { Tasks: [{ Name: 'nginx', Driver: 'docker', Actions: [{ Name, Command: 'ls' }] }] }),
+      );
+    expect(action('list\u00a0files')).toEqual([]);
+    expect(action('list files')).toEqual([
+      inTask(`Action list files validation failed: ${formatMultiError(["invalid name 'list files'"])}`),
+    ]);
+  });
+
   it('refuses a service identity without a name', () => {
     expect(errorsOf(groupService({ Identity: { Audience: ['consul.io'] } }))).toEqual([
       'Service web in task group web has an identity with an empty name',
