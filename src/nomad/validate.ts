@@ -19,6 +19,8 @@ import {
   connectValidatorError,
   consulValidatorError,
   exposeValidatorError,
+  type NamespaceLimits,
+  namespaceValidatorError,
   serviceIdentityErrors,
 } from './validate/admission.ts';
 import { groupErrors } from './validate/group.ts';
@@ -26,6 +28,7 @@ import { nest } from './validate/multierror.ts';
 import { affinityErrors, constraintErrors, spreadErrors } from './validate/placement.ts';
 import { isMultiregion, parameterizedErrors, periodicErrors } from './validate/policies.ts';
 
+export type { NamespaceCapabilities, NamespaceLimits } from './validate/admission.ts';
 export { connectMutatorError } from './validate/group.ts';
 export { formatMultiError } from './validate/multierror.ts';
 
@@ -39,6 +42,11 @@ const MAX_DESCRIPTION_BYTES = 1000;
 export interface ValidateOptions {
   /** The server's `job_max_priority` (Nomad's default is 100). */
   maxPriority?: number;
+  /**
+   * The job's namespace, when its capabilities are known: Nomad refuses task drivers and group
+   * network modes the namespace does not allow. Without it, that check is skipped.
+   */
+  namespace?: NamespaceLimits;
 }
 
 export interface ValidationResult {
@@ -180,9 +188,13 @@ export function validateJob(job: Job, options: ValidateOptions = {}): Validation
   try {
     const mutated = withConnectMutations(job);
     // Nomad's validators in their order; each hook's error comes whole, jobValidate's flattened.
-    const hooks = [connectValidatorError, exposeValidatorError, consulValidatorError]
-      .map((validator) => validator(mutated))
-      .filter((e): e is string => e !== undefined);
+    const namespace = options.namespace;
+    const hooks = [
+      connectValidatorError(mutated),
+      exposeValidatorError(mutated),
+      consulValidatorError(mutated),
+      namespace ? namespaceValidatorError(mutated, namespace) : undefined,
+    ].filter((e): e is string => e !== undefined);
     return {
       errors: [
         ...hooks,

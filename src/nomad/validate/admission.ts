@@ -5,7 +5,7 @@
 // Only rules that depend on the job alone and hold in every Nomad edition are here: the ones that
 // depend on the server's configuration (a Vault cluster being enabled, a node pool existing) or on its
 // license (Enterprise-only features) are not.
-import { goQuote } from '../go.ts';
+import { goQuote, goQuotedList } from '../go.ts';
 import type { Job, Service, TaskGroup } from '../schema.ts';
 
 /** Go's net.JoinHostPort: IPv6 hosts in brackets. */
@@ -162,6 +162,58 @@ export function consulValidatorError(job: Job): string | undefined {
         return `task.consul.partition ${goQuote(partition)} must match group.consul.partition ${goQuote(groupPartition)} if both are set`;
       }
     }
+  }
+  return undefined;
+}
+
+/** What a Nomad namespace allows (its Capabilities); an empty or missing list allows everything. */
+export interface NamespaceCapabilities {
+  EnabledTaskDrivers?: readonly string[] | null;
+  DisabledTaskDrivers?: readonly string[] | null;
+  EnabledNetworkModes?: readonly string[] | null;
+  DisabledNetworkModes?: readonly string[] | null;
+}
+
+export interface NamespaceLimits {
+  Name: string;
+  Capabilities?: NamespaceCapabilities | null;
+}
+
+/** Allowed unless the disabled list names it, or an enabled list exists that does not. */
+function allowedBy(
+  value: string,
+  enabled: readonly string[] | null | undefined,
+  disabled: readonly string[] | null | undefined,
+) {
+  const allow = (enabled ?? []).length === 0 || (enabled ?? []).includes(value);
+  return allow && !(disabled ?? []).includes(value);
+}
+
+/**
+ * The namespace constraint hook's validator: the job's task drivers, then its group network modes
+ * (a network without a mode is "host"), must be allowed by the namespace's capabilities.
+ */
+export function namespaceValidatorError(job: Job, namespace: NamespaceLimits): string | undefined {
+  const c = namespace.Capabilities;
+  if (!c) return undefined;
+  const name = goQuote(namespace.Name);
+  const drivers = (job.TaskGroups ?? [])
+    .flatMap((g) => g.Tasks ?? [])
+    .map((t) => t.Driver ?? '')
+    .filter((driver) => !allowedBy(driver, c.EnabledTaskDrivers, c.DisabledTaskDrivers));
+  if (drivers.length === 1)
+    return `used task driver ${goQuote(drivers[0] ?? '')} is not allowed in namespace ${name}`;
+  if (drivers.length > 1)
+    return `used task drivers ${goQuotedList(drivers)} are not allowed in namespace ${name}`;
+  const modes = (job.TaskGroups ?? [])
+    .flatMap((g) => g.Networks ?? [])
+    .map((n) => n.Mode || 'host')
+    .filter((mode) => !allowedBy(mode, c.EnabledNetworkModes, c.DisabledNetworkModes));
+  if (modes.length === 1) {
+    return `used group network mode ${goQuote(modes[0] ?? '')} is not allowed in namespace ${name}`;
+  }
+  if (modes.length > 1) {
+    return `used group network modes ${goQuotedList(modes)} are not allowed in namespace ${name}`;
   }
   return undefined;
 }

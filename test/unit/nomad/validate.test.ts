@@ -901,6 +901,32 @@ describe('validateJob: services, checks, volumes, identities and admission hooks
     ]);
   });
 
+  it('checks task drivers and network modes against the namespace’s capabilities, when given', () => {
+    const job = validJob(
+      {},
+      {
+        Networks: [{}],
+        Tasks: [
+          { Name: 'a', Driver: 'docker' },
+          { Name: 'b', Driver: 'raw_exec' },
+        ],
+      },
+    );
+    const limited = (Capabilities: Record<string, string[]>) =>
+      validateJob(job, { namespace: { Name: 'team', Capabilities } }).errors;
+    expect(limited({})).toEqual([]);
+    expect(limited({ DisabledTaskDrivers: ['raw_exec'] })).toEqual([
+      'used task driver "raw_exec" is not allowed in namespace "team"',
+    ]);
+    expect(limited({ EnabledTaskDrivers: ['exec'] })).toEqual([
+      'used task drivers ["docker" "raw_exec"] are not allowed in namespace "team"',
+    ]);
+    expect(limited({ EnabledNetworkModes: ['bridge'] })).toEqual([
+      'used group network mode "host" is not allowed in namespace "team"',
+    ]);
+    expect(errorsOf(job)).toEqual([]);
+  });
+
   it('refuses a service identity without a name', () => {
     expect(errorsOf(groupService({ Identity: { Audience: ['consul.io'] } }))).toEqual([
       'Service web in task group web has an identity with an empty name',
