@@ -105,6 +105,26 @@ describe('kube-apiserver outage', () => {
       { timeoutMs: 60_000, intervalMs: 100 },
     ).catch(() => undefined);
 
+    // The control: a plain Deployment applied straight to the apiserver at the same moment, so
+    // that the cluster's own recovery (its controller-manager and scheduler reconnect after the
+    // restart with their own backoff) is measured apart from the operator's.
+    const apps = kc.makeApiClient(AppsV1Api);
+    const labels = { app: 'control' };
+    await apps.createNamespacedDeployment({
+      namespace: ns.name,
+      body: {
+        metadata: { name: 'control' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'c', image: 'registry.example/control:1' }] },
+          },
+        },
+      },
+    });
+    const controlCreated = performance.now();
     // A client retries a refused write, as Nomad's CLI users do; the refusals are counted.
     const refusedAfterRestart: string[] = [];
     const registered = await waitFor('a register accepted after recovery', async () => {
@@ -114,7 +134,6 @@ describe('kube-apiserver outage', () => {
     });
     // The operator's part (the Deployment written) apart from the cluster's (its controllers,
     // scheduler and kwok also reconnect after the restart before the pod runs).
-    const apps = kc.makeApiClient(AppsV1Api);
     const deploymentAt = await waitFor(
       'the Deployment of job after',
       async () => {
@@ -143,6 +162,14 @@ describe('kube-apiserver outage', () => {
     const podCreatedMs = since(pod.metadata?.creationTimestamp);
     const podScheduledMs = since(
       pod.status?.conditions?.find((c) => c.type === 'PodScheduled')?.lastTransitionTime,
+    );
+    const controlRunningAt = await waitFor(
+      'the control Deployment running',
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=control' });
+        return pods.items.some((p) => p.status?.phase === 'Running') ? performance.now() : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
     );
     const convergedAt = await waitFor(
       'job after running',
@@ -177,6 +204,7 @@ describe('kube-apiserver outage', () => {
       podCreatedAfterRegisterMs: podCreatedMs,
       podScheduledAfterRegisterMs: podScheduledMs,
       podRunningAfterRegisterMs: Math.round(podRunningAt - registered),
+      controlDeploymentRunningAfterCreateMs: Math.round(controlRunningAt - controlCreated),
       convergedAfterRestartMs: Math.round(convergedAt - restartedAt),
       convergedAfterRegisterMs: Math.round(convergedAt - registered),
       operatorRestarts: 0,
