@@ -177,9 +177,11 @@ async function main(): Promise<BenchResult> {
       201,
     );
   });
+  let directCreated: number | undefined;
   await waitUntil('direct: Deployments available', () => {
     const n = direct.count();
-    return n >= N ? true : `${n}/${N} available`;
+    if (directCreated === undefined && direct.existing() >= N) directCreated = (now() - directStart) / 1000;
+    return n >= N ? true : `${direct.existing()}/${N} created, ${n}/${N} available`;
   });
   await creating;
   const directSeconds = (now() - directStart) / 1000;
@@ -222,9 +224,14 @@ async function main(): Promise<BenchResult> {
         body: benchNomadJob(name),
       });
     });
+    let operatorCreated: number | undefined;
     await waitUntil('operator: Deployments available, jobs running', () => {
       const [d, j] = [deployments.count(), jobs.count()];
-      return d >= N && j >= N ? true : `${d}/${N} Deployments available, ${j}/${N} jobs running`;
+      if (operatorCreated === undefined && deployments.existing() >= N)
+        operatorCreated = (now() - operatorStart) / 1000;
+      return d >= N && j >= N
+        ? true
+        : `${deployments.existing()}/${N} Deployments created, ${d}/${N} available, ${j}/${N} jobs running`;
     });
     await applying;
     const operatorSeconds = (now() - operatorStart) / 1000;
@@ -434,6 +441,8 @@ async function main(): Promise<BenchResult> {
         directSeconds: round(directSeconds, 1),
         operatorSeconds: round(operatorSeconds, 1),
         ratio,
+        directAllCreatedSeconds: round(directCreated ?? Number.NaN, 1),
+        operatorAllCreatedSeconds: round(operatorCreated ?? Number.NaN, 1),
       },
       rss: {
         afterSyncMiB: mib(afterSync),

@@ -17,7 +17,14 @@ export interface BenchResult {
   nodes: number;
   /** How the operator ran: node flags (the image's) and extra operator flags. */
   operator: { nodeFlags: string[]; args: string[] };
-  convergence: { directSeconds: number; operatorSeconds: number; ratio: number };
+  /** Seconds until every Deployment was available (and every job running), and until every Deployment existed. */
+  convergence: {
+    directSeconds: number;
+    operatorSeconds: number;
+    ratio: number;
+    directAllCreatedSeconds: number;
+    operatorAllCreatedSeconds: number;
+  };
   rss: { afterSyncMiB: number; convergedMiB: number; afterIdleMiB: number; peakMiB: number };
   getJob: { nomad: Summary; kube: Summary; p99Ratio: number };
   listJobs: Summary;
@@ -67,6 +74,7 @@ export function table(result: BenchResult): string {
     )
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
+    `every Deployment existed after ${result.convergence.directAllCreatedSeconds} s (direct) and ${result.convergence.operatorAllCreatedSeconds} s (operator)`,
     `register timeline (median ms from sending PUT): ${steps}`,
     `idle writes by kind: ${JSON.stringify(result.idle.byKind)}; by writer: ${JSON.stringify(result.idle.byManager)}`,
     '',

@@ -47,6 +47,14 @@ export class Counter {
     return n;
   }
 
+  /** Objects of the collection (with the name prefix), whatever their state. */
+  existing(): number {
+    let n = 0;
+    for (const object of this.informer.list())
+      if ((object.metadata?.name ?? '').startsWith(this.#prefix)) n++;
+    return n;
+  }
+
   stop(): Promise<void> {
     return this.informer.stop();
   }
