@@ -184,23 +184,31 @@ function uint16Error(value: string): string | undefined {
   return Number(value) > 0xffff ? 'value out of range' : undefined;
 }
 
-/** Whether Go's netip.ParsePrefix accepts `cidr` (an IPv4 or IPv6 address, "/", a bit count). */
-function isPrefix(cidr: string): boolean {
+/**
+ * Go's netip.ParsePrefix error for `cidr` (an IPv4 or IPv6 address, "/", a bit count), or undefined
+ * when it parses. An unparsable address gets ParseAddr's generic reason.
+ */
+function prefixError(cidr: string): string | undefined {
+  const fail = (reason: string) => `netip.ParsePrefix(${goQuote(cidr)}): ${reason}`;
   const slash = cidr.lastIndexOf('/');
-  if (slash < 0) return false;
+  if (slash < 0) return fail("no '/'");
   const address = cidr.slice(0, slash);
   const bits = cidr.slice(slash + 1);
-  if (!/^(0|[1-9][0-9]{0,2})$/.test(bits)) return false;
   const ipv4 =
     /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
-  if (ipv4.test(address)) return Number(bits) <= 32;
-  if (!address.includes(':') || address.includes('%')) return false;
-  try {
-    new URL(`http://[${address}]/`);
-  } catch {
-    return false;
+  let maxBits = 32;
+  if (!ipv4.test(address)) {
+    let ipv6 = address.includes(':') && !address.includes('%');
+    try {
+      if (ipv6) new URL(`http://[${address}]/`);
+    } catch {
+      ipv6 = false;
+    }
+    if (!ipv6) return fail(`ParseAddr(${goQuote(address)}): unable to parse IP`);
+    maxBits = 128;
   }
-  return Number(bits) <= 128;
+  if (!/^(0|[1-9][0-9]*)$/.test(bits)) return fail(`bad bits after slash: ${goQuote(bits)}`);
+  return Number(bits) > maxBits ? fail('prefix length out of range') : undefined;
 }
 
 /** ConsulTransparentProxy.Validate: one error alone, several as a multierror. */
@@ -209,11 +217,9 @@ function transparentProxyError(connect: ConsulConnect): string | undefined {
   if (!proxy) return undefined;
   const errors: string[] = [];
   for (const cidr of proxy.ExcludeOutboundCIDRs ?? []) {
-    if (!isPrefix(cidr)) {
-      errors.push(
-        `could not parse transparent proxy excluded outbound CIDR as network prefix: netip.ParsePrefix(${goQuote(cidr)}): invalid prefix`,
-      );
-    }
+    const error = prefixError(cidr);
+    if (error)
+      errors.push(`could not parse transparent proxy excluded outbound CIDR as network prefix: ${error}`);
   }
   const uid = proxy.UID ?? '';
   const uidError = uid === '' ? undefined : uint16Error(uid);

@@ -804,6 +804,31 @@ describe('validateJob: services, checks, volumes, identities and admission hooks
     expect(errorsOf(validJob({ Multiregion: {} }))).toEqual(['Multiregion jobs are unlicensed.']);
   });
 
+  it('checks a transparent proxy block', () => {
+    const tproxy = (TransparentProxy: Record<string, unknown>) =>
+      errorsOf(
+        groupService({ PortLabel: '8080', Connect: { SidecarService: { Proxy: { TransparentProxy } } } }),
+      );
+    expect(tproxy({ ExcludeOutboundCIDRs: ['10.0.0.0/8', 'fd00::/8'], UID: '1001' })).toEqual([]);
+    expect(tproxy({ ExcludeOutboundCIDRs: ['10.0.0.0'] })).toEqual([
+      inGroupServices(
+        `Service[0] web validation failed: ${formatMultiError([
+          `could not parse transparent proxy excluded outbound CIDR as network prefix: netip.ParsePrefix("10.0.0.0"): no '/'`,
+        ])}`,
+      ),
+    ]);
+    expect(tproxy({ ExcludeOutboundCIDRs: ['10.0.0.0/33'], UID: 'envoy' })).toEqual([
+      inGroupServices(
+        `Service[0] web validation failed: ${formatMultiError([
+          formatMultiError([
+            'could not parse transparent proxy excluded outbound CIDR as network prefix: netip.ParsePrefix("10.0.0.0/33"): prefix length out of range',
+            'transparent proxy block has invalid UID field: invalid user ID "envoy": invalid syntax',
+          ]),
+        ])}`,
+      ),
+    ]);
+  });
+
   it('checks an ingress gateway’s listeners', () => {
     const gateway = (hosts: string[]) =>
       errorsOf(
