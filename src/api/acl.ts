@@ -6,11 +6,22 @@
 // own, so a flood of bad tokens never pushes good ones out), concurrent requests with one new token
 // share one TokenReview, and at most a few TokenReviews run at once: a client sending many bad
 // tokens costs one review per distinct token, never more, and never a burst on the apiserver.
+// While the apiserver cannot be reached (a review fails without an HTTP answer, or the reachability
+// probe says so), a token accepted, or a decision made, within the last `staleIfUnreachableMs`
+// (default 5 minutes) still counts: reads
+// keep being served from the caches through an outage (writes are refused then anyway, see
+// availability.ts). Nothing is ever granted that the apiserver did not grant before.
 // The API's own writes use the operator's credentials, so a call is only ever carried out after the
 // caller was allowed the same verb on the same namespace: the façade never lends its rights.
 import { createHash } from 'node:crypto';
-import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AuthenticationV1Api,
+  AuthorizationV1Api,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { group, plural } from '../crd/resource.ts';
+import type { ApiserverReachability } from '../kube/reachability.ts';
 import { permissionDenied, tokenNotFound } from './errors.ts';
 
 /**
@@ -79,6 +90,9 @@ export class LruTtlCache<T> {
     this.#map.set(key, hit);
     return hit.value;
   }
+  delete(key: string): void {
+    this.#map.delete(key);
+  }
   set(key: string, value: T): void {
     this.#map.delete(key);
     while (this.#map.size >= this.#max) {
@@ -124,6 +138,19 @@ export interface KubeAuthorizerOptions {
   rejectedTokenCacheSize?: number;
   /** Most TokenReviews in flight at once. Default 8. */
   maxConcurrentTokenReviews?: number;
+  /** How long an accepted token or a decision stands in while the apiserver is unreachable. Default 5 minutes. */
+  staleIfUnreachableMs?: number;
+  /**
+   * The apiserver's reachability (src/kube/reachability.ts): while it is unreachable, known answers
+   * are used without asking (an apiserver still starting may deny everything until its RBAC caches
+   * are warm).
+   */
+  reachability?: ApiserverReachability;
+}
+
+/** A request that got no HTTP answer at all (refused, reset, timed out): the apiserver is unreachable. */
+function isUnreachable(error: unknown): boolean {
+  return !(error instanceof ApiException);
 }
 
 /** The Kubernetes authorizer, with the number of TokenReviews it has sent (for tests and figures). */
@@ -141,6 +168,10 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
     options.rejectedTokenCacheSize ?? 4_096,
   );
   const decisions = new LruTtlCache<boolean>(ttl, 10_000);
+  const staleTtl = options.staleIfUnreachableMs ?? 300_000;
+  const lastAccepted = new LruTtlCache<Caller>(staleTtl, 10_000);
+  const lastDecisions = new LruTtlCache<boolean>(staleTtl, 10_000);
+  const unreachable = () => options.reachability?.reachable() === false;
   const inFlight = new Map<string, Promise<Caller | null>>();
   const reviewSlots = new ConcurrencyLimit(options.maxConcurrentTokenReviews ?? 8);
   let tokenReviews = 0;
@@ -173,9 +204,9 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
       permission.resource ?? '',
       permission.name ?? '',
     ]);
-    const cached = decisions.get(key);
+    const cached = decisions.get(key) ?? (unreachable() ? lastDecisions.get(key) : undefined);
     if (cached !== undefined) return cached;
-    const result = await authz.createSubjectAccessReview({
+    const request = authz.createSubjectAccessReview({
       body: {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SubjectAccessReview',
@@ -198,8 +229,17 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
         },
       },
     });
+    let result: Awaited<typeof request>;
+    try {
+      result = await request;
+    } catch (error) {
+      const stale = isUnreachable(error) ? lastDecisions.get(key) : undefined;
+      if (stale === undefined) throw error;
+      return stale;
+    }
     const allowed = result.status?.allowed === true && result.status?.denied !== true;
     decisions.set(key, allowed);
+    lastDecisions.set(key, allowed);
     return allowed;
   };
 
@@ -213,16 +253,27 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
         throw permissionDenied();
       }
       const key = createHash('sha256').update(token).digest('hex');
-      let caller: Caller | null | undefined = accepted.get(key) ?? (rejected.get(key) ? null : undefined);
+      const known = rejected.get(key) ? null : unreachable() ? lastAccepted.get(key) : undefined;
+      let caller: Caller | null | undefined = accepted.get(key) ?? known;
       if (caller === undefined) {
         let review = inFlight.get(key);
         if (!review) {
           review = reviewSlots
             .run(() => reviewToken(token))
             .then((result) => {
-              if (result) accepted.set(key, result);
-              else rejected.set(key, true);
+              if (result) {
+                accepted.set(key, result);
+                lastAccepted.set(key, result);
+              } else {
+                rejected.set(key, true);
+                lastAccepted.delete(key);
+              }
               return result;
+            })
+            .catch((error: unknown) => {
+              const stale = isUnreachable(error) ? lastAccepted.get(key) : undefined;
+              if (stale === undefined) throw error;
+              return stale;
             });
           const settled = () => inFlight.delete(key);
           review.then(settled, settled);

@@ -121,7 +121,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
     const allowAnonymous = options.allowAnonymous ?? isLoopback(options.listen.host);
     const authorizer =
-      options.authorizer ?? makeKubeAuthorizer({ kubeConfig: options.kubeConfig, allowAnonymous });
+      options.authorizer ??
+      makeKubeAuthorizer({
+        kubeConfig: options.kubeConfig,
+        allowAnonymous,
+        ...(options.reachability ? { reachability: options.reachability } : {}),
+      });
     const app = buildApiApp(
       {
         store,

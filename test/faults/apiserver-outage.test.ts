@@ -7,6 +7,7 @@
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startComponent, stopComponent } from '../cluster/local-cluster.ts';
+import { grantNomadJobs, serviceAccountToken } from '../integration/support/api-server.ts';
 import {
   createTestNamespace,
   faultCluster,
@@ -22,6 +23,7 @@ import {
 
 const kc = testKubeConfig();
 let ns: { name: string; remove: () => Promise<void> };
+let token = '';
 const OUTAGE_MS = 20_000;
 
 beforeAll(async () => {
@@ -35,15 +37,32 @@ afterAll(async () => {
 });
 
 const running = async (url: string, id: string) => {
-  const job = await nomad(url, 'GET', `/v1/job/${id}`, undefined, 5_000);
+  const job = await nomad(url, 'GET', `/v1/job/${id}`, undefined, 5_000, token);
   return job.status === 200 && (JSON.parse(job.text) as { Status?: string }).Status === 'running';
 };
 
 describe('kube-apiserver outage', () => {
   it('keeps serving reads, reports not ready, refuses writes at once and converges after recovery', async () => {
-    const operator = await startOperator({ name: 'outage', namespace: ns.name });
+    const operator = await startOperator({
+      name: 'outage',
+      namespace: ns.name,
+      args: ['--allow-anonymous=false'],
+    });
+    token = await serviceAccountToken(kc, ns.name, 'client');
+    await grantNomadJobs(kc, ns.name, { role: 'nomad-jobs', account: 'client', subresources: [] });
+    await waitFor('the token allowed', async () => {
+      const answer = await nomad(operator.apiUrl, 'GET', '/v1/jobs', undefined, 5_000, token);
+      return answer.status === 200;
+    });
     await waitFor('the operator leading', async () => operator.logs.some((l) => l.msg === 'Became leader'));
-    const register = await nomad(operator.apiUrl, 'PUT', '/v1/jobs', { Job: serviceJob('before') });
+    const register = await nomad(
+      operator.apiUrl,
+      'PUT',
+      '/v1/jobs',
+      { Job: serviceJob('before') },
+      30_000,
+      token,
+    );
     expect(register.status, register.text).toBe(200);
     await waitFor('job before running', () => running(operator.apiUrl, 'before'));
 
@@ -55,7 +74,7 @@ describe('kube-apiserver outage', () => {
       (async () => {
         while (sampling) {
           for (const path of ['/v1/jobs', '/v1/job/before', '/v1/job/before/allocations']) {
-            const answer = await nomad(operator.apiUrl, 'GET', path, undefined, 5_000);
+            const answer = await nomad(operator.apiUrl, 'GET', path, undefined, 5_000, token);
             if (answer.status === 200) reads.ok++;
             else reads.failed.push(`${path}: ${answer.status} ${answer.failed ?? answer.text}`);
           }
@@ -82,7 +101,14 @@ describe('kube-apiserver outage', () => {
     );
     // A write while the apiserver is away: answered at once, Nomad's way.
     const writeStarted = performance.now();
-    const write = await nomad(operator.apiUrl, 'PUT', '/v1/jobs', { Job: serviceJob('during') }, 15_000);
+    const write = await nomad(
+      operator.apiUrl,
+      'PUT',
+      '/v1/jobs',
+      { Job: serviceJob('during') },
+      15_000,
+      token,
+    );
     const writeMs = Math.round(performance.now() - writeStarted);
     expect(write.status, write.failed ?? write.text).toBe(500);
     expect(write.text).toContain('No cluster leader');
@@ -128,7 +154,14 @@ describe('kube-apiserver outage', () => {
     // A client retries a refused write, as Nomad's CLI users do; the refusals are counted.
     const refusedAfterRestart: string[] = [];
     const registered = await waitFor('a register accepted after recovery', async () => {
-      const answer = await nomad(operator.apiUrl, 'PUT', '/v1/jobs', { Job: serviceJob('after') });
+      const answer = await nomad(
+        operator.apiUrl,
+        'PUT',
+        '/v1/jobs',
+        { Job: serviceJob('after') },
+        30_000,
+        token,
+      );
       if (answer.status !== 200) refusedAfterRestart.push(`${answer.status} ${answer.failed ?? answer.text}`);
       return answer.status === 200 ? performance.now() : undefined;
     });

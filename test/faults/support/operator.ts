@@ -161,18 +161,20 @@ export interface Answer {
   failed?: string;
 }
 
-/** One Nomad API request; network failures are answers too (`failed`), never exceptions. */
+/** One Nomad API request (with `token` as X-Nomad-Token); network failures are answers too (`failed`), never exceptions. */
 export async function nomad(
   baseUrl: string,
   method: string,
   pathAndQuery: string,
   body?: unknown,
   timeoutMs = 30_000,
+  token?: string,
 ): Promise<Answer> {
   try {
     const res = await fetch(baseUrl + pathAndQuery, {
       method,
       signal: AbortSignal.timeout(timeoutMs),
+      ...(token ? { headers: { 'X-Nomad-Token': token } } : {}),
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     return { status: res.status, text: await res.text() };
