@@ -236,6 +236,7 @@ async function main(): Promise<BenchResult> {
     await applying;
     const operatorSeconds = (now() - operatorStart) / 1000;
     const converged = operator.rss();
+    const heapConverged = await operator.heap();
     const writesByVerbKind = await operator.writes();
     const writesTotal = Object.values(writesByVerbKind).reduce((a, b) => a + b, 0);
 
@@ -270,6 +271,7 @@ async function main(): Promise<BenchResult> {
       byManager[e.manager] = (byManager[e.manager] ?? 0) + 1;
     }
     const afterIdle = operator.rss();
+    const heapAfterIdle = await operator.heap();
 
     // 4. Reads.
     const nomadGet: number[] = [];
@@ -449,6 +451,16 @@ async function main(): Promise<BenchResult> {
         convergedMiB: mib(converged),
         afterIdleMiB: mib(afterIdle),
         peakMiB: mib(peak),
+        heapConverged: {
+          usedMiB: mib(heapConverged.usedBytes),
+          totalMiB: mib(heapConverged.totalBytes),
+          externalMiB: mib(heapConverged.externalBytes),
+        },
+        heapAfterIdle: {
+          usedMiB: mib(heapAfterIdle.usedBytes),
+          totalMiB: mib(heapAfterIdle.totalBytes),
+          externalMiB: mib(heapAfterIdle.externalBytes),
+        },
       },
       getJob: { nomad: getNomad, kube: getKube, p99Ratio },
       listJobs: list,

@@ -24,6 +24,8 @@ export interface OperatorProcess {
   peakRss(): number;
   /** The operator's own write counter (nomad_operator_apiserver_writes_total), by `verb kind`. */
   writes(): Promise<Record<string, number>>;
+  /** V8's heap (used, and reserved by the heap's spaces) and memory held outside it, from /metrics. */
+  heap(): Promise<{ usedBytes: number; totalBytes: number; externalBytes: number }>;
   stop(): Promise<void>;
 }
 
@@ -144,6 +146,18 @@ export async function startOperator(options: {
         out[`${labels.verb} ${labels.kind}`] = Number(match[2]);
       }
       return out;
+    },
+    heap: async () => {
+      const text = await fetch(`${metricsUrl}/metrics`).then((r) => r.text());
+      const value = (name: string) =>
+        Number(
+          new RegExp(`^nomad_operator_nodejs_${name}\\s+([0-9.e+]+)$`, 'mu').exec(text)?.[1] ?? Number.NaN,
+        );
+      return {
+        usedBytes: value('heap_size_used_bytes'),
+        totalBytes: value('heap_size_total_bytes'),
+        externalBytes: value('external_memory_bytes'),
+      };
     },
     stop,
   };

@@ -25,7 +25,15 @@ export interface BenchResult {
     directAllCreatedSeconds: number;
     operatorAllCreatedSeconds: number;
   };
-  rss: { afterSyncMiB: number; convergedMiB: number; afterIdleMiB: number; peakMiB: number };
+  /** RSS, and V8's heap (live objects, space reserved by the heap) and memory outside it. */
+  rss: {
+    afterSyncMiB: number;
+    convergedMiB: number;
+    afterIdleMiB: number;
+    peakMiB: number;
+    heapConverged: { usedMiB: number; totalMiB: number; externalMiB: number };
+    heapAfterIdle: { usedMiB: number; totalMiB: number; externalMiB: number };
+  };
   getJob: { nomad: Summary; kube: Summary; p99Ratio: number };
   listJobs: Summary;
   blockingWake: Summary;
@@ -74,6 +82,7 @@ export function table(result: BenchResult): string {
     )
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
+    `operator memory after idle: RSS ${result.rss.afterIdleMiB} MiB, V8 heap ${result.rss.heapAfterIdle.usedMiB} MiB used of ${result.rss.heapAfterIdle.totalMiB} MiB reserved, ${result.rss.heapAfterIdle.externalMiB} MiB external`,
     `every Deployment existed after ${result.convergence.directAllCreatedSeconds} s (direct) and ${result.convergence.operatorAllCreatedSeconds} s (operator)`,
     `register timeline (median ms from sending PUT): ${steps}`,
     `idle writes by kind: ${JSON.stringify(result.idle.byKind)}; by writer: ${JSON.stringify(result.idle.byManager)}`,
