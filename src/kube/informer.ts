@@ -276,6 +276,8 @@ export class Informer<T extends KubernetesObject> {
   readonly #cache: CacheMap<T> = new Map();
   /** label key → `namespace\0value` → name → object (byLabel). */
   readonly #labelIndexes = new Map<string, Map<string, Map<string, T>>>();
+  /** `namespace\0ownerKind\0ownerName` → name → object (byOwner), once asked for. */
+  #ownerIndex: Map<string, Map<string, T>> | undefined;
   readonly #listeners = new Set<ChangeListener<T>>();
   readonly #syncWaiters = new Set<(synced: boolean) => void>();
 
@@ -391,6 +393,19 @@ export class Informer<T extends KubernetesObject> {
       for (const object of this.list()) indexAdd(index, key, object);
     }
     return [...(index.get(labelBucket(namespace, value))?.values() ?? [])];
+  }
+
+  /**
+   * Cached objects of `namespace` with an ownerReference to an object of `ownerKind` named
+   * `ownerName` (any API group: callers check it), from an index built on the first call and
+   * maintained by every change.
+   */
+  byOwner(namespace: string, ownerKind: string, ownerName: string): T[] {
+    if (!this.#ownerIndex) {
+      this.#ownerIndex = new Map();
+      for (const object of this.list()) ownerIndexAdd(this.#ownerIndex, object);
+    }
+    return [...(this.#ownerIndex.get(ownerBucket(namespace, ownerKind, ownerName))?.values() ?? [])];
   }
 
   /** Cached objects, of one namespace or all. */
@@ -587,6 +602,10 @@ export class Informer<T extends KubernetesObject> {
       if (existing) indexRemove(index, key, existing);
       indexAdd(index, key, object);
     }
+    if (this.#ownerIndex) {
+      if (existing) ownerIndexRemove(this.#ownerIndex, existing);
+      ownerIndexAdd(this.#ownerIndex, object);
+    }
     this.#emit(object, existing ? 'update' : 'add');
   }
 
@@ -599,6 +618,7 @@ export class Informer<T extends KubernetesObject> {
     objects.delete(name);
     if (objects.size === 0) this.#cache.delete(namespace);
     for (const [key, index] of this.#labelIndexes) indexRemove(index, key, existing);
+    if (this.#ownerIndex) ownerIndexRemove(this.#ownerIndex, existing);
     // The last state seen, as client-go's DeletedFinalStateUnknown would carry it when the delete
     // itself was missed.
     this.#emit(object.metadata?.resourceVersion ? object : existing, 'delete');
@@ -645,6 +665,33 @@ function indexRemove<T extends KubernetesObject>(
   if (!objects) return;
   objects.delete(object.metadata?.name ?? '');
   if (objects.size === 0) index.delete(bucket);
+}
+
+const ownerBucket = (namespace: string, kind: string, name: string) => `${namespace}\0${kind}\0${name}`;
+
+function ownerBucketsOf(object: KubernetesObject): string[] {
+  const namespace = object.metadata?.namespace ?? '';
+  return (object.metadata?.ownerReferences ?? []).map((ref) => ownerBucket(namespace, ref.kind, ref.name));
+}
+
+function ownerIndexAdd<T extends KubernetesObject>(index: Map<string, Map<string, T>>, object: T): void {
+  for (const bucket of ownerBucketsOf(object)) {
+    let objects = index.get(bucket);
+    if (!objects) {
+      objects = new Map();
+      index.set(bucket, objects);
+    }
+    objects.set(object.metadata?.name ?? '', object);
+  }
+}
+
+function ownerIndexRemove<T extends KubernetesObject>(index: Map<string, Map<string, T>>, object: T): void {
+  for (const bucket of ownerBucketsOf(object)) {
+    const objects = index.get(bucket);
+    if (!objects) continue;
+    objects.delete(object.metadata?.name ?? '');
+    if (objects.size === 0) index.delete(bucket);
+  }
 }
 
 /** Waits until every informer has synced; false if one did not within `timeoutMs`. */

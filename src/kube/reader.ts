@@ -22,6 +22,27 @@ export interface ClusterReader {
 export interface CacheSource {
   list(namespace?: string): KubernetesObject[];
   get(namespace: string | undefined, name: string): KubernetesObject | undefined;
+  /** Objects labelled `key=value`, from an index (informers have one; without it, a scan). */
+  byLabel?(namespace: string, key: string, value: string): KubernetesObject[];
+  /** Objects with an ownerReference to `ownerKind`/`ownerName`, from an index (informers have one). */
+  byOwner?(namespace: string, ownerKind: string, ownerName: string): KubernetesObject[];
+}
+
+/**
+ * A job's objects of one cache: labelled with its name, or owned by it without that label. With the
+ * cache's indexes this costs the size of the answer: the reconciler asks for every kind on every
+ * reconcile, and a scan of the namespace's cache made reconciles cost O(jobs) each.
+ */
+function ownedIn(source: CacheSource, namespace: string, jobName: string): KubernetesObject[] {
+  if (!source.byLabel || !source.byOwner)
+    return source
+      .list(namespace)
+      .filter((o) => o.metadata?.labels?.[LABEL_JOB] === jobName || hasJobOwnerReference(o, jobName));
+  const labelled = source.byLabel(namespace, LABEL_JOB, jobName);
+  const ownedOnly = source
+    .byOwner(namespace, 'NomadJob', jobName)
+    .filter((o) => o.metadata?.labels?.[LABEL_JOB] !== jobName && hasJobOwnerReference(o, jobName));
+  return ownedOnly.length === 0 ? labelled : [...labelled, ...ownedOnly];
 }
 
 /** The reader over the caches `sourceOf` has, by kind (`NomadJob` and the owned kinds; none: empty). */
@@ -29,10 +50,10 @@ export function cacheReader(sourceOf: (kind: string) => CacheSource | undefined)
   return {
     nomadJob: (namespace, name) => sourceOf('NomadJob')?.get(namespace, name) as NomadJobObject | undefined,
     nomadJobs: (namespace) => (sourceOf('NomadJob')?.list(namespace) ?? []) as NomadJobObject[],
-    owned: <T extends KubernetesObject>(kind: string, namespace: string, jobName: string) =>
-      (sourceOf(kind)?.list(namespace) ?? []).filter(
-        (o) => o.metadata?.labels?.[LABEL_JOB] === jobName || hasJobOwnerReference(o, jobName),
-      ) as T[],
+    owned: <T extends KubernetesObject>(kind: string, namespace: string, jobName: string) => {
+      const source = sourceOf(kind);
+      return (source ? ownedIn(source, namespace, jobName) : []) as T[];
+    },
     get: <T extends KubernetesObject>(kind: string, namespace: string, name: string) =>
       sourceOf(kind)?.get(namespace, name) as T | undefined,
   };

@@ -3,7 +3,7 @@
 // Deployment, ReplicaSet, pods, ConfigMaps, Secrets), and strip managed fields and kubectl's
 // last-applied copy at the informer, from the first list and from watch events alike; NomadJobs keep
 // only the newest spec write of their managed fields, so their submit time reads as from the live object.
-// Lookups by label (byLabel) come from an index that follows every change.
+// Lookups by label and by owner (byLabel, byOwner) come from indexes that follow every change.
 import {
   AppsV1Api,
   CoreV1Api,
@@ -183,6 +183,25 @@ describe('informer caches', () => {
       await relabelled('b');
       expect(indexed('a')).toEqual([]);
       expect(indexed('b')).toEqual(['owned']);
+
+      // So does the owner index.
+      const owner = {
+        apiVersion: live.apiVersion,
+        kind: 'NomadJob',
+        name: live.metadata?.name ?? '',
+        uid: live.metadata?.uid ?? '',
+      };
+      const byOwner = () => configMaps.byOwner(ns, 'NomadJob', owner.name).map((o) => o.metadata?.name);
+      expect(byOwner()).toEqual([]);
+      const withOwner = configMap('owned', managed, 'two');
+      withOwner.metadata!.ownerReferences = [owner];
+      const owned = await apply(withOwner);
+      await waitFor(
+        'the owner in the cache',
+        async () =>
+          configMaps.get(ns, 'owned')?.metadata?.resourceVersion === owned.metadata?.resourceVersion,
+      );
+      expect(byOwner()).toEqual(['owned']);
     } finally {
       await Promise.all(informers.map((i) => i.stop()));
     }
