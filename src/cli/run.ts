@@ -182,6 +182,18 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
       logger.warn('shutdown bound reached: closing the connections still open');
       api?.closeConnections();
     }, bound);
+    // The backstop: a reconcile or request that never ends (a request to an apiserver that never
+    // answers) must not keep the process past its bound and into the kubelet's SIGKILL. Unref'd, it
+    // only fires if something still holds the process a second after the bound.
+    let completed = false;
+    setTimeout(() => {
+      logger.error(
+        completed
+          ? 'shut down, but something still holds the process a second after the bound; exiting'
+          : 'shutdown did not finish within its bound; exiting',
+      );
+      process.exit(completed ? 0 : 1);
+    }, bound + 1_000).unref();
     const stopLeading = async () => {
       if (elector) await elector.release({ timeoutMs: bound });
       else await controller?.pause();
@@ -191,6 +203,7 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
     probe.stop();
     await controller?.stop();
     await ops.close();
+    completed = true;
     logger.info({ ms: Math.round(performance.now() - started) }, 'shut down');
     finished(0);
   };

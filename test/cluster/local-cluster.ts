@@ -356,6 +356,15 @@ export async function stopComponent(
 }
 
 /**
+ * Freezes (SIGSTOP) or thaws (SIGCONT) one component: a frozen kube-apiserver keeps its port but
+ * answers nothing, so clients hang instead of being refused (a partition, an overloaded apiserver).
+ */
+export function freezeComponent(state: ClusterState, component: Component, frozen: boolean): void {
+  const pid = state.pids[component];
+  if (isAlive(pid, state.binDir)) signal(pid!, frozen ? 'SIGSTOP' : 'SIGCONT');
+}
+
+/**
  * Starts a component stopped by stopComponent() again with the command line it was first started
  * with (same ports, same data), and waits until it is healthy. Only the kube-apiserver and etcd
  * have a health probe here; the others count once they are alive.
