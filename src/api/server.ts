@@ -10,6 +10,7 @@ import { makeKubeWriter } from '../kube/kube-writer.ts';
 import type { ApiserverReachability } from '../kube/reachability.ts';
 import type { ClusterWriter } from '../kube/writer.ts';
 import { silentLogger } from '../log.ts';
+import type { OperatorMetrics } from '../metrics.ts';
 import { type Authorizer, makeKubeAuthorizer } from './acl.ts';
 import { type JobActions, makeKubeActions } from './actions.ts';
 import { buildApiApp } from './app.ts';
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   actions?: JobActions;
   /** The write side; default a writer of its own, under API_FIELD_MANAGER (same rate limit). */
   writer?: ClusterWriter;
+  /** Where the default writer counts its writes (the process's /metrics); default a registry of its own. */
+  metrics?: OperatorMetrics;
   /** Caches to read from instead of starting informers of its own (e.g. the controller's). */
   sources?: Partial<Record<Kind, ObjectSource>>;
   region?: string;
@@ -114,7 +117,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const defaultNamespace = options.defaultNamespace ?? 'default';
     // The process's writers share one rate limit (kube/rate-limit.ts sharedWriteLimiter): the
     // controller's, when it runs here with the same KubeConfig, and this one.
-    const writer = options.writer ?? makeKubeWriter(options.kubeConfig, { fieldManager: API_FIELD_MANAGER });
+    const writer =
+      options.writer ??
+      makeKubeWriter(options.kubeConfig, {
+        fieldManager: API_FIELD_MANAGER,
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+      });
     const store = new ApiStore(state, writer, {
       defaultNamespace,
       ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),

@@ -97,6 +97,7 @@ async function start(config: OperatorConfig, logger: Logger): Promise<Promise<nu
       allowAnonymous: config.allowAnonymous,
       historyLimit: config.historyLimit,
       limits: config.apiLimits,
+      metrics,
       sources,
       logger,
       informerStaleAfterMs: config.informerStaleAfterMs,

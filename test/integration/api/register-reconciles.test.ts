@@ -77,6 +77,9 @@ async function revisions(name: string): Promise<V1ControllerRevision[]> {
   ).items;
 }
 
+/** The registry the API's writer counts in (run.ts gives it the process's, served on /metrics). */
+const apiMetrics = createMetrics();
+
 beforeAll(async () => {
   ns = await createTestNamespace(kc, 'register-reconciles');
   await ensureNomadJobCrd(kc);
@@ -96,6 +99,7 @@ beforeAll(async () => {
     defaultNamespace: ns.name,
     listen: { host: '127.0.0.1', port: 0 },
     allowAnonymous: true,
+    metrics: apiMetrics,
   });
 });
 
@@ -113,6 +117,7 @@ describe('jobs registered through the API', () => {
       expect(reg.status, reg.text).toBe(200);
     }
     for (const id of ids) await reconciledAt(id, 0);
+    expect(await apiMetrics.writes({ verb: 'create', kind: 'NomadJob' })).toBe(ids.length);
     // A new version by register and one by scale.
     const second = await api('PUT', '/v1/jobs', { Job: job('plain-a', { Meta: { release: '2' } }) });
     expect(second.status, second.text).toBe(200);
