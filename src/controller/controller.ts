@@ -207,6 +207,10 @@ export class Controller {
         end();
         this.queue.done(key);
       }
+      // A reconcile that writes nothing never leaves the microtask queue, so a run of them (a resync
+      // re-enqueues every job) would hold the event loop for seconds: no watch event, no Nomad API
+      // request in between. Each reconcile ends with a turn of the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
