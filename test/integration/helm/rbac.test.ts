@@ -128,7 +128,7 @@ const needs: Record<string, Record<string, string>> = {
     list: 'startup',
     watch: 'startup',
     create: 'service job',
-    patch: 'service job',
+    patch: 'api: mark a version stable',
     delete: 'new versions',
   },
   '/events': { create: 'service job' },
