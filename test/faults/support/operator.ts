@@ -6,14 +6,36 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { CoordinationV1Api, CustomObjectsApi, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type V1Lease,
+} from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { repoRoot } from '../../cluster/binaries.ts';
 import { readState } from '../../cluster/local-cluster.ts';
-import { waitFor } from '../../integration/support/kube.ts';
+import { createTestNamespace as createNamespace, waitFor } from '../../integration/support/kube.ts';
 
-export { createTestNamespace, testKubeConfig, waitFor } from '../../integration/support/kube.ts';
+export { testKubeConfig, waitFor } from '../../integration/support/kube.ts';
+
+/**
+ * A namespace for one scenario, made once the earlier scenarios' namespaces are gone. The fault
+ * files share one cluster and run one after another; while an earlier namespace terminates, its
+ * objects' deletions keep the operator busy and move the cluster-wide indexes (Nomad's `/v1/jobs`
+ * index is global too), which would wake the blocking queries a scenario means to hold.
+ */
+export async function createTestNamespace(kc: KubeConfig, prefix: string) {
+  const core = kc.makeApiClient(CoreV1Api);
+  await waitFor(
+    'no namespace of an earlier scenario still terminating',
+    async () => (await core.listNamespace()).items.every((n) => n.status?.phase !== 'Terminating'),
+    { timeoutMs: 180_000, intervalMs: 500 },
+  );
+  return createNamespace(kc, prefix);
+}
 
 const nodeBinary = path.join(repoRoot, 'node_modules', '.bin', 'node');
 
