@@ -251,6 +251,24 @@ describe('parseConfig', () => {
     expect(errors(['--exec-image'])).toEqual(['--exec-image needs a value']);
   });
 
+  it('reads the write limit from --kube-api-qps/--kube-api-burst and their variables, refusing bad values', () => {
+    expect(ok(['--kube-api-qps=0.5', '--kube-api-burst', '7'])).toMatchObject({
+      kubeApiQps: 0.5,
+      kubeApiBurst: 7,
+    });
+    expect(ok([], { NOMAD_OPERATOR_KUBE_API_QPS: '75', NOMAD_OPERATOR_KUBE_API_BURST: '150' })).toMatchObject(
+      {
+        kubeApiQps: 75,
+        kubeApiBurst: 150,
+      },
+    );
+    expect(ok(['--kube-api-qps=0']).kubeApiQps).toBe(0);
+    expect(errors(['--kube-api-qps=-1', '--kube-api-burst=0'])).toEqual([
+      '--kube-api-qps: expected a number of writes per second from 0 (no limit) to 100000, got "-1"',
+      '--kube-api-burst: expected an integer from 1 to 100000, got "0"',
+    ]);
+  });
+
   it('documents every flag', () => {
     const usage = configUsage();
     for (const flag of [
