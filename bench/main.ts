@@ -31,7 +31,7 @@ import { ensureNomadJobCrd } from '../src/kube/crds.ts';
 import { ANNOTATION_JOB_MODIFY_INDEX, LABEL_JOB } from '../src/nomad/keys.ts';
 import { down, nodeManifest, up } from '../test/cluster/local-cluster.ts';
 import { expectStatus, forEachLimited, kubeClient, nomadClient } from './http.ts';
-import { startOperator } from './operator.ts';
+import { imageMallocArenaMax, startOperator } from './operator.ts';
 import { type BenchResult, type Target, table } from './report.ts';
 import { now, round, summarize } from './stats.ts';
 import { Counter, deploymentAvailable, EventRecorder, jobRunning } from './watch.ts';
@@ -438,7 +438,11 @@ async function main(): Promise<BenchResult> {
       machine: machine(),
       jobs: N,
       nodes,
-      operator: { nodeFlags: operator.nodeFlags, args: args['operator-arg'] },
+      operator: {
+        nodeFlags: operator.nodeFlags,
+        args: args['operator-arg'],
+        mallocArenaMax: imageMallocArenaMax(),
+      },
       convergence: {
         directSeconds: round(directSeconds, 1),
         operatorSeconds: round(operatorSeconds, 1),

@@ -1,6 +1,7 @@
 // The operator under test, as a child process (`node src/cli/main.ts run`), so that its memory is
 // its own: RSS is read from /proc/<pid>/status while it runs. Node runs with the V8 flags of the
-// image's ENTRYPOINT (Dockerfile), so that the figures are those of the operator as shipped. Its log goes to a file next to the
+// image's ENTRYPOINT and its MALLOC_ARENA_MAX (Dockerfile), so that the figures are those of the
+// operator as shipped. Its log goes to a file next to the
 // cluster's logs; /readyz on its metrics address tells when its caches have synced.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -35,6 +36,12 @@ async function freePort(): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The image's glibc malloc setting (Dockerfile `ENV MALLOC_ARENA_MAX=…`), if it sets one. */
+export function imageMallocArenaMax(): string | undefined {
+  const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+  return /^\s*(?:ENV\s+)?MALLOC_ARENA_MAX=(\d+)/mu.exec(dockerfile)?.[1];
 }
 
 /** The node flags of the Dockerfile's ENTRYPOINT (`["node", <flags>…, "dist/cli/main.js", "run"]`). */
@@ -84,7 +91,15 @@ export async function startOperator(options: {
         '--log-level=warn',
         ...(options.extraArgs ?? []),
       ],
-      { stdio: ['ignore', fd, fd], cwd: repoRoot, env: { ...process.env, NODE_ENV: 'production' } },
+      {
+        stdio: ['ignore', fd, fd],
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          NODE_ENV: 'production',
+          ...(imageMallocArenaMax() ? { MALLOC_ARENA_MAX: imageMallocArenaMax() } : {}),
+        },
+      },
     );
   } finally {
     closeSync(fd);
