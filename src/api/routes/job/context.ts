@@ -3,8 +3,16 @@
 // method; a handler checks the caller's rights itself, at the point Nomad's endpoint does.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../../errors.ts';
-import { type ApiDeps, query, READ, requireInNamespace } from '../../http.ts';
+import {
+  type ApiDeps,
+  blockingQuery,
+  type QueryResult,
+  query,
+  READ,
+  requireInNamespace,
+} from '../../http.ts';
 import { parseGoBool, queryValue } from '../../params.ts';
+import type { ApiStore, JobEntry } from '../../store.ts';
 
 export interface JobRequest {
   request: FastifyRequest;
@@ -21,6 +29,19 @@ export type JobHandler = (job: JobRequest) => Promise<unknown>;
 /** Read access to the request's namespace (every GET under /v1/job/<id>). */
 export async function requireRead({ request, deps, namespace }: JobRequest): Promise<void> {
   await requireInNamespace(request, deps, namespace, READ);
+}
+
+/**
+ * A blocking read about the job in the path (Nomad's GET endpoints under /v1/job/<id>): the caller's
+ * read right first, then `answer` from the caches each time they change, with the job's entry
+ * (undefined when there is no such job).
+ */
+export function readAboutJob(
+  job: JobRequest,
+  answer: (entry: JobEntry | undefined, store: ApiStore) => QueryResult,
+): Promise<FastifyReply> {
+  const { request, reply, deps, namespace, id } = job;
+  return blockingQuery(request, reply, deps, () => answer(deps.store.findJob(namespace, id), deps.store));
 }
 
 /** A boolean query parameter as Go's strconv.ParseBool reads it (absent or empty: false). */

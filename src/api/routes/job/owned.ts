@@ -3,19 +3,15 @@
 // An unknown job has none (an empty list or null), except for services, which answer 404.
 import { notFound } from '../../errors.ts';
 import { evaluationsOfJob } from '../../evals.ts';
-import { blockingQuery } from '../../http.ts';
 import { allocationStub } from '../../responses/allocation.ts';
 import { deploymentsOf } from '../../responses/deployment.ts';
 import { serviceRegistrations } from '../../responses/service.ts';
-import { boolQuery, type JobRequest, requireRead } from './context.ts';
+import { boolQuery, type JobRequest, readAboutJob, requireRead } from './context.ts';
 
 export async function listAllocations(job: JobRequest) {
-  const { request, reply, deps, namespace, id } = job;
-  const store = deps.store;
   await requireRead(job);
-  boolQuery(request, 'all');
-  return blockingQuery(request, reply, deps, () => {
-    const entry = store.findJob(namespace, id);
+  boolQuery(job.request, 'all');
+  return readAboutJob(job, (entry, store) => {
     const index = store.state.index('Pod');
     if (!entry) return { index, body: [] };
     return { index, body: store.pods(entry).map((pod) => allocationStub(store, entry, pod)) };
@@ -23,46 +19,34 @@ export async function listAllocations(job: JobRequest) {
 }
 
 export async function listEvaluations(job: JobRequest) {
-  const { request, reply, deps, namespace, id } = job;
-  const store = deps.store;
   await requireRead(job);
-  return blockingQuery(request, reply, deps, () => {
-    const entry = store.findJob(namespace, id);
-    const index = store.state.index('ConfigMap', 'NomadJob');
-    return { index, body: entry ? evaluationsOfJob(deps, entry) : [] };
-  });
+  return readAboutJob(job, (entry, store) => ({
+    index: store.state.index('ConfigMap', 'NomadJob'),
+    body: entry ? evaluationsOfJob(job.deps, entry) : [],
+  }));
 }
 
 export async function listDeployments(job: JobRequest) {
-  const { request, reply, deps, namespace, id } = job;
-  const store = deps.store;
   await requireRead(job);
-  boolQuery(request, 'all');
-  return blockingQuery(request, reply, deps, () => {
-    const entry = store.findJob(namespace, id);
-    const index = store.state.index('Deployment', 'ReplicaSet', 'NomadJob');
-    return { index, body: entry ? deploymentsOf(store, entry) : [] };
-  });
+  boolQuery(job.request, 'all');
+  return readAboutJob(job, (entry, store) => ({
+    index: store.state.index('Deployment', 'ReplicaSet', 'NomadJob'),
+    body: entry ? deploymentsOf(store, entry) : [],
+  }));
 }
 
 /** The newest deployment, or null. */
 export async function latestDeployment(job: JobRequest) {
-  const { request, reply, deps, namespace, id } = job;
-  const store = deps.store;
   await requireRead(job);
-  return blockingQuery(request, reply, deps, () => {
-    const entry = store.findJob(namespace, id);
-    const index = store.state.index('Deployment', 'ReplicaSet', 'NomadJob');
-    return { index, body: entry ? (deploymentsOf(store, entry)[0] ?? null) : null };
-  });
+  return readAboutJob(job, (entry, store) => ({
+    index: store.state.index('Deployment', 'ReplicaSet', 'NomadJob'),
+    body: entry ? (deploymentsOf(store, entry)[0] ?? null) : null,
+  }));
 }
 
 export async function listServices(job: JobRequest) {
-  const { request, reply, deps, namespace, id } = job;
-  const store = deps.store;
   await requireRead(job);
-  return blockingQuery(request, reply, deps, () => {
-    const entry = store.findJob(namespace, id);
+  return readAboutJob(job, (entry, store) => {
     const index = store.state.index('Service', 'Pod');
     if (!entry) return { index, error: notFound('job not found') };
     return { index, body: serviceRegistrations(store, entry) };

@@ -3,37 +3,30 @@
 import { readSubmission as readStoredSubmission } from '../../../jobs/submissions.ts';
 import { type NomadJson, versionDiffs } from '../../../nomad/diff.ts';
 import { badRequest, notFound } from '../../errors.ts';
-import { blockingQuery, query } from '../../http.ts';
+import { query } from '../../http.ts';
 import { parseGoUint, queryValue } from '../../params.ts';
 import { jobResponse, summaryIndex, summaryResponse, versionResponse } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
-import { boolQuery, type JobRequest, requireRead } from './context.ts';
+import { boolQuery, type JobRequest, readAboutJob, requireRead } from './context.ts';
 
 export async function readJob(job: JobRequest) {
-  const { request, reply, deps, namespace, id } = job;
-  const store = deps.store;
   await requireRead(job);
-  return blockingQuery(request, reply, deps, () => {
-    const entry = store.findJob(namespace, id);
+  return readAboutJob(job, (entry, store) => {
     if (!entry) return { index: store.state.index('NomadJob'), error: notFound('job not found') };
     return { index: resourceVersionOf(entry.object), body: jobResponse(store, entry) };
   });
 }
 
 export async function readSummary(job: JobRequest) {
-  const { request, reply, deps, namespace, id } = job;
-  const store = deps.store;
   await requireRead(job);
-  return blockingQuery(request, reply, deps, () => {
-    const entry = store.findJob(namespace, id);
+  return readAboutJob(job, (entry, store) => {
     if (!entry) return { index: store.state.index('NomadJob', 'Pod'), error: notFound('job not found') };
     return { index: summaryIndex(store, entry), body: summaryResponse(store, entry) };
   });
 }
 
 export async function readVersions(job: JobRequest) {
-  const { request, reply, deps, namespace, id } = job;
-  const store = deps.store;
+  const { request } = job;
   await requireRead(job);
   const q = query(request);
   const diffs = boolQuery(request, 'diffs');
@@ -45,8 +38,7 @@ export async function readVersions(job: JobRequest) {
       throw badRequest(`Failed to parse value of "diff_version" (${diffVersionText}) as a uint64`);
   }
   const diffTag = queryValue(q, 'diff_tag') ?? '';
-  return blockingQuery(request, reply, deps, () => {
-    const entry = store.findJob(namespace, id);
+  return readAboutJob(job, (entry, store) => {
     if (!entry)
       return {
         index: store.state.index('NomadJob', 'ControllerRevision'),

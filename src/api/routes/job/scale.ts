@@ -8,7 +8,7 @@ import type { Job } from '../../../nomad/schema.ts';
 import { boolField, objectBody, objectField, optionalIntField, stringField } from '../../body.ts';
 import { badRequest, notFound } from '../../errors.ts';
 import { recordEval } from '../../evals.ts';
-import { blockingQuery, query, requireInNamespace, sendWriteWithMeta } from '../../http.ts';
+import { query, requireInNamespace, sendWriteWithMeta } from '../../http.ts';
 import { UPDATE, updateJob } from '../../jobwrite.ts';
 import { checkScaleCount } from '../../limits.ts';
 import { queryValue } from '../../params.ts';
@@ -17,7 +17,7 @@ import { newEvalId } from '../../responses/evaluation.ts';
 import { isParent } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
 import type { ApiStore, JobEntry } from '../../store.ts';
-import { type JobRequest, requireRead } from './context.ts';
+import { type JobRequest, readAboutJob, requireRead } from './context.ts';
 
 /** Scaling events kept per group (Nomad keeps 20). */
 const MAX_SCALING_EVENTS = 20;
@@ -66,11 +66,8 @@ function scaleStatus(store: ApiStore, entry: JobEntry): Record<string, unknown> 
 }
 
 export async function readScale(job: JobRequest) {
-  const { request, reply, deps, namespace, id } = job;
-  const store = deps.store;
   await requireRead(job);
-  return blockingQuery(request, reply, deps, () => {
-    const entry = store.findJob(namespace, id);
+  return readAboutJob(job, (entry, store) => {
     if (!entry) return { index: store.state.index('NomadJob'), error: notFound('job not found') };
     return { index: store.jobTreeIndex(entry), body: scaleStatus(store, entry) };
   });
