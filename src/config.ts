@@ -52,6 +52,22 @@ export interface LeaderElectionConfig {
   retryPeriodMs: number;
 }
 
+/** Bounds of the Nomad API: job size and shape, request timeouts, held blocking queries. */
+export interface ApiLimits {
+  /** Nomad's job_max_count: most total Count over a job's task groups; 0 = no bound. */
+  jobMaxCount: number;
+  /** Most task groups in one job; 0 = no bound. */
+  jobMaxTaskGroups: number;
+  /** Largest canonical job, in bytes of JSON. */
+  jobMaxBytes: number;
+  /** Most blocking queries held at once; further ones are answered at once. */
+  maxBlockingQueries: number;
+  /** Most time to receive a whole request, headers and body (then 408); 0 = no bound. */
+  requestTimeoutMs: number;
+  /** Most time to receive a request's line and headers (then 408). */
+  headersTimeoutMs: number;
+}
+
 export interface OperatorConfig {
   /** Path of a kubeconfig file; undefined: in-cluster service account, else ~/.kube/config. */
   kubeconfig: string | undefined;
@@ -88,15 +104,8 @@ export interface OperatorConfig {
   kubeApiQps: number;
   /** Burst of that limit (the bucket's size). */
   kubeApiBurst: number;
-  /** Bounds of the Nomad API, the fields of src/api/limits.ts ApiLimits (docs/api.md, "Limits"). */
-  apiLimits: {
-    jobMaxCount: number;
-    jobMaxTaskGroups: number;
-    jobMaxBytes: number;
-    maxBlockingQueries: number;
-    requestTimeoutMs: number;
-    headersTimeoutMs: number;
-  };
+  /** Bounds of the Nomad API (enforced by src/api/limits.ts; docs/api.md, "Limits"). */
+  apiLimits: ApiLimits;
   logLevel: LogLevel;
   /** Options of every translation the reconciler makes. */
   translator: TranslatorOptions;

@@ -1,10 +1,11 @@
 // Request and reply plumbing shared by the route plugins: the caller's namespace and token, ACL
 // checks, blocking queries woken by cache changes, and Nomad's index headers.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiLimits } from '../config.ts';
 import { type Authorizer, authorize, type Caller, type Permission } from './acl.ts';
 import type { JobActions } from './actions.ts';
 import { ApiError, internal } from './errors.ts';
-import { type ApiLimits, type BlockingQueryGate, holdBlockingQuery } from './limits.ts';
+import { type BlockingQueryGate, holdBlockingQuery } from './limits.ts';
 import { blockingParams, type Query, queryValue } from './params.ts';
 import type { ApiStore } from './store.ts';
 

@@ -23,24 +23,10 @@
 // * Held blocking queries: at most 500 at once (each holds its request, its reply and a listener on
 //   the cache); beyond that a blocking query is answered at once with the current result, as if its
 //   wait had ended, and the client asks again.
+import type { ApiLimits } from '../config.ts';
 import type { Job } from '../nomad/schema.ts';
 import { formatMultiError } from '../nomad/validate.ts';
 import { ApiError, badRequest, internal } from './errors.ts';
-
-export interface ApiLimits {
-  /** Nomad's job_max_count: most total Count over a job's task groups; 0 = no bound. */
-  jobMaxCount: number;
-  /** Most task groups in one job; 0 = no bound. */
-  jobMaxTaskGroups: number;
-  /** Largest canonical job, in bytes of JSON. */
-  jobMaxBytes: number;
-  /** Most blocking queries held at once; further ones are answered at once. */
-  maxBlockingQueries: number;
-  /** Most time to receive a whole request, headers and body (then 408); 0 = no bound. */
-  requestTimeoutMs: number;
-  /** Most time to receive a request's line and headers (then 408). */
-  headersTimeoutMs: number;
-}
 
 /** Nomad's JobDefaultMaxCount. */
 export const NOMAD_DEFAULT_JOB_MAX_COUNT = 50_000;

@@ -3,7 +3,7 @@
 // Used by `nomad-operator run` and by tests (test/integration/api, test/compat).
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { ListenAddress } from '../config.ts';
+import type { ApiLimits, ListenAddress } from '../config.ts';
 import { apiKinds } from '../jobs/owned.ts';
 import { Informer, keepSpecWriteTime } from '../kube/informer.ts';
 import { makeKubeWriter } from '../kube/kube-writer.ts';
@@ -15,7 +15,6 @@ import { type Authorizer, makeKubeAuthorizer } from './acl.ts';
 import { type JobActions, makeKubeActions } from './actions.ts';
 import { buildApiApp } from './app.ts';
 import { refuseWritesWhileUnreachable } from './availability.ts';
-import type { ApiLimits } from './limits.ts';
 import { ClusterState, type Kind, type ObjectSource } from './state.ts';
 import { ApiStore } from './store.ts';
 

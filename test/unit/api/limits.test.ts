@@ -7,14 +7,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { allowAll } from '../../../src/api/acl.ts';
 import type { JobActions } from '../../../src/api/actions.ts';
 import { buildApiApp } from '../../../src/api/app.ts';
-import {
-  type ApiLimits,
-  BlockingQueryGate,
-  DEFAULT_API_LIMITS,
-  JOB_ID_MAX_BYTES,
-} from '../../../src/api/limits.ts';
+import { BlockingQueryGate, DEFAULT_API_LIMITS, JOB_ID_MAX_BYTES } from '../../../src/api/limits.ts';
 import { ClusterState } from '../../../src/api/state.ts';
 import { ApiStore } from '../../../src/api/store.ts';
+import type { ApiLimits } from '../../../src/config.ts';
 import type { DispatchRequest } from '../../../src/jobs/dispatch.ts';
 import { MemoryCluster, serviceJob } from './support.ts';
 
