@@ -32,7 +32,7 @@ import {
   startTestApiServer,
   waitForJobAccess,
 } from './support/api-server.ts';
-import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
+import { createTestNamespace, retryingTooManyRequests, testKubeConfig, waitFor } from './support/kube.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const kubeconfig = inject('kubeconfig');
@@ -102,9 +102,9 @@ function importProcess(argv: string[], env: Record<string, string>) {
 }
 
 async function nomadJobs(namespace: string): Promise<NomadJobObject[]> {
-  const list = (await custom.listNamespacedCustomObject({ group, version, namespace, plural })) as {
-    items: NomadJobObject[];
-  };
+  const list = (await retryingTooManyRequests(() =>
+    custom.listNamespacedCustomObject({ group, version, namespace, plural }),
+  )) as { items: NomadJobObject[] };
   return list.items;
 }
 

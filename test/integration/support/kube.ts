@@ -11,6 +11,24 @@ export function testKubeConfig(): KubeConfig {
   return kc;
 }
 
+/**
+ * A read retried while the apiserver answers 429 (its storage of a resource reinitializes when a
+ * CRD is updated, e.g. by the chart tests running beside this one), honouring Retry-After, as
+ * client-go's clients retry on their own.
+ */
+export async function retryingTooManyRequests<T>(read: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      const { code, headers } = error as { code?: number; headers?: Record<string, string> };
+      if (code !== 429 || attempt >= attempts) throw error;
+      const seconds = Number(headers?.['retry-after'] ?? 1);
+      await new Promise((resolve) => setTimeout(resolve, (Number.isFinite(seconds) ? seconds : 1) * 1000));
+    }
+  }
+}
+
 /** Creates a namespace with a unique name; returns it and a function that deletes it. */
 export async function createTestNamespace(
   kc: KubeConfig,
