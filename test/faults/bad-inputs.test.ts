@@ -5,9 +5,9 @@
 // they are sent, all at once; blocking queries past the bound are answered at once, the held ones
 // still wake on a change. Counts are printed as figures; nothing is timed.
 import https from 'node:https';
-import net from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawExchange } from '../support/raw-exchange.ts';
 import {
   createTestNamespace,
   figure,
@@ -71,25 +71,6 @@ async function tokenReviewsServed(config: KubeConfig): Promise<number> {
     total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
-}
-
-/** A raw connection: `drive` writes; resolves with everything read once the server closed it. */
-function rawExchange(url: string, drive: (socket: net.Socket) => void): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname);
-    let text = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      text += chunk;
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ECONNRESET' && text !== '') resolve(text);
-      else reject(error);
-    });
-    socket.on('close', () => resolve(text));
-    drive(socket);
-  });
 }
 
 describe('bad inputs against a running operator', () => {

@@ -2,7 +2,6 @@
 // refused before anything is written, with Nomad's answer where Nomad has the limit (job_max_count)
 // and a 400 where it does not; the bound on held blocking queries; the request timeouts on a real
 // listening server with raw sockets.
-import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { allowAll } from '../../../src/api/acl.ts';
 import type { JobActions } from '../../../src/api/actions.ts';
@@ -12,6 +11,7 @@ import { ClusterState } from '../../../src/api/state.ts';
 import { ApiStore } from '../../../src/api/store.ts';
 import type { ApiLimits } from '../../../src/config.ts';
 import type { DispatchRequest } from '../../../src/jobs/dispatch.ts';
+import { rawExchange } from '../../support/raw-exchange.ts';
 import { MemoryCluster, serviceJob } from './support.ts';
 
 async function limitedApi(limits: Partial<ApiLimits> = {}, gate?: BlockingQueryGate, actions?: JobActions) {
@@ -317,29 +317,10 @@ describe('request timeouts on a listening server', () => {
     return { app, port: typeof address === 'object' && address ? address.port : 0 };
   }
 
-  /** Opens a raw connection, lets `drive` write to it, and resolves with all it read once it closed. */
-  function rawExchange(port: number, drive: (socket: net.Socket) => void): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1');
-      let text = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      // The server may reset a connection it cut off while the client was still writing.
-      socket.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ECONNRESET' && text !== '') resolve(text);
-        else reject(error);
-      });
-      socket.on('close', () => resolve(text));
-      drive(socket);
-    });
-  }
-
   it('cuts off a client that sends its body a byte at a time (408), and keeps serving others', async () => {
     const { port } = await listening({ requestTimeoutMs: 1_000, headersTimeoutMs: 500 });
     let sent = 0;
-    const answer = await rawExchange(port, (socket) => {
+    const answer = await rawExchange(`http://127.0.0.1:${port}`, (socket) => {
       socket.write('PUT /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n');
       const drip = setInterval(() => {
         if (socket.destroyed || socket.writableEnded) {
@@ -359,9 +340,11 @@ describe('request timeouts on a listening server', () => {
 
   it('cuts off a client that never finishes its headers, or sends nothing (408)', async () => {
     const { port } = await listening({ requestTimeoutMs: 2_000, headersTimeoutMs: 500 });
-    const partial = await rawExchange(port, (socket) => socket.write('GET /v1/jobs HTTP/1.1\r\nHost: x\r\n'));
+    const partial = await rawExchange(`http://127.0.0.1:${port}`, (socket) =>
+      socket.write('GET /v1/jobs HTTP/1.1\r\nHost: x\r\n'),
+    );
     expect(partial).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
-    const silent = await rawExchange(port, () => undefined);
+    const silent = await rawExchange(`http://127.0.0.1:${port}`, () => undefined);
     expect(silent).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
   });
 
