@@ -3,27 +3,12 @@
 // `?idempotency_token=`. The dispatch action behind the route is a recorder here; deduplication itself
 // is tested against the cluster in test/integration/api/dispatch-idempotency.test.ts.
 import { describe, expect, it } from 'vitest';
-import type { JobActions } from '../../../src/api/actions.ts';
-import type { DispatchRequest } from '../../../src/jobs/dispatch.ts';
-import { serviceJob, testApi } from './support.ts';
+import { recordingDispatchActions, serviceJob, testApi } from './support.ts';
 
 async function dispatchApi() {
-  const requests: DispatchRequest[] = [];
-  const refuse = async () => ({ ok: false as const, status: 500 as const, message: 'unused' });
-  const actions: JobActions = {
-    recordEvaluation: async () => {
-      throw new Error('unused');
-    },
-    evaluationsOf: () => [],
-    evaluationOfVersion: () => undefined,
-    dispatch: async (_parent, request) => {
-      requests.push(request);
-      return { ok: false, status: 500, message: `token ${request.idempotencyToken ?? '(none)'}` };
-    },
-    forcePeriodic: refuse,
-    revert: refuse,
-    setStable: refuse,
-  };
+  const { actions, requests } = recordingDispatchActions(
+    (request) => `token ${request.idempotencyToken ?? '(none)'}`,
+  );
   const { app } = await testApi({ actions });
   const register = await app.inject({
     method: 'PUT',

@@ -10,9 +10,8 @@ import { BlockingQueryGate, DEFAULT_API_LIMITS, JOB_ID_MAX_BYTES } from '../../.
 import { ClusterState } from '../../../src/api/state.ts';
 import { ApiStore } from '../../../src/api/store.ts';
 import type { ApiLimits } from '../../../src/config.ts';
-import type { DispatchRequest } from '../../../src/jobs/dispatch.ts';
 import { rawExchange } from '../../support/raw-exchange.ts';
-import { MemoryCluster, serviceJob } from './support.ts';
+import { MemoryCluster, recordingDispatchActions, serviceJob } from './support.ts';
 
 async function limitedApi(limits: Partial<ApiLimits> = {}, gate?: BlockingQueryGate, actions?: JobActions) {
   const cluster = new MemoryCluster();
@@ -205,22 +204,7 @@ describe('job limits elsewhere', () => {
   });
 
   it('refuses a dispatch whose child could not be stored (400) before dispatching', async () => {
-    const requests: DispatchRequest[] = [];
-    const refuse = async () => ({ ok: false as const, status: 500 as const, message: 'unused' });
-    const actions: JobActions = {
-      recordEvaluation: async () => {
-        throw new Error('unused');
-      },
-      evaluationsOf: () => [],
-      evaluationOfVersion: () => undefined,
-      dispatch: async (_parent, request) => {
-        requests.push(request);
-        return { ok: false, status: 500, message: 'dispatched' };
-      },
-      forcePeriodic: refuse,
-      revert: refuse,
-      setStable: refuse,
-    };
+    const { actions, requests } = recordingDispatchActions(() => 'dispatched');
     const { app } = await limitedApi({}, undefined, actions);
     const parent = serviceJob('param', { Type: 'batch', ParameterizedJob: { Payload: 'optional' } });
     const reg = await app.inject({ method: 'PUT', url: '/v1/jobs', payload: { Job: parent } });

@@ -11,6 +11,7 @@ import { ClusterState, type Kind, kinds, type ObjectSource } from '../../../src/
 import { ApiStore } from '../../../src/api/store.ts';
 import { jobOfObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
+import type { DispatchRequest } from '../../../src/jobs/dispatch.ts';
 import { nextVersion, revisionObject, storedVersionOf } from '../../../src/jobs/versions.ts';
 import type { ChangeType } from '../../../src/kube/informer.ts';
 import { type ClusterWriter, type ObjectRef, WriteError } from '../../../src/kube/writer.ts';
@@ -286,4 +287,31 @@ export function serviceJob(id: string, extra: Record<string, unknown> = {}): Rec
     ],
     ...extra,
   };
+}
+
+/**
+ * Job actions that record every dispatch request and answer it with `message` (a 500, so no child
+ * is made); the other actions are never expected to run.
+ */
+export function recordingDispatchActions(message: (request: DispatchRequest) => string): {
+  actions: JobActions;
+  requests: DispatchRequest[];
+} {
+  const requests: DispatchRequest[] = [];
+  const refuse = async () => ({ ok: false as const, status: 500 as const, message: 'unused' });
+  const actions: JobActions = {
+    recordEvaluation: async () => {
+      throw new Error('unused');
+    },
+    evaluationsOf: () => [],
+    evaluationOfVersion: () => undefined,
+    dispatch: async (_parent, request) => {
+      requests.push(request);
+      return { ok: false, status: 500, message: message(request) };
+    },
+    forcePeriodic: refuse,
+    revert: refuse,
+    setStable: refuse,
+  };
+  return { actions, requests };
 }
