@@ -71,7 +71,7 @@ export function table(result: BenchResult): string {
     '',
     `nomad-operator bench, ${result.jobs} jobs, ${result.nodes} kwok nodes, ${result.date}`,
     `machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, node ${result.machine.node}, load ${result.machine.loadAverage.join(' ')}`,
-    `operator: ${result.operator.mallocArenaMax ? `MALLOC_ARENA_MAX=${result.operator.mallocArenaMax} ` : ''}node ${result.operator.nodeFlags.join(' ') || '(no flags)'} src/cli/main.ts run ${result.operator.args.join(' ')}`,
+    `operator: ${result.operator.mallocArenaMax ? `MALLOC_ARENA_MAX=${result.operator.mallocArenaMax} ` : ''}node ${result.operator.nodeFlags.join(' ') || '(no flags)'} dist/cli/main.js run ${result.operator.args.join(' ')}`,
     '',
     line(header),
     widths.map((w) => '-'.repeat(w)).join('-|-'),
