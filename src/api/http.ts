@@ -96,11 +96,19 @@ export interface QueryResult {
   nextToken?: string;
 }
 
+/** A body already encoded as JSON text: answers kept between requests are not encoded again. */
+export class JsonText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
   return reply
     .code(200)
     .type('application/json')
-    .send(JSON.stringify(body ?? null));
+    .send(body instanceof JsonText ? body.text : JSON.stringify(body ?? null));
 }
 
 function setQueryMeta(reply: FastifyReply, result: QueryResult): void {
@@ -110,28 +118,70 @@ function setQueryMeta(reply: FastifyReply, result: QueryResult): void {
   if (result.nextToken) reply.header('X-Nomad-NextToken', result.nextToken);
 }
 
+export interface BlockingQueryOptions {
+  /**
+   * The index `compute` would answer with, computed without the answer (an error answer aside):
+   * while a held query waits, a change that leaves it at or below the client's index does not
+   * recompute the answer, which could not be sent anyway.
+   */
+  index?: () => number;
+  /**
+   * Names the answer: queries with the same key get the same answer from the same state, so one
+   * computation per change of the state serves every request (held or not) that asks it.
+   */
+  shared?: string;
+}
+
+/** Answers kept per store and key (BlockingQueryOptions.shared), with the state sequence they are of. */
+const sharedAnswers = new WeakMap<ApiStore, Map<string, { at: number; result: QueryResult }>>();
+const SHARED_ANSWERS_KEPT = 64;
+
+function sharedAnswer(store: ApiStore, key: string, compute: () => QueryResult): QueryResult {
+  let answers = sharedAnswers.get(store);
+  if (!answers) {
+    answers = new Map();
+    sharedAnswers.set(store, answers);
+  }
+  const at = store.state.sequence();
+  const kept = answers.get(key);
+  if (kept?.at === at) return kept.result;
+  const result = compute();
+  answers.delete(key);
+  answers.set(key, { at, result });
+  if (answers.size > SHARED_ANSWERS_KEPT) {
+    const oldest = answers.keys().next().value;
+    if (oldest !== undefined) answers.delete(oldest);
+  }
+  return result;
+}
+
 /**
  * Runs a query, Nomad-style: with `?index=N`, waits until the result's index is above N (re-running
  * `compute` after cache changes, never polling) or until `wait` (default and cap 5 minutes, plus up to
  * wait/16 of jitter) has passed, then answers with the latest result. When the server closes
  * (`deps.closing`), held queries answer at once with their current result, as if their wait had
- * ended, and close their connection.
+ * ended, and close their connection. Changes that come together (one turn of the event loop) are
+ * answered with one computation.
  */
 export async function blockingQuery(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: ApiDeps,
   compute: () => QueryResult,
+  options: BlockingQueryOptions = {},
 ): Promise<FastifyReply> {
   const { minIndex, waitMs } = blockingParams(query(request));
+  const shared = options.shared;
+  const answer = shared === undefined ? compute : () => sharedAnswer(deps.store, shared, compute);
   const run = (): QueryResult => {
     try {
-      return compute();
+      return answer();
     } catch (error) {
       if (error instanceof ApiError) return { index: deps.store.state.globalIndex(), error };
       throw error;
     }
   };
+  const cheapIndex = options.index;
   let result = run();
   // Past the bound on held queries, a query is answered at once, as if its wait had ended.
   const release =
@@ -156,6 +206,7 @@ export async function blockingQuery(
         scheduled = false;
         if (settled) return;
         try {
+          if (cheapIndex && cheapIndex() <= minIndex) return;
           const next = run();
           if (next.index > minIndex) finish(next);
         } catch (error) {

@@ -6,10 +6,15 @@
 //   revisions, one counter for the whole cluster, so they work as Nomad's Raft index;
 // * the resourceVersion at which this process first saw each object (by uid): its creation
 //   revision when it was seen through a watch, used as CreateIndex;
-// * one change signal that wakes blocking queries (no polling).
+// * one change signal that wakes blocking queries (no polling);
+// * which job each change concerns (a sequence number per job: the NomadJob itself and every object
+//   labelled with its name), so that answers computed from one job's objects can be kept until one
+//   of them changes (ApiStore.answer). Every change of what the sources return passes through here
+//   (their change events, or `noteWrite`), which makes this the one place caches are invalidated.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type ApiKind, apiKinds } from '../jobs/owned.ts';
 import type { ChangeType } from '../kube/informer.ts';
+import { ANNOTATION_PARENT_ID, LABEL_JOB } from '../nomad/keys.ts';
 
 /** The kinds the API reads (one list for every component: jobs/owned.ts). */
 export type Kind = ApiKind;
@@ -33,12 +38,35 @@ export function resourceVersionOf(object: KubernetesObject | undefined): number 
 
 type Listener = () => void;
 
+/** The key of a job's objects: Kubernetes namespace and NomadJob name (the value of their job label). */
+function jobKey(namespace: string, jobName: string): string {
+  return `${namespace}/${jobName}`;
+}
+
+/** The job an object of `kind` belongs to: the NomadJob itself, or the job its label names. */
+function jobKeyOf(kind: Kind, object: KubernetesObject): string | undefined {
+  const namespace = object.metadata?.namespace ?? '';
+  if (kind === 'NomadJob') return jobKey(namespace, object.metadata?.name ?? '');
+  const label = object.metadata?.labels?.[LABEL_JOB];
+  return label === undefined ? undefined : jobKey(namespace, label);
+}
+
 export class ClusterState {
   readonly #sources: Record<Kind, ObjectSource>;
   readonly #highWater = new Map<Kind, number>();
   readonly #firstSeen = new Map<string, number>();
   readonly #listeners = new Set<Listener>();
   readonly #unsubscribe: Array<() => void> = [];
+  /** Counts every change seen (events and noted writes). */
+  #sequence = 0;
+  /** Job key → the sequence number of the latest change of the job or of an object labelled with it. */
+  readonly #jobChanged = new Map<string, number>();
+  /** Object uid → the job key it was filed under (an object relabelled away still changes its old job). */
+  readonly #jobOfUid = new Map<string, string>();
+  /** Keys of the NomadJobs that are children (dispatched or periodic runs) of another job. */
+  readonly #childJobs = new Set<string>();
+  /** Kubernetes namespace → the sequence number of the latest change of a child job or its objects. */
+  readonly #childrenChanged = new Map<string, number>();
 
   constructor(sources: Partial<Record<Kind, ObjectSource>>) {
     const empty: ObjectSource = { list: () => [], get: () => undefined, onChange: () => () => undefined };
@@ -48,11 +76,15 @@ export class ClusterState {
     >;
     for (const kind of kinds) {
       const source = this.#sources[kind];
-      for (const object of source.list()) this.#observe(kind, object);
+      for (const object of source.list()) {
+        this.#observe(kind, object);
+        this.#fileChange(kind, object, 'add');
+      }
       this.#unsubscribe.push(
         source.onChange((object, type) => {
           this.#observe(kind, object);
           if (type === 'delete' && object.metadata?.uid) this.#firstSeen.delete(object.metadata.uid);
+          this.#fileChange(kind, object, type);
           this.#notify();
         }),
       );
@@ -105,6 +137,25 @@ export class ClusterState {
   /** Records a resourceVersion the API itself got back from a write (before the watch delivers it). */
   noteWrite(kind: Kind, object: KubernetesObject): void {
     this.#observe(kind, object);
+    // Its CreateIndex may just have been noted (firstSeen): answers about its job are recomputed.
+    this.#fileChange(kind, object, 'update');
+  }
+
+  /** The number of changes seen so far: an answer computed at one value is current while it stays. */
+  sequence(): number {
+    return this.#sequence;
+  }
+
+  /**
+   * The sequence number of the latest change of the NomadJob `jobName` in `namespace` or of an
+   * object labelled with it (with `children`, also of its namespace's child jobs and their objects,
+   * which a parent's status and summary count). Undefined for a job no change was seen of: nothing
+   * about it may be kept.
+   */
+  jobChangedAt(namespace: string, jobName: string, children = false): number | undefined {
+    const own = this.#jobChanged.get(jobKey(namespace, jobName));
+    if (own === undefined || !children) return own;
+    return Math.max(own, this.#childrenChanged.get(namespace) ?? 0);
   }
 
   /** Calls `listener` after every change of any object. Returns the unsubscribe function. */
@@ -138,6 +189,40 @@ export class ClusterState {
     if (rv > (this.#highWater.get(kind) ?? 0)) this.#highWater.set(kind, rv);
     const uid = object.metadata?.uid;
     if (uid && !this.#firstSeen.has(uid)) this.#firstSeen.set(uid, rv);
+  }
+
+  /** Files a change under the job it concerns (and under the job it was filed under before). */
+  #fileChange(kind: Kind, object: KubernetesObject, type: ChangeType): void {
+    const sequence = ++this.#sequence;
+    const key = jobKeyOf(kind, object);
+    const uid = object.metadata?.uid;
+    const before = uid === undefined ? undefined : this.#jobOfUid.get(uid);
+    if (uid !== undefined) {
+      if (type === 'delete' || key === undefined) this.#jobOfUid.delete(uid);
+      else this.#jobOfUid.set(uid, key);
+    }
+    const namespace = object.metadata?.namespace ?? '';
+    if (kind === 'NomadJob' && key !== undefined) {
+      const wasChild = this.#childJobs.has(key);
+      const isChild = type !== 'delete' && !!object.metadata?.annotations?.[ANNOTATION_PARENT_ID];
+      if (isChild) this.#childJobs.add(key);
+      else this.#childJobs.delete(key);
+      if (wasChild || isChild) this.#childrenChanged.set(namespace, sequence);
+    }
+    for (const changed of new Set([key, before])) {
+      if (changed === undefined) continue;
+      // A deleted NomadJob's key is forgotten (its answers are unreachable, and a namesake created
+      // later starts with nothing kept); its objects' later changes file it again until they go.
+      if (type === 'delete' && (kind === 'NomadJob' || !this.#jobExists(changed)))
+        this.#jobChanged.delete(changed);
+      else this.#jobChanged.set(changed, sequence);
+      if (this.#childJobs.has(changed)) this.#childrenChanged.set(namespace, sequence);
+    }
+  }
+
+  #jobExists(key: string): boolean {
+    const slash = key.indexOf('/');
+    return this.#sources.NomadJob.get(key.slice(0, slash), key.slice(slash + 1)) !== undefined;
   }
 
   #notify(): void {

@@ -2,6 +2,10 @@
 // annotations, the spec decoded and canonicalized), their versions (ControllerRevisions), their
 // pods, rollouts and Services, found through the job label every owned object carries. Reads only
 // the informer caches (ClusterState); writes go through the process's ClusterWriter (src/kube/writer.ts).
+//
+// Answers computed from one job's objects (its list stub, its full job, their JSON text) are kept per
+// job entry until the state files a change of one of those objects (ClusterState.jobChangedAt): a
+// read of an unchanged job costs a lookup, not a recomputation.
 import type {
   KubernetesObject,
   V1ControllerRevision,
@@ -114,6 +118,8 @@ export class ApiStore {
   >();
   /** The evaluation recorded for a job version, when evaluations are recorded (set by the app). */
   versionEvalId: ((entry: JobEntry, version: number) => string | undefined) | undefined;
+  /** Answers kept per job entry (answer()), with the state's sequence number they were computed at. */
+  readonly #answers = new WeakMap<JobEntry, { at: number; values: Map<string, unknown> }>();
   /** Evaluations of purged jobs (their record went with them), newest last, bounded. */
   readonly #detached = new Map<string, { namespace: string; evaluation: Record<string, unknown> }>();
 
@@ -167,6 +173,28 @@ export class ApiStore {
     };
     this.#entries.set(object, entry);
     return entry;
+  }
+
+  /**
+   * `compute()`'s value for the entry, kept under `slot` until a change of the job or of an object
+   * labelled with it (for a periodic or parameterized job, also of a child job in its namespace) is
+   * filed in the state. `compute` must read nothing else that changes: the job's own objects, found
+   * through its label, and its children. Values are shared between callers: never modify one.
+   */
+  answer<T>(entry: JobEntry, slot: string, compute: () => T): T {
+    const withChildren = entry.job.Periodic !== undefined || entry.job.ParameterizedJob !== undefined;
+    const changedAt = this.state.jobChangedAt(entry.k8sNamespace, entry.name, withChildren);
+    // Without a creation time a pending version's submit time is the clock's (versionState): not kept.
+    if (changedAt === undefined || !entry.object.metadata?.creationTimestamp) return compute();
+    let kept = this.#answers.get(entry);
+    if (!kept || kept.at < changedAt) {
+      kept = { at: this.state.sequence(), values: new Map() };
+      this.#answers.set(entry, kept);
+    }
+    if (kept.values.has(slot)) return kept.values.get(slot) as T;
+    const value = compute();
+    kept.values.set(slot, value);
+    return value;
   }
 
   /** The job with this Nomad namespace and ID, if it exists (and is not being deleted). */

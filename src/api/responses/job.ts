@@ -1,7 +1,9 @@
 // Jobs as Nomad's GET answers show them: the full job (GET /v1/job/:id, versions), the list stub
 // (GET /v1/jobs) and the summary (GET /v1/job/:id/summary). Status and summary are computed live
 // from the pods in the cache with the controller's own rules (jobs/status.ts), so they are
-// current the moment the cache is.
+// current the moment the cache is. The answers of GET /v1/jobs, GET /v1/job/:id and its summary are
+// kept per job until one of the job's objects changes (ApiStore.answer), their JSON text with them:
+// the *Json and kept* functions below are what the read routes serve.
 import type { V1DaemonSet } from '@kubernetes/client-node';
 import type { GroupSummary, NomadJobObject } from '../../crd/resource.ts';
 import {
@@ -131,7 +133,7 @@ export function versionResponse(
   ) as Json;
 }
 
-function summaryJson(summary: Record<string, GroupSummary>): Json {
+function groupSummaries(summary: Record<string, GroupSummary>): Json {
   const out: Json = {};
   for (const [group, s] of Object.entries(summary)) {
     out[group] = {
@@ -167,7 +169,7 @@ export function summaryResponse(store: ApiStore, entry: JobEntry, observed = obs
   return {
     JobID: entry.id,
     Namespace: entry.namespace,
-    Summary: summaryJson(summarize(entry.job, observed)),
+    Summary: groupSummaries(summarize(entry.job, observed)),
     Children: children,
     CreateIndex: store.createIndex(entry),
     ModifyIndex: summaryIndex(store, entry),
@@ -207,5 +209,30 @@ export function listStub(store: ApiStore, entry: JobEntry, withMeta: boolean): J
 
 /** The full job as go-bexpr filters see it (GET /v1/jobs?filter=): Nomad's struct, every field set. */
 export function filterView(store: ApiStore, entry: JobEntry): Json {
-  return jobResponse(store, entry);
+  return keptJobResponse(store, entry);
+}
+
+/** jobResponse of the job as it is now, kept until the job changes: shared, never modify it. */
+export function keptJobResponse(store: ApiStore, entry: JobEntry): Json {
+  return store.answer(entry, 'job', () => jobResponse(store, entry));
+}
+
+/** The JSON text of GET /v1/job/:id. */
+export function jobResponseJson(store: ApiStore, entry: JobEntry): string {
+  return store.answer(entry, 'job.json', () => JSON.stringify(keptJobResponse(store, entry)));
+}
+
+/** The JSON text of one entry of GET /v1/jobs. */
+export function listStubJson(store: ApiStore, entry: JobEntry, withMeta: boolean): string {
+  return store.answer(entry, withMeta ? 'stub+meta.json' : 'stub.json', () =>
+    JSON.stringify(listStub(store, entry, withMeta)),
+  );
+}
+
+/** The JSON text of GET /v1/job/:id/summary, with its index. */
+export function summaryResponseJson(store: ApiStore, entry: JobEntry): { index: number; json: string } {
+  return store.answer(entry, 'summary.json', () => ({
+    index: summaryIndex(store, entry),
+    json: JSON.stringify(summaryResponse(store, entry)),
+  }));
 }

@@ -18,13 +18,14 @@ import {
   blockingQuery,
   callerOf,
   checkRegion,
+  JsonText,
   LIST,
   query,
   requestNamespace,
   sendPlain,
 } from '../http.ts';
 import { boolParam, pagingParams, queryValue } from '../params.ts';
-import { filterView, listStub } from '../responses/job.ts';
+import { filterView, listStubJson } from '../responses/job.ts';
 import type { JobEntry } from '../store.ts';
 import { registerFromBody } from './job/register.ts';
 
@@ -38,22 +39,22 @@ async function listableNamespaces(
   deps: ApiDeps,
   request: Parameters<typeof callerOf>[0],
   namespace: string,
-): Promise<(k8sNamespace: string) => boolean> {
+): Promise<{ allows: (k8sNamespace: string) => boolean; key: string }> {
   const caller = await callerOf(request, deps);
   const store = deps.store;
   if (namespace !== '*') {
     const k8s = store.mapNamespace(namespace);
     if (!(await deps.authorizer.allowed(caller, k8s, LIST))) throw permissionDenied();
-    return (ns) => ns === k8s;
+    return { allows: (ns) => ns === k8s, key: k8s };
   }
-  if (await deps.authorizer.allowed(caller, '', LIST)) return () => true;
+  if (await deps.authorizer.allowed(caller, '', LIST)) return { allows: () => true, key: '*' };
   const allowed = new Set<string>();
   const candidates = new Set([store.defaultNamespace, ...store.jobs('*').map((e) => e.k8sNamespace)]);
   for (const k8s of candidates) {
     if (await deps.authorizer.allowed(caller, k8s, LIST)) allowed.add(k8s);
   }
   if (allowed.size === 0) throw permissionDenied();
-  return (ns) => allowed.has(ns);
+  return { allows: (ns) => allowed.has(ns), key: [...allowed].sort().join(',') };
 }
 
 export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
@@ -78,36 +79,55 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps
     }
     const allowed = await listableNamespaces(deps, request, namespace);
     const store = deps.store;
-    return blockingQuery(request, reply, deps, () => {
-      const index = store.state.index('NomadJob', 'Pod');
-      const visible = store
-        .jobs(namespace)
-        .filter((e) => allowed(e.k8sNamespace))
-        .filter((e) => e.id.startsWith(prefix))
-        .sort((a, b) => compareTokens(token(a), token(b)) * (paging.reverse ? -1 : 1));
-      const out: unknown[] = [];
-      let nextToken = '';
-      for (const entry of visible) {
-        if (paging.nextToken !== '') {
-          const cmp = compareTokens(token(entry), paging.nextToken) * (paging.reverse ? -1 : 1);
-          if (cmp < 0) continue;
-        }
-        if (filter) {
-          try {
-            if (!filter.matches(filterView(store, entry))) continue;
-          } catch (error) {
-            if (error instanceof FilterEvalError) throw badRequest(FILTER_EVAL_PREFIX + error.message);
-            throw error;
+    // Every request asking the same list from the same state gets one computation of it (held
+    // blocking queries woken together, pollers), and each job's entry is its kept JSON text.
+    const shared = JSON.stringify([
+      namespace,
+      allowed.key,
+      prefix,
+      withMeta,
+      paging.perPage,
+      paging.nextToken,
+      paging.reverse,
+      filterText,
+    ]);
+    const listIndex = () => store.state.index('NomadJob', 'Pod');
+    return blockingQuery(
+      request,
+      reply,
+      deps,
+      () => {
+        const index = listIndex();
+        const visible = store
+          .jobs(namespace)
+          .filter((e) => allowed.allows(e.k8sNamespace) && e.id.startsWith(prefix))
+          .map((entry) => ({ entry, token: token(entry) }))
+          .sort((a, b) => compareTokens(a.token, b.token) * (paging.reverse ? -1 : 1));
+        const out: string[] = [];
+        let nextToken = '';
+        for (const { entry, token: entryToken } of visible) {
+          if (paging.nextToken !== '') {
+            const cmp = compareTokens(entryToken, paging.nextToken) * (paging.reverse ? -1 : 1);
+            if (cmp < 0) continue;
           }
+          if (filter) {
+            try {
+              if (!filter.matches(filterView(store, entry))) continue;
+            } catch (error) {
+              if (error instanceof FilterEvalError) throw badRequest(FILTER_EVAL_PREFIX + error.message);
+              throw error;
+            }
+          }
+          if (paging.perPage > 0 && out.length === paging.perPage) {
+            nextToken = entryToken;
+            break;
+          }
+          out.push(listStubJson(store, entry, withMeta));
         }
-        if (paging.perPage > 0 && out.length === paging.perPage) {
-          nextToken = token(entry);
-          break;
-        }
-        out.push(listStub(store, entry, withMeta));
-      }
-      return { index, body: out, ...(nextToken ? { nextToken } : {}) };
-    });
+        return { index, body: new JsonText(`[${out.join(',')}]`), ...(nextToken ? { nextToken } : {}) };
+      },
+      { index: listIndex, shared },
+    );
   });
 
   app.all('/v1/jobs/parse', async (request, reply) => {

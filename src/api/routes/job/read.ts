@@ -1,11 +1,12 @@
 // GET /v1/job/<id>, …/summary, …/versions and …/submission: the job, its summary, its version
-// history (with diffs on request) and the source it was submitted as, from the informer caches.
+// history (with diffs on request) and the source it was submitted as, from the informer caches. The
+// job and its summary are served as JSON text kept until the job changes (responses/job.ts).
 import { readSubmission as readStoredSubmission } from '../../../jobs/submissions.ts';
 import { type NomadJson, versionDiffs } from '../../../nomad/diff.ts';
 import { badRequest, notFound } from '../../errors.ts';
-import { query } from '../../http.ts';
+import { JsonText, query } from '../../http.ts';
 import { parseGoUint, queryValue } from '../../params.ts';
-import { jobResponse, summaryIndex, summaryResponse, versionResponse } from '../../responses/job.ts';
+import { jobResponse, jobResponseJson, summaryResponseJson, versionResponse } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
 import { boolQuery, type JobRequest, readAboutJob, requireRead } from './context.ts';
 
@@ -13,7 +14,7 @@ export async function readJob(job: JobRequest) {
   await requireRead(job);
   return readAboutJob(job, (entry, store) => {
     if (!entry) return { index: store.state.index('NomadJob'), error: notFound('job not found') };
-    return { index: resourceVersionOf(entry.object), body: jobResponse(store, entry) };
+    return { index: resourceVersionOf(entry.object), body: new JsonText(jobResponseJson(store, entry)) };
   });
 }
 
@@ -21,7 +22,8 @@ export async function readSummary(job: JobRequest) {
   await requireRead(job);
   return readAboutJob(job, (entry, store) => {
     if (!entry) return { index: store.state.index('NomadJob', 'Pod'), error: notFound('job not found') };
-    return { index: summaryIndex(store, entry), body: summaryResponse(store, entry) };
+    const summary = summaryResponseJson(store, entry);
+    return { index: summary.index, body: new JsonText(summary.json) };
   });
 }
 
