@@ -14,7 +14,7 @@ import { ANNOTATION_STABLE, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { parseJobJson } from '../../../src/nomad/validate.ts';
 import { translate } from '../../../src/translate/index.ts';
-import { type MemoryCluster, serviceJob, type TestApi, testApi } from './support.ts';
+import { serviceJob, type TestApi, testApi } from './support.ts';
 
 /** A one-allocation service job. */
 function oneJob(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
