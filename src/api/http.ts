@@ -96,19 +96,22 @@ export interface QueryResult {
   nextToken?: string;
 }
 
-/** A body already encoded as JSON text: answers kept between requests are not encoded again. */
-export class JsonText {
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
+/** A body already encoded as JSON (UTF-8): answers kept between requests are not encoded again. */
+export class JsonBytes {
+  readonly bytes: Buffer;
+  constructor(bytes: Buffer) {
+    this.bytes = bytes;
   }
 }
 
 function sendJson(reply: FastifyReply, body: unknown): FastifyReply {
+  // Fastify adds the charset to a text body's JSON type, not to a buffer's: the same header for both.
+  if (body instanceof JsonBytes)
+    return reply.code(200).type('application/json; charset=utf-8').send(body.bytes);
   return reply
     .code(200)
     .type('application/json')
-    .send(body instanceof JsonText ? body.text : JSON.stringify(body ?? null));
+    .send(JSON.stringify(body ?? null));
 }
 
 function setQueryMeta(reply: FastifyReply, result: QueryResult): void {
@@ -132,26 +135,25 @@ export interface BlockingQueryOptions {
   shared?: string;
 }
 
-/** Answers kept per store and key (BlockingQueryOptions.shared), with the state sequence they are of. */
-const sharedAnswers = new WeakMap<ApiStore, Map<string, { at: number; result: QueryResult }>>();
-const SHARED_ANSWERS_KEPT = 64;
+/**
+ * Answers kept per store and key (BlockingQueryOptions.shared), of the state's current sequence
+ * only: an answer of an earlier state is never served again, so it is dropped.
+ */
+const sharedAnswers = new WeakMap<ApiStore, { at: number; answers: Map<string, QueryResult> }>();
+const SHARED_ANSWERS_KEPT = 8;
 
 function sharedAnswer(store: ApiStore, key: string, compute: () => QueryResult): QueryResult {
-  let answers = sharedAnswers.get(store);
-  if (!answers) {
-    answers = new Map();
-    sharedAnswers.set(store, answers);
-  }
   const at = store.state.sequence();
-  const kept = answers.get(key);
-  if (kept?.at === at) return kept.result;
-  const result = compute();
-  answers.delete(key);
-  answers.set(key, { at, result });
-  if (answers.size > SHARED_ANSWERS_KEPT) {
-    const oldest = answers.keys().next().value;
-    if (oldest !== undefined) answers.delete(oldest);
+  let kept = sharedAnswers.get(store);
+  if (kept?.at !== at) {
+    kept = { at, answers: new Map() };
+    sharedAnswers.set(store, kept);
   }
+  const known = kept.answers.get(key);
+  if (known) return known;
+  const result = compute();
+  if (kept.answers.size >= SHARED_ANSWERS_KEPT) kept.answers.clear();
+  kept.answers.set(key, result);
   return result;
 }
 

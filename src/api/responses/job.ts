@@ -209,30 +209,47 @@ export function listStub(store: ApiStore, entry: JobEntry, withMeta: boolean): J
 
 /** The full job as go-bexpr filters see it (GET /v1/jobs?filter=): Nomad's struct, every field set. */
 export function filterView(store: ApiStore, entry: JobEntry): Json {
-  return keptJobResponse(store, entry);
+  return jobResponse(store, entry);
 }
 
-/** jobResponse of the job as it is now, kept until the job changes: shared, never modify it. */
-export function keptJobResponse(store: ApiStore, entry: JobEntry): Json {
-  return store.answer(entry, 'job', () => jobResponse(store, entry));
+// The kept answers are UTF-8 JSON bytes: a list is their concatenation, and nothing is encoded again
+// for a request. Only the bytes are kept (a few KiB per job), not the objects they were made of.
+
+function jsonBytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value));
 }
 
-/** The JSON text of GET /v1/job/:id. */
-export function jobResponseJson(store: ApiStore, entry: JobEntry): string {
-  return store.answer(entry, 'job.json', () => JSON.stringify(keptJobResponse(store, entry)));
+/** The JSON of GET /v1/job/:id, kept until the job changes: shared, never modify it. */
+export function jobResponseJson(store: ApiStore, entry: JobEntry): Buffer {
+  return store.answer(entry, 'job.json', () => jsonBytes(jobResponse(store, entry)));
 }
 
-/** The JSON text of one entry of GET /v1/jobs. */
-export function listStubJson(store: ApiStore, entry: JobEntry, withMeta: boolean): string {
+/** The JSON of one entry of GET /v1/jobs, kept until the job changes: shared, never modify it. */
+export function listStubJson(store: ApiStore, entry: JobEntry, withMeta: boolean): Buffer {
   return store.answer(entry, withMeta ? 'stub+meta.json' : 'stub.json', () =>
-    JSON.stringify(listStub(store, entry, withMeta)),
+    jsonBytes(listStub(store, entry, withMeta)),
   );
 }
 
-/** The JSON text of GET /v1/job/:id/summary, with its index. */
-export function summaryResponseJson(store: ApiStore, entry: JobEntry): { index: number; json: string } {
+/** The JSON of GET /v1/job/:id/summary with its index, kept until the job changes. */
+export function summaryResponseJson(store: ApiStore, entry: JobEntry): { index: number; json: Buffer } {
   return store.answer(entry, 'summary.json', () => ({
     index: summaryIndex(store, entry),
-    json: JSON.stringify(summaryResponse(store, entry)),
+    json: jsonBytes(summaryResponse(store, entry)),
   }));
+}
+
+/** A JSON array of JSON values (`[a,b,…]`), in one buffer. */
+export function jsonArray(items: readonly Buffer[]): Buffer {
+  let length = 2 + Math.max(0, items.length - 1);
+  for (const item of items) length += item.length;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  out[at++] = 0x5b; // [
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) out[at++] = 0x2c; // ,
+    at += (items[i] as Buffer).copy(out, at);
+  }
+  out[at] = 0x5d; // ]
+  return out;
 }

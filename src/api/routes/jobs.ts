@@ -18,14 +18,14 @@ import {
   blockingQuery,
   callerOf,
   checkRegion,
-  JsonText,
+  JsonBytes,
   LIST,
   query,
   requestNamespace,
   sendPlain,
 } from '../http.ts';
 import { boolParam, pagingParams, queryValue } from '../params.ts';
-import { filterView, listStubJson } from '../responses/job.ts';
+import { filterView, jsonArray, listStubJson } from '../responses/job.ts';
 import type { JobEntry } from '../store.ts';
 import { registerFromBody } from './job/register.ts';
 
@@ -103,7 +103,7 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps
           .filter((e) => allowed.allows(e.k8sNamespace) && e.id.startsWith(prefix))
           .map((entry) => ({ entry, token: token(entry) }))
           .sort((a, b) => compareTokens(a.token, b.token) * (paging.reverse ? -1 : 1));
-        const out: string[] = [];
+        const out: Buffer[] = [];
         let nextToken = '';
         for (const { entry, token: entryToken } of visible) {
           if (paging.nextToken !== '') {
@@ -124,7 +124,7 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps
           }
           out.push(listStubJson(store, entry, withMeta));
         }
-        return { index, body: new JsonText(`[${out.join(',')}]`), ...(nextToken ? { nextToken } : {}) };
+        return { index, body: new JsonBytes(jsonArray(out)), ...(nextToken ? { nextToken } : {}) };
       },
       { index: listIndex, shared },
     );

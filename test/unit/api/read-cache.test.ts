@@ -5,7 +5,7 @@
 // change answers with the new state. Kept answers are reused while nothing of their job changes.
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { jobResponse, keptJobResponse, listStub, summaryResponse } from '../../../src/api/responses/job.ts';
+import { jobResponse, jobResponseJson, listStub, summaryResponse } from '../../../src/api/responses/job.ts';
 import type { ApiStore } from '../../../src/api/store.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
@@ -72,7 +72,12 @@ async function expectCurrent(api: TestApi, id: string): Promise<string> {
   const list = (await get(api, '/v1/jobs')).body;
   expect(list).toBe(freshList(api.store));
   const entry = entryOf(api.store, id);
-  expect((await get(api, `/v1/job/${id}`)).body).toBe(JSON.stringify(jobResponse(api.store, entry)));
+  const job = await get(api, `/v1/job/${id}`);
+  expect(job.body).toBe(JSON.stringify(jobResponse(api.store, entry)));
+  // Kept answers are sent as bytes, others as text: the same headers.
+  const versions = await get(api, `/v1/job/${id}/versions`);
+  expect(job.headers['content-type']).toBe(versions.headers['content-type']);
+  expect(job.headers['content-length']).toBe(String(Buffer.byteLength(job.body)));
   expect((await get(api, `/v1/job/${id}/summary`)).body).toBe(
     JSON.stringify(summaryResponse(api.store, entry)),
   );
@@ -186,16 +191,16 @@ describe('kept read answers', () => {
     const api = await testApi();
     await register(api, oneJob('web'));
     await register(api, oneJob('other'));
-    const kept = keptJobResponse(api.store, entryOf(api.store, 'web'));
-    expect(keptJobResponse(api.store, entryOf(api.store, 'web'))).toBe(kept);
+    const kept = jobResponseJson(api.store, entryOf(api.store, 'web'));
+    expect(jobResponseJson(api.store, entryOf(api.store, 'web'))).toBe(kept);
     // Another job's pod: this job's answer stays.
     api.cluster.put('Pod', podOf(workloadOf(oneJob('other')), 'other-a', 'Running'));
-    expect(keptJobResponse(api.store, entryOf(api.store, 'web'))).toBe(kept);
+    expect(jobResponseJson(api.store, entryOf(api.store, 'web'))).toBe(kept);
     // Its own pod: computed again.
     api.cluster.put('Pod', podOf(workloadOf(oneJob('web')), 'web-a', 'Running'));
-    const after = keptJobResponse(api.store, entryOf(api.store, 'web'));
+    const after = jobResponseJson(api.store, entryOf(api.store, 'web'));
     expect(after).not.toBe(kept);
-    expect(after).toEqual(jobResponse(api.store, entryOf(api.store, 'web')));
+    expect(after.toString()).toBe(JSON.stringify(jobResponse(api.store, entryOf(api.store, 'web'))));
   });
 
   it("of a parent job follow its children's pods", async () => {

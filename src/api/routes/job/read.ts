@@ -4,7 +4,7 @@
 import { readSubmission as readStoredSubmission } from '../../../jobs/submissions.ts';
 import { type NomadJson, versionDiffs } from '../../../nomad/diff.ts';
 import { badRequest, notFound } from '../../errors.ts';
-import { JsonText, query } from '../../http.ts';
+import { JsonBytes, query } from '../../http.ts';
 import { parseGoUint, queryValue } from '../../params.ts';
 import { jobResponse, jobResponseJson, summaryResponseJson, versionResponse } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
@@ -14,7 +14,7 @@ export async function readJob(job: JobRequest) {
   await requireRead(job);
   return readAboutJob(job, (entry, store) => {
     if (!entry) return { index: store.state.index('NomadJob'), error: notFound('job not found') };
-    return { index: resourceVersionOf(entry.object), body: new JsonText(jobResponseJson(store, entry)) };
+    return { index: resourceVersionOf(entry.object), body: new JsonBytes(jobResponseJson(store, entry)) };
   });
 }
 
@@ -23,7 +23,7 @@ export async function readSummary(job: JobRequest) {
   return readAboutJob(job, (entry, store) => {
     if (!entry) return { index: store.state.index('NomadJob', 'Pod'), error: notFound('job not found') };
     const summary = summaryResponseJson(store, entry);
-    return { index: summary.index, body: new JsonText(summary.json) };
+    return { index: summary.index, body: new JsonBytes(summary.json) };
   });
 }
 
