@@ -1,14 +1,28 @@
 // Recording evaluations for API calls (register, stop, purge, scale, evaluate) through the domain
 // service's recordEvaluation (src/jobs/evaluations.ts, behind JobActions), and finding them again.
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { FastifyRequest } from 'fastify';
 import type { NomadJobObject } from '../crd/resource.ts';
-import type { Evaluation, EvaluationTrigger } from '../jobs/evaluations.ts';
+import { type Evaluation, type EvaluationTrigger, evaluationsConfigMapName } from '../jobs/evaluations.ts';
 import type { ApiDeps } from './http.ts';
-import type { JobEntry } from './store.ts';
+import type { ApiStore, JobEntry } from './store.ts';
 
 export interface RecordedEval {
   id: string;
   createIndex: number;
+  /** The evaluation recorded (unset for the fallback: nothing was recorded). */
+  evaluation?: Evaluation;
+}
+
+/** The job's evaluations ConfigMap as the caches hold it; null when they hold none. */
+function cachedRecord(store: ApiStore, object: NomadJobObject): V1ConfigMap | null {
+  const name = object.metadata?.name ?? '';
+  const wanted = evaluationsConfigMapName(name);
+  return (
+    store.lister
+      .owned<V1ConfigMap>('ConfigMap', object.metadata?.namespace ?? '', name)
+      .find((c) => c.metadata?.name === wanted) ?? null
+  );
 }
 
 /**
@@ -21,7 +35,7 @@ export async function recordEval(
   object: NomadJobObject,
   input: { triggeredBy: EvaluationTrigger; version?: number; priority?: number; jobModifyIndex?: number },
   fallback: RecordedEval,
-): Promise<RecordedEval & { evaluation?: Evaluation }> {
+): Promise<RecordedEval> {
   if (!deps.actions) return fallback;
   try {
     // The evaluation names the JobModifyIndex this API reports for the job.
@@ -29,10 +43,13 @@ export async function recordEval(
       input.jobModifyIndex !== undefined
         ? { ...object, status: { ...object.status, jobModifyIndex: input.jobModifyIndex } }
         : object;
+    // Computed from the cached record and written conditioned on it, without reading it first (a
+    // stale cache costs a retry from the apiserver's copy, evaluations.ts recordEvaluation).
     const evaluation = await deps.actions.recordEvaluation(job, {
       triggeredBy: input.triggeredBy,
       ...(input.version !== undefined ? { version: input.version } : {}),
       ...(input.priority ? { priority: input.priority } : {}),
+      cached: cachedRecord(deps.store, object),
     });
     // A version-bound evaluation is recorded once per version: when the reconciler was first, its
     // evaluation may not say what this call says (trigger, priority, JobModifyIndex). Then this call

@@ -16,6 +16,7 @@ import {
   placementOf,
   readRecord,
   recordConfigMap,
+  recordEvaluation,
   registrationTrigger,
   serializeRecord,
   withEvaluation,
@@ -23,6 +24,7 @@ import {
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_GROUP, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
+import { MemoryCluster } from '../controller/support/memory-cluster.ts';
 
 function job(count = 2, extra: Partial<Job> = {}): Job {
   return canonicalize({
@@ -363,5 +365,106 @@ describe('the ConfigMap', () => {
     const stranger: V1ConfigMap = { ...configMap, metadata: { ...configMap.metadata, ownerReferences: [] } };
     expect(evaluationsOf(owner, stranger)).toEqual([]);
     expect(evaluationsOf(owner, undefined)).toEqual([]);
+  });
+});
+
+describe('recordEvaluation', () => {
+  /** A stored NomadJob, its evaluations ConfigMap name, and the cluster's writer counting its reads. */
+  function setup() {
+    const cluster = new MemoryCluster();
+    const job = cluster.put(owner());
+    const reads: string[] = [];
+    const writer = {
+      ...cluster.writer,
+      read: (ref: Parameters<typeof cluster.writer.read>[0]) => {
+        reads.push(`${ref.kind} ${ref.name}`);
+        return cluster.writer.read(ref);
+      },
+    } as typeof cluster.writer;
+    const stored = () => cluster.get<V1ConfigMap>('ConfigMap', 'ns', 'web--evaluations');
+    return { cluster, job, reads, writer, stored };
+  }
+
+  it('reads the record from the apiserver, then writes it conditioned on that copy', async () => {
+    const { cluster, job, reads, writer, stored } = setup();
+    const first = await recordEvaluation(writer, job, { triggeredBy: 'job-register', version: 0 });
+    expect(reads).toEqual(['ConfigMap web--evaluations']);
+    expect(cluster.changes.map((w) => `${w.verb} ${w.kind}`)).toEqual(['create ConfigMap']);
+    expect(readRecord(stored()).entries.map((e) => e.evaluation.ID)).toEqual([first.ID]);
+  });
+
+  it('with the cache holding no record, creates it without reading (one write, no read)', async () => {
+    const { cluster, job, reads, writer, stored } = setup();
+    const evaluation = await recordEvaluation(writer, job, {
+      triggeredBy: 'job-register',
+      version: 0,
+      cached: null,
+    });
+    expect(reads).toEqual([]);
+    expect(cluster.changes.map((w) => `${w.verb} ${w.kind}`)).toEqual(['create ConfigMap']);
+    expect(readRecord(stored()).entries).toMatchObject([{ version: 0, evaluation: { ID: evaluation.ID } }]);
+  });
+
+  it('with a current cached record, writes once conditioned on it, without reading', async () => {
+    const { cluster, job, reads, writer, stored } = setup();
+    await recordEvaluation(writer, job, { triggeredBy: 'job-register', version: 0 });
+    const cached = stored();
+    reads.length = 0;
+    cluster.clearWrites();
+    const second = await recordEvaluation(writer, job, { triggeredBy: 'job-scaling', version: 1, cached });
+    expect(reads).toEqual([]);
+    expect(cluster.changes).toMatchObject([
+      {
+        verb: 'apply',
+        kind: 'ConfigMap',
+        object: { metadata: { resourceVersion: cached?.metadata?.resourceVersion } },
+      },
+    ]);
+    expect(readRecord(stored()).entries.map((e) => e.version)).toEqual([0, 1]);
+    expect(second.TriggeredBy).toBe('job-scaling');
+  });
+
+  it('answers the version’s evaluation from a current cached record, writing nothing', async () => {
+    const { cluster, job, reads, writer, stored } = setup();
+    const first = await recordEvaluation(writer, job, { triggeredBy: 'job-register', version: 0 });
+    reads.length = 0;
+    cluster.clearWrites();
+    const again = await recordEvaluation(writer, job, {
+      triggeredBy: 'job-register',
+      version: 0,
+      cached: stored() ?? null,
+    });
+    expect(again.ID).toBe(first.ID);
+    expect(reads).toEqual([]);
+    expect(cluster.changes).toEqual([]);
+  });
+
+  it('with a stale cache (no record cached, or an older copy), reads the apiserver’s and keeps what another writer recorded', async () => {
+    const { job, reads, writer, stored } = setup();
+    const older = await recordEvaluation(writer, job, { triggeredBy: 'job-register', version: 0 });
+    const staleCopy = stored();
+    // Someone else (the reconciler) records version 1 after the cache's copy.
+    const theirs = await recordEvaluation(writer, job, { triggeredBy: 'job-register', version: 1 });
+    reads.length = 0;
+
+    // The cache has not seen the record at all: the create fails, the record is read, version 1 is theirs.
+    const same = await recordEvaluation(writer, job, {
+      triggeredBy: 'job-register',
+      version: 1,
+      cached: null,
+    });
+    expect(same.ID).toBe(theirs.ID);
+    expect(reads).toEqual(['ConfigMap web--evaluations']);
+
+    // The cache holds an older copy: the conditional write is refused, the record is read and the
+    // new evaluation is added to what is there now.
+    reads.length = 0;
+    const mine = await recordEvaluation(writer, job, {
+      triggeredBy: 'job-scaling',
+      version: 2,
+      cached: staleCopy ?? null,
+    });
+    expect(reads).toEqual(['ConfigMap web--evaluations']);
+    expect(readRecord(stored()).entries.map((e) => e.evaluation.ID)).toEqual([older.ID, theirs.ID, mine.ID]);
   });
 });
