@@ -2,6 +2,14 @@
 // scale, as NomadJob creates/replaces/deletes through the process's ClusterWriter (src/kube/writer.ts).
 // Every write waits (briefly) until the informer cache shows it, so a read right after a write sees
 // it, as with Nomad.
+//
+// A spec write is one NomadJob write and then, at once and concurrently, the writes that depend only
+// on it: the version's ControllerRevision, the evaluation record, the JobModifyIndex/CreateIndex
+// annotations (they hold the spec write's resourceVersion, so they cannot ride on it) and the
+// submitted source; then one wait until the caches show them. Each of them depends on the written
+// NomadJob (its uid, resourceVersion and generation), none on another: the version they name is the
+// one the store computes from the written object over the cached history, the same recordVersion
+// records.
 import type { FastifyRequest } from 'fastify';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
@@ -23,7 +31,7 @@ import { sameJobSpec } from '../nomad/spec-equal.ts';
 import { connectMutatorError, formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
 import type { Permission } from './acl.ts';
 import { ApiError, badRequest, internal } from './errors.ts';
-import { recordEval } from './evals.ts';
+import { evaluationsOfJob, type RecordedEval, recordEval } from './evals.ts';
 import { type ApiDeps, requirePermission } from './http.ts';
 import { evalIdFor } from './responses/evaluation.ts';
 import { isParent } from './responses/job.ts';
@@ -117,15 +125,16 @@ function writeFailure(error: unknown, job: Job): never {
 
 /**
  * Records the write's resourceVersion as the JobModifyIndex of this spec generation (and, for a
- * creation, as CreateIndex): a metadata-only patch, so the generation stays. Best effort.
+ * creation, as CreateIndex): a metadata-only patch, so the generation stays. Best effort. `version`
+ * is the version of the written spec (default: as the store computes it now).
  */
 export async function recordIndexes(
   store: ApiStore,
   written: NomadJobObject,
   created: boolean,
+  version = store.versionState(store.entry(written)).version,
 ): Promise<NomadJobObject> {
   const rv = resourceVersionOf(written);
-  const version = store.versionState(store.entry(written)).version;
   const known = versionIndexesOf(written);
   known[String(version)] = rv;
   const kept = Object.keys(known)
@@ -175,44 +184,75 @@ export function annotateJob(
 /**
  * Records the version a spec write made, right away (jobs/versions.ts recordVersion, as the reconciler
  * does): Nomad bumps the version at register time, and two registers in a row must make two versions
- * even if the reconciler only gets to see the second. Then waits (briefly) until the cache shows it.
- * Best effort: a failure is logged, and the reconciler records the version.
+ * even if the reconciler only gets to see the second. Resolves to the version, without waiting for
+ * the cache (awaitCache does, given it). Best effort: a failure is logged (undefined), and the
+ * reconciler records the version.
  */
+export async function recordVersionOf(
+  store: ApiStore,
+  written: NomadJobObject,
+  log?: FastifyRequest['log'],
+): Promise<number | undefined> {
+  if (!written.metadata?.uid) return undefined;
+  // The job as the reconciler checks it, so both record the same revision byte for byte.
+  const checked = checkSpec(written);
+  if (!checked.ok) return undefined;
+  const revisions = store.versions(store.entry(written)).flatMap((v) => (v.revision ? [v.revision] : []));
+  try {
+    const { version } = await recordVersion(store.writer, {
+      object: written,
+      job: checked.job,
+      revisions,
+      historyLimit: store.historyLimit,
+    });
+    return version;
+  } catch (error) {
+    log?.warn({ err: error }, 'could not record the job version');
+    return undefined;
+  }
+}
+
+/** recordVersionOf, then waits (briefly) until the cache shows the version. */
 export async function recordWrittenVersion(
   store: ApiStore,
   written: NomadJobObject,
   log?: FastifyRequest['log'],
 ): Promise<void> {
-  if (!written.metadata?.uid) return;
-  // The job as the reconciler checks it, so both record the same revision byte for byte.
-  const checked = checkSpec(written);
-  if (!checked.ok) return;
-  const revisions = store.versions(store.entry(written)).flatMap((v) => (v.revision ? [v.revision] : []));
-  let version: number;
-  try {
-    ({ version } = await recordVersion(store.writer, {
-      object: written,
-      job: checked.job,
-      revisions,
-      historyLimit: store.historyLimit,
-    }));
-  } catch (error) {
-    log?.warn({ err: error }, 'could not record the job version');
-    return;
-  }
-  await store.state.waitUntil(
-    () => store.versions(store.entry(written)).some((v) => v.version === version),
-    5_000,
-  );
+  const version = await recordVersionOf(store, written, log);
+  if (version === undefined) return;
+  await store.state.waitUntil(() => hasVersion(store, written, version), 5_000);
 }
 
-/** Waits until the cache holds the object at `rv` or later (or it is gone, for deletes). */
-export async function awaitCache(store: ApiStore, object: NomadJobObject): Promise<void> {
+function hasVersion(store: ApiStore, written: NomadJobObject, version: number): boolean {
+  return store.versions(store.entry(written)).some((v) => v.version === version);
+}
+
+/**
+ * Waits until the cache holds the object at `rv` or later (or it is gone, for deletes), and whatever
+ * `also` asks for (the version a write recorded, its evaluation): one wait for every write of a
+ * request, which costs nothing when the watch events arrived while the writes were answered.
+ */
+export async function awaitCache(
+  store: ApiStore,
+  object: NomadJobObject,
+  also: { version?: number | undefined; shows?: () => boolean } = {},
+): Promise<void> {
   const rv = resourceVersionOf(object);
   const namespace = object.metadata?.namespace ?? '';
   const name = object.metadata?.name ?? '';
   store.state.noteWrite('NomadJob', object);
-  await store.state.waitUntil(() => resourceVersionOf(store.state.get('NomadJob', namespace, name)) >= rv);
+  const { version, shows } = also;
+  await store.state.waitUntil(
+    () =>
+      resourceVersionOf(store.state.get('NomadJob', namespace, name)) >= rv &&
+      (version === undefined || hasVersion(store, object, version)) &&
+      (shows === undefined || shows()),
+  );
+}
+
+/** Whether the caches show the evaluation `id` among the job's. */
+function evaluationShown(deps: ApiDeps, written: NomadJobObject, id: string): boolean {
+  return evaluationsOfJob(deps, deps.store.entry(written)).some((e) => e.ID === id);
 }
 
 export interface RegisterInput {
@@ -294,37 +334,45 @@ export async function registerJob(
     const specIndex = resourceVersionOf(written);
     const specChanged =
       !existingEntry || existingEntry.object.metadata?.generation !== written.metadata?.generation;
-    if (specChanged) await recordWrittenVersion(store, written, request.log);
-    // The evaluation is recorded right after the write, before the controller can see the new
-    // version (it records one evaluation per version, whoever is first).
-    const early = store.versionState(store.entry(written));
+    // The version of the written spec over the cached history: the next one for a new spec, the one
+    // recordVersion records (both ask jobs/versions.ts nextVersion of the same revisions).
+    const { version } = store.versionState(store.entry(written));
     const jobModifyIndex = specChanged ? specIndex : jobModifyIndexOf(written);
-    const noEval = isParent(job);
-    const recorded = noEval
-      ? { id: '', createIndex: 0 }
-      : await recordEval(
-          request,
-          deps,
-          written,
-          {
-            triggeredBy: 'job-register',
-            version: early.version,
-            jobModifyIndex,
-            ...(input.evalPriority ? { priority: input.evalPriority } : {}),
-          },
-          { id: evalIdFor(store.entry(written), early.version), createIndex: specIndex },
-        );
-    if (specChanged) written = await recordIndexes(store, written, !existingEntry);
-    await awaitCache(store, written);
+    const submission = input.submission;
+    // Everything below depends on the written NomadJob only, not on each other: written at once.
+    // The evaluation is recorded right after the write, before the controller is likely to have
+    // seen the new version (it records one evaluation per version, whoever is first).
+    // (The index patch goes first: a NomadJob write is the slowest of them.)
+    const [indexed, recordedVersion, recorded] = await Promise.all([
+      specChanged ? recordIndexes(store, written, !existingEntry, version) : written,
+      specChanged ? recordVersionOf(store, written, request.log) : undefined,
+      isParent(job)
+        ? ({ id: '', createIndex: 0 } as RecordedEval)
+        : recordEval(
+            request,
+            deps,
+            written,
+            {
+              triggeredBy: 'job-register',
+              version,
+              jobModifyIndex,
+              ...(input.evalPriority ? { priority: input.evalPriority } : {}),
+            },
+            { id: evalIdFor(store.entry(written), version), createIndex: specIndex },
+          ),
+      submission && submission.Source !== ''
+        ? writeSubmission(store.writer, written, version, submission).catch((error: unknown) => {
+            request.log.warn({ err: error }, 'could not store the job submission');
+          })
+        : undefined,
+    ]);
+    written = indexed;
+    await awaitCache(store, written, {
+      version: recordedVersion,
+      ...(recorded.evaluation ? { shows: () => evaluationShown(deps, written, recorded.id) } : {}),
+    });
     const entry = store.findJob(namespace, id) ?? store.entry(written);
     const state = store.versionState(entry);
-    if (input.submission && input.submission.Source !== '') {
-      await writeSubmission(store.writer, written, state.version, input.submission).catch(
-        (error: unknown) => {
-          request.log.warn({ err: error }, 'could not store the job submission');
-        },
-      );
-    }
     return {
       entry,
       index: Math.max(resourceVersionOf(written), recorded.createIndex),
@@ -340,7 +388,10 @@ export async function updateJob(
   deps: ApiDeps,
   entry: JobEntry,
   update: (job: Job, object: NomadJobObject) => { job: Job; annotations?: Record<string, string> },
-  /** Runs right after the write (before the index annotations), e.g. to record an evaluation first. */
+  /**
+   * Runs right after the write, concurrently with recording the version and the index annotations
+   * (so it must not wait for them), e.g. to record an evaluation.
+   */
   afterWrite?: (written: NomadJobObject, specChanged: boolean) => Promise<void>,
 ): Promise<{ entry: JobEntry; written: NomadJobObject }> {
   const store = deps.store;
@@ -355,12 +406,15 @@ export async function updateJob(
         annotations: { ...object.metadata?.annotations, ...annotations },
       };
     try {
-      let written = await store.writer.replace(object);
-      const specChanged = written.metadata?.generation !== current.object.metadata?.generation;
-      if (specChanged) await recordWrittenVersion(store, written);
-      await afterWrite?.(written, specChanged);
-      if (specChanged) written = await recordIndexes(store, written, false);
-      await awaitCache(store, written);
+      const replaced = await store.writer.replace(object);
+      const specChanged = replaced.metadata?.generation !== current.object.metadata?.generation;
+      // As in registerJob: the writes that depend only on the replaced NomadJob, at once.
+      const [written, version] = await Promise.all([
+        specChanged ? recordIndexes(store, replaced, false) : replaced,
+        specChanged ? recordVersionOf(store, replaced) : undefined,
+        afterWrite?.(replaced, specChanged),
+      ]);
+      await awaitCache(store, written, { version });
       return { entry: store.findJob(entry.namespace, entry.id) ?? store.entry(written), written };
     } catch (error) {
       if (error instanceof WriteError && error.kind === 'conflict' && attempt < 5) {
