@@ -23,13 +23,13 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { group, plural, version } from '../src/crd/resource.ts';
 import { evaluationsConfigMapName } from '../src/jobs/evaluations.ts';
-import { loadKubeConfig } from '../src/kube/client.ts';
 import { ensureNomadJobCrd } from '../src/kube/crds.ts';
 import { ANNOTATION_JOB_MODIFY_INDEX, LABEL_JOB } from '../src/nomad/keys.ts';
 import { down, nodeManifest, up } from '../test/cluster/local-cluster.ts';
+import { operatorConfig } from '../test/support/operator-kubeconfig.ts';
 import { expectStatus, forEachLimited, kubeClient, nomadClient } from './http.ts';
 import { imageMallocArenaMax, startOperator } from './operator.ts';
 import { type BenchResult, type Target, table } from './report.ts';
@@ -152,9 +152,11 @@ async function main(): Promise<BenchResult> {
   const nodes = Math.ceil((2 * N + REGISTERS + 20) / PODS_PER_NODE) + 1;
   if (!args['reuse-cluster']) await down({ name: 'bench' });
   const { state } = await up({ name: 'bench', nodes, log: say });
-  const kc = loadKubeConfig(state.kubeconfig);
+  // The bench drives the cluster with client-node; the operator's code it reuses takes its own config.
+  const kc = new KubeConfig();
+  kc.loadFromFile(state.kubeconfig);
   await ensureNodes(kc, nodes);
-  await ensureNomadJobCrd(kc);
+  await ensureNomadJobCrd(operatorConfig(kc));
   await Promise.all([freshNamespace(kc, DIRECT_NAMESPACE), freshNamespace(kc, JOBS_NAMESPACE)]);
   const kube = await kubeClient(kc);
   const custom = kc.makeApiClient(CustomObjectsApi);

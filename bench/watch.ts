@@ -3,6 +3,7 @@
 // watch event of a collection from a given resourceVersion (idle writes, register timelines).
 import { type KubeConfig, type KubernetesObject, Watch } from '@kubernetes/client-node';
 import { Informer, listPath } from '../src/kube/informer.ts';
+import { operatorConfig } from '../test/support/operator-kubeconfig.ts';
 import { now } from './stats.ts';
 
 export function deploymentAvailable(object: KubernetesObject): boolean {
@@ -30,7 +31,7 @@ export class Counter {
   readonly #prefix: string;
 
   constructor(kc: KubeConfig, path: string, test: (object: KubernetesObject) => boolean, namePrefix = '') {
-    this.informer = new Informer({ kubeConfig: kc, path, resource: `bench ${path}` });
+    this.informer = new Informer({ kubeConfig: operatorConfig(kc), path, resource: `bench ${path}` });
     this.#test = test;
     this.#prefix = namePrefix;
   }
@@ -87,7 +88,7 @@ export class EventRecorder {
    * event is missed (client-node ends a watch after 30 s without events unless told otherwise).
    */
   async watch(kind: string, path: string): Promise<void> {
-    const list = await listPath(this.#kc, path, { pageSize: 1 });
+    const list = await listPath(operatorConfig(this.#kc), path, { pageSize: 1 });
     let resourceVersion = list.metadata?.resourceVersion ?? '0';
     const watcher = new Watch(this.#kc);
     (watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 30 * 60_000;

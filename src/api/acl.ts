@@ -14,13 +14,10 @@
 // The API's own writes use the operator's credentials, so a call is only ever carried out after the
 // caller was allowed the same verb on the same namespace: the façade never lends its rights.
 import { createHash } from 'node:crypto';
-import {
-  ApiException,
-  AuthenticationV1Api,
-  AuthorizationV1Api,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import type { V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
 import { group, plural } from '../crd/resource.ts';
+import { KubeApiError, kubeClient } from '../kube/client.ts';
+import type { KubeConfig } from '../kube/kubeconfig.ts';
 import type { ApiserverReachability } from '../kube/reachability.ts';
 import { permissionDenied, tokenNotFound } from './errors.ts';
 
@@ -150,7 +147,7 @@ export interface KubeAuthorizerOptions {
 
 /** A request that got no HTTP answer at all (refused, reset, timed out): the apiserver is unreachable. */
 function isUnreachable(error: unknown): boolean {
-  return !(error instanceof ApiException);
+  return !(error instanceof KubeApiError);
 }
 
 /** The Kubernetes authorizer, with the number of TokenReviews it has sent (for tests and figures). */
@@ -159,8 +156,7 @@ export interface KubeAuthorizer extends Authorizer {
 }
 
 export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthorizer {
-  const authn = options.kubeConfig.makeApiClient(AuthenticationV1Api);
-  const authz = options.kubeConfig.makeApiClient(AuthorizationV1Api);
+  const client = kubeClient(options.kubeConfig);
   const ttl = options.cacheTtlMs ?? 10_000;
   const accepted = new LruTtlCache<Caller>(ttl, 10_000);
   const rejected = new LruTtlCache<true>(
@@ -178,7 +174,9 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
 
   const reviewToken = async (token: string): Promise<Caller | null> => {
     tokenReviews++;
-    const result = await authn.createTokenReview({
+    const result = await client.request<V1TokenReview>({
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/tokenreviews',
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
     });
     const user = result.status?.user;
@@ -206,7 +204,9 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
     ]);
     const cached = decisions.get(key) ?? (unreachable() ? lastDecisions.get(key) : undefined);
     if (cached !== undefined) return cached;
-    const request = authz.createSubjectAccessReview({
+    const request = client.request<V1SubjectAccessReview>({
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
       body: {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SubjectAccessReview',

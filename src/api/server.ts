@@ -1,12 +1,13 @@
 // Starting the Nomad /v1 API server on its own: informers for everything the API reads (or the
 // caller's, e.g. the controller's, when given), the store, the authorizer, the Fastify app, listening.
 // Used by `nomad-operator run` and by tests (test/integration/api, test/compat).
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ApiLimits, ListenAddress } from '../config.ts';
 import { apiKinds } from '../jobs/owned.ts';
 import { Informer, keepSpecWriteTime } from '../kube/informer.ts';
 import { makeKubeWriter } from '../kube/kube-writer.ts';
+import type { KubeConfig } from '../kube/kubeconfig.ts';
 import type { ApiserverReachability } from '../kube/reachability.ts';
 import type { ClusterWriter } from '../kube/writer.ts';
 import { silentLogger } from '../log.ts';

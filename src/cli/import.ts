@@ -11,11 +11,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { group, plural, version } from '../crd/resource.ts';
 import { makeApplier } from '../kube/apply.ts';
-import { loadKubeConfig } from '../kube/client.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
+import { type KubeConfig, loadKubeConfig } from '../kube/kubeconfig.ts';
+import { kubeObjects } from '../kube/objects.ts';
 import { resolveConnection } from '../migrate/connection.ts';
 import {
   type ApiJob,
@@ -133,18 +134,17 @@ interface ClusterAccess {
 }
 
 function clusterAccess(kc: KubeConfig): ClusterAccess {
-  const custom = kc.makeApiClient(CustomObjectsApi);
+  const objects = kubeObjects(kc);
   const applier = makeApplier(kc, IMPORT_FIELD_MANAGER);
+  const nomadJobs = {
+    apiVersion: `${group}/${version}`,
+    kind: 'NomadJob',
+    resource: { plural, namespaced: true },
+  };
   return {
     async read(namespace, name) {
       try {
-        return (await custom.getNamespacedCustomObject({
-          group,
-          version,
-          namespace,
-          plural,
-          name,
-        })) as KubernetesObject;
+        return await objects.read({ ...nomadJobs, namespace, name });
       } catch (error) {
         if (kubeErrorCode(error) === 404) return undefined;
         throw error;
@@ -157,16 +157,10 @@ function clusterAccess(kc: KubeConfig): ClusterAccess {
       // kubectl). The source job is the intent: its spec replaces the whole spec, guarded by the
       // resourceVersion just applied, so a concurrent write fails instead of being lost.
       const { managedFields: _managedFields, ...metadata } = applied.metadata ?? {};
-      return (await custom.replaceNamespacedCustomObject({
-        group,
-        version,
-        namespace: metadata.namespace ?? '',
-        plural,
-        name: metadata.name ?? '',
-        body: { ...applied, metadata, spec: (object as { spec?: unknown }).spec },
-        fieldManager: IMPORT_FIELD_MANAGER,
-        ...(dryRun ? { dryRun: 'All' } : {}),
-      })) as KubernetesObject;
+      return await objects.replace(
+        { ...applied, metadata, spec: (object as { spec?: unknown }).spec },
+        { fieldManager: IMPORT_FIELD_MANAGER, dryRun, resource: nomadJobs.resource },
+      );
     },
   };
 }

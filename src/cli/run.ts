@@ -12,7 +12,7 @@ import { type ApiServer, startApiServer } from '../api/server.ts';
 import type { Kind, ObjectSource } from '../api/state.ts';
 import { configUsage, type OperatorConfig, parseConfig } from '../config.ts';
 import { Controller } from '../controller/controller.ts';
-import { loadKubeConfig } from '../kube/client.ts';
+import { loadKubeConfig } from '../kube/kubeconfig.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { sharedWriteLimiter } from '../kube/rate-limit.ts';
 import { ApiserverProbe } from '../kube/reachability.ts';

@@ -1,13 +1,14 @@
 // The running controller: informers fill caches and enqueue keys; workers take keys from the queue
 // and reconcile them; failures back off per key; every job is resynced periodically as a safety
 // net. Only the leader runs workers (see leader.ts); every replica keeps warm caches.
-import type { KubeConfig, KubernetesObject, V1Job } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { managedSelector, nomadJobKind, ownedKinds, ownerKeysOf } from '../jobs/owned.ts';
 import { cronChildKey } from '../jobs/periodic.ts';
 import { Informer, keepSpecWriteTime, objectKey } from '../kube/informer.ts';
 import { makeKubeWriter } from '../kube/kube-writer.ts';
+import type { KubeConfig } from '../kube/kubeconfig.ts';
 import { WorkQueue } from '../kube/queue.ts';
 import {
   DEFAULT_WRITE_BURST,

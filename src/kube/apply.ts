@@ -1,13 +1,10 @@
 // Server-side apply of whole objects under one field manager (or one per NomadJob for shared Services). The operator always sends its full
 // intent for the fields it owns (never a read-modify-write), so a re-apply of the same intent is a
 // no-op on the server.
-import {
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  PatchStrategy,
-} from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { defaultMetrics, type WriteCounter } from '../metrics.ts';
+import type { KubeConfig } from './kubeconfig.ts';
+import { kubeObjects } from './objects.ts';
 
 export const fieldManager = 'nomad-operator';
 
@@ -29,18 +26,15 @@ export function makeApplier(
   manager = fieldManager,
   writes: WriteCounter = defaultMetrics(),
 ): Applier {
-  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const objects = kubeObjects(kc);
   return {
     apply: (object, options = {}) => {
       if (!options.dryRun) writes.countWrite('apply', object.kind ?? 'Unknown');
-      return objects.patch(
-        object,
-        undefined,
-        options.dryRun ? 'All' : undefined,
-        options.fieldManager ?? manager,
-        options.force ?? true,
-        PatchStrategy.ServerSideApply,
-      );
+      return objects.apply(object, {
+        dryRun: options.dryRun ?? false,
+        fieldManager: options.fieldManager ?? manager,
+        force: options.force ?? true,
+      });
     },
   };
 }

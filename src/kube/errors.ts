@@ -1,8 +1,9 @@
-// What a failed Kubernetes API call says: its HTTP status and the Status message the apiserver sent.
-import { ApiException } from '@kubernetes/client-node';
+// What a failed Kubernetes API call says: its HTTP status and the Status message the apiserver sent
+// (a KubeApiError of client.ts, or any error shaped like one: a numeric `code` and a `body`).
+import { KubeApiError } from './client.ts';
 
 export function kubeErrorCode(error: unknown): number | undefined {
-  if (error instanceof ApiException) return error.code;
+  if (error instanceof KubeApiError) return error.code;
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'number' ? code : undefined;
 }
@@ -16,7 +17,7 @@ export function kubeErrorMessage(error: unknown): string {
     } catch {
       // not a Status
     }
-    if (error instanceof ApiException) return `Kubernetes API error ${error.code}`;
+    if (error instanceof KubeApiError) return `Kubernetes API error ${error.code}`;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,35 +1,31 @@
-// A resilient informer: a local cache of one resource kind kept in step with the apiserver by
-// client-node's ListWatch, hardened against the ways client-node's informers are known to fail
-// (as controller-runtime's and client-go's informers do):
+// A resilient informer: a local cache of one resource kind kept in step with the apiserver by a
+// list, then a watch from the list's resourceVersion (watch.ts), hardened as controller-runtime's and
+// client-go's informers are:
 //
-// * client-node stops for good after any error other than 410 Gone: this one restarts, with
-//   exponential backoff (1 s → 30 s, ±10 % jitter; the count resets once a run lasted a minute);
-// * watches can stall silently (half-open TCP, lost events): a staleness watchdog restarts with a
-//   fresh list when nothing (no event, no list) was seen for `staleAfterMs` (default 10 min);
-// * a restarted client-node informer does not replay adds nor notice deletes made while it was
-//   down: the cache lives here, across restarts, and every (re)list is diffed against it, so
-//   objects that vanished fire `delete`, changed ones `update`, new ones `add`.
+// * any failure (of the list, of the watch request, a broken stream) restarts the run with a fresh
+//   list, with exponential backoff (1 s → 30 s, ±10 % jitter; the count resets once a run lasted a
+//   minute); a watch the server ended, or one silent past its inactivity bound, resumes from the last
+//   resourceVersion seen (event or bookmark); 410 Gone lists afresh at once;
+// * watches can stall silently (half-open TCP, lost events): besides the watch's own inactivity
+//   bound, a staleness watchdog restarts with a fresh list when nothing (no event, no list) was seen
+//   for `staleAfterMs` (default 10 min);
+// * the cache lives here, across restarts, and every (re)list is diffed against it, so objects that
+//   vanished while no watch ran fire `delete`, changed ones `update`, new ones `add`.
 //
-// Every restart builds a new ListWatch and lists afresh; callbacks of a superseded ListWatch are
-// ignored (a generation counter guards every one of them). onChange exists to enqueue keys: the
-// controller reads the latest object from the cache (or the apiserver) when it reconciles.
+// Every restart begins a new run; callbacks of a superseded run are ignored (a generation counter
+// guards every one of them). onChange exists to enqueue keys: the controller reads the latest object
+// from the cache (or the apiserver) when it reconciles.
 //
 // Memory: the cache holds only what the operator needs, as controller-runtime's cache transforms do.
 // Callers select with a label selector (owned.ts: the operator's own objects only), and every object
 // passes through `transform` before anything stores it (by default stripForCache: no managedFields,
-// no kubectl last-applied copy). The transform runs in place on the freshly decoded object, before
-// client-node's ListWatch files it in its own map, so that map and this cache share one copy.
-import {
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  ListWatch,
-  RequestContext,
-  Watch,
-} from '@kubernetes/client-node';
+// no kubectl last-applied copy). The transform runs in place on the freshly decoded object: the cache
+// holds the one copy.
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { kubeClient } from './client.ts';
+import type { KubeConfig } from './kubeconfig.ts';
+import { watchCollection } from './watch.ts';
 
 export type ChangeType = 'add' | 'update' | 'delete';
 export type ChangeListener<T> = (object: T, type: ChangeType) => void;
@@ -120,80 +116,7 @@ export interface InformerStats {
   lastError: unknown;
 }
 
-/** An error from a raw list request, shaped like client-node's watch errors (`statusCode`). */
-export class KubeRequestError extends Error {
-  readonly statusCode: number;
-  readonly code: number;
-  constructor(statusCode: number, message: string) {
-    super(message);
-    this.name = 'KubeRequestError';
-    this.statusCode = statusCode;
-    this.code = statusCode;
-  }
-}
-
-class StaleGenerationError extends Error {
-  constructor() {
-    super('superseded informer run');
-    this.name = 'StaleGenerationError';
-  }
-}
-
 type CacheMap<T> = Map<string, Map<string, T>>;
-
-/** A Watch that stays inert once its informer run is superseded, and reports activity. */
-class GuardedWatch extends Watch {
-  readonly #isCurrent: () => boolean;
-  readonly #onEvent: () => void;
-  readonly #transform: (object: unknown) => unknown;
-
-  constructor(
-    kc: KubeConfig,
-    isCurrent: () => boolean,
-    onEvent: () => void,
-    transform: (object: unknown) => unknown,
-  ) {
-    super(kc);
-    this.#isCurrent = isCurrent;
-    this.#onEvent = onEvent;
-    this.#transform = transform;
-  }
-
-  override async watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    if (!this.#isCurrent()) return new AbortController();
-    let controller: AbortController;
-    try {
-      controller = await super.watch(
-        path,
-        queryParams,
-        (phase, object, raw) => {
-          if (!this.#isCurrent()) return;
-          this.#onEvent();
-          // Before ListWatch stores it: its map and the informer's cache share the shrunk object.
-          const shrunk =
-            typeof object === 'object' && object !== null && phase !== 'ERROR' && phase !== 'BOOKMARK'
-              ? this.#transform(object)
-              : object;
-          callback(phase, shrunk, raw);
-        },
-        done,
-      );
-    } catch (error) {
-      // Failed before the request (no cluster, credential plugin failure): report it like a
-      // failed watch instead of leaving a rejected promise in client-node's reconnect path.
-      done(error);
-      return new AbortController();
-    }
-    // Stopped while the request was being set up: ListWatch has no handle to abort it yet.
-    if (!this.#isCurrent()) controller.abort();
-    return controller;
-  }
-}
 
 /**
  * Lists a collection by URL path, following `continue` tokens. Items get `apiVersion` and `kind`
@@ -205,39 +128,22 @@ export async function listPath<T extends KubernetesObject>(
   path: string,
   options: { labelSelector?: string; fieldSelector?: string; pageSize?: number; signal?: AbortSignal } = {},
 ): Promise<KubernetesListObject<T>> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const http = new IsomorphicFetchHttpLibrary();
+  const client = kubeClient(kc);
   const items: T[] = [];
   let first: KubernetesListObject<T> | undefined;
   let continueToken: string | undefined;
   do {
-    const url = new URL(cluster.server.replace(/\/$/u, '') + path);
-    if (options.labelSelector) url.searchParams.set('labelSelector', options.labelSelector);
-    if (options.fieldSelector) url.searchParams.set('fieldSelector', options.fieldSelector);
-    url.searchParams.set('limit', String(options.pageSize ?? 500));
-    if (continueToken) url.searchParams.set('continue', continueToken);
-    const request = new RequestContext(url.toString(), HttpMethod.GET);
-    request.setHeaderParam('Accept', 'application/json');
-    await kc.applySecurityAuthentication(request);
-    if (options.signal) request.setSignal(options.signal);
-    const response = await http.send(request).toPromise();
-    const text = await response.body.text();
-    if (response.httpStatusCode !== 200) {
-      let message = text;
-      try {
-        const status = JSON.parse(text) as { message?: unknown };
-        if (typeof status.message === 'string') message = status.message;
-      } catch {
-        // not a Status object: keep the raw text
-      }
-      throw new KubeRequestError(
-        response.httpStatusCode,
-        `list ${path}: ${response.httpStatusCode} ${message}`,
-      );
-    }
-    // Raw JSON: the list metadata's `continue` (client-node's model renames it `_continue`).
-    const page = JSON.parse(text) as KubernetesListObject<T> & { metadata?: { continue?: string } };
+    const page = await client.request<KubernetesListObject<T> & { metadata?: { continue?: string } }>({
+      method: 'GET',
+      path,
+      query: {
+        labelSelector: options.labelSelector || undefined,
+        fieldSelector: options.fieldSelector || undefined,
+        limit: options.pageSize ?? 500,
+        continue: continueToken,
+      },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     first ??= page;
     const apiVersion = page.apiVersion;
     const kind = page.kind?.replace(/List$/u, '');
@@ -286,7 +192,7 @@ export class Informer<T extends KubernetesObject> {
   #generation = 0;
   #runStartedAt = 0;
   #runAbort: AbortController | undefined;
-  #listWatch: ListWatch<T> | undefined;
+  #run: Promise<void> | undefined;
   #restartTimer: NodeJS.Timeout | undefined;
   #watchdog: NodeJS.Timeout | undefined;
   #lastActivity = 0;
@@ -431,7 +337,7 @@ export class Informer<T extends KubernetesObject> {
     return this.#stats.restarts;
   }
 
-  // --- one run: a ListWatch from a fresh list ------------------------------------------------
+  // --- one run: a fresh list, then watches from its resourceVersion ---------------------------
 
   #begin(): void {
     const generation = ++this.#generation;
@@ -439,69 +345,72 @@ export class Informer<T extends KubernetesObject> {
     this.#runAbort = abort;
     this.#runStartedAt = Date.now();
     const current = () => generation === this.#generation && this.#running;
-    const watch = new GuardedWatch(
-      this.#kc,
-      current,
-      () => this.#touch(),
-      (object) => this.#transform(object as T),
-    );
-    const listFn = async (): Promise<KubernetesListObject<T>> => {
-      const list = await listPath<T>(this.#kc, this.path, {
-        labelSelector: this.#labelSelector,
-        fieldSelector: this.#fieldSelector,
-        pageSize: this.#pageSize,
-        signal: abort.signal,
-      });
-      if (!current()) throw new StaleGenerationError();
-      list.items = list.items.map(this.#transform);
-      this.#replace(list.items);
-      return list;
-    };
-    const listWatch = new ListWatch<T>(
-      this.path,
-      watch,
-      listFn,
-      false,
-      this.#labelSelector,
-      this.#fieldSelector,
-      {
-        // client-node waits between watch reconnects with a timer it cannot cancel and then
-        // reconnects even if stopped meanwhile: a delay that never ends once the run is over.
-        delayFn: (ms) =>
-          new Promise<void>((resolve) => {
-            if (abort.signal.aborted) return;
-            const timer = setTimeout(resolve, ms);
-            timer.unref();
-            abort.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-          }),
-      },
-    );
-    listWatch.on('add', (object) => {
-      if (current()) this.#upsert(object);
-    });
-    listWatch.on('update', (object) => {
-      if (current()) this.#upsert(object);
-    });
-    listWatch.on('delete', (object) => {
-      if (current()) this.#remove(object);
-    });
-    listWatch.on('error', (error) => {
-      if (current()) this.#onError(error);
-    });
-    this.#listWatch = listWatch;
     this.#log?.debug({ generation }, 'Starting list and watch');
-    listWatch.start().catch((error: unknown) => {
+    this.#run = this.#listAndWatch(current, abort.signal).catch((error: unknown) => {
       if (current()) this.#onError(error);
     });
+  }
+
+  /** Lists, then watches until superseded; relists only after 410 Gone. Rejects on any failure. */
+  async #listAndWatch(current: () => boolean, signal: AbortSignal): Promise<void> {
+    const client = kubeClient(this.#kc);
+    let resourceVersion = '';
+    // After a watch that ended without a single event, the next waits (1 s doubling to 30 s), so a
+    // server that closes watches at once is not hammered; any event resets it (as client-node's
+    // ListWatch did).
+    let reconnectDelayMs = 0;
+    let watched = false;
+    while (current()) {
+      if (!resourceVersion) {
+        const list = await listPath<T>(this.#kc, this.path, {
+          labelSelector: this.#labelSelector,
+          fieldSelector: this.#fieldSelector,
+          pageSize: this.#pageSize,
+          signal,
+        });
+        if (!current()) return;
+        list.items = list.items.map(this.#transform);
+        this.#replace(list.items);
+        resourceVersion = list.metadata?.resourceVersion ?? '';
+        if (!resourceVersion) throw new Error(`list ${this.path}: no resourceVersion to watch from`);
+      }
+      if (watched && reconnectDelayMs > 0) await sleepUnlessAborted(reconnectDelayMs, signal);
+      if (!current()) return;
+      if (watched) reconnectDelayMs = Math.min(reconnectDelayMs > 0 ? reconnectDelayMs * 2 : 1_000, 30_000);
+      watched = true;
+      const end = await watchCollection<T>(
+        client,
+        this.path,
+        {
+          resourceVersion,
+          ...(this.#labelSelector ? { labelSelector: this.#labelSelector } : {}),
+          ...(this.#fieldSelector ? { fieldSelector: this.#fieldSelector } : {}),
+          signal,
+        },
+        (event) => {
+          if (!current()) return;
+          this.#touch();
+          reconnectDelayMs = 0;
+          if (event.type === 'ADDED' || event.type === 'MODIFIED')
+            this.#upsert(this.#transform(event.object));
+          else if (event.type === 'DELETED') this.#remove(this.#transform(event.object));
+        },
+      );
+      if (!current()) return;
+      // 410 Gone: the resourceVersion is too old to resume from; list afresh.
+      resourceVersion = end.reason === 'gone' ? '' : end.resourceVersion;
+      // A silent watch already waited its inactivity bound: resume at once.
+      if (end.reason === 'inactive') reconnectDelayMs = 0;
+    }
   }
 
   async #endRun(): Promise<void> {
     this.#generation++;
     this.#runAbort?.abort();
     this.#runAbort = undefined;
-    const listWatch = this.#listWatch;
-    this.#listWatch = undefined;
-    await listWatch?.stop();
+    const run = this.#run;
+    this.#run = undefined;
+    await run;
   }
 
   #onError(error: unknown): void {
@@ -692,6 +601,20 @@ function ownerIndexRemove<T extends KubernetesObject>(index: Map<string, Map<str
     objects.delete(object.metadata?.name ?? '');
     if (objects.size === 0) index.delete(bucket);
   }
+}
+
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Waits until every informer has synced; false if one did not within `timeoutMs`. */

@@ -1,21 +1,18 @@
 // The ClusterWriter (writer.ts) on the Kubernetes API, for every component of the process: each write
 // first takes a token from one bucket (rate-limit.ts; shared by every writer made for the same
 // KubeConfig unless one is given), is counted as a write of its kind (metrics.ts), and fails as a
-// WriteError. NomadJobs go through the custom-objects client, so they come back as the apiserver's
-// JSON (as the informer caches hold them); other kinds through the generic object client.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  KubernetesObjectApi,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+// WriteError. Objects go and come as the apiserver's JSON (as the informer caches hold them), through
+// the object API of objects.ts (NomadJobs by their known resource, other kinds by discovery). Writes
+// are never retried here; each request has the client's deadline (client.ts), so a write to a frozen
+// apiserver fails instead of hanging.
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { group, plural, version } from '../crd/resource.ts';
 import { defaultMetrics, type WriteCounter } from '../metrics.ts';
 import { makeApplier, fieldManager as operatorFieldManager } from './apply.ts';
+import { contentTypes } from './client.ts';
 import { recordEvent } from './events.ts';
+import type { KubeConfig } from './kubeconfig.ts';
+import { kubeObjects, type ObjectAddress } from './objects.ts';
 import { sharedWriteLimiter, type TokenBucket } from './rate-limit.ts';
 import { type ClusterWriter, type ObjectRef, writeErrorOf } from './writer.ts';
 
@@ -42,25 +39,34 @@ function deletedAt(result: unknown): number | undefined {
   return Number.isFinite(rv) && rv > 0 ? rv : undefined;
 }
 
-/** What the generic client needs to address an object. */
-function specOf(ref: ObjectRef): KubernetesObject {
+/** Where an object is: NomadJobs by their known resource (no discovery), other kinds by discovery. */
+function addressOf(ref: {
+  apiVersion?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+}): ObjectAddress & {
+  name: string;
+} {
   return {
-    apiVersion: ref.apiVersion,
-    kind: ref.kind,
-    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+    apiVersion: ref.apiVersion ?? '',
+    kind: ref.kind ?? '',
+    ...(ref.namespace ? { namespace: ref.namespace } : {}),
+    name: ref.name,
+    ...(isNomadJob(ref) ? { resource: { plural, namespaced: true } } : {}),
   };
 }
+
+/** The NomadJob resource when `object` is one: written without discovery, as before it is served. */
+const knownResource = (object: KubernetesObject) =>
+  isNomadJob(object) ? { resource: { plural, namespaced: true } } : {};
 
 export function makeKubeWriter(kc: KubeConfig, options: KubeWriterOptions = {}): ClusterWriter {
   const manager = options.fieldManager ?? operatorFieldManager;
   const limiter = options.limiter ?? sharedWriteLimiter(kc);
   const metrics = options.metrics ?? defaultMetrics();
-  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const objects = kubeObjects(kc);
   const applier = makeApplier(kc, manager, metrics);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
-  const coords = { group, version, plural };
-  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
   /** One write: a token, a count, the call, failures mapped. */
   async function write<T>(
@@ -80,17 +86,7 @@ export function makeKubeWriter(kc: KubeConfig, options: KubeWriterOptions = {}):
   return {
     async read<T extends KubernetesObject>(ref: ObjectRef) {
       try {
-        if (isNomadJob(ref))
-          return (await custom.getNamespacedCustomObject({
-            ...coords,
-            namespace: ref.namespace ?? '',
-            name: ref.name,
-          })) as T;
-        return await objects.read<T>({
-          apiVersion: ref.apiVersion,
-          kind: ref.kind,
-          metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
-        } as Parameters<typeof objects.read<T>>[0]);
+        return await objects.read<T>(addressOf(ref));
       } catch (error) {
         const failure = writeErrorOf(error);
         if (failure.code === 404) return undefined;
@@ -102,43 +98,19 @@ export function makeKubeWriter(kc: KubeConfig, options: KubeWriterOptions = {}):
       labelSelector: string,
     ) {
       try {
-        const list = await objects.list(
-          of.apiVersion,
-          of.kind,
-          of.namespace,
-          undefined,
-          undefined,
-          undefined,
-          undefined,
-          labelSelector,
-        );
-        return list.items as T[];
+        const { name: _name, ...collection } = addressOf({ ...of, name: '' });
+        return await objects.list<T>(collection, { labelSelector });
       } catch (error) {
         throw writeErrorOf(error);
       }
     },
     create: (object) =>
-      write('create', object.kind ?? '', async () =>
-        isNomadJob(object)
-          ? ((await custom.createNamespacedCustomObject({
-              ...coords,
-              namespace: object.metadata?.namespace ?? '',
-              body: object,
-              fieldManager: manager,
-            })) as typeof object)
-          : await objects.create(object, undefined, undefined, manager),
+      write('create', object.kind ?? '', () =>
+        objects.create(object, { fieldManager: manager, ...knownResource(object) }),
       ),
     replace: (object) =>
-      write('update', object.kind ?? '', async () =>
-        isNomadJob(object)
-          ? ((await custom.replaceNamespacedCustomObject({
-              ...coords,
-              namespace: object.metadata?.namespace ?? '',
-              name: object.metadata?.name ?? '',
-              body: object,
-              fieldManager: manager,
-            })) as typeof object)
-          : await objects.replace(object, undefined, undefined, manager),
+      write('update', object.kind ?? '', () =>
+        objects.replace(object, { fieldManager: manager, ...knownResource(object) }),
       ),
     async apply(object, applyOptions = {}) {
       await limiter.take();
@@ -155,49 +127,20 @@ export function makeKubeWriter(kc: KubeConfig, options: KubeWriterOptions = {}):
       patchOptions: { status?: boolean } = {},
     ) =>
       write('patch', ref.kind, async () => {
-        if (isNomadJob(ref)) {
-          const request = { ...coords, namespace: ref.namespace ?? '', name: ref.name, body: patch };
-          return (
-            patchOptions.status
-              ? await custom.patchNamespacedCustomObjectStatus(request, merge)
-              : await custom.patchNamespacedCustomObject({ ...request, fieldManager: manager }, merge)
-          ) as T;
-        }
-        if (patchOptions.status) throw new Error(`status patches of ${ref.kind} are not supported`);
-        // The generic client addresses the object by the body's own apiVersion, kind and metadata.
-        const addressed = specOf(ref);
-        const patchMetadata = (patch.metadata ?? {}) as Record<string, unknown>;
-        const body = { ...patch, ...addressed, metadata: { ...patchMetadata, ...addressed.metadata } };
-        return (await objects.patch(
-          body,
-          undefined,
-          undefined,
-          manager,
-          undefined,
-          PatchStrategy.MergePatch,
-        )) as T;
+        if (patchOptions.status && !isNomadJob(ref))
+          throw new Error(`status patches of ${ref.kind} are not supported`);
+        return await objects.patch<T>(addressOf(ref), patch, contentTypes.mergePatch, {
+          // The status subresource ignores the field manager client-node never sent for it either.
+          ...(patchOptions.status ? { subresource: 'status' } : { fieldManager: manager }),
+        });
       }),
     delete: (ref, deleteOptions = {}) =>
       write('delete', ref.kind, async () => {
-        const preconditions = deleteOptions.uid ? { preconditions: { uid: deleteOptions.uid } } : undefined;
         try {
-          const result = isNomadJob(ref)
-            ? await custom.deleteNamespacedCustomObject({
-                ...coords,
-                namespace: ref.namespace ?? '',
-                name: ref.name,
-                propagationPolicy: 'Background',
-                ...(preconditions ? { body: preconditions } : {}),
-              })
-            : await objects.delete(
-                specOf(ref),
-                undefined,
-                undefined,
-                undefined,
-                undefined,
-                'Background',
-                preconditions,
-              );
+          const result = await objects.delete(addressOf(ref), {
+            propagationPolicy: 'Background',
+            ...(deleteOptions.uid ? { preconditions: { uid: deleteOptions.uid } } : {}),
+          });
           return deletedAt(result);
         } catch (error) {
           if (writeErrorOf(error).kind === 'not-found') return undefined;
@@ -207,7 +150,8 @@ export function makeKubeWriter(kc: KubeConfig, options: KubeWriterOptions = {}):
     async event(object, type, reason, message) {
       await limiter.take();
       metrics.countWrite('create', 'Event');
-      if (!(await recordEvent(core, object, type, reason, message))) options.onEventFailure?.(reason);
+      if (!(await recordEvent(objects.client, object, type, reason, message)))
+        options.onEventFailure?.(reason);
     },
   };
 }

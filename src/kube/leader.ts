@@ -21,17 +21,10 @@
 //   stop() gives up without touching the Lease (as a crash would): successors wait LeaseDuration.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import {
-  ApiException,
-  type ConfigurationOptions,
-  CoordinationV1Api,
-  type KubeConfig,
-  Observable,
-  type V1Lease,
-  type V1LeaseSpec,
-  V1MicroTime,
-} from '@kubernetes/client-node';
+import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { KubeApiError, type KubeClient, kubeClient } from './client.ts';
+import type { KubeConfig } from './kubeconfig.ts';
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
@@ -91,13 +84,28 @@ interface Term {
 }
 
 function httpStatus(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
+  return error instanceof KubeApiError ? error.code : undefined;
 }
 
 function describe(error: unknown): string {
-  if (error instanceof ApiException) return `HTTP ${error.code}`;
+  if (error instanceof KubeApiError) return `HTTP ${error.code}`;
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A MicroTime as the apiserver parses it (RFC 3339 with exactly six fractional digits): a Lease's
+ * acquireTime and renewTime are refused with a Date's three.
+ */
+export function microTime(date = new Date()): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/u, '.$1000Z');
+}
+
+/** `V1LeaseSpec` with its times as the strings the apiserver sends and takes. */
+type LeaseSpecOnWire = Omit<V1LeaseSpec, 'acquireTime' | 'renewTime'> & {
+  acquireTime?: string;
+  renewTime?: string;
+};
+type LeaseOnWire = Omit<V1Lease, 'spec'> & { spec?: LeaseSpecOnWire };
 
 export class LeaderElector {
   readonly identity: string;
@@ -106,7 +114,7 @@ export class LeaderElector {
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
-  readonly #api: CoordinationV1Api;
+  readonly #client: KubeClient;
   readonly #options: LeaderElectionOptions;
   readonly #log: Logger | undefined;
 
@@ -130,7 +138,7 @@ export class LeaderElector {
     const invalid = validateLeaderTimings(this);
     if (invalid) throw new RangeError(`leader election: ${invalid}`);
     if (!this.identity) throw new RangeError('leader election: identity must not be empty');
-    this.#api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.#client = kubeClient(options.kubeConfig);
     this.#log = options.logger?.child({ lease: `${this.namespace}/${this.name}`, identity: this.identity });
   }
 
@@ -224,67 +232,54 @@ export class LeaderElector {
     });
   }
 
-  /** Request options: aborted by stop() or after RenewDeadline. */
-  async #call<R>(
-    request: (options: ConfigurationOptions) => Promise<R>,
+  /** A request on the Lease (`name`: the Lease itself, else its collection), aborted by stop() or after RenewDeadline. */
+  async #call(
+    method: 'GET' | 'POST' | 'PUT',
+    body?: LeaseOnWire,
     stoppable = true,
     timeoutMs = this.renewDeadlineMs,
-  ): Promise<R> {
+  ): Promise<LeaseOnWire> {
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new Error('request timed out')), timeoutMs);
     const onStop = () => abort.abort(new Error('stopped'));
     if (stoppable) this.#stopAbort.signal.addEventListener('abort', onStop, { once: true });
+    const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases`;
     try {
-      return await request({
-        middleware: [
-          {
-            pre: (context) => {
-              context.setSignal(abort.signal);
-              return new Observable(Promise.resolve(context));
-            },
-            post: (context) => new Observable(Promise.resolve(context)),
-          },
-        ],
-        middlewareMergeStrategy: 'append',
+      return await this.#client.request<LeaseOnWire>({
+        method,
+        path: method === 'POST' ? collection : `${collection}/${encodeURIComponent(this.name)}`,
+        ...(body ? { body } : {}),
+        timeoutMs,
+        signal: abort.signal,
       });
     } finally {
-      clearTimeout(timer);
       this.#stopAbort.signal.removeEventListener('abort', onStop);
     }
   }
 
   async #tryAcquireOrRenew(): Promise<void> {
     const started = performance.now();
-    const now = new V1MicroTime();
-    let lease: V1Lease;
+    const now = microTime();
+    let lease: LeaseOnWire;
     try {
-      lease = await this.#call((options) =>
-        this.#api.readNamespacedLease({ name: this.name, namespace: this.namespace }, options),
-      );
+      lease = await this.#call('GET');
     } catch (error) {
       if (httpStatus(error) !== 404) {
         this.#log?.debug({ error: describe(error) }, 'Could not read the lease');
         return;
       }
       try {
-        const created = await this.#call((options) =>
-          this.#api.createNamespacedLease(
-            {
-              namespace: this.namespace,
-              body: {
-                metadata: { name: this.name, namespace: this.namespace },
-                spec: {
-                  holderIdentity: this.identity,
-                  leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
-                  acquireTime: now,
-                  renewTime: now,
-                  leaseTransitions: 0,
-                },
-              },
-            },
-            options,
-          ),
-        );
+        const created = await this.#call('POST', {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: this.name, namespace: this.namespace },
+          spec: {
+            holderIdentity: this.identity,
+            leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: 0,
+          },
+        });
         this.#observe(created);
         this.#renewed(started);
       } catch (createError) {
@@ -304,8 +299,8 @@ export class LeaderElector {
       if (this.#term) this.#stepDown(`lease taken by ${holder}`);
       return;
     }
-    const previous: V1LeaseSpec = lease.spec ?? {};
-    const spec: V1LeaseSpec = {
+    const previous: LeaseSpecOnWire = lease.spec ?? {};
+    const spec: LeaseSpecOnWire = {
       ...previous,
       holderIdentity: this.identity,
       leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
@@ -314,12 +309,7 @@ export class LeaderElector {
       leaseTransitions: (previous.leaseTransitions ?? 0) + (holder === this.identity ? 0 : 1),
     };
     try {
-      const replaced = await this.#call((options) =>
-        this.#api.replaceNamespacedLease(
-          { name: this.name, namespace: this.namespace, body: { ...lease, spec } },
-          options,
-        ),
-      );
+      const replaced = await this.#call('PUT', { ...lease, spec });
       this.#observe(replaced);
       this.#renewed(started);
     } catch (error) {
@@ -329,7 +319,7 @@ export class LeaderElector {
     }
   }
 
-  #observe(lease: V1Lease): void {
+  #observe(lease: LeaseOnWire): void {
     const version = lease.metadata?.resourceVersion;
     if (version !== this.#observedVersion) {
       this.#observedVersion = version;
@@ -396,32 +386,21 @@ export class LeaderElector {
   /** Clears the holder if this replica still holds the lease; each request within `timeoutMs`. */
   async #releaseLease(timeoutMs: number): Promise<void> {
     try {
-      const lease = await this.#call(
-        (options) => this.#api.readNamespacedLease({ name: this.name, namespace: this.namespace }, options),
-        false,
-        timeoutMs,
-      );
+      const lease = await this.#call('GET', undefined, false, timeoutMs);
       if (lease.spec?.holderIdentity !== this.identity) return;
-      const now = new V1MicroTime();
+      const now = microTime();
       await this.#call(
-        (options) =>
-          this.#api.replaceNamespacedLease(
-            {
-              name: this.name,
-              namespace: this.namespace,
-              body: {
-                ...lease,
-                spec: {
-                  ...lease.spec,
-                  holderIdentity: '',
-                  leaseDurationSeconds: 1,
-                  acquireTime: now,
-                  renewTime: now,
-                },
-              },
-            },
-            options,
-          ),
+        'PUT',
+        {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            acquireTime: now,
+            renewTime: now,
+          },
+        },
         false,
         timeoutMs,
       );

@@ -3,10 +3,9 @@
 // writes at once while it is unreachable instead of letting them wait on a dead connection
 // (src/api/server.ts). Every authenticated identity may read /readyz (the apiserver's default
 // system:public-info-viewer role), so this needs no RBAC of its own.
-import http from 'node:http';
-import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { KubeApiError, kubeClient } from './client.ts';
+import type { KubeConfig } from './kubeconfig.ts';
 
 export interface ApiserverReachability {
   /** The last probe's answer; true until the first probe failed. */
@@ -85,28 +84,22 @@ export class ApiserverProbe implements ApiserverReachability {
   }
 
   async #get(): Promise<boolean> {
-    const cluster = this.#kubeConfig.getCurrentCluster();
-    if (!cluster) return false;
-    const options: https.RequestOptions = { method: 'GET', timeout: this.#timeoutMs };
-    await this.#kubeConfig.applyToHTTPSOptions(options);
-    const url = new URL('/readyz', cluster.server);
-    const request = url.protocol === 'https:' ? https.request : http.request;
     try {
-      return await new Promise<boolean>((resolve) => {
-        const req = request(url, options, (res) => {
-          res.resume();
-          // 200: ready. 401/403: it answers, though a hardened cluster hides its readiness from
-          // this identity; count that as reachable rather than never becoming ready. Anything else
-          // (500 while etcd is away, 503 while starting or stopping) cannot take writes.
-          resolve(res.statusCode === 200 || res.statusCode === 401 || res.statusCode === 403);
-        });
-        req.on('error', () => resolve(false));
-        req.on('timeout', () => req.destroy(new Error('timed out')));
-        req.end();
+      // A connection of its own each time: a pooled one the apiserver dropped while idle would make
+      // one probe fail for nothing.
+      await kubeClient(this.#kubeConfig).request({
+        method: 'GET',
+        path: '/readyz',
+        timeoutMs: this.#timeoutMs,
+        retryTooManyRequests: false,
+        freshConnection: true,
       });
-    } finally {
-      // applyToHTTPSOptions makes an agent per call: close its sockets rather than keep them alive.
-      (options.agent as http.Agent | undefined)?.destroy();
+      return true;
+    } catch (error) {
+      // 200: ready. 401/403: it answers, though a hardened cluster hides its readiness from this
+      // identity; count that as reachable rather than never becoming ready. Anything else (500
+      // while etcd is away, 503 while starting or stopping, no answer) cannot take writes.
+      return error instanceof KubeApiError && (error.code === 401 || error.code === 403);
     }
   }
 }

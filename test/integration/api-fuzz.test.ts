@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/api/server.ts';
 import { ensureNomadJobCrd } from '../../src/kube/crds.ts';
 import { createLogger } from '../../src/log.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig } from './support/kube.ts';
 
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_000); // lower only to iterate locally
@@ -79,10 +80,10 @@ async function registerSeeds(): Promise<void> {
 
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
-  await ensureNomadJobCrd(kc);
+  await ensureNomadJobCrd(operatorConfig(kc));
   ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'fuzz-api'));
   server = await startApiServer({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     defaultNamespace: namespace,
     listen: { host: '127.0.0.1', port: 0 },
     allowAnonymous: true,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../src/api/server.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { type Harness, startController } from './controller/harness.ts';
 import { createTestNamespace, testKubeConfig } from './support/kube.ts';
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'compat'));
   harness = await startController(kc, namespace);
   server = await startApiServer({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     defaultNamespace: namespace,
     listen: { host: '127.0.0.1', port: 0 },
     allowAnonymous: true,

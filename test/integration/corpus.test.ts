@@ -46,13 +46,14 @@ import {
   loadExpectations,
   ObjectSet,
 } from '../support/corpus-expectations.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { type Harness, startController } from './controller/harness.ts';
 import { startTestApiServer } from './support/api-server.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
 import { kubectl } from './support/kubectl.ts';
 
 const kc = testKubeConfig();
-const writer = makeKubeWriter(kc);
+const writer = makeKubeWriter(operatorConfig(kc));
 const apps = kc.makeApiClient(AppsV1Api);
 const batch = kc.makeApiClient(BatchV1Api);
 const core = kc.makeApiClient(CoreV1Api);

@@ -24,6 +24,7 @@ import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { createNamespaceMapper } from '../../src/nomad/ids.ts';
 import { LABEL_JOB, LABEL_MANAGED_BY, MANAGED_BY } from '../../src/nomad/keys.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
 
 const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -33,7 +34,7 @@ let namespace: { name: string; remove: () => Promise<void> };
 
 beforeAll(async () => {
   kc = testKubeConfig();
-  await ensureNomadJobCrd(kc);
+  await ensureNomadJobCrd(operatorConfig(kc));
   namespace = await createTestNamespace(kc, 'informer-cache');
 });
 
@@ -43,7 +44,7 @@ afterAll(async () => {
 
 /** Server-side apply under a kubectl-like field manager, so the live objects carry managed fields. */
 function apply<T extends KubernetesObject>(object: T): Promise<T> {
-  return makeApplier(kc, 'kubectl').apply(object);
+  return makeApplier(operatorConfig(kc), 'kubectl').apply(object);
 }
 
 function configMap(name: string, labels: Record<string, string>, value: string): KubernetesObject {
@@ -105,12 +106,12 @@ describe('informer caches', () => {
     });
 
     const controller = new Controller({
-      kubeConfig: kc,
+      kubeConfig: operatorConfig(kc),
       metrics: createMetrics(),
       logger: silentLogger(),
       namespace: ns,
     });
-    const api = [...makeInformers(kc, {}).values()];
+    const api = [...makeInformers(operatorConfig(kc), {}).values()];
     const informers = [...controller.informers, ...api];
     for (const informer of informers) informer.start();
     try {

@@ -12,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChangeType, Informer, objectKey } from '../../src/kube/informer.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
 
 const managed = 'app.kubernetes.io/managed-by=nomad-operator';
@@ -85,7 +86,7 @@ describe('Informer', () => {
     await createConfigMap('unlabelled', { test: 'events' });
 
     const informer = new Informer<V1ConfigMap>({
-      kubeConfig: kc,
+      kubeConfig: operatorConfig(kc),
       path: `/api/v1/namespaces/${namespace.name}/configmaps`,
       labelSelector: selector,
     });
@@ -152,7 +153,7 @@ describe('Informer', () => {
 
     // All namespaces: the selector alone picks this test's objects.
     const informer = new Informer<V1ConfigMap>({
-      kubeConfig: kc,
+      kubeConfig: operatorConfig(kc),
       path: '/api/v1/configmaps',
       labelSelector: selector,
     });
@@ -199,7 +200,7 @@ describe('Informer', () => {
     const labels = { 'app.kubernetes.io/managed-by': 'nomad-operator', test: 'stale' };
     await createConfigMap('s1', labels);
     const informer = new Informer<V1ConfigMap>({
-      kubeConfig: kc,
+      kubeConfig: operatorConfig(kc),
       path: `/api/v1/namespaces/${namespace.name}/configmaps`,
       labelSelector: selector,
       staleAfterMs: 1_000,
@@ -280,7 +281,7 @@ describe('Informer', () => {
     await createWidget('w1');
     await createWidget('w2');
     const informer = new Informer<KubernetesObject>({
-      kubeConfig: kc,
+      kubeConfig: operatorConfig(kc),
       path: `/apis/${group}/v1/namespaces/${namespace.name}/widgets`,
       backoffInitialMs: 200,
       backoffMaxMs: 1_000,

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { CoordinationV1Api, KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LeaderElector } from '../../src/kube/leader.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
 
 const timings = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 };
@@ -42,7 +43,7 @@ function candidates(count: number, options: { kubeConfigs?: KubeConfig[] } = {})
   const list = Array.from({ length: count }, (_, i) => {
     const who = `candidate-${i}`;
     const elector = new LeaderElector({
-      kubeConfig: options.kubeConfigs?.[i] ?? kc,
+      kubeConfig: operatorConfig(options.kubeConfigs?.[i] ?? kc),
       namespace: namespace.name,
       name: lease,
       identity: who,

@@ -11,6 +11,7 @@ import { jobOfObject, nomadJobObject } from '../../src/crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../../src/crd/resource.ts';
 import { ensureNomadJobCrd } from '../../src/kube/crds.ts';
 import { JobSchema } from '../../src/nomad/schema.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig } from './support/kube.ts';
 
 const kc = testKubeConfig();
@@ -38,7 +39,7 @@ async function namespaceFor(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  await ensureNomadJobCrd(kc);
+  await ensureNomadJobCrd(operatorConfig(kc));
 });
 afterAll(async () => {
   await Promise.all(namespaces.map((n) => n.remove()));

@@ -30,6 +30,7 @@ import { CoordinationV1Api, type KubeConfig, V1MicroTime } from '@kubernetes/cli
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNomadJobCrd } from '../../src/kube/crds.ts';
 import { copies, envOf, execForm, readDockerfile, repoRoot, workdirOf } from '../support/dockerfile.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
 
 const IMAGE_UID = 65532;
@@ -148,7 +149,7 @@ beforeAll(async () => {
   writeFileSync(kubeconfigFile, inlineKubeconfig(kc), { mode: 0o600 });
   if (asRoot) chownSync(kubeconfigFile, IMAGE_UID, IMAGE_UID);
 
-  await ensureNomadJobCrd(kc);
+  await ensureNomadJobCrd(operatorConfig(kc));
   ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'layout'));
   // Someone else leads: this process stays a standby (warm caches, API, no reconciling).
   await kc.makeApiClient(CoordinationV1Api).createNamespacedLease({

@@ -9,10 +9,11 @@ import { makeApplier } from '../../src/kube/apply.ts';
 import { canonicalize } from '../../src/nomad/canonicalize.ts';
 import { parseJobJson } from '../../src/nomad/validate.ts';
 import { translate } from '../../src/translate/index.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig } from './support/kube.ts';
 
 const kc = testKubeConfig();
-const applier = makeApplier(kc, 'nomad-operator-tests');
+const applier = makeApplier(operatorConfig(kc), 'nomad-operator-tests');
 
 function job(input: unknown) {
   const parsed = parseJobJson(input);

@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApplier } from '../../src/kube/apply.ts';
 import { translate } from '../../src/translate/index.ts';
 import { loadCase } from '../fixtures/translate-cases/load.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { ensureJobspecWasm } from '../unit/nomad/hcl/helpers.ts';
 import { createTestNamespace, testKubeConfig } from './support/kube.ts';
 
 const kc = testKubeConfig();
-const applier = makeApplier(kc, 'nomad-operator-tests');
+const applier = makeApplier(operatorConfig(kc), 'nomad-operator-tests');
 
 let namespace: string;
 let removeNamespace: () => Promise<void>;

@@ -9,12 +9,13 @@ import { canonicalize } from '../../src/nomad/canonicalize.ts';
 import type { Job } from '../../src/nomad/schema.ts';
 import { parseJobJson } from '../../src/nomad/validate.ts';
 import { translate } from '../../src/translate/index.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from './support/kube.ts';
 
 const kc = testKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
-const applier = makeApplier(kc, 'nomad-operator-tests');
+const applier = makeApplier(operatorConfig(kc), 'nomad-operator-tests');
 
 const corpusDir = new URL('../fixtures/jobspecs/', import.meta.url);
 const corpus = readdirSync(corpusDir)

@@ -8,6 +8,7 @@ import { makeApplier } from '../../src/kube/apply.ts';
 import { WorkQueue } from '../../src/kube/queue.ts';
 import { createLogger, jobLogger } from '../../src/log.ts';
 import { countWrite, createMetrics, type WriteCounter } from '../../src/metrics.ts';
+import { operatorConfig } from '../support/operator-kubeconfig.ts';
 
 /** The value of one sample line of the exposition, e.g. `metric{a="b"}`. */
 function sample(text: string, series: string): number | undefined {
@@ -103,7 +104,7 @@ describe('operator metrics', () => {
       contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
       currentContext: 'x',
     });
-    const applier = makeApplier(kc, 'test', counter);
+    const applier = makeApplier(operatorConfig(kc), 'test', counter);
     const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'n' } };
     await expect(applier.apply(configMap)).rejects.toThrow();
     await expect(applier.apply(configMap, { dryRun: true })).rejects.toThrow();

@@ -15,6 +15,7 @@ import { createLogger } from '../../../src/log.ts';
 import { createMetrics } from '../../../src/metrics.ts';
 import { jobObjectName } from '../../../src/nomad/ids.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 
 const kc = testKubeConfig();
@@ -82,9 +83,9 @@ const apiMetrics = createMetrics();
 
 beforeAll(async () => {
   ns = await createTestNamespace(kc, 'register-reconciles');
-  await ensureNomadJobCrd(kc);
+  await ensureNomadJobCrd(operatorConfig(kc));
   controller = new Controller({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     metrics: createMetrics(),
     logger: createLogger({ level: 'warn', destination: { write: (line: string) => void logged.push(line) } }),
     namespace: ns.name,
@@ -95,7 +96,7 @@ beforeAll(async () => {
   if (!(await controller.waitForSync(60_000))) throw new Error('controller caches did not sync');
   controller.run();
   server = await startApiServer({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     defaultNamespace: ns.name,
     listen: { host: '127.0.0.1', port: 0 },
     allowAnonymous: true,

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKubeAuthorizer } from '../../../src/api/acl.ts';
 import { ApiError, TOKEN_NOT_FOUND } from '../../../src/api/errors.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { serviceAccountToken } from '../support/api-server.ts';
 import { createTestNamespace, testKubeConfig } from '../support/kube.ts';
 
@@ -30,7 +31,7 @@ async function outcome(promise: Promise<unknown>): Promise<string> {
 
 describe('TokenReviews', () => {
   it('costs one per distinct bad token, however often and concurrently it is sent', async () => {
-    const authorizer = makeKubeAuthorizer({ kubeConfig: kc, allowAnonymous: false });
+    const authorizer = makeKubeAuthorizer({ kubeConfig: operatorConfig(kc), allowAnonymous: false });
     const distinct = 20;
     const results = await Promise.all(
       Array.from({ length: distinct * 10 }, (_, i) =>
@@ -49,7 +50,7 @@ describe('TokenReviews', () => {
 
   it('keeps an accepted token through a flood of bad ones', async () => {
     const authorizer = makeKubeAuthorizer({
-      kubeConfig: kc,
+      kubeConfig: operatorConfig(kc),
       allowAnonymous: false,
       rejectedTokenCacheSize: 8,
     });

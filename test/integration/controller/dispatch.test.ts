@@ -10,11 +10,12 @@ import { makeKubeWriter } from '../../../src/kube/kube-writer.ts';
 import { childName } from '../../../src/nomad/ids.ts';
 import { ANNOTATION_PARENT_ID, LABEL_JOB, LABEL_PARENT_ID } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';
 
 const kc = testKubeConfig();
-const writer = makeKubeWriter(kc);
+const writer = makeKubeWriter(operatorConfig(kc));
 const core = kc.makeApiClient(CoreV1Api);
 const batch = kc.makeApiClient(BatchV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);

@@ -10,6 +10,7 @@ import { silentLogger } from '../../../src/log.ts';
 import { createMetrics, type OperatorMetrics } from '../../../src/metrics.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 
 export interface Harness {
   controller: Controller;
@@ -24,10 +25,10 @@ export async function startController(
   namespace: string,
   options: { resyncMs?: number; workers?: number; translate?: ControllerOptions['translate'] } = {},
 ): Promise<Harness> {
-  await ensureNomadJobCrd(kc);
+  await ensureNomadJobCrd(operatorConfig(kc));
   const metrics = createMetrics();
   const controller = new Controller({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     metrics,
     logger: silentLogger(),
     namespace,
@@ -40,7 +41,7 @@ export async function startController(
   controller.run();
   const custom = kc.makeApiClient(CustomObjectsApi);
   // Submitting is what `kubectl apply` or the Nomad API does: a user write, not the controller's.
-  const applier = makeApplier(kc, 'test-user', createMetrics());
+  const applier = makeApplier(operatorConfig(kc), 'test-user', createMetrics());
   return {
     controller,
     metrics,

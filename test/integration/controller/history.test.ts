@@ -6,11 +6,12 @@ import { revertJob, setStable } from '../../../src/jobs/history.ts';
 import { specFingerprint, storedVersionOf } from '../../../src/jobs/versions.ts';
 import { makeKubeWriter } from '../../../src/kube/kube-writer.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';
 
 const kc = testKubeConfig();
-const writer = makeKubeWriter(kc);
+const writer = makeKubeWriter(operatorConfig(kc));
 const apps = kc.makeApiClient(AppsV1Api);
 
 let namespace: string;

@@ -11,6 +11,7 @@ import { LeaderElector } from '../../../src/kube/leader.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createMetrics, type OperatorMetrics } from '../../../src/metrics.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob } from './harness.ts';
 
@@ -30,7 +31,7 @@ const replicas: Replica[] = [];
 function replica(identity: string): Replica {
   const metrics = createMetrics();
   const controller = new Controller({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     metrics,
     logger: silentLogger(),
     namespace,
@@ -38,7 +39,7 @@ function replica(identity: string): Replica {
   });
   controller.startInformers();
   const elector = new LeaderElector({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     namespace,
     name: 'nomad-operator',
     identity,
@@ -57,7 +58,7 @@ function replica(identity: string): Replica {
 
 beforeAll(async () => {
   ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'ha'));
-  await ensureNomadJobCrd(kc);
+  await ensureNomadJobCrd(operatorConfig(kc));
 });
 afterAll(async () => {
   for (const r of replicas) {
@@ -71,7 +72,7 @@ const custom = kc.makeApiClient(CustomObjectsApi);
 const read = async (name: string) =>
   (await custom.getNamespacedCustomObject({ group, version, plural, namespace, name })) as NomadJobObject;
 const apply = (count: number) =>
-  makeApplier(kc, 'test-user', createMetrics()).apply(
+  makeApplier(operatorConfig(kc), 'test-user', createMetrics()).apply(
     nomadJobObject(canonicalize(dockerJob('ha-web', {}, count)) as Record<string, unknown>, () => namespace),
   );
 

@@ -9,11 +9,12 @@ import { forcePeriodic } from '../../../src/jobs/periodic.ts';
 import { makeKubeWriter } from '../../../src/kube/kube-writer.ts';
 import { ANNOTATION_LAUNCHED_BY, ANNOTATION_PARENT_ID, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { dockerJob, type Harness, startController } from './harness.ts';
 
 const kc = testKubeConfig();
-const writer = makeKubeWriter(kc);
+const writer = makeKubeWriter(operatorConfig(kc));
 const batch = kc.makeApiClient(BatchV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 

@@ -20,6 +20,7 @@ import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { translate } from '../../../src/translate/index.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { type Harness, startController } from './harness.ts';
 
@@ -224,7 +225,7 @@ describe('router tags', () => {
       ];
     }
     const { objects } = translate(canonicalize(job), { namespace });
-    const applier = makeApplier(kc, 'nomad-operator-tests');
+    const applier = makeApplier(operatorConfig(kc), 'nomad-operator-tests');
     const accepted: KubernetesObject[] = [];
     for (const object of objects) accepted.push(await applier.apply(object, { dryRun: true }));
     const ingress = accepted.find((o) => o.kind === 'Ingress') as V1Ingress;
@@ -262,7 +263,7 @@ describe('router tags', () => {
 describe('the Nomad API', () => {
   it('lists a shared Service’s registrations of each job’s own allocations', async () => {
     const server = await startApiServer({
-      kubeConfig: kc,
+      kubeConfig: operatorConfig(kc),
       defaultNamespace: namespace,
       listen: { host: '127.0.0.1', port: 0 },
       allowAnonymous: true,

@@ -13,6 +13,7 @@ import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { type Evaluation, evaluationsOf } from '../../../src/jobs/evaluations.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { type Harness, startController } from './harness.ts';
 
@@ -49,7 +50,7 @@ beforeAll(async () => {
   harness = await startController(kc, namespace);
   // The Nomad API on the same cluster, as `nomad-operator run` serves it.
   server = await startApiServer({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     defaultNamespace: namespace,
     listen: { host: '127.0.0.1', port: 0 },
     allowAnonymous: true,

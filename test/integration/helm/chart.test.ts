@@ -26,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config.ts';
 import { ensureNomadJobCrd } from '../../../src/kube/crds.ts';
 import { repoRoot } from '../../support/dockerfile.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import {
   chartDir,
@@ -46,7 +47,7 @@ const cleanups: Array<() => Promise<unknown>> = [];
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'nomad-operator-chart-'));
 
 beforeAll(async () => {
-  await ensureNomadJobCrd(kc);
+  await ensureNomadJobCrd(operatorConfig(kc));
 });
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

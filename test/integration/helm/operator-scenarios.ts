@@ -35,6 +35,7 @@ import { createMetrics } from '../../../src/metrics.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { waitFor } from '../support/kube.ts';
 import type { Forbidden } from './forbidden-proxy.ts';
 
@@ -53,7 +54,7 @@ export function startOperator(kc: KubeConfig, namespace: string, lease: string):
   const logger = silentLogger();
   const metrics = createMetrics();
   const controller = new Controller({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     metrics,
     logger,
     namespace,
@@ -68,7 +69,7 @@ export function startOperator(kc: KubeConfig, namespace: string, lease: string):
     for (const [kind, informer] of controller.owned) sources[kind as Kind] = informer;
     if (!(await controller.waitForSync(30_000))) throw new Error('informer caches did not sync');
     const started = await startApiServer({
-      kubeConfig: kc,
+      kubeConfig: operatorConfig(kc),
       listen: { host: '127.0.0.1', port: 0 },
       defaultNamespace: namespace,
       allowAnonymous: false,
@@ -85,7 +86,7 @@ export function startOperator(kc: KubeConfig, namespace: string, lease: string):
     markLeading = resolve;
   });
   const elector = new LeaderElector({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     namespace,
     name: lease,
     leaseDurationMs: 6_000,
@@ -236,7 +237,7 @@ export const claimJob = (id: string): Job =>
 
 function submit(ctx: ScenarioContext, job: Job): Promise<KubernetesObject> {
   // What `kubectl apply` of a converted jobspec does: a user's write.
-  const applier = makeApplier(ctx.admin, 'test-user', createMetrics());
+  const applier = makeApplier(operatorConfig(ctx.admin), 'test-user', createMetrics());
   return applier.apply(nomadJobObject(canonicalize(job) as Record<string, unknown>, () => ctx.namespace));
 }
 

@@ -19,6 +19,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNomadJobCrd } from '../../../src/kube/crds.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 import { startRecordingProxy } from './forbidden-proxy.ts';
 import {
@@ -314,7 +315,7 @@ async function withOperator<T>(
 }
 
 beforeAll(async () => {
-  await ensureNomadJobCrd(kc);
+  await ensureNomadJobCrd(operatorConfig(kc));
 });
 
 describe("the chart's roles are enough", () => {

@@ -4,6 +4,7 @@
 import { CoreV1Api, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { type ApiServer, type ApiServerOptions, startApiServer } from '../../../src/api/server.ts';
 import { group, plural } from '../../../src/crd/resource.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { waitFor } from './kube.ts';
 
 /** The API server serving `namespace` as Nomad's default, anonymous callers allowed unless told otherwise. */
@@ -13,7 +14,7 @@ export function startTestApiServer(
   options: Partial<Omit<ApiServerOptions, 'kubeConfig' | 'defaultNamespace' | 'listen'>> = {},
 ): Promise<ApiServer> {
   return startApiServer({
-    kubeConfig: kc,
+    kubeConfig: operatorConfig(kc),
     defaultNamespace: namespace,
     listen: { host: '127.0.0.1', port: 0 },
     allowAnonymous: true,

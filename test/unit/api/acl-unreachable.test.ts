@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeKubeAuthorizer } from '../../../src/api/acl.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 
 let server: http.Server | undefined;
 afterEach(async () => {
@@ -69,7 +70,7 @@ describe('makeKubeAuthorizer while the apiserver is unreachable', () => {
     const { kc, requests } = await fakeApiserver();
     const reachable = { value: true };
     const authorizer = makeKubeAuthorizer({
-      kubeConfig: kc,
+      kubeConfig: operatorConfig(kc),
       allowAnonymous: false,
       cacheTtlMs: 1, // expire at once: every later answer is a stale one
       reachability: { reachable: () => reachable.value },
@@ -95,7 +96,7 @@ describe('makeKubeAuthorizer while the apiserver is unreachable', () => {
     const back = await fakeApiserver();
     reachable.value = false;
     const fresh = makeKubeAuthorizer({
-      kubeConfig: back.kc,
+      kubeConfig: operatorConfig(back.kc),
       allowAnonymous: false,
       cacheTtlMs: 1,
       reachability: { reachable: () => reachable.value },

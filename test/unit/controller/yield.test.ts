@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Controller } from '../../../src/controller/controller.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createMetrics } from '../../../src/metrics.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 
 let controller: Controller | undefined;
 
@@ -22,7 +23,12 @@ describe('Controller workers', () => {
       contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
       currentContext: 'x',
     });
-    controller = new Controller({ kubeConfig, metrics: createMetrics(), logger: silentLogger(), workers: 4 });
+    controller = new Controller({
+      kubeConfig: operatorConfig(kubeConfig),
+      metrics: createMetrics(),
+      logger: silentLogger(),
+      workers: 4,
+    });
     const keys = 2_000;
     // Jobs that are not in the cache: each reconcile returns at once without a write.
     for (let i = 0; i < keys; i++) controller.queue.add(`default/job-${i}`);

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiserverProbe } from '../../../src/kube/reachability.ts';
+import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 
 let server: http.Server | undefined;
 afterEach(async () => {
@@ -37,7 +38,7 @@ describe('ApiserverProbe', () => {
   it('follows /readyz and tells listeners of each change', async () => {
     const status = { code: 200 };
     const { kc, paths } = await fakeApiserver(status);
-    const probe = new ApiserverProbe({ kubeConfig: kc, timeoutMs: 1_000 });
+    const probe = new ApiserverProbe({ kubeConfig: operatorConfig(kc), timeoutMs: 1_000 });
     const changes: boolean[] = [];
     probe.onChange((reachable) => changes.push(reachable));
     expect(await probe.probe()).toBe(true);
