@@ -156,7 +156,8 @@ export class KubeClient {
 
   /** The connection pool requests go through now (tests compare it across requests). */
   async currentAgent(): Promise<http.Agent> {
-    return this.#agentFor((await this.config.authenticate()).certIdentity, undefined, undefined);
+    const auth = await this.config.authenticate();
+    return this.#agentFor(auth.certIdentity, auth.cert, auth.key);
   }
 
   /** A JSON request; resolves to the parsed answer (undefined for an empty one). */
