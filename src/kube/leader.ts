@@ -1,6 +1,6 @@
-// Leader election on a coordination.k8s.io/v1 Lease, after client-go's tools/leaderelection (which
-// client-node lacks), with controller-runtime's defaults: LeaseDuration
-// 15 s, RenewDeadline 10 s, RetryPeriod 2 s.
+// Leader election on a coordination.k8s.io/v1 Lease, after client-go's tools/leaderelection, with
+// controller-runtime's defaults: LeaseDuration 15 s, RenewDeadline 10 s, RetryPeriod 2 s. Each Lease
+// request is bounded by RenewDeadline (client.ts); the Lease's times are sent as MicroTime strings.
 //
 // * Candidates read the Lease every RetryPeriod (×1..1.2 jitter) and take it when it is free
 //   (no holder: created, or released) or expired: its record has not changed for LeaseDuration as
