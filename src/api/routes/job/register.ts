@@ -4,10 +4,11 @@
 // 2. the job, decoded from the request once: decoded and checked (400), canonicalized, validated
 //    (500 with Nomad's multierror), all in prepareJob (../../jobwrite.ts);
 // 3. the write, registerJob (../../jobwrite.ts): authorize create or update, enforce the index,
-//    write the NomadJob, record its version, evaluation and indexes, store the submission. The
-//    version is recorded from the written NomadJob as the store reads it (its spec decoded the way
-//    the reconciler decodes it, src/jobs/spec.ts), not from the request's job: the revision must
-//    hold the job byte for byte as the reconciler would record it, key order included;
+//    write the NomadJob, then at once its version, evaluation, indexes and submission (each depends
+//    on the written NomadJob only), and wait until the caches show them. The version is recorded
+//    from the written NomadJob as the store reads it (its spec decoded the way the reconciler
+//    decodes it, src/jobs/spec.ts), not from the request's job: the revision must hold the job byte
+//    for byte as the reconciler would record it, key order included;
 // 4. the answer: the write's index, the evaluation and the JobModifyIndex.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JobSubmission } from '../../../jobs/submissions.ts';
