@@ -246,18 +246,23 @@ export async function recordVersion(
     submitTime: submitTimeOf(object, input.now),
     job: { ...(input.job as Record<string, unknown>), Version: next.version },
   };
+  const pruned = versionsToPrune([...history, stored], input.historyLimit ?? defaultHistoryLimit).filter(
+    (version) => revisions.some((r) => r.metadata?.name === revisionName(name, version)),
+  );
   // No Event: the status says the version (and the Nomad API its history); one write per version.
-  const created = await createIfAbsent(writer, revisionObject(object, stored));
-  for (const version of versionsToPrune([...history, stored], input.historyLimit ?? defaultHistoryLimit)) {
-    const revision = revisions.find((r) => r.metadata?.name === revisionName(name, version));
-    if (revision)
-      await writer.delete({
+  // The revisions beyond the limit go at the same time: deleting them does not depend on the new one
+  // (a register answers only once both are done).
+  const [created] = await Promise.all([
+    createIfAbsent(writer, revisionObject(object, stored)),
+    ...pruned.map((version) =>
+      writer.delete({
         apiVersion: 'apps/v1',
         kind: 'ControllerRevision',
         namespace,
         name: revisionName(name, version),
-      });
-  }
+      }),
+    ),
+  ]);
   return {
     version: next.version,
     stable: false,

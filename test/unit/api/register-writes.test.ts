@@ -181,4 +181,34 @@ describe('a register', () => {
     });
     expect(again.status).toBe(500);
   });
+
+  it('of a job whose history is full deletes the oldest revision alongside the others', async () => {
+    const { calls, call } = await registerApi();
+    // The store keeps 6 versions (its default history limit): versions 0 to 5.
+    for (let v = 0; v < 6; v++) {
+      const reg = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: String(v) } }) });
+      expect(reg.status, reg.text).toBe(200);
+    }
+    calls.length = 0;
+    const reg = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '6' } }) });
+    expect(reg.status, reg.text).toBe(200);
+    const rest = [
+      'apply ConfigMap web--evaluations',
+      'create ControllerRevision web--v6',
+      'delete ControllerRevision web--v0',
+      'mergePatch NomadJob web',
+    ];
+    expect(calls[0]?.call).toBe('replace NomadJob web');
+    expect(
+      calls
+        .slice(1)
+        .map((c) => c.call)
+        .sort(),
+    ).toEqual(rest);
+    expect(calls[1]?.overlapping).toEqual(rest.filter((c) => c !== calls[1]?.call));
+    const versions = (await call('GET', '/v1/job/web/versions')).json() as {
+      Versions: Array<{ Version: number }>;
+    };
+    expect(versions.Versions.map((v) => v.Version)).toEqual([6, 5, 4, 3, 2, 1]);
+  });
 });
