@@ -74,7 +74,7 @@ Target:
                           --default-namespace (default default)
   --apply                 apply the NomadJobs to the cluster (server-side apply; safe to re-run)
   -o, --output dir        write one NomadJob YAML file per job under dir/<namespace>/ (- for stdout)
-  --kubeconfig file       kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)
+  --kubeconfig file       kubeconfig (default: KUBECONFIG, in-cluster, ~/.kube/config)
   --report file           write the migration report as Markdown
   -h, --help              show this help
 

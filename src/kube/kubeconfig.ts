@@ -1,8 +1,9 @@
-// How the product finds its cluster, and who it is there: a kubeconfig file (--kubeconfig), else the
-// files of KUBECONFIG (a list: merged as kubectl merges them, the first definition of a name and the
-// first current-context win), else ~/.kube/config, else the pod's service account (in-cluster) — the
-// order client-node's loadFromDefault followed, which this replaces (importing client-node's values
-// costs about 80 MiB of resident memory: docs/performance.md).
+// How the product finds its cluster, and who it is there, in controller-runtime's order: the
+// kubeconfig given (--kubeconfig; src/config.ts also takes KUBECONFIG for it), else the files of
+// KUBECONFIG, else the pod's service account (in-cluster), else ~/.kube/config. A list of files
+// (KUBECONFIG's colon-separated form) is merged as kubectl merges it: the first definition of a name
+// and the first current-context win. This replaces client-node's loader: importing client-node's
+// values costs about 80 MiB of resident memory (docs/performance.md).
 //
 // A kubeconfig is untrusted input: it is parsed with zod, relative paths are resolved against the
 // file that holds them (as kubectl does), and what this loader cannot honour is refused with an error
@@ -325,20 +326,22 @@ export interface LoadOptions {
 }
 
 /**
- * The kubeconfig of `path` when given; else KUBECONFIG's files; else ~/.kube/config; else the
- * pod's service account. Throws, naming what it tried, when there is none.
+ * The kubeconfig of `path` when given (a colon-separated list is merged); else KUBECONFIG's files;
+ * else the pod's service account; else ~/.kube/config. Throws, naming what it tried, when there is
+ * none.
  */
 export function loadKubeConfig(path?: string, options: LoadOptions = {}): KubeConfig {
-  if (path) return kubeConfigFromFiles([path]);
+  const given = (path ?? '').split(delimiter).filter(Boolean);
+  if (given.length > 0) return kubeConfigFromFiles(given);
   const env = options.env ?? process.env;
   const listed = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
   if (listed.length > 0) return kubeConfigFromFiles(listed);
+  const inCluster = inClusterKubeConfig(env, options.serviceAccountDir ?? serviceAccountDir);
+  if (inCluster) return inCluster;
   const home = options.homeDir ?? homedir();
   const userConfig = home ? join(home, '.kube', 'config') : undefined;
   if (userConfig && existsSync(userConfig)) return kubeConfigFromFiles([userConfig]);
-  const inCluster = inClusterKubeConfig(env, options.serviceAccountDir ?? serviceAccountDir);
-  if (inCluster) return inCluster;
   throw new Error(
-    `no kubeconfig: give --kubeconfig, set KUBECONFIG, create ${userConfig ?? '~/.kube/config'}, or run in a pod with a service account`,
+    `no kubeconfig: give --kubeconfig, set KUBECONFIG, run in a pod with a service account, or create ${userConfig ?? '~/.kube/config'}`,
   );
 }

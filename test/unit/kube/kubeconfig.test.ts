@@ -227,22 +227,29 @@ current-context: b
     expect([merged.contextName, merged.server]).toEqual(['b', 'https://d:6443']);
   });
 
-  it('falls back to ~/.kube/config, then to the service account, and says so when there is neither', () => {
-    const home = join(dir, 'home');
-    write('home/.kube/config', kubeconfig('token: t'));
-    expect(loadKubeConfig(undefined, { env: {}, homeDir: home }).server).toBe('https://10.0.0.1:6443');
-
+  it('falls back to the service account, then to ~/.kube/config, and says so when there is neither', () => {
     const sa = join(dir, 'sa');
     write('sa/token', 'sa-token');
     write('sa/namespace', 'operators');
     write('sa/ca.crt', 'CA');
     const env = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
-    expect(
-      loadKubeConfig(undefined, { env, homeDir: join(dir, 'nobody'), serviceAccountDir: sa }).contextName,
-    ).toBe('in-cluster');
+    const home = join(dir, 'home');
+    write('home/.kube/config', kubeconfig('token: t'));
+    expect(loadKubeConfig(undefined, { env, homeDir: home, serviceAccountDir: sa }).contextName).toBe(
+      'in-cluster',
+    );
+    expect(loadKubeConfig(undefined, { env: {}, homeDir: home, serviceAccountDir: sa }).server).toBe(
+      'https://10.0.0.1:6443',
+    );
     expect(() =>
       loadKubeConfig(undefined, { env: {}, homeDir: join(dir, 'nobody'), serviceAccountDir: sa }),
     ).toThrow(/no kubeconfig: give --kubeconfig, set KUBECONFIG/);
+  });
+
+  it('merges a colon-separated list given as the kubeconfig (the flag also takes KUBECONFIG)', () => {
+    const first = write('first', kubeconfig('token: t'));
+    const kc = loadKubeConfig([join(dir, 'absent'), first].join(delimiter));
+    expect(kc.server).toBe('https://10.0.0.1:6443');
   });
 });
 
