@@ -89,6 +89,9 @@ export interface KubeClientOptions {
 
 const defaultRequestTimeoutMs = 30_000;
 
+/** Marks an error of a reused keep-alive connection the server had closed. */
+const staleConnection = Symbol('stale keep-alive connection');
+
 function headersOf(response: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(response.headers)) {
@@ -174,7 +177,16 @@ export class KubeClient {
         response = await this.#open(options, signal);
         text = await readText(response, signal);
       } catch (error) {
-        throw signal.aborted ? (signal.reason ?? error) : error;
+        if (signal.aborted) throw signal.reason ?? error;
+        // A read that met a connection the apiserver had just closed is sent again, once, on a
+        // new one (as Go's transport does); a write is not.
+        if (
+          options.method === 'GET' &&
+          attempt === 1 &&
+          (error as { [staleConnection]?: boolean })[staleConnection]
+        )
+          continue;
+        throw error;
       } finally {
         clearTimeout(timer);
       }
@@ -286,6 +298,9 @@ export class KubeClient {
         resolve(response);
       });
       request.on('error', (error) => {
+        // A kept-alive connection the server closed just as it was reused: nothing was answered.
+        if (request.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET')
+          Object.assign(error, { [staleConnection]: true });
         if (options.freshConnection) agent.destroy();
         signal.removeEventListener('abort', onAbort);
         headersSignal.removeEventListener('abort', onHeadersAbort);
@@ -313,7 +328,14 @@ export class KubeClient {
 
   #newAgent(cert: Buffer | undefined, key: Buffer | undefined, keepAlive: boolean): http.Agent {
     const tls = this.config.tls;
-    const options: https.AgentOptions = { keepAlive, scheduling: 'lifo' };
+    // Idle connections close after 60 s, before the apiserver closes them (its idle timeout is
+    // 90 s), so a request rarely meets one the server is closing. The timeout ends idle pooled
+    // connections only: a quiet watch is not cut by it.
+    const options: https.AgentOptions = {
+      keepAlive,
+      scheduling: 'lifo',
+      ...(keepAlive ? { timeout: 60_000 } : {}),
+    };
     if (!this.#https) return new http.Agent(options);
     const ca = tls.caData ?? this.#caFile?.read().content;
     if (ca) options.ca = ca;
