@@ -14,7 +14,7 @@ import Fastify, {
 } from 'fastify';
 import { parseJsonAsGo } from '../nomad/go-json.ts';
 import { ApiError } from './errors.ts';
-import type { ApiDeps } from './http.ts';
+import { type ApiDeps, isKeptJson } from './http.ts';
 import { BlockingQueryGate, resolveLimits, serverTimeouts } from './limits.ts';
 import { agentRoutes } from './routes/agent.ts';
 import { allocationRoutes } from './routes/allocations.ts';
@@ -29,6 +29,19 @@ import { validateRoutes } from './routes/validate.ts';
 export type { ApiDeps } from './http.ts';
 
 const gzipAsync = promisify(gzip);
+
+/** The gzip of each answer kept between requests (http.ts JsonBytes), made once and kept with it. */
+const gzippedKept = new WeakMap<Buffer, Promise<Buffer>>();
+
+function gzipOf(buffer: Buffer): Promise<Buffer> {
+  if (!isKeptJson(buffer)) return gzipAsync(buffer);
+  let zipped = gzippedKept.get(buffer);
+  if (!zipped) {
+    zipped = gzipAsync(buffer);
+    gzippedKept.set(buffer, zipped);
+  }
+  return zipped;
+}
 
 /** Largest request body: a 4 MiB job (MAX_JOB_JSON_BYTES) plus its submitted source and room to spare. */
 export const BODY_LIMIT = 16 * 1024 * 1024;
@@ -137,7 +150,7 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
     reply.header('Content-Encoding', 'gzip');
     reply.header('Vary', 'Accept-Encoding');
     reply.removeHeader('content-length');
-    return gzipAsync(buffer);
+    return gzipOf(buffer);
   });
 
   void app.register(async (api) => {

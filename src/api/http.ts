@@ -96,12 +96,21 @@ export interface QueryResult {
   nextToken?: string;
 }
 
+/** The bytes of every JsonBytes: never modified, so what is derived from them may be kept with them. */
+const keptBytes = new WeakSet<Buffer>();
+
 /** A body already encoded as JSON (UTF-8): answers kept between requests are not encoded again. */
 export class JsonBytes {
   readonly bytes: Buffer;
   constructor(bytes: Buffer) {
     this.bytes = bytes;
+    keptBytes.add(bytes);
   }
+}
+
+/** Whether `payload` is the bytes of a JsonBytes (an answer that may be sent again as it is). */
+export function isKeptJson(payload: Buffer): boolean {
+  return keptBytes.has(payload);
 }
 
 function sendJson(reply: FastifyReply, body: unknown): FastifyReply {

@@ -3,6 +3,8 @@
 // Deployments, versions, the NomadJob itself, a relabelled pod, a child job's pods), each answer
 // served is byte for byte what computing it afresh gives, and a held blocking query woken by the
 // change answers with the new state. Kept answers are reused while nothing of their job changes.
+
+import { gunzipSync } from 'node:zlib';
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { jobResponse, jobResponseJson, listStub, summaryResponse } from '../../../src/api/responses/job.ts';
@@ -247,5 +249,24 @@ describe('kept read answers', () => {
         summary: { web: { Running: 1 } },
       });
     }
+  });
+
+  it('are sent gzipped as the same bytes, and a change gives the new ones gzipped too', async () => {
+    const api = await testApi();
+    await register(api, oneJob('web'));
+    const gzipped = async (url: string) => {
+      const response = await api.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } });
+      expect(response.headers['content-encoding']).toBe('gzip');
+      return gunzipSync(response.rawPayload).toString();
+    };
+    for (let round = 0; round < 2; round++) {
+      for (const url of ['/v1/jobs', '/v1/job/web', '/v1/job/web/summary']) {
+        const plain = (await get(api, url)).body;
+        expect(await gzipped(url)).toBe(plain);
+        expect(await gzipped(url)).toBe(plain);
+      }
+      api.cluster.put('Pod', podOf(workloadOf(oneJob('web')), 'web-a', 'Running'));
+    }
+    expect(summaryOf(await gzipped('/v1/jobs'), 'web').status).toBe('running');
   });
 });
