@@ -27,10 +27,13 @@ interface Call {
 function loggingWriter(inner: ClusterWriter): { writer: ClusterWriter; calls: Call[] } {
   const calls: Call[] = [];
   const inFlight = new Set<string>();
-  const logged =
-    <A extends unknown[], R>(verb: string, of: (...args: A) => string, run: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
-      const call = `${verb} ${of(...args)}`;
+  const logged = <F extends (...args: never[]) => Promise<unknown>>(
+    verb: string,
+    of: (first: Parameters<F>[0]) => string,
+    run: F,
+  ): F =>
+    (async (...args: Parameters<F>) => {
+      const call = `${verb} ${of(args[0] as Parameters<F>[0])}`;
       inFlight.add(call);
       await new Promise((resolve) => setImmediate(resolve));
       try {
@@ -39,7 +42,7 @@ function loggingWriter(inner: ClusterWriter): { writer: ClusterWriter; calls: Ca
         inFlight.delete(call);
         calls.push({ call, overlapping: [...inFlight].sort() });
       }
-    };
+    }) as F;
   const named = (object: KubernetesObject) => `${object.kind} ${object.metadata?.name}`;
   const ref = (r: { kind: string; name: string }) => `${r.kind} ${r.name}`;
   const writer: ClusterWriter = {
@@ -63,7 +66,7 @@ async function registerApi() {
   const store = new ApiStore(new ClusterState(cluster.sources), writer);
   const app = buildApiApp({ store, authorizer: allowAll, actions: makeKubeActions(writer) });
   await app.ready();
-  const call = async (method: 'GET' | 'PUT', url: string, body?: unknown) => {
+  const call = async (method: 'GET' | 'PUT', url: string, body?: Record<string, unknown>) => {
     const res = await app.inject({ method, url, ...(body !== undefined ? { payload: body } : {}) });
     return { status: res.statusCode, text: res.body, json: () => JSON.parse(res.body) };
   };
