@@ -9,8 +9,9 @@
 //   transport per rest.Config. node:https rather than undici: the operator loads node:http anyway
 //   (Fastify), undici's import alone costs about 27 MiB of resident memory.
 // * Every request but a watch has a deadline (default 30 s, as a write to a frozen apiserver must
-//   fail rather than hang until shutdown); a GET answered 429 is retried after its Retry-After (a
-//   few times, as client-go's clients do); writes are never retried.
+//   fail rather than hang until shutdown); a GET answered 429 is retried after its Retry-After (at
+//   most ten times, each wait at most 10 s, as client-go's clients do: a CRD's storage answers 429
+//   for seconds while it reinitializes after an apiserver restart); writes are never retried.
 // * A non-2xx answer is a KubeApiError carrying the status code, the headers and the apiserver's
 //   Status body; no answer at all (refused, reset, timed out) is any other Error.
 import http, { type IncomingMessage } from 'node:http';
@@ -79,7 +80,7 @@ export class KubeTimeoutError extends Error {
 export interface KubeClientOptions {
   /** Default deadline of a request (not of a watch). Default 30 s. */
   requestTimeoutMs?: number;
-  /** Attempts of a GET answered 429 (the first included). Default 5. */
+  /** Attempts of a GET answered 429 (the first included). Default 11: client-go's ten retries. */
   maxAttempts?: number;
   /** Longest wait a Retry-After is honoured for. Default 10 s. */
   maxRetryAfterMs?: number;
@@ -148,7 +149,7 @@ export class KubeClient {
   constructor(config: KubeConfig, options: KubeClientOptions = {}) {
     this.config = config;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs;
-    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+    this.#maxAttempts = Math.max(1, options.maxAttempts ?? 11);
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
     this.#https = config.server.startsWith('https:');
     this.#caFile =

@@ -390,6 +390,7 @@ export class Informer<T extends KubernetesObject> {
         (event) => {
           if (!current()) return;
           this.#touch();
+          if (event.type === 'ERROR') return;
           reconnectDelayMs = 0;
           if (event.type === 'ADDED' || event.type === 'MODIFIED')
             this.#upsert(this.#transform(event.object));

@@ -196,7 +196,7 @@ describe('KubeClient requests', () => {
     const failure = await client.request({ method: 'GET', path: '/x' }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(KubeApiError);
     expect(failure).toMatchObject({ code: 429, headers: { 'retry-after': '0' } });
-    expect(requests).toHaveLength(5);
+    expect(requests).toHaveLength(11);
   });
 
   it('never retries a write', async () => {
