@@ -5,7 +5,9 @@
 // * any failure (of the list, of the watch request, a broken stream) restarts the run with a fresh
 //   list, with exponential backoff (1 s → 30 s, ±10 % jitter; the count resets once a run lasted a
 //   minute); a watch the server ended, or one silent past its inactivity bound, resumes from the last
-//   resourceVersion seen (event or bookmark); 410 Gone lists afresh at once;
+//   resourceVersion seen (event or bookmark); 410 Gone lists afresh at once; a watch answered 429
+//   (a watch cache still initializing after an apiserver restart) is tried again from the same
+//   resourceVersion after its Retry-After, as client-go's reflector does;
 // * watches can stall silently (half-open TCP, lost events): besides the watch's own inactivity
 //   bound, a staleness watchdog restarts with a fresh list when nothing (no event, no list) was seen
 //   for `staleAfterMs` (default 10 min);
@@ -23,9 +25,12 @@
 // holds the one copy.
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { kubeClient } from './client.ts';
+import { KubeApiError, kubeClient } from './client.ts';
 import type { KubeConfig } from './kubeconfig.ts';
-import { watchCollection } from './watch.ts';
+import { type WatchEnd, watchCollection } from './watch.ts';
+
+/** Watches answered 429 in a row before the run fails (and restarts with its backoff). */
+const maxWatchRetries = 10;
 
 export type ChangeType = 'add' | 'update' | 'delete';
 export type ChangeListener<T> = (object: T, type: ChangeType) => void;
@@ -360,6 +365,7 @@ export class Informer<T extends KubernetesObject> {
     // ListWatch did).
     let reconnectDelayMs = 0;
     let watched = false;
+    let tooManyRequests = 0;
     while (current()) {
       if (!resourceVersion) {
         const list = await listPath<T>(this.#kc, this.path, {
@@ -378,25 +384,42 @@ export class Informer<T extends KubernetesObject> {
       if (!current()) return;
       if (watched) reconnectDelayMs = Math.min(reconnectDelayMs > 0 ? reconnectDelayMs * 2 : 1_000, 30_000);
       watched = true;
-      const end = await watchCollection<T>(
-        client,
-        this.path,
-        {
-          resourceVersion,
-          ...(this.#labelSelector ? { labelSelector: this.#labelSelector } : {}),
-          ...(this.#fieldSelector ? { fieldSelector: this.#fieldSelector } : {}),
+      let end: WatchEnd;
+      try {
+        end = await watchCollection<T>(
+          client,
+          this.path,
+          {
+            resourceVersion,
+            ...(this.#labelSelector ? { labelSelector: this.#labelSelector } : {}),
+            ...(this.#fieldSelector ? { fieldSelector: this.#fieldSelector } : {}),
+            signal,
+          },
+          (event) => {
+            if (!current()) return;
+            this.#touch();
+            if (event.type === 'ERROR') return;
+            reconnectDelayMs = 0;
+            if (event.type === 'ADDED' || event.type === 'MODIFIED')
+              this.#upsert(this.#transform(event.object));
+            else if (event.type === 'DELETED') this.#remove(this.#transform(event.object));
+          },
+        );
+        tooManyRequests = 0;
+      } catch (error) {
+        // 429 (the watch cache of a resource still initializing after an apiserver restart, or
+        // priority and fairness): wait its Retry-After and watch again from the same
+        // resourceVersion, as client-go's reflector does, rather than restart with a fresh list.
+        if (!(error instanceof KubeApiError && error.code === 429) || ++tooManyRequests > maxWatchRetries)
+          throw error;
+        const seconds = Number(error.headers['retry-after']);
+        await sleepUnlessAborted(
+          Math.min(10, Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000,
           signal,
-        },
-        (event) => {
-          if (!current()) return;
-          this.#touch();
-          if (event.type === 'ERROR') return;
-          reconnectDelayMs = 0;
-          if (event.type === 'ADDED' || event.type === 'MODIFIED')
-            this.#upsert(this.#transform(event.object));
-          else if (event.type === 'DELETED') this.#remove(this.#transform(event.object));
-        },
-      );
+        );
+        watched = false;
+        continue;
+      }
       if (!current()) return;
       // 410 Gone: the resourceVersion is too old to resume from; list afresh.
       resourceVersion = end.reason === 'gone' ? '' : end.resourceVersion;

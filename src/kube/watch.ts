@@ -99,8 +99,12 @@ export async function watchCollection<T extends KubernetesObject>(
     if (!event || typeof event !== 'object' || typeof event.type !== 'string') return;
     events++;
     if (event.type === 'ERROR') {
-      // 410: the resourceVersion is too old; the server ends the stream, the caller lists afresh.
-      if ((event.object as { code?: unknown } | undefined)?.code === 410) gone = true;
+      // 410: the resourceVersion is too old; nothing more can come from this stream (the server
+      // ends it): the caller lists afresh.
+      if ((event.object as { code?: unknown } | undefined)?.code === 410) {
+        gone = true;
+        local.abort(new Error('watch gone'));
+      }
     } else {
       const version = event.object?.metadata?.resourceVersion;
       if (version) resourceVersion = version;
