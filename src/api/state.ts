@@ -39,7 +39,7 @@ export function resourceVersionOf(object: KubernetesObject | undefined): number 
 type Listener = () => void;
 
 /** The key of a job's objects: Kubernetes namespace and NomadJob name (the value of their job label). */
-function jobKey(namespace: string, jobName: string): string {
+export function jobKey(namespace: string, jobName: string): string {
   return `${namespace}/${jobName}`;
 }
 
@@ -63,6 +63,8 @@ export class ClusterState {
   readonly #jobChanged = new Map<string, number>();
   /** Object uid → the job key it was filed under (an object relabelled away still changes its old job). */
   readonly #jobOfUid = new Map<string, string>();
+  /** Kind → the sequence number of the latest change of an object of that kind. */
+  readonly #kindChanged = new Map<Kind, number>();
   /** Keys of the NomadJobs that are children (dispatched or periodic runs) of another job. */
   readonly #childJobs = new Set<string>();
   /** Kubernetes namespace → the sequence number of the latest change of a child job or its objects. */
@@ -146,16 +148,21 @@ export class ClusterState {
     return this.#sequence;
   }
 
+  /** The sequence number of the latest change of an object of `kind` (0: none seen). */
+  kindChangedAt(kind: Kind): number {
+    return this.#kindChanged.get(kind) ?? 0;
+  }
+
   /**
-   * The sequence number of the latest change of the NomadJob `jobName` in `namespace` or of an
-   * object labelled with it (with `children`, also of its namespace's child jobs and their objects,
-   * which a parent's status and summary count). Undefined for a job no change was seen of: nothing
-   * about it may be kept.
+   * The sequence number of the latest change of the NomadJob of `key` (jobKey) or of an object
+   * labelled with it (with `childrenIn`, its namespace, also of that namespace's child jobs and their
+   * objects, which a parent's status and summary count). Undefined for a job no change was seen of:
+   * nothing about it may be kept.
    */
-  jobChangedAt(namespace: string, jobName: string, children = false): number | undefined {
-    const own = this.#jobChanged.get(jobKey(namespace, jobName));
-    if (own === undefined || !children) return own;
-    return Math.max(own, this.#childrenChanged.get(namespace) ?? 0);
+  jobChangedAt(key: string, childrenIn?: string): number | undefined {
+    const own = this.#jobChanged.get(key);
+    if (own === undefined || childrenIn === undefined) return own;
+    return Math.max(own, this.#childrenChanged.get(childrenIn) ?? 0);
   }
 
   /** Calls `listener` after every change of any object. Returns the unsubscribe function. */
@@ -194,6 +201,7 @@ export class ClusterState {
   /** Files a change under the job it concerns (and under the job it was filed under before). */
   #fileChange(kind: Kind, object: KubernetesObject, type: ChangeType): void {
     const sequence = ++this.#sequence;
+    this.#kindChanged.set(kind, sequence);
     const key = jobKeyOf(kind, object);
     const uid = object.metadata?.uid;
     const before = uid === undefined ? undefined : this.#jobOfUid.get(uid);

@@ -35,7 +35,7 @@ import {
   LABEL_JOB,
 } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
-import { type ClusterState, type Kind, resourceVersionOf } from './state.ts';
+import { type ClusterState, jobKey, type Kind, resourceVersionOf } from './state.ts';
 
 /** The JobModifyIndex the API recorded for each version it wrote. */
 export function versionIndexesOf(object: NomadJobObject): Record<string, number> {
@@ -119,7 +119,10 @@ export class ApiStore {
   /** The evaluation recorded for a job version, when evaluations are recorded (set by the app). */
   versionEvalId: ((entry: JobEntry, version: number) => string | undefined) | undefined;
   /** Answers kept per job entry (answer()), with the state's sequence number they were computed at. */
-  readonly #answers = new WeakMap<JobEntry, { at: number; values: Map<string, unknown> }>();
+  readonly #answers = new WeakMap<
+    JobEntry,
+    { at: number; values: Map<string, unknown>; key: string; parent: boolean }
+  >();
   /** Evaluations of purged jobs (their record went with them), newest last, bounded. */
   readonly #detached = new Map<string, { namespace: string; evaluation: Record<string, unknown> }>();
 
@@ -182,13 +185,16 @@ export class ApiStore {
    * through its label, and its children. Values are shared between callers: never modify one.
    */
   answer<T>(entry: JobEntry, slot: string, compute: () => T): T {
-    const withChildren = entry.job.Periodic !== undefined || entry.job.ParameterizedJob !== undefined;
-    const changedAt = this.state.jobChangedAt(entry.k8sNamespace, entry.name, withChildren);
+    let kept = this.#answers.get(entry);
+    // The job's key and kind, worked out once per entry (GET /v1/jobs asks for every job).
+    const key = kept?.key ?? jobKey(entry.k8sNamespace, entry.name);
+    const parent =
+      kept?.parent ?? (entry.job.Periodic !== undefined || entry.job.ParameterizedJob !== undefined);
+    const changedAt = this.state.jobChangedAt(key, parent ? entry.k8sNamespace : undefined);
     // Without a creation time a pending version's submit time is the clock's (versionState): not kept.
     if (changedAt === undefined || !entry.object.metadata?.creationTimestamp) return compute();
-    let kept = this.#answers.get(entry);
     if (!kept || kept.at < changedAt) {
-      kept = { at: this.state.sequence(), values: new Map() };
+      kept = { at: this.state.sequence(), values: new Map(), key, parent };
       this.#answers.set(entry, kept);
     }
     if (kept.values.has(slot)) return kept.values.get(slot) as T;

@@ -239,17 +239,17 @@ export function summaryResponseJson(store: ApiStore, entry: JobEntry): { index: 
   }));
 }
 
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+
 /** A JSON array of JSON values (`[a,b,…]`), in one buffer. */
 export function jsonArray(items: readonly Buffer[]): Buffer {
-  let length = 2 + Math.max(0, items.length - 1);
-  for (const item of items) length += item.length;
-  const out = Buffer.allocUnsafe(length);
-  let at = 0;
-  out[at++] = 0x5b; // [
+  const parts: Buffer[] = [OPEN];
   for (let i = 0; i < items.length; i++) {
-    if (i > 0) out[at++] = 0x2c; // ,
-    at += (items[i] as Buffer).copy(out, at);
+    if (i > 0) parts.push(COMMA);
+    parts.push(items[i] as Buffer);
   }
-  out[at] = 0x5d; // ]
-  return out;
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
 }

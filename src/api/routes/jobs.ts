@@ -26,7 +26,7 @@ import {
 } from '../http.ts';
 import { boolParam, pagingParams, queryValue } from '../params.ts';
 import { filterView, jsonArray, listStubJson } from '../responses/job.ts';
-import type { JobEntry } from '../store.ts';
+import type { ApiStore, JobEntry } from '../store.ts';
 import { registerFromBody } from './job/register.ts';
 
 const methodNotAllowed = () => new ApiError(405, 'Invalid method');
@@ -98,11 +98,13 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps
       deps,
       () => {
         const index = listIndex();
-        const visible = store
-          .jobs(namespace)
-          .filter((e) => allowed.allows(e.k8sNamespace) && e.id.startsWith(prefix))
-          .map((entry) => ({ entry, token: token(entry) }))
-          .sort((a, b) => compareTokens(a.token, b.token) * (paging.reverse ? -1 : 1));
+        const visible = visibleJobs(store, [namespace, allowed.key, prefix, paging.reverse], () =>
+          store
+            .jobs(namespace)
+            .filter((e) => allowed.allows(e.k8sNamespace) && e.id.startsWith(prefix))
+            .map((entry) => ({ entry, token: token(entry) }))
+            .sort((a, b) => compareTokens(a.token, b.token) * (paging.reverse ? -1 : 1)),
+        );
         const out: Buffer[] = [];
         let nextToken = '';
         for (const { entry, token: entryToken } of visible) {
@@ -152,6 +154,36 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps
     }
     return sendPlain(reply, result.job);
   });
+}
+
+type VisibleJobs = ReadonlyArray<{ entry: JobEntry; token: string }>;
+
+/**
+ * The jobs a list shows, in order, kept per store and question (namespace, caller's namespaces,
+ * prefix, order) until a NomadJob changes: which jobs there are and their order depend on nothing
+ * else, and a pod's change (what wakes most blocking queries) leaves them as they were.
+ */
+const visibleKept = new WeakMap<ApiStore, Map<string, { at: number; jobs: VisibleJobs }>>();
+const VISIBLE_KEPT = 16;
+
+function visibleJobs(store: ApiStore, question: unknown[], compute: () => VisibleJobs): VisibleJobs {
+  const at = store.state.kindChangedAt('NomadJob');
+  let kept = visibleKept.get(store);
+  if (!kept) {
+    kept = new Map();
+    visibleKept.set(store, kept);
+  }
+  const key = JSON.stringify(question);
+  const known = kept.get(key);
+  if (known?.at === at) return known.jobs;
+  const jobs = compute();
+  kept.delete(key);
+  kept.set(key, { at, jobs });
+  if (kept.size > VISIBLE_KEPT) {
+    const oldest = kept.keys().next().value;
+    if (oldest !== undefined) kept.delete(oldest);
+  }
+  return jobs;
 }
 
 /** Nomad's NamespaceIDTokenizer: `<namespace>.<jobID>`. */

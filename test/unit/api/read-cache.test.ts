@@ -270,4 +270,32 @@ describe('kept read answers', () => {
     }
     expect(summaryOf(await gzipped('/v1/jobs'), 'web').status).toBe('running');
   });
+
+  it('list the jobs there are now, in order, with prefix, paging and reverse, as jobs come and go', async () => {
+    const api = await testApi();
+    const ids = async (url: string) => {
+      const response = await get(api, url);
+      return {
+        ids: (JSON.parse(response.body) as Array<{ ID: string }>).map((j) => j.ID),
+        next: response.headers['x-nomad-nexttoken'],
+      };
+    };
+    await register(api, oneJob('wb'));
+    await register(api, oneJob('x'));
+    expect(await ids('/v1/jobs?prefix=w&reverse=true')).toEqual({ ids: ['wb'], next: undefined });
+    // A pod changes (the list's jobs do not), then a job is added, then one goes.
+    api.cluster.put('Pod', podOf(workloadOf(oneJob('wb')), 'wb-a', 'Running'));
+    expect(await ids('/v1/jobs?prefix=w&reverse=true')).toEqual({ ids: ['wb'], next: undefined });
+    await register(api, oneJob('wa'));
+    await register(api, oneJob('wc'));
+    expect(await ids('/v1/jobs?prefix=w&reverse=true')).toEqual({ ids: ['wc', 'wb', 'wa'], next: undefined });
+    expect(await ids('/v1/jobs?prefix=w&per_page=2')).toEqual({ ids: ['wa', 'wb'], next: 'default.wc' });
+    expect(await ids('/v1/jobs?prefix=w&per_page=2&next_token=default.wc')).toEqual({
+      ids: ['wc'],
+      next: undefined,
+    });
+    api.cluster.sources.NomadJob.remove('default', 'wb', Number(api.cluster.nextRv()));
+    expect(await ids('/v1/jobs?prefix=w&reverse=true')).toEqual({ ids: ['wc', 'wa'], next: undefined });
+    expect((await get(api, '/v1/jobs')).body).toBe(freshList(api.store));
+  });
 });
