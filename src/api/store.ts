@@ -3,7 +3,7 @@
 // pods, rollouts and Services, found through the job label every owned object carries. Reads only
 // the informer caches (ClusterState); writes go through the process's ClusterWriter (src/kube/writer.ts).
 //
-// Answers computed from one job's objects (its list stub, its full job, their JSON text) are kept per
+// Answers computed from one job's objects (its list stub, its full job, their JSON bytes) are kept per
 // job entry until the state files a change of one of those objects (ClusterState.jobChangedAt): a
 // read of an unchanged job costs a lookup, not a recomputation.
 import type {

@@ -2,8 +2,8 @@
 // (GET /v1/jobs) and the summary (GET /v1/job/:id/summary). Status and summary are computed live
 // from the pods in the cache with the controller's own rules (jobs/status.ts), so they are
 // current the moment the cache is. The answers of GET /v1/jobs, GET /v1/job/:id and its summary are
-// kept per job until one of the job's objects changes (ApiStore.answer), their JSON text with them:
-// the *Json and kept* functions below are what the read routes serve.
+// kept per job until one of the job's objects changes (ApiStore.answer), as JSON bytes: the *Json
+// functions below are what the read routes serve.
 import type { V1DaemonSet } from '@kubernetes/client-node';
 import type { GroupSummary, NomadJobObject } from '../../crd/resource.ts';
 import {

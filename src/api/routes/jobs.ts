@@ -80,7 +80,7 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps
     const allowed = await listableNamespaces(deps, request, namespace);
     const store = deps.store;
     // Every request asking the same list from the same state gets one computation of it (held
-    // blocking queries woken together, pollers), and each job's entry is its kept JSON text.
+    // blocking queries woken together, pollers), and each job's entry is its kept JSON.
     const shared = JSON.stringify([
       namespace,
       allowed.key,

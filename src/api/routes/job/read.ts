@@ -1,6 +1,6 @@
 // GET /v1/job/<id>, …/summary, …/versions and …/submission: the job, its summary, its version
 // history (with diffs on request) and the source it was submitted as, from the informer caches. The
-// job and its summary are served as JSON text kept until the job changes (responses/job.ts).
+// job and its summary are served as JSON bytes kept until the job changes (responses/job.ts).
 import { readSubmission as readStoredSubmission } from '../../../jobs/submissions.ts';
 import { type NomadJson, versionDiffs } from '../../../nomad/diff.ts';
 import { badRequest, notFound } from '../../errors.ts';
