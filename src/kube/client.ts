@@ -390,4 +390,5 @@ export function kubeClient(config: KubeConfig): KubeClient {
   return client;
 }
 
+// The loader lives in kubeconfig.ts; scripts/dev.ts and the fault suite's setup import it from here.
 export { type KubeConfig, loadKubeConfig } from './kubeconfig.ts';
