@@ -27,6 +27,7 @@ import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-
 import type { Logger } from 'pino';
 import { KubeApiError, kubeClient } from './client.ts';
 import type { KubeConfig } from './kubeconfig.ts';
+import { sleepUnlessAborted } from './sleep.ts';
 import { type WatchEnd, watchCollection } from './watch.ts';
 
 /** Watches answered 429 in a row before the run fails (and restarts with its backoff). */
@@ -380,7 +381,8 @@ export class Informer<T extends KubernetesObject> {
         resourceVersion = list.metadata?.resourceVersion ?? '';
         if (!resourceVersion) throw new Error(`list ${this.path}: no resourceVersion to watch from`);
       }
-      if (watched && reconnectDelayMs > 0) await sleepUnlessAborted(reconnectDelayMs, signal);
+      if (watched && reconnectDelayMs > 0)
+        await sleepUnlessAborted(reconnectDelayMs, signal, { unref: true });
       if (!current()) return;
       if (watched) reconnectDelayMs = Math.min(reconnectDelayMs > 0 ? reconnectDelayMs * 2 : 1_000, 30_000);
       watched = true;
@@ -416,6 +418,7 @@ export class Informer<T extends KubernetesObject> {
         await sleepUnlessAborted(
           Math.min(10, Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000,
           signal,
+          { unref: true },
         );
         watched = false;
         continue;
@@ -625,20 +628,6 @@ function ownerIndexRemove<T extends KubernetesObject>(index: Map<string, Map<str
     objects.delete(object.metadata?.name ?? '');
     if (objects.size === 0) index.delete(bucket);
   }
-}
-
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Waits until every informer has synced; false if one did not within `timeoutMs`. */

@@ -251,15 +251,17 @@ function fromMerged(merged: Merged): KubeConfig {
   });
 }
 
+const emptyMerged = (): Merged => ({
+  currentContext: undefined,
+  clusters: new Map(),
+  users: new Map(),
+  contexts: new Map(),
+  files: [],
+});
+
 /** Loads kubeconfig files (the first definition of each name wins; missing files are skipped). */
 export function kubeConfigFromFiles(files: readonly string[]): KubeConfig {
-  const merged: Merged = {
-    currentContext: undefined,
-    clusters: new Map(),
-    users: new Map(),
-    contexts: new Map(),
-    files: [],
-  };
+  const merged = emptyMerged();
   for (const file of files) {
     let text: string;
     try {
@@ -277,13 +279,7 @@ export function kubeConfigFromFiles(files: readonly string[]): KubeConfig {
 
 /** A kubeconfig document given as text (tests, `--kubeconfig -` style callers). */
 export function kubeConfigFromYaml(text: string, baseDir = process.cwd()): KubeConfig {
-  const merged: Merged = {
-    currentContext: undefined,
-    clusters: new Map(),
-    users: new Map(),
-    contexts: new Map(),
-    files: [],
-  };
+  const merged = emptyMerged();
   mergeInto(merged, join(baseDir, '(inline)'), text);
   return fromMerged(merged);
 }

@@ -25,6 +25,7 @@ import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, kubeClient } from './client.ts';
 import type { KubeConfig } from './kubeconfig.ts';
+import { sleepUnlessAborted } from './sleep.ts';
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
@@ -214,22 +215,8 @@ export class LeaderElector {
       const wait = this.#term
         ? this.retryPeriodMs
         : this.retryPeriodMs * (1 + (jitterFactor - 1) * Math.random());
-      await this.#sleep(wait);
+      await sleepUnlessAborted(wait, this.#stopAbort.signal);
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    const signal = this.#stopAbort.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   /** A request on the Lease (`name`: the Lease itself, else its collection), aborted by stop() or after RenewDeadline. */
