@@ -171,7 +171,7 @@ function sharedAnswer(store: ApiStore, key: string, compute: () => QueryResult):
  * `compute` after cache changes, never polling) or until `wait` (default and cap 5 minutes, plus up to
  * wait/16 of jitter) has passed, then answers with the latest result. When the server closes
  * (`deps.closing`), held queries answer at once with their current result, as if their wait had
- * ended, and close their connection. Changes that come together (one turn of the event loop) are
+ * ended, and close their connection. Changes that come together (one batch of watch events) are
  * answered with one computation.
  */
 export async function blockingQuery(
@@ -224,10 +224,13 @@ export async function blockingQuery(
           finish(error as Error);
         }
       };
+      // Checked once the informer has handled what it received (a watch chunk may carry several
+      // events), before the event loop turns to other work: a reconcile started by the same change
+      // must not delay the answer.
       const off = state.onChange(() => {
         if (!scheduled) {
           scheduled = true;
-          setImmediate(check);
+          queueMicrotask(check);
         }
       });
       // The response closing before it was written means the client went away.

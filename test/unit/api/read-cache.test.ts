@@ -298,4 +298,18 @@ describe('kept read answers', () => {
     expect(await ids('/v1/jobs?prefix=w&reverse=true')).toEqual({ ids: ['wc', 'wa'], next: undefined });
     expect((await get(api, '/v1/jobs')).body).toBe(freshList(api.store));
   });
+
+  it('of the list are computed in the background after changes, before any list asks', async () => {
+    const api = await testApi();
+    for (const id of ['a', 'b', 'c']) await register(api, oneJob(id));
+    api.cluster.put('Pod', podOf(workloadOf(oneJob('b')), 'b-1', 'Running'));
+    // The warmer's turn comes 100 ms after the last change; timers fire in the order they are due.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const id of ['a', 'b', 'c']) {
+      const entry = entryOf(api.store, id);
+      const kept = api.store.answer<Buffer | undefined>(entry, 'stub.json', () => undefined);
+      expect(kept?.toString(), id).toBe(JSON.stringify(listStub(api.store, entry, false)));
+    }
+    await api.app.close();
+  });
 });
