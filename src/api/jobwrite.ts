@@ -16,7 +16,7 @@ import type { NomadJobObject } from '../crd/resource.ts';
 import { checkSpec } from '../jobs/spec.ts';
 import { type JobSubmission, writeSubmission } from '../jobs/submissions.ts';
 import { recordVersion, specFingerprint, submitTimeAnnotation } from '../jobs/versions.ts';
-import { nomadJobRef, WriteError } from '../kube/writer.ts';
+import { type JsonPatchOperation, jsonPointer, nomadJobRef, WriteError } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
 import { identityAnnotations, identityLabels } from '../nomad/ids.ts';
@@ -125,8 +125,18 @@ function writeFailure(error: unknown, job: Job): never {
 
 /**
  * Records the write's resourceVersion as the JobModifyIndex of this spec generation (and, for a
- * creation, as CreateIndex): a metadata-only patch, so the generation stays. Best effort. `version`
- * is the version of the written spec (default: as the store computes it now).
+ * creation, as CreateIndex), and in the version-index map: a metadata-only patch, so the generation
+ * stays. Best effort. `version` is the version of the written spec (default: as the store computes it
+ * now).
+ *
+ * The patch applies only while the NomadJob is still at the generation `written` made (a JSON patch
+ * whose first operation tests metadata.generation; status writes do not move it). Without that, two
+ * registers of one job whose patches land in the other order would leave the older one's JobModifyIndex
+ * and version-index map over the newer one's. With it, the map this patch writes is complete: the
+ * NomadJob write that made `written` was conditioned on the copy it replaced, and no other register's
+ * patch can land on this generation, so `written`'s map is the current one. A register whose patch is
+ * refused this way answers its own JobModifyIndex all the same (registerJob); only its version's entry
+ * in the map is missing (the version then shows its revision's resourceVersion).
  */
 export async function recordIndexes(
   store: ApiStore,
@@ -135,6 +145,7 @@ export async function recordIndexes(
   version = store.versionState(store.entry(written)).version,
 ): Promise<NomadJobObject> {
   const rv = resourceVersionOf(written);
+  const generation = written.metadata?.generation ?? 0;
   const known = versionIndexesOf(written);
   known[String(version)] = rv;
   const kept = Object.keys(known)
@@ -142,18 +153,24 @@ export async function recordIndexes(
     .sort((a, b) => b - a)
     .slice(0, 20);
   const annotations: Record<string, string> = {
-    [ANNOTATION_JOB_MODIFY_INDEX]: `${rv}/${written.metadata?.generation ?? 0}`,
+    [ANNOTATION_JOB_MODIFY_INDEX]: `${rv}/${generation}`,
     [ANNOTATION_VERSION_INDEXES]: JSON.stringify(
       Object.fromEntries(kept.map((v) => [String(v), known[String(v)]])),
     ),
   };
   if (created) annotations[ANNOTATION_CREATE_INDEX] = String(rv);
+  // Each annotation on its own path, so what others annotate meanwhile stays (as with a merge patch).
+  const additions: JsonPatchOperation[] = written.metadata?.annotations
+    ? Object.entries(annotations).map(([key, value]) => ({
+        op: 'add',
+        path: jsonPointer('metadata', 'annotations', key),
+        value,
+      }))
+    : [{ op: 'add', path: jsonPointer('metadata', 'annotations'), value: annotations }];
   try {
-    return await annotateJob(
-      store,
-      written.metadata?.namespace ?? '',
-      written.metadata?.name ?? '',
-      annotations,
+    return await store.writer.jsonPatch<NomadJobObject>(
+      nomadJobRef(written.metadata?.namespace ?? '', written.metadata?.name ?? ''),
+      [{ op: 'test', path: jsonPointer('metadata', 'generation'), value: generation }, ...additions],
     );
   } catch {
     return written;
@@ -372,13 +389,14 @@ export async function registerJob(
       ...(recorded.evaluation ? { shows: () => evaluationShown(deps, written, recorded.id) } : {}),
     });
     const entry = store.findJob(namespace, id) ?? store.entry(written);
-    const state = store.versionState(entry);
     return {
       entry,
       index: Math.max(resourceVersionOf(written), recorded.createIndex),
       evalId: recorded.id,
       evalCreateIndex: recorded.createIndex,
-      jobModifyIndex: state.jobModifyIndex,
+      // A spec change answers its own write's index, as Nomad's register does, even when a newer
+      // register of the job came in between (the job now shows that one's).
+      jobModifyIndex: specChanged ? specIndex : store.versionState(entry).jobModifyIndex,
     };
   }
 }

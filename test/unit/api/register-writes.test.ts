@@ -11,7 +11,8 @@ import { makeKubeActions } from '../../../src/api/actions.ts';
 import { buildApiApp } from '../../../src/api/app.ts';
 import { ClusterState } from '../../../src/api/state.ts';
 import { ApiStore } from '../../../src/api/store.ts';
-import type { ClusterWriter } from '../../../src/kube/writer.ts';
+import type { ClusterWriter, ObjectRef } from '../../../src/kube/writer.ts';
+import { ANNOTATION_JOB_MODIFY_INDEX } from '../../../src/nomad/keys.ts';
 import { MemoryCluster, serviceJob } from './support.ts';
 
 interface Call {
@@ -52,17 +53,61 @@ function loggingWriter(inner: ClusterWriter): { writer: ClusterWriter; calls: Ca
     replace: logged('replace', named, inner.replace),
     apply: logged('apply', named, inner.apply),
     mergePatch: logged('mergePatch', ref, inner.mergePatch),
+    jsonPatch: logged('jsonPatch', ref, inner.jsonPatch),
     delete: logged('delete', ref, inner.delete),
     event: inner.event,
   } as ClusterWriter;
   return { writer, calls };
 }
 
+/**
+ * The writer, able to hold the next patch of a NomadJob's metadata (the index annotations) until
+ * released: `arrived` resolves once that patch was sent.
+ */
+function holdingWriter(inner: ClusterWriter): {
+  writer: ClusterWriter;
+  holdNextPatch: () => { arrived: Promise<void>; release: () => void };
+} {
+  let held: { arrive: () => void; released: Promise<void> } | undefined;
+  const gate = async (ref: ObjectRef) => {
+    const hold = held;
+    if (ref.kind !== 'NomadJob' || !hold) return;
+    held = undefined;
+    hold.arrive();
+    await hold.released;
+  };
+  const writer: ClusterWriter = {
+    ...inner,
+    mergePatch: async (ref, patch, options) => {
+      if (!options?.status) await gate(ref);
+      return inner.mergePatch(ref, patch, options);
+    },
+    jsonPatch: async (ref, operations) => {
+      await gate(ref);
+      return inner.jsonPatch(ref, operations);
+    },
+  };
+  const holdNextPatch = () => {
+    let arrive = () => {};
+    let release = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      arrive = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    held = { arrive, released };
+    return { arrived, release };
+  };
+  return { writer, holdNextPatch };
+}
+
 async function registerApi() {
   const cluster = new MemoryCluster();
   // No reconciler: the API records every version itself.
   cluster.controller = false;
-  const { writer, calls } = loggingWriter(cluster.writer());
+  const holding = holdingWriter(cluster.writer());
+  const { writer, calls } = loggingWriter(holding.writer);
   const store = new ApiStore(new ClusterState(cluster.sources), writer);
   const app = buildApiApp({ store, authorizer: allowAll, actions: makeKubeActions(writer) });
   await app.ready();
@@ -70,7 +115,7 @@ async function registerApi() {
     const res = await app.inject({ method, url, ...(body !== undefined ? { payload: body } : {}) });
     return { status: res.statusCode, text: res.body, json: () => JSON.parse(res.body) };
   };
-  return { cluster, calls, call };
+  return { cluster, calls, call, holdNextPatch: holding.holdNextPatch };
 }
 
 describe('a register', () => {
@@ -87,7 +132,7 @@ describe('a register', () => {
       'create ConfigMap web--evaluations',
       'create ConfigMap web--source--v0',
       'create ControllerRevision web--v0',
-      'mergePatch NomadJob web',
+      'jsonPatch NomadJob web',
     ];
     expect(
       calls
@@ -139,7 +184,7 @@ describe('a register', () => {
     const rest = [
       'apply ConfigMap web--evaluations',
       'create ControllerRevision web--v1',
-      'mergePatch NomadJob web',
+      'jsonPatch NomadJob web',
     ];
     expect(
       calls
@@ -185,6 +230,58 @@ describe('a register', () => {
     expect(again.status).toBe(500);
   });
 
+  it('of an older spec whose index patch lands after a newer register leaves the newer indexes; each answers its own', async () => {
+    const { cluster, call, holdNextPatch } = await registerApi();
+    const first = (await call('PUT', '/v1/jobs', { Job: serviceJob('web') })).json() as {
+      JobModifyIndex: number;
+    };
+    // The older register's spec write lands, its index patch is held...
+    const hold = holdNextPatch();
+    const older = call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '1' } }) });
+    await hold.arrived;
+    // ...while a newer register of the same job is made and answered.
+    const newer = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '2' } }) });
+    expect(newer.status, newer.text).toBe(200);
+    const newerAnswer = newer.json() as { JobModifyIndex: number };
+    // Then the older patch is sent, last.
+    hold.release();
+    const olderReply = await older;
+    expect(olderReply.status, olderReply.text).toBe(200);
+    const olderAnswer = olderReply.json() as { JobModifyIndex: number };
+
+    // Each register answers the index of its own spec write, as Nomad does.
+    expect(olderAnswer.JobModifyIndex).toBeGreaterThan(first.JobModifyIndex);
+    expect(newerAnswer.JobModifyIndex).toBeGreaterThan(olderAnswer.JobModifyIndex);
+    // The job keeps the newer register's indexes.
+    const stored = cluster.sources.NomadJob.get('default', 'web');
+    expect(stored?.metadata?.annotations?.[ANNOTATION_JOB_MODIFY_INDEX]).toBe(
+      `${newerAnswer.JobModifyIndex}/${stored?.metadata?.generation}`,
+    );
+    const job = (await call('GET', '/v1/job/web')).json() as { Version: number; JobModifyIndex: number };
+    expect(job).toMatchObject({ Version: 2, JobModifyIndex: newerAnswer.JobModifyIndex });
+    const versions = (await call('GET', '/v1/job/web/versions')).json() as {
+      Versions: Array<{ Version: number; JobModifyIndex: number }>;
+    };
+    expect(versions.Versions.map((v) => [v.Version, v.JobModifyIndex])[0]).toEqual([
+      2,
+      newerAnswer.JobModifyIndex,
+    ]);
+    expect(versions.Versions.find((v) => v.Version === 0)?.JobModifyIndex).toBe(first.JobModifyIndex);
+    // EnforceIndex takes the newer index, not the older one.
+    const stale = await call('PUT', '/v1/jobs', {
+      Job: serviceJob('web', { Meta: { v: '3' } }),
+      EnforceIndex: true,
+      JobModifyIndex: olderAnswer.JobModifyIndex,
+    });
+    expect(stale.status).toBe(500);
+    const enforced = await call('PUT', '/v1/jobs', {
+      Job: serviceJob('web', { Meta: { v: '3' } }),
+      EnforceIndex: true,
+      JobModifyIndex: newerAnswer.JobModifyIndex,
+    });
+    expect(enforced.status, enforced.text).toBe(200);
+  });
+
   it('of a job whose history is full deletes the oldest revision alongside the others', async () => {
     const { calls, call } = await registerApi();
     // The store keeps 6 versions (its default history limit): versions 0 to 5.
@@ -199,7 +296,7 @@ describe('a register', () => {
       'apply ConfigMap web--evaluations',
       'create ControllerRevision web--v6',
       'delete ControllerRevision web--v0',
-      'mergePatch NomadJob web',
+      'jsonPatch NomadJob web',
     ];
     expect(calls[0]?.call).toBe('replace NomadJob web');
     expect(

@@ -3,11 +3,18 @@
 // behaves like the apiserver where the reconciler relies on it — uids and resourceVersions are
 // assigned, a conditional apply or replace with a stale resourceVersion is refused (conflict), create of
 // an existing object fails as already-exists, patches are JSON merge patches (status ones logged as
-// `patchStatus`) — and a log of every write, so a test asserts exactly what was written.
+// `patchStatus`) or RFC 6902 JSON patches (a failed `test` refuses one) — and a log of every write, so
+// a test asserts exactly what was written.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { NomadJobObject, NomadJobStatus } from '../../../../src/crd/resource.ts';
 import { type ClusterReader, cacheReader } from '../../../../src/kube/reader.ts';
-import { type ClusterWriter, type ObjectRef, WriteError } from '../../../../src/kube/writer.ts';
+import {
+  type ClusterWriter,
+  type JsonPatchOperation,
+  type ObjectRef,
+  WriteError,
+} from '../../../../src/kube/writer.ts';
+import { applyJsonPatch } from '../../support/json-patch.ts';
 
 export type Write =
   | {
@@ -20,6 +27,7 @@ export type Write =
     }
   | { verb: 'create'; kind: string; name: string; object: KubernetesObject; created: boolean }
   | { verb: 'delete'; kind: string; name: string }
+  | { verb: 'jsonPatch'; kind: string; name: string; operations: JsonPatchOperation[] }
   | { verb: 'patchStatus'; kind: 'NomadJob'; name: string; status: NomadJobStatus }
   | {
       verb: 'event';
@@ -193,6 +201,12 @@ export class MemoryCluster {
         return structuredClone(patched) as T;
       }
       return this.put(patched) as T;
+    },
+    jsonPatch: async <T extends KubernetesObject>(ref: ObjectRef, operations: JsonPatchOperation[]) => {
+      this.writes.push({ verb: 'jsonPatch', kind: ref.kind, name: ref.name, operations });
+      const live = this.#objects.get(keyOf(ref.kind, ref.namespace ?? '', ref.name));
+      if (!live) throw new WriteError('not-found', 'not found', 404);
+      return this.put(applyJsonPatch(live, operations)) as T;
     },
     delete: async (ref: ObjectRef) => {
       this.writes.push({ verb: 'delete', kind: ref.kind, name: ref.name });
