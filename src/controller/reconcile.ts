@@ -28,7 +28,12 @@ import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from 
 import { type ObjectLookup, podVersion } from '../jobs/pod-version.ts';
 import { checkSpec } from '../jobs/spec.ts';
 import { computeStatus, groupsWithoutWorkload, isParentJob, type Observed } from '../jobs/status.ts';
-import { defaultHistoryLimit, recordVersion } from '../jobs/versions.ts';
+import {
+  annotatedJobModifyIndex,
+  defaultHistoryLimit,
+  type RecordedVersion,
+  recordVersion,
+} from '../jobs/versions.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
 import type { ClusterReader } from '../kube/reader.ts';
 import { type ClusterWriter, createIfAbsent, nomadJobRef } from '../kube/writer.ts';
@@ -332,7 +337,6 @@ async function versionOf(
 ): Promise<VersionState> {
   const namespace = object.metadata?.namespace ?? '';
   const name = object.metadata?.name ?? '';
-  const resourceVersion = Number(object.metadata?.resourceVersion ?? 0);
   const recorded = await recordVersion(writer, {
     object,
     job,
@@ -344,9 +348,28 @@ async function versionOf(
     version: recorded.version,
     stable: recorded.stable,
     submitTime: recorded.submitTime,
-    jobModifyIndex: recorded.isNew ? resourceVersion : (object.status?.jobModifyIndex ?? resourceVersion),
+    jobModifyIndex: jobModifyIndexOf(object, recorded),
     ...(recorded.previous ? { previous: recorded.previous.job } : {}),
   };
+}
+
+/**
+ * JobModifyIndex of the generation `object` is at, whoever recorded its version (the Nomad API records
+ * a registered one before this reconciler sees it, so `isNew` alone does not tell a new spec): the index
+ * the API annotated for this generation (its spec write's resourceVersion); else the one the status
+ * already holds for this generation, or for the same version (a spec edit Nomad would not see as a
+ * change keeps the index, as Nomad's register of an unchanged job does); else, for a new version, the
+ * resourceVersion this generation is first seen at (the spec write's, unless other writes came first).
+ * Never the index of an older version: the status of the previous generation holds that.
+ */
+function jobModifyIndexOf(object: NomadJobObject, recorded: RecordedVersion): number {
+  const annotated = annotatedJobModifyIndex(object);
+  if (annotated !== undefined) return annotated;
+  const status = object.status;
+  const sameGeneration = status?.observedGeneration === (object.metadata?.generation ?? 0);
+  if (status?.jobModifyIndex && !recorded.isNew && (sameGeneration || status.version === recorded.version))
+    return status.jobModifyIndex;
+  return Number(object.metadata?.resourceVersion ?? 0);
 }
 
 function withOwnership(desired: KubernetesObject, owner: NomadJobObject): KubernetesObject {

@@ -10,7 +10,12 @@ import { type ClusterWriter, createIfAbsent } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
-import { ANNOTATION_STABLE, ANNOTATION_SUBMIT_TIME, LABEL_VERSION } from '../nomad/keys.ts';
+import {
+  ANNOTATION_JOB_MODIFY_INDEX,
+  ANNOTATION_STABLE,
+  ANNOTATION_SUBMIT_TIME,
+  LABEL_VERSION,
+} from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 
 export const defaultHistoryLimit = 6;
@@ -35,6 +40,19 @@ export interface StoredVersion {
 /** The ANNOTATION_SUBMIT_TIME value for a spec written at `at` that will be `generation`. */
 export function submitTimeAnnotation(at: Date, generation: number): string {
   return `${BigInt(at.getTime()) * 1_000_000n}/${generation}`;
+}
+
+/**
+ * The JobModifyIndex the Nomad API recorded for the NomadJob's current spec: the resourceVersion of
+ * the write that made it, from ANNOTATION_JOB_MODIFY_INDEX (`<resourceVersion>/<generation>`) when
+ * that names the current generation; undefined otherwise (not written yet, or for an older spec).
+ */
+export function annotatedJobModifyIndex(object: Pick<NomadJobObject, 'metadata'>): number | undefined {
+  const metadata = object.metadata ?? {};
+  const annotated = /^(\d{1,20})\/(\d+)$/.exec(metadata.annotations?.[ANNOTATION_JOB_MODIFY_INDEX] ?? '');
+  if (!annotated || Number(annotated[2]) !== (metadata.generation ?? 0)) return undefined;
+  const index = Number(annotated[1]);
+  return Number.isSafeInteger(index) ? index : undefined;
 }
 
 /**

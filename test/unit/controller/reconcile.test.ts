@@ -1,13 +1,21 @@
 // reconcile() against an in-memory cluster (support/memory-cluster.ts): what one reconcile of a
 // NomadJob writes, write by write, for a new job, a reconcile with nothing to do, a spec change, a
 // stopped job, a spec that does not decode, a system-like job whose desired count comes from its
-// DaemonSet, and a group the translator makes no workload for.
+// DaemonSet, a group the translator makes no workload for, and the JobModifyIndex of a new generation
+// whose version the Nomad API recorded first.
 import type { V1ConfigMap, V1ControllerRevision, V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/controller/reconcile.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
-import { ANNOTATION_APPLIED_HASH, LABEL_JOB, LABEL_VERSION } from '../../../src/nomad/keys.ts';
+import { checkSpec } from '../../../src/jobs/spec.ts';
+import { recordVersion } from '../../../src/jobs/versions.ts';
+import {
+  ANNOTATION_APPLIED_HASH,
+  ANNOTATION_JOB_MODIFY_INDEX,
+  LABEL_JOB,
+  LABEL_VERSION,
+} from '../../../src/nomad/keys.ts';
 import { MemoryCluster, type Write } from './support/memory-cluster.ts';
 
 const now = () => new Date('2026-01-02T03:04:05Z');
@@ -263,5 +271,63 @@ describe('reconcile', () => {
       'delete ControllerRevision/web--v0',
     ]);
     expect(cluster.list('ControllerRevision').map((r) => r.metadata?.name)).toEqual(['web--v1', 'web--v2']);
+  });
+
+  describe('JobModifyIndex of a new generation', () => {
+    const registered = () =>
+      nomadJobObject(webJob({ TaskGroups: [{ Name: 'app', Count: 3, Tasks: [serverTask] }] })).spec;
+    /** What the Nomad API does at a register, before the reconciler sees it: the spec, then its version. */
+    const registerAsTheApi = async () => {
+      const written = cluster.updateSpec('default', 'web', registered());
+      const checked = checkSpec(written);
+      if (!checked.ok) throw new Error(checked.message);
+      await recordVersion(cluster.writer, {
+        object: written,
+        job: checked.job,
+        revisions: cluster.list<V1ControllerRevision>('ControllerRevision', 'default'),
+      });
+      return written;
+    };
+    const storedStatus = () => cluster.get<NomadJobObject>('NomadJob', 'default', 'web')?.status;
+
+    beforeEach(async () => {
+      await reconcileWeb(cluster);
+      expect(storedStatus()?.jobModifyIndex).toBe(Number(web.metadata?.resourceVersion));
+    });
+
+    it("is the spec write of a version the API recorded first, not the previous generation's", async () => {
+      const written = await registerAsTheApi();
+      cluster.clearWrites();
+      await reconcileWeb(cluster);
+      expect(summary(cluster.writes)).not.toContain('create ControllerRevision/web--v1');
+      expect(storedStatus()).toMatchObject({
+        version: 1,
+        observedGeneration: 2,
+        jobModifyIndex: Number(written.metadata?.resourceVersion),
+      });
+    });
+
+    it("is the API's annotation for this generation, even when other writes came after the spec", async () => {
+      const written = await registerAsTheApi();
+      const specIndex = Number(written.metadata?.resourceVersion);
+      cluster.put({
+        ...written,
+        metadata: {
+          ...written.metadata,
+          annotations: { ...written.metadata?.annotations, [ANNOTATION_JOB_MODIFY_INDEX]: `${specIndex}/2` },
+        },
+      });
+      await reconcileWeb(cluster);
+      expect(storedStatus()).toMatchObject({ version: 1, observedGeneration: 2, jobModifyIndex: specIndex });
+    });
+
+    it('stays for a spec edit that leaves the version as it was', async () => {
+      const before = storedStatus()?.jobModifyIndex;
+      // The same job, with a default spelled out: a new generation, not a new version.
+      const edited = cluster.updateSpec('default', 'web', nomadJobObject(webJob({ Priority: 50 })).spec);
+      expect(edited.metadata?.generation).toBe(2);
+      await reconcileWeb(cluster);
+      expect(storedStatus()).toMatchObject({ version: 0, observedGeneration: 2, jobModifyIndex: before });
+    });
   });
 });
