@@ -229,17 +229,6 @@ export async function recordVersionOf(
   }
 }
 
-/** recordVersionOf, then waits (briefly) until the cache shows the version. */
-export async function recordWrittenVersion(
-  store: ApiStore,
-  written: NomadJobObject,
-  log?: FastifyRequest['log'],
-): Promise<void> {
-  const version = await recordVersionOf(store, written, log);
-  if (version === undefined) return;
-  await store.state.waitUntil(() => hasVersion(store, written, version), 5_000);
-}
-
 function hasVersion(store: ApiStore, written: NomadJobObject, version: number): boolean {
   return store.versions(store.entry(written)).some((v) => v.version === version);
 }
@@ -268,7 +257,7 @@ export async function awaitCache(
 }
 
 /** Whether the caches show the evaluation `id` among the job's. */
-function evaluationShown(deps: ApiDeps, written: NomadJobObject, id: string): boolean {
+export function evaluationShown(deps: ApiDeps, written: NomadJobObject, id: string): boolean {
   return evaluationsOfJob(deps, deps.store.entry(written)).some((e) => e.ID === id);
 }
 

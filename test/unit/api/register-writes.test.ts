@@ -282,6 +282,51 @@ describe('a register', () => {
     expect(enforced.status, enforced.text).toBe(200);
   });
 
+  it('a revert writes like a register: the NomadJob, then its revision, evaluation and indexes at once', async () => {
+    const { calls, call } = await registerApi();
+    for (const v of ['0', '1']) {
+      const reg = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v } }) });
+      expect(reg.status, reg.text).toBe(200);
+    }
+    calls.length = 0;
+    const revert = await call('PUT', '/v1/job/web/revert', { JobID: 'web', JobVersion: 0 });
+    expect(revert.status, revert.text).toBe(200);
+    const answer = revert.json() as { EvalID: string; JobModifyIndex: number; Index: number };
+
+    // The revert reads the live job first (jobs/history.ts), then writes the spec of version 0.
+    const replaced = calls.findIndex((c) => c.call === 'replace NomadJob web');
+    expect(replaced).toBeGreaterThan(-1);
+    const rest = [
+      'apply ConfigMap web--evaluations',
+      'create ControllerRevision web--v2',
+      'jsonPatch NomadJob web',
+    ];
+    expect(
+      calls
+        .slice(replaced + 1)
+        .map((c) => c.call)
+        .sort(),
+    ).toEqual(rest);
+    expect(calls[replaced + 1]?.overlapping).toEqual(rest.filter((c) => c !== calls[replaced + 1]?.call));
+
+    const job = (await call('GET', '/v1/job/web')).json() as {
+      Version: number;
+      JobModifyIndex: number;
+      Meta: Record<string, string>;
+    };
+    expect(job).toMatchObject({ Version: 2, JobModifyIndex: answer.JobModifyIndex, Meta: { v: '0' } });
+    const versions = (await call('GET', '/v1/job/web/versions')).json() as {
+      Versions: Array<{ Version: number; JobModifyIndex: number }>;
+    };
+    expect(versions.Versions.map((v) => v.Version)).toEqual([2, 1, 0]);
+    expect(versions.Versions[0]?.JobModifyIndex).toBe(answer.JobModifyIndex);
+    const evaluations = (await call('GET', '/v1/job/web/evaluations')).json() as Array<{
+      ID: string;
+      JobModifyIndex: number;
+    }>;
+    expect(evaluations.find((e) => e.ID === answer.EvalID)?.JobModifyIndex).toBe(answer.JobModifyIndex);
+  });
+
   it('of a job whose history is full deletes the oldest revision alongside the others', async () => {
     const { calls, call } = await registerApi();
     // The store keeps 6 versions (its default history limit): versions 0 to 5.

@@ -6,13 +6,13 @@
 import type { JobActions } from '../../actions.ts';
 import { boolField, intField, objectBody, optionalIntField, stringField } from '../../body.ts';
 import { ApiError, badRequest, internal } from '../../errors.ts';
-import { recordEval } from '../../evals.ts';
+import { type RecordedEval, recordEval } from '../../evals.ts';
 import { requireInNamespace, sendWrite, sendWriteWithMeta } from '../../http.ts';
-import { awaitCache, recordIndexes, recordWrittenVersion, UPDATE } from '../../jobwrite.ts';
+import { awaitCache, evaluationShown, recordIndexes, recordVersionOf, UPDATE } from '../../jobwrite.ts';
 import { newEvalId } from '../../responses/evaluation.ts';
 import { isParent } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
-import type { ApiStore, JobEntry } from '../../store.ts';
+import { type ApiStore, type JobEntry, jobModifyIndexOf } from '../../store.ts';
 import type { JobRequest } from './context.ts';
 
 /** The job once its current version is recorded (waits up to 5 seconds). */
@@ -40,23 +40,38 @@ export async function revert({ request, reply, deps, namespace, id }: JobRequest
     ...(enforcePriorVersion !== undefined ? { enforcePriorVersion } : {}),
   });
   if (!result.ok) throw new ApiError(result.status, result.message);
-  await recordWrittenVersion(store, result.object, request.log);
-  const written = await recordIndexes(store, result.object, false);
-  await awaitCache(store, written);
-  const reverted = store.findJob(namespace, id) ?? store.entry(written);
-  const state = store.versionState(reverted);
-  const recorded = await recordEval(
-    request,
-    deps,
-    reverted.object,
-    { triggeredBy: 'job-register', version: state.version, jobModifyIndex: state.jobModifyIndex },
-    { id: newEvalId(), createIndex: resourceVersionOf(result.object) },
-  );
-  const index = Math.max(resourceVersionOf(written), recorded.createIndex);
+  // As a register (jobwrite.ts registerJob): the writes that depend only on the written NomadJob at
+  // once, then one wait for the caches.
+  const written = result.object;
+  const specIndex = resourceVersionOf(written);
+  const specChanged = written.metadata?.generation !== entry.object.metadata?.generation;
+  const { version: newVersion } = store.versionState(store.entry(written));
+  const jobModifyIndex = specChanged ? specIndex : jobModifyIndexOf(written);
+  const parent = isParent(store.entry(written).job);
+  const [indexed, recordedVersion, recorded] = await Promise.all([
+    specChanged ? recordIndexes(store, written, false, newVersion) : written,
+    specChanged ? recordVersionOf(store, written, request.log) : undefined,
+    parent
+      ? ({ id: '', createIndex: 0 } as RecordedEval)
+      : recordEval(
+          request,
+          deps,
+          written,
+          { triggeredBy: 'job-register', version: newVersion, jobModifyIndex },
+          { id: newEvalId(), createIndex: specIndex },
+        ),
+  ]);
+  await awaitCache(store, indexed, {
+    version: recordedVersion,
+    ...(recorded.evaluation ? { shows: () => evaluationShown(deps, indexed, recorded.id) } : {}),
+  });
+  const reverted = store.findJob(namespace, id) ?? store.entry(indexed);
+  const index = Math.max(resourceVersionOf(indexed), recorded.createIndex);
   return sendWriteWithMeta(reply, index, {
-    EvalID: isParent(reverted.job) ? '' : recorded.id,
-    EvalCreateIndex: isParent(reverted.job) ? 0 : recorded.createIndex,
-    JobModifyIndex: state.jobModifyIndex,
+    EvalID: recorded.id,
+    EvalCreateIndex: recorded.createIndex,
+    // Its own spec write's index, as a register answers (a newer write may have come since).
+    JobModifyIndex: specChanged ? specIndex : store.versionState(reverted).jobModifyIndex,
     Warnings: '',
   });
 }
