@@ -6,6 +6,7 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { type DispatchRequest, type DispatchResult, dispatchJob } from '../jobs/dispatch.ts';
 import {
+  type CachedEvaluations,
   type Evaluation,
   entryOfVersion,
   evaluationsConfigMapName,
@@ -26,8 +27,13 @@ export interface JobActions {
   evaluationsOf(job: NomadJobObject, source: OwnedLister): Evaluation[];
   /** The evaluation recorded for one version of the job, if any. */
   evaluationOfVersion(job: NomadJobObject, source: OwnedLister, version: number): Evaluation | undefined;
-  dispatch(parent: NomadJobObject, request: DispatchRequest): Promise<DispatchResult>;
-  forcePeriodic(parent: NomadJobObject | undefined): Promise<ForceResult>;
+  /** `cached`: the caller's cached evaluation records, sparing a read before the child's is written. */
+  dispatch(
+    parent: NomadJobObject,
+    request: DispatchRequest,
+    cached?: CachedEvaluations,
+  ): Promise<DispatchResult>;
+  forcePeriodic(parent: NomadJobObject | undefined, cached?: CachedEvaluations): Promise<ForceResult>;
   revert(
     object: NomadJobObject,
     options: { version: number; enforcePriorVersion?: number },
@@ -40,8 +46,8 @@ export function makeKubeActions(writer: ClusterWriter): JobActions {
     recordEvaluation: (job, input) => recordEvaluation(writer, job, input),
     evaluationsOf: (job, source) => evaluationsOf(job, source),
     evaluationOfVersion: (job, source, version) => evaluationOfVersion(job, source, version),
-    dispatch: (parent, request) => dispatchJob(writer, parent, request),
-    forcePeriodic: (parent) => forcePeriodic(writer, parent),
+    dispatch: (parent, request, cached) => dispatchJob(writer, parent, request, new Date(), cached),
+    forcePeriodic: (parent, cached) => forcePeriodic(writer, parent, new Date(), cached),
     revert: (object, options) => revertJob(writer, object, options),
     setStable: (object, version, stable) => setStable(writer, object, version, stable),
   };

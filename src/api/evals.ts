@@ -15,7 +15,7 @@ export interface RecordedEval {
 }
 
 /** The job's evaluations ConfigMap as the caches hold it; null when they hold none. */
-function cachedRecord(store: ApiStore, object: NomadJobObject): V1ConfigMap | null {
+export function cachedRecord(store: ApiStore, object: NomadJobObject): V1ConfigMap | null {
   const name = object.metadata?.name ?? '';
   const wanted = evaluationsConfigMapName(name);
   return (

@@ -41,7 +41,7 @@ import {
   MANAGED_BY,
 } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
-import { recordEvaluation } from './evaluations.ts';
+import { type CachedEvaluations, recordEvaluation } from './evaluations.ts';
 import { checkSpec } from './spec.ts';
 import { submitTimeAnnotation } from './versions.ts';
 
@@ -242,14 +242,16 @@ async function handClaimTo(writer: ClusterWriter, claim: V1ConfigMap, child: Nom
 /**
  * Dispatches the parameterized job `parent` (a live NomadJob, with its uid): checks Nomad's rules,
  * creates the child NomadJob (or, for an idempotency token already used, returns its child with
- * `created: false`) and records the child's job-register evaluation. Errors carry Nomad's messages and
- * HTTP status (400 for a malformed payload, 500 for the rest, as Nomad answers).
+ * `created: false`) and records the child's job-register evaluation (from `cachedEvaluations`, the
+ * caller's cached records, when given: no read first). Errors carry Nomad's messages and HTTP status
+ * (400 for a malformed payload, 500 for the rest, as Nomad answers).
  */
 export async function dispatchJob(
   writer: ClusterWriter,
   parent: NomadJobObject,
   request: DispatchRequest,
   now: Date = new Date(),
+  cachedEvaluations?: CachedEvaluations,
 ): Promise<DispatchResult> {
   const checked = checkSpec(parent);
   if (!checked.ok) return fail(checked.message);
@@ -267,7 +269,13 @@ export async function dispatchJob(
       const existing = await writer.read<NomadJobObject>(nomadJobRef(namespace, jobObjectName(childId)));
       if (existing) {
         await handClaimTo(writer, claim, existing);
-        return { ok: true, child: existing, childId, created: false, ...(await evalOf(writer, existing)) };
+        return {
+          ok: true,
+          child: existing,
+          childId,
+          created: false,
+          ...(await evalOf(writer, existing, cachedEvaluations)),
+        };
       }
     }
     for (let attempt = 0; ; attempt++) {
@@ -283,7 +291,13 @@ export async function dispatchJob(
           const existing = await writer.read<NomadJobObject>(nomadJobRef(namespace, jobObjectName(childId)));
           if (!existing) throw error;
           if (claim) await handClaimTo(writer, claim, existing);
-          return { ok: true, child: existing, childId, created: false, ...(await evalOf(writer, existing)) };
+          return {
+            ok: true,
+            child: existing,
+            childId,
+            created: false,
+            ...(await evalOf(writer, existing, cachedEvaluations)),
+          };
         }
         // Two dispatches in the same second drew the same suffix: draw again.
         if (attempt >= 3) throw error;
@@ -292,7 +306,7 @@ export async function dispatchJob(
       }
       if (claim) await handClaimTo(writer, claim, child);
       await writer.event(parent, 'Normal', 'Dispatched', `Dispatched job ${childId}`);
-      return { ok: true, child, childId, created: true, ...(await evalOf(writer, child)) };
+      return { ok: true, child, childId, created: true, ...(await evalOf(writer, child, cachedEvaluations)) };
     }
   } catch (error) {
     return fail(kubeErrorMessage(error));
@@ -300,9 +314,17 @@ export async function dispatchJob(
 }
 
 /** The child's job-register evaluation (version 0), recorded now if the reconciler has not yet. */
-async function evalOf(writer: ClusterWriter, child: NomadJobObject): Promise<{ evalId?: string }> {
+async function evalOf(
+  writer: ClusterWriter,
+  child: NomadJobObject,
+  cachedEvaluations: CachedEvaluations | undefined,
+): Promise<{ evalId?: string }> {
   try {
-    const evaluation = await recordEvaluation(writer, child, { triggeredBy: 'job-register', version: 0 });
+    const evaluation = await recordEvaluation(writer, child, {
+      triggeredBy: 'job-register',
+      version: 0,
+      ...(cachedEvaluations ? { cached: cachedEvaluations(child) } : {}),
+    });
     return { evalId: evaluation.ID };
   } catch {
     return {};

@@ -550,6 +550,12 @@ function ownedBy(configMap: V1ConfigMap, job: NomadJobObject): boolean {
   return !uid || (configMap.metadata?.ownerReferences ?? []).some((r) => r.uid === uid);
 }
 
+/**
+ * A caller's cache of evaluation records: a job's evaluations ConfigMap as it holds it (null: none),
+ * for RecordEvaluationInput `cached`.
+ */
+export type CachedEvaluations = (job: NomadJobObject) => V1ConfigMap | null;
+
 export interface RecordEvaluationInput {
   triggeredBy: EvaluationTrigger;
   /**

@@ -23,7 +23,7 @@ import { nextCronTime, parseCronSchedule } from '../nomad/cron.ts';
 import { jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
 import { ANNOTATION_CRON_JOB, ANNOTATION_JOB_ID, ANNOTATION_LAUNCHED_BY } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
-import { recordEvaluation } from './evaluations.ts';
+import { type CachedEvaluations, recordEvaluation } from './evaluations.ts';
 import { checkSpec } from './spec.ts';
 
 export const LAUNCHED_BY_CRONJOB = 'cronjob';
@@ -128,7 +128,8 @@ export function cronChildObject(
 /**
  * Nomad's `periodic/force`: launches a child of the periodic job `parent` now, whatever its schedule
  * and prohibit_overlap (a NomadJob `<parent>/periodic-<unix>` run as a batch Job), records its
- * periodic-job evaluation and returns it. Errors carry Nomad's messages: `job not found` (no parent),
+ * periodic-job evaluation (from `cachedEvaluations`, the caller's cached records, when given: no read
+ * first) and returns it. Errors carry Nomad's messages: `job not found` (no parent),
  * `can't force launch non-periodic job`, `can't force run non-tracked job <id> (<namespace>)` for a
  * disabled, stopped or parameterized periodic job.
  */
@@ -136,6 +137,7 @@ export async function forcePeriodic(
   writer: ClusterWriter,
   parent: NomadJobObject | undefined,
   now: Date = new Date(),
+  cachedEvaluations?: CachedEvaluations,
 ): Promise<ForceResult> {
   if (!parent) return { ok: false, status: 500, message: 'job not found' };
   const checked = checkSpec(parent);
@@ -179,7 +181,9 @@ export async function forcePeriodic(
     await writer.event(parent, 'Normal', 'PeriodicLaunch', `Forced periodic launch of job ${childId}`);
   let evalId: string | undefined;
   try {
-    evalId = (await recordEvaluation(writer, child, { triggeredBy: 'periodic-job', version: 0 })).ID;
+    const cached = cachedEvaluations ? { cached: cachedEvaluations(child) } : {};
+    evalId = (await recordEvaluation(writer, child, { triggeredBy: 'periodic-job', version: 0, ...cached }))
+      .ID;
   } catch {
     evalId = undefined;
   }

@@ -3,7 +3,9 @@
 // index annotations, the submitted source) at once, none waiting for another; the evaluation record
 // of a new job without a read. Whatever the order the writes land in, the answer and every read right
 // after it agree: version, JobModifyIndex, CreateIndex, the evaluation, and EnforceIndex takes the
-// JobModifyIndex it answered exactly once.
+// JobModifyIndex it answered exactly once. An older register's index patch landing after a newer
+// register's leaves the newer indexes. A revert writes the same way; a dispatched or forced child's
+// evaluation is recorded from the cache, without a read first.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { allowAll } from '../../../src/api/acl.ts';
@@ -355,5 +357,54 @@ describe('a register', () => {
       Versions: Array<{ Version: number }>;
     };
     expect(versions.Versions.map((v) => v.Version)).toEqual([6, 5, 4, 3, 2, 1]);
+  });
+});
+
+describe('a launched child', () => {
+  const evaluationReads = (calls: Call[]) =>
+    calls.filter((c) => /^read ConfigMap .*--evaluations$/.test(c.call)).map((c) => c.call);
+  const batchJob = (id: string, extra: Record<string, unknown>) =>
+    serviceJob(id, { Type: 'batch', ...extra });
+
+  it('of a dispatch has its evaluation recorded from the cache: a new child one create, a token replay nothing', async () => {
+    const { calls, call } = await registerApi();
+    const parent = await call('PUT', '/v1/jobs', {
+      Job: batchJob('params', { ParameterizedJob: { Payload: 'optional' } }),
+    });
+    expect(parent.status, parent.text).toBe(200);
+    calls.length = 0;
+
+    const first = await call('PUT', '/v1/job/params/dispatch?idempotency_token=t1', {});
+    expect(first.status, first.text).toBe(200);
+    const dispatched = first.json() as { DispatchedJobID: string; EvalID: string };
+    expect(dispatched.EvalID).not.toBe('');
+    expect(evaluationReads(calls)).toEqual([]);
+    expect(calls.filter((c) => /^create ConfigMap .*--evaluations$/.test(c.call))).toHaveLength(1);
+    const evaluations = (
+      await call('GET', `/v1/job/${encodeURIComponent(dispatched.DispatchedJobID)}/evaluations`)
+    ).json() as Array<{ ID: string }>;
+    expect(evaluations.map((e) => e.ID)).toEqual([dispatched.EvalID]);
+
+    calls.length = 0;
+    const again = await call('PUT', '/v1/job/params/dispatch?idempotency_token=t1', {});
+    expect(again.status, again.text).toBe(200);
+    expect((again.json() as { DispatchedJobID: string }).DispatchedJobID).toBe(dispatched.DispatchedJobID);
+    expect(evaluationReads(calls)).toEqual([]);
+  });
+
+  it('of a periodic force has its evaluation recorded without a read first', async () => {
+    const { calls, call } = await registerApi();
+    const parent = await call('PUT', '/v1/jobs', {
+      Job: batchJob('nightly', { Periodic: { Enabled: true, Spec: '0 3 * * *', SpecType: 'cron' } }),
+    });
+    expect(parent.status, parent.text).toBe(200);
+    calls.length = 0;
+
+    const forced = await call('PUT', '/v1/job/nightly/periodic/force');
+    expect(forced.status, forced.text).toBe(200);
+    const answer = forced.json() as { EvalID: string };
+    expect(answer.EvalID).not.toBe('');
+    expect(evaluationReads(calls)).toEqual([]);
+    expect(calls.filter((c) => /^create ConfigMap .*--evaluations$/.test(c.call))).toHaveLength(1);
   });
 });

@@ -1,12 +1,13 @@
 // PUT/POST /v1/job/<id>/dispatch and …/periodic/force: a child job of a parameterized or periodic
 // parent, made by the domain services src/jobs/dispatch.ts and src/jobs/periodic.ts (behind
 // JobActions, ../../actions.ts; the reconciler launches periodic children with the latter too).
-// The answer waits until the cache shows the child, so its indexes are the child's own.
+// The child's evaluation record is written from the API's cached copy (none, for a new child: one
+// create, no read). The answer waits until the cache shows the child, so its indexes are its own.
 
 import type { JobActions } from '../../actions.ts';
 import { field, intField, objectBody, stringField, stringMapField } from '../../body.ts';
 import { ApiError, badRequest, internal } from '../../errors.ts';
-import { evaluationsOfJob } from '../../evals.ts';
+import { cachedRecord, evaluationsOfJob } from '../../evals.ts';
 import { query, requireInNamespace, sendWrite } from '../../http.ts';
 import { awaitCache, CREATE, UPDATE } from '../../jobwrite.ts';
 import { checkDispatchLimits } from '../../limits.ts';
@@ -40,13 +41,17 @@ export async function dispatch({ request, reply, deps, namespace, id }: JobReque
   const parent = store.findJob(namespace, id);
   if (!parent) throw internal('parameterized job not found');
   checkDispatchLimits(parent.job, { idPrefixTemplate, ...(meta ? { meta } : {}) }, deps.limits);
-  const result = await actions.dispatch(parent.object, {
-    ...(payload !== undefined ? { payload } : {}),
-    ...(meta ? { meta } : {}),
-    ...(token ? { idempotencyToken: token } : {}),
-    ...(priority ? { priority } : {}),
-    ...(idPrefixTemplate ? { idPrefixTemplate } : {}),
-  });
+  const result = await actions.dispatch(
+    parent.object,
+    {
+      ...(payload !== undefined ? { payload } : {}),
+      ...(meta ? { meta } : {}),
+      ...(token ? { idempotencyToken: token } : {}),
+      ...(priority ? { priority } : {}),
+      ...(idPrefixTemplate ? { idPrefixTemplate } : {}),
+    },
+    (child) => cachedRecord(store, child),
+  );
   if (!result.ok) throw new ApiError(result.status, result.message);
   await awaitCache(store, result.child);
   const child = store.findJob(namespace, result.childId);
@@ -82,7 +87,7 @@ export async function periodicForce({ request, reply, deps, namespace, id }: Job
     ...UPDATE,
   ]);
   const parent = store.findJob(namespace, id);
-  const result = await actions.forcePeriodic(parent?.object);
+  const result = await actions.forcePeriodic(parent?.object, (child) => cachedRecord(store, child));
   if (!result.ok) throw new ApiError(result.status, result.message);
   await awaitCache(store, result.child);
   const child = store.findJob(namespace, result.childId);
