@@ -13,8 +13,9 @@ import { makeKubeActions } from '../../../src/api/actions.ts';
 import { buildApiApp } from '../../../src/api/app.ts';
 import { ClusterState } from '../../../src/api/state.ts';
 import { ApiStore } from '../../../src/api/store.ts';
-import type { ClusterWriter, ObjectRef } from '../../../src/kube/writer.ts';
+import type { ClusterWriter } from '../../../src/kube/writer.ts';
 import { ANNOTATION_JOB_MODIFY_INDEX } from '../../../src/nomad/keys.ts';
+import { holdingWriter } from '../../support/holding-writer.ts';
 import { MemoryCluster, serviceJob } from './support.ts';
 
 interface Call {
@@ -60,48 +61,6 @@ function loggingWriter(inner: ClusterWriter): { writer: ClusterWriter; calls: Ca
     event: inner.event,
   } as ClusterWriter;
   return { writer, calls };
-}
-
-/**
- * The writer, able to hold the next patch of a NomadJob's metadata (the index annotations) until
- * released: `arrived` resolves once that patch was sent.
- */
-function holdingWriter(inner: ClusterWriter): {
-  writer: ClusterWriter;
-  holdNextPatch: () => { arrived: Promise<void>; release: () => void };
-} {
-  let held: { arrive: () => void; released: Promise<void> } | undefined;
-  const gate = async (ref: ObjectRef) => {
-    const hold = held;
-    if (ref.kind !== 'NomadJob' || !hold) return;
-    held = undefined;
-    hold.arrive();
-    await hold.released;
-  };
-  const writer: ClusterWriter = {
-    ...inner,
-    mergePatch: async (ref, patch, options) => {
-      if (!options?.status) await gate(ref);
-      return inner.mergePatch(ref, patch, options);
-    },
-    jsonPatch: async (ref, operations) => {
-      await gate(ref);
-      return inner.jsonPatch(ref, operations);
-    },
-  };
-  const holdNextPatch = () => {
-    let arrive = () => {};
-    let release = () => {};
-    const arrived = new Promise<void>((resolve) => {
-      arrive = resolve;
-    });
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    held = { arrive, released };
-    return { arrived, release };
-  };
-  return { writer, holdNextPatch };
 }
 
 async function registerApi() {
