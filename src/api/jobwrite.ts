@@ -9,13 +9,14 @@
 // submitted source; then one wait until the caches show them. Each of them depends on the written
 // NomadJob (its uid, resourceVersion and generation), none on another: the version they name is the
 // one the store computes from the written object over the cached history, the same recordVersion
-// records.
+// records; so a spec write right after another of the same job first waits until the cache shows that
+// one's version (untilVersionRecorded).
 import type { FastifyRequest } from 'fastify';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { checkSpec } from '../jobs/spec.ts';
 import { type JobSubmission, writeSubmission } from '../jobs/submissions.ts';
-import { recordVersion, specFingerprint, submitTimeAnnotation } from '../jobs/versions.ts';
+import { recordVersion, specFingerprint, submitTimeAnnotation, submitTimeStamped } from '../jobs/versions.ts';
 import { type JsonPatchOperation, jsonPointer, nomadJobRef, WriteError } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
@@ -261,6 +262,29 @@ export function evaluationShown(deps: ApiDeps, written: NomadJobObject, id: stri
   return evaluationsOfJob(deps, deps.store.entry(written)).some((e) => e.ID === id);
 }
 
+/**
+ * Waits (briefly) while the job's current spec is one the API wrote a moment ago whose version is not
+ * in the cache yet (its revision is being recorded, by that write's request or the reconciler): a spec
+ * write decided before the cache shows that version would take the same version number again, and find
+ * its revision taken by the other spec. A spec written otherwise (kubectl) carries no submit-time stamp
+ * of its generation and is not waited for: the reconciler records it, and versions are told from the
+ * cached history as before. Resolves whether it waited.
+ */
+async function untilVersionRecorded(store: ApiStore, namespace: string, id: string): Promise<boolean> {
+  const recording = () => {
+    const entry = store.findJob(namespace, id);
+    return (
+      entry !== undefined &&
+      !entry.error &&
+      submitTimeStamped(entry.object) &&
+      store.versionState(entry).pending
+    );
+  };
+  if (!recording()) return false;
+  await store.state.waitUntil(() => !recording(), 5_000);
+  return true;
+}
+
 export interface RegisterInput {
   job: Job;
   enforceIndex: boolean;
@@ -294,6 +318,7 @@ export async function registerJob(
   await requirePermission(request, deps, k8sNamespace, existingEntry ? UPDATE : CREATE);
 
   for (let attempt = 0; ; attempt++) {
+    await untilVersionRecorded(store, namespace, id);
     const before = existingEntry;
     existingEntry = store.findJob(namespace, id);
     // Created or deleted meanwhile: the other verb is needed now.
@@ -404,6 +429,8 @@ export async function updateJob(
   const store = deps.store;
   let current: JobEntry = entry;
   for (let attempt = 0; ; attempt++) {
+    if (await untilVersionRecorded(store, entry.namespace, entry.id))
+      current = store.findJob(entry.namespace, entry.id) ?? current;
     const { job, annotations } = update(structuredClone(current.job), current.object);
     const object = objectFor(store, job, current.object);
     stampSubmitTime(object, current.object);

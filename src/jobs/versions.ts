@@ -55,6 +55,12 @@ export function annotatedJobModifyIndex(object: Pick<NomadJobObject, 'metadata'>
   return Number.isSafeInteger(index) ? index : undefined;
 }
 
+/** Whether the NomadJob's current spec carries the submit-time stamp of its write (the API's writes do). */
+export function submitTimeStamped(object: Pick<NomadJobObject, 'metadata'>): boolean {
+  const annotated = /^\d{1,20}\/(\d+)$/.exec(object.metadata?.annotations?.[ANNOTATION_SUBMIT_TIME] ?? '');
+  return annotated !== null && Number(annotated[1]) === (object.metadata?.generation ?? 0);
+}
+
 /**
  * The submit time (unix nanoseconds, decimal) of the NomadJob's current spec, the same whoever asks
  * and however often: the annotation when it was written for the current generation; else (a spec

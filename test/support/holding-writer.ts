@@ -1,36 +1,48 @@
-// A ClusterWriter around another that can hold the next metadata patch of a NomadJob (the API's index
-// annotations) until the test releases it: how a test makes an older register's patch land after a
-// newer register's, without timing.
-import type { ClusterWriter, ObjectRef } from '../../src/kube/writer.ts';
+// A ClusterWriter around another that can hold one write until the test releases it: how a test makes
+// the writes of two requests land in a chosen order without timing (e.g. an older register's index
+// patch after a newer register's, or its version's revision after a newer register decided).
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ClusterWriter } from '../../src/kube/writer.ts';
 
-/**
- * The writer, able to hold the next patch of a NomadJob's metadata (the index annotations) until
- * released: `arrived` resolves when that patch is about to be sent; it is sent once `release` is called.
- */
+/** A held write: `arrived` resolves when it is about to be sent; it is sent once `release` is called. */
+export interface Hold {
+  arrived: Promise<void>;
+  release: () => void;
+}
+
+type Write = { verb: 'create' | 'patch'; kind: string };
+
 export function holdingWriter(inner: ClusterWriter): {
   writer: ClusterWriter;
-  holdNextPatch: () => { arrived: Promise<void>; release: () => void };
+  /** Holds the next metadata patch of a NomadJob (the API's index annotations). */
+  holdNextPatch: () => Hold;
+  /** Holds the next create of an object of `kind`. */
+  holdNextCreate: (kind: string) => Hold;
 } {
-  let held: { arrive: () => void; released: Promise<void> } | undefined;
-  const gate = async (ref: ObjectRef) => {
+  let held: { matches: (write: Write) => boolean; arrive: () => void; released: Promise<void> } | undefined;
+  const gate = async (write: Write) => {
     const hold = held;
-    if (ref.kind !== 'NomadJob' || !hold) return;
+    if (!hold?.matches(write)) return;
     held = undefined;
     hold.arrive();
     await hold.released;
   };
   const writer: ClusterWriter = {
     ...inner,
+    create: async <T extends KubernetesObject>(object: T) => {
+      await gate({ verb: 'create', kind: object.kind ?? '' });
+      return inner.create(object);
+    },
     mergePatch: async (ref, patch, options) => {
-      if (!options?.status) await gate(ref);
+      if (!options?.status) await gate({ verb: 'patch', kind: ref.kind });
       return inner.mergePatch(ref, patch, options);
     },
     jsonPatch: async (ref, operations) => {
-      await gate(ref);
+      await gate({ verb: 'patch', kind: ref.kind });
       return inner.jsonPatch(ref, operations);
     },
   };
-  const holdNextPatch = () => {
+  const holdNext = (matches: (write: Write) => boolean): Hold => {
     let arrive = () => {};
     let release = () => {};
     const arrived = new Promise<void>((resolve) => {
@@ -39,8 +51,12 @@ export function holdingWriter(inner: ClusterWriter): {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    held = { arrive, released };
+    held = { matches, arrive, released };
     return { arrived, release };
   };
-  return { writer, holdNextPatch };
+  return {
+    writer,
+    holdNextPatch: () => holdNext((w) => w.verb === 'patch' && w.kind === 'NomadJob'),
+    holdNextCreate: (kind) => holdNext((w) => w.verb === 'create' && w.kind === kind),
+  };
 }

@@ -76,7 +76,14 @@ async function registerApi() {
     const res = await app.inject({ method, url, ...(body !== undefined ? { payload: body } : {}) });
     return { status: res.statusCode, text: res.body, json: () => JSON.parse(res.body) };
   };
-  return { cluster, calls, call, holdNextPatch: holding.holdNextPatch };
+  return {
+    cluster,
+    store,
+    calls,
+    call,
+    holdNextPatch: holding.holdNextPatch,
+    holdNextCreate: holding.holdNextCreate,
+  };
 }
 
 describe('a register', () => {
@@ -241,6 +248,40 @@ describe('a register', () => {
       JobModifyIndex: newerAnswer.JobModifyIndex,
     });
     expect(enforced.status, enforced.text).toBe(200);
+  });
+
+  it('right after another register of the job, before that version is in the cache, makes the next version', async () => {
+    const { store, call, holdNextCreate } = await registerApi();
+    const first = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '0' } }) });
+    expect(first.status, first.text).toBe(200);
+    // The older register's spec write lands; its revision (version 1) is held...
+    const hold = holdNextCreate('ControllerRevision');
+    const older = call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '1' } }) });
+    await hold.arrived;
+    // ...until the newer register waits for the caches (at the latest: once it has written).
+    const waitUntil = store.state.waitUntil.bind(store.state);
+    store.state.waitUntil = (predicate, timeoutMs) => {
+      hold.release();
+      return waitUntil(predicate, timeoutMs);
+    };
+    const newer = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '2' } }) });
+    expect(newer.status, newer.text).toBe(200);
+    const olderReply = await older;
+    expect(olderReply.status, olderReply.text).toBe(200);
+
+    const versions = (await call('GET', '/v1/job/web/versions')).json() as {
+      Versions: Array<{ Version: number; Meta: Record<string, string> }>;
+    };
+    expect(versions.Versions.map((v) => [v.Version, v.Meta.v])).toEqual([
+      [2, '2'],
+      [1, '1'],
+      [0, '0'],
+    ]);
+    const job = (await call('GET', '/v1/job/web')).json() as {
+      Version: number;
+      Meta: Record<string, string>;
+    };
+    expect([job.Version, job.Meta.v]).toEqual([2, '2']);
   });
 
   it('a revert writes like a register: the NomadJob, then its revision, evaluation and indexes at once', async () => {
