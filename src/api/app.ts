@@ -25,6 +25,7 @@ import { jobsRoutes } from './routes/jobs.ts';
 import { namespaceRoutes } from './routes/namespaces.ts';
 import { statusRoutes } from './routes/status.ts';
 import { validateRoutes } from './routes/validate.ts';
+import { keepAnswersWarm } from './warm.ts';
 
 export type { ApiDeps } from './http.ts';
 
@@ -90,6 +91,10 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
       raw.end(message);
     },
   });
+
+  // Every job's read answers are kept computed in the background (warm.ts).
+  const stopWarming = keepAnswersWarm(deps.store);
+  app.addHook('onClose', async () => stopWarming());
 
   blockingQueries.onFull = (held) =>
     app.log.warn({ held }, 'blocking queries at their bound: further ones are answered at once');

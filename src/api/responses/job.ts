@@ -215,8 +215,15 @@ export function filterView(store: ApiStore, entry: JobEntry): Json {
 // The kept answers are UTF-8 JSON bytes: a list is their concatenation, and nothing is encoded again
 // for a request. Only the bytes are kept (a few KiB per job), not the objects they were made of.
 
+const utf8 = new TextEncoder();
+
+/**
+ * The JSON of `value` in a buffer of its own: kept for long, it must not hold on to a slab of
+ * Buffer's shared pool (8 KiB for each answer of a few hundred bytes).
+ */
 function jsonBytes(value: unknown): Buffer {
-  return Buffer.from(JSON.stringify(value));
+  const bytes = utf8.encode(JSON.stringify(value));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The JSON of GET /v1/job/:id, kept until the job changes: shared, never modify it. */

@@ -58,8 +58,6 @@ async function listableNamespaces(
 }
 
 export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  const stopWarming = keepListWarm(deps.store);
-  app.addHook('onClose', async () => stopWarming());
   app.all('/v1/jobs', async (request, reply) => {
     if (request.method === 'PUT' || request.method === 'POST') return registerFromBody(deps, request, reply);
     if (request.method !== 'GET') throw methodNotAllowed();
@@ -156,62 +154,6 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps
     }
     return sendPlain(reply, result.job);
   });
-}
-
-/** How long the list's warmer waits after a change before it looks for stale stubs. */
-const WARM_DELAY_MS = 100;
-/** The longest the warmer holds the event loop at a time. */
-const WARM_SLICE_MS = 2;
-
-/**
- * Keeps every job's list stub computed, as Nomad's state store keeps each job's summary up to date
- * as it is written: after changes (jobs converging, pods starting, a resync) the stubs they made
- * stale are recomputed in the background, a slice of a few milliseconds at a time, so that no
- * `GET /v1/jobs` (the first after a rollout, or one woken by a register) computes hundreds at once.
- * Returns the function that stops it.
- */
-function keepListWarm(store: ApiStore): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  let pending: JobEntry[] | undefined;
-  let changedSincePass = true;
-  const schedule = (delay: number) => {
-    if (timer !== undefined) return;
-    timer = setTimeout(slice, delay);
-    timer.unref?.();
-  };
-  const slice = () => {
-    timer = undefined;
-    if (!pending) {
-      changedSincePass = false;
-      pending = store.jobs('*');
-    }
-    const started = performance.now();
-    for (let entry = pending.pop(); entry; entry = pending.pop()) {
-      const current = store.state.get('NomadJob', entry.k8sNamespace, entry.name) === entry.object;
-      try {
-        if (current) listStubJson(store, entry, false);
-      } catch {
-        // the request that lists this job reports what is wrong with it
-      }
-      if (performance.now() - started >= WARM_SLICE_MS) {
-        schedule(0);
-        return;
-      }
-    }
-    pending = undefined;
-    if (changedSincePass) schedule(WARM_DELAY_MS);
-  };
-  const off = store.state.onChange(() => {
-    changedSincePass = true;
-    schedule(WARM_DELAY_MS);
-  });
-  schedule(0);
-  return () => {
-    off();
-    clearTimeout(timer);
-    timer = undefined;
-    pending = undefined;
-  };
 }
 
 type VisibleJobs = ReadonlyArray<{ entry: JobEntry; token: string }>;
