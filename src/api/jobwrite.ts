@@ -126,18 +126,20 @@ function writeFailure(error: unknown, job: Job): never {
 
 /**
  * Records the write's resourceVersion as the JobModifyIndex of this spec generation (and, for a
- * creation, as CreateIndex), and in the version-index map: a metadata-only patch, so the generation
- * stays. Best effort. `version` is the version of the written spec (default: as the store computes it
- * now).
+ * creation, as CreateIndex), and as its version's entry in the version-index map: a metadata-only
+ * patch, so the generation stays. Best effort. `version` is the version of the written spec (default:
+ * as the store computes it now).
  *
- * The patch applies only while the NomadJob is still at the generation `written` made (a JSON patch
- * whose first operation tests metadata.generation; status writes do not move it). Without that, two
- * registers of one job whose patches land in the other order would leave the older one's JobModifyIndex
- * and version-index map over the newer one's. With it, the map this patch writes is complete: the
- * NomadJob write that made `written` was conditioned on the copy it replaced, and no other register's
- * patch can land on this generation, so `written`'s map is the current one. A register whose patch is
- * refused this way answers its own JobModifyIndex all the same (registerJob); only its version's entry
- * in the map is missing (the version then shows its revision's resourceVersion).
+ * Two registers of one job may have their patches land in the other order, so the patch is a JSON
+ * patch with conditions (a failed `test` refuses it whole):
+ * - JobModifyIndex is set only while the NomadJob is still at the generation `written` made (status
+ *   writes do not move it): an older register's never overwrites a newer one's;
+ * - the map is set only while it is still the one this patch was computed from (the exact annotation
+ *   value), so no entry another register added meanwhile is lost.
+ * When refused, the patch is computed again from the apiserver's copy: the whole of it while the
+ * generation is still this write's, else only this version's entry in the map (and CreateIndex, which
+ * only the creation sets). A register whose JobModifyIndex was overtaken answers its own all the same
+ * (registerJob).
  */
 export async function recordIndexes(
   store: ApiStore,
@@ -147,35 +149,63 @@ export async function recordIndexes(
 ): Promise<NomadJobObject> {
   const rv = resourceVersionOf(written);
   const generation = written.metadata?.generation ?? 0;
-  const known = versionIndexesOf(written);
+  const ref = nomadJobRef(written.metadata?.namespace ?? '', written.metadata?.name ?? '');
+  let base: NomadJobObject | undefined = written;
+  for (let attempt = 0; base && attempt < 3; attempt++) {
+    try {
+      return await store.writer.jsonPatch<NomadJobObject>(
+        ref,
+        indexPatch(base, generation, created, version, rv),
+      );
+    } catch {
+      // Refused (or failed): start again from the apiserver's copy, if it is still this job.
+      base = await store.writer.read<NomadJobObject>(ref).catch(() => undefined);
+      if (base?.metadata?.uid !== written.metadata?.uid) return written;
+    }
+  }
+  return written;
+}
+
+/** recordIndexes' patch over `base`, the copy it was computed from; see there. */
+function indexPatch(
+  base: NomadJobObject,
+  generation: number,
+  created: boolean,
+  version: number,
+  rv: number,
+): JsonPatchOperation[] {
+  const current = base.metadata?.generation === generation;
+  const known = versionIndexesOf(base);
   known[String(version)] = rv;
   const kept = Object.keys(known)
     .map(Number)
     .sort((a, b) => b - a)
     .slice(0, 20);
   const annotations: Record<string, string> = {
-    [ANNOTATION_JOB_MODIFY_INDEX]: `${rv}/${generation}`,
     [ANNOTATION_VERSION_INDEXES]: JSON.stringify(
       Object.fromEntries(kept.map((v) => [String(v), known[String(v)]])),
     ),
   };
+  if (current) annotations[ANNOTATION_JOB_MODIFY_INDEX] = `${rv}/${generation}`;
+  // One creation, one CreateIndex: whatever the generation now.
   if (created) annotations[ANNOTATION_CREATE_INDEX] = String(rv);
-  // Each annotation on its own path, so what others annotate meanwhile stays (as with a merge patch).
-  const additions: JsonPatchOperation[] = written.metadata?.annotations
-    ? Object.entries(annotations).map(([key, value]) => ({
-        op: 'add',
-        path: jsonPointer('metadata', 'annotations', key),
-        value,
-      }))
-    : [{ op: 'add', path: jsonPointer('metadata', 'annotations'), value: annotations }];
-  try {
-    return await store.writer.jsonPatch<NomadJobObject>(
-      nomadJobRef(written.metadata?.namespace ?? '', written.metadata?.name ?? ''),
-      [{ op: 'test', path: jsonPointer('metadata', 'generation'), value: generation }, ...additions],
-    );
-  } catch {
-    return written;
-  }
+  const baseAnnotations = base.metadata?.annotations;
+  const map = baseAnnotations?.[ANNOTATION_VERSION_INDEXES];
+  const mapPath = jsonPointer('metadata', 'annotations', ANNOTATION_VERSION_INDEXES);
+  return [
+    ...(current
+      ? [{ op: 'test' as const, path: jsonPointer('metadata', 'generation'), value: generation }]
+      : []),
+    ...(map !== undefined ? [{ op: 'test' as const, path: mapPath, value: map }] : []),
+    // Each annotation on its own path, so what others annotate meanwhile stays (as with a merge patch).
+    ...(baseAnnotations
+      ? Object.entries(annotations).map(([key, value]) => ({
+          op: 'add' as const,
+          path: jsonPointer('metadata', 'annotations', key),
+          value,
+        }))
+      : [{ op: 'add' as const, path: jsonPointer('metadata', 'annotations'), value: annotations }]),
+  ];
 }
 
 /** Deletes a NomadJob (its owned objects go with it): this very one (its uid), if it is still there. */

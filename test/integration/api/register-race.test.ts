@@ -1,8 +1,9 @@
 // Two registers of one job whose index patches land in the other order, on the real apiserver with the
 // real controller running in-process: the API's writer holds the older register's index patch until a
 // newer register was answered. The older patch is refused (it is conditioned on the generation its spec
-// write made), so the job keeps the newer register's JobModifyIndex and version-index map; each register
-// answers its own JobModifyIndex, as Nomad does; the reconciler's status ends with the newer index.
+// write made), so the job keeps the newer register's JobModifyIndex, and only the older version's entry
+// is added to the version-index map; each register answers its own JobModifyIndex, as Nomad does; the
+// reconciler's status ends with the newer index.
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_FIELD_MANAGER, type ApiServer, startApiServer } from '../../../src/api/server.ts';
@@ -117,6 +118,7 @@ describe('two registers of one job', () => {
     );
     expect(JSON.parse(stored.metadata?.annotations?.[ANNOTATION_VERSION_INDEXES] ?? '{}')).toMatchObject({
       '0': firstIndex,
+      '1': olderIndex,
       '2': newerIndex,
     });
 

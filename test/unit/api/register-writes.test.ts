@@ -230,11 +230,12 @@ describe('a register', () => {
     const versions = (await call('GET', '/v1/job/web/versions')).json() as {
       Versions: Array<{ Version: number; JobModifyIndex: number }>;
     };
-    expect(versions.Versions.map((v) => [v.Version, v.JobModifyIndex])[0]).toEqual([
-      2,
-      newerAnswer.JobModifyIndex,
+    // Every version shows the index of the write that made it, the older one's too.
+    expect(versions.Versions.map((v) => [v.Version, v.JobModifyIndex])).toEqual([
+      [2, newerAnswer.JobModifyIndex],
+      [1, olderAnswer.JobModifyIndex],
+      [0, first.JobModifyIndex],
     ]);
-    expect(versions.Versions.find((v) => v.Version === 0)?.JobModifyIndex).toBe(first.JobModifyIndex);
     // EnforceIndex takes the newer index, not the older one.
     const stale = await call('PUT', '/v1/jobs', {
       Job: serviceJob('web', { Meta: { v: '3' } }),
@@ -248,6 +249,41 @@ describe('a register', () => {
       JobModifyIndex: newerAnswer.JobModifyIndex,
     });
     expect(enforced.status, enforced.text).toBe(200);
+  });
+
+  it("of an older spec whose index patch lands between a newer register's spec write and its patch: no index is lost", async () => {
+    const { call, holdNextPatch } = await registerApi();
+    const first = (await call('PUT', '/v1/jobs', { Job: serviceJob('web') })).json() as {
+      JobModifyIndex: number;
+    };
+    const olderHold = holdNextPatch();
+    const older = call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '1' } }) });
+    await olderHold.arrived;
+    const newerHold = holdNextPatch();
+    const newer = call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '2' } }) });
+    await newerHold.arrived;
+    // Both spec writes landed; the older patch goes first (refused as it was, its version's entry
+    // then added alone), then the newer one (computed before that entry was there).
+    olderHold.release();
+    const olderReply = await older;
+    newerHold.release();
+    const newerReply = await newer;
+    expect(olderReply.status, olderReply.text).toBe(200);
+    expect(newerReply.status, newerReply.text).toBe(200);
+    const olderIndex = (olderReply.json() as { JobModifyIndex: number }).JobModifyIndex;
+    const newerIndex = (newerReply.json() as { JobModifyIndex: number }).JobModifyIndex;
+    expect(newerIndex).toBeGreaterThan(olderIndex);
+
+    const job = (await call('GET', '/v1/job/web')).json() as { Version: number; JobModifyIndex: number };
+    expect(job).toMatchObject({ Version: 2, JobModifyIndex: newerIndex });
+    const versions = (await call('GET', '/v1/job/web/versions')).json() as {
+      Versions: Array<{ Version: number; JobModifyIndex: number }>;
+    };
+    expect(versions.Versions.map((v) => [v.Version, v.JobModifyIndex])).toEqual([
+      [2, newerIndex],
+      [1, olderIndex],
+      [0, first.JobModifyIndex],
+    ]);
   });
 
   it('right after another register of the job, before that version is in the cache, makes the next version', async () => {
