@@ -264,19 +264,22 @@ export async function dispatchJob(
   try {
     let childId = dispatchedJobId(parentId, now, randomSuffix(), request.idPrefixTemplate);
     let claim: V1ConfigMap | undefined;
+    // The token's child exists (an earlier dispatch, or the other dispatcher of this token won the
+    // create): the claim is handed to it and it is the answer, as Nomad answers a replayed token.
+    const alreadyDispatched = async (claim: V1ConfigMap | undefined, existing: NomadJobObject) => {
+      if (claim) await handClaimTo(writer, claim, existing);
+      return {
+        ok: true as const,
+        child: existing,
+        childId,
+        created: false,
+        ...(await evalOf(writer, existing, cachedEvaluations)),
+      };
+    };
     if (token !== '') {
       ({ childId, claim } = await claimToken(writer, parent, parentId, token, childId));
       const existing = await writer.read<NomadJobObject>(nomadJobRef(namespace, jobObjectName(childId)));
-      if (existing) {
-        await handClaimTo(writer, claim, existing);
-        return {
-          ok: true,
-          child: existing,
-          childId,
-          created: false,
-          ...(await evalOf(writer, existing, cachedEvaluations)),
-        };
-      }
+      if (existing) return await alreadyDispatched(claim, existing);
     }
     for (let attempt = 0; ; attempt++) {
       const childJob = deriveDispatchedJob(parentJob, request, childId, rules.payload);
@@ -290,14 +293,7 @@ export async function dispatchJob(
           // The other dispatcher of this token created it first.
           const existing = await writer.read<NomadJobObject>(nomadJobRef(namespace, jobObjectName(childId)));
           if (!existing) throw error;
-          if (claim) await handClaimTo(writer, claim, existing);
-          return {
-            ok: true,
-            child: existing,
-            childId,
-            created: false,
-            ...(await evalOf(writer, existing, cachedEvaluations)),
-          };
+          return await alreadyDispatched(claim, existing);
         }
         // Two dispatches in the same second drew the same suffix: draw again.
         if (attempt >= 3) throw error;
