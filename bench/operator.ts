@@ -85,6 +85,8 @@ export function rssOf(pid: number): number {
 }
 
 export async function startOperator(options: {
+  /** The compiled entry point (compileOperator). */
+  entryPoint: string;
   kubeconfig: string;
   defaultNamespace: string;
   logDir: string;
@@ -92,7 +94,6 @@ export async function startOperator(options: {
   /** Write a V8 CPU profile (.cpuprofile) into logDir when the operator exits. */
   cpuProfile?: boolean;
 }): Promise<OperatorProcess> {
-  const entryPoint = compileOperator();
   const [apiPort, metricsPort] = [await freePort(), await freePort()];
   const logFile = path.join(options.logDir, 'bench-operator.log');
   const fd = openSync(logFile, 'w');
@@ -103,7 +104,7 @@ export async function startOperator(options: {
       [
         ...imageNodeFlags(),
         ...(options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${options.logDir}`] : []),
-        entryPoint,
+        options.entryPoint,
         'run',
         `--kubeconfig=${options.kubeconfig}`,
         `--listen=127.0.0.1:${apiPort}`,
