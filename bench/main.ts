@@ -277,6 +277,7 @@ async function main(): Promise<BenchResult> {
       byManager[e.manager] = (byManager[e.manager] ?? 0) + 1;
     }
     const afterIdle = operator.rss();
+    const afterIdleSplit = operator.rssSplit();
     const heapAfterIdle = await operator.heap();
 
     // 4. Reads.
@@ -460,6 +461,8 @@ async function main(): Promise<BenchResult> {
         afterSyncMiB: mib(afterSync),
         convergedMiB: mib(converged),
         afterIdleMiB: mib(afterIdle),
+        afterIdleAnonMiB: mib(afterIdleSplit.anonBytes),
+        afterIdleFileMiB: mib(afterIdleSplit.fileBytes),
         peakMiB: mib(peak),
         heapConverged: {
           usedMiB: mib(heapConverged.usedBytes),

@@ -22,6 +22,8 @@ export interface OperatorProcess {
   nodeFlags: string[];
   /** Resident set size now, in bytes (0 once the process is gone). */
   rss(): number;
+  /** RSS now, split into the process's own (anonymous) memory and mapped files' pages. */
+  rssSplit(): { anonBytes: number; fileBytes: number };
   /** The largest RSS seen by the sampler since start (sampled every 500 ms). */
   peakRss(): number;
   /** The operator's own write counter (nomad_operator_apiserver_writes_total), by `verb kind`. */
@@ -73,6 +75,23 @@ export function compileOperator(): string {
     { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   return path.join(outDir, 'cli/main.js');
+}
+
+/**
+ * The resident set split by what backs it (/proc/<pid>/status): `anonBytes` is the process's own
+ * memory (heap, stacks, malloc), `fileBytes` pages of mapped files, almost all of them the node
+ * binary's own code and data, shared with every other process running the same binary and
+ * reclaimable by the kernel. RSS is their sum (plus shared memory, which the operator has none of).
+ */
+export function rssSplitOf(pid: number): { anonBytes: number; fileBytes: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'mu').exec(status)?.[1] ?? 0) * 1024;
+    return { anonBytes: kb('RssAnon'), fileBytes: kb('RssFile') };
+  } catch {
+    return { anonBytes: 0, fileBytes: 0 };
+  }
 }
 
 export function rssOf(pid: number): number {
@@ -171,6 +190,7 @@ export async function startOperator(options: {
     logFile,
     nodeFlags: imageNodeFlags(),
     rss: () => rssOf(pid),
+    rssSplit: () => rssSplitOf(pid),
     peakRss: () => Math.max(peak, rssOf(pid)),
     writes: async () => {
       const text = await fetch(`${metricsUrl}/metrics`).then((r) => r.text());

@@ -30,6 +30,9 @@ export interface BenchResult {
     afterSyncMiB: number;
     convergedMiB: number;
     afterIdleMiB: number;
+    /** After idle: the process's own memory, and pages of mapped files (the node binary's). */
+    afterIdleAnonMiB: number;
+    afterIdleFileMiB: number;
     peakMiB: number;
     heapConverged: { usedMiB: number; totalMiB: number; externalMiB: number };
     heapAfterIdle: { usedMiB: number; totalMiB: number; externalMiB: number };
@@ -82,7 +85,7 @@ export function table(result: BenchResult): string {
     )
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
-    `operator memory after idle: RSS ${result.rss.afterIdleMiB} MiB, V8 heap ${result.rss.heapAfterIdle.usedMiB} MiB used of ${result.rss.heapAfterIdle.totalMiB} MiB reserved, ${result.rss.heapAfterIdle.externalMiB} MiB external`,
+    `operator memory after idle: RSS ${result.rss.afterIdleMiB} MiB (${result.rss.afterIdleAnonMiB} MiB its own, ${result.rss.afterIdleFileMiB} MiB pages of the node binary and other mapped files), V8 heap ${result.rss.heapAfterIdle.usedMiB} MiB used of ${result.rss.heapAfterIdle.totalMiB} MiB reserved, ${result.rss.heapAfterIdle.externalMiB} MiB external`,
     `every Deployment existed after ${result.convergence.directAllCreatedSeconds} s (direct) and ${result.convergence.operatorAllCreatedSeconds} s (operator)`,
     `register timeline (median ms from sending PUT): ${steps}`,
     `idle writes by kind: ${JSON.stringify(result.idle.byKind)}; by writer: ${JSON.stringify(result.idle.byManager)}`,
