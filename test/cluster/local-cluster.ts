@@ -5,6 +5,13 @@
 // Each cluster lives in a state folder: component logs, the etcd data, the kubeconfig and a
 // state.json with ports and process ids. `up` reuses a healthy cluster found in the folder;
 // `down` stops every process it started and leaves only the logs.
+//
+// kube-controller-manager and kube-scheduler run as on a kubeadm or managed control plane: with
+// leader election, under a supervisor that starts them again when they exit (the kubelet's part for
+// static pods). They exit when they lose their Lease, which they do whenever the kube-apiserver is
+// away longer than their renew deadline (10 s); a fresh process lists everything again at once.
+// Without that, a controller-manager that outlived a 20 s outage sat on informer caches older than
+// its own writes for up to a minute, while its reflectors waited out their grown backoff.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
@@ -264,7 +271,6 @@ async function start(
       '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
       '--bind-address=127.0.0.1',
       `--secure-port=${port}`,
-      '--leader-elect=false',
     ];
     const kcm = run('kube-controller-manager', [
       ...componentArgs(controllerManager!),
@@ -406,11 +412,27 @@ export async function startComponent(state: ClusterState, component: Component):
   }
 }
 
+/** Components restarted when they exit, as the kubelet restarts a control plane's static pods. */
+const supervised: ReadonlySet<Component> = new Set(['kube-controller-manager', 'kube-scheduler']);
+
+// The supervisor: runs the component, starts it again a second after it exits; SIGTERM or SIGINT
+// stop it and the component. `$0` is the binary, `$@` its arguments.
+const SUPERVISOR = [
+  'trap \'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0\' TERM INT',
+  'while :; do "$0" "$@" & child=$!; wait "$child"; echo "supervisor: exited with $?, starting again in 1 s"; sleep 1; done',
+].join('\n');
+
 function launch(binary: string, args: string[], logFile: string, env: NodeJS.ProcessEnv): ChildProcess {
   const fd = openSync(logFile, 'a');
   try {
-    // Detached: the cluster outlives `npm run cluster:up`. Output goes straight to the log file.
-    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd], env });
+    // Detached: the cluster outlives `npm run cluster:up`, and each component leads a process
+    // group of its own (its supervisor's, with the component in it), which signal() addresses.
+    // Output goes straight to the log file.
+    const component = path.basename(binary) as Component;
+    const [command, argv] = supervised.has(component)
+      ? ['/bin/sh', ['-c', SUPERVISOR, binary, ...args]]
+      : [binary, args];
+    const child = spawn(command, argv, { detached: true, stdio: ['ignore', fd, fd], env });
     child.unref();
     return child;
   } finally {
@@ -478,17 +500,28 @@ export function listensOn(pid: number, port: number): boolean {
     }
   }
   if (inodes.size === 0) return false;
+  // The process itself, or a child of it (a supervised component runs as its supervisor's child).
+  return [pid, ...childrenOf(pid)].some((holder) => {
+    try {
+      return readdirSync(`/proc/${holder}/fd`).some((fd) => {
+        try {
+          const target = readlinkSync(`/proc/${holder}/fd/${fd}`);
+          return inodes.has(target.slice('socket:['.length, -1));
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  });
+}
+
+function childrenOf(pid: number): number[] {
   try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        return inodes.has(target.slice('socket:['.length, -1));
-      } catch {
-        return false;
-      }
-    });
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
   } catch {
-    return false;
+    return [];
   }
 }
 
@@ -499,10 +532,11 @@ export function isAlive(pid: number | undefined, binDir?: string): boolean {
   } catch {
     return false;
   }
-  // Guard against a recycled pid: only count processes running one of our binaries.
+  // Guard against a recycled pid: only count processes running one of our binaries (directly, or
+  // as the supervisor's argument).
   if (!binDir) return true;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(binDir);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(binDir);
   } catch {
     return true; // no /proc: trust kill(0)
   }
@@ -527,9 +561,10 @@ async function stopProcesses(state: ClusterState): Promise<void> {
   while (pids.some((pid) => isAlive(pid))) await sleep(50);
 }
 
+/** Signals a component's process group: the component, or its supervisor and the component. */
 function signal(pid: number, sig: NodeJS.Signals) {
   try {
-    process.kill(pid, sig);
+    process.kill(-pid, sig);
   } catch {
     // already gone
   }
