@@ -21,8 +21,9 @@
 // Memory: the cache holds only what the operator needs, as controller-runtime's cache transforms do.
 // Callers select with a label selector (owned.ts: the operator's own objects only), and every object
 // passes through `transform` before anything stores it (by default stripForCache: no managedFields,
-// no kubectl last-applied copy). The transform runs in place on the freshly decoded object: the cache
-// holds the one copy.
+// no kubectl last-applied copy, no ReplicaSet pod template, none of a pod's environment, volumes
+// and tolerations). The transform runs in place on the freshly decoded object: the cache holds the
+// one copy.
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeApiError, kubeClient } from './client.ts';
@@ -71,14 +72,57 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /**
  * The default cache transform: drops `metadata.managedFields` (often larger than the object itself)
- * and kubectl's last-applied annotation. Mutates and returns `object`.
+ * and kubectl's last-applied annotation, a ReplicaSet's pod template and what of a pod is never read
+ * (dropReplicaSetTemplate, dropUnreadPodFields).
+ * Mutates and returns `object`.
  */
 export function stripForCache<T extends KubernetesObject>(object: T): T {
   const metadata = object.metadata;
   if (!metadata) return object;
   delete metadata.managedFields;
   if (metadata.annotations && LAST_APPLIED in metadata.annotations) delete metadata.annotations[LAST_APPLIED];
+  if (object.kind === 'ReplicaSet' && object.apiVersion === 'apps/v1') dropReplicaSetTemplate(object);
+  if (object.kind === 'Pod' && object.apiVersion === 'v1') dropUnreadPodFields(object);
   return object;
+}
+
+/**
+ * A ReplicaSet's `spec.template` is a copy of its Deployment's (over half of the object, about 4 KB of
+ * heap per one-replica job): the operator reads ReplicaSets only for their metadata (the job label,
+ * ownerReferences, the `deployment.kubernetes.io/revision` annotation, resourceVersion: pod-version.ts,
+ * owned.ts, the API's job index) and never their template, which the Deployment in the same cache
+ * holds. The rest of the spec and the status stay.
+ */
+function dropReplicaSetTemplate(object: KubernetesObject): void {
+  const spec = (object as { spec?: Record<string, unknown> }).spec;
+  if (spec && 'template' in spec) delete spec.template;
+}
+
+/**
+ * What of a pod the operator never reads and holds elsewhere: the containers' environment and volume
+ * mounts, the pod's volumes (the translator's output, in the Deployment or Job of the same cache, plus
+ * the service-account token volume admission adds) and the tolerations admission adds. Of a pod's spec
+ * the operator reads the node name and, of each container and init container, the name, image, ports
+ * and restartPolicy (jobs/status.ts, jobs/scheduling.ts, api/responses/allocation.ts and service.ts);
+ * those and the whole status and metadata stay.
+ */
+function dropUnreadPodFields(object: KubernetesObject): void {
+  const spec = (object as { spec?: PodSpecFields }).spec;
+  if (!spec) return;
+  delete spec.volumes;
+  delete spec.tolerations;
+  for (const container of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    delete container.env;
+    delete container.envFrom;
+    delete container.volumeMounts;
+  }
+}
+
+interface PodSpecFields {
+  volumes?: unknown;
+  tolerations?: unknown;
+  containers?: { env?: unknown; envFrom?: unknown; volumeMounts?: unknown }[];
+  initContainers?: { env?: unknown; envFrom?: unknown; volumeMounts?: unknown }[];
 }
 
 /**

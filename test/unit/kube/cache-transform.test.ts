@@ -1,0 +1,268 @@
+// What the informers' default cache transform (stripForCache) keeps of the objects the operator
+// caches for every job: a ReplicaSet loses its pod template, a pod its containers' environment and
+// volume mounts, its volumes and its tolerations; everything the reconciler and the API read stays
+// (metadata, status, a pod's node and containers' names, images, ports and restart policies), and what
+// they compute from the stripped objects is what they compute from the whole ones. The objects are
+// shaped as the apiserver returns them for the translator's output of a one-group service job.
+import type { KubernetesObject, V1Deployment, V1Pod, V1PodSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { podVersion } from '../../../src/jobs/pod-version.ts';
+import { allocationState, isRunOncePod } from '../../../src/jobs/status.ts';
+import { stripForCache } from '../../../src/kube/informer.ts';
+import { canonicalize } from '../../../src/nomad/canonicalize.ts';
+import { parseJobJson } from '../../../src/nomad/validate.ts';
+import { translate } from '../../../src/translate/index.ts';
+
+const namespace = 'apps';
+
+function translatedDeployment(): V1Deployment {
+  const parsed = parseJobJson({
+    ID: 'web',
+    Name: 'web',
+    Type: 'service',
+    Datacenters: ['*'],
+    TaskGroups: [
+      {
+        Name: 'web',
+        Count: 1,
+        Tasks: [
+          {
+            Name: 'web',
+            Driver: 'docker',
+            Config: { image: 'nginx:1.27', ports: ['http'] },
+            Env: { GREETING: 'hello' },
+            Resources: { CPU: 50, MemoryMB: 32 },
+          },
+        ],
+        Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }],
+      },
+    ],
+  });
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  const { objects } = translate(canonicalize(parsed.job), { namespace });
+  const deployment = objects.find((o: KubernetesObject) => o.kind === 'Deployment') as
+    | V1Deployment
+    | undefined;
+  if (!deployment?.spec) throw new Error('no Deployment');
+  return {
+    ...deployment,
+    metadata: {
+      ...deployment.metadata,
+      uid: 'd-1',
+      resourceVersion: '101',
+      annotations: { ...deployment.metadata?.annotations, 'deployment.kubernetes.io/revision': '2' },
+      managedFields: [
+        { manager: 'nomad-operator', operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1: {} },
+      ],
+    },
+  };
+}
+
+function replicaSetOf(deployment: V1Deployment, revision: string): V1ReplicaSet {
+  const template = structuredClone(deployment.spec?.template);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: `${deployment.metadata?.name}-5d9c7b8f4`,
+      namespace,
+      uid: `rs-${revision}`,
+      resourceVersion: '102',
+      labels: { ...template?.metadata?.labels, 'pod-template-hash': '5d9c7b8f4' },
+      annotations: {
+        ...deployment.metadata?.annotations,
+        'deployment.kubernetes.io/desired-replicas': '1',
+        'deployment.kubernetes.io/max-replicas': '2',
+        'deployment.kubernetes.io/revision': revision,
+      },
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: deployment.metadata?.name ?? '',
+          uid: 'd-1',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+      managedFields: [{ manager: 'kube-controller-manager', operation: 'Update', fieldsType: 'FieldsV1' }],
+    },
+    spec: {
+      replicas: 1,
+      selector: {
+        matchLabels: { ...deployment.spec?.selector?.matchLabels, 'pod-template-hash': '5d9c7b8f4' },
+      },
+      ...(template ? { template } : {}),
+    },
+    status: {
+      replicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+      fullyLabeledReplicas: 1,
+      observedGeneration: 1,
+    },
+  };
+}
+
+/** The pod of `rs` as admission and the kubelet leave it: token volume, default tolerations, status. */
+function podOf(rs: V1ReplicaSet): V1Pod {
+  const template = structuredClone(rs.spec?.template);
+  const spec = template?.spec as V1PodSpec;
+  const tokenMount = {
+    name: 'kube-api-access-x',
+    mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `${rs.metadata?.name}-abcde`,
+      namespace,
+      uid: 'p-1',
+      resourceVersion: '103',
+      labels: { ...template?.metadata?.labels },
+      ...(template?.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ReplicaSet',
+          name: rs.metadata?.name ?? '',
+          uid: 'rs-1',
+          controller: true,
+        },
+      ],
+    },
+    spec: {
+      ...spec,
+      nodeName: 'kwok-node-0',
+      containers: spec.containers.map((c) => ({
+        ...c,
+        volumeMounts: [...(c.volumeMounts ?? []), tokenMount],
+      })),
+      volumes: [...(spec.volumes ?? []), { name: tokenMount.name, projected: { sources: [] } }],
+      tolerations: [
+        {
+          key: 'node.kubernetes.io/not-ready',
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 300,
+        },
+        {
+          key: 'node.kubernetes.io/unreachable',
+          operator: 'Exists',
+          effect: 'NoExecute',
+          tolerationSeconds: 300,
+        },
+      ],
+    },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True' }],
+      containerStatuses: spec.containers.map((c) => ({
+        name: c.name,
+        image: c.image ?? '',
+        imageID: '',
+        ready: true,
+        restartCount: 0,
+        started: true,
+        state: { running: { startedAt: new Date('2026-01-01T00:00:00Z') } },
+      })),
+    },
+  };
+}
+
+describe('stripForCache', () => {
+  it("drops a ReplicaSet's pod template and managed fields, and keeps its metadata, the rest of its spec and its status", () => {
+    const rs = replicaSetOf(translatedDeployment(), '2');
+    const stripped = stripForCache(structuredClone(rs));
+    const { managedFields: _managed, ...metadata } = rs.metadata ?? {};
+    const { template: _template, ...spec } = rs.spec ?? { selector: {} };
+    expect(stripped).toEqual({ ...rs, metadata, spec });
+    expect(stripped.spec?.template).toBeUndefined();
+  });
+
+  it("drops a pod's environment, volume mounts, volumes and tolerations, and keeps what is read of it", () => {
+    const pod = podOf(replicaSetOf(translatedDeployment(), '2'));
+    expect(pod.spec?.containers[0]?.env?.length).toBeGreaterThan(0);
+    const stripped = stripForCache(structuredClone(pod));
+    expect(stripped.metadata).toEqual(pod.metadata);
+    expect(stripped.status).toEqual(pod.status);
+    expect(stripped.spec?.nodeName).toBe('kwok-node-0');
+    expect(stripped.spec?.volumes).toBeUndefined();
+    expect(stripped.spec?.tolerations).toBeUndefined();
+    expect(stripped.spec?.containers.length).toBe(pod.spec?.containers.length);
+    for (const [i, container] of (pod.spec?.containers ?? []).entries()) {
+      const { env: _env, envFrom: _envFrom, volumeMounts: _mounts, ...kept } = container;
+      expect(stripped.spec?.containers[i]).toEqual(kept);
+      expect(kept.ports?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('strips init containers of a run-once pod alike, and it still reads as one', () => {
+    const pod: V1Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'batch-abcde',
+        namespace,
+        ownerReferences: [
+          { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'batch', uid: 'ds-1', controller: true },
+        ],
+      },
+      spec: {
+        nodeName: 'kwok-node-0',
+        initContainers: [
+          {
+            name: 'task',
+            image: 'busybox',
+            env: [{ name: 'A', value: 'b' }],
+            volumeMounts: [{ name: 'v', mountPath: '/v' }],
+          },
+        ],
+        containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }],
+        volumes: [{ name: 'v', emptyDir: {} }],
+      },
+      status: {
+        phase: 'Running',
+        initContainerStatuses: [
+          {
+            name: 'task',
+            image: 'busybox',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { terminated: { exitCode: 0 } },
+          },
+        ],
+      },
+    };
+    const stripped = stripForCache(structuredClone(pod));
+    expect(stripped.spec?.initContainers).toEqual([{ name: 'task', image: 'busybox' }]);
+    expect(isRunOncePod(stripped)).toBe(true);
+    expect(allocationState(stripped)).toBe(allocationState(pod));
+  });
+
+  it('gives the reconciler and the API the same pod version from the stripped pod and ReplicaSet', () => {
+    const deployment = stripForCache(translatedDeployment());
+    for (const revision of ['2', '1']) {
+      const rs = replicaSetOf(deployment, revision);
+      const pod = podOf(rs);
+      delete pod.metadata?.labels?.['nomadoperator.dev/version'];
+      const whole = { Deployment: deployment, ReplicaSet: rs } as Record<string, KubernetesObject>;
+      const cached = { Deployment: deployment, ReplicaSet: stripForCache(structuredClone(rs)) } as Record<
+        string,
+        KubernetesObject
+      >;
+      expect(podVersion((kind) => cached[kind], stripForCache(structuredClone(pod)))).toBe(
+        podVersion((kind) => whole[kind], pod),
+      );
+    }
+  });
+
+  it("leaves a Deployment's spec alone (only managed fields go)", () => {
+    const deployment = translatedDeployment();
+    const stripped = stripForCache(structuredClone(deployment));
+    expect(stripped.spec).toEqual(deployment.spec);
+    expect(stripped.metadata?.managedFields).toBeUndefined();
+  });
+});
