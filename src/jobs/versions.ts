@@ -3,6 +3,7 @@
 // history) and holding the Nomad job JSON of that version. History is bounded like Nomad's
 // (JobTrackedVersions, default 6). recordVersion writes them, for the reconciler and the Nomad API alike;
 // the rest are pure.
+import { createHash } from 'node:crypto';
 import type { V1ControllerRevision } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
@@ -151,17 +152,23 @@ export function storedVersionOf(revision: V1ControllerRevision): StoredVersion |
   return stored;
 }
 
-/** specFingerprint of a stored version's job, computed once per (shared, unchanging) stored job. */
+/**
+ * A digest of specFingerprint of a stored version's job, computed once per (shared, unchanging) stored
+ * job. The digest rather than the text is kept: it lives as long as the cached revision, one per job,
+ * and the text is as long as the job's JSON (1.5 KB for a one-group job).
+ */
 const storedFingerprints = new WeakMap<Record<string, unknown>, string>();
 
 function storedFingerprint(stored: StoredVersion): string {
-  let fingerprint = storedFingerprints.get(stored.job);
-  if (fingerprint === undefined) {
-    fingerprint = specFingerprint(stored.job);
-    storedFingerprints.set(stored.job, fingerprint);
+  let digest = storedFingerprints.get(stored.job);
+  if (digest === undefined) {
+    digest = fingerprintDigest(specFingerprint(stored.job));
+    storedFingerprints.set(stored.job, digest);
   }
-  return fingerprint;
+  return digest;
 }
+
+const fingerprintDigest = (fingerprint: string) => createHash('sha256').update(fingerprint).digest('base64');
 
 function decodeRevision(revision: V1ControllerRevision): StoredVersion | undefined {
   const data = revision.data as (Partial<StoredVersion> & { jobBase64?: unknown }) | undefined;
@@ -188,7 +195,7 @@ export function nextVersion(
     (a, v) => (a && a.version >= v.version ? a : v),
     undefined,
   );
-  if (latest && storedFingerprint(latest) === specFingerprint(job))
+  if (latest && storedFingerprint(latest) === fingerprintDigest(specFingerprint(job)))
     return { version: latest.version, isNew: false, latest };
   return { version: latest ? latest.version + 1 : 0, isNew: true, ...(latest ? { latest } : {}) };
 }
