@@ -38,6 +38,9 @@ export function resourceVersionOf(object: KubernetesObject | undefined): number 
 
 type Listener = () => void;
 
+/** NomadJob changes remembered for nomadJobsChangedSince (between this many and twice as many). */
+const NOMAD_JOB_CHANGES_KEPT = 256;
+
 /** The key of a job's objects: Kubernetes namespace and NomadJob name (the value of their job label). */
 export function jobKey(namespace: string, jobName: string): string {
   return `${namespace}/${jobName}`;
@@ -69,6 +72,10 @@ export class ClusterState {
   readonly #childJobs = new Set<string>();
   /** Kubernetes namespace → the sequence number of the latest change of a child job or its objects. */
   readonly #childrenChanged = new Map<string, number>();
+  /** The latest changes of NomadJobs (sequence number and job key), oldest first, bounded. */
+  readonly #nomadJobChanges: Array<{ sequence: number; key: string }> = [];
+  /** The sequence number of the newest change dropped from #nomadJobChanges (0: none dropped). */
+  #nomadJobChangesForgotten = 0;
 
   constructor(sources: Partial<Record<Kind, ObjectSource>>) {
     const empty: ObjectSource = { list: () => [], get: () => undefined, onChange: () => () => undefined };
@@ -154,6 +161,21 @@ export class ClusterState {
   }
 
   /**
+   * The keys (jobKey) of the NomadJobs changed after sequence number `after`, each once; undefined
+   * when some of those changes are no longer remembered (the caller recomputes what it kept).
+   */
+  nomadJobsChangedSince(after: number): string[] | undefined {
+    if (after < this.#nomadJobChangesForgotten) return undefined;
+    const keys = new Set<string>();
+    for (let i = this.#nomadJobChanges.length - 1; i >= 0; i--) {
+      const change = this.#nomadJobChanges[i];
+      if (change === undefined || change.sequence <= after) break;
+      keys.add(change.key);
+    }
+    return [...keys];
+  }
+
+  /**
    * The sequence number of the latest change of the NomadJob of `key` (jobKey) or of an object
    * labelled with it (with `childrenIn`, its namespace, also of that namespace's child jobs and their
    * objects, which a parent's status and summary count). Undefined for a job no change was seen of:
@@ -211,6 +233,12 @@ export class ClusterState {
     }
     const namespace = object.metadata?.namespace ?? '';
     if (kind === 'NomadJob' && key !== undefined) {
+      this.#nomadJobChanges.push({ sequence, key });
+      if (this.#nomadJobChanges.length > NOMAD_JOB_CHANGES_KEPT * 2) {
+        const dropped = this.#nomadJobChanges.splice(0, NOMAD_JOB_CHANGES_KEPT);
+        this.#nomadJobChangesForgotten =
+          dropped[dropped.length - 1]?.sequence ?? this.#nomadJobChangesForgotten;
+      }
       const wasChild = this.#childJobs.has(key);
       const isChild = type !== 'delete' && !!object.metadata?.annotations?.[ANNOTATION_PARENT_ID];
       if (isChild) this.#childJobs.add(key);

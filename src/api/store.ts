@@ -221,10 +221,23 @@ export class ApiStore {
       namespace === '*'
         ? this.state.list<NomadJobObject>('NomadJob')
         : this.state.list<NomadJobObject>('NomadJob', this.mapNamespace(namespace));
-    return objects
-      .filter((o) => !o.metadata?.deletionTimestamp)
-      .map((o) => this.entry(o))
-      .filter((e) => namespace === '*' || e.namespace === namespace);
+    return objects.flatMap((o) => {
+      const entry = this.#listed(namespace, o);
+      return entry ? [entry] : [];
+    });
+  }
+
+  /** The entry of a NomadJob if `jobs(namespace)` lists it (what that list holds, object by object). */
+  listedEntry(namespace: string, object: NomadJobObject): JobEntry | undefined {
+    if (namespace !== '*' && object.metadata?.namespace !== this.mapNamespace(namespace)) return undefined;
+    return this.#listed(namespace, object);
+  }
+
+  /** listedEntry for an object of the Kubernetes namespace `namespace` maps to. */
+  #listed(namespace: string, object: NomadJobObject): JobEntry | undefined {
+    if (object.metadata?.deletionTimestamp) return undefined;
+    const entry = this.entry(object);
+    return namespace === '*' || entry.namespace === namespace ? entry : undefined;
   }
 
   /** Keeps an evaluation whose job is being purged, so `GET /v1/evaluation/:id` still finds it. */

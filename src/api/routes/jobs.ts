@@ -1,5 +1,6 @@
 // /v1/jobs (list; register is ./job/register.ts) and /v1/jobs/parse.
 import type { FastifyInstance } from 'fastify';
+import type { NomadJobObject } from '../../crd/resource.ts';
 import { parseJobspec } from '../../nomad/hcl/jobspec.ts';
 import { JobSchema } from '../../nomad/schema.ts';
 import type { Permission } from '../acl.ts';
@@ -98,13 +99,15 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps
       deps,
       () => {
         const index = listIndex();
-        const visible = visibleJobs(store, [namespace, allowed.key, prefix, paging.reverse], () =>
-          store
-            .jobs(namespace)
-            .filter((e) => allowed.allows(e.k8sNamespace) && e.id.startsWith(prefix))
-            .map((entry) => ({ entry, token: token(entry) }))
-            .sort((a, b) => compareTokens(a.token, b.token) * (paging.reverse ? -1 : 1)),
-        );
+        const shows = (entry: JobEntry) => allowed.allows(entry.k8sNamespace) && entry.id.startsWith(prefix);
+        const visible = visibleJobs(store, [namespace, allowed.key, prefix, paging.reverse], {
+          listed: (object) => {
+            const entry = store.listedEntry(namespace, object);
+            return entry && shows(entry) ? entry : undefined;
+          },
+          all: () => store.jobs(namespace).filter(shows),
+          reverse: paging.reverse,
+        });
         const out: Buffer[] = [];
         let nextToken = '';
         for (const { entry, token: entryToken } of visible) {
@@ -158,16 +161,33 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps
 
 type VisibleJobs = ReadonlyArray<{ entry: JobEntry; token: string }>;
 
+/** What a list shows: which NomadJobs (one by one, and all of them), in which order. */
+interface VisibleQuestion {
+  /** The entry of the object if the list shows it. */
+  listed: (object: NomadJobObject) => JobEntry | undefined;
+  /** Every job the list shows, in the order the caches list them. */
+  all: () => JobEntry[];
+  reverse: boolean;
+}
+
 /**
  * The jobs a list shows, in order, kept per store and question (namespace, caller's namespaces,
- * prefix, order) until a NomadJob changes: which jobs there are and their order depend on nothing
- * else, and a pod's change (what wakes most blocking queries) leaves them as they were.
+ * prefix, order): which jobs there are and their order depend on the NomadJobs only, and a pod's
+ * change (what wakes most blocking queries) leaves them as they were. When NomadJobs change (a
+ * register creates one, then patches it), the kept order is updated for those jobs alone — each
+ * taken out and, if still shown, put back at its place — instead of listing and sorting every job
+ * again: at 2,000 jobs that recomputation is most of what a woken blocking query costs. Jobs with
+ * the same token (never two in a consistent cluster) keep the caches' order only in a full
+ * computation, so a change that would tie two tokens recomputes.
  */
 const visibleKept = new WeakMap<ApiStore, Map<string, { at: number; jobs: VisibleJobs }>>();
 const VISIBLE_KEPT = 16;
+/** More changed jobs than this since the kept order: recomputing is as cheap as patching. */
+const VISIBLE_PATCH_LIMIT = 64;
 
-function visibleJobs(store: ApiStore, question: unknown[], compute: () => VisibleJobs): VisibleJobs {
-  const at = store.state.kindChangedAt('NomadJob');
+function visibleJobs(store: ApiStore, question: unknown[], ask: VisibleQuestion): VisibleJobs {
+  const at = store.state.sequence();
+  const changedAt = store.state.kindChangedAt('NomadJob');
   let kept = visibleKept.get(store);
   if (!kept) {
     kept = new Map();
@@ -175,8 +195,8 @@ function visibleJobs(store: ApiStore, question: unknown[], compute: () => Visibl
   }
   const key = JSON.stringify(question);
   const known = kept.get(key);
-  if (known?.at === at) return known.jobs;
-  const jobs = compute();
+  if (known && known.at >= changedAt) return known.jobs;
+  const jobs = (known && patchVisible(store, known, ask)) ?? computeVisible(ask);
   kept.delete(key);
   kept.set(key, { at, jobs });
   if (kept.size > VISIBLE_KEPT) {
@@ -186,6 +206,50 @@ function visibleJobs(store: ApiStore, question: unknown[], compute: () => Visibl
   return jobs;
 }
 
+function computeVisible(ask: VisibleQuestion): VisibleJobs {
+  const sign = ask.reverse ? -1 : 1;
+  return ask
+    .all()
+    .map((entry) => ({ entry, token: token(entry) }))
+    .sort((a, b) => compareTokens(a.token, b.token) * sign);
+}
+
+/** The kept order with the NomadJobs changed since it was kept taken out and put back; undefined: recompute. */
+function patchVisible(
+  store: ApiStore,
+  known: { at: number; jobs: VisibleJobs },
+  ask: VisibleQuestion,
+): VisibleJobs | undefined {
+  const changed = store.state.nomadJobsChangedSince(known.at);
+  if (changed === undefined || changed.length > VISIBLE_PATCH_LIMIT) return undefined;
+  const sign = ask.reverse ? -1 : 1;
+  const jobs = [...known.jobs];
+  for (const key of changed) {
+    // A job key is `<namespace>/<name>` (state.ts jobKey); namespaces hold no slash.
+    const slash = key.indexOf('/');
+    const k8sNamespace = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    const at = jobs.findIndex((j) => j.entry.name === name && j.entry.k8sNamespace === k8sNamespace);
+    if (at >= 0) jobs.splice(at, 1);
+    const object = store.state.get<NomadJobObject>('NomadJob', k8sNamespace, name);
+    const entry = object && ask.listed(object);
+    if (!entry) continue;
+    const entryToken = token(entry);
+    // The first position whose token sorts after this one.
+    let low = 0;
+    let high = jobs.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const cmp = compareTokens((jobs[middle] as { token: string }).token, entryToken) * sign;
+      if (cmp === 0) return undefined;
+      if (cmp < 0) low = middle + 1;
+      else high = middle;
+    }
+    if (jobs[low - 1]?.token === entryToken) return undefined;
+    jobs.splice(low, 0, { entry, token: entryToken });
+  }
+  return jobs;
+}
 /** Nomad's NamespaceIDTokenizer: `<namespace>.<jobID>`. */
 function token(entry: JobEntry): string {
   return `${entry.namespace}.${entry.id}`;
