@@ -10,7 +10,9 @@
 // * which job each change concerns (a sequence number per job: the NomadJob itself and every object
 //   labelled with its name), so that answers computed from one job's objects can be kept until one
 //   of them changes (ApiStore.answer). Every change of what the sources return passes through here
-//   (their change events, or `noteWrite`), which makes this the one place caches are invalidated.
+//   (their change events, or `noteWrite`), which makes this the one place caches are invalidated;
+// * which NomadJobs changed lately (bounded), so that the list's kept order is updated for those
+//   jobs alone (routes/jobs.ts).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type ApiKind, apiKinds } from '../jobs/owned.ts';
 import type { ChangeType } from '../kube/informer.ts';
