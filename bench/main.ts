@@ -329,8 +329,11 @@ async function main(): Promise<BenchResult> {
             'blocking GET /v1/jobs',
             200,
           );
+          // The answer's whole body has arrived: the wake-up is the operator's up to here. Parsing
+          // it (8–20 ms for the 1.2 MB list of 2,000 jobs on this machine) is the bench's own work.
+          const received = now();
           const listed = JSON.parse(response.body) as Array<{ ID?: string }>;
-          if (listed.some((j) => j.ID === id)) return now();
+          if (listed.some((j) => j.ID === id)) return received;
           index = Number(response.headers['x-nomad-index'] ?? index);
         }
       })();
