@@ -63,6 +63,15 @@ function loggingWriter(inner: ClusterWriter): { writer: ClusterWriter; calls: Ca
   return { writer, calls };
 }
 
+/**
+ * `writes` are exactly `expected` (in any order), all made at once: the first of them to finish had
+ * every other one in flight.
+ */
+function expectAllAtOnce(writes: Call[], expected: string[]): void {
+  expect(writes.map((c) => c.call).sort()).toEqual(expected);
+  expect(writes[0]?.overlapping).toEqual(expected.filter((c) => c !== writes[0]?.call));
+}
+
 async function registerApi() {
   const cluster = new MemoryCluster();
   // No reconciler: the API records every version itself.
@@ -102,14 +111,7 @@ describe('a register', () => {
       'create ControllerRevision web--v0',
       'jsonPatch NomadJob web',
     ];
-    expect(
-      calls
-        .slice(1)
-        .map((c) => c.call)
-        .sort(),
-    ).toEqual(dependent);
-    // The first of them to finish had every other one in flight.
-    expect(calls[1]?.overlapping).toEqual(dependent.filter((c) => c !== calls[1]?.call));
+    expectAllAtOnce(calls.slice(1), dependent);
 
     const job = (await call('GET', '/v1/job/web')).json() as {
       Version: number;
@@ -154,13 +156,7 @@ describe('a register', () => {
       'create ControllerRevision web--v1',
       'jsonPatch NomadJob web',
     ];
-    expect(
-      calls
-        .slice(1)
-        .map((c) => c.call)
-        .sort(),
-    ).toEqual(rest);
-    expect(calls[1]?.overlapping).toEqual(rest.filter((c) => c !== calls[1]?.call));
+    expectAllAtOnce(calls.slice(1), rest);
 
     const job = (await call('GET', '/v1/job/web')).json() as {
       Version: number;
@@ -339,13 +335,7 @@ describe('a register', () => {
       'create ControllerRevision web--v2',
       'jsonPatch NomadJob web',
     ];
-    expect(
-      calls
-        .slice(replaced + 1)
-        .map((c) => c.call)
-        .sort(),
-    ).toEqual(rest);
-    expect(calls[replaced + 1]?.overlapping).toEqual(rest.filter((c) => c !== calls[replaced + 1]?.call));
+    expectAllAtOnce(calls.slice(replaced + 1), rest);
 
     const job = (await call('GET', '/v1/job/web')).json() as {
       Version: number;
@@ -382,13 +372,7 @@ describe('a register', () => {
       'jsonPatch NomadJob web',
     ];
     expect(calls[0]?.call).toBe('replace NomadJob web');
-    expect(
-      calls
-        .slice(1)
-        .map((c) => c.call)
-        .sort(),
-    ).toEqual(rest);
-    expect(calls[1]?.overlapping).toEqual(rest.filter((c) => c !== calls[1]?.call));
+    expectAllAtOnce(calls.slice(1), rest);
     const versions = (await call('GET', '/v1/job/web/versions')).json() as {
       Versions: Array<{ Version: number }>;
     };
