@@ -61,15 +61,26 @@ async function nomadJob(name: string): Promise<NomadJobObject> {
   })) as NomadJobObject;
 }
 
-/** Waits until the reconciler has recorded `version` in the job's status; returns the object. */
-function reconciledAt(name: string, expected: number): Promise<NomadJobObject> {
-  return waitFor(`${name} reconciled at version ${expected}`, async () => {
-    const object = await nomadJob(name);
-    return object.status?.version === expected &&
-      object.status.observedGeneration === object.metadata?.generation
-      ? object
-      : undefined;
-  });
+/**
+ * Waits until the reconciler has recorded `version` in the job's status; returns the object. When it
+ * does not, the error carries the object's generation and status and what the operator logged, so
+ * that a failure says why.
+ */
+async function reconciledAt(name: string, expected: number): Promise<NomadJobObject> {
+  let last: NomadJobObject | undefined;
+  try {
+    return await waitFor(`${name} reconciled at version ${expected}`, async () => {
+      const object = await nomadJob(name);
+      last = object;
+      return object.status?.version === expected &&
+        object.status.observedGeneration === object.metadata?.generation
+        ? object
+        : undefined;
+    });
+  } catch (error) {
+    const seen = JSON.stringify({ generation: last?.metadata?.generation, status: last?.status });
+    throw new Error(`${(error as Error).message}\nlast seen: ${seen}\noperator log:\n${logged.join('')}`);
+  }
 }
 
 async function revisions(name: string): Promise<V1ControllerRevision[]> {
