@@ -50,10 +50,18 @@ export function stringField(body: Body, name: string): string {
 export function intField(body: Body, name: string, goType: 'int' | 'uint64' | 'int64' = 'int'): number {
   const value = field(body, name);
   if (value === undefined) return 0;
-  if (typeof value !== 'number' || !Number.isInteger(value) || (goType === 'uint64' && value < 0)) {
-    typeError(name, goType, value);
-  }
-  return value;
+  if (!fitsGoInteger(value, goType)) typeError(name, goType, value);
+  return value as number;
+}
+
+/**
+ * Whether a decoded JSON value is a number Go's decoder puts in a field of `goType`: an integer in the
+ * type's range (Go refuses 3e35 for a uint64 as it refuses 1.5 or "1"; `int` is 64 bits on Nomad's
+ * platforms).
+ */
+function fitsGoInteger(value: unknown, goType: 'int' | 'uint64' | 'int64'): value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return false;
+  return goType === 'uint64' ? value >= 0 && value < 2 ** 64 : value >= -(2 ** 63) && value < 2 ** 63;
 }
 
 /** An optional integer (Go pointer): undefined when absent or null. */
@@ -64,9 +72,7 @@ export function optionalIntField(
 ): number | undefined {
   const value = field(body, name);
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || (goType === 'uint64' && value < 0)) {
-    typeError(name, `*${goType}`, value);
-  }
+  if (!fitsGoInteger(value, goType)) typeError(name, `*${goType}`, value);
   return value;
 }
 
