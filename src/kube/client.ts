@@ -14,10 +14,16 @@
 //   for seconds while it reinitializes after an apiserver restart); writes are never retried.
 // * A non-2xx answer is a KubeApiError carrying the status code, the headers and the apiserver's
 //   Status body; no answer at all (refused, reset, timed out) is any other Error.
-import http, { type IncomingMessage } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { WatchedFile } from './credentials.ts';
 import type { KubeConfig } from './kubeconfig.ts';
+
+// node:http through process.getBuiltinModule, not an ESM import: building the ESM namespace of
+// node:http reads its lazy WebSocket/MessageEvent/CloseEvent exports, which loads undici and the web
+// streams (about 7 MiB of resident memory the operator never uses). Fastify, a CommonJS module,
+// requires node:http and never touches them.
+const http = process.getBuiltinModule('node:http');
 
 export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -142,9 +148,9 @@ export class KubeClient {
   readonly #https: boolean;
   readonly #caFile: WatchedFile | undefined;
   #agentKey: string | undefined;
-  #agent: http.Agent | undefined;
+  #agent: HttpAgent | undefined;
   /** Agents of earlier identities still finishing requests. */
-  readonly #retired = new Set<http.Agent>();
+  readonly #retired = new Set<HttpAgent>();
 
   constructor(config: KubeConfig, options: KubeClientOptions = {}) {
     this.config = config;
@@ -159,7 +165,7 @@ export class KubeClient {
   }
 
   /** The connection pool requests go through now (tests compare it across requests). */
-  async currentAgent(): Promise<http.Agent> {
+  async currentAgent(): Promise<HttpAgent> {
     const auth = await this.config.authenticate();
     return this.#agentFor(auth.certIdentity, auth.cert, auth.key);
   }
@@ -311,7 +317,7 @@ export class KubeClient {
     });
   }
 
-  #agentFor(certIdentity: string, cert: Buffer | undefined, key: Buffer | undefined): http.Agent {
+  #agentFor(certIdentity: string, cert: Buffer | undefined, key: Buffer | undefined): HttpAgent {
     const tls = this.config.tls;
     const caIdentity = tls.caData
       ? 'data'
@@ -327,7 +333,7 @@ export class KubeClient {
     return this.#agent;
   }
 
-  #newAgent(cert: Buffer | undefined, key: Buffer | undefined, keepAlive: boolean): http.Agent {
+  #newAgent(cert: Buffer | undefined, key: Buffer | undefined, keepAlive: boolean): HttpAgent {
     const tls = this.config.tls;
     // Idle connections close after 60 s, before the apiserver closes them (its idle timeout is
     // 90 s), so a request rarely meets one the server is closing. The timeout ends idle pooled
@@ -348,7 +354,7 @@ export class KubeClient {
 }
 
 /** An Agent of an old identity: its idle connections close now, busy ones once their request ends. */
-function retire(agent: http.Agent, retired: Set<http.Agent>): void {
+function retire(agent: HttpAgent, retired: Set<HttpAgent>): void {
   retired.add(agent);
   for (const sockets of Object.values(agent.freeSockets))
     for (const socket of sockets ?? []) socket.destroy();

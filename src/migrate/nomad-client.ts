@@ -4,10 +4,13 @@
 // connection.ts). Answers are checked with zod: a server that answers something else is reported,
 // never trusted.
 import { readFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import type { NomadConnection } from './connection.ts';
+
+// Not an ESM import of node:http: its namespace's lazy WebSocket exports would load undici
+// (src/kube/client.ts says more).
+const httpRequest = process.getBuiltinModule('node:http').request;
 
 /** One entry of `GET /v1/jobs` (Nomad's JobListStub): the fields the import decides on. */
 export const JobStubSchema = z.looseObject({

@@ -1,6 +1,11 @@
-// The operator's code takes only types from @kubernetes/client-node (erased by tsc): importing its
-// values loads every generated API and model module, about 80 MiB of resident memory, and the
-// package is a development dependency the image does not install.
+// What the operator's code loads at run time, as far as it costs memory for nothing:
+// * only types from @kubernetes/client-node (erased by tsc): importing its values loads every
+//   generated API and model module, about 80 MiB of resident memory, and the package is a
+//   development dependency the image does not install;
+// * never node's bundled undici: an ESM import of node:http builds a namespace that reads its lazy
+//   WebSocket exports, which loads undici and the web streams (about 7 MiB); src/kube/client.ts
+//   takes node:http with process.getBuiltinModule instead.
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -58,5 +63,17 @@ function valueImports(file: string): string[] {
 describe('src/', () => {
   it('imports nothing but types from @kubernetes/client-node', () => {
     expect(sourceFiles(join(import.meta.dirname, '../../../src')).flatMap(valueImports)).toEqual([]);
+  });
+});
+
+describe('nomad-operator run', () => {
+  it('loads no undici or web streams when its modules are imported', () => {
+    const run = join(import.meta.dirname, '../../../src/cli/run.ts');
+    const script = `await import(${JSON.stringify(run)});
+      console.log(JSON.stringify(process.moduleLoadList.filter((m) => /undici|webstreams/.test(m))));`;
+    const loaded = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }),
+    ) as string[];
+    expect(loaded).toEqual([]);
   });
 });
