@@ -191,7 +191,14 @@ describe('the image runtime layout, read-only, as the image user', () => {
   });
 
   it('run: healthy, ready, serves the Nomad API with tokens; SIGTERM exits 0 within seconds', async () => {
-    expect(entrypoint).toEqual(['node', '--max-semi-space-size=2', 'dist/cli/main.js', 'run']);
+    expect(entrypoint).toEqual([
+      'node',
+      '--max-semi-space-size=2',
+      '--optimize-for-size',
+      '--max-opt=2',
+      'dist/cli/main.js',
+      'run',
+    ]);
     const before = snapshot(app);
     const { command, args } = imageCommand([
       ...entrypoint,

@@ -115,6 +115,8 @@ describe('Dockerfile', () => {
     expect(execForm(entrypoint?.args ?? '')).toEqual([
       'node',
       '--max-semi-space-size=2',
+      '--optimize-for-size',
+      '--max-opt=2',
       'dist/cli/main.js',
       'run',
     ]);
