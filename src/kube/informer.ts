@@ -21,8 +21,8 @@
 // Memory: the cache holds only what the operator needs, as controller-runtime's cache transforms do.
 // Callers select with a label selector (owned.ts: the operator's own objects only), and every object
 // passes through `transform` before anything stores it (by default stripForCache: no managedFields,
-// no kubectl last-applied copy, no ReplicaSet pod template, none of a pod's environment, volumes
-// and tolerations). The transform runs in place on the freshly decoded object: the cache holds the
+// no kubectl last-applied copy, no workload pod templates, no Secret values, none of a pod's
+// environment, volumes and tolerations). The transform runs in place on the freshly decoded object: the cache holds the
 // one copy.
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -72,8 +72,8 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /**
  * The default cache transform: drops `metadata.managedFields` (often larger than the object itself)
- * and kubectl's last-applied annotation, a ReplicaSet's pod template and what of a pod is never read
- * (dropReplicaSetTemplate, dropUnreadPodFields).
+ * and kubectl's last-applied annotation, a workload's pod template, a Secret's values and what of a
+ * pod is never read (dropWorkloadTemplate, dropSecretData, dropUnreadPodFields).
  * Mutates and returns `object`.
  */
 export function stripForCache<T extends KubernetesObject>(object: T): T {
@@ -81,21 +81,45 @@ export function stripForCache<T extends KubernetesObject>(object: T): T {
   if (!metadata) return object;
   delete metadata.managedFields;
   if (metadata.annotations && LAST_APPLIED in metadata.annotations) delete metadata.annotations[LAST_APPLIED];
-  if (object.kind === 'ReplicaSet' && object.apiVersion === 'apps/v1') dropReplicaSetTemplate(object);
+  if (WORKLOAD_TEMPLATE[`${object.apiVersion} ${object.kind}`]) dropWorkloadTemplate(object);
+  if (object.kind === 'Secret' && object.apiVersion === 'v1') dropSecretData(object);
   if (object.kind === 'Pod' && object.apiVersion === 'v1') dropUnreadPodFields(object);
   return object;
 }
 
+/** Workload kinds and the field of their spec that holds the pod (or Job) template. */
+const WORKLOAD_TEMPLATE: Record<string, 'template' | 'jobTemplate'> = {
+  'apps/v1 Deployment': 'template',
+  'apps/v1 ReplicaSet': 'template',
+  'apps/v1 DaemonSet': 'template',
+  'batch/v1 Job': 'template',
+  'batch/v1 CronJob': 'jobTemplate',
+};
+
 /**
- * A ReplicaSet's `spec.template` is a copy of its Deployment's (over half of the object, about 4 KB of
- * heap per one-replica job): the operator reads ReplicaSets only for their metadata (the job label,
- * ownerReferences, the `deployment.kubernetes.io/revision` annotation, resourceVersion: pod-version.ts,
- * owned.ts, the API's job index) and never their template, which the Deployment in the same cache
- * holds. The rest of the spec and the status stay.
+ * A workload's pod template is the translator's output (over half of the object, about 2.5 KB of heap
+ * for a one-task Deployment, as much again for each of its ReplicaSets): the operator writes it and
+ * never reads it back. The reconciler knows an applied workload by its applied-hash annotation and
+ * translates afresh what it launches (a forced periodic run, a dispatch); the API and the status read
+ * a workload's metadata (labels, annotations such as `deployment.kubernetes.io/revision`,
+ * ownerReferences, resourceVersion), the rest of its spec (replicas, schedule, suspend) and its
+ * status (pod-version.ts, owned.ts, status.ts, the API's job index). Those stay.
  */
-function dropReplicaSetTemplate(object: KubernetesObject): void {
+function dropWorkloadTemplate(object: KubernetesObject): void {
+  const field = WORKLOAD_TEMPLATE[`${object.apiVersion} ${object.kind}`];
   const spec = (object as { spec?: Record<string, unknown> }).spec;
-  if (spec && 'template' in spec) delete spec.template;
+  if (field && spec && field in spec) delete spec[field];
+}
+
+/**
+ * A Secret's values (a dispatched child's payload, up to 16 KiB each): written by the reconciler,
+ * known by its applied-hash annotation, never read back; and values the operator does not hold
+ * cannot leak from its memory. Metadata and type stay.
+ */
+function dropSecretData(object: KubernetesObject): void {
+  const secret = object as { data?: unknown; stringData?: unknown };
+  delete secret.data;
+  delete secret.stringData;
 }
 
 /**

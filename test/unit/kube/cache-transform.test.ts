@@ -1,6 +1,7 @@
 // What the informers' default cache transform (stripForCache) keeps of the objects the operator
-// caches for every job: a ReplicaSet loses its pod template, a pod its containers' environment and
-// volume mounts, its volumes and its tolerations; everything the reconciler and the API read stays
+// caches for every job: a workload (Deployment, ReplicaSet, DaemonSet, Job, CronJob) loses its pod
+// template, a Secret its values, a pod its containers' environment and volume mounts, its volumes and
+// its tolerations; everything the reconciler and the API read stays
 // (metadata, status, a pod's node and containers' names, images, ports and restart policies), and what
 // they compute from the stripped objects is what they compute from the whole ones. The objects are
 // shaped as the apiserver returns them for the translator's output of a one-group service job.
@@ -242,27 +243,80 @@ describe('stripForCache', () => {
     expect(allocationState(stripped)).toBe(allocationState(pod));
   });
 
-  it('gives the reconciler and the API the same pod version from the stripped pod and ReplicaSet', () => {
-    const deployment = stripForCache(translatedDeployment());
+  it('gives the reconciler and the API the same pod version from the stripped pod, ReplicaSet and Deployment', () => {
+    const whole = translatedDeployment();
+    const deployment = stripForCache(structuredClone(whole));
     for (const revision of ['2', '1']) {
-      const rs = replicaSetOf(deployment, revision);
+      const rs = replicaSetOf(whole, revision);
       const pod = podOf(rs);
       delete pod.metadata?.labels?.['nomadoperator.dev/version'];
-      const whole = { Deployment: deployment, ReplicaSet: rs } as Record<string, KubernetesObject>;
+      const uncached = { Deployment: whole, ReplicaSet: rs } as Record<string, KubernetesObject>;
       const cached = { Deployment: deployment, ReplicaSet: stripForCache(structuredClone(rs)) } as Record<
         string,
         KubernetesObject
       >;
       expect(podVersion((kind) => cached[kind], stripForCache(structuredClone(pod)))).toBe(
-        podVersion((kind) => whole[kind], pod),
+        podVersion((kind) => uncached[kind], pod),
       );
     }
   });
 
-  it("leaves a Deployment's spec alone (only managed fields go)", () => {
-    const deployment = translatedDeployment();
+  it("drops a Deployment's pod template and managed fields, and keeps its metadata, the rest of its spec and its status", () => {
+    const deployment = {
+      ...translatedDeployment(),
+      status: { replicas: 1, updatedReplicas: 1, availableReplicas: 1, observedGeneration: 3 },
+    };
     const stripped = stripForCache(structuredClone(deployment));
-    expect(stripped.spec).toEqual(deployment.spec);
-    expect(stripped.metadata?.managedFields).toBeUndefined();
+    const { managedFields: _managed, ...metadata } = deployment.metadata ?? {};
+    const { template: _template, ...spec } = deployment.spec ?? { selector: {} };
+    expect(stripped).toEqual({ ...deployment, metadata, spec });
+    expect(stripped.spec?.replicas).toBe(1);
+    expect(stripped.metadata?.annotations?.['deployment.kubernetes.io/revision']).toBe('2');
+  });
+
+  it('drops the template of a DaemonSet, a Job and a CronJob, and nothing else of their spec', () => {
+    const template = { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 't', image: 'i' }] } };
+    const objects: KubernetesObject[] = [
+      { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd' }, spec: { selector: {}, template } },
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { backoffLimit: 0, template } },
+      {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name: 'c' },
+        spec: { schedule: '*/5 * * * *', suspend: false, jobTemplate: { spec: { template } } },
+      },
+    ] as unknown as KubernetesObject[];
+    expect(objects.map((o) => (stripForCache(structuredClone(o)) as { spec?: unknown }).spec)).toEqual([
+      { selector: {} },
+      { backoffLimit: 0 },
+      { schedule: '*/5 * * * *', suspend: false },
+    ]);
+  });
+
+  it("drops a Secret's values and keeps its metadata and type", () => {
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'web-payload', labels: { 'app.kubernetes.io/managed-by': 'nomad-operator' } },
+      type: 'Opaque',
+      data: { payload: 'aGVsbG8=' },
+    };
+    expect(stripForCache(structuredClone(secret) as KubernetesObject)).toEqual({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: secret.metadata,
+      type: 'Opaque',
+    });
+  });
+
+  it('leaves kinds it does not know alone but for managed fields', () => {
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's', managedFields: [{ manager: 'm' }] },
+      spec: { selector: { a: 'b' }, ports: [{ name: 'http', port: 80 }] },
+    };
+    const stripped = stripForCache(structuredClone(service) as KubernetesObject);
+    expect(stripped).toEqual({ ...service, metadata: { name: 's' } });
   });
 });
