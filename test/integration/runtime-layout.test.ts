@@ -195,7 +195,7 @@ describe('the image runtime layout, read-only, as the image user', () => {
       'node',
       '--max-semi-space-size=2',
       '--optimize-for-size',
-      '--max-opt=2',
+      '--max-opt=1',
       'dist/cli/main.js',
       'run',
     ]);

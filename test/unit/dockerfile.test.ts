@@ -116,7 +116,7 @@ describe('Dockerfile', () => {
       'node',
       '--max-semi-space-size=2',
       '--optimize-for-size',
-      '--max-opt=2',
+      '--max-opt=1',
       'dist/cli/main.js',
       'run',
     ]);
