@@ -4,8 +4,9 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ApiLimits, ListenAddress } from '../config.ts';
+import { cacheTransformFor } from '../jobs/cache-transforms.ts';
 import { apiKinds } from '../jobs/owned.ts';
-import { Informer, keepSpecWriteTime } from '../kube/informer.ts';
+import { Informer } from '../kube/informer.ts';
 import { makeKubeWriter } from '../kube/kube-writer.ts';
 import type { KubeConfig } from '../kube/kubeconfig.ts';
 import type { ApiserverReachability } from '../kube/reachability.ts';
@@ -85,8 +86,7 @@ export function makeInformers(
         kubeConfig,
         path,
         ...(labelSelector ? { labelSelector } : {}),
-        // NomadJobs keep the time of their newest spec write (their submit time); the rest no managed fields.
-        ...(kind === 'NomadJob' ? { transform: keepSpecWriteTime } : {}),
+        transform: cacheTransformFor(kind),
         resource: `api-${kind.toLowerCase()}`,
         ...(options.logger ? { logger: options.logger } : {}),
         ...(options.staleAfterMs ? { staleAfterMs: options.staleAfterMs } : {}),

@@ -4,9 +4,10 @@
 import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { NomadJobObject } from '../crd/resource.ts';
+import { cacheTransformFor } from '../jobs/cache-transforms.ts';
 import { managedSelector, nomadJobKind, ownedKinds, ownerKeysOf } from '../jobs/owned.ts';
 import { cronChildKey } from '../jobs/periodic.ts';
-import { Informer, keepSpecWriteTime, objectKey } from '../kube/informer.ts';
+import { Informer, objectKey } from '../kube/informer.ts';
 import { makeKubeWriter } from '../kube/kube-writer.ts';
 import type { KubeConfig } from '../kube/kubeconfig.ts';
 import { WorkQueue } from '../kube/queue.ts';
@@ -70,8 +71,7 @@ export class Controller {
     this.nomadJobs = new Informer<NomadJobObject>({
       ...common,
       path: namespacedPath(nomadJobKind.path, options.namespace),
-      // The submit time of a spec written without the annotation comes from its managed fields.
-      transform: keepSpecWriteTime,
+      transform: cacheTransformFor('NomadJob'),
     });
     this.nomadJobs.onChange((job) => {
       this.queue.add(objectKey(job));
@@ -85,6 +85,7 @@ export class Controller {
         ...common,
         path: kind.path,
         labelSelector: managedSelector,
+        transform: cacheTransformFor(kind.kind),
       });
       informer.onChange((object) => {
         for (const key of ownerKeysOf(object)) this.queue.add(key);

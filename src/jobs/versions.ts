@@ -4,7 +4,7 @@
 // (JobTrackedVersions, default 6). recordVersion writes them, for the reconciler and the Nomad API alike;
 // the rest are pure.
 import { createHash } from 'node:crypto';
-import type { V1ControllerRevision } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ControllerRevision } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
 import { type ClusterWriter, createIfAbsent } from '../kube/writer.ts';
@@ -130,6 +130,25 @@ function decodeJob(data: { job?: unknown; jobBase64?: unknown }): Record<string,
   return typeof data.job === 'object' && data.job !== null
     ? (data.job as Record<string, unknown>)
     : undefined;
+}
+
+/**
+ * For the cache (cache-transforms.ts): a revision's job decoded once, in place of its base64 text
+ * (`data.jobBase64` → `data.job`), so that the cache holds one copy of each version's job, not the
+ * text and, once read, its decoding. The revision is never written back from the cache (its stable
+ * annotation is merge-patched, history.ts), so the apiserver's copy keeps its exact bytes. A job that
+ * does not decode is left as it came (decodeRevision then reads no version from it). Mutates and
+ * returns `object`.
+ */
+export function decodeRevisionJobInPlace<T extends KubernetesObject>(object: T): T {
+  const revision = object as unknown as V1ControllerRevision;
+  const data = revision.data as ({ jobBase64?: unknown } & Record<string, unknown>) | undefined;
+  if (object.kind !== 'ControllerRevision' || typeof data?.jobBase64 !== 'string') return object;
+  const job = decodeJob(data);
+  if (!job) return object;
+  const { jobBase64: _text, ...rest } = data;
+  revision.data = { ...rest, job };
+  return object;
 }
 
 /**

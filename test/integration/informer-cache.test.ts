@@ -2,7 +2,8 @@
 // Nomad API build select the operator's own objects by label (nothing of an unrelated workload: its
 // Deployment, ReplicaSet, pods, ConfigMaps, Secrets), and strip managed fields and kubectl's
 // last-applied copy at the informer, from the first list and from watch events alike; NomadJobs keep
-// only the newest spec write of their managed fields, so their submit time reads as from the live object.
+// only the newest spec write of their managed fields, so their submit time reads as from the live object;
+// workloads lose their pod templates, Secrets their values, and revisions hold their job decoded.
 // Lookups by label and by owner (byLabel, byOwner) come from indexes that follow every change.
 import {
   AppsV1Api,
@@ -10,13 +11,14 @@ import {
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesObject,
+  type V1ControllerRevision,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeInformers } from '../../src/api/server.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import { nomadJobObject } from '../../src/crd/object.ts';
 import { group, type NomadJobObject, plural, version } from '../../src/crd/resource.ts';
-import { submitTimeOf } from '../../src/jobs/versions.ts';
+import { revisionObject, storedVersionOf, submitTimeOf } from '../../src/jobs/versions.ts';
 import { makeApplier } from '../../src/kube/apply.ts';
 import { ensureNomadJobCrd } from '../../src/kube/crds.ts';
 import type { Informer } from '../../src/kube/informer.ts';
@@ -203,6 +205,87 @@ describe('informer caches', () => {
           configMaps.get(ns, 'owned')?.metadata?.resourceVersion === owned.metadata?.resourceVersion,
       );
       expect(byOwner()).toEqual(['owned']);
+    } finally {
+      await Promise.all(informers.map((i) => i.stop()));
+    }
+  });
+
+  it("hold the operator's workloads without pod templates, Secrets without values, revisions with their job decoded", async () => {
+    const ns = namespace.name;
+    const managed = { [LABEL_MANAGED_BY]: MANAGED_BY };
+    const owner = await apply(
+      nomadJobObject(
+        {
+          ID: 'shapes',
+          Type: 'service',
+          TaskGroups: [{ Name: 'g', Tasks: [{ Name: 't', Driver: 'docker' }] }],
+        },
+        createNamespaceMapper({ defaultNamespace: ns }),
+      ),
+    );
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'shapes-g', namespace: ns, labels: managed },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'shapes' } },
+        template: {
+          metadata: { labels: { ...managed, app: 'shapes' } },
+          spec: { containers: [{ name: 't', image: 'registry.k8s.io/pause:3.10' }] },
+        },
+      },
+    } as KubernetesObject);
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'shapes-payload', namespace: ns, labels: managed },
+      type: 'Opaque',
+      data: { payload: Buffer.from('secret payload').toString('base64') },
+    } as KubernetesObject);
+    const stored = { version: 0, stable: false, submitTime: '1', job: { ID: 'shapes', Meta: { a: '<&>' } } };
+    const revision = revisionObject(owner as NomadJobObject, stored);
+    revision.metadata!.labels = { ...revision.metadata?.labels, ...managed };
+    await apply(revision);
+
+    const controller = new Controller({
+      kubeConfig: operatorConfig(kc),
+      metrics: createMetrics(),
+      logger: silentLogger(),
+      namespace: ns,
+    });
+    const api = makeInformers(operatorConfig(kc), {});
+    const informers = [...controller.informers, ...api.values()];
+    for (const informer of informers) informer.start();
+    try {
+      expect(await Promise.all(informers.map((i) => i.waitForSync(60_000)))).not.toContain(false);
+      await waitFor('the ReplicaSet and its pods in the cache', async () => {
+        const sets = controller.owned.get('ReplicaSet')?.list(ns) ?? [];
+        return sets.length > 0;
+      });
+      for (const cache of [controller.owned, api]) {
+        const deployment = cache.get('Deployment')?.get(ns, 'shapes-g') as
+          | { spec?: Record<string, unknown> }
+          | undefined;
+        expect(deployment?.spec).toMatchObject({ replicas: 2, selector: { matchLabels: { app: 'shapes' } } });
+        expect(deployment?.spec).not.toHaveProperty('template');
+        for (const set of cache.get('ReplicaSet')?.list(ns) ?? [])
+          expect((set as { spec?: object }).spec).not.toHaveProperty('template');
+        const cachedRevision = cache.get('ControllerRevision')?.get(ns, revision.metadata?.name ?? '');
+        expect(cachedRevision).toBeDefined();
+        expect((cachedRevision as { data?: unknown }).data).toEqual({
+          version: 0,
+          stable: false,
+          submitTime: '1',
+          job: stored.job,
+        });
+        expect(storedVersionOf(cachedRevision as V1ControllerRevision)).toEqual(stored);
+      }
+      const secret = controller.owned.get('Secret')?.get(ns, 'shapes-payload') as
+        | { type?: string; data?: unknown }
+        | undefined;
+      expect(secret?.type).toBe('Opaque');
+      expect(secret).not.toHaveProperty('data');
     } finally {
       await Promise.all(informers.map((i) => i.stop()));
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nomadJobObject } from '../../../src/crd/object.ts';
+import { cacheTransformFor } from '../../../src/jobs/cache-transforms.ts';
 import {
   nextVersion,
   revisionObject,
@@ -69,5 +70,34 @@ describe('job versions', () => {
       expect.objectContaining({ kind: 'NomadJob', name: 'web', uid: 'uid-1', controller: true }),
     ]);
     expect(storedVersionOf(revision)).toEqual(stored(4, job(2)));
+  });
+
+  it('is cached with its job decoded in place of the base64 text, and reads back the same', () => {
+    const owner = nomadJobObject(job(2));
+    owner.metadata!.uid = 'uid-1';
+    owner.metadata!.namespace = 'apps';
+    const written = revisionObject(owner, {
+      ...stored(3, job(2, { Meta: { note: '<a & b>' } })),
+      stable: true,
+    });
+    const fromApiserver = {
+      ...structuredClone(written),
+      metadata: { ...written.metadata, resourceVersion: '7', managedFields: [{ manager: 'nomad-operator' }] },
+    };
+    const cached = cacheTransformFor('ControllerRevision')(structuredClone(fromApiserver));
+    expect(cached.data).toEqual({
+      version: 3,
+      stable: true,
+      submitTime: '1',
+      job: job(2, { Meta: { note: '<a & b>' } }),
+    });
+    expect(cached.metadata?.managedFields).toBeUndefined();
+    expect(storedVersionOf(cached)).toEqual(storedVersionOf(written));
+    // Text that is not a job stays as it came, and reads as no version, as before.
+    const broken = structuredClone(fromApiserver);
+    (broken.data as Record<string, unknown>).jobBase64 = 'not base64 json';
+    const kept = cacheTransformFor('ControllerRevision')(structuredClone(broken));
+    expect((kept.data as Record<string, unknown>).jobBase64).toBe('not base64 json');
+    expect(storedVersionOf(kept)).toBeUndefined();
   });
 });
