@@ -11,6 +11,8 @@
 // (default 5 minutes) still counts: reads
 // keep being served from the caches through an outage (writes are refused then anyway, see
 // availability.ts). Nothing is ever granted that the apiserver did not grant before.
+// What the caches already know is also answered without a promise (knownCaller, knownAllowed): a
+// read by a caller whose rights are known is served with no asynchronous step (http.ts).
 // The API's own writes use the operator's credentials, so a call is only ever carried out after the
 // caller was allowed the same verb on the same namespace: the façade never lends its rights.
 import { createHash } from 'node:crypto';
@@ -42,7 +44,18 @@ export interface Authorizer {
   authenticate(token: string | undefined): Promise<Caller>;
   /** Is the caller allowed any of `permissions` in `namespace` ('' = every namespace)? */
   allowed(caller: Caller, namespace: string, permissions: readonly Permission[]): Promise<boolean>;
+  /**
+   * The caller `authenticate` would answer, when that is known without asking anyone (anonymous
+   * access, a token accepted within the cache's lifetime); undefined otherwise, refusals included
+   * (`authenticate` answers those). Lets a request whose answer is known be served without a promise.
+   */
+  knownCaller?(token: string | undefined): Caller | undefined;
+  /** What `allowed` would answer, when known without asking anyone (cached decisions); undefined otherwise. */
+  knownAllowed?(caller: Caller, namespace: string, permissions: readonly Permission[]): boolean | undefined;
 }
+
+/** The anonymous caller (one object for every request: callers are never modified). */
+export const ANONYMOUS: Caller = Object.freeze({ anonymous: true });
 
 export async function authorize(
   authorizer: Authorizer,
@@ -55,8 +68,10 @@ export async function authorize(
 
 /** Every call allowed, tokens ignored: only for tests and explicit development setups. */
 export const allowAll: Authorizer = {
-  authenticate: async () => ({ anonymous: true }),
+  authenticate: async () => ANONYMOUS,
   allowed: async () => true,
+  knownCaller: () => ANONYMOUS,
+  knownAllowed: () => true,
 };
 
 interface Cached<T> {
@@ -191,8 +206,14 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
       : null;
   };
 
-  const review = async (caller: Caller & { anonymous: false }, namespace: string, permission: Permission) => {
-    const key = JSON.stringify([
+  const tokenKey = (token: string) => createHash('sha256').update(token).digest('hex');
+  /** What the caches know of a token: its caller, null when rejected, undefined when it must be reviewed. */
+  const cachedCaller = (key: string): Caller | null | undefined => {
+    const known = rejected.get(key) ? null : unreachable() ? lastAccepted.get(key) : undefined;
+    return accepted.get(key) ?? known;
+  };
+  const decisionKey = (caller: Caller & { anonymous: false }, namespace: string, permission: Permission) =>
+    JSON.stringify([
       caller.username,
       caller.uid,
       caller.groups,
@@ -202,7 +223,12 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
       permission.resource ?? '',
       permission.name ?? '',
     ]);
-    const cached = decisions.get(key) ?? (unreachable() ? lastDecisions.get(key) : undefined);
+  const cachedDecision = (key: string): boolean | undefined =>
+    decisions.get(key) ?? (unreachable() ? lastDecisions.get(key) : undefined);
+
+  const review = async (caller: Caller & { anonymous: false }, namespace: string, permission: Permission) => {
+    const key = decisionKey(caller, namespace, permission);
+    const cached = cachedDecision(key);
     if (cached !== undefined) return cached;
     const request = client.request<V1SubjectAccessReview>({
       method: 'POST',
@@ -249,12 +275,11 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
     },
     async authenticate(token) {
       if (token === undefined || token === '') {
-        if (options.allowAnonymous) return { anonymous: true };
+        if (options.allowAnonymous) return ANONYMOUS;
         throw permissionDenied();
       }
-      const key = createHash('sha256').update(token).digest('hex');
-      const known = rejected.get(key) ? null : unreachable() ? lastAccepted.get(key) : undefined;
-      let caller: Caller | null | undefined = accepted.get(key) ?? known;
+      const key = tokenKey(token);
+      let caller = cachedCaller(key);
       if (caller === undefined) {
         let review = inFlight.get(key);
         if (!review) {
@@ -288,6 +313,21 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
       if (caller.anonymous) return options.allowAnonymous;
       for (const permission of permissions) {
         if (await review(caller, namespace, permission)) return true;
+      }
+      return false;
+    },
+    knownCaller(token) {
+      if (token === undefined || token === '') return options.allowAnonymous ? ANONYMOUS : undefined;
+      return cachedCaller(tokenKey(token)) ?? undefined;
+    },
+    knownAllowed(caller, namespace, permissions) {
+      if (caller.anonymous) return options.allowAnonymous;
+      // The same order as `allowed`: the first permission granted answers; one not known asks.
+      for (let i = 0; i < permissions.length; i++) {
+        const permission = permissions[i] as Permission;
+        const cached = cachedDecision(decisionKey(caller, namespace, permission));
+        if (cached === undefined) return undefined;
+        if (cached) return true;
       }
       return false;
     },

@@ -101,8 +101,11 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
 
   // Every body is JSON text, whatever the Content-Type says (or does not say): the header is dropped
   // before Fastify looks at it, so even an empty or malformed one reaches the catch-all parser.
-  app.addHook('onRequest', async (request) => {
-    delete request.raw.headers['content-type'];
+  // Callback-style hooks (here and below): an async hook would cost a promise on every request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const headers = request.raw.headers;
+    if (headers['content-type'] !== undefined) delete headers['content-type'];
+    done();
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
@@ -144,18 +147,27 @@ export function buildApiApp(apiDeps: ApiDeps, options: BuildOptions = {}): Fasti
     reply.code(404).type('text/plain; charset=utf-8').send('404 page not found'),
   );
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (!acceptsGzip(request.headers['accept-encoding'])) return payload;
-    if (reply.getHeader('content-encoding')) return payload;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const accepted = request.headers['accept-encoding'];
+    if (accepted === undefined || !acceptsGzip(accepted) || reply.getHeader('content-encoding')) {
+      done(null, payload);
+      return;
+    }
     let buffer: Buffer;
     if (typeof payload === 'string') buffer = Buffer.from(payload);
     else if (Buffer.isBuffer(payload)) buffer = payload;
-    else return payload;
-    if (buffer.length === 0) return payload;
+    else {
+      done(null, payload);
+      return;
+    }
+    if (buffer.length === 0) {
+      done(null, payload);
+      return;
+    }
     reply.header('Content-Encoding', 'gzip');
     reply.header('Vary', 'Accept-Encoding');
     reply.removeHeader('content-length');
-    return gzipOf(buffer);
+    gzipOf(buffer).then((zipped) => done(null, zipped), done);
   });
 
   void app.register(async (api) => {

@@ -17,10 +17,18 @@ export function refuseWritesWhileUnreachable(
   app: FastifyInstance,
   reachability: ApiserverReachability,
 ): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (readMethods.has(request.method) || reachability.reachable()) return;
+  // A callback-style hook: an async one would cost a promise on every request, reads included.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (readMethods.has(request.method) || reachability.reachable()) {
+      done();
+      return;
+    }
     const path = request.url.split('?', 1)[0] ?? '';
-    if (!path.startsWith('/v1/') || isComputeOnly(path)) return;
-    return reply.code(500).type('text/plain; charset=utf-8').send(NO_LEADER_MESSAGE);
+    if (!path.startsWith('/v1/') || isComputeOnly(path)) {
+      done();
+      return;
+    }
+    // Answered here: the request goes no further (Fastify stops once the reply is sent).
+    reply.code(500).type('text/plain; charset=utf-8').send(NO_LEADER_MESSAGE);
   });
 }

@@ -64,6 +64,42 @@ export function callerOf(request: FastifyRequest, deps: ApiDeps): Promise<Caller
   return caller;
 }
 
+/**
+ * The caller, when the authorizer already knows, without asking anyone, that it holds any of
+ * `permissions` in the Kubernetes namespace (Authorizer.knownCaller/knownAllowed); undefined when it
+ * must be asked (requirePermission), which also gives every refusal its answer.
+ */
+export function knownPermission(
+  request: FastifyRequest,
+  deps: ApiDeps,
+  k8sNamespace: string,
+  permissions: readonly Permission[],
+): Caller | undefined {
+  const authorizer = deps.authorizer;
+  if (!authorizer.knownCaller || !authorizer.knownAllowed) return undefined;
+  const caller = authorizer.knownCaller(requestToken(request));
+  if (caller === undefined) return undefined;
+  return authorizer.knownAllowed(caller, k8sNamespace, permissions) === true ? caller : undefined;
+}
+
+/**
+ * `next(arg)` once the caller holds any of `permissions` in the Nomad namespace: called at once,
+ * without a promise, when the authorizer already knows (knownPermission), else after
+ * requireInNamespace. `next` and `arg` are separate so that the hot path creates no closure.
+ */
+export function withPermission<A, R>(
+  request: FastifyRequest,
+  deps: ApiDeps,
+  nomadNamespace: string,
+  permissions: readonly Permission[],
+  next: (arg: A) => R,
+  arg: A,
+): R | Promise<unknown> {
+  const k8sNamespace = deps.store.mapNamespace(nomadNamespace);
+  if (knownPermission(request, deps, k8sNamespace, permissions)) return next(arg);
+  return requirePermission(request, deps, k8sNamespace, permissions).then(() => next(arg));
+}
+
 /** Authenticates the request and checks `permissions` (any of) in the Kubernetes namespace. */
 export async function requirePermission(
   request: FastifyRequest,
@@ -166,6 +202,26 @@ function sharedAnswer(store: ApiStore, key: string, compute: () => QueryResult):
   return result;
 }
 
+/** `compute`'s answer, or the same answer as the store's shared one under `shared`; an ApiError as an answer. */
+function runQuery(deps: ApiDeps, compute: () => QueryResult, shared: string | undefined): QueryResult {
+  try {
+    return shared === undefined ? compute() : sharedAnswer(deps.store, shared, compute);
+  } catch (error) {
+    if (error instanceof ApiError) return { index: deps.store.state.globalIndex(), error };
+    throw error;
+  }
+}
+
+/** The index headers, then the answer (or its error, thrown for the error handler). */
+function sendQueryResult(reply: FastifyReply, deps: ApiDeps, result: QueryResult): FastifyReply {
+  setQueryMeta(reply, result);
+  // The server is closing: this answer ends the connection too (a keep-alive connection left
+  // open would hold the shutdown until its bound).
+  if (deps.closing?.aborted) reply.header('Connection', 'close');
+  if (result.error) throw result.error;
+  return sendJson(reply, result.body);
+}
+
 /**
  * Runs a query, Nomad-style: with `?index=N`, waits until the result's index is above N (re-running
  * `compute` after cache changes, never polling) or until `wait` (default and cap 5 minutes, plus up to
@@ -173,88 +229,77 @@ function sharedAnswer(store: ApiStore, key: string, compute: () => QueryResult):
  * (`deps.closing`), held queries answer at once with their current result, as if their wait had
  * ended, and close their connection. Changes that come together (one batch of watch events) are
  * answered with one computation.
+ * A query that need not wait is answered at once, without a promise (the reply, or a thrown error:
+ * callers are route handlers, or return it from one); only a held query answers with a promise.
  */
-export async function blockingQuery(
+export function blockingQuery(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: ApiDeps,
   compute: () => QueryResult,
-  options: BlockingQueryOptions = {},
-): Promise<FastifyReply> {
+  options?: BlockingQueryOptions,
+): FastifyReply | Promise<FastifyReply> {
   const { minIndex, waitMs } = blockingParams(query(request));
-  const shared = options.shared;
-  const answer = shared === undefined ? compute : () => sharedAnswer(deps.store, shared, compute);
-  const run = (): QueryResult => {
-    try {
-      return answer();
-    } catch (error) {
-      if (error instanceof ApiError) return { index: deps.store.state.globalIndex(), error };
-      throw error;
-    }
-  };
-  const cheapIndex = options.index;
-  let result = run();
+  const shared = options?.shared;
+  const result = runQuery(deps, compute, shared);
   // Past the bound on held queries, a query is answered at once, as if its wait had ended.
   const release =
     minIndex > 0 && result.index <= minIndex ? holdBlockingQuery(deps.blockingQueries) : undefined;
-  if (release) {
-    const state = deps.store.state;
-    const timeout = waitMs + Math.random() * (waitMs / 16);
-    result = await new Promise<QueryResult>((resolve, reject) => {
-      let scheduled = false;
-      let settled = false;
-      const finish = (value: QueryResult | Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        off();
-        reply.raw.off('close', onClose);
-        deps.closing?.removeEventListener('abort', onClosing);
-        if (value instanceof Error) reject(value);
-        else resolve(value);
-      };
-      const check = () => {
-        scheduled = false;
-        if (settled) return;
-        try {
-          if (cheapIndex && cheapIndex() <= minIndex) return;
-          const next = run();
-          if (next.index > minIndex) finish(next);
-        } catch (error) {
-          finish(error as Error);
-        }
-      };
-      // Checked once the informer has handled what it received (a watch chunk may carry several
-      // events), before the event loop turns to other work: a reconcile started by the same change
-      // must not delay the answer.
-      const off = state.onChange(() => {
-        if (!scheduled) {
-          scheduled = true;
-          queueMicrotask(check);
-        }
-      });
-      // The response closing before it was written means the client went away.
-      const onClose = () => {
-        if (!reply.raw.writableEnded) finish({ index: 0 });
-      };
-      reply.raw.on('close', onClose);
-      const onClosing = () => finish(run());
-      deps.closing?.addEventListener('abort', onClosing, { once: true });
-      const timer = setTimeout(() => {
-        try {
-          finish(run());
-        } catch (error) {
-          finish(error as Error);
-        }
-      }, timeout);
-    }).finally(release);
-  }
-  setQueryMeta(reply, result);
-  // The server is closing: this answer ends the connection too (a keep-alive connection left
-  // open would hold the shutdown until its bound).
-  if (deps.closing?.aborted) reply.header('Connection', 'close');
-  if (result.error) throw result.error;
-  return sendJson(reply, result.body);
+  if (!release) return sendQueryResult(reply, deps, result);
+  const run = () => runQuery(deps, compute, shared);
+  const cheapIndex = options?.index;
+  const state = deps.store.state;
+  const timeout = waitMs + Math.random() * (waitMs / 16);
+  return new Promise<QueryResult>((resolve, reject) => {
+    let scheduled = false;
+    let settled = false;
+    const finish = (value: QueryResult | Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      off();
+      reply.raw.off('close', onClose);
+      deps.closing?.removeEventListener('abort', onClosing);
+      if (value instanceof Error) reject(value);
+      else resolve(value);
+    };
+    const check = () => {
+      scheduled = false;
+      if (settled) return;
+      try {
+        if (cheapIndex && cheapIndex() <= minIndex) return;
+        const next = run();
+        if (next.index > minIndex) finish(next);
+      } catch (error) {
+        finish(error as Error);
+      }
+    };
+    // Checked once the informer has handled what it received (a watch chunk may carry several
+    // events), before the event loop turns to other work: a reconcile started by the same change
+    // must not delay the answer.
+    const off = state.onChange(() => {
+      if (!scheduled) {
+        scheduled = true;
+        queueMicrotask(check);
+      }
+    });
+    // The response closing before it was written means the client went away.
+    const onClose = () => {
+      if (!reply.raw.writableEnded) finish({ index: 0 });
+    };
+    reply.raw.on('close', onClose);
+    const onClosing = () => finish(run());
+    deps.closing?.addEventListener('abort', onClosing, { once: true });
+    const timer = setTimeout(() => {
+      try {
+        finish(run());
+      } catch (error) {
+        finish(error as Error);
+      }
+    }, timeout);
+  })
+    .finally(release)
+    .then((held) => sendQueryResult(reply, deps, held));
 }
 
 /** Answers a write: `X-Nomad-Index` (> 0) and the JSON body. */

@@ -2,72 +2,26 @@
 // in for its TokenReview and SubjectAccessReview endpoints: a token accepted and a decision made
 // before still count once the server is gone (and are not asked again while the reachability probe
 // says it is away); a token never seen fails; a token the apiserver rejected stays rejected.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeKubeAuthorizer } from '../../../src/api/acl.ts';
 import { operatorConfig } from '../../support/operator-kubeconfig.ts';
+import { type ReviewApiserver, reviewApiserver } from './review-apiserver.ts';
 
-let server: http.Server | undefined;
+const servers: ReviewApiserver[] = [];
 afterEach(async () => {
-  await stop();
+  await Promise.all(servers.splice(0).map((server) => server.stop()));
 });
 
-async function stop(): Promise<void> {
-  const current = server;
-  server = undefined;
-  if (!current) return;
-  current.closeAllConnections();
-  await new Promise((resolve) => current.close(resolve));
-}
-
 /** An apiserver that accepts the token `good` (user alice) and allows alice `list` only. */
-async function fakeApiserver(): Promise<{ kc: KubeConfig; requests: string[] }> {
-  const requests: string[] = [];
-  server = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-    });
-    req.on('end', () => {
-      const body = JSON.parse(text || '{}') as {
-        spec?: { token?: string; resourceAttributes?: { verb?: string } };
-      };
-      requests.push(req.url ?? '');
-      res.setHeader('Content-Type', 'application/json');
-      if (req.url?.endsWith('/tokenreviews')) {
-        const ok = body.spec?.token === 'good';
-        res.end(
-          JSON.stringify({
-            ...body,
-            status: ok
-              ? { authenticated: true, user: { username: 'alice', groups: [] } }
-              : { authenticated: false },
-          }),
-        );
-      } else {
-        res.end(
-          JSON.stringify({ ...body, status: { allowed: body.spec?.resourceAttributes?.verb === 'list' } }),
-        );
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'operator' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  return { kc, requests };
+async function fakeApiserver(): Promise<ReviewApiserver> {
+  const server = await reviewApiserver();
+  servers.push(server);
+  return server;
 }
 
 describe('makeKubeAuthorizer while the apiserver is unreachable', () => {
   it('keeps what it was told before, and only that', async () => {
-    const { kc, requests } = await fakeApiserver();
+    const { kc, requests, stop } = await fakeApiserver();
     const reachable = { value: true };
     const authorizer = makeKubeAuthorizer({
       kubeConfig: operatorConfig(kc),

@@ -10,6 +10,7 @@ import {
   query,
   READ,
   requireInNamespace,
+  withPermission,
 } from '../../http.ts';
 import { parseGoBool, queryValue } from '../../params.ts';
 import type { ApiStore, JobEntry } from '../../store.ts';
@@ -24,7 +25,11 @@ export interface JobRequest {
   id: string;
 }
 
-export type JobHandler = (job: JobRequest) => Promise<unknown>;
+/**
+ * A handler answers through `reply`: it returns the reply when it answered at once (a read whose
+ * caller's rights were known, see `afterRead`), else a promise.
+ */
+export type JobHandler = (job: JobRequest) => FastifyReply | Promise<unknown>;
 
 /** Read access to the request's namespace (every GET under /v1/job/<id>). */
 export async function requireRead({ request, deps, namespace }: JobRequest): Promise<void> {
@@ -32,14 +37,22 @@ export async function requireRead({ request, deps, namespace }: JobRequest): Pro
 }
 
 /**
- * A blocking read about the job in the path (Nomad's GET endpoints under /v1/job/<id>): the caller's
- * read right first, then `answer` from the caches each time they change, with the job's entry
- * (undefined when there is no such job).
+ * `then(job)` once the caller may read the request's namespace, as after requireRead; called at
+ * once, without a promise, when the authorizer already knows the answer (http.ts withPermission).
+ */
+export function afterRead<R>(job: JobRequest, then: (job: JobRequest) => R): R | Promise<unknown> {
+  return withPermission(job.request, job.deps, job.namespace, READ, then, job);
+}
+
+/**
+ * A blocking read about the job in the path (Nomad's GET endpoints under /v1/job/<id>), once the
+ * caller's read right is checked: `answer` from the caches each time they change, with the job's
+ * entry (undefined when there is no such job).
  */
 export function readAboutJob(
   job: JobRequest,
   answer: (entry: JobEntry | undefined, store: ApiStore) => QueryResult,
-): Promise<FastifyReply> {
+): FastifyReply | Promise<FastifyReply> {
   const { request, reply, deps, namespace, id } = job;
   return blockingQuery(request, reply, deps, () => answer(deps.store.findJob(namespace, id), deps.store));
 }

@@ -4,27 +4,34 @@
 import { readSubmission as readStoredSubmission } from '../../../jobs/submissions.ts';
 import { type NomadJson, versionDiffs } from '../../../nomad/diff.ts';
 import { badRequest, notFound } from '../../errors.ts';
-import { JsonBytes, query } from '../../http.ts';
+import { JsonBytes, type QueryResult, query } from '../../http.ts';
 import { parseGoUint, queryValue } from '../../params.ts';
 import { jobResponse, jobResponseJson, summaryResponseJson, versionResponse } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
-import { boolQuery, type JobRequest, readAboutJob, requireRead } from './context.ts';
+import type { ApiStore, JobEntry } from '../../store.ts';
+import { afterRead, boolQuery, type JobRequest, readAboutJob, requireRead } from './context.ts';
 
-export async function readJob(job: JobRequest) {
-  await requireRead(job);
-  return readAboutJob(job, (entry, store) => {
-    if (!entry) return { index: store.state.index('NomadJob'), error: notFound('job not found') };
-    return { index: resourceVersionOf(entry.object), body: new JsonBytes(jobResponseJson(store, entry)) };
-  });
+// The job and its summary are the hottest reads: answered at once when the caller's rights are
+// known (context.ts afterRead), with the functions below made once rather than per request.
+const jobAnswer = (entry: JobEntry | undefined, store: ApiStore): QueryResult => {
+  if (!entry) return { index: store.state.index('NomadJob'), error: notFound('job not found') };
+  return { index: resourceVersionOf(entry.object), body: new JsonBytes(jobResponseJson(store, entry)) };
+};
+const answerJob = (job: JobRequest) => readAboutJob(job, jobAnswer);
+
+export function readJob(job: JobRequest) {
+  return afterRead(job, answerJob);
 }
 
-export async function readSummary(job: JobRequest) {
-  await requireRead(job);
-  return readAboutJob(job, (entry, store) => {
-    if (!entry) return { index: store.state.index('NomadJob', 'Pod'), error: notFound('job not found') };
-    const summary = summaryResponseJson(store, entry);
-    return { index: summary.index, body: new JsonBytes(summary.json) };
-  });
+const summaryAnswer = (entry: JobEntry | undefined, store: ApiStore): QueryResult => {
+  if (!entry) return { index: store.state.index('NomadJob', 'Pod'), error: notFound('job not found') };
+  const summary = summaryResponseJson(store, entry);
+  return { index: summary.index, body: new JsonBytes(summary.json) };
+};
+const answerSummary = (job: JobRequest) => readAboutJob(job, summaryAnswer);
+
+export function readSummary(job: JobRequest) {
+  return afterRead(job, answerSummary);
 }
 
 export async function readVersions(job: JobRequest) {
