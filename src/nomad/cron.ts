@@ -246,10 +246,13 @@ function wallClock(date: Date, format: Intl.DateTimeFormat | undefined): WallClo
  */
 export function nextCronTime(schedule: CronSchedule, from: Date, timeZone = 'UTC'): Date | undefined {
   let zone = timeZone || 'UTC';
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-  } catch {
-    zone = 'UTC';
+  // Intl only for another zone: its first use loads ICU's time zone data (about 8 MiB resident).
+  if (zone !== 'UTC') {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    } catch {
+      zone = 'UTC';
+    }
   }
   const start = Math.floor(from.getTime() / 60_000) * 60_000;
   const firstSecond = Math.min(...schedule.seconds);

@@ -31,6 +31,7 @@
 // appends a nil entry there) are left out instead of being emitted as `null`.
 import { canonicalJson } from './canonical-json.ts';
 import { formatGoDuration } from './duration.ts';
+import { goCompareStrings } from './go.ts';
 
 export type DiffType = 'None' | 'Added' | 'Deleted' | 'Edited';
 
@@ -176,23 +177,6 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 /** Canonical JSON with sorted keys and without null members: equal Go values give equal strings. */
 const goJson = (value: unknown): string => canonicalJson(value, { omitNull: true });
 
-/** Go's string order: byte-wise UTF-8, i.e. code point order (UTF-16 differs above U+D7FF). */
-function compareStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codeUnitRank(x) - codeUnitRank(y);
-  }
-  return a.length - b.length;
-}
-
-function codeUnitRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000; // astral code points sort last
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Value formatting (Go's fmt %v)
 
@@ -331,12 +315,12 @@ function makeObjectDiff(
 }
 
 function compareFieldDiffs(a: FieldDiff, b: FieldDiff): number {
-  return compareStrings(a.Name, b.Name) || compareStrings(a.Old, b.Old) || compareStrings(a.New, b.New);
+  return goCompareStrings(a.Name, b.Name) || goCompareStrings(a.Old, b.Old) || goCompareStrings(a.New, b.New);
 }
 
 function compareObjectDiffs(a: ObjectDiff, b: ObjectDiff): number {
   const byHeader =
-    compareStrings(a.Name, b.Name) ||
+    goCompareStrings(a.Name, b.Name) ||
     TYPE_RANK[a.Type] - TYPE_RANK[b.Type] ||
     (a.Fields?.length ?? 0) - (b.Fields?.length ?? 0) ||
     (a.Objects?.length ?? 0) - (b.Objects?.length ?? 0);
@@ -1356,7 +1340,7 @@ function taskDiffs(oldTasks: unknown, newTasks: unknown, contextual: boolean): T
   const diffs: TaskDiff[] = [];
   for (const [name, task] of before) diffs.push(taskDiff(task, after.get(name) ?? null, contextual));
   for (const [name, task] of after) if (!before.has(name)) diffs.push(taskDiff(null, task, contextual));
-  return diffs.sort((x, y) => compareStrings(x.Name, y.Name));
+  return diffs.sort((x, y) => goCompareStrings(x.Name, y.Name));
 }
 
 /** Group pointer fields the flattener skips; ShutdownDelay is added back when both groups exist. */
@@ -1419,7 +1403,7 @@ function taskGroupDiffs(oldGroups: unknown, newGroups: unknown, contextual: bool
   for (const [name, group] of before) diffs.push(taskGroupDiff(group, after.get(name) ?? null, contextual));
   for (const [name, group] of after)
     if (!before.has(name)) diffs.push(taskGroupDiff(null, group, contextual));
-  return diffs.sort((x, y) => compareStrings(x.Name, y.Name));
+  return diffs.sort((x, y) => goCompareStrings(x.Name, y.Name));
 }
 
 /** Job fields that change on every version or are folded into the groups. */
@@ -1572,7 +1556,7 @@ export function annotateDiff(
       const updates: Record<string, number> = { ...(group.Updates ?? {}) };
       for (const [kind, count] of counts) if (count) updates[kind] = count;
       // Go encodes map keys sorted.
-      group.Updates = Object.fromEntries(Object.entries(updates).sort(([x], [y]) => compareStrings(x, y)));
+      group.Updates = Object.fromEntries(Object.entries(updates).sort(([x], [y]) => goCompareStrings(x, y)));
     }
     const count = group.Fields?.find((field) => field.Name === 'Count');
     if (count) {

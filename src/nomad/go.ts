@@ -65,3 +65,24 @@ export function goStringList(values: readonly string[]): string {
 export function goQuotedList(values: readonly string[]): string {
   return `[${values.map(goQuote).join(' ')}]`;
 }
+
+/**
+ * Go's string order (sort.Strings, `<`): byte-wise UTF-8, i.e. code point order (UTF-16 differs
+ * above U+D7FF). Never localeCompare: besides ordering differently, it loads ICU's collation data
+ * (about 3 MiB of resident memory).
+ */
+export function goCompareStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codeUnitRank(x) - codeUnitRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codeUnitRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000; // astral code points sort last
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}

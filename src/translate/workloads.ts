@@ -388,6 +388,8 @@ export function kubernetesSchedule(
 /** Whether a time zone name is one the runtime's tz database knows (Kubernetes checks the same). */
 function knownTimeZone(name: string): boolean {
   if (name === 'Local' || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return false;
+  // UTC without Intl: its first use loads ICU's time zone data (about 8 MiB resident).
+  if (name === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;

@@ -5,6 +5,7 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { podVersion as podVersionFrom } from '../../jobs/pod-version.ts';
 import { allocationState } from '../../jobs/status.ts';
+import { goCompareStrings } from '../../nomad/go.ts';
 import { ANNOTATION_CONTAINERS, ANNOTATION_GROUP } from '../../nomad/keys.ts';
 import { containerNameFor } from '../../translate/pod-template.ts';
 import { type Kind, resourceVersionOf } from '../state.ts';
@@ -56,7 +57,7 @@ function allocIndex(store: ApiStore, entry: JobEntry, pod: V1Pod): number {
     .sort(
       (a, b) =>
         unixNanos(a.metadata?.creationTimestamp) - unixNanos(b.metadata?.creationTimestamp) ||
-        (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+        goCompareStrings(a.metadata?.name ?? '', b.metadata?.name ?? ''),
     );
   const index = peers.findIndex((p) => p.metadata?.uid === pod.metadata?.uid);
   return Math.max(0, index);

@@ -1,6 +1,7 @@
 // Service registrations (GET /v1/job/:id/services): one per (Service of the job, running pod it
 // selects), with the pod's IP and the port the Service targets on that pod.
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import { goCompareStrings } from '../../nomad/go.ts';
 import { ANNOTATION_GROUP, ANNOTATION_SERVICE_NAME, ANNOTATION_SERVICE_TAGS } from '../../nomad/keys.ts';
 import { resourceVersionOf } from '../state.ts';
 import type { ApiStore, JobEntry } from '../store.ts';
@@ -62,5 +63,5 @@ export function serviceRegistrations(store: ApiStore, entry: JobEntry): Json[] {
       });
     }
   }
-  return out.sort((a, b) => String(a.ID).localeCompare(String(b.ID)));
+  return out.sort((a, b) => goCompareStrings(String(a.ID), String(b.ID)));
 }

@@ -248,7 +248,10 @@ export function ephemeralDiskErrors(disk: EphemeralDisk): string[] {
   return size < 10 ? [`minimum DiskMB value is 10; got ${size}`] : [];
 }
 
-/** Go's time.LoadLocation accepts IANA names plus "UTC" and "Local". */
+/**
+ * Go's time.LoadLocation accepts IANA names plus "UTC" and "Local". Intl is asked only about other
+ * names: its first use loads ICU's time zone data (about 8 MiB resident).
+ */
 function timeZoneError(zone: string): string | undefined {
   if (zone === 'UTC' || zone === 'Local') return undefined;
   try {
