@@ -83,21 +83,28 @@ export function knownPermission(
 }
 
 /**
- * `next(arg)` once the caller holds any of `permissions` in the Nomad namespace: called at once,
- * without a promise, when the authorizer already knows (knownPermission), else after
- * requireInNamespace. `next` and `arg` are separate so that the hot path creates no closure.
+ * `next(arg)` once the caller holds any of `permissions` in the Kubernetes namespace: called at
+ * once, without a promise, when the authorizer already knows (knownPermission), else after
+ * requirePermission. `next` and `arg` are separate so that a hot path need create no closure.
  */
 export function withPermission<A, R>(
   request: FastifyRequest,
   deps: ApiDeps,
-  nomadNamespace: string,
+  k8sNamespace: string,
   permissions: readonly Permission[],
   next: (arg: A) => R,
   arg: A,
 ): R | Promise<unknown> {
-  const k8sNamespace = deps.store.mapNamespace(nomadNamespace);
   if (knownPermission(request, deps, k8sNamespace, permissions)) return next(arg);
   return requirePermission(request, deps, k8sNamespace, permissions).then(() => next(arg));
+}
+
+/**
+ * What a route handler returns for its answer: nothing when that is the reply, already answered
+ * (a reply is a thenable, which Fastify would wait on for nothing), else the promise.
+ */
+export function handlerResult(reply: FastifyReply, answer: unknown): unknown {
+  return answer === reply ? undefined : answer;
 }
 
 /** Authenticates the request and checks `permissions` (any of) in the Kubernetes namespace. */

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { NomadJobObject } from '../../crd/resource.ts';
 import { LABEL_JOB } from '../../nomad/keys.ts';
 import { ApiError, notFound } from '../errors.ts';
-import { type ApiDeps, blockingQuery, READ, requirePermission } from '../http.ts';
+import { type ApiDeps, blockingQuery, handlerResult, READ, withPermission } from '../http.ts';
 import { allocationResponse } from '../responses/allocation.ts';
 import { jobResponse } from '../responses/job.ts';
 import { resourceVersionOf } from '../state.ts';
@@ -18,20 +18,22 @@ export async function allocationRoutes(app: FastifyInstance, { deps }: { deps: A
     const object = store.state.get<NomadJobObject>('NomadJob', pod.metadata?.namespace, jobName);
     return object ? { pod, entry: store.entry(object) } : undefined;
   };
-  app.all<{ Params: { id: string } }>('/v1/allocation/:id', async (request, reply) => {
+  // Answered at once when the caller's rights are known (http.ts withPermission).
+  app.all<{ Params: { id: string } }>('/v1/allocation/:id', (request, reply) => {
     if (request.method !== 'GET') throw new ApiError(405, 'Invalid method');
     const id = request.params.id;
     const found = find(id);
     // Unknown allocations need no namespace rights, as in Nomad (which filters after lookup).
-    if (found) await requirePermission(request, deps, found.entry.k8sNamespace, READ);
-    else await requirePermission(request, deps, store.defaultNamespace, READ);
-    return blockingQuery(request, reply, deps, () => {
-      const now = find(id);
-      if (!now) return { index: store.state.index('Pod'), error: notFound('alloc not found') };
-      return {
-        index: resourceVersionOf(now.pod),
-        body: allocationResponse(store, now.entry, now.pod, jobResponse(store, now.entry)),
-      };
-    });
+    const k8sNamespace = found ? found.entry.k8sNamespace : store.defaultNamespace;
+    const answer = () =>
+      blockingQuery(request, reply, deps, () => {
+        const now = find(id);
+        if (!now) return { index: store.state.index('Pod'), error: notFound('alloc not found') };
+        return {
+          index: resourceVersionOf(now.pod),
+          body: allocationResponse(store, now.entry, now.pod, jobResponse(store, now.entry)),
+        };
+      });
+    return handlerResult(reply, withPermission(request, deps, k8sNamespace, READ, answer, undefined));
   });
 }

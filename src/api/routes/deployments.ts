@@ -1,7 +1,7 @@
 // GET /v1/deployment/:id: a deployment (one job version rolling out), found among every service job's.
 import type { FastifyInstance } from 'fastify';
 import { ApiError, notFound } from '../errors.ts';
-import { type ApiDeps, blockingQuery, READ, requirePermission } from '../http.ts';
+import { type ApiDeps, blockingQuery, handlerResult, READ, withPermission } from '../http.ts';
 import { deploymentsOf } from '../responses/deployment.ts';
 
 export async function deploymentRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
@@ -14,16 +14,19 @@ export async function deploymentRoutes(app: FastifyInstance, { deps }: { deps: A
     }
     return undefined;
   };
-  app.all<{ Params: { id: string } }>('/v1/deployment/:id', async (request, reply) => {
+  // Answered at once when the caller's rights are known (http.ts withPermission).
+  app.all<{ Params: { id: string } }>('/v1/deployment/:id', (request, reply) => {
     if (request.method !== 'GET') throw new ApiError(405, 'Invalid method');
     const id = request.params.id;
     const found = find(id);
-    await requirePermission(request, deps, found ? found.entry.k8sNamespace : store.defaultNamespace, READ);
-    return blockingQuery(request, reply, deps, () => {
-      const index = store.state.index('Deployment', 'ReplicaSet', 'NomadJob');
-      const now = find(id);
-      if (!now) return { index, error: notFound('deployment not found') };
-      return { index, body: now.deployment };
-    });
+    const k8sNamespace = found ? found.entry.k8sNamespace : store.defaultNamespace;
+    const answer = () =>
+      blockingQuery(request, reply, deps, () => {
+        const index = store.state.index('Deployment', 'ReplicaSet', 'NomadJob');
+        const now = find(id);
+        if (!now) return { index, error: notFound('deployment not found') };
+        return { index, body: now.deployment };
+      });
+    return handlerResult(reply, withPermission(request, deps, k8sNamespace, READ, answer, undefined));
   });
 }

@@ -3,24 +3,27 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError, notFound } from '../errors.ts';
 import { findEvaluation } from '../evals.ts';
-import { type ApiDeps, blockingQuery, READ, requirePermission } from '../http.ts';
+import { type ApiDeps, blockingQuery, handlerResult, READ, withPermission } from '../http.ts';
 
 export async function evaluationRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   if (!deps.actions) return;
   const store = deps.store;
-  app.all<{ Params: { id: string } }>('/v1/evaluation/:id', async (request, reply) => {
+  // Answered at once when the caller's rights are known (http.ts withPermission).
+  app.all<{ Params: { id: string } }>('/v1/evaluation/:id', (request, reply) => {
     if (request.method !== 'GET') throw new ApiError(405, 'Invalid method');
     const id = request.params.id;
     const found = findEvaluation(deps, id);
-    await requirePermission(request, deps, found ? found.k8sNamespace : store.defaultNamespace, READ);
-    return blockingQuery(request, reply, deps, () => {
-      const index = store.state.index('ConfigMap', 'NomadJob');
-      const now = findEvaluation(deps, id);
-      if (!now) return { index, error: notFound('eval not found') };
-      return {
-        index: Math.max(index, Number(now.evaluation.ModifyIndex) || 0),
-        body: { ...now.evaluation, RelatedEvals: null },
-      };
-    });
+    const k8sNamespace = found ? found.k8sNamespace : store.defaultNamespace;
+    const answer = () =>
+      blockingQuery(request, reply, deps, () => {
+        const index = store.state.index('ConfigMap', 'NomadJob');
+        const now = findEvaluation(deps, id);
+        if (!now) return { index, error: notFound('eval not found') };
+        return {
+          index: Math.max(index, Number(now.evaluation.ModifyIndex) || 0),
+          body: { ...now.evaluation, RelatedEvals: null },
+        };
+      });
+    return handlerResult(reply, withPermission(request, deps, k8sNamespace, READ, answer, undefined));
   });
 }

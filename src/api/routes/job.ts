@@ -5,7 +5,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, badRequest } from '../errors.ts';
-import { type ApiDeps, checkRegion, requestNamespace } from '../http.ts';
+import { type ApiDeps, checkRegion, handlerResult, requestNamespace } from '../http.ts';
 import type { JobHandler } from './job/context.ts';
 import { deregister } from './job/deregister.ts';
 import { evaluate } from './job/evaluate.ts';
@@ -122,9 +122,7 @@ export async function jobRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps 
     if (!entry || (entry.needsActions && !deps.actions)) throw noRoute();
     const handler = handlerFor(entry, request.method);
     if (!handler) throw entry.otherMethods === 404 ? noRoute() : new ApiError(405, 'Invalid method');
-    const answered = handler({ request, reply, deps, namespace, id });
-    // The reply is a thenable: returned, Fastify would wait on it for nothing.
-    return answered === reply ? undefined : answered;
+    return handlerResult(reply, handler({ request, reply, deps, namespace, id }));
   };
   app.all('/v1/job/*', route);
   app.all('/v1/job/', route);

@@ -41,7 +41,8 @@ export async function requireRead({ request, deps, namespace }: JobRequest): Pro
  * once, without a promise, when the authorizer already knows the answer (http.ts withPermission).
  */
 export function afterRead<R>(job: JobRequest, then: (job: JobRequest) => R): R | Promise<unknown> {
-  return withPermission(job.request, job.deps, job.namespace, READ, then, job);
+  const { request, deps, namespace } = job;
+  return withPermission(request, deps, deps.store.mapNamespace(namespace), READ, then, job);
 }
 
 /**

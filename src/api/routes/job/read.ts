@@ -34,9 +34,12 @@ export function readSummary(job: JobRequest) {
   return afterRead(job, answerSummary);
 }
 
-export async function readVersions(job: JobRequest) {
+export function readVersions(job: JobRequest) {
+  return afterRead(job, versionsOfJob);
+}
+
+function versionsOfJob(job: JobRequest) {
   const { request } = job;
-  await requireRead(job);
   const q = query(request);
   const diffs = boolQuery(request, 'diffs');
   const diffVersionText = queryValue(q, 'diff_version');

@@ -17,7 +17,7 @@ import { newEvalId } from '../../responses/evaluation.ts';
 import { isParent } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
 import type { ApiStore, JobEntry } from '../../store.ts';
-import { type JobRequest, readAboutJob, requireRead } from './context.ts';
+import { afterRead, type JobRequest, readAboutJob } from './context.ts';
 
 /** Scaling events kept per group (Nomad keeps 20). */
 const MAX_SCALING_EVENTS = 20;
@@ -65,12 +65,15 @@ function scaleStatus(store: ApiStore, entry: JobEntry): Record<string, unknown> 
   };
 }
 
-export async function readScale(job: JobRequest) {
-  await requireRead(job);
-  return readAboutJob(job, (entry, store) => {
+const scaleOfJob = (job: JobRequest) =>
+  readAboutJob(job, (entry, store) => {
     if (!entry) return { index: store.state.index('NomadJob'), error: notFound('job not found') };
     return { index: store.jobTreeIndex(entry), body: scaleStatus(store, entry) };
   });
+
+/** Answers at once when the caller's read right is known (context.ts afterRead). */
+export function readScale(job: JobRequest) {
+  return afterRead(job, scaleOfJob);
 }
 
 export async function scale({ request, reply, deps, namespace: queryNamespace, id }: JobRequest) {
