@@ -15,7 +15,7 @@
 // read by a caller whose rights are known is served with no asynchronous step (http.ts).
 // The API's own writes use the operator's credentials, so a call is only ever carried out after the
 // caller was allowed the same verb on the same namespace: the façade never lends its rights.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { V1SubjectAccessReview, V1TokenReview } from '@kubernetes/client-node';
 import { group, plural } from '../crd/resource.ts';
 import { KubeApiError, kubeClient } from '../kube/client.ts';
@@ -86,6 +86,11 @@ export class LruTtlCache<T> {
   readonly #ttlMs: number;
   readonly #max: number;
   readonly #now: () => number;
+  /**
+   * The key at the end (the most recently used): a hit on it stays where it is. Moving a key costs
+   * a delete and an insert, which in a small Map shrink and regrow its table, on every hit.
+   */
+  #newest: string | undefined;
   constructor(ttlMs: number, max: number, now: () => number = Date.now) {
     this.#ttlMs = ttlMs;
     this.#max = Math.max(1, max);
@@ -97,13 +102,20 @@ export class LruTtlCache<T> {
   get(key: string): T | undefined {
     const hit = this.#map.get(key);
     if (!hit) return undefined;
-    this.#map.delete(key);
-    if (hit.expires <= this.#now()) return undefined;
-    this.#map.set(key, hit);
+    if (hit.expires <= this.#now()) {
+      this.delete(key);
+      return undefined;
+    }
+    if (key !== this.#newest) {
+      this.#map.delete(key);
+      this.#map.set(key, hit);
+      this.#newest = key;
+    }
     return hit.value;
   }
   delete(key: string): void {
     this.#map.delete(key);
+    if (key === this.#newest) this.#newest = undefined;
   }
   set(key: string, value: T): void {
     this.#map.delete(key);
@@ -113,6 +125,7 @@ export class LruTtlCache<T> {
       this.#map.delete(oldest);
     }
     this.#map.set(key, { value, expires: this.#now() + this.#ttlMs });
+    this.#newest = key;
   }
 }
 
@@ -206,14 +219,20 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
       : null;
   };
 
-  const tokenKey = (token: string) => createHash('sha256').update(token).digest('hex');
+  // One-shot hashing: no Hash object per request.
+  const tokenKey = (token: string) => hash('sha256', token, 'hex');
   /** What the caches know of a token: its caller, null when rejected, undefined when it must be reviewed. */
   const cachedCaller = (key: string): Caller | null | undefined => {
     const known = rejected.get(key) ? null : unreachable() ? lastAccepted.get(key) : undefined;
     return accepted.get(key) ?? known;
   };
-  const decisionKey = (caller: Caller & { anonymous: false }, namespace: string, permission: Permission) =>
-    JSON.stringify([
+  // The caller objects of accepted tokens are kept (`accepted`), and permissions are mostly
+  // constants: each caller's last key is remembered, so a client asking the same again makes none.
+  const lastKeys = new WeakMap<Caller, { namespace: string; permission: Permission; key: string }>();
+  const decisionKey = (caller: Caller & { anonymous: false }, namespace: string, permission: Permission) => {
+    const last = lastKeys.get(caller);
+    if (last?.namespace === namespace && last.permission === permission) return last.key;
+    const key = JSON.stringify([
       caller.username,
       caller.uid,
       caller.groups,
@@ -223,6 +242,9 @@ export function makeKubeAuthorizer(options: KubeAuthorizerOptions): KubeAuthoriz
       permission.resource ?? '',
       permission.name ?? '',
     ]);
+    lastKeys.set(caller, { namespace, permission, key });
+    return key;
+  };
   const cachedDecision = (key: string): boolean | undefined =>
     decisions.get(key) ?? (unreachable() ? lastDecisions.get(key) : undefined);
 

@@ -38,6 +38,27 @@ describe('LruTtlCache', () => {
     expect(cache.size).toBe(100);
   });
 
+  it('keeps the order exact when the newest key is hit again, expires or is removed', () => {
+    let now = 0;
+    const cache = new LruTtlCache<number>(100, 2, () => now);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    expect(cache.get('b')).toBe(2);
+    expect(cache.get('b')).toBe(2);
+    expect(cache.get('a')).toBe(1); // a is now the most recently used
+    cache.set('c', 3);
+    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([1, undefined, 3]);
+    cache.delete('c');
+    cache.set('d', 4);
+    expect([cache.get('a'), cache.get('d')]).toEqual([1, 4]);
+    now = 100;
+    expect(cache.get('d')).toBeUndefined();
+    cache.set('e', 5);
+    cache.set('f', 6);
+    expect([cache.get('a'), cache.get('e'), cache.get('f')]).toEqual([undefined, 5, 6]);
+    expect(cache.size).toBe(2);
+  });
+
   it('restarts the TTL of a key set again', () => {
     let now = 0;
     const cache = new LruTtlCache<number>(100, 10, () => now);
