@@ -49,6 +49,7 @@ const { values: args } = parseArgs({
     'reuse-cluster': { type: 'boolean', default: false },
     'keep-cluster': { type: 'boolean', default: false },
     'operator-arg': { type: 'string', multiple: true, default: [] },
+    'node-flags': { type: 'string' },
     profile: { type: 'boolean', default: false },
   },
 });
@@ -200,6 +201,9 @@ async function main(): Promise<BenchResult> {
     defaultNamespace: JOBS_NAMESPACE,
     logDir: state.dir,
     extraArgs: args['operator-arg'],
+    ...(args['node-flags'] !== undefined
+      ? { nodeFlags: args['node-flags'].split(/\s+/u).filter((flag) => flag !== '') }
+      : {}),
     cpuProfile: args.profile,
   });
   const nomad = nomadClient(operator.apiUrl);

@@ -110,10 +110,13 @@ export async function startOperator(options: {
   defaultNamespace: string;
   logDir: string;
   extraArgs?: string[];
+  /** Node flags instead of the image's (an experiment; the figures are then not the image's). */
+  nodeFlags?: string[];
   /** Write a V8 CPU profile (.cpuprofile) into logDir when the operator exits. */
   cpuProfile?: boolean;
 }): Promise<OperatorProcess> {
   const [apiPort, metricsPort] = [await freePort(), await freePort()];
+  const nodeFlags = options.nodeFlags ?? imageNodeFlags();
   const logFile = path.join(options.logDir, 'bench-operator.log');
   const fd = openSync(logFile, 'w');
   let child: ChildProcess;
@@ -121,7 +124,7 @@ export async function startOperator(options: {
     child = spawn(
       process.execPath,
       [
-        ...imageNodeFlags(),
+        ...nodeFlags,
         ...(options.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${options.logDir}`] : []),
         options.entryPoint,
         'run',
@@ -188,7 +191,7 @@ export async function startOperator(options: {
     apiUrl,
     metricsUrl,
     logFile,
-    nodeFlags: imageNodeFlags(),
+    nodeFlags,
     rss: () => rssOf(pid),
     rssSplit: () => rssSplitOf(pid),
     peakRss: () => Math.max(peak, rssOf(pid)),
