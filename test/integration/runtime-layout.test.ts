@@ -191,14 +191,8 @@ describe('the image runtime layout, read-only, as the image user', () => {
   });
 
   it('run: healthy, ready, serves the Nomad API with tokens; SIGTERM exits 0 within seconds', async () => {
-    expect(entrypoint).toEqual([
-      'node',
-      '--max-semi-space-size=2',
-      '--optimize-for-size',
-      '--max-opt=1',
-      'dist/cli/main.js',
-      'run',
-    ]);
+    // The image's exact flags are test/unit/dockerfile.test.ts's business; this runs whatever they are.
+    expect([entrypoint[0], ...entrypoint.slice(-2)]).toEqual(['node', 'dist/cli/main.js', 'run']);
     const before = snapshot(app);
     const { command, args } = imageCommand([
       ...entrypoint,
