@@ -1,5 +1,5 @@
 // /v1/jobs (list; register is ./job/register.ts) and /v1/jobs/parse.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NomadJobObject } from '../../crd/resource.ts';
 import { parseJobspec } from '../../nomad/hcl/jobspec.ts';
 import { JobSchema } from '../../nomad/schema.ts';
@@ -19,7 +19,9 @@ import {
   blockingQuery,
   callerOf,
   checkRegion,
+  handlerResult,
   JsonBytes,
+  knownPermission,
   LIST,
   query,
   requestNamespace,
@@ -32,6 +34,14 @@ import { registerFromBody } from './job/register.ts';
 
 const methodNotAllowed = () => new ApiError(405, 'Invalid method');
 
+/** Which Kubernetes namespaces a list shows, and a key naming that set (for shared answers). */
+interface Listable {
+  allows: (k8sNamespace: string) => boolean;
+  key: string;
+}
+
+const EVERY_NAMESPACE: Listable = { allows: () => true, key: '*' };
+
 /**
  * Which Kubernetes namespaces the caller may list jobs in, for the request's Nomad namespace: that
  * one namespace, or for `*` every namespace the caller may list (403 when none).
@@ -40,7 +50,7 @@ async function listableNamespaces(
   deps: ApiDeps,
   request: Parameters<typeof callerOf>[0],
   namespace: string,
-): Promise<{ allows: (k8sNamespace: string) => boolean; key: string }> {
+): Promise<Listable> {
   const caller = await callerOf(request, deps);
   const store = deps.store;
   if (namespace !== '*') {
@@ -48,7 +58,7 @@ async function listableNamespaces(
     if (!(await deps.authorizer.allowed(caller, k8s, LIST))) throw permissionDenied();
     return { allows: (ns) => ns === k8s, key: k8s };
   }
-  if (await deps.authorizer.allowed(caller, '', LIST)) return { allows: () => true, key: '*' };
+  if (await deps.authorizer.allowed(caller, '', LIST)) return EVERY_NAMESPACE;
   const allowed = new Set<string>();
   const candidates = new Set([store.defaultNamespace, ...store.jobs('*').map((e) => e.k8sNamespace)]);
   for (const k8s of candidates) {
@@ -58,80 +68,121 @@ async function listableNamespaces(
   return { allows: (ns) => allowed.has(ns), key: [...allowed].sort().join(',') };
 }
 
+/**
+ * listableNamespaces' answer when the authorizer already knows it (the caller may list the
+ * namespace asked, or every namespace for `*`), without a promise; undefined when it must be asked.
+ */
+function knownListable(deps: ApiDeps, request: FastifyRequest, namespace: string): Listable | undefined {
+  if (namespace === '*') return knownPermission(request, deps, '', LIST) ? EVERY_NAMESPACE : undefined;
+  const k8s = deps.store.mapNamespace(namespace);
+  return knownPermission(request, deps, k8s, LIST) ? { allows: (ns) => ns === k8s, key: k8s } : undefined;
+}
+
+/** A list request's parameters, read (and checked) before the caller's rights, as Nomad does. */
+interface ListQuery {
+  namespace: string;
+  prefix: string;
+  withMeta: boolean;
+  paging: ReturnType<typeof pagingParams>;
+  filterText: string;
+  filter: ReturnType<typeof compileFilter> | undefined;
+}
+
+function listQuery(request: FastifyRequest): ListQuery {
+  const q = query(request);
+  const namespace = requestNamespace(request);
+  const prefix = queryValue(q, 'prefix') ?? '';
+  const withMeta = boolParam(q, 'meta');
+  const paging = pagingParams(q);
+  const filterText = queryValue(q, 'filter') ?? '';
+  let filter: ReturnType<typeof compileFilter> | undefined;
+  if (filterText !== '') {
+    try {
+      filter = compileFilter(filterText, JobSchema);
+    } catch (error) {
+      if (error instanceof FilterSyntaxError) throw badRequest(FILTER_PARSE_PREFIX + error.message);
+      throw error;
+    }
+  }
+  return { namespace, prefix, withMeta, paging, filterText, filter };
+}
+
+function answerList(
+  deps: ApiDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  list: ListQuery,
+  allowed: Listable,
+): FastifyReply | Promise<FastifyReply> {
+  const { namespace, prefix, withMeta, paging, filterText, filter } = list;
+  const store = deps.store;
+  // Every request asking the same list from the same state gets one computation of it (held
+  // blocking queries woken together, pollers), and each job's entry is its kept JSON.
+  const shared = JSON.stringify([
+    namespace,
+    allowed.key,
+    prefix,
+    withMeta,
+    paging.perPage,
+    paging.nextToken,
+    paging.reverse,
+    filterText,
+  ]);
+  const listIndex = () => store.state.index('NomadJob', 'Pod');
+  return blockingQuery(
+    request,
+    reply,
+    deps,
+    () => {
+      const index = listIndex();
+      const shows = (entry: JobEntry) => allowed.allows(entry.k8sNamespace) && entry.id.startsWith(prefix);
+      const visible = visibleJobs(store, [namespace, allowed.key, prefix, paging.reverse], {
+        listed: (object) => {
+          const entry = store.listedEntry(namespace, object);
+          return entry && shows(entry) ? entry : undefined;
+        },
+        all: () => store.jobs(namespace).filter(shows),
+        reverse: paging.reverse,
+      });
+      const out: Buffer[] = [];
+      let nextToken = '';
+      for (const { entry, token: entryToken } of visible) {
+        if (paging.nextToken !== '') {
+          const cmp = compareTokens(entryToken, paging.nextToken) * (paging.reverse ? -1 : 1);
+          if (cmp < 0) continue;
+        }
+        if (filter) {
+          try {
+            if (!filter.matches(filterView(store, entry))) continue;
+          } catch (error) {
+            if (error instanceof FilterEvalError) throw badRequest(FILTER_EVAL_PREFIX + error.message);
+            throw error;
+          }
+        }
+        if (paging.perPage > 0 && out.length === paging.perPage) {
+          nextToken = entryToken;
+          break;
+        }
+        out.push(listStubJson(store, entry, withMeta));
+      }
+      return { index, body: new JsonBytes(jsonArray(out)), ...(nextToken ? { nextToken } : {}) };
+    },
+    { index: listIndex, shared },
+  );
+}
+
 export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  app.all('/v1/jobs', async (request, reply) => {
+  // Not an async function: a list whose caller's rights are known is answered at once, without a
+  // promise (errors thrown here reach the error handler as a rejection would).
+  app.all('/v1/jobs', (request, reply) => {
     if (request.method === 'PUT' || request.method === 'POST') return registerFromBody(deps, request, reply);
     if (request.method !== 'GET') throw methodNotAllowed();
     checkRegion(request, deps);
-    const q = query(request);
-    const namespace = requestNamespace(request);
-    const prefix = queryValue(q, 'prefix') ?? '';
-    const withMeta = boolParam(q, 'meta');
-    const paging = pagingParams(q);
-    const filterText = queryValue(q, 'filter') ?? '';
-    let filter: ReturnType<typeof compileFilter> | undefined;
-    if (filterText !== '') {
-      try {
-        filter = compileFilter(filterText, JobSchema);
-      } catch (error) {
-        if (error instanceof FilterSyntaxError) throw badRequest(FILTER_PARSE_PREFIX + error.message);
-        throw error;
-      }
-    }
-    const allowed = await listableNamespaces(deps, request, namespace);
-    const store = deps.store;
-    // Every request asking the same list from the same state gets one computation of it (held
-    // blocking queries woken together, pollers), and each job's entry is its kept JSON.
-    const shared = JSON.stringify([
-      namespace,
-      allowed.key,
-      prefix,
-      withMeta,
-      paging.perPage,
-      paging.nextToken,
-      paging.reverse,
-      filterText,
-    ]);
-    const listIndex = () => store.state.index('NomadJob', 'Pod');
-    return blockingQuery(
-      request,
-      reply,
-      deps,
-      () => {
-        const index = listIndex();
-        const shows = (entry: JobEntry) => allowed.allows(entry.k8sNamespace) && entry.id.startsWith(prefix);
-        const visible = visibleJobs(store, [namespace, allowed.key, prefix, paging.reverse], {
-          listed: (object) => {
-            const entry = store.listedEntry(namespace, object);
-            return entry && shows(entry) ? entry : undefined;
-          },
-          all: () => store.jobs(namespace).filter(shows),
-          reverse: paging.reverse,
-        });
-        const out: Buffer[] = [];
-        let nextToken = '';
-        for (const { entry, token: entryToken } of visible) {
-          if (paging.nextToken !== '') {
-            const cmp = compareTokens(entryToken, paging.nextToken) * (paging.reverse ? -1 : 1);
-            if (cmp < 0) continue;
-          }
-          if (filter) {
-            try {
-              if (!filter.matches(filterView(store, entry))) continue;
-            } catch (error) {
-              if (error instanceof FilterEvalError) throw badRequest(FILTER_EVAL_PREFIX + error.message);
-              throw error;
-            }
-          }
-          if (paging.perPage > 0 && out.length === paging.perPage) {
-            nextToken = entryToken;
-            break;
-          }
-          out.push(listStubJson(store, entry, withMeta));
-        }
-        return { index, body: new JsonBytes(jsonArray(out)), ...(nextToken ? { nextToken } : {}) };
-      },
-      { index: listIndex, shared },
+    const list = listQuery(request);
+    const known = knownListable(deps, request, list.namespace);
+    if (known) return handlerResult(reply, answerList(deps, request, reply, list, known));
+    return listableNamespaces(deps, request, list.namespace).then((allowed) =>
+      answerList(deps, request, reply, list, allowed),
     );
   });
 

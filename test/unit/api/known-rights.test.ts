@@ -74,6 +74,11 @@ const READS: { url: string; headers: Record<string, string>; status: number }[] 
   { url: '/v1/allocation/none', headers: good, status: 404 },
   { url: '/v1/deployment/none', headers: good, status: 404 },
   { url: '/v1/status/leader', headers: {}, status: 200 },
+  { url: '/v1/jobs', headers: good, status: 200 },
+  { url: '/v1/jobs?namespace=*&prefix=w&meta=true', headers: good, status: 200 },
+  { url: '/v1/jobs?per_page=many', headers: good, status: 400 },
+  { url: '/v1/jobs?filter=%28', headers: good, status: 400 },
+  { url: '/v1/jobs', headers: { 'x-nomad-token': 'reader-elsewhere' }, status: 403 },
   { url: '/v1/job/web', headers: { 'x-nomad-token': 'reader-elsewhere' }, status: 403 },
   { url: '/v1/job/web', headers: { 'x-nomad-token': 'bad' }, status: 403 },
   { url: '/v1/job/web', headers: {}, status: 403 },
@@ -104,9 +109,9 @@ describe('reads whose rights are known', () => {
     const known = [];
     for (const { url, headers } of READS) known.push(seen(await app.inject({ method: 'GET', url, headers })));
     expect(known).toEqual(asked);
-    // Only the refusals were asked: bob's refused read (his token, then his rights), the bad
-    // token and the missing one.
-    expect(counts.asked - askedBefore).toBe(2 + 1 + 1);
+    // Only the refusals were asked: bob's refused list and read (his token, then his rights), the
+    // bad token and the missing one.
+    expect(counts.asked - askedBefore).toBe(2 + 2 + 1 + 1);
   });
 });
 
