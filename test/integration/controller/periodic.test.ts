@@ -1,6 +1,7 @@
 // Periodic jobs on the real cluster: the parent runs as a CronJob; periodic force launches a child
 // NomadJob that runs to completion; the Jobs the CronJob controller launches are recorded as children
 // (without a second workload) and counted in the parent's status.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
@@ -52,6 +53,9 @@ describe('periodic jobs', () => {
     expect(cronJobs[0]?.spec?.schedule).toBe('* * * * *');
 
     // Force: a child NomadJob <parent>/periodic-<unix>, a plain batch job, run as its own Job.
+    // The CronJob launches at each minute's first second, and its child has that second's ID (as
+    // in Nomad, a launch and a forced run in one second are one child): force in another second.
+    while (new Date().getUTCSeconds() === 0) await sleep(100);
     const now = new Date();
     const forced = await forcePeriodic(writer, await harness.read('nightly'), now);
     if (!forced.ok) throw new Error(forced.message);
