@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import type { KubeConfig } from '@kubernetes/client-node';
 import Fastify from 'fastify';
 import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { makeApplier } from '../../src/kube/apply.ts';
 import { WorkQueue } from '../../src/kube/queue.ts';
 import { createLogger, jobLogger } from '../../src/log.ts';
 import { countWrite, createMetrics, type WriteCounter } from '../../src/metrics.ts';
-import { operatorConfig } from '../support/operator-kubeconfig.ts';
+import { kubeConfigForServer, operatorConfig } from '../support/operator-kubeconfig.ts';
 
 /** The value of one sample line of the exposition, e.g. `metric{a="b"}`. */
 function sample(text: string, series: string): number | undefined {
@@ -96,14 +95,7 @@ describe('operator metrics', () => {
       },
     };
     // A kubeconfig pointing at a closed port: the request fails, the write was still attempted.
-    const { KubeConfig } = await import('@kubernetes/client-node');
-    const kc: KubeConfig = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kc = kubeConfigForServer('http://127.0.0.1:1');
     const applier = makeApplier(operatorConfig(kc), 'test', counter);
     const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'n' } };
     await expect(applier.apply(configMap)).rejects.toThrow();

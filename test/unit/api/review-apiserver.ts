@@ -3,7 +3,8 @@
 // allows alice `list` only, and records every request it receives.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { kubeConfigForServer } from '../../support/operator-kubeconfig.ts';
 
 export interface ReviewApiserver {
   kc: KubeConfig;
@@ -45,13 +46,7 @@ export async function reviewApiserver(): Promise<ReviewApiserver> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'operator' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kc = kubeConfigForServer(`http://127.0.0.1:${port}`, 'operator');
   let stopped: Promise<void> | undefined;
   return {
     kc,

@@ -1,12 +1,11 @@
 // The controller's workers give the event loop a turn after every reconcile: a run of reconciles
 // that write nothing (a resync of every job) must not hold back I/O callbacks (watch events, Nomad
 // API requests) until the whole queue is drained.
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Controller } from '../../../src/controller/controller.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createMetrics } from '../../../src/metrics.ts';
-import { operatorConfig } from '../../support/operator-kubeconfig.ts';
+import { kubeConfigForServer, operatorConfig } from '../../support/operator-kubeconfig.ts';
 
 let controller: Controller | undefined;
 
@@ -16,13 +15,7 @@ afterEach(async () => {
 
 describe('Controller workers', () => {
   it('let a callback of the event loop run while a long queue of no-op reconciles is worked off', async () => {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
-      users: [{ name: 'u' }],
-      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-      currentContext: 'x',
-    });
+    const kubeConfig = kubeConfigForServer('https://127.0.0.1:1');
     controller = new Controller({
       kubeConfig: operatorConfig(kubeConfig),
       metrics: createMetrics(),

@@ -3,10 +3,10 @@
 // every change.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiserverProbe } from '../../../src/kube/reachability.ts';
-import { operatorConfig } from '../../support/operator-kubeconfig.ts';
+import { kubeConfigForServer, operatorConfig } from '../../support/operator-kubeconfig.ts';
 
 let server: http.Server | undefined;
 afterEach(async () => {
@@ -24,13 +24,7 @@ async function fakeApiserver(status: { code: number }): Promise<{ kc: KubeConfig
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kc = kubeConfigForServer(`http://127.0.0.1:${port}`, 't');
   return { kc, paths };
 }
 
