@@ -272,7 +272,7 @@ function hasVersion(store: ApiStore, written: NomadJobObject, version: number): 
 export async function awaitCache(
   store: ApiStore,
   object: NomadJobObject,
-  also: { version?: number | undefined; shows?: () => boolean } = {},
+  also: { version?: number | undefined; shows?: (() => boolean) | undefined } = {},
 ): Promise<void> {
   const rv = resourceVersionOf(object);
   const namespace = object.metadata?.namespace ?? '';
@@ -290,6 +290,21 @@ export async function awaitCache(
 /** Whether the caches show the evaluation `id` among the job's. */
 export function evaluationShown(deps: ApiDeps, written: NomadJobObject, id: string): boolean {
   return evaluationsOfJob(deps, deps.store.entry(written)).some((e) => e.ID === id);
+}
+
+/**
+ * The `shows` condition of awaitCache for an evaluation a request recorded: the caches show it, so
+ * that `GET /v1/evaluation/<id>` right after the answer finds it. Undefined (nothing to wait for)
+ * when nothing was recorded (a fallback ID, or no evaluation at all).
+ */
+export function evaluationShows(
+  deps: ApiDeps,
+  written: NomadJobObject,
+  recorded: Pick<RecordedEval, 'id' | 'evaluation'> | undefined,
+): (() => boolean) | undefined {
+  if (!recorded?.evaluation) return undefined;
+  const id = recorded.id;
+  return () => evaluationShown(deps, written, id);
 }
 
 /**
@@ -430,7 +445,7 @@ export async function registerJob(
     written = indexed;
     await awaitCache(store, written, {
       version: recordedVersion,
-      ...(recorded.evaluation ? { shows: () => evaluationShown(deps, written, recorded.id) } : {}),
+      shows: evaluationShows(deps, written, recorded),
     });
     const entry = store.findJob(namespace, id) ?? store.entry(written);
     return {
@@ -452,9 +467,10 @@ export async function updateJob(
   update: (job: Job, object: NomadJobObject) => { job: Job; annotations?: Record<string, string> },
   /**
    * Runs right after the write, concurrently with recording the version and the index annotations
-   * (so it must not wait for them), e.g. to record an evaluation.
+   * (so it must not wait for them), e.g. to record an evaluation: an evaluation it resolves to is
+   * waited for with the rest, so a read right after the answer finds it.
    */
-  afterWrite?: (written: NomadJobObject, specChanged: boolean) => Promise<void>,
+  afterWrite?: (written: NomadJobObject, specChanged: boolean) => Promise<RecordedEval | undefined>,
 ): Promise<{ entry: JobEntry; written: NomadJobObject }> {
   const store = deps.store;
   let current: JobEntry = entry;
@@ -473,12 +489,12 @@ export async function updateJob(
       const replaced = await store.writer.replace(object);
       const specChanged = replaced.metadata?.generation !== current.object.metadata?.generation;
       // As in registerJob: the writes that depend only on the replaced NomadJob, at once.
-      const [written, version] = await Promise.all([
+      const [written, version, recorded] = await Promise.all([
         specChanged ? recordIndexes(store, replaced, false) : replaced,
         specChanged ? recordVersionOf(store, replaced) : undefined,
         afterWrite?.(replaced, specChanged),
       ]);
-      await awaitCache(store, written, { version });
+      await awaitCache(store, written, { version, shows: evaluationShows(deps, written, recorded) });
       return { entry: store.findJob(entry.namespace, entry.id) ?? store.entry(written), written };
     } catch (error) {
       if (error instanceof WriteError && error.kind === 'conflict' && attempt < 5) {

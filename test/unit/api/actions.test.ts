@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Evaluation, JobActions } from '../../../src/api/actions.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { newEvaluation } from '../../../src/jobs/evaluations.ts';
-import { serviceJob, testApi } from './support.ts';
+import { type MemoryCluster, serviceJob, testApi } from './support.ts';
 
 /** An evaluation of Nomad's shape, built by the controller's own constructor. */
 function makeEvaluation(
@@ -119,6 +119,44 @@ describe('job actions', () => {
       (await app.inject({ method: 'GET', url: `/v1/evaluation/${purge.EvalID}` })).body,
     );
     expect(evaluation).toMatchObject({ TriggeredBy: 'job-deregister', Priority: 90 });
+  });
+
+  it('answers a stop, a scale and an evaluate once the caches show the evaluation it names', async () => {
+    // An evaluation recorded through the apiserver reaches the API's caches with its ConfigMap's watch
+    // event, a moment after the write answered: here, on a later timer turn. A client reading the
+    // evaluation the answer names (python-nomad's deregister, then get_evaluation) must find it.
+    const { actions } = fakeActions();
+    const shown = new Set<string>();
+    let cluster: MemoryCluster | undefined;
+    const lagging: JobActions = {
+      ...actions,
+      recordEvaluation: async (job, input) => {
+        const evaluation = await actions.recordEvaluation(job, input);
+        setTimeout(() => {
+          shown.add(evaluation.ID);
+          cluster?.put('ConfigMap', { metadata: { name: `shown-${evaluation.ID}`, namespace: 'default' } });
+        }, 20);
+        return evaluation;
+      },
+      evaluationsOf: (job, lister) => actions.evaluationsOf(job, lister).filter((e) => shown.has(e.ID)),
+    };
+    const api = await testApi({ actions: lagging });
+    cluster = api.cluster;
+    const app = api.app;
+    await app.inject(put('/v1/jobs', { Job: serviceJob('lag') }));
+    const writes = [
+      ['job-scaling', put('/v1/job/lag/scale', { Count: 3, Target: { Group: 'web' } })],
+      ['job-register', put('/v1/job/lag/evaluate', { JobID: 'lag' })],
+      ['job-deregister', { method: 'DELETE' as const, url: '/v1/job/lag?eval_priority=90' }],
+    ] as const;
+    for (const [trigger, write] of writes) {
+      const answer = await app.inject(write);
+      expect(answer.statusCode).toBe(200);
+      const evalId = JSON.parse(answer.body).EvalID as string;
+      const read = await app.inject({ method: 'GET', url: `/v1/evaluation/${evalId}` });
+      expect([write.url, read.statusCode]).toEqual([write.url, 200]);
+      expect(JSON.parse(read.body)).toMatchObject({ ID: evalId, TriggeredBy: trigger });
+    }
   });
 
   it('passes dispatch, periodic force, revert and stable on and answers their failures as Nomad', async () => {

@@ -2,7 +2,7 @@
 // `?purge=true`, delete the NomadJob and everything it owns. An evaluation is recorded for either
 // (none for a parameterized or periodic parent); an unknown job answers with zero indexes, as Nomad.
 import { badRequest } from '../../errors.ts';
-import { recordEval } from '../../evals.ts';
+import { type RecordedEval, recordEval } from '../../evals.ts';
 import { query, requireInNamespace, sendWriteWithMeta } from '../../http.ts';
 import { DELETE, deleteJob, UPDATE, updateJob } from '../../jobwrite.ts';
 import { parseGoInt, queryValue } from '../../params.ts';
@@ -73,13 +73,13 @@ export async function deregister(job: JobRequest) {
       VolumeEvalIndex: 0,
     });
   }
-  let recorded: { id: string; createIndex: number } = { id: '', createIndex: 0 };
+  let recorded: RecordedEval = { id: '', createIndex: 0 };
   const { entry: stopped, written } = await updateJob(
     deps,
     entry,
     (spec) => ({ job: { ...spec, Stop: true } }),
     async (object, specChanged) => {
-      if (noEval) return;
+      if (noEval) return undefined;
       const early = store.versionState(store.entry(object));
       recorded = await recordEval(
         request,
@@ -93,6 +93,7 @@ export async function deregister(job: JobRequest) {
         },
         { id: newEvalId(), createIndex: resourceVersionOf(object) },
       );
+      return recorded;
     },
   );
   const index = Math.max(resourceVersionOf(written), recorded.createIndex);

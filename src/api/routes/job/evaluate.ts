@@ -7,7 +7,7 @@ import { boolField, objectBody, objectField, stringField } from '../../body.ts';
 import { badRequest, internal } from '../../errors.ts';
 import { recordEval } from '../../evals.ts';
 import { requireInNamespace, sendWriteWithMeta } from '../../http.ts';
-import { annotateJob, deletePods, UPDATE } from '../../jobwrite.ts';
+import { annotateJob, awaitCache, deletePods, evaluationShows, UPDATE } from '../../jobwrite.ts';
 import { clientStatusOf } from '../../responses/allocation.ts';
 import { newEvalId } from '../../responses/evaluation.ts';
 import { resourceVersionOf } from '../../state.ts';
@@ -43,6 +43,8 @@ export async function evaluate({ request, reply, deps, namespace, id }: JobReque
   const written = await annotateJob(store, entry.k8sNamespace, entry.name, {
     [ANNOTATION_EVALUATE]: recorded.id,
   });
+  // One wait for the annotated job and the evaluation, so a read after the answer finds both.
+  await awaitCache(store, written, { shows: evaluationShows(deps, written, recorded) });
   const index = resourceVersionOf(written);
   return sendWriteWithMeta(reply, index, {
     EvalID: recorded.id,

@@ -8,7 +8,7 @@ import { boolField, intField, objectBody, optionalIntField, stringField } from '
 import { ApiError, badRequest, internal } from '../../errors.ts';
 import { type RecordedEval, recordEval } from '../../evals.ts';
 import { requireInNamespace, sendWrite, sendWriteWithMeta } from '../../http.ts';
-import { awaitCache, evaluationShown, recordIndexes, recordVersionOf, UPDATE } from '../../jobwrite.ts';
+import { awaitCache, evaluationShows, recordIndexes, recordVersionOf, UPDATE } from '../../jobwrite.ts';
 import { newEvalId } from '../../responses/evaluation.ts';
 import { isParent } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
@@ -63,7 +63,7 @@ export async function revert({ request, reply, deps, namespace, id }: JobRequest
   ]);
   await awaitCache(store, indexed, {
     version: recordedVersion,
-    ...(recorded.evaluation ? { shows: () => evaluationShown(deps, indexed, recorded.id) } : {}),
+    shows: evaluationShows(deps, indexed, recorded),
   });
   const reverted = store.findJob(namespace, id) ?? store.entry(indexed);
   const index = Math.max(resourceVersionOf(indexed), recorded.createIndex);

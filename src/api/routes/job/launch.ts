@@ -4,16 +4,26 @@
 // The child's evaluation record is written from the API's cached copy (none, for a new child: one
 // create, no read). The answer waits until the cache shows the child, so its indexes are its own.
 
+import type { NomadJobObject } from '../../../crd/resource.ts';
 import type { JobActions } from '../../actions.ts';
 import { field, intField, objectBody, stringField, stringMapField } from '../../body.ts';
 import { ApiError, badRequest, internal } from '../../errors.ts';
 import { cachedRecord, evaluationsOfJob } from '../../evals.ts';
 import { query, requireInNamespace, sendWrite } from '../../http.ts';
-import { awaitCache, CREATE, UPDATE } from '../../jobwrite.ts';
+import { awaitCache, CREATE, evaluationShown, UPDATE } from '../../jobwrite.ts';
 import { checkDispatchLimits } from '../../limits.ts';
 import { queryValue } from '../../params.ts';
 import { resourceVersionOf } from '../../state.ts';
 import type { JobRequest } from './context.ts';
+
+/** The child's evaluation, when one was recorded: the answer waits until the caches show it. */
+function childEvaluationShows(
+  deps: JobRequest['deps'],
+  result: { child: NomadJobObject; evalId?: string | undefined },
+): (() => boolean) | undefined {
+  const id = result.evalId;
+  return id ? () => evaluationShown(deps, result.child, id) : undefined;
+}
 
 export async function dispatch({ request, reply, deps, namespace, id }: JobRequest) {
   const store = deps.store;
@@ -53,7 +63,7 @@ export async function dispatch({ request, reply, deps, namespace, id }: JobReque
     (child) => cachedRecord(store, child),
   );
   if (!result.ok) throw new ApiError(result.status, result.message);
-  await awaitCache(store, result.child);
+  await awaitCache(store, result.child, { shows: childEvaluationShows(deps, result) });
   const child = store.findJob(namespace, result.childId);
   const childIndex = child ? store.createIndex(child) : resourceVersionOf(result.child);
   if (!result.created) {
@@ -89,7 +99,7 @@ export async function periodicForce({ request, reply, deps, namespace, id }: Job
   const parent = store.findJob(namespace, id);
   const result = await actions.forcePeriodic(parent?.object, (child) => cachedRecord(store, child));
   if (!result.ok) throw new ApiError(result.status, result.message);
-  await awaitCache(store, result.child);
+  await awaitCache(store, result.child, { shows: childEvaluationShows(deps, result) });
   const child = store.findJob(namespace, result.childId);
   const evaluation = child ? evaluationsOfJob(deps, child).find((e) => e.ID === result.evalId) : undefined;
   const index = Math.max(resourceVersionOf(result.child), evaluation?.CreateIndex ?? 0);

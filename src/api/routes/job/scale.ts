@@ -7,7 +7,7 @@ import { ANNOTATION_GROUP, ANNOTATION_SCALING_EVENTS } from '../../../nomad/keys
 import type { Job } from '../../../nomad/schema.ts';
 import { boolField, objectBody, objectField, optionalIntField, stringField } from '../../body.ts';
 import { badRequest, notFound } from '../../errors.ts';
-import { recordEval } from '../../evals.ts';
+import { type RecordedEval, recordEval } from '../../evals.ts';
 import { query, requireInNamespace, sendWriteWithMeta } from '../../http.ts';
 import { UPDATE, updateJob } from '../../jobwrite.ts';
 import { checkScaleCount } from '../../limits.ts';
@@ -111,42 +111,47 @@ export async function scale({ request, reply, deps, namespace: queryNamespace, i
   }
   if (count !== undefined) checkScaleCount(entry.job, groupName, count, deps.limits);
   const changesCount = count !== undefined && !isError;
-  let evalId: string | null = null;
-  let evalIndex = 0;
+  let recorded: RecordedEval | undefined;
   if (changesCount && !isParent(entry.job)) {
     // The evaluation of the version the new count makes, recorded first so the event can name it.
     const next = structuredClone(entry.job);
     for (const g of next.TaskGroups ?? []) if (g.Name === groupName) g.Count = count;
     const version = nextVersion(store.versions(entry), next as Record<string, unknown>).version;
-    const recorded = await recordEval(
+    recorded = await recordEval(
       request,
       deps,
       entry.object,
       { triggeredBy: 'job-scaling', version },
       { id: newEvalId(), createIndex: 0 },
     );
-    evalId = recorded.id;
-    evalIndex = recorded.createIndex;
   }
+  const evalId = recorded?.id ?? null;
+  const evalIndex = recorded?.createIndex ?? 0;
   const previous = group.Count ?? 1;
-  const { entry: updated, written } = await updateJob(deps, entry, (job: Job, object) => {
-    const events = scalingEventsOf(store.entry(object));
-    const event = {
-      Time: Date.now() * 1_000_000,
-      Count: count ?? null,
-      PreviousCount: previous,
-      Message: message,
-      Error: isError,
-      Meta: meta,
-      EvalID: evalId,
-      CreateIndex: resourceVersionOf(object),
-    };
-    events[groupName] = [event, ...(events[groupName] ?? [])].slice(0, MAX_SCALING_EVENTS);
-    if (changesCount) {
-      for (const g of job.TaskGroups ?? []) if (g.Name === groupName) g.Count = count;
-    }
-    return { job, annotations: { [ANNOTATION_SCALING_EVENTS]: JSON.stringify(events) } };
-  });
+  const { entry: updated, written } = await updateJob(
+    deps,
+    entry,
+    (job: Job, object) => {
+      const events = scalingEventsOf(store.entry(object));
+      const event = {
+        Time: Date.now() * 1_000_000,
+        Count: count ?? null,
+        PreviousCount: previous,
+        Message: message,
+        Error: isError,
+        Meta: meta,
+        EvalID: evalId,
+        CreateIndex: resourceVersionOf(object),
+      };
+      events[groupName] = [event, ...(events[groupName] ?? [])].slice(0, MAX_SCALING_EVENTS);
+      if (changesCount) {
+        for (const g of job.TaskGroups ?? []) if (g.Name === groupName) g.Count = count;
+      }
+      return { job, annotations: { [ANNOTATION_SCALING_EVENTS]: JSON.stringify(events) } };
+    },
+    // The evaluation recorded above is waited for with the write, so a read after the answer finds it.
+    async () => recorded,
+  );
   const index = resourceVersionOf(written);
   return sendWriteWithMeta(reply, index, {
     EvalID: evalId ?? '',
