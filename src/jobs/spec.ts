@@ -12,6 +12,7 @@ import { canonicalize } from '../nomad/canonicalize.ts';
 import { ANNOTATION_JOB_ID, ANNOTATION_NAMESPACE, ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
+import { shareJobParts } from './shared-parts.ts';
 
 export type Checked = { ok: true; job: Job } | { ok: false; message: string };
 
@@ -65,7 +66,8 @@ function decodeOnce(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Checked 
   if (!decoded.ok) return { ok: false, message: formatMultiError(decoded.errors) };
   const parsed = parseJobJson(decoded.job);
   if (!parsed.ok) return { ok: false, message: formatMultiError(parsed.errors) };
-  return { ok: true, job: canonicalize(parsed.job) };
+  // Its parts shared with the same job in the version's revision (shared-parts.ts).
+  return { ok: true, job: shareJobParts(canonicalize(parsed.job)) };
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   LABEL_VERSION,
 } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
+import { shareJobParts } from './shared-parts.ts';
 
 export const defaultHistoryLimit = 6;
 
@@ -147,7 +148,8 @@ export function decodeRevisionJobInPlace<T extends KubernetesObject>(object: T):
   const job = decodeJob(data);
   if (!job) return object;
   const { jobBase64: _text, ...rest } = data;
-  revision.data = { ...rest, job };
+  // Its parts shared with the same job decoded from the NomadJob's spec (shared-parts.ts).
+  revision.data = { ...rest, job: shareJobParts(job) };
   return object;
 }
 
