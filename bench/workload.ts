@@ -12,7 +12,7 @@ import { translate } from '../src/translate/index.ts';
 export const DIRECT_NAMESPACE = 'bench-direct';
 export const JOBS_NAMESPACE = 'bench-jobs';
 
-/** A one-replica service job in Nomad's API JSON (what `PUT /v1/jobs` takes as `Job`). */
+/** A one-replica service job in Nomad's API JSON (what `PUT /v1/jobs` takes as `Job`), its task's env naming it. */
 export function benchJob(id: string, meta: Record<string, string> = {}): Record<string, unknown> {
   return {
     ID: id,
@@ -29,6 +29,9 @@ export function benchJob(id: string, meta: Record<string, string> = {}): Record<
             Name: 'web',
             Driver: 'docker',
             Config: { image: 'registry.k8s.io/pause:3.10' },
+            // Each job's task groups its own, as in a real fleet: the operator holds one copy of
+            // parts jobs have alike (src/jobs/shared-parts.ts), and the bench must not flatter that.
+            Env: { INSTANCE: id },
             Resources: { CPU: 50, MemoryMB: 32 },
           },
         ],
