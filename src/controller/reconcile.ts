@@ -32,6 +32,7 @@ import {
   annotatedJobModifyIndex,
   defaultHistoryLimit,
   type RecordedVersion,
+  recordedFromNewerGeneration,
   recordVersion,
 } from '../jobs/versions.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
@@ -64,7 +65,9 @@ export interface ReconcileOptions {
 export type ReconcileOutcome =
   | { result: 'success' }
   | { result: 'invalid'; message: string }
-  | { result: 'gone' };
+  | { result: 'gone' }
+  /** The cached NomadJob is older than a version recorded from it: its own event brings it again. */
+  | { result: 'behind' };
 
 export async function reconcile(
   key: string,
@@ -75,6 +78,12 @@ export async function reconcile(
   const [namespace = '', name = ''] = key.split('/');
   const object = view.nomadJob(namespace, name);
   if (!object || object.metadata?.deletionTimestamp) return { result: 'gone' };
+  // The NomadJob and its revisions come from two watches, in no set order: a revision recorded from a
+  // newer spec (by the Nomad API, right after writing it) can be cached before that spec is. This copy
+  // of the job is then behind: recording its spec would make a version of an old spec, and applying
+  // it would roll the workloads back. Its update event re-enqueues the job.
+  if (recordedFromNewerGeneration(object, view.owned('ControllerRevision', namespace, name)))
+    return { result: 'behind' };
   const now = (options.now ?? (() => new Date()))();
   const generation = object.metadata?.generation ?? 0;
 

@@ -12,6 +12,7 @@ import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
 import {
+  ANNOTATION_GENERATION,
   ANNOTATION_JOB_MODIFY_INDEX,
   ANNOTATION_STABLE,
   ANNOTATION_SUBMIT_TIME,
@@ -87,6 +88,25 @@ export function submitTimeOf(object: Pick<NomadJobObject, 'metadata'>, fallback?
   return (BigInt(ms) * 1_000_000n).toString();
 }
 
+/**
+ * Whether a version of `object` was recorded from a newer generation of it than the one `object` is
+ * at: then `object` is a cache's copy that is behind (the NomadJob's watch event not delivered yet,
+ * while the revision's was). Its spec is not a new version, and nothing should be applied from it.
+ */
+export function recordedFromNewerGeneration(
+  object: Pick<NomadJobObject, 'metadata'>,
+  revisions: V1ControllerRevision[],
+): boolean {
+  const generation = object.metadata?.generation;
+  if (generation === undefined) return false;
+  const uid = object.metadata?.uid;
+  return revisions.some((revision) => {
+    if (uid && !isOwnedBy(revision, uid)) return false;
+    const recordedFrom = Number(revision.metadata?.annotations?.[ANNOTATION_GENERATION]);
+    return Number.isFinite(recordedFrom) && recordedFrom > generation;
+  });
+}
+
 export function revisionName(jobName: string, version: number): string {
   return childName(jobName, `v${version}`);
 }
@@ -101,6 +121,9 @@ export function revisionObject(owner: NomadJobObject, stored: StoredVersion): V1
       name: revisionName(name, stored.version),
       namespace: owner.metadata?.namespace,
       labels: { ...identityLabels(identity), [LABEL_VERSION]: String(stored.version) },
+      ...(owner.metadata?.generation !== undefined
+        ? { annotations: { [ANNOTATION_GENERATION]: String(owner.metadata.generation) } }
+        : {}),
       ownerReferences: [ownerReference(owner, { controller: true, blockOwnerDeletion: true })],
     },
     // ControllerRevision.revision must be positive: version 0 is revision 1.

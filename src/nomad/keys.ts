@@ -50,6 +50,13 @@ export const LABEL_VERSION = `${API_GROUP}/version`;
  */
 export const ANNOTATION_STABLE = `${API_GROUP}/stable`;
 /**
+ * Annotation on a revision: the NomadJob's `metadata.generation` whose spec the version was recorded
+ * from. A cache that shows the NomadJob at an older generation than one of its revisions is behind
+ * (its watch event not delivered yet): the reconciler waits for it rather than recording the older
+ * spec as a version of its own (jobs/versions.ts recordedFromNewerGeneration).
+ */
+export const ANNOTATION_GENERATION = `${API_GROUP}/generation`;
+/**
  * Annotation on a NomadJob: `<unix nanoseconds>/<generation>`, the submit time of the spec held at that
  * generation, written in the same write as the spec by whoever registers it (the Nomad API, dispatch).
  * Read by jobs/versions.ts `submitTimeOf`: the revision of a version must be byte-identical

@@ -2,7 +2,7 @@
 // NomadJob writes, write by write, for a new job, a reconcile with nothing to do, a spec change, a
 // stopped job, a spec that does not decode, a system-like job whose desired count comes from its
 // DaemonSet, a group the translator makes no workload for, and the JobModifyIndex of a new generation
-// whose version the Nomad API recorded first.
+// whose version the Nomad API recorded first, and a cached job older than a version recorded from it.
 import type { V1ConfigMap, V1ControllerRevision, V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/controller/reconcile.ts';
@@ -12,6 +12,7 @@ import { checkSpec } from '../../../src/jobs/spec.ts';
 import { recordVersion } from '../../../src/jobs/versions.ts';
 import {
   ANNOTATION_APPLIED_HASH,
+  ANNOTATION_GENERATION,
   ANNOTATION_JOB_MODIFY_INDEX,
   LABEL_JOB,
   LABEL_VERSION,
@@ -121,6 +122,30 @@ describe('reconcile', () => {
     const [status] = statusWrites(cluster.writes);
     expect(status).toMatchObject({ version: 1, observedGeneration: 2, allocations: '0/3' });
     expect(status?.conditions?.every((c) => c.observedGeneration === 2)).toBe(true);
+  });
+
+  it('a cached job older than a version recorded from it is behind: nothing is recorded or applied', async () => {
+    await reconcileWeb(cluster);
+    const before = cluster.get<NomadJobObject>('NomadJob', 'default', 'web');
+    cluster.updateSpec(
+      'default',
+      'web',
+      nomadJobObject(webJob({ TaskGroups: [{ Name: 'app', Count: 3, Tasks: [serverTask] }] })).spec,
+    );
+    // Version 1 recorded from generation 2 (as the Nomad API does right after its spec write) …
+    await reconcileWeb(cluster);
+    expect(
+      cluster.get<V1ControllerRevision>('ControllerRevision', 'default', 'web--v1')?.metadata?.annotations?.[
+        ANNOTATION_GENERATION
+      ],
+    ).toBe('2');
+    cluster.clearWrites();
+    // … and a cache that still shows generation 1 (its watch event not delivered yet).
+    const behind = { ...cluster.view, nomadJob: () => before };
+    expect(await reconcile('default/web', behind, cluster.writer, { now })).toEqual({ result: 'behind' });
+    expect(cluster.writes).toEqual([]);
+    expect(cluster.list('ControllerRevision').map((r) => r.metadata?.name)).toEqual(['web--v0', 'web--v1']);
+    expect(cluster.get<V1Deployment>('Deployment', 'default', 'web--app')?.spec?.replicas).toBe(3);
   });
 
   it('a stopped job prunes its workloads and keeps its history and evaluations', async () => {
