@@ -2,7 +2,14 @@
 // them): it is the version label of the workload that made the pod, and for a Deployment's older
 // ReplicaSet (mid-rollout) the version before the Deployment's. Shared by the reconciler
 // (evaluations) and the API (allocations).
-import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+//
+// A Deployment's version label is ours (the reconciler's apply), its revision annotation and
+// observedGeneration the Deployment controller's, written after it has seen our apply and made the
+// new ReplicaSet. Until it has observed the Deployment's generation, the annotation may still name
+// the old ReplicaSet as the current one: its pods are then told the version before, not the label's
+// (else the old pods would place, and complete, the new version's evaluation before any of its pods
+// exists).
+import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { LABEL_VERSION } from '../nomad/keys.ts';
 
 /** Looks up a cached object of `kind` by namespace and name. */
@@ -31,11 +38,15 @@ export function podVersion(lookup: ObjectLookup, pod: V1Pod): number {
     const depOwner = (rs?.metadata?.ownerReferences ?? []).find(
       (r) => r.controller && r.kind === 'Deployment',
     );
-    const deployment = depOwner ? lookup('Deployment', namespace, depOwner.name) : undefined;
+    const deployment = depOwner
+      ? (lookup('Deployment', namespace, depOwner.name) as V1Deployment | undefined)
+      : undefined;
     const version = versionLabelOf(deployment) ?? 0;
     const revision = (o: KubernetesObject | undefined) =>
       o?.metadata?.annotations?.['deployment.kubernetes.io/revision'];
-    return revision(rs) !== undefined && revision(rs) !== revision(deployment)
+    const unobserved =
+      (deployment?.status?.observedGeneration ?? 0) < (deployment?.metadata?.generation ?? 0);
+    return revision(rs) !== undefined && (unobserved || revision(rs) !== revision(deployment))
       ? Math.max(0, version - 1)
       : version;
   }
