@@ -330,6 +330,28 @@ async function untilVersionRecorded(store: ApiStore, namespace: string, id: stri
   return true;
 }
 
+/**
+ * After a NomadJob write refused because the object changed (conflict) or came to exist
+ * (already-exists) since `decidedFrom`, the cached copy the write was decided from (undefined: none):
+ * waits until the cache holds another copy (or none), that change's watch event, so that the next
+ * attempt decides from it. A pause of a set length instead bets on the watch's delay, and a slow watch
+ * (a busy apiserver) made every attempt decide from the same stale copy until the write was refused
+ * for good. Bounded, for an informer that delivers nothing.
+ */
+async function untilCacheMovesPast(
+  store: ApiStore,
+  refused: NomadJobObject,
+  decidedFrom: NomadJobObject | undefined,
+): Promise<void> {
+  const namespace = refused.metadata?.namespace ?? '';
+  const name = refused.metadata?.name ?? '';
+  const rv = resourceVersionOf(decidedFrom);
+  await store.state.waitUntil(
+    () => resourceVersionOf(store.state.get('NomadJob', namespace, name)) !== rv,
+    2_000,
+  );
+}
+
 export interface RegisterInput {
   job: Job;
   enforceIndex: boolean;
@@ -401,8 +423,8 @@ export async function registerJob(
       const retryable =
         error instanceof WriteError && (error.kind === 'conflict' || error.kind === 'already-exists');
       if (retryable && attempt < 5) {
-        // Someone else wrote the job meanwhile: let the cache catch up and decide again.
-        await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+        // Someone else wrote the job meanwhile: decide again once the cache shows that write.
+        await untilCacheMovesPast(store, object, existingEntry?.object);
         continue;
       }
       writeFailure(error, job);
@@ -498,7 +520,7 @@ export async function updateJob(
       return { entry: store.findJob(entry.namespace, entry.id) ?? store.entry(written), written };
     } catch (error) {
       if (error instanceof WriteError && error.kind === 'conflict' && attempt < 5) {
-        await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+        await untilCacheMovesPast(store, object, current.object);
         const fresh = store.findJob(entry.namespace, entry.id);
         if (!fresh) throw new ApiError(404, 'job not found');
         current = fresh;
