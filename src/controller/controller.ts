@@ -22,6 +22,7 @@ import type { ClusterWriter } from '../kube/writer.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { jobObjectName } from '../nomad/ids.ts';
 import { ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
+import { OwnWrites } from './own-writes.ts';
 import { type ReconcileOptions, reconcile } from './reconcile.ts';
 
 export interface ControllerOptions extends ReconcileOptions {
@@ -57,6 +58,8 @@ export class Controller {
   readonly #log: Logger;
   readonly #writer: ClusterWriter;
   readonly #view: ClusterReader;
+  /** NomadJobs as the reconciler last patched them, until the cache shows them (own-writes.ts). */
+  readonly #ownWrites = new OwnWrites(cacheTransformFor('NomadJob'));
   /** Every apiserver write of the process waits for a token of this bucket. */
   readonly writeLimiter: TokenBucket;
   #workers: Promise<void>[] = [];
@@ -102,11 +105,13 @@ export class Controller {
     for (const informer of this.informers) options.metrics.trackInformer(informer);
     options.metrics.observeQueue(this.queue);
     this.#view = this.#makeView();
-    this.#writer = makeKubeWriter(kubeConfig, {
-      limiter: this.writeLimiter,
-      metrics: options.metrics,
-      onEventFailure: (reason) => this.#log.warn({ reason }, 'could not record an event'),
-    });
+    this.#writer = this.#ownWrites.noting(
+      makeKubeWriter(kubeConfig, {
+        limiter: this.writeLimiter,
+        metrics: options.metrics,
+        onEventFailure: (reason) => this.#log.warn({ reason }, 'could not record an event'),
+      }),
+    );
   }
 
   /** The write side (rate-limited: writeLimiter), for whatever else writes for this process. */
@@ -226,8 +231,9 @@ export class Controller {
   }
 
   #makeView(): ClusterReader {
+    const nomadJobs = this.#ownWrites.over(this.nomadJobs);
     return cacheReader((kind) =>
-      kind === 'NomadJob' ? this.nomadJobs : (this.owned.get(kind) as CacheSource | undefined),
+      kind === 'NomadJob' ? nomadJobs : (this.owned.get(kind) as CacheSource | undefined),
     );
   }
 }
