@@ -89,11 +89,12 @@ export async function stable({ request, reply, deps, namespace, id }: JobRequest
   if (!entry) throw internal(`job "${id}" not found`);
   const result = await actions.setStable(entry.object, version, isStable);
   if (!result.ok) throw new ApiError(result.status, result.message);
-  // The answer's index covers the revision's new stable flag.
+  // The answer's index covers the revision's new stable flag (waited for as long as any other write's
+  // echo: a slow watch must not answer before a read right after would show the flag).
   await store.state.waitUntil(() => {
     const now = store.findJob(namespace, id);
     return !!now && store.versions(now).some((v) => v.version === version && v.stable === isStable);
-  }, 2_000);
+  });
   const now = store.findJob(namespace, id) ?? entry;
   const index = Math.max(store.jobTreeIndex(now), 1);
   return sendWrite(reply, index, { JobModifyIndex: store.versionState(now).jobModifyIndex, Index: index });
