@@ -33,6 +33,7 @@ import {
   defaultHistoryLimit,
   type RecordedVersion,
   recordedFromNewerGeneration,
+  recordedRevisionHolds,
   recordVersion,
 } from '../jobs/versions.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
@@ -66,7 +67,10 @@ export type ReconcileOutcome =
   | { result: 'success' }
   | { result: 'invalid'; message: string }
   | { result: 'gone' }
-  /** The cached NomadJob is older than a version recorded from it: its own event brings it again. */
+  /**
+   * A cache is behind: the NomadJob is older than a version recorded from it, or the revisions are
+   * older than the version numbers taken. The late events bring the job again.
+   */
   | { result: 'behind' };
 
 export async function reconcile(
@@ -123,6 +127,7 @@ export async function reconcile(
     options.historyLimit ?? defaultHistoryLimit,
     now,
   );
+  if (version === 'behind') return { result: 'behind' };
   job.Version = version.version;
   job.Stable = version.stable;
 
@@ -343,7 +348,7 @@ async function versionOf(
   writer: ClusterWriter,
   historyLimit: number,
   now: Date,
-): Promise<VersionState> {
+): Promise<VersionState | 'behind'> {
   const namespace = object.metadata?.namespace ?? '';
   const name = object.metadata?.name ?? '';
   const recorded = await recordVersion(writer, {
@@ -353,6 +358,15 @@ async function versionOf(
     historyLimit,
     now,
   });
+  // The version number the cached history gave was recorded by someone else (the Nomad API, right
+  // after its spec write). When that revision holds another spec, the cache of revisions is behind
+  // (newer versions recorded, their events not delivered yet): their events re-enqueue the job.
+  if (
+    recorded.isNew &&
+    !recorded.created &&
+    !(await recordedRevisionHolds(writer, object, recorded.version, job as Record<string, unknown>))
+  )
+    return 'behind';
   return {
     version: recorded.version,
     stable: recorded.stable,

@@ -2,8 +2,15 @@
 // NomadJob writes, write by write, for a new job, a reconcile with nothing to do, a spec change, a
 // stopped job, a spec that does not decode, a system-like job whose desired count comes from its
 // DaemonSet, a group the translator makes no workload for, and the JobModifyIndex of a new generation
-// whose version the Nomad API recorded first, and a cached job older than a version recorded from it.
-import type { V1ConfigMap, V1ControllerRevision, V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
+// whose version the Nomad API recorded first, a cached job older than a version recorded from it, and
+// revisions cached behind the version numbers the API took.
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1ControllerRevision,
+  V1DaemonSet,
+  V1Deployment,
+} from '@kubernetes/client-node';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/controller/reconcile.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
@@ -146,6 +153,51 @@ describe('reconcile', () => {
     expect(cluster.writes).toEqual([]);
     expect(cluster.list('ControllerRevision').map((r) => r.metadata?.name)).toEqual(['web--v0', 'web--v1']);
     expect(cluster.get<V1Deployment>('Deployment', 'default', 'web--app')?.spec?.replicas).toBe(3);
+  });
+
+  it('revisions cached behind the version numbers taken: a number holding another spec is left for their events', async () => {
+    await reconcileWeb(cluster);
+    const countOf = (count: number) =>
+      nomadJobObject(webJob({ TaskGroups: [{ Name: 'app', Count: count, Tasks: [serverTask] }] })).spec;
+    // The Nomad API registers count 3 and then count 4, recording versions 1 and 2 itself …
+    for (const count of [3, 4]) {
+      const written = cluster.updateSpec('default', 'web', countOf(count));
+      const checked = checkSpec(written);
+      if (!checked.ok) throw new Error(checked.message);
+      await recordVersion(cluster.writer, {
+        object: written,
+        job: checked.job,
+        revisions: cluster.list<V1ControllerRevision>('ControllerRevision', 'default'),
+        now: now(),
+      });
+    }
+    // … while the reconciler's cache of revisions still shows version 0 alone.
+    const revisionsBehind = {
+      ...cluster.view,
+      owned: <T extends KubernetesObject>(kind: string, namespace: string, jobName: string) =>
+        cluster.view
+          .owned<T>(kind, namespace, jobName)
+          .filter((o) => kind !== 'ControllerRevision' || o.metadata?.name === 'web--v0'),
+    };
+    cluster.clearWrites();
+    expect(await reconcile('default/web', revisionsBehind, cluster.writer, { now })).toEqual({
+      result: 'behind',
+    });
+    // It tried version 1 (taken, by count 3) and wrote nothing else.
+    expect(summary(cluster.writes)).toEqual(['create ControllerRevision/web--v1']);
+    expect(cluster.get<V1Deployment>('Deployment', 'default', 'web--app')?.spec?.replicas).toBe(2);
+    // With the history one version behind (version 2 holds this spec), it goes on as version 2.
+    const oneBehind = {
+      ...cluster.view,
+      owned: <T extends KubernetesObject>(kind: string, namespace: string, jobName: string) =>
+        cluster.view
+          .owned<T>(kind, namespace, jobName)
+          .filter((o) => kind !== 'ControllerRevision' || o.metadata?.name !== 'web--v2'),
+    };
+    cluster.clearWrites();
+    expect(await reconcile('default/web', oneBehind, cluster.writer, { now })).toEqual({ result: 'success' });
+    expect(cluster.get<V1Deployment>('Deployment', 'default', 'web--app')?.spec?.replicas).toBe(4);
+    expect(statusWrites(cluster.writes)[0]).toMatchObject({ version: 2 });
   });
 
   it('a stopped job prunes its workloads and keeps its history and evaluations', async () => {
