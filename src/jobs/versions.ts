@@ -107,28 +107,6 @@ export function recordedFromNewerGeneration(
   });
 }
 
-/**
- * Whether the revision of `version` that someone else recorded (recordVersion found it already there:
- * `created` false) holds `job`'s spec, read from the apiserver. It does not when this caller's cache of
- * revisions is behind: the version number its history gave was taken by a newer spec meanwhile.
- */
-export async function recordedRevisionHolds(
-  writer: ClusterWriter,
-  object: Pick<NomadJobObject, 'metadata'>,
-  version: number,
-  job: Record<string, unknown>,
-): Promise<boolean> {
-  const revision = await writer.read<V1ControllerRevision>({
-    apiVersion: 'apps/v1',
-    kind: 'ControllerRevision',
-    namespace: object.metadata?.namespace ?? '',
-    name: revisionName(object.metadata?.name ?? '', version),
-  });
-  const stored =
-    revision && isOwnedBy(revision, object.metadata?.uid) ? storedVersionOf(revision) : undefined;
-  return stored !== undefined && !nextVersion([stored], job).isNew;
-}
-
 export function revisionName(jobName: string, version: number): string {
   return childName(jobName, `v${version}`);
 }
