@@ -45,6 +45,22 @@ const summary = (writes: Write[]) =>
 
 const statusWrites = (writes: Write[]) => writes.flatMap((w) => (w.verb === 'patchStatus' ? [w.status] : []));
 
+/** What the Nomad API does at a register of `web` with `count`, before the reconciler sees it: the spec, then its version. */
+async function registerAsTheApi(cluster: MemoryCluster, count: number): Promise<NomadJobObject> {
+  const spec = nomadJobObject(
+    webJob({ TaskGroups: [{ Name: 'app', Count: count, Tasks: [serverTask] }] }),
+  ).spec;
+  const written = cluster.updateSpec('default', 'web', spec);
+  const checked = checkSpec(written);
+  if (!checked.ok) throw new Error(checked.message);
+  await recordVersion(cluster.writer, {
+    object: written,
+    job: checked.job,
+    revisions: cluster.list<V1ControllerRevision>('ControllerRevision', 'default'),
+  });
+  return written;
+}
+
 describe('reconcile', () => {
   let cluster: MemoryCluster;
   let web: NomadJobObject;
@@ -157,20 +173,8 @@ describe('reconcile', () => {
 
   it('revisions cached behind the version numbers taken: the job is left for their events', async () => {
     await reconcileWeb(cluster);
-    const countOf = (count: number) =>
-      nomadJobObject(webJob({ TaskGroups: [{ Name: 'app', Count: count, Tasks: [serverTask] }] })).spec;
     // The Nomad API registers count 3 and then count 4, recording versions 1 and 2 itself …
-    for (const count of [3, 4]) {
-      const written = cluster.updateSpec('default', 'web', countOf(count));
-      const checked = checkSpec(written);
-      if (!checked.ok) throw new Error(checked.message);
-      await recordVersion(cluster.writer, {
-        object: written,
-        job: checked.job,
-        revisions: cluster.list<V1ControllerRevision>('ControllerRevision', 'default'),
-        now: now(),
-      });
-    }
+    for (const count of [3, 4]) await registerAsTheApi(cluster, count);
     // … while the reconciler's cache of revisions still shows version 0 alone.
     const revisionsBehind = {
       ...cluster.view,
@@ -344,20 +348,6 @@ describe('reconcile', () => {
   });
 
   describe('JobModifyIndex of a new generation', () => {
-    const registered = () =>
-      nomadJobObject(webJob({ TaskGroups: [{ Name: 'app', Count: 3, Tasks: [serverTask] }] })).spec;
-    /** What the Nomad API does at a register, before the reconciler sees it: the spec, then its version. */
-    const registerAsTheApi = async () => {
-      const written = cluster.updateSpec('default', 'web', registered());
-      const checked = checkSpec(written);
-      if (!checked.ok) throw new Error(checked.message);
-      await recordVersion(cluster.writer, {
-        object: written,
-        job: checked.job,
-        revisions: cluster.list<V1ControllerRevision>('ControllerRevision', 'default'),
-      });
-      return written;
-    };
     const storedStatus = () => cluster.get<NomadJobObject>('NomadJob', 'default', 'web')?.status;
 
     beforeEach(async () => {
@@ -366,7 +356,7 @@ describe('reconcile', () => {
     });
 
     it("is the spec write of a version the API recorded first, not the previous generation's", async () => {
-      const written = await registerAsTheApi();
+      const written = await registerAsTheApi(cluster, 3);
       cluster.clearWrites();
       await reconcileWeb(cluster);
       expect(summary(cluster.writes)).not.toContain('create ControllerRevision/web--v1');
@@ -378,7 +368,7 @@ describe('reconcile', () => {
     });
 
     it("is the API's annotation for this generation, even when other writes came after the spec", async () => {
-      const written = await registerAsTheApi();
+      const written = await registerAsTheApi(cluster, 3);
       const specIndex = Number(written.metadata?.resourceVersion);
       cluster.put({
         ...written,
