@@ -16,6 +16,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type ApiKind, apiKinds } from '../jobs/owned.ts';
 import type { ChangeType } from '../kube/informer.ts';
+import { resourceVersionOf } from '../kube/resource-version.ts';
 import { ANNOTATION_PARENT_ID, LABEL_JOB } from '../nomad/keys.ts';
 
 /** The kinds the API reads (one list for every component: jobs/owned.ts). */
@@ -33,10 +34,8 @@ export interface ObjectSource<T extends KubernetesObject = KubernetesObject> {
   byLabel?(namespace: string, key: string, value: string): T[];
 }
 
-export function resourceVersionOf(object: KubernetesObject | undefined): number {
-  const rv = Number(object?.metadata?.resourceVersion ?? 0);
-  return Number.isFinite(rv) ? rv : 0;
-}
+// The API's routes take it from here, with the rest of what they read of the caches.
+export { resourceVersionOf } from '../kube/resource-version.ts';
 
 type Listener = () => void;
 

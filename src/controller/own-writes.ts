@@ -11,12 +11,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
 import type { CacheTransform } from '../jobs/cache-transforms.ts';
 import type { CacheSource } from '../kube/reader.ts';
+import { resourceVersionOf } from '../kube/resource-version.ts';
 import type { ClusterWriter, ObjectRef } from '../kube/writer.ts';
-
-function resourceVersionOf(object: KubernetesObject | undefined): number {
-  const rv = Number(object?.metadata?.resourceVersion ?? 0);
-  return Number.isFinite(rv) ? rv : 0;
-}
 
 const keyOf = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
 
