@@ -334,22 +334,30 @@ async function untilVersionRecorded(store: ApiStore, namespace: string, id: stri
  * After a NomadJob write refused because the object changed (conflict) or came to exist
  * (already-exists) since `decidedFrom`, the cached copy the write was decided from (undefined: none):
  * waits until the cache holds another copy (or none), that change's watch event, so that the next
- * attempt decides from it. A pause of a set length instead bets on the watch's delay, and a slow watch
- * (a busy apiserver) made every attempt decide from the same stale copy until the write was refused
- * for good. Bounded, for an informer that delivers nothing.
+ * attempt decides from it, and at least a pause growing with the attempts. A pause alone bets on the
+ * watch's delay (a slow watch made every attempt decide from the same stale copy), and the wait alone
+ * lets attempts follow each other at once while writes of others keep landing (a clean-clone CI run
+ * met six refusals in a row on a job the reconciler was writing the status of). Bounded, for an
+ * informer that delivers nothing.
  */
 async function untilCacheMovesPast(
   store: ApiStore,
   refused: NomadJobObject,
   decidedFrom: NomadJobObject | undefined,
+  attempt: number,
 ): Promise<void> {
   const namespace = refused.metadata?.namespace ?? '';
   const name = refused.metadata?.name ?? '';
   const rv = resourceVersionOf(decidedFrom);
-  await store.state.waitUntil(
-    () => resourceVersionOf(store.state.get('NomadJob', namespace, name)) !== rv,
-    2_000,
-  );
+  await Promise.all([
+    store.state.waitUntil(
+      () => resourceVersionOf(store.state.get('NomadJob', namespace, name)) !== rv,
+      2_000,
+    ),
+    // And a growing pause: the cache may show one newer copy while the apiserver holds a newer one
+    // still (a status patch right behind it), and attempts decided at once would all be refused.
+    new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1))),
+  ]);
 }
 
 export interface RegisterInput {
@@ -424,7 +432,7 @@ export async function registerJob(
         error instanceof WriteError && (error.kind === 'conflict' || error.kind === 'already-exists');
       if (retryable && attempt < 5) {
         // Someone else wrote the job meanwhile: decide again once the cache shows that write.
-        await untilCacheMovesPast(store, object, existingEntry?.object);
+        await untilCacheMovesPast(store, object, existingEntry?.object, attempt);
         continue;
       }
       writeFailure(error, job);
@@ -520,7 +528,7 @@ export async function updateJob(
       return { entry: store.findJob(entry.namespace, entry.id) ?? store.entry(written), written };
     } catch (error) {
       if (error instanceof WriteError && error.kind === 'conflict' && attempt < 5) {
-        await untilCacheMovesPast(store, object, current.object);
+        await untilCacheMovesPast(store, object, current.object, attempt);
         const fresh = store.findJob(entry.namespace, entry.id);
         if (!fresh) throw new ApiError(404, 'job not found');
         current = fresh;
