@@ -22,11 +22,12 @@
 // Callers select with a label selector (owned.ts: the operator's own objects only), and every object
 // passes through `transform` before anything stores it (by default stripForCache: no managedFields,
 // no kubectl last-applied copy, no workload pod templates, no Secret values, none of a pod's
-// environment, volumes and tolerations). The transform runs in place on the freshly decoded object: the cache holds the
-// one copy.
+// environment, volumes and tolerations), then is rebuilt compact with its short strings interned
+// (compact.ts). The cache holds that one copy.
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeApiError, kubeClient } from './client.ts';
+import { compactJson } from './compact.ts';
 import type { KubeConfig } from './kubeconfig.ts';
 import { sleepUnlessAborted } from './sleep.ts';
 import { type WatchEnd, watchCollection } from './watch.ts';
@@ -73,18 +74,24 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 /**
  * The default cache transform: drops `metadata.managedFields` (often larger than the object itself)
  * and kubectl's last-applied annotation, a workload's pod template, a Secret's values and what of a
- * pod is never read (dropWorkloadTemplate, dropSecretData, dropUnreadPodFields).
- * Mutates and returns `object`.
+ * pod is never read (dropWorkloadTemplate, dropSecretData, dropUnreadPodFields). Returns a compact
+ * copy (compact.ts: the deletes would leave hash-table objects larger than the whole object was);
+ * `object` is left stripped.
  */
 export function stripForCache<T extends KubernetesObject>(object: T): T {
+  dropUnreadFields(object);
+  return compactJson(object);
+}
+
+/** stripForCache's dropping, in place, without the compaction. */
+function dropUnreadFields(object: KubernetesObject): void {
   const metadata = object.metadata;
-  if (!metadata) return object;
+  if (!metadata) return;
   delete metadata.managedFields;
   if (metadata.annotations && LAST_APPLIED in metadata.annotations) delete metadata.annotations[LAST_APPLIED];
   if (WORKLOAD_TEMPLATE[`${object.apiVersion} ${object.kind}`]) dropWorkloadTemplate(object);
   if (object.kind === 'Secret' && object.apiVersion === 'v1') dropSecretData(object);
   if (object.kind === 'Pod' && object.apiVersion === 'v1') dropUnreadPodFields(object);
-  return object;
 }
 
 /** Workload kinds and the field of their spec that holds the pod (or Job) template. */
@@ -153,7 +160,7 @@ interface PodSpecFields {
  * stripForCache, except that the newest write of top-level `spec` fields stays, as a managedFields
  * entry of its manager, operation and time whose fieldsV1 is just `{"f:spec": {}}`: what tells when
  * a spec written without the submit-time annotation (kubectl) was submitted (jobs/versions.ts
- * submitTimeOf). For NomadJobs. Mutates and returns `object`.
+ * submitTimeOf). For NomadJobs. Returns a compact copy, as stripForCache does.
  */
 export function keepSpecWriteTime<T extends KubernetesObject>(object: T): T {
   const entries = object.metadata?.managedFields ?? [];
@@ -163,7 +170,7 @@ export function keepSpecWriteTime<T extends KubernetesObject>(object: T): T {
     if (!Object.hasOwn((entry.fieldsV1 as Record<string, unknown> | undefined) ?? {}, 'f:spec')) continue;
     if (!newest || new Date(entry.time).getTime() > new Date(newest.time ?? 0).getTime()) newest = entry;
   }
-  stripForCache(object);
+  dropUnreadFields(object);
   if (newest && object.metadata) {
     object.metadata.managedFields = [
       {
@@ -176,7 +183,7 @@ export function keepSpecWriteTime<T extends KubernetesObject>(object: T): T {
       },
     ];
   }
-  return object;
+  return compactJson(object);
 }
 
 export interface InformerStats {
