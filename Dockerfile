@@ -4,10 +4,13 @@
 # Three stages, the same layout as `npm run build` in a checkout:
 #   wasm    Go builds the HCL2 jobspec parser with the project's own script → build/jobspec.wasm,
 #           build/wasm_exec.js
-#   dist    Node 24 + all dependencies compile src/ → dist/ with tsc
-#   runtime Node 24 LTS slim, production dependencies only, dist/ build/ crds/ package.json
-# dist/nomad/hcl/jobspec.js finds build/ by walking up to the package.json named nomad-operator,
-# so /app/package.json and /app/build/ must stay side by side.
+#   dist    Node 24 + all dependencies type-check src/ with tsc and bundle it, dependencies included,
+#           into dist/ with esbuild (scripts/build.ts: why a bundle)
+#   runtime Node 24 LTS slim: dist/ build/ crds/ package.json, and nothing to install (the bundle
+#           holds every runtime dependency)
+# The jobspec parser's loader (in a dist/ chunk) finds build/ by walking up to the package.json named
+# nomad-operator, so /app/package.json and /app/build/ must stay side by side; package.json also
+# makes dist/'s .js files ES modules.
 #
 # Runtime decisions:
 # * Non-root numeric user 65532 (no passwd entry needed; Kubernetes' runAsNonRoot can verify a
@@ -43,8 +46,10 @@ COPY package.json package-lock.json ./
 # tsc runs on this image's Node 24).
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
-RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json --noEmit \
+    && node scripts/build.ts dist
 
 FROM ${NODE_IMAGE} AS runtime
 ARG VERSION=0.1.0
@@ -54,17 +59,19 @@ LABEL org.opencontainers.image.title="nomad-operator" \
       org.opencontainers.image.version="${VERSION}"
 # MALLOC_ARENA_MAX=2: glibc's per-thread malloc arenas kept about 150 MiB resident after converging
 # 500 jobs (391 MiB instead of 240 MiB, docs/performance.md).
+# MALLOC_MMAP_THRESHOLD_=65536: blocks of 64 KiB and more (V8's parser and compiler zones, socket
+# read buffers) are mapped and given back when freed; glibc's default threshold rises to the largest
+# block freed so far, after which such blocks stay in the heap, resident, once V8 lets them go:
+# 4.7 MiB with no jobs (docs/performance.md, "Memory").
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=65536 \
     HOME=/tmp \
     TMPDIR=/tmp \
     NOMAD_OPERATOR_LISTEN=0.0.0.0:4646 \
     NOMAD_OPERATOR_METRICS_LISTEN=0.0.0.0:9464
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
-    && npm cache clean --force \
-    && rm -rf /tmp/* /root/.npm
+COPY package.json ./
 COPY --from=wasm /src/build/jobspec.wasm /src/build/wasm_exec.js ./build/
 COPY --from=dist /src/dist ./dist
 COPY crds ./crds

@@ -31,7 +31,7 @@ import { ANNOTATION_JOB_MODIFY_INDEX, LABEL_JOB } from '../src/nomad/keys.ts';
 import { down, nodeManifest, up } from '../test/cluster/local-cluster.ts';
 import { operatorConfig } from '../test/support/operator-kubeconfig.ts';
 import { expectStatus, forEachLimited, kubeClient, nomadClient } from './http.ts';
-import { compileOperator, imageMallocArenaMax, startOperator } from './operator.ts';
+import { compileOperator, imageMallocEnv, startOperator } from './operator.ts';
 import { type BenchResult, type Target, table } from './report.ts';
 import { now, round, summarize } from './stats.ts';
 import { Counter, deploymentAvailable, EventRecorder, jobRunning } from './watch.ts';
@@ -152,9 +152,9 @@ async function main(): Promise<BenchResult> {
   const date = new Date().toISOString();
   const nodes = Math.ceil((2 * N + REGISTERS + 20) / PODS_PER_NODE) + 1;
   if (!args['reuse-cluster']) await down({ name: 'bench' });
-  // Compiled first: a tree that does not compile fails here, not minutes into the run.
-  say('compiling the operator (tsc -p tsconfig.build.json)');
-  const entryPoint = compileOperator();
+  // Built first: a tree that does not build fails here, not minutes into the run.
+  say('building the operator as the image does (scripts/build.ts)');
+  const entryPoint = await compileOperator();
   const { state } = await up({ name: 'bench', nodes, log: say });
   // The bench drives the cluster with client-node; the operator's code it reuses takes its own config.
   const kc = new KubeConfig();
@@ -455,7 +455,7 @@ async function main(): Promise<BenchResult> {
       operator: {
         nodeFlags: operator.nodeFlags,
         args: args['operator-arg'],
-        mallocArenaMax: imageMallocArenaMax(),
+        mallocEnv: imageMallocEnv(),
       },
       convergence: {
         directSeconds: round(directSeconds, 1),

@@ -1,15 +1,16 @@
 // The operator under test, as a child process, so that its memory is its own: RSS is read from
-// /proc/<pid>/status while it runs. It runs as the image runs it (Dockerfile): compiled by tsc with
-// tsconfig.build.json (type stripping of src/ would cost it about 17 MiB that the image does not
-// pay), with the V8 flags of the image's ENTRYPOINT and its MALLOC_ARENA_MAX, so that the figures
-// are those of the operator as shipped. Its log goes to a file next to the cluster's logs; /readyz
-// on its metrics address tells when its caches have synced.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+// /proc/<pid>/status while it runs. It runs as the image runs it (Dockerfile): bundled by
+// scripts/build.ts (type stripping of src/ would cost it about 17 MiB that the image does not pay,
+// tsc's one file per module about 5 MiB), with the V8 flags of the image's ENTRYPOINT and its malloc
+// settings, so that the figures are those of the operator as shipped. Its log goes to a file next to
+// the cluster's logs; /readyz on its metrics address tells when its caches have synced.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { buildOperator } from '../scripts/build.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -41,10 +42,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The image's glibc malloc setting (Dockerfile `ENV MALLOC_ARENA_MAX=…`), if it sets one. */
-export function imageMallocArenaMax(): string | undefined {
-  const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
-  return /^\s*(?:ENV\s+)?MALLOC_ARENA_MAX=(\d+)/mu.exec(dockerfile)?.[1];
+/**
+ * The image's glibc malloc settings: the `MALLOC_*` variables of the Dockerfile's ENV (arena count,
+ * mmap threshold), as the runtime stage sets them.
+ */
+export function imageMallocEnv(): Record<string, string> {
+  const runtime =
+    readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8')
+      .split(/^FROM\s/mu)
+      .at(-1) ?? '';
+  return Object.fromEntries(
+    [...runtime.matchAll(/^\s*(?:ENV\s+)?(MALLOC_[A-Z_]+)=(\d+)/gmu)].map((m) => [m[1] ?? '', m[2] ?? '']),
+  );
 }
 
 /** The node flags of the Dockerfile's ENTRYPOINT (`["node", <flags>…, "dist/cli/main.js", "run"]`). */
@@ -58,23 +67,12 @@ export function imageNodeFlags(): string[] {
 }
 
 /**
- * Compiles src/ as the image's build stage does, into .local/bench/dist (inside the repository, so
- * that its imports resolve from node_modules as /app/dist's do in the image); returns the entry point.
+ * Builds the operator as the image's `dist` stage does (scripts/build.ts: one bundle with its
+ * dependencies) into .local/bench/dist, inside the repository so that the repository's package.json
+ * makes its files ES modules as /app/package.json does in the image; returns the entry point.
  */
-export function compileOperator(): string {
-  const outDir = path.join(repoRoot, '.local/bench/dist');
-  execFileSync(
-    process.execPath,
-    [
-      path.join(repoRoot, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      path.join(repoRoot, 'tsconfig.build.json'),
-      '--outDir',
-      outDir,
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  return path.join(outDir, 'cli/main.js');
+export async function compileOperator(): Promise<string> {
+  return buildOperator(path.join(repoRoot, '.local/bench/dist'));
 }
 
 /**
@@ -142,7 +140,7 @@ export async function startOperator(options: {
         env: {
           ...process.env,
           NODE_ENV: 'production',
-          ...(imageMallocArenaMax() ? { MALLOC_ARENA_MAX: imageMallocArenaMax() } : {}),
+          ...imageMallocEnv(),
         },
       },
     );

@@ -16,7 +16,7 @@ export interface BenchResult {
   jobs: number;
   nodes: number;
   /** How the operator ran: node flags (the image's) and extra operator flags. */
-  operator: { nodeFlags: string[]; args: string[]; mallocArenaMax: string | undefined };
+  operator: { nodeFlags: string[]; args: string[]; mallocEnv: Record<string, string> };
   /** Seconds until every Deployment was available (and every job running), and until every Deployment existed. */
   convergence: {
     directSeconds: number;
@@ -74,7 +74,11 @@ export function table(result: BenchResult): string {
     '',
     `nomad-operator bench, ${result.jobs} jobs, ${result.nodes} kwok nodes, ${result.date}`,
     `machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, node ${result.machine.node}, load ${result.machine.loadAverage.join(' ')}`,
-    `operator: ${result.operator.mallocArenaMax ? `MALLOC_ARENA_MAX=${result.operator.mallocArenaMax} ` : ''}node ${result.operator.nodeFlags.join(' ') || '(no flags)'} dist/cli/main.js run ${result.operator.args.join(' ')}`,
+    `operator: ${Object.entries(result.operator.mallocEnv)
+      .map(([name, value]) => `${name}=${value} `)
+      .join(
+        '',
+      )}node ${result.operator.nodeFlags.join(' ') || '(no flags)'} dist/cli/main.js run ${result.operator.args.join(' ')}`,
     '',
     line(header),
     widths.map((w) => '-'.repeat(w)).join('-|-'),

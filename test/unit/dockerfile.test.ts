@@ -74,25 +74,28 @@ describe('Dockerfile', () => {
       wasm?.instructions.some((i) => i.keyword === 'RUN' && i.args === 'bash scripts/build-jobspec-wasm.sh'),
     ).toBe(true);
     expect(dist?.image).toMatch(/^node:24-.*slim$/u);
+    // Type-checked by tsc, then bundled by the project's build script into dist/.
     expect(
       dist?.instructions.some(
-        (i) => i.keyword === 'RUN' && /typescript\/bin\/tsc -p tsconfig\.build\.json/u.test(i.args),
+        (i) =>
+          i.keyword === 'RUN' &&
+          /typescript\/bin\/tsc -p tsconfig\.build\.json --noEmit\s+&&\s+node scripts\/build\.ts dist$/u.test(
+            i.args,
+          ),
       ),
     ).toBe(true);
     expect(runtime.image).toMatch(/^node:24-.*slim$/u);
   });
 
-  it('runtime: production dependencies only, exactly the built layout, non-root, ports, entrypoint', () => {
-    const runs = runtime.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
-    expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatch(/^npm ci --omit=dev --ignore-scripts\b/u);
+  it('runtime: exactly the built layout, nothing installed, non-root, ports, entrypoint', () => {
+    // The bundle holds every runtime dependency: no install, no node_modules.
+    expect(runtime.instructions.filter((i) => i.keyword === 'RUN')).toEqual([]);
 
-    // What `npm run build` produces (dist/, build/) plus the package files and the CRDs; nothing else.
+    // What `npm run build` produces (dist/, build/) plus package.json and the CRDs; nothing else.
     const copied = copies(runtime).flatMap((c) => c.sources.map((s) => `${c.from ?? 'context'}:${s}`));
     expect(copied.sort()).toEqual(
       [
         'context:crds',
-        'context:package-lock.json',
         'context:package.json',
         'dist:/src/dist',
         'wasm:/src/build/jobspec.wasm',
@@ -128,7 +131,7 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    expect(pkg.scripts.build).toBe('node scripts/build.ts');
     expect(pkg.scripts.prebuild).toBe('npm run build:wasm');
     expect(pkg.scripts['build:wasm']).toBe('bash scripts/build-jobspec-wasm.sh');
   });
