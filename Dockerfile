@@ -62,7 +62,8 @@ LABEL org.opencontainers.image.title="nomad-operator" \
 # MALLOC_MMAP_THRESHOLD_=65536: blocks of 64 KiB and more (V8's parser and compiler zones, socket
 # read buffers) are mapped and given back when freed; glibc's default threshold rises to the largest
 # block freed so far, after which such blocks stay in the heap, resident, once V8 lets them go (with
-# the bundle's one large module to parse: 4.5 MiB at 500 jobs; docs/performance.md, "Memory").
+# the bundle's two modules of about 1 MB to parse: 4.5 MiB at 500 jobs; docs/performance.md,
+# "Memory").
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
     MALLOC_MMAP_THRESHOLD_=65536 \

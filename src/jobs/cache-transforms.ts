@@ -8,7 +8,10 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { keepSpecWriteTime, stripForCache } from '../kube/informer.ts';
 import { decodeRevisionJobInPlace } from './versions.ts';
 
-/** Shrinks a freshly decoded object for the cache; may mutate it, returns it. */
+/**
+ * Shrinks a freshly decoded object for the cache and returns what the cache keeps (the built-in
+ * transforms: a compact copy, src/kube/compact.ts); may mutate its argument.
+ */
 export type CacheTransform = <T extends KubernetesObject>(object: T) => T;
 
 const keepDecodedRevision: CacheTransform = (object) => decodeRevisionJobInPlace(stripForCache(object));

@@ -37,8 +37,8 @@ function internStrings(value: object): void {
   for (const key in record) {
     const item = record[key];
     if (typeof item === 'string') {
-      // `__proto__` is an own data property in parsed JSON; assigning to it would call the setter.
-      if (item.length <= INTERN_MAX_LENGTH && key !== '__proto__') record[key] = interned(item);
+      // (A parsed `__proto__` key is an own data property: assigning to it sets that property.)
+      if (item.length <= INTERN_MAX_LENGTH) record[key] = interned(item);
     } else if (typeof item === 'object' && item !== null) internStrings(item);
   }
 }

@@ -117,8 +117,8 @@ let compiled: Promise<WasmModule> | undefined;
 export function jobspecWasmDir(): string {
   const override = process.env.NOMAD_JOBSPEC_WASM_DIR;
   if (override) return override;
-  // Walk up from this file (src/nomad/hcl under vitest, dist/nomad/hcl after tsc) to the
-  // package root.
+  // Walk up from this module (src/nomad/hcl under vitest, a chunk in dist/chunks in the build) to
+  // the package root.
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');
