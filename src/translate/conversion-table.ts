@@ -1021,11 +1021,26 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Every place a pattern occurs in a job, with its concrete path and value. */
+/** A pattern's steps (field names, `[]` for every element, `*` for every key), parsed once. */
+const patternSteps = new Map<string, readonly string[]>();
+
+function stepsOf(pattern: string): readonly string[] {
+  let steps = patternSteps.get(pattern);
+  if (!steps) {
+    steps = [...pattern.matchAll(/(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)|\[\]|\.\*/g)].map((m) =>
+      m[0] === '[]' ? '[]' : m[0] === '.*' ? '*' : (m[1] ?? ''),
+    );
+    patternSteps.set(pattern, steps);
+  }
+  return steps;
+}
+
+/**
+ * Every place a pattern occurs in a job, with its concrete path and value. (Run for every
+ * not-applicable row on every translation: the reconciler translates each job on each reconcile.)
+ */
 function occurrences(job: Job, pattern: string): Array<{ path: string; value: unknown }> {
-  const steps = [...pattern.matchAll(/(?:^|\.)([A-Za-z_][A-Za-z0-9_]*)|\[\]|\.\*/g)].map((m) =>
-    m[0] === '[]' ? '[]' : m[0] === '.*' ? '*' : (m[1] ?? ''),
-  );
+  const steps = stepsOf(pattern);
   let current: Array<{ path: string; value: unknown }> = [{ path: '', value: job }];
   for (const step of steps) {
     const next: Array<{ path: string; value: unknown }> = [];
