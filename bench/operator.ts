@@ -11,6 +11,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { buildOperator } from '../scripts/build.ts';
+import { envOf, execForm, readDockerfile } from '../test/support/dockerfile.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -42,26 +43,28 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The image's runtime stage (the Dockerfile's last), read as the image tests read it. */
+function runtimeStage() {
+  return readDockerfile().stages.at(-1);
+}
+
 /**
- * The image's glibc malloc settings: the `MALLOC_*` variables of the Dockerfile's ENV (arena count,
- * mmap threshold), as the runtime stage sets them.
+ * The image's glibc malloc settings: the `MALLOC_*` variables of the runtime stage's ENV (arena
+ * count, mmap threshold).
  */
 export function imageMallocEnv(): Record<string, string> {
-  const runtime =
-    readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8')
-      .split(/^FROM\s/mu)
-      .at(-1) ?? '';
+  const stage = runtimeStage();
   return Object.fromEntries(
-    [...runtime.matchAll(/^\s*(?:ENV\s+)?(MALLOC_[A-Z_]+)=(\d+)/gmu)].map((m) => [m[1] ?? '', m[2] ?? '']),
+    Object.entries(stage ? envOf(stage) : {}).filter(([name]) => name.startsWith('MALLOC_')),
   );
 }
 
 /** The node flags of the Dockerfile's ENTRYPOINT (`["node", <flags>…, "dist/cli/main.js", "run"]`). */
 export function imageNodeFlags(): string[] {
-  const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
-  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/mu.exec(dockerfile)?.[1];
-  if (!entrypoint) return [];
-  const argv = JSON.parse(entrypoint) as string[];
+  const entrypoint = runtimeStage()
+    ?.instructions.filter((i) => i.keyword === 'ENTRYPOINT')
+    .at(-1);
+  const argv = entrypoint ? (execForm(entrypoint.args) ?? []) : [];
   const script = argv.findIndex((arg, i) => i > 0 && !arg.startsWith('--'));
   return argv.slice(1, script === -1 ? undefined : script);
 }

@@ -58,6 +58,9 @@ export interface BenchResult {
 const pad = (text: string, width: number) => text.padEnd(width);
 
 export function table(result: BenchResult): string {
+  const mallocEnv = Object.entries(result.operator.mallocEnv)
+    .map(([name, value]) => `${name}=${value} `)
+    .join('');
   const rows = result.targets.map((t) => [
     t.figure,
     t.measured,
@@ -74,11 +77,7 @@ export function table(result: BenchResult): string {
     '',
     `nomad-operator bench, ${result.jobs} jobs, ${result.nodes} kwok nodes, ${result.date}`,
     `machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, node ${result.machine.node}, load ${result.machine.loadAverage.join(' ')}`,
-    `operator: ${Object.entries(result.operator.mallocEnv)
-      .map(([name, value]) => `${name}=${value} `)
-      .join(
-        '',
-      )}node ${result.operator.nodeFlags.join(' ') || '(no flags)'} dist/cli/main.js run ${result.operator.args.join(' ')}`,
+    `operator: ${mallocEnv}node ${result.operator.nodeFlags.join(' ') || '(no flags)'} dist/cli/main.js run ${result.operator.args.join(' ')}`,
     '',
     line(header),
     widths.map((w) => '-'.repeat(w)).join('-|-'),

@@ -11,6 +11,7 @@
 // one the store computes from the written object over the cached history, the same recordVersion
 // records; so a spec write right after another of the same job first waits until the cache shows that
 // one's version (untilVersionRecorded).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyRequest } from 'fastify';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
@@ -356,7 +357,7 @@ async function untilCacheMovesPast(
     ),
     // And a growing pause: the cache may show one newer copy while the apiserver holds a newer one
     // still (a status patch right behind it), and attempts decided at once would all be refused.
-    new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1))),
+    sleep(50 * (attempt + 1)),
   ]);
 }
 
