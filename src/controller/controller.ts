@@ -24,6 +24,7 @@ import { jobObjectName } from '../nomad/ids.ts';
 import { ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
 import { OwnWrites } from './own-writes.ts';
 import { type ReconcileOptions, reconcile } from './reconcile.ts';
+import { TranslationMemo } from './translations.ts';
 
 export interface ControllerOptions extends ReconcileOptions {
   kubeConfig: KubeConfig;
@@ -60,6 +61,8 @@ export class Controller {
   readonly #view: ClusterReader;
   /** NomadJobs as the reconciler last patched them, until the cache shows them (own-writes.ts). */
   readonly #ownWrites = new OwnWrites(cacheTransformFor('NomadJob'));
+  /** What each reconcile is given: the options, and the translations kept between reconciles. */
+  readonly #reconcileOptions: ReconcileOptions;
   /** Every apiserver write of the process waits for a token of this bucket. */
   readonly writeLimiter: TokenBucket;
   #workers: Promise<void>[] = [];
@@ -68,6 +71,8 @@ export class Controller {
 
   constructor(options: ControllerOptions) {
     this.#options = options;
+    const translations = new TranslationMemo();
+    this.#reconcileOptions = { ...options, translations };
     this.#log = options.logger.child({ component: 'controller' });
     const kubeConfig = options.kubeConfig;
     const common = { kubeConfig, logger: options.logger, staleAfterMs: options.informerStaleAfterMs };
@@ -76,7 +81,8 @@ export class Controller {
       path: namespacedPath(nomadJobKind.path, options.namespace),
       transform: cacheTransformFor('NomadJob'),
     });
-    this.nomadJobs.onChange((job) => {
+    this.nomadJobs.onChange((job, type) => {
+      if (type === 'delete') translations.forget(job);
       this.queue.add(objectKey(job));
       // A child's status is part of its parent's (status.children).
       const parentId = job.metadata?.annotations?.[ANNOTATION_PARENT_ID];
@@ -193,7 +199,7 @@ export class Controller {
       const log = this.#log.child({ job: key });
       const end = this.#options.metrics.reconcileDuration.startTimer();
       try {
-        const outcome = await reconcile(key, this.#view, this.#writer, this.#options);
+        const outcome = await reconcile(key, this.#view, this.#writer, this.#reconcileOptions);
         if (outcome.result === 'invalid') {
           // A spec the user must fix: retried with backoff (the fix itself also enqueues it).
           this.#options.metrics.reconcileTotal.inc({ result: 'requeue' });

@@ -26,7 +26,7 @@ import {
 import { ownedKinds } from '../jobs/owned.ts';
 import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from '../jobs/periodic.ts';
 import { type ObjectLookup, podVersion } from '../jobs/pod-version.ts';
-import { checkSpec } from '../jobs/spec.ts';
+import { checkSharedSpec } from '../jobs/spec.ts';
 import { computeStatus, groupsWithoutWorkload, isParentJob, type Observed } from '../jobs/status.ts';
 import {
   annotatedJobModifyIndex,
@@ -53,6 +53,7 @@ import { translate } from '../translate/index.ts';
 import { isSharedService } from '../translate/networking.ts';
 import type { TranslateOptions, Warning } from '../translate/types.ts';
 import { reconcileSharedServices } from './shared-services.ts';
+import type { Translated, TranslationMemo } from './translations.ts';
 
 export { type Checked, checkSpec } from '../jobs/spec.ts';
 
@@ -60,6 +61,11 @@ export interface ReconcileOptions {
   historyLimit?: number;
   translate?: Omit<TranslateOptions, 'namespace' | 'version'>;
   now?: () => Date;
+  /**
+   * Translations kept between reconciles (translations.ts), made for these `translate` options: the
+   * controller's. Without it every reconcile translates.
+   */
+  translations?: TranslationMemo;
 }
 
 export type ReconcileOutcome =
@@ -90,7 +96,7 @@ export async function reconcile(
   const now = (options.now ?? (() => new Date()))();
   const generation = object.metadata?.generation ?? 0;
 
-  const checked = checkSpec(object);
+  const checked = checkSharedSpec(object);
   if (!checked.ok) {
     const status = computeStatus({
       job: {},
@@ -117,34 +123,37 @@ export async function reconcile(
     return { result: 'invalid', message: checked.message };
   }
 
-  const job = checked.job;
   const version = await versionOf(
     object,
-    job,
+    checked.job,
     view,
     writer,
     options.historyLimit ?? defaultHistoryLimit,
     now,
   );
   if (version === 'behind') return { result: 'behind' };
-  job.Version = version.version;
-  job.Stable = version.stable;
+  // The decoded spec is shared (and frozen): the job at its version is a shallow copy of it.
+  const job: Job = { ...checked.job, Version: version.version, Stable: version.stable };
 
   const cronLaunched = isCronLaunched(object);
-  const { objects, warnings } = desiredObjects(object, job, version.version, options.translate);
-  // Services named after Nomad services are shared by the jobs of the namespace: shared-services.ts.
-  const desired = objects.filter((o) => !isSharedService(o)).map((o) => withOwnership(o, object));
-  const sharedChanged = await reconcileSharedServices(object, objects.filter(isSharedService), view, writer);
-  const changed = (await applyDesired(object, desired, view, writer)) || sharedChanged;
-  await pruneUndesired(object, desired, view, writer, [`ConfigMap/${evaluationsConfigMapName(name)}`]);
+  // The translation kept from an earlier reconcile when its objects are all applied (translations.ts):
+  // nothing to apply then, but Services the job shared before are still released.
+  const kept = options.translations?.applied(object, version.version, view);
+  const translated = kept
+    ? { ...kept, changed: await reconcileSharedServices(object, [], view, writer) }
+    : await translateAndApply(object, job, version.version, view, writer, options);
+  const changed = translated.changed;
+  await pruneUndesired(object, translated.objects, view, writer, [
+    `ConfigMap/${evaluationsConfigMapName(name)}`,
+  ]);
   if (job.Periodic?.Enabled === true && !job.Stop) await recordCronChildren(object, job, view, writer);
 
   const observed = cronLaunched ? observeCronLaunched(object, job, view) : observe(object, job, view);
   observed.progressing = changed;
   // Groups translated into no workload on purpose (a Connect gateway's): nothing of theirs to wait for.
   if (!job.Stop && !cronLaunched && !isParentJob(job)) {
-    const without = groupsWithoutWorkload(job, objects, warnings);
-    if (Object.keys(without).length > 0) observed.notTranslated = without;
+    const without = translated.withoutWorkload;
+    if (Object.keys(without).length > 0) observed.notTranslated = { ...without };
   }
   const status = computeStatus({
     job,
@@ -152,7 +161,7 @@ export async function reconcile(
     previous: object.status,
     observed,
     now: now.toISOString(),
-    warnings: warnings.map((w) => `${w.path}: ${w.message}`),
+    warnings: translated.warnings.map((w) => `${w.path}: ${w.message}`),
     version: version.version,
     jobModifyIndex: version.jobModifyIndex,
     submitTime: version.submitTime,
@@ -168,6 +177,32 @@ export async function reconcile(
   }
   await updateEvaluations(object, job, version, observed, status, view, writer, now);
   return { result: 'success' };
+}
+
+/**
+ * Translates the job's spec at `version`, applies what differs (and the job's shared Services), and
+ * keeps what later reconciles need of the translation when `options.translations` is given and the job
+ * shares no Service. Returns the translation as kept and whether anything was written.
+ */
+async function translateAndApply(
+  object: NomadJobObject,
+  job: Job,
+  version: number,
+  view: ClusterReader,
+  writer: ClusterWriter,
+  options: ReconcileOptions,
+): Promise<Translated & { changed: boolean }> {
+  const { objects, warnings } = desiredObjects(object, job, version, options.translate);
+  // Services named after Nomad services are shared by the jobs of the namespace: shared-services.ts.
+  const shared = objects.filter(isSharedService);
+  const desired = objects.filter((o) => !isSharedService(o)).map((o) => withOwnership(o, object));
+  const sharedChanged = await reconcileSharedServices(object, shared, view, writer);
+  const changed = (await applyDesired(object, desired, view, writer)) || sharedChanged;
+  const withoutWorkload = groupsWithoutWorkload(job, objects, warnings);
+  const translated = { objects: appliedRefs(desired), warnings, withoutWorkload };
+  // A shared Service is applied by intent, not by hash: such jobs are translated every time.
+  if (shared.length === 0) options.translations?.remember(object, version, translated);
+  return { ...translated, changed };
 }
 
 /**
@@ -400,6 +435,15 @@ function withOwnership(desired: KubernetesObject, owner: NomadJobObject): Kubern
   return object;
 }
 
+/** Kind, name and applied hash of each desired object (what translations.ts keeps of them). */
+function appliedRefs(desired: KubernetesObject[]): Translated['objects'] {
+  return desired.map((o) => ({
+    kind: o.kind ?? '',
+    name: o.metadata?.name ?? '',
+    hash: o.metadata?.annotations?.[ANNOTATION_APPLIED_HASH] ?? '',
+  }));
+}
+
 /** Applies every desired object whose live copy lacks its hash. Returns whether anything was written. */
 async function applyDesired(
   owner: NomadJobObject,
@@ -436,14 +480,14 @@ async function applyDesired(
 
 async function pruneUndesired(
   owner: NomadJobObject,
-  desired: KubernetesObject[],
+  desired: Translated['objects'],
   view: ClusterReader,
   writer: ClusterWriter,
   keep: string[] = [],
 ): Promise<void> {
   const namespace = owner.metadata?.namespace ?? '';
   const jobName = owner.metadata?.name ?? '';
-  const wanted = new Set([...desired.map((o) => `${o.kind}/${o.metadata?.name}`), ...keep]);
+  const wanted = new Set([...desired.map((o) => `${o.kind}/${o.name}`), ...keep]);
   for (const { apiVersion, kind, pruned } of ownedKinds) {
     if (!pruned) continue;
     for (const live of view.owned(kind, namespace, jobName)) {

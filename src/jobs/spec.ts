@@ -5,7 +5,8 @@
 // meets the same spec many times while a job's workloads come up (every pod and status change
 // re-enqueues the job), as the API does on every read: the result is kept per NomadJob (uid) for
 // the spec generation and identity it was made from, one decoded copy that both share. decodeSpec's
-// job is that shared copy (read it, copy before changing it); checkSpec hands out a copy of its own.
+// and checkSharedSpec's job is that shared copy, frozen (read it, copy before changing it); checkSpec
+// hands out a copy of its own.
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { canonicalize } from '../nomad/canonicalize.ts';
@@ -27,19 +28,29 @@ interface Remembered {
 const remembered = new Map<string, Remembered>();
 const REMEMBERED_MAX = 20_000;
 
-function rememberedFor(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Remembered {
+/**
+ * What a NomadJob's decoded spec depends on besides its uid: the spec's generation, the object's name
+ * and its identity annotations. Undefined for an object that did not come from the apiserver (no uid
+ * or generation), whose spec may change without a new generation.
+ */
+export function specIdentity(object: Pick<NomadJobObject, 'metadata'>): string | undefined {
   const metadata = object.metadata;
-  const uid = metadata?.uid;
-  // Objects that did not come from the apiserver (no uid or generation) are decoded every time.
-  if (!uid || metadata.generation === undefined) return { key: '', decoded: decodeOnce(object) };
+  if (!metadata?.uid || metadata.generation === undefined) return undefined;
   const annotations = metadata.annotations ?? {};
-  const key = JSON.stringify([
+  return JSON.stringify([
     metadata.generation,
     metadata.name,
     annotations[ANNOTATION_NAMESPACE],
     annotations[ANNOTATION_JOB_ID],
     annotations[ANNOTATION_PARENT_ID],
   ]);
+}
+
+function rememberedFor(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Remembered {
+  const uid = object.metadata?.uid;
+  const key = specIdentity(object);
+  // Objects that did not come from the apiserver are decoded every time.
+  if (!uid || key === undefined) return { key: '', decoded: decodeOnce(object) };
   const known = remembered.get(uid);
   if (known?.key === key) return known;
   const fresh: Remembered = { key, decoded: decodeOnce(object) };
@@ -66,8 +77,17 @@ function decodeOnce(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Checked 
   if (!decoded.ok) return { ok: false, message: formatMultiError(decoded.errors) };
   const parsed = parseJobJson(decoded.job);
   if (!parsed.ok) return { ok: false, message: formatMultiError(parsed.errors) };
-  // Its parts shared with the same job in the version's revision (shared-parts.ts).
-  return { ok: true, job: shareJobParts(canonicalize(parsed.job)) };
+  // Its parts shared with the same job in the version's revision (shared-parts.ts), and frozen: every
+  // reader shares this one copy, so a change would be a change of everyone's (and a thrown TypeError
+  // beats a silent one).
+  return { ok: true, job: deepFreeze(shareJobParts(canonicalize(parsed.job))) };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+  return value;
 }
 
 /**
@@ -76,10 +96,19 @@ function decodeOnce(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Checked 
  * submitted with a payload, only dispatched"): that rule is not applied to it.
  */
 export function checkSpec(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Checked {
+  const checked = checkSharedSpec(object);
+  // The caller's own copy: dispatch, periodic force and revert derive new jobs from it.
+  return checked.ok ? { ok: true, job: structuredClone(checked.job) } : checked;
+}
+
+/**
+ * checkSpec without the copy: the valid job is decodeSpec's shared, frozen one, for readers that
+ * never change it (the reconciler, which meets the same spec on every event of the job).
+ */
+export function checkSharedSpec(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Checked {
   const known = rememberedFor(object);
   known.checked ??= validated(known.decoded);
-  // The caller's own copy: the reconciler stamps Version and Stable on it, dispatch and revert derive from it.
-  return known.checked.ok ? { ok: true, job: structuredClone(known.checked.job) } : known.checked;
+  return known.checked;
 }
 
 function validated(decoded: Checked): Checked {

@@ -212,6 +212,21 @@ function storedFingerprint(stored: StoredVersion): string {
   return digest;
 }
 
+/**
+ * The fingerprint digest of a job's spec, kept for frozen jobs (the decoded specs jobs/spec.ts shares,
+ * which the reconciler compares with the latest version on every reconcile), computed for others.
+ */
+function jobFingerprint(job: Record<string, unknown>): string {
+  if (!Object.isFrozen(job)) return fingerprintDigest(specFingerprint(job));
+  let digest = frozenFingerprints.get(job);
+  if (digest === undefined) {
+    digest = fingerprintDigest(specFingerprint(job));
+    frozenFingerprints.set(job, digest);
+  }
+  return digest;
+}
+const frozenFingerprints = new WeakMap<object, string>();
+
 const fingerprintDigest = (fingerprint: string) => createHash('sha256').update(fingerprint).digest('base64');
 
 function decodeRevision(revision: V1ControllerRevision): StoredVersion | undefined {
@@ -239,7 +254,7 @@ export function nextVersion(
     (a, v) => (a && a.version >= v.version ? a : v),
     undefined,
   );
-  if (latest && storedFingerprint(latest) === fingerprintDigest(specFingerprint(job)))
+  if (latest && storedFingerprint(latest) === jobFingerprint(job))
     return { version: latest.version, isNew: false, latest };
   return { version: latest ? latest.version + 1 : 0, isNew: true, ...(latest ? { latest } : {}) };
 }

@@ -56,10 +56,15 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
+/**
+ * uids are unique across clusters, as the apiserver's are: decodings and translations are kept per
+ * uid for the whole process (jobs/spec.ts, controller/translations.ts).
+ */
+let uids = 0;
+
 export class MemoryCluster {
   readonly #objects = new Map<string, KubernetesObject>();
   #resourceVersion = 0;
-  #uid = 0;
   /** Every write, in order. */
   writes: Write[] = [];
   /** Stamps `metadata.creationTimestamp` on new objects, as the apiserver does. */
@@ -74,7 +79,7 @@ export class MemoryCluster {
     const stored = structuredClone(object);
     stored.metadata ??= {};
     const previous = this.#objects.get(this.#keyOfObject(stored));
-    stored.metadata.uid ??= previous?.metadata?.uid ?? `uid-${++this.#uid}`;
+    stored.metadata.uid ??= previous?.metadata?.uid ?? `uid-${++uids}`;
     stored.metadata.creationTimestamp ??= previous?.metadata?.creationTimestamp ?? this.#clock();
     stored.metadata.resourceVersion = String(++this.#resourceVersion);
     if (stored.kind === 'NomadJob') {
