@@ -1,10 +1,11 @@
-// The operator's Prometheus metrics, in a registry of its own (never prom-client's global default,
-// so that embedding the operator or running two in one process, as tests do, keeps counts apart).
-// Names mirror controller-runtime's under `nomad_operator_`.
+// The operator's Prometheus metrics (src/prometheus.ts), in a registry per instance, so that embedding
+// the operator or running two in one process, as tests do, keeps counts apart. Names mirror
+// controller-runtime's under `nomad_operator_`.
 //
 // Values that live elsewhere (queue depth, informer restarts, leadership) are read at scrape time
 // from the objects registered with observeQueue(), trackInformer() and trackLeader().
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.ts';
+import { Counter, Gauge, Histogram, Registry } from './prometheus.ts';
 
 export type WriteVerb = 'apply' | 'create' | 'update' | 'patch' | 'delete';
 export type ReconcileResult = 'success' | 'error' | 'requeue';
@@ -30,7 +31,7 @@ export interface LeaderLike {
 }
 
 export interface MetricsOptions {
-  /** Also export prom-client's process and Node.js metrics (`nomad_operator_process_…`). Default false. */
+  /** Also export the process's CPU, memory and event-loop metrics (`nomad_operator_process_…`, `…_nodejs_…`). Default false. */
   processMetrics?: boolean;
 }
 
@@ -39,15 +40,15 @@ const reconcileBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 export class OperatorMetrics implements WriteCounter {
   readonly registry = new Registry();
-  readonly reconcileTotal: Counter<'result'>;
+  readonly reconcileTotal: Counter;
   readonly reconcileErrors: Counter;
   readonly reconcileDuration: Histogram;
   readonly queueDepth: Gauge;
   readonly queueDelayed: Gauge;
   readonly queueInFlight: Gauge;
   readonly queueRetries: Counter;
-  readonly apiserverWrites: Counter<'verb' | 'kind'>;
-  readonly informerRestarts: Counter<'resource'>;
+  readonly apiserverWrites: Counter;
+  readonly informerRestarts: Counter;
   readonly leader: Gauge;
 
   readonly #queues = new Set<QueueLike>();
@@ -71,8 +72,6 @@ export class OperatorMetrics implements WriteCounter {
     const collectInformers = () => {
       for (const informer of this.#informers.keys()) this.#collectInformer(informer);
     };
-    const electors = this.#electors;
-    const leaderValue = () => this.#leaderValue;
 
     this.reconcileTotal = new Counter({
       name: 'nomad_operator_reconcile_total',
@@ -95,25 +94,19 @@ export class OperatorMetrics implements WriteCounter {
       name: 'nomad_operator_queue_depth',
       help: 'Keys waiting for a worker (not counting delayed or in-flight keys).',
       registers,
-      collect() {
-        this.set(queueTotals().waiting);
-      },
+      collect: () => this.queueDepth.set(queueTotals().waiting),
     });
     this.queueDelayed = new Gauge({
       name: 'nomad_operator_queue_delayed',
       help: 'Keys scheduled for later (backoff, requeue-after, resync).',
       registers,
-      collect() {
-        this.set(queueTotals().delayed);
-      },
+      collect: () => this.queueDelayed.set(queueTotals().delayed),
     });
     this.queueInFlight = new Gauge({
       name: 'nomad_operator_queue_in_flight',
       help: 'Keys being reconciled.',
       registers,
-      collect() {
-        this.set(queueTotals().processing);
-      },
+      collect: () => this.queueInFlight.set(queueTotals().processing),
     });
     this.queueRetries = new Counter({
       name: 'nomad_operator_queue_retries_total',
@@ -131,19 +124,16 @@ export class OperatorMetrics implements WriteCounter {
       help: 'Informer restarts (after errors, staleness or on request), by resource.',
       labelNames: ['resource'],
       registers,
-      collect() {
-        collectInformers();
-      },
+      collect: collectInformers,
     });
     this.leader = new Gauge({
       name: 'nomad_operator_leader',
       help: '1 while this replica is the leader (runs the controller), else 0.',
       registers,
-      collect() {
-        this.set([...electors].some((elector) => elector.isLeader()) ? 1 : leaderValue());
-      },
+      collect: () =>
+        this.leader.set([...this.#electors].some((elector) => elector.isLeader()) ? 1 : this.#leaderValue),
     });
-    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'nomad_operator_' });
+    if (options.processMetrics) registerProcessMetrics(this.registry, 'nomad_operator_');
   }
 
   /** Records one finished reconcile. */
@@ -202,12 +192,12 @@ export class OperatorMetrics implements WriteCounter {
 
   /** The exposition text and its content type, for a /metrics handler. */
   async exposition(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    return { contentType: this.registry.contentType, body: this.registry.metrics() };
   }
 
   /** Sum of apiserver writes so far, optionally of one verb and/or kind (for no-hot-loop checks). */
   async writes(filter: { verb?: WriteVerb; kind?: string } = {}): Promise<number> {
-    const { values } = await this.apiserverWrites.get();
+    const { values } = this.apiserverWrites.get();
     return values
       .filter(
         (sample) =>

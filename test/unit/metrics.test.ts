@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
-import { register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { informerChecks, opsRoutes } from '../../src/api/ops.ts';
 import { makeApplier } from '../../src/kube/apply.ts';
@@ -32,7 +31,22 @@ describe('operator metrics', () => {
     ]) {
       expect(body).toContain(`# TYPE ${name} `);
     }
-    expect(await globalRegistry.metrics()).not.toContain('nomad_operator_');
+    // Two instances keep their counts apart.
+    createMetrics().countWrite('apply', 'Deployment');
+    expect(await metrics.writes()).toBe(0);
+  });
+
+  it('exports the process metrics when asked, read at the scrape', async () => {
+    const { body } = await createMetrics({ processMetrics: true }).exposition();
+    const rss = sample(body, 'nomad_operator_process_resident_memory_bytes') ?? 0;
+    expect(rss).toBeGreaterThan(1024 * 1024);
+    expect(sample(body, 'nomad_operator_nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(sample(body, 'nomad_operator_process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(sample(body, 'nomad_operator_process_start_time_seconds')).toBeGreaterThan(1.7e9);
+    expect(body).toMatch(/^nomad_operator_nodejs_heap_space_size_used_bytes\{space="old"\} \d+$/mu);
+    expect(body).toContain(`nomad_operator_nodejs_version_info{version="${process.version}",`);
+    expect(body).toContain('# TYPE nomad_operator_nodejs_eventloop_lag_p99_seconds gauge');
+    expect((await createMetrics().exposition()).body).not.toContain('nomad_operator_process_');
   });
 
   it('moves counters, histograms and gauges', async () => {
