@@ -18,9 +18,30 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * zod's `z` namespace re-exports its error messages in 60-odd languages (`z.locales`, `z.core.locales`), and a namespace
+ * cannot be tree-shaken: 300 KB of the bundle, whose source V8 would keep on the heap. The operator
+ * speaks English only (zod configures English itself, from its own import of `locales/en.js`), so the
+ * namespace is bundled with English alone.
+ */
+const zodEnglishOnly: Plugin = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir)
+        ? { path: path.join(args.resolveDir, '../locales/en.js'), namespace: 'zod-locales' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
 
 /**
  * Bundles the CLI into `outDir` (default `<repo>/dist`): `cli/main.js` and the chunks it imports
@@ -48,6 +69,7 @@ export async function buildOperator(outDir = path.join(repoRoot, 'dist')): Promi
     banner: {
       js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
     },
+    plugins: [zodEnglishOnly],
     logLevel: 'warning',
   });
   return path.join(outDir, 'cli/main.js');

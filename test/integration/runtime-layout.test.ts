@@ -98,6 +98,15 @@ beforeAll(async () => {
   });
   expect(build.stderr, 'build script errors').toBe('');
   expect(build.status).toBe(0);
+  // zod's messages in English only (scripts/build.ts): the bundle's sources name no other language.
+  const bundled = readdirSync(path.join(dist, 'chunks'))
+    .filter((file) => file.endsWith('.js.map'))
+    .flatMap(
+      (file) =>
+        (JSON.parse(readFileSync(path.join(dist, 'chunks', file), 'utf8')) as { sources: string[] }).sources,
+    );
+  const locales = bundled.filter((source) => /zod\/v4\/locales\//u.test(source));
+  expect([...new Set(locales.map((source) => path.basename(source)))]).toEqual(['en.js']);
 
   // The runtime stage's COPY lines, mapped onto this checkout.
   const stageRoot: Record<string, { root: string; workdir: string }> = {
