@@ -209,6 +209,8 @@ export class Controller {
         } else {
           this.#options.metrics.reconcileTotal.inc({ result: 'success' });
           this.queue.forget(key);
+          if (outcome.result === 'behind' && outcome.retryAfterMs !== undefined)
+            this.queue.addAfter(key, outcome.retryAfterMs);
         }
       } catch (error) {
         this.#options.metrics.reconcileTotal.inc({ result: 'error' });

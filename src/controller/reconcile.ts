@@ -34,6 +34,7 @@ import {
   type RecordedVersion,
   recordedFromNewerGeneration,
   recordVersion,
+  versionLeftToTheApi,
 } from '../jobs/versions.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
 import type { ClusterReader } from '../kube/reader.ts';
@@ -74,9 +75,12 @@ export type ReconcileOutcome =
   | { result: 'gone' }
   /**
    * A cache is behind: the NomadJob is older than a version recorded from it, or the revisions are
-   * older than the version numbers taken. The late events bring the job again.
+   * older than the version numbers taken. The late events bring the job again. Or the job's new
+   * version is the Nomad API's to record (versions.ts versionLeftToTheApi): its revision's event
+   * brings the job again, and should the API fail to record it, a reconcile after `retryAfterMs`
+   * records it.
    */
-  | { result: 'behind' };
+  | { result: 'behind'; retryAfterMs?: number };
 
 export async function reconcile(
   key: string,
@@ -131,6 +135,7 @@ export async function reconcile(
     options.historyLimit ?? defaultHistoryLimit,
     now,
   );
+  if (typeof version === 'number') return { result: 'behind', retryAfterMs: version };
   if (version === 'behind') return { result: 'behind' };
   // The decoded spec is shared (and frozen): the job at its version is a shallow copy of it.
   const job: Job = { ...checked.job, Version: version.version, Stable: version.stable };
@@ -374,7 +379,10 @@ interface VersionState {
   previous?: Record<string, unknown>;
 }
 
-/** The version of the job's spec, recorded when new (jobs/versions.ts), with what status needs of it. */
+/**
+ * The version of the job's spec, recorded when new (jobs/versions.ts), with what status needs of it;
+ * or, for a new version the Nomad API records, the milliseconds it is left to the API.
+ */
 async function versionOf(
   object: NomadJobObject,
   job: Job,
@@ -382,16 +390,19 @@ async function versionOf(
   writer: ClusterWriter,
   historyLimit: number,
   now: Date,
-): Promise<VersionState | 'behind'> {
+): Promise<VersionState | 'behind' | number> {
   const namespace = object.metadata?.namespace ?? '';
   const name = object.metadata?.name ?? '';
+  const leftToTheApi = versionLeftToTheApi(object, now);
   const recorded = await recordVersion(writer, {
     object,
     job,
     revisions: view.owned<V1ControllerRevision>('ControllerRevision', namespace, name),
     historyLimit,
     now,
+    leaveNew: leftToTheApi !== undefined,
   });
+  if (recorded.isNew && leftToTheApi !== undefined) return leftToTheApi;
   // The version number the cached history gave is recorded already, by someone else (the Nomad API,
   // right after its spec write): the cache of revisions is behind. That revision may hold this spec, or
   // a newer one (two registers in a row) whose number this spec must not be labelled, statused and

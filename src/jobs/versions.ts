@@ -14,6 +14,7 @@ import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
 import {
   ANNOTATION_GENERATION,
   ANNOTATION_JOB_MODIFY_INDEX,
+  ANNOTATION_PARENT_ID,
   ANNOTATION_STABLE,
   ANNOTATION_SUBMIT_TIME,
   LABEL_VERSION,
@@ -62,6 +63,30 @@ export function annotatedJobModifyIndex(object: Pick<NomadJobObject, 'metadata'>
 export function submitTimeStamped(object: Pick<NomadJobObject, 'metadata'>): boolean {
   const annotated = /^\d{1,20}\/(\d+)$/.exec(object.metadata?.annotations?.[ANNOTATION_SUBMIT_TIME] ?? '');
   return annotated !== null && Number(annotated[1]) === (object.metadata?.generation ?? 0);
+}
+
+/**
+ * How long the reconciler leaves a new version to the Nomad API that wrote its spec: the API records
+ * it right after its write (the register's answer waits for it), so a reconciler that sees the write
+ * first would only race it to the same revision, one more write refused as already-exists at the
+ * moment the register's own writes are made. Past this time after the spec's submit time (the API
+ * failed before recording), the reconciler records it itself.
+ */
+export const API_RECORDS_VERSION_MS = 5_000;
+
+/**
+ * Milliseconds the reconciler should leave the current spec's new version to the Nomad API, at `now`:
+ * when the spec is one the API wrote (stamped with its submit time, not a dispatched child, whose
+ * version the reconciler records) less than API_RECORDS_VERSION_MS before `now`; else undefined.
+ */
+export function versionLeftToTheApi(object: Pick<NomadJobObject, 'metadata'>, now: Date): number | undefined {
+  if (!submitTimeStamped(object) || object.metadata?.annotations?.[ANNOTATION_PARENT_ID] !== undefined)
+    return undefined;
+  const stamp = object.metadata?.annotations?.[ANNOTATION_SUBMIT_TIME] ?? '';
+  const submittedMs = Number(BigInt(stamp.slice(0, stamp.indexOf('/'))) / 1_000_000n);
+  const elapsed = now.getTime() - submittedMs;
+  // A clock behind the writer's cannot tell how long ago that was: recorded here, as past the time.
+  return elapsed >= 0 && elapsed < API_RECORDS_VERSION_MS ? API_RECORDS_VERSION_MS - elapsed : undefined;
 }
 
 /**
@@ -301,6 +326,8 @@ export interface RecordVersionInput {
   historyLimit?: number;
   /** Only for an object that carries no time of its own (never one the apiserver returned). */
   now?: Date;
+  /** Find the version without creating a new one (someone else records it). Default false. */
+  leaveNew?: boolean;
 }
 
 /**
@@ -329,6 +356,10 @@ export async function recordVersion(
   if (!next.isNew && next.latest) {
     const { version, stable, submitTime } = next.latest;
     return { version, stable, submitTime, isNew: false, created: false, ...before };
+  }
+  if (input.leaveNew) {
+    const submitTime = submitTimeOf(object, input.now);
+    return { version: next.version, stable: false, submitTime, isNew: true, created: false, ...before };
   }
   const stored: StoredVersion = {
     version: next.version,

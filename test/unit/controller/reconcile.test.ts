@@ -16,11 +16,13 @@ import { reconcile } from '../../../src/controller/reconcile.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { checkSpec } from '../../../src/jobs/spec.ts';
-import { recordVersion } from '../../../src/jobs/versions.ts';
+import { API_RECORDS_VERSION_MS, recordVersion, submitTimeAnnotation } from '../../../src/jobs/versions.ts';
 import {
   ANNOTATION_APPLIED_HASH,
   ANNOTATION_GENERATION,
   ANNOTATION_JOB_MODIFY_INDEX,
+  ANNOTATION_PARENT_ID,
+  ANNOTATION_SUBMIT_TIME,
   LABEL_JOB,
   LABEL_VERSION,
 } from '../../../src/nomad/keys.ts';
@@ -115,6 +117,70 @@ describe('reconcile', () => {
     expect(cluster.get<NomadJobObject>('NomadJob', 'default', 'web')?.status).toEqual(status);
     const evaluations = cluster.get<V1ConfigMap>('ConfigMap', 'default', 'web--evaluations');
     expect(evaluations?.metadata?.ownerReferences?.[0]?.uid).toBe(web.metadata?.uid);
+  });
+
+  it("a spec the Nomad API wrote a moment ago: its new version is left to the API's own recording, then recorded here once that time is up", async () => {
+    const at = new Date('2026-01-02T03:04:05Z');
+    const stamped = (extra: Record<string, string> = {}) => {
+      const object = nomadJobObject(webJob({ ID: 'api-web' }));
+      object.metadata = {
+        ...object.metadata,
+        annotations: {
+          ...object.metadata?.annotations,
+          [ANNOTATION_SUBMIT_TIME]: submitTimeAnnotation(at, 1),
+          ...extra,
+        },
+      };
+      return cluster.put(object);
+    };
+    const apiWeb = stamped();
+    const later = (ms: number) => () => new Date(at.getTime() + ms);
+    const key = `default/${apiWeb.metadata?.name}`;
+    cluster.clearWrites();
+    expect(await reconcile(key, cluster.view, cluster.writer, { now: later(1_000) })).toEqual({
+      result: 'behind',
+      retryAfterMs: API_RECORDS_VERSION_MS - 1_000,
+    });
+    expect(cluster.writes).toEqual([]);
+    // The API did not record it (it failed after its write): recorded here once the time is up.
+    expect(
+      await reconcile(key, cluster.view, cluster.writer, { now: later(API_RECORDS_VERSION_MS) }),
+    ).toEqual({
+      result: 'success',
+    });
+    expect(summary(cluster.writes)[0]).toBe(`create ControllerRevision/${apiWeb.metadata?.name}--v0`);
+    // A clock behind the writer's cannot tell how long ago the write was: recorded at once.
+    await cluster.writer.delete({
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      namespace: 'default',
+      name: `${apiWeb.metadata?.name}--v0`,
+    });
+    cluster.clearWrites();
+    expect(await reconcile(key, cluster.view, cluster.writer, { now: later(-60_000) })).toEqual({
+      result: 'success',
+    });
+    expect(summary(cluster.writes)[0]).toBe(`create ControllerRevision/${apiWeb.metadata?.name}--v0`);
+  });
+
+  it('a dispatched child, stamped by the API that made it, has its version recorded by the reconciler at once', async () => {
+    const at = new Date('2026-01-02T03:04:05Z');
+    const object = nomadJobObject(webJob({ ID: 'child' }));
+    object.metadata = {
+      ...object.metadata,
+      annotations: {
+        ...object.metadata?.annotations,
+        [ANNOTATION_SUBMIT_TIME]: submitTimeAnnotation(at, 1),
+        [ANNOTATION_PARENT_ID]: 'parent',
+      },
+    };
+    const child = cluster.put(object);
+    cluster.clearWrites();
+    const outcome = await reconcile(`default/${child.metadata?.name}`, cluster.view, cluster.writer, {
+      now: () => new Date(at.getTime() + 10),
+    });
+    expect(outcome).toEqual({ result: 'success' });
+    expect(summary(cluster.writes)[0]).toBe(`create ControllerRevision/${child.metadata?.name}--v0`);
   });
 
   it('a second reconcile with nothing changed writes nothing', async () => {
