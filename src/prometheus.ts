@@ -67,50 +67,44 @@ abstract class Metric {
   }
 }
 
-/** A value that only goes up (restarts at zero with the process). */
-export class Counter extends Metric {
-  readonly type = 'counter';
-  readonly #values = new Map<string, number>();
+/** A value per label set (counters and gauges). */
+abstract class ValueMetric extends Metric {
+  protected readonly values = new Map<string, number>();
 
   constructor(options: MetricOptions) {
     super(options);
-    // An unlabelled counter is exported at 0 from the start (rate() needs a first sample).
-    if (this.labelNames.length === 0) this.#values.set('', 0);
+    // An unlabelled metric is exported at 0 from the start (rate() needs a first sample).
+    if (this.labelNames.length === 0) this.values.set('', 0);
   }
+
+  /** Every series and its value. */
+  get(): { values: Sample[] } {
+    return { values: [...this.values].map(([key, value]) => ({ labels: this.labelsOf(key), value })) };
+  }
+
+  protected *series(): Iterable<[string, number]> {
+    for (const [key, value] of this.values) yield [seriesName(this.name, this.labelsOf(key)), value];
+  }
+}
+
+/** A value that only goes up (restarts at zero with the process). */
+export class Counter extends ValueMetric {
+  readonly type = 'counter';
 
   /** Adds `by` (default 1, never negative) to the series of `labels`. */
   inc(labels: Labels = {}, by = 1): void {
     if (!(by >= 0)) throw new Error(`${this.name}: a counter cannot decrease (by ${by})`);
     const key = this.keyOf(labels);
-    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
-  }
-
-  /** Every series and its value. */
-  get(): { values: Sample[] } {
-    return { values: [...this.#values].map(([key, value]) => ({ labels: this.labelsOf(key), value })) };
-  }
-
-  protected *series(): Iterable<[string, number]> {
-    for (const [key, value] of this.#values) yield [seriesName(this.name, this.labelsOf(key)), value];
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
 }
 
 /** A value that goes up and down. */
-export class Gauge extends Metric {
+export class Gauge extends ValueMetric {
   readonly type = 'gauge';
-  readonly #values = new Map<string, number>();
-
-  constructor(options: MetricOptions) {
-    super(options);
-    if (this.labelNames.length === 0) this.#values.set('', 0);
-  }
 
   set(value: number, labels: Labels = {}): void {
-    this.#values.set(this.keyOf(labels), value);
-  }
-
-  protected *series(): Iterable<[string, number]> {
-    for (const [key, value] of this.#values) yield [seriesName(this.name, this.labelsOf(key)), value];
+    this.values.set(this.keyOf(labels), value);
   }
 }
 

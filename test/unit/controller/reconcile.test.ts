@@ -27,19 +27,25 @@ import {
   LABEL_VERSION,
 } from '../../../src/nomad/keys.ts';
 import { MemoryCluster, type Write } from './support/memory-cluster.ts';
+import { serverTask, webJob } from './support/web-job.ts';
 
 const now = () => new Date('2026-01-02T03:04:05Z');
 const reconcileWeb = (cluster: MemoryCluster, name = 'web') =>
   reconcile(`default/${name}`, cluster.view, cluster.writer, { now });
 
-const serverTask = { Name: 'server', Driver: 'docker', Config: { image: 'nginx:1.27' } };
-const webJob = (extra: Record<string, unknown> = {}) => ({
-  ID: 'web',
-  Type: 'service',
-  Datacenters: ['*'],
-  TaskGroups: [{ Name: 'app', Count: 2, Tasks: [serverTask] }],
-  ...extra,
-});
+/** A new NomadJob `id` as the Nomad API writes it at `at`: stamped with its submit time. */
+function stampedByTheApi(id: string, at: Date, annotations: Record<string, string> = {}): NomadJobObject {
+  const object = nomadJobObject(webJob({ ID: id }));
+  object.metadata = {
+    ...object.metadata,
+    annotations: {
+      ...object.metadata?.annotations,
+      [ANNOTATION_SUBMIT_TIME]: submitTimeAnnotation(at, 1),
+      ...annotations,
+    },
+  };
+  return object;
+}
 
 /** Writes as `verb Kind/name` (events as `event Reason`): the shape of a reconcile at a glance. */
 const summary = (writes: Write[]) =>
@@ -121,19 +127,7 @@ describe('reconcile', () => {
 
   it("a spec the Nomad API wrote a moment ago: its new version is left to the API's own recording, then recorded here once that time is up", async () => {
     const at = new Date('2026-01-02T03:04:05Z');
-    const stamped = (extra: Record<string, string> = {}) => {
-      const object = nomadJobObject(webJob({ ID: 'api-web' }));
-      object.metadata = {
-        ...object.metadata,
-        annotations: {
-          ...object.metadata?.annotations,
-          [ANNOTATION_SUBMIT_TIME]: submitTimeAnnotation(at, 1),
-          ...extra,
-        },
-      };
-      return cluster.put(object);
-    };
-    const apiWeb = stamped();
+    const apiWeb = cluster.put(stampedByTheApi('api-web', at));
     const later = (ms: number) => () => new Date(at.getTime() + ms);
     const key = `default/${apiWeb.metadata?.name}`;
     cluster.clearWrites();
@@ -165,16 +159,7 @@ describe('reconcile', () => {
 
   it('a dispatched child, stamped by the API that made it, has its version recorded by the reconciler at once', async () => {
     const at = new Date('2026-01-02T03:04:05Z');
-    const object = nomadJobObject(webJob({ ID: 'child' }));
-    object.metadata = {
-      ...object.metadata,
-      annotations: {
-        ...object.metadata?.annotations,
-        [ANNOTATION_SUBMIT_TIME]: submitTimeAnnotation(at, 1),
-        [ANNOTATION_PARENT_ID]: 'parent',
-      },
-    };
-    const child = cluster.put(object);
+    const child = cluster.put(stampedByTheApi('child', at, { [ANNOTATION_PARENT_ID]: 'parent' }));
     cluster.clearWrites();
     const outcome = await reconcile(`default/${child.metadata?.name}`, cluster.view, cluster.writer, {
       now: () => new Date(at.getTime() + 10),

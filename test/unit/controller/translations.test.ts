@@ -11,16 +11,9 @@ import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import { ANNOTATION_APPLIED_HASH, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { MemoryCluster, type Write } from './support/memory-cluster.ts';
+import { serverTask, webJob } from './support/web-job.ts';
 
 const now = () => new Date('2026-01-02T03:04:05Z');
-const serverTask = { Name: 'server', Driver: 'docker', Config: { image: 'nginx:1.27' } };
-const webJob = (extra: Record<string, unknown> = {}) => ({
-  ID: 'web',
-  Type: 'service',
-  Datacenters: ['*'],
-  TaskGroups: [{ Name: 'app', Count: 2, Tasks: [serverTask] }],
-  ...extra,
-});
 /** A group registering the Nomad service `api`: its Service is shared by name (shared-services.ts). */
 const sharingJob = () =>
   webJob({
@@ -93,6 +86,16 @@ async function sideBySide(job: Record<string, unknown>, steps: Step[]) {
   return { byStep, translations, kept, fresh };
 }
 
+/** `web` reconciled once with kept translations: the cluster, the translations and the job after. */
+async function reconciledWeb() {
+  const cluster = new MemoryCluster(now);
+  cluster.put(nomadJobObject(webJob()));
+  const translations = new TranslationMemo();
+  await reconcile('default/web', cluster.view, cluster.writer, { now, translations });
+  const job = cluster.get<NomadJobObject>('NomadJob', 'default', 'web') as NomadJobObject;
+  return { cluster, translations, job };
+}
+
 describe('translations kept between reconciles', () => {
   it('reconciles write what they write without kept translations, change after change', async () => {
     const deleteDeployment: Step = (cluster) =>
@@ -148,11 +151,7 @@ describe('translations kept between reconciles', () => {
   });
 
   it('a kept translation is what the next reconcile goes on from while its objects are live with their hashes', async () => {
-    const cluster = new MemoryCluster(now);
-    cluster.put(nomadJobObject(webJob()));
-    const translations = new TranslationMemo();
-    await reconcile('default/web', cluster.view, cluster.writer, { now, translations });
-    const job = cluster.get<NomadJobObject>('NomadJob', 'default', 'web') as NomadJobObject;
+    const { cluster, translations, job } = await reconciledWeb();
     const kept = translations.applied(job, 0, cluster.view);
     expect(kept?.objects.map((o) => `${o.kind}/${o.name}`)).toEqual(['Deployment/web--app']);
     // A warning only the kept translation has: the status shows it, so the reconcile used it.
@@ -169,11 +168,7 @@ describe('translations kept between reconciles', () => {
   });
 
   it('a kept translation is not used for another spec, another version, an object not live with its hash, or a forgotten job', async () => {
-    const cluster = new MemoryCluster(now);
-    cluster.put(nomadJobObject(webJob()));
-    const translations = new TranslationMemo();
-    await reconcile('default/web', cluster.view, cluster.writer, { now, translations });
-    const job = cluster.get<NomadJobObject>('NomadJob', 'default', 'web') as NomadJobObject;
+    const { cluster, translations, job } = await reconciledWeb();
     expect(translations.applied(job, 0, cluster.view)).toBeDefined();
     expect(translations.applied(job, 1, cluster.view)).toBeUndefined();
 
