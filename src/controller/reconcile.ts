@@ -135,8 +135,7 @@ export async function reconcile(
     options.historyLimit ?? defaultHistoryLimit,
     now,
   );
-  if (typeof version === 'number') return { result: 'behind', retryAfterMs: version };
-  if (version === 'behind') return { result: 'behind' };
+  if ('behind' in version) return version.behind;
   // The decoded spec is shared (and frozen): the job at its version is a shallow copy of it.
   const job: Job = { ...checked.job, Version: version.version, Stable: version.stable };
 
@@ -381,7 +380,7 @@ interface VersionState {
 
 /**
  * The version of the job's spec, recorded when new (jobs/versions.ts), with what status needs of it;
- * or, for a new version the Nomad API records, the milliseconds it is left to the API.
+ * or why the reconcile cannot go on yet (a cache behind, or a new version left to the Nomad API).
  */
 async function versionOf(
   object: NomadJobObject,
@@ -390,7 +389,7 @@ async function versionOf(
   writer: ClusterWriter,
   historyLimit: number,
   now: Date,
-): Promise<VersionState | 'behind' | number> {
+): Promise<VersionState | { behind: Extract<ReconcileOutcome, { result: 'behind' }> }> {
   const namespace = object.metadata?.namespace ?? '';
   const name = object.metadata?.name ?? '';
   const leftToTheApi = versionLeftToTheApi(object, now);
@@ -402,13 +401,14 @@ async function versionOf(
     now,
     leaveNew: leftToTheApi !== undefined,
   });
-  if (recorded.isNew && leftToTheApi !== undefined) return leftToTheApi;
+  if (recorded.isNew && leftToTheApi !== undefined)
+    return { behind: { result: 'behind', retryAfterMs: leftToTheApi } };
   // The version number the cached history gave is recorded already, by someone else (the Nomad API,
   // right after its spec write): the cache of revisions is behind. That revision may hold this spec, or
   // a newer one (two registers in a row) whose number this spec must not be labelled, statused and
   // evaluated with; its watch event (and any newer one's) re-enqueues the job, decided then from a
   // history that shows it. No read of the apiserver: the event is a few milliseconds away.
-  if (recorded.isNew && !recorded.created) return 'behind';
+  if (recorded.isNew && !recorded.created) return { behind: { result: 'behind' } };
   return {
     version: recorded.version,
     stable: recorded.stable,

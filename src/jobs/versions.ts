@@ -222,35 +222,30 @@ export function storedVersionOf(revision: V1ControllerRevision): StoredVersion |
 }
 
 /**
- * A digest of specFingerprint of a stored version's job, computed once per (shared, unchanging) stored
- * job. The digest rather than the text is kept: it lives as long as the cached revision, one per job,
- * and the text is as long as the job's JSON (1.5 KB for a one-group job).
+ * Digests of specFingerprint of jobs that never change, computed once per job: stored versions' jobs
+ * (shared and unchanging) and the decoded specs jobs/spec.ts shares (frozen), which the reconciler
+ * compares with the latest version on every reconcile. The digest rather than the text is kept: it
+ * lives as long as the job, and the text is as long as the job's JSON (1.5 KB for a one-group job).
  */
-const storedFingerprints = new WeakMap<Record<string, unknown>, string>();
+const keptFingerprints = new WeakMap<object, string>();
 
-function storedFingerprint(stored: StoredVersion): string {
-  let digest = storedFingerprints.get(stored.job);
-  if (digest === undefined) {
-    digest = fingerprintDigest(specFingerprint(stored.job));
-    storedFingerprints.set(stored.job, digest);
-  }
-  return digest;
-}
-
-/**
- * The fingerprint digest of a job's spec, kept for frozen jobs (the decoded specs jobs/spec.ts shares,
- * which the reconciler compares with the latest version on every reconcile), computed for others.
- */
-function jobFingerprint(job: Record<string, unknown>): string {
-  if (!Object.isFrozen(job)) return fingerprintDigest(specFingerprint(job));
-  let digest = frozenFingerprints.get(job);
+function keptFingerprint(job: Record<string, unknown>): string {
+  let digest = keptFingerprints.get(job);
   if (digest === undefined) {
     digest = fingerprintDigest(specFingerprint(job));
-    frozenFingerprints.set(job, digest);
+    keptFingerprints.set(job, digest);
   }
   return digest;
 }
-const frozenFingerprints = new WeakMap<object, string>();
+
+function storedFingerprint(stored: StoredVersion): string {
+  return keptFingerprint(stored.job);
+}
+
+/** The fingerprint digest of a job's spec: kept for a frozen job, computed for any other. */
+function jobFingerprint(job: Record<string, unknown>): string {
+  return Object.isFrozen(job) ? keptFingerprint(job) : fingerprintDigest(specFingerprint(job));
+}
 
 const fingerprintDigest = (fingerprint: string) => createHash('sha256').update(fingerprint).digest('base64');
 
