@@ -27,7 +27,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Node } from '@kubernete
 import { group, plural, version } from '../src/crd/resource.ts';
 import { evaluationsConfigMapName } from '../src/jobs/evaluations.ts';
 import { ensureNomadJobCrd } from '../src/kube/crds.ts';
-import { ANNOTATION_JOB_MODIFY_INDEX, LABEL_JOB } from '../src/nomad/keys.ts';
+import { LABEL_JOB } from '../src/nomad/keys.ts';
 import { down, nodeManifest, up } from '../test/cluster/local-cluster.ts';
 import { operatorConfig } from '../test/support/operator-kubeconfig.ts';
 import { expectStatus, forEachLimited, kubeClient, nomadClient } from './http.ts';
@@ -351,12 +351,6 @@ async function main(): Promise<BenchResult> {
             e.object.metadata?.labels?.[LABEL_JOB] === id,
         ),
         evaluation: timeline.next((e) => e.kind === 'ConfigMap' && e.name === evaluationsConfigMapName(id)),
-        indexes: timeline.next(
-          (e) =>
-            e.kind === 'NomadJob' &&
-            e.name === id &&
-            e.object.metadata?.annotations?.[ANNOTATION_JOB_MODIFY_INDEX] !== undefined,
-        ),
         deployment: timeline.next(
           (e) => e.kind === 'Deployment' && e.type === 'ADDED' && e.name.startsWith(id),
         ),

@@ -4,8 +4,8 @@
 // it, as with Nomad.
 //
 // A spec write is one NomadJob write and then, at once and concurrently, the writes that depend only
-// on it: the version's ControllerRevision, the evaluation record, the JobModifyIndex/CreateIndex
-// annotations (they hold the spec write's resourceVersion, so they cannot ride on it) and the
+// on it: the version's ControllerRevision (which also records the version's JobModifyIndex, the spec
+// write's resourceVersion, and the job's CreateIndex: jobs/versions.ts), the evaluation record and the
 // submitted source; then one wait until the caches show them. Each of them depends on the written
 // NomadJob (its uid, resourceVersion and generation), none on another: the version they name is the
 // one the store computes from the written object over the cached history, the same recordVersion
@@ -15,19 +15,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyRequest } from 'fastify';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
-import { checkSpec } from '../jobs/spec.ts';
+import { checkSharedSpec } from '../jobs/spec.ts';
 import { type JobSubmission, writeSubmission } from '../jobs/submissions.ts';
 import { recordVersion, specFingerprint, submitTimeAnnotation, submitTimeStamped } from '../jobs/versions.ts';
-import { type JsonPatchOperation, jsonPointer, nomadJobRef, WriteError } from '../kube/writer.ts';
+import { nomadJobRef, WriteError } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
 import { identityAnnotations, identityLabels } from '../nomad/ids.ts';
-import {
-  ANNOTATION_CREATE_INDEX,
-  ANNOTATION_JOB_MODIFY_INDEX,
-  ANNOTATION_SUBMIT_TIME,
-  ANNOTATION_VERSION_INDEXES,
-} from '../nomad/keys.ts';
+import { ANNOTATION_SUBMIT_TIME } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { sameJobSpec } from '../nomad/spec-equal.ts';
 import { connectMutatorError, formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
@@ -38,7 +33,7 @@ import { type ApiDeps, requirePermission } from './http.ts';
 import { evalIdFor } from './responses/evaluation.ts';
 import { isParent } from './responses/job.ts';
 import { resourceVersionOf } from './state.ts';
-import { type ApiStore, type JobEntry, jobModifyIndexOf, versionIndexesOf } from './store.ts';
+import type { ApiStore, JobEntry } from './store.ts';
 
 export function withoutBookkeeping(job: Job): Job {
   const out = { ...job } as Record<string, unknown>;
@@ -125,90 +120,6 @@ function writeFailure(error: unknown, job: Job): never {
   throw error;
 }
 
-/**
- * Records the write's resourceVersion as the JobModifyIndex of this spec generation (and, for a
- * creation, as CreateIndex), and as its version's entry in the version-index map: a metadata-only
- * patch, so the generation stays. Best effort. `version` is the version of the written spec (default:
- * as the store computes it now).
- *
- * Two registers of one job may have their patches land in the other order, so the patch is a JSON
- * patch with conditions (a failed `test` refuses it whole):
- * - JobModifyIndex is set only while the NomadJob is still at the generation `written` made (status
- *   writes do not move it): an older register's never overwrites a newer one's;
- * - the map is set only while it is still the one this patch was computed from (the exact annotation
- *   value), so no entry another register added meanwhile is lost.
- * When refused, the patch is computed again from the apiserver's copy: the whole of it while the
- * generation is still this write's, else only this version's entry in the map (and CreateIndex, which
- * only the creation sets). A register whose JobModifyIndex was overtaken answers its own all the same
- * (registerJob).
- */
-export async function recordIndexes(
-  store: ApiStore,
-  written: NomadJobObject,
-  created: boolean,
-  version = store.versionState(store.entry(written)).version,
-): Promise<NomadJobObject> {
-  const rv = resourceVersionOf(written);
-  const generation = written.metadata?.generation ?? 0;
-  const ref = nomadJobRef(written.metadata?.namespace ?? '', written.metadata?.name ?? '');
-  let base: NomadJobObject | undefined = written;
-  for (let attempt = 0; base && attempt < 3; attempt++) {
-    try {
-      return await store.writer.jsonPatch<NomadJobObject>(
-        ref,
-        indexPatch(base, generation, created, version, rv),
-      );
-    } catch {
-      // Refused (or failed): start again from the apiserver's copy, if it is still this job.
-      base = await store.writer.read<NomadJobObject>(ref).catch(() => undefined);
-      if (base?.metadata?.uid !== written.metadata?.uid) return written;
-    }
-  }
-  return written;
-}
-
-/** recordIndexes' patch over `base`, the copy it was computed from; see there. */
-function indexPatch(
-  base: NomadJobObject,
-  generation: number,
-  created: boolean,
-  version: number,
-  rv: number,
-): JsonPatchOperation[] {
-  const current = base.metadata?.generation === generation;
-  const known = versionIndexesOf(base);
-  known[String(version)] = rv;
-  const kept = Object.keys(known)
-    .map(Number)
-    .sort((a, b) => b - a)
-    .slice(0, 20);
-  const annotations: Record<string, string> = {
-    [ANNOTATION_VERSION_INDEXES]: JSON.stringify(
-      Object.fromEntries(kept.map((v) => [String(v), known[String(v)]])),
-    ),
-  };
-  if (current) annotations[ANNOTATION_JOB_MODIFY_INDEX] = `${rv}/${generation}`;
-  // One creation, one CreateIndex: whatever the generation now.
-  if (created) annotations[ANNOTATION_CREATE_INDEX] = String(rv);
-  const baseAnnotations = base.metadata?.annotations;
-  const map = baseAnnotations?.[ANNOTATION_VERSION_INDEXES];
-  const mapPath = jsonPointer('metadata', 'annotations', ANNOTATION_VERSION_INDEXES);
-  return [
-    ...(current
-      ? [{ op: 'test' as const, path: jsonPointer('metadata', 'generation'), value: generation }]
-      : []),
-    ...(map !== undefined ? [{ op: 'test' as const, path: mapPath, value: map }] : []),
-    // Each annotation on its own path, so what others annotate meanwhile stays (as with a merge patch).
-    ...(baseAnnotations
-      ? Object.entries(annotations).map(([key, value]) => ({
-          op: 'add' as const,
-          path: jsonPointer('metadata', 'annotations', key),
-          value,
-        }))
-      : [{ op: 'add' as const, path: jsonPointer('metadata', 'annotations'), value: annotations }]),
-  ];
-}
-
 /** Deletes a NomadJob (its owned objects go with it): this very one (its uid), if it is still there. */
 export function deleteJob(store: ApiStore, entry: JobEntry): Promise<number | undefined> {
   const uid = entry.object.metadata?.uid;
@@ -243,8 +154,9 @@ export async function recordVersionOf(
   log?: FastifyRequest['log'],
 ): Promise<number | undefined> {
   if (!written.metadata?.uid) return undefined;
-  // The job as the reconciler checks it, so both record the same revision byte for byte.
-  const checked = checkSpec(written);
+  // The job as the reconciler checks it (its shared copy, only read here), so both record the same
+  // revision byte for byte.
+  const checked = checkSharedSpec(written);
   if (!checked.ok) return undefined;
   const revisions = store.versions(store.entry(written)).flatMap((v) => (v.revision ? [v.revision] : []));
   try {
@@ -442,16 +354,16 @@ export async function registerJob(
     const specChanged =
       !existingEntry || existingEntry.object.metadata?.generation !== written.metadata?.generation;
     // The version of the written spec over the cached history: the next one for a new spec, the one
-    // recordVersion records (both ask jobs/versions.ts nextVersion of the same revisions).
-    const { version } = store.versionState(store.entry(written));
-    const jobModifyIndex = specChanged ? specIndex : jobModifyIndexOf(written);
+    // recordVersion records (both ask jobs/versions.ts nextVersion of the same revisions). A spec
+    // change's JobModifyIndex is its write's resourceVersion (its revision records that one).
+    const current = store.versionState(store.entry(written));
+    const version = current.version;
+    const jobModifyIndex = specChanged ? specIndex : current.jobModifyIndex;
     const submission = input.submission;
     // Everything below depends on the written NomadJob only, not on each other: written at once.
     // The evaluation is recorded right after the write, before the controller is likely to have
     // seen the new version (it records one evaluation per version, whoever is first).
-    // (The index patch goes first: a NomadJob write is the slowest of them.)
-    const [indexed, recordedVersion, recorded] = await Promise.all([
-      specChanged ? recordIndexes(store, written, !existingEntry, version) : written,
+    const [recordedVersion, recorded] = await Promise.all([
       specChanged ? recordVersionOf(store, written, request.log) : undefined,
       isParent(job)
         ? ({ id: '', createIndex: 0 } as RecordedEval)
@@ -473,7 +385,6 @@ export async function registerJob(
           })
         : undefined,
     ]);
-    written = indexed;
     await awaitCache(store, written, {
       version: recordedVersion,
       shows: evaluationShows(deps, written, recorded),
@@ -497,9 +408,9 @@ export async function updateJob(
   entry: JobEntry,
   update: (job: Job, object: NomadJobObject) => { job: Job; annotations?: Record<string, string> },
   /**
-   * Runs right after the write, concurrently with recording the version and the index annotations
-   * (so it must not wait for them), e.g. to record an evaluation: an evaluation it resolves to is
-   * waited for with the rest, so a read right after the answer finds it.
+   * Runs right after the write, concurrently with recording the version (so it must not wait for
+   * it), e.g. to record an evaluation: an evaluation it resolves to is waited for with the rest, so a
+   * read right after the answer finds it.
    */
   afterWrite?: (written: NomadJobObject, specChanged: boolean) => Promise<RecordedEval | undefined>,
 ): Promise<{ entry: JobEntry; written: NomadJobObject }> {
@@ -517,13 +428,12 @@ export async function updateJob(
         annotations: { ...object.metadata?.annotations, ...annotations },
       };
     try {
-      const replaced = await store.writer.replace(object);
-      const specChanged = replaced.metadata?.generation !== current.object.metadata?.generation;
+      const written = await store.writer.replace(object);
+      const specChanged = written.metadata?.generation !== current.object.metadata?.generation;
       // As in registerJob: the writes that depend only on the replaced NomadJob, at once.
-      const [written, version, recorded] = await Promise.all([
-        specChanged ? recordIndexes(store, replaced, false) : replaced,
-        specChanged ? recordVersionOf(store, replaced) : undefined,
-        afterWrite?.(replaced, specChanged),
+      const [version, recorded] = await Promise.all([
+        specChanged ? recordVersionOf(store, written) : undefined,
+        afterWrite?.(written, specChanged),
       ]);
       await awaitCache(store, written, { version, shows: evaluationShows(deps, written, recorded) });
       return { entry: store.findJob(entry.namespace, entry.id) ?? store.entry(written), written };

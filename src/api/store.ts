@@ -28,42 +28,25 @@ import {
   NOMAD_DEFAULT_NAMESPACE,
   readIdentity,
 } from '../nomad/ids.ts';
-import {
-  ANNOTATION_CREATE_INDEX,
-  ANNOTATION_JOB_MODIFY_INDEX,
-  ANNOTATION_VERSION_INDEXES,
-  LABEL_JOB,
-} from '../nomad/keys.ts';
+import { LABEL_JOB } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { type ClusterState, jobKey, type Kind, resourceVersionOf } from './state.ts';
 
-/** The JobModifyIndex the API recorded for each version it wrote. */
-export function versionIndexesOf(object: NomadJobObject): Record<string, number> {
-  const raw = object.metadata?.annotations?.[ANNOTATION_VERSION_INDEXES];
-  if (!raw) return {};
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-    return Object.fromEntries(
-      Object.entries(parsed).filter(
-        (e): e is [string, number] => typeof e[1] === 'number' && Number.isSafeInteger(e[1]),
-      ),
-    );
-  } catch {
-    return {};
-  }
+/**
+ * JobModifyIndex of a NomadJob whose current spec has no recorded version to tell it (not recorded
+ * yet, or a revision that does not hold it): the controller's record once it observed this generation,
+ * else the resourceVersion (the spec write's, unless other writes came since).
+ */
+function unrecordedJobModifyIndex(object: NomadJobObject): number {
+  const status = object.status;
+  if (status?.jobModifyIndex && status.observedGeneration === (object.metadata?.generation ?? 0))
+    return status.jobModifyIndex;
+  return resourceVersionOf(object);
 }
 
-/** JobModifyIndex of a NomadJob: the API's annotation for the current generation, else the controller's record, else the resourceVersion. */
-export function jobModifyIndexOf(object: NomadJobObject): number {
-  const rv = resourceVersionOf(object);
-  const generation = object.metadata?.generation ?? 0;
-  const annotation = object.metadata?.annotations?.[ANNOTATION_JOB_MODIFY_INDEX];
-  const match = annotation ? /^(\d+)\/(\d+)$/.exec(annotation) : null;
-  if (match && Number(match[2]) === generation) return Number(match[1]);
-  const status = object.status;
-  if (status?.jobModifyIndex && status.observedGeneration === generation) return status.jobModifyIndex;
-  return rv;
+/** The JobModifyIndex of a recorded version that is not the current one. */
+export function recordedJobModifyIndex(record: VersionRecord): number {
+  return record.jobModifyIndex ?? record.resourceVersion ?? 0;
 }
 
 export interface JobEntry {
@@ -319,7 +302,7 @@ export class ApiStore {
 
   /** Version, stability, submit time and JobModifyIndex of the job as it is now. */
   versionState(entry: JobEntry, history: VersionRecord[] = this.versions(entry)): VersionState {
-    const jobModifyIndex = jobModifyIndexOf(entry.object);
+    const jobModifyIndex = unrecordedJobModifyIndex(entry.object);
     if (entry.error) {
       const status = entry.object.status;
       return {
@@ -337,7 +320,7 @@ export class ApiStore {
         version: next.version,
         stable: recorded.stable,
         submitTime: recorded.submitTime,
-        jobModifyIndex,
+        jobModifyIndex: recorded.jobModifyIndex ?? jobModifyIndex,
         pending: false,
       };
     }
@@ -370,10 +353,13 @@ export class ApiStore {
     return next;
   }
 
-  /** CreateIndex: the recorded annotation, else the revision this process first saw the object at. */
-  createIndex(entry: JobEntry): number {
-    const annotated = Number(entry.object.metadata?.annotations?.[ANNOTATION_CREATE_INDEX]);
-    if (Number.isSafeInteger(annotated) && annotated > 0) return annotated;
+  /**
+   * CreateIndex: as the newest recorded version holds it, else the resourceVersion this process first
+   * saw the object at (its creation's, when seen through a watch).
+   */
+  createIndex(entry: JobEntry, history: VersionRecord[] = this.versions(entry)): number {
+    const recorded = history.find((record) => record.createIndex !== undefined)?.createIndex;
+    if (recorded !== undefined) return recorded;
     const seen = this.state.firstSeen(entry.object);
     const rv = resourceVersionOf(entry.object);
     return seen !== undefined && seen > 0 ? Math.min(seen, rv) : rv;

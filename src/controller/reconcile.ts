@@ -29,7 +29,6 @@ import { type ObjectLookup, podVersion } from '../jobs/pod-version.ts';
 import { checkSharedSpec } from '../jobs/spec.ts';
 import { computeStatus, groupsWithoutWorkload, isParentJob, type Observed } from '../jobs/status.ts';
 import {
-  annotatedJobModifyIndex,
   defaultHistoryLimit,
   type RecordedVersion,
   recordedFromNewerGeneration,
@@ -421,15 +420,14 @@ async function versionOf(
 /**
  * JobModifyIndex of the generation `object` is at, whoever recorded its version (the Nomad API records
  * a registered one before this reconciler sees it, so `isNew` alone does not tell a new spec): the index
- * the API annotated for this generation (its spec write's resourceVersion); else the one the status
- * already holds for this generation, or for the same version (a spec edit Nomad would not see as a
- * change keeps the index, as Nomad's register of an unchanged job does); else, for a new version, the
+ * the version's revision holds (the resourceVersion of the write that made its spec; a spec edit Nomad
+ * would not see as a change keeps it, as Nomad's register of an unchanged job does); else the one the
+ * status already holds for this generation, or for the same version; else, for a new version, the
  * resourceVersion this generation is first seen at (the spec write's, unless other writes came first).
  * Never the index of an older version: the status of the previous generation holds that.
  */
 function jobModifyIndexOf(object: NomadJobObject, recorded: RecordedVersion): number {
-  const annotated = annotatedJobModifyIndex(object);
-  if (annotated !== undefined) return annotated;
+  if (recorded.jobModifyIndex !== undefined) return recorded.jobModifyIndex;
   const status = object.status;
   const sameGeneration = status?.observedGeneration === (object.metadata?.generation ?? 0);
   if (status?.jobModifyIndex && !recorded.isNew && (sameGeneration || status.version === recorded.version))

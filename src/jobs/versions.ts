@@ -1,17 +1,20 @@
 // Nomad job versions as ControllerRevisions. Every change of a job's spec is a new version (0, 1,
 // 2, …), stored as a ControllerRevision owned by the NomadJob (so purging the job purges its
-// history) and holding the Nomad job JSON of that version. History is bounded like Nomad's
+// history) and holding the Nomad job JSON of that version and, as annotations, its JobModifyIndex
+// and the job's CreateIndex (no other write records them). History is bounded like Nomad's
 // (JobTrackedVersions, default 6). recordVersion writes them, for the reconciler and the Nomad API alike;
 // the rest are pure.
 import { createHash } from 'node:crypto';
 import type { KubernetesObject, V1ControllerRevision } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { isOwnedBy, ownerReference } from '../kube/owner-reference.ts';
+import { resourceVersionOf } from '../kube/resource-version.ts';
 import { type ClusterWriter, createIfAbsent } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalJson } from '../nomad/canonical-json.ts';
 import { childName, identityLabels, readIdentity } from '../nomad/ids.ts';
 import {
+  ANNOTATION_CREATE_INDEX,
   ANNOTATION_GENERATION,
   ANNOTATION_JOB_MODIFY_INDEX,
   ANNOTATION_PARENT_ID,
@@ -39,24 +42,18 @@ export interface StoredVersion {
   /** Unix nanoseconds as a decimal string. */
   submitTime: string;
   job: Record<string, unknown>;
+  /**
+   * The version's JobModifyIndex: the resourceVersion of the NomadJob write that made its spec
+   * (undefined: a revision that does not record it).
+   */
+  jobModifyIndex?: number;
+  /** The job's CreateIndex, carried from version to version (undefined: not known to its recorder). */
+  createIndex?: number;
 }
 
 /** The ANNOTATION_SUBMIT_TIME value for a spec written at `at` that will be `generation`. */
 export function submitTimeAnnotation(at: Date, generation: number): string {
   return `${BigInt(at.getTime()) * 1_000_000n}/${generation}`;
-}
-
-/**
- * The JobModifyIndex the Nomad API recorded for the NomadJob's current spec: the resourceVersion of
- * the write that made it, from ANNOTATION_JOB_MODIFY_INDEX (`<resourceVersion>/<generation>`) when
- * that names the current generation; undefined otherwise (not written yet, or for an older spec).
- */
-export function annotatedJobModifyIndex(object: Pick<NomadJobObject, 'metadata'>): number | undefined {
-  const metadata = object.metadata ?? {};
-  const annotated = /^(\d{1,20})\/(\d+)$/.exec(metadata.annotations?.[ANNOTATION_JOB_MODIFY_INDEX] ?? '');
-  if (!annotated || Number(annotated[2]) !== (metadata.generation ?? 0)) return undefined;
-  const index = Number(annotated[1]);
-  return Number.isSafeInteger(index) ? index : undefined;
 }
 
 /** Whether the NomadJob's current spec carries the submit-time stamp of its write (the API's writes do). */
@@ -146,9 +143,7 @@ export function revisionObject(owner: NomadJobObject, stored: StoredVersion): V1
       name: revisionName(name, stored.version),
       namespace: owner.metadata?.namespace,
       labels: { ...identityLabels(identity), [LABEL_VERSION]: String(stored.version) },
-      ...(owner.metadata?.generation !== undefined
-        ? { annotations: { [ANNOTATION_GENERATION]: String(owner.metadata.generation) } }
-        : {}),
+      annotations: revisionAnnotations(owner, stored),
       ownerReferences: [ownerReference(owner, { controller: true, blockOwnerDeletion: true })],
     },
     // ControllerRevision.revision must be positive: version 0 is revision 1.
@@ -163,6 +158,25 @@ export function revisionObject(owner: NomadJobObject, stored: StoredVersion): V1
       jobBase64: Buffer.from(JSON.stringify(stored.job)).toString('base64'),
     },
   };
+}
+
+/** What a revision records beside its data: the generation it was recorded from, the version's indexes. */
+function revisionAnnotations(owner: NomadJobObject, stored: StoredVersion): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  const generation = owner.metadata?.generation;
+  if (generation !== undefined) annotations[ANNOTATION_GENERATION] = String(generation);
+  if (stored.jobModifyIndex !== undefined)
+    annotations[ANNOTATION_JOB_MODIFY_INDEX] = String(stored.jobModifyIndex);
+  if (stored.createIndex !== undefined) annotations[ANNOTATION_CREATE_INDEX] = String(stored.createIndex);
+  return annotations;
+}
+
+/** An index annotation's value: a positive integer, else undefined. */
+function indexAnnotation(revision: V1ControllerRevision, key: string): number | undefined {
+  const raw = revision.metadata?.annotations?.[key];
+  if (raw === undefined || !/^\d{1,16}$/.test(raw)) return undefined;
+  const index = Number(raw);
+  return index > 0 ? index : undefined;
 }
 
 function decodeJob(data: { job?: unknown; jobBase64?: unknown }): Record<string, unknown> | undefined {
@@ -254,11 +268,15 @@ function decodeRevision(revision: V1ControllerRevision): StoredVersion | undefin
   const job = data ? decodeJob(data) : undefined;
   if (!data || typeof data.version !== 'number' || !job) return undefined;
   const annotated = revision.metadata?.annotations?.[ANNOTATION_STABLE];
+  const jobModifyIndex = indexAnnotation(revision, ANNOTATION_JOB_MODIFY_INDEX);
+  const createIndex = indexAnnotation(revision, ANNOTATION_CREATE_INDEX);
   return {
     version: data.version,
     stable: annotated === 'true' ? true : annotated === 'false' ? false : data.stable === true,
     submitTime: String(data.submitTime ?? '0'),
     job,
+    ...(jobModifyIndex !== undefined ? { jobModifyIndex } : {}),
+    ...(createIndex !== undefined ? { createIndex } : {}),
   };
 }
 
@@ -307,6 +325,11 @@ export interface RecordedVersion {
   isNew: boolean;
   /** This call created the version's revision (false: someone else recorded it first). */
   created: boolean;
+  /**
+   * The version's JobModifyIndex as its revision records it: the recorded one's, or the one this
+   * call created; undefined for a version left to another recorder, or a revision without it.
+   */
+  jobModifyIndex?: number;
   /** The version before this one, when still in the history. */
   previous?: StoredVersion;
 }
@@ -323,6 +346,25 @@ export interface RecordVersionInput {
   now?: Date;
   /** Find the version without creating a new one (someone else records it). Default false. */
   leaveNew?: boolean;
+}
+
+/**
+ * The indexes a new version's revision records: its JobModifyIndex is the resourceVersion of the
+ * NomadJob as the recorder holds it (the Nomad API: its own spec write's answer; the reconciler: the
+ * object as first seen at the new generation, that same write unless another came first); the job's
+ * CreateIndex is carried from the latest recorded version, and is that same resourceVersion for a
+ * job's first version (its creation, unless another write came first).
+ */
+export function newVersionIndexes(
+  object: NomadJobObject,
+  latest: StoredVersion | undefined,
+): Pick<StoredVersion, 'jobModifyIndex' | 'createIndex'> {
+  const jobModifyIndex = resourceVersionOf(object);
+  const createIndex = latest ? latest.createIndex : jobModifyIndex;
+  return {
+    ...(jobModifyIndex > 0 ? { jobModifyIndex } : {}),
+    ...(createIndex !== undefined && createIndex > 0 ? { createIndex } : {}),
+  };
 }
 
 /**
@@ -349,8 +391,16 @@ export async function recordVersion(
     .reduce<StoredVersion | undefined>((a, v) => (a && a.version >= v.version ? a : v), undefined);
   const before = previous ? { previous } : {};
   if (!next.isNew && next.latest) {
-    const { version, stable, submitTime } = next.latest;
-    return { version, stable, submitTime, isNew: false, created: false, ...before };
+    const { version, stable, submitTime, jobModifyIndex } = next.latest;
+    return {
+      version,
+      stable,
+      submitTime,
+      isNew: false,
+      created: false,
+      ...before,
+      ...(jobModifyIndex !== undefined ? { jobModifyIndex } : {}),
+    };
   }
   if (input.leaveNew) {
     const submitTime = submitTimeOf(object, input.now);
@@ -361,6 +411,7 @@ export async function recordVersion(
     stable: false,
     submitTime: submitTimeOf(object, input.now),
     job: { ...(input.job as Record<string, unknown>), Version: next.version },
+    ...newVersionIndexes(object, next.latest),
   };
   const pruned = versionsToPrune([...history, stored], input.historyLimit ?? defaultHistoryLimit).filter(
     (version) => revisions.some((r) => r.metadata?.name === revisionName(name, version)),
@@ -386,5 +437,6 @@ export async function recordVersion(
     isNew: true,
     created,
     ...before,
+    ...(created && stored.jobModifyIndex !== undefined ? { jobModifyIndex: stored.jobModifyIndex } : {}),
   };
 }

@@ -31,7 +31,6 @@ export const contentTypes = {
   json: 'application/json',
   mergePatch: 'application/merge-patch+json',
   strategicMergePatch: 'application/strategic-merge-patch+json',
-  jsonPatch: 'application/json-patch+json',
   /** Server-side apply; the body is JSON (JSON is YAML). */
   apply: 'application/apply-patch+yaml',
 } as const;

@@ -14,7 +14,7 @@ import { recordEvent } from './events.ts';
 import type { KubeConfig } from './kubeconfig.ts';
 import { kubeObjects, type ObjectAddress } from './objects.ts';
 import { sharedWriteLimiter, type TokenBucket } from './rate-limit.ts';
-import { type ClusterWriter, type JsonPatchOperation, type ObjectRef, writeErrorOf } from './writer.ts';
+import { type ClusterWriter, type ObjectRef, writeErrorOf } from './writer.ts';
 
 export interface KubeWriterOptions {
   /** Field manager of creates, replaces, patches and applies. Default `nomad-operator`. */
@@ -134,10 +134,6 @@ export function makeKubeWriter(kc: KubeConfig, options: KubeWriterOptions = {}):
           ...(patchOptions.status ? { subresource: 'status' } : { fieldManager: manager }),
         });
       }),
-    jsonPatch: <T extends KubernetesObject>(ref: ObjectRef, operations: JsonPatchOperation[]) =>
-      write('patch', ref.kind, () =>
-        objects.patch<T>(addressOf(ref), operations, contentTypes.jsonPatch, { fieldManager: manager }),
-      ),
     delete: (ref, deleteOptions = {}) =>
       write('delete', ref.kind, async () => {
         try {

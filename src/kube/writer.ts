@@ -85,16 +85,6 @@ export function namespaceRef(name: string): ObjectRef {
   return { apiVersion: 'v1', kind: 'Namespace', name };
 }
 
-/** One operation of a JSON patch (RFC 6902); `path` is a JSON pointer (jsonPointer builds one). */
-export type JsonPatchOperation =
-  | { op: 'test' | 'add' | 'replace'; path: string; value: unknown }
-  | { op: 'remove'; path: string };
-
-/** The JSON pointer (RFC 6901) of a path given as its keys: `~` and `/` in a key are escaped. */
-export function jsonPointer(...keys: string[]): string {
-  return keys.map((key) => `/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
-}
-
 export interface ClusterWriter {
   /** The apiserver's current copy (not a cache), undefined when there is none. Not rate-limited. */
   read<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined>;
@@ -121,12 +111,6 @@ export interface ClusterWriter {
     patch: Record<string, unknown>,
     options?: { status?: boolean },
   ): Promise<T>;
-  /**
-   * JSON patch (RFC 6902): every operation or none. A `test` that fails refuses the whole patch, as
-   * the apiserver does (422, so `invalid`), which makes a write conditional on any field, e.g.
-   * `metadata.generation` (moved by spec writes only, unlike the resourceVersion).
-   */
-  jsonPatch<T extends KubernetesObject>(ref: ObjectRef, operations: JsonPatchOperation[]): Promise<T>;
   /**
    * Deletes (dependents in the background), with the object's uid as a precondition when given.
    * Resolves to the resourceVersion the delete answered with, undefined when it was already gone.

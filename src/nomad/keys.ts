@@ -57,6 +57,15 @@ export const ANNOTATION_STABLE = `${API_GROUP}/stable`;
  */
 export const ANNOTATION_GENERATION = `${API_GROUP}/generation`;
 /**
+ * Annotations on a revision: the Nomad indexes of its version, recorded with it (jobs/versions.ts),
+ * so no write of the NomadJob is needed for them. `job-modify-index`: the resourceVersion of the
+ * NomadJob write that made the version's spec (the version's JobModifyIndex). `create-index`: the
+ * job's CreateIndex (the resourceVersion of its creation), carried from each version to the next, so
+ * it outlives the pruning of version 0.
+ */
+export const ANNOTATION_JOB_MODIFY_INDEX = `${API_GROUP}/job-modify-index`;
+export const ANNOTATION_CREATE_INDEX = `${API_GROUP}/create-index`;
+/**
  * Annotation on a NomadJob: `<unix nanoseconds>/<generation>`, the submit time of the spec held at that
  * generation, written in the same write as the spec by whoever registers it (the Nomad API, dispatch).
  * Read by jobs/versions.ts `submitTimeOf`: the revision of a version must be byte-identical
@@ -114,15 +123,6 @@ export const ANNOTATION_CRON_JOB = `${API_GROUP}/cron-job`;
 
 // ## Nomad API bookkeeping (src/api)
 
-/** Annotation: CreateIndex of the job (the resourceVersion of its creation), when the API created it. */
-export const ANNOTATION_CREATE_INDEX = `${API_GROUP}/create-index`;
-/**
- * Annotation: `<resourceVersion>/<generation>`: the resourceVersion of the API write that made this
- * generation of the spec, i.e. the job's JobModifyIndex while the generation is unchanged.
- */
-export const ANNOTATION_JOB_MODIFY_INDEX = `${API_GROUP}/job-modify-index`;
-/** Annotation: JSON `{"<version>": <JobModifyIndex>}` of the versions the API wrote (the newest few). */
-export const ANNOTATION_VERSION_INDEXES = `${API_GROUP}/version-indexes`;
 /** Label on submission ConfigMaps: the NomadJob name (no managed-by label: the controller ignores them). */
 export const LABEL_SUBMISSION_OF = `${API_GROUP}/submission-of`;
 /** Annotation on a NomadJob: its groups' scaling events (JSON). */

@@ -7,7 +7,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Job } from '../../nomad/schema.ts';
 import { resourceVersionOf } from '../state.ts';
-import { type ApiStore, type JobEntry, versionIndexesOf } from '../store.ts';
+import { type ApiStore, type JobEntry, recordedJobModifyIndex } from '../store.ts';
 import { unixNanos, uuidFrom, ZERO_TIME } from './common.ts';
 import type { Json } from './job.ts';
 
@@ -55,8 +55,7 @@ export function deploymentsOf(store: ApiStore, entry: JobEntry): Json[] {
   const history = store.versions(entry);
   const current = store.versionState(entry, history);
   const deployments = store.deployments(entry);
-  const recorded = versionIndexesOf(entry.object);
-  const jobCreateIndex = store.createIndex(entry);
+  const jobCreateIndex = store.createIndex(entry, history);
   const out: Json[] = [];
 
   // The current version: live from the Deployments once they were applied for it.
@@ -111,7 +110,7 @@ export function deploymentsOf(store: ApiStore, entry: JobEntry): Json[] {
   for (const record of history) {
     if (record.version >= current.version) continue;
     const job = record.job as Job;
-    const jobModifyIndex = recorded[String(record.version)] ?? record.resourceVersion ?? 0;
+    const jobModifyIndex = recordedJobModifyIndex(record);
     const old: Json = {};
     for (const group of job.TaskGroups ?? []) {
       const count = group.Count ?? 1;

@@ -19,9 +19,9 @@ import { resourceVersionOf } from '../state.ts';
 import {
   type ApiStore,
   type JobEntry,
+  recordedJobModifyIndex,
   type VersionRecord,
   type VersionState,
-  versionIndexesOf,
 } from '../store.ts';
 import { nanosNumber } from './common.ts';
 import { fillZeroValues } from './zero.ts';
@@ -116,7 +116,6 @@ export function versionResponse(
   job.ID = entry.id;
   job.Namespace = entry.namespace;
   const isCurrent = record.version === current.version;
-  const recorded = versionIndexesOf(entry.object)[String(record.version)];
   return fillZeroValues(
     {
       ...job,
@@ -127,7 +126,7 @@ export function versionResponse(
       SubmitTime: nanosNumber(record.submitTime),
       CreateIndex: store.createIndex(entry),
       ModifyIndex: isCurrent ? resourceVersionOf(entry.object) : (record.resourceVersion ?? 0),
-      JobModifyIndex: isCurrent ? current.jobModifyIndex : (recorded ?? record.resourceVersion ?? 0),
+      JobModifyIndex: isCurrent ? current.jobModifyIndex : recordedJobModifyIndex(record),
     },
     JobSchema,
   ) as Json;

@@ -1,10 +1,10 @@
-// Two registers of one job whose index patches land in the other order, on the real apiserver with the
-// real controller running in-process: the API's writer holds the older register's index patch until a
-// newer register was answered. The older patch is refused (it is conditioned on the generation its spec
-// write made), so the job keeps the newer register's JobModifyIndex, and only the older version's entry
-// is added to the version-index map; each register answers its own JobModifyIndex, as Nomad does; the
-// reconciler's status ends with the newer index.
-import { CustomObjectsApi } from '@kubernetes/client-node';
+// Two registers of one job in a row, on the real apiserver with the real controller running
+// in-process: the API's writer holds the older register's revision (its version, with the version's
+// JobModifyIndex) until the newer register has decided to wait for it. Each register answers its own
+// JobModifyIndex, as Nomad does; each version's revision records the index of the write that made its
+// spec, the job's CreateIndex carried from version to version; the job shows the newer index,
+// EnforceIndex takes only that one, and the reconciler's status ends with it.
+import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_FIELD_MANAGER, type ApiServer, startApiServer } from '../../../src/api/server.ts';
 import { Controller } from '../../../src/controller/controller.ts';
@@ -13,13 +13,19 @@ import { ensureNomadJobCrd } from '../../../src/kube/crds.ts';
 import { makeKubeWriter } from '../../../src/kube/kube-writer.ts';
 import { createLogger } from '../../../src/log.ts';
 import { createMetrics } from '../../../src/metrics.ts';
-import { ANNOTATION_JOB_MODIFY_INDEX, ANNOTATION_VERSION_INDEXES } from '../../../src/nomad/keys.ts';
+import {
+  ANNOTATION_CREATE_INDEX,
+  ANNOTATION_JOB_MODIFY_INDEX,
+  LABEL_JOB,
+  LABEL_VERSION,
+} from '../../../src/nomad/keys.ts';
 import { holdingWriter } from '../../support/holding-writer.ts';
 import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
 
 const kc = testKubeConfig();
 const custom = kc.makeApiClient(CustomObjectsApi);
+const apps = kc.makeApiClient(AppsV1Api);
 const holding = holdingWriter(makeKubeWriter(operatorConfig(kc), { fieldManager: API_FIELD_MANAGER }));
 
 let ns: { name: string; remove: () => Promise<void> };
@@ -89,44 +95,55 @@ afterAll(async () => {
 });
 
 describe('two registers of one job', () => {
-  it('whose index patches land in the other order: the newer indexes stay, each answers its own', async () => {
+  it("in a row, the older one's revision landing last: each answers its own index, the newer one's stays", async () => {
     const first = await api('PUT', '/v1/jobs', { Job: job('raced', { v: '0' }) });
     expect(first.status, first.text).toBe(200);
     const firstIndex = (JSON.parse(first.text) as { JobModifyIndex: number }).JobModifyIndex;
 
-    const hold = holding.holdNextPatch();
+    const hold = holding.holdNextCreate('ControllerRevision');
     const older = api('PUT', '/v1/jobs', { Job: job('raced', { v: '1' }) });
     await hold.arrived;
-    // The older register's version is in the API's cache before the newer register decides its own.
-    await waitFor('version 1 in the API cache', async () => {
-      const entry = server.store.findJob('default', 'raced');
-      return entry !== undefined && server.store.versions(entry).some((v) => v.version === 1);
-    });
+    // The newer register finds version 1 being recorded and waits for it: the held revision goes then.
+    const state = server.store.state;
+    const waitUntil = state.waitUntil.bind(state);
+    state.waitUntil = (predicate, timeoutMs) => {
+      hold.release();
+      state.waitUntil = waitUntil;
+      return waitUntil(predicate, timeoutMs);
+    };
     const newer = await api('PUT', '/v1/jobs', { Job: job('raced', { v: '2' }) });
     expect(newer.status, newer.text).toBe(200);
     const newerIndex = (JSON.parse(newer.text) as { JobModifyIndex: number }).JobModifyIndex;
-    hold.release();
     const olderReply = await older;
     expect(olderReply.status, olderReply.text).toBe(200);
     const olderIndex = (JSON.parse(olderReply.text) as { JobModifyIndex: number }).JobModifyIndex;
 
     expect(olderIndex).toBeGreaterThan(firstIndex);
     expect(newerIndex).toBeGreaterThan(olderIndex);
-    const stored = await nomadJob('raced');
-    expect(stored.metadata?.annotations?.[ANNOTATION_JOB_MODIFY_INDEX]).toBe(
-      `${newerIndex}/${stored.metadata?.generation}`,
-    );
-    expect(JSON.parse(stored.metadata?.annotations?.[ANNOTATION_VERSION_INDEXES] ?? '{}')).toMatchObject({
-      '0': firstIndex,
-      '1': olderIndex,
-      '2': newerIndex,
+    // The revisions as the apiserver holds them: each version's index, the creation's carried along.
+    const revisions = await apps.listNamespacedControllerRevision({
+      namespace: ns.name,
+      labelSelector: `${LABEL_JOB}=raced`,
     });
+    const indexes = revisions.items
+      .map((r) => [
+        Number(r.metadata?.labels?.[LABEL_VERSION]),
+        Number(r.metadata?.annotations?.[ANNOTATION_JOB_MODIFY_INDEX]),
+        Number(r.metadata?.annotations?.[ANNOTATION_CREATE_INDEX]),
+      ])
+      .sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+    expect(indexes).toEqual([
+      [0, firstIndex, firstIndex],
+      [1, olderIndex, firstIndex],
+      [2, newerIndex, firstIndex],
+    ]);
 
     const read = JSON.parse((await api('GET', '/v1/job/raced')).text) as {
       Version: number;
       JobModifyIndex: number;
+      CreateIndex: number;
     };
-    expect(read).toMatchObject({ Version: 2, JobModifyIndex: newerIndex });
+    expect(read).toMatchObject({ Version: 2, JobModifyIndex: newerIndex, CreateIndex: firstIndex });
     // EnforceIndex takes the newer index only.
     const stale = await api('PUT', '/v1/jobs', {
       Job: job('raced', { v: '3' }),
@@ -144,6 +161,6 @@ describe('two registers of one job', () => {
     await waitFor(`status.jobModifyIndex ${newerIndex}`, async () =>
       (await nomadJob('raced')).status?.jobModifyIndex === newerIndex ? true : undefined,
     );
-    expect(reconciled.metadata?.generation).toBe(stored.metadata?.generation);
+    expect(reconciled.status?.version).toBe(2);
   });
 });

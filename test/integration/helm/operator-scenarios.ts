@@ -33,7 +33,7 @@ import { LeaderElector } from '../../../src/kube/leader.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createMetrics } from '../../../src/metrics.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { LABEL_JOB } from '../../../src/nomad/keys.ts';
+import { ANNOTATION_CREATE_INDEX, ANNOTATION_JOB_MODIFY_INDEX, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { waitFor } from '../support/kube.ts';
@@ -521,15 +521,20 @@ const scenarioList: Scenario[] = [
     },
   },
   {
-    name: 'api: register a job with its submission (TokenReview, SubjectAccessReview, create, index annotations)',
+    name: 'api: register a job with its submission (TokenReview, SubjectAccessReview, create, its version with its indexes)',
     run: async (ctx) => {
       await register(ctx, 'api-reg');
-      await status(
-        ctx,
-        'api-reg',
-        (j) => j.metadata?.annotations?.['nomadoperator.dev/create-index'] !== undefined,
-        'indexes recorded',
-      );
+      await until('version 0 with its indexes', async () => {
+        const revisions = await ctx.admin.makeApiClient(AppsV1Api).listNamespacedControllerRevision({
+          namespace: ctx.namespace,
+          labelSelector: `${LABEL_JOB}=api-reg`,
+        });
+        return revisions.items.some(
+          (r) =>
+            r.metadata?.annotations?.[ANNOTATION_CREATE_INDEX] !== undefined &&
+            r.metadata?.annotations?.[ANNOTATION_JOB_MODIFY_INDEX] !== undefined,
+        );
+      });
       await until('the submission ConfigMap', async () => {
         const maps = await ctx.admin.makeApiClient(CoreV1Api).listNamespacedConfigMap({
           namespace: ctx.namespace,

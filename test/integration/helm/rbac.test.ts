@@ -54,7 +54,7 @@ const needs: Record<string, Record<string, string>> = {
     get: 'api: mark a version stable',
     create: 'api: register',
     update: 'api: re-register',
-    patch: 'api: register',
+    patch: 'api: evaluate',
     delete: 'api: purge',
   },
   'nomadoperator.dev/nomadjobs/status': { patch: 'service job' },

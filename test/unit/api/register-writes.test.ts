@@ -1,11 +1,12 @@
 // The writes a register makes, against the in-memory cluster with the real job actions: the NomadJob
-// first, then every write that depends only on it (the version's revision, the evaluation record, the
-// index annotations, the submitted source) at once, none waiting for another; the evaluation record
-// of a new job without a read. Whatever the order the writes land in, the answer and every read right
-// after it agree: version, JobModifyIndex, CreateIndex, the evaluation, and EnforceIndex takes the
-// JobModifyIndex it answered exactly once. An older register's index patch landing after a newer
-// register's leaves the newer indexes. A revert writes the same way; a dispatched or forced child's
-// evaluation is recorded from the cache, without a read first.
+// first, then every write that depends only on it (the version's revision, which records the
+// version's JobModifyIndex and the job's CreateIndex, the evaluation record, the submitted source) at
+// once, none waiting for another; the evaluation record of a new job without a read; no second write
+// of the NomadJob. Whatever the order the writes land in, the answer and every read right after it
+// agree: version, JobModifyIndex, CreateIndex, the evaluation, and EnforceIndex takes the
+// JobModifyIndex it answered exactly once. Two registers in a row each answer their own index. A
+// revert writes the same way; a dispatched or forced child's evaluation is recorded from the cache,
+// without a read first.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { allowAll } from '../../../src/api/acl.ts';
@@ -14,7 +15,6 @@ import { buildApiApp } from '../../../src/api/app.ts';
 import { ClusterState } from '../../../src/api/state.ts';
 import { ApiStore } from '../../../src/api/store.ts';
 import type { ClusterWriter } from '../../../src/kube/writer.ts';
-import { ANNOTATION_JOB_MODIFY_INDEX } from '../../../src/nomad/keys.ts';
 import { holdingWriter } from '../../support/holding-writer.ts';
 import { MemoryCluster, serviceJob } from './support.ts';
 
@@ -56,7 +56,6 @@ function loggingWriter(inner: ClusterWriter): { writer: ClusterWriter; calls: Ca
     replace: logged('replace', named, inner.replace),
     apply: logged('apply', named, inner.apply),
     mergePatch: logged('mergePatch', ref, inner.mergePatch),
-    jsonPatch: logged('jsonPatch', ref, inner.jsonPatch),
     delete: logged('delete', ref, inner.delete),
     event: inner.event,
   } as ClusterWriter;
@@ -90,13 +89,12 @@ async function registerApi() {
     store,
     calls,
     call,
-    holdNextPatch: holding.holdNextPatch,
     holdNextCreate: holding.holdNextCreate,
   };
 }
 
 describe('a register', () => {
-  it('writes the NomadJob, then its revision, evaluation, indexes and source at once; reads right after agree', async () => {
+  it('writes the NomadJob, then its revision, evaluation and source at once; reads right after agree', async () => {
     const { calls, call } = await registerApi();
     const submission = { Source: 'job "web" {}', Format: 'hcl2', VariableFlags: {}, Variables: '' };
     const reg = await call('PUT', '/v1/jobs', { Job: serviceJob('web'), Submission: submission });
@@ -109,7 +107,6 @@ describe('a register', () => {
       'create ConfigMap web--evaluations',
       'create ConfigMap web--source--v0',
       'create ControllerRevision web--v0',
-      'jsonPatch NomadJob web',
     ];
     expectAllAtOnce(calls.slice(1), dependent);
 
@@ -122,7 +119,8 @@ describe('a register', () => {
     expect(job.Version).toBe(0);
     expect(job.JobModifyIndex).toBe(answer.JobModifyIndex);
     expect(job.CreateIndex).toBe(answer.JobModifyIndex);
-    expect(job.ModifyIndex).toBeGreaterThan(job.JobModifyIndex);
+    // No write of the NomadJob after its spec's: its ModifyIndex is that write's (no controller here).
+    expect(job.ModifyIndex).toBe(job.JobModifyIndex);
     expect(answer.Index).toBeGreaterThanOrEqual(job.ModifyIndex);
     const versions = (await call('GET', '/v1/job/web/versions')).json() as {
       Versions: Array<{ Version: number }>;
@@ -151,11 +149,7 @@ describe('a register', () => {
     expect(answer.JobModifyIndex).toBeGreaterThan(first.JobModifyIndex);
     expect(calls[0]?.call).toBe('replace NomadJob web');
     // The cached record is written to conditioned on its resourceVersion, without reading it first.
-    const rest = [
-      'apply ConfigMap web--evaluations',
-      'create ControllerRevision web--v1',
-      'jsonPatch NomadJob web',
-    ];
+    const rest = ['apply ConfigMap web--evaluations', 'create ControllerRevision web--v1'];
     expectAllAtOnce(calls.slice(1), rest);
 
     const job = (await call('GET', '/v1/job/web')).json() as {
@@ -194,94 +188,6 @@ describe('a register', () => {
     expect(again.status).toBe(500);
   });
 
-  it('of an older spec whose index patch lands after a newer register leaves the newer indexes; each answers its own', async () => {
-    const { cluster, call, holdNextPatch } = await registerApi();
-    const first = (await call('PUT', '/v1/jobs', { Job: serviceJob('web') })).json() as {
-      JobModifyIndex: number;
-    };
-    // The older register's spec write lands, its index patch is held...
-    const hold = holdNextPatch();
-    const older = call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '1' } }) });
-    await hold.arrived;
-    // ...while a newer register of the same job is made and answered.
-    const newer = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '2' } }) });
-    expect(newer.status, newer.text).toBe(200);
-    const newerAnswer = newer.json() as { JobModifyIndex: number };
-    // Then the older patch is sent, last.
-    hold.release();
-    const olderReply = await older;
-    expect(olderReply.status, olderReply.text).toBe(200);
-    const olderAnswer = olderReply.json() as { JobModifyIndex: number };
-
-    // Each register answers the index of its own spec write, as Nomad does.
-    expect(olderAnswer.JobModifyIndex).toBeGreaterThan(first.JobModifyIndex);
-    expect(newerAnswer.JobModifyIndex).toBeGreaterThan(olderAnswer.JobModifyIndex);
-    // The job keeps the newer register's indexes.
-    const stored = cluster.sources.NomadJob.get('default', 'web');
-    expect(stored?.metadata?.annotations?.[ANNOTATION_JOB_MODIFY_INDEX]).toBe(
-      `${newerAnswer.JobModifyIndex}/${stored?.metadata?.generation}`,
-    );
-    const job = (await call('GET', '/v1/job/web')).json() as { Version: number; JobModifyIndex: number };
-    expect(job).toMatchObject({ Version: 2, JobModifyIndex: newerAnswer.JobModifyIndex });
-    const versions = (await call('GET', '/v1/job/web/versions')).json() as {
-      Versions: Array<{ Version: number; JobModifyIndex: number }>;
-    };
-    // Every version shows the index of the write that made it, the older one's too.
-    expect(versions.Versions.map((v) => [v.Version, v.JobModifyIndex])).toEqual([
-      [2, newerAnswer.JobModifyIndex],
-      [1, olderAnswer.JobModifyIndex],
-      [0, first.JobModifyIndex],
-    ]);
-    // EnforceIndex takes the newer index, not the older one.
-    const stale = await call('PUT', '/v1/jobs', {
-      Job: serviceJob('web', { Meta: { v: '3' } }),
-      EnforceIndex: true,
-      JobModifyIndex: olderAnswer.JobModifyIndex,
-    });
-    expect(stale.status).toBe(500);
-    const enforced = await call('PUT', '/v1/jobs', {
-      Job: serviceJob('web', { Meta: { v: '3' } }),
-      EnforceIndex: true,
-      JobModifyIndex: newerAnswer.JobModifyIndex,
-    });
-    expect(enforced.status, enforced.text).toBe(200);
-  });
-
-  it("of an older spec whose index patch lands between a newer register's spec write and its patch: no index is lost", async () => {
-    const { call, holdNextPatch } = await registerApi();
-    const first = (await call('PUT', '/v1/jobs', { Job: serviceJob('web') })).json() as {
-      JobModifyIndex: number;
-    };
-    const olderHold = holdNextPatch();
-    const older = call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '1' } }) });
-    await olderHold.arrived;
-    const newerHold = holdNextPatch();
-    const newer = call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '2' } }) });
-    await newerHold.arrived;
-    // Both spec writes landed; the older patch goes first (refused as it was, its version's entry
-    // then added alone), then the newer one (computed before that entry was there).
-    olderHold.release();
-    const olderReply = await older;
-    newerHold.release();
-    const newerReply = await newer;
-    expect(olderReply.status, olderReply.text).toBe(200);
-    expect(newerReply.status, newerReply.text).toBe(200);
-    const olderIndex = (olderReply.json() as { JobModifyIndex: number }).JobModifyIndex;
-    const newerIndex = (newerReply.json() as { JobModifyIndex: number }).JobModifyIndex;
-    expect(newerIndex).toBeGreaterThan(olderIndex);
-
-    const job = (await call('GET', '/v1/job/web')).json() as { Version: number; JobModifyIndex: number };
-    expect(job).toMatchObject({ Version: 2, JobModifyIndex: newerIndex });
-    const versions = (await call('GET', '/v1/job/web/versions')).json() as {
-      Versions: Array<{ Version: number; JobModifyIndex: number }>;
-    };
-    expect(versions.Versions.map((v) => [v.Version, v.JobModifyIndex])).toEqual([
-      [2, newerIndex],
-      [1, olderIndex],
-      [0, first.JobModifyIndex],
-    ]);
-  });
-
   it('right after another register of the job, before that version is in the cache, makes the next version', async () => {
     const { store, call, holdNextCreate } = await registerApi();
     const first = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '0' } }) });
@@ -300,23 +206,47 @@ describe('a register', () => {
     expect(newer.status, newer.text).toBe(200);
     const olderReply = await older;
     expect(olderReply.status, olderReply.text).toBe(200);
+    const index = (reply: { json: () => unknown }) =>
+      (reply.json() as { JobModifyIndex: number }).JobModifyIndex;
+    const [firstIndex, olderIndex, newerIndex] = [index(first), index(olderReply), index(newer)];
+    // Each register answers the index of its own spec write, as Nomad does.
+    expect(olderIndex).toBeGreaterThan(firstIndex);
+    expect(newerIndex).toBeGreaterThan(olderIndex);
 
+    // Every version shows its spec and the index of the write that made it.
     const versions = (await call('GET', '/v1/job/web/versions')).json() as {
-      Versions: Array<{ Version: number; Meta: Record<string, string> }>;
+      Versions: Array<{ Version: number; Meta: Record<string, string>; JobModifyIndex: number }>;
     };
-    expect(versions.Versions.map((v) => [v.Version, v.Meta.v])).toEqual([
-      [2, '2'],
-      [1, '1'],
-      [0, '0'],
+    expect(versions.Versions.map((v) => [v.Version, v.Meta.v, v.JobModifyIndex])).toEqual([
+      [2, '2', newerIndex],
+      [1, '1', olderIndex],
+      [0, '0', firstIndex],
     ]);
     const job = (await call('GET', '/v1/job/web')).json() as {
       Version: number;
       Meta: Record<string, string>;
+      JobModifyIndex: number;
+      CreateIndex: number;
     };
-    expect([job.Version, job.Meta.v]).toEqual([2, '2']);
+    expect([job.Version, job.Meta.v, job.JobModifyIndex, job.CreateIndex]).toEqual([
+      2,
+      '2',
+      newerIndex,
+      firstIndex,
+    ]);
+    // EnforceIndex takes the newer index, not the older one.
+    const enforce = (jobModifyIndex: number) =>
+      call('PUT', '/v1/jobs', {
+        Job: serviceJob('web', { Meta: { v: '3' } }),
+        EnforceIndex: true,
+        JobModifyIndex: jobModifyIndex,
+      });
+    expect((await enforce(olderIndex)).status).toBe(500);
+    const enforced = await enforce(newerIndex);
+    expect(enforced.status, enforced.text).toBe(200);
   });
 
-  it('a revert writes like a register: the NomadJob, then its revision, evaluation and indexes at once', async () => {
+  it('a revert writes like a register: the NomadJob, then its revision and evaluation at once', async () => {
     const { calls, call } = await registerApi();
     for (const v of ['0', '1']) {
       const reg = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v } }) });
@@ -330,11 +260,7 @@ describe('a register', () => {
     // The revert reads the live job first (jobs/history.ts), then writes the spec of version 0.
     const replaced = calls.findIndex((c) => c.call === 'replace NomadJob web');
     expect(replaced).toBeGreaterThan(-1);
-    const rest = [
-      'apply ConfigMap web--evaluations',
-      'create ControllerRevision web--v2',
-      'jsonPatch NomadJob web',
-    ];
+    const rest = ['apply ConfigMap web--evaluations', 'create ControllerRevision web--v2'];
     expectAllAtOnce(calls.slice(replaced + 1), rest);
 
     const job = (await call('GET', '/v1/job/web')).json() as {
@@ -355,12 +281,14 @@ describe('a register', () => {
     expect(evaluations.find((e) => e.ID === answer.EvalID)?.JobModifyIndex).toBe(answer.JobModifyIndex);
   });
 
-  it('of a job whose history is full deletes the oldest revision alongside the others', async () => {
+  it('of a job whose history is full deletes the oldest revision alongside the others; CreateIndex stays', async () => {
     const { calls, call } = await registerApi();
     // The store keeps 6 versions (its default history limit): versions 0 to 5.
+    let createIndex = 0;
     for (let v = 0; v < 6; v++) {
       const reg = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: String(v) } }) });
       expect(reg.status, reg.text).toBe(200);
+      if (v === 0) createIndex = (reg.json() as { JobModifyIndex: number }).JobModifyIndex;
     }
     calls.length = 0;
     const reg = await call('PUT', '/v1/jobs', { Job: serviceJob('web', { Meta: { v: '6' } }) });
@@ -369,7 +297,6 @@ describe('a register', () => {
       'apply ConfigMap web--evaluations',
       'create ControllerRevision web--v6',
       'delete ControllerRevision web--v0',
-      'jsonPatch NomadJob web',
     ];
     expect(calls[0]?.call).toBe('replace NomadJob web');
     expectAllAtOnce(calls.slice(1), rest);
@@ -377,6 +304,10 @@ describe('a register', () => {
       Versions: Array<{ Version: number }>;
     };
     expect(versions.Versions.map((v) => v.Version)).toEqual([6, 5, 4, 3, 2, 1]);
+    // Version 0's revision is gone; the job's CreateIndex is still its creation's.
+    const job = (await call('GET', '/v1/job/web')).json() as { CreateIndex: number; JobModifyIndex: number };
+    expect(job.CreateIndex).toBe(createIndex);
+    expect(job.JobModifyIndex).toBe((reg.json() as { JobModifyIndex: number }).JobModifyIndex);
   });
 });
 

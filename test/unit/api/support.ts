@@ -12,18 +12,17 @@ import { ApiStore } from '../../../src/api/store.ts';
 import { jobOfObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
 import type { DispatchRequest } from '../../../src/jobs/dispatch.ts';
-import { nextVersion, revisionObject, storedVersionOf } from '../../../src/jobs/versions.ts';
-import type { ChangeType } from '../../../src/kube/informer.ts';
 import {
-  type ClusterWriter,
-  type JsonPatchOperation,
-  type ObjectRef,
-  WriteError,
-} from '../../../src/kube/writer.ts';
+  newVersionIndexes,
+  nextVersion,
+  revisionObject,
+  storedVersionOf,
+} from '../../../src/jobs/versions.ts';
+import type { ChangeType } from '../../../src/kube/informer.ts';
+import { type ClusterWriter, type ObjectRef, WriteError } from '../../../src/kube/writer.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { parseJobJson } from '../../../src/nomad/validate.ts';
-import { applyJsonPatch } from '../support/json-patch.ts';
 
 export class MemorySource<T extends KubernetesObject = KubernetesObject> implements ObjectSource<T> {
   readonly objects = new Map<string, T>();
@@ -110,6 +109,7 @@ export class MemoryCluster {
         stable: false,
         submitTime: String(Date.now() * 1e6),
         job: { ...job, Version: next.version },
+        ...newVersionIndexes(object, next.latest),
       };
       this.put('ControllerRevision', revisionObject(object, stored));
     }
@@ -230,24 +230,6 @@ export class MemoryCluster {
           metadata: {
             ...current.metadata,
             ...(annotations ? { annotations: merged(current.metadata?.annotations, annotations) } : {}),
-            resourceVersion: this.nextRv(),
-          },
-        };
-        source.put(stored);
-        return stored as T;
-      },
-      jsonPatch: async <T extends KubernetesObject>(ref: ObjectRef, operations: JsonPatchOperation[]) => {
-        const source = sourceOf(ref.kind);
-        const current = source?.get(ref.namespace, ref.name);
-        if (!source || !current) throw new WriteError('not-found', 'not found', 404);
-        const patched = applyJsonPatch(current, operations) as KubernetesObject & { spec?: unknown };
-        const specChanged =
-          JSON.stringify(patched.spec) !== JSON.stringify((current as { spec?: unknown }).spec);
-        const stored = {
-          ...patched,
-          metadata: {
-            ...patched.metadata,
-            generation: (current.metadata?.generation ?? 1) + (specChanged ? 1 : 0),
             resourceVersion: this.nextRv(),
           },
         };

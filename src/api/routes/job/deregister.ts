@@ -9,7 +9,6 @@ import { parseGoInt, queryValue } from '../../params.ts';
 import { newEvalId } from '../../responses/evaluation.ts';
 import { isParent } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
-import { jobModifyIndexOf } from '../../store.ts';
 import { boolQuery, type JobRequest } from './context.ts';
 
 /** `?eval_priority=`: 0 (the job's priority) or 1–100. */
@@ -88,7 +87,7 @@ export async function deregister(job: JobRequest) {
         {
           triggeredBy: 'job-deregister',
           version: early.version,
-          jobModifyIndex: specChanged ? resourceVersionOf(object) : jobModifyIndexOf(object),
+          jobModifyIndex: specChanged ? resourceVersionOf(object) : early.jobModifyIndex,
           ...(evalPriority ? { priority: evalPriority } : {}),
         },
         { id: newEvalId(), createIndex: resourceVersionOf(object) },

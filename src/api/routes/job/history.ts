@@ -8,11 +8,11 @@ import { boolField, intField, objectBody, optionalIntField, stringField } from '
 import { ApiError, badRequest, internal } from '../../errors.ts';
 import { type RecordedEval, recordEval } from '../../evals.ts';
 import { requireInNamespace, sendWrite, sendWriteWithMeta } from '../../http.ts';
-import { awaitCache, evaluationShows, recordIndexes, recordVersionOf, UPDATE } from '../../jobwrite.ts';
+import { awaitCache, evaluationShows, recordVersionOf, UPDATE } from '../../jobwrite.ts';
 import { newEvalId } from '../../responses/evaluation.ts';
 import { isParent } from '../../responses/job.ts';
 import { resourceVersionOf } from '../../state.ts';
-import { type ApiStore, type JobEntry, jobModifyIndexOf } from '../../store.ts';
+import type { ApiStore, JobEntry } from '../../store.ts';
 import type { JobRequest } from './context.ts';
 
 /** The job once its current version is recorded (waits up to 5 seconds). */
@@ -45,11 +45,11 @@ export async function revert({ request, reply, deps, namespace, id }: JobRequest
   const written = result.object;
   const specIndex = resourceVersionOf(written);
   const specChanged = written.metadata?.generation !== entry.object.metadata?.generation;
-  const { version: newVersion } = store.versionState(store.entry(written));
-  const jobModifyIndex = specChanged ? specIndex : jobModifyIndexOf(written);
+  const current = store.versionState(store.entry(written));
+  const newVersion = current.version;
+  const jobModifyIndex = specChanged ? specIndex : current.jobModifyIndex;
   const parent = isParent(store.entry(written).job);
-  const [indexed, recordedVersion, recorded] = await Promise.all([
-    specChanged ? recordIndexes(store, written, false, newVersion) : written,
+  const [recordedVersion, recorded] = await Promise.all([
     specChanged ? recordVersionOf(store, written, request.log) : undefined,
     parent
       ? ({ id: '', createIndex: 0 } as RecordedEval)
@@ -61,12 +61,12 @@ export async function revert({ request, reply, deps, namespace, id }: JobRequest
           { id: newEvalId(), createIndex: specIndex },
         ),
   ]);
-  await awaitCache(store, indexed, {
+  await awaitCache(store, written, {
     version: recordedVersion,
-    shows: evaluationShows(deps, indexed, recorded),
+    shows: evaluationShows(deps, written, recorded),
   });
-  const reverted = store.findJob(namespace, id) ?? store.entry(indexed);
-  const index = Math.max(resourceVersionOf(indexed), recorded.createIndex);
+  const reverted = store.findJob(namespace, id) ?? store.entry(written);
+  const index = Math.max(resourceVersionOf(written), recorded.createIndex);
   return sendWriteWithMeta(reply, index, {
     EvalID: recorded.id,
     EvalCreateIndex: recorded.createIndex,

@@ -8,13 +8,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { NomadJobObject, NomadJobStatus } from '../../../../src/crd/resource.ts';
 import { type ClusterReader, cacheReader } from '../../../../src/kube/reader.ts';
-import {
-  type ClusterWriter,
-  type JsonPatchOperation,
-  type ObjectRef,
-  WriteError,
-} from '../../../../src/kube/writer.ts';
-import { applyJsonPatch } from '../../support/json-patch.ts';
+import { type ClusterWriter, type ObjectRef, WriteError } from '../../../../src/kube/writer.ts';
 
 export type Write =
   | {
@@ -27,7 +21,6 @@ export type Write =
     }
   | { verb: 'create'; kind: string; name: string; object: KubernetesObject; created: boolean }
   | { verb: 'delete'; kind: string; name: string }
-  | { verb: 'jsonPatch'; kind: string; name: string; operations: JsonPatchOperation[] }
   | { verb: 'patchStatus'; kind: 'NomadJob'; name: string; status: NomadJobStatus }
   | {
       verb: 'event';
@@ -206,12 +199,6 @@ export class MemoryCluster {
         return structuredClone(patched) as T;
       }
       return this.put(patched) as T;
-    },
-    jsonPatch: async <T extends KubernetesObject>(ref: ObjectRef, operations: JsonPatchOperation[]) => {
-      this.writes.push({ verb: 'jsonPatch', kind: ref.kind, name: ref.name, operations });
-      const live = this.#objects.get(keyOf(ref.kind, ref.namespace ?? '', ref.name));
-      if (!live) throw new WriteError('not-found', 'not found', 404);
-      return this.put(applyJsonPatch(live, operations)) as T;
     },
     delete: async (ref: ObjectRef) => {
       this.writes.push({ verb: 'delete', kind: ref.kind, name: ref.name });
