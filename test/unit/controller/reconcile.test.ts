@@ -19,6 +19,7 @@ import { checkSpec } from '../../../src/jobs/spec.ts';
 import { API_RECORDS_VERSION_MS, recordVersion, submitTimeAnnotation } from '../../../src/jobs/versions.ts';
 import {
   ANNOTATION_APPLIED_HASH,
+  ANNOTATION_CREATE_INDEX,
   ANNOTATION_GENERATION,
   ANNOTATION_JOB_MODIFY_INDEX,
   ANNOTATION_PARENT_ID,
@@ -418,18 +419,39 @@ describe('reconcile', () => {
       });
     });
 
-    it("is the API's annotation for this generation, even when other writes came after the spec", async () => {
+    it("is the one the version's revision records, even when other writes came after the spec", async () => {
       const written = await registerAsTheApi(cluster, 3);
       const specIndex = Number(written.metadata?.resourceVersion);
-      cluster.put({
+      const revision = cluster.get<V1ControllerRevision>('ControllerRevision', 'default', 'web--v1');
+      expect(revision?.metadata?.annotations?.[ANNOTATION_JOB_MODIFY_INDEX]).toBe(String(specIndex));
+      // Another writer's annotation: a new resourceVersion, the same generation.
+      const annotated = cluster.put({
         ...written,
-        metadata: {
-          ...written.metadata,
-          annotations: { ...written.metadata?.annotations, [ANNOTATION_JOB_MODIFY_INDEX]: `${specIndex}/2` },
-        },
+        metadata: { ...written.metadata, annotations: { ...written.metadata?.annotations, team: 'a' } },
       });
+      expect(Number(annotated.metadata?.resourceVersion)).toBeGreaterThan(specIndex);
       await reconcileWeb(cluster);
       expect(storedStatus()).toMatchObject({ version: 1, observedGeneration: 2, jobModifyIndex: specIndex });
+    });
+
+    it("of a spec written with kubectl is recorded on its revision, the job's CreateIndex carried over", async () => {
+      const createIndex = Number(web.metadata?.resourceVersion);
+      const first = cluster.get<V1ControllerRevision>('ControllerRevision', 'default', 'web--v0');
+      expect(first?.metadata?.annotations).toMatchObject({
+        [ANNOTATION_JOB_MODIFY_INDEX]: String(createIndex),
+        [ANNOTATION_CREATE_INDEX]: String(createIndex),
+      });
+      const edited = cluster.updateSpec('default', 'web', nomadJobObject(webJob({ Priority: 70 })).spec);
+      await reconcileWeb(cluster);
+      const second = cluster.get<V1ControllerRevision>('ControllerRevision', 'default', 'web--v1');
+      expect(second?.metadata?.annotations).toMatchObject({
+        [ANNOTATION_JOB_MODIFY_INDEX]: edited.metadata?.resourceVersion,
+        [ANNOTATION_CREATE_INDEX]: String(createIndex),
+      });
+      expect(storedStatus()).toMatchObject({
+        version: 1,
+        jobModifyIndex: Number(edited.metadata?.resourceVersion),
+      });
     });
 
     it('stays for a spec edit that leaves the version as it was', async () => {
