@@ -11,13 +11,19 @@
 // one the store computes from the written object over the cached history, the same recordVersion
 // records; so a spec write right after another of the same job first waits until the cache shows that
 // one's version (untilVersionRecorded).
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyRequest } from 'fastify';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
-import { checkSharedSpec } from '../jobs/spec.ts';
+import { checkSharedSpec, decodeAhead, rememberAhead } from '../jobs/spec.ts';
 import { type JobSubmission, writeSubmission } from '../jobs/submissions.ts';
-import { recordVersion, specFingerprint, submitTimeAnnotation, submitTimeStamped } from '../jobs/versions.ts';
+import {
+  jobFingerprint,
+  recordVersion,
+  specFingerprint,
+  submitTimeAnnotation,
+  submitTimeStamped,
+} from '../jobs/versions.ts';
 import { nomadJobRef, WriteError } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
@@ -97,9 +103,9 @@ export function stampSubmitTime(
   object: NomadJobObject,
   existing: NomadJobObject | undefined,
   at = new Date(),
-) {
+): boolean {
   const spec = (o: NomadJobObject) => specFingerprint((o.spec ?? {}) as Record<string, unknown>);
-  if (existing && spec(existing) === spec(object)) return;
+  if (existing && spec(existing) === spec(object)) return false;
   const generation = existing ? (existing.metadata?.generation ?? 0) + 1 : 1;
   object.metadata = {
     ...object.metadata,
@@ -108,6 +114,31 @@ export function stampSubmitTime(
       [ANNOTATION_SUBMIT_TIME]: submitTimeAnnotation(at, generation),
     },
   };
+  return true;
+}
+
+/**
+ * Creates (no `existing`) or replaces the NomadJob, and for a new spec (`specChanges`) does meanwhile
+ * what every reader of the written object needs first: its spec decoded, validated and fingerprinted
+ * (jobs/spec.ts decodeAhead), handed over once the apiserver answers with that spec. That work (a few
+ * milliseconds) then overlaps the apiserver's instead of delaying the writes that follow.
+ */
+async function writeSpec(
+  store: ApiStore,
+  object: NomadJobObject,
+  existing: NomadJobObject | undefined,
+  specChanges: boolean,
+): Promise<NomadJobObject> {
+  const writing = existing ? store.writer.replace(object) : store.writer.create(object);
+  if (!specChanges) return writing;
+  // Awaited below; it must not count as unhandled if it fails while the spec is decoded.
+  writing.catch(() => undefined);
+  await nextTurn(); // the request is on its way
+  const ahead = decodeAhead(object);
+  if (ahead.decoded.ok) jobFingerprint(ahead.decoded.job as Record<string, unknown>);
+  const written = await writing;
+  rememberAhead(written, ahead);
+  return written;
 }
 
 function writeFailure(error: unknown, job: Job): never {
@@ -336,10 +367,10 @@ export async function registerJob(
     const sameSpec = existingEntry && !existingEntry.error && sameJobSpec(existingEntry.job, job);
     const object = objectFor(store, job, existingEntry?.object);
     if (sameSpec && existingEntry) object.spec = existingEntry.object.spec;
-    stampSubmitTime(object, existingEntry?.object);
+    const specChanges = stampSubmitTime(object, existingEntry?.object);
     let written: NomadJobObject;
     try {
-      written = existingEntry ? await store.writer.replace(object) : await store.writer.create(object);
+      written = await writeSpec(store, object, existingEntry?.object, specChanges);
     } catch (error) {
       const retryable =
         error instanceof WriteError && (error.kind === 'conflict' || error.kind === 'already-exists');
@@ -421,14 +452,14 @@ export async function updateJob(
       current = store.findJob(entry.namespace, entry.id) ?? current;
     const { job, annotations } = update(structuredClone(current.job), current.object);
     const object = objectFor(store, job, current.object);
-    stampSubmitTime(object, current.object);
+    const specChanges = stampSubmitTime(object, current.object);
     if (annotations)
       object.metadata = {
         ...object.metadata,
         annotations: { ...object.metadata?.annotations, ...annotations },
       };
     try {
-      const written = await store.writer.replace(object);
+      const written = await writeSpec(store, object, current.object, specChanges);
       const specChanged = written.metadata?.generation !== current.object.metadata?.generation;
       // As in registerJob: the writes that depend only on the replaced NomadJob, at once.
       const [version, recorded] = await Promise.all([

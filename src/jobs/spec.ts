@@ -6,7 +6,9 @@
 // re-enqueues the job), as the API does on every read: the result is kept per NomadJob (uid) for
 // the spec generation and identity it was made from, one decoded copy that both share. decodeSpec's
 // and checkSharedSpec's job is that shared copy, frozen (read it, copy before changing it); checkSpec
-// hands out a copy of its own.
+// hands out a copy of its own. A writer of a spec (the Nomad API) decodes it while the write is in
+// flight (decodeAhead) and hands that decoding over for the written object (rememberAhead), so that
+// the work is not done after the apiserver answered.
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { canonicalize } from '../nomad/canonicalize.ts';
@@ -53,7 +55,10 @@ function rememberedFor(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Remem
   if (!uid || key === undefined) return { key: '', decoded: decodeOnce(object) };
   const known = remembered.get(uid);
   if (known?.key === key) return known;
-  const fresh: Remembered = { key, decoded: decodeOnce(object) };
+  return remember(uid, { key, decoded: decodeOnce(object) });
+}
+
+function remember(uid: string, fresh: Remembered): Remembered {
   remembered.delete(uid);
   remembered.set(uid, fresh);
   if (remembered.size > REMEMBERED_MAX) {
@@ -61,6 +66,77 @@ function rememberedFor(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Remem
     if (oldest !== undefined) remembered.delete(oldest);
   }
   return fresh;
+}
+
+/** A spec decoded and checked before its object came back from the apiserver (decodeAhead). */
+export interface DecodedAhead {
+  /** The object as decoded: its spec as the apiserver encodes it. */
+  object: Pick<NomadJobObject, 'metadata' | 'spec'>;
+  decoded: Checked;
+  checked: Checked;
+}
+
+/**
+ * decodeSpec's and checkSharedSpec's work for an object about to be written (no uid yet, or an older
+ * generation): done while the apiserver stores it, for rememberAhead to hand over once it answers.
+ * The spec is decoded as the apiserver will answer it (keys sorted, as it encodes a custom resource;
+ * no undefined values), so that the decoding is the one the answer would give, maps in that order.
+ */
+export function decodeAhead(object: Pick<NomadJobObject, 'metadata' | 'spec'>): DecodedAhead {
+  const encoded = { metadata: object.metadata, spec: asEncoded(object.spec) as NomadJobObject['spec'] };
+  const decoded = decodeOnce(encoded);
+  return { object: encoded, decoded, checked: validated(decoded) };
+}
+
+/**
+ * Takes `ahead` as the decoding of `written`, the object the apiserver answered its write with, when
+ * `written` holds what was decoded: the same spec, keys in the same order (its schema may have pruned
+ * or defaulted fields, and its encoding may order keys otherwise), the same name and identity
+ * annotations. Returns whether it did; when not, `written` is decoded as any object is, on its
+ * first read.
+ */
+export function rememberAhead(
+  written: Pick<NomadJobObject, 'metadata' | 'spec'>,
+  ahead: DecodedAhead,
+): boolean {
+  const uid = written.metadata?.uid;
+  const key = specIdentity(written);
+  if (!uid || key === undefined) return false;
+  const sent = ahead.object.metadata;
+  const identity = [ANNOTATION_NAMESPACE, ANNOTATION_JOB_ID, ANNOTATION_PARENT_ID];
+  const same =
+    sent?.name === written.metadata?.name &&
+    identity.every((k) => sent?.annotations?.[k] === written.metadata?.annotations?.[k]) &&
+    sameJson(ahead.object.spec, written.spec);
+  if (!same) return false;
+  remember(uid, { key, decoded: ahead.decoded, checked: ahead.checked });
+  return true;
+}
+
+/** A JSON value as JSON encoding leaves it, object keys sorted. */
+function asEncoded(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : asEncoded(item)));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== undefined) out[key] = asEncoded(item);
+  }
+  return out;
+}
+
+/** Whether two JSON values are equal, object keys in the same order. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every(
+    (key, i) =>
+      key === keysB[i] && sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }
 
 /**

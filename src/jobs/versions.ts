@@ -256,8 +256,11 @@ function storedFingerprint(stored: StoredVersion): string {
   return keptFingerprint(stored.job);
 }
 
-/** The fingerprint digest of a job's spec: kept for a frozen job, computed for any other. */
-function jobFingerprint(job: Record<string, unknown>): string {
+/**
+ * The fingerprint digest of a job's spec, which nextVersion compares: kept for a frozen job (a writer
+ * that computes it ahead spares the first reader), computed for any other.
+ */
+export function jobFingerprint(job: Record<string, unknown>): string {
   return Object.isFrozen(job) ? keptFingerprint(job) : fingerprintDigest(specFingerprint(job));
 }
 
