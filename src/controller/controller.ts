@@ -196,6 +196,10 @@ export class Controller {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      // The key arrives in a microtask of the watch event that enqueued it, ahead of what the same
+      // event resolves for the Nomad API (a register's wait for its echo, a blocking query): a turn of
+      // the event loop first lets those answer before this reconcile's own work.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const log = this.#log.child({ job: key });
       const end = this.#options.metrics.reconcileDuration.startTimer();
       try {

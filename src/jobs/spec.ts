@@ -109,7 +109,8 @@ export function rememberAhead(
     identity.every((k) => sent?.annotations?.[k] === written.metadata?.annotations?.[k]) &&
     sameJson(ahead.object.spec, written.spec);
   if (!same) return false;
-  remember(uid, { key, decoded: ahead.decoded, checked: ahead.checked });
+  // A reader (the reconciler, woken by the write's watch event) may have decoded it already.
+  if (remembered.get(uid)?.key !== key) remember(uid, { key, decoded: ahead.decoded, checked: ahead.checked });
   return true;
 }
 
