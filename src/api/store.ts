@@ -76,6 +76,8 @@ export interface VersionState {
   /** Unix ns, decimal. */
   submitTime: string;
   jobModifyIndex: number;
+  /** The job's CreateIndex (createIndex over the same history). */
+  createIndex: number;
   /** The controller has not recorded this version yet. */
   pending: boolean;
 }
@@ -303,6 +305,7 @@ export class ApiStore {
   /** Version, stability, submit time and JobModifyIndex of the job as it is now. */
   versionState(entry: JobEntry, history: VersionRecord[] = this.versions(entry)): VersionState {
     const jobModifyIndex = unrecordedJobModifyIndex(entry.object);
+    const createIndex = this.createIndex(entry, history);
     if (entry.error) {
       const status = entry.object.status;
       return {
@@ -310,6 +313,7 @@ export class ApiStore {
         stable: status?.stable ?? false,
         submitTime: status?.submitTime ?? '0',
         jobModifyIndex,
+        createIndex,
         pending: false,
       };
     }
@@ -321,6 +325,7 @@ export class ApiStore {
         stable: recorded.stable,
         submitTime: recorded.submitTime,
         jobModifyIndex: recorded.jobModifyIndex ?? jobModifyIndex,
+        createIndex,
         pending: false,
       };
     }
@@ -330,6 +335,7 @@ export class ApiStore {
       // What the revision of this version will hold, whoever records it.
       submitTime: submitTimeOf(entry.object, new Date()),
       jobModifyIndex,
+      createIndex,
       pending: true,
     };
   }

@@ -110,7 +110,8 @@ export function rememberAhead(
     sameJson(ahead.object.spec, written.spec);
   if (!same) return false;
   // A reader (the reconciler, woken by the write's watch event) may have decoded it already.
-  if (remembered.get(uid)?.key !== key) remember(uid, { key, decoded: ahead.decoded, checked: ahead.checked });
+  if (remembered.get(uid)?.key !== key)
+    remember(uid, { key, decoded: ahead.decoded, checked: ahead.checked });
   return true;
 }
 

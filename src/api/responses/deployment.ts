@@ -55,7 +55,7 @@ export function deploymentsOf(store: ApiStore, entry: JobEntry): Json[] {
   const history = store.versions(entry);
   const current = store.versionState(entry, history);
   const deployments = store.deployments(entry);
-  const jobCreateIndex = store.createIndex(entry, history);
+  const jobCreateIndex = current.createIndex;
   const out: Json[] = [];
 
   // The current version: live from the Deployments once they were applied for it.

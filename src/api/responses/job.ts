@@ -93,7 +93,7 @@ function bookkeeping(store: ApiStore, entry: JobEntry, state: VersionState): Jso
     Stable: state.stable,
     Version: state.version,
     SubmitTime: nanosNumber(state.submitTime),
-    CreateIndex: store.createIndex(entry),
+    CreateIndex: state.createIndex,
     ModifyIndex: resourceVersionOf(entry.object),
     JobModifyIndex: state.jobModifyIndex,
   };
@@ -124,7 +124,7 @@ export function versionResponse(
       Stable: record.stable,
       Version: record.version,
       SubmitTime: nanosNumber(record.submitTime),
-      CreateIndex: store.createIndex(entry),
+      CreateIndex: current.createIndex,
       ModifyIndex: isCurrent ? resourceVersionOf(entry.object) : (record.resourceVersion ?? 0),
       JobModifyIndex: isCurrent ? current.jobModifyIndex : recordedJobModifyIndex(record),
     },
@@ -158,7 +158,12 @@ export function summaryIndex(store: ApiStore, entry: JobEntry): number {
 }
 
 /** GET /v1/job/:id/summary. */
-export function summaryResponse(store: ApiStore, entry: JobEntry, observed = observedOf(store, entry)): Json {
+export function summaryResponse(
+  store: ApiStore,
+  entry: JobEntry,
+  observed = observedOf(store, entry),
+  createIndex = store.createIndex(entry),
+): Json {
   const children = { Pending: 0, Running: 0, Dead: 0 };
   for (const child of observed.children ?? []) {
     if (child.status === 'running') children.Running++;
@@ -170,7 +175,7 @@ export function summaryResponse(store: ApiStore, entry: JobEntry, observed = obs
     Namespace: entry.namespace,
     Summary: groupSummaries(summarize(entry.job, observed)),
     Children: children,
-    CreateIndex: store.createIndex(entry),
+    CreateIndex: createIndex,
     ModifyIndex: summaryIndex(store, entry),
   };
 }
@@ -196,8 +201,8 @@ export function listStub(store: ApiStore, entry: JobEntry, withMeta: boolean): J
     Stop: job.Stop === true,
     Status: jobStatus(store, entry, observed),
     StatusDescription: entry.error ?? '',
-    JobSummary: summaryResponse(store, entry, observed),
-    CreateIndex: store.createIndex(entry),
+    JobSummary: summaryResponse(store, entry, observed, state.createIndex),
+    CreateIndex: state.createIndex,
     ModifyIndex: resourceVersionOf(entry.object),
     JobModifyIndex: state.jobModifyIndex,
     SubmitTime: nanosNumber(state.submitTime),
