@@ -134,10 +134,16 @@ async function writeSpec(
   // Awaited below; it must not count as unhandled if it fails while the spec is decoded.
   writing.catch(() => undefined);
   await nextTurn(); // the request is on its way
-  const ahead = decodeAhead(object);
-  if (ahead.decoded.ok) jobFingerprint(ahead.decoded.job as Record<string, unknown>);
+  let ahead: ReturnType<typeof decodeAhead> | undefined;
+  try {
+    ahead = decodeAhead(object);
+    if (ahead.decoded.ok) jobFingerprint(ahead.decoded.job as Record<string, unknown>);
+  } catch {
+    // Only a head start: the written object is then decoded when first read, as any other.
+    ahead = undefined;
+  }
   const written = await writing;
-  rememberAhead(written, ahead);
+  if (ahead) rememberAhead(written, ahead);
   return written;
 }
 
