@@ -11,6 +11,7 @@
 // the work is not done after the apiserver answered.
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
+import { sortedKeys } from '../nomad/canonical-json.ts';
 import { canonicalize } from '../nomad/canonicalize.ts';
 import { ANNOTATION_JOB_ID, ANNOTATION_NAMESPACE, ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
@@ -83,7 +84,7 @@ export interface DecodedAhead {
  * no undefined values), so that the decoding is the one the answer would give, maps in that order.
  */
 export function decodeAhead(object: Pick<NomadJobObject, 'metadata' | 'spec'>): DecodedAhead {
-  const encoded = { metadata: object.metadata, spec: asEncoded(object.spec) as NomadJobObject['spec'] };
+  const encoded = { metadata: object.metadata, spec: sortedKeys(object.spec) as NomadJobObject['spec'] };
   const decoded = decodeOnce(encoded);
   return { object: encoded, decoded, checked: validated(decoded) };
 }
@@ -113,18 +114,6 @@ export function rememberAhead(
   if (remembered.get(uid)?.key !== key)
     remember(uid, { key, decoded: ahead.decoded, checked: ahead.checked });
   return true;
-}
-
-/** A JSON value as JSON encoding leaves it, object keys sorted. */
-function asEncoded(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : asEncoded(item)));
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    const item = (value as Record<string, unknown>)[key];
-    if (item !== undefined) out[key] = asEncoded(item);
-  }
-  return out;
 }
 
 /** Whether two JSON values are equal, object keys in the same order. */
