@@ -5,7 +5,7 @@
 // answers with that job in its place. Also: the state's record of NomadJob changes
 // (ClusterState.nomadJobsChangedSince) names each changed job once, and gives up past its bound.
 import { describe, expect, it } from 'vitest';
-import { listStub } from '../../../src/api/responses/job.ts';
+import { jsonArray, listStub } from '../../../src/api/responses/job.ts';
 import type { ApiStore } from '../../../src/api/store.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
@@ -131,5 +131,17 @@ describe('ClusterState.nomadJobsChangedSince', () => {
     const recent = state.sequence();
     put(api, 'last');
     expect(state.nomadJobsChangedSince(recent)).toEqual(['default/last']);
+  });
+});
+
+describe('jsonArray', () => {
+  it('joins JSON values into the array JSON.stringify writes, multi-byte text included', () => {
+    const values = [{ ID: 'web' }, 'säge ✓', 42, [], { Meta: { owner: '日本' } }, null];
+    for (let n = 0; n <= values.length; n++) {
+      const items = values.slice(0, n).map((v) => Buffer.from(JSON.stringify(v)));
+      const joined = jsonArray(items);
+      expect(joined.toString('utf8')).toBe(JSON.stringify(values.slice(0, n)));
+      expect(joined.length).toBe(Buffer.byteLength(JSON.stringify(values.slice(0, n))));
+    }
   });
 });
