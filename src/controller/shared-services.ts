@@ -7,7 +7,8 @@
 //   * each job applies its intent with its own server-side apply field manager (`jobFieldManager`), so the
 //     apiserver merges the intents (ownerReferences are a map keyed by uid, ports by port/protocol) and a
 //     job that stops declaring the service (or is stopped) removes exactly its own fields by applying an
-//     empty intent; when no other job owns it, it deletes the Service instead;
+//     empty intent; when no other job owns it, it deletes the Service instead, on the condition that
+//     the Service is still as the cache saw it (a claim the cache has not seen yet wins);
 //   * each job records the hash of its last intent under its own annotation (`appliedKey`), so a job
 //     re-applies only when its own intent changed, never because another job applied.
 // Ports: a port label another owner already serves on another number keeps that number (two entries of
@@ -25,7 +26,7 @@ import { fieldManager } from '../kube/apply.ts';
 import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
 import type { ClusterReader } from '../kube/reader.ts';
-import type { ClusterWriter } from '../kube/writer.ts';
+import { type ClusterWriter, isWriteError } from '../kube/writer.ts';
 import { APPLIED_ANNOTATION_PREFIX, LABEL_SERVICE } from '../nomad/keys.ts';
 
 /** Field manager of one NomadJob's intent for shared Services. */
@@ -179,8 +180,27 @@ export async function reconcileSharedServices(
     const others = (current.metadata?.ownerReferences ?? []).filter((ref) => ref.uid !== uid);
     changed = true;
     if (others.length === 0) {
-      await writer.delete({ apiVersion: 'v1', kind: 'Service', namespace, name });
-      await writer.event(owner, 'Normal', 'Deleted', `Deleted Service ${name}`);
+      // The sole owner as far as the cache knows. Another job may have just applied its intent (and
+      // its ownerReference), which the cache has not seen yet: deleted only as it was seen. When it
+      // has changed since, its watch event brings this job (one of its owners) back to decide again.
+      const deleted = await writer
+        .delete(
+          { apiVersion: 'v1', kind: 'Service', namespace, name },
+          {
+            ...(current.metadata?.uid ? { uid: current.metadata.uid } : {}),
+            ...(current.metadata?.resourceVersion
+              ? { resourceVersion: current.metadata.resourceVersion }
+              : {}),
+          },
+        )
+        .then(
+          () => true,
+          (error: unknown) => {
+            if (isWriteError(error, 'conflict')) return false;
+            throw error;
+          },
+        );
+      if (deleted) await writer.event(owner, 'Normal', 'Deleted', `Deleted Service ${name}`);
     } else {
       // An empty intent: the apiserver removes every field only this job's manager held.
       await writer.apply(

@@ -137,9 +137,14 @@ export function makeKubeWriter(kc: KubeConfig, options: KubeWriterOptions = {}):
     delete: (ref, deleteOptions = {}) =>
       write('delete', ref.kind, async () => {
         try {
+          const { uid, resourceVersion } = deleteOptions;
           const result = await objects.delete(addressOf(ref), {
             propagationPolicy: 'Background',
-            ...(deleteOptions.uid ? { preconditions: { uid: deleteOptions.uid } } : {}),
+            ...(uid || resourceVersion
+              ? {
+                  preconditions: { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) },
+                }
+              : {}),
           });
           return deletedAt(result);
         } catch (error) {

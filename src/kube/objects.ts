@@ -117,7 +117,7 @@ export class KubeObjects {
     address: ObjectAddress & { name: string },
     options: {
       propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
-      preconditions?: { uid?: string };
+      preconditions?: { uid?: string; resourceVersion?: string };
     } = {},
   ): Promise<unknown> {
     const path = await this.path(address);

@@ -112,10 +112,11 @@ export interface ClusterWriter {
     options?: { status?: boolean },
   ): Promise<T>;
   /**
-   * Deletes (dependents in the background), with the object's uid as a precondition when given.
+   * Deletes (dependents in the background), with the object's uid and resourceVersion as
+   * preconditions when given (`conflict` when the object is another one, or has changed since).
    * Resolves to the resourceVersion the delete answered with, undefined when it was already gone.
    */
-  delete(ref: ObjectRef, options?: { uid?: string }): Promise<number | undefined>;
+  delete(ref: ObjectRef, options?: { uid?: string; resourceVersion?: string }): Promise<number | undefined>;
   /** Records a Kubernetes Event about `object`; best effort, never fails. */
   event(object: KubernetesObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }

@@ -13,9 +13,11 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../../src/api/server.ts';
-import { jobFieldManager } from '../../../src/controller/shared-services.ts';
-import { group, plural, version } from '../../../src/crd/resource.ts';
+import { jobFieldManager, reconcileSharedServices } from '../../../src/controller/shared-services.ts';
+import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { makeApplier } from '../../../src/kube/apply.ts';
+import { makeKubeWriter } from '../../../src/kube/kube-writer.ts';
+import type { ClusterReader } from '../../../src/kube/reader.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
@@ -171,6 +173,47 @@ describe('a Nomad service registered by two jobs', () => {
     await custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name: 'beta' });
     await waitFor('catalog collected with its last owner', async () =>
       (await readService('catalog')) === undefined ? true : undefined,
+    );
+  });
+});
+
+describe('a job letting go of a Service another job has just claimed', () => {
+  it('does not delete it when its cache has not seen the claim yet', async () => {
+    await harness.submit(apiJob('first', 'web', 8080, ['racing']));
+    const seen = await waitFor('Service racing owned by first', async () => {
+      const service = await readService('racing');
+      return ownerNames(service).join() === 'first' ? service : undefined;
+    });
+    // second claims the Service; first's cache still holds it as it was, first its only owner.
+    await harness.submit(apiJob('second', 'api', 9090, ['racing']));
+    await waitFor('Service racing owned by first and second', async () =>
+      ownerNames(await readService('racing')).join() === 'first,second' ? true : undefined,
+    );
+    const first = (await custom.getNamespacedCustomObject({
+      group,
+      version,
+      plural,
+      namespace,
+      name: 'first',
+    })) as NomadJobObject;
+    const staleCache: ClusterReader = {
+      nomadJob: () => first,
+      nomadJobs: () => [first],
+      owned: <T>(kind: string) => (kind === 'Service' ? [seen] : []) as T[],
+      get: <T>(kind: string, _namespace: string, name: string) =>
+        (kind === 'Service' && name === 'racing' ? seen : undefined) as T | undefined,
+    };
+    // first as if it no longer declared the service: with the cache's copy it is the sole owner.
+    const writer = makeKubeWriter(operatorConfig(kc));
+    await reconcileSharedServices(first, [], staleCache, writer);
+    const kept = await readService('racing');
+    expect(kept?.metadata?.uid).toBe(seen.metadata?.uid);
+    expect(ownerNames(kept)).toContain('second');
+
+    for (const name of ['first', 'second'])
+      await custom.deleteNamespacedCustomObject({ group, version, plural, namespace, name });
+    await waitFor('racing collected with its owners', async () =>
+      (await readService('racing')) === undefined ? true : undefined,
     );
   });
 });

@@ -200,10 +200,16 @@ export class MemoryCluster {
       }
       return this.put(patched) as T;
     },
-    delete: async (ref: ObjectRef) => {
+    delete: async (ref: ObjectRef, options?: { uid?: string; resourceVersion?: string }) => {
       this.writes.push({ verb: 'delete', kind: ref.kind, name: ref.name });
       const key = keyOf(ref.kind, ref.namespace ?? '', ref.name);
-      if (!this.#objects.has(key)) return undefined;
+      const live = this.#objects.get(key);
+      if (!live) return undefined;
+      if (
+        (options?.uid !== undefined && live.metadata?.uid !== options.uid) ||
+        (options?.resourceVersion !== undefined && live.metadata?.resourceVersion !== options.resourceVersion)
+      )
+        throw new WriteError('conflict', `${ref.kind} ${ref.name}: precondition failed`, 409);
       this.#objects.delete(key);
       return ++this.#resourceVersion;
     },
