@@ -15,6 +15,7 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import type { FastifyRequest } from 'fastify';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
+import { mirroredJobOf } from '../jobs/periodic.ts';
 import { checkSharedSpec, decodeAhead, rememberAhead } from '../jobs/spec.ts';
 import { type JobSubmission, writeSubmission } from '../jobs/submissions.ts';
 import {
@@ -157,8 +158,14 @@ function writeFailure(error: unknown, job: Job): never {
   throw error;
 }
 
-/** Deletes a NomadJob (its owned objects go with it): this very one (its uid), if it is still there. */
-export function deleteJob(store: ApiStore, entry: JobEntry): Promise<number | undefined> {
+/**
+ * Deletes a NomadJob (its owned objects go with it): this very one (its uid), if it is still there.
+ * A CronJob-launched child's run is the parent CronJob's Job, not an object of its own: that Job goes
+ * first (periodic.ts mirroredJobOf).
+ */
+export async function deleteJob(store: ApiStore, entry: JobEntry): Promise<number | undefined> {
+  const mirrored = mirroredJobOf(entry.object);
+  if (mirrored) await store.writer.delete(mirrored.ref, { uid: mirrored.uid });
   const uid = entry.object.metadata?.uid;
   return store.writer.delete(nomadJobRef(entry.k8sNamespace, entry.name), uid ? { uid } : {});
 }

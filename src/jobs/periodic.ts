@@ -17,7 +17,7 @@ import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
-import { type ClusterWriter, isWriteError, nomadJobRef } from '../kube/writer.ts';
+import { type ClusterWriter, isWriteError, nomadJobRef, type ObjectRef } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { nextCronTime, parseCronSchedule } from '../nomad/cron.ts';
 import { jobObjectName, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
@@ -62,6 +62,29 @@ function isTracked(job: Job): boolean {
 /** True when a child NomadJob mirrors a Job some other controller launched (no workload of its own). */
 export function isCronLaunched(object: KubernetesObject): boolean {
   return object.metadata?.annotations?.[ANNOTATION_LAUNCHED_BY] === LAUNCHED_BY_CRONJOB;
+}
+
+/**
+ * The Kubernetes Job a CronJob-launched child mirrors (the child's owner), with its uid; undefined for
+ * any other job. Purging such a child deletes this Job with it: its run stops, as a purged Nomad job's
+ * allocations do, and the parent's reconcile, which records a child for every launched Job it sees,
+ * does not record it again.
+ */
+export function mirroredJobOf(child: KubernetesObject): { ref: ObjectRef; uid: string } | undefined {
+  if (!isCronLaunched(child)) return undefined;
+  const owner = (child.metadata?.ownerReferences ?? []).find(
+    (r) => r.kind === 'Job' && r.apiVersion === 'batch/v1',
+  );
+  if (!owner) return undefined;
+  return {
+    ref: {
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      namespace: child.metadata?.namespace ?? '',
+      name: owner.name,
+    },
+    uid: owner.uid,
+  };
 }
 
 /** Whether a Kubernetes Job was created by a CronJob. */

@@ -1,9 +1,11 @@
 // Periodic jobs on the real cluster: the parent runs as a CronJob; periodic force launches a child
 // NomadJob that runs to completion; the Jobs the CronJob controller launches are recorded as children
-// (without a second workload) and counted in the parent's status.
+// (without a second workload) and counted in the parent's status; purging such a child through the
+// Nomad API takes its Job with it, and the parent does not record it again.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { evaluationsOf } from '../../../src/jobs/evaluations.ts';
 import { forcePeriodic } from '../../../src/jobs/periodic.ts';
@@ -22,12 +24,20 @@ const custom = kc.makeApiClient(CustomObjectsApi);
 let namespace: string;
 let removeNamespace: () => Promise<void>;
 let harness: Harness;
+let server: ApiServer;
 
 beforeAll(async () => {
   ({ name: namespace, remove: removeNamespace } = await createTestNamespace(kc, 'periodic'));
   harness = await startController(kc, namespace);
+  server = await startApiServer({
+    kubeConfig: operatorConfig(kc),
+    defaultNamespace: namespace,
+    listen: { host: '127.0.0.1', port: 0 },
+    allowAnonymous: true,
+  });
 });
 afterAll(async () => {
+  await server?.close();
   await harness?.stop();
   await removeNamespace();
 });
@@ -109,6 +119,26 @@ describe('periodic jobs', () => {
       return (p.status?.children?.dead ?? 0) >= 2 ? p : undefined;
     });
     expect(parent.status?.status).toBe('running');
+
+    // Purged through the Nomad API: the child and the Job it mirrors go, and stay gone however often
+    // the parent is reconciled (it records a child for every launched Job it sees).
+    const mirrored = launched.metadata?.ownerReferences?.[0]?.name ?? '';
+    const purge = await fetch(`${server.url}/v1/job/${encodeURIComponent(launchedId)}?purge=true`, {
+      method: 'DELETE',
+    });
+    expect(purge.status, await purge.text()).toBe(200);
+    const jobGone = async () =>
+      (await batch.listNamespacedJob({ namespace })).items.every((j) => j.metadata?.name !== mirrored);
+    await waitFor(`the Job ${mirrored} deleted`, async () => ((await jobGone()) ? true : undefined));
+    const reconciles = async () =>
+      (await harness.metrics.reconcileTotal.get()).values.reduce((sum, v) => sum + v.value, 0);
+    const before = await reconciles();
+    harness.controller.queue.add(`${namespace}/nightly`);
+    await waitFor('nightly reconciled again', async () => ((await reconciles()) > before ? true : undefined));
+    const left = await children('nightly');
+    expect(left.map((c) => c.metadata?.annotations?.['nomadoperator.dev/job-id'])).not.toContain(launchedId);
+    const api = await fetch(`${server.url}/v1/job/${encodeURIComponent(launchedId)}`);
+    expect(api.status).toBe(404);
   }, 240_000);
 
   it("answers Nomad's errors", async () => {
