@@ -24,7 +24,13 @@ import {
   serializeRecord,
 } from '../jobs/evaluations.ts';
 import { ownedKinds } from '../jobs/owned.ts';
-import { cronChildId, cronChildObject, isCronLaunched, launchedByCronJob } from '../jobs/periodic.ts';
+import {
+  cronChildId,
+  cronChildObject,
+  isCronLaunched,
+  launchedByCronJob,
+  suspendMirroredJob,
+} from '../jobs/periodic.ts';
 import { type ObjectLookup, podVersion } from '../jobs/pod-version.ts';
 import { checkSharedSpec } from '../jobs/spec.ts';
 import { computeStatus, groupsWithoutWorkload, isParentJob, type Observed } from '../jobs/status.ts';
@@ -150,6 +156,7 @@ export async function reconcile(
     `ConfigMap/${evaluationsConfigMapName(name)}`,
   ]);
   if (job.Periodic?.Enabled === true && !job.Stop) await recordCronChildren(object, job, view, writer);
+  if (cronLaunched && job.Stop) await suspendMirroredJob(object, view, writer);
 
   const observed = cronLaunched ? observeCronLaunched(object, job, view) : observe(object, job, view);
   observed.progressing = changed;

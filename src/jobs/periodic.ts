@@ -17,6 +17,7 @@ import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
+import type { ClusterReader } from '../kube/reader.ts';
 import { type ClusterWriter, isWriteError, nomadJobRef, type ObjectRef } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { nextCronTime, parseCronSchedule } from '../nomad/cron.ts';
@@ -85,6 +86,29 @@ export function mirroredJobOf(child: KubernetesObject): { ref: ObjectRef; uid: s
     },
     uid: owner.uid,
   };
+}
+
+/**
+ * A stopped CronJob-launched child stops its run: the Job it mirrors is suspended, which deletes the
+ * Job's active pods and keeps the Job (and so the child, which it owns) for `nomad job status` to
+ * show dead, as a stopped Nomad child's allocations stop. A Job already finished or suspended is left
+ * alone. Returns whether it wrote.
+ */
+export async function suspendMirroredJob(
+  child: NomadJobObject,
+  view: ClusterReader,
+  writer: ClusterWriter,
+): Promise<boolean> {
+  const mirrored = mirroredJobOf(child);
+  if (!mirrored) return false;
+  const live = view.get<V1Job>('Job', mirrored.ref.namespace ?? '', mirrored.ref.name);
+  if (!live || live.metadata?.uid !== mirrored.uid || live.spec?.suspend === true) return false;
+  const finished = (live.status?.conditions ?? []).some(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
+  if (finished) return false;
+  await writer.mergePatch(mirrored.ref, { spec: { suspend: true } });
+  return true;
 }
 
 /** Whether a Kubernetes Job was created by a CronJob. */

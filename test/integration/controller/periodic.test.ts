@@ -1,9 +1,10 @@
 // Periodic jobs on the real cluster: the parent runs as a CronJob; periodic force launches a child
 // NomadJob that runs to completion; the Jobs the CronJob controller launches are recorded as children
 // (without a second workload) and counted in the parent's status; purging such a child through the
-// Nomad API takes its Job with it, and the parent does not record it again.
+// Nomad API takes its Job with it, and the parent does not record it again; stopping one suspends
+// its Job, whose pods go.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
@@ -20,6 +21,7 @@ const kc = testKubeConfig();
 const writer = makeKubeWriter(operatorConfig(kc));
 const batch = kc.makeApiClient(BatchV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
+const core = kc.makeApiClient(CoreV1Api);
 
 let namespace: string;
 let removeNamespace: () => Promise<void>;
@@ -139,6 +141,44 @@ describe('periodic jobs', () => {
     expect(left.map((c) => c.metadata?.annotations?.['nomadoperator.dev/job-id'])).not.toContain(launchedId);
     const api = await fetch(`${server.url}/v1/job/${encodeURIComponent(launchedId)}`);
     expect(api.status).toBe(404);
+  }, 240_000);
+
+  it('stop a CronJob-launched child by suspending its Job: the pods go, the child shows dead', async () => {
+    // Asks for more memory than any node has: the launched Job's pod stays pending, a run to stop.
+    const job = periodicJob('stuck');
+    const task = job.TaskGroups?.[0]?.Tasks?.[0];
+    if (task) task.Resources = { CPU: 100, MemoryMB: 4_000_000 };
+    await harness.submit(job);
+    const podsOf = async (jobName: string) =>
+      (
+        await core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${jobName}` })
+      ).items.filter((p) => !p.metadata?.deletionTimestamp);
+    const launched = await waitFor(
+      'a CronJob-launched child of stuck, its pod pending',
+      async () => {
+        const cron = (await children('stuck')).find(
+          (c) => c.metadata?.annotations?.[ANNOTATION_LAUNCHED_BY] === 'cronjob',
+        );
+        const mirrored = cron?.metadata?.ownerReferences?.[0]?.name;
+        if (!cron || !mirrored) return undefined;
+        return (await podsOf(mirrored)).some((p) => p.status?.phase === 'Pending') ? cron : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 1000 },
+    );
+    const id = launched.metadata?.annotations?.['nomadoperator.dev/job-id'] ?? '';
+    const mirrored = launched.metadata?.ownerReferences?.[0]?.name ?? '';
+    const stop = await fetch(`${server.url}/v1/job/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    expect(stop.status, await stop.text()).toBe(200);
+    await waitFor(`the Job ${mirrored} suspended, its pods gone`, async () => {
+      const live = await batch.readNamespacedJob({ namespace, name: mirrored });
+      return live.spec?.suspend === true && (await podsOf(mirrored)).length === 0 ? true : undefined;
+    });
+    const shown = await waitFor(`${id} dead`, async () => {
+      const answer = await fetch(`${server.url}/v1/job/${encodeURIComponent(id)}`);
+      const job = (await answer.json()) as { Stop?: boolean; Status?: string };
+      return job.Status === 'dead' ? job : undefined;
+    });
+    expect(shown.Stop).toBe(true);
   }, 240_000);
 
   it("answers Nomad's errors", async () => {
