@@ -508,10 +508,12 @@ class StorageBuilder {
   private readonly volumes: V1Volume[] = [];
   private readonly objects: KubernetesObject[] = [];
   private readonly initContainers: V1Container[] = [];
-  private readonly mounts: Record<string, V1VolumeMount[]> = {};
+  // Keyed by task name, which is the user's: without a prototype, a task named `toString` or
+  // `constructor` finds its own entry or none, never an Object method.
+  private readonly mounts: Record<string, V1VolumeMount[]> = Object.create(null);
   private readonly sources: PlacedSource[] = [];
   /** Env entries per task name: the variables of its env = true templates. */
-  private readonly env: Record<string, V1EnvVar[]> = {};
+  private readonly env: Record<string, V1EnvVar[]> = Object.create(null);
   /** Group volumes by Nomad volume name; `undefined` for volumes that were not translated. */
   private readonly groupVolumes = new Map<string, GroupVolume | undefined>();
 
