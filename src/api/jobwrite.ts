@@ -12,10 +12,11 @@
 // records; so a spec write right after another of the same job first waits until the cache shows that
 // one's version (untilVersionRecorded).
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import type { V1Job } from '@kubernetes/client-node';
 import type { FastifyRequest } from 'fastify';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
-import { mirroredJobOf } from '../jobs/periodic.ts';
+import { deleteCronChildRuns, isCronLaunched } from '../jobs/periodic.ts';
 import { checkSharedSpec, decodeAhead, rememberAhead } from '../jobs/spec.ts';
 import { type JobSubmission, writeSubmission } from '../jobs/submissions.ts';
 import {
@@ -28,7 +29,7 @@ import {
 import { nomadJobRef, WriteError } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
-import { identityAnnotations, identityLabels } from '../nomad/ids.ts';
+import { identityAnnotations, identityLabels, jobObjectName } from '../nomad/ids.ts';
 import { ANNOTATION_SUBMIT_TIME } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { sameJobSpec } from '../nomad/spec-equal.ts';
@@ -160,12 +161,15 @@ function writeFailure(error: unknown, job: Job): never {
 
 /**
  * Deletes a NomadJob (its owned objects go with it): this very one (its uid), if it is still there.
- * A CronJob-launched child's run is the parent CronJob's Job, not an object of its own: that Job goes
- * first (periodic.ts mirroredJobOf).
+ * A CronJob-launched child's runs are its parent's Jobs, not objects of its own: they go first
+ * (periodic.ts deleteCronChildRuns).
  */
 export async function deleteJob(store: ApiStore, entry: JobEntry): Promise<number | undefined> {
-  const mirrored = mirroredJobOf(entry.object);
-  if (mirrored) await store.writer.delete(mirrored.ref, { uid: mirrored.uid });
+  if (isCronLaunched(entry.object)) {
+    const parent = jobObjectName(entry.job.ParentID ?? '');
+    const parentJobs = store.lister.owned<V1Job>('Job', entry.k8sNamespace, parent);
+    await deleteCronChildRuns(entry.object, parentJobs, store.writer);
+  }
   const uid = entry.object.metadata?.uid;
   return store.writer.delete(nomadJobRef(entry.k8sNamespace, entry.name), uid ? { uid } : {});
 }

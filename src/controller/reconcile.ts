@@ -27,9 +27,9 @@ import { ownedKinds } from '../jobs/owned.ts';
 import {
   cronChildId,
   cronChildObject,
+  endCronChildRuns,
   isCronLaunched,
   launchedByCronJob,
-  suspendMirroredJob,
 } from '../jobs/periodic.ts';
 import { type ObjectLookup, podVersion } from '../jobs/pod-version.ts';
 import { checkSharedSpec } from '../jobs/spec.ts';
@@ -156,7 +156,10 @@ export async function reconcile(
     `ConfigMap/${evaluationsConfigMapName(name)}`,
   ]);
   if (job.Periodic?.Enabled === true && !job.Stop) await recordCronChildren(object, job, view, writer);
-  if (cronLaunched && job.Stop) await suspendMirroredJob(object, view, writer);
+  if (cronLaunched && job.Stop) {
+    const parentJobs = view.owned<V1Job>('Job', namespace, jobObjectName(job.ParentID ?? ''));
+    await endCronChildRuns(object, parentJobs, writer);
+  }
 
   const observed = cronLaunched ? observeCronLaunched(object, job, view) : observe(object, job, view);
   observed.progressing = changed;

@@ -17,7 +17,6 @@ import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
 import { nomadJobObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
-import type { ClusterReader } from '../kube/reader.ts';
 import { type ClusterWriter, isWriteError, nomadJobRef, type ObjectRef } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
 import { nextCronTime, parseCronSchedule } from '../nomad/cron.ts';
@@ -66,49 +65,76 @@ export function isCronLaunched(object: KubernetesObject): boolean {
 }
 
 /**
- * The Kubernetes Job a CronJob-launched child mirrors (the child's owner), with its uid; undefined for
- * any other job. Purging such a child deletes this Job with it: its run stops, as a purged Nomad job's
- * allocations do, and the parent's reconcile, which records a child for every launched Job it sees,
- * does not record it again.
+ * The runs a CronJob-launched child stands for: every Job its parent's CronJobs (one per group and
+ * cron spec) launched at its time, among `parentJobs` (the parent's Jobs, from a cache). None for any
+ * other job.
  */
-export function mirroredJobOf(child: KubernetesObject): { ref: ObjectRef; uid: string } | undefined {
-  if (!isCronLaunched(child)) return undefined;
-  const owner = (child.metadata?.ownerReferences ?? []).find(
-    (r) => r.kind === 'Job' && r.apiVersion === 'batch/v1',
+export function cronChildRuns(child: KubernetesObject, parentJobs: readonly V1Job[]): V1Job[] {
+  if (!isCronLaunched(child)) return [];
+  const id = child.metadata?.annotations?.[ANNOTATION_JOB_ID];
+  return parentJobs.filter(
+    (run) =>
+      !run.metadata?.deletionTimestamp &&
+      run.metadata?.namespace === child.metadata?.namespace &&
+      cronChildId(run) === id,
   );
-  if (!owner) return undefined;
+}
+
+function runRef(run: V1Job): ObjectRef {
   return {
-    ref: {
-      apiVersion: 'batch/v1',
-      kind: 'Job',
-      namespace: child.metadata?.namespace ?? '',
-      name: owner.name,
-    },
-    uid: owner.uid,
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    namespace: run.metadata?.namespace ?? '',
+    name: run.metadata?.name ?? '',
   };
 }
 
 /**
- * A stopped CronJob-launched child stops its run: the Job it mirrors is suspended, which deletes the
- * Job's active pods and keeps the Job (and so the child, which it owns) for `nomad job status` to
- * show dead, as a stopped Nomad child's allocations stop. A Job already finished or suspended is left
- * alone. Returns whether it wrote.
+ * Purging a CronJob-launched child deletes its runs: their pods stop, as a purged Nomad child's
+ * allocations do, and the parent's reconcile, which records a child for every launched Job it sees,
+ * does not record it again. A run already gone, or replaced by another of the same name, is no error.
  */
-export async function suspendMirroredJob(
-  child: NomadJobObject,
-  view: ClusterReader,
+export async function deleteCronChildRuns(
+  child: KubernetesObject,
+  parentJobs: readonly V1Job[],
+  writer: ClusterWriter,
+): Promise<void> {
+  for (const run of cronChildRuns(child, parentJobs)) {
+    const uid = run.metadata?.uid;
+    await writer.delete(runRef(run), uid ? { uid } : {}).catch((error: unknown) => {
+      if (!isWriteError(error, 'conflict')) throw error;
+    });
+  }
+}
+
+/**
+ * A stopped CronJob-launched child ends its unfinished runs, as a stopped Nomad child's allocations
+ * stop: an active deadline of one second makes the Job controller fail each (DeadlineExceeded) and
+ * delete its pods. A failed Job leaves its CronJob's active list, so a parent that prohibits overlap
+ * launches again on schedule (a suspended Job would stay active and block it), and the CronJob's
+ * history limit collects it like any other run. A run cannot be started again. Returns whether it
+ * wrote.
+ */
+export async function endCronChildRuns(
+  child: KubernetesObject,
+  parentJobs: readonly V1Job[],
   writer: ClusterWriter,
 ): Promise<boolean> {
-  const mirrored = mirroredJobOf(child);
-  if (!mirrored) return false;
-  const live = view.get<V1Job>('Job', mirrored.ref.namespace ?? '', mirrored.ref.name);
-  if (!live || live.metadata?.uid !== mirrored.uid || live.spec?.suspend === true) return false;
-  const finished = (live.status?.conditions ?? []).some(
-    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
-  );
-  if (finished) return false;
-  await writer.mergePatch(mirrored.ref, { spec: { suspend: true } });
-  return true;
+  let wrote = false;
+  for (const run of cronChildRuns(child, parentJobs)) {
+    const finished = (run.status?.conditions ?? []).some(
+      (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+    );
+    if (finished || run.spec?.activeDeadlineSeconds === 1) continue;
+    try {
+      await writer.mergePatch(runRef(run), { spec: { activeDeadlineSeconds: 1 } });
+      wrote = true;
+    } catch (error) {
+      // Gone since the cache saw it: nothing left to end.
+      if (!isWriteError(error, 'not-found')) throw error;
+    }
+  }
+  return wrote;
 }
 
 /** Whether a Kubernetes Job was created by a CronJob. */

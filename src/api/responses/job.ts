@@ -262,7 +262,9 @@ const CLOSE = 0x5d; // ]
 export function jsonArray(items: readonly Buffer[]): Buffer {
   let length = 2 + Math.max(0, items.length - 1);
   for (const item of items) length += item.length;
-  const out = Buffer.allocUnsafeSlow(length); // every byte is written below; never a slice of the shared pool
+  // Every byte is written below. Its own memory: the list is kept while requests of the same state
+  // share it (with its gzip), and a slice of Buffer's shared pool would keep all 8 KiB of the pool.
+  const out = Buffer.allocUnsafeSlow(length);
   let at = 0;
   out[at++] = OPEN;
   for (let i = 0; i < items.length; i++) {

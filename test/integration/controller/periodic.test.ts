@@ -1,17 +1,22 @@
 // Periodic jobs on the real cluster: the parent runs as a CronJob; periodic force launches a child
 // NomadJob that runs to completion; the Jobs the CronJob controller launches are recorded as children
 // (without a second workload) and counted in the parent's status; purging such a child through the
-// Nomad API takes its Job with it, and the parent does not record it again; stopping one suspends
-// its Job, whose pods go.
+// Nomad API takes its Job with it, and the parent does not record it again; stopping one ends its
+// runs (one Job per group), whose pods go.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../../../src/api/server.ts';
 import { group, type NomadJobObject, plural, version } from '../../../src/crd/resource.ts';
 import { evaluationsOf } from '../../../src/jobs/evaluations.ts';
-import { forcePeriodic } from '../../../src/jobs/periodic.ts';
+import { cronChildId, forcePeriodic } from '../../../src/jobs/periodic.ts';
 import { makeKubeWriter } from '../../../src/kube/kube-writer.ts';
-import { ANNOTATION_LAUNCHED_BY, ANNOTATION_PARENT_ID, LABEL_JOB } from '../../../src/nomad/keys.ts';
+import {
+  ANNOTATION_JOB_ID,
+  ANNOTATION_LAUNCHED_BY,
+  ANNOTATION_PARENT_ID,
+  LABEL_JOB,
+} from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { operatorConfig } from '../../support/operator-kubeconfig.ts';
 import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
@@ -143,43 +148,90 @@ describe('periodic jobs', () => {
     expect(api.status).toBe(404);
   }, 240_000);
 
-  it('stop a CronJob-launched child by suspending its Job: the pods go, the child shows dead', async () => {
-    // Asks for more memory than any node has: the launched Job's pod stays pending, a run to stop.
-    const job = periodicJob('stuck');
-    const task = job.TaskGroups?.[0]?.Tasks?.[0];
-    if (task) task.Resources = { CPU: 100, MemoryMB: 4_000_000 };
+  it('stop a CronJob-launched child of two groups by ending both runs; purge it with them', async () => {
+    // Asks for more memory than any node has: each group's launched Job keeps a pending pod, a run to
+    // stop. Overlap prohibited: an ended run must not keep the next launch from coming.
+    const job = periodicJob('stuck', { Enabled: true, Spec: '* * * * *', ProhibitOverlap: true });
+    const group = job.TaskGroups?.[0];
+    if (!group?.Tasks?.[0]) throw new Error('no task');
+    group.Tasks[0].Resources = { CPU: 100, MemoryMB: 4_000_000 };
+    job.TaskGroups = [group, { ...structuredClone(group), Name: 'side' }];
     await harness.submit(job);
     const podsOf = async (jobName: string) =>
       (
         await core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${jobName}` })
       ).items.filter((p) => !p.metadata?.deletionTimestamp);
-    const launched = await waitFor(
-      'a CronJob-launched child of stuck, its pod pending',
+    const runsOf = async (childId: string) =>
+      (await batch.listNamespacedJob({ namespace, labelSelector: `${LABEL_JOB}=stuck` })).items.filter(
+        (j) => cronChildId(j) === childId,
+      );
+    const { child, runs } = await waitFor(
+      'a CronJob-launched child of stuck, a pending pod in each group’s run',
       async () => {
         const cron = (await children('stuck')).find(
           (c) => c.metadata?.annotations?.[ANNOTATION_LAUNCHED_BY] === 'cronjob',
         );
-        const mirrored = cron?.metadata?.ownerReferences?.[0]?.name;
-        if (!cron || !mirrored) return undefined;
-        return (await podsOf(mirrored)).some((p) => p.status?.phase === 'Pending') ? cron : undefined;
+        const id = cron?.metadata?.annotations?.[ANNOTATION_JOB_ID];
+        if (!cron || !id) return undefined;
+        const runs = await runsOf(id);
+        if (runs.length !== 2) return undefined;
+        for (const run of runs)
+          if (!(await podsOf(run.metadata?.name ?? '')).some((p) => p.status?.phase === 'Pending'))
+            return undefined;
+        return { child: cron, runs };
       },
       { timeoutMs: 150_000, intervalMs: 1000 },
     );
-    const id = launched.metadata?.annotations?.['nomadoperator.dev/job-id'] ?? '';
-    const mirrored = launched.metadata?.ownerReferences?.[0]?.name ?? '';
-    const stop = await fetch(`${server.url}/v1/job/${encodeURIComponent(id)}`, { method: 'DELETE' });
+    const id = child.metadata?.annotations?.[ANNOTATION_JOB_ID] ?? '';
+    const url = `${server.url}/v1/job/${encodeURIComponent(id)}`;
+    const stop = await fetch(url, { method: 'DELETE' });
     expect(stop.status, await stop.text()).toBe(200);
-    await waitFor(`the Job ${mirrored} suspended, its pods gone`, async () => {
-      const live = await batch.readNamespacedJob({ namespace, name: mirrored });
-      return live.spec?.suspend === true && (await podsOf(mirrored)).length === 0 ? true : undefined;
-    });
+    for (const run of runs) {
+      const name = run.metadata?.name ?? '';
+      await waitFor(`the run ${name} failed, its pods gone`, async () => {
+        const live = await batch.readNamespacedJob({ namespace, name });
+        const failed = live.status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True');
+        return failed && (await podsOf(name)).length === 0 ? live : undefined;
+      });
+    }
     const shown = await waitFor(`${id} dead`, async () => {
-      const answer = await fetch(`${server.url}/v1/job/${encodeURIComponent(id)}`);
-      const job = (await answer.json()) as { Stop?: boolean; Status?: string };
+      const job = (await (await fetch(url)).json()) as { Stop?: boolean; Status?: string };
       return job.Status === 'dead' ? job : undefined;
     });
     expect(shown.Stop).toBe(true);
-  }, 240_000);
+    // The ended runs are no longer active: the CronJob launches again (overlap prohibited).
+    await waitFor(
+      'the next launch of stuck',
+      async () => {
+        const cronJobs = await batch.listNamespacedCronJob({
+          namespace,
+          labelSelector: `${LABEL_JOB}=stuck`,
+        });
+        return cronJobs.items.every((c) =>
+          (c.status?.active ?? []).every((a) => !runs.some((r) => r.metadata?.uid === a.uid)),
+        ) &&
+          (await batch.listNamespacedJob({ namespace, labelSelector: `${LABEL_JOB}=stuck` })).items.some(
+            (j) => cronChildId(j) !== id,
+          )
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 1000 },
+    );
+
+    // Purged: both runs go, and the child is not recorded again.
+    const purge = await fetch(`${url}?purge=true`, { method: 'DELETE' });
+    expect(purge.status, await purge.text()).toBe(200);
+    await waitFor(`both runs of ${id} deleted`, async () =>
+      (await runsOf(id)).length === 0 ? true : undefined,
+    );
+    harness.controller.queue.add(`${namespace}/stuck`);
+    await sleep(2000);
+    expect((await children('stuck')).map((c) => c.metadata?.annotations?.[ANNOTATION_JOB_ID])).not.toContain(
+      id,
+    );
+    expect((await fetch(url)).status).toBe(404);
+  }, 300_000);
 
   it("answers Nomad's errors", async () => {
     expect(await forcePeriodic(writer, undefined)).toEqual({

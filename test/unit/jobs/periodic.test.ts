@@ -7,6 +7,7 @@ import {
   cronChildId,
   cronChildKey,
   cronChildObject,
+  cronChildRuns,
   cronLaunchTime,
   derivePeriodicJob,
   isCronLaunched,
@@ -124,5 +125,32 @@ describe('next periodic launch', () => {
     expect(nextPeriodicLaunch(job('0 12 * * *', 'Europe/Paris'), at)).toBe('2026-03-01T11:00:00Z');
     expect(nextPeriodicLaunch(job('0 0 L * *'), at)).toBeUndefined();
     expect(nextPeriodicLaunch({ Periodic: { Enabled: false, Spec: '* * * * *' } }, at)).toBeUndefined();
+  });
+});
+
+describe("a CronJob-launched child's runs", () => {
+  it('are every Job its parent launched at its time, one per group and cron spec, and no other', () => {
+    const first = launched();
+    const child = cronChildObject(parentObject(), parentJob, first);
+    if (!child) throw new Error('no child');
+    const otherGroup = launched({
+      name: 'nightly--h-29000000',
+      uid: 'job-h',
+      ownerReferences: [
+        { apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly--h', uid: 'cj-h', controller: true },
+      ],
+    });
+    const nextNight = launched({
+      name: 'nightly--g-29001440',
+      uid: 'job-next',
+      annotations: { [ANNOTATION_JOB_ID]: 'nightly', [CRONJOB_SCHEDULED_TIMESTAMP]: '2026-01-02T03:00:00Z' },
+    });
+    const elsewhere = launched({ namespace: 'other', uid: 'job-other' });
+    const deleting = launched({ name: 'nightly--g-old', uid: 'job-deleting', deletionTimestamp: new Date() });
+    const forced = { metadata: { ...first.metadata, ownerReferences: [], uid: 'job-forced' } } as V1Job;
+    const runs = cronChildRuns(child, [first, otherGroup, nextNight, elsewhere, deleting, forced]);
+    expect(runs.map((r) => r.metadata?.uid)).toEqual(['job-uid', 'job-h']);
+    // Only a CronJob-launched child has runs of its parent's.
+    expect(cronChildRuns(parentObject(), [first, otherGroup])).toEqual([]);
   });
 });
