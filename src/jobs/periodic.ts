@@ -25,6 +25,7 @@ import { ANNOTATION_CRON_JOB, ANNOTATION_JOB_ID, ANNOTATION_LAUNCHED_BY } from '
 import type { Job } from '../nomad/schema.ts';
 import { type CachedEvaluations, recordEvaluation } from './evaluations.ts';
 import { checkSpec } from './spec.ts';
+import { jobFinished } from './status.ts';
 
 export const LAUNCHED_BY_CRONJOB = 'cronjob';
 /** Set by the CronJob controller (Kubernetes >= 1.28) on the Jobs it creates: RFC 3339. */
@@ -122,10 +123,7 @@ export async function endCronChildRuns(
 ): Promise<boolean> {
   let wrote = false;
   for (const run of cronChildRuns(child, parentJobs)) {
-    const finished = (run.status?.conditions ?? []).some(
-      (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
-    );
-    if (finished || run.spec?.activeDeadlineSeconds === 1) continue;
+    if (jobFinished(run) || run.spec?.activeDeadlineSeconds === 1) continue;
     try {
       await writer.mergePatch(runRef(run), { spec: { activeDeadlineSeconds: 1 } });
       wrote = true;

@@ -248,11 +248,15 @@ export function nomadStatus(job: Job, observed: Observed): 'pending' | 'running'
   );
   if (rollingOut && !job.Stop) return 'running';
   if (job.Stop) return 'dead';
-  const finishedJobs = observed.jobs.some((j) =>
-    j.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True'),
-  );
-  if (observed.pods.length > 0 || finishedJobs) return 'dead';
+  if (observed.pods.length > 0 || observed.jobs.some(jobFinished)) return 'dead';
   return 'pending';
+}
+
+/** Whether the Job controller has finished a Kubernetes Job: Complete or Failed. */
+export function jobFinished(job: V1Job): boolean {
+  return (job.status?.conditions ?? []).some(
+    (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+  );
 }
 
 type ConditionBody = Omit<Condition, 'lastTransitionTime'>;

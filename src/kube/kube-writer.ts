@@ -138,13 +138,10 @@ export function makeKubeWriter(kc: KubeConfig, options: KubeWriterOptions = {}):
       write('delete', ref.kind, async () => {
         try {
           const { uid, resourceVersion } = deleteOptions;
+          const preconditions = { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) };
           const result = await objects.delete(addressOf(ref), {
             propagationPolicy: 'Background',
-            ...(uid || resourceVersion
-              ? {
-                  preconditions: { ...(uid ? { uid } : {}), ...(resourceVersion ? { resourceVersion } : {}) },
-                }
-              : {}),
+            ...(uid || resourceVersion ? { preconditions } : {}),
           });
           return deletedAt(result);
         } catch (error) {
