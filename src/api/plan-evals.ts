@@ -16,6 +16,7 @@ import {
   newEvaluation,
 } from '../jobs/evaluations.ts';
 import { allocationMetric, groupTasks, unschedulableByGroup } from '../jobs/scheduling.ts';
+import { keyedBy } from '../nomad/keyed.ts';
 import type { Job } from '../nomad/schema.ts';
 import type { ApiStore, JobEntry } from './store.ts';
 
@@ -38,7 +39,7 @@ export function plannedPlacement(
   const none: PlannedPlacement = { FailedTGAllocs: null, CreatedEvals: null };
   if (!existing || existing.error || planned.Stop) return none;
   const unschedulable = unschedulableByGroup(store.pods(existing), groupOfPodFor(existing.job));
-  const failed: Record<string, AllocationMetric> = {};
+  const failed = keyedBy<AllocationMetric>();
   for (const group of planned.TaskGroups ?? []) {
     const name = group.Name ?? '';
     const failures = unschedulable.get(name);

@@ -33,7 +33,13 @@ import {
 } from '../jobs/periodic.ts';
 import { type ObjectLookup, podVersion } from '../jobs/pod-version.ts';
 import { checkSharedSpec } from '../jobs/spec.ts';
-import { computeStatus, groupsWithoutWorkload, isParentJob, type Observed } from '../jobs/status.ts';
+import {
+  computeStatus,
+  desiredAllocations,
+  groupsWithoutWorkload,
+  isParentJob,
+  type Observed,
+} from '../jobs/status.ts';
 import {
   defaultHistoryLimit,
   type RecordedVersion,
@@ -53,7 +59,7 @@ import {
   NOMAD_DEFAULT_NAMESPACE,
   readIdentity,
 } from '../nomad/ids.ts';
-import { ANNOTATION_APPLIED_HASH, ANNOTATION_GROUP, ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
+import { ANNOTATION_APPLIED_HASH, ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { translate } from '../translate/index.ts';
 import { isSharedService } from '../translate/networking.ts';
@@ -317,9 +323,7 @@ function observeCronLaunched(owner: NomadJobObject, job: Job, view: ClusterReade
   const pods = view
     .owned<V1Pod>('Pod', namespace, parentName)
     .filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => uids.has(r.uid)));
-  const desired: Record<string, number> = {};
-  for (const group of job.TaskGroups ?? []) desired[group.Name ?? ''] = group.Count ?? 1;
-  return { pods, deployments: [], jobs, desired };
+  return { pods, deployments: [], jobs, desired: desiredAllocations(job, []) };
 }
 
 /** Evaluations: new ones for new versions and alloc failures, placement status of the current one. */
@@ -520,19 +524,7 @@ function observe(owner: NomadJobObject, job: Job, view: ClusterReader): Observed
   const namespace = owner.metadata?.namespace ?? '';
   const jobName = owner.metadata?.name ?? '';
   const daemonSets = view.owned<V1DaemonSet>('DaemonSet', namespace, jobName);
-  const desired: Record<string, number> = {};
-  for (const group of job.TaskGroups ?? []) desired[group.Name ?? ''] = group.Count ?? 1;
-  if ((job.Type === 'system' || job.Type === 'sysbatch') && daemonSets.length > 0) {
-    // One allocation per eligible node (system and sysbatch alike): what the DaemonSet controller computed.
-    const groups = job.TaskGroups ?? [];
-    for (const group of groups) desired[group.Name ?? ''] = 0;
-    for (const ds of daemonSets) {
-      const group = groups.find((g) => ds.metadata?.annotations?.[ANNOTATION_GROUP] === g.Name) ?? groups[0];
-      if (group)
-        desired[group.Name ?? ''] =
-          (desired[group.Name ?? ''] ?? 0) + (ds.status?.desiredNumberScheduled ?? 0);
-    }
-  }
+  const desired = desiredAllocations(job, daemonSets);
   const isParent = isParentJob(job);
   const observed: Observed = {
     // A parent's allocations belong to its children (the pods of its CronJobs' Jobs, each recorded as

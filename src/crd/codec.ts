@@ -9,6 +9,7 @@
 // apiserver would prune them anyway, so toSpec leaves them out.
 import { z } from 'zod';
 import { formatGoDuration, parseGoDuration } from '../nomad/duration.ts';
+import { defineOwn } from '../nomad/keyed.ts';
 import { structNameOf, unwrapField } from '../nomad/schema/introspect.ts';
 import { goTypeNameOf } from '../nomad/schema/primitives.ts';
 import { JobSchema } from '../nomad/schema.ts';
@@ -154,9 +155,4 @@ function convertToNomad(value: unknown, fieldSchema: z.ZodType, path: string, er
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Assignment would treat a `__proto__` key as the prototype; this keeps it as data. */
-function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

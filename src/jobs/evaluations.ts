@@ -33,6 +33,7 @@ import { ownerReference } from '../kube/owner-reference.ts';
 import type { ClusterReader } from '../kube/reader.ts';
 import { type ClusterWriter, isWriteError } from '../kube/writer.ts';
 import { childName, identityLabels, NOMAD_DEFAULT_NAMESPACE, readIdentity } from '../nomad/ids.ts';
+import { keyedBy } from '../nomad/keyed.ts';
 import { LABEL_RECORD } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import {
@@ -318,19 +319,19 @@ export function placementOf(
   groupOfPod: (pod: V1Pod) => string | undefined,
   job?: Job,
 ): Placement {
-  const placed: Record<string, number> = {};
+  const placed = keyedBy<number>();
   for (const pod of pods) {
     if (pod.metadata?.deletionTimestamp || !isPlaced(pod)) continue;
     const group = groupOfPod(pod);
     if (group !== undefined) placed[group] = (placed[group] ?? 0) + 1;
   }
-  const queued: Record<string, number> = {};
+  const queued = keyedBy<number>();
   for (const [group, count] of Object.entries(desired))
     queued[group] = Math.max(0, count - (placed[group] ?? 0));
   const unschedulable = unschedulableByGroup(pods, groupOfPod);
   if (unschedulable.size > 0) {
-    const failed: Record<string, AllocationMetric> = {};
-    const messages: Record<string, string> = {};
+    const failed = keyedBy<AllocationMetric>();
+    const messages = keyedBy<string>();
     for (const group of [...unschedulable.keys()].sort()) {
       const failures = unschedulable.get(group)!;
       failed[group] = allocationMetric(failures, {

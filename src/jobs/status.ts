@@ -16,9 +16,17 @@
 // A group the translator made no workload for by design (a Connect gateway without tasks) is not an
 // allocation waiting for a node: it is left out of the desired count and reported with reason
 // NotTranslated and the translation's warning; the job status follows the groups that run.
-import type { V1Container, V1ContainerStatus, V1Deployment, V1Job, V1Pod } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1ContainerStatus,
+  V1DaemonSet,
+  V1Deployment,
+  V1Job,
+  V1Pod,
+} from '@kubernetes/client-node';
 import type { Condition, GroupSummary, NomadJobStatus } from '../crd/resource.ts';
 import { labelValueFor } from '../nomad/ids.ts';
+import { keyedBy } from '../nomad/keyed.ts';
 import { ANNOTATION_GROUP, LABEL_GROUP } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { PAUSE_IMAGE } from '../translate/pod-template.ts';
@@ -123,8 +131,28 @@ export function groupOfPodFor(job: Job): (pod: V1Pod) => string | undefined {
   };
 }
 
+/**
+ * Desired allocations per task group: its count, or for a system or sysbatch job whose DaemonSets
+ * exist, the number of nodes the DaemonSet controller found eligible.
+ */
+export function desiredAllocations(job: Job, daemonSets: V1DaemonSet[]): Record<string, number> {
+  const groups = job.TaskGroups ?? [];
+  const perNode = (job.Type === 'system' || job.Type === 'sysbatch') && daemonSets.length > 0;
+  const desired = keyedBy<number>();
+  for (const group of groups) desired[group.Name ?? ''] = perNode ? 0 : (group.Count ?? 1);
+  if (!perNode) return desired;
+  for (const ds of daemonSets) {
+    const named = ds.metadata?.annotations?.[ANNOTATION_GROUP];
+    const group = groups.find((g) => g.Name === named) ?? groups[0];
+    if (group === undefined) continue;
+    const name = group.Name ?? '';
+    desired[name] = (desired[name] ?? 0) + (ds.status?.desiredNumberScheduled ?? 0);
+  }
+  return desired;
+}
+
 export function summarize(job: Job, observed: Observed): Record<string, GroupSummary> {
-  const summary: Record<string, GroupSummary> = {};
+  const summary = keyedBy<GroupSummary>();
   for (const group of job.TaskGroups ?? []) summary[group.Name ?? ''] = emptySummary();
   const groupOf = groupOfPodFor(job);
   for (const pod of observed.pods) {
@@ -144,7 +172,7 @@ export function summarize(job: Job, observed: Observed): Record<string, GroupSum
 
 /** Desired allocations per group, none for a group without a workload (nothing will ever be placed). */
 function desiredOf(observed: Observed): Record<string, number> {
-  const desired = { ...observed.desired };
+  const desired = Object.assign(keyedBy<number>(), observed.desired);
   for (const group of Object.keys(observed.notTranslated ?? {})) desired[group] = 0;
   return desired;
 }
@@ -165,7 +193,7 @@ export function groupsWithoutWorkload(
       .filter((o) => workloadKinds.has(o.kind ?? ''))
       .map((o) => o.metadata?.annotations?.[ANNOTATION_GROUP]),
   );
-  const result: Record<string, string> = {};
+  const result = keyedBy<string>();
   (job.TaskGroups ?? []).forEach((group, index) => {
     const name = group.Name ?? '';
     if (withWorkload.has(name)) return;
@@ -184,7 +212,7 @@ export function groupsReportedWithoutWorkload(job: Job, recorded: string[]): Rec
     const at = w.indexOf(': ');
     return at < 0 ? { path: '', message: w } : { path: w.slice(0, at), message: w.slice(at + 2) };
   });
-  const result: Record<string, string> = {};
+  const result = keyedBy<string>();
   (job.TaskGroups ?? []).forEach((group, index) => {
     const why = noWorkloadWarnings(index, warnings);
     if (why.length > 0) result[group.Name ?? ''] = why.join('; ');

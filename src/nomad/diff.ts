@@ -32,6 +32,7 @@
 import { canonicalJson } from './canonical-json.ts';
 import { formatGoDuration } from './duration.ts';
 import { goCompareStrings } from './go.ts';
+import { keyedBy } from './keyed.ts';
 
 export type DiffType = 'None' | 'Added' | 'Deleted' | 'Edited';
 
@@ -1644,7 +1645,7 @@ export function desiredTGUpdates(
   const after = groups(newJob);
   const batch = textOf(newJob?.Type) === 'batch' || textOf(newJob?.Type) === 'sysbatch';
   const stopped = newJob?.Stop === true;
-  const result: Record<string, DesiredUpdates> = {};
+  const result = keyedBy<DesiredUpdates>();
   for (const group of diff.TaskGroups ?? []) {
     const updates = emptyDesiredUpdates();
     const oldCount = numberOf(before.get(group.Name)?.Count);

@@ -11,6 +11,7 @@
 // does not know are compared as they are. Pure.
 import { z } from 'zod';
 import { REGISTRATION_FIELDS } from './bookkeeping.ts';
+import { defineOwn } from './keyed.ts';
 import { unwrapField } from './schema/introspect.ts';
 import { goTypeNameOf, isGoPointer } from './schema/primitives.ts';
 import { type Job, JobSchema } from './schema.ts';
@@ -55,10 +56,6 @@ function normalize(value: unknown, schema: z.ZodType | undefined): unknown {
     if (item !== undefined) defineOwn(out, key, item);
   }
   return Object.keys(out).length === 0 && shape ? {} : out;
-}
-
-function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** A text that is equal for two jobs exactly when they have the same spec (see the file comment). */

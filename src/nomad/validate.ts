@@ -12,7 +12,7 @@
 // "Missing job datacenters" instead of being defaulted to ["*"].
 import type { z } from 'zod';
 import { goQuote } from './go.ts';
-import { matchKeysLikeGo } from './schema/introspect.ts';
+import { keepProtoEntries, matchKeysLikeGo } from './schema/introspect.ts';
 import { jsonTypeOf } from './schema/primitives.ts';
 import { type Job, JobSchema } from './schema.ts';
 import {
@@ -310,11 +310,15 @@ const tooBig = (bytes: number) =>
  */
 export function parseJobJson(input: unknown): ParseJobResult {
   let value: unknown = input;
+  // Only then is the walk of keepProtoEntries needed: most jobs never have such a key.
+  let mayHaveProtoKey: boolean;
   if (typeof input === 'string' || input instanceof Uint8Array) {
     const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
     if (bytes > MAX_JOB_JSON_BYTES) return { ok: false, errors: [tooBig(bytes)] };
     const text = typeof input === 'string' ? input : new TextDecoder().decode(input);
     if (textDepth(text, MAX_JOB_JSON_DEPTH) > MAX_JOB_JSON_DEPTH) return { ok: false, errors: [tooDeep] };
+    // A key may spell it with escapes (`"\u005f_proto__"`).
+    mayHaveProtoKey = text.includes('__proto__') || text.includes('\\u');
     try {
       value = JSON.parse(text);
     } catch (error) {
@@ -325,26 +329,33 @@ export function parseJobJson(input: unknown): ParseJobResult {
     if (depth === Number.POSITIVE_INFINITY)
       return { ok: false, errors: ['job is not JSON data: it contains a cycle'] };
     if (depth > MAX_JOB_JSON_DEPTH) return { ok: false, errors: [tooDeep] };
-    let bytes: number;
+    let text: string;
     try {
-      bytes = Buffer.byteLength(JSON.stringify(input) ?? '');
+      text = JSON.stringify(input) ?? '';
     } catch (error) {
       return { ok: false, errors: [`job is not JSON data: ${(error as Error).message}`] };
     }
+    const bytes = Buffer.byteLength(text);
+    mayHaveProtoKey = text.includes('__proto__');
     if (bytes > MAX_JOB_JSON_BYTES) return { ok: false, errors: [tooBig(bytes)] };
   }
 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, errors: [`expected a job object, received ${jsonTypeOf(value)}`] };
   }
-  const result = JobSchema.safeParse(matchKeysLikeGo(value, JobSchema));
-  if (!result.success) return { ok: false, errors: issueMessages(result.error) };
+  const matched = matchKeysLikeGo(value, JobSchema);
+  const result = JobSchema.safeParse(matched);
+  if (!result.success) return { ok: false, errors: issueMessages(result.error.issues) };
+  if (mayHaveProtoKey) {
+    const issues = keepProtoEntries(matched, result.data, JobSchema);
+    if (issues.length > 0) return { ok: false, errors: issueMessages(issues) };
+  }
   dropUnsetKeys(result.data);
   return { ok: true, job: result.data };
 }
 
-function issueMessages(error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
+function issueMessages(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
     const path = formatIssuePath(issue.path);
     return path === '' ? issue.message : `${path}: ${issue.message}`;
   });

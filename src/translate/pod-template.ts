@@ -68,6 +68,7 @@ import {
   isDns1123Subdomain,
   NOMAD_DEFAULT_NAMESPACE,
 } from '../nomad/ids.ts';
+import { keyedBy } from '../nomad/keyed.ts';
 import {
   ANNOTATION_CONTAINERS,
   ANNOTATION_DOCKER_LABELS,
@@ -782,8 +783,8 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
   const annotations: Record<string, string> = { ...groupAnnotations(ctx) };
   const groupMeta = { ...meta(ctx.job.Meta), ...meta(group.Meta) };
   if (Object.keys(groupMeta).length > 0) annotations[ANNOTATION_META] = sortedJson(groupMeta);
-  const taskMeta: Record<string, Record<string, string>> = {};
-  const labels: Record<string, Record<string, string>> = {};
+  const taskMeta = keyedBy<Record<string, string>>();
+  const labels = keyedBy<Record<string, string>>();
   for (const b of built) {
     if (b.task.Meta && Object.keys(b.task.Meta).length > 0) taskMeta[b.task.Name ?? ''] = b.task.Meta;
     if (b.driverPod.labels) labels[b.task.Name ?? ''] = b.driverPod.labels;

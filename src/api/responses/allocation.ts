@@ -6,6 +6,7 @@ import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import { podVersion as podVersionFrom } from '../../jobs/pod-version.ts';
 import { allocationState } from '../../jobs/status.ts';
 import { goCompareStrings } from '../../nomad/go.ts';
+import { keyedBy } from '../../nomad/keyed.ts';
 import { ANNOTATION_CONTAINERS, ANNOTATION_GROUP } from '../../nomad/keys.ts';
 import { containerNameFor } from '../../translate/pod-template.ts';
 import { type Kind, resourceVersionOf } from '../state.ts';
@@ -181,7 +182,7 @@ function taskContainers(entry: JobEntry, pod: V1Pod): Array<[task: string, conta
 
 function taskStates(entry: JobEntry, pod: V1Pod): Json | null {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-  const out: Json = {};
+  const out = keyedBy<unknown>();
   for (const [task, container] of taskContainers(entry, pod)) {
     out[task] = taskState(
       pod,

@@ -5,6 +5,7 @@
 // Service jobs get a deployment for their current version at once (before the controller has updated
 // anything), so it is visible right after register, as in Nomad.
 import type { V1Deployment } from '@kubernetes/client-node';
+import { keyedBy } from '../../nomad/keyed.ts';
 import type { Job } from '../../nomad/schema.ts';
 import { resourceVersionOf } from '../state.ts';
 import { type ApiStore, type JobEntry, recordedJobModifyIndex } from '../store.ts';
@@ -59,7 +60,7 @@ export function deploymentsOf(store: ApiStore, entry: JobEntry): Json[] {
   const out: Json[] = [];
 
   // The current version: live from the Deployments once they were applied for it.
-  const groups: Json = {};
+  const groups = keyedBy<unknown>();
   let done = true;
   let modifyIndex = current.jobModifyIndex;
   let modifyTime = 0;

@@ -7,13 +7,15 @@
 import type { V1DaemonSet } from '@kubernetes/client-node';
 import type { GroupSummary, NomadJobObject } from '../../crd/resource.ts';
 import {
+  desiredAllocations,
   groupsReportedWithoutWorkload,
   isParentJob,
   nomadStatus,
   type Observed,
   summarize,
 } from '../../jobs/status.ts';
-import { ANNOTATION_GROUP, ANNOTATION_PARENT_ID } from '../../nomad/keys.ts';
+import { keyedBy } from '../../nomad/keyed.ts';
+import { ANNOTATION_PARENT_ID } from '../../nomad/keys.ts';
 import { type Job, JobSchema } from '../../nomad/schema.ts';
 import { resourceVersionOf } from '../state.ts';
 import {
@@ -31,18 +33,7 @@ export type Json = Record<string, unknown>;
 /** What the controller's status rules need, observed now. */
 export function observedOf(store: ApiStore, entry: JobEntry): Observed {
   const job = entry.job;
-  const desired: Record<string, number> = {};
-  for (const group of job.TaskGroups ?? []) desired[group.Name ?? ''] = group.Count ?? 1;
-  if (job.Type === 'system') {
-    const daemonSets = store.daemonSets(entry);
-    if (daemonSets.length > 0) {
-      for (const group of job.TaskGroups ?? []) desired[group.Name ?? ''] = 0;
-      for (const ds of daemonSets as V1DaemonSet[]) {
-        const name = ds.metadata?.annotations?.[ANNOTATION_GROUP] ?? job.TaskGroups?.[0]?.Name ?? '';
-        desired[name] = (desired[name] ?? 0) + (ds.status?.desiredNumberScheduled ?? 0);
-      }
-    }
-  }
+  const desired = desiredAllocations(job, store.daemonSets(entry) as V1DaemonSet[]);
   const observed: Observed = {
     pods: store.pods(entry),
     deployments: store.deployments(entry),
@@ -133,7 +124,7 @@ export function versionResponse(
 }
 
 function groupSummaries(summary: Record<string, GroupSummary>): Json {
-  const out: Json = {};
+  const out = keyedBy<unknown>();
   for (const [group, s] of Object.entries(summary)) {
     out[group] = {
       Queued: s.queued,

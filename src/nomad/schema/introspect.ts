@@ -2,6 +2,7 @@
 // JSON Schema of the whole model. Conversion tables, OpenAPI generation and coverage tests use these
 // instead of keeping their own copy of Nomad's field list.
 import { z } from 'zod';
+import { defineOwn } from '../keyed.ts';
 import { JobSchema } from './job.ts';
 import { goTypeNameOf, nomadRegistry, structSchemas } from './primitives.ts';
 
@@ -136,7 +137,7 @@ export function matchKeysLikeGo(value: unknown, schema: z.ZodType): unknown {
   const out: Record<string, unknown> = {};
   if (target instanceof z.ZodRecord) {
     for (const [key, v] of Object.entries(value))
-      setOwn(out, key, matchKeysLikeGo(v, target.valueType as z.ZodType));
+      defineOwn(out, key, matchKeysLikeGo(v, target.valueType as z.ZodType));
     return out;
   }
   if (!(target instanceof z.ZodObject)) return value;
@@ -145,12 +146,57 @@ export function matchKeysLikeGo(value: unknown, schema: z.ZodType): unknown {
     const field = Object.hasOwn(target.shape, key) ? key : (fold.get(key.toLowerCase()) ?? key);
     const fieldSchema = Object.hasOwn(target.shape, field) ? (target.shape[field] as z.ZodType) : undefined;
     // Assigning in input order makes the later of two spellings win, as in Go.
-    setOwn(out, field, fieldSchema ? matchKeysLikeGo(v, fieldSchema) : v);
+    defineOwn(out, field, fieldSchema ? matchKeysLikeGo(v, fieldSchema) : v);
   }
   return out;
 }
 
-/** Plain assignment would treat a `__proto__` key from JSON as the prototype; this keeps it data. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+/**
+ * zod leaves a `__proto__` key out of a parsed record (so it cannot become the prototype), but in a
+ * job it is a key like any other: a meta key, an environment variable. Walking the input (as
+ * matchKeysLikeGo left it) beside zod's output, this parses each such entry with the record's value
+ * schema and puts it back. Problems come back as zod issues, with their path.
+ */
+export function keepProtoEntries(
+  input: unknown,
+  parsed: unknown,
+  schema: z.ZodType,
+  path: PropertyKey[] = [],
+): z.core.$ZodIssue[] {
+  const target = unwrapField(schema);
+  if (Array.isArray(input) && Array.isArray(parsed) && target instanceof z.ZodArray) {
+    return input.flatMap((item, i) =>
+      keepProtoEntries(item, parsed[i], target.element as z.ZodType, [...path, i]),
+    );
+  }
+  if (!isObject(input) || !isObject(parsed)) return [];
+  const issues: z.core.$ZodIssue[] = [];
+  if (target instanceof z.ZodRecord) {
+    const valueSchema = target.valueType as z.ZodType;
+    for (const [key, item] of Object.entries(input)) {
+      if (key !== '__proto__') {
+        issues.push(...keepProtoEntries(item, parsed[key], valueSchema, [...path, key]));
+        continue;
+      }
+      const result = valueSchema.safeParse(item);
+      if (!result.success) {
+        issues.push(
+          ...result.error.issues.map((issue) => ({ ...issue, path: [...path, key, ...issue.path] })),
+        );
+        continue;
+      }
+      issues.push(...keepProtoEntries(item, result.data, valueSchema, [...path, key]));
+      defineOwn(parsed, key, result.data);
+    }
+  } else if (target instanceof z.ZodObject) {
+    for (const [key, fieldSchema] of Object.entries(target.shape as Record<string, z.ZodType>)) {
+      if (Object.hasOwn(input, key) && Object.hasOwn(parsed, key))
+        issues.push(...keepProtoEntries(input[key], parsed[key], fieldSchema, [...path, key]));
+    }
+  }
+  return issues;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

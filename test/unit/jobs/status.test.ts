@@ -1,14 +1,15 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import {
   allocationState,
   computeStatus,
+  desiredAllocations,
   isParentJob,
   nomadStatus,
   summarize,
 } from '../../../src/jobs/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { LABEL_GROUP } from '../../../src/nomad/keys.ts';
+import { ANNOTATION_GROUP, LABEL_GROUP } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 
 const job = (extra: Partial<Job>): Job =>
@@ -89,6 +90,41 @@ describe('Nomad job status', () => {
     expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
     // Its runs are children, which carry no Periodic block; a batch job without one is no parent.
     expect(isParentJob(job({ Type: 'batch' }))).toBe(false);
+  });
+});
+
+describe('desired allocations per group', () => {
+  const groups = (...names: string[]) =>
+    names.map((Name) => ({
+      Name,
+      Count: 3,
+      Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }],
+    }));
+  const daemonSet = (group: string, nodes: number): V1DaemonSet => ({
+    metadata: { annotations: { [ANNOTATION_GROUP]: group } },
+    status: {
+      desiredNumberScheduled: nodes,
+      currentNumberScheduled: 0,
+      numberMisscheduled: 0,
+      numberReady: 0,
+    },
+  });
+
+  it('is the count, whatever the group is called', () => {
+    const desired = desiredAllocations(job({ TaskGroups: groups('__proto__', 'constructor') }), []);
+    expect(Object.entries(desired)).toEqual([
+      ['__proto__', 3],
+      ['constructor', 3],
+    ]);
+    expect(desired.toString).toBeUndefined();
+  });
+
+  it('is the eligible nodes of the DaemonSet for system and sysbatch jobs, once it exists', () => {
+    for (const Type of ['system', 'sysbatch']) {
+      const system = job({ Type, TaskGroups: groups('agent', 'probe') });
+      expect(desiredAllocations(system, [])).toEqual({ agent: 3, probe: 3 });
+      expect(desiredAllocations(system, [daemonSet('probe', 5)])).toEqual({ agent: 0, probe: 5 });
+    }
   });
 });
 

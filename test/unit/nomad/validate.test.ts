@@ -349,6 +349,40 @@ describe('parseJobJson', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('keeps a "__proto__" entry of a map (meta, env, driver config), checked like any entry', () => {
+    // In key order (Go's maps have none; its encoder sorts them).
+    const entries = (value: unknown) => Object.entries(value as object).sort(([a], [b]) => (a < b ? -1 : 1));
+    const job = (text: string) => {
+      const result = parseJobJson(text);
+      if (!result.ok) throw new Error(result.errors.join('; '));
+      return result.job;
+    };
+    const parsed = job(
+      '{"ID":"x","Meta":{"__proto__":"m","b":"n"},"TaskGroups":[{"Name":"g","Tasks":[{"Name":"t",' +
+        '"Env":{"__proto__":"e"},"Config":{"__proto__":{"nested":[1]}}}]}]}',
+    );
+    expect(entries(parsed.Meta)).toEqual([
+      ['__proto__', 'm'],
+      ['b', 'n'],
+    ]);
+    const task = parsed.TaskGroups?.[0]?.Tasks?.[0];
+    expect(entries(task?.Env)).toEqual([['__proto__', 'e']]);
+    expect(entries(task?.Config)).toEqual([['__proto__', { nested: [1] }]]);
+    // Spelled with an escape, and given as a parsed value.
+    expect(entries(job('{"ID":"x","Meta":{"\\u005f_proto__":"m"}}').Meta)).toEqual([['__proto__', 'm']]);
+    const given = parseJobJson({ ID: 'x', Meta: JSON.parse('{"__proto__":"m"}') });
+    expect(given.ok && entries(given.job.Meta)).toEqual([['__proto__', 'm']]);
+    // Its value is checked as any other entry's would be.
+    expect(parseJobJson('{"ID":"x","TaskGroups":[{"Meta":{"__proto__":5}}]}')).toEqual({
+      ok: false,
+      errors: ['TaskGroups[0].Meta.__proto__: expected string, received number'],
+    });
+    expect(parseJobJson('{"ID":"x","TaskGroups":[{"Meta":{"a":5}}]}')).toEqual({
+      ok: false,
+      errors: ['TaskGroups[0].Meta.a: expected string, received number'],
+    });
+  });
+
   it('reports every issue with its path', () => {
     expect(parseJobJson({ TaskGroups: [{ Tasks: [{}, { Resources: { CPU: 1.5 } }] }] })).toEqual({
       ok: false,

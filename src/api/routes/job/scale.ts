@@ -3,6 +3,7 @@
 // Job.Scale: the count is checked against the group's scaling policy, an evaluation is recorded
 // when the count changes, and the event is kept on the NomadJob (the newest 20 per group).
 import { nextVersion } from '../../../jobs/versions.ts';
+import { keyedBy } from '../../../nomad/keyed.ts';
 import { ANNOTATION_GROUP, ANNOTATION_SCALING_EVENTS } from '../../../nomad/keys.ts';
 import type { Job } from '../../../nomad/schema.ts';
 import { boolField, objectBody, objectField, optionalIntField, stringField } from '../../body.ts';
@@ -38,7 +39,7 @@ function scalingEventsOf(entry: JobEntry): ScalingEvents {
 function scaleStatus(store: ApiStore, entry: JobEntry): Record<string, unknown> {
   const pods = store.pods(entry);
   const events = scalingEventsOf(entry);
-  const groups: Record<string, unknown> = {};
+  const groups = keyedBy<unknown>();
   for (const group of entry.job.TaskGroups ?? []) {
     const name = group.Name ?? '';
     const mine = pods.filter((p) => p.metadata?.annotations?.[ANNOTATION_GROUP] === name);
