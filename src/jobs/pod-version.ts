@@ -9,8 +9,21 @@
 // the old ReplicaSet as the current one: its pods are then told the version before, not the label's
 // (else the old pods would place, and complete, the new version's evaluation before any of its pods
 // exists).
+//
+// A DaemonSet rolls its pods node by node: a pod made from an older template than the DaemonSet's
+// (its pod-template-generation label against the DaemonSet's template generation) runs the version
+// before the DaemonSet's. A version that leaves the template as it was (the update block, say) rolls
+// nothing, and its pods are told the new version: Nomad updates those allocations in place.
 import type { KubernetesObject, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { LABEL_VERSION } from '../nomad/keys.ts';
+
+/**
+ * The generation of a DaemonSet's pod template, set by the apiserver with the template change itself
+ * (so already right when our apply of a new version lands), and the same number on each pod the
+ * DaemonSet controller makes from that template.
+ */
+const TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
+const POD_TEMPLATE_GENERATION = 'pod-template-generation';
 
 /** Looks up a cached object of `kind` by namespace and name. */
 export type ObjectLookup = (
@@ -50,8 +63,15 @@ export function podVersion(lookup: ObjectLookup, pod: V1Pod): number {
       ? Math.max(0, version - 1)
       : version;
   }
-  if (owner.kind === 'Job' || owner.kind === 'DaemonSet') {
-    return versionLabelOf(lookup(owner.kind, namespace, owner.name)) ?? 0;
+  if (owner.kind === 'DaemonSet') {
+    const daemonSet = lookup('DaemonSet', namespace, owner.name);
+    const version = versionLabelOf(daemonSet) ?? 0;
+    const podGeneration = pod.metadata?.labels?.[POD_TEMPLATE_GENERATION];
+    const current = daemonSet?.metadata?.annotations?.[TEMPLATE_GENERATION];
+    return podGeneration !== undefined && current !== undefined && podGeneration !== current
+      ? Math.max(0, version - 1)
+      : version;
   }
+  if (owner.kind === 'Job') return versionLabelOf(lookup('Job', namespace, owner.name)) ?? 0;
   return 0;
 }
