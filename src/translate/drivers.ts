@@ -161,10 +161,10 @@ interface Interpolator {
   literal(value: string, path: string): string;
 }
 
-function interpolator(ctx: GroupContext, task: Task): Interpolator {
+function interpolator(ctx: GroupContext, task: Task, templateVariables: readonly string[]): Interpolator {
   return {
-    runtime: (value, path) => interpolate(ctx, task, value, { path, kubernetes: true }),
-    literal: (value, path) => interpolate(ctx, task, value, { path, kubernetes: false }),
+    runtime: (value, path) => interpolate(ctx, task, value, { path, kubernetes: true, templateVariables }),
+    literal: (value, path) => interpolate(ctx, task, value, { path, kubernetes: false, templateVariables }),
   };
 }
 
@@ -540,10 +540,9 @@ function shmBytes(value: unknown): number | undefined {
   return bytes > 0 && Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
-function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
+function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: Interpolator): DriverResult {
   const path = `${ctx.path}.Tasks[${taskIndex}].Config`;
   const config = task.Config ?? {};
-  const interp = interpolator(ctx, task);
   const pod: DriverPod = {};
   const objects: KubernetesObject[] = [];
 
@@ -742,10 +741,9 @@ function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverR
 
 const EXEC_HANDLED = new Set(['command', 'args', 'work_dir', 'cap_add', 'cap_drop', 'pid_mode', 'ipc_mode']);
 
-function execDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
+function execDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: Interpolator): DriverResult {
   const path = `${ctx.path}.Tasks[${taskIndex}].Config`;
   const config = task.Config ?? {};
-  const interp = interpolator(ctx, task);
   const pod: DriverPod = {};
   const container: DriverContainer = { image: ctx.options.execImage };
   const command = text(config.command);
@@ -787,10 +785,9 @@ function execDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverRes
 
 const JAVA_HANDLED = new Set(['jar_path', 'class', 'class_path', 'jvm_options', 'args', 'work_dir']);
 
-function javaDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
+function javaDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: Interpolator): DriverResult {
   const path = `${ctx.path}.Tasks[${taskIndex}].Config`;
   const config = task.Config ?? {};
-  const interp = interpolator(ctx, task);
   const args: string[] = [];
   const jvmOptions = textList(config.jvm_options) ?? [];
   jvmOptions.forEach((o, i) => {
@@ -819,7 +816,7 @@ function javaDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverRes
   return { container, pod: {}, objects: [] };
 }
 
-function otherDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
+function otherDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: Interpolator): DriverResult {
   const driverPath = `${ctx.path}.Tasks[${taskIndex}].Driver`;
   const config = task.Config ?? {};
   const image = text(config.image);
@@ -835,7 +832,6 @@ function otherDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverRe
     driverPath,
     `driver ${driver} is not supported; the task runs as a container of its image with command and args, other options are ignored`,
   );
-  const interp = interpolator(ctx, task);
   const path = `${ctx.path}.Tasks[${taskIndex}].Config`;
   const container: DriverContainer = { image: interp.literal(image, `${path}.image`) };
   const command = text(config.command);
@@ -851,16 +847,27 @@ function otherDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverRe
  * The container fields, pod settings and objects for one task's driver, with Nomad's `${…}`
  * interpolation (env.ts) applied. Never throws; problems are warnings.
  */
-export function taskDriver(ctx: GroupContext, task: Task, taskIndex: number): DriverResult {
+/**
+ * The container of `task`. `templateVariables` are the variables its env = true templates set
+ * (storage.ts): in Nomad they are part of the environment the driver config is interpolated with,
+ * and override the task's env there.
+ */
+export function taskDriver(
+  ctx: GroupContext,
+  task: Task,
+  taskIndex: number,
+  templateVariables: readonly string[] = [],
+): DriverResult {
+  const interp = interpolator(ctx, task, templateVariables);
   switch (task.Driver) {
     case 'docker':
-      return dockerDriver(ctx, task, taskIndex);
+      return dockerDriver(ctx, task, taskIndex, interp);
     case 'exec':
     case 'raw_exec':
-      return execDriver(ctx, task, taskIndex);
+      return execDriver(ctx, task, taskIndex, interp);
     case 'java':
-      return javaDriver(ctx, task, taskIndex);
+      return javaDriver(ctx, task, taskIndex, interp);
     default:
-      return otherDriver(ctx, task, taskIndex);
+      return otherDriver(ctx, task, taskIndex, interp);
   }
 }

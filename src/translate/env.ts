@@ -303,6 +303,12 @@ export interface InterpolateOptions {
    * (networking.ts), as those variables are made from the Service names.
    */
   upstreams?: boolean;
+  /**
+   * Variables the task's env = true templates set (driver config only): Nomad interpolates the
+   * driver config with the whole task environment, where they override the task's env. Their values
+   * reach the container as env entries (storage.ts), so they resolve to `$(NAME)`.
+   */
+  templateVariables?: readonly string[];
 }
 
 /** How one `${name}` resolves. */
@@ -321,7 +327,13 @@ interface Scope {
   userEnv?: Record<string, string>;
 }
 
-function buildScope(ctx: GroupContext, task: Task, taskIndex: number, upstreams = true): Scope {
+function buildScope(
+  ctx: GroupContext,
+  task: Task,
+  taskIndex: number,
+  upstreams = true,
+  templateVariables: readonly string[] = [],
+): Scope {
   const vars = new Map<string, Variable>();
   for (const v of runtimeVariables(ctx, task, taskIndex, upstreams)) vars.set(v.name, v);
   // Raw (uncleaned) port names resolve too, as in Nomad's env values.
@@ -339,7 +351,14 @@ function buildScope(ctx: GroupContext, task: Task, taskIndex: number, upstreams 
     meta.set(m.name, m.value);
     meta.set(`NOMAD_META_${m.key}`, m.value);
   }
-  return { ctx, task, vars, meta, userEnv: task.Env };
+  // Set last in Nomad's environment: over the task's env, meta and Nomad's own variables.
+  const userEnv = { ...task.Env };
+  for (const name of templateVariables) {
+    vars.set(name, { name, env: { name } });
+    meta.delete(name);
+    delete userEnv[name];
+  }
+  return { ctx, task, vars, meta, userEnv };
 }
 
 function resolve(scope: Scope, name: string, kubernetes: boolean, depth: number): Resolution {
@@ -435,7 +454,7 @@ export function interpolate(
 ): string {
   const taskIndex = taskIndexOf(ctx, task);
   const path = options.path ?? `${ctx.path}.Tasks[${taskIndex}].Config`;
-  const scope = buildScope(ctx, task, taskIndex, options.upstreams ?? true);
+  const scope = buildScope(ctx, task, taskIndex, options.upstreams ?? true, options.templateVariables);
   return interpolateText(scope, text, options.kubernetes ?? true, 0, (message) => ctx.warn(path, message));
 }
 

@@ -620,10 +620,14 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
       () => taskEnv(ctx, task, index),
       [],
     );
-    const driver = guarded(ctx, taskPath, 'driver translation', () => taskDriver(ctx, task, index), {
-      pod: {},
-      objects: [],
-    } as DriverResult);
+    const templateVariables = (storage.env?.[task.Name ?? ''] ?? []).map((e) => e.name);
+    const driver = guarded(
+      ctx,
+      taskPath,
+      'driver translation',
+      () => taskDriver(ctx, task, index, templateVariables),
+      { pod: {}, objects: [] } as DriverResult,
+    );
     if (!driver.container) return;
     objects.push(...driver.objects);
     const network = guarded<TaskNetworking>(

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad runtime references are literal "${…}" text
 import { describe, expect, it } from 'vitest';
 import {
   containerNameFor,
@@ -91,6 +92,48 @@ describe('tasks → containers by lifecycle', () => {
     const ctx = contextOf(job);
     expect(groupPodTemplate(ctx, 'service')).toBeUndefined();
     expect(messagesAt(ctx.warnings, 'TaskGroups[0].Tasks')[0]).toContain('no main task');
+  });
+});
+
+describe('driver config interpolation', () => {
+  it('sees the variables of env = true templates, over the task’s env, as the container’s $(NAME)', () => {
+    const job = simpleJob('service', {
+      Config: {
+        image: 'x:1',
+        args: [
+          '--password',
+          '${DB_PASSWORD}',
+          '--user',
+          '${DB_USER}',
+          '--region',
+          '${NOMAD_REGION}',
+          '${OTHER}',
+        ],
+      },
+      Env: { DB_PASSWORD: 'from the task env' },
+      Templates: [
+        {
+          DestPath: 'secrets/db.env',
+          Envvars: true,
+          EmbeddedTmpl: 'DB_PASSWORD="s3cr3t#x"\nDB_USER=billing\n',
+        },
+      ],
+    });
+    const spec = podSpecOf(one(run(job).objects, 'Deployment'));
+    const app = container(spec, 't');
+    expect(app.args).toEqual([
+      '--password',
+      '$(DB_PASSWORD)',
+      '--user',
+      '$(DB_USER)',
+      '--region',
+      'global',
+      '${OTHER}',
+    ]);
+    // Kubernetes expands them from the container's env, where the template's entries replaced the task's.
+    const env = new Map(app.env?.map((e) => [e.name, e]));
+    expect(env.get('DB_PASSWORD')?.valueFrom?.secretKeyRef).toBeDefined();
+    expect(env.get('DB_USER')?.valueFrom?.secretKeyRef).toBeDefined();
   });
 });
 
