@@ -28,12 +28,18 @@ import {
 } from '../jobs/versions.ts';
 import { nomadJobRef, WriteError } from '../kube/writer.ts';
 import { REGISTRATION_FIELDS } from '../nomad/bookkeeping.ts';
-import { canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
+import { agentDrops, canonicalize, mergeForReregistration } from '../nomad/canonicalize.ts';
 import { identityAnnotations, identityLabels, jobObjectName } from '../nomad/ids.ts';
 import { ANNOTATION_SUBMIT_TIME } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { sameJobSpec } from '../nomad/spec-equal.ts';
-import { connectMutatorError, formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
+import {
+  connectMutatorError,
+  formatMultiError,
+  formatWarnings,
+  parseJobJson,
+  validateJob,
+} from '../nomad/validate.ts';
 import type { Permission } from './acl.ts';
 import { ApiError, badRequest, internal } from './errors.ts';
 import { evaluationsOfJob, type RecordedEval, recordEval } from './evals.ts';
@@ -498,9 +504,19 @@ export async function updateJob(
   }
 }
 
-/** Canonical form of a submitted job, validated; the input for registerJob. */
-export function prepareJob(raw: unknown, namespace: string): Job {
-  const job = canonicalize(decodeJob(raw, namespace));
+/**
+ * Canonical form of a submitted job, validated (the input for registerJob), and the answer's
+ * Warnings: what Nomad's HTTP API drops of the job as submitted (canonicalize.ts agentDrops).
+ */
+export function prepareJob(raw: unknown, namespace: string): { job: Job; warnings: string } {
+  const { job, warnings } = canonicalSubmission(raw, namespace);
   validateOrThrow(job);
-  return job;
+  return { job, warnings };
+}
+
+/** A submitted job decoded and canonical, unvalidated, with the Warnings text of prepareJob. */
+export function canonicalSubmission(raw: unknown, namespace: string): { job: Job; warnings: string } {
+  const submitted = decodeJob(raw, namespace);
+  const warnings = formatWarnings(agentDrops(submitted).map((d) => `${d.path}: ${d.message}`));
+  return { job: canonicalize(submitted), warnings };
 }

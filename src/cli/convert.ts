@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 import { nomadJobObject } from '../crd/object.ts';
-import { canonicalize } from '../nomad/canonicalize.ts';
+import { agentDrops, canonicalize } from '../nomad/canonicalize.ts';
 import { parseJsonAsGo } from '../nomad/go-json.ts';
 import { parseJobspec } from '../nomad/hcl/jobspec.ts';
 import { createNamespaceMapper, NOMAD_DEFAULT_NAMESPACE } from '../nomad/ids.ts';
@@ -60,7 +60,8 @@ ${translatorOptionsUsage({ width: 48, withEnv: false }).join('\n')}
 `;
 
 /** A job read from input: canonicalized, or every problem found. */
-export type LoadResult = { ok: true; job: Job } | { ok: false; errors: string[] };
+/** The job, canonical and valid, and what Nomad's HTTP API would drop of it (canonicalize.ts agentDrops). */
+export type LoadResult = { ok: true; job: Job; dropped: Warning[] } | { ok: false; errors: string[] };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -242,7 +243,7 @@ export async function loadJob(options: {
   if (validation.errors.length > 0) {
     return { ok: false, errors: [`job validation failed: ${formatMultiError(validation.errors).trim()}`] };
   }
-  return { ok: true, job };
+  return { ok: true, job, dropped: agentDrops(parsed) };
 }
 
 const YAML_OPTIONS: yaml.DumpOptions = { noRefs: true, lineWidth: -1, sortKeys: false };
@@ -334,6 +335,7 @@ export async function runConvert(argv: readonly string[], io: CommandIo = proces
     return 1;
   }
   const job = loaded.job;
+  for (const w of loaded.dropped) io.stderr.write(`${formatWarning(w)}\n`);
   let objects: KubernetesObject[];
   if (values.manifests) {
     const result = translate(job, { ...translator.options, namespace: namespaceFor(job, namespace) });

@@ -180,7 +180,7 @@ export async function reconcile(
     previous: object.status,
     observed,
     now: now.toISOString(),
-    warnings: translated.warnings.map((w) => `${w.path}: ${w.message}`),
+    warnings: [...(checked.dropped ?? []), ...translated.warnings].map((w) => `${w.path}: ${w.message}`),
     version: version.version,
     jobModifyIndex: version.jobModifyIndex,
     submitTime: version.submitTime,

@@ -12,13 +12,19 @@
 import { jobOfObject } from '../crd/object.ts';
 import type { NomadJobObject } from '../crd/resource.ts';
 import { sortedKeys } from '../nomad/canonical-json.ts';
-import { canonicalize } from '../nomad/canonicalize.ts';
+import { agentDrops, canonicalize } from '../nomad/canonicalize.ts';
 import { ANNOTATION_JOB_ID, ANNOTATION_NAMESPACE, ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { formatMultiError, parseJobJson, validateJob } from '../nomad/validate.ts';
 import { shareJobParts } from './shared-parts.ts';
 
-export type Checked = { ok: true; job: Job } | { ok: false; message: string };
+/**
+ * A decoded spec: the canonical job and what canonicalization dropped of the spec as written
+ * (canonicalize.ts agentDrops: a task's disk, say), which the status reports; or why it is no job.
+ */
+export type Checked = { ok: true; job: Job; dropped?: readonly Dropped[] } | { ok: false; message: string };
+
+type Dropped = { path: string; message: string };
 
 interface Remembered {
   /** What the decoding depends on besides the spec: its generation, and the identity annotations. */
@@ -147,7 +153,9 @@ function decodeOnce(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Checked 
   // Its parts shared with the same job in the version's revision (shared-parts.ts), and frozen: every
   // reader shares this one copy, so a change would be a change of everyone's (and a thrown TypeError
   // beats a silent one).
-  return { ok: true, job: deepFreeze(shareJobParts(canonicalize(parsed.job))) };
+  const job = deepFreeze(shareJobParts(canonicalize(parsed.job)));
+  const dropped = agentDrops(parsed.job);
+  return dropped.length > 0 ? { ok: true, job, dropped } : { ok: true, job };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -165,7 +173,7 @@ function deepFreeze<T>(value: T): T {
 export function checkSpec(object: Pick<NomadJobObject, 'metadata' | 'spec'>): Checked {
   const checked = checkSharedSpec(object);
   // The caller's own copy: dispatch, periodic force and revert derive new jobs from it.
-  return checked.ok ? { ok: true, job: structuredClone(checked.job) } : checked;
+  return checked.ok ? { ...checked, job: structuredClone(checked.job) } : checked;
 }
 
 /**
@@ -183,5 +191,5 @@ function validated(decoded: Checked): Checked {
   const job = decoded.job;
   const { errors } = validateJob(job.Dispatched === true ? { ...job, Payload: undefined } : job);
   if (errors.length > 0) return { ok: false, message: formatMultiError(errors) };
-  return { ok: true, job };
+  return decoded;
 }

@@ -45,6 +45,7 @@ import type {
   UpdateStrategy,
   WorkloadIdentity,
 } from './schema.ts';
+import { formatIssuePath } from './validate.ts';
 
 const API = NOMAD_DEFAULTS.api;
 const SERVER = NOMAD_DEFAULTS.server;
@@ -393,6 +394,40 @@ function agentJob(job: Job): void {
       if (sidecarResources) delete sidecarResources.DiskMB;
     }
   }
+}
+
+/**
+ * What agentJob leaves out of `job` (not yet canonical) that the job sets, at its path, with what to
+ * do instead: Nomad drops these without a word, the operator says so (the register, plan and
+ * validate answers' Warnings, `convert`, the NomadJob's status).
+ */
+export function agentDrops(job: Job): Array<{ path: string; message: string }> {
+  const drops: Array<{ path: string; message: string }> = [];
+  const disk = (path: string, resources: Resources | undefined) => {
+    const mb = resources?.DiskMB ?? 0;
+    if (mb === 0) return;
+    drops.push({
+      path: `${path}.Resources.DiskMB`,
+      message: `disk = ${mb} is dropped, as Nomad's HTTP API drops a task's disk (deprecated): size the group's ephemeral_disk instead`,
+    });
+  };
+  (job.TaskGroups ?? []).forEach((group, g) => {
+    const groupPath = `TaskGroups[${g}]`;
+    for (const [name, volume] of Object.entries(group.Volumes ?? {})) {
+      if (volume.Type === 'host' || volume.Type === 'csi') continue;
+      drops.push({
+        path: formatIssuePath(['TaskGroups', g, 'Volumes', name]),
+        message: `volume of type ${JSON.stringify(volume.Type ?? '')} is dropped, as Nomad's HTTP API drops it: only host and csi volumes exist`,
+      });
+    }
+    (group.Tasks ?? []).forEach((task, t) => {
+      disk(`${groupPath}.Tasks[${t}]`, task.Resources);
+    });
+    (group.Services ?? []).forEach((service, s) => {
+      disk(`${groupPath}.Services[${s}].Connect.SidecarTask`, service.Connect?.SidecarTask?.Resources);
+    });
+  });
+  return drops;
 }
 
 // ---------------------------------------------------------------------------------------------------

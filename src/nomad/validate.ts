@@ -30,7 +30,7 @@ import { isMultiregion, parameterizedErrors, periodicErrors } from './validate/p
 
 export type { NamespaceCapabilities, NamespaceLimits } from './validate/admission.ts';
 export { connectMutatorError } from './validate/group.ts';
-export { formatMultiError } from './validate/multierror.ts';
+export { formatMultiError, formatWarnings } from './validate/multierror.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Nomad's validation rules

@@ -837,7 +837,10 @@ at(['TaskGroups[].Tasks[].Resources'], {
   Cores: converted('requests.cpu = limits.cpu = whole cores', RESOURCES),
   MemoryMB: converted('requests.memory and limits.memory', RESOURCES),
   MemoryMaxMB: converted('limits.memory (memory oversubscription)', RESOURCES),
-  DiskMB: notApplicable('deprecated in Nomad; the group’s ephemeral_disk sizes the disk'),
+  DiskMB: notApplicable(
+    'deprecated in Nomad, whose HTTP API drops it (so do the operator’s API and convert, with the warning): the group’s ephemeral_disk sizes the disk',
+    { warnedBy: 'agentDrops (src/nomad/canonicalize.ts), before translation' },
+  ),
   Networks: partial('container ports (a task’s legacy network block)', 'see NetworkResource', NETWORKING),
   Devices: partial(
     '`nvidia/gpu` (and `gpu`) → limits nvidia.com/gpu',
@@ -934,7 +937,7 @@ at(['TaskGroups[].Tasks[].Templates[]'], {
   LeftDelim: converted('used to find template actions', STORAGE),
   RightDelim: converted('used to find template actions', STORAGE),
   Envvars: partial(
-    'the file is mounted and read as Nomad reads it (KEY=value lines, comments, `export`, quotes, JSON escapes); each variable is a key of the template’s ConfigMap/Secret and an env entry (`valueFrom`) of the container that overrides the task’s env and NOMAD_* variables of that name, as Nomad’s template variables do',
+    'the file is mounted and read as Nomad reads it (KEY=value lines, comments, `export`, quotes, JSON escapes); each variable is a key of the template’s ConfigMap/Secret and an env entry (`valueFrom`) of the container that overrides the task’s env and NOMAD_* variables of that name, as Nomad’s template variables do; `${NAME}` in the driver config’s `command`/`args` is `$(NAME)`, the template’s value',
     'a template that keeps actions sets only the variables of lines no action changes; the others are named in its warning (set them in the task’s env); a file Nomad cannot parse fails the task in Nomad: warning with Nomad’s message, no variable set',
     STORAGE,
   ),

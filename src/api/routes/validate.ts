@@ -1,11 +1,10 @@
 // PUT|POST /v1/validate/job: Nomad's validation without registering.
 import type { FastifyInstance } from 'fastify';
-import { canonicalize } from '../../nomad/canonicalize.ts';
 import { connectMutatorError, formatMultiError, validateJob } from '../../nomad/validate.ts';
 import { field, objectBody, stringField } from '../body.ts';
 import { ApiError, badRequest, internal } from '../errors.ts';
 import { type ApiDeps, READ, requestNamespace, requireInNamespace, sendPlain } from '../http.ts';
-import { decodeJob } from '../jobwrite.ts';
+import { canonicalSubmission } from '../jobwrite.ts';
 import { jobLimitProblems } from '../limits.ts';
 
 export async function validateRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
@@ -16,7 +15,7 @@ export async function validateRoutes(app: FastifyInstance, { deps }: { deps: Api
     if (rawJob === undefined) throw badRequest('Job must be specified');
     const namespace = requestNamespace(request, stringField(body, 'Namespace') || 'default');
     await requireInNamespace(request, deps, namespace, READ);
-    const job = canonicalize(decodeJob(rawJob, namespace));
+    const { job, warnings } = canonicalSubmission(rawJob, namespace);
     // Nomad runs the admission mutators first; a mutator's error is the RPC's error, not a
     // validation error.
     const mutatorError = connectMutatorError(job);
@@ -26,7 +25,7 @@ export async function validateRoutes(app: FastifyInstance, { deps }: { deps: Api
       DriverConfigValidated: true,
       ValidationErrors: errors.length > 0 ? errors : null,
       Error: errors.length > 0 ? formatMultiError(errors) : '',
-      Warnings: '',
+      Warnings: warnings,
     });
   });
 }

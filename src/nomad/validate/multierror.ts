@@ -24,3 +24,13 @@ export function formatMultiError(errors: readonly string[]): string {
 export function nest(errors: readonly string[], prefix = ''): string[] {
   return errors.length === 0 ? [] : [prefix + formatMultiError(errors)];
 }
+
+/**
+ * Nomad's `MergeMultierrorWarnings`, the `Warnings` text of a register, plan or validate answer:
+ * `1 warning:\n\n* msg`, or `N warnings:\n\n* a\n* b`; empty without warnings.
+ */
+export function formatWarnings(warnings: readonly string[]): string {
+  if (warnings.length === 0) return '';
+  const head = warnings.length === 1 ? '1 warning:\n' : `${warnings.length} warnings:\n`;
+  return head + warnings.map((w) => `\n* ${w.trim()}`).join('');
+}

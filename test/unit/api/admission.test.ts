@@ -23,6 +23,9 @@ async function register(job: Json) {
         ? (JSON.parse(validate.body) as { ValidationErrors?: string[] | null }).ValidationErrors
         : [validate.body],
     job: served.statusCode === 200 ? (JSON.parse(served.body) as Json) : undefined,
+    warnings: [reply, validate].map((r) =>
+      r.statusCode === 200 ? (JSON.parse(r.body) as { Warnings: string }).Warnings : r.body,
+    ),
   };
 }
 
@@ -41,10 +44,15 @@ const task = (extra: Json = {}): Json => ({
 });
 
 describe('task resources disk', () => {
-  it('is accepted and dropped, as Nomad’s HTTP agent drops it', async () => {
+  it('is accepted and dropped, as Nomad’s HTTP agent drops it, with a warning saying so', async () => {
     const result = await register(
       withGroup({ Tasks: [task({ Resources: { CPU: 500, MemoryMB: 256, DiskMB: 300 } })] }),
     );
+    // Nomad's register and validate answers' Warnings text (nothing for a job that sets no disk).
+    const warning =
+      "1 warning:\n\n* TaskGroups[0].Tasks[0].Resources.DiskMB: disk = 300 is dropped, as Nomad's HTTP API drops a task's disk (deprecated): size the group's ephemeral_disk instead";
+    expect(result.warnings).toEqual([warning, warning]);
+    expect((await register(withGroup({ Tasks: [task()] }))).warnings).toEqual(['', '']);
     expect(result.status, result.body).toBe(200);
     expect(result.validationErrors ?? []).toEqual([]);
     const [group] = (result.job?.TaskGroups ?? []) as Json[];

@@ -176,6 +176,18 @@ describe('reconcile', () => {
     expect(cluster.writes).toEqual([]);
   });
 
+  it('a spec (kubectl’s) setting what Nomad’s HTTP API drops: the status warnings say so', async () => {
+    const task = { ...serverTask, Resources: { CPU: 100, MemoryMB: 128, DiskMB: 500 } };
+    const spec = nomadJobObject(webJob({ TaskGroups: [{ Name: 'app', Count: 1, Tasks: [task] }] })).spec;
+    expect(JSON.stringify(spec)).toContain('"diskMB":500');
+    cluster.updateSpec('default', 'web', spec);
+    expect(await reconcileWeb(cluster)).toEqual({ result: 'success' });
+    const [status] = statusWrites(cluster.writes);
+    expect(status?.warnings).toContain(
+      "TaskGroups[0].Tasks[0].Resources.DiskMB: disk = 500 is dropped, as Nomad's HTTP API drops a task's disk (deprecated): size the group's ephemeral_disk instead",
+    );
+  });
+
   it('a spec change records a new version and applies the changed Deployment', async () => {
     await reconcileWeb(cluster);
     cluster.clearWrites();

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalize, canonicalizeApi, mergeForReregistration } from '../../../src/nomad/canonicalize.ts';
+import {
+  agentDrops,
+  canonicalize,
+  canonicalizeApi,
+  mergeForReregistration,
+} from '../../../src/nomad/canonicalize.ts';
 import { NS } from '../../../src/nomad/defaults.ts';
 import type { Job, TaskGroup } from '../../../src/nomad/schema.ts';
 import { parseJobJson } from '../../../src/nomad/validate.ts';
@@ -530,5 +535,46 @@ describe('mergeForReregistration', () => {
     expect(submitted).toEqual(snapshot);
     // The preserved resources are a copy, not shared with the existing job.
     expect(group(merged).Tasks?.[0]?.Resources).not.toBe(group(existing).Tasks?.[0]?.Resources);
+  });
+});
+
+describe('agentDrops: what the HTTP agent leaves out, said', () => {
+  it('names a task’s and a sidecar task’s disk, and volumes of unknown types; nothing else', () => {
+    const job = parsed({
+      ID: 'j',
+      TaskGroups: [
+        {
+          Name: 'g',
+          Volumes: { data: { Type: 'host', Source: 'data' }, 'odd one': { Type: 'nfs', Source: 'x' } },
+          Services: [{ Name: 's', Connect: { SidecarTask: { Resources: { DiskMB: 50 } } } }],
+          Tasks: [
+            { Name: 'a', Driver: 'docker', Resources: { CPU: 100, DiskMB: 500 } },
+            { Name: 'b', Driver: 'docker', Resources: { CPU: 100, DiskMB: 0 } },
+          ],
+        },
+      ],
+    });
+    expect(agentDrops(job)).toEqual([
+      {
+        path: 'TaskGroups[0].Volumes["odd one"]',
+        message:
+          'volume of type "nfs" is dropped, as Nomad\'s HTTP API drops it: only host and csi volumes exist',
+      },
+      {
+        path: 'TaskGroups[0].Tasks[0].Resources.DiskMB',
+        message:
+          "disk = 500 is dropped, as Nomad's HTTP API drops a task's disk (deprecated): size the group's ephemeral_disk instead",
+      },
+      {
+        path: 'TaskGroups[0].Services[0].Connect.SidecarTask.Resources.DiskMB',
+        message:
+          "disk = 50 is dropped, as Nomad's HTTP API drops a task's disk (deprecated): size the group's ephemeral_disk instead",
+      },
+    ]);
+    // What it names is what canonicalize drops.
+    const canonical = canonicalize(job);
+    expect(canonical.TaskGroups?.[0]?.Tasks?.[0]?.Resources?.DiskMB).toBeUndefined();
+    expect(Object.keys(canonical.TaskGroups?.[0]?.Volumes ?? {})).toEqual(['data']);
+    expect(agentDrops(canonical)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad interpolations are literal "${…}" text
 // `nomad-operator convert`, end to end (spawned as users run it) and its helpers.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +97,27 @@ describe('nomad-operator convert (spawned)', () => {
       spec: { template: { spec: { containers: { image: string }[] } } };
     };
     expect(job.spec.template.spec.containers.map((c) => c.image)).toContain('debian:12');
+  });
+
+  it('says what Nomad’s HTTP API would drop (a task’s disk), with or without --manifests', async () => {
+    const file = join(scratch, 'disk.nomad.hcl');
+    writeFileSync(
+      file,
+      'job "disk" {\n  datacenters = ["*"]\n  group "app" {\n    task "server" {\n      driver = "docker"\n' +
+        '      config { image = "registry.example/app:1" }\n      resources {\n        memory = 256\n        disk = 500\n      }\n    }\n  }\n}\n',
+    );
+    const warning =
+      "warning: TaskGroups[0].Tasks[0].Resources.DiskMB: disk = 500 is dropped, as Nomad's HTTP API drops a task's disk (deprecated): size the group's ephemeral_disk instead";
+    for (const args of [[file], [file, '--manifests']]) {
+      const converted = await convertInProcess(args);
+      expect(converted.status).toBe(0);
+      expect(
+        converted.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.includes('DiskMB')),
+      ).toEqual([warning]);
+    }
   });
 
   it('exits 2 naming the flag when a translator option is invalid', async () => {

@@ -30,7 +30,7 @@ export async function plan({ request, reply, deps, namespace: queryNamespace, id
   const namespace = queryValue(query(request), 'namespace')
     ? queryNamespace
     : bodyNamespace || queryNamespace;
-  const job = prepareJob(rawJob, namespace);
+  const { job, warnings } = prepareJob(rawJob, namespace);
   checkJobLimits(job, deps.limits);
   const jobNamespace = job.Namespace ?? namespace;
   const existing = store.findJob(jobNamespace, id);
@@ -55,7 +55,7 @@ export async function plan({ request, reply, deps, namespace: queryNamespace, id
     NextPeriodicLaunch: job.Periodic?.Enabled
       ? (nextPeriodicLaunch(job, new Date()) ?? ZERO_TIME)
       : ZERO_TIME,
-    Warnings: '',
+    Warnings: warnings,
     Index: index,
   });
 }

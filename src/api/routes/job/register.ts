@@ -73,7 +73,7 @@ async function register(deps: ApiDeps, request: FastifyRequest, reply: FastifyRe
   const bodyNamespace = stringField(body, 'Namespace');
   const namespace = requestNamespace(request, bodyNamespace || 'default');
 
-  const job = prepareJob(rawJob, namespace);
+  const { job, warnings } = prepareJob(rawJob, namespace);
   checkJobLimits(job, deps.limits);
 
   const result = await registerJob(request, deps, {
@@ -90,6 +90,6 @@ async function register(deps: ApiDeps, request: FastifyRequest, reply: FastifyRe
     EvalID: result.evalId,
     EvalCreateIndex: result.evalCreateIndex,
     JobModifyIndex: result.jobModifyIndex,
-    Warnings: '',
+    Warnings: warnings,
   });
 }
