@@ -3,7 +3,8 @@
 // init containers and the ConfigMaps / Secrets / PersistentVolumeClaims they need.
 //
 // Decisions (docs/conversion.md repeats them for users):
-// * Task directories. Every pod has one emptyDir `nomad-alloc` mounted at /alloc in every task, and
+// * Task directories. Every pod has one emptyDir `nomad-alloc` mounted at /alloc in every task, with
+//   one more for each directory Nomad makes in it (ALLOC_SUBDIRS: data, logs, tmp) mounted inside, and
 //   per task an emptyDir at /local and a memory-backed emptyDir at /secrets (sizeLimit =
 //   resources.secrets MiB when set). ephemeral_disk.size is not a sizeLimit: Nomad only places by it
 //   and never evicts a task for writing more, so it becomes an ephemeral-storage request
@@ -86,6 +87,16 @@ import type { GroupContext, GroupStorage } from './types.ts';
 
 /** Name of the pod volume behind /alloc. */
 export const ALLOC_VOLUME = 'nomad-alloc';
+/**
+ * The directories Nomad makes in every shared alloc directory: `data` (state the tasks share),
+ * `logs` and `tmp`. Each is an emptyDir of its own, mounted inside /alloc in every container, so it
+ * exists from the start and any user may write to it, as in Nomad: a subPath of the alloc volume
+ * would be made by the kubelet only when mounted, owned by root and closed to a task running as
+ * another user (a Prometheus writing to `../alloc/data`).
+ */
+export const ALLOC_SUBDIRS = ['data', 'logs', 'tmp'] as const;
+/** Name of the pod volume behind /alloc/<dir>. */
+export const allocSubdirVolume = (dir: (typeof ALLOC_SUBDIRS)[number]) => `${ALLOC_VOLUME}-${dir}`;
 /** Name of the pod volume holding a dispatched job's payload. */
 export const PAYLOAD_VOLUME = 'nomad-payload';
 /** Size a csi volume's PersistentVolumeClaim requests: Nomad's volume request has no size. */
@@ -499,6 +510,17 @@ interface GroupVolume {
   readOnly: boolean;
 }
 
+/**
+ * A path to Nomad's task output files, as JSON text: `alloc/logs/` (or NOMAD_ALLOC_DIR's `/logs/`, in
+ * any interpolation syntax) followed in the same path by `std` (`web.stdout.0`, `*.std*`).
+ */
+const TASK_OUTPUT_FILES = /(?:alloc|NOMAD_ALLOC_DIR[^/]{0,8})\/logs\/[^\s"'`,;]*std(?:out|err|\*)/;
+
+/** The mounts of /alloc/data, /alloc/logs and /alloc/tmp (ALLOC_SUBDIRS), inside /alloc. */
+function allocSubdirMounts(): V1VolumeMount[] {
+  return ALLOC_SUBDIRS.map((dir) => ({ name: allocSubdirVolume(dir), mountPath: `${ALLOC_DIR}/${dir}` }));
+}
+
 export function groupStorage(ctx: GroupContext): StorageResult {
   return new StorageBuilder(ctx).build();
 }
@@ -531,6 +553,7 @@ class StorageBuilder {
       this.templates(task, path);
       this.dispatchPayload(task, path);
       this.artifacts(task, path);
+      this.taskOutputReads(task, path);
     });
     return {
       volumes: this.volumes,
@@ -585,6 +608,15 @@ class StorageBuilder {
       volume: ALLOC_VOLUME,
       what: 'the shared alloc directory',
     });
+    for (const dir of ALLOC_SUBDIRS) {
+      this.volumes.push({ name: allocSubdirVolume(dir), emptyDir: {} });
+      this.sources.push({
+        place: ['alloc', dir],
+        kind: 'dir',
+        volume: allocSubdirVolume(dir),
+        what: `alloc/${dir} of the shared alloc directory`,
+      });
+    }
     if (disk?.Sticky) {
       this.ctx.warn(
         `${path}.EphemeralDisk.Sticky`,
@@ -626,6 +658,7 @@ class StorageBuilder {
       );
       this.mounts[name] = [
         { name: ALLOC_VOLUME, mountPath: ALLOC_DIR },
+        ...allocSubdirMounts(),
         { name: local, mountPath: TASK_DIR },
         { name: secrets, mountPath: SECRETS_DIR },
       ];
@@ -1083,6 +1116,23 @@ class StorageBuilder {
     });
   }
 
+  // --- task output files ------------------------------------------------------------------------------
+
+  /**
+   * Nomad writes each task's stdout and stderr to alloc/logs/<task>.stdout.N (.stderr.N), and log
+   * shippers read them there (or, on the node, under the client's alloc directories). Kubernetes does
+   * not: the kubelet keeps container output itself. A task whose config, env or templates name those
+   * files is told so, once.
+   */
+  private taskOutputReads(task: Task, path: string): void {
+    const text = JSON.stringify([task.Config, task.Env, (task.Templates ?? []).map((t) => t.EmbeddedTmpl)]);
+    if (!TASK_OUTPUT_FILES.test(text)) return;
+    this.ctx.warn(
+      path,
+      "reads Nomad's task output files (alloc/logs/<task>.stdout.N, .stderr.N), which nothing writes on Kubernetes: the kubelet keeps each container's output (kubectl logs, /var/log/pods on the node); ship logs with a node-level collector reading /var/log/pods, or have the task write its own log files to /alloc/logs",
+    );
+  }
+
   // --- artifacts ----------------------------------------------------------------------------------------
 
   private artifacts(task: Task, taskPathPrefix: string): void {
@@ -1093,9 +1143,13 @@ class StorageBuilder {
       if (step) steps.push(step);
     });
     if (steps.length === 0) return;
-    const mounts = (this.mounts[taskName] ?? []).filter((m) =>
-      [ALLOC_DIR, TASK_DIR, SECRETS_DIR].includes(m.mountPath),
-    );
+    const directories = new Set([
+      ALLOC_DIR,
+      ...allocSubdirMounts().map((m) => m.mountPath),
+      TASK_DIR,
+      SECRETS_DIR,
+    ]);
+    const mounts = (this.mounts[taskName] ?? []).filter((m) => directories.has(m.mountPath));
     this.initContainers.push({
       name: artifactContainerName(taskName),
       image: this.ctx.options.artifactImage,

@@ -388,7 +388,18 @@ describe('pod settings', () => {
     const { objects, warnings } = run(job);
     const mounts = container(podSpecOf(one(objects, 'Deployment')), 't').volumeMounts ?? [];
     expect(
-      mounts.filter((m) => !['/alloc', '/local', '/secrets', '/local/prometheus.yml'].includes(m.mountPath)),
+      mounts.filter(
+        (m) =>
+          ![
+            '/alloc',
+            '/alloc/data',
+            '/alloc/logs',
+            '/alloc/tmp',
+            '/local',
+            '/secrets',
+            '/local/prometheus.yml',
+          ].includes(m.mountPath),
+      ),
     ).toEqual([
       {
         name: 'nomad-tmpl--t',
@@ -396,7 +407,8 @@ describe('pod settings', () => {
         subPath: '0-prometheus.yml',
         readOnly: true,
       },
-      { name: 'nomad-alloc', mountPath: '/prometheus', subPath: 'data' },
+      // Its own volume, which Prometheus (running as nobody) can write to: no root-owned subPath.
+      { name: 'nomad-alloc-data', mountPath: '/prometheus' },
       { name: 'nomad-secrets--t', mountPath: '/run/secrets', readOnly: true },
     ]);
     expect(warnings.filter((w) => w.path.includes('.Config'))).toEqual([]);

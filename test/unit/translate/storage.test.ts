@@ -39,6 +39,9 @@ import {
 import type { GroupStorage } from '../../../src/translate/types.ts';
 import { corpusJob, groupContext, jobOf, MISSING, valueAt } from './storage-support.ts';
 
+/** The mounts every task starts with: /alloc, /alloc/data, /alloc/logs, /alloc/tmp, /local, /secrets. */
+const DIRECTORY_MOUNTS = 6;
+
 function volume(storage: GroupStorage, name: string): V1Volume {
   const found = storage.volumes.find((v) => v.name === name);
   if (!found) throw new Error(`no volume ${name} in ${storage.volumes.map((v) => v.name).join(', ')}`);
@@ -228,8 +231,22 @@ describe('task-relative binds of a driver (docker volumes, bind mounts)', () => 
   it('the shared alloc dir (alloc/, ../alloc/) and another task’s directory', () => {
     const ctx = groupContext(twoTasks());
     const storage = groupStorage(ctx);
+    // alloc/data is a volume of its own (no subPath the kubelet would make owned by root), and so is
+    // found below a bind of the whole alloc directory.
     expect(bindMounts(ctx, storage.sources, 'api', bind('../alloc/data', '/data'))).toEqual([
-      { name: ALLOC_VOLUME, mountPath: '/data', subPath: 'data' },
+      { name: 'nomad-alloc-data', mountPath: '/data' },
+    ]);
+    expect(bindMounts(ctx, storage.sources, 'api', bind('../alloc/data/db', '/db'))).toEqual([
+      { name: 'nomad-alloc-data', mountPath: '/db', subPath: 'db' },
+    ]);
+    expect(
+      bindMounts(ctx, storage.sources, 'api', bind('../alloc', '/shared')).map((m) => [m.name, m.mountPath]),
+    ).toEqual([
+      [ALLOC_VOLUME, '/shared'],
+      ['nomad-alloc-data', '/shared/data'],
+      ['nomad-alloc-logs', '/shared/logs'],
+      ['nomad-alloc-tmp', '/shared/tmp'],
+      ['nomad-tmpl--nginx', '/shared/shared.txt'],
     ]);
     expect(bindMounts(ctx, storage.sources, 'api', bind('alloc/shared.txt', '/etc/shared.txt'))).toEqual([
       { name: 'nomad-tmpl--nginx', mountPath: '/etc/shared.txt', subPath: '3-shared.txt', readOnly: true },
@@ -274,6 +291,8 @@ describe('task directories and ephemeral_disk', () => {
     // Nomad places by the disk size and never evicts for it: no limit here (pod-template requests it).
     expect(ctx.group.EphemeralDisk?.SizeMB).toBe(2048);
     expect(volume(storage, ALLOC_VOLUME)).toEqual({ name: 'nomad-alloc', emptyDir: {} });
+    for (const dir of ['data', 'logs', 'tmp'])
+      expect(volume(storage, `nomad-alloc-${dir}`)).toEqual({ name: `nomad-alloc-${dir}`, emptyDir: {} });
     for (const task of ['warm', 'quiet']) {
       expect(volume(storage, taskVolumeName('local', task))).toEqual({
         name: `nomad-local--${task}`,
@@ -282,6 +301,10 @@ describe('task directories and ephemeral_disk', () => {
       expect(volume(storage, taskVolumeName('secrets', task)).emptyDir).toEqual({ medium: 'Memory' });
       expect(storage.mounts[task]).toEqual([
         { name: 'nomad-alloc', mountPath: '/alloc' },
+        // The directories Nomad makes in the alloc directory, each shared and writable by any user.
+        { name: 'nomad-alloc-data', mountPath: '/alloc/data' },
+        { name: 'nomad-alloc-logs', mountPath: '/alloc/logs' },
+        { name: 'nomad-alloc-tmp', mountPath: '/alloc/tmp' },
         { name: `nomad-local--${task}`, mountPath: '/local' },
         { name: `nomad-secrets--${task}`, mountPath: '/secrets' },
       ]);
@@ -301,8 +324,49 @@ describe('task directories and ephemeral_disk', () => {
     const secrets = taskVolumeName('secrets', 'My Task/1');
     expect(secrets).toMatch(/^[a-z][-a-z0-9]{0,61}[a-z0-9]$/);
     expect(volume(storage, secrets).emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4Mi' });
-    expect(storage.mounts['My Task/1']?.map((m) => m.mountPath)).toEqual(['/alloc', '/local', '/secrets']);
+    expect(storage.mounts['My Task/1']?.map((m) => m.mountPath)).toEqual([
+      '/alloc',
+      '/alloc/data',
+      '/alloc/logs',
+      '/alloc/tmp',
+      '/local',
+      '/secrets',
+    ]);
     expect(ctx.warnings).toEqual([]);
+  });
+});
+
+describe('Nomad’s task output files', () => {
+  const warningsOf = (task: Record<string, unknown>) => {
+    const ctx = groupContext(simpleJob(task));
+    groupStorage(ctx);
+    return ctx.warnings.filter((w) => w.message.startsWith("reads Nomad's task output files"));
+  };
+
+  it('a task reading alloc/logs/<task>.stdout.N (in a template, args or env) is told, once', () => {
+    const shipper = warningsOf({
+      Templates: [
+        {
+          DestPath: 'local/fluent-bit.conf',
+          EmbeddedTmpl: '[INPUT]\n  Path {{ env "NOMAD_ALLOC_DIR" }}/logs/api.stdout.*\n',
+        },
+      ],
+      Env: { ERRORS: '${NOMAD_ALLOC_DIR}/logs/api.stderr.0' },
+    });
+    expect(shipper.map((w) => w.path)).toEqual(['TaskGroups[0].Tasks[0]']);
+    expect(shipper[0]?.message).toContain('/var/log/pods');
+    expect(
+      warningsOf({ Config: { image: 'x:1', args: ['--path=/nomad/alloc/*/alloc/logs/*.std*.[0-9]*'] } }),
+    ).toHaveLength(1);
+  });
+
+  it('a task writing or reading its own log files in /alloc/logs is not: that directory exists', () => {
+    expect(
+      warningsOf({
+        Env: { LOG_FILE: '${NOMAD_ALLOC_DIR}/logs/resizer.log' },
+        Templates: [{ DestPath: 'local/x.conf', EmbeddedTmpl: 'Path /alloc/logs/*.log\n' }],
+      }),
+    ).toEqual([]);
   });
 });
 
@@ -335,7 +399,7 @@ describe('templates', () => {
         { key: '1-hello.sh', path: '1-hello.sh', mode: 0o755 },
       ],
     });
-    expect(storage.mounts.app?.slice(3)).toEqual([
+    expect(storage.mounts.app?.slice(DIRECTORY_MOUNTS)).toEqual([
       { name: 'nomad-tmpl--app', mountPath: '/local/nginx.conf', subPath: '0-nginx.conf', readOnly: true },
       { name: 'nomad-tmpl--app', mountPath: '/alloc/hello.sh', subPath: '1-hello.sh', readOnly: true },
     ]);
@@ -392,7 +456,7 @@ describe('templates', () => {
     const raw = ctx.job.TaskGroups?.[0]?.Tasks?.[0]?.Templates?.[0]?.EmbeddedTmpl ?? '';
     expect(Buffer.from(secret?.data?.['0-app.env'] ?? '', 'base64').toString()).toBe(raw);
     expect(ofKind<V1ConfigMap>(storage, 'ConfigMap')[0]?.data).toEqual({ '2-marker': 'reload marker' });
-    expect(storage.mounts.app?.slice(3).map((m) => m.mountPath)).toEqual([
+    expect(storage.mounts.app?.slice(DIRECTORY_MOUNTS).map((m) => m.mountPath)).toEqual([
       '/secrets/app.env',
       '/local/marker',
     ]);
@@ -462,7 +526,16 @@ describe('templates', () => {
     const storage = groupStorage(ctx);
     const paths = storage.mounts.app?.map((m) => m.mountPath) ?? [];
     expect(new Set(paths).size).toBe(paths.length);
-    expect(paths).toEqual(['/alloc', '/local', '/secrets', '/local/same', '/local/x']);
+    expect(paths).toEqual([
+      '/alloc',
+      '/alloc/data',
+      '/alloc/logs',
+      '/alloc/tmp',
+      '/local',
+      '/secrets',
+      '/local/same',
+      '/local/x',
+    ]);
     expect(ctx.warnings.map((w) => w.path)).toEqual([
       'TaskGroups[0].Tasks[0].Templates[0].DestPath',
       'TaskGroups[0].Tasks[0].Templates[3].Perms',
@@ -691,7 +764,7 @@ describe('artifacts', () => {
     expect(init?.name).toBe(artifactContainerName('fetch'));
     expect(init?.name).toBe('artifacts--fetch');
     expect(init?.image).toBe('example/fetch:1');
-    expect(init?.volumeMounts).toEqual(storage.mounts.fetch?.slice(0, 3));
+    expect(init?.volumeMounts).toEqual(storage.mounts.fetch?.slice(0, DIRECTORY_MOUNTS));
     const text = script(init);
     expect(text).toContain('fetch \'https://example.com/tool-v1.2.3.tar.gz\' "$work/0" 0\n');
     expect(text).toContain(
@@ -917,7 +990,7 @@ describe('group volumes and volume_mount', () => {
       hostPath: { path: '/var/lib/nomad-host-volumes/tls-certs', type: 'Directory' },
     });
     expect(volume(storage, 'nomad-vol--scratch').hostPath?.path).toBe('/var/lib/nomad-host-volumes/scratch');
-    expect(storage.mounts.postgres?.slice(3)).toEqual([
+    expect(storage.mounts.postgres?.slice(DIRECTORY_MOUNTS)).toEqual([
       { name: 'nomad-vol--data', mountPath: '/var/lib/postgresql/data' },
       {
         name: 'nomad-vol--certs',
@@ -972,7 +1045,7 @@ describe('group volumes and volume_mount', () => {
       claimName: 'web--app--csi--shared',
       readOnly: true,
     });
-    expect(storage.mounts.app?.slice(3)).toEqual([
+    expect(storage.mounts.app?.slice(DIRECTORY_MOUNTS)).toEqual([
       { name: 'nomad-vol--shared', mountPath: '/shared', readOnly: true },
     ]);
     // The nfs volume never gets here: canonicalization drops volumes of other types, as Nomad's HTTP
@@ -999,10 +1072,10 @@ describe('mount propagation', () => {
         { Volumes: { plugins: { Type: 'host', Source: 'plugins' } } },
       );
     const privileged = groupContext(job(true));
-    expect(groupStorage(privileged).mounts.app?.[3]?.mountPropagation).toBe('Bidirectional');
+    expect(groupStorage(privileged).mounts.app?.[DIRECTORY_MOUNTS]?.mountPropagation).toBe('Bidirectional');
     expect(privileged.warnings.map((w) => w.path)).toEqual(['TaskGroups[0].Volumes.plugins.Source']);
     const plain = groupContext(job(false));
-    expect(groupStorage(plain).mounts.app?.[3]?.mountPropagation).toBe('HostToContainer');
+    expect(groupStorage(plain).mounts.app?.[DIRECTORY_MOUNTS]?.mountPropagation).toBe('HostToContainer');
     expect(plain.warnings.map((w) => w.path)).toEqual([
       'TaskGroups[0].Volumes.plugins.Source',
       'TaskGroups[0].Tasks[0].VolumeMounts[0].PropagationMode',
@@ -1022,7 +1095,7 @@ describe('dispatch_payload', () => {
       secretName: 'video-encode--dispatch-1',
       items: [{ key: 'payload', path: 'payload' }],
     });
-    expect(storage.mounts.ffmpeg?.slice(3)).toEqual([
+    expect(storage.mounts.ffmpeg?.slice(DIRECTORY_MOUNTS)).toEqual([
       { name: 'nomad-payload', mountPath: '/local/job.json', subPath: 'payload', readOnly: true },
     ]);
     expect(ctx.warnings).toEqual([]);
