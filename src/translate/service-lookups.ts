@@ -151,8 +151,7 @@ export function rewriteServiceLookups(
 }
 
 /** Resolves lookups against the job's Services (networking.ts `serviceCatalog`). */
-export function catalogResolver(ctx: GroupContext): ServiceResolver {
-  const catalog = serviceCatalog(ctx);
+export function catalogResolver(ctx: GroupContext, catalog = serviceCatalog(ctx)): ServiceResolver {
   return (name, tag) => {
     const entry = catalogLookup(catalog, name);
     if (!entry) {
@@ -180,11 +179,24 @@ export function catalogResolver(ctx: GroupContext): ServiceResolver {
 export function templateText(ctx: GroupContext, template: Template, path: string): string {
   const text = template.EmbeddedTmpl ?? '';
   if (!/\b(service|nomadService)\b/.test(text)) return text;
-  const result = rewriteServiceLookups(text, catalogResolver(ctx), template.LeftDelim, template.RightDelim);
+  const catalog = serviceCatalog(ctx);
+  const resolver = catalogResolver(ctx, catalog);
+  const result = rewriteServiceLookups(text, resolver, template.LeftDelim, template.RightDelim);
   for (const { name, reason } of result.unresolved) {
     ctx.warn(
       `${path}.EmbeddedTmpl`,
       `the lookup of service ${JSON.stringify(name)} is left as written: ${reason}`,
+    );
+  }
+  // A group looking up its own service lists its peers in Nomad (one line per instance); here the
+  // range runs once, for the Service's one address.
+  const count = ctx.group.Count ?? 1;
+  for (const name of new Set(result.rewritten)) {
+    const own = catalogLookup(catalog, name)?.registrations.some((r) => r.groupIndex === ctx.groupIndex);
+    if (!own || count <= 1) continue;
+    ctx.warn(
+      `${path}.EmbeddedTmpl`,
+      `the lookup of service ${JSON.stringify(name)}, which this group registers with count ${count}, renders its Service's one address, not one entry per instance: a list of peers (cluster members, gossip seeds) gets one entry; have the instances find each other through Kubernetes instead (a headless Service's DNS name lists every pod)`,
     );
   }
   return result.text;

@@ -157,6 +157,53 @@ describe('template lookups in a translated job', () => {
   });
 });
 
+describe('a group looking up its own service', () => {
+  const peers = (count: number) =>
+    job({
+      ID: 'ledger',
+      Type: 'service',
+      TaskGroups: [
+        {
+          Name: 'api',
+          Count: count,
+          Networks: [{ DynamicPorts: [{ Label: 'http', To: 3000 }] }],
+          Services: [{ Name: 'ledger-api', PortLabel: 'http', Provider: 'nomad' }],
+          Tasks: [
+            {
+              Name: 'api',
+              Driver: 'docker',
+              Config: { image: 'ledger' },
+              Templates: [
+                {
+                  DestPath: 'local/peers.env',
+                  Envvars: true,
+                  EmbeddedTmpl:
+                    'PEERS={{ range nomadService "ledger-api" }}{{ .Address }}:{{ .Port }},{{ end }}\n',
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    } as Job);
+  const path = 'TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl';
+
+  it('with count > 1 is told its list of peers has one entry, the Service', () => {
+    const { objects, warnings } = translate(peers(3), { namespace: 'apps' });
+    const configMap = objects.find((o) => o.kind === 'ConfigMap') as { data?: Record<string, string> };
+    expect(Object.values(configMap.data ?? {})).toContain('PEERS=ledger-api.apps.svc:3000,\n');
+    const messages = warnings.filter((w) => w.path === path).map((w) => w.message);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(
+      /^the lookup of service "ledger-api", which this group registers with count 3, /,
+    );
+  });
+
+  it('with count 1 is not: its one instance is the Service’s', () => {
+    expect(translate(peers(1), { namespace: 'apps' }).warnings.filter((w) => w.path === path)).toEqual([]);
+  });
+});
+
 describe('range … else', () => {
   it('drops a text-only else branch (the Service is there), keeps the lookup otherwise', () => {
     const text = [
