@@ -143,6 +143,19 @@ function translateInto(
       'ParameterizedJob',
       'a parameterized job runs nothing until it is dispatched; each dispatched child is translated as a batch job',
     );
+    // What every dispatched child will lose, said now rather than at its first dispatch: the groups
+    // translated as a child's, their objects left out.
+    const child = dispatchedStandIn(job);
+    for (let groupIndex = 0; groupIndex < (child.TaskGroups ?? []).length; groupIndex++) {
+      const ctx = groupContext(child, groupIndex, options, (path, message) =>
+        warn(path, `when dispatched: ${message}`),
+      );
+      try {
+        groupObjects(ctx);
+      } catch (error) {
+        warn(ctx.path, `when dispatched: internal error while translating the group: ${describe(error)}`);
+      }
+    }
     return;
   }
   (job.TaskGroups ?? []).forEach((_, groupIndex) => {
@@ -153,6 +166,16 @@ function translateInto(
       warn(ctx.path, `internal error while translating the group; it is left out: ${describe(error)}`);
     }
   });
+}
+
+/**
+ * A child of parameterized `job` as dispatch makes one (src/jobs/dispatch.ts), for its warnings: its
+ * required meta keys hold their own names, values only a dispatch gives; no payload.
+ */
+function dispatchedStandIn(job: Job): Job {
+  const meta: Record<string, string> = { ...job.Meta };
+  for (const key of job.ParameterizedJob?.MetaRequired ?? []) meta[key] = key;
+  return { ...job, ID: `${job.ID ?? ''}/dispatch`, ParentID: job.ID ?? '', Dispatched: true, Meta: meta };
 }
 
 function sortObjects(

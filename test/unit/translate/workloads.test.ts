@@ -256,6 +256,28 @@ describe('batch → Job', () => {
     expect(ffmpeg.args?.slice(0, 2)).toEqual(['-i', 'https://example.com/in.mp4']);
     expect(podSpecOf(job).volumes?.some((v) => v.secret?.secretName === 'payload-1')).toBe(true);
     expect(warnings.filter((w) => w.message.includes('internal error'))).toEqual([]);
+    // The parent says now what every dispatched child will lose: the child's own warnings of its
+    // groups, each once, marked as such.
+    const fromGroups = (list: { path: string; message: string }[]) =>
+      list.filter((w) => w.path.startsWith('TaskGroups['));
+    expect(fromGroups(template.warnings)).toEqual(
+      fromGroups(warnings).map((w) => ({ path: w.path, message: `when dispatched: ${w.message}` })),
+    );
+    // One the corpus job has not: a poststop task, which no dispatched child will run.
+    const withPoststop = makeJob({
+      ...parent,
+      TaskGroups: parent.TaskGroups?.map((g) => ({
+        ...g,
+        Tasks: [
+          ...(g.Tasks ?? []),
+          { Name: 'upload', Driver: 'docker', Config: { image: 'x:1' }, Lifecycle: { Hook: 'poststop' } },
+        ],
+      })),
+    });
+    const at = `TaskGroups[0].Tasks[${parent.TaskGroups?.[0]?.Tasks?.length ?? 0}].Lifecycle`;
+    expect(messagesAt(run(withPoststop).warnings, at)).toEqual([
+      expect.stringMatching(/^when dispatched: poststop task is left out/),
+    ]);
   });
 });
 
