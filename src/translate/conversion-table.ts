@@ -622,7 +622,7 @@ at(SERVICE_PREFIXES, {
   CanaryTags: notApplicable('Services do not tell canary pods apart', { warnedBy: NETWORKING }),
   EnableTagOverride: notApplicable('a Consul catalog setting; there is no Consul catalog'),
   PortLabel: converted(
-    'a Service port named after the label: port = the container port of the label (first registering group), targetPort = the container port’s name, so every group is reached whatever its container port',
+    'a Service port named after the label: port = the label’s static port (where Nomad’s consumers reach it), else its container port (first registering group); targetPort = the container port’s name, so every group is reached whatever its container port',
     NETWORKING,
   ),
   AddressMode: notApplicable('a Service always routes to the pod IPs', { isSet: unless('auto') }),

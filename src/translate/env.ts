@@ -393,6 +393,8 @@ function resolve(scope: Scope, name: string, kubernetes: boolean, depth: number)
       warning: `\${${name}} is a property of the Nomad client node, unknown when translating; left as is`,
     };
   }
+  // Unset only when the job names several datacenters and none is mapped: said once per group (taskEnv).
+  if (name === 'NOMAD_DC') return { kind: 'keep' };
   if (name.startsWith('NOMAD_')) {
     return { kind: 'keep', warning: `\${${name}} is not available on Kubernetes; left as is` };
   }
@@ -554,7 +556,7 @@ export const taskEnv: TaskEnv = (ctx, task, taskIndex) => {
       `${ctx.path}`,
       label.ok
         ? `NOMAD_DC is read from the pod label ${label.key}, which Kubernetes sets only with PodTopologyLabelsAdmission (empty otherwise)`
-        : 'NOMAD_DC is not set: the job has several datacenters and node.datacenter has no node label',
+        : 'NOMAD_DC is not set and ${node.datacenter} is left as written: the job has several datacenters and no node label is mapped to ${node.datacenter}; map one with --datacenter-label <node label> (env NOMAD_OPERATOR_DATACENTER_LABEL, Helm value translator.datacenterLabel), e.g. topology.kubernetes.io/zone',
     );
   }
   return [...env.values()];

@@ -996,7 +996,7 @@ function serviceWarnings(ctx: GroupContext, service: Service, path: string, name
   if (provider === 'consul') {
     ctx.warn(
       `${path}.Provider`,
-      `not registered in Consul: the service is the Kubernetes Service ${name} (DNS ${name}.${ctx.options.namespace}.svc); ${JSON.stringify(service.Name ?? '')}.service.consul does not resolve`,
+      `not registered in Consul: the service is the Kubernetes Service ${name} (DNS ${name}.${ctx.options.namespace}.svc); ${JSON.stringify(`${service.Name ?? ''}.service.consul`)} does not resolve`,
     );
   }
   if (service.Connect) {

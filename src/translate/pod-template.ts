@@ -659,9 +659,12 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
     );
     const mounts: V1VolumeMount[] = [];
     for (const mount of [...(storage.mounts[taskName] ?? []), ...binds, ...(container.volumeMounts ?? [])]) {
-      if (mounts.some((m) => m.mountPath === mount.mountPath)) {
+      const taken = mounts.find((m) => m.mountPath === mount.mountPath);
+      if (taken === undefined) mounts.push(mount);
+      // The same volume at the same place (a bind of local/ to /local) is no second mount.
+      else if (taken.name !== mount.name || (taken.subPath ?? '') !== (mount.subPath ?? '')) {
         ctx.warn(taskPath, `${mount.mountPath} is mounted twice; only the first mount is kept`);
-      } else mounts.push(mount);
+      }
     }
     if (mounts.length > 0) container.volumeMounts = mounts;
     else delete container.volumeMounts;

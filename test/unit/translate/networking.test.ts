@@ -266,7 +266,7 @@ describe('checks → probes (service-checks)', () => {
       expect(s.spec?.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
     }
     expect(warningsAt(c, 'TaskGroups[0].Services[0].Provider')).toEqual([
-      'not registered in Consul: the service is the Kubernetes Service web (DNS web.apps.svc); "web".service.consul does not resolve',
+      'not registered in Consul: the service is the Kubernetes Service web (DNS web.apps.svc); "web.service.consul" does not resolve',
     ]);
     expect(warningsAt(c, 'TaskGroups[0].Services[0].CanaryTags')).toHaveLength(1);
   });

@@ -414,6 +414,25 @@ describe('pod settings', () => {
     expect(warnings.filter((w) => w.path.includes('.Config'))).toEqual([]);
   });
 
+  it('a bind of a task directory onto its own place is no second mount (no warning)', () => {
+    const job = simpleJob('service', {
+      Config: { image: 'nginx:1', mount: [{ type: 'bind', source: 'local', target: '/local' }] },
+      Templates: [{ EmbeddedTmpl: 'x', DestPath: 'local/x.conf' }],
+    });
+    const { objects, warnings } = run(job);
+    const mounts = container(podSpecOf(one(objects, 'Deployment')), 't').volumeMounts ?? [];
+    expect(mounts.filter((m) => m.mountPath.startsWith('/local')).map((m) => m.mountPath)).toEqual([
+      '/local',
+      '/local/x.conf',
+    ]);
+    expect(warnings.filter((w) => w.message.includes('mounted twice'))).toEqual([]);
+    // Another volume at a taken place still is.
+    const clash = simpleJob('service', {
+      Config: { image: 'nginx:1', mount: [{ type: 'bind', source: 'secrets', target: '/local' }] },
+    });
+    expect(run(clash).warnings.filter((w) => w.message.includes('/local is mounted twice'))).toHaveLength(1);
+  });
+
   it('docker DNS servers replace the cluster DNS; invalid ones are left out', () => {
     const job = simpleJob('service', {
       Config: { image: 'a:1', dns_servers: ['1.1.1.1', 'not-an-ip'], dns_search_domains: ['svc.example'] },
