@@ -69,6 +69,7 @@ import type {
   V1ServicePort,
 } from '@kubernetes/client-node';
 import { hashToken, isDns1035Label, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
+import { keyedBy } from '../nomad/keyed.ts';
 import {
   ANNOTATION_SERVICE_META,
   ANNOTATION_SERVICE_NAME,
@@ -760,7 +761,7 @@ export function serviceCatalog(ctx: GroupContext): Map<string, CatalogService> {
           ports: [],
           portByLabel: new Map(),
           tags: [],
-          meta: {},
+          meta: keyedBy<string>(),
           warnings: [],
         };
         catalog.set(name, entry);
@@ -779,7 +780,23 @@ export function serviceCatalog(ctx: GroupContext): Map<string, CatalogService> {
       entry.warnings.push(...warnings);
       entry.registrations.push({ ...block, groupIndex: g, nomadName });
       if (!entry.groups.includes(g)) entry.groups.push(g);
-      for (const tag of block.service.Tags ?? []) if (!entry.tags.includes(tag)) entry.tags.push(tag);
+      // Tags are interpolated as Nomad registers them; what only the running pod knows stays as written.
+      (block.service.Tags ?? []).forEach((raw, i) => {
+        const tag =
+          raw.includes('${') && task
+            ? interpolate(
+                { ...groupCtx, warn: (path, message) => entry.warnings.push({ path, message }) },
+                task,
+                raw,
+                {
+                  kubernetes: false,
+                  path: `${block.path}.Tags[${i}]`,
+                  upstreams: false,
+                },
+              )
+            : raw;
+        if (!entry.tags.includes(tag)) entry.tags.push(tag);
+      });
       Object.assign(entry.meta, block.service.Meta ?? {});
     }
   });

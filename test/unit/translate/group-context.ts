@@ -4,20 +4,22 @@ import { readFileSync } from 'node:fs';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { identityLabels, jobObjectName, labelValueFor } from '../../../src/nomad/ids.ts';
 import { LABEL_GROUP } from '../../../src/nomad/keys.ts';
-import { type Job, JobSchema } from '../../../src/nomad/schema.ts';
+import type { Job } from '../../../src/nomad/schema.ts';
+import { parseJobJson } from '../../../src/nomad/validate.ts';
 import type { GroupContext, ResolvedOptions, Warning } from '../../../src/translate/types.ts';
 
 const corpusDir = new URL('../../fixtures/jobspecs/', import.meta.url);
 
 /** A corpus job (`<name>.canonical.json`), parsed and canonicalized as Nomad stores it. */
 export function corpusJob(name: string): Job {
-  const json: unknown = JSON.parse(readFileSync(new URL(`${name}.canonical.json`, corpusDir), 'utf8'));
-  return canonicalize(JobSchema.parse(json));
+  return job(JSON.parse(readFileSync(new URL(`${name}.canonical.json`, corpusDir), 'utf8')));
 }
 
-/** A hand-built job, canonicalized. */
+/** A hand-built job, parsed as the API parses one (parseJobJson) and canonicalized. */
 export function job(input: Job): Job {
-  return canonicalize(JobSchema.parse(input));
+  const parsed = parseJobJson(input);
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  return canonicalize(parsed.job);
 }
 
 export const testOptions: ResolvedOptions = {

@@ -588,6 +588,36 @@ describe('Services (hand-built)', () => {
     expect(warningsAt(ctx, 'TaskGroups[0].Networks[0].ReservedPorts[0].Value')).toHaveLength(1);
   });
 
+  it('interpolates tags as Nomad registers them; node properties stay, each said once', () => {
+    const ctx = groupContext(
+      groupJob({
+        Networks: [{ DynamicPorts: [{ Label: 'http', To: 80 }] }],
+        Services: [
+          {
+            Name: 'web',
+            PortLabel: 'http',
+            Provider: 'nomad',
+            Tags: ['job=${NOMAD_JOB_NAME}', 'node=${node.unique.name}', 'plain'],
+            Meta: JSON.parse('{"__proto__":"kept","owner":"ops"}'),
+          },
+        ],
+      }),
+    );
+    const [service] = servicesOf(ctx);
+    const annotations = service?.metadata?.annotations ?? {};
+    expect(JSON.parse(annotations[ANNOTATION_SERVICE_TAGS] ?? '[]')).toEqual([
+      `job=${ctx.job.Name}`,
+      'node=${node.unique.name}',
+      'plain',
+    ]);
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Tags[1]')).toHaveLength(1);
+    // Meta keys are the user's: a `__proto__` key is one like any other.
+    expect(Object.entries(JSON.parse(annotations[ANNOTATION_SERVICE_META] ?? '{}'))).toEqual([
+      ['__proto__', 'kept'],
+      ['owner', 'ops'],
+    ]);
+  });
+
   it('keeps names valid DNS-1035 labels within 63 characters', () => {
     const long = 'a-really-long-service-name-that-goes-on-and-on-and-on-forever-and-ever';
     const ctx = groupContext(
