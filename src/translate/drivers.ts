@@ -775,7 +775,9 @@ function execDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: In
   ctx.warn(
     `${ctx.path}.Tasks[${taskIndex}].Driver`,
     `${task.Driver} task runs in a container of the image ${JSON.stringify(ctx.options.execImage)}${
-      task.Driver === 'raw_exec' ? ', not unisolated on the host' : ''
+      task.Driver === 'raw_exec'
+        ? ', not unisolated on the host: the host paths it reads or writes are the container’s own (mount what it needs as a host volume)'
+        : ''
     }: ${command ? `the command ${JSON.stringify(command)}` : 'its command'} must exist in that image (set the execImage option to an image that has it, or use the docker driver)`,
   );
   // cgroup overrides, oom_score_adj and denied_envvars have no container equivalent: warned as unknown.
