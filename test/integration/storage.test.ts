@@ -106,6 +106,9 @@ describe('storage objects on the apiserver', () => {
     const main = spec.containers.find((c) => c.name === 'main');
     expect(main?.volumeMounts?.map((m) => m.mountPath)).toEqual([
       '/alloc',
+      '/alloc/data',
+      '/alloc/logs',
+      '/alloc/tmp',
       '/local',
       '/secrets',
       '/data',

@@ -3,41 +3,17 @@
 // real apiserver, the controller and the Nomad API: every group's summary, allocations, evaluation and
 // the job read back unchanged.
 import { CoreV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../../../src/api/server.ts';
-import { type Harness, startController } from '../controller/harness.ts';
-import { startTestApiServer } from '../support/api-server.ts';
-import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
+import { describe, expect, it } from 'vitest';
+import { testKubeConfig, waitFor } from '../support/kube.ts';
+import { callApi, operatorForFile } from '../support/operator.ts';
 
 const kc = testKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
-
-let ns: { name: string; remove: () => Promise<void> };
-let harness: Harness;
-let server: ApiServer;
-
-beforeAll(async () => {
-  ns = await createTestNamespace(kc, 'prototype-names');
-  harness = await startController(kc, ns.name, { workers: 2 });
-  server = await startTestApiServer(kc, ns.name);
-});
-
-afterAll(async () => {
-  await server?.close();
-  await harness?.stop();
-  await ns?.remove();
-});
+const operator = operatorForFile(kc, 'prototype-names');
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const res = await fetch(server.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    json: (res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T,
-  };
+  const { status, text } = await callApi(operator().api, method, path, body);
+  return { status, json: (status === 200 ? JSON.parse(text) : text) as T };
 }
 
 const GROUPS = ['__proto__', 'constructor', 'toString'];
@@ -116,7 +92,7 @@ describe('groups named like JavaScript object properties', () => {
     // Map keys too: the job's meta, and the task's environment in its container.
     expect(Object.entries(read.Meta)).toEqual([['__proto__', 'job meta']]);
     expect(Object.entries(read.TaskGroups[0]?.Tasks[0]?.Env ?? {})).toEqual([['__proto__', 'an env value']]);
-    const pods = await core.listNamespacedPod({ namespace: ns.name });
+    const pods = await core.listNamespacedPod({ namespace: operator().namespace });
     const env = pods.items.flatMap((p) => p.spec?.containers.flatMap((c) => c.env ?? []) ?? []);
     expect(env).toContainEqual({ name: '__proto__', value: 'an env value' });
     // Read back and sent again unchanged: no new version.

@@ -4,41 +4,18 @@
 // registered again ends with its own Deployment, revision and evaluation record, owned by the new
 // NomadJob, its pods running, and nothing of the purged job left.
 import { AppsV1Api, CoreV1Api, type V1OwnerReference } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../../../src/api/server.ts';
+import { describe, expect, it } from 'vitest';
 import { evaluationsConfigMapName } from '../../../src/jobs/evaluations.ts';
 import { LABEL_JOB } from '../../../src/nomad/keys.ts';
-import { type Harness, startController } from '../controller/harness.ts';
-import { startTestApiServer } from '../support/api-server.ts';
-import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
+import { testKubeConfig, waitFor } from '../support/kube.ts';
+import { callApi, operatorForFile } from '../support/operator.ts';
 
 const kc = testKubeConfig();
 const apps = kc.makeApiClient(AppsV1Api);
 const core = kc.makeApiClient(CoreV1Api);
+const operator = operatorForFile(kc, 'purge-register');
 
-let ns: { name: string; remove: () => Promise<void> };
-let harness: Harness;
-let server: ApiServer;
-
-beforeAll(async () => {
-  ns = await createTestNamespace(kc, 'purge-register');
-  harness = await startController(kc, ns.name, { workers: 2 });
-  server = await startTestApiServer(kc, ns.name);
-});
-
-afterAll(async () => {
-  await server?.close();
-  await harness?.stop();
-  await ns?.remove();
-});
-
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  const res = await fetch(server.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, text: await res.text() };
-}
+const api = (method: string, path: string, body?: unknown) => callApi(operator().api, method, path, body);
 
 const job = (image: string) => ({
   ID: 'cycled',
@@ -55,7 +32,7 @@ async function jobStatus(): Promise<string | undefined> {
 
 /** The job's Deployments and its pods not being deleted. */
 async function workload() {
-  const selector = { namespace: ns.name, labelSelector: `${LABEL_JOB}=cycled` };
+  const selector = { namespace: operator().namespace, labelSelector: `${LABEL_JOB}=cycled` };
   const deployments = (await apps.listNamespacedDeployment(selector)).items;
   const pods = (await core.listNamespacedPod(selector)).items.filter((p) => !p.metadata?.deletionTimestamp);
   return { deployments, pods };
@@ -68,14 +45,14 @@ describe('a job purged and registered again at once', () => {
     await waitFor('the first job running', async () =>
       (await jobStatus()) === 'running' ? true : undefined,
     );
-    const before = (await harness.read('cycled')).metadata?.uid;
+    const before = (await operator().controller.read('cycled')).metadata?.uid;
 
     const purged = await api('DELETE', '/v1/job/cycled?purge=true');
     expect(purged.status, purged.text).toBe(200);
     const again = await api('PUT', '/v1/jobs', { Job: job('registry.example/web:2') });
     expect(again.status, again.text).toBe(200);
 
-    const uid = (await harness.read('cycled')).metadata?.uid ?? '';
+    const uid = (await operator().controller.read('cycled')).metadata?.uid ?? '';
     expect(uid).not.toBe(before);
     const image = (spec: { containers: { image?: string }[] } | undefined) => spec?.containers[0]?.image;
     await waitFor(
@@ -102,13 +79,13 @@ describe('a job purged and registered again at once', () => {
     expect(deployments.map((d) => owners(d.metadata?.ownerReferences))).toEqual([uid]);
     const revisions = (
       await apps.listNamespacedControllerRevision({
-        namespace: ns.name,
+        namespace: operator().namespace,
         labelSelector: `${LABEL_JOB}=cycled`,
       })
     ).items;
     expect(revisions.map((r) => owners(r.metadata?.ownerReferences))).toEqual([uid]);
     const evaluations = await core.readNamespacedConfigMap({
-      namespace: ns.name,
+      namespace: operator().namespace,
       name: evaluationsConfigMapName('cycled'),
     });
     expect(owners(evaluations.metadata?.ownerReferences)).toBe(uid);

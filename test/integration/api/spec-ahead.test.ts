@@ -39,7 +39,7 @@ describe('a spec decoded ahead of its write, on the real apiserver', () => {
     });
     if (!parsed.ok) throw new Error(parsed.error);
     // As a register builds the object: the canonical, valid job, in the test's namespace.
-    const job = prepareJob(parsed.job, 'default');
+    const { job } = prepareJob(parsed.job, 'default');
     const object = nomadJobObject(
       withoutBookkeeping(job) as Record<string, unknown>,
       createNamespaceMapper(),

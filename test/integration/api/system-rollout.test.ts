@@ -3,38 +3,17 @@
 // the version they run (the old one), the new version's allocation is pending with it, and the new
 // version's evaluation failed its placement and left a blocked evaluation.
 import { AppsV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../../../src/api/server.ts';
-import { type Harness, startController } from '../controller/harness.ts';
-import { startTestApiServer } from '../support/api-server.ts';
-import { createTestNamespace, testKubeConfig, waitFor } from '../support/kube.ts';
+import { describe, expect, it } from 'vitest';
+import { testKubeConfig, waitFor } from '../support/kube.ts';
+import { callApi, operatorForFile } from '../support/operator.ts';
 
 const kc = testKubeConfig();
 const apps = kc.makeApiClient(AppsV1Api);
-
-let ns: { name: string; remove: () => Promise<void> };
-let harness: Harness;
-let server: ApiServer;
-
-beforeAll(async () => {
-  ns = await createTestNamespace(kc, 'system-rollout');
-  harness = await startController(kc, ns.name, { workers: 2 });
-  server = await startTestApiServer(kc, ns.name);
-});
-
-afterAll(async () => {
-  await server?.close();
-  await harness?.stop();
-  await ns?.remove();
-});
+const operator = operatorForFile(kc, 'system-rollout');
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(server.url + path, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  const { status, text } = await callApi(operator().api, method, path, body);
+  if (status !== 200) throw new Error(`${method} ${path}: ${status} ${text}`);
   return JSON.parse(text) as T;
 }
 
@@ -84,7 +63,7 @@ describe('a system job rolling out a version no node can run', () => {
     const nodes = await waitFor(
       'a healthy allocation on every node',
       async () => {
-        const [daemonSet] = (await apps.listNamespacedDaemonSet({ namespace: ns.name })).items;
+        const [daemonSet] = (await apps.listNamespacedDaemonSet({ namespace: operator().namespace })).items;
         const available = daemonSet?.status?.numberAvailable ?? 0;
         return available > 0 && available === daemonSet?.status?.desiredNumberScheduled
           ? available
@@ -92,28 +71,40 @@ describe('a system job rolling out a version no node can run', () => {
       },
       { timeoutMs: 60_000 },
     );
-    const running = live(await api<Allocation[]>('GET', '/v1/job/node-agent/allocations'));
-    expect(running.map((a) => [a.JobVersion, a.ClientStatus])).toEqual(Array(nodes).fill([0, 'running']));
+    // As the API's caches have it a moment later.
+    const allocationsNow = async () => live(await api<Allocation[]>('GET', '/v1/job/node-agent/allocations'));
+    await waitFor('the API showing them running', async () => {
+      const running = (await allocationsNow()).filter((a) => a.ClientStatus === 'running');
+      return running.length === nodes ? true : undefined;
+    });
+    expect((await allocationsNow()).map((a) => a.JobVersion)).toEqual(Array(nodes).fill(0));
 
     // More memory than any node has: the DaemonSet replaces one node's pod, whose successor stays pending.
     await api('PUT', '/v1/jobs', { Job: agent('registry.example/agent:2', 100_000_000) });
     const allocations = await waitFor(
-      'the rollout stalled on a pending allocation of version 1',
+      'the rollout stalled: one node’s allocation replaced by a pending one, the others running',
       async () => {
-        const all = live(await api<Allocation[]>('GET', '/v1/job/node-agent/allocations'));
-        return all.some((a) => a.JobVersion === 1 && a.ClientStatus === 'pending') ? all : undefined;
+        const all = await allocationsNow();
+        const pending = all.filter((a) => a.ClientStatus === 'pending');
+        const running = all.filter((a) => a.ClientStatus === 'running');
+        return pending.length === 1 && running.length === nodes - 1 ? all : undefined;
       },
       { timeoutMs: 60_000 },
     );
-    const stillRunning = allocations.filter((a) => a.ClientStatus === 'running');
-    expect(stillRunning.length).toBe(nodes - 1);
-    expect(stillRunning.every((a) => a.JobVersion === 0)).toBe(true);
+    // Each reports the version it runs.
+    expect(allocations.map((a) => [a.ClientStatus, a.JobVersion]).sort()).toEqual([
+      ['pending', 1],
+      ...Array(nodes - 1).fill(['running', 0]),
+    ]);
 
     // The new version's placement failed: Nomad's register evaluation with FailedTGAllocs, and the
     // blocked evaluation it created.
     const job = await api<{ JobModifyIndex: number }>('GET', '/v1/job/node-agent');
-    const evaluations = await api<Evaluation[]>('GET', '/v1/job/node-agent/evaluations');
-    const latest = evaluations.filter((e) => e.JobModifyIndex === job.JobModifyIndex);
+    const latest = await waitFor('the new version’s evaluations recorded', async () => {
+      const evaluations = await api<Evaluation[]>('GET', '/v1/job/node-agent/evaluations');
+      const mine = evaluations.filter((e) => e.JobModifyIndex === job.JobModifyIndex);
+      return mine.some((e) => e.Status === 'blocked') ? mine : undefined;
+    });
     const register = latest.find((e) => e.TriggeredBy === 'job-register');
     expect(register).toMatchObject({ Status: 'complete', FailedTGAllocs: { agent: {} } });
     expect(latest.find((e) => e.ID === register?.BlockedEval)).toMatchObject({ Status: 'blocked' });
