@@ -671,6 +671,17 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
   let readinessFrom: CheckRef | undefined;
   let livenessFrom: CheckRef | undefined;
   for (const ref of mine) {
+    const restarts = (ref.check.CheckRestart?.Limit ?? 0) > 0;
+    // A check that becomes no probe gets one warning saying so, none about what a probe cannot carry.
+    if (readinessFrom && !(restarts && !livenessFrom)) {
+      ctx.warn(
+        ref.path,
+        restarts && livenessFrom
+          ? `a container has one readiness and one liveness probe: check ${checkLabel(ref)} and its check_restart are not translated (check ${checkLabel(readinessFrom)} is the readiness probe, the check_restart of check ${checkLabel(livenessFrom)} the liveness probe)`
+          : `a container has one readiness probe: check ${checkLabel(ref)} is not translated (check ${checkLabel(readinessFrom)} is)`,
+      );
+      continue;
+    }
     const handler = probeHandler(ref, plan, warn);
     if (!handler) continue;
     if (!readinessFrom) {
@@ -679,10 +690,10 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
     } else {
       ctx.warn(
         ref.path,
-        `a container has one readiness probe: check ${checkLabel(ref)} is not translated (check ${checkLabel(readinessFrom)} is)`,
+        `a container has one readiness probe: check ${checkLabel(ref)} is only the liveness probe, from its check_restart (check ${checkLabel(readinessFrom)} is the readiness probe)`,
       );
     }
-    if ((ref.check.CheckRestart?.Limit ?? 0) > 0) {
+    if (restarts) {
       if (!livenessFrom) {
         livenessFrom = ref;
         result.livenessProbe = livenessProbe(ref, handler);

@@ -249,8 +249,14 @@ describe('checks → probes (service-checks)', () => {
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[1]')).toEqual([
       'a container has one readiness probe: check "service: \\"web\\" check" is not translated (check "alive" is)',
     ]);
-    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[2].GRPCUseTLS')).toHaveLength(1);
-    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Services[0].Checks[0].CheckRestart')).toHaveLength(1);
+    // A check that becomes no probe gets that one warning, none about what a probe could not carry.
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[2]')).toHaveLength(1);
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[2].GRPCUseTLS')).toEqual([]);
+    // Neither probe left for it: one warning for the check and its check_restart.
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Services[0].Checks[0]')).toEqual([
+      'a container has one readiness and one liveness probe: check "ready" and its check_restart are not translated (check "alive" is the readiness probe, the check_restart of check "alive" the liveness probe)',
+    ]);
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Services[0].Checks[0].CheckRestart')).toEqual([]);
   });
 
   it('one Service per service name, both on the http port; Consul registration is reported', () => {
@@ -310,6 +316,44 @@ describe('checks → probes (hand-built)', () => {
     });
     expect(net.livenessProbe).toBeUndefined();
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[0].InitialStatus')).toHaveLength(1);
+  });
+
+  it('a second check with check_restart is the liveness probe only, and is said to be', () => {
+    const ctx = groupContext(
+      groupJob({
+        ...network,
+        Services: [
+          {
+            Name: 'svc',
+            PortLabel: 'http',
+            Provider: 'nomad',
+            Checks: [
+              { Name: 'ready', Type: 'http', Path: '/ready', Interval: 10e9, Timeout: 2e9 },
+              {
+                Name: 'admin',
+                Type: 'http',
+                Path: '/admin',
+                Method: 'POST',
+                Interval: 10e9,
+                Timeout: 2e9,
+                CheckRestart: { Limit: 3, Grace: 20e9 },
+              },
+              { Name: 'extra', Type: 'http', Path: '/x', Method: 'POST', Interval: 10e9, Timeout: 2e9 },
+            ],
+          },
+        ],
+      }),
+    );
+    const probes = taskNetworking(ctx, ctx.group.Tasks![0]!, 0);
+    expect(probes.readinessProbe?.httpGet?.path).toBe('/ready');
+    expect(probes.livenessProbe?.httpGet?.path).toBe('/admin');
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[1]')).toEqual([
+      'a container has one readiness probe: check "admin" is only the liveness probe, from its check_restart (check "ready" is the readiness probe)',
+    ]);
+    // Its POST matters (the liveness probe sends GET); the dropped check's does not.
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[1].Method')).toHaveLength(1);
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[2]')).toHaveLength(1);
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[2].Method')).toEqual([]);
   });
 
   it('http: https scheme, check port overrides the service port, non-GET methods are reported', () => {
