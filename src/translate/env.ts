@@ -22,7 +22,10 @@
 //                                          topology.kubernetes.io/zone, which Kubernetes copies onto pods with
 //                                          PodTopologyLabelsAdmission; empty without it); unset with no mapping
 //   NOMAD_GROUP_NAME, NOMAD_JOB_ID, NOMAD_JOB_NAME, NOMAD_JOB_PARENT_ID, NOMAD_NAMESPACE, NOMAD_REGION,
-//   NOMAD_TASK_NAME                        the Nomad values, verbatim
+//   NOMAD_TASK_NAME                        the Nomad values, verbatim; except in the runs of a periodic job
+//                                          (its CronJobs' pods): NOMAD_JOB_PARENT_ID is the periodic job's
+//                                          ID, and NOMAD_JOB_ID / NOMAD_JOB_NAME stay the periodic job's,
+//                                          not the run's `<id>/periodic-<launch time>` (reported when used)
 //   NOMAD_MEMORY_LIMIT, NOMAD_MEMORY_MAX_LIMIT  MemoryMB, MemoryMaxMB
 //   per port label l (networking.ts decides the ports):
 //     NOMAD_IP_l        the pod IP (`status.podIP`): what a task must bind to inside its pod
@@ -137,6 +140,11 @@ function usesVariable(ctx: GroupContext, ...names: string[]): boolean {
   return names.some((name) => text.includes(name));
 }
 
+/** A periodic job (not one of its runs): its CronJobs' pods are its runs'. */
+function isPeriodicParent(job: GroupContext['job']): boolean {
+  return job.Periodic !== undefined && !job.ParentID;
+}
+
 /** The single datacenter the job names, if it names exactly one without globs. */
 function singleDatacenter(ctx: GroupContext): string | undefined {
   const dcs = [...new Set(ctx.job.Datacenters ?? [])];
@@ -224,7 +232,9 @@ function runtimeVariables(ctx: GroupContext, task: Task, taskIndex: number, upst
   literal('NOMAD_GROUP_NAME', groupName);
   literal('NOMAD_JOB_ID', jobId);
   literal('NOMAD_JOB_NAME', job.Name ?? jobId);
-  if (job.ParentID) literal('NOMAD_JOB_PARENT_ID', job.ParentID);
+  // The pods of a periodic job are its runs', whose parent it is (their own ID: see taskEnv's warning).
+  const parentId = job.ParentID || (isPeriodicParent(job) ? jobId : '');
+  if (parentId) literal('NOMAD_JOB_PARENT_ID', parentId);
   if ((resources.MemoryMB ?? 0) > 0) literal('NOMAD_MEMORY_LIMIT', String(resources.MemoryMB));
   if ((resources.MemoryMaxMB ?? 0) > 0) literal('NOMAD_MEMORY_MAX_LIMIT', String(resources.MemoryMaxMB));
   literal('NOMAD_NAMESPACE', job.Namespace ?? 'default');
@@ -534,6 +544,17 @@ export const taskEnv: TaskEnv = (ctx, task, taskIndex) => {
   }
 
   if (taskIndex === 0) upstreamWarnings(ctx);
+  if (
+    taskIndex === 0 &&
+    isPeriodicParent(ctx.job) &&
+    usesVariable(ctx, 'NOMAD_JOB_ID', 'NOMAD_JOB_NAME', 'NOMAD_ALLOC_NAME')
+  ) {
+    const id = ctx.job.ID ?? '';
+    ctx.warn(
+      ctx.path,
+      `NOMAD_JOB_ID, NOMAD_JOB_NAME and NOMAD_ALLOC_NAME of a periodic run are the periodic job's (${JSON.stringify(id)}), not the run's own ${JSON.stringify(`${id}/periodic-<launch time>`)} as in Nomad: the launch time cannot be put into a CronJob's pods; tell runs apart by NOMAD_ALLOC_ID (the pod's UID) or the pod label batch.kubernetes.io/job-name`,
+    );
+  }
   const count = ctx.group.Count ?? 1;
   if (
     taskIndex === 0 &&

@@ -377,6 +377,22 @@ describe('taskEnv: index, datacenter, resources, parents', () => {
     expect(envValue(env, 'NOMAD_JOB_NAME')).toBe('web-name');
   });
 
+  it('a periodic job’s runs: their parent’s ID as NOMAD_JOB_PARENT_ID; their own ID reported when used', () => {
+    const periodic = { Type: 'batch', Periodic: { Enabled: true, Specs: ['0 3 * * *'], SpecType: 'cron' } };
+    const plain = groupContext(simpleJob({ job: periodic }));
+    expect(envValue(taskEnv(plain, task(plain), 0), 'NOMAD_JOB_PARENT_ID')).toBe('web');
+    expect(plain.warnings.filter((w) => w.path === 'TaskGroups[0]')).toEqual([]);
+    const using = groupContext(
+      simpleJob({ job: periodic, task: { Env: { BUCKET: 's3://backups/${NOMAD_JOB_NAME}' } } }),
+    );
+    taskEnv(using, task(using), 0);
+    expect(using.warnings.filter((w) => w.path === 'TaskGroups[0]').map((w) => w.message)).toEqual([
+      expect.stringMatching(
+        /^NOMAD_JOB_ID, NOMAD_JOB_NAME and NOMAD_ALLOC_NAME of a periodic run are the periodic job's \("web"\), not the run's own "web\/periodic-<launch time>"/,
+      ),
+    ]);
+  });
+
   it('a task env var named like a runtime variable replaces it (once, with the task’s value)', () => {
     const ctx = groupContext(simpleJob({ task: { Env: { NOMAD_REGION: 'mine' } } }));
     const env = taskEnv(ctx, task(ctx), 0);
