@@ -171,6 +171,23 @@ function interpolator(ctx: GroupContext, task: Task, templateVariables: readonly
 // ---------------------------------------------------------------------------------------------------
 // Shared pieces
 
+/** The Docker engine's socket, which jobs bind to run or inspect containers. */
+const DOCKER_SOCKET = /(^|\/)docker\.sock$/;
+
+/**
+ * A hostPath volume of an absolute host path a task binds. The Docker socket is one Kubernetes nodes
+ * (containerd, CRI-O) usually lack: it is typed Socket, so a pod where it is missing does not start
+ * (its events say why) instead of running against an empty directory the runtime would make there.
+ */
+function hostPathVolume(ctx: GroupContext, name: string, source: string, path: string): V1Volume {
+  if (!DOCKER_SOCKET.test(source)) return { name, hostPath: { path: source } };
+  ctx.warn(
+    path,
+    `${source} is the Docker engine's socket, which Kubernetes nodes (containerd, CRI-O) usually do not have: the hostPath is of type Socket, so the pod does not start where it is missing; talk to the node's container runtime through its own socket (containerd: /run/containerd/containerd.sock) or do the work without it`,
+  );
+  return { name, hostPath: { path: source, type: 'Socket' } };
+}
+
 function capabilities(values: string[]): string[] {
   return values.map((c) => {
     const upper = c.toUpperCase();
@@ -390,7 +407,7 @@ function dockerVolumes(
       return;
     }
     const name = volumeName(taskIndex, counter.n++);
-    volumes.push({ name, hostPath: { path: source } });
+    volumes.push(hostPathVolume(ctx, name, source, `${path}.volumes[${i}]`));
     const mount: V1VolumeMount = { name, mountPath: target };
     if (mode.split(',').includes('ro')) mount.readOnly = true;
     const propagation = mode.split(',').find((m) => PROPAGATIONS.has(m));
@@ -490,7 +507,7 @@ function dockerMounts(
       return;
     }
     if (type === 'bind' && source.startsWith('/')) {
-      volumes.push({ name, hostPath: { path: source } });
+      volumes.push(hostPathVolume(ctx, name, source, at));
     } else if (type === 'tmpfs') {
       const size = Number(block(m.tmpfs_options)?.size);
       volumes.push({

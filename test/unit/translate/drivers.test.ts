@@ -108,6 +108,22 @@ describe('docker', () => {
     expect(imageRegistry('localhost/r')).toBe('localhost');
   });
 
+  it('the Docker socket, bound either way: a Socket hostPath and one warning each', () => {
+    const { pod, warnings } = driver({
+      Config: {
+        image: 'a:1',
+        volumes: ['/var/run/docker.sock:/var/run/docker.sock'],
+        mount: [{ type: 'bind', source: '/run/docker.sock', target: '/sock' }],
+      },
+    });
+    expect(pod.volumes).toEqual([
+      { name: 'task0-mount0', hostPath: { path: '/var/run/docker.sock', type: 'Socket' } },
+      { name: 'task0-mount1', hostPath: { path: '/run/docker.sock', type: 'Socket' } },
+    ]);
+    for (const at of [`${CONFIG}.volumes[0]`, `${CONFIG}.mount[0]`])
+      expect(messagesAt(warnings, at)).toEqual([expect.stringContaining("is the Docker engine's socket")]);
+  });
+
   it('volumes and mounts: absolute binds → hostPath, tmpfs → memory emptyDir, relative binds for storage.ts, the rest reported', () => {
     const {
       container: c,
