@@ -501,6 +501,16 @@ export function knownEnvValue(ctx: GroupContext, task: Task, name: string): stri
   return variable?.approximate ? undefined : variable?.literal;
 }
 
+/**
+ * Whether the container of `task` has variable `name` in its env, whatever its value (the task's
+ * env, meta, Nomad's variables); not the variables of env = true templates.
+ */
+export function containerHasEnv(ctx: GroupContext, task: Task, name: string): boolean {
+  if (task.Env && Object.hasOwn(task.Env, name) && isEnvVarName(name)) return true;
+  if (metaVariables(ctx, task).some((m) => m.name === name)) return true;
+  return runtimeVariables(ctx, task, taskIndexOf(ctx, task)).some((v) => v.name === name);
+}
+
 /** Env values that are exactly one node property the downward API has. */
 const NODE_FIELDS: Record<string, string> = {
   '${node.unique.name}': 'spec.nodeName',

@@ -63,7 +63,7 @@ import { goPathClean } from '../nomad/go.ts';
 import { boundedChildName, childName, hashToken, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
 import { ANNOTATION_CSI_SOURCE, ANNOTATION_TASK } from '../nomad/keys.ts';
 import type { Task, TaskArtifact, Template, VolumeRequest } from '../nomad/schema.ts';
-import { interpolate, knownEnvValue } from './env.ts';
+import { containerHasEnv, interpolate, knownEnvValue } from './env.ts';
 import {
   ALLOC_DIR,
   type AllocPlace,
@@ -516,6 +516,9 @@ interface GroupVolume {
  */
 const TASK_OUTPUT_FILES = /(?:alloc|NOMAD_ALLOC_DIR[^/]{0,8})\/logs\/[^\s"'`,;]*std(?:out|err|\*)/;
 
+/** Node attributes and properties Nomad's task environment has (`attr.unique.hostname`). */
+const NODE_PROPERTY = /^(node|attr|meta|device)\./;
+
 /** The mounts of /alloc/data, /alloc/logs and /alloc/tmp (ALLOC_SUBDIRS), inside /alloc. */
 function allocSubdirMounts(): V1VolumeMount[] {
   return ALLOC_SUBDIRS.map((dir) => ({ name: allocSubdirVolume(dir), mountPath: `${ALLOC_DIR}/${dir}` }));
@@ -905,10 +908,20 @@ class StorageBuilder {
         ? this.templateEnv(text, fileText, analysis.dynamic, template, path, destination.path)
         : undefined;
       if (analysis.dynamic) {
-        const runtimeOnly = rendered.unknownEnv.map(quoted).join(', ');
+        // Of the variables it reads that are unknown now: those the container has (pod IP, UID, …),
+        // and those it does not have at all (an upstream of another job's service, say).
+        const inPod = rendered.unknownEnv.filter((name) => containerHasEnv(this.ctx, task, name));
+        const ofNode = rendered.unknownEnv.filter(
+          (name) => !inPod.includes(name) && NODE_PROPERTY.test(name),
+        );
+        const unset = rendered.unknownEnv.filter((name) => !inPod.includes(name) && !ofNode.includes(name));
+        const list = (names: string[], said: string) =>
+          names.length === 0
+            ? ''
+            : `; env ${names.map(quoted).join(', ')} ${names.length > 1 ? 'are' : 'is'} ${said}`;
         this.ctx.warn(
           `${path}.EmbeddedTmpl`,
-          `${what} holds template actions${describeFunctions(analysis.functions)} that need Nomad's template engine; it is mounted at ${destination.path} ${fileText === text ? 'as raw, unrendered text' : 'with those actions unrendered (the variables known when translating are rendered)'}${runtimeOnly === '' ? '' : `; env ${runtimeOnly} ${rendered.unknownEnv.length > 1 ? 'are' : 'is'} only known in the running pod`}${envVars?.missing ?? ''}`,
+          `${what} holds template actions${describeFunctions(analysis.functions)} that need Nomad's template engine; it is mounted at ${destination.path} ${fileText === text ? 'as raw, unrendered text' : 'with those actions unrendered (the variables known when translating are rendered)'}${list(inPod, 'only known in the running pod')}${list(ofNode, 'of the Nomad client node, not in the container')}${list(unset, "not set in the container (set it in the task's env)")}${envVars?.missing ?? ''}`,
         );
       }
       let mode = 0o644;

@@ -467,9 +467,9 @@ describe('templates', () => {
       'TaskGroups[0].Tasks[0].Templates[2].ChangeMode',
     ]);
     // One warning says what is unrendered and which env = true variables are missing (the group has no
-    // port http: NOMAD_PORT_http has no value known when translating).
+    // port http: NOMAD_PORT_http is not in the container at all).
     expect(byPath['TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl']).toBe(
-      `template 0 holds template actions (Nomad: nomadVar; runtime: env) that need Nomad's template engine; it is mounted at /secrets/app.env as raw, unrendered text; env "NOMAD_PORT_http" is only known in the running pod; of its variables (env = true) DB_PASSWORD, LISTEN are not: set them in the task's env (from a Kubernetes Secret for secret values)`,
+      `template 0 holds template actions (Nomad: nomadVar; runtime: env) that need Nomad's template engine; it is mounted at /secrets/app.env as raw, unrendered text; env "NOMAD_PORT_http" is not set in the container (set it in the task's env); of its variables (env = true) DB_PASSWORD, LISTEN are not: set them in the task's env (from a Kubernetes Secret for secret values)`,
     );
     expect(storage.env).toEqual({});
     expect(byPath['TaskGroups[0].Tasks[0].Templates[1].SourcePath']).toContain('local/nginx.conf.tpl');
@@ -659,7 +659,7 @@ describe('env = true templates and rendered env actions', () => {
     expect(ctx.warnings.map((w) => [w.path, w.message])).toEqual([
       [
         'TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl',
-        `template 0 holds template actions (Nomad: nomadVar; runtime: env) that need Nomad's template engine; it is mounted at /secrets/app.env with those actions unrendered (the variables known when translating are rendered); env "attr.unique.hostname" is only known in the running pod; of its variables (env = true) RAILS_ENV, DIR are set, HOST, DATABASE_URL are not: set them in the task's env (from a Kubernetes Secret for secret values)`,
+        `template 0 holds template actions (Nomad: nomadVar; runtime: env) that need Nomad's template engine; it is mounted at /secrets/app.env with those actions unrendered (the variables known when translating are rendered); env "attr.unique.hostname" is of the Nomad client node, not in the container; of its variables (env = true) RAILS_ENV, DIR are set, HOST, DATABASE_URL are not: set them in the task's env (from a Kubernetes Secret for secret values)`,
       ],
     ]);
   });
