@@ -10,6 +10,7 @@ import { canonicalize } from '../../src/nomad/canonicalize.ts';
 import { parseJobJson } from '../../src/nomad/validate.ts';
 import { translate } from '../../src/translate/index.ts';
 import { operatorConfig } from '../support/operator-kubeconfig.ts';
+import { TASK_DIRECTORY_PATHS } from '../support/task-directories.ts';
 import { createTestNamespace, testKubeConfig } from './support/kube.ts';
 
 const kc = testKubeConfig();
@@ -105,12 +106,7 @@ describe('storage objects on the apiserver', () => {
     const spec = workload.spec.template.spec;
     const main = spec.containers.find((c) => c.name === 'main');
     expect(main?.volumeMounts?.map((m) => m.mountPath)).toEqual([
-      '/alloc',
-      '/alloc/data',
-      '/alloc/logs',
-      '/alloc/tmp',
-      '/local',
-      '/secrets',
+      ...TASK_DIRECTORY_PATHS,
       '/data',
       '/ref',
       '/plugins',

@@ -6,6 +6,7 @@ import {
   podRestartPolicy,
   seconds,
 } from '../../../src/translate/pod-template.ts';
+import { TASK_DIRECTORY_PATHS } from '../../support/task-directories.ts';
 import {
   container,
   contextOf,
@@ -388,18 +389,7 @@ describe('pod settings', () => {
     const { objects, warnings } = run(job);
     const mounts = container(podSpecOf(one(objects, 'Deployment')), 't').volumeMounts ?? [];
     expect(
-      mounts.filter(
-        (m) =>
-          ![
-            '/alloc',
-            '/alloc/data',
-            '/alloc/logs',
-            '/alloc/tmp',
-            '/local',
-            '/secrets',
-            '/local/prometheus.yml',
-          ].includes(m.mountPath),
-      ),
+      mounts.filter((m) => ![...TASK_DIRECTORY_PATHS, '/local/prometheus.yml'].includes(m.mountPath)),
     ).toEqual([
       {
         name: 'nomad-tmpl--t',

@@ -37,6 +37,7 @@ import {
   taskVolumeName,
 } from '../../../src/translate/storage.ts';
 import type { GroupStorage } from '../../../src/translate/types.ts';
+import { TASK_DIRECTORY_PATHS } from '../../support/task-directories.ts';
 import { corpusJob, groupContext, jobOf, MISSING, valueAt } from './storage-support.ts';
 
 /** The mounts every task starts with: /alloc, /alloc/data, /alloc/logs, /alloc/tmp, /local, /secrets. */
@@ -324,14 +325,7 @@ describe('task directories and ephemeral_disk', () => {
     const secrets = taskVolumeName('secrets', 'My Task/1');
     expect(secrets).toMatch(/^[a-z][-a-z0-9]{0,61}[a-z0-9]$/);
     expect(volume(storage, secrets).emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4Mi' });
-    expect(storage.mounts['My Task/1']?.map((m) => m.mountPath)).toEqual([
-      '/alloc',
-      '/alloc/data',
-      '/alloc/logs',
-      '/alloc/tmp',
-      '/local',
-      '/secrets',
-    ]);
+    expect(storage.mounts['My Task/1']?.map((m) => m.mountPath)).toEqual([...TASK_DIRECTORY_PATHS]);
     expect(ctx.warnings).toEqual([]);
   });
 });
@@ -526,16 +520,7 @@ describe('templates', () => {
     const storage = groupStorage(ctx);
     const paths = storage.mounts.app?.map((m) => m.mountPath) ?? [];
     expect(new Set(paths).size).toBe(paths.length);
-    expect(paths).toEqual([
-      '/alloc',
-      '/alloc/data',
-      '/alloc/logs',
-      '/alloc/tmp',
-      '/local',
-      '/secrets',
-      '/local/same',
-      '/local/x',
-    ]);
+    expect(paths).toEqual([...TASK_DIRECTORY_PATHS, '/local/same', '/local/x']);
     expect(ctx.warnings.map((w) => w.path)).toEqual([
       'TaskGroups[0].Tasks[0].Templates[0].DestPath',
       'TaskGroups[0].Tasks[0].Templates[3].Perms',
