@@ -647,6 +647,7 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
   const plan = planPorts(ctx);
   const warn = (path: string, message: string) => ctx.warn(path, message);
   for (const w of plan.warnings) if (w.taskIndex === taskIndex) warn(w.path, w.message);
+  consulDnsWarning(ctx, task, taskIndex);
 
   const ports: V1ContainerPort[] = plan.ports
     .filter((p) => p.taskIndex === taskIndex)
@@ -706,6 +707,29 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
     }
   }
   return result;
+}
+
+/** A Consul DNS name: `[tag.]<service>.service[.<datacenter>].consul`; group 1 is the service. */
+const CONSUL_DNS_NAME = /\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.service(?:\.[a-z0-9-]+)?\.consul\b/gi;
+
+/**
+ * A task that finds services by Consul DNS (in its config, env or templates) is told, once, that
+ * those names do not resolve here and which Service names stand for them: Services are named after
+ * Nomad service names (see the module comment), in the namespace of the job registering them.
+ */
+function consulDnsWarning(ctx: GroupContext, task: Task, taskIndex: number): void {
+  const text = JSON.stringify([task.Config, task.Env, (task.Templates ?? []).map((t) => t.EmbeddedTmpl)]);
+  const names = new Map<string, string>();
+  for (const match of text.matchAll(CONSUL_DNS_NAME)) {
+    const service = match[1] ?? '';
+    names.set(match[0].toLowerCase(), `${kubernetesServiceName(service).name}.${ctx.options.namespace}.svc`);
+  }
+  if (names.size === 0) return;
+  const list = [...names].map(([dns, svc]) => `${JSON.stringify(dns)} (${svc})`).join(', ');
+  ctx.warn(
+    `${ctx.path}.Tasks[${taskIndex}]`,
+    `Consul DNS names do not resolve on Kubernetes: ${list}; write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)`,
+  );
 }
 
 /**

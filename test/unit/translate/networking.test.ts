@@ -662,6 +662,26 @@ describe('Services (hand-built)', () => {
     ]);
   });
 
+  it('a task using Consul DNS names is told once which Services stand for them', () => {
+    const ctx = groupContext(
+      groupJob({
+        Tasks: [
+          {
+            Name: 'main',
+            Driver: 'docker',
+            Config: { image: 'x', args: ['--db', 'orders-db.service.consul:5432'] },
+            Env: { CACHE: 'primary.Redis.service.dc1.consul' },
+            Templates: [{ DestPath: 'local/a.conf', EmbeddedTmpl: 'db = orders-db.service.consul\n' }],
+          },
+        ],
+      }),
+    );
+    taskNetworking(ctx, ctx.group.Tasks![0]!, 0);
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([
+      'Consul DNS names do not resolve on Kubernetes: "orders-db.service.consul" (orders-db.apps.svc), "redis.service.dc1.consul" (redis.apps.svc); write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)',
+    ]);
+  });
+
   it('keeps names valid DNS-1035 labels within 63 characters', () => {
     const long = 'a-really-long-service-name-that-goes-on-and-on-and-on-forever-and-ever';
     const ctx = groupContext(
