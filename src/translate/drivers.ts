@@ -38,6 +38,7 @@ import type {
   V1VolumeMount,
 } from '@kubernetes/client-node';
 import { childName, isDns1123Label, isDns1123Subdomain } from '../nomad/ids.ts';
+import { keyedBy } from '../nomad/keyed.ts';
 import type { Task } from '../nomad/schema.ts';
 import { interpolate } from './env.ts';
 import type { TaskBind } from './storage.ts';
@@ -143,7 +144,7 @@ function blocks(value: unknown): Obj[] | undefined {
 function stringMap(value: unknown): Record<string, string> | undefined {
   const b = block(value);
   if (!b) return undefined;
-  const out: Record<string, string> = {};
+  const out = keyedBy<string>();
   for (const key of Object.keys(b).sort()) {
     const t = scalarText(b[key]);
     if (t !== undefined) out[key] = t;

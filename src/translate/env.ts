@@ -140,9 +140,9 @@ function usesVariable(ctx: GroupContext, ...names: string[]): boolean {
   return names.some((name) => text.includes(name));
 }
 
-/** A periodic job (not one of its runs): its CronJobs' pods are its runs'. */
+/** A periodic batch job (not one of its runs): its CronJobs' pods are its runs'. */
 function isPeriodicParent(job: GroupContext['job']): boolean {
-  return job.Periodic !== undefined && !job.ParentID;
+  return (job.Type ?? 'service') === 'batch' && job.Periodic !== undefined && !job.ParentID;
 }
 
 /** The single datacenter the job names, if it names exactly one without globs. */

@@ -175,7 +175,9 @@ function translateInto(
 function dispatchedStandIn(job: Job): Job {
   const meta: Record<string, string> = { ...job.Meta };
   for (const key of job.ParameterizedJob?.MetaRequired ?? []) meta[key] = key;
-  return { ...job, ID: `${job.ID ?? ''}/dispatch`, ParentID: job.ID ?? '', Dispatched: true, Meta: meta };
+  // An ID of a real child's shape (`<parent>/dispatch-<unix time>-<8 hex>`): names derive from it.
+  const id = `${job.ID ?? ''}/dispatch-1700000000-00000000`;
+  return { ...job, ID: id, Name: id, ParentID: job.ID ?? '', Dispatched: true, Meta: meta };
 }
 
 function sortObjects(

@@ -83,7 +83,7 @@ import { taskEnv } from './env.ts';
 import { servicePodLabels, taskNetworking } from './networking.ts';
 import { groupPlacement } from './placement.ts';
 import { mebibytes, taskResources } from './resources.ts';
-import { bindMounts, groupStorage, type StorageResult } from './storage.ts';
+import { bindMounts, groupStorage, isAllocSubdirMount, type StorageResult } from './storage.ts';
 import type { GroupContext, Placement, TaskNetworking } from './types.ts';
 
 /** How the pods of a group run: in a Deployment, a Job or CronJob, a DaemonSet, a run-once DaemonSet. */
@@ -659,12 +659,16 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
     );
     const mounts: V1VolumeMount[] = [];
     for (const mount of [...(storage.mounts[taskName] ?? []), ...binds, ...(container.volumeMounts ?? [])]) {
-      const taken = mounts.find((m) => m.mountPath === mount.mountPath);
+      const at = mounts.findIndex((m) => m.mountPath === mount.mountPath);
+      const taken = mounts[at];
       if (taken === undefined) mounts.push(mount);
-      // The same volume at the same place (a bind of local/ to /local) is no second mount.
+      // A bind onto /alloc/data, /alloc/logs or /alloc/tmp is what the task sees there, as in Nomad.
+      else if (isAllocSubdirMount(taken)) mounts[at] = mount;
+      // The same volume at the same place (a bind of local/ to /local) is no second mount; a read-only
+      // bind of it makes it read-only.
       else if (taken.name !== mount.name || (taken.subPath ?? '') !== (mount.subPath ?? '')) {
         ctx.warn(taskPath, `${mount.mountPath} is mounted twice; only the first mount is kept`);
-      }
+      } else if (mount.readOnly && !taken.readOnly) mounts[at] = { ...taken, readOnly: true };
     }
     if (mounts.length > 0) container.volumeMounts = mounts;
     else delete container.volumeMounts;

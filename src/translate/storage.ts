@@ -524,6 +524,13 @@ function allocSubdirMounts(): V1VolumeMount[] {
   return ALLOC_SUBDIRS.map((dir) => ({ name: allocSubdirVolume(dir), mountPath: `${ALLOC_DIR}/${dir}` }));
 }
 
+/** Whether `mount` is one of allocSubdirMounts (which a task's own mount at that place replaces). */
+export function isAllocSubdirMount(mount: V1VolumeMount): boolean {
+  return allocSubdirMounts().some(
+    (m) => m.name === mount.name && m.mountPath === mount.mountPath && !mount.subPath,
+  );
+}
+
 export function groupStorage(ctx: GroupContext): StorageResult {
   return new StorageBuilder(ctx).build();
 }
@@ -553,6 +560,7 @@ class StorageBuilder {
     tasks.forEach((task, index) => {
       const path = `${this.ctx.path}.Tasks[${index}]`;
       this.volumeMounts(task, path);
+      this.allocSubdirectories(task);
       this.templates(task, path);
       this.dispatchPayload(task, path);
       this.artifacts(task, path);
@@ -661,7 +669,6 @@ class StorageBuilder {
       );
       this.mounts[name] = [
         { name: ALLOC_VOLUME, mountPath: ALLOC_DIR },
-        ...allocSubdirMounts(),
         { name: local, mountPath: TASK_DIR },
         { name: secrets, mountPath: SECRETS_DIR },
       ];
@@ -1127,6 +1134,18 @@ class StorageBuilder {
       subPath: 'payload',
       what: 'the dispatch payload',
     });
+  }
+
+  /**
+   * /alloc/data, /alloc/logs and /alloc/tmp in the task's container, right after /alloc; where a
+   * volume_mount of the task is there already, that volume is what the task sees, as in Nomad.
+   */
+  private allocSubdirectories(task: Task): void {
+    const mounts = this.mounts[task.Name ?? ''];
+    if (!mounts) return;
+    const free = allocSubdirMounts().filter((m) => !mounts.some((taken) => taken.mountPath === m.mountPath));
+    const at = mounts.findIndex((m) => m.mountPath === ALLOC_DIR) + 1;
+    mounts.splice(at, 0, ...free);
   }
 
   // --- task output files ------------------------------------------------------------------------------

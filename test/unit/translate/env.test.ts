@@ -391,6 +391,12 @@ describe('taskEnv: index, datacenter, resources, parents', () => {
         /^NOMAD_JOB_ID, NOMAD_JOB_NAME and NOMAD_ALLOC_NAME of a periodic run are the periodic job's \("web"\), not the run's own "web\/periodic-<launch time>"/,
       ),
     ]);
+    // A periodic sysbatch job is a DaemonSet, not a CronJob: its pods are not runs of it.
+    const sysbatch = groupContext(
+      simpleJob({ job: { ...periodic, Type: 'sysbatch' }, task: { Env: { ID: '${NOMAD_JOB_ID}' } } }),
+    );
+    expect(envValue(taskEnv(sysbatch, task(sysbatch), 0), 'NOMAD_JOB_PARENT_ID')).toBeUndefined();
+    expect(sysbatch.warnings.filter((w) => w.path === 'TaskGroups[0]')).toEqual([]);
   });
 
   it('a task env var named like a runtime variable replaces it (once, with the task’s value)', () => {

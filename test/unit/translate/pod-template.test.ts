@@ -404,6 +404,16 @@ describe('pod settings', () => {
     expect(warnings.filter((w) => w.path.includes('.Config'))).toEqual([]);
   });
 
+  it('a docker bind onto /alloc/logs is what the task sees there (no warning)', () => {
+    const job = simpleJob('service', { Config: { image: 'x:1', volumes: ['local/logs:/alloc/logs'] } });
+    const { objects, warnings } = run(job);
+    const mounts = container(podSpecOf(one(objects, 'Deployment')), 't').volumeMounts ?? [];
+    expect(mounts.filter((m) => m.mountPath === '/alloc/logs')).toEqual([
+      { name: 'nomad-local--t', mountPath: '/alloc/logs', subPath: 'logs' },
+    ]);
+    expect(warnings.filter((w) => w.message.includes('mounted twice'))).toEqual([]);
+  });
+
   it('a bind of a task directory onto its own place is no second mount (no warning)', () => {
     const job = simpleJob('service', {
       Config: { image: 'nginx:1', mount: [{ type: 'bind', source: 'local', target: '/local' }] },

@@ -330,6 +330,31 @@ describe('task directories and ephemeral_disk', () => {
   });
 });
 
+describe('a task’s own mount at /alloc/data, /alloc/logs or /alloc/tmp', () => {
+  it('is what the task sees there: a volume_mount replaces the directory’s emptyDir', () => {
+    const ctx = groupContext(
+      simpleJob(
+        { VolumeMounts: [{ Volume: 'data', Destination: '${NOMAD_ALLOC_DIR}/data' }] },
+        {
+          Volumes: {
+            data: {
+              Type: 'csi',
+              Source: 'pg',
+              AccessMode: 'single-node-writer',
+              AttachmentMode: 'file-system',
+            },
+          },
+        },
+      ),
+    );
+    const storage = groupStorage(ctx);
+    const at = (path: string) => storage.mounts.app?.filter((m) => m.mountPath === path).map((m) => m.name);
+    expect(at('/alloc/data')).toEqual(['nomad-vol--data']);
+    expect(at('/alloc/logs')).toEqual(['nomad-alloc-logs']);
+    expect(ctx.warnings.filter((w) => w.message.includes('/alloc/data'))).toEqual([]);
+  });
+});
+
 describe('Nomad’s task output files', () => {
   const warningsOf = (task: Record<string, unknown>) => {
     const ctx = groupContext(simpleJob(task));
