@@ -61,6 +61,7 @@ import type {
 } from '@kubernetes/client-node';
 import { goPathClean } from '../nomad/go.ts';
 import { boundedChildName, childName, hashToken, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
+import { keyedBy } from '../nomad/keyed.ts';
 import { ANNOTATION_CSI_SOURCE, ANNOTATION_TASK } from '../nomad/keys.ts';
 import type { Task, TaskArtifact, Template, VolumeRequest } from '../nomad/schema.ts';
 import { containerHasEnv, interpolate, knownEnvValue } from './env.ts';
@@ -540,12 +541,11 @@ class StorageBuilder {
   private readonly volumes: V1Volume[] = [];
   private readonly objects: KubernetesObject[] = [];
   private readonly initContainers: V1Container[] = [];
-  // Keyed by task name, which is the user's: without a prototype, a task named `toString` or
-  // `constructor` finds its own entry or none, never an Object method.
-  private readonly mounts: Record<string, V1VolumeMount[]> = Object.create(null);
+  // Keyed by task name, which is the user's (src/nomad/keyed.ts).
+  private readonly mounts = keyedBy<V1VolumeMount[]>();
   private readonly sources: PlacedSource[] = [];
   /** Env entries per task name: the variables of its env = true templates. */
-  private readonly env: Record<string, V1EnvVar[]> = Object.create(null);
+  private readonly env = keyedBy<V1EnvVar[]>();
   /** Group volumes by Nomad volume name; `undefined` for volumes that were not translated. */
   private readonly groupVolumes = new Map<string, GroupVolume | undefined>();
 
