@@ -133,7 +133,10 @@ export async function revertJob(
         const written = await writer.replace(body);
         return { ok: true, object: written, version: current + 1 };
       } catch (error) {
-        if (!isWriteError(error, 'conflict') || attempt >= 3) throw error;
+        // The reconciler patches the job's status while its workloads come up: each patch is a new
+        // resourceVersion. Read the job again after a pause that grows, as the evaluation record does.
+        if (!isWriteError(error, 'conflict') || attempt >= 8) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
       }
     }
   } catch (error) {
