@@ -748,7 +748,10 @@ at(['TaskGroups[].Tasks[]'], {
   ),
   Constraints: partial('merged into the pod’s node affinity', UNMAPPED, PLACEMENT),
   Affinities: partial('merged into the pod’s preferred node affinity', UNMAPPED, PLACEMENT),
-  Env: converted('container env, with Nomad’s `${…}` interpolation (runtime values as `$(VAR)`)', ENV),
+  Env: converted(
+    'container env, with Nomad’s `${…}` interpolation (runtime values as `$(VAR)`; the node’s name and IP, `${node.unique.name}`, `${attr.unique.hostname}`, `${attr.unique.network.ip-address}`, from the downward API, also in `command`/`args`)',
+    ENV,
+  ),
   Services: converted('Services and the task’s probes', NETWORKING),
   Resources: converted('container requests and limits (see Resources)', RESOURCES),
   RestartPolicy: whole(

@@ -636,7 +636,8 @@ function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: 
   }
 
   const hostname = text(config.hostname);
-  if (hostname) pod.hostname = interp.literal(hostname, `${path}.hostname`);
+  // A reference left unresolved makes it no DNS label: pod-template.ts says so, once.
+  if (hostname) pod.hostname = interpolate(ctx, task, hostname, { kubernetes: false, quiet: true });
   const dnsServers = textList(config.dns_servers);
   if (dnsServers && dnsServers.length > 0) pod.dnsServers = dnsServers;
   const dnsSearches = textList(config.dns_search_domains);

@@ -53,16 +53,19 @@
 // Like Nomad, `${name}` (name of `[a-zA-Z0-9_.-]`) is replaced where the value is known, and left as written
 // otherwise: NOMAD_* variables, `env.X` and names of the task's env vars, `node.region` (the job's region),
 // `node.datacenter` (NOMAD_DC), `node.pool` (the job's node pool). Other `node.*`, `attr.*` and `meta.*`
-// (node meta, not job meta) are node-specific: left as-is with a warning — except an env value that is
-// exactly `${node.unique.name}` / `${attr.unique.hostname}` (downward API `spec.nodeName`) or
-// `${attr.unique.network.ip-address}` (`status.hostIP`).
+// (node meta, not job meta) are node-specific: left as-is with a warning — except those the downward API
+// has: `${node.unique.name}` / `${attr.unique.hostname}` (`spec.nodeName`) and
+// `${attr.unique.network.ip-address}` (`status.hostIP`). An env value that is exactly one of them is
+// that fieldRef; elsewhere (args, command, longer env values) they are runtime values like the pod IP,
+// `$(NOMAD_OPERATOR_NODE_NAME)` / `$(NOMAD_OPERATOR_HOST_IP)`, set first in the env of the containers
+// that refer to them (withNodeVariables).
 // Values known only at runtime (pod UID, pod IP, completion index) are written as Kubernetes dependent
 // variables `$(NOMAD_…)`, which Kubernetes expands in env values, `command` and `args` from the
 // container's env; every other `$` that Kubernetes would treat specially is escaped (`$(` → `$$(`,
 // `$$` → `$$$`), so literal text survives expansion. For fields Kubernetes does not expand (image,
 // hostname, paths…) call `interpolate` with `{ kubernetes: false }`: runtime values then stay `${…}`
 // with a warning.
-import type { V1EnvVar } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import type { Task } from '../nomad/schema.ts';
 import { catalogLookup, kubernetesServiceName, planPorts, serviceCatalog } from './networking.ts';
 import { ALLOC_DIR, SECRETS_DIR, TASK_DIR } from './paths.ts';
@@ -124,6 +127,53 @@ export function mergedMeta(ctx: GroupContext, task: Task): Record<string, string
 
 function fieldRef(fieldPath: string): Pick<V1EnvVar, 'valueFrom'> {
   return { valueFrom: { fieldRef: { fieldPath } } };
+}
+
+/** Env values that are exactly one node property the downward API has. */
+const NODE_FIELDS: Record<string, string> = {
+  '${node.unique.name}': 'spec.nodeName',
+  '${attr.unique.hostname}': 'spec.nodeName',
+  '${attr.unique.network.ip-address}': 'status.hostIP',
+};
+
+/**
+ * The variables that carry those node properties into fields Kubernetes expands (args, command, env
+ * values that hold more than the reference): `--host=${attr.unique.hostname}` becomes
+ * `--host=$(NOMAD_OPERATOR_NODE_NAME)`. Nomad has no such variables; they are ours, named so that no
+ * job's own variable is taken, and a container gets them only when its task refers to the property.
+ */
+const NODE_FIELD_VARIABLES: Record<string, string> = {
+  'spec.nodeName': 'NOMAD_OPERATOR_NODE_NAME',
+  'status.hostIP': 'NOMAD_OPERATOR_HOST_IP',
+};
+
+/** Resolves each of those node properties to its variable (buildScope). */
+const NODE_PROPERTY_VARIABLES: ReadonlyMap<string, Variable> = new Map(
+  Object.entries(NODE_FIELDS).map(([reference, fieldPath]) => {
+    const name = NODE_FIELD_VARIABLES[fieldPath] ?? '';
+    return [reference.slice(2, -1), { name, env: { name, ...fieldRef(fieldPath) } }];
+  }),
+);
+
+/**
+ * `env` with, first, the node-property variables the container's expanded fields (command, args, env
+ * values) refer to: Kubernetes expands `$(NAME)` in an env value only from the entries before it.
+ */
+export function withNodeVariables(container: V1Container, env: V1EnvVar[]): V1EnvVar[] {
+  const expanded = [
+    ...(container.command ?? []),
+    ...(container.args ?? []),
+    ...env.map((e) => e.value ?? ''),
+  ];
+  const first: V1EnvVar[] = [];
+  for (const variable of new Set(NODE_PROPERTY_VARIABLES.values())) {
+    const name = variable.name;
+    // `$(NAME)` after an even number of `$`: an escaped `$$(NAME)` is literal text.
+    const reference = new RegExp(`(?<!\\$)(?:\\$\\$)*\\$\\(${name}\\)`);
+    if (env.some((e) => e.name === name) || !expanded.some((text) => reference.test(text))) continue;
+    if (!first.some((e) => e.name === name)) first.push(variable.env);
+  }
+  return first.length === 0 ? env : [...first, ...env];
 }
 
 function taskIndexOf(ctx: GroupContext, task: Task): number {
@@ -319,6 +369,8 @@ export interface InterpolateOptions {
    * reach the container as env entries (storage.ts), so they resolve to `$(NAME)`.
    */
   templateVariables?: readonly string[];
+  /** No warnings: the caller reports a result that still holds a reference itself. */
+  quiet?: boolean;
 }
 
 /** How one `${name}` resolves. */
@@ -344,7 +396,7 @@ function buildScope(
   upstreams = true,
   templateVariables: readonly string[] = [],
 ): Scope {
-  const vars = new Map<string, Variable>();
+  const vars = new Map<string, Variable>(NODE_PROPERTY_VARIABLES);
   for (const v of runtimeVariables(ctx, task, taskIndex, upstreams)) vars.set(v.name, v);
   // Raw (uncleaned) port names resolve too, as in Nomad's env values.
   for (const port of planPorts(ctx).ports) {
@@ -467,7 +519,8 @@ export function interpolate(
   const taskIndex = taskIndexOf(ctx, task);
   const path = options.path ?? `${ctx.path}.Tasks[${taskIndex}].Config`;
   const scope = buildScope(ctx, task, taskIndex, options.upstreams ?? true, options.templateVariables);
-  return interpolateText(scope, text, options.kubernetes ?? true, 0, (message) => ctx.warn(path, message));
+  const warn = options.quiet ? () => {} : (message: string) => ctx.warn(path, message);
+  return interpolateText(scope, text, options.kubernetes ?? true, 0, warn);
 }
 
 /**
@@ -510,13 +563,6 @@ export function containerHasEnv(ctx: GroupContext, task: Task, name: string): bo
   if (metaVariables(ctx, task).some((m) => m.name === name)) return true;
   return runtimeVariables(ctx, task, taskIndexOf(ctx, task)).some((v) => v.name === name);
 }
-
-/** Env values that are exactly one node property the downward API has. */
-const NODE_FIELDS: Record<string, string> = {
-  '${node.unique.name}': 'spec.nodeName',
-  '${attr.unique.hostname}': 'spec.nodeName',
-  '${attr.unique.network.ip-address}': 'status.hostIP',
-};
 
 /** The container env of a task (see the module comment). Deterministic order. */
 export const taskEnv: TaskEnv = (ctx, task, taskIndex) => {

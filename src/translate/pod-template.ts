@@ -79,7 +79,7 @@ import {
 } from '../nomad/keys.ts';
 import type { RestartPolicy as NomadRestartPolicy, Task } from '../nomad/schema.ts';
 import { type DriverPod, type DriverResult, taskDriver } from './drivers.ts';
-import { taskEnv } from './env.ts';
+import { taskEnv, withNodeVariables } from './env.ts';
 import { servicePodLabels, taskNetworking } from './networking.ts';
 import { groupPlacement } from './placement.ts';
 import { mebibytes, taskResources } from './resources.ts';
@@ -649,7 +649,8 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
       if (at >= 0) env[at] = entry;
       else env.push(entry);
     }
-    if (env.length > 0) container.env = env;
+    const containerEnv = withNodeVariables(container, env);
+    if (containerEnv.length > 0) container.env = containerEnv;
     const resources = taskResources(ctx, task, index);
     if (resources) container.resources = resources;
     if (network.ports.length > 0) container.ports = network.ports.map((p: V1ContainerPort) => ({ ...p }));

@@ -289,6 +289,58 @@ describe('docker', () => {
     expect(c?.image).toBe('app:1.2');
     expect(c?.args).toEqual(['--id=$(NOMAD_ALLOC_ID)', '--job=app', 'literal $$(HOME)']);
   });
+
+  it('node properties the downward API has reach args and env values through a variable set first', () => {
+    const job = simpleJob(
+      'system',
+      {
+        Config: {
+          image: 'agent:1',
+          args: [
+            '--node=${node.unique.name}',
+            '--host',
+            '${attr.unique.hostname}',
+            'not $(NOMAD_OPERATOR_HOST_IP)',
+          ],
+          hostname: '${node.unique.name}',
+        },
+        Env: { LISTEN: '${attr.unique.network.ip-address}:9100', NODE: '${node.unique.name}' },
+      },
+      {},
+      { Datacenters: ['*'] },
+    );
+    const { objects, warnings } = run(job);
+    const c = container(podSpecOf(one(objects, 'DaemonSet')), 't');
+    expect(c.args).toEqual([
+      '--node=$(NOMAD_OPERATOR_NODE_NAME)',
+      '--host',
+      '$(NOMAD_OPERATOR_NODE_NAME)',
+      'not $$(NOMAD_OPERATOR_HOST_IP)',
+    ]);
+    const env = c.env ?? [];
+    // Set before every entry that refers to them (Kubernetes expands from earlier entries only).
+    expect(env.slice(0, 2)).toEqual([
+      { name: 'NOMAD_OPERATOR_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { name: 'NOMAD_OPERATOR_HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+    ]);
+    expect(env.find((e) => e.name === 'LISTEN')).toEqual({
+      name: 'LISTEN',
+      value: '$(NOMAD_OPERATOR_HOST_IP):9100',
+    });
+    // A value that is exactly one property is its own fieldRef.
+    expect(env.find((e) => e.name === 'NODE')).toEqual({
+      name: 'NODE',
+      valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } },
+    });
+    expect(warnings.filter((w) => w.path.startsWith('TaskGroups[0].Tasks[0].Config.args'))).toEqual([]);
+    // The pod hostname cannot take it: said once.
+    expect(messagesAt(warnings, `${CONFIG}.hostname`)).toHaveLength(1);
+
+    // A container that refers to none gets none.
+    const plain = run(simpleJob('system', {}, {}, { Datacenters: ['*'] }));
+    const names = (container(podSpecOf(one(plain.objects, 'DaemonSet')), 't').env ?? []).map((e) => e.name);
+    expect(names.filter((n) => n.startsWith('NOMAD_OPERATOR_'))).toEqual([]);
+  });
 });
 
 describe('exec, raw_exec, java', () => {
