@@ -680,8 +680,9 @@ at(CHECK_PREFIXES, {
   Path: converted('httpGet path', NETWORKING),
   Protocol: converted('httpGet scheme (`https` → HTTPS)', NETWORKING),
   PortLabel: converted('the probe port (container port of the label, or a literal port number)', NETWORKING),
-  Expose: notApplicable(
-    'exposes the check through the Consul Connect proxy; the kubelet probes the pod directly',
+  Expose: converted(
+    'the probe targets the service’s own port, where the Connect proxy would forward the check (the check’s `port` is the proxy’s listener)',
+    NETWORKING,
   ),
   AddressMode: notApplicable('the kubelet probes the pod IP', { isSet: unless('auto', 'host') }),
   Advertise: notApplicable('the check address advertised to Consul; the kubelet probes the pod IP'),

@@ -69,7 +69,7 @@ import type {
   V1ServicePort,
 } from '@kubernetes/client-node';
 import { hashToken, isDns1035Label, LABEL_MAX_LENGTH } from '../nomad/ids.ts';
-import { keyedBy } from '../nomad/keyed.ts';
+import { defineOwn, keyedBy } from '../nomad/keyed.ts';
 import {
   ANNOTATION_SERVICE_META,
   ANNOTATION_SERVICE_NAME,
@@ -297,7 +297,8 @@ export function planPorts(ctx: GroupContext): PortPlan {
     else if (isValidPort(portMap.get(c.port.Label ?? ''))) {
       [port, from] = [portMap.get(c.port.Label ?? ''), 'port_map'];
     } else if (c.static && isValidPort(value)) [port, from] = [value, 'static'];
-    if (to !== 0 && !isValidPort(to)) {
+    // `to = -1` maps the port to the same number inside as outside, which the planned port is.
+    if (to !== 0 && to !== -1 && !isValidPort(to)) {
       warnings.push({
         taskIndex: c.taskIndex,
         path: `${c.path}.To`,
@@ -523,7 +524,9 @@ function probeHandler(
 ): Handler | undefined {
   const { check, service, path } = ref;
   const type = (check.Type ?? '').toLowerCase();
-  const portLabel = check.PortLabel || service.PortLabel || '';
+  // An exposed check's port is the Connect proxy's listener, which forwards the check to the
+  // service's own port: without the proxy, the kubelet probes that port.
+  const portLabel = (check.Expose ? service.PortLabel : check.PortLabel || service.PortLabel) || '';
   const port = (): number | undefined => {
     const resolved = resolvePort(plan, portLabel);
     if (resolved === undefined) {
@@ -630,6 +633,41 @@ function livenessProbe(ref: CheckRef, handler: Handler): V1Probe {
   return probe;
 }
 
+/**
+ * The check with the fields Nomad interpolates with the task's environment when it registers it
+ * (command, args, path, header values, method, protocol, gRPC service, port label) interpolated.
+ * Probes are not expanded by Kubernetes: what only the running pod knows stays as written, with a
+ * warning naming the field.
+ */
+function interpolatedCheck(ctx: GroupContext, ref: CheckRef): CheckRef {
+  const task = ctx.group.Tasks?.[ref.taskIndex];
+  const { check } = ref;
+  if (!task || !JSON.stringify(check).includes('${')) return ref;
+  const text = (value: string, field: string) =>
+    value.includes('${')
+      ? interpolate(ctx, task, value, { kubernetes: false, path: `${ref.path}.${field}`, upstreams: false })
+      : value;
+  const interpolated: ServiceCheck = { ...check };
+  for (const field of ['Command', 'Path', 'Method', 'Protocol', 'GRPCService'] as const) {
+    const value = check[field];
+    if (value !== undefined) interpolated[field] = text(value, field);
+  }
+  if (check.Args) interpolated.Args = check.Args.map((a, i) => text(a, `Args[${i}]`));
+  if (check.Header) {
+    const header = keyedBy<string[]>();
+    for (const [name, values] of Object.entries(check.Header))
+      defineOwn(
+        header,
+        name,
+        (values ?? []).map((v, i) => text(v, `Header.${name}[${i}]`)),
+      );
+    interpolated.Header = header;
+  }
+  if (check.PortLabel)
+    interpolated.PortLabel = servicePortLabel(ctx, check.PortLabel, ctx.groupIndex, ref.taskIndex, ref.path);
+  return { ...ref, check: interpolated };
+}
+
 function checkLabel(ref: CheckRef): string {
   return JSON.stringify(ref.check.Name || ref.check.Type || '');
 }
@@ -683,7 +721,7 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
       );
       continue;
     }
-    const handler = probeHandler(ref, plan, warn);
+    const handler = probeHandler(interpolatedCheck(ctx, ref), plan, warn);
     if (!handler) continue;
     if (!readinessFrom) {
       readinessFrom = ref;

@@ -118,10 +118,11 @@ describe('notApplicableWarnings', () => {
     );
   });
 
-  it('leaves Consul Connect to networking.ts, but reports the check expose flag', () => {
+  it('leaves Consul Connect and exposed checks to networking.ts', () => {
     const job = corpusJob('connect-sidecar');
     expect(valueAt(job, 'TaskGroups[0].Services[0].Connect')).not.toBe(MISSING);
-    expect(paths(notApplicableWarnings(job))).toEqual(['TaskGroups[0].Services[0].Checks[0].Expose']);
+    expect(valueAt(job, 'TaskGroups[0].Services[0].Checks[0].Expose')).toBe(true);
+    expect(paths(notApplicableWarnings(job))).toEqual([]);
     // …and the translation as a whole reports Connect exactly once.
     const { warnings } = translate(job, { namespace: 'apps' });
     expect(paths(warnings).filter((p) => p === 'TaskGroups[0].Services[0].Connect')).toHaveLength(1);

@@ -397,6 +397,51 @@ describe('checks → probes (hand-built)', () => {
     });
   });
 
+  it('check fields are interpolated as Nomad registers them; what only the pod knows is said', () => {
+    const script = withCheck({
+      Type: 'script',
+      Command: '${NOMAD_TASK_DIR}/check.sh',
+      Args: ['-p', '${NOMAD_PORT_http}', '--alloc=${NOMAD_ALLOC_ID}'],
+    });
+    expect(taskNetworking(script, task(script), 0).readinessProbe?.exec).toEqual({
+      command: ['/local/check.sh', '-p', '8080', '--alloc=${NOMAD_ALLOC_ID}'],
+    });
+    // Probes are not expanded by Kubernetes: the pod UID cannot be put in.
+    expect(warningsAt(script, 'TaskGroups[0].Services[0].Checks[0].Args[2]')).toHaveLength(1);
+    const http = withCheck({
+      Type: 'http',
+      Path: '/status/${NOMAD_JOB_NAME}',
+      PortLabel: '${NOMAD_PORT_rpc}',
+      Header: { Host: ['${NOMAD_GROUP_NAME}.internal'] },
+    });
+    const probe = taskNetworking(http, task(http), 0).readinessProbe?.httpGet;
+    expect(probe).toEqual({
+      path: `/status/${http.job.Name}`,
+      port: 9090,
+      httpHeaders: [{ name: 'Host', value: `${http.group.Name}.internal` }],
+    });
+    expect(http.warnings).toEqual([]);
+  });
+
+  it('an exposed check probes the service port, where the Connect proxy would forward it', () => {
+    const exposed = withCheck({ Type: 'http', Path: '/health', PortLabel: 'rpc', Expose: true });
+    expect(taskNetworking(exposed, task(exposed), 0).readinessProbe?.httpGet).toEqual({
+      path: '/health',
+      port: 8080,
+    });
+    const direct = withCheck({ Type: 'http', Path: '/health', PortLabel: 'rpc' });
+    expect(taskNetworking(direct, task(direct), 0).readinessProbe?.httpGet?.port).toBe(9090);
+  });
+
+  it('a port mapped with to = -1 is the same number inside: no warning', () => {
+    const ctx = groupContext(
+      groupJob({ Networks: [{ Mode: 'bridge', DynamicPorts: [{ Label: 'listener', To: -1 }] }] }),
+    );
+    const [port] = taskNetworking(ctx, task(ctx), 0).ports;
+    expect(port?.name).toBe('listener');
+    expect(ctx.warnings).toEqual([]);
+  });
+
   it('unknown check types and ports are reported, never thrown', () => {
     const ctx = withCheck({ Type: 'docker' });
     expect(taskNetworking(ctx, task(ctx), 0).readinessProbe).toBeUndefined();

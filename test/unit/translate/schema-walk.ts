@@ -822,8 +822,10 @@ const SETTINGS: Readonly<Record<string, (job: Obj) => void>> = {
     delete group0(job).Services;
   },
   // Nomad accepts these only in the context they belong to:
+  // …and an exposed check's own port is the proxy's listener, not the service's port.
   'TaskGroups[].Services[].Checks[].Expose': (job) => {
     groupService(job).Connect = { SidecarService: {} };
+    ((groupService(job).Checks as Obj[])[0] as Obj).PortLabel = 'admin';
   },
   // A task of kind connect-proxy:web is the sidecar of the group's Connect service web.
   'TaskGroups[].Tasks[].Kind': (job) => {
