@@ -588,7 +588,7 @@ const PORT_PREFIXES = ['TaskGroups[].Networks[]', 'TaskGroups[].Tasks[].Resource
 );
 at(PORT_PREFIXES, {
   Label: converted(
-    'container and Service port name (sanitized to an IANA_SVC_NAME, warning); NOMAD_PORT_<label>, NOMAD_ADDR_<label>, NOMAD_IP_<label>, NOMAD_HOST_PORT_<label>',
+    'container and Service port name (sanitized to an IANA_SVC_NAME, warning); NOMAD_PORT_<label>, NOMAD_ADDR_<label>, NOMAD_IP_<label>, NOMAD_HOST_PORT_<label>; NOMAD_ALLOC_PORT_<label>, NOMAD_ALLOC_IP_<label>, NOMAD_ALLOC_ADDR_<label>, NOMAD_HOST_IP_<label>, NOMAD_HOST_ADDR_<label> where the task refers to them (a port that is not static: the pod’s IP, which every pod reaches; no node forwards it)',
     NETWORKING,
   ),
   Value: converted(

@@ -32,6 +32,10 @@
 //     NOMAD_PORT_l      the container port
 //     NOMAD_HOST_PORT_l the host port of a static port, else the container port
 //     NOMAD_ADDR_l      `$(NOMAD_IP_l):<container port>` (IPv4 form)
+//     and, only in the containers whose task refers to them (lessUsedPortVariables):
+//     NOMAD_ALLOC_PORT_l the container port; NOMAD_ALLOC_IP_l / NOMAD_ALLOC_ADDR_l the pod IP (and port)
+//     NOMAD_HOST_IP_l / NOMAD_HOST_ADDR_l  the node's IP and host port of a static port; the pod IP and
+//                       container port of the others (no node forwards them; every pod reaches them)
 //   ports of another task's own network: NOMAD_{IP,PORT,ADDR}_<task>_<label>
 //   NOMAD_META_<KEY> and NOMAD_META_<key>  every key of the merged meta (job < group < task), upper-cased and
 //                                          as given, cleaned like Nomad (characters other than letters,
@@ -315,6 +319,7 @@ function runtimeVariables(ctx: GroupContext, task: Task, taskIndex: number, upst
     }
     const addr = cleanEnvVar(`NOMAD_ADDR_${suffix}`);
     target.push({ name: addr, env: { name: addr, value: `$(${ip}):${port.containerPort}` } });
+    if (own) target.push(...lessUsedPortVariables(ctx, task, suffix, port));
   }
   vars.push(...others);
   if (upstreams) {
@@ -328,6 +333,64 @@ function runtimeVariables(ctx: GroupContext, task: Task, taskIndex: number, upst
     }
   }
   return vars;
+}
+
+/** The text of what a task's environment can be read by: its env, driver config, templates, services, meta. */
+const referenceText = new WeakMap<Task, string>();
+
+/** Whether `name` appears in what `task` interpolates or renders. */
+function taskMentions(ctx: GroupContext, task: Task, name: string): boolean {
+  let text = referenceText.get(task);
+  if (text === undefined) {
+    text = JSON.stringify([task.Env, task.Config, task.Templates, task.Services, mergedMeta(ctx, task)]);
+    referenceText.set(task, text);
+  }
+  return text.includes(name);
+}
+
+/**
+ * The port variables Nomad also sets, in the container only when its task refers to them (every
+ * container gets NOMAD_IP/PORT/HOST_PORT/ADDR of its ports; these five more per port would make
+ * every pod larger for the few jobs that read them):
+ *   NOMAD_ALLOC_PORT_l                   the port inside the allocation's network: the container port
+ *   NOMAD_ALLOC_IP_l, NOMAD_ALLOC_ADDR_l the allocation's own IP (bridge mode): the pod IP
+ *   NOMAD_HOST_IP_l, NOMAD_HOST_ADDR_l   where the port is reached from other machines: the node's IP
+ *                                        and host port of a static port; the pod IP and container port
+ *                                        of the others, which no node forwards but every pod reaches
+ */
+function lessUsedPortVariables(
+  ctx: GroupContext,
+  task: Task,
+  suffix: string,
+  port: { containerPort: number; hostPort?: number },
+): Variable[] {
+  const out: Variable[] = [];
+  // Referred to by its cleaned name or as written (`${NOMAD_HOST_IP_my-port}` resolves too).
+  const mentioned = (prefix: string) =>
+    taskMentions(ctx, task, cleanEnvVar(prefix + suffix)) || taskMentions(ctx, task, prefix + suffix);
+  const allocPort = cleanEnvVar(`NOMAD_ALLOC_PORT_${suffix}`);
+  if (mentioned('NOMAD_ALLOC_PORT_')) {
+    const value = String(port.containerPort);
+    out.push({ name: allocPort, literal: value, env: { name: allocPort, value } });
+  }
+  const pairs = [
+    ['NOMAD_ALLOC_IP_', 'NOMAD_ALLOC_ADDR_', 'status.podIP', port.containerPort],
+    [
+      'NOMAD_HOST_IP_',
+      'NOMAD_HOST_ADDR_',
+      port.hostPort !== undefined ? 'status.hostIP' : 'status.podIP',
+      port.hostPort ?? port.containerPort,
+    ],
+  ] as const;
+  for (const [ipPrefix, addrPrefix, fieldPath, number] of pairs) {
+    const wantsAddr = mentioned(addrPrefix);
+    if (!wantsAddr && !mentioned(ipPrefix)) continue;
+    const ip = cleanEnvVar(`${ipPrefix}${suffix}`);
+    out.push({ name: ip, env: { name: ip, ...fieldRef(fieldPath) } });
+    const addr = cleanEnvVar(`${addrPrefix}${suffix}`);
+    if (wantsAddr) out.push({ name: addr, env: { name: addr, value: `$(${ip}):${number}` } });
+  }
+  return out;
 }
 
 /** NOMAD_META_* variables (values raw; interpolated by the caller). */
@@ -402,7 +465,17 @@ function buildScope(
   for (const port of planPorts(ctx).ports) {
     const own = port.scope === 'group' || port.taskIndex === taskIndex;
     const prefix = own ? '' : `${ctx.group.Tasks?.[port.taskIndex]?.Name ?? ''}_`;
-    for (const kind of ['IP', 'PORT', 'HOST_PORT', 'ADDR']) {
+    for (const kind of [
+      'IP',
+      'PORT',
+      'HOST_PORT',
+      'ADDR',
+      'ALLOC_PORT',
+      'ALLOC_IP',
+      'ALLOC_ADDR',
+      'HOST_IP',
+      'HOST_ADDR',
+    ]) {
       const raw = `NOMAD_${kind}_${prefix}${port.label}`;
       const clean = vars.get(cleanEnvVar(raw));
       if (clean && !vars.has(raw)) vars.set(raw, clean);
@@ -600,6 +673,7 @@ export const taskEnv: TaskEnv = (ctx, task, taskIndex) => {
   }
 
   if (taskIndex === 0) upstreamWarnings(ctx);
+  hostAddressWarning(ctx, task, taskIndex);
   if (
     taskIndex === 0 &&
     isPeriodicParent(ctx.job) &&
@@ -638,6 +712,30 @@ export const taskEnv: TaskEnv = (ctx, task, taskIndex) => {
   }
   return [...env.values()];
 };
+
+/**
+ * The node's IP (`${attr.unique.network.ip-address}`) with NOMAD_HOST_PORT_l is how Nomad tasks
+ * advertise themselves; here only static ports are forwarded from the node (hostPort), so that address
+ * of another port reaches nothing: said once per task, with the variables that do reach it.
+ */
+function hostAddressWarning(ctx: GroupContext, task: Task, taskIndex: number): void {
+  if (!taskMentions(ctx, task, '${attr.unique.network.ip-address}')) return;
+  const unforwarded = planPorts(ctx)
+    .ports.filter((p) => (p.scope === 'group' || p.taskIndex === taskIndex) && p.hostPort === undefined)
+    .map((p) => p.label)
+    .filter(
+      (label) =>
+        taskMentions(ctx, task, `NOMAD_HOST_PORT_${label}`) ||
+        taskMentions(ctx, task, cleanEnvVar(`NOMAD_HOST_PORT_${label}`)),
+    );
+  if (unforwarded.length === 0) return;
+  const ports = `${unforwarded.length > 1 ? 'ports' : 'port'} ${unforwarded.map((l) => JSON.stringify(l)).join(', ')} ${unforwarded.length > 1 ? 'are' : 'is'}`;
+  const first = cleanEnvVar(unforwarded[0] ?? '');
+  ctx.warn(
+    `${ctx.path}.Tasks[${taskIndex}]`,
+    `\${attr.unique.network.ip-address} is the node's IP, and ${ports} not forwarded from the node (only static ports get a hostPort): an address made of the two reaches nothing; advertise NOMAD_HOST_ADDR_${first} (or NOMAD_HOST_IP_${first} with NOMAD_HOST_PORT_${first}), which is the pod's IP and port here, reachable from every pod`,
+  );
+}
 
 /** What NOMAD_UPSTREAM_* cannot say like Nomad: reported once per upstream. */
 function upstreamWarnings(ctx: GroupContext): void {

@@ -149,6 +149,72 @@ describe('taskEnv: the redis sample (service-redis-cache)', () => {
   });
 });
 
+describe('taskEnv: the port variables fewer jobs read', () => {
+  const network = {
+    Networks: [
+      {
+        Mode: 'bridge',
+        DynamicPorts: [{ Label: 'api', To: 9000 }],
+        ReservedPorts: [{ Label: 'ui', Value: 9001 }],
+      },
+    ],
+  };
+
+  it('are set when the task refers to them: alloc port and IP, host IP and address', () => {
+    const ctx = groupContext(
+      simpleJob({
+        group: network,
+        task: {
+          Config: { image: 'x', args: ['--address=:${NOMAD_ALLOC_PORT_api}', '--ui=${NOMAD_HOST_ADDR_ui}'] },
+          Env: { URL: 'http://${NOMAD_HOST_ADDR_api}', BIND: '${NOMAD_ALLOC_IP_api}' },
+        },
+      }),
+    );
+    const env = taskEnv(ctx, task(ctx), 0);
+    const vars = byName(env);
+    expect(vars.NOMAD_ALLOC_PORT_api?.value).toBe('9000');
+    expect(vars.NOMAD_ALLOC_IP_api?.valueFrom?.fieldRef?.fieldPath).toBe('status.podIP');
+    // A static port is reached at the node's IP and its host port; the others at the pod's.
+    expect(vars.NOMAD_HOST_IP_ui?.valueFrom?.fieldRef?.fieldPath).toBe('status.hostIP');
+    expect(vars.NOMAD_HOST_ADDR_ui?.value).toBe('$(NOMAD_HOST_IP_ui):9001');
+    expect(vars.NOMAD_HOST_IP_api?.valueFrom?.fieldRef?.fieldPath).toBe('status.podIP');
+    expect(vars.NOMAD_HOST_ADDR_api?.value).toBe('$(NOMAD_HOST_IP_api):9000');
+    expect(vars.URL?.value).toBe('http://$(NOMAD_HOST_ADDR_api)');
+    // Every reference comes after the variable it names (Kubernetes expands from earlier entries).
+    const at = (name: string) => env.findIndex((e) => e.name === name);
+    expect(at('NOMAD_HOST_IP_api')).toBeLessThan(at('NOMAD_HOST_ADDR_api'));
+    expect(at('NOMAD_HOST_ADDR_api')).toBeLessThan(at('URL'));
+    expect(vars.NOMAD_ALLOC_ADDR_api).toBeUndefined();
+    expect(interpolate(ctx, task(ctx), '--address=:${NOMAD_ALLOC_PORT_api}')).toBe('--address=:9000');
+    expect(ctx.warnings).toEqual([]);
+    // A task that does not refer to them does not get them.
+    const plain = groupContext(simpleJob({ group: network }));
+    const names = taskEnv(plain, task(plain), 0).map((e) => e.name);
+    expect(names.filter((n) => /^NOMAD_(ALLOC_PORT|ALLOC_IP|ALLOC_ADDR|HOST_IP|HOST_ADDR)_/.test(n))).toEqual(
+      [],
+    );
+  });
+
+  it("the node's IP with the host port of a port no node forwards is said to reach nothing", () => {
+    const ctx = groupContext(
+      simpleJob({
+        group: network,
+        task: {
+          Env: {
+            ADVERTISED_HOST: '${attr.unique.network.ip-address}',
+            ADVERTISED_PORT: '${NOMAD_HOST_PORT_api}',
+            UI_PORT: '${NOMAD_HOST_PORT_ui}',
+          },
+        },
+      }),
+    );
+    taskEnv(ctx, task(ctx), 0);
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([
+      `\${attr.unique.network.ip-address} is the node's IP, and port "api" is not forwarded from the node (only static ports get a hostPort): an address made of the two reaches nothing; advertise NOMAD_HOST_ADDR_api (or NOMAD_HOST_IP_api with NOMAD_HOST_PORT_api), which is the pod's IP and port here, reachable from every pod`,
+    ]);
+  });
+});
+
 describe('taskEnv: meta and env (meta-env)', () => {
   const ctx = groupContext(corpusJob('meta-env'));
 
