@@ -16,7 +16,8 @@
 //   `_`, `.`, `/`. In the value, `"…"` takes JSON escapes (`\" \\ \/ \b \f \n \r \t \uXXXX`, surrogate
 //   pairs), `'…'` is literal, quoted and unquoted parts concatenate, an unquoted `#` starts a comment
 //   (whitespace before it dropped), control characters (tabs included) are errors. A line whose value is
-//   empty sets nothing. Later lines (and later templates) win. Any error fails the task in Nomad; the
+//   empty sets the variable to "" (over the task's env, as every template variable). Later lines (and
+//   later templates) win. Any error fails the task in Nomad; the
 //   messages here are Nomad's.
 // * Certain lines. When actions remain, the lines of the output that do not depend on them are the
 //   lines made only of text outside every block (`if`, `with`, `range`, `define`, `block` … `end`),
@@ -446,9 +447,9 @@ export type EnvFileResult =
   | { ok: true; vars: Map<string, string> }
   | { ok: false /** go-envparse's message: `error on line 2: missing =`. */; message: string };
 
-/** Adds a line's variable (a line with an empty value sets nothing, as in Nomad). */
+/** Adds a line's variable (an empty value too: go-envparse keeps it, and Nomad sets it). */
 function addLine(vars: Map<string, string>, pair: [string, string] | undefined): void {
-  if (pair === undefined || pair[1] === '') return;
+  if (pair === undefined) return;
   vars.delete(pair[0]);
   vars.set(pair[0], pair[1]);
 }

@@ -577,10 +577,13 @@ describe('env = true templates and rendered env actions', () => {
       '0-app.env': '# settings\nexport MODE=prod\nGREETING="hello world" # inline\nEMPTY=\n',
       'env-0-MODE': 'prod',
       'env-0-GREETING': 'hello world',
+      'env-0-EMPTY': '',
     });
+    // An empty value is set, empty, over the task's env of that name (as in Nomad).
     expect(envOf(storage)).toEqual([
       { name: 'MODE', valueFrom: { configMapKeyRef: { name, key: 'env-0-MODE' } } },
       { name: 'GREETING', valueFrom: { configMapKeyRef: { name, key: 'env-0-GREETING' } } },
+      { name: 'EMPTY', valueFrom: { configMapKeyRef: { name, key: 'env-0-EMPTY' } } },
     ]);
     // The file is mounted too, and only the file: the variables are keys no volume item lists.
     expect(volume(storage, taskVolumeName('tmpl', 'app')).configMap?.items).toEqual([

@@ -180,8 +180,8 @@ describe('parseEnvFile (go-envparse)', () => {
     });
   });
 
-  it('sets nothing for an empty value, and later lines win', () => {
-    expect(vars('A=\nB=""\nC=1\nC=2')).toEqual({ C: '2' });
+  it('sets an empty value as empty (as go-envparse and Nomad do), and later lines win', () => {
+    expect(vars('A=\nB=""\nC=1\nC=2')).toEqual({ A: '', B: '', C: '2' });
   });
 
   it('treats an unquoted # as a comment, dropping the spaces before it', () => {
