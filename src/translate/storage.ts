@@ -817,6 +817,9 @@ class StorageBuilder {
       const volume = this.groupVolumes.get(volumeName);
       if (volume === undefined) return; // the volume itself was not translated; warned there
       let destination = m.Destination ?? '';
+      // Interpolated as Nomad does when it mounts; what only the running pod knows stays (said below).
+      if (destination.includes('${'))
+        destination = interpolate(this.ctx, task, destination, { kubernetes: false, quiet: true });
       if (!destination.startsWith('/')) {
         const resolved = taskPath(destination);
         if (!resolved.ok) {

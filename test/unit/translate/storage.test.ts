@@ -355,6 +355,34 @@ describe('a task’s own mount at /alloc/data, /alloc/logs or /alloc/tmp', () =>
   });
 });
 
+describe('a volume_mount destination', () => {
+  it('is interpolated as Nomad mounts it; one only the running pod knows is not mounted, said once', () => {
+    const ctx = groupContext(
+      simpleJob(
+        {
+          Meta: { site: 'eu' },
+          VolumeMounts: [
+            { Volume: 'data', Destination: '/srv/${NOMAD_JOB_NAME}/${NOMAD_META_site}' },
+            { Volume: 'data', Destination: '/runs/${NOMAD_ALLOC_ID}' },
+          ],
+        },
+        { Volumes: { data: { Type: 'host', Source: 'shared' } } },
+      ),
+    );
+    const storage = groupStorage(ctx);
+    const mounts = storage.mounts.app?.filter((m) => m.name === 'nomad-vol--data').map((m) => m.mountPath);
+    expect(mounts).toEqual([`/srv/${ctx.job.Name}/eu`]);
+    expect(
+      ctx.warnings
+        .filter((w) => w.path === 'TaskGroups[0].Tasks[0].VolumeMounts[1].Destination')
+        .map((w) => w.message),
+    ).toEqual([
+      'volume_mount is not mounted: destination uses runtime interpolation ("/runs/${NOMAD_ALLOC_ID}")',
+    ]);
+    expect(ctx.warnings).toHaveLength(2);
+  });
+});
+
 describe('Nomad’s task output files', () => {
   const warningsOf = (task: Record<string, unknown>) => {
     const ctx = groupContext(simpleJob(task));
