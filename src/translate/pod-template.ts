@@ -414,6 +414,7 @@ function mergeDriverPods(ctx: GroupContext, built: BuiltTask[], spec: V1PodSpec)
     options.push(...(dns.Options ?? []));
   }
 
+  hostNamespaceWarnings(ctx, built);
   for (const { index, driverPod: p } of built) {
     const path = `${ctx.path}.Tasks[${index}].Config`;
     if (p.hostname !== undefined) {
@@ -521,6 +522,30 @@ const validPort = (port: number | undefined) =>
  * Ports Kubernetes accepts: numbers in 1-65535, a host port only once per pod, host ports equal to
  * container ports on the host network. Whatever breaks these rules is dropped with a warning.
  */
+/**
+ * A task's network_mode/pid_mode/ipc_mode "host" is the whole pod's on Kubernetes (its containers share
+ * those namespaces): the group's other tasks join the node's network, processes or IPC too, which in
+ * Nomad only that task does. Said once per mode, at the first task that asks, naming the others.
+ */
+function hostNamespaceWarnings(ctx: GroupContext, built: readonly BuiltTask[]): void {
+  const modes = [
+    ['hostNetwork', 'network_mode', "the node's network (its ports bind on the node)"],
+    ['hostPID', 'pid_mode', "the node's process namespace"],
+    ['hostIPC', 'ipc_mode', "the node's IPC namespace"],
+  ] as const;
+  for (const [field, option, what] of modes) {
+    const asking = built.filter((b) => b.driverPod[field] === true);
+    const others = built.filter((b) => b.driverPod[field] !== true);
+    const first = asking[0];
+    if (first === undefined || others.length === 0) continue;
+    const names = others.map((b) => JSON.stringify(b.task.Name ?? '')).join(', ');
+    ctx.warn(
+      `${ctx.path}.Tasks[${first.index}].Config.${option}`,
+      `${option} "host" is the whole pod's on Kubernetes: task${others.length > 1 ? 's' : ''} ${names} of the group share${others.length > 1 ? '' : 's'} ${what}, where in Nomad only this task does; put the task${others.length > 1 ? 's' : ''} that must not in a group of ${others.length > 1 ? 'their' : 'its'} own`,
+    );
+  }
+}
+
 function fixPorts(ctx: GroupContext, containers: V1Container[], hostNetwork: boolean): void {
   const hostPorts = new Set<string>();
   for (const c of containers) {

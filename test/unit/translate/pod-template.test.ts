@@ -264,6 +264,39 @@ describe('restart', () => {
 });
 
 describe('pod settings', () => {
+  it("one task's network_mode host puts the whole pod there: said once, naming the other tasks", () => {
+    const job = makeJob({
+      ID: 'logs',
+      Datacenters: ['*'],
+      TaskGroups: [
+        {
+          Name: 'g',
+          Tasks: [
+            { Name: 'agent', Driver: 'docker', Config: { image: 'a:1', network_mode: 'host' } },
+            { Name: 'shipper', Driver: 'docker', Config: { image: 'b:1' } },
+          ],
+        },
+      ],
+    });
+    const { objects, warnings } = run(job);
+    expect(podSpecOf(one(objects, 'Deployment')).hostNetwork).toBe(true);
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Config.network_mode')).toEqual([
+      `network_mode "host" is the whole pod's on Kubernetes: task "shipper" of the group shares the node's network (its ports bind on the node), where in Nomad only this task does; put the task that must not in a group of its own`,
+    ]);
+    // Every task asking for it: nothing to say.
+    const all = makeJob({
+      ID: 'logs',
+      Datacenters: ['*'],
+      TaskGroups: [
+        {
+          Name: 'g',
+          Tasks: [{ Name: 'agent', Driver: 'docker', Config: { image: 'a:1', network_mode: 'host' } }],
+        },
+      ],
+    });
+    expect(messagesAt(run(all).warnings, 'TaskGroups[0].Tasks[0].Config.network_mode')).toEqual([]);
+  });
+
   it('no service links, no service account token, labels and identity annotations, meta as JSON', () => {
     const job = simpleJob(
       'service',
