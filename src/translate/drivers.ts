@@ -760,6 +760,11 @@ function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: 
 
 const EXEC_HANDLED = new Set(['command', 'args', 'work_dir', 'cap_add', 'cap_drop', 'pid_mode', 'ipc_mode']);
 
+/** A command relative to the task's directory (`local/app`), as Nomad's exec drivers resolve it. */
+const TASK_RELATIVE_COMMAND = /^(local|alloc|secrets)\//;
+/** A command in one of the task's directories (/local, /alloc, /secrets). */
+const TASK_DIRECTORY_COMMAND = /^\/(local|alloc|secrets)\//;
+
 function execDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: Interpolator): DriverResult {
   const path = `${ctx.path}.Tasks[${taskIndex}].Config`;
   const config = task.Config ?? {};
@@ -772,13 +777,17 @@ function execDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: In
       `${task.Driver} task without a command: the container runs the image's default command`,
     );
   } else {
-    container.command = [interp.runtime(command, `${path}.command`)];
+    // Nomad runs a command relative to the task's directory (local/x, alloc/x): those are at the root
+    // here, whatever the image's working directory.
+    const resolved = interp.runtime(command, `${path}.command`);
+    container.command = [TASK_RELATIVE_COMMAND.test(resolved) ? `/${resolved}` : resolved];
   }
   const args = textList(config.args);
   if (config.args !== undefined && args === undefined) ctx.warn(`${path}.args`, 'expected a list of strings');
   if (args && args.length > 0) container.args = args.map((a, i) => interp.runtime(a, `${path}.args[${i}]`));
   const workDir = text(config.work_dir);
-  if (workDir) container.workingDir = interp.literal(workDir, `${path}.work_dir`);
+  // Nomad starts the task in its task directory, whose local/, alloc/ and secrets/ are at / here.
+  container.workingDir = workDir ? interp.literal(workDir, `${path}.work_dir`) : '/';
   const security: V1SecurityContext = {};
   applyCapabilities(config, security, path, ctx);
   applyUser(task, security, `${ctx.path}.Tasks[${taskIndex}]`, ctx);
@@ -790,14 +799,21 @@ function execDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: In
     const mode = text(config[key]);
     if (mode === 'host') pod[field] = true;
   }
-  // Nomad runs the host's binaries; here they come from the image, whatever the job names.
+  // Nomad runs the host's binaries; here they come from the image, whatever the job names — but a
+  // command in the task's directories (an artifact, a template) is the job's own: only what it needs
+  // (a shell, libraries) must be in the image.
+  const fromTaskDir = TASK_DIRECTORY_COMMAND.test(container.command?.[0] ?? '');
   ctx.warn(
     `${ctx.path}.Tasks[${taskIndex}].Driver`,
     `${task.Driver} task runs in a container of the image ${JSON.stringify(ctx.options.execImage)}${
       task.Driver === 'raw_exec'
         ? ', not unisolated on the host: the host paths it reads or writes are the container’s own (mount what it needs as a host volume)'
         : ''
-    }: ${command ? `the command ${JSON.stringify(command)}` : 'its command'} must exist in that image (set the execImage option to an image that has it, or use the docker driver)`,
+    }: ${
+      fromTaskDir
+        ? `the command ${JSON.stringify(container.command?.[0])} comes from the task's directory, and what it needs to run (its interpreter, shared libraries) must exist in that image`
+        : `${command ? `the command ${JSON.stringify(command)}` : 'its command'} must exist in that image`
+    } (set the execImage option to an image that has it, or use the docker driver)`,
   );
   // cgroup overrides, oom_score_adj and denied_envvars have no container equivalent: warned as unknown.
   warnUnknown(config, EXEC_HANDLED, task.Driver ?? 'exec', path, ctx);
@@ -829,7 +845,8 @@ function javaDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: In
   });
   const container: DriverContainer = { image: ctx.options.javaImage, command: ['java'], args };
   const workDir = text(config.work_dir);
-  if (workDir) container.workingDir = interp.literal(workDir, `${path}.work_dir`);
+  // The task directory, as in Nomad: jar_path = "local/app.jar" and class_path entries resolve there.
+  container.workingDir = workDir ? interp.literal(workDir, `${path}.work_dir`) : '/';
   const security: V1SecurityContext = {};
   applyUser(task, security, `${ctx.path}.Tasks[${taskIndex}]`, ctx);
   if (Object.keys(security).length > 0) container.securityContext = security;

@@ -346,7 +346,13 @@ describe('docker', () => {
 describe('exec, raw_exec, java', () => {
   it('exec runs command and args in the exec image (default busybox:1.37, configurable)', () => {
     const task = { Driver: 'exec', Config: { command: '/bin/date', args: ['-u'] } };
-    expect(driver(task).container).toEqual({ image: 'busybox:1.37', command: ['/bin/date'], args: ['-u'] });
+    // Started in the task directory, as in Nomad (local/, alloc/, secrets/ are at / here).
+    expect(driver(task).container).toEqual({
+      image: 'busybox:1.37',
+      command: ['/bin/date'],
+      args: ['-u'],
+      workingDir: '/',
+    });
     expect(driver(task, { execImage: 'debian:12' }).container?.image).toBe('debian:12');
     // Nomad runs the host's /bin/date; here it must be in the image: one warning naming both.
     expect(driver(task, { execImage: 'debian:12' }).warnings).toEqual([
@@ -363,7 +369,7 @@ describe('exec, raw_exec, java', () => {
       Driver: 'raw_exec',
       Config: { command: 'apt-get', args: ['-y'] },
     });
-    expect(c).toEqual({ image: 'busybox:1.37', command: ['apt-get'], args: ['-y'] });
+    expect(c).toEqual({ image: 'busybox:1.37', command: ['apt-get'], args: ['-y'], workingDir: '/' });
     expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Driver')).toHaveLength(1);
   });
 
@@ -376,6 +382,7 @@ describe('exec, raw_exec, java', () => {
       image: 'eclipse-temurin:21-jre',
       command: ['java'],
       args: ['-Xmx512m', '-jar', 'local/app.jar', 'serve'],
+      workingDir: '/',
     });
     const main = driver(
       { Driver: 'java', Config: { class: 'com.example.Main', class_path: 'local/lib/*' } },
@@ -387,7 +394,18 @@ describe('exec, raw_exec, java', () => {
       image: 'openjdk:17',
       command: ['java'],
       args: ['-cp', 'local/lib/*', 'com.example.Main'],
+      workingDir: '/',
     });
+  });
+
+  it('a command in the task directory (an artifact) is run from there; the image needs only what it uses', () => {
+    for (const command of ['local/bin/etl', '${NOMAD_TASK_DIR}/bin/etl']) {
+      const { container: c, warnings } = driver({ Driver: 'exec', Config: { command } });
+      expect(c?.command).toEqual(['/local/bin/etl']);
+      expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Driver')).toEqual([
+        'exec task runs in a container of the image "busybox:1.37": the command "/local/bin/etl" comes from the task\'s directory, and what it needs to run (its interpreter, shared libraries) must exist in that image (set the execImage option to an image that has it, or use the docker driver)',
+      ]);
+    }
   });
 });
 
