@@ -907,9 +907,12 @@ const STATIC_TEMPLATE =
 const NEVER_RERENDERED =
   'static text never re-renders: there is no render to delay, signal, script or fail (a template with actions is reported at its data)';
 at(['TaskGroups[].Tasks[].Templates[]'], {
-  SourcePath: notApplicable('the source is a file on the Nomad client; embed it with `data`', {
-    warnedBy: STORAGE,
-  }),
+  SourcePath: notApplicable(
+    'the source is read from the task directory when the task starts (an artifact’s file), after this translation renders templates; put its text in `data` (`data = file("…")` reads it when the job is parsed)',
+    {
+      warnedBy: STORAGE,
+    },
+  ),
   DestPath: converted(
     'a subPath mount: `local/x` → /local/x, `secrets/x` → /secrets/x, `alloc/x`, `../alloc/x` → /alloc/x in every task of the group (the shared alloc dir), another `y` → /y; docker `volumes`/bind mounts of the path mount the same file at their target',
     STORAGE,

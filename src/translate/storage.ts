@@ -884,7 +884,7 @@ class StorageBuilder {
       if (text === '' && (template.SourcePath ?? '') !== '') {
         this.ctx.warn(
           `${path}.SourcePath`,
-          `${what} is not created: its source ${quoted(template.SourcePath ?? '')} is a file on the Nomad client, read when the task starts; embed it with data instead`,
+          `${what} is not created: its source ${quoted(template.SourcePath ?? '')} is read when the task starts (from the task's directory, where an artifact put it), and templates are rendered here before the pod runs; put its text in the template's data instead (data = file("<the template file>") reads it when the job is parsed)`,
         );
         return;
       }
