@@ -39,8 +39,38 @@ export { resourceVersionOf } from '../kube/resource-version.ts';
 
 type Listener = () => void;
 
-/** NomadJob changes remembered for nomadJobsChangedSince (between this many and twice as many). */
-const NOMAD_JOB_CHANGES_KEPT = 256;
+/** Changes remembered by each ChangeLog (between this many and twice as many). */
+const CHANGES_KEPT = 256;
+
+/**
+ * The job keys of the latest changes, oldest first, bounded: which jobs changed after a sequence
+ * number, for those who keep something per job and update it for those jobs alone.
+ */
+class ChangeLog {
+  readonly #changes: Array<{ sequence: number; key: string }> = [];
+  /** The sequence number of the newest change dropped (0: none dropped). */
+  #forgotten = 0;
+
+  add(sequence: number, key: string): void {
+    this.#changes.push({ sequence, key });
+    if (this.#changes.length > CHANGES_KEPT * 2) {
+      const dropped = this.#changes.splice(0, CHANGES_KEPT);
+      this.#forgotten = dropped[dropped.length - 1]?.sequence ?? this.#forgotten;
+    }
+  }
+
+  /** The keys changed after sequence number `after`; undefined when some are no longer remembered. */
+  since(after: number): ReadonlySet<string> | undefined {
+    if (after < this.#forgotten) return undefined;
+    const keys = new Set<string>();
+    for (let i = this.#changes.length - 1; i >= 0; i--) {
+      const change = this.#changes[i];
+      if (change === undefined || change.sequence <= after) break;
+      keys.add(change.key);
+    }
+    return keys;
+  }
+}
 
 /** The key of a job's objects: Kubernetes namespace and NomadJob name (the value of their job label). */
 export function jobKey(namespace: string, jobName: string): string {
@@ -73,10 +103,10 @@ export class ClusterState {
   readonly #childJobs = new Set<string>();
   /** Kubernetes namespace → the sequence number of the latest change of a child job or its objects. */
   readonly #childrenChanged = new Map<string, number>();
-  /** The latest changes of NomadJobs (sequence number and job key), oldest first, bounded. */
-  readonly #nomadJobChanges: Array<{ sequence: number; key: string }> = [];
-  /** The sequence number of the newest change dropped from #nomadJobChanges (0: none dropped). */
-  #nomadJobChangesForgotten = 0;
+  /** The latest changes of NomadJobs. */
+  readonly #nomadJobChanges = new ChangeLog();
+  /** The latest changes filed under a job (the NomadJob or an object labelled with it). */
+  readonly #jobChanges = new ChangeLog();
 
   constructor(sources: Partial<Record<Kind, ObjectSource>>) {
     const empty: ObjectSource = { list: () => [], get: () => undefined, onChange: () => () => undefined };
@@ -165,15 +195,17 @@ export class ClusterState {
    * The keys (jobKey) of the NomadJobs changed after sequence number `after`, each once; undefined
    * when some of those changes are no longer remembered (the caller recomputes what it kept).
    */
-  nomadJobsChangedSince(after: number): string[] | undefined {
-    if (after < this.#nomadJobChangesForgotten) return undefined;
-    const keys = new Set<string>();
-    for (let i = this.#nomadJobChanges.length - 1; i >= 0; i--) {
-      const change = this.#nomadJobChanges[i];
-      if (change === undefined || change.sequence <= after) break;
-      keys.add(change.key);
-    }
-    return [...keys];
+  nomadJobsChangedSince(after: number): ReadonlySet<string> | undefined {
+    return this.#nomadJobChanges.since(after);
+  }
+
+  /**
+   * The keys (jobKey) of the jobs a change was filed under after sequence number `after` (see
+   * jobChangedAt; not the parents a child job's change also concerns); undefined when some of those
+   * changes are no longer remembered.
+   */
+  jobsChangedSince(after: number): ReadonlySet<string> | undefined {
+    return this.#jobChanges.since(after);
   }
 
   /**
@@ -234,12 +266,7 @@ export class ClusterState {
     }
     const namespace = object.metadata?.namespace ?? '';
     if (kind === 'NomadJob' && key !== undefined) {
-      this.#nomadJobChanges.push({ sequence, key });
-      if (this.#nomadJobChanges.length > NOMAD_JOB_CHANGES_KEPT * 2) {
-        const dropped = this.#nomadJobChanges.splice(0, NOMAD_JOB_CHANGES_KEPT);
-        this.#nomadJobChangesForgotten =
-          dropped[dropped.length - 1]?.sequence ?? this.#nomadJobChangesForgotten;
-      }
+      this.#nomadJobChanges.add(sequence, key);
       const wasChild = this.#childJobs.has(key);
       const isChild = type !== 'delete' && !!object.metadata?.annotations?.[ANNOTATION_PARENT_ID];
       if (isChild) this.#childJobs.add(key);
@@ -248,6 +275,7 @@ export class ClusterState {
     }
     for (const changed of new Set([key, before])) {
       if (changed === undefined) continue;
+      this.#jobChanges.add(sequence, changed);
       // A deleted NomadJob's key is forgotten (its answers are unreachable, and a namesake created
       // later starts with nothing kept); its objects' later changes file it again until they go.
       if (type === 'delete' && (kind === 'NomadJob' || !this.#jobExists(changed)))

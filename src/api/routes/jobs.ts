@@ -29,6 +29,7 @@ import {
 } from '../http.ts';
 import { boolParam, pagingParams, queryValue } from '../params.ts';
 import { filterView, jsonArray, listStubJson } from '../responses/job.ts';
+import { jobKey } from '../state.ts';
 import type { ApiStore, JobEntry } from '../store.ts';
 import { registerFromBody } from './job/register.ts';
 
@@ -144,6 +145,10 @@ function answerList(
         all: () => store.jobs(namespace).filter(shows),
         reverse: paging.reverse,
       });
+      // The common list (no filter, no paging): the kept stubs, asked again for changed jobs only.
+      if (!filter && paging.perPage <= 0 && paging.nextToken === '') {
+        return { index, body: new JsonBytes(jsonArray(listStubs(store, shared, visible, withMeta))) };
+      }
       const out: Buffer[] = [];
       let nextToken = '';
       for (const { entry, token: entryToken } of visible) {
@@ -210,7 +215,8 @@ export async function jobsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps
   });
 }
 
-type VisibleJobs = ReadonlyArray<{ entry: JobEntry; token: string }>;
+/** A job a list shows: its entry, its position's token and its key (state.ts jobKey). */
+type VisibleJobs = ReadonlyArray<{ entry: JobEntry; token: string; key: string }>;
 
 /** What a list shows: which NomadJobs (one by one, and all of them), in which order. */
 interface VisibleQuestion {
@@ -261,7 +267,7 @@ function computeVisible(ask: VisibleQuestion): VisibleJobs {
   const sign = ask.reverse ? -1 : 1;
   return ask
     .all()
-    .map((entry) => ({ entry, token: token(entry) }))
+    .map((entry) => ({ entry, token: token(entry), key: jobKey(entry.k8sNamespace, entry.name) }))
     .sort((a, b) => compareTokens(a.token, b.token) * sign);
 }
 
@@ -272,7 +278,7 @@ function patchVisible(
   ask: VisibleQuestion,
 ): VisibleJobs | undefined {
   const changed = store.state.nomadJobsChangedSince(known.at);
-  if (changed === undefined || changed.length > VISIBLE_PATCH_LIMIT) return undefined;
+  if (changed === undefined || changed.size > VISIBLE_PATCH_LIMIT) return undefined;
   const sign = ask.reverse ? -1 : 1;
   const jobs = [...known.jobs];
   for (const key of changed) {
@@ -280,7 +286,7 @@ function patchVisible(
     const slash = key.indexOf('/');
     const k8sNamespace = key.slice(0, slash);
     const name = key.slice(slash + 1);
-    const at = jobs.findIndex((j) => j.entry.name === name && j.entry.k8sNamespace === k8sNamespace);
+    const at = jobs.findIndex((j) => j.key === key);
     if (at >= 0) jobs.splice(at, 1);
     const object = store.state.get<NomadJobObject>('NomadJob', k8sNamespace, name);
     const entry = object && ask.listed(object);
@@ -297,10 +303,53 @@ function patchVisible(
       else high = middle;
     }
     if (jobs[low - 1]?.token === entryToken) return undefined;
-    jobs.splice(low, 0, { entry, token: entryToken });
+    jobs.splice(low, 0, { entry, token: entryToken, key });
   }
   return jobs;
 }
+/**
+ * The stubs of a list, in its order, kept per question (the list's parameters and the caller's
+ * namespaces): after changes only the jobs changed since are asked for their stub again (each job's
+ * stub is kept JSON, listStubJson), the others' are taken as they were. At 2,000 jobs asking every job
+ * — a lookup and a check that it is current, each — is most of what a blocking query woken by one
+ * job's change costs. A periodic or parameterized job's stub counts its children, whose changes are
+ * filed under them, and a job without a creation time has a stub that is not kept: both asked always.
+ */
+const stubsKept = new WeakMap<ApiStore, Map<string, { at: number; visible: VisibleJobs; stubs: Buffer[] }>>();
+
+function listStubs(store: ApiStore, question: string, visible: VisibleJobs, withMeta: boolean): Buffer[] {
+  const at = store.state.sequence();
+  let kept = stubsKept.get(store);
+  if (!kept) {
+    kept = new Map();
+    stubsKept.set(store, kept);
+  }
+  const known = kept.get(question);
+  const changed = known && store.state.jobsChangedSince(known.at);
+  let stubs: Buffer[];
+  if (known && changed) {
+    // Kept by position while the order is the one kept; by job after jobs came, went or moved.
+    const byKey =
+      known.visible === visible ? undefined : new Map(known.visible.map((v, i) => [v.key, known.stubs[i]]));
+    stubs = visible.map(({ entry, key }, i) => {
+      const current =
+        !changed.has(key) &&
+        entry.object.metadata?.creationTimestamp &&
+        entry.job.Periodic === undefined &&
+        entry.job.ParameterizedJob === undefined;
+      const stub = current ? (byKey ? byKey.get(key) : known.stubs[i]) : undefined;
+      return stub ?? listStubJson(store, entry, withMeta);
+    });
+  } else stubs = visible.map(({ entry }) => listStubJson(store, entry, withMeta));
+  kept.delete(question);
+  kept.set(question, { at, visible, stubs });
+  if (kept.size > VISIBLE_KEPT) {
+    const oldest = kept.keys().next().value;
+    if (oldest !== undefined) kept.delete(oldest);
+  }
+  return stubs;
+}
+
 /** Nomad's NamespaceIDTokenizer: `<namespace>.<jobID>`. */
 function token(entry: JobEntry): string {
   return `${entry.namespace}.${entry.id}`;

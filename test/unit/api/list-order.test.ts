@@ -9,7 +9,8 @@ import { jsonArray, listStub } from '../../../src/api/responses/job.ts';
 import type { ApiStore } from '../../../src/api/store.ts';
 import { nomadJobObject } from '../../../src/crd/object.ts';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
-import { LABEL_JOB } from '../../../src/nomad/keys.ts';
+import { jobObjectName } from '../../../src/nomad/ids.ts';
+import { LABEL_GROUP, LABEL_JOB } from '../../../src/nomad/keys.ts';
 import { serviceJob, type TestApi, testApi } from './support.ts';
 
 /** The list computed afresh: every job of the namespace, by `<namespace>.<ID>`, then prefix and paging. */
@@ -93,6 +94,42 @@ describe('the kept order of GET /v1/jobs', () => {
     await expectFresh(api);
   });
 
+  it("answers each job's current stub when only some jobs changed: pods, relabelled objects, children", async () => {
+    const api = await testApi();
+    for (const id of ['a', 'b', 'c', 'd']) put(api, id);
+    put(api, 'nightly', { Type: 'batch', Periodic: { Enabled: true, Spec: '0 3 * * *', SpecType: 'cron' } });
+    await expectFresh(api);
+    const pod = (name: string, job: string, phase: string) =>
+      api.cluster.put('Pod', {
+        metadata: {
+          name,
+          namespace: 'default',
+          uid: `uid-${name}`,
+          labels: { [LABEL_JOB]: job, [LABEL_GROUP]: 'web' },
+        },
+        status: { phase },
+      });
+    const before = (await api.app.inject({ method: 'GET', url: '/v1/jobs' })).body;
+    pod('b-1', 'b', 'Running');
+    await expectFresh(api);
+    const after = (await api.app.inject({ method: 'GET', url: '/v1/jobs' })).body;
+    expect(after).not.toBe(before);
+    // A pod relabelled from one job to another changes both.
+    pod('b-1', 'c', 'Running');
+    await expectFresh(api);
+    pod('b-1', 'c', 'Failed');
+    pod('d-1', 'd', 'Pending');
+    await expectFresh(api);
+    // A periodic job's run counts in its parent's stub: a change of the run changes the parent's.
+    put(api, 'nightly/periodic-1700000000', {
+      Type: 'batch',
+      ParentID: 'nightly',
+    });
+    await expectFresh(api);
+    pod('run-1', jobObjectName('nightly/periodic-1700000000'), 'Running');
+    await expectFresh(api);
+  });
+
   it('wakes a held blocking query with the new job in its place', async () => {
     const api = await testApi();
     for (const id of ['a', 'c', 'e']) put(api, id);
@@ -118,8 +155,21 @@ describe('ClusterState.nomadJobsChangedSince', () => {
     put(api, 'one', { Meta: { x: '1' } });
     api.cluster.put('Pod', { metadata: { name: 'p', namespace: 'default' } });
     put(api, 'two', { Meta: { x: '2' } });
-    expect(state.nomadJobsChangedSince(at)?.sort()).toEqual(['default/one', 'default/two']);
-    expect(state.nomadJobsChangedSince(state.sequence())).toEqual([]);
+    expect([...(state.nomadJobsChangedSince(at) ?? [])].sort()).toEqual(['default/one', 'default/two']);
+    expect([...(state.nomadJobsChangedSince(state.sequence()) ?? ['unknown'])]).toEqual([]);
+  });
+
+  it('jobsChangedSince also names the jobs of labelled objects that changed', async () => {
+    const api = await testApi();
+    const state = api.store.state;
+    put(api, 'one');
+    put(api, 'two');
+    const at = state.sequence();
+    api.cluster.put('Pod', {
+      metadata: { name: 'p', namespace: 'default', labels: { [LABEL_JOB]: 'two' } },
+    });
+    api.cluster.put('Pod', { metadata: { name: 'q', namespace: 'default' } });
+    expect([...(state.jobsChangedSince(at) ?? [])]).toEqual(['default/two']);
   });
 
   it('gives up for a sequence number older than the changes it remembers', async () => {
@@ -130,7 +180,7 @@ describe('ClusterState.nomadJobsChangedSince', () => {
     expect(state.nomadJobsChangedSince(at)).toBeUndefined();
     const recent = state.sequence();
     put(api, 'last');
-    expect(state.nomadJobsChangedSince(recent)).toEqual(['default/last']);
+    expect([...(state.nomadJobsChangedSince(recent) ?? [])]).toEqual(['default/last']);
   });
 });
 
