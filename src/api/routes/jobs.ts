@@ -145,10 +145,6 @@ function answerList(
         all: () => store.jobs(namespace).filter(shows),
         reverse: paging.reverse,
       });
-      // The common list (no filter, no paging): the kept stubs, asked again for changed jobs only.
-      if (!filter && paging.perPage <= 0 && paging.nextToken === '') {
-        return { index, body: new JsonBytes(jsonArray(listStubs(store, shared, visible, withMeta))) };
-      }
       const out: Buffer[] = [];
       let nextToken = '';
       for (const { entry, token: entryToken } of visible) {
@@ -307,49 +303,6 @@ function patchVisible(
   }
   return jobs;
 }
-/**
- * The stubs of a list, in its order, kept per question (the list's parameters and the caller's
- * namespaces): after changes only the jobs changed since are asked for their stub again (each job's
- * stub is kept JSON, listStubJson), the others' are taken as they were. At 2,000 jobs asking every job
- * — a lookup and a check that it is current, each — is most of what a blocking query woken by one
- * job's change costs. A periodic or parameterized job's stub counts its children, whose changes are
- * filed under them, and a job without a creation time has a stub that is not kept: both asked always.
- */
-const stubsKept = new WeakMap<ApiStore, Map<string, { at: number; visible: VisibleJobs; stubs: Buffer[] }>>();
-
-function listStubs(store: ApiStore, question: string, visible: VisibleJobs, withMeta: boolean): Buffer[] {
-  const at = store.state.sequence();
-  let kept = stubsKept.get(store);
-  if (!kept) {
-    kept = new Map();
-    stubsKept.set(store, kept);
-  }
-  const known = kept.get(question);
-  const changed = known && store.state.jobsChangedSince(known.at);
-  let stubs: Buffer[];
-  if (known && changed) {
-    // Kept by position while the order is the one kept; by job after jobs came, went or moved.
-    const byKey =
-      known.visible === visible ? undefined : new Map(known.visible.map((v, i) => [v.key, known.stubs[i]]));
-    stubs = visible.map(({ entry, key }, i) => {
-      const current =
-        !changed.has(key) &&
-        entry.object.metadata?.creationTimestamp &&
-        entry.job.Periodic === undefined &&
-        entry.job.ParameterizedJob === undefined;
-      const stub = current ? (byKey ? byKey.get(key) : known.stubs[i]) : undefined;
-      return stub ?? listStubJson(store, entry, withMeta);
-    });
-  } else stubs = visible.map(({ entry }) => listStubJson(store, entry, withMeta));
-  kept.delete(question);
-  kept.set(question, { at, visible, stubs });
-  if (kept.size > VISIBLE_KEPT) {
-    const oldest = kept.keys().next().value;
-    if (oldest !== undefined) kept.delete(oldest);
-  }
-  return stubs;
-}
-
 /** Nomad's NamespaceIDTokenizer: `<namespace>.<jobID>`. */
 function token(entry: JobEntry): string {
   return `${entry.namespace}.${entry.id}`;
