@@ -733,8 +733,8 @@ at(['TaskGroups[].Tasks[]'], {
     DRIVERS,
   ),
   User: partial(
-    'securityContext runAsUser/runAsGroup for numeric users (`1000`, `1000:1000`)',
-    'user names (warning)',
+    'securityContext runAsUser/runAsGroup for numeric users (`1000`, `1000:1000`) and `root`/`nobody`; exec and java tasks without a user run as nobody (65534), as Nomad runs them',
+    'other user names (warning)',
     DRIVERS,
   ),
   Lifecycle: partial(

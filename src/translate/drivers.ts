@@ -211,16 +211,25 @@ function applyCapabilities(config: Obj, security: V1SecurityContext, path: strin
 }
 
 /** Task `user` → runAsUser/runAsGroup when numeric (`1000`, `1000:1000`). */
+/** The user and group ID of `nobody` on Linux. */
+const NOBODY = 65534;
+
+/** User names every Linux system has, by their IDs. */
+const WELL_KNOWN_USERS: Record<string, string> = { root: '0:0', nobody: `${NOBODY}:${NOBODY}` };
+
 function applyUser(task: Task, security: V1SecurityContext, path: string, ctx: GroupContext): void {
-  const user = task.User ?? '';
-  if (user === '') return;
+  // Nomad's exec and java drivers run a task without a user as nobody (raw_exec and docker do not).
+  const byDriver = task.Driver === 'exec' || task.Driver === 'java' ? 'nobody' : '';
+  const named = task.User || byDriver;
+  if (named === '') return;
+  const user = WELL_KNOWN_USERS[named] ?? named;
   const match = /^(\d+)(?::(\d+))?$/.exec(user);
   const uid = match ? Number(match[1]) : Number.NaN;
   const gid = match?.[2] === undefined ? undefined : Number(match[2]);
   if (!match || uid > 2147483647 || (gid !== undefined && gid > 2147483647)) {
     ctx.warn(
       `${path}.User`,
-      `user ${JSON.stringify(user)} is not converted: Kubernetes runs containers as a numeric UID (set runAsUser, or the image's USER)`,
+      `user ${JSON.stringify(named)} is not converted: Kubernetes runs containers as a numeric UID (set runAsUser, or the image's USER)`,
     );
     return;
   }

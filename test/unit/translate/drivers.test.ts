@@ -72,10 +72,15 @@ describe('docker', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('reports a user name, which Kubernetes cannot run as', () => {
-    const { container: c, warnings } = driver({ User: 'nobody' });
+  it('reports a user name, which Kubernetes cannot run as; root and nobody are their IDs', () => {
+    const { container: c, warnings } = driver({ User: 'www-data' });
     expect(c?.securityContext).toBeUndefined();
     expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].User')).toHaveLength(1);
+    expect(driver({ User: 'nobody' }).container?.securityContext).toEqual({
+      runAsUser: 65534,
+      runAsGroup: 65534,
+    });
+    expect(driver({ User: 'root' }).container?.securityContext).toEqual({ runAsUser: 0, runAsGroup: 0 });
   });
 
   it('auth → a dockerconfigjson Secret and imagePullSecrets, with a warning', () => {
@@ -347,12 +352,15 @@ describe('exec, raw_exec, java', () => {
   it('exec runs command and args in the exec image (default busybox:1.37, configurable)', () => {
     const task = { Driver: 'exec', Config: { command: '/bin/date', args: ['-u'] } };
     // Started in the task directory, as in Nomad (local/, alloc/, secrets/ are at / here).
+    // As nobody, as Nomad's exec driver runs a task that names no user.
     expect(driver(task).container).toEqual({
       image: 'busybox:1.37',
       command: ['/bin/date'],
       args: ['-u'],
       workingDir: '/',
+      securityContext: { runAsUser: 65534, runAsGroup: 65534 },
     });
+    expect(driver({ ...task, User: '1000' }).container?.securityContext).toEqual({ runAsUser: 1000 });
     expect(driver(task, { execImage: 'debian:12' }).container?.image).toBe('debian:12');
     // Nomad runs the host's /bin/date; here it must be in the image: one warning naming both.
     expect(driver(task, { execImage: 'debian:12' }).warnings).toEqual([
@@ -383,6 +391,7 @@ describe('exec, raw_exec, java', () => {
       command: ['java'],
       args: ['-Xmx512m', '-jar', 'local/app.jar', 'serve'],
       workingDir: '/',
+      securityContext: { runAsUser: 65534, runAsGroup: 65534 },
     });
     const main = driver(
       { Driver: 'java', Config: { class: 'com.example.Main', class_path: 'local/lib/*' } },
@@ -395,6 +404,7 @@ describe('exec, raw_exec, java', () => {
       command: ['java'],
       args: ['-cp', 'local/lib/*', 'com.example.Main'],
       workingDir: '/',
+      securityContext: { runAsUser: 65534, runAsGroup: 65534 },
     });
   });
 
