@@ -374,10 +374,7 @@ at(['TaskGroups[]'], {
     STORAGE,
   ),
   RestartPolicy: converted('the pod restartPolicy and the Job backoffLimit (see RestartPolicy)', POD),
-  Disconnect: notApplicable(
-    'client disconnect handling; Kubernetes evicts pods from unreachable nodes after the node taint’s tolerationSeconds',
-    { subtree: true, isSet: structDiffers({ Replace: true, Reconcile: 'best_score' }) },
-  ),
+  Disconnect: converted('see DisconnectStrategy', PLACEMENT),
   ReschedulePolicy: partial('see ReschedulePolicy', 'the controllers replace pods their own way', WORKLOADS),
   EphemeralDisk: converted(
     'the emptyDir behind /alloc and an ephemeral-storage request (see EphemeralDisk)',
@@ -403,7 +400,10 @@ at(['TaskGroups[]'], {
   ),
   MaxRunDuration: partial('batch pods: activeDeadlineSeconds', 'other job types (warning)', POD),
   StopAfterClientDisconnect: notApplicable('deprecated in Nomad (see disconnect)'),
-  MaxClientDisconnect: notApplicable('deprecated in Nomad (see disconnect)'),
+  MaxClientDisconnect: converted(
+    'as `disconnect { lost_after }` (which it is, deprecated): tolerations of the unreachable and not-ready node taints',
+    PLACEMENT,
+  ),
   Scaling: notApplicable('a Nomad Autoscaler policy; use a HorizontalPodAutoscaler', { subtree: true }),
   Consul: notApplicable('Consul namespace, partition and cluster; there is no Consul', {
     subtree: true,
@@ -496,6 +496,23 @@ at(['TaskGroups[].Update'], {
     '—',
     'canaries are always promoted once ready (see Canary); system jobs: no canaries to promote (warning)',
     WORKLOADS,
+  ),
+});
+
+at(['TaskGroups[].Disconnect'], {
+  LostAfter: converted(
+    'tolerationSeconds of NoExecute tolerations of the node taints node.kubernetes.io/unreachable and not-ready: Kubernetes evicts (and the workload replaces) a pod of a node it lost contact with after that long, as Nomad replaces the allocation (300 s without it)',
+    PLACEMENT,
+  ),
+  StopOnClientAfter: notApplicable(
+    'the kubelet does not stop the pods of a node that lost contact with the control plane; they run until the node is back or removed',
+  ),
+  Replace: notApplicable('a pod of a node that lost contact is always replaced once evicted', {
+    isSet: (value) => value === false,
+  }),
+  Reconcile: notApplicable(
+    'when the node comes back, Kubernetes keeps the replacement and deletes the evicted pod',
+    { isSet: unless('best_score') },
   ),
 });
 

@@ -42,7 +42,8 @@
 // Affinities → preferred node affinity, weight |w| (1..100); a negative weight prefers the complement
 // (In↔NotIn, Exists↔DoesNotExist, Gt n↔Lt n+1). Spreads → topology spread constraints (maxSkew 1,
 // ScheduleAnyway) over the attribute's label; spread targets and weights are approximated by an even
-// spread.
+// spread. `disconnect { lost_after }` (or `max_client_disconnect`) → NoExecute tolerations of the
+// unreachable and not-ready node taints for that long (Kubernetes evicts after 300 s otherwise).
 // Nothing here throws: anything that cannot be translated is a warning naming its Nomad path, and is left
 // out. Warnings about job-level blocks are reported by the first group only, so each appears once.
 import type {
@@ -50,6 +51,7 @@ import type {
   V1NodeSelectorRequirement,
   V1PodAffinityTerm,
   V1PreferredSchedulingTerm,
+  V1Toleration,
   V1TopologySpreadConstraint,
   V1WeightedPodAffinityTerm,
 } from '@kubernetes/client-node';
@@ -547,7 +549,36 @@ export function groupPlacement(ctx: GroupContext): Placement {
     });
   }
 
-  return assemble(uniqueBy(required), preferred, uniqueBy(antiRequired), uniqueBy(antiPreferred), spreads);
+  const placement = assemble(
+    uniqueBy(required),
+    preferred,
+    uniqueBy(antiRequired),
+    uniqueBy(antiPreferred),
+    spreads,
+  );
+  const tolerations = disconnectTolerations(ctx);
+  return tolerations.length > 0 ? { ...placement, tolerations } : placement;
+}
+
+/** The taints a node gets when the node controller loses contact with it, or it is not ready. */
+const UNREACHABLE_TAINTS = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'];
+
+/**
+ * `disconnect { lost_after }` (or the older `max_client_disconnect`): how long an allocation on a
+ * client that lost contact stays before Nomad replaces it. Kubernetes evicts a pod from a node it lost
+ * contact with once the pod stops tolerating the node's unreachable / not-ready taints: 300 s unless
+ * the pod says otherwise, which it does here.
+ */
+function disconnectTolerations(ctx: GroupContext): V1Toleration[] {
+  const lostAfter = ctx.group.Disconnect?.LostAfter || ctx.group.MaxClientDisconnect || 0;
+  if (lostAfter <= 0) return [];
+  const tolerationSeconds = Math.ceil(lostAfter / 1e9);
+  return UNREACHABLE_TAINTS.map((key) => ({
+    key,
+    operator: 'Exists',
+    effect: 'NoExecute',
+    tolerationSeconds,
+  }));
 }
 
 /**

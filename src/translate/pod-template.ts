@@ -801,6 +801,7 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
     spec.nodeSelector = placement.nodeSelector;
   }
   if (placement.affinity) spec.affinity = placement.affinity;
+  if (placement.tolerations) spec.tolerations = placement.tolerations;
   if (placement.topologySpreadConstraints && placement.topologySpreadConstraints.length > 0) {
     spec.topologySpreadConstraints = placement.topologySpreadConstraints;
   }

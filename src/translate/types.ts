@@ -24,6 +24,7 @@ import type {
   V1EnvVar,
   V1Probe,
   V1ServicePort,
+  V1Toleration,
   V1TopologySpreadConstraint,
   V1Volume,
   V1VolumeMount,
@@ -108,6 +109,7 @@ export interface Placement {
   affinity?: V1Affinity;
   nodeSelector?: Record<string, string>;
   topologySpreadConstraints?: V1TopologySpreadConstraint[];
+  tolerations?: V1Toleration[];
 }
 
 /** What networking.ts contributes for one task. */

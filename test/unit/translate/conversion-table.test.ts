@@ -205,7 +205,7 @@ describe('notApplicableWarnings', () => {
       TaskGroups: [
         {
           Name: 'g',
-          Disconnect: { LostAfter: 6e10 },
+          Disconnect: { LostAfter: 6e10, StopOnClientAfter: 3e10 },
           Tasks: [
             // (A task's DiskMB never gets here: canonicalization drops it, as Nomad's HTTP agent does.)
             { Name: 't', Driver: 'docker', Config: { image: 'x' }, Resources: { DiskMB: 500, IOPS: 10 } },
@@ -215,7 +215,7 @@ describe('notApplicableWarnings', () => {
     });
     expect(paths(notApplicableWarnings(job))).toEqual([
       'TaskGroups[0].Tasks[0].Resources.IOPS',
-      'TaskGroups[0].Disconnect',
+      'TaskGroups[0].Disconnect.StopOnClientAfter',
     ]);
   });
 

@@ -599,3 +599,36 @@ describe('placement over the corpus', () => {
     });
   });
 });
+
+describe('disconnect', () => {
+  it('lost_after (or max_client_disconnect) is how long pods tolerate a node that lost contact', () => {
+    const tolerations = (group: Record<string, unknown>) =>
+      groupPlacement(
+        groupContext(
+          job({
+            ID: 'edge',
+            TaskGroups: [
+              { Name: 'g', ...group, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }] },
+            ],
+          } as Job),
+        ),
+      ).tolerations;
+    const sixHours = [
+      {
+        key: 'node.kubernetes.io/unreachable',
+        operator: 'Exists',
+        effect: 'NoExecute',
+        tolerationSeconds: 21600,
+      },
+      {
+        key: 'node.kubernetes.io/not-ready',
+        operator: 'Exists',
+        effect: 'NoExecute',
+        tolerationSeconds: 21600,
+      },
+    ];
+    expect(tolerations({ Disconnect: { LostAfter: 6 * 3600e9 } })).toEqual(sixHours);
+    expect(tolerations({ MaxClientDisconnect: 6 * 3600e9 })).toEqual(sixHours);
+    expect(tolerations({})).toBeUndefined();
+  });
+});
