@@ -8,7 +8,8 @@
 // names) and at most one `PathPrefix(...)` / `Path(...)` (one path), each Fabio prefix is `[host]/path`
 // without options, and the Service has exactly one port. Anything else — `||`, `HostRegexp`, headers,
 // TCP/UDP routers, Fabio options, Traefik tags without a rule (the host then comes from the router's
-// default domain), a router to another service (`…routers.<r>.service=api@internal`), a middleware that
+// default domain), a router to another service (`…routers.<r>.service=api@internal`; a Traefik service
+// the same tags define, `traefik.http.services.<s>.…`, is this one), a middleware that
 // rewrites the path (stripprefix, addprefix, replacepath) — keeps the whole service out of the Ingress,
 // with one warning saying that its routing is lost and what to create instead. `traefik.enable=false`
 // means no route and no warning.
@@ -98,6 +99,13 @@ export function routerTags(tags: readonly string[], name = ''): RouterTags {
   const routes: Route[] = [];
   const unconverted: string[] = [];
   let rules = 0;
+  // A router may name this service, or a Traefik service its own tags define (`traefik.http.services.
+  // <s>.…`), which is this service's instances too.
+  const ownServices = new Set([name]);
+  for (const tag of traefik) {
+    const defined = /^traefik\.http\.services\.([^.=]+)\./.exec(tag)?.[1];
+    if (defined) ownServices.add(defined);
+  }
   for (const tag of traefik) {
     const rule = TRAEFIK_RULE.exec(tag);
     if (rule) {
@@ -108,8 +116,8 @@ export function routerTags(tags: readonly string[], name = ''): RouterTags {
     } else if (/^traefik\.(tcp|udp)\./.test(tag)) {
       return { kind: 'ambiguous', reason: `${JSON.stringify(tag)} is a TCP/UDP route` };
     } else if (/^traefik\.http\.routers\.[^.=]+\.service=/.test(tag)) {
-      const target = tag.slice(tag.indexOf('=') + 1);
-      if (target !== name) {
+      const target = tag.slice(tag.indexOf('=') + 1).replace(/@consulcatalog$/, '');
+      if (!ownServices.has(target)) {
         return { kind: 'ambiguous', reason: `${JSON.stringify(tag)} routes to another service` };
       }
     } else if (PATH_REWRITING.test(tag)) {

@@ -1001,6 +1001,16 @@ describe('router tags → Ingress', () => {
     const rule = 'traefik.http.routers.d.rule=Host(`t.example.com`)';
     expect(routerTags([rule, 'traefik.http.routers.d.service=api@internal'], 'dash').kind).toBe('ambiguous');
     expect(routerTags([rule, 'traefik.http.routers.d.service=dash'], 'dash').kind).toBe('routes');
+    // A Traefik service the tags themselves define is this service too.
+    const own = [
+      rule,
+      'traefik.http.routers.d.service=dash-svc',
+      'traefik.http.services.dash-svc.loadbalancer.server.port=8080',
+    ];
+    expect(routerTags(own, 'dash').kind).toBe('routes');
+    expect(routerTags([rule, 'traefik.http.routers.d.service=dash@consulcatalog'], 'dash').kind).toBe(
+      'routes',
+    );
     expect(
       routerTags([rule, 'traefik.http.middlewares.strip.stripprefix.prefixes=/orders'], 'orders').kind,
     ).toBe('ambiguous');
