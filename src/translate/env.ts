@@ -530,6 +530,14 @@ function resolve(scope: Scope, name: string, kubernetes: boolean, depth: number)
   }
   // Unset only when the job names several datacenters and none is mapped: said once per group (taskEnv).
   if (name === 'NOMAD_DC') return { kind: 'keep' };
+  // The variables of a declared upstream resolved above: this one names none (Nomad leaves it unset too).
+  const upstream = /^NOMAD_UPSTREAM_(?:IP|PORT|ADDR)_(.+)$/.exec(name)?.[1];
+  if (upstream !== undefined) {
+    return {
+      kind: 'keep',
+      warning: `\${${name}} is not set: the group declares no Connect upstream ${JSON.stringify(upstream)} (Nomad would not set it either); left as is`,
+    };
+  }
   if (name.startsWith('NOMAD_')) {
     return { kind: 'keep', warning: `\${${name}} is not available on Kubernetes; left as is` };
   }

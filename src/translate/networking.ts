@@ -1066,7 +1066,7 @@ export function groupServices(ctx: GroupContext): KubernetesObject[] {
     if (!entry.groups.includes(ctx.groupIndex)) continue;
     for (const w of entry.warnings) ctx.warn(w.path, w.message);
     for (const r of entry.registrations) {
-      if (r.groupIndex === ctx.groupIndex) serviceWarnings(ctx, r.service, r.path, entry.name);
+      if (r.groupIndex === ctx.groupIndex) serviceWarnings(ctx, r.service, r.path, entry.name, r.nomadName);
     }
     out.push(serviceObject(entry));
     // The Ingress is the job's own object: made once, by the first group registering the service.
@@ -1081,12 +1081,19 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function serviceWarnings(ctx: GroupContext, service: Service, path: string, name: string): void {
+/** `nomadName`: the service's name as Nomad registers it (interpolated). */
+function serviceWarnings(
+  ctx: GroupContext,
+  service: Service,
+  path: string,
+  name: string,
+  nomadName: string,
+): void {
   const provider = service.Provider ?? 'consul';
   if (provider === 'consul') {
     ctx.warn(
       `${path}.Provider`,
-      `not registered in Consul: the service is the Kubernetes Service ${name} (DNS ${name}.${ctx.options.namespace}.svc); ${JSON.stringify(`${service.Name ?? ''}.service.consul`)} does not resolve`,
+      `not registered in Consul: the service is the Kubernetes Service ${name} (DNS ${name}.${ctx.options.namespace}.svc); ${JSON.stringify(`${nomadName}.service.consul`)} does not resolve`,
     );
   }
   if (service.Connect) {

@@ -276,6 +276,20 @@ describe('checks → probes (service-checks)', () => {
     ]);
     expect(warningsAt(c, 'TaskGroups[0].Services[0].CanaryTags')).toHaveLength(1);
   });
+
+  it('names the Consul DNS name that does not resolve as Nomad would register it (interpolated)', () => {
+    const c = groupContext(
+      groupJob({
+        Networks: [{ DynamicPorts: [{ Label: 'http', To: 80 }] }],
+        Services: [{ Name: '${NOMAD_GROUP_NAME}-web', PortLabel: 'http' }],
+      }),
+    );
+    servicesOf(c);
+    const group = c.group.Name ?? '';
+    expect(warningsAt(c, 'TaskGroups[0].Services[0].Provider')).toEqual([
+      `not registered in Consul: the service is the Kubernetes Service ${group}-web (DNS ${group}-web.apps.svc); "${group}-web.service.consul" does not resolve`,
+    ]);
+  });
 });
 
 describe('checks → probes (hand-built)', () => {
