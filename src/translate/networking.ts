@@ -668,8 +668,18 @@ function interpolatedCheck(ctx: GroupContext, ref: CheckRef): CheckRef {
   return { ...ref, check: interpolated };
 }
 
+/** The name Nomad gives a check that has none: `service: "<service>" check`. */
+const GENERATED_CHECK_NAME = /^service: ".*" check$/s;
+
+/**
+ * How a warning names a check: its name, or for a check Nomad named itself (every such check of a
+ * service has the same name) its place among the service's checks.
+ */
 function checkLabel(ref: CheckRef): string {
-  return JSON.stringify(ref.check.Name || ref.check.Type || '');
+  const name = ref.check.Name ?? '';
+  if (name !== '' && !GENERATED_CHECK_NAME.test(name)) return JSON.stringify(name);
+  const index = /\.Checks\[(\d+)\]$/.exec(ref.path)?.[1] ?? '0';
+  return `${index} of service ${JSON.stringify(ref.service.Name ?? '')}`;
 }
 
 /** Whether the task becomes a plain init container, which may not have probes. */

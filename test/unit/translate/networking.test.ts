@@ -247,7 +247,7 @@ describe('checks → probes (service-checks)', () => {
 
   it('reports the checks a container cannot hold, and what probes cannot do', () => {
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[1]')).toEqual([
-      'a container has one readiness probe: check "service: \\"web\\" check" is not translated (check "alive" is)',
+      'a container has one readiness probe: check 1 of service "web" is not translated (check "alive" is)',
     ]);
     // A check that becomes no probe gets that one warning, none about what a probe could not carry.
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[2]')).toHaveLength(1);
