@@ -497,11 +497,14 @@ export function parseEnvLines(lines: readonly CertainLine[]): EnvLinesResult {
   return { ok: true, vars };
 }
 
-/** Names a template's text writes as `KEY=` at the start of a line (for messages about what is missing). */
+/**
+ * Names a template's text writes as `KEY=` at the start of a line, or right after an action that
+ * starts it (`{{ with … }}KEY=…`): for messages about what is missing.
+ */
 export function envNamesWritten(text: string): string[] {
   const names = new Set<string>();
   for (const line of text.split('\n')) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_./]*)\s*=/.exec(line);
+    const match = /^\s*(?:\{\{[^}]*\}\}\s*)*(?:export\s+)?([A-Za-z_][A-Za-z0-9_./]*)\s*=/.exec(line);
     if (match?.[1]) names.add(match[1]);
   }
   return [...names];

@@ -252,4 +252,12 @@ describe('envNamesWritten', () => {
       envNamesWritten('A=1\n  export B={{ .b }}\n{{ with x }}\nC={{ .c }}\n{{ end }}\nnot a line'),
     ).toEqual(['A', 'B', 'C']);
   });
+
+  it('names a KEY= right after the actions that start its line', () => {
+    expect(
+      envNamesWritten(
+        '{{ with nomadService "api" }}{{ with index . 0 }}API_URL=http://{{ .Address }}{{ end }}{{ end }}\n{{- /* x */ -}} B=1',
+      ),
+    ).toEqual(['API_URL', 'B']);
+  });
 });
