@@ -752,7 +752,7 @@ function upstreamWarnings(ctx: GroupContext): void {
     if (upstream.port === undefined) {
       ctx.warn(
         `${upstream.path}.DestinationName`,
-        `upstream ${name} ${upstream.known ? 'has no port in this job' : 'is not a service of this job'}: NOMAD_UPSTREAM_IP_${upstream.destination} is its Service's DNS name ${upstream.host}, NOMAD_UPSTREAM_PORT_${upstream.destination} and NOMAD_UPSTREAM_ADDR_${upstream.destination} are not set (the port is unknown when translating); set them in the task's env`,
+        `upstream ${name} ${upstream.known ? 'has no port in this job' : 'is not a service of this job'}: NOMAD_UPSTREAM_IP_${upstream.destination} is its Service's DNS name ${upstream.host}, NOMAD_UPSTREAM_PORT_${upstream.destination} and NOMAD_UPSTREAM_ADDR_${upstream.destination} are not set (the port is unknown when translating); set them in the task's env${upstream.localBindPort > 0 ? `, and connect to ${upstream.host}:<its port> where the task connects to 127.0.0.1:${upstream.localBindPort} (no local proxy listens there)` : ''}`,
       );
     } else if (upstream.localBindPort > 0) {
       ctx.warn(
