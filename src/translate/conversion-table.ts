@@ -400,10 +400,7 @@ at(['TaskGroups[]'], {
   ),
   MaxRunDuration: partial('batch pods: activeDeadlineSeconds', 'other job types (warning)', POD),
   StopAfterClientDisconnect: notApplicable('deprecated in Nomad (see disconnect)'),
-  MaxClientDisconnect: converted(
-    'as `disconnect { lost_after }` (which it is, deprecated): tolerations of the unreachable and not-ready node taints',
-    PLACEMENT,
-  ),
+  MaxClientDisconnect: notApplicable('deprecated, and ignored by Nomad in favour of disconnect.lost_after'),
   Scaling: notApplicable('a Nomad Autoscaler policy; use a HorizontalPodAutoscaler', { subtree: true }),
   Consul: notApplicable('Consul namespace, partition and cluster; there is no Consul', {
     subtree: true,
@@ -500,16 +497,19 @@ at(['TaskGroups[].Update'], {
 });
 
 at(['TaskGroups[].Disconnect'], {
-  LostAfter: converted(
-    'tolerationSeconds of NoExecute tolerations of the node taints node.kubernetes.io/unreachable and not-ready: Kubernetes evicts (and the workload replaces) a pod of a node it lost contact with after that long, as Nomad replaces the allocation (300 s without it)',
+  LostAfter: partial(
+    'with `replace = false`: tolerationSeconds of NoExecute tolerations of the node taints node.kubernetes.io/unreachable and not-ready, so a pod of a node Kubernetes lost contact with stays that long before it is evicted and replaced, as Nomad keeps the allocation',
+    'with `replace = true` (the default) Nomad replaces the allocation at once and keeps the original that long in case its client comes back; Kubernetes evicts it after 300 s and cannot keep both (warning); system jobs: DaemonSet pods are never evicted from a lost node (warning)',
     PLACEMENT,
   ),
   StopOnClientAfter: notApplicable(
     'the kubelet does not stop the pods of a node that lost contact with the control plane; they run until the node is back or removed',
   ),
-  Replace: notApplicable('a pod of a node that lost contact is always replaced once evicted', {
-    isSet: (value) => value === false,
-  }),
+  Replace: partial(
+    'with `lost_after` (see LostAfter)',
+    '`replace = false` without `lost_after` (warning): Kubernetes evicts and replaces after 300 s',
+    PLACEMENT,
+  ),
   Reconcile: notApplicable(
     'when the node comes back, Kubernetes keeps the replacement and deletes the evicted pod',
     { isSet: unless('best_score') },

@@ -42,8 +42,8 @@
 // Affinities → preferred node affinity, weight |w| (1..100); a negative weight prefers the complement
 // (In↔NotIn, Exists↔DoesNotExist, Gt n↔Lt n+1). Spreads → topology spread constraints (maxSkew 1,
 // ScheduleAnyway) over the attribute's label; spread targets and weights are approximated by an even
-// spread. `disconnect { lost_after }` (or `max_client_disconnect`) → NoExecute tolerations of the
-// unreachable and not-ready node taints for that long (Kubernetes evicts after 300 s otherwise).
+// spread. `disconnect { replace = false, lost_after }` → NoExecute tolerations of the unreachable and
+// not-ready node taints for that long (Kubernetes evicts after 300 s otherwise).
 // Nothing here throws: anything that cannot be translated is a warning naming its Nomad path, and is left
 // out. Warnings about job-level blocks are reported by the first group only, so each appears once.
 import type {
@@ -564,14 +564,41 @@ export function groupPlacement(ctx: GroupContext): Placement {
 const UNREACHABLE_TAINTS = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'];
 
 /**
- * `disconnect { lost_after }` (or the older `max_client_disconnect`): how long an allocation on a
- * client that lost contact stays before Nomad replaces it. Kubernetes evicts a pod from a node it lost
- * contact with once the pod stops tolerating the node's unreachable / not-ready taints: 300 s unless
- * the pod says otherwise, which it does here.
+ * `disconnect { replace = false, lost_after = d }`: an allocation on a client that lost contact is
+ * not replaced, and is lost (then replaced) after d. Kubernetes replaces a pod of a node it lost
+ * contact with once the pod stops tolerating the node's unreachable / not-ready taints (300 s unless
+ * it says otherwise), which it does here for d. With `replace = true` (the default) Nomad replaces at
+ * once and keeps the original for d in case it comes back, which Kubernetes cannot: the conversion
+ * table warns. DaemonSet pods tolerate those taints without end anyway (their controller sets it).
  */
 function disconnectTolerations(ctx: GroupContext): V1Toleration[] {
-  const lostAfter = ctx.group.Disconnect?.LostAfter || ctx.group.MaxClientDisconnect || 0;
+  const disconnect = ctx.group.Disconnect;
+  const lostAfter = disconnect?.LostAfter ?? 0;
+  const path = `${ctx.path}.Disconnect`;
+  const type = ctx.job.Type ?? 'service';
+  if (disconnect?.Replace === false && lostAfter <= 0) {
+    ctx.warn(
+      `${path}.Replace`,
+      'replace = false without lost_after is not converted: Kubernetes evicts and replaces a pod of a node it lost contact with after 300 s; set lost_after to keep it there that long',
+    );
+    return [];
+  }
   if (lostAfter <= 0) return [];
+  const duration = `${Math.ceil(lostAfter / 1e9)} s`;
+  if (type === 'system' || type === 'sysbatch') {
+    ctx.warn(
+      `${path}.LostAfter`,
+      `lost_after (${duration}) is not converted: DaemonSet pods stay on a node Kubernetes lost contact with until it is back or removed`,
+    );
+    return [];
+  }
+  if (disconnect?.Replace !== false) {
+    ctx.warn(
+      `${path}.LostAfter`,
+      `lost_after (${duration}) is not converted: with replace = true Nomad replaces the allocation at once and keeps the original that long in case its client comes back; Kubernetes evicts a pod of a node it lost contact with after 300 s and replaces it, and cannot keep both (with replace = false the pod would stay that long instead)`,
+    );
+    return [];
+  }
   const tolerationSeconds = Math.ceil(lostAfter / 1e9);
   return UNREACHABLE_TAINTS.map((key) => ({
     key,

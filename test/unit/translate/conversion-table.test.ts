@@ -205,7 +205,7 @@ describe('notApplicableWarnings', () => {
       TaskGroups: [
         {
           Name: 'g',
-          Disconnect: { LostAfter: 6e10, StopOnClientAfter: 3e10 },
+          Disconnect: { StopOnClientAfter: 3e10 },
           Tasks: [
             // (A task's DiskMB never gets here: canonicalization drops it, as Nomad's HTTP agent does.)
             { Name: 't', Driver: 'docker', Config: { image: 'x' }, Resources: { DiskMB: 500, IOPS: 10 } },

@@ -601,19 +601,23 @@ describe('placement over the corpus', () => {
 });
 
 describe('disconnect', () => {
-  it('lost_after (or max_client_disconnect) is how long pods tolerate a node that lost contact', () => {
-    const tolerations = (group: Record<string, unknown>) =>
-      groupPlacement(
-        groupContext(
-          job({
-            ID: 'edge',
-            TaskGroups: [
-              { Name: 'g', ...group, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }] },
-            ],
-          } as Job),
-        ),
-      ).tolerations;
-    const sixHours = [
+  const placementOf = (group: Record<string, unknown>, type = 'service') => {
+    const ctx = groupContext(
+      job({
+        ID: 'edge',
+        Type: type,
+        TaskGroups: [
+          { Name: 'g', ...group, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }] },
+        ],
+      } as Job),
+    );
+    return { tolerations: groupPlacement(ctx).tolerations, ctx };
+  };
+  const sixHours = 6 * 3600e9;
+
+  it('replace = false with lost_after: pods tolerate a node that lost contact that long', () => {
+    const { tolerations, ctx } = placementOf({ Disconnect: { LostAfter: sixHours, Replace: false } });
+    expect(tolerations).toEqual([
       {
         key: 'node.kubernetes.io/unreachable',
         operator: 'Exists',
@@ -626,9 +630,27 @@ describe('disconnect', () => {
         effect: 'NoExecute',
         tolerationSeconds: 21600,
       },
-    ];
-    expect(tolerations({ Disconnect: { LostAfter: 6 * 3600e9 } })).toEqual(sixHours);
-    expect(tolerations({ MaxClientDisconnect: 6 * 3600e9 })).toEqual(sixHours);
-    expect(tolerations({})).toBeUndefined();
+    ]);
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('lost_after with replace = true (Nomad replaces at once) is said not converted, once', () => {
+    const { tolerations, ctx } = placementOf({ Disconnect: { LostAfter: sixHours } });
+    expect(tolerations).toBeUndefined();
+    expect(warningsAt(ctx, 'TaskGroups[0].Disconnect.LostAfter')).toHaveLength(1);
+    expect(ctx.warnings).toHaveLength(1);
+  });
+
+  it('replace = false without lost_after, and DaemonSets, are said not converted', () => {
+    const alone = placementOf({ Disconnect: { Replace: false } });
+    expect(alone.tolerations).toBeUndefined();
+    expect(warningsAt(alone.ctx, 'TaskGroups[0].Disconnect.Replace')).toHaveLength(1);
+    const system = placementOf({ Disconnect: { LostAfter: sixHours, Replace: false } }, 'system');
+    expect(system.tolerations).toBeUndefined();
+    expect(warningsAt(system.ctx, 'TaskGroups[0].Disconnect.LostAfter')).toHaveLength(1);
+  });
+
+  it('max_client_disconnect, which Nomad ignores, changes nothing', () => {
+    expect(placementOf({ MaxClientDisconnect: sixHours }).tolerations).toBeUndefined();
   });
 });
