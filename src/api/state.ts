@@ -12,7 +12,8 @@
 //   of them changes (ApiStore.answer). Every change of what the sources return passes through here
 //   (their change events, or `noteWrite`), which makes this the one place caches are invalidated;
 // * which NomadJobs changed lately (bounded), so that the list's kept order is updated for those
-//   jobs alone (routes/jobs.ts).
+//   jobs alone (routes/jobs.ts), and which jobs any change concerned lately (bounded), so that the
+//   answers kept warm are recomputed for those jobs alone (warm.ts).
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type ApiKind, apiKinds } from '../jobs/owned.ts';
 import type { ChangeType } from '../kube/informer.ts';

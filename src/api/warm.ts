@@ -8,7 +8,6 @@
 // jobs the changes since the last pass concern (ClusterState.jobsChangedSince), not at every job:
 // at 2,000 jobs, a register's few changes no longer cost a walk over all of them.
 import type { NomadJobObject } from '../crd/resource.ts';
-import { jobObjectName } from '../nomad/ids.ts';
 import { ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
 import { jobResponseJson, listStubJson } from './responses/job.ts';
 import { jobKey } from './state.ts';
@@ -21,29 +20,32 @@ const WARM_SLICE_MS = 2;
 
 /**
  * The jobs whose answers the changes after sequence number `after` may have made stale: those the
- * changes were filed under and, for a child job (a periodic or dispatched run), its parent, whose
- * answers count it. Every job when those changes are no longer known.
+ * changes were filed under and, where a child job (a periodic or dispatched run) changed or a job
+ * went away (it may have been one), every periodic and parameterized job of its namespace, whose
+ * answers count their children (ApiStore.answer keeps them per namespace). Every job when those
+ * changes are no longer known.
  */
 function jobsToWarm(store: ApiStore, after: number | undefined): JobEntry[] {
   const changed = after === undefined ? undefined : store.state.jobsChangedSince(after);
   if (changed === undefined) return store.jobs('*');
-  const keys = new Set(changed);
-  const entries: JobEntry[] = [];
-  const add = (key: string) => {
+  const entries = new Map<string, JobEntry>();
+  const childrenChangedIn = new Set<string>();
+  for (const key of changed) {
     const slash = key.indexOf('/');
-    const object = store.state.get<NomadJobObject>('NomadJob', key.slice(0, slash), key.slice(slash + 1));
+    const namespace = key.slice(0, slash);
+    const object = store.state.get<NomadJobObject>('NomadJob', namespace, key.slice(slash + 1));
+    if (!object || object.metadata?.annotations?.[ANNOTATION_PARENT_ID]) childrenChangedIn.add(namespace);
     const entry = object && store.listedEntry('*', object);
-    if (!entry) return;
-    entries.push(entry);
-    const parentId = object.metadata?.annotations?.[ANNOTATION_PARENT_ID];
-    const parent = parentId && jobKey(entry.k8sNamespace, jobObjectName(parentId));
-    if (parent && !keys.has(parent)) {
-      keys.add(parent);
-      add(parent);
+    if (entry) entries.set(key, entry);
+  }
+  for (const namespace of childrenChangedIn) {
+    for (const object of store.state.list<NomadJobObject>('NomadJob', namespace)) {
+      const entry = store.listedEntry('*', object);
+      if (entry && (entry.job.Periodic !== undefined || entry.job.ParameterizedJob !== undefined))
+        entries.set(jobKey(namespace, entry.name), entry);
     }
-  };
-  for (const key of changed) add(key);
-  return entries;
+  }
+  return [...entries.values()];
 }
 
 /** Starts keeping the store's answers warm; returns the function that stops it. */

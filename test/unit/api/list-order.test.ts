@@ -94,7 +94,7 @@ describe('the kept order of GET /v1/jobs', () => {
     await expectFresh(api);
   });
 
-  it("answers each job's current stub when only some jobs changed: pods, relabelled objects, children", async () => {
+  it("answers each job's current stub after changes of some jobs' pods, relabelled pods and children", async () => {
     const api = await testApi();
     for (const id of ['a', 'b', 'c', 'd']) put(api, id);
     put(api, 'nightly', { Type: 'batch', Periodic: { Enabled: true, Spec: '0 3 * * *', SpecType: 'cron' } });

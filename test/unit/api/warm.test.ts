@@ -53,7 +53,8 @@ describe('the answers kept warm', () => {
     const api = await testApi();
     for (const id of ['a', 'b', 'c']) put(api, id);
     put(api, 'nightly', { Type: 'batch', Periodic: { Enabled: true, Spec: '0 3 * * *', SpecType: 'cron' } });
-    await warmed(api, 'a', 'b', 'c', 'nightly');
+    put(api, 'weekly', { Type: 'batch', Periodic: { Enabled: true, Spec: '0 4 * * 0', SpecType: 'cron' } });
+    await warmed(api, 'a', 'b', 'c', 'nightly', 'weekly');
 
     const asked = askedFor(api);
     api.cluster.put('Pod', {
@@ -65,7 +66,8 @@ describe('the answers kept warm', () => {
     await warmed(api, 'b');
     expect([...asked]).toEqual(['b']);
 
-    // A run of the periodic job: its own answers, and its parent's, which count it.
+    // A run of a periodic job: its own answers, and those of the namespace's periodic and
+    // parameterized jobs, which count their children (kept per namespace).
     asked.clear();
     put(api, 'nightly/periodic-1700000000', { Type: 'batch', ParentID: 'nightly' });
     api.cluster.put('Pod', {
@@ -76,8 +78,19 @@ describe('the answers kept warm', () => {
       },
       status: { phase: 'Running' },
     });
-    await warmed(api, 'nightly', 'nightly/periodic-1700000000');
-    expect([...asked].sort()).toEqual(['nightly', 'nightly/periodic-1700000000']);
+    await warmed(api, 'nightly', 'weekly', 'nightly/periodic-1700000000');
+    expect([...asked].sort()).toEqual(['nightly', 'nightly/periodic-1700000000', 'weekly']);
+
+    // The run purged: the parents' answers again (the run is gone, so whose child it was is not known).
+    asked.clear();
+    api.cluster.sources.NomadJob.remove(
+      'default',
+      jobObjectName('nightly/periodic-1700000000'),
+      Number(api.cluster.nextRv()),
+    );
+    expect(isWarm(api, 'nightly')).toBe(false);
+    await warmed(api, 'nightly', 'weekly');
+    expect([...asked].sort()).toEqual(['nightly', 'weekly']);
     await api.app.close();
   });
 });
