@@ -210,13 +210,16 @@ function applyCapabilities(config: Obj, security: V1SecurityContext, path: strin
   }
 }
 
-/** Task `user` → runAsUser/runAsGroup when numeric (`1000`, `1000:1000`). */
 /** The user and group ID of `nobody` on Linux. */
 const NOBODY = 65534;
 
 /** User names every Linux system has, by their IDs. */
 const WELL_KNOWN_USERS: Record<string, string> = { root: '0:0', nobody: `${NOBODY}:${NOBODY}` };
 
+/**
+ * Task `user` → runAsUser/runAsGroup when numeric (`1000`, `1000:1000`) or a well-known name; other
+ * names are warned (Kubernetes runs containers as numeric IDs).
+ */
 function applyUser(task: Task, security: V1SecurityContext, path: string, ctx: GroupContext): void {
   // Nomad's exec and java drivers run a task without a user as nobody (raw_exec and docker do not).
   const byDriver = task.Driver === 'exec' || task.Driver === 'java' ? 'nobody' : '';

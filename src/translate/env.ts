@@ -338,14 +338,25 @@ function runtimeVariables(ctx: GroupContext, task: Task, taskIndex: number, upst
 /** The text of what a task's environment can be read by: its env, driver config, templates, services, meta. */
 const referenceText = new WeakMap<Task, string>();
 
-/** Whether `name` appears in what `task` interpolates or renders. */
+/** Whether `name` appears, as a whole name, in what `task` interpolates or renders. */
 function taskMentions(ctx: GroupContext, task: Task, name: string): boolean {
   let text = referenceText.get(task);
   if (text === undefined) {
-    text = JSON.stringify([task.Env, task.Config, task.Templates, task.Services, mergedMeta(ctx, task)]);
+    text = JSON.stringify([
+      task.Env,
+      task.Config,
+      task.Templates,
+      task.Services,
+      ctx.group.Services,
+      mergedMeta(ctx, task),
+    ]);
     referenceText.set(task, text);
   }
-  return text.includes(name);
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    // Not a prefix of a longer name (NOMAD_HOST_PORT_api in NOMAD_HOST_PORT_api2).
+    if (!/[A-Za-z0-9_]/.test(text[at + name.length] ?? '')) return true;
+  }
+  return false;
 }
 
 /**
@@ -446,6 +457,8 @@ type Resolution =
 interface Scope {
   ctx: GroupContext;
   task: Task;
+  /** Whether NOMAD_UPSTREAM_* are in it (see InterpolateOptions.upstreams). */
+  upstreams: boolean;
   vars: Map<string, Variable>;
   meta: Map<string, string>;
   /** The task's env (raw values), when `${X}`/`${env.X}` may refer to it. */
@@ -493,7 +506,7 @@ function buildScope(
     meta.delete(name);
     delete userEnv[name];
   }
-  return { ctx, task, vars, meta, userEnv };
+  return { ctx, task, upstreams, vars, meta, userEnv };
 }
 
 function resolve(scope: Scope, name: string, kubernetes: boolean, depth: number): Resolution {
@@ -532,7 +545,7 @@ function resolve(scope: Scope, name: string, kubernetes: boolean, depth: number)
   if (name === 'NOMAD_DC') return { kind: 'keep' };
   // The variables of a declared upstream resolved above: this one names none (Nomad leaves it unset too).
   const upstream = /^NOMAD_UPSTREAM_(?:IP|PORT|ADDR)_(.+)$/.exec(name)?.[1];
-  if (upstream !== undefined) {
+  if (upstream !== undefined && scope.upstreams) {
     return {
       kind: 'keep',
       warning: `\${${name}} is not set: the group declares no Connect upstream ${JSON.stringify(upstream)} (Nomad would not set it either); left as is`,
@@ -727,7 +740,10 @@ export const taskEnv: TaskEnv = (ctx, task, taskIndex) => {
  * of another port reaches nothing: said once per task, with the variables that do reach it.
  */
 function hostAddressWarning(ctx: GroupContext, task: Task, taskIndex: number): void {
-  if (!taskMentions(ctx, task, '${attr.unique.network.ip-address}')) return;
+  // As `${attr.unique.network.ip-address}` or, in a template, `env "attr.unique.network.ip-address"`.
+  if (!taskMentions(ctx, task, 'attr.unique.network.ip-address')) return;
+  // On the node's network (docker network_mode "host" of a task: the whole pod's), the pod's IP is it.
+  if ((ctx.group.Tasks ?? []).some((t) => t.Config?.network_mode === 'host')) return;
   const unforwarded = planPorts(ctx)
     .ports.filter((p) => (p.scope === 'group' || p.taskIndex === taskIndex) && p.hostPort === undefined)
     .map((p) => p.label)

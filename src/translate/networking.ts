@@ -514,6 +514,12 @@ function groupChecks(ctx: GroupContext, plan: PortPlan): CheckRef[] {
   return refs;
 }
 
+/** Whether Nomad exposes the check through the Connect proxy: `expose = true` on an http or grpc check with a path. */
+function isExposed(check: ServiceCheck): boolean {
+  const type = (check.Type ?? '').toLowerCase();
+  return check.Expose === true && (type === 'http' || type === 'grpc') && (check.Path ?? '').startsWith('/');
+}
+
 type Handler = Pick<V1Probe, 'httpGet' | 'tcpSocket' | 'grpc' | 'exec'>;
 
 /** The probe handler of a check; undefined (with the warnings) when it cannot be probed. */
@@ -526,7 +532,7 @@ function probeHandler(
   const type = (check.Type ?? '').toLowerCase();
   // An exposed check's port is the Connect proxy's listener, which forwards the check to the
   // service's own port: without the proxy, the kubelet probes that port.
-  const portLabel = (check.Expose ? service.PortLabel : check.PortLabel || service.PortLabel) || '';
+  const portLabel = (isExposed(check) ? service.PortLabel : check.PortLabel || service.PortLabel) || '';
   const port = (): number | undefined => {
     const resolved = resolvePort(plan, portLabel);
     if (resolved === undefined) {
@@ -645,7 +651,7 @@ function interpolatedCheck(ctx: GroupContext, ref: CheckRef): CheckRef {
   if (!task || !JSON.stringify(check).includes('${')) return ref;
   const text = (value: string, field: string) =>
     value.includes('${')
-      ? interpolate(ctx, task, value, { kubernetes: false, path: `${ref.path}.${field}`, upstreams: false })
+      ? interpolate(ctx, task, value, { kubernetes: false, path: `${ref.path}.${field}` })
       : value;
   const interpolated: ServiceCheck = { ...check };
   for (const field of ['Command', 'Path', 'Method', 'Protocol', 'GRPCService'] as const) {

@@ -519,10 +519,6 @@ const validPort = (port: number | undefined) =>
   port !== undefined && Number.isInteger(port) && port >= 1 && port <= 65535;
 
 /**
- * Ports Kubernetes accepts: numbers in 1-65535, a host port only once per pod, host ports equal to
- * container ports on the host network. Whatever breaks these rules is dropped with a warning.
- */
-/**
  * A task's network_mode/pid_mode/ipc_mode "host" is the whole pod's on Kubernetes (its containers share
  * those namespaces): the group's other tasks join the node's network, processes or IPC too, which in
  * Nomad only that task does. Said once per mode, at the first task that asks, naming the others.
@@ -546,6 +542,10 @@ function hostNamespaceWarnings(ctx: GroupContext, built: readonly BuiltTask[]): 
   }
 }
 
+/**
+ * Ports Kubernetes accepts: numbers in 1-65535, a host port only once per pod, host ports equal to
+ * container ports on the host network. Whatever breaks these rules is dropped with a warning.
+ */
 function fixPorts(ctx: GroupContext, containers: V1Container[], hostNetwork: boolean): void {
   const hostPorts = new Set<string>();
   for (const c of containers) {

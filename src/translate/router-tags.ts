@@ -164,6 +164,15 @@ export function routerIngress(ctx: GroupContext, entry: CatalogService): Kuberne
   if (parsed.kind === 'ambiguous') return lost(parsed.reason);
   if (!port)
     return lost(`the Service ${entry.name} has ${entry.ports.length === 0 ? 'no port' : 'several ports'}`);
+  // A Traefik service the tags define may send the requests to another port than the service's.
+  for (const tag of entry.tags) {
+    const other = /^traefik\.http\.services\.[^.=]+\.loadbalancer\.server\.port=(\d+)$/.exec(tag)?.[1];
+    if (other !== undefined && Number(other) !== port.port) {
+      return lost(
+        `${JSON.stringify(tag)} sends the requests to port ${other}, not to the service's port ${port.port}`,
+      );
+    }
+  }
   if (parsed.unconverted.length > 0) {
     ctx.warn(
       path,

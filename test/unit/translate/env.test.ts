@@ -209,9 +209,39 @@ describe('taskEnv: the port variables fewer jobs read', () => {
       }),
     );
     taskEnv(ctx, task(ctx), 0);
+    // (NOMAD_HOST_PORT_api2 would not count for api: names are matched whole.)
     expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([
       `\${attr.unique.network.ip-address} is the node's IP, and port "api" is not forwarded from the node (only static ports get a hostPort): an address made of the two reaches nothing; advertise NOMAD_HOST_ADDR_api (or NOMAD_HOST_IP_api with NOMAD_HOST_PORT_api), which is the pod's IP and port here, reachable from every pod`,
     ]);
+    // Read in a template, the same; on the node's network (a task's network_mode host), nothing to say.
+    const templated = groupContext(
+      simpleJob({
+        group: network,
+        task: {
+          Templates: [
+            {
+              DestPath: 'local/advertise.env',
+              Envvars: true,
+              EmbeddedTmpl:
+                'HOST={{ env "attr.unique.network.ip-address" }}\nPORT={{ env "NOMAD_HOST_PORT_api" }}\n',
+            },
+          ],
+        },
+      }),
+    );
+    taskEnv(templated, task(templated), 0);
+    expect(warningsAt(templated, 'TaskGroups[0].Tasks[0]')).toHaveLength(1);
+    const onNode = groupContext(
+      simpleJob({
+        group: network,
+        task: {
+          Config: { image: 'x', network_mode: 'host' },
+          Env: { ADVERTISED: '${attr.unique.network.ip-address}:${NOMAD_HOST_PORT_api}' },
+        },
+      }),
+    );
+    taskEnv(onNode, task(onNode), 0);
+    expect(warningsAt(onNode, 'TaskGroups[0].Tasks[0]')).toEqual([]);
   });
 });
 

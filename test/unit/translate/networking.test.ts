@@ -415,8 +415,9 @@ describe('checks → probes (hand-built)', () => {
     const script = withCheck({
       Type: 'script',
       Command: '${NOMAD_TASK_DIR}/check.sh',
-      Args: ['-p', '${NOMAD_PORT_http}', '--alloc=${NOMAD_ALLOC_ID}'],
+      Args: ['-p', '${NOMAD_ALLOC_PORT_http}', '--alloc=${NOMAD_ALLOC_ID}'],
     });
+    // NOMAD_ALLOC_PORT_* of a group service's check: the task's environment has it.
     expect(taskNetworking(script, task(script), 0).readinessProbe?.exec).toEqual({
       command: ['/local/check.sh', '-p', '8080', '--alloc=${NOMAD_ALLOC_ID}'],
     });
@@ -445,6 +446,9 @@ describe('checks → probes (hand-built)', () => {
     });
     const direct = withCheck({ Type: 'http', Path: '/health', PortLabel: 'rpc' });
     expect(taskNetworking(direct, task(direct), 0).readinessProbe?.httpGet?.port).toBe(9090);
+    // Nomad exposes only http and grpc checks with a path: a tcp check keeps its own port.
+    const tcp = withCheck({ Type: 'tcp', PortLabel: 'rpc', Expose: true });
+    expect(taskNetworking(tcp, task(tcp), 0).readinessProbe?.tcpSocket?.port).toBe(9090);
   });
 
   it('a port mapped with to = -1 is the same number inside: no warning', () => {
@@ -1076,6 +1080,14 @@ describe('router tags → Ingress', () => {
     const noRule = routed(['traefik.enable=true']);
     expect(groupServices(noRule).some((o) => o.kind === 'Ingress')).toBe(false);
     expect(warningsAt(noRule, 'TaskGroups[0].Services[0].Tags')).toHaveLength(1);
+    // A Traefik service of the tags that sends the requests to another port than the service's.
+    const rule = 'traefik.http.routers.a.rule=Host(`a.example.com`)';
+    const lb = (port: number) => `traefik.http.services.shop-svc.loadbalancer.server.port=${port}`;
+    const elsewhere = routed([rule, 'traefik.http.routers.a.service=shop-svc', lb(9000)]);
+    expect(groupServices(elsewhere).some((o) => o.kind === 'Ingress')).toBe(false);
+    expect(warningsAt(elsewhere, 'TaskGroups[0].Services[0].Tags')).toHaveLength(1);
+    const same = routed([rule, 'traefik.http.routers.a.service=shop-svc', lb(8080)]);
+    expect(groupServices(same).some((o) => o.kind === 'Ingress')).toBe(true);
   });
 
   it('the translated Ingress is the job’s own object, made once', () => {
