@@ -140,6 +140,8 @@ export async function revertJob(
       }
     }
   } catch (error) {
+    // The job deleted since it was read.
+    if (isWriteError(error, 'not-found')) return fail(`job ${goQuote(jobId)} not found`);
     return fail(kubeErrorMessage(error));
   }
 }
@@ -161,19 +163,24 @@ export async function setStable(
     if (!live) return fail(`job ${goQuote(jobId)} not found`);
     const revisions = await listRevisions(writer, live);
     const revision = revisions.find((r) => storedVersionOf(r)?.version === version);
-    if (!revision)
-      return fail(
-        `job ${goQuote(jobId)} in namespace ${goQuote(nomadNamespace)} at version ${version} not found`,
+    const versionNotFound = () =>
+      fail(`job ${goQuote(jobId)} in namespace ${goQuote(nomadNamespace)} at version ${version} not found`);
+    if (!revision) return versionNotFound();
+    try {
+      await writer.mergePatch(
+        {
+          apiVersion: 'apps/v1',
+          kind: 'ControllerRevision',
+          namespace: revision.metadata?.namespace ?? '',
+          name: revision.metadata?.name ?? '',
+        },
+        { metadata: { annotations: { [ANNOTATION_STABLE]: String(stable) } } },
       );
-    await writer.mergePatch(
-      {
-        apiVersion: 'apps/v1',
-        kind: 'ControllerRevision',
-        namespace: revision.metadata?.namespace ?? '',
-        name: revision.metadata?.name ?? '',
-      },
-      { metadata: { annotations: { [ANNOTATION_STABLE]: String(stable) } } },
-    );
+    } catch (error) {
+      // Pruned or purged since it was listed: the version is gone, as Nomad would find it.
+      if (isWriteError(error, 'not-found')) return versionNotFound();
+      throw error;
+    }
     const latest = versionsOf(revisions).at(-1)?.version;
     if (latest === version && live.status?.version === version && live.status.stable !== stable) {
       await writer.mergePatch(
@@ -184,6 +191,8 @@ export async function setStable(
     }
     return { ok: true, version, stable };
   } catch (error) {
+    // The job deleted since it was read.
+    if (isWriteError(error, 'not-found')) return fail(`job ${goQuote(jobId)} not found`);
     return fail(kubeErrorMessage(error));
   }
 }

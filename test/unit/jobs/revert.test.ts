@@ -1,9 +1,10 @@
 // A revert while the reconciler keeps patching the job's status: the write conflicts until the job
-// settles, and the revert reads the job again and succeeds rather than answering the conflict.
+// settles, and the revert reads the job again and succeeds rather than answering the conflict. A
+// version marked stable while it is pruned or purged is answered as Nomad answers a missing version.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { NomadJobObject } from '../../../src/crd/resource.ts';
-import { revertJob } from '../../../src/jobs/history.ts';
+import { revertJob, setStable } from '../../../src/jobs/history.ts';
 import { type ClusterWriter, WriteError } from '../../../src/kube/writer.ts';
 import { serviceJob, testApi } from '../api/support.ts';
 
@@ -39,5 +40,28 @@ describe('revertJob', () => {
     // A conflict that does not end is still answered.
     const stuck = await revertJob(conflicting(api.cluster.writer(), 100), object, { version: 1 });
     expect(stuck).toMatchObject({ ok: false });
+  });
+});
+
+describe('setStable', () => {
+  it('answers a version deleted between its listing and the patch as a version not found', async () => {
+    const api = await testApi();
+    const put = await api.app.inject({ method: 'PUT', url: '/v1/jobs', payload: { Job: serviceJob('web') } });
+    expect(put.statusCode, put.body).toBe(200);
+    const object = api.cluster.sources.NomadJob.get('default', 'web') as NomadJobObject;
+    const base = api.cluster.writer();
+    // The revision goes away (pruned, purged) as the patch is sent.
+    const vanishing: ClusterWriter = {
+      ...base,
+      mergePatch: async () => {
+        throw new WriteError('not-found', 'controllerrevisions.apps "web--v0" not found', 404);
+      },
+    };
+    expect(await setStable(vanishing, object, 0, true)).toEqual({
+      ok: false,
+      status: 500,
+      message: 'job "web" in namespace "default" at version 0 not found',
+    });
+    expect(await setStable(base, object, 0, true)).toEqual({ ok: true, version: 0, stable: true });
   });
 });
