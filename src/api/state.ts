@@ -78,6 +78,12 @@ export function jobKey(namespace: string, jobName: string): string {
   return `${namespace}/${jobName}`;
 }
 
+/** The Kubernetes namespace and NomadJob name of a jobKey (namespaces hold no slash). */
+export function splitJobKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
 /** The job an object of `kind` belongs to: the NomadJob itself, or the job its label names. */
 function jobKeyOf(kind: Kind, object: KubernetesObject): string | undefined {
   const namespace = object.metadata?.namespace ?? '';
@@ -287,8 +293,8 @@ export class ClusterState {
   }
 
   #jobExists(key: string): boolean {
-    const slash = key.indexOf('/');
-    return this.#sources.NomadJob.get(key.slice(0, slash), key.slice(slash + 1)) !== undefined;
+    const { namespace, name } = splitJobKey(key);
+    return this.#sources.NomadJob.get(namespace, name) !== undefined;
   }
 
   #notify(): void {

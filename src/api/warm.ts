@@ -10,7 +10,7 @@
 import type { NomadJobObject } from '../crd/resource.ts';
 import { ANNOTATION_PARENT_ID } from '../nomad/keys.ts';
 import { jobResponseJson, listStubJson } from './responses/job.ts';
-import { jobKey } from './state.ts';
+import { jobKey, splitJobKey } from './state.ts';
 import type { ApiStore, JobEntry } from './store.ts';
 
 /** How long the warmer waits after a change before it looks for stale answers. */
@@ -31,9 +31,8 @@ function jobsToWarm(store: ApiStore, after: number | undefined): JobEntry[] {
   const entries = new Map<string, JobEntry>();
   const childrenChangedIn = new Set<string>();
   for (const key of changed) {
-    const slash = key.indexOf('/');
-    const namespace = key.slice(0, slash);
-    const object = store.state.get<NomadJobObject>('NomadJob', namespace, key.slice(slash + 1));
+    const { namespace, name } = splitJobKey(key);
+    const object = store.state.get<NomadJobObject>('NomadJob', namespace, name);
     if (!object || object.metadata?.annotations?.[ANNOTATION_PARENT_ID]) childrenChangedIn.add(namespace);
     const entry = object && store.listedEntry('*', object);
     if (entry) entries.set(key, entry);

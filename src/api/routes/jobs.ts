@@ -29,7 +29,7 @@ import {
 } from '../http.ts';
 import { boolParam, pagingParams, queryValue } from '../params.ts';
 import { filterView, jsonArray, listStubJson } from '../responses/job.ts';
-import { jobKey } from '../state.ts';
+import { jobKey, splitJobKey } from '../state.ts';
 import type { ApiStore, JobEntry } from '../store.ts';
 import { registerFromBody } from './job/register.ts';
 
@@ -278,10 +278,7 @@ function patchVisible(
   const sign = ask.reverse ? -1 : 1;
   const jobs = [...known.jobs];
   for (const key of changed) {
-    // A job key is `<namespace>/<name>` (state.ts jobKey); namespaces hold no slash.
-    const slash = key.indexOf('/');
-    const k8sNamespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const { namespace: k8sNamespace, name } = splitJobKey(key);
     const at = jobs.findIndex((j) => j.key === key);
     if (at >= 0) jobs.splice(at, 1);
     const object = store.state.get<NomadJobObject>('NomadJob', k8sNamespace, name);
