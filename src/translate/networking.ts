@@ -767,6 +767,13 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
 const CONSUL_DNS_NAME = /\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.service(?:\.[a-z0-9-]+)?\.consul\b/gi;
 
 /**
+ * Text ending in a Vault PKI certificate name argument (`"common_name=api.service.consul"`,
+ * `"alt_names=a.service.consul,b.service.consul"`): a name written into a certificate, not one the
+ * task looks up.
+ */
+const CERTIFICATE_NAME_ARGUMENT = /\b(?:common_name|alt_names|other_sans|uri_sans)=[^"\s]*$/;
+
+/**
  * A task that finds services by Consul DNS (in its config, env or templates) is told, once, that
  * those names do not resolve here and which Service names stand for them: Services are named after
  * Nomad service names (see the module comment), in the namespace of the job registering them.
@@ -775,6 +782,7 @@ function consulDnsWarning(ctx: GroupContext, task: Task, taskIndex: number): voi
   const text = JSON.stringify([task.Config, task.Env, (task.Templates ?? []).map((t) => t.EmbeddedTmpl)]);
   const names = new Map<string, string>();
   for (const match of text.matchAll(CONSUL_DNS_NAME)) {
+    if (CERTIFICATE_NAME_ARGUMENT.test(text.slice(Math.max(0, match.index - 200), match.index))) continue;
     const service = match[1] ?? '';
     names.set(match[0].toLowerCase(), `${kubernetesServiceName(service).name}.${ctx.options.namespace}.svc`);
   }

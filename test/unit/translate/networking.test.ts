@@ -745,6 +745,28 @@ describe('Services (hand-built)', () => {
     ]);
   });
 
+  it('names written into a Vault certificate are not Consul DNS lookups', () => {
+    const tmpl =
+      '{{ with secret "pki/issue/api" "common_name=api.service.consul" "alt_names=api.service.dc1.consul,web.service.consul" "ttl=24h" }}{{ .Data.certificate }}{{ end }}\n' +
+      'upstream = cache.service.consul\n';
+    const ctx = groupContext(
+      groupJob({
+        Tasks: [
+          {
+            Name: 'main',
+            Driver: 'docker',
+            Config: { image: 'x' },
+            Templates: [{ DestPath: 'secrets/cert.pem', EmbeddedTmpl: tmpl }],
+          },
+        ],
+      }),
+    );
+    taskNetworking(ctx, ctx.group.Tasks![0]!, 0);
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([
+      'Consul DNS names do not resolve on Kubernetes: "cache.service.consul" (cache.apps.svc); write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)',
+    ]);
+  });
+
   it('keeps names valid DNS-1035 labels within 63 characters', () => {
     const long = 'a-really-long-service-name-that-goes-on-and-on-and-on-forever-and-ever';
     const ctx = groupContext(
