@@ -10,9 +10,12 @@
 // TCP/UDP routers, Fabio options, Traefik tags without a rule (the host then comes from the router's
 // default domain), a router to another service (`…routers.<r>.service=api@internal`; a Traefik service
 // the same tags define, `traefik.http.services.<s>.…`, is this one), a middleware that
-// rewrites the path (stripprefix, addprefix, replacepath) — keeps the whole service out of the Ingress,
-// with one warning saying that its routing is lost and what to create instead. `traefik.enable=false`
-// means no route and no warning.
+// rewrites the path (stripprefix, addprefix, replacepath), a router middleware that restricts who may
+// reach the service (basic, digest or forward auth, an IP allow list) or that the tags do not define (a
+// file or another provider's: it may be one of those) — keeps the whole service out of the Ingress,
+// with one warning saying that its routing is lost and what to create instead: an Ingress would publish
+// to everyone what Traefik only let some callers reach. `traefik.enable=false` means no route and no
+// warning.
 //
 // The Ingress has no ingressClassName: the cluster's default IngressClass serves it (set one with a
 // default-class annotation, or edit the Ingress). Traefik entry points, TLS and middlewares are reported,
@@ -36,10 +39,24 @@ export type RouterTags =
   | { kind: 'ambiguous'; reason: string };
 
 const TRAEFIK_RULE = /^traefik\.http\.routers\.([^.=]+)\.rule=(.*)$/s;
-/** Traefik tags that only configure the provider or the backend, with nothing to convert. */
 /** Traefik middlewares that change the path the service sees. */
 const PATH_REWRITING =
   /^traefik\.http\.middlewares\.[^.=]+\.(stripprefix|stripprefixregex|addprefix|replacepath|replacepathregex)\./i;
+/**
+ * Traefik middleware types that decide who may reach the service, and those that may contain such a
+ * middleware (a chain, a plugin): a route without them would be open to everyone.
+ */
+const ACCESS_CONTROL = new Set([
+  'basicauth',
+  'digestauth',
+  'forwardauth',
+  'ipallowlist',
+  'ipwhitelist',
+  'chain',
+  'plugin',
+]);
+const TRAEFIK_ROUTER_MIDDLEWARES = /^traefik\.http\.routers\.[^.=]+\.middlewares=(.*)$/s;
+/** Traefik tags that only configure the provider or the backend, with nothing to convert. */
 const TRAEFIK_HARMLESS = /^traefik\.(enable=|http\.services\.[^.=]+\.loadbalancer\.server\.(port|scheme)=)/;
 
 /** The arguments of a rule matcher: `` `a` ``, `"a"`, comma-separated. Undefined when malformed. */
@@ -90,6 +107,29 @@ export function fabioRoute(tag: string): Route | string {
   return { host, path: value.slice(slash), pathType: 'Prefix' };
 }
 
+/**
+ * Why a router's middlewares (`traefik.http.routers.<r>.middlewares=a,b@file`) may restrict who reaches
+ * the service; undefined when every one of them is defined by the same tags with a type that does not.
+ */
+function restrictingMiddleware(
+  tag: string,
+  own: ReadonlyMap<string, ReadonlySet<string>>,
+): string | undefined {
+  const names = (TRAEFIK_ROUTER_MIDDLEWARES.exec(tag)?.[1] ?? '').split(',').map((n) => n.trim());
+  for (const reference of names.filter((n) => n !== '')) {
+    const name = reference.replace(/@consulcatalog$/, '');
+    const types = own.get(name);
+    if (types === undefined) {
+      return `${JSON.stringify(tag)} uses middleware ${JSON.stringify(reference)}, which these tags do not define: it may restrict who reaches the service, which an Ingress would not`;
+    }
+    const restricting = [...types].find((t) => ACCESS_CONTROL.has(t));
+    if (restricting !== undefined) {
+      return `${JSON.stringify(tag)} uses middleware ${JSON.stringify(reference)} (${restricting}), which restricts who reaches the service; an Ingress would publish it to everyone`;
+    }
+  }
+  return undefined;
+}
+
 /** What a service's tags say about routing (see the module comment). Pure. `name`: the Nomad service. */
 export function routerTags(tags: readonly string[], name = ''): RouterTags {
   const traefik = tags.filter((t) => t.startsWith('traefik.'));
@@ -102,9 +142,16 @@ export function routerTags(tags: readonly string[], name = ''): RouterTags {
   // A router may name this service, or a Traefik service its own tags define (`traefik.http.services.
   // <s>.…`), which is this service's instances too.
   const ownServices = new Set([name]);
+  /** The middlewares the tags define, by name: their types (`basicauth`, `headers`, …). */
+  const ownMiddlewares = new Map<string, Set<string>>();
   for (const tag of traefik) {
     const defined = /^traefik\.http\.services\.([^.=]+)\./.exec(tag)?.[1];
     if (defined) ownServices.add(defined);
+    const middleware = /^traefik\.http\.middlewares\.([^.=]+)\.([^.=]+)[.=]/.exec(tag);
+    if (middleware?.[1] && middleware[2]) {
+      const types = ownMiddlewares.get(middleware[1]) ?? new Set<string>();
+      ownMiddlewares.set(middleware[1], types.add(middleware[2].toLowerCase()));
+    }
   }
   for (const tag of traefik) {
     const rule = TRAEFIK_RULE.exec(tag);
@@ -120,6 +167,10 @@ export function routerTags(tags: readonly string[], name = ''): RouterTags {
       if (!ownServices.has(target)) {
         return { kind: 'ambiguous', reason: `${JSON.stringify(tag)} routes to another service` };
       }
+    } else if (TRAEFIK_ROUTER_MIDDLEWARES.test(tag)) {
+      const restricting = restrictingMiddleware(tag, ownMiddlewares);
+      if (restricting !== undefined) return { kind: 'ambiguous', reason: restricting };
+      unconverted.push(tag);
     } else if (PATH_REWRITING.test(tag)) {
       return {
         kind: 'ambiguous',

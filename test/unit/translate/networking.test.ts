@@ -1061,6 +1061,35 @@ describe('router tags → Ingress', () => {
     });
   });
 
+  it('publishes no route that a router middleware restricts, or that it cannot see', () => {
+    const rule = 'traefik.http.routers.g.rule=Host(`grafana.example.com`)';
+    const auth = 'traefik.http.middlewares.g-auth.basicauth.users=admin:$apr1$x';
+    const allow = 'traefik.http.middlewares.office.ipallowlist.sourcerange=10.0.0.0/8';
+    const headers = 'traefik.http.middlewares.g-headers.headers.stsseconds=31536000';
+    const uses = (names: string) => `traefik.http.routers.g.middlewares=${names}`;
+    const reason = (tags: string[]) => {
+      const parsed = routerTags([rule, auth, allow, headers, ...tags], 'grafana');
+      return parsed.kind === 'ambiguous' ? parsed.reason : parsed.kind;
+    };
+    expect(reason([uses('g-headers, g-auth')])).toBe(
+      `"${uses('g-headers, g-auth')}" uses middleware "g-auth" (basicauth), which restricts who reaches the service; an Ingress would publish it to everyone`,
+    );
+    expect(reason([uses('office@consulcatalog')])).toContain('(ipallowlist), which restricts');
+    expect(reason([uses('g-headers,office-only@file')])).toBe(
+      `"${uses('g-headers,office-only@file')}" uses middleware "office-only@file", which these tags do not define: it may restrict who reaches the service, which an Ingress would not`,
+    );
+    expect(reason([uses('shared-sso')])).toContain('"shared-sso", which these tags do not define');
+    // Defined but used by no router of this service: nothing restricts this route.
+    expect(reason([])).toBe('routes');
+    // Middlewares that only shape responses keep the route, reported as not converted.
+    const kept = routerTags([rule, headers, uses('g-headers')], 'grafana');
+    expect(kept).toEqual({
+      kind: 'routes',
+      routes: [{ host: 'grafana.example.com', path: '/', pathType: 'Prefix' }],
+      unconverted: [headers, uses('g-headers')],
+    });
+  });
+
   const routed = (tags: string[], ports = [{ Label: 'http', To: 8080 }]) =>
     groupContext(
       groupJob({
