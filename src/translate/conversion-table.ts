@@ -806,8 +806,8 @@ at(['TaskGroups[].Tasks[]'], {
     { subtree: true },
   ),
   Leader: partial(
-    'batch pods: the other main tasks become native sidecars, stopped when the leader exits; annotation `nomadoperator.dev/leader`',
-    'service and system pods (warning)',
+    'batch pods: the other main tasks become native sidecars after the prestart tasks, stopped when the leader exits; annotation `nomadoperator.dev/leader`',
+    'those tasks are restarted whenever they exit and their failure does not fail the run (warning per task); service and system pods (warning)',
     POD,
   ),
   ShutdownDelay: partial(
@@ -847,7 +847,11 @@ at(['TaskGroups[].Tasks[].Lifecycle'], {
     '`poststart` in long-running pods and `poststop` are left out (warning; sysbatch pods run them in order)',
     POD,
   ),
-  Sidecar: converted('prestart + sidecar → native sidecar (init container with restartPolicy Always)', POD),
+  Sidecar: partial(
+    'prestart + sidecar → native sidecar (init container with restartPolicy Always); poststart + sidecar in batch and sysbatch pods → native sidecar after the prestart tasks, stopped once the main tasks have finished',
+    'poststart + sidecar starts before the main tasks (batch, sysbatch) or with them (service, system) (warning)',
+    POD,
+  ),
 });
 
 at(['TaskGroups[].Tasks[].Resources'], {

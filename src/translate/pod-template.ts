@@ -7,7 +7,12 @@
 //                                  another one would block).
 //   prestart + sidecar             a native sidecar: an init container with `restartPolicy: Always`,
 //                                  started before the main containers and kept running beside them.
-//   poststart + sidecar            a container (starts with the main tasks, not after them: warning).
+//   poststart + sidecar            Deployment and DaemonSet pods: a container (starts with the main
+//                                  tasks, not after them: warning). Batch and sysbatch pods: a native
+//                                  sidecar started after the prestart tasks, just before the main ones
+//                                  (warning), which Kubernetes stops once they have finished, as Nomad
+//                                  stops sidecars once only sidecars are left (a container would keep a
+//                                  batch pod from ever completing).
 //   poststart                      batch pods: a container (starts with the main tasks: warning).
 //                                  Deployment and DaemonSet pods: left out with a warning, because
 //                                  Kubernetes restarts every container of such a pod after it exits and
@@ -16,9 +21,14 @@
 //   sysbatch pods                  (see workloads.ts) every non-sidecar task is an init container, in
 //                                  the order prestart, main, poststart, poststop, followed by a pause
 //                                  container; so poststop tasks do run after the main ones there.
-// `leader`: in batch pods the other main tasks become native sidecars, which Kubernetes stops when the
-// leader (the only regular container) exits, as Nomad stops them when the leader dies. Elsewhere the
-// leader is only recorded in an annotation (warning).
+// `leader`: in batch pods the other main tasks become native sidecars started after the prestart tasks
+// (Nomad starts main tasks once the prestart tasks have finished), which Kubernetes stops when the
+// leader (the only regular container) exits, as Nomad stops them when the leader dies; Kubernetes also
+// restarts them whenever they exit, even successfully, and their failure does not fail the pod
+// (warning per task). Elsewhere the leader is only recorded in an annotation (warning).
+//
+// Init containers, in order: the storage module's artifact fetchers, prestart sidecars, prestart tasks,
+// then (batch pods) the leader's other main tasks and poststart sidecars.
 //
 // Restart: each task's restart policy is the group's with the task's own block over it (Nomad's merge,
 // done by canonicalization). Deployment and DaemonSet pods restart always. Batch pods restart in place
@@ -186,8 +196,14 @@ function unique(name: string, used: Set<string>): string {
   return candidate;
 }
 
-/** `poststart`/`poststop`: run-once tasks after the main ones (sysbatch pods only). */
-type Role = 'main' | 'init' | 'sidecar' | 'poststart' | 'poststop';
+/**
+ * `sidecar`: a prestart sidecar; `follower`: a main task beside a batch pod's leader; `lateSidecar`: a
+ * poststart sidecar of a batch or sysbatch pod (all three native sidecars). `poststart`/`poststop`:
+ * run-once tasks after the main ones (sysbatch pods only).
+ */
+type Role = 'main' | 'init' | 'sidecar' | 'follower' | 'lateSidecar' | 'poststart' | 'poststop';
+
+const NATIVE_SIDECARS: ReadonlySet<Role> = new Set(['sidecar', 'follower', 'lateSidecar']);
 
 /** Where a task goes in the pod, or undefined (left out, with a warning). */
 function taskRole(
@@ -202,16 +218,33 @@ function taskRole(
   const sidecar = task.Lifecycle?.Sidecar === true;
   // In batch pods with a leader, the other long-running tasks become native sidecars, which
   // Kubernetes stops once the leader (then the only regular container) has exited.
-  const longRunning: Role = mode === 'batch' && leader && task.Leader !== true ? 'sidecar' : 'main';
+  const follower = mode === 'batch' && leader && task.Leader !== true;
+  const mainTask = hook === '' || !['prestart', 'poststart', 'poststop'].includes(hook);
+  if (follower && mainTask) {
+    ctx.warn(
+      `${ctx.path}.Tasks[${taskIndex}]`,
+      'runs beside the leader as a native sidecar, which Kubernetes stops when the leader exits (as Nomad does) but also restarts whenever it exits, even successfully, until then; its failure does not fail the run (Nomad fails the allocation): make it the leader, or a task that does not exit before the leader',
+    );
+  }
+  const longRunning: Role = follower ? 'follower' : 'main';
   switch (hook) {
     case '':
       return mode === 'sysbatch' ? 'main' : longRunning;
     case 'prestart':
       return sidecar ? 'sidecar' : 'init';
     case 'poststart':
+      if (sidecar && (mode === 'batch' || mode === 'sysbatch')) {
+        // A container would keep a batch pod from completing; a native sidecar is stopped once the
+        // main tasks have finished, as Nomad stops sidecars once only sidecars are left.
+        ctx.warn(
+          path,
+          'poststart sidecar task starts just before the main tasks (a native sidecar, after the prestart tasks), not after they started; it is stopped once they have finished, as in Nomad',
+        );
+        return 'lateSidecar';
+      }
       if (sidecar) {
         ctx.warn(path, 'poststart sidecar task starts together with the main tasks, not after they started');
-        return mode === 'sysbatch' ? 'sidecar' : longRunning;
+        return longRunning;
       }
       if (mode === 'sysbatch') {
         ctx.warn(
@@ -727,7 +760,7 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
         needsLinux = true;
       }
       if (Object.keys(lifecycle).length > 0) container.lifecycle = lifecycle;
-      if (role === 'sidecar') container.restartPolicy = 'Always';
+      if (NATIVE_SIDECARS.has(role)) container.restartPolicy = 'Always';
       grace = Math.max(grace, Math.min(INT32_MAX, delay + seconds(task.KillTimeout)));
     }
     built.push({ task, index, role, container, network, driverPod: driver.pod });
@@ -741,6 +774,7 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
       ...storage.initContainers,
       ...byRole('sidecar'),
       ...byRole('init'),
+      ...byRole('lateSidecar'),
       ...byRole('main'),
       ...byRole('poststart'),
       ...byRole('poststop'),
@@ -754,7 +788,13 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
       );
     }
   } else {
-    initContainers = [...storage.initContainers, ...byRole('sidecar'), ...byRole('init')];
+    initContainers = [
+      ...storage.initContainers,
+      ...byRole('sidecar'),
+      ...byRole('init'),
+      ...byRole('follower'),
+      ...byRole('lateSidecar'),
+    ];
     containers = byRole('main');
   }
   if (containers.length === 0) {
@@ -897,7 +937,7 @@ function requestEphemeralDisk(ctx: GroupContext, container: V1Container | undefi
  */
 function sysbatchFailureWarnings(ctx: GroupContext, built: readonly BuiltTask[]): void {
   for (const b of built) {
-    if (b.role === 'sidecar') continue;
+    if (NATIVE_SIDECARS.has(b.role)) continue;
     const policy = taskRestartPolicy(ctx, b.task);
     // Named at the block that decides: the task's own, or the group's when the task has none of its own.
     const own = ownRestartDiffers(ctx, b.task);

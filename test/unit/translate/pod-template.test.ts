@@ -73,6 +73,62 @@ describe('tasks → containers by lifecycle', () => {
     expect(leaderSpec.initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([['proxy', 'Always']]);
   });
 
+  it('batch: prestart tasks run before the leader’s other tasks and poststart sidecars, which are native sidecars', () => {
+    const task = (Name: string, extra: Record<string, unknown> = {}) => ({
+      Name,
+      Driver: 'docker',
+      Config: { image: `${Name}:1` },
+      ...extra,
+    });
+    const tasks = [
+      task('api'),
+      task('log-forwarder', { Lifecycle: { Hook: 'poststart', Sidecar: true } }),
+      task('migrate', { Lifecycle: { Hook: 'prestart' } }),
+      task('vault-agent', { Lifecycle: { Hook: 'prestart', Sidecar: true } }),
+    ];
+    const batch = (withLeader: boolean) =>
+      run(
+        makeJob({
+          ID: 'j',
+          Type: 'batch',
+          TaskGroups: [
+            { Name: 'g', Tasks: withLeader ? [...tasks, task('tests', { Leader: true })] : tasks },
+          ],
+        }),
+      );
+
+    // Without a leader: the poststart sidecar must not keep the Job from completing.
+    const plain = batch(false);
+    const plainSpec = podSpecOf(one(plain.objects, 'Job'));
+    expect(plainSpec.initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([
+      ['vault-agent', 'Always'],
+      ['migrate', undefined],
+      ['log-forwarder', 'Always'],
+    ]);
+    expect(plainSpec.containers.map((c) => c.name)).toEqual(['api']);
+    expect(messagesAt(plain.warnings, 'TaskGroups[0].Tasks[1].Lifecycle')).toEqual([
+      'poststart sidecar task starts just before the main tasks (a native sidecar, after the prestart tasks), not after they started; it is stopped once they have finished, as in Nomad',
+    ]);
+
+    // With a leader: the other main task starts after the prestart task wrote what it needs, and is
+    // told it is restarted whenever it exits.
+    const led = batch(true);
+    const ledSpec = podSpecOf(one(led.objects, 'Job'));
+    expect(ledSpec.initContainers?.map((c) => [c.name, c.restartPolicy])).toEqual([
+      ['vault-agent', 'Always'],
+      ['migrate', undefined],
+      ['api', 'Always'],
+      ['log-forwarder', 'Always'],
+    ]);
+    expect(ledSpec.containers.map((c) => c.name)).toEqual(['tests']);
+    expect(messagesAt(led.warnings, 'TaskGroups[0].Tasks[0]')).toEqual([
+      'runs beside the leader as a native sidecar, which Kubernetes stops when the leader exits (as Nomad does) but also restarts whenever it exits, even successfully, until then; its failure does not fail the run (Nomad fails the allocation): make it the leader, or a task that does not exit before the leader',
+    ]);
+    // Sidecars by their own lifecycle are not told so.
+    expect(messagesAt(led.warnings, 'TaskGroups[0].Tasks[1]')).toEqual([]);
+    expect(messagesAt(led.warnings, 'TaskGroups[0].Tasks[3]')).toEqual([]);
+  });
+
   it('sysbatch: tasks run once as init containers in lifecycle order, then a pause container', () => {
     const { objects } = run(lifecycleAs('sysbatch'));
     const spec = podSpecOf(one(objects, 'DaemonSet'));
