@@ -698,7 +698,7 @@ at(CHECK_PREFIXES, {
   Protocol: converted('httpGet scheme (`https` → HTTPS)', NETWORKING),
   PortLabel: converted('the probe port (container port of the label, or a literal port number)', NETWORKING),
   Expose: converted(
-    'the probe targets the service’s own port, where the Connect proxy would forward the check (the check’s `port` is the proxy’s listener)',
+    'the probe targets the service’s own port, where the Connect proxy would forward the check (the check’s `port` is the proxy’s listener); so does a check whose `port` is the `listener_port` of an `expose { path }` block: it probes that path’s `local_path_port`',
     NETWORKING,
   ),
   AddressMode: notApplicable('the kubelet probes the pod IP', { isSet: unless('auto', 'host') }),

@@ -520,6 +520,24 @@ function isExposed(check: ServiceCheck): boolean {
   return check.Expose === true && (type === 'http' || type === 'grpc') && (check.Path ?? '').startsWith('/');
 }
 
+/**
+ * The port an explicit Connect expose path forwards a check to: a check whose `port` is the
+ * `listener_port` of one of the service's `expose { path { … } }` blocks reaches the task on that
+ * path's `local_path_port` through the proxy. Without the proxy, the kubelet probes that port.
+ */
+function exposedPathPort(check: ServiceCheck, service: Service): number | undefined {
+  const label = check.PortLabel ?? '';
+  if (label === '') return undefined;
+  const proxy = service.Connect?.SidecarService?.Proxy;
+  const paths = [proxy?.Expose, proxy?.ExposeConfig].flatMap((e) => [
+    ...(e?.Paths ?? []),
+    ...(e?.Path ?? []),
+  ]);
+  const listening = paths.filter((p) => p.ListenerPort === label && (p.LocalPathPort ?? 0) > 0);
+  const match = listening.find((p) => p.Path === check.Path) ?? listening[0];
+  return match?.LocalPathPort;
+}
+
 type Handler = Pick<V1Probe, 'httpGet' | 'tcpSocket' | 'grpc' | 'exec'>;
 
 /** The probe handler of a check; undefined (with the warnings) when it cannot be probed. */
@@ -533,7 +551,9 @@ function probeHandler(
   // An exposed check's port is the Connect proxy's listener, which forwards the check to the
   // service's own port: without the proxy, the kubelet probes that port.
   const portLabel = (isExposed(check) ? service.PortLabel : check.PortLabel || service.PortLabel) || '';
+  const exposedPort = exposedPathPort(check, service);
   const port = (): number | undefined => {
+    if (exposedPort !== undefined) return exposedPort;
     const resolved = resolvePort(plan, portLabel);
     if (resolved === undefined) {
       warn(

@@ -451,6 +451,29 @@ describe('checks → probes (hand-built)', () => {
     expect(taskNetworking(tcp, task(tcp), 0).readinessProbe?.tcpSocket?.port).toBe(9090);
   });
 
+  it('a check on an expose path’s listener probes the path’s local_path_port, where the proxy forwards it', () => {
+    const connect = (paths: Record<string, unknown>[]) => ({
+      Connect: { SidecarService: { Proxy: { Expose: { Paths: paths } } } },
+    });
+    const exposed = withCheck(
+      { Type: 'http', Path: '/health', PortLabel: 'rpc' },
+      connect([
+        { Path: '/metrics', Protocol: 'http', LocalPathPort: 9102, ListenerPort: 'rpc' },
+        { Path: '/health', Protocol: 'http', LocalPathPort: 8081, ListenerPort: 'rpc' },
+      ]),
+    );
+    expect(taskNetworking(exposed, task(exposed), 0).readinessProbe?.httpGet).toEqual({
+      path: '/health',
+      port: 8081,
+    });
+    // A path of another listener changes nothing.
+    const other = withCheck(
+      { Type: 'http', Path: '/health', PortLabel: 'rpc' },
+      connect([{ Path: '/health', Protocol: 'http', LocalPathPort: 8081, ListenerPort: 'http' }]),
+    );
+    expect(taskNetworking(other, task(other), 0).readinessProbe?.httpGet?.port).toBe(9090);
+  });
+
   it('a port mapped with to = -1 is the same number inside: no warning', () => {
     const ctx = groupContext(
       groupJob({ Networks: [{ Mode: 'bridge', DynamicPorts: [{ Label: 'listener', To: -1 }] }] }),
