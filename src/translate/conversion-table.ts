@@ -976,7 +976,7 @@ at(['TaskGroups[].Tasks[].Templates[]'], {
 
 at(['TaskGroups[].Tasks[].DispatchPayload'], {
   File: converted(
-    'key `payload` of the dispatch’s Secret, mounted at /local/<file> (dispatched children)',
+    'key `payload` of the dispatch’s Secret, mounted at /local/<file> with mode 0777, as Nomad writes it (dispatched children)',
     STORAGE,
   ),
 });

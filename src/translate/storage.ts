@@ -1122,7 +1122,8 @@ class StorageBuilder {
     if (!this.volumes.some((v) => v.name === PAYLOAD_VOLUME)) {
       this.volumes.push({
         name: PAYLOAD_VOLUME,
-        secret: { secretName, items: [{ key: 'payload', path: 'payload' }] },
+        // Nomad writes the payload with mode 0777: a dispatched script runs as the task's command.
+        secret: { secretName, items: [{ key: 'payload', path: 'payload', mode: 0o777 }] },
       });
     }
     this.mount(
