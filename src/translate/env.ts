@@ -543,9 +543,15 @@ function resolve(scope: Scope, name: string, kubernetes: boolean, depth: number)
   }
   // Unset only when the job names several datacenters and none is mapped: said once per group (taskEnv).
   if (name === 'NOMAD_DC') return { kind: 'keep' };
-  // The variables of a declared upstream resolved above: this one names none (Nomad leaves it unset too).
+  // The variables of a declared upstream resolved above, but for the port and address of one whose
+  // port is unknown (said once, at the upstream: upstreamWarnings); otherwise it names no upstream
+  // (Nomad leaves it unset too).
   const upstream = /^NOMAD_UPSTREAM_(?:IP|PORT|ADDR)_(.+)$/.exec(name)?.[1];
   if (upstream !== undefined && scope.upstreams) {
+    const declared = groupUpstreams(ctx).some(
+      (u) => u.destination === upstream || cleanEnvVar(u.destination) === upstream,
+    );
+    if (declared) return { kind: 'keep' };
     return {
       kind: 'keep',
       warning: `\${${name}} is not set: the group declares no Connect upstream ${JSON.stringify(upstream)} (Nomad would not set it either); left as is`,

@@ -729,6 +729,14 @@ describe('NOMAD_UPSTREAM_* (Connect upstreams)', () => {
     expect(
       warningsAt(ctx, 'TaskGroups[1].Services[0].Connect.SidecarService.Proxy.Upstreams[1].DestinationName'),
     ).toHaveLength(1);
+    // Its address in args is left as written, said once at the upstream, not again as undeclared.
+    const task = ctx.group.Tasks![0]!;
+    expect(interpolate(ctx, task, 'postgres://u@${NOMAD_UPSTREAM_ADDR_db_main}/x')).toBe(
+      'postgres://u@${NOMAD_UPSTREAM_ADDR_db_main}/x',
+    );
+    expect(ctx.warnings.filter((w) => w.message.includes('declares no Connect upstream'))).toEqual([]);
+    interpolate(ctx, task, '${NOMAD_UPSTREAM_ADDR_ledger}');
+    expect(ctx.warnings.filter((w) => w.message.includes('declares no Connect upstream'))).toHaveLength(1);
   });
 
   it('are only set in the group that declares the upstreams', () => {
