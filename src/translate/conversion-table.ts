@@ -122,6 +122,31 @@ function unless(...defaults: unknown[]): IsSet {
   return (value) => !isEmptyValue(value) && !texts.has(JSON.stringify(value));
 }
 
+/** The value at a site's path (`TaskGroups[0].Services[1]`) in its job; undefined when absent. */
+function valueAtPath(job: Job, path: string): unknown {
+  let value: unknown = job;
+  for (const [, key, index] of path.matchAll(/([^.[\]]+)(?:\[(\d+)\])?/g)) {
+    if (typeof value !== 'object' || value === null || key === undefined) return undefined;
+    value = (value as Record<string, unknown>)[key];
+    if (index !== undefined) value = Array.isArray(value) ? value[Number(index)] : undefined;
+  }
+  return value;
+}
+
+/**
+ * A check's field counts as set when `isSet` says so and it is not its service's own value, which
+ * canonicalization copies into every check (as Nomad's API does with `on_update` and `check_restart`):
+ * the service's field is reported once, at the service.
+ */
+function unlessCopiedFromService(isSet: IsSet): IsSet {
+  return (value, site) => {
+    if (!isSet(value, site)) return false;
+    const check = /^(.*)\.Checks\[\d+\]\.(.+)$/.exec(site.path);
+    if (!check) return true;
+    return JSON.stringify(valueAtPath(site.job, `${check[1]}.${check[2]}`)) !== JSON.stringify(value);
+  };
+}
+
 /** A struct counts as set when a field differs from the defaults (other fields: when not empty). */
 function structDiffers(defaults: Record<string, unknown>, ignored: readonly string[] = []): IsSet {
   return (value) => {
@@ -725,15 +750,18 @@ at(CHECK_PREFIXES, {
   ),
   FailuresBeforeWarning: notApplicable('probes have no warning state'),
   Body: notApplicable('probes send no request body', { warnedBy: NETWORKING }),
-  OnUpdate: notApplicable('Nomad deployment health semantics of the check', {
-    isSet: unless('require_healthy'),
-  }),
+  OnUpdate: notApplicable(
+    'Nomad deployment health semantics of the check; a failing readiness probe always holds a rollout',
+    { isSet: unlessCopiedFromService(unless('require_healthy')) },
+  ),
 });
 
 at([...CHECK_PREFIXES.map((c) => `${c}.CheckRestart`), ...SERVICE_PREFIXES.map((s) => `${s}.CheckRestart`)], {
   Limit: converted('liveness failureThreshold', NETWORKING),
   Grace: converted('liveness initialDelaySeconds', NETWORKING),
-  IgnoreWarnings: notApplicable('probes have no warning state'),
+  IgnoreWarnings: notApplicable('probes have no warning state', {
+    isSet: unlessCopiedFromService((value) => !isEmptyValue(value)),
+  }),
 });
 
 // ---------------------------------------------------------------------------------------------------

@@ -199,6 +199,40 @@ describe('notApplicableWarnings', () => {
     expect(restartWarnings(1)).toHaveLength(1);
   });
 
+  it('reports a service’s on_update and check_restart once, at the service, not in every check they are copied into', () => {
+    const job = jobOf({
+      ID: 'u',
+      TaskGroups: [
+        {
+          Name: 'g',
+          Networks: [{ DynamicPorts: [{ Label: 'http' }] }],
+          Services: [
+            {
+              Name: 'web',
+              PortLabel: 'http',
+              OnUpdate: 'ignore_warnings',
+              CheckRestart: { Limit: 3, IgnoreWarnings: true },
+              Checks: [
+                { Type: 'http', Path: '/a', Interval: 1e10, Timeout: 1e9 },
+                { Type: 'http', Path: '/b', Interval: 1e10, Timeout: 1e9, OnUpdate: 'ignore' },
+              ],
+            },
+          ],
+          Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }],
+        },
+      ],
+    });
+    expect(job.TaskGroups?.[0]?.Services?.[0]?.Checks?.[0]?.OnUpdate).toBe('ignore_warnings');
+    expect(job.TaskGroups?.[0]?.Services?.[0]?.Checks?.[1]?.CheckRestart?.IgnoreWarnings).toBe(true);
+    expect(
+      paths(notApplicableWarnings(job)).filter((p) => p.endsWith('OnUpdate') || p.endsWith('IgnoreWarnings')),
+    ).toEqual([
+      'TaskGroups[0].Services[0].Checks[1].OnUpdate',
+      'TaskGroups[0].Services[0].CheckRestart.IgnoreWarnings',
+      'TaskGroups[0].Services[0].OnUpdate',
+    ]);
+  });
+
   it('names map entries like validation paths do', () => {
     const job = jobOf({
       ID: 'm',
