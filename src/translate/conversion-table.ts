@@ -972,12 +972,8 @@ at(['TaskGroups[].Tasks[].Templates[]'], {
     STORAGE,
   ),
   ChangeMode: quiet(
-    partial(
-      '`restart`: a changed template changes the object’s name, which rolls the pods',
-      '`signal` and `script`: the pods are replaced instead (warning)',
-      STORAGE,
-    ),
-    '`noop`: static text never re-renders; a job update that changes it replaces the pods, as Nomad replaces the allocations',
+    converted('a changed template changes the object’s name, which rolls the pods', STORAGE),
+    'static text never re-renders, so no change_mode (`restart`, `signal`, `script`, `noop`) ever fires; a job update that changes it replaces the pods, as Nomad replaces the allocations of a job update that changes a template',
   ),
   ChangeScript: notApplicable(STATIC_TEMPLATE, {
     subtree: true,

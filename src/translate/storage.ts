@@ -957,13 +957,6 @@ class StorageBuilder {
           "uid/gid are not applied: files of ConfigMap and Secret volumes belong to root (group: the pod's fsGroup)",
         );
       }
-      const changeMode = template.ChangeMode ?? 'restart';
-      if (!analysis.dynamic && (changeMode === 'signal' || changeMode === 'script')) {
-        this.ctx.warn(
-          `${path}.ChangeMode`,
-          `change_mode ${quoted(changeMode)} is not kept: when a job update changes the template, the pods are replaced (as for change_mode "restart")`,
-        );
-      }
       const secret =
         destination.dir === 'secrets' ||
         (mode & 0o004) === 0 ||

@@ -437,15 +437,7 @@ const EXTRA_VALUES: readonly ExtraValue[] = [
     variants: ['service', 'batch', 'periodic', 'dispatched'],
   },
   { field: 'TaskGroups[].Volumes.*.Sticky', value: true, setUp: withHostVolume },
-  {
-    field: 'TaskGroups[].Tasks[].Templates[].ChangeMode',
-    value: 'signal',
-    setUp: (job) => {
-      firstTask(job).Templates = [
-        { DestPath: 'local/app.conf', EmbeddedTmpl: 'listen 8080;\n', ChangeSignal: 'SIGHUP' },
-      ];
-    },
-  },
+  // (A static template's change_mode never fires, in Nomad as here: no value of it has an effect.)
   { field: 'TaskGroups[].Tasks[].Templates[].DestPath', value: 'alloc/shared.conf' },
   { field: 'TaskGroups[].Tasks[].Templates[].DestPath', value: '../alloc/shared.conf' },
   { field: 'TaskGroups[].Tasks[].Templates[].DestPath', value: 'secrets/app.env' },

@@ -536,7 +536,6 @@ describe('templates', () => {
     expect(Object.keys(byPath).sort()).toEqual([
       'TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl',
       'TaskGroups[0].Tasks[0].Templates[1].SourcePath',
-      'TaskGroups[0].Tasks[0].Templates[2].ChangeMode',
     ]);
     // One warning says what is unrendered and which env = true variables are missing (the group has no
     // port http: NOMAD_PORT_http is not in the container at all).
