@@ -288,9 +288,17 @@ at(['Periodic'], {
     'seconds other than 0, years other than `*`, and `L`, `W`, `#` cannot be expressed: warning, no CronJob',
     WORKLOADS,
   ),
-  Specs: converted('one CronJob per entry (`<job>--<group>--cron-<i>`)', WORKLOADS),
+  Specs: partial(
+    'one CronJob per entry (`<job>--<group>--cron-<i>`)',
+    'entries that name the same time start two runs, where Nomad launches one (warning)',
+    WORKLOADS,
+  ),
   SpecType: partial('`cron`', 'other spec types: warning, no CronJob', WORKLOADS),
-  ProhibitOverlap: converted('concurrencyPolicy Forbid (else Allow)', WORKLOADS),
+  ProhibitOverlap: partial(
+    'concurrencyPolicy Forbid (else Allow)',
+    'per CronJob: runs of other cron entries or other groups of the job are not waited for (warning)',
+    WORKLOADS,
+  ),
   TimeZone: converted('CronJob timeZone (an unknown zone: UTC, warning)', WORKLOADS),
 });
 

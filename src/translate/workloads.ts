@@ -398,6 +398,28 @@ function knownTimeZone(name: string): boolean {
   }
 }
 
+/**
+ * Nomad launches a periodic job once per time any of its crons names, all groups together, and
+ * prohibit_overlap skips a launch while any run of the job is still running. Here every group and
+ * every cron entry is a CronJob of its own, which Kubernetes schedules apart: said once per job.
+ */
+function launchWarnings(ctx: GroupContext, specs: number): void {
+  const overlap = ctx.job.Periodic?.ProhibitOverlap === true;
+  const groups = (ctx.job.TaskGroups ?? []).length;
+  if (specs > 1) {
+    ctx.warn(
+      'Periodic.Specs',
+      `each cron entry is a CronJob of its own: at a time two entries share, two runs start (Nomad launches one)${overlap ? ', and prohibit_overlap only keeps apart the runs of the same entry' : ''}; where entries coincide, merge them into one cron expression`,
+    );
+  }
+  if (overlap && groups > 1) {
+    ctx.warn(
+      'Periodic.ProhibitOverlap',
+      `each of the ${groups} task groups is a CronJob of its own: prohibit_overlap keeps apart the runs of one group, while Nomad skips a launch while any group of the job still runs`,
+    );
+  }
+}
+
 function cronJobs(ctx: GroupContext, pod: GroupPod): V1CronJob[] {
   const periodic = ctx.job.Periodic ?? {};
   const path = 'Periodic';
@@ -423,6 +445,7 @@ function cronJobs(ctx: GroupContext, pod: GroupPod): V1CronJob[] {
     zone = 'UTC';
   }
   rescheduleWarnings(ctx);
+  if (ctx.groupIndex === 0) launchWarnings(ctx, specs.length);
   const out: V1CronJob[] = [];
   const group = ctx.group.Name ?? '';
   specs.forEach((spec, i) => {

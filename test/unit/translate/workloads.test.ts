@@ -305,6 +305,34 @@ describe('periodic batch → CronJob', () => {
     expect(crons.every((c) => c.spec?.timeZone === 'UTC')).toBe(true);
   });
 
+  it('says once that cron entries and groups are CronJobs of their own, scheduled apart', () => {
+    const task = { Name: 't', Driver: 'docker', Config: { image: 'a:1' } };
+    const job = (crons: string[], groups: number, overlap: boolean) =>
+      makeJob({
+        ID: 'invoices',
+        Type: 'batch',
+        Periodic: { Specs: crons, ProhibitOverlap: overlap },
+        TaskGroups: Array.from({ length: groups }, (_, i) => ({ Name: `g${i}`, Tasks: [task] })),
+      });
+    const launch = (crons: string[], groups: number, overlap: boolean) =>
+      run(job(crons, groups, overlap)).warnings.filter((w) => w.path.startsWith('Periodic.'));
+    expect(launch(['0 9 * * 1-5', '0 9 1 * *'], 2, true)).toEqual([
+      {
+        path: 'Periodic.ProhibitOverlap',
+        message:
+          'each of the 2 task groups is a CronJob of its own: prohibit_overlap keeps apart the runs of one group, while Nomad skips a launch while any group of the job still runs',
+      },
+      {
+        path: 'Periodic.Specs',
+        message:
+          'each cron entry is a CronJob of its own: at a time two entries share, two runs start (Nomad launches one), and prohibit_overlap only keeps apart the runs of the same entry; where entries coincide, merge them into one cron expression',
+      },
+    ]);
+    expect(launch(['0 9 * * 1-5', '0 9 1 * *'], 1, false).map((w) => w.path)).toEqual(['Periodic.Specs']);
+    expect(launch(['0 9 * * *'], 2, false)).toEqual([]);
+    expect(launch(['0 9 * * *'], 1, true)).toEqual([]);
+  });
+
   it('names fit 52 characters; disabled → suspend; unknown zones fall back to UTC', () => {
     const job = makeJob({
       ID: 'a-very-long-periodic-job-name-that-goes-on-and-on',
