@@ -75,20 +75,41 @@ export function conflictManagers(error: unknown): string[] | undefined {
 /**
  * Keeps the port numbers of a live shared Service: a port (by name, i.e. Nomad port label) another job
  * already serves on another number stays on that number, as two entries of one name are invalid and the
- * named targetPort reaches this job's pods whatever their container port. Changes `desired` in place and
- * returns what it changed.
+ * named targetPort reaches this job's pods whatever their container port. A port that targets a
+ * container port by number (the UDP twin of a named port: a port name belongs to one protocol) keeps
+ * the number the live Service sends it to, so two jobs do not fight over it. Changes `desired` in place
+ * and returns what it changed: `number` and `wanted` are Service port numbers, or container port
+ * numbers for a `target`.
  */
 export function adoptPortNumbers(
   desired: V1Service,
   live: V1Service,
-): { name: string; number: number; wanted: number }[] {
-  const adopted: { name: string; number: number; wanted: number }[] = [];
+): { name: string; number: number; wanted: number; target?: true }[] {
+  const adopted: { name: string; number: number; wanted: number; target?: true }[] = [];
   for (const port of desired.spec?.ports ?? []) {
-    const existing = live.spec?.ports?.find((p) => p.name === port.name && p.port !== port.port);
-    if (!existing || (desired.spec?.ports ?? []).some((p) => p !== port && p.port === existing.port))
-      continue;
-    adopted.push({ name: port.name ?? '', number: existing.port, wanted: port.port });
-    port.port = existing.port;
+    const existing = live.spec?.ports?.find((p) => p.name === port.name);
+    if (!existing) continue;
+    const protocol = port.protocol ?? 'TCP';
+    const taken = (desired.spec?.ports ?? []).some(
+      (p) => p !== port && p.port === existing.port && (p.protocol ?? 'TCP') === protocol,
+    );
+    if (existing.port !== port.port && !taken) {
+      adopted.push({ name: port.name ?? '', number: existing.port, wanted: port.port });
+      port.port = existing.port;
+    }
+    if (
+      typeof port.targetPort === 'number' &&
+      typeof existing.targetPort === 'number' &&
+      existing.targetPort !== port.targetPort
+    ) {
+      adopted.push({
+        name: port.name ?? '',
+        number: existing.targetPort,
+        wanted: port.targetPort,
+        target: true,
+      });
+      port.targetPort = existing.targetPort;
+    }
   }
   return adopted;
 }
@@ -154,7 +175,11 @@ export async function reconcileSharedServices(
     const own = new Set(((desired as V1Service).spec?.ports ?? []).map((p) => p.name));
     // The Service as the apiserver merged it (the cache may not have seen another job's apply yet).
     const merged = (applied ?? current) as V1Service | undefined;
-    const foreign = (merged?.spec?.ports ?? []).map((p) => p.name ?? '').filter((p) => !own.has(p));
+    // By label: a port's UDP twin goes with it.
+    const foreign = (merged?.spec?.ports ?? [])
+      .filter((p) => p.protocol !== 'UDP')
+      .map((p) => p.name ?? '')
+      .filter((p) => !own.has(p));
     if (foreign.length > 0) {
       await writer.event(
         owner,
@@ -163,7 +188,16 @@ export async function reconcileSharedServices(
         `Service ${name} also has port(s) ${foreign.join(', ')} from other jobs, which this job's pods do not serve (another port label for the same service name); use the same port label in every job`,
       );
     }
-    for (const { name: port, number, wanted } of adopted) {
+    for (const { name: port, number, wanted, target } of adopted) {
+      if (target) {
+        await writer.event(
+          owner,
+          'Warning',
+          'ServicePort',
+          `Service ${name} already sends port ${port} to container port ${number} for another job; this job's pods listen on ${wanted} and get none of its traffic; map the port to the same container port in every job`,
+        );
+        continue;
+      }
       await writer.event(
         owner,
         'Warning',

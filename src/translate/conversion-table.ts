@@ -642,7 +642,7 @@ at(PORT_PREFIXES, {
     NETWORKING,
   ),
   Value: converted(
-    'static ports: hostPort (and containerPort unless `to` is set); dynamic: assigned by Nomad, unused',
+    'static ports: hostPort for TCP and UDP (and containerPort unless `to` is set); dynamic: assigned by Nomad, unused',
     NETWORKING,
   ),
   To: converted(
@@ -672,7 +672,7 @@ at(SERVICE_PREFIXES, {
   CanaryTags: notApplicable('Services do not tell canary pods apart', { warnedBy: NETWORKING }),
   EnableTagOverride: notApplicable('a Consul catalog setting; there is no Consul catalog'),
   PortLabel: converted(
-    'a Service port named after the label: port = the label’s static port (where Nomad’s consumers reach it), else its container port (first registering group); targetPort = the container port’s name, so every group is reached whatever its container port',
+    'a Service port named after the label: port = the label’s static port (where Nomad’s consumers reach it), else its container port (first registering group); targetPort = the container port’s name, so every group is reached whatever its container port; and its UDP twin `<label>-udp` (targetPort: the container port’s number), as Nomad publishes every port for both protocols',
     NETWORKING,
   ),
   AddressMode: notApplicable('a Service always routes to the pod IPs', { isSet: unless('auto') }),

@@ -3,7 +3,9 @@
 // ## Ports
 // Every port label of the group's `network` block (and of a task's legacy `resources.network`) becomes one
 // container port on exactly one container, named after the label:
-//   * static (`static = 80`, ReservedPorts)  → hostPort 80, containerPort `to` if set, else 80;
+//   * static (`static = 80`, ReservedPorts)  → hostPort 80, containerPort `to` if set, else 80, for
+//                                              TCP and UDP (an unnamed second entry), as Nomad
+//                                              publishes every port for both;
 //   * dynamic with `to`                      → containerPort `to` (no hostPort: Kubernetes gives every
 //                                              pod its own IP, so there is nothing to allocate);
 //   * dynamic without `to`                   → the docker `port_map` entry of the owning task if any,
@@ -40,8 +42,10 @@
 //   * ports by label: one Service port per port label the registrations use, port = the static port
 //     (what Nomad registers and consumers use) or else the container port of the first registration's
 //     group, targetPort = the container port's name, so a group that maps the label to another container
-//     port is still reached (a literal `port = "8080"` stays a number). A group without a port the
-//     Service targets is reported: its pods get none of that port's traffic.
+//     port is still reached (a literal `port = "8080"` stays a number). Each port is followed by its
+//     UDP twin `<name>-udp` (targetPort: the container port's number), as Nomad publishes every port
+//     for both protocols. A group without a port the Service targets is reported: its pods get none
+//     of that port's traffic.
 //   * no job identity: labels are managed-by and `nomadoperator.dev/service` only; the reconciler makes
 //     each declaring NomadJob a (non-controller) owner and applies with one field manager per job, so
 //     the Service lives as long as one job declares it (src/controller/shared-services.ts).
@@ -723,14 +727,18 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
   for (const w of plan.warnings) if (w.taskIndex === taskIndex) warn(w.path, w.message);
   consulDnsWarning(ctx, task, taskIndex);
 
+  // A static port is forwarded from the node for both protocols, as Nomad publishes it (the UDP entry
+  // has no name: a port name belongs to one protocol).
   const ports: V1ContainerPort[] = plan.ports
     .filter((p) => p.taskIndex === taskIndex)
-    .map((p) => ({
-      name: p.name,
-      containerPort: p.containerPort,
-      ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
-      protocol: 'TCP',
-    }));
+    .flatMap((p) => {
+      const tcp: V1ContainerPort = { name: p.name, containerPort: p.containerPort, protocol: 'TCP' };
+      if (p.hostPort === undefined) return [tcp];
+      return [
+        { ...tcp, hostPort: p.hostPort },
+        { containerPort: p.containerPort, hostPort: p.hostPort, protocol: 'UDP' },
+      ];
+    });
   const result: TaskNetworking = { ports };
 
   const mine = groupChecks(ctx, plan).filter((ref) => ref.taskIndex === taskIndex);
@@ -877,6 +885,7 @@ export function serviceCatalog(ctx: GroupContext): Map<string, CatalogService> {
           groups: [],
           ports: [],
           portByLabel: new Map(),
+          containerPorts: new Map(),
           tags: [],
           meta: keyedBy<string>(),
           warnings: [],
@@ -988,6 +997,7 @@ function addServicePorts(
     };
     entry.ports.push(servicePort);
     entry.portByLabel.set(label, servicePort);
+    entry.containerPorts.set(portName, planned ? planned.containerPort : port);
   }
   // A group whose pods lack a port the Service targets by name gets none of that port's traffic.
   for (const [label, servicePort] of entry.portByLabel) {
@@ -1082,9 +1092,25 @@ function serviceObject(entry: CatalogService): V1Service {
     },
     spec:
       entry.ports.length > 0
-        ? { type: 'ClusterIP', selector, ports: entry.ports.map((p) => ({ ...p })) }
+        ? { type: 'ClusterIP', selector, ports: withUdpTwins(entry) }
         : { type: 'ClusterIP', clusterIP: 'None', selector },
   };
+}
+
+/**
+ * The Service's ports, each followed by the same port for UDP: Nomad publishes every port for both
+ * protocols (docker port bindings and bridge port maps alike), so a DNS, syslog or statsd service is
+ * reached over UDP too. The twin targets the container port by number, as a container port name
+ * belongs to one protocol.
+ */
+function withUdpTwins(entry: CatalogService): V1ServicePort[] {
+  const names = new Set(entry.ports.map((p) => p.name));
+  return entry.ports.flatMap((p) => {
+    const name = `${p.name}-udp`;
+    const target = typeof p.targetPort === 'number' ? p.targetPort : entry.containerPorts.get(p.name ?? '');
+    if (names.has(name) || target === undefined) return [{ ...p }];
+    return [{ ...p }, { name, port: p.port, targetPort: target, protocol: 'UDP' }];
+  });
 }
 
 /**

@@ -148,6 +148,8 @@ export interface CatalogService {
   ports: V1ServicePort[];
   /** The Service port of each Nomad port label (or literal port number) the registrations use. */
   portByLabel: Map<string, V1ServicePort>;
+  /** The container port number behind each Service port (by name), the target of its UDP twin. */
+  containerPorts: Map<string, number>;
   tags: string[];
   meta: Record<string, string>;
   /** Warnings about the Service as a whole (reported by every group that registers it, once). */

@@ -48,7 +48,10 @@ describe('translation cases on the apiserver', () => {
     const services = accepted.filter((o): o is V1Service => o.kind === 'Service');
     expect(services.map((s) => s.metadata?.name).sort()).toEqual(['edge-api', 'edge-proxy']);
     const api = services.find((s) => s.metadata?.name === 'edge-api');
-    expect(api?.spec?.ports?.map((p) => [p.port, p.targetPort])).toEqual([[8080, 'api']]);
+    expect(api?.spec?.ports?.map((p) => [p.port, p.targetPort])).toEqual([
+      [8080, 'api'],
+      [8080, 8080],
+    ]);
     expect(deployment('edge--api').spec?.template.metadata?.labels).toMatchObject(api?.spec?.selector ?? {});
     expect(deployment('edge--api').spec?.strategy).toEqual({
       type: 'RollingUpdate',

@@ -101,7 +101,8 @@ describe('translated objects on the apiserver', () => {
     // The Service carries the Nomad service name, so consumers find it by the name they looked up in Nomad.
     const service = services.items.find((s) => s.metadata?.name === 'redis-cache');
     expect(service?.spec?.ports).toEqual([
-      expect.objectContaining({ name: 'db', port: 6379, targetPort: 'db' }),
+      expect.objectContaining({ name: 'db', port: 6379, targetPort: 'db', protocol: 'TCP' }),
+      expect.objectContaining({ name: 'db-udp', port: 6379, targetPort: 6379, protocol: 'UDP' }),
     ]);
     // It selects the pods that register the service (every label of its selector is on the pod).
     expect(service?.spec?.selector).toBeDefined();

@@ -114,6 +114,8 @@ describe('a Nomad service registered by two jobs', () => {
     // One port for the label: the number of the job that applied first, targetPort by name for both.
     expect(shared.spec?.ports).toEqual([
       expect.objectContaining({ name: 'http', targetPort: 'http', protocol: 'TCP' }),
+      // Its UDP twin targets a container port by number: the first job's, kept by the second.
+      expect.objectContaining({ name: 'http-udp', protocol: 'UDP' }),
     ]);
     expect([8080, 9090]).toContain(shared.spec?.ports?.[0]?.port);
     for (const ref of shared.metadata?.ownerReferences ?? []) {
@@ -236,11 +238,13 @@ describe('a Nomad service registered by two jobs on different port labels', () =
     await harness.submit(gamma);
     const service = await waitFor('Service orders owned by delta and gamma with two ports', async () => {
       const s = await readService('orders');
-      return ownerNames(s).join() === 'delta,gamma' && s?.spec?.ports?.length === 2 ? s : undefined;
+      return ownerNames(s).join() === 'delta,gamma' && s?.spec?.ports?.length === 4 ? s : undefined;
     });
     expect(service.spec?.ports?.map((p) => [p.name, p.port, p.targetPort]).sort()).toEqual([
       ['grpc', 9090, 'grpc'],
+      ['grpc-udp', 9090, 9090],
       ['http', 8080, 'http'],
+      ['http-udp', 8080, 8080],
     ]);
     const event = await waitFor('a ServicePorts Warning event', async () =>
       (await core.listNamespacedEvent({ namespace })).items.find((e) => e.reason === 'ServicePorts'),

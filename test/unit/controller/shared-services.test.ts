@@ -69,6 +69,28 @@ describe('shared Service ownership', () => {
       { name: 'admin', port: 8080 },
     ]);
     expect(adoptPortNumbers(clash, live)).toEqual([]);
+    // A port and its UDP twin move together (the same number for two protocols is no clash), and the
+    // twin keeps the container port the Service already sends it to.
+    const twins = (port: number, container: number): V1Service => ({
+      ...service([{ name: 'http', port }]),
+      spec: {
+        selector: { x: 'true' },
+        ports: [
+          { name: 'http', port, targetPort: 'http', protocol: 'TCP' },
+          { name: 'http-udp', port, targetPort: container, protocol: 'UDP' },
+        ],
+      },
+    });
+    const wanted = twins(9090, 9090);
+    expect(adoptPortNumbers(wanted, twins(8080, 8080))).toEqual([
+      { name: 'http', number: 8080, wanted: 9090 },
+      { name: 'http-udp', number: 8080, wanted: 9090 },
+      { name: 'http-udp', number: 8080, wanted: 9090, target: true },
+    ]);
+    expect(wanted.spec?.ports?.map((p) => [p.port, p.targetPort])).toEqual([
+      [8080, 'http'],
+      [8080, 8080],
+    ]);
   });
 
   it('reads the managers of a server-side apply conflict', () => {

@@ -92,7 +92,11 @@ describe('the redis sample (service-redis-cache)', () => {
     expect(service?.spec).toEqual({
       type: 'ClusterIP',
       selector: serviceSelector('redis-cache'),
-      ports: [{ name: 'db', port: 6379, targetPort: 'db', protocol: 'TCP' }],
+      ports: [
+        { name: 'db', port: 6379, targetPort: 'db', protocol: 'TCP' },
+        // Nomad publishes every port for UDP too.
+        { name: 'db-udp', port: 6379, targetPort: 6379, protocol: 'UDP' },
+      ],
     });
     // provider "nomad": a Service is the equivalent, nothing to report.
     expect(ctx.warnings).toEqual([]);
@@ -106,7 +110,11 @@ describe('ports (network-ports, network-static-only)', () => {
     const metrics = ports.find((p) => p.name === 'metrics');
     expect(ports).toEqual([
       { name: 'http', containerPort: 8080, hostPort: 80, protocol: 'TCP' },
+
+      { containerPort: 8080, hostPort: 80, protocol: 'UDP' },
       { name: 'https', containerPort: 8443, hostPort: 443, protocol: 'TCP' },
+
+      { containerPort: 8443, hostPort: 443, protocol: 'UDP' },
       { name: 'admin', containerPort: 9000, protocol: 'TCP' },
       { name: 'metrics', containerPort: metrics?.containerPort, protocol: 'TCP' },
     ]);
@@ -123,7 +131,11 @@ describe('ports (network-ports, network-static-only)', () => {
     const ctx = groupContext(corpusJob('network-static-only'));
     expect(taskNetworking(ctx, task(ctx), 0).ports).toEqual([
       { name: 'dns', containerPort: 53, hostPort: 53, protocol: 'TCP' },
+
+      { containerPort: 53, hostPort: 53, protocol: 'UDP' },
       { name: 'legacy', containerPort: 5353, hostPort: 5353, protocol: 'TCP' },
+
+      { containerPort: 5353, hostPort: 5353, protocol: 'UDP' },
     ]);
     expect(planPorts(ctx).byLabel.get('legacy')).toMatchObject({ scope: 'task', taskIndex: 0 });
   });
@@ -205,6 +217,8 @@ describe('ports (network-ports, network-static-only)', () => {
     );
     expect(taskNetworking(ctx, task(ctx), 0).ports).toEqual([
       { name: 'a', containerPort: 2, hostPort: 2, protocol: 'TCP' },
+
+      { containerPort: 2, hostPort: 2, protocol: 'UDP' },
     ]);
     expect(warningsAt(ctx, 'TaskGroups[0].Networks[0].Mode')).toHaveLength(1);
     expect(warningsAt(ctx, 'TaskGroups[0].Networks[0].DynamicPorts[0].Label')).toEqual([
@@ -269,7 +283,10 @@ describe('checks → probes (service-checks)', () => {
       [ANNOTATION_SERVICE_META]: '{"version":"2.4.1"}',
     });
     for (const s of services) {
-      expect(s.spec?.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
+      expect(s.spec?.ports).toEqual([
+        { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' },
+        { name: 'http-udp', port: 8080, targetPort: 8080, protocol: 'UDP' },
+      ]);
     }
     expect(warningsAt(c, 'TaskGroups[0].Services[0].Provider')).toEqual([
       'not registered in Consul: the service is the Kubernetes Service web (DNS web.apps.svc); "web.service.consul" does not resolve',
@@ -574,6 +591,8 @@ describe('network modes', () => {
     expect(pod?.hostNetwork).toBeUndefined();
     expect(pod?.containers[0]?.ports).toEqual([
       { name: 'dns', containerPort: 53, hostPort: 53, protocol: 'TCP' },
+
+      { containerPort: 53, hostPort: 53, protocol: 'UDP' },
       { name: 'http', containerPort: 8080, protocol: 'TCP' },
     ]);
     for (const other of [
@@ -708,7 +727,7 @@ describe('Services (hand-built)', () => {
     );
     const ports = servicesOf(ctx).flatMap((s) => s.spec?.ports ?? []);
     const container = taskNetworking(ctx, ctx.group.Tasks![0]!, 0).ports;
-    expect(ports).toHaveLength(1);
+    expect(ports.map((p) => p.protocol)).toEqual(['TCP', 'UDP']);
     for (const port of [...ports.map((p) => p.port), ...container.map((p) => p.containerPort)]) {
       expect(port).toBeGreaterThan(0);
       expect(port).toBeLessThan(65536);
@@ -847,7 +866,9 @@ describe('Services (hand-built)', () => {
     // Ports by label: targetPort is the container port's name, so group "other" (8080) is reached too.
     expect(first[0]?.spec?.ports).toEqual([
       { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+      { name: 'http-udp', port: 80, targetPort: 80, protocol: 'UDP' },
       { name: 'admin', port: 81, targetPort: 'admin', protocol: 'TCP' },
+      { name: 'admin-udp', port: 81, targetPort: 81, protocol: 'UDP' },
     ]);
     expect(first[0]?.metadata?.annotations?.[ANNOTATION_SERVICE_TAGS]).toBe('["b"]');
     // Both groups' pods carry the label the Service selects.
@@ -870,7 +891,10 @@ describe('Services (hand-built)', () => {
     );
     const [bare, num] = servicesOf(ctx);
     expect(bare?.spec).toEqual({ type: 'ClusterIP', clusterIP: 'None', selector: serviceSelector('bare') });
-    expect(num?.spec?.ports).toEqual([{ name: 'port-8443', port: 8443, targetPort: 8443, protocol: 'TCP' }]);
+    expect(num?.spec?.ports).toEqual([
+      { name: 'port-8443', port: 8443, targetPort: 8443, protocol: 'TCP' },
+      { name: 'port-8443-udp', port: 8443, targetPort: 8443, protocol: 'UDP' },
+    ]);
     expect(warningsAt(ctx, 'TaskGroups[0].Services[1].Connect')).toHaveLength(1);
   });
 
@@ -904,9 +928,13 @@ describe('networking over the corpus', () => {
       (ctx.group.Tasks ?? []).forEach((t, i) => {
         const net = taskNetworking(ctx, t, i);
         for (const port of net.ports) {
-          expect(isIanaSvcName(port.name ?? '')).toBe(true);
-          expect(seen.has(port.name ?? '')).toBe(false);
-          seen.add(port.name ?? '');
+          // A static port's UDP entry has no name (a name belongs to one protocol).
+          if (port.protocol === 'UDP') expect(port.name).toBeUndefined();
+          else {
+            expect(isIanaSvcName(port.name ?? '')).toBe(true);
+            expect(seen.has(port.name ?? '')).toBe(false);
+            seen.add(port.name ?? '');
+          }
           expect(port.containerPort).toBeGreaterThan(0);
           expect(port.containerPort).toBeLessThan(65536);
         }
@@ -1197,6 +1225,7 @@ describe('service ports written as references', () => {
     );
     expect(servicesOf(ctx)[0]?.spec?.ports).toEqual([
       { name: 'api', port: 8080, targetPort: 'api', protocol: 'TCP' },
+      { name: 'api-udp', port: 8080, targetPort: 8080, protocol: 'UDP' },
     ]);
     expect(ctx.warnings).toEqual([]);
   });
@@ -1212,6 +1241,8 @@ describe('Service port of a static port', () => {
     );
     expect(servicesOf(ctx)[0]?.spec?.ports).toEqual([
       { name: 'ssh', port: 2222, targetPort: 'ssh', protocol: 'TCP' },
+      // UDP reaches the container port by number: a port name belongs to one protocol.
+      { name: 'ssh-udp', port: 2222, targetPort: 22, protocol: 'UDP' },
     ]);
   });
 });

@@ -408,6 +408,7 @@ describe('system and sysbatch → DaemonSet', () => {
     expect(container(pod, 'node-exporter').args).toEqual(['--path.rootfs=/host']);
     expect(container(pod, 'node-exporter').ports).toEqual([
       { name: 'metrics', containerPort: 9100, hostPort: 9100, protocol: 'TCP' },
+      { containerPort: 9100, hostPort: 9100, protocol: 'UDP' },
     ]);
   });
 
