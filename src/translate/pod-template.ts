@@ -609,6 +609,25 @@ function fixPorts(ctx: GroupContext, containers: V1Container[], hostNetwork: boo
     }
     if (c.ports.length === 0) delete c.ports;
   }
+  if (hostNetwork) dynamicHostPortsWarning(ctx, containers);
+}
+
+/**
+ * On the host network every container port is a port of the node (the apiserver makes it a host
+ * port). Nomad picks a free one per allocation for a dynamic port; here it is the port the translator
+ * planned, the same in every pod of the group (and in any job with that label): one pod per node can
+ * bind it. Said once per group, naming the ports.
+ */
+function dynamicHostPortsWarning(ctx: GroupContext, containers: V1Container[]): void {
+  const dynamic = containers
+    .flatMap((c) => c.ports ?? [])
+    .filter((p) => p.protocol !== 'UDP' && p.hostPort === undefined && p.name !== undefined);
+  if (dynamic.length === 0) return;
+  const list = dynamic.map((p) => `${JSON.stringify(p.name)} (${p.containerPort})`).join(', ');
+  ctx.warn(
+    `${ctx.path}.Networks`,
+    `on the host network the dynamic port${dynamic.length > 1 ? 's' : ''} ${list} ${dynamic.length > 1 ? 'are' : 'is a'} fixed node port${dynamic.length > 1 ? 's' : ''}, the same in every pod, where Nomad picks a free port per allocation: one pod per node can bind ${dynamic.length > 1 ? 'them' : 'it'}, and other pods on the node that use the same port fail; use static ports with one pod per node (a distinct_hosts constraint), or leave the host network`,
+  );
 }
 
 /**

@@ -152,6 +152,36 @@ describe('tasks → containers by lifecycle', () => {
   });
 });
 
+describe('host network ports', () => {
+  it('a dynamic port on the host network is said to be one fixed node port; a static one is not', () => {
+    const job = makeJob({
+      ID: 'lb',
+      TaskGroups: [
+        {
+          Name: 'g',
+          Count: 3,
+          Networks: [{ DynamicPorts: [{ Label: 'admin' }], ReservedPorts: [{ Label: 'http', Value: 80 }] }],
+          Tasks: [
+            {
+              Name: 't',
+              Driver: 'docker',
+              Config: { image: 'lb:1', network_mode: 'host', ports: ['admin', 'http'] },
+            },
+          ],
+        },
+      ],
+    });
+    const { objects, warnings } = run(job);
+    const pod = podSpecOf(one(objects, 'Deployment'));
+    expect(pod.hostNetwork).toBe(true);
+    const admin = pod.containers[0]?.ports?.find((p) => p.name === 'admin')?.containerPort;
+    const said = messagesAt(warnings, 'TaskGroups[0].Networks');
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain(`the dynamic port "admin" (${admin}) is a fixed node port`);
+    expect(said[0]).not.toContain('"http"');
+  });
+});
+
 describe('driver config interpolation', () => {
   it('sees the variables of env = true templates, over the task’s env, as the container’s $(NAME)', () => {
     const job = simpleJob('service', {
