@@ -615,7 +615,7 @@ at(['TaskGroups[].Networks[]'], {
 });
 at(['TaskGroups[].Networks[].DNS'], {
   Servers: converted(
-    'dnsConfig nameservers and dnsPolicy None (IP addresses, at most 3; others: warning)',
+    'dnsConfig nameservers and dnsPolicy None (IP addresses, at most 3; others: warning); the node’s address (`${attr.unique.network.ip-address}`, a Consul agent’s DNS) keeps the cluster DNS first in its place (warning)',
     POD,
   ),
   Searches: converted('dnsConfig searches', POD),

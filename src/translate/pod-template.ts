@@ -368,6 +368,9 @@ function sortedJson(value: Record<string, Record<string, string>> | Record<strin
 }
 
 /** Pod DNS settings from the docker dns_* options. */
+/** The Nomad client node's address, as a job names it (`${attr.unique.network.ip-address}`). */
+const NODE_ADDRESS = /^\$\{attr\.unique\.network\.ip-address\}$/;
+
 function podDns(
   ctx: GroupContext,
   path: string,
@@ -375,14 +378,27 @@ function podDns(
   searches: string[],
   options: string[],
 ): Pick<V1PodSpec, 'dnsPolicy' | 'dnsConfig'> {
+  // The node's own address is where a Nomad client's Consul agent answers DNS: the cluster DNS stands
+  // in for it, so the pod keeps it (ClusterFirst) and the other servers come after it.
+  let nodeServer = false;
   const nameservers = [...new Set(servers)].filter((s) => {
     if (isIP(s) !== 0) return true;
+    if (NODE_ADDRESS.test(s.trim())) {
+      nodeServer = true;
+      ctx.warn(
+        path,
+        `DNS server ${JSON.stringify(s)} is the node's address (a Consul agent's DNS): the pod keeps the cluster DNS first in its place, which resolves Kubernetes Services (not *.consul names), and the other servers after it`,
+      );
+      return false;
+    }
     ctx.warn(path, `DNS server ${JSON.stringify(s)} is not an IP address and is left out`);
     return false;
   });
-  if (nameservers.length > 3) {
+  // The cluster DNS counts as one when the pod keeps it.
+  const most = nodeServer ? 2 : 3;
+  if (nameservers.length > most) {
     ctx.warn(path, 'Kubernetes allows at most 3 DNS servers; the others are left out');
-    nameservers.length = 3;
+    nameservers.length = most;
   }
   const searchList: string[] = [];
   let searchChars = 0;
@@ -415,7 +431,9 @@ function podDns(
   if (optionList.length > 0) config.options = optionList;
   if (Object.keys(config).length === 0) return {};
   // With name servers of its own the pod does not use the cluster DNS at all, as in Nomad.
-  return nameservers.length > 0 ? { dnsPolicy: 'None', dnsConfig: config } : { dnsConfig: config };
+  return nameservers.length > 0 && !nodeServer
+    ? { dnsPolicy: 'None', dnsConfig: config }
+    : { dnsConfig: config };
 }
 
 /** Merges the pod-level settings the tasks' drivers ask for into the pod spec. */

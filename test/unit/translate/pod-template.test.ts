@@ -473,6 +473,33 @@ describe('pod settings', () => {
     const searchSpec = podSpecOf(one(run(searchOnly).objects, 'Deployment'));
     expect(searchSpec.dnsPolicy).toBeUndefined();
     expect(searchSpec.dnsConfig).toEqual({ searches: ['x.example'] });
+    // The node's address (a Consul agent) as a server: the cluster DNS stays first, the others follow.
+    const consulDns = simpleJob(
+      'service',
+      {},
+      {
+        Networks: [
+          {
+            Mode: 'bridge',
+            DNS: {
+              Servers: ['${attr.unique.network.ip-address}', '1.1.1.1', '8.8.8.8', '9.9.9.9'],
+              Searches: ['service.consul'],
+            },
+          },
+        ],
+      },
+    );
+    const consul = run(consulDns);
+    const consulSpec = podSpecOf(one(consul.objects, 'Deployment'));
+    expect(consulSpec.dnsPolicy).toBeUndefined();
+    expect(consulSpec.dnsConfig).toEqual({
+      nameservers: ['1.1.1.1', '8.8.8.8'],
+      searches: ['service.consul'],
+    });
+    expect(messagesAt(consul.warnings, 'TaskGroups[0].Networks[0].DNS')).toEqual([
+      `DNS server "\${attr.unique.network.ip-address}" is the node's address (a Consul agent's DNS): the pod keeps the cluster DNS first in its place, which resolves Kubernetes Services (not *.consul names), and the other servers after it`,
+      'Kubernetes allows at most 3 DNS servers; the others are left out',
+    ]);
     // A hostname the pod cannot have: one warning at the field, saying what to use.
     const bad = run(simpleJob('service', {}, { Networks: [{ Mode: 'bridge', Hostname: 'web_1' }] }));
     expect(podSpecOf(one(bad.objects, 'Deployment')).hostname).toBeUndefined();
