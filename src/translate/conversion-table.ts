@@ -936,8 +936,8 @@ at(['TaskGroups[].Tasks[].Resources.Devices[]'], {
 
 at(['TaskGroups[].Tasks[].Artifacts[]'], {
   GetterSource: partial(
-    'downloaded by the init container `artifacts--<task>` (curl, or wget)',
-    'only http(s) URLs: git::, s3::, gcs::, hg::, file and go-getter shorthands are skipped (warning); values known only at run time in the URL (warning)',
+    'downloaded by the init container `artifacts--<task>` (curl, or wget); go-getter’s `//subdir` of an archive copies only that directory',
+    'only http(s) URLs: git::, s3::, gcs::, hg::, file and go-getter shorthands are skipped (warning); values known only at run time in the URL (warning); a `//subdir` of a source that is no archive, or with a pattern (warning)',
     STORAGE,
   ),
   GetterOptions: partial(

@@ -39,7 +39,8 @@
 // * Artifacts. One init container per task (options.artifactImage) runs a generated POSIX sh script
 //   that downloads each http(s) artifact with curl (or wget), verifies `checksum` (md5/sha1/sha256/
 //   sha512 via `<algo>sum -c`), unpacks tar/zip/gz/bz2/xz archives unless `archive = false`, and moves
-//   the result to the destination. Other go-getter sources (git::, s3::, hg::, gcs::, shorthands)
+//   the result to the destination (only go-getter's `//subdir` of it, when the source names one). Other
+//   go-getter sources (git::, s3::, hg::, gcs::, shorthands)
 //   are skipped with a warning.
 // * Group volumes. `host` → hostPath `<HOST_VOLUME_ROOT>/<source>` (type Directory: the pod waits
 //   until the directory exists, like a Nomad job waits for a node with the host volume); `csi` → a
@@ -286,6 +287,31 @@ export interface ArtifactStep {
   archive?: string;
   /** `dir`: unpack into / copy `<file name>` into this directory; `file`: write exactly this file. */
   target: { kind: 'dir'; path: string; fileName: string } | { kind: 'file'; path: string };
+  /** go-getter's `//subdir`: only this directory of the unpacked archive is copied to the target. */
+  subdir?: string;
+}
+
+/**
+ * go-getter's subdirectory syntax, as its SourceDirSubdir reads it: `https://host/x.tar.gz//bin?q`
+ * is the source `https://host/x.tar.gz?q` and the subdirectory `bin` (the first `//` after the
+ * scheme's, before the query).
+ */
+export function sourceSubdir(source: string): { source: string; subdir: string } {
+  const query = source.indexOf('?');
+  const stop = query < 0 ? source.length : query;
+  const scheme = source.slice(0, stop).indexOf('://');
+  const offset = scheme < 0 ? 0 : scheme + 3;
+  const at = source.slice(offset, stop).indexOf('//');
+  if (at < 0) return { source, subdir: '' };
+  const split = offset + at;
+  let subdir = source.slice(split + 2);
+  let rest = source.slice(0, split);
+  const inSubdir = subdir.indexOf('?');
+  if (inSubdir >= 0) {
+    rest += subdir.slice(inSubdir);
+    subdir = subdir.slice(0, inSubdir);
+  }
+  return { source: rest, subdir };
 }
 
 /** Single-quotes a value for POSIX sh. */
@@ -376,7 +402,14 @@ export function artifactScript(taskName: string, steps: readonly ArtifactStep[])
     lines.push(`fetch ${shQuote(step.url)} ${file} ${step.insecure ? 1 : 0}${headers}`);
     if (step.checksum) lines.push(`verify ${step.checksum.algorithm} ${step.checksum.hex} ${file}`);
     const target = step.target;
-    if (target.kind === 'file') {
+    if (step.subdir !== undefined && step.archive && target.kind === 'dir') {
+      // Unpacked aside; only the subdirectory's contents go to the destination, as go-getter copies them.
+      const unpacked = `"$work/${step.index}.d"`;
+      const name = decompressedName(target.fileName, step.archive);
+      lines.push(`unpack ${step.archive} ${file} ${unpacked} ${shQuote(name)}`);
+      lines.push(`mkdir -p ${shQuote(target.path)}`);
+      lines.push(`cp -R ${unpacked}/${shQuote(step.subdir)}/. ${shQuote(target.path)}`);
+    } else if (target.kind === 'file') {
       const parent = target.path.slice(0, target.path.lastIndexOf('/')) || '/';
       lines.push(`mkdir -p ${shQuote(parent)}`);
       if (step.archive && ['gz', 'bz2', 'xz'].includes(step.archive)) {
@@ -1201,7 +1234,9 @@ class StorageBuilder {
       text.includes('${')
         ? interpolate(ctx, task, text, { kubernetes: false, path: `${path}.${field}` })
         : text;
-    let source = expand(artifact.GetterSource ?? '', 'GetterSource');
+    const split = sourceSubdir(expand(artifact.GetterSource ?? '', 'GetterSource'));
+    let source = split.source;
+    const subdir = split.subdir.replace(/^\/+|\/+$/g, '');
     const forced = /^([A-Za-z0-9]+)::(.*)$/s.exec(source);
     if (forced) {
       const getter = (forced[1] ?? '').toLowerCase();
@@ -1348,6 +1383,22 @@ class StorageBuilder {
     if (checksum) step.checksum = checksum;
     if (archive !== undefined && (mode !== 'file' || ['gz', 'bz2', 'xz'].includes(archive)))
       step.archive = archive;
+    if (subdir !== '') {
+      const why =
+        step.archive === undefined || ['gz', 'bz2', 'xz'].includes(step.archive) || mode === 'file'
+          ? 'it names a directory of an archive, and this source is not unpacked into directories'
+          : /[*?[\]\\]|(^|\/)\.\.(\/|$)/.test(subdir)
+            ? 'patterns and ".." are not supported there'
+            : undefined;
+      if (why !== undefined) {
+        ctx.warn(
+          `${path}.GetterSource`,
+          `${what} is not fetched: its subdirectory ${quoted(subdir)}: ${why}`,
+        );
+        return undefined;
+      }
+      step.subdir = subdir;
+    }
     return step;
   }
 }

@@ -34,6 +34,7 @@ import {
   groupVolumeName,
   PAYLOAD_VOLUME,
   shQuote,
+  sourceSubdir,
   taskVolumeName,
 } from '../../../src/translate/storage.ts';
 import type { GroupStorage } from '../../../src/translate/types.ts';
@@ -933,6 +934,41 @@ describe('artifacts', () => {
     expect(text).toContain(`'https://example.com/it'\\''s;rm%20-rf%20$HOME'`);
   });
 
+  it('reads go-getter’s //subdir, and fetches it only from an archive', () => {
+    expect(sourceSubdir('https://h/x.tar.gz//bin?checksum=sha256:ab')).toEqual({
+      source: 'https://h/x.tar.gz?checksum=sha256:ab',
+      subdir: 'bin',
+    });
+    expect(sourceSubdir('https://h/a/b.zip')).toEqual({ source: 'https://h/a/b.zip', subdir: '' });
+    expect(sourceSubdir('https://h/x.zip?u=http://y//z')).toEqual({
+      source: 'https://h/x.zip?u=http://y//z',
+      subdir: '',
+    });
+    const ctx = groupContext(
+      simpleJob({
+        Artifacts: [
+          { GetterSource: 'https://example.com/tools.zip//linux/amd64', RelativeDest: 'local/bin' },
+          { GetterSource: 'https://example.com/tool//bin' },
+          { GetterSource: 'https://example.com/tools.tgz//*/bin' },
+        ],
+      }),
+    );
+    const text = script(groupStorage(ctx).initContainers[0]);
+    expect(text).toContain(`fetch 'https://example.com/tools.zip' "$work/0" 0`);
+    expect(text).toContain(`unpack zip "$work/0" "$work/0.d" 'tools'`);
+    expect(text).toContain(`cp -R "$work/0.d"/'linux/amd64'/. '/local/bin'`);
+    expect(ctx.warnings.map((w) => [w.path, w.message])).toEqual([
+      [
+        'TaskGroups[0].Tasks[0].Artifacts[1].GetterSource',
+        'artifact 1 is not fetched: its subdirectory "bin": it names a directory of an archive, and this source is not unpacked into directories',
+      ],
+      [
+        'TaskGroups[0].Tasks[0].Artifacts[2].GetterSource',
+        'artifact 2 is not fetched: its subdirectory "*/bin": patterns and ".." are not supported there',
+      ],
+    ]);
+  });
+
   const tools = ['sh', 'curl', 'tar', 'sha256sum', 'gzip'].every(
     (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0,
   );
@@ -971,6 +1007,8 @@ describe('artifacts', () => {
               GetterHeaders: { 'X-Token': "t'1" },
             },
             { GetterSource: `${base}/config.yaml` },
+            // go-getter's subdirectory: only bin/ of the archive, into local/only-bin.
+            { GetterSource: `${base}/tool.tar.gz//bin`, RelativeDest: 'local/only-bin' },
           ],
         });
         const text = script(groupStorage(groupContext(job)).initContainers[0]);
@@ -995,12 +1033,13 @@ describe('artifacts', () => {
         expect(readFileSync(join(root, 'local/tool/bin/tool'), 'utf8')).toBe('tool v1\n');
         expect(readFileSync(join(root, 'secrets/conf/app.yaml'), 'utf8')).toBe('a: 1\n');
         expect(readFileSync(join(root, 'local/config.yaml'), 'utf8')).toBe('a: 1\n');
+        expect(readFileSync(join(root, 'local/only-bin/tool'), 'utf8')).toBe('tool v1\n');
         expect(seenHeaders).toContain("t'1");
 
         // Without curl, the same script downloads with wget.
         const bin = join(root, 'bin');
         mkdirSync(bin);
-        for (const tool of ['sh', 'wget', 'tar', 'gzip', 'sha256sum', 'mktemp', 'mkdir', 'mv', 'rm']) {
+        for (const tool of ['sh', 'wget', 'tar', 'gzip', 'sha256sum', 'mktemp', 'mkdir', 'mv', 'rm', 'cp']) {
           const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
           if (found !== '') symlinkSync(found, join(bin, tool));
         }
