@@ -1021,16 +1021,18 @@ function restartWarnings(ctx: GroupContext, mode: PodMode, restartPolicy: Restar
   const policy = ctx.group.RestartPolicy;
   const defaults = defaultRestartPolicy(ctx.job.Type ?? 'service');
   const path = `${ctx.path}.RestartPolicy`;
-  if (
-    policy &&
-    ((policy.Delay ?? defaults.Delay) !== defaults.Delay ||
-      (policy.Interval ?? defaults.Interval) !== defaults.Interval)
-  ) {
-    ctx.warn(
-      path,
-      'restart delay and interval are not converted: the kubelet restarts containers with its own back-off (10s, doubling up to 5m)',
-    );
-  }
+  const tasks = ctx.group.Tasks ?? [];
+  // A batch task that never restarts (attempts 0, mode "fail") has no delay to wait.
+  const restarts = (task: Task) => {
+    const merged = taskRestartPolicy(ctx, task);
+    return mode !== 'batch' || (merged.Attempts ?? 0) > 0 || merged.Mode === 'delay';
+  };
+  const timing = (p: typeof policy) =>
+    (p?.Delay ?? defaults.Delay) !== defaults.Delay ||
+    (p?.Interval ?? defaults.Interval) !== defaults.Interval;
+  const delayLost =
+    'restart delay and interval are not converted: the kubelet restarts containers with its own back-off (10s, doubling up to 5m)';
+  if (policy && timing(policy) && tasks.some(restarts)) ctx.warn(path, delayLost);
   // Long-running pods restart always, as mode "delay" does; a limit of attempts (mode "fail") is lost.
   // Sysbatch tasks: sysbatchFailureWarnings names their attempts.
   if (
@@ -1058,6 +1060,13 @@ function restartWarnings(ctx: GroupContext, mode: PodMode, restartPolicy: Restar
     }
     // Sysbatch tasks: sysbatchFailureWarnings names the task's merged attempts.
     if (!ownRestartDiffers(ctx, task) || mode === 'sysbatch') return;
+    if (mode === 'batch' && tasks.length === 1) {
+      // The pod's restart policy is this task's, as in Nomad; only the timing is the kubelet's.
+      const ownTiming =
+        (timing(merged) && !timing(policy)) || (merged.Mode === 'delay' && policy?.Mode !== 'delay');
+      if (ownTiming && restarts(task)) ctx.warn(taskPath, delayLost);
+      return;
+    }
     if (mode === 'batch') {
       ctx.warn(
         taskPath,

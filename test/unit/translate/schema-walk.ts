@@ -333,6 +333,7 @@ export const VALUES: Readonly<Record<string, Value>> = {
   'TaskGroups[].Volumes.*.MountOptions.FSType': 'xfs',
   'TaskGroups[].Volumes.*.MountOptions.MountFlags': ['noatime'],
   'TaskGroups[].RestartPolicy.Mode': 'delay',
+  'TaskGroups[].Tasks[].RestartPolicy.Mode': 'delay',
   'TaskGroups[].ReschedulePolicy.DelayFunction': 'fibonacci',
   'Reschedule.DelayFunction': 'fibonacci',
   'TaskGroups[].Disconnect.Reconcile': 'keep_original',

@@ -214,9 +214,25 @@ describe('batch → Job', () => {
     expect(batch.spec?.template.spec?.restartPolicy).toBe('OnFailure');
     // (2+1)×(0+1)−1 = 2 per allocation, × 2.
     expect(batch.spec?.backoffLimit).toBe(4);
-    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].RestartPolicy')).toEqual([
+    // The pod's one restart policy is the only task's, as in Nomad: nothing to say.
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].RestartPolicy')).toEqual([]);
+    // Beside another task, the block applies to both (a pod has one restart policy).
+    const two = simpleJob(
+      'batch',
+      { RestartPolicy: { Attempts: 2 } },
+      { RestartPolicy: { Attempts: 0, Mode: 'fail' }, ReschedulePolicy: { Attempts: 0 } },
+    );
+    two.TaskGroups?.[0]?.Tasks?.push({ Name: 'other', Driver: 'docker', Config: { image: 'o:1' } });
+    expect(messagesAt(run(two).warnings, 'TaskGroups[0].Tasks[0].RestartPolicy')).toEqual([
       "the task's own restart block (over the group's: attempts 2, mode \"fail\") is applied pod-wide, as a pod has one restart policy: restartPolicy OnFailure and a backoffLimit counting 2 restart(s) for every task; delay and interval follow the kubelet's back-off",
     ]);
+    // A group's delay and interval do not matter to a task that never restarts.
+    const never = simpleJob(
+      'batch',
+      { RestartPolicy: { Attempts: 0, Mode: 'fail' } },
+      { RestartPolicy: { Attempts: 3, Delay: 30e9, Interval: 600e9, Mode: 'fail' } },
+    );
+    expect(run(never).warnings.filter((w) => w.path.includes('RestartPolicy'))).toEqual([]);
     // A service task's own block: reported once (the kubelet restarts long-running containers always).
     const service = simpleJob('service', { RestartPolicy: { Attempts: 9 } });
     expect(messagesAt(run(service).warnings, 'TaskGroups[0].Tasks[0].RestartPolicy')).toHaveLength(1);
