@@ -174,6 +174,8 @@ function interpolator(ctx: GroupContext, task: Task, templateVariables: readonly
 
 /** The Docker engine's socket, which jobs bind to run or inspect containers. */
 const DOCKER_SOCKET = /(^|\/)docker\.sock$/;
+/** The Docker engine's container directory (json-file logs): log shippers of Nomad clients read it. */
+const DOCKER_CONTAINER_LOGS = /^\/var\/lib\/docker\/containers\/?$/;
 
 /**
  * A hostPath volume of an absolute host path a task binds. The Docker socket is one Kubernetes nodes
@@ -181,6 +183,12 @@ const DOCKER_SOCKET = /(^|\/)docker\.sock$/;
  * (its events say why) instead of running against an empty directory the runtime would make there.
  */
 function hostPathVolume(ctx: GroupContext, name: string, source: string, path: string): V1Volume {
+  if (DOCKER_CONTAINER_LOGS.test(source)) {
+    ctx.warn(
+      path,
+      `${source} is where the Docker engine keeps containers' logs, which Kubernetes nodes (containerd, CRI-O) do not write: the directory is empty or missing there; read the containers' output from /var/log/pods (and /var/log/containers) on the node instead`,
+    );
+  }
   if (!DOCKER_SOCKET.test(source)) return { name, hostPath: { path: source } };
   ctx.warn(
     path,

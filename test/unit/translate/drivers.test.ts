@@ -129,6 +129,16 @@ describe('docker', () => {
       expect(messagesAt(warnings, at)).toEqual([expect.stringContaining("is the Docker engine's socket")]);
   });
 
+  it('the Docker engine’s container log directory: still bound, with a warning to read /var/log/pods', () => {
+    const { pod, warnings } = driver({
+      Config: { image: 'a:1', volumes: ['/var/lib/docker/containers:/var/lib/docker/containers:ro'] },
+    });
+    expect(pod.volumes).toEqual([{ name: 'task0-mount0', hostPath: { path: '/var/lib/docker/containers' } }]);
+    expect(messagesAt(warnings, `${CONFIG}.volumes[0]`)).toEqual([
+      expect.stringContaining("read the containers' output from /var/log/pods"),
+    ]);
+  });
+
   it('volumes and mounts: absolute binds → hostPath, tmpfs → memory emptyDir, relative binds for storage.ts, the rest reported', () => {
     const {
       container: c,
