@@ -730,11 +730,16 @@ export const taskEnv: TaskEnv = (ctx, task, taskIndex) => {
     usesVariable(ctx, 'NOMAD_DC', 'node.datacenter')
   ) {
     const label = nodeLabelForName(ctx.options, 'node.datacenter');
+    const datacenters = [...new Set(ctx.job.Datacenters ?? [])];
+    const which =
+      datacenters.length === 1
+        ? `the job's datacenter ${JSON.stringify(datacenters[0])} is a pattern, not one datacenter`
+        : `the job has several datacenters (${datacenters.map((d) => JSON.stringify(d)).join(', ')})`;
     ctx.warn(
       `${ctx.path}`,
       label.ok
         ? `NOMAD_DC is read from the pod label ${label.key}, which Kubernetes sets only with PodTopologyLabelsAdmission (empty otherwise)`
-        : 'NOMAD_DC is not set and ${node.datacenter} is left as written: the job has several datacenters and no node label is mapped to ${node.datacenter}; map one with --datacenter-label <node label> (env NOMAD_OPERATOR_DATACENTER_LABEL, Helm value translator.datacenterLabel), e.g. topology.kubernetes.io/zone',
+        : `NOMAD_DC is not set (nor \${node.datacenter}, left as written): ${which}, and no node label is mapped to \${node.datacenter}; map one with --datacenter-label <node label> (env NOMAD_OPERATOR_DATACENTER_LABEL, Helm value translator.datacenterLabel), e.g. topology.kubernetes.io/zone`,
     );
   }
   return [...env.values()];
