@@ -557,10 +557,71 @@ function resolve(scope: Scope, name: string, kubernetes: boolean, depth: number)
       warning: `\${${name}} is not set: the group declares no Connect upstream ${JSON.stringify(upstream)} (Nomad would not set it either); left as is`,
     };
   }
-  if (name.startsWith('NOMAD_')) {
-    return { kind: 'keep', warning: `\${${name}} is not available on Kubernetes; left as is` };
-  }
+  if (name.startsWith('NOMAD_')) return { kind: 'keep', warning: unsetNomadVariable(ctx, name) };
   return { kind: 'keep' };
+}
+
+/** The names Nomad sets for a task (client/taskenv's), without the per-port, meta and upstream ones. */
+const NOMAD_VARIABLES = [
+  'NOMAD_ALLOC_DIR',
+  'NOMAD_TASK_DIR',
+  'NOMAD_SECRETS_DIR',
+  'NOMAD_MEMORY_LIMIT',
+  'NOMAD_MEMORY_MAX_LIMIT',
+  'NOMAD_CPU_LIMIT',
+  'NOMAD_CPU_CORES',
+  'NOMAD_ALLOC_ID',
+  'NOMAD_SHORT_ALLOC_ID',
+  'NOMAD_ALLOC_NAME',
+  'NOMAD_ALLOC_INDEX',
+  'NOMAD_TASK_NAME',
+  'NOMAD_GROUP_NAME',
+  'NOMAD_JOB_ID',
+  'NOMAD_JOB_NAME',
+  'NOMAD_JOB_PARENT_ID',
+  'NOMAD_DC',
+  'NOMAD_PARENT_CGROUP',
+  'NOMAD_NAMESPACE',
+  'NOMAD_REGION',
+  'NOMAD_UNIX_ADDR',
+  'NOMAD_TOKEN',
+];
+
+/** Prefixes of Nomad's per-port variables (`NOMAD_<prefix><label>`). */
+const PORT_VARIABLE =
+  /^NOMAD_(?:ADDR|IP|PORT|HOST_PORT|HOST_IP|HOST_ADDR|ALLOC_PORT|ALLOC_IP|ALLOC_ADDR)_(.+)$/;
+
+/**
+ * Why a NOMAD_* name the task's environment does not hold stays as written: Nomad sets it and
+ * Kubernetes has no equivalent, or Nomad would not set it either (an undeclared meta key or port
+ * label, a name Nomad does not know: a misspelling, with the name it resembles).
+ */
+function unsetNomadVariable(ctx: GroupContext, name: string): string {
+  const meta = /^NOMAD_META_(.+)$/.exec(name)?.[1];
+  if (meta !== undefined) {
+    return `\${${name}} is not set: the job, group and task declare no meta key ${JSON.stringify(meta)} (Nomad would not set it either); left as is`;
+  }
+  const port = PORT_VARIABLE.exec(name)?.[1];
+  if (port !== undefined && !declaredPortLabels(ctx).some((l) => l === port || cleanEnvVar(l) === port)) {
+    return `\${${name}} is not set: the group declares no port ${JSON.stringify(port)} (Nomad would not set it either); left as is`;
+  }
+  if (port !== undefined || NOMAD_VARIABLES.includes(name)) {
+    return `\${${name}} is not available on Kubernetes; left as is`;
+  }
+  const words = (n: string) => n.split('_').sort().join('_');
+  const like = NOMAD_VARIABLES.find((known) => words(known) === words(name));
+  return `\${${name}} is not a variable Nomad sets (it would leave it as written too)${like ? `; did you mean ${like}?` : ''}`;
+}
+
+/** The port labels of the group's networks and of its tasks' own (legacy) networks. */
+function declaredPortLabels(ctx: GroupContext): string[] {
+  const networks = [
+    ...(ctx.group.Networks ?? []),
+    ...(ctx.group.Tasks ?? []).flatMap((t) => t.Resources?.Networks ?? []),
+  ];
+  return networks.flatMap((n) =>
+    [...(n.DynamicPorts ?? []), ...(n.ReservedPorts ?? [])].map((p) => p.Label ?? ''),
+  );
 }
 
 function interpolateText(

@@ -300,7 +300,7 @@ describe('taskEnv: meta and env (meta-env)', () => {
     expect(envValue(env, 'PORT')).toBe('${NOMAD_PORT_http}');
     expect(envValue(env, 'WORKERS')).toBe('4');
     expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Env.PORT')).toEqual([
-      '${NOMAD_PORT_http} is not available on Kubernetes; left as is',
+      '${NOMAD_PORT_http} is not set: the group declares no port "http" (Nomad would not set it either); left as is',
     ]);
   });
 });
@@ -333,6 +333,19 @@ describe('taskEnv: runtime references (runtime-references)', () => {
     expect(byName(env).NOMAD_DC).toBeUndefined();
   });
 
+  it('says why a NOMAD_* name stays: unknown to Nomad too (with the name it resembles), or not available here', () => {
+    const c = groupContext(corpusJob('runtime-references'));
+    const t = task(c);
+    for (const text of ['${NOMAD_PARENT_JOB_ID}', '${NOMAD_SOMETHING}', '${NOMAD_PARENT_CGROUP}']) {
+      expect(interpolate(c, t, text)).toBe(text);
+    }
+    expect(c.warnings.map((w) => w.message)).toEqual([
+      '${NOMAD_PARENT_JOB_ID} is not a variable Nomad sets (it would leave it as written too); did you mean NOMAD_JOB_PARENT_ID?',
+      '${NOMAD_SOMETHING} is not a variable Nomad sets (it would leave it as written too)',
+      '${NOMAD_PARENT_CGROUP} is not available on Kubernetes; left as is',
+    ]);
+  });
+
   it('interpolates driver args: runtime values as $(…), node properties left with a warning', () => {
     const c = groupContext(corpusJob('runtime-references'));
     const args = ((task(c).Config?.args ?? []) as string[]).map((a) => interpolate(c, task(c), a));
@@ -344,8 +357,14 @@ describe('taskEnv: runtime references (runtime-references)', () => {
       '--index=0',
     ]);
     expect(c.warnings.map((w) => [w.path, w.message])).toEqual([
-      ['TaskGroups[0].Tasks[0].Config', '${NOMAD_IP_http} is not available on Kubernetes; left as is'],
-      ['TaskGroups[0].Tasks[0].Config', '${NOMAD_PORT_http} is not available on Kubernetes; left as is'],
+      [
+        'TaskGroups[0].Tasks[0].Config',
+        '${NOMAD_IP_http} is not set: the group declares no port "http" (Nomad would not set it either); left as is',
+      ],
+      [
+        'TaskGroups[0].Tasks[0].Config',
+        '${NOMAD_PORT_http} is not set: the group declares no port "http" (Nomad would not set it either); left as is',
+      ],
       [
         'TaskGroups[0].Tasks[0].Config',
         '${device.attr.model} is a property of the Nomad client node, unknown when translating; left as is',
