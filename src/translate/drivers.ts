@@ -2,6 +2,7 @@
 //
 //   docker           image, entrypoint → command, command + args → args (the image's ENTRYPOINT is kept,
 //                    exactly as Docker runs `command`), work_dir, privileged, cap_add/cap_drop,
+//                    security_opt (no-new-privileges, unconfined seccomp/AppArmor, label=disable),
 //                    readonly_rootfs, tty/interactive, force_pull → imagePullPolicy Always,
 //                    auth → a kubernetes.io/dockerconfigjson Secret + imagePullSecrets, volumes and
 //                    `mount` blocks (absolute host paths → hostPath with their bind propagation as
@@ -13,8 +14,9 @@
 //                    runtimeClassName, group_add → supplementalGroups, labels → a pod annotation.
 //                    `ports`/`port_map` belong to networking.ts; cpu_hard_limit/memory_hard_limit to
 //                    resources.ts. image_pull_timeout and cpu_cfs_period (with cpu_hard_limit) are the
-//                    kubelet's node settings: warnings. Every other option is a warning too, except
-//                    the few with nothing to carry over (DOCKER_SILENT says why).
+//                    kubelet's node settings: warnings. Every other option is a warning too (with what
+//                    to do instead for the common ones: DOCKER_ADVICE), except the few with nothing to
+//                    carry over (DOCKER_SILENT says why).
 //   exec, raw_exec   the configurable `execImage` runs `command` with `args` (Nomad runs host binaries;
 //                    the image must provide them: one warning per task names the image and the command).
 //   java             the configurable `javaImage` runs `java <jvm_options> [-cp class_path]
@@ -248,6 +250,24 @@ function applyUser(task: Task, security: V1SecurityContext, path: string, ctx: G
   if (gid !== undefined) security.runAsGroup = gid;
 }
 
+/** What to do instead, for the docker options jobs commonly set that have no pod equivalent. */
+const DOCKER_ADVICE: Readonly<Record<string, string>> = {
+  logging:
+    'the kubelet keeps each container’s output (kubectl logs, /var/log/pods on the node); ship logs with a node-level collector',
+  ulimit:
+    'Kubernetes sets no per-container ulimits (the container runtime’s defaults apply); raise them in the image’s entrypoint (ulimit -n …) or in the runtime’s configuration',
+  init: 'no init process is added; build one (tini, dumb-init) into the image’s entrypoint',
+  devices:
+    'a pod gets host devices through a device plugin (resources.limits) or, as a last resort, a hostPath of type CharDevice in a privileged container',
+  storage_opt: 'a container’s writable layer has no size option; request ephemeral storage instead',
+  pids_limit: 'the kubelet’s podPidsLimit bounds the processes of every pod on the node',
+  oom_score_adj: 'the kubelet sets the OOM score from the pod’s QoS class (requests and limits)',
+  mac_address: 'a pod’s network interface is the network plugin’s',
+  userns_mode: 'pods run in the node’s user namespace unless `hostUsers: false` gives them their own',
+  uts_mode: 'a pod shares the node’s UTS namespace only with hostNetwork',
+  load: 'images are pulled from a registry; push the image archive to one',
+};
+
 function warnUnknown(
   config: Obj,
   known: ReadonlySet<string>,
@@ -257,7 +277,47 @@ function warnUnknown(
 ) {
   for (const key of Object.keys(config).sort()) {
     if (known.has(key) || config[key] === null || config[key] === undefined) continue;
-    ctx.warn(`${path}.${key}`, `${driver} option ${JSON.stringify(key)} is not converted`);
+    const advice = driver === 'docker' ? DOCKER_ADVICE[key] : undefined;
+    ctx.warn(
+      `${path}.${key}`,
+      `${driver} option ${JSON.stringify(key)} is not converted${advice ? `: ${advice}` : ''}`,
+    );
+  }
+}
+
+/**
+ * Docker's `security_opt` → the container's securityContext: `no-new-privileges` →
+ * allowPrivilegeEscalation false, `seccomp=unconfined` / `apparmor=unconfined` → those profiles
+ * Unconfined, `label=disable` → the SELinux type spc_t (what Docker's label=disable runs as). Other
+ * entries (a seccomp profile file, an AppArmor or SELinux label of the node) are warned, once.
+ */
+function applySecurityOptions(
+  config: Obj,
+  security: V1SecurityContext,
+  path: string,
+  ctx: GroupContext,
+): void {
+  if (config.security_opt === undefined || config.security_opt === null) return;
+  const options = textList(config.security_opt);
+  if (options === undefined) {
+    ctx.warn(`${path}.security_opt`, 'expected a list of strings');
+    return;
+  }
+  const left: string[] = [];
+  for (const raw of options) {
+    const option = raw.trim().replace(':', '=');
+    if (option === 'no-new-privileges' || option === 'no-new-privileges=true') {
+      security.allowPrivilegeEscalation = false;
+    } else if (option === 'seccomp=unconfined') security.seccompProfile = { type: 'Unconfined' };
+    else if (option === 'apparmor=unconfined') security.appArmorProfile = { type: 'Unconfined' };
+    else if (option === 'label=disable') security.seLinuxOptions = { type: 'spc_t' };
+    else if (option !== 'no-new-privileges=false') left.push(raw);
+  }
+  if (left.length > 0) {
+    ctx.warn(
+      `${path}.security_opt`,
+      `security_opt ${left.map((o) => JSON.stringify(o)).join(', ')} ${left.length > 1 ? 'are' : 'is'} not converted: a seccomp profile must be a file in the kubelet's seccomp directory (seccompProfile Localhost), an AppArmor profile one loaded on the node (appArmorProfile Localhost), SELinux labels go in seLinuxOptions`,
+    );
   }
 }
 
@@ -295,6 +355,7 @@ const DOCKER_HANDLED = new Set([
   'privileged',
   'cap_add',
   'cap_drop',
+  'security_opt',
   'readonly_rootfs',
   'tty',
   'interactive',
@@ -618,6 +679,7 @@ function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: 
   if (flag(config.privileged) === true) security.privileged = true;
   applyCapabilities(config, security, path, ctx);
   if (flag(config.readonly_rootfs) === true) security.readOnlyRootFilesystem = true;
+  applySecurityOptions(config, security, path, ctx);
   applyUser(task, security, `${ctx.path}.Tasks[${taskIndex}]`, ctx);
   if (Object.keys(security).length > 0) container.securityContext = security;
 

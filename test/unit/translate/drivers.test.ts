@@ -129,6 +129,36 @@ describe('docker', () => {
       expect(messagesAt(warnings, at)).toEqual([expect.stringContaining("is the Docker engine's socket")]);
   });
 
+  it('security_opt → the securityContext; other entries and common options without equivalent say what to do', () => {
+    const { container: c, warnings } = driver({
+      Config: {
+        image: 'a:1',
+        security_opt: [
+          'no-new-privileges:true',
+          'seccomp=unconfined',
+          'apparmor=unconfined',
+          'label=disable',
+        ],
+        ulimit: { nofile: '65536:65536' },
+        logging: { type: 'journald' },
+      },
+    });
+    expect(c.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      seccompProfile: { type: 'Unconfined' },
+      appArmorProfile: { type: 'Unconfined' },
+      seLinuxOptions: { type: 'spc_t' },
+    });
+    expect(messagesAt(warnings, `${CONFIG}.security_opt`)).toEqual([]);
+    expect(messagesAt(warnings, `${CONFIG}.ulimit`)[0]).toContain('Kubernetes sets no per-container ulimits');
+    expect(messagesAt(warnings, `${CONFIG}.logging`)[0]).toContain('node-level collector');
+    const profile = driver({ Config: { image: 'a:1', security_opt: ['seccomp=/etc/docker/strict.json'] } });
+    expect(profile.container.securityContext).toBeUndefined();
+    expect(messagesAt(profile.warnings, `${CONFIG}.security_opt`)).toEqual([
+      expect.stringContaining('security_opt "seccomp=/etc/docker/strict.json" is not converted'),
+    ]);
+  });
+
   it('the Docker engine’s container log directory: still bound, with a warning to read /var/log/pods', () => {
     const { pod, warnings } = driver({
       Config: { image: 'a:1', volumes: ['/var/lib/docker/containers:/var/lib/docker/containers:ro'] },
