@@ -152,6 +152,8 @@ const serviceExpectation = z.strictObject({
         port: z.number().int().positive().optional(),
         /** The container port the traffic reaches: a number, or a Nomad port label (dynamic ports). */
         targetPort: z.union([z.number().int().positive(), z.string()]),
+        /** UDP: Nomad publishes every port for UDP too (a DNS or statsd service). Default TCP. */
+        protocol: z.enum(['TCP', 'UDP']).optional(),
       }),
     )
     .min(1),
@@ -896,6 +898,7 @@ function checkService(expected: ServiceExpectation, jobObjectName: string, objec
   for (const port of expected.ports) {
     const found = (service.spec?.ports ?? []).find((sp) => {
       if (port.port !== undefined && sp.port !== port.port) return false;
+      if ((sp.protocol ?? 'TCP') !== (port.protocol ?? 'TCP')) return false;
       const target = sp.targetPort ?? sp.port;
       return sources.every((s) => {
         const want = targetNumber(port.targetPort, s);
@@ -909,7 +912,7 @@ function checkService(expected: ServiceExpectation, jobObjectName: string, objec
     });
     if (!found)
       problems.push(
-        `${where}: no port ${port.port ?? '(any)'} → container port ${port.targetPort}; has ${JSON.stringify((service.spec?.ports ?? []).map((p) => ({ port: p.port, targetPort: p.targetPort })))}`,
+        `${where}: no ${port.protocol ?? 'TCP'} port ${port.port ?? '(any)'} → container port ${port.targetPort}; has ${JSON.stringify((service.spec?.ports ?? []).map((p) => ({ port: p.port, targetPort: p.targetPort, protocol: p.protocol })))}`,
       );
   }
   if (objects.live) {
@@ -922,7 +925,9 @@ function checkService(expected: ServiceExpectation, jobObjectName: string, objec
         (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses),
       ),
     );
-    const slicePorts = new Set(slices.flatMap((s) => (s.ports ?? []).map((p) => p.port)));
+    const slicePorts = new Set(
+      slices.flatMap((s) => (s.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`)),
+    );
     for (const s of sources.filter((s) => s.pod && isReady(s.pod))) {
       const ip = s.pod?.status?.podIP;
       if (ip && !listed.has(ip)) problems.push(`${where}: ready ${s.describe} (${ip}) is not an endpoint`);
@@ -931,9 +936,9 @@ function checkService(expected: ServiceExpectation, jobObjectName: string, objec
     if (readyPod)
       for (const port of expected.ports) {
         const want = targetNumber(port.targetPort, readyPod);
-        if (want === undefined || !slicePorts.has(want))
+        if (want === undefined || !slicePorts.has(`${want}/${port.protocol ?? 'TCP'}`))
           problems.push(
-            `${where}: EndpointSlices have no port ${want ?? port.targetPort} (have ${[...slicePorts].join(', ') || 'none'})`,
+            `${where}: EndpointSlices have no port ${want ?? port.targetPort}/${port.protocol ?? 'TCP'} (have ${[...slicePorts].join(', ') || 'none'})`,
           );
       }
   }

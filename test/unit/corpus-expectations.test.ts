@@ -227,7 +227,7 @@ describe('the expectation checker', () => {
       'group web: server: mount /usr/share/html: volume site does not outlive the pod (emptyDir)',
       'group web: server: readiness probe http GET /health on http, expected tcp 8080',
       'group web: server: liveness probe none, expected http GET /health',
-      'Service web: no port (any) → container port 9090; has [{"port":80,"targetPort":"http"}]',
+      'Service web: no TCP port (any) → container port 9090; has [{"port":80,"targetPort":"http"}]',
       'Service api: not found',
     ]);
   });
