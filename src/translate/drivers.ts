@@ -307,10 +307,17 @@ function applySecurityOptions(
   for (const raw of options) {
     const option = raw.trim().replace(':', '=');
     if (option === 'no-new-privileges' || option === 'no-new-privileges=true') {
-      security.allowPrivilegeEscalation = false;
+      // The apiserver refuses it beside privileged or CAP_SYS_ADMIN (which escalate anyway).
+      if (security.privileged || (security.capabilities?.add ?? []).includes('SYS_ADMIN')) {
+        ctx.warn(
+          `${path}.security_opt`,
+          'no-new-privileges is not applied: Kubernetes refuses allowPrivilegeEscalation false in a privileged container or one with SYS_ADMIN, which can escalate anyway; drop privileged (or SYS_ADMIN) to keep it',
+        );
+      } else security.allowPrivilegeEscalation = false;
     } else if (option === 'seccomp=unconfined') security.seccompProfile = { type: 'Unconfined' };
     else if (option === 'apparmor=unconfined') security.appArmorProfile = { type: 'Unconfined' };
-    else if (option === 'label=disable') security.seLinuxOptions = { type: 'spc_t' };
+    else if (option === 'label=disable')
+      security.seLinuxOptions = { ...security.seLinuxOptions, type: 'spc_t' };
     else if (option !== 'no-new-privileges=false') left.push(raw);
   }
   if (left.length > 0) {

@@ -152,6 +152,14 @@ describe('docker', () => {
     expect(messagesAt(warnings, `${CONFIG}.security_opt`)).toEqual([]);
     expect(messagesAt(warnings, `${CONFIG}.ulimit`)[0]).toContain('Kubernetes sets no per-container ulimits');
     expect(messagesAt(warnings, `${CONFIG}.logging`)[0]).toContain('node-level collector');
+    // Beside privileged, the apiserver refuses it: said, not set.
+    const privileged = driver({
+      Config: { image: 'a:1', privileged: true, security_opt: ['no-new-privileges'] },
+    });
+    expect(privileged.container.securityContext).toEqual({ privileged: true });
+    expect(messagesAt(privileged.warnings, `${CONFIG}.security_opt`)[0]).toContain(
+      'no-new-privileges is not applied',
+    );
     const profile = driver({ Config: { image: 'a:1', security_opt: ['seccomp=/etc/docker/strict.json'] } });
     expect(profile.container.securityContext).toBeUndefined();
     expect(messagesAt(profile.warnings, `${CONFIG}.security_opt`)).toEqual([
