@@ -884,8 +884,8 @@ at(['TaskGroups[].Tasks[].Lifecycle'], {
     POD,
   ),
   Sidecar: partial(
-    'prestart + sidecar → native sidecar (init container with restartPolicy Always); poststart + sidecar in batch and sysbatch pods → native sidecar after the prestart tasks, stopped once the main tasks have finished',
-    'poststart + sidecar starts before the main tasks (batch, sysbatch) or with them (service, system) (warning)',
+    'prestart + sidecar → native sidecar (init container with restartPolicy Always); poststart + sidecar in batch pods → native sidecar after the prestart tasks, stopped once the main tasks have finished',
+    'poststart + sidecar starts before the main tasks (batch, sysbatch) or with them (service, system) (warning); sidecars of sysbatch pods keep running until the job is stopped (warning)',
     POD,
   ),
 });

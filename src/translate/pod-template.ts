@@ -8,11 +8,13 @@
 //   prestart + sidecar             a native sidecar: an init container with `restartPolicy: Always`,
 //                                  started before the main containers and kept running beside them.
 //   poststart + sidecar            Deployment and DaemonSet pods: a container (starts with the main
-//                                  tasks, not after them: warning). Batch and sysbatch pods: a native
-//                                  sidecar started after the prestart tasks, just before the main ones
+//                                  tasks, not after them: warning). Batch pods: a native sidecar
+//                                  started after the prestart tasks, just before the main ones
 //                                  (warning), which Kubernetes stops once they have finished, as Nomad
 //                                  stops sidecars once only sidecars are left (a container would keep a
-//                                  batch pod from ever completing).
+//                                  batch pod from ever completing). Sysbatch pods: a native sidecar
+//                                  too, which keeps running beside the pause container (warning, as
+//                                  for their prestart sidecars).
 //   poststart                      batch pods: a container (starts with the main tasks: warning).
 //                                  Deployment and DaemonSet pods: left out with a warning, because
 //                                  Kubernetes restarts every container of such a pod after it exits and
@@ -205,6 +207,13 @@ type Role = 'main' | 'init' | 'sidecar' | 'follower' | 'lateSidecar' | 'poststar
 
 const NATIVE_SIDECARS: ReadonlySet<Role> = new Set(['sidecar', 'follower', 'lateSidecar']);
 
+/**
+ * A sidecar of a sysbatch pod: the pod stays on its node (a run-once DaemonSet pod ends in a pause
+ * container), so nothing stops the sidecar when the tasks have run.
+ */
+const SYSBATCH_SIDECAR =
+  "keeps running (a native sidecar) beside the sysbatch pod's pause container until the job is stopped, where Nomad stops it once the main tasks have finished; make it exit on its own when their work is done";
+
 /** Where a task goes in the pod, or undefined (left out, with a warning). */
 function taskRole(
   ctx: GroupContext,
@@ -231,9 +240,17 @@ function taskRole(
     case '':
       return mode === 'sysbatch' ? 'main' : longRunning;
     case 'prestart':
+      if (sidecar && mode === 'sysbatch') ctx.warn(path, `prestart sidecar task ${SYSBATCH_SIDECAR}`);
       return sidecar ? 'sidecar' : 'init';
     case 'poststart':
-      if (sidecar && (mode === 'batch' || mode === 'sysbatch')) {
+      if (sidecar && mode === 'sysbatch') {
+        ctx.warn(
+          path,
+          `poststart sidecar task starts before the main tasks, not after they started, and ${SYSBATCH_SIDECAR}`,
+        );
+        return 'lateSidecar';
+      }
+      if (sidecar && mode === 'batch') {
         // A container would keep a batch pod from completing; a native sidecar is stopped once the
         // main tasks have finished, as Nomad stops sidecars once only sidecars are left.
         ctx.warn(

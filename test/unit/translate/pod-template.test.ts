@@ -124,6 +124,11 @@ describe('tasks → containers by lifecycle', () => {
     expect(messagesAt(led.warnings, 'TaskGroups[0].Tasks[0]')).toEqual([
       'runs beside the leader as a native sidecar, which Kubernetes stops when the leader exits (as Nomad does) but also restarts whenever it exits, even successfully, until then; its failure does not fail the run (Nomad fails the allocation): make it the leader, or a task that does not exit before the leader',
     ]);
+    // In a sysbatch pod nothing stops it: it is told so.
+    const sysbatch = run(makeJob({ ID: 'j', Type: 'sysbatch', TaskGroups: [{ Name: 'g', Tasks: tasks }] }));
+    expect(messagesAt(sysbatch.warnings, 'TaskGroups[0].Tasks[1].Lifecycle')).toEqual([
+      expect.stringMatching(/^poststart sidecar task starts before the main tasks.*keeps running/),
+    ]);
     // Sidecars by their own lifecycle are not told so.
     expect(messagesAt(led.warnings, 'TaskGroups[0].Tasks[1]')).toEqual([]);
     expect(messagesAt(led.warnings, 'TaskGroups[0].Tasks[3]')).toEqual([]);
@@ -141,6 +146,10 @@ describe('tasks → containers by lifecycle', () => {
     ]);
     expect(container(spec, 'log-shipper').restartPolicy).toBe('Always');
     expect(spec.containers).toEqual([{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }]);
+    // The pod stays on its node after the tasks ran: its sidecar is told it keeps running.
+    expect(messagesAt(run(lifecycleAs('sysbatch')).warnings, 'TaskGroups[0].Tasks[1].Lifecycle')).toEqual([
+      expect.stringContaining('keeps running (a native sidecar) beside the sysbatch pod'),
+    ]);
     expect(spec.restartPolicy).toBe('Always');
   });
 
