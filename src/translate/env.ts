@@ -587,6 +587,12 @@ const NOMAD_VARIABLES = [
   'NOMAD_TOKEN',
 ];
 
+/**
+ * Other per-name variables Nomad sets: workload identity tokens, per-label IPv4/IPv6 addresses and
+ * interfaces, the Envoy addresses of Connect sidecars.
+ */
+const NOMAD_PREFIXES = /^NOMAD_(?:TOKEN_|IPv4_|IPv6_|ALLOC_INTERFACE_|ENVOY_(?:ADMIN|READY)_ADDR_)./;
+
 /** Prefixes of Nomad's per-port variables (`NOMAD_<prefix><label>`). */
 const PORT_VARIABLE =
   /^NOMAD_(?:ADDR|IP|PORT|HOST_PORT|HOST_IP|HOST_ADDR|ALLOC_PORT|ALLOC_IP|ALLOC_ADDR)_(.+)$/;
@@ -605,7 +611,7 @@ function unsetNomadVariable(ctx: GroupContext, name: string): string {
   if (port !== undefined && !declaredPortLabels(ctx).some((l) => l === port || cleanEnvVar(l) === port)) {
     return `\${${name}} is not set: the group declares no port ${JSON.stringify(port)} (Nomad would not set it either); left as is`;
   }
-  if (port !== undefined || NOMAD_VARIABLES.includes(name)) {
+  if (port !== undefined || NOMAD_VARIABLES.includes(name) || NOMAD_PREFIXES.test(name)) {
     return `\${${name}} is not available on Kubernetes; left as is`;
   }
   const words = (n: string) => n.split('_').sort().join('_');

@@ -799,7 +799,8 @@ const CONSUL_DNS_NAME = /\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.service(?:\.[a-z0-
  * `"alt_names=a.service.consul,b.service.consul"`): a name written into a certificate, not one the
  * task looks up.
  */
-const CERTIFICATE_NAME_ARGUMENT = /\b(?:common_name|alt_names|other_sans|uri_sans)=[^"\s]*$/;
+// (On JSON text: a line break is `\n` there, so a backslash ends the argument too.)
+const CERTIFICATE_NAME_ARGUMENT = /\b(?:common_name|alt_names|other_sans|uri_sans)=[^"\s\\]*$/;
 
 /**
  * A task that finds services by Consul DNS (in its config, env or templates) is told, once, that

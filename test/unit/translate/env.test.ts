@@ -336,13 +336,21 @@ describe('taskEnv: runtime references (runtime-references)', () => {
   it('says why a NOMAD_* name stays: unknown to Nomad too (with the name it resembles), or not available here', () => {
     const c = groupContext(corpusJob('runtime-references'));
     const t = task(c);
-    for (const text of ['${NOMAD_PARENT_JOB_ID}', '${NOMAD_SOMETHING}', '${NOMAD_PARENT_CGROUP}']) {
+    for (const text of [
+      '${NOMAD_PARENT_JOB_ID}',
+      '${NOMAD_SOMETHING}',
+      '${NOMAD_PARENT_CGROUP}',
+      '${NOMAD_TOKEN_aws}',
+      '${NOMAD_ENVOY_ADMIN_ADDR_api}',
+    ]) {
       expect(interpolate(c, t, text)).toBe(text);
     }
     expect(c.warnings.map((w) => w.message)).toEqual([
       '${NOMAD_PARENT_JOB_ID} is not a variable Nomad sets (it would leave it as written too); did you mean NOMAD_JOB_PARENT_ID?',
       '${NOMAD_SOMETHING} is not a variable Nomad sets (it would leave it as written too)',
       '${NOMAD_PARENT_CGROUP} is not available on Kubernetes; left as is',
+      '${NOMAD_TOKEN_aws} is not available on Kubernetes; left as is',
+      '${NOMAD_ENVOY_ADMIN_ADDR_api} is not available on Kubernetes; left as is',
     ]);
   });
 

@@ -790,7 +790,8 @@ describe('Services (hand-built)', () => {
   it('names written into a Vault certificate are not Consul DNS lookups', () => {
     const tmpl =
       '{{ with secret "pki/issue/api" "common_name=api.service.consul" "alt_names=api.service.dc1.consul,web.service.consul" "ttl=24h" }}{{ .Data.certificate }}{{ end }}\n' +
-      'upstream = cache.service.consul\n';
+      'upstream = cache.service.consul\n' +
+      'cn = common_name=api.example.com\ndb = db2.service.consul\n';
     const ctx = groupContext(
       groupJob({
         Tasks: [
@@ -805,7 +806,7 @@ describe('Services (hand-built)', () => {
     );
     taskNetworking(ctx, ctx.group.Tasks![0]!, 0);
     expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([
-      'Consul DNS names do not resolve on Kubernetes: "cache.service.consul" (cache.apps.svc); write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)',
+      'Consul DNS names do not resolve on Kubernetes: "cache.service.consul" (cache.apps.svc), "db2.service.consul" (db2.apps.svc); write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)',
     ]);
   });
 
