@@ -1014,11 +1014,8 @@ at(['TaskGroups[].Tasks[].DispatchPayload'], {
 });
 
 at(['TaskGroups[].Tasks[].VolumeMounts[]'], {
-  Volume: converted('the volumeMount’s volume (the group volume; interpolated, as Nomad does)', STORAGE),
-  Destination: converted(
-    'mountPath (interpolated; one only the running pod knows is not mounted, warning)',
-    STORAGE,
-  ),
+  Volume: converted('the volumeMount’s volume (the group volume)', STORAGE),
+  Destination: converted('mountPath', STORAGE),
   ReadOnly: converted('readOnly (also when the volume is read-only)', STORAGE),
   PropagationMode: converted(
     'mountPropagation: host-to-task → HostToContainer, bidirectional → Bidirectional in privileged docker containers (else HostToContainer, warning)',

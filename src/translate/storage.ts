@@ -839,10 +839,7 @@ class StorageBuilder {
     const taskName = task.Name ?? '';
     (task.VolumeMounts ?? []).forEach((m, index) => {
       const path = `${taskPathPrefix}.VolumeMounts[${index}]`;
-      // Nomad interpolates the volume's name, destination and propagation mode when it mounts.
-      const interpolated = (text: string): string =>
-        text.includes('${') ? interpolate(this.ctx, task, text, { kubernetes: false, quiet: true }) : text;
-      const volumeName = interpolated(m.Volume ?? '');
+      const volumeName = m.Volume ?? '';
       if (!this.groupVolumes.has(volumeName)) {
         this.ctx.warn(
           `${path}.Volume`,
@@ -852,8 +849,10 @@ class StorageBuilder {
       }
       const volume = this.groupVolumes.get(volumeName);
       if (volume === undefined) return; // the volume itself was not translated; warned there
-      // What only the running pod knows stays (said below).
-      let destination = interpolated(m.Destination ?? '');
+      let destination = m.Destination ?? '';
+      // Interpolated as Nomad does when it mounts; what only the running pod knows stays (said below).
+      if (destination.includes('${'))
+        destination = interpolate(this.ctx, task, destination, { kubernetes: false, quiet: true });
       if (!destination.startsWith('/')) {
         const resolved = taskPath(destination);
         if (!resolved.ok) {
@@ -870,7 +869,7 @@ class StorageBuilder {
       }
       const mount: V1VolumeMount = { name: volume.name, mountPath: destination };
       if (m.ReadOnly === true || volume.readOnly) mount.readOnly = true;
-      const mode = interpolated(m.PropagationMode ?? 'private');
+      const mode = m.PropagationMode ?? 'private';
       if (!Object.hasOwn(PROPAGATION, mode)) {
         this.ctx.warn(
           `${path}.PropagationMode`,

@@ -384,31 +384,6 @@ describe('a volume_mount destination', () => {
   });
 });
 
-describe('a volume_mount’s volume and propagation mode', () => {
-  it('are interpolated as Nomad mounts them', () => {
-    const ctx = groupContext(
-      simpleJob(
-        {
-          Meta: { store: 'data', propagation: 'host-to-task' },
-          VolumeMounts: [
-            {
-              Volume: '${NOMAD_META_store}',
-              Destination: '/data',
-              PropagationMode: '${NOMAD_META_propagation}',
-            },
-          ],
-        },
-        { Volumes: { data: { Type: 'host', Source: 'shared' } } },
-      ),
-    );
-    const mounts = groupStorage(ctx).mounts.app?.filter((m) => m.name === 'nomad-vol--data');
-    expect(mounts).toEqual([
-      { name: 'nomad-vol--data', mountPath: '/data', mountPropagation: 'HostToContainer' },
-    ]);
-    expect(ctx.warnings.filter((w) => w.path.includes('VolumeMounts'))).toEqual([]);
-  });
-});
-
 describe('Nomad’s task output files', () => {
   const warningsOf = (task: Record<string, unknown>) => {
     const ctx = groupContext(simpleJob(task));
