@@ -616,6 +616,10 @@ function hostNamespaceWarnings(ctx: GroupContext, built: readonly BuiltTask[]): 
  */
 function fixPorts(ctx: GroupContext, containers: V1Container[], hostNetwork: boolean): void {
   const hostPorts = new Set<string>();
+  // Dynamic ports are those without a host port as planned (before the rules below drop any).
+  const dynamic = containers
+    .flatMap((c) => c.ports ?? [])
+    .filter((p) => p.protocol !== 'UDP' && p.hostPort === undefined && p.name !== undefined);
   for (const c of containers) {
     if (!c.ports) continue;
     c.ports = c.ports.filter((port) => {
@@ -635,6 +639,13 @@ function fixPorts(ctx: GroupContext, containers: V1Container[], hostNetwork: boo
         delete port.hostPort;
       }
       if (hostNetwork && port.hostPort !== undefined && port.hostPort !== port.containerPort) {
+        // On the node's network there is no mapping: the task listens on the node at `to`.
+        if (port.protocol !== 'UDP') {
+          ctx.warn(
+            `${ctx.path}.Networks`,
+            `static port ${JSON.stringify(port.name ?? '')} (${port.hostPort}, to = ${port.containerPort}) is on the host network, where nothing maps ${port.hostPort} to ${port.containerPort}: the task listens on the node's port ${port.containerPort}; drop \`to\` (or leave the host network)`,
+          );
+        }
         delete port.hostPort;
       }
       if (port.hostPort === undefined) continue;
@@ -644,7 +655,7 @@ function fixPorts(ctx: GroupContext, containers: V1Container[], hostNetwork: boo
     }
     if (c.ports.length === 0) delete c.ports;
   }
-  if (hostNetwork) dynamicHostPortsWarning(ctx, containers);
+  if (hostNetwork) dynamicHostPortsWarning(ctx, dynamic);
 }
 
 /**
@@ -653,10 +664,7 @@ function fixPorts(ctx: GroupContext, containers: V1Container[], hostNetwork: boo
  * planned, the same in every pod of the group (and in any job with that label): one pod per node can
  * bind it. Said once per group, naming the ports.
  */
-function dynamicHostPortsWarning(ctx: GroupContext, containers: V1Container[]): void {
-  const dynamic = containers
-    .flatMap((c) => c.ports ?? [])
-    .filter((p) => p.protocol !== 'UDP' && p.hostPort === undefined && p.name !== undefined);
+function dynamicHostPortsWarning(ctx: GroupContext, dynamic: readonly V1ContainerPort[]): void {
   if (dynamic.length === 0) return;
   const list = dynamic.map((p) => `${JSON.stringify(p.name)} (${p.containerPort})`).join(', ');
   ctx.warn(

@@ -246,7 +246,7 @@ interface PodStatusLike {
 
 interface EndpointSliceLike extends KubernetesObject {
   endpoints?: Array<{ addresses: string[]; conditions?: { ready?: boolean } }>;
-  ports?: Array<{ name?: string; port?: number }>;
+  ports?: Array<{ name?: string; port?: number; protocol?: string }>;
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'Job', 'CronJob', 'StatefulSet']);

@@ -143,7 +143,7 @@ describe('docker', () => {
         logging: { type: 'journald' },
       },
     });
-    expect(c.securityContext).toEqual({
+    expect(c?.securityContext).toEqual({
       allowPrivilegeEscalation: false,
       seccompProfile: { type: 'Unconfined' },
       appArmorProfile: { type: 'Unconfined' },
@@ -156,12 +156,12 @@ describe('docker', () => {
     const privileged = driver({
       Config: { image: 'a:1', privileged: true, security_opt: ['no-new-privileges'] },
     });
-    expect(privileged.container.securityContext).toEqual({ privileged: true });
+    expect(privileged.container?.securityContext).toEqual({ privileged: true });
     expect(messagesAt(privileged.warnings, `${CONFIG}.security_opt`)[0]).toContain(
       'no-new-privileges is not applied',
     );
     const profile = driver({ Config: { image: 'a:1', security_opt: ['seccomp=/etc/docker/strict.json'] } });
-    expect(profile.container.securityContext).toBeUndefined();
+    expect(profile.container?.securityContext).toBeUndefined();
     expect(messagesAt(profile.warnings, `${CONFIG}.security_opt`)).toEqual([
       expect.stringContaining('security_opt "seccomp=/etc/docker/strict.json" is not converted'),
     ]);

@@ -169,12 +169,20 @@ describe('host network ports', () => {
         {
           Name: 'g',
           Count: 3,
-          Networks: [{ DynamicPorts: [{ Label: 'admin' }], ReservedPorts: [{ Label: 'http', Value: 80 }] }],
+          Networks: [
+            {
+              DynamicPorts: [{ Label: 'admin' }],
+              ReservedPorts: [
+                { Label: 'http', Value: 80 },
+                { Label: 'web', Value: 8080, To: 80 },
+              ],
+            },
+          ],
           Tasks: [
             {
               Name: 't',
               Driver: 'docker',
-              Config: { image: 'lb:1', network_mode: 'host', ports: ['admin', 'http'] },
+              Config: { image: 'lb:1', network_mode: 'host', ports: ['admin', 'http', 'web'] },
             },
           ],
         },
@@ -185,9 +193,14 @@ describe('host network ports', () => {
     expect(pod.hostNetwork).toBe(true);
     const admin = pod.containers[0]?.ports?.find((p) => p.name === 'admin')?.containerPort;
     const said = messagesAt(warnings, 'TaskGroups[0].Networks');
-    expect(said).toHaveLength(1);
-    expect(said[0]).toContain(`the dynamic port "admin" (${admin}) is a fixed node port`);
-    expect(said[0]).not.toContain('"http"');
+    expect(said).toHaveLength(2);
+    // Only admin is dynamic: web, a static port whose hostPort the host network drops, is not.
+    expect(said.filter((m) => m.includes('dynamic'))).toEqual([
+      expect.stringContaining(`the dynamic port "admin" (${admin}) is a fixed node port`),
+    ]);
+    expect(said.find((m) => m.includes('"web"'))).toContain(
+      'static port "web" (8080, to = 80) is on the host network, where nothing maps 8080 to 80',
+    );
   });
 });
 
