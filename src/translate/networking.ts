@@ -974,6 +974,18 @@ function addServicePorts(
     const portName = planned ? planned.name : `port-${port}`;
     const existing = entry.portByLabel.get(label);
     if (existing) {
+      const udpTarget = entry.containerPorts.get(existing.name ?? '');
+      if (
+        existing.name === portName &&
+        planned &&
+        udpTarget !== undefined &&
+        planned.containerPort !== udpTarget
+      ) {
+        entry.warnings.push({
+          path: `${path}.PortLabel`,
+          message: `port ${JSON.stringify(label)} is container port ${planned.containerPort} in group ${groupName(groupIndex)}, but the Service's UDP port ${existing.name}-udp targets ${udpTarget} (a UDP target is a number): this group's pods get none of its UDP traffic; map the label to the same container port in every group`,
+        });
+      }
       if (existing.name !== portName) {
         entry.warnings.push({
           path: `${path}.PortLabel`,
@@ -1107,9 +1119,12 @@ function serviceObject(entry: CatalogService): V1Service {
 function withUdpTwins(entry: CatalogService): V1ServicePort[] {
   const names = new Set(entry.ports.map((p) => p.name));
   return entry.ports.flatMap((p) => {
-    const name = `${p.name}-udp`;
+    // `<name>-udp`, or with a number when a port label of the Service is already called that.
+    let name = `${p.name}-udp`;
+    for (let n = 2; names.has(name); n++) name = `${p.name}-udp${n}`;
+    names.add(name);
     const target = typeof p.targetPort === 'number' ? p.targetPort : entry.containerPorts.get(p.name ?? '');
-    if (names.has(name) || target === undefined) return [{ ...p }];
+    if (target === undefined) return [{ ...p }];
     return [{ ...p }, { name, port: p.port, targetPort: target, protocol: 'UDP' }];
   });
 }

@@ -110,10 +110,8 @@ describe('ports (network-ports, network-static-only)', () => {
     const metrics = ports.find((p) => p.name === 'metrics');
     expect(ports).toEqual([
       { name: 'http', containerPort: 8080, hostPort: 80, protocol: 'TCP' },
-
       { containerPort: 8080, hostPort: 80, protocol: 'UDP' },
       { name: 'https', containerPort: 8443, hostPort: 443, protocol: 'TCP' },
-
       { containerPort: 8443, hostPort: 443, protocol: 'UDP' },
       { name: 'admin', containerPort: 9000, protocol: 'TCP' },
       { name: 'metrics', containerPort: metrics?.containerPort, protocol: 'TCP' },
@@ -131,10 +129,8 @@ describe('ports (network-ports, network-static-only)', () => {
     const ctx = groupContext(corpusJob('network-static-only'));
     expect(taskNetworking(ctx, task(ctx), 0).ports).toEqual([
       { name: 'dns', containerPort: 53, hostPort: 53, protocol: 'TCP' },
-
       { containerPort: 53, hostPort: 53, protocol: 'UDP' },
       { name: 'legacy', containerPort: 5353, hostPort: 5353, protocol: 'TCP' },
-
       { containerPort: 5353, hostPort: 5353, protocol: 'UDP' },
     ]);
     expect(planPorts(ctx).byLabel.get('legacy')).toMatchObject({ scope: 'task', taskIndex: 0 });
@@ -217,7 +213,6 @@ describe('ports (network-ports, network-static-only)', () => {
     );
     expect(taskNetworking(ctx, task(ctx), 0).ports).toEqual([
       { name: 'a', containerPort: 2, hostPort: 2, protocol: 'TCP' },
-
       { containerPort: 2, hostPort: 2, protocol: 'UDP' },
     ]);
     expect(warningsAt(ctx, 'TaskGroups[0].Networks[0].Mode')).toHaveLength(1);
@@ -591,7 +586,6 @@ describe('network modes', () => {
     expect(pod?.hostNetwork).toBeUndefined();
     expect(pod?.containers[0]?.ports).toEqual([
       { name: 'dns', containerPort: 53, hostPort: 53, protocol: 'TCP' },
-
       { containerPort: 53, hostPort: 53, protocol: 'UDP' },
       { name: 'http', containerPort: 8080, protocol: 'TCP' },
     ]);
@@ -875,10 +869,39 @@ describe('Services (hand-built)', () => {
     // Both groups' pods carry the label the Service selects.
     expect(servicePodLabels(a)).toEqual({ [serviceLabelKey('api')]: 'true' });
     expect(servicePodLabels(b)).toEqual({ [serviceLabelKey('api')]: 'true' });
+    // Group "other" maps http to 8080: the UDP twin targets 80 by number, which is said.
+    expect(b.warnings.map((w) => w.message)).toContain(
+      'port "http" is container port 8080 in group "other", but the Service\'s UDP port http-udp targets 80 (a UDP target is a number): this group\'s pods get none of its UDP traffic; map the label to the same container port in every group',
+    );
     // Group "other" has no admin port: its pods get none of that port's traffic, which is said.
     expect(b.warnings.map((w) => w.message)).toContain(
       'group "other" registers service "api" without port "admin": its pods receive no traffic of the Service port admin; register the service on the same port label in every group',
     );
+  });
+
+  it('a UDP twin whose name a port label already has takes a number', () => {
+    const ctx = groupContext(
+      groupJob({
+        Networks: [
+          {
+            DynamicPorts: [
+              { Label: 'dns', To: 53 },
+              { Label: 'dns-udp', To: 5353 },
+            ],
+          },
+        ],
+        Services: [
+          { Name: 'svc', PortLabel: 'dns', Provider: 'nomad' },
+          { Name: 'svc', PortLabel: 'dns-udp', Provider: 'nomad' },
+        ],
+      }),
+    );
+    expect(servicesOf(ctx)[0]?.spec?.ports?.map((p) => [p.name, p.port, p.targetPort, p.protocol])).toEqual([
+      ['dns', 53, 'dns', 'TCP'],
+      ['dns-udp2', 53, 53, 'UDP'],
+      ['dns-udp', 5353, 'dns-udp', 'TCP'],
+      ['dns-udp-udp', 5353, 5353, 'UDP'],
+    ]);
   });
 
   it('a service without a port is headless; a literal port number is used as is; Connect is reported', () => {
