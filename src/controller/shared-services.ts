@@ -86,18 +86,25 @@ export function adoptPortNumbers(
   live: V1Service,
 ): { name: string; number: number; wanted: number; target?: true }[] {
   const adopted: { name: string; number: number; wanted: number; target?: true }[] = [];
-  for (const port of desired.spec?.ports ?? []) {
+  const ports = desired.spec?.ports ?? [];
+  ports.forEach((port, i) => {
     const existing = live.spec?.ports?.find((p) => p.name === port.name);
-    if (!existing) continue;
-    const protocol = port.protocol ?? 'TCP';
-    const taken = (desired.spec?.ports ?? []).some(
-      (p) => p !== port && p.port === existing.port && (p.protocol ?? 'TCP') === protocol,
-    );
-    if (existing.port !== port.port && !taken) {
-      adopted.push({ name: port.name ?? '', number: existing.port, wanted: port.port });
-      port.port = existing.port;
+    const sibling = ports[i - 1];
+    if (port.protocol === 'UDP' && sibling && (sibling.protocol ?? 'TCP') === 'TCP') {
+      // A UDP twin (networking.ts) follows its TCP port's number, adopted or not.
+      port.port = sibling.port;
+    } else if (existing && existing.port !== port.port) {
+      const protocol = port.protocol ?? 'TCP';
+      const taken = ports.some(
+        (p) => p !== port && p.port === existing.port && (p.protocol ?? 'TCP') === protocol,
+      );
+      if (!taken) {
+        adopted.push({ name: port.name ?? '', number: existing.port, wanted: port.port });
+        port.port = existing.port;
+      }
     }
     if (
+      existing &&
       typeof port.targetPort === 'number' &&
       typeof existing.targetPort === 'number' &&
       existing.targetPort !== port.targetPort
@@ -110,7 +117,7 @@ export function adoptPortNumbers(
       });
       port.targetPort = existing.targetPort;
     }
-  }
+  });
   return adopted;
 }
 

@@ -84,12 +84,20 @@ describe('shared Service ownership', () => {
     const wanted = twins(9090, 9090);
     expect(adoptPortNumbers(wanted, twins(8080, 8080))).toEqual([
       { name: 'http', number: 8080, wanted: 9090 },
-      { name: 'http-udp', number: 8080, wanted: 9090 },
       { name: 'http-udp', number: 8080, wanted: 9090, target: true },
     ]);
     expect(wanted.spec?.ports?.map((p) => [p.port, p.targetPort])).toEqual([
       [8080, 'http'],
       [8080, 8080],
+    ]);
+    // A live Service without twins (written before them): the twin still follows its TCP port.
+    const fresh = twins(9090, 9090);
+    expect(adoptPortNumbers(fresh, service([{ name: 'http', port: 8080 }]))).toEqual([
+      { name: 'http', number: 8080, wanted: 9090 },
+    ]);
+    expect(fresh.spec?.ports?.map((p) => [p.port, p.targetPort])).toEqual([
+      [8080, 'http'],
+      [8080, 9090],
     ]);
   });
 
