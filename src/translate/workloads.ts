@@ -401,15 +401,22 @@ function knownTimeZone(name: string): boolean {
 /**
  * Nomad launches a periodic job once per time any of its crons names, all groups together, and
  * prohibit_overlap skips a launch while any run of the job is still running. Here every group and
- * every cron entry is a CronJob of its own, which Kubernetes schedules apart: said once per job.
+ * every cron entry is a CronJob of its own, which Kubernetes schedules apart: said once per job (every
+ * group that makes CronJobs says it; the translation keeps one of equal warnings).
  */
-function launchWarnings(ctx: GroupContext, specs: number): void {
+function launchWarnings(ctx: GroupContext, specs: readonly string[]): void {
   const overlap = ctx.job.Periodic?.ProhibitOverlap === true;
   const groups = (ctx.job.TaskGroups ?? []).length;
-  if (specs > 1) {
+  const schedules = specs.map((spec) => kubernetesSchedule(spec));
+  const coincide = schedules.some((a, i) => schedules.slice(i + 1).some((b) => mayCoincide(a, b)));
+  if (specs.length > 1 && (coincide || overlap)) {
+    const parts = [
+      ...(coincide ? ['at a time two entries share, two runs start (Nomad launches one)'] : []),
+      ...(overlap ? ['prohibit_overlap only keeps apart the runs of the same entry'] : []),
+    ];
     ctx.warn(
       'Periodic.Specs',
-      `each cron entry is a CronJob of its own: at a time two entries share, two runs start (Nomad launches one)${overlap ? ', and prohibit_overlap only keeps apart the runs of the same entry' : ''}; where entries coincide, merge them into one cron expression`,
+      `each cron entry is a CronJob of its own: ${parts.join(', and ')}${coincide ? '; where entries coincide, merge them into one cron expression' : ''}`,
     );
   }
   if (overlap && groups > 1) {
@@ -418,6 +425,58 @@ function launchWarnings(ctx: GroupContext, specs: number): void {
       `each of the ${groups} task groups is a CronJob of its own: prohibit_overlap keeps apart the runs of one group, while Nomad skips a launch while any group of the job still runs`,
     );
   }
+}
+
+/**
+ * Whether two Kubernetes schedules may fire in the same minute: their minutes, hours and months
+ * intersect, and their days do (compared when both restrict the same day field; otherwise assumed).
+ * A field it cannot read counts as intersecting.
+ */
+function mayCoincide(
+  a: ReturnType<typeof kubernetesSchedule>,
+  b: ReturnType<typeof kubernetesSchedule>,
+): boolean {
+  if ('error' in a || 'error' in b) return false; // no CronJob is made of it
+  if ((a.timeZone ?? '') !== (b.timeZone ?? '')) return true;
+  const fa = a.schedule.split(/\s+/);
+  const fb = b.schedule.split(/\s+/);
+  if (fa.length !== 5 || fb.length !== 5) return true;
+  const ranges: [number, number][] = [
+    [0, 59],
+    [0, 23],
+    [1, 31],
+    [1, 12],
+    [0, 7],
+  ];
+  const meet = (i: number) => {
+    const [lo, hi] = ranges[i] as [number, number];
+    const x = cronValues(fa[i] ?? '*', lo, hi);
+    const y = cronValues(fb[i] ?? '*', lo, hi);
+    if (!x || !y) return true;
+    if (i === 4) for (const v of [x, y]) if (v.has(7)) v.add(0);
+    return [...x].some((v) => y.has(v));
+  };
+  if (!meet(0) || !meet(1) || !meet(3)) return false;
+  const restricted = (f: string[], i: number) => f[i] !== '*' && f[i] !== '?';
+  if (!restricted(fa, 2) && !restricted(fb, 2) && restricted(fa, 4) && restricted(fb, 4)) return meet(4);
+  if (!restricted(fa, 4) && !restricted(fb, 4) && restricted(fa, 2) && restricted(fb, 2)) return meet(2);
+  return true;
+}
+
+/** The values a numeric cron field names (`*`, `a`, `a-b`, `*\/n`, `a-b/n`, lists); undefined otherwise. */
+function cronValues(field: string, lo: number, hi: number): Set<number> | undefined {
+  const out = new Set<number>();
+  for (const part of field.split(',')) {
+    const m = /^(\*|\?|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
+    if (!m) return undefined;
+    const from = m[1] === '*' || m[1] === '?' ? lo : Number(m[1]);
+    const to =
+      m[2] !== undefined ? Number(m[2]) : m[1] === '*' || m[1] === '?' || m[3] !== undefined ? hi : from;
+    const step = m[3] !== undefined ? Number(m[3]) : 1;
+    if (step < 1 || from > to) return undefined;
+    for (let v = from; v <= to; v += step) out.add(v);
+  }
+  return out;
 }
 
 function cronJobs(ctx: GroupContext, pod: GroupPod): V1CronJob[] {
@@ -445,7 +504,7 @@ function cronJobs(ctx: GroupContext, pod: GroupPod): V1CronJob[] {
     zone = 'UTC';
   }
   rescheduleWarnings(ctx);
-  if (ctx.groupIndex === 0) launchWarnings(ctx, specs.length);
+  launchWarnings(ctx, specs);
   const out: V1CronJob[] = [];
   const group = ctx.group.Name ?? '';
   specs.forEach((spec, i) => {

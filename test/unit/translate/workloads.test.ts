@@ -347,6 +347,21 @@ describe('periodic batch → CronJob', () => {
     expect(launch(['0 9 * * 1-5', '0 9 1 * *'], 1, false).map((w) => w.path)).toEqual(['Periodic.Specs']);
     expect(launch(['0 9 * * *'], 2, false)).toEqual([]);
     expect(launch(['0 9 * * *'], 1, true)).toEqual([]);
+    // Entries that never name the same minute start no second run.
+    expect(launch(['0 */6 * * *', '30 1 * * 0'], 1, false)).toEqual([]);
+    expect(launch(['0 9 * * 1-5', '0 9 * * 6,7'], 1, false)).toEqual([]);
+    expect(launch(['0 */6 * * *', '30 1 * * 0'], 1, true).map((w) => w.message)).toEqual([
+      'each cron entry is a CronJob of its own: prohibit_overlap only keeps apart the runs of the same entry',
+    ]);
+    // Said even when the first group makes no workload.
+    const first = job(['0 9 * * 1-5', '0 9 1 * *'], 2, true);
+    const firstTask = first.TaskGroups?.[0]?.Tasks?.[0];
+    if (firstTask) firstTask.Driver = 'qemu';
+    expect(
+      run(first)
+        .warnings.filter((w) => w.path.startsWith('Periodic.'))
+        .map((w) => w.path),
+    ).toEqual(['Periodic.ProhibitOverlap', 'Periodic.Specs']);
   });
 
   it('names fit 52 characters; disabled → suspend; unknown zones fall back to UTC', () => {
