@@ -1088,7 +1088,8 @@ function restartWarnings(ctx: GroupContext, mode: PodMode, restartPolicy: Restar
     if (mode === 'batch' && tasks.length === 1) {
       // The pod's restart policy is this task's, as in Nomad; only the timing is the kubelet's.
       const ownTiming =
-        (timing(merged) && !timing(policy)) || (merged.Mode === 'delay' && policy?.Mode !== 'delay');
+        (timing(merged) && (merged.Delay !== policy?.Delay || merged.Interval !== policy?.Interval)) ||
+        (merged.Mode === 'delay' && policy?.Mode !== 'delay');
       if (ownTiming && restarts(task)) ctx.warn(taskPath, delayLost);
       return;
     }

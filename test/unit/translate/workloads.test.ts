@@ -226,6 +226,17 @@ describe('batch → Job', () => {
     expect(messagesAt(run(two).warnings, 'TaskGroups[0].Tasks[0].RestartPolicy')).toEqual([
       "the task's own restart block (over the group's: attempts 2, mode \"fail\") is applied pod-wide, as a pod has one restart policy: restartPolicy OnFailure and a backoffLimit counting 2 restart(s) for every task; delay and interval follow the kubelet's back-off",
     ]);
+    // The only task's own delay, beside the group's own: named at the task too.
+    const delays = simpleJob(
+      'batch',
+      { RestartPolicy: { Delay: 120e9 } },
+      { RestartPolicy: { Attempts: 3, Delay: 30e9, Mode: 'fail' } },
+    );
+    expect(
+      run(delays)
+        .warnings.filter((w) => w.path.includes('RestartPolicy'))
+        .map((w) => w.path),
+    ).toEqual(['TaskGroups[0].RestartPolicy', 'TaskGroups[0].Tasks[0].RestartPolicy']);
     // A group's delay and interval do not matter to a task that never restarts.
     const never = simpleJob(
       'batch',
