@@ -1008,7 +1008,7 @@ at(['TaskGroups[].Tasks[].Templates[]'], {
 
 at(['TaskGroups[].Tasks[].DispatchPayload'], {
   File: converted(
-    'key `payload` of the dispatch’s Secret, mounted at /local/<file> with mode 0777, as Nomad writes it (dispatched children)',
+    'key `payload` of the dispatch’s Secret, mounted at /local/<file> with mode 0755 (Nomad writes 0777 under the client’s umask, usually 022) (dispatched children)',
     STORAGE,
   ),
 });

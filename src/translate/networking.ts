@@ -537,8 +537,10 @@ function exposedPathPort(check: ServiceCheck, service: Service): number | undefi
     ...(e?.Paths ?? []),
     ...(e?.Path ?? []),
   ]);
-  const listening = paths.filter((p) => p.ListenerPort === label && (p.LocalPathPort ?? 0) > 0);
-  const match = listening.find((p) => p.Path === check.Path) ?? listening[0];
+  // Only the path the check asks for: the proxy exposes nothing else on that listener.
+  const match = paths.find(
+    (p) => p.ListenerPort === label && p.Path === check.Path && (p.LocalPathPort ?? 0) > 0,
+  );
   return match?.LocalPathPort;
 }
 

@@ -404,7 +404,7 @@ function podDns(
       nodeServer = true;
       ctx.warn(
         path,
-        `DNS server ${JSON.stringify(s)} is the node's address (a Consul agent's DNS): the pod keeps the cluster DNS first in its place, which resolves Kubernetes Services (not *.consul names), and the other servers after it`,
+        `DNS server ${JSON.stringify(s)} is the node's address (a Consul agent's DNS): the pod keeps the cluster DNS in its place (first, before any other server), which resolves Kubernetes Services, not *.consul names`,
       );
       return false;
     }

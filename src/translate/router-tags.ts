@@ -117,7 +117,7 @@ function restrictingMiddleware(
 ): string | undefined {
   const names = (TRAEFIK_ROUTER_MIDDLEWARES.exec(tag)?.[1] ?? '').split(',').map((n) => n.trim());
   for (const reference of names.filter((n) => n !== '')) {
-    const name = reference.replace(/@consulcatalog$/, '');
+    const name = reference.replace(/@(?:consulcatalog|nomad)$/, '');
     const types = own.get(name);
     if (types === undefined) {
       return `${JSON.stringify(tag)} uses middleware ${JSON.stringify(reference)}, which these tags do not define: it may restrict who reaches the service, which an Ingress would not`;
@@ -163,7 +163,7 @@ export function routerTags(tags: readonly string[], name = ''): RouterTags {
     } else if (/^traefik\.(tcp|udp)\./.test(tag)) {
       return { kind: 'ambiguous', reason: `${JSON.stringify(tag)} is a TCP/UDP route` };
     } else if (/^traefik\.http\.routers\.[^.=]+\.service=/.test(tag)) {
-      const target = tag.slice(tag.indexOf('=') + 1).replace(/@consulcatalog$/, '');
+      const target = tag.slice(tag.indexOf('=') + 1).replace(/@(?:consulcatalog|nomad)$/, '');
       if (!ownServices.has(target)) {
         return { kind: 'ambiguous', reason: `${JSON.stringify(tag)} routes to another service` };
       }

@@ -1147,8 +1147,9 @@ class StorageBuilder {
     if (!this.volumes.some((v) => v.name === PAYLOAD_VOLUME)) {
       this.volumes.push({
         name: PAYLOAD_VOLUME,
-        // Nomad writes the payload with mode 0777: a dispatched script runs as the task's command.
-        secret: { secretName, items: [{ key: 'payload', path: 'payload', mode: 0o777 }] },
+        // Nomad writes the payload with mode 0777 (0755 under the client's usual umask 022): a
+        // dispatched script runs as the task's command.
+        secret: { secretName, items: [{ key: 'payload', path: 'payload', mode: 0o755 }] },
       });
     }
     this.mount(

@@ -108,7 +108,7 @@ describe('dispatch', () => {
       const secretName = childName(name, 'payload');
       expect(spec?.volumes).toContainEqual({
         name: 'nomad-payload',
-        secret: { secretName, items: [{ key: 'payload', path: 'payload', mode: 0o777 }], defaultMode: 420 },
+        secret: { secretName, items: [{ key: 'payload', path: 'payload', mode: 0o755 }], defaultMode: 420 },
       });
       const container = spec?.containers.find((c) => c.name === 'run');
       expect(container?.volumeMounts).toContainEqual({

@@ -519,7 +519,7 @@ describe('pod settings', () => {
       searches: ['service.consul'],
     });
     expect(messagesAt(consul.warnings, 'TaskGroups[0].Networks[0].DNS')).toEqual([
-      `DNS server "\${attr.unique.network.ip-address}" is the node's address (a Consul agent's DNS): the pod keeps the cluster DNS first in its place, which resolves Kubernetes Services (not *.consul names), and the other servers after it`,
+      `DNS server "\${attr.unique.network.ip-address}" is the node's address (a Consul agent's DNS): the pod keeps the cluster DNS in its place (first, before any other server), which resolves Kubernetes Services, not *.consul names`,
       'Kubernetes allows at most 3 DNS servers; the others are left out',
     ]);
     // A hostname the pod cannot have: one warning at the field, saying what to use.

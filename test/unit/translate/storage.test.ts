@@ -1172,7 +1172,7 @@ describe('dispatch_payload', () => {
     const storage = groupStorage(ctx);
     expect(volume(storage, PAYLOAD_VOLUME).secret).toEqual({
       secretName: 'video-encode--dispatch-1',
-      items: [{ key: 'payload', path: 'payload', mode: 0o777 }],
+      items: [{ key: 'payload', path: 'payload', mode: 0o755 }],
     });
     expect(storage.mounts.ffmpeg?.slice(DIRECTORY_MOUNTS)).toEqual([
       { name: 'nomad-payload', mountPath: '/local/job.json', subPath: 'payload', readOnly: true },
