@@ -608,7 +608,8 @@ function unsetNomadVariable(ctx: GroupContext, name: string): string {
     return `\${${name}} is not set: the job, group and task declare no meta key ${JSON.stringify(meta)} (Nomad would not set it either); left as is`;
   }
   const port = PORT_VARIABLE.exec(name)?.[1];
-  if (port !== undefined && !declaredPortLabels(ctx).some((l) => l === port || cleanEnvVar(l) === port)) {
+  const labels = [...planPorts(ctx).byLabel.keys()];
+  if (port !== undefined && !labels.some((l) => l === port || cleanEnvVar(l) === port)) {
     return `\${${name}} is not set: the group declares no port ${JSON.stringify(port)} (Nomad would not set it either); left as is`;
   }
   if (port !== undefined || NOMAD_VARIABLES.includes(name) || NOMAD_PREFIXES.test(name)) {
@@ -617,17 +618,6 @@ function unsetNomadVariable(ctx: GroupContext, name: string): string {
   const words = (n: string) => n.split('_').sort().join('_');
   const like = NOMAD_VARIABLES.find((known) => words(known) === words(name));
   return `\${${name}} is not a variable Nomad sets (it would leave it as written too)${like ? `; did you mean ${like}?` : ''}`;
-}
-
-/** The port labels of the group's networks and of its tasks' own (legacy) networks. */
-function declaredPortLabels(ctx: GroupContext): string[] {
-  const networks = [
-    ...(ctx.group.Networks ?? []),
-    ...(ctx.group.Tasks ?? []).flatMap((t) => t.Resources?.Networks ?? []),
-  ];
-  return networks.flatMap((n) =>
-    [...(n.DynamicPorts ?? []), ...(n.ReservedPorts ?? [])].map((p) => p.Label ?? ''),
-  );
 }
 
 function interpolateText(

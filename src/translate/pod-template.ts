@@ -831,11 +831,11 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
   const byRole = (...roles: Role[]) => built.filter((b) => roles.includes(b.role)).map((b) => b.container);
   let initContainers: V1Container[];
   let containers: V1Container[];
+  // Artifact fetchers, prestart sidecars, prestart tasks: before anything of the job's own runs.
+  const prestart = [...storage.initContainers, ...byRole('sidecar'), ...byRole('init')];
   if (mode === 'sysbatch') {
     initContainers = [
-      ...storage.initContainers,
-      ...byRole('sidecar'),
-      ...byRole('init'),
+      ...prestart,
       ...byRole('lateSidecar'),
       ...byRole('main'),
       ...byRole('poststart'),
@@ -850,13 +850,7 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
       );
     }
   } else {
-    initContainers = [
-      ...storage.initContainers,
-      ...byRole('sidecar'),
-      ...byRole('init'),
-      ...byRole('follower'),
-      ...byRole('lateSidecar'),
-    ];
+    initContainers = [...prestart, ...byRole('follower'), ...byRole('lateSidecar')];
     containers = byRole('main');
   }
   if (containers.length === 0) {

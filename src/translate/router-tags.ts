@@ -107,6 +107,11 @@ export function fabioRoute(tag: string): Route | string {
   return { host, path: value.slice(slash), pathType: 'Prefix' };
 }
 
+/** A Traefik reference without the provider suffix of the service catalog these tags are in. */
+function ownProviderName(reference: string): string {
+  return reference.replace(/@(?:consulcatalog|nomad)$/, '');
+}
+
 /**
  * Why a router's middlewares (`traefik.http.routers.<r>.middlewares=a,b@file`) may restrict who reaches
  * the service; undefined when every one of them is defined by the same tags with a type that does not.
@@ -117,7 +122,7 @@ function restrictingMiddleware(
 ): string | undefined {
   const names = (TRAEFIK_ROUTER_MIDDLEWARES.exec(tag)?.[1] ?? '').split(',').map((n) => n.trim());
   for (const reference of names.filter((n) => n !== '')) {
-    const name = reference.replace(/@(?:consulcatalog|nomad)$/, '');
+    const name = ownProviderName(reference);
     const types = own.get(name);
     if (types === undefined) {
       return `${JSON.stringify(tag)} uses middleware ${JSON.stringify(reference)}, which these tags do not define: it may restrict who reaches the service, which an Ingress would not`;
@@ -163,7 +168,7 @@ export function routerTags(tags: readonly string[], name = ''): RouterTags {
     } else if (/^traefik\.(tcp|udp)\./.test(tag)) {
       return { kind: 'ambiguous', reason: `${JSON.stringify(tag)} is a TCP/UDP route` };
     } else if (/^traefik\.http\.routers\.[^.=]+\.service=/.test(tag)) {
-      const target = tag.slice(tag.indexOf('=') + 1).replace(/@(?:consulcatalog|nomad)$/, '');
+      const target = ownProviderName(tag.slice(tag.indexOf('=') + 1));
       if (!ownServices.has(target)) {
         return { kind: 'ambiguous', reason: `${JSON.stringify(tag)} routes to another service` };
       }

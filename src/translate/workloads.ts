@@ -48,7 +48,7 @@ import type {
   V1JobSpec,
   V1ObjectMeta,
 } from '@kubernetes/client-node';
-import { cronSpecError } from '../nomad/cron.ts';
+import { cronSpecError, parseCronSchedule } from '../nomad/cron.ts';
 import { NOMAD_DEFAULTS } from '../nomad/defaults.ts';
 import { boundedChildName, childName } from '../nomad/ids.ts';
 import { ANNOTATION_CRON, ANNOTATION_JOB_TYPE } from '../nomad/keys.ts';
@@ -430,7 +430,7 @@ function launchWarnings(ctx: GroupContext, specs: readonly string[]): void {
 /**
  * Whether two Kubernetes schedules may fire in the same minute: their minutes, hours and months
  * intersect, and their days do (compared when both restrict the same day field; otherwise assumed).
- * A field it cannot read counts as intersecting.
+ * A schedule the cron parser (src/nomad/cron.ts) cannot read counts as intersecting.
  */
 function mayCoincide(
   a: ReturnType<typeof kubernetesSchedule>,
@@ -438,45 +438,14 @@ function mayCoincide(
 ): boolean {
   if ('error' in a || 'error' in b) return false; // no CronJob is made of it
   if ((a.timeZone ?? '') !== (b.timeZone ?? '')) return true;
-  const fa = a.schedule.split(/\s+/);
-  const fb = b.schedule.split(/\s+/);
-  if (fa.length !== 5 || fb.length !== 5) return true;
-  const ranges: [number, number][] = [
-    [0, 59],
-    [0, 23],
-    [1, 31],
-    [1, 12],
-    [0, 7],
-  ];
-  const meet = (i: number) => {
-    const [lo, hi] = ranges[i] as [number, number];
-    const x = cronValues(fa[i] ?? '*', lo, hi);
-    const y = cronValues(fb[i] ?? '*', lo, hi);
-    if (!x || !y) return true;
-    if (i === 4) for (const v of [x, y]) if (v.has(7)) v.add(0);
-    return [...x].some((v) => y.has(v));
-  };
-  if (!meet(0) || !meet(1) || !meet(3)) return false;
-  const restricted = (f: string[], i: number) => f[i] !== '*' && f[i] !== '?';
-  if (!restricted(fa, 2) && !restricted(fb, 2) && restricted(fa, 4) && restricted(fb, 4)) return meet(4);
-  if (!restricted(fa, 4) && !restricted(fb, 4) && restricted(fa, 2) && restricted(fb, 2)) return meet(2);
+  const x = parseCronSchedule(a.schedule);
+  const y = parseCronSchedule(b.schedule);
+  if (!x || !y) return true;
+  const meet = (p: Set<number>, q: Set<number>) => [...p].some((v) => q.has(v));
+  if (!meet(x.minutes, y.minutes) || !meet(x.hours, y.hours) || !meet(x.months, y.months)) return false;
+  if (x.dayStar && y.dayStar && !x.weekdayStar && !y.weekdayStar) return meet(x.weekdays, y.weekdays);
+  if (x.weekdayStar && y.weekdayStar && !x.dayStar && !y.dayStar) return meet(x.days, y.days);
   return true;
-}
-
-/** The values a numeric cron field names (`*`, `a`, `a-b`, `*\/n`, `a-b/n`, lists); undefined otherwise. */
-function cronValues(field: string, lo: number, hi: number): Set<number> | undefined {
-  const out = new Set<number>();
-  for (const part of field.split(',')) {
-    const m = /^(\*|\?|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
-    if (!m) return undefined;
-    const from = m[1] === '*' || m[1] === '?' ? lo : Number(m[1]);
-    const to =
-      m[2] !== undefined ? Number(m[2]) : m[1] === '*' || m[1] === '?' || m[3] !== undefined ? hi : from;
-    const step = m[3] !== undefined ? Number(m[3]) : 1;
-    if (step < 1 || from > to) return undefined;
-    for (let v = from; v <= to; v += step) out.add(v);
-  }
-  return out;
 }
 
 function cronJobs(ctx: GroupContext, pod: GroupPod): V1CronJob[] {
