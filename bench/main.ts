@@ -32,6 +32,7 @@ import { down, nodeManifest, up } from '../test/cluster/local-cluster.ts';
 import { operatorConfig } from '../test/support/operator-kubeconfig.ts';
 import { expectStatus, forEachLimited, kubeClient, nomadClient } from './http.ts';
 import { compileOperator, imageMallocEnv, startOperator } from './operator.ts';
+import { OwnCollections } from './own-gc.ts';
 import { type BenchResult, type Target, table } from './report.ts';
 import { now, round, summarize } from './stats.ts';
 import { Counter, deploymentAvailable, EventRecorder, jobRunning } from './watch.ts';
@@ -41,7 +42,7 @@ const { values: args } = parseArgs({
   options: {
     jobs: { type: 'string', default: '500' },
     registers: { type: 'string', default: '40' },
-    gets: { type: 'string', default: '300' },
+    gets: { type: 'string', default: '1000' },
     settle: { type: 'string', default: '30' },
     idle: { type: 'string', default: '60' },
     concurrency: { type: 'string', default: '16' },
@@ -284,25 +285,47 @@ async function main(): Promise<BenchResult> {
     const afterIdleSplit = operator.rssSplit();
     const heapAfterIdle = await operator.heap();
 
-    // 4. Reads.
+    // 4. Reads: pairs of the same job read from both, which one first alternating, the bench's young
+    // generation emptied before each pair (bench/own-gc.ts).
     const nomadGet: number[] = [];
     const kubeGet: number[] = [];
-    for (let i = 0; i < GETS; i++) {
-      const name = names[Math.floor(Math.random() * N)] ?? '';
-      let t = now();
+    const nomadTimed: { start: number; end: number }[] = [];
+    const kubeTimed: { start: number; end: number }[] = [];
+    const ownGc = new OwnCollections();
+    const readNomad = async (name: string) => {
+      const start = now();
       expectStatus(await nomad.request('GET', `/v1/job/${name}`), `GET /v1/job/${name}`, 200);
-      nomadGet.push(now() - t);
-      t = now();
+      nomadTimed.push({ start, end: now() });
+    };
+    const readKube = async (name: string) => {
+      const start = now();
       expectStatus(
         await kube.request('GET', `/apis/${group}/${version}/namespaces/${JOBS_NAMESPACE}/${plural}/${name}`),
         `GET nomadjob ${name}`,
         200,
       );
-      kubeGet.push(now() - t);
+      kubeTimed.push({ start, end: now() });
+    };
+    for (let i = 0; i < GETS; i++) {
+      const name = names[Math.floor(Math.random() * N)] ?? '';
+      ownGc.collectYoung();
+      if (i % 2 === 0) {
+        await readNomad(name);
+        await readKube(name);
+      } else {
+        await readKube(name);
+        await readNomad(name);
+      }
       if (i % 20 === 0) progress(`reads: GET /v1/job/:id and GET nomadjob, ${i}/${GETS}`);
     }
+    // Let the observer deliver the last collections before counting.
+    await sleep(50);
+    const readsMetOwnGc = { nomad: ownGc.overlapping(nomadTimed), kube: ownGc.overlapping(kubeTimed) };
+    for (const t of nomadTimed) nomadGet.push(t.end - t.start);
+    for (const t of kubeTimed) kubeGet.push(t.end - t.start);
     const listSamples: number[] = [];
     for (let i = 0; i < Math.max(20, Math.floor(GETS / 6)); i++) {
+      ownGc.collectYoung();
       const t = now();
       const response = expectStatus(await nomad.request('GET', '/v1/jobs'), 'GET /v1/jobs', 200);
       listSamples.push(now() - t);
@@ -355,6 +378,7 @@ async function main(): Promise<BenchResult> {
           (e) => e.kind === 'Deployment' && e.type === 'ADDED' && e.name.startsWith(id),
         ),
       };
+      ownGc.collectYoung();
       const sent = now();
       expectStatus(await nomad.request('PUT', '/v1/jobs', { Job: benchJob(id) }), `PUT /v1/jobs ${id}`, 200);
       const answered = now();
@@ -381,6 +405,7 @@ async function main(): Promise<BenchResult> {
       await sleep(200);
     }
     timeline.stop();
+    ownGc.stop();
     await Promise.all([deployments.stop(), jobs.stop()]);
     const peak = operator.peakRss();
 
@@ -476,7 +501,7 @@ async function main(): Promise<BenchResult> {
           externalMiB: mib(heapAfterIdle.externalBytes),
         },
       },
-      getJob: { nomad: getNomad, kube: getKube, p99Ratio },
+      getJob: { nomad: getNomad, kube: getKube, p99Ratio, readsMetBenchGc: readsMetOwnGc },
       listJobs: list,
       blockingWake: wake,
       register: put,

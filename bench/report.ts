@@ -37,7 +37,13 @@ export interface BenchResult {
     heapConverged: { usedMiB: number; totalMiB: number; externalMiB: number };
     heapAfterIdle: { usedMiB: number; totalMiB: number; externalMiB: number };
   };
-  getJob: { nomad: Summary; kube: Summary; p99Ratio: number };
+  getJob: {
+    nomad: Summary;
+    kube: Summary;
+    p99Ratio: number;
+    /** Timed reads that one of the bench's own garbage collections overlapped (bench/own-gc.ts). */
+    readsMetBenchGc: { nomad: number; kube: number };
+  };
   listJobs: Summary;
   blockingWake: Summary;
   register: Summary;
@@ -91,6 +97,7 @@ export function table(result: BenchResult): string {
     `operator memory after idle: RSS ${result.rss.afterIdleMiB} MiB (${result.rss.afterIdleAnonMiB} MiB its own, ${result.rss.afterIdleFileMiB} MiB pages of the node binary and other mapped files), V8 heap ${result.rss.heapAfterIdle.usedMiB} MiB used of ${result.rss.heapAfterIdle.totalMiB} MiB reserved, ${result.rss.heapAfterIdle.externalMiB} MiB external`,
     `every Deployment existed after ${result.convergence.directAllCreatedSeconds} s (direct) and ${result.convergence.operatorAllCreatedSeconds} s (operator)`,
     `register timeline (median ms from sending PUT): ${steps}`,
+    `timed reads one of the bench's own collections met: ${result.getJob.readsMetBenchGc.nomad} of the operator's, ${result.getJob.readsMetBenchGc.kube} of the apiserver's`,
     `idle writes by kind: ${JSON.stringify(result.idle.byKind)}; by writer: ${JSON.stringify(result.idle.byManager)}`,
     '',
   ].join('\n');
