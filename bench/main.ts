@@ -41,7 +41,7 @@ import { benchJob, benchNomadJob, DIRECT_NAMESPACE, directDeployment, JOBS_NAMES
 const { values: args } = parseArgs({
   options: {
     jobs: { type: 'string', default: '500' },
-    registers: { type: 'string', default: '40' },
+    registers: { type: 'string', default: '100' },
     gets: { type: 'string', default: '1000' },
     settle: { type: 'string', default: '30' },
     idle: { type: 'string', default: '60' },
