@@ -16,6 +16,11 @@
 // A group the translator made no workload for by design (a Connect gateway without tasks) is not an
 // allocation waiting for a node: it is left out of the desired count and reported with reason
 // NotTranslated and the translation's warning; the job status follows the groups that run.
+//
+// A group of count 0 has nothing placed, in Nomad as here (no workload, or a Deployment of 0
+// replicas): nothing desired, nothing to report. A job none of whose groups places anything is dead,
+// as Nomad's evaluation of it completes without an allocation or a deployment (unless it is a system,
+// periodic or parameterized job, running until stopped).
 import type {
   V1Container,
   V1ContainerStatus,
@@ -30,7 +35,7 @@ import { keyedBy } from '../nomad/keyed.ts';
 import { ANNOTATION_GROUP, LABEL_GROUP } from '../nomad/keys.ts';
 import type { Job } from '../nomad/schema.ts';
 import { PAUSE_IMAGE } from '../translate/pod-template.ts';
-import { WORKLOAD_KINDS } from '../translate/workloads.ts';
+import { groupPlacesNothing, WORKLOAD_KINDS } from '../translate/workloads.ts';
 import { unschedulableByGroup, unschedulableSummary } from './scheduling.ts';
 
 export interface Observed {
@@ -196,7 +201,7 @@ export function groupsWithoutWorkload(
   const result = keyedBy<string>();
   (job.TaskGroups ?? []).forEach((group, index) => {
     const name = group.Name ?? '';
-    if (withWorkload.has(name)) return;
+    if (withWorkload.has(name) || groupPlacesNothing(group)) return;
     const why = noWorkloadWarnings(index, warnings);
     result[name] = why.length > 0 ? why.join('; ') : 'the translation created no workload for it';
   });
@@ -214,6 +219,7 @@ export function groupsReportedWithoutWorkload(job: Job, recorded: string[]): Rec
   });
   const result = keyedBy<string>();
   (job.TaskGroups ?? []).forEach((group, index) => {
+    if (groupPlacesNothing(group)) return;
     const why = noWorkloadWarnings(index, warnings);
     if (why.length > 0) result[group.Name ?? ''] = why.join('; ');
   });
@@ -275,9 +281,15 @@ export function nomadStatus(job: Job, observed: Observed): 'pending' | 'running'
       Number(d.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 1) > 1,
   );
   if (rollingOut && !job.Stop) return 'running';
-  if (job.Stop) return 'dead';
+  if (job.Stop || placesNothing(job)) return 'dead';
   if (observed.pods.length > 0 || observed.jobs.some(jobFinished)) return 'dead';
   return 'pending';
+}
+
+/** Every group has count 0: Nomad's evaluation places nothing, and the job is dead once it is done. */
+function placesNothing(job: Job): boolean {
+  const groups = job.TaskGroups ?? [];
+  return groups.length > 0 && groups.every(groupPlacesNothing);
 }
 
 /** Whether the Job controller has finished a Kubernetes Job: Complete or Failed. */

@@ -391,7 +391,7 @@ at(['TaskGroups[]'], {
     WORKLOADS,
   ),
   Count: converted(
-    'Deployment replicas; Job parallelism and completions (Indexed Job); not used by DaemonSets',
+    'Deployment replicas; Job parallelism and completions (Indexed Job); not used by DaemonSets. `count = 0` (Nomad places nothing): a Deployment of 0 replicas, no Job, CronJob or DaemonSet',
     WORKLOADS,
   ),
   Constraints: partial(

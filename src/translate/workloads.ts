@@ -1,4 +1,4 @@
-// One workload per task group, by job type:
+// One workload per task group (none for a group of count 0, see below), by job type:
 //
 //   service          → Deployment. count → replicas. The update block: max_parallel → maxUnavailable
 //                      (Nomad stops max_parallel old allocations, then places new ones; maxSurge 0),
@@ -38,6 +38,13 @@
 //                      the tasks to completion once per job version, new nodes included) with the
 //                      scheduler's own node selection; a task's completion shows in the pod's
 //                      init-container statuses. Periodic sysbatch: the schedule is not converted (warning).
+//
+// count = 0: Nomad places nothing for such a group, whatever the job type (its schedulers place `count`
+// allocations; a system or sysbatch group, `count` per node). A Deployment scaled to zero is the same
+// thing (replicas 0). A Job, CronJob or DaemonSet has no such state — a Job of zero completions would
+// still be a run, a CronJob would launch one at every tick, a DaemonSet runs on every node — so the
+// group gets no workload (groupPlacesNothing), while its ConfigMaps, Secrets, claims and Services stay:
+// a later count needs them, and pruning a claim would delete its data. Job status: src/jobs/status.ts.
 import type {
   KubernetesObject,
   V1CronJob,
@@ -52,6 +59,7 @@ import { cronSpecError, parseCronSchedule } from '../nomad/cron.ts';
 import { NOMAD_DEFAULTS } from '../nomad/defaults.ts';
 import { boundedChildName, childName } from '../nomad/ids.ts';
 import { ANNOTATION_CRON, ANNOTATION_JOB_TYPE } from '../nomad/keys.ts';
+import type { TaskGroup } from '../nomad/schema.ts';
 import { groupServices } from './networking.ts';
 import {
   type GroupPod,
@@ -99,6 +107,15 @@ function metadata(ctx: GroupContext, name: string, extra: Record<string, string>
     labels: { ...ctx.labels },
     annotations: { ...groupAnnotations(ctx), [ANNOTATION_JOB_TYPE]: ctx.job.Type ?? 'service', ...extra },
   };
+}
+
+/**
+ * Whether Nomad places no allocation for the group: `count = 0` (canonicalization fills the default
+ * 1). True for every job type: Nomad's system and sysbatch schedulers place a group `count` times on a
+ * node too.
+ */
+export function groupPlacesNothing(group: TaskGroup): boolean {
+  return (group.Count ?? 1) === 0;
 }
 
 function count(ctx: GroupContext): number {
@@ -613,24 +630,28 @@ export function groupObjects(ctx: GroupContext): KubernetesObject[] {
   if (!workload) return [];
   const pod = groupPodTemplate(ctx, workload.mode);
   if (!pod) return [];
-  const objects: KubernetesObject[] = [];
+  const workloads: KubernetesObject[] = [];
   switch (workload.kind) {
     case 'Deployment':
-      objects.push(deployment(ctx, pod));
+      workloads.push(deployment(ctx, pod));
       break;
     case 'Job':
-      objects.push(batchJob(ctx, pod));
+      workloads.push(batchJob(ctx, pod));
       break;
     case 'CronJob': {
       const jobs = cronJobs(ctx, pod);
       if (jobs.length === 0) return [];
-      objects.push(...jobs);
+      workloads.push(...jobs);
       break;
     }
     case 'DaemonSet':
-      objects.push(daemonSet(ctx, pod, workload.mode === 'sysbatch'));
+      workloads.push(daemonSet(ctx, pod, workload.mode === 'sysbatch'));
       break;
   }
+  // A group of count 0 is still built, so that its warnings say what a later count would lose; only a
+  // Deployment can hold it (scaled to zero), other workloads are left out (module comment).
+  const placesNothing = groupPlacesNothing(ctx.group) && workload.kind !== 'Deployment';
+  const objects = placesNothing ? [] : workloads;
   objects.push(...pod.objects);
   try {
     objects.push(...groupServices(ctx));

@@ -542,6 +542,42 @@ describe('job types', () => {
     expect(deployment.spec?.template.metadata?.labels?.['nomadoperator.dev/version']).toBeUndefined();
   });
 
+  it('count 0: Nomad places nothing — no Job, CronJob or DaemonSet; what a later count needs stays', () => {
+    const task = {
+      Templates: [{ DestPath: 'local/app.conf', EmbeddedTmpl: 'x = 1\n' }],
+      Services: [{ Name: 'reports', PortLabel: '8080', Provider: 'nomad' }],
+    };
+    const periodic = { Periodic: { Enabled: true, Spec: '0 3 * * *' } };
+    for (const [type, job] of [
+      ['batch', {}],
+      ['batch', periodic],
+      ['system', {}],
+      ['sysbatch', {}],
+    ] as const) {
+      const idle = run(simpleJob(type, task, { Count: 0 }, job));
+      const busy = run(simpleJob(type, task, { Count: 1 }, job));
+      const kinds = (objects: typeof idle.objects) => objects.map((o) => o.kind);
+      expect(kinds(idle.objects), type).toEqual(['ConfigMap', 'Service']);
+      expect(kinds(busy.objects), type).toEqual([
+        'ConfigMap',
+        type === 'batch' ? (job === periodic ? 'CronJob' : 'Job') : 'DaemonSet',
+        'Service',
+      ]);
+      // Warnings still say what the group would lose once it runs.
+      expect(idle.warnings, type).toEqual(busy.warnings);
+    }
+    // A group of count 0 beside one that runs: only the other's workload.
+    const two = makeJob({
+      ID: 'reports',
+      Type: 'batch',
+      TaskGroups: [
+        { Name: 'render', Count: 2, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x:1' } }] },
+        { Name: 'backfill', Count: 0, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x:1' } }] },
+      ],
+    });
+    expect(run(two).objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual(['Job/reports--render']);
+  });
+
   it('leaves the pod template unchanged when only the count changes (Nomad scales without replacing)', () => {
     const before = one<V1Deployment>(run(simpleJob('service', {}), { version: 1 }).objects, 'Deployment');
     const scaled = simpleJob('service', {});
