@@ -796,8 +796,8 @@ at(['TaskGroups[].Tasks[]'], {
     POD,
   ),
   Config: partial(
-    'container fields (docker: image, command, args, entrypoint, work_dir, privileged, capabilities, volumes and bind mounts — absolute host paths → hostPath, task-relative paths `local/x`, `../alloc/x` → the task volume or template file at that place —, dns, hosts, auth → imagePullSecrets, …)',
-    'other driver options, named Docker volumes (warning)',
+    'container fields (docker: image, command, args, entrypoint, work_dir, privileged, capabilities, volumes and bind mounts — absolute host paths → hostPath (a part only the running pod knows, `/srv/${NOMAD_ALLOC_INDEX}`, → the mount’s subPathExpr), task-relative paths `local/x`, `../alloc/x` → the task volume or template file at that place —, dns, hosts, auth → imagePullSecrets, …)',
+    'other driver options, named Docker volumes (warning); a Deployment replica has no alloc index: a host path holding it is index 0’s in every pod (warning)',
     DRIVERS,
   ),
   Constraints: partial('merged into the pod’s node affinity', UNMAPPED, PLACEMENT),

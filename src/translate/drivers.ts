@@ -6,7 +6,8 @@
 //                    readonly_rootfs, tty/interactive, force_pull → imagePullPolicy Always,
 //                    auth → a kubernetes.io/dockerconfigjson Secret + imagePullSecrets, volumes and
 //                    `mount` blocks (absolute host paths → hostPath with their bind propagation as
-//                    mountPropagation, tmpfs → memory emptyDir; paths
+//                    mountPropagation, a part of them only the running pod knows → the mount's
+//                    subPathExpr (host-paths.ts), tmpfs → memory emptyDir; paths
 //                    relative to the task directory, `local/nginx.conf`, `../alloc/data`, are binds
 //                    that storage.ts `bindMounts` resolves onto the pod's task volumes and templates),
 //                    shm_size → a memory emptyDir on /dev/shm, hostname, dns_*, extra_hosts → hostAliases,
@@ -42,7 +43,8 @@ import type {
 import { childName, isDns1123Label, isDns1123Subdomain } from '../nomad/ids.ts';
 import { keyedBy } from '../nomad/keyed.ts';
 import type { Task } from '../nomad/schema.ts';
-import { interpolate } from './env.ts';
+import { approximateReferences, interpolate } from './env.ts';
+import { asWritten, hostPathMount, runtimeReferences } from './host-paths.ts';
 import type { TaskBind } from './storage.ts';
 import type { GroupContext } from './types.ts';
 
@@ -447,8 +449,61 @@ interface DockerStorage {
 }
 
 /**
+ * A part of a bind (its target, or a task-relative source) in plain text: values only the running pod
+ * knows cannot be put there, so they are left as written, each with a warning.
+ */
+function plainBindPart(ctx: GroupContext, expanded: string, path: string): string {
+  for (const name of runtimeReferences(expanded)) {
+    ctx.warn(
+      path,
+      `\${${name}} is only known when the pod runs, and this field is not expanded by Kubernetes; left as is`,
+    );
+  }
+  return asWritten(expanded);
+}
+
+/**
+ * The volume and mount of a bind of an absolute host path (in expansion form): a hostPath, with a
+ * subPathExpr for a part only the running pod knows (host-paths.ts). Undefined when it cannot be
+ * mounted (warned). `source.raw` is the text before interpolation, where the references a Deployment
+ * replica only approximates are found (and said).
+ */
+function hostBind(
+  ctx: GroupContext,
+  task: Task,
+  name: string,
+  source: { expanded: string; raw: string },
+  target: string,
+  path: string,
+): { volume: V1Volume; mount: V1VolumeMount } | undefined {
+  const written = asWritten(source.expanded);
+  const bind = hostPathMount(source.expanded);
+  if ('error' in bind) {
+    ctx.warn(path, `host path ${JSON.stringify(written)} is not converted: ${bind.error}`);
+    return undefined;
+  }
+  const approximate = approximateReferences(ctx, task, source.raw);
+  if (approximate.length > 0) {
+    ctx.warn(
+      path,
+      `host path ${JSON.stringify(source.raw)} is ${JSON.stringify(written)} in every pod: Deployment replicas have no index, so every pod gets index 0's ${approximate.join(' and ')} and the pods on one node share the directory each Nomad allocation had for itself, and what allocations of index 1 and up kept under their own path is not read; keep one pod per node (constraint distinct_hosts = true), or make each instance a group of its own`,
+    );
+  }
+  if (bind.subPathExpr === undefined) {
+    return { volume: hostPathVolume(ctx, name, bind.hostPath, path), mount: { name, mountPath: target } };
+  }
+  // The kubelet makes the subpath below the hostPath, which must exist: Docker made a missing source.
+  return {
+    volume: { name, hostPath: { path: bind.hostPath, type: 'DirectoryOrCreate' } },
+    mount: { name, mountPath: target, subPathExpr: bind.subPathExpr },
+  };
+}
+
+/**
  * Docker's `host:container[:mode]` volume strings. Without a `volume_driver` a relative source is a
  * path in the task directory (Nomad joins it to the task directory); with one it names a volume.
+ * Interpolated as Nomad does before splitting, in expansion form, so that a host path may keep a
+ * value only the running pod knows (hostBind).
  */
 function dockerVolumes(
   ctx: GroupContext,
@@ -457,6 +512,7 @@ function dockerVolumes(
   taskIndex: number,
   path: string,
   out: DockerStorage,
+  interp: Interpolator,
 ): void {
   const { counter, volumes, mounts } = out;
   const volumeDriver = text(task.Config?.volume_driver) ?? '';
@@ -466,41 +522,53 @@ function dockerVolumes(
     return;
   }
   list.forEach((raw, i) => {
-    const spec = raw.includes('${')
-      ? interpolate(ctx, task, raw, { kubernetes: false, path: `${path}.volumes[${i}]` })
-      : raw;
-    const parts = spec.split(':');
-    const [source = '', target = '', mode = ''] = parts;
-    if (parts.length < 2 || parts.length > 3 || !target.startsWith('/')) {
+    const at = `${path}.volumes[${i}]`;
+    const expanded = interp.runtime(raw, at);
+    const spec = asWritten(expanded);
+    // `$(NAME)` holds no colon, so the parts of the expansion are those of the written spec.
+    const parts = expanded.split(':');
+    const [sourceExpanded = '', targetExpanded = '', modeExpanded = ''] = parts;
+    const source = asWritten(sourceExpanded);
+    const mode = asWritten(modeExpanded);
+    if (parts.length < 2 || parts.length > 3 || !asWritten(targetExpanded).startsWith('/')) {
+      ctx.warn(at, `volume ${JSON.stringify(spec)} is not a "host:container[:mode]" bind`);
+      return;
+    }
+    if (!source.startsWith('/') && (volumeDriver !== '' || source === '')) {
       ctx.warn(
-        `${path}.volumes[${i}]`,
-        `volume ${JSON.stringify(spec)} is not a "host:container[:mode]" bind`,
+        at,
+        `volume ${JSON.stringify(spec)} is not converted: named Docker volumes have no equivalent; use a group volume`,
       );
       return;
     }
+    const target = plainBindPart(ctx, targetExpanded, at);
     if (!source.startsWith('/')) {
-      if (volumeDriver !== '' || source === '') {
-        ctx.warn(
-          `${path}.volumes[${i}]`,
-          `volume ${JSON.stringify(spec)} is not converted: named Docker volumes have no equivalent; use a group volume`,
-        );
-        return;
-      }
       out.binds.push({
-        source,
+        source: plainBindPart(ctx, sourceExpanded, at),
         target,
         readOnly: mode.split(',').includes('ro'),
-        path: `${path}.volumes[${i}]`,
+        path: at,
         what: `volume ${JSON.stringify(spec)}`,
       });
       return;
     }
-    const name = volumeName(taskIndex, counter.n++);
-    volumes.push(hostPathVolume(ctx, name, source, `${path}.volumes[${i}]`));
-    const mount: V1VolumeMount = { name, mountPath: target };
+    const name = volumeName(taskIndex, counter.n);
+    // References hold no colon either: the raw source is the text before the first one.
+    const bind = hostBind(
+      ctx,
+      task,
+      name,
+      { expanded: sourceExpanded, raw: raw.split(':')[0] ?? '' },
+      target,
+      at,
+    );
+    if (!bind) return;
+    counter.n++;
+    volumes.push(bind.volume);
+    const mount = bind.mount;
     if (mode.split(',').includes('ro')) mount.readOnly = true;
     const propagation = mode.split(',').find((m) => PROPAGATIONS.has(m));
-    if (propagation !== undefined) applyPropagation(ctx, task, mount, propagation, `${path}.volumes[${i}]`);
+    if (propagation !== undefined) applyPropagation(ctx, task, mount, propagation, at);
     mounts.push(mount);
   });
   list.forEach((raw, i) => {
@@ -545,7 +613,11 @@ function applyPropagation(
   );
 }
 
-/** Docker `mount { … }` blocks; a bind's relative source is a path in the task directory. */
+/**
+ * Docker `mount { … }` blocks; a bind's relative source is a path in the task directory. Source and
+ * target are interpolated as Nomad interpolates the whole driver config (a host path may keep a value
+ * only the running pod knows: hostBind).
+ */
 function dockerMounts(
   ctx: GroupContext,
   task: Task,
@@ -554,6 +626,7 @@ function dockerMounts(
   taskIndex: number,
   path: string,
   out: DockerStorage,
+  interp: Interpolator,
 ): void {
   const { counter, volumes, mounts } = out;
   const list = blocks(values);
@@ -563,10 +636,13 @@ function dockerMounts(
   }
   list.forEach((m, i) => {
     const type = text(m.type) ?? 'volume';
-    const target = text(m.target) ?? '';
-    const source = text(m.source) ?? '';
-    const readOnly = flag(m.readonly) === true;
     const at = `${path}.${key}[${i}]`;
+    const rawSource = text(m.source) ?? '';
+    // Only a bind's source is a path (of the host or the task directory); other sources name volumes.
+    const sourceExpanded = type === 'bind' ? interp.runtime(rawSource, `${at}.source`) : rawSource;
+    const source = asWritten(sourceExpanded);
+    const target = plainBindPart(ctx, interp.runtime(text(m.target) ?? '', `${at}.target`), `${at}.target`);
+    const readOnly = flag(m.readonly) === true;
     if (!target.startsWith('/')) {
       ctx.warn(at, 'mount without an absolute target is not converted');
       return;
@@ -592,11 +668,22 @@ function dockerMounts(
       );
     }
     if (type === 'bind' && source !== '' && !source.startsWith('/')) {
-      out.binds.push({ source, target, readOnly, path: at, what: `bind mount of ${JSON.stringify(source)}` });
+      const relative = plainBindPart(ctx, sourceExpanded, `${at}.source`);
+      out.binds.push({
+        source: relative,
+        target,
+        readOnly,
+        path: at,
+        what: `bind mount of ${JSON.stringify(relative)}`,
+      });
       return;
     }
+    let mount: V1VolumeMount = { name, mountPath: target };
     if (type === 'bind' && source.startsWith('/')) {
-      volumes.push(hostPathVolume(ctx, name, source, at));
+      const bind = hostBind(ctx, task, name, { expanded: sourceExpanded, raw: rawSource }, target, at);
+      if (!bind) return;
+      volumes.push(bind.volume);
+      mount = bind.mount;
     } else if (type === 'tmpfs') {
       const size = Number(block(m.tmpfs_options)?.size);
       volumes.push({
@@ -616,7 +703,6 @@ function dockerMounts(
       return;
     }
     counter.n++;
-    const mount: V1VolumeMount = { name, mountPath: target };
     if (readOnly) mount.readOnly = true;
     if (type === 'bind' && PROPAGATIONS.has(propagation)) {
       applyPropagation(ctx, task, mount, propagation, `${at}.bind_options`);
@@ -693,11 +779,11 @@ function dockerDriver(ctx: GroupContext, task: Task, taskIndex: number, interp: 
   const storage: DockerStorage = { counter: { n: 0 }, volumes: [], mounts: [], binds: [] };
   const { counter, volumes, mounts } = storage;
   if (config.volumes !== undefined && config.volumes !== null) {
-    dockerVolumes(ctx, task, config.volumes, taskIndex, path, storage);
+    dockerVolumes(ctx, task, config.volumes, taskIndex, path, storage, interp);
   }
   for (const key of ['mount', 'mounts']) {
     if (config[key] !== undefined && config[key] !== null) {
-      dockerMounts(ctx, task, config[key], key, taskIndex, path, storage);
+      dockerMounts(ctx, task, config[key], key, taskIndex, path, storage, interp);
     }
   }
   if (config.shm_size !== undefined && config.shm_size !== null) {

@@ -161,13 +161,15 @@ const NODE_PROPERTY_VARIABLES: ReadonlyMap<string, Variable> = new Map(
 
 /**
  * `env` with, first, the node-property variables the container's expanded fields (command, args, env
- * values) refer to: Kubernetes expands `$(NAME)` in an env value only from the entries before it.
+ * values, the subPathExpr of a host path's mount) refer to: Kubernetes expands `$(NAME)` in an env
+ * value only from the entries before it.
  */
 export function withNodeVariables(container: V1Container, env: V1EnvVar[]): V1EnvVar[] {
   const expanded = [
     ...(container.command ?? []),
     ...(container.args ?? []),
     ...env.map((e) => e.value ?? ''),
+    ...(container.volumeMounts ?? []).map((m) => m.subPathExpr ?? ''),
   ];
   const first: V1EnvVar[] = [];
   for (const variable of new Set(NODE_PROPERTY_VARIABLES.values())) {
@@ -709,6 +711,20 @@ export function knownEnvValue(ctx: GroupContext, task: Task, name: string): stri
   }
   const variable = runtimeVariables(ctx, task, taskIndex).findLast((v) => v.name === name);
   return variable?.approximate ? undefined : variable?.literal;
+}
+
+/**
+ * The references in `text` (`${NOMAD_ALLOC_INDEX}`, as written) that `interpolate` resolves to an
+ * approximation: the index and name of a Deployment replica, 0 in every pod. Direct references only.
+ */
+export function approximateReferences(ctx: GroupContext, task: Task, text: string): string[] {
+  const scope = buildScope(ctx, task, taskIndexOf(ctx, task));
+  const found: string[] = [];
+  for (const match of text.matchAll(REFERENCE)) {
+    const name = (match[1] ?? '').replace(/^env\./, '');
+    if (scope.vars.get(name)?.approximate) found.push(match[0]);
+  }
+  return found;
 }
 
 /**

@@ -8,6 +8,7 @@
 //   workloads.ts     one Deployment / Job / CronJob(s) / DaemonSet per task group
 //   pod-template.ts  task group → PodTemplateSpec: tasks → containers, lifecycle, restart, kill
 //   drivers.ts       docker / exec / raw_exec / java config → container fields
+//   host-paths.ts    host paths of binds holding runtime values → hostPath + subPathExpr
 //   resources.ts     CPU MHz, cores, memory, devices → requests/limits
 //   env.ts           env, meta, NOMAD_* runtime variables, ${…} interpolation
 //   networking.ts    ports, services → Services, checks → probes

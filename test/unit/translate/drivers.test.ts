@@ -245,6 +245,105 @@ describe('docker', () => {
     ]);
   });
 
+  describe('host paths holding the alloc index (a host directory per allocation)', () => {
+    const perIndex = {
+      image: 'a:1',
+      volumes: ['/srv/data/${NOMAD_ALLOC_INDEX}:/data:ro'],
+      mount: [{ type: 'bind', source: '/srv/logs/${NOMAD_ALLOC_INDEX}/app', target: '/logs' }],
+    };
+    const hostBinds = (type: string, count: number, config: Record<string, unknown> = perIndex) => {
+      const job = simpleJob(type, { Config: config }, { Count: count });
+      const ctx = contextOf(job, 0);
+      const result = taskDriver(ctx, job.TaskGroups?.[0]?.Tasks?.[0] ?? {}, 0);
+      return { volumes: result.pod.volumes, mounts: result.container?.volumeMounts, warnings: ctx.warnings };
+    };
+
+    it('batch, count > 1: the fixed prefix is the hostPath, the index a subPathExpr of the Indexed Job’s index', () => {
+      const { volumes, mounts, warnings } = hostBinds('batch', 3);
+      expect(volumes).toEqual([
+        { name: 'task0-mount0', hostPath: { path: '/srv/data', type: 'DirectoryOrCreate' } },
+        { name: 'task0-mount1', hostPath: { path: '/srv/logs', type: 'DirectoryOrCreate' } },
+      ]);
+      expect(mounts).toEqual([
+        { name: 'task0-mount0', mountPath: '/data', subPathExpr: '$(NOMAD_ALLOC_INDEX)', readOnly: true },
+        { name: 'task0-mount1', mountPath: '/logs', subPathExpr: '$(NOMAD_ALLOC_INDEX)/app' },
+      ]);
+      expect(warnings).toEqual([]);
+    });
+
+    it('count 1 and DaemonSet pods: index 0, as in Nomad, a plain hostPath', () => {
+      for (const [type, count] of [
+        ['batch', 1],
+        ['service', 1],
+        ['system', 1],
+        ['sysbatch', 1],
+      ] as const) {
+        const { volumes, mounts, warnings } = hostBinds(type, count);
+        expect(volumes, type).toEqual([
+          { name: 'task0-mount0', hostPath: { path: '/srv/data/0' } },
+          { name: 'task0-mount1', hostPath: { path: '/srv/logs/0/app' } },
+        ]);
+        expect(mounts?.every((m) => m.subPathExpr === undefined)).toBe(true);
+        expect(warnings.filter((w) => w.path.startsWith(CONFIG))).toEqual([]);
+      }
+    });
+
+    it('Deployment replicas, count > 1: no index, every pod binds index 0’s directory (warning)', () => {
+      const { volumes, warnings } = hostBinds('service', 3);
+      expect(volumes?.map((v) => v.hostPath?.path)).toEqual(['/srv/data/0', '/srv/logs/0/app']);
+      expect(messagesAt(warnings, `${CONFIG}.volumes[0]`)).toEqual([
+        'host path "/srv/data/${NOMAD_ALLOC_INDEX}" is "/srv/data/0" in every pod: Deployment replicas have no index, so every pod gets index 0\'s ${NOMAD_ALLOC_INDEX} and the pods on one node share the directory each Nomad allocation had for itself, and what allocations of index 1 and up kept under their own path is not read; keep one pod per node (constraint distinct_hosts = true), or make each instance a group of its own',
+      ]);
+      expect(messagesAt(warnings, `${CONFIG}.mount[0]`)).toHaveLength(1);
+    });
+
+    it('mount sources and targets are interpolated like the rest of the config; the alloc ID is the pod’s', () => {
+      const { volumes, mounts, warnings } = hostBinds('service', 2, {
+        image: 'a:1',
+        mount: [
+          { type: 'bind', source: '/srv/${NOMAD_JOB_NAME}/${NOMAD_ALLOC_ID}', target: '/${NOMAD_TASK_NAME}' },
+        ],
+      });
+      expect(volumes).toEqual([
+        { name: 'task0-mount0', hostPath: { path: '/srv/app', type: 'DirectoryOrCreate' } },
+      ]);
+      expect(mounts).toEqual([{ name: 'task0-mount0', mountPath: '/t', subPathExpr: '$(NOMAD_ALLOC_ID)' }]);
+      expect(warnings.filter((w) => w.path.startsWith(CONFIG))).toEqual([]);
+    });
+
+    it('what a subPathExpr or a mount path cannot hold is reported', () => {
+      const { volumes, mounts, warnings } = hostBinds('batch', 3, {
+        image: 'a:1',
+        volumes: ['/srv/${NOMAD_ALLOC_INDEX}/../etc:/etc', '/srv/data:/data/${NOMAD_ALLOC_INDEX}'],
+      });
+      expect(messagesAt(warnings, `${CONFIG}.volumes[0]`)).toEqual([
+        'host path "/srv/${NOMAD_ALLOC_INDEX}/../etc" is not converted: a ".." after a value only the running pod knows cannot be mounted (subPathExpr)',
+      ]);
+      expect(messagesAt(warnings, `${CONFIG}.volumes[1]`)).toEqual([
+        '${NOMAD_ALLOC_INDEX} is only known when the pod runs, and this field is not expanded by Kubernetes; left as is',
+      ]);
+      expect(volumes).toEqual([{ name: 'task0-mount0', hostPath: { path: '/srv/data' } }]);
+      expect(mounts).toEqual([{ name: 'task0-mount0', mountPath: '/data/${NOMAD_ALLOC_INDEX}' }]);
+    });
+
+    it('the container has every variable its subPathExpr names (the kubelet expands it from the env)', () => {
+      const job = simpleJob(
+        'batch',
+        { Config: { image: 'a:1', volumes: ['/srv/${node.unique.name}/${NOMAD_ALLOC_INDEX}:/data'] } },
+        { Count: 3 },
+      );
+      const c = container(podSpecOf(one(run(job).objects, 'Job')), 't');
+      expect(c.volumeMounts?.find((m) => m.mountPath === '/data')?.subPathExpr).toBe(
+        '$(NOMAD_OPERATOR_NODE_NAME)/$(NOMAD_ALLOC_INDEX)',
+      );
+      const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+      expect(env).toMatchObject({
+        NOMAD_OPERATOR_NODE_NAME: 'spec.nodeName',
+        NOMAD_ALLOC_INDEX: "metadata.annotations['batch.kubernetes.io/job-completion-index']",
+      });
+    });
+  });
+
   it('bind propagation → mountPropagation (Bidirectional only when privileged); tmpfs modes and volume flags reported', () => {
     const binds = (privileged: boolean) =>
       driver({
