@@ -638,7 +638,7 @@ const PORT_PREFIXES = ['TaskGroups[].Networks[]', 'TaskGroups[].Tasks[].Resource
 );
 at(PORT_PREFIXES, {
   Label: converted(
-    'container and Service port name (sanitized to an IANA_SVC_NAME, warning); NOMAD_PORT_<label>, NOMAD_ADDR_<label>, NOMAD_IP_<label>, NOMAD_HOST_PORT_<label>; NOMAD_ALLOC_PORT_<label>, NOMAD_ALLOC_IP_<label>, NOMAD_ALLOC_ADDR_<label>, NOMAD_HOST_IP_<label>, NOMAD_HOST_ADDR_<label> where the task refers to them (a port that is not static: the pod’s IP, which every pod reaches; no node forwards it)',
+    'container and Service port name (sanitized to an IANA_SVC_NAME, warning); NOMAD_PORT_<label>, NOMAD_ADDR_<label>, NOMAD_IP_<label>, NOMAD_HOST_PORT_<label>; NOMAD_ALLOC_PORT_<label>, NOMAD_ALLOC_IP_<label>, NOMAD_ALLOC_ADDR_<label>, NOMAD_HOST_IP_<label>, NOMAD_HOST_ADDR_<label> where the task refers to them, named with the label as written, as in Nomad (a port that is not static: the pod’s IP, which every pod reaches; no node forwards it)',
     NETWORKING,
   ),
   Value: converted(
@@ -649,10 +649,13 @@ at(PORT_PREFIXES, {
     'containerPort; a dynamic port without `to` gets the docker port_map entry, else a deterministic port in 20000–32000',
     NETWORKING,
   ),
-  HostNetwork: notApplicable('host ports bind on every node address, other ports are on the pod IP', {
-    warnedBy: NETWORKING,
-    isSet: unless('default'),
-  }),
+  HostNetwork: notApplicable(
+    'host ports bind on every node address (NOMAD_HOST_IP_<label> is the node’s primary address), other ports are on the pod IP',
+    {
+      warnedBy: NETWORKING,
+      isSet: unless('default'),
+    },
+  ),
   IgnoreCollision: notApplicable('pods have their own network namespace: there are no collisions to ignore'),
 });
 

@@ -32,7 +32,8 @@
 //     NOMAD_PORT_l      the container port
 //     NOMAD_HOST_PORT_l the host port of a static port, else the container port
 //     NOMAD_ADDR_l      `$(NOMAD_IP_l):<container port>` (IPv4 form)
-//     and, only in the containers whose task refers to them (lessUsedPortVariables):
+//     and, only in the containers whose task refers to them (lessUsedPortVariables), named with the
+//     label as written (Nomad cleans only the four names above):
 //     NOMAD_ALLOC_PORT_l the container port; NOMAD_ALLOC_IP_l / NOMAD_ALLOC_ADDR_l the pod IP (and port)
 //     NOMAD_HOST_IP_l / NOMAD_HOST_ADDR_l  the node's IP and host port of a static port; the pod IP and
 //                       container port of the others (no node forwards them; every pod reaches them)
@@ -321,7 +322,7 @@ function runtimeVariables(ctx: GroupContext, task: Task, taskIndex: number, upst
     }
     const addr = cleanEnvVar(`NOMAD_ADDR_${suffix}`);
     target.push({ name: addr, env: { name: addr, value: `$(${ip}):${port.containerPort}` } });
-    if (own) target.push(...lessUsedPortVariables(ctx, task, suffix, port));
+    if (own) target.push(...lessUsedPortVariables(ctx, task, port.label, port));
   }
   vars.push(...others);
   if (upstreams) {
@@ -370,21 +371,25 @@ function taskMentions(ctx: GroupContext, task: Task, name: string): boolean {
  *   NOMAD_HOST_IP_l, NOMAD_HOST_ADDR_l   where the port is reached from other machines: the node's IP
  *                                        and host port of a static port; the pod IP and container port
  *                                        of the others, which no node forwards but every pod reaches
+ * Named with the label as written: Nomad cleans the names of NOMAD_IP/PORT/HOST_PORT/ADDR only, so
+ * label `grpc-web` gives NOMAD_PORT_grpc_web but NOMAD_HOST_ADDR_grpc-web (a valid Kubernetes name).
  */
 function lessUsedPortVariables(
   ctx: GroupContext,
   task: Task,
-  suffix: string,
+  label: string,
   port: { containerPort: number; hostPort?: number },
 ): Variable[] {
   const out: Variable[] = [];
-  // Referred to by its cleaned name or as written (`${NOMAD_HOST_IP_my-port}` resolves too).
-  const mentioned = (prefix: string) =>
-    taskMentions(ctx, task, cleanEnvVar(prefix + suffix)) || taskMentions(ctx, task, prefix + suffix);
-  const allocPort = cleanEnvVar(`NOMAD_ALLOC_PORT_${suffix}`);
+  const nameOf = (prefix: string) => {
+    const name = prefix + label;
+    return isEnvVarName(name) ? name : cleanEnvVar(name);
+  };
+  const mentioned = (prefix: string) => taskMentions(ctx, task, nameOf(prefix));
   if (mentioned('NOMAD_ALLOC_PORT_')) {
+    const name = nameOf('NOMAD_ALLOC_PORT_');
     const value = String(port.containerPort);
-    out.push({ name: allocPort, literal: value, env: { name: allocPort, value } });
+    out.push({ name, literal: value, env: { name, value } });
   }
   const pairs = [
     ['NOMAD_ALLOC_IP_', 'NOMAD_ALLOC_ADDR_', 'status.podIP', port.containerPort],
@@ -398,9 +403,9 @@ function lessUsedPortVariables(
   for (const [ipPrefix, addrPrefix, fieldPath, number] of pairs) {
     const wantsAddr = mentioned(addrPrefix);
     if (!wantsAddr && !mentioned(ipPrefix)) continue;
-    const ip = cleanEnvVar(`${ipPrefix}${suffix}`);
+    const ip = nameOf(ipPrefix);
     out.push({ name: ip, env: { name: ip, ...fieldRef(fieldPath) } });
-    const addr = cleanEnvVar(`${addrPrefix}${suffix}`);
+    const addr = nameOf(addrPrefix);
     if (wantsAddr) out.push({ name: addr, env: { name: addr, value: `$(${ip}):${number}` } });
   }
   return out;
@@ -476,21 +481,12 @@ function buildScope(
 ): Scope {
   const vars = new Map<string, Variable>(NODE_PROPERTY_VARIABLES);
   for (const v of runtimeVariables(ctx, task, taskIndex, upstreams)) vars.set(v.name, v);
-  // Raw (uncleaned) port names resolve too, as in Nomad's env values.
+  // Raw (uncleaned) names of the cleaned port variables resolve too, as in Nomad's env values (the
+  // others are named with the raw label already).
   for (const port of planPorts(ctx).ports) {
     const own = port.scope === 'group' || port.taskIndex === taskIndex;
     const prefix = own ? '' : `${ctx.group.Tasks?.[port.taskIndex]?.Name ?? ''}_`;
-    for (const kind of [
-      'IP',
-      'PORT',
-      'HOST_PORT',
-      'ADDR',
-      'ALLOC_PORT',
-      'ALLOC_IP',
-      'ALLOC_ADDR',
-      'HOST_IP',
-      'HOST_ADDR',
-    ]) {
+    for (const kind of CLEANED_PORT_KINDS) {
       const raw = `NOMAD_${kind}_${prefix}${port.label}`;
       const clean = vars.get(cleanEnvVar(raw));
       if (clean && !vars.has(raw)) vars.set(raw, clean);
@@ -595,9 +591,10 @@ const NOMAD_VARIABLES = [
  */
 const NOMAD_PREFIXES = /^NOMAD_(?:TOKEN_|IPv4_|IPv6_|ALLOC_INTERFACE_|ENVOY_(?:ADMIN|READY)_ADDR_)./;
 
-/** Prefixes of Nomad's per-port variables (`NOMAD_<prefix><label>`). */
+/** Nomad's per-port variables (`NOMAD_<kind>_<label>`); only the first four kinds have cleaned names. */
 const PORT_VARIABLE =
-  /^NOMAD_(?:ADDR|IP|PORT|HOST_PORT|HOST_IP|HOST_ADDR|ALLOC_PORT|ALLOC_IP|ALLOC_ADDR)_(.+)$/;
+  /^NOMAD_(ADDR|IP|PORT|HOST_PORT|HOST_IP|HOST_ADDR|ALLOC_PORT|ALLOC_IP|ALLOC_ADDR)_(.+)$/;
+const CLEANED_PORT_KINDS = new Set(['ADDR', 'IP', 'PORT', 'HOST_PORT']);
 
 /**
  * Why a NOMAD_* name the task's environment does not hold stays as written: Nomad sets it and
@@ -609,9 +606,10 @@ function unsetNomadVariable(ctx: GroupContext, name: string): string {
   if (meta !== undefined) {
     return `\${${name}} is not set: the job, group and task declare no meta key ${JSON.stringify(meta)} (Nomad would not set it either); left as is`;
   }
-  const port = PORT_VARIABLE.exec(name)?.[1];
+  const [, kind = '', port] = PORT_VARIABLE.exec(name) ?? [];
   const labels = [...planPorts(ctx).byLabel.keys()];
-  if (port !== undefined && !labels.some((l) => l === port || cleanEnvVar(l) === port)) {
+  const names = (l: string) => l === port || (CLEANED_PORT_KINDS.has(kind) && cleanEnvVar(l) === port);
+  if (port !== undefined && !labels.some(names)) {
     return `\${${name}} is not set: the group declares no port ${JSON.stringify(port)} (Nomad would not set it either); left as is`;
   }
   if (port !== undefined || NOMAD_VARIABLES.includes(name) || NOMAD_PREFIXES.test(name)) {
@@ -838,10 +836,11 @@ function hostAddressWarning(ctx: GroupContext, task: Task, taskIndex: number): v
     );
   if (unforwarded.length === 0) return;
   const ports = `${unforwarded.length > 1 ? 'ports' : 'port'} ${unforwarded.map((l) => JSON.stringify(l)).join(', ')} ${unforwarded.length > 1 ? 'are' : 'is'}`;
-  const first = cleanEnvVar(unforwarded[0] ?? '');
+  // NOMAD_HOST_PORT_ names are cleaned, NOMAD_HOST_ADDR_ and NOMAD_HOST_IP_ keep the label (Nomad's).
+  const first = unforwarded[0] ?? '';
   ctx.warn(
     `${ctx.path}.Tasks[${taskIndex}]`,
-    `\${attr.unique.network.ip-address} is the node's IP, and ${ports} not forwarded from the node (only static ports get a hostPort): an address made of the two reaches nothing; advertise NOMAD_HOST_ADDR_${first} (or NOMAD_HOST_IP_${first} with NOMAD_HOST_PORT_${first}), which is the pod's IP and port here, reachable from every pod`,
+    `\${attr.unique.network.ip-address} is the node's IP, and ${ports} not forwarded from the node (only static ports get a hostPort): an address made of the two reaches nothing; advertise NOMAD_HOST_ADDR_${first} (or NOMAD_HOST_IP_${first} with ${cleanEnvVar(`NOMAD_HOST_PORT_${first}`)}), which is the pod's IP and port here, reachable from every pod`,
   );
 }
 

@@ -372,7 +372,9 @@ export function planPorts(ctx: GroupContext): PortPlan {
       warnings.push({
         taskIndex: c.taskIndex,
         path: `${c.path}.HostNetwork`,
-        message: `host network ${JSON.stringify(hostNetwork)} is not applicable: ${c.static ? 'the host port is bound on all node addresses' : 'the port is on the pod IP'}`,
+        // Nomad binds a static port on that network's address only, and names it in NOMAD_HOST_IP_<l>;
+        // the downward API knows the node's primary address only.
+        message: `host network ${JSON.stringify(hostNetwork)} is not applicable: ${c.static ? `the host port is bound on all node addresses, and NOMAD_HOST_IP_${planned.label} is the node's primary address (status.hostIP), not its address on that network` : 'the port is on the pod IP'}`,
       });
     }
     return planned;

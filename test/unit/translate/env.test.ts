@@ -245,6 +245,93 @@ describe('taskEnv: the port variables fewer jobs read', () => {
   });
 });
 
+describe('taskEnv: a static port mapped with `to` (static = 8080, to = 80)', () => {
+  const every = [
+    'NOMAD_IP_http',
+    'NOMAD_PORT_http',
+    'NOMAD_HOST_PORT_http',
+    'NOMAD_ADDR_http',
+    'NOMAD_ALLOC_PORT_http',
+    'NOMAD_ALLOC_IP_http',
+    'NOMAD_ALLOC_ADDR_http',
+    'NOMAD_HOST_IP_http',
+    'NOMAD_HOST_ADDR_http',
+  ];
+  const mapped = (mode: string, config: Record<string, unknown>) =>
+    groupContext(
+      simpleJob({
+        group: { Networks: [{ Mode: mode, ReservedPorts: [{ Label: 'http', Value: 8080, To: 80 }] }] },
+        task: { Config: { image: 'x', ...config, args: every.map((n) => `\${${n}}`) } },
+      }),
+    );
+
+  it('the task listens on `to`, the node forwards the static port: Nomad’s values, the pod’s IP for NOMAD_IP', () => {
+    // Bridge mode, and Nomad's default host mode with docker's own port mapping: the same pod.
+    for (const ctx of [mapped('bridge', { ports: ['http'] }), mapped('host', { ports: ['http'] })]) {
+      const vars = byName(taskEnv(ctx, task(ctx), 0));
+      const field = (name: string) => vars[name]?.valueFrom?.fieldRef?.fieldPath;
+      expect(vars.NOMAD_PORT_http?.value).toBe('80');
+      expect(vars.NOMAD_ALLOC_PORT_http?.value).toBe('80');
+      expect(vars.NOMAD_HOST_PORT_http?.value).toBe('8080');
+      // Nomad's NOMAD_HOST_* are the node's address and the port it forwards: here too.
+      expect(field('NOMAD_HOST_IP_http')).toBe('status.hostIP');
+      expect(vars.NOMAD_HOST_ADDR_http?.value).toBe('$(NOMAD_HOST_IP_http):8080');
+      // Nomad's NOMAD_IP/ADDR name the host too (host IP:8080); a pod has its own IP, which every pod
+      // reaches and the task can bind: the pod's IP and the port the task listens on.
+      expect(field('NOMAD_IP_http')).toBe('status.podIP');
+      expect(vars.NOMAD_ADDR_http?.value).toBe('$(NOMAD_IP_http):80');
+      expect(field('NOMAD_ALLOC_IP_http')).toBe('status.podIP');
+      expect(vars.NOMAD_ALLOC_ADDR_http?.value).toBe('$(NOMAD_ALLOC_IP_http):80');
+      expect(ctx.warnings).toEqual([]);
+    }
+  });
+
+  it('on the host network: the same values, as Nomad sets them, though nothing forwards 8080 there', () => {
+    const ctx = mapped('host', { network_mode: 'host' });
+    const vars = byName(taskEnv(ctx, task(ctx), 0));
+    expect(vars.NOMAD_PORT_http?.value).toBe('80');
+    expect(vars.NOMAD_HOST_PORT_http?.value).toBe('8080');
+    expect(vars.NOMAD_HOST_ADDR_http?.value).toBe('$(NOMAD_HOST_IP_http):8080');
+    // The pod's IP is the node's there.
+    expect(vars.NOMAD_ADDR_http?.value).toBe('$(NOMAD_IP_http):80');
+  });
+});
+
+describe('taskEnv: port labels that are not variable names (grpc-web)', () => {
+  it('NOMAD_IP/PORT/HOST_PORT/ADDR are cleaned, the others keep the label, as Nomad names them', () => {
+    const ctx = groupContext(
+      simpleJob({
+        group: { Networks: [{ Mode: 'bridge', ReservedPorts: [{ Label: 'grpc-web', Value: 8081 }] }] },
+        task: {
+          Env: {
+            HOST: '${NOMAD_HOST_ADDR_grpc-web}',
+            INSIDE: '${NOMAD_ALLOC_PORT_grpc-web}',
+            CLEANED: '${NOMAD_HOST_ADDR_grpc_web}',
+          },
+        },
+      }),
+    );
+    const env = taskEnv(ctx, task(ctx), 0);
+    const names = env.map((e) => e.name).filter((n) => n.includes('grpc'));
+    expect(names).toEqual([
+      'NOMAD_IP_grpc_web',
+      'NOMAD_PORT_grpc_web',
+      'NOMAD_HOST_PORT_grpc_web',
+      'NOMAD_ADDR_grpc_web',
+      'NOMAD_ALLOC_PORT_grpc-web',
+      'NOMAD_HOST_IP_grpc-web',
+      'NOMAD_HOST_ADDR_grpc-web',
+    ]);
+    expect(envValue(env, 'HOST')).toBe('$(NOMAD_HOST_ADDR_grpc-web)');
+    expect(envValue(env, 'INSIDE')).toBe('8081');
+    // Nomad sets no NOMAD_HOST_ADDR_grpc_web: left as written, as there.
+    expect(envValue(env, 'CLEANED')).toBe('${NOMAD_HOST_ADDR_grpc_web}');
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Env.CLEANED')).toEqual([
+      '${NOMAD_HOST_ADDR_grpc_web} is not set: the group declares no port "grpc_web" (Nomad would not set it either); left as is',
+    ]);
+  });
+});
+
 describe('taskEnv: meta and env (meta-env)', () => {
   const ctx = groupContext(corpusJob('meta-env'));
 

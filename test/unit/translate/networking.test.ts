@@ -121,7 +121,7 @@ describe('ports (network-ports, network-static-only)', () => {
     // Deterministic: the same label always gets the same port.
     expect(taskNetworking(groupContext(corpusJob('network-ports')), task(ctx), 0).ports).toEqual(ports);
     expect(warningsAt(ctx, 'TaskGroups[0].Networks[0].ReservedPorts[1].HostNetwork')).toEqual([
-      'host network "public" is not applicable: the host port is bound on all node addresses',
+      'host network "public" is not applicable: the host port is bound on all node addresses, and NOMAD_HOST_IP_https is the node\'s primary address (status.hostIP), not its address on that network',
     ]);
   });
 
