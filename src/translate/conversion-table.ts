@@ -820,7 +820,7 @@ at(['TaskGroups[].Tasks[]'], {
   ),
   Meta: converted('NOMAD_META_* and the pod annotation `nomadoperator.dev/task-meta`', ENV),
   KillTimeout: converted(
-    'terminationGracePeriodSeconds (largest shutdown delay + kill_timeout of the tasks)',
+    'terminationGracePeriodSeconds (largest shutdown delay + kill_timeout of the tasks; as written, not capped at a Nomad client’s max_kill_timeout, 30s by default)',
     POD,
   ),
   LogConfig: notApplicable('log rotation is the kubelet’s (containerLogMaxSize, containerLogMaxFiles)', {

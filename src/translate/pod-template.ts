@@ -45,7 +45,10 @@
 // (Nomad waits that long after deregistering services), `kill_signal` becomes `lifecycle.stopSignal`
 // (this also sets the pod OS to linux, which Kubernetes requires for stop signals; clusters without the
 // ContainerStopSignals feature gate drop the field: warning), and terminationGracePeriodSeconds is the
-// largest shutdown delay + kill_timeout over the tasks.
+// largest shutdown delay + kill_timeout over the tasks. kill_timeout is taken as written, though a
+// Nomad client caps it at its max_kill_timeout (30s by default): the cap is the client's setting, and
+// a longer grace only delays a task that ignores its stop signal, where a shorter one could kill a task
+// mid-shutdown that its clients gave the time (docs/translation.md).
 //
 // Group network: `hostname` → pod hostname (a DNS label), `dns { servers searches options }` → the
 // pod's dnsConfig (servers: dnsPolicy None), merged with the docker dns_* options of the tasks.

@@ -270,6 +270,13 @@ describe('stopping', () => {
     expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].Leader')).toHaveLength(1);
   });
 
+  it('kill_timeout as the jobspec says, above a default Nomad client’s max_kill_timeout (30s) too', () => {
+    // The cap is the Nomad client's setting, which the jobspec does not show (docs/translation.md).
+    const { objects, warnings } = run(simpleJob('service', { KillTimeout: 120 * 1_000_000_000 }));
+    expect(podSpecOf(one(objects, 'Deployment')).terminationGracePeriodSeconds).toBe(120);
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].KillTimeout')).toEqual([]);
+  });
+
   it('default kill timeout (5s) and no stop signal or OS for SIGTERM', () => {
     const spec = podSpecOf(one(run(simpleJob('service', { KillSignal: 'SIGTERM' })).objects, 'Deployment'));
     expect(spec.terminationGracePeriodSeconds).toBe(5);
