@@ -423,7 +423,8 @@ function knownTimeZone(name: string): boolean {
  */
 function launchWarnings(ctx: GroupContext, specs: readonly string[]): void {
   const overlap = ctx.job.Periodic?.ProhibitOverlap === true;
-  const groups = (ctx.job.TaskGroups ?? []).length;
+  // Groups of count 0 make no CronJob.
+  const groups = (ctx.job.TaskGroups ?? []).filter((g) => !groupPlacesNothing(g)).length;
   const schedules = specs.map((spec) => kubernetesSchedule(spec));
   const coincide = schedules.some((a, i) => schedules.slice(i + 1).some((b) => mayCoincide(a, b)));
   if (specs.length > 1 && (coincide || overlap)) {

@@ -373,6 +373,11 @@ describe('periodic batch → CronJob', () => {
         .warnings.filter((w) => w.path.startsWith('Periodic.'))
         .map((w) => w.path),
     ).toEqual(['Periodic.ProhibitOverlap', 'Periodic.Specs']);
+    // A group of count 0 makes no CronJob: one group left, no overlap between groups to speak of.
+    const idle = job(['0 9 * * *'], 2, true);
+    const second = idle.TaskGroups?.[1];
+    if (second) second.Count = 0;
+    expect(run(idle).warnings.filter((w) => w.path.startsWith('Periodic.'))).toEqual([]);
   });
 
   it('names fit 52 characters; disabled → suspend; unknown zones fall back to UTC', () => {
