@@ -138,6 +138,11 @@ export async function startOperator(options: {
         ...(options.extraArgs ?? []),
       ],
       {
+        // A session of its own, as each control-plane component has (test/cluster/local-cluster.ts):
+        // with the kernel's autogroups, a session is a CPU group of its own, as a pod's cgroup is in a
+        // cluster. In the bench's session the operator would share one group with the client that
+        // times it.
+        detached: true,
         stdio: ['ignore', fd, fd],
         cwd: repoRoot,
         env: {
@@ -151,6 +156,15 @@ export async function startOperator(options: {
     closeSync(fd);
   }
   const pid = child.pid ?? 0;
+  // Detached, it outlives the bench unless stopped: stopped when the bench exits, however it does.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killOnExit();
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    });
+  }
   let peak = 0;
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssOf(pid));
@@ -161,6 +175,7 @@ export async function startOperator(options: {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     clearInterval(sampler);
+    process.off('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await Promise.race([exited, sleep(15_000)]);
