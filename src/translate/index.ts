@@ -24,7 +24,8 @@ export const DEFAULT_ARTIFACT_IMAGE = 'curlimages/curl:8.11.0';
  *   shell and coreutils; set an image that has the task's binaries); javaImage `eclipse-temurin:21-jre`;
  *   artifactImage `curlimages/curl:8.11.0`; nodeAttributeLabels `{}` (placement.ts merges them over its
  *   defaults, which map only the attributes every node has a label for: without a mapping, datacenters,
- *   node pools, regions and rules on other attributes pin nothing); dispatch unset. Operators set these
+ *   node pools, regions and rules on other attributes pin nothing); allowedUnsafeSysctls `[]` (a task's
+ *   sysctls outside Kubernetes' safe set are left out); dispatch unset. Operators set these
  *   through options.ts (flags, environment variables, Helm values).
  */
 export function resolveOptions(options: TranslateOptions): ResolvedOptions {
@@ -38,6 +39,7 @@ export function resolveOptions(options: TranslateOptions): ResolvedOptions {
     javaImage: options.javaImage || DEFAULT_JAVA_IMAGE,
     artifactImage: options.artifactImage || DEFAULT_ARTIFACT_IMAGE,
     nodeAttributeLabels: { ...(options.nodeAttributeLabels ?? {}) },
+    allowedUnsafeSysctls: [...(options.allowedUnsafeSysctls ?? [])],
   };
   if (options.dispatch !== undefined) resolved.dispatch = { ...options.dispatch };
   return resolved;

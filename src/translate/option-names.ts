@@ -12,7 +12,8 @@ export type TranslatorOptionKey =
   | 'execImage'
   | 'javaImage'
   | 'artifactImage'
-  | 'millicoresPerMHz';
+  | 'millicoresPerMHz'
+  | 'allowedUnsafeSysctls';
 
 export interface TranslatorOptionName {
   /** Flag of `convert` and `run`, without the dashes. */
@@ -49,6 +50,7 @@ export const translatorOptionNames: Readonly<Record<TranslatorOptionKey, Transla
   javaImage: name('java-image', 'javaImage', '<image>'),
   artifactImage: name('artifact-image', 'artifactImage', '<image>'),
   millicoresPerMHz: name('millicores-per-mhz', 'millicoresPerMHz', '<number>'),
+  allowedUnsafeSysctls: name('allowed-unsafe-sysctl', 'allowedUnsafeSysctls', '<sysctl or prefix*>', true),
 };
 
 export const translatorOptionKeys = Object.keys(translatorOptionNames) as TranslatorOptionKey[];

@@ -25,7 +25,12 @@ export { type TranslatorOptionKey, translatorOptionKeys, translatorOptionNames }
 /** The options an operator sets: everything but the per-job ones (namespace, version, dispatch). */
 export type TranslatorOptions = Pick<
   TranslateOptions,
-  'millicoresPerMHz' | 'execImage' | 'javaImage' | 'artifactImage' | 'nodeAttributeLabels'
+  | 'millicoresPerMHz'
+  | 'execImage'
+  | 'javaImage'
+  | 'artifactImage'
+  | 'nodeAttributeLabels'
+  | 'allowedUnsafeSysctls'
 >;
 
 /** One occurrence of an option: its text and where it came from (`--exec-image`, `NOMAD_OPERATOR_…`). */
@@ -81,6 +86,11 @@ export const translatorOptionHelp: Readonly<
     description: 'CPU millicores requested per Nomad MHz (1: 1000 MHz is one core)',
     default: '1',
   },
+  allowedUnsafeSysctls: {
+    description:
+      "sysctl outside Kubernetes' safe set that the nodes allow (their kubelet --allowed-unsafe-sysctls), kept in pods: a name, or a prefix ending in * (repeatable)",
+    default: "none: a task's unsafe sysctls are left out, as a default kubelet rejects the pod",
+  },
 };
 
 // --- value schemas ---------------------------------------------------------------------------
@@ -108,6 +118,18 @@ const positiveNumber = z.string().transform((text, ctx) => {
   }
   return value;
 });
+
+/** A sysctl name (dots or slashes between segments), or such a prefix ending in `*`, as the kubelet takes them. */
+const sysctlPattern = z
+  .string()
+  .trim()
+  .regex(
+    /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*([a-z0-9]([-_a-z0-9]*[a-z0-9])?|\*|[a-z0-9]([-_a-z0-9]*[a-z0-9])?\*)$/u,
+    {
+      error: (issue) =>
+        `expected a sysctl name such as net.core.somaxconn, or a prefix ending in * such as net.core.*, got ${JSON.stringify(issue.input)}`,
+    },
+  );
 
 /** `meta.rack` or `${meta.rack}`, a node attribute Nomad's constraints can name. */
 const ATTRIBUTE = /^(?:node|attr|meta)\.[^\s${}=,]+$/u;
@@ -198,6 +220,11 @@ export function parseTranslatorOptions(texts: TranslatorOptionTexts): Translator
     const pair = parseText(attributeLabel, text, errors);
     if (pair) map(pair[0], pair[1], text.source);
   }
+  const sysctls = (texts.allowedUnsafeSysctls ?? []).flatMap((text) => {
+    const value = parseText(sysctlPattern, text, errors);
+    return value === undefined ? [] : [value];
+  });
+  if (sysctls.length > 0) options.allowedUnsafeSysctls = [...new Set(sysctls)];
   if (labels.size > 0) {
     options.nodeAttributeLabels = Object.fromEntries(
       [...labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([a, { label }]) => [a, label]),

@@ -96,6 +96,7 @@ import type { RestartPolicy as NomadRestartPolicy, Task } from '../nomad/schema.
 import { type DriverPod, type DriverResult, taskDriver } from './drivers.ts';
 import { taskEnv, withNodeVariables } from './env.ts';
 import { servicePodLabels, taskNetworking } from './networking.ts';
+import { translatorOptionNames } from './option-names.ts';
 import { groupPlacement } from './placement.ts';
 import { mebibytes, taskResources } from './resources.ts';
 import { bindMounts, groupStorage, isAllocSubdirMount, type StorageResult } from './storage.ts';
@@ -459,6 +460,8 @@ function podDns(
 /** Merges the pod-level settings the tasks' drivers ask for into the pod spec. */
 function mergeDriverPods(ctx: GroupContext, built: BuiltTask[], spec: V1PodSpec): void {
   const sysctls = new Map<string, string>();
+  // Where each sysctl was set (the first task's config): warnings name that field.
+  const sysctlPaths = new Map<string, string>();
   const pullSecrets: string[] = [];
   const groups = new Set<number>();
   const aliases: V1HostAlias[] = [];
@@ -514,6 +517,7 @@ function mergeDriverPods(ctx: GroupContext, built: BuiltTask[], spec: V1PodSpec)
         continue;
       }
       sysctls.set(name, value);
+      if (!sysctlPaths.has(name)) sysctlPaths.set(name, `${path}.sysctl`);
     }
     if (p.runtimeClassName !== undefined) {
       if (spec.runtimeClassName === undefined) spec.runtimeClassName = p.runtimeClassName;
@@ -554,20 +558,48 @@ function mergeDriverPods(ctx: GroupContext, built: BuiltTask[], spec: V1PodSpec)
         sysctls.delete(name);
       }
     }
+    leaveOutUnsafeSysctls(ctx, sysctls, sysctlPaths);
     if (sysctls.size > 0) {
       spec.securityContext.sysctls = [...sysctls]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([name, value]) => ({ name, value }));
-      const unsafe = [...sysctls.keys()].filter((name) => !SAFE_SYSCTLS.has(name));
-      if (unsafe.length > 0) {
-        ctx.warn(
-          `${ctx.path}.Tasks`,
-          `sysctls ${unsafe.join(', ')} are not in Kubernetes' safe set: nodes must allow them (kubelet --allowed-unsafe-sysctls) or the pods are rejected`,
-        );
-      }
     }
     if (Object.keys(spec.securityContext).length === 0) delete spec.securityContext;
   }
+}
+
+/**
+ * Takes out the sysctls outside Kubernetes' safe set that the operator was not told the nodes allow
+ * (options.allowedUnsafeSysctls, the nodes' kubelet --allowed-unsafe-sysctls): a default kubelet rejects
+ * a pod asking for one (SysctlForbidden), and its controller would create and lose pods for ever. Left
+ * out, the task runs with the kernel's default value, which is what a Nomad client whose Docker refused
+ * the setting could not give either; one warning per task config, naming what to do.
+ */
+function leaveOutUnsafeSysctls(
+  ctx: GroupContext,
+  sysctls: Map<string, string>,
+  paths: ReadonlyMap<string, string>,
+): void {
+  const allowed = ctx.options.allowedUnsafeSysctls;
+  const leftOut = new Map<string, string[]>();
+  for (const name of [...sysctls.keys()]) {
+    if (SAFE_SYSCTLS.has(name) || allowed.some((pattern) => sysctlMatches(pattern, name))) continue;
+    sysctls.delete(name);
+    const path = paths.get(name) ?? `${ctx.path}.Tasks`;
+    leftOut.set(path, [...(leftOut.get(path) ?? []), name]);
+  }
+  const names = translatorOptionNames.allowedUnsafeSysctls;
+  for (const [path, list] of leftOut) {
+    ctx.warn(
+      path,
+      `${list.length === 1 ? 'sysctl' : 'sysctls'} ${list.join(', ')} left out: not in Kubernetes' safe set, so a kubelet that does not allow ${list.length === 1 ? 'it' : 'them'} rejects the pod; where the nodes allow ${list.length === 1 ? 'it' : 'them'} (kubelet --allowed-unsafe-sysctls), name ${list.length === 1 ? 'it' : 'them'} with --${names.flag} (env ${names.env}, Helm value ${names.helm})`,
+    );
+  }
+}
+
+/** A kubelet --allowed-unsafe-sysctls entry: a sysctl name, or a prefix ending in `*`. */
+export function sysctlMatches(pattern: string, name: string): boolean {
+  return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
 }
 
 /** The sysctls every kubelet allows (Kubernetes 1.32+). */

@@ -53,6 +53,12 @@ export interface TranslateOptions {
    * 'topology.kubernetes.io/zone' }` makes `datacenters` pin pods to zones.
    */
   nodeAttributeLabels?: Record<string, string>;
+  /**
+   * Sysctls outside Kubernetes' safe set that the nodes allow (their kubelet
+   * --allowed-unsafe-sysctls): names, or prefixes ending in `*`. Default none: a task's unsafe sysctl
+   * is left out (with a warning), as a default kubelet would reject the pod.
+   */
+  allowedUnsafeSysctls?: string[];
   /** Set when translating a dispatched child: the Secret holding the payload and meta. */
   dispatch?: { payloadSecretName?: string };
 }

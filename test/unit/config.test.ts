@@ -186,9 +186,11 @@ describe('parseConfig', () => {
       NOMAD_OPERATOR_JAVA_IMAGE: 'eclipse-temurin:17-jre',
       NOMAD_OPERATOR_ARTIFACT_IMAGE: 'alpine:3',
       NOMAD_OPERATOR_MILLICORES_PER_MHZ: '0.5',
+      NOMAD_OPERATOR_ALLOWED_UNSAFE_SYSCTLS: 'net.core.somaxconn, kernel.msg*',
     };
     expect(ok([], env).translator).toEqual({
       millicoresPerMHz: 0.5,
+      allowedUnsafeSysctls: ['net.core.somaxconn', 'kernel.msg*'],
       execImage: 'debian:12',
       javaImage: 'eclipse-temurin:17-jre',
       artifactImage: 'alpine:3',
@@ -210,10 +212,17 @@ describe('parseConfig', () => {
         '--exec-image',
         'ubuntu:24.04',
         '--millicores-per-mhz=2',
+        '--allowed-unsafe-sysctl=net.ipv4.*',
+        '--allowed-unsafe-sysctl',
+        'net.ipv4.*',
       ],
       env,
     ).translator;
-    expect(flagged).toMatchObject({ execImage: 'ubuntu:24.04', millicoresPerMHz: 2 });
+    expect(flagged).toMatchObject({
+      execImage: 'ubuntu:24.04',
+      millicoresPerMHz: 2,
+      allowedUnsafeSysctls: ['net.ipv4.*'],
+    });
     // The flags' list replaces the variable's; the other variables still count.
     expect(flagged.nodeAttributeLabels).toEqual({
       'meta.room': 'example.com/room',
@@ -249,6 +258,9 @@ describe('parseConfig', () => {
       '--node-attribute-label: node attribute node.datacenter is already mapped to a.example/dc by --datacenter-label',
     ]);
     expect(errors(['--exec-image'])).toEqual(['--exec-image needs a value']);
+    expect(errors(['--allowed-unsafe-sysctl=net.*.somaxconn'])).toEqual([
+      '--allowed-unsafe-sysctl: expected a sysctl name such as net.core.somaxconn, or a prefix ending in * such as net.core.*, got "net.*.somaxconn"',
+    ]);
   });
 
   it('reads the write limit from --kube-api-qps/--kube-api-burst and their variables, refusing bad values', () => {

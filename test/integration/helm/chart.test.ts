@@ -155,10 +155,12 @@ describe('helm lint and template', () => {
         'translator.javaImage=eclipse-temurin:17-jre',
         'translator.artifactImage=alpine:3',
         'translator.millicoresPerMHz=0.5',
+        'translator.allowedUnsafeSysctls={net.core.somaxconn,kernel.msg*}',
       ]),
     );
     expect(translatorOf(args)).toEqual({
       millicoresPerMHz: 0.5,
+      allowedUnsafeSysctls: ['net.core.somaxconn', 'kernel.msg*'],
       execImage: 'debian:12',
       javaImage: 'eclipse-temurin:17-jre',
       artifactImage: 'alpine:3',

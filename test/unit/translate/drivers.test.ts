@@ -599,7 +599,12 @@ describe('corpus', () => {
       name: 'task0-mount1',
       emptyDir: { medium: 'Memory', sizeLimit: '100000' },
     });
-    expect(spec.securityContext?.sysctls).toEqual([{ name: 'net.core.somaxconn', value: '16384' }]);
+    // Outside Kubernetes' safe set: left out unless the nodes are said to allow it.
+    expect(spec.securityContext?.sysctls).toBeUndefined();
+    expect(messagesAt(warnings, `${CONFIG}.sysctl`)).toEqual([
+      expect.stringContaining('sysctl net.core.somaxconn left out'),
+    ]);
+    expect(messagesAt(warnings, `${CONFIG}.sysctl`)[0]).toContain('--allowed-unsafe-sysctl');
     expect(t.resources?.limits).toEqual({ cpu: '100m', memory: '512Mi' });
     for (const option of ['devices', 'logging', 'ulimit', 'shm_size']) {
       expect(messagesAt(warnings, `${CONFIG}.${option}`)).toHaveLength(1);
@@ -607,6 +612,22 @@ describe('corpus', () => {
     expect(JSON.parse(podAnnotation(objects))).toEqual({
       t: { team: 'platform', version: '3' },
     });
+  });
+
+  it('docker-nested-config: an unsafe sysctl the nodes allow is kept, without a warning', () => {
+    for (const allowed of [['net.core.somaxconn'], ['net.core.*'], ['net.*']]) {
+      const { objects, warnings } = run(corpusJob('docker-nested-config'), { allowedUnsafeSysctls: allowed });
+      const spec = podSpecOf(one(objects, 'Deployment'));
+      expect(spec.securityContext?.sysctls, allowed[0]).toEqual([
+        { name: 'net.core.somaxconn', value: '16384' },
+      ]);
+      expect(messagesAt(warnings, `${CONFIG}.sysctl`)).toEqual([]);
+    }
+    const other = run(corpusJob('docker-nested-config'), {
+      allowedUnsafeSysctls: ['net.ipv4.*', 'net.core'],
+    });
+    expect(podSpecOf(one(other.objects, 'Deployment')).securityContext?.sysctls).toBeUndefined();
+    expect(messagesAt(other.warnings, `${CONFIG}.sysctl`)).toHaveLength(1);
   });
 
   it('batch-simple: exec command, args, resources', () => {

@@ -30,6 +30,7 @@ export const testOptions: ResolvedOptions = {
   javaImage: 'eclipse-temurin:21',
   artifactImage: 'busybox:1',
   nodeAttributeLabels: {},
+  allowedUnsafeSysctls: [],
 };
 
 export interface TestContext extends GroupContext {

@@ -30,6 +30,7 @@ export const testOptions: ResolvedOptions = {
   javaImage: 'example/java:1',
   artifactImage: 'example/fetch:1',
   nodeAttributeLabels: {},
+  allowedUnsafeSysctls: [],
 };
 
 export interface TestContext extends GroupContext {
