@@ -963,23 +963,22 @@ at(['TaskGroups[].Tasks[].Artifacts[]'], {
 });
 
 const STATIC_TEMPLATE =
-  'a rendering setting: static text is written once and replaced together with the pods; a template with actions is reported as a whole (mounted unrendered)';
+  'a rendering setting: static text is written once and replaced together with the pods; a template with actions is reported as a whole (written unrendered)';
 const NEVER_RERENDERED =
   'static text never re-renders: there is no render to delay, signal, script or fail (a template with actions is reported at its data)';
 at(['TaskGroups[].Tasks[].Templates[]'], {
-  SourcePath: notApplicable(
-    'the source is read from the task directory when the task starts (an artifact’s file), after this translation renders templates; put its text in `data` (`data = file("…")` reads it when the job is parsed)',
-    {
-      warnedBy: STORAGE,
-    },
+  SourcePath: partial(
+    'a file an artifact of the task writes (its file, or one inside what it unpacks) is copied as is by the init container `nomad-templates`, after the artifact fetchers: a file without template actions is its own rendering',
+    'actions in the file stay as written (warning); `env = true` sets no variable from it (warning); any other source is a file on the Nomad client: the template is not created and a bind of its destination is not mounted (warnings; put its text in `data`, `data = file("…")` reads it when the job is parsed)',
+    STORAGE,
   ),
   DestPath: converted(
-    'a subPath mount: `local/x` → /local/x, `secrets/x` → /secrets/x, `alloc/x`, `../alloc/x` → /alloc/x in every task of the group (the shared alloc dir), another `y` → /y; docker `volumes`/bind mounts of the path mount the same file at their target',
+    'an ordinary, writable file the init container `nomad-templates` writes into the task directory’s emptyDir before any task starts: `local/x` → /local/x, `secrets/x` → /secrets/x (memory), `alloc/x`, `../alloc/x` → /alloc/x, written once for every task of the group (the shared alloc dir); another `y` → /y, a read-only subPath mount of the ConfigMap/Secret key (uid/gid not applied: warning); docker `volumes`/bind mounts of the path bind the same file at their target',
     STORAGE,
   ),
   EmbeddedTmpl: partial(
     'a key of the task’s ConfigMap `<job>--<group>--tmpl--<task>--<content hash>` (a Secret for secrets/ destinations, perms without world-read, or Vault functions); rendered where the value is known when translating: lookups of the job’s own services (`range service`/`nomadService` → the Service’s DNS name and port), `{{ env "X" }}` of variables the container’s env holds literally (NOMAD_*_DIR, job/group/task names, namespace, region, ports, meta, the task’s env), comments',
-    'other template actions are not rendered: they stay as written in the mounted text (warning naming the Nomad/Consul/Vault functions they use and the variables only the running pod knows, e.g. NOMAD_ALLOC_ID, NOMAD_IP_*, node attributes)',
+    'other template actions are not rendered: they stay as written in the file (warning naming the Nomad/Consul/Vault functions they use and the variables only the running pod knows, e.g. NOMAD_ALLOC_ID, NOMAD_IP_*, node attributes)',
     STORAGE,
   ),
   ChangeMode: quiet(
@@ -994,13 +993,24 @@ at(['TaskGroups[].Tasks[].Templates[]'], {
   ChangeSignal: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE, noEffect: NEVER_RERENDERED }),
   Once: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE, noEffect: NEVER_RERENDERED }),
   Splay: notApplicable(STATIC_TEMPLATE, { warnedBy: STORAGE, noEffect: NEVER_RERENDERED }),
-  Perms: converted('the file mode of the volume item (setuid/setgid/sticky bits dropped, warning)', STORAGE),
-  Uid: partial('—', 'files of ConfigMap/Secret volumes belong to root (warning)', STORAGE),
-  Gid: partial('—', 'files of ConfigMap/Secret volumes belong to root (warning)', STORAGE),
+  Perms: converted(
+    'the file’s mode, set by the init container `nomad-templates` (setuid/setgid/sticky bits included); a destination outside local/, secrets/ and alloc/: the mode of its volume item (those bits dropped, warning)',
+    STORAGE,
+  ),
+  Uid: partial(
+    'the file’s owner, set by the init container `nomad-templates` (which then runs as root: chown needs it)',
+    'a destination outside local/, secrets/ and alloc/ is a ConfigMap/Secret file, which belongs to root (warning)',
+    STORAGE,
+  ),
+  Gid: partial(
+    'the file’s group, set by the init container `nomad-templates` (which then runs as root: chgrp needs it)',
+    'a destination outside local/, secrets/ and alloc/ is a ConfigMap/Secret file, which belongs to root (warning)',
+    STORAGE,
+  ),
   LeftDelim: converted('used to find template actions', STORAGE),
   RightDelim: converted('used to find template actions', STORAGE),
   Envvars: partial(
-    'the file is mounted and read as Nomad reads it (KEY=value lines, comments, `export`, quotes, JSON escapes); each variable is a key of the template’s ConfigMap/Secret and an env entry (`valueFrom`) of the container that overrides the task’s env and NOMAD_* variables of that name, as Nomad’s template variables do; `${NAME}` in the driver config’s `command`/`args` is `$(NAME)`, the template’s value',
+    'the file is written and read as Nomad reads it (KEY=value lines, comments, `export`, quotes, JSON escapes); each variable is a key of the template’s ConfigMap/Secret and an env entry (`valueFrom`) of the container that overrides the task’s env and NOMAD_* variables of that name, as Nomad’s template variables do; `${NAME}` in the driver config’s `command`/`args` is `$(NAME)`, the template’s value',
     'a template that keeps actions sets only the variables of lines no action changes; the others are named in its warning (set them in the task’s env); a file Nomad cannot parse fails the task in Nomad: warning with Nomad’s message, no variable set',
     STORAGE,
   ),

@@ -14,7 +14,7 @@ import { groupObjects, workloadOf } from './workloads.ts';
 
 export type { TranslateOptions, TranslateResult, Warning } from './types.ts';
 
-/** Default image of the init container that fetches artifacts (storage.ts). */
+/** Default image of the init containers that fetch artifacts and write template files (storage.ts). */
 export const DEFAULT_ARTIFACT_IMAGE = 'curlimages/curl:8.11.0';
 
 /**

@@ -79,7 +79,7 @@ export const translatorOptionHelp: Readonly<
   },
   javaImage: { description: 'image that runs java tasks', default: DEFAULT_JAVA_IMAGE },
   artifactImage: {
-    description: 'image of the init container that fetches artifacts',
+    description: 'image of the init containers that fetch artifacts and write template files',
     default: DEFAULT_ARTIFACT_IMAGE,
   },
   millicoresPerMHz: {

@@ -29,7 +29,8 @@
 // restarts them whenever they exit, even successfully, and their failure does not fail the pod
 // (warning per task). Elsewhere the leader is only recorded in an annotation (warning).
 //
-// Init containers, in order: the storage module's artifact fetchers, prestart sidecars, prestart tasks,
+// Init containers, in order: the storage module's artifact fetchers and the init container writing the
+// template files (so a prestart or sidecar task finds its files), prestart sidecars, prestart tasks,
 // then (batch pods) the leader's other main tasks and poststart sidecars.
 //
 // Restart: each task's restart policy is the group's with the task's own block over it (Nomad's merge,
@@ -866,7 +867,8 @@ export function groupPodTemplate(ctx: GroupContext, mode: PodMode): GroupPod | u
   const byRole = (...roles: Role[]) => built.filter((b) => roles.includes(b.role)).map((b) => b.container);
   let initContainers: V1Container[];
   let containers: V1Container[];
-  // Artifact fetchers, prestart sidecars, prestart tasks: before anything of the job's own runs.
+  // Artifact fetchers, the template files, prestart sidecars, prestart tasks: the files are there
+  // before anything of the job's own runs.
   const prestart = [...storage.initContainers, ...byRole('sidecar'), ...byRole('init')];
   if (mode === 'sysbatch') {
     initContainers = [

@@ -14,21 +14,34 @@
 //   dispatch payload, with its place: paths.ts `AllocPlace`). `bindMounts` resolves a task-relative
 //   path of a driver's config (docker `volumes = ["local/nginx.conf:/etc/nginx/nginx.conf"]`, a bind
 //   `mount` with a relative source) onto them, so the file appears at the target with the content the
-//   task would see: a subPath mount of the template's ConfigMap key, or of the emptyDir for what the
-//   task or its artifacts write there.
+//   task would see: a subPath mount of the emptyDir for what the templates, the artifacts or the task
+//   write there, or of the ConfigMap/Secret key of a file mounted from one (a dispatch payload).
 // * Templates. Nomad renders templates with consul-template; the operator renders only what is known
 //   when translating: lookups of the job's own services (service-lookups.ts), then comments and
 //   `{{ env "X" }}` of variables whose value the container's env holds literally (template-render.ts
-//   with env.ts `knownEnvValue`). The result is mounted (with subPath) at its destination, from one
-//   ConfigMap per task (one Secret for destinations under secrets/ or perms that deny world-read). A
-//   destination in the shared alloc directory (`alloc/x`, `../alloc/x`, `${NOMAD_ALLOC_DIR}/x`) is
-//   mounted at /alloc/x in every task of the group, as every task sees the shared directory in Nomad.
-//   Text still holding template actions (`{{ … }}`, or the template's own delimiters) is mounted with
+//   with env.ts `knownEnvValue`). The result is a key of one ConfigMap per task (one Secret for
+//   destinations under secrets/, perms that deny world-read or Vault functions). Nomad writes the file
+//   as an ordinary file of the task directory, which the task may rewrite (Redis Sentinel rewrites its
+//   config), chown or replace; ConfigMap and Secret volumes are read-only. So the init container
+//   TEMPLATES_CONTAINER copies each file into the emptyDir of its destination (local/; secrets/, in
+//   memory as the Secret's volume is; the shared alloc directory and its data/, logs/, tmp/) and sets
+//   `perms` as its mode and `uid`/`gid` as its owner, as Nomad does (running as root only then: chown
+//   needs it). It runs the artifact image (options.artifactImage, the image the artifact step pulls),
+//   after the artifact fetchers, as Nomad renders templates after fetching artifacts (a template
+//   replaces an artifact's file, or reads one as its source), and before every task, prestart and
+//   sidecar tasks included. A
+//   file in the shared alloc directory (`alloc/x`, `../alloc/x`, `${NOMAD_ALLOC_DIR}/x`) is written once
+//   and seen by every task, as in Nomad. Another destination in the task directory (`y`: /y, an exec
+//   task's chroot) has no emptyDir: it is mounted from its key (read-only; uid/gid not applied: warning).
+//   Text still holding template actions (`{{ … }}`, or the template's own delimiters) is written with
 //   them unrendered, with a warning naming the Nomad/Consul/Vault functions it uses and the variables
 //   only the running pod knows. Object names end in a hash of the content, so a job update that
 //   changes a template changes the pod spec and rolls the pods: the equivalent of Nomad's re-render
-//   plus change_mode "restart". `source` templates read a file on the Nomad client at run time and are
-//   skipped with a warning.
+//   plus change_mode "restart". A template made from a `source` file that an artifact of the task
+//   writes is copied as is from that file by the same init container (a file without actions is its
+//   own rendering; warning that actions stay unrendered); any other `source` is a file on the Nomad
+//   client, not created (warning), and a bind of its destination is dropped (warning): the kubelet
+//   would make a directory for the missing file and the container could not start.
 // * env = true templates. Nomad reads the rendered file as KEY=value lines (template-render.ts
 //   `parseEnvFile`, go-envparse's rules) and its variables override the task's env and Nomad's own
 //   variables. Each variable is a key of the template's ConfigMap (Secret) and an env entry of the
@@ -431,12 +444,104 @@ export function artifactScript(taskName: string, steps: readonly ArtifactStep[])
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Template files
+
+/** Name of the init container that writes the template files into the task directories. */
+export const TEMPLATES_CONTAINER = 'nomad-templates';
+
+/**
+ * Where the templates init container mounts what it reads and writes: task `index`'s local/ and
+ * secrets/ (by index: task names may hold any character), and the task's template ConfigMap and Secret.
+ * The shared alloc directory is at /alloc, as in every task.
+ */
+function copyTaskDir(index: number, dir: string): string {
+  return `/nomad/tasks/${index}/${dir}`;
+}
+function copyObjectDir(index: number, secret: boolean): string {
+  return `/nomad/${secret ? 'template-secrets' : 'templates'}/${index}`;
+}
+
+/** One file the templates init container writes (paths as it mounts the task directories). */
+export interface TemplateCopy {
+  /** A key of a template ConfigMap/Secret, or (a template with a `source`) the file an artifact wrote. */
+  source: string;
+  destination: string;
+  /** Nomad's `perms`: 12 bits (setuid, setgid and sticky included, as Nomad parses them). */
+  mode: number;
+  /** Nomad's `uid`/`gid`; unset: the file keeps the init container's user. */
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * The script of the templates init container (`sh -c <script> nomad-templates <args>`): for each
+ * five arguments SOURCE DESTINATION MODE UID GID (`-`: not set), the file is written as Nomad writes a
+ * rendered template, an ordinary file of the task directory: parents made, a file already there (an
+ * artifact's) replaced, owner then mode set (chown clears setuid/setgid bits).
+ */
+export const TEMPLATE_COPY_SCRIPT = `# Writes the template files of Nomad tasks into their task directories (generated by nomad-operator).
+# Arguments, five per file: SOURCE DESTINATION MODE UID GID ("-": keep the owner).
+set -eu
+while [ "$#" -ge 5 ]; do
+  src=$1 dest=$2 mode=$3 uid=$4 gid=$5
+  shift 5
+  mkdir -p "\${dest%/*}"
+  rm -f "$dest"
+  cp "$src" "$dest"
+  if [ "$uid" != - ]; then chown "$uid" "$dest"; fi
+  if [ "$gid" != - ]; then chgrp "$gid" "$dest"; fi
+  chmod "$mode" "$dest"
+  echo "wrote $dest"
+done
+`;
+
+/** The arguments of TEMPLATE_COPY_SCRIPT for these files. */
+export function templateCopyArgs(copies: readonly TemplateCopy[]): string[] {
+  return copies.flatMap((c) => [
+    c.source,
+    c.destination,
+    c.mode.toString(8).padStart(4, '0'),
+    c.uid === undefined ? '-' : String(c.uid),
+    c.gid === undefined ? '-' : String(c.gid),
+  ]);
+}
+
+/** The files a templates init container writes, read back from its arguments (for checks and tests). */
+export function templateCopies(container: V1Container): TemplateCopy[] {
+  if (container.name !== TEMPLATES_CONTAINER) return [];
+  const args = container.args ?? [];
+  const copies: TemplateCopy[] = [];
+  for (let i = 0; i + 5 <= args.length; i += 5) {
+    const [source = '', destination = '', mode = '', uid = '-', gid = '-'] = args.slice(i, i + 5);
+    const copy: TemplateCopy = { source, destination, mode: Number.parseInt(mode, 8) };
+    if (uid !== '-') copy.uid = Number(uid);
+    if (gid !== '-') copy.gid = Number(gid);
+    copies.push(copy);
+  }
+  return copies;
+}
+
+/** Whether an artifact step writes the file at `path` (a container path): its file, or inside what it unpacks. */
+function artifactWrites(step: ArtifactStep, path: string): boolean {
+  const target = step.target;
+  if (target.kind === 'file') return path === target.path;
+  if (step.archive !== undefined) return path.startsWith(`${target.path}/`);
+  return path === `${target.path}/${target.fileName}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Places of the allocation directory in the pod
 
 /** Something of Nomad's allocation directory the pod holds: a directory volume or one file. */
 export interface PlacedSource {
   place: AllocPlace;
-  kind: 'dir' | 'file';
+  /**
+   * `file`: a file of its own volume (a ConfigMap/Secret key); `written`: a file an init container
+   * writes into the directory volume holding it (a template's); `absent`: a file of the job that is not
+   * created (a template that is not converted).
+   */
+  kind: 'dir' | 'file' | 'written' | 'absent';
+  /** The volume of a `dir` or `file`; '' otherwise. */
   volume: string;
   /** The key of a ConfigMap/Secret file, or a directory inside the volume. */
   subPath?: string;
@@ -472,10 +577,12 @@ function relativePlace(inner: AllocPlace, outer: AllocPlace): string {
 /**
  * The mounts that make a task-relative Nomad path appear at `bind.target` in task `task`'s container,
  * as Nomad's docker driver binds `<task dir>/<source>`: the deepest source holding the path (a subPath
- * of its volume, or the file itself), plus every template file or task directory inside the path at
- * the same relative place below the target (template files are ConfigMap/Secret keys, not files in
- * the emptyDir). Nothing when the path leaves the allocation directory or nothing in the pod stands
- * for it (a warning says what to do).
+ * of its volume, or the file itself), plus every file or task directory of another volume inside the
+ * path at the same relative place below the target (a dispatch payload, a template mounted from its
+ * ConfigMap/Secret key; template files in local/, secrets/ and alloc/ are files of those emptyDirs).
+ * Nothing when the path leaves the allocation directory, nothing in the pod stands for it, or it is
+ * the file of a template that is not created (the kubelet would make a directory for the missing
+ * subPath, and mounting that over a file of the image fails the container): a warning says so.
  */
 export function bindMounts(
   ctx: GroupContext,
@@ -493,20 +600,32 @@ export function bindMounts(
     return [];
   }
   const place = resolved.place;
-  const holders = sources.filter((s) => placeWithin(place, s.place));
-  const base = holders.sort((a, b) => b.place.length - a.place.length)[0];
+  const holders = sources
+    .filter((s) => placeWithin(place, s.place))
+    .sort((a, b) => b.place.length - a.place.length);
+  const deepest = holders[0];
+  const inside = deepest !== undefined && deepest.place.length !== place.length;
+  if (deepest?.kind === 'absent') {
+    ctx.warn(
+      bind.path,
+      `${bind.what} is not mounted: ${quoted(placePath(place))} is ${inside ? 'inside ' : ''}the file of ${deepest.what}, which is not created (the kubelet would make a directory in its place, and the container could not start); make the template from data, or bind another file`,
+    );
+    return [];
+  }
+  if ((deepest?.kind === 'file' || deepest?.kind === 'written') && inside) {
+    ctx.warn(
+      bind.path,
+      `${bind.what} is not mounted: ${quoted(placePath(place))} is inside the file of ${deepest.what}`,
+    );
+    return [];
+  }
+  if (deepest?.kind === 'file') {
+    return [{ name: deepest.volume, mountPath: bind.target, subPath: deepest.subPath ?? '', readOnly: true }];
+  }
+  // A file written into a task directory is bound from that directory's volume, as what the task writes.
+  const base = holders.find((s) => s.kind === 'dir');
   const mounts: V1VolumeMount[] = [];
   const readOnly = bind.readOnly ? { readOnly: true } : {};
-  if (base?.kind === 'file') {
-    if (base.place.length !== place.length) {
-      ctx.warn(
-        bind.path,
-        `${bind.what} is not mounted: ${quoted(placePath(place))} is inside the file of ${base.what}`,
-      );
-      return [];
-    }
-    return [{ name: base.volume, mountPath: bind.target, subPath: base.subPath ?? '', readOnly: true }];
-  }
   if (base !== undefined) {
     const subPath = [base.subPath ?? '', relativePlace(place, base.place)].filter((p) => p !== '').join('/');
     mounts.push({
@@ -517,7 +636,8 @@ export function bindMounts(
     });
   }
   for (const inner of sources) {
-    if (inner === base || inner.place.length <= place.length || !placeWithin(inner.place, place)) continue;
+    if (inner === base || inner.kind === 'absent' || inner.kind === 'written') continue;
+    if (inner.place.length <= place.length || !placeWithin(inner.place, place)) continue;
     const mount: V1VolumeMount = {
       name: inner.volume,
       mountPath: goPathClean(`${bind.target}/${relativePlace(inner.place, place)}`),
@@ -581,6 +701,10 @@ class StorageBuilder {
   private readonly env = keyedBy<V1EnvVar[]>();
   /** Group volumes by Nomad volume name; `undefined` for volumes that were not translated. */
   private readonly groupVolumes = new Map<string, GroupVolume | undefined>();
+  /** The files the templates init container writes, in task and template order. */
+  private readonly copies: TemplateCopy[] = [];
+  /** What it mounts: `<task index>/<local|secrets|alloc|tmpl|tmpl-secret>`. */
+  private readonly copyDirs = new Set<string>();
 
   constructor(ctx: GroupContext) {
     this.ctx = ctx;
@@ -594,11 +718,12 @@ class StorageBuilder {
       const path = `${this.ctx.path}.Tasks[${index}]`;
       this.volumeMounts(task, path);
       this.allocSubdirectories(task);
-      this.templates(task, path);
+      const steps = this.artifacts(task, path);
+      this.templates(task, index, path, steps);
       this.dispatchPayload(task, path);
-      this.artifacts(task, path);
       this.taskOutputReads(task, path);
     });
+    this.templatesContainer();
     return {
       volumes: this.volumes,
       objects: this.objects,
@@ -899,32 +1024,85 @@ class StorageBuilder {
 
   // --- templates ----------------------------------------------------------------------------------------
 
-  private templates(task: Task, taskPathPrefix: string): void {
+  /**
+   * Nomad's `perms`, `uid` and `gid` of a template file. A file the templates init container writes
+   * gets them all, as Nomad sets them; a file mounted from its ConfigMap/Secret (`copied` false) only
+   * the mode's permission bits (the warnings say what is lost).
+   */
+  private templateFileMode(
+    template: Template,
+    path: string,
+    copied: boolean,
+  ): { mode: number; uid?: number; gid?: number } {
+    let mode = 0o644;
+    const perms = template.Perms ?? '';
+    if (perms !== '') {
+      const parsed = parsePerms(perms);
+      if (parsed === undefined) {
+        this.ctx.warn(`${path}.Perms`, `perms ${quoted(perms)} is not an octal file mode; 0644 is used`);
+      } else if (parsed > 0o777 && !copied) {
+        this.ctx.warn(
+          `${path}.Perms`,
+          `perms ${quoted(perms)}: setuid, setgid and sticky bits cannot be set on volume files; dropped`,
+        );
+        mode = parsed & 0o777;
+      } else mode = parsed;
+    }
+    // Nomad ignores a negative uid or gid.
+    const uid = template.Uid !== undefined && template.Uid >= 0 ? template.Uid : undefined;
+    const gid = template.Gid !== undefined && template.Gid >= 0 ? template.Gid : undefined;
+    if (copied) {
+      return { mode, ...(uid !== undefined ? { uid } : {}), ...(gid !== undefined ? { gid } : {}) };
+    }
+    if (uid !== undefined || gid !== undefined) {
+      this.ctx.warn(
+        `${path}.${uid !== undefined ? 'Uid' : 'Gid'}`,
+        "uid/gid are not applied: files of ConfigMap and Secret volumes belong to root (group: the pod's fsGroup); put the file under local/, secrets/ or alloc/, where it is written with its owner",
+      );
+    }
+    return { mode };
+  }
+
+  private templates(
+    task: Task,
+    taskIndex: number,
+    taskPathPrefix: string,
+    steps: readonly ArtifactStep[],
+  ): void {
     const taskName = task.Name ?? '';
     const configData: Record<string, string> = {};
     const secretData: Record<string, string> = {};
     const configItems: V1KeyToPath[] = [];
     const secretItems: V1KeyToPath[] = [];
-    const pending: Array<{ mount: V1VolumeMount; shared: boolean; path: string; what: string }> = [];
+    const pending: Array<{ mount: V1VolumeMount; path: string; what: string }> = [];
     /** Variables of env = true templates: where each one's value is. */
     const templateVars = new Map<string, { key: string; secret: boolean }>();
+    /** Destinations of the task's templates (Nomad refuses a job whose templates share one). */
+    const written = new Map<string, number>();
+    /** Where the templates init container finds a task-relative place (local/, secrets/, alloc/). */
+    const copyPath = (place: AllocPlace) => {
+      if (place[0] === 'alloc') return `/${place.join('/')}`;
+      const [, , dir = '', ...rest] = place;
+      return [copyTaskDir(taskIndex, dir), ...rest].join('/');
+    };
+    /** Has the init container write a file into the task directories (its place is found by binds). */
+    const copy = (file: TemplateCopy, place: AllocPlace, what: string, ...dirs: string[]) => {
+      this.copies.push(file);
+      for (const dir of dirs) this.copyDirs.add(`${taskIndex}/${dir}`);
+      this.sources.push({ place, kind: 'written', volume: '', what: `${what} of task ${quoted(taskName)}` });
+    };
 
     (task.Templates ?? []).forEach((template: Template, index) => {
       const path = `${taskPathPrefix}.Templates[${index}]`;
       const what = `template ${index}`;
       // Lookups of the job's own services become their Service's DNS name and port (service-lookups.ts).
       const text = templateText(this.ctx, template, path);
-      if (text === '' && (template.SourcePath ?? '') !== '') {
+      const sourcePath = template.SourcePath ?? '';
+      const fromSource = text === '' && sourcePath !== '';
+      if (!fromSource && sourcePath !== '' && (template.EmbeddedTmpl ?? '') !== '') {
         this.ctx.warn(
           `${path}.SourcePath`,
-          `${what} is not created: its source ${quoted(template.SourcePath ?? '')} is read when the task starts (from the task's directory, where an artifact put it), and templates are rendered here before the pod runs; put its text in the template's data instead (data = file("<the template file>") reads it when the job is parsed)`,
-        );
-        return;
-      }
-      if ((template.SourcePath ?? '') !== '' && (template.EmbeddedTmpl ?? '') !== '') {
-        this.ctx.warn(
-          `${path}.SourcePath`,
-          `${what} is made from its data: its source ${quoted(template.SourcePath ?? '')} (a file on the Nomad client) is not read; set only one of them`,
+          `${what} is made from its data: its source ${quoted(sourcePath)} (a file on the Nomad client) is not read; set only one of them`,
         );
       }
       const destText = template.DestPath ?? '';
@@ -936,6 +1114,76 @@ class StorageBuilder {
       );
       if (!destination.ok) {
         this.ctx.warn(`${path}.DestPath`, `${what} is not created: its destination ${destination.reason}`);
+        return;
+      }
+      const notCreated = (field: string, why: string) => {
+        this.ctx.warn(`${path}.${field}`, `${what} is not created: ${why}`);
+        // A bind of the missing file must not become a directory the kubelet makes (bindMounts).
+        this.sources.push({
+          place: destination.place,
+          kind: 'absent',
+          volume: '',
+          what: `${what} of task ${quoted(taskName)}`,
+        });
+      };
+      // The task directories themselves (local/, secrets/, alloc/ and alloc/data, …) hold files.
+      if (this.sources.some((s) => s.kind === 'dir' && s.place.join('\0') === destination.place.join('\0'))) {
+        this.ctx.warn(
+          `${path}.DestPath`,
+          `${what} is not created: its destination ${quoted(destText)} is a directory of the task`,
+        );
+        return;
+      }
+      // local/, secrets/ and alloc/ are emptyDirs the templates init container writes the file into,
+      // writable as in Nomad; any other place of the task directory (an exec task's chroot) is only a
+      // mount of the ConfigMap/Secret key.
+      const copied = destination.dir !== 'other';
+      if (copied) {
+        const other = written.get(destination.path);
+        if (other !== undefined) {
+          this.ctx.warn(
+            `${path}.DestPath`,
+            `${what} is not created: template ${other} writes ${destination.path} too (Nomad refuses a job whose templates share a destination)`,
+          );
+          return;
+        }
+        written.set(destination.path, index);
+      }
+      if (fromSource) {
+        const source = taskPath(
+          sourcePath.includes('${')
+            ? interpolate(this.ctx, task, sourcePath, { kubernetes: false, path: `${path}.SourcePath` })
+            : sourcePath,
+          taskName,
+        );
+        const step = source.ok ? steps.find((s) => artifactWrites(s, source.path)) : undefined;
+        if (!source.ok || step === undefined || !copied) {
+          notCreated(
+            'SourcePath',
+            !copied
+              ? `its source ${quoted(sourcePath)} is read when the pod starts, and its destination ${destination.path} is outside local/, secrets/ and alloc/, where the files of templates are written; put its text in the template's data instead (data = file("<the template file>") reads it when the job is parsed)`
+              : `its source ${quoted(sourcePath)} is read when the task starts, and no artifact of the task writes it (templates are rendered here, before the pod runs); put its text in the template's data instead (data = file("<the template file>") reads it when the job is parsed)`,
+          );
+          return;
+        }
+        const file = this.templateFileMode(template, path, true);
+        copy(
+          { source: copyPath(source.place), destination: copyPath(destination.place), ...file },
+          destination.place,
+          what,
+          destination.dir,
+          source.dir,
+        );
+        this.ctx.warn(
+          `${path}.SourcePath`,
+          `${what} is copied as is from ${quoted(sourcePath)}, which artifact ${step.index} writes, to ${destination.path} when the pod starts (init container ${TEMPLATES_CONTAINER}), without Nomad's template engine: a file without template actions arrives as Nomad renders it, actions in it stay as written; put the template's text in data (data = file("<the template file>") reads it when the job is parsed) to have the known ones rendered and the others reported`,
+        );
+        if (template.Envvars) {
+          this.ctx.warn(
+            `${path}.Envvars`,
+            `env = true: no variable is set: the variables of ${what} are in its source file, which exists only when the pod starts; put its text in the template's data, or set the variables in the task's env`,
+          );
+        }
         return;
       }
       // `{{ env "X" }}` of values known now is rendered with the container's values (template-render.ts).
@@ -964,37 +1212,18 @@ class StorageBuilder {
             : `; env ${names.map(quoted).join(', ')} ${names.length > 1 ? 'are' : 'is'} ${said}`;
         this.ctx.warn(
           `${path}.EmbeddedTmpl`,
-          `${what} holds template actions${describeFunctions(analysis.functions)} that need Nomad's template engine; it is mounted at ${destination.path} ${fileText === text ? 'as raw, unrendered text' : 'with those actions unrendered (the variables known when translating are rendered)'}${list(inPod, 'only known in the running pod')}${list(ofNode, 'of the Nomad client node, not in the container')}${list(unset, "not set in the container (set it in the task's env)")}${envVars?.missing ?? ''}`,
+          `${what} holds template actions${describeFunctions(analysis.functions)} that need Nomad's template engine; it is ${copied ? 'written to' : 'mounted at'} ${destination.path} ${fileText === text ? 'as raw, unrendered text' : 'with those actions unrendered (the variables known when translating are rendered)'}${list(inPod, 'only known in the running pod')}${list(ofNode, 'of the Nomad client node, not in the container')}${list(unset, "not set in the container (set it in the task's env)")}${envVars?.missing ?? ''}`,
         );
       }
-      let mode = 0o644;
-      const perms = template.Perms ?? '';
-      if (perms !== '') {
-        const parsed = parsePerms(perms);
-        if (parsed === undefined) {
-          this.ctx.warn(`${path}.Perms`, `perms ${quoted(perms)} is not an octal file mode; 0644 is used`);
-        } else {
-          if (parsed > 0o777) {
-            this.ctx.warn(
-              `${path}.Perms`,
-              `perms ${quoted(perms)}: setuid, setgid and sticky bits cannot be set on volume files; dropped`,
-            );
-          }
-          mode = parsed & 0o777;
-        }
-      }
-      if (template.Uid !== undefined || template.Gid !== undefined) {
-        this.ctx.warn(
-          `${path}.${template.Uid !== undefined ? 'Uid' : 'Gid'}`,
-          "uid/gid are not applied: files of ConfigMap and Secret volumes belong to root (group: the pod's fsGroup)",
-        );
-      }
+      const file = this.templateFileMode(template, path, copied);
       const secret =
         destination.dir === 'secrets' ||
-        (mode & 0o004) === 0 ||
+        (file.mode & 0o004) === 0 ||
         analysis.functions.some((f) => TEMPLATE_FUNCTIONS[f] === 'Vault');
       const key = templateKey(index, destination.path);
-      const item: V1KeyToPath = mode === 0o644 ? { key, path: key } : { key, path: key, mode };
+      // A copied file gets its mode from the init container; the volume's 0644 lets it read the key.
+      const item: V1KeyToPath =
+        copied || file.mode === 0o644 ? { key, path: key } : { key, path: key, mode: file.mode };
       if (secret) {
         secretData[key] = fileText;
         secretItems.push(item);
@@ -1010,9 +1239,22 @@ class StorageBuilder {
         templateVars.set(name, { key: envKey, secret });
       }
       const volume = taskVolumeName(secret ? 'tmpl-secret' : 'tmpl', taskName);
+      if (copied) {
+        copy(
+          {
+            source: `${copyObjectDir(taskIndex, secret)}/${key}`,
+            destination: copyPath(destination.place),
+            ...file,
+          },
+          destination.place,
+          what,
+          destination.dir,
+          secret ? 'tmpl-secret' : 'tmpl',
+        );
+        return;
+      }
       pending.push({
         mount: { name: volume, mountPath: destination.path, subPath: key, readOnly: true },
-        shared: destination.dir === 'alloc',
         path: `${path}.DestPath`,
         what,
       });
@@ -1024,7 +1266,7 @@ class StorageBuilder {
         what: `${what} of task ${quoted(taskName)}`,
       });
     });
-    if (pending.length === 0) return;
+    if (configItems.length === 0 && secretItems.length === 0) return;
 
     const groupName = this.ctx.group.Name ?? '';
     const configName = childName(this.ctx.jobName, groupName, 'tmpl', taskName, contentHash(configData));
@@ -1070,18 +1312,54 @@ class StorageBuilder {
         secret: { secretName: name, items: secretItems },
       });
     }
-    // A file in the shared alloc directory is there for every task of the allocation.
-    const everyTask = (this.ctx.group.Tasks ?? []).map((t) => t.Name ?? '');
-    for (const p of pending) {
-      for (const name of p.shared ? everyTask : [taskName]) {
-        this.mount(
-          name,
-          { ...p.mount },
-          p.path,
-          name === taskName ? p.what : `${p.what} (in task ${quoted(name)})`,
-        );
-      }
+    for (const p of pending) this.mount(taskName, { ...p.mount }, p.path, p.what);
+  }
+
+  /**
+   * The init container that writes the template files into the task directories, after the artifact
+   * fetchers (Nomad renders a task's templates after fetching its artifacts: a template replaces an
+   * artifact's file of the same path, and may read one as its source) and before every task, prestart
+   * and sidecar tasks included. It runs the artifact image (a shell and coreutils), as the user of that
+   * image unless a template sets an owner, which needs root (chown).
+   */
+  private templatesContainer(): void {
+    if (this.copies.length === 0) return;
+    const tasks = this.ctx.group.Tasks ?? [];
+    const mounts: V1VolumeMount[] = [];
+    if ([...this.copyDirs].some((d) => d.endsWith('/alloc'))) {
+      mounts.push({ name: ALLOC_VOLUME, mountPath: ALLOC_DIR }, ...allocSubdirMounts());
     }
+    tasks.forEach((task, index) => {
+      const name = task.Name ?? '';
+      const has = (what: string) => this.copyDirs.has(`${index}/${what}`);
+      if (has('local'))
+        mounts.push({ name: taskVolumeName('local', name), mountPath: copyTaskDir(index, 'local') });
+      if (has('secrets'))
+        mounts.push({ name: taskVolumeName('secrets', name), mountPath: copyTaskDir(index, 'secrets') });
+      if (has('tmpl'))
+        mounts.push({
+          name: taskVolumeName('tmpl', name),
+          mountPath: copyObjectDir(index, false),
+          readOnly: true,
+        });
+      if (has('tmpl-secret'))
+        mounts.push({
+          name: taskVolumeName('tmpl-secret', name),
+          mountPath: copyObjectDir(index, true),
+          readOnly: true,
+        });
+    });
+    const container: V1Container = {
+      name: TEMPLATES_CONTAINER,
+      image: this.ctx.options.artifactImage,
+      command: ['/bin/sh', '-c', TEMPLATE_COPY_SCRIPT, TEMPLATES_CONTAINER],
+      args: templateCopyArgs(this.copies),
+      volumeMounts: mounts,
+    };
+    if (this.copies.some((c) => c.uid !== undefined || c.gid !== undefined)) {
+      container.securityContext = { runAsUser: 0 };
+    }
+    this.initContainers.push(container);
   }
 
   /**
@@ -1198,14 +1476,15 @@ class StorageBuilder {
 
   // --- artifacts ----------------------------------------------------------------------------------------
 
-  private artifacts(task: Task, taskPathPrefix: string): void {
+  /** The task's artifact fetcher; returns what it fetches (templates may read those files). */
+  private artifacts(task: Task, taskPathPrefix: string): ArtifactStep[] {
     const taskName = task.Name ?? '';
     const steps: ArtifactStep[] = [];
     (task.Artifacts ?? []).forEach((artifact, index) => {
       const step = this.artifactStep(task, artifact, index, `${taskPathPrefix}.Artifacts[${index}]`);
       if (step) steps.push(step);
     });
-    if (steps.length === 0) return;
+    if (steps.length === 0) return steps;
     const directories = new Set([
       ALLOC_DIR,
       ...allocSubdirMounts().map((m) => m.mountPath),
@@ -1219,6 +1498,7 @@ class StorageBuilder {
       command: ['/bin/sh', '-c', artifactScript(taskName, steps)],
       volumeMounts: mounts.map((m) => ({ ...m })),
     });
+    return steps;
   }
 
   private artifactStep(

@@ -43,7 +43,7 @@ export interface TranslateOptions {
   execImage?: string;
   /** Image for `java` tasks. */
   javaImage?: string;
-  /** Image of the init container that fetches artifacts. */
+  /** Image of the init containers that fetch artifacts and write template files (a shell and coreutils). */
   artifactImage?: string;
   /**
    * Nomad node attribute (`node.datacenter` or `${node.datacenter}`) → Kubernetes node label, for
@@ -103,7 +103,7 @@ export interface GroupStorage {
   volumes: V1Volume[];
   /** ConfigMaps, Secrets and PersistentVolumeClaims the pods need. */
   objects: KubernetesObject[];
-  /** Init containers that must run before the tasks (artifact fetchers). */
+  /** Init containers that must run before the tasks (artifact fetchers, then the template files). */
   initContainers: V1Container[];
   /** Mounts per task name. */
   mounts: Record<string, V1VolumeMount[]>;

@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Nomad runtime references are literal "${…}" text
 // What storage.ts generates, on a real apiserver: a job that uses every storage feature at once
-// (templates into a ConfigMap and a Secret with modes, artifacts, host and csi volumes with read-only
+// (templates into a ConfigMap and a Secret written into the task directories with modes, artifacts,
+// host and csi volumes with read-only
 // and propagation mounts, ephemeral disk, in-memory secrets, a dispatch payload) translates to
 // objects that pass server-side validation, and its pod gets exactly the mounts the job asks for.
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { makeApplier } from '../../src/kube/apply.ts';
 import { canonicalize } from '../../src/nomad/canonicalize.ts';
 import { parseJobJson } from '../../src/nomad/validate.ts';
 import { translate } from '../../src/translate/index.ts';
+import { TEMPLATES_CONTAINER, templateCopies } from '../../src/translate/storage.ts';
 import { operatorConfig } from '../support/operator-kubeconfig.ts';
 import { TASK_DIRECTORY_PATHS } from '../support/task-directories.ts';
 import { createTestNamespace, testKubeConfig } from './support/kube.ts';
@@ -110,10 +112,15 @@ describe('storage objects on the apiserver', () => {
       '/data',
       '/ref',
       '/plugins',
-      '/local/app.conf',
-      '/secrets/token.env',
-      '/alloc/from-consul.txt',
       '/local/input/payload.json',
+    ]);
+    // The template files are written into the task directories, after the artifacts are fetched.
+    expect(spec.initContainers?.map((c) => c.name)).toEqual(['artifacts--main', TEMPLATES_CONTAINER]);
+    const written = templateCopies(spec.initContainers?.[1] ?? { name: '' });
+    expect(written.map((c) => [c.destination, c.mode])).toEqual([
+      ['/nomad/tasks/0/local/app.conf', 0o644],
+      ['/nomad/tasks/0/secrets/token.env', 0o400],
+      ['/alloc/from-consul.txt', 0o755],
     ]);
     expect(main?.volumeMounts?.find((m) => m.mountPath === '/plugins')?.mountPropagation).toBe(
       'Bidirectional',

@@ -9,8 +9,10 @@
 // pods as the apiserver stores them, Services, ConfigMaps, Secrets, EndpointSlices). Each expectation
 // is resolved the way the kubelet would resolve it in a pod: a file is the volume mounted at that path
 // (or at a parent directory, or through a subPath) and, for ConfigMap/Secret/projected volumes, the data
-// key the mount lands on; an env value is the container's env/envFrom entry with ConfigMap/Secret keys
-// read and `$(VAR)` references expanded; a probe port named after a container port is that port's number.
+// key the mount lands on; for a file the templates init container writes into an emptyDir, the key it
+// copies, with the mode it sets (src/translate/storage.ts `templateCopies` reads its arguments); an env
+// value is the container's env/envFrom entry with ConfigMap/Secret keys read and `$(VAR)` references
+// expanded; a probe port named after a container port is that port's number.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -29,6 +31,7 @@ import type {
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { ANNOTATION_GROUP, LABEL_GROUP, LABEL_JOB } from '../../src/nomad/keys.ts';
+import { templateCopies } from '../../src/translate/storage.ts';
 
 export const expectationsDir = fileURLToPath(new URL('../fixtures/corpus-expectations/', import.meta.url));
 
@@ -610,6 +613,46 @@ function fileSource(volume: V1Volume, relative: string, objects: ObjectSet): Fil
   return { kind: 'opaque', volume, what };
 }
 
+/**
+ * The file the templates init container writes at `relative` of volume `volume` (the last copy there
+ * wins): its source resolved through the init container's own mounts (a template ConfigMap/Secret key,
+ * with the mode the copy sets), or opaque when the source is a file an artifact fetches.
+ */
+function copiedFile(
+  spec: V1PodSpec,
+  volume: string,
+  relative: string,
+  objects: ObjectSet,
+): FileSource | undefined {
+  let found: FileSource | undefined;
+  for (const init of spec.initContainers ?? []) {
+    for (const copy of templateCopies(init)) {
+      const to = mountFor(init, copy.destination);
+      if (!to || to.mount.name !== volume) continue;
+      if ([to.mount.subPath ?? '', to.rest].filter((p) => p !== '').join('/') !== relative) continue;
+      const from = mountFor(init, copy.source);
+      const fromVolume = (spec.volumes ?? []).find((v) => v.name === from?.mount.name);
+      if (!from || !fromVolume) {
+        found = {
+          kind: 'missing',
+          why: `init container ${init.name} copies ${copy.source}, which it does not mount`,
+        };
+        continue;
+      }
+      const source = fileSource(
+        fromVolume,
+        [from.mount.subPath ?? '', from.rest].filter((p) => p !== '').join('/'),
+        objects,
+      );
+      found =
+        source.kind === 'data'
+          ? { ...source, mode: copy.mode, from: `${source.from}, copied by init container ${init.name}` }
+          : source;
+    }
+  }
+  return found;
+}
+
 /** Does an init container of the pod write to this volume (an artifact download, a rendered file)? */
 function writtenByInitContainer(spec: V1PodSpec, volume: string): boolean {
   return (spec.initContainers ?? []).some((c) =>
@@ -630,7 +673,9 @@ function checkFile(
   if (!volume)
     return [`${where}: mount ${mounted.mount.mountPath} names missing volume ${mounted.mount.name}`];
   const relative = [mounted.mount.subPath ?? '', mounted.rest].filter((p) => p !== '').join('/');
-  const source = fileSource(volume, relative, objects);
+  let source = fileSource(volume, relative, objects);
+  // A template's file: written into the task directory's emptyDir by the templates init container.
+  if (source.kind === 'opaque') source = copiedFile(spec, volume.name, relative, objects) ?? source;
   if (source.kind === 'missing') return [`${where}: ${source.why}`];
   const wantsContent = Boolean(file.contains || file.notContains || file.matches || file.mode);
   if (source.kind === 'opaque') {

@@ -12,6 +12,7 @@ import { jobOfObject } from '../../src/crd/object.ts';
 import type { NomadJobObject } from '../../src/crd/resource.ts';
 import { deriveDispatchedJob, dispatchedChildObject, dispatchedJobId } from '../../src/jobs/dispatch.ts';
 import { jobObjectName } from '../../src/nomad/ids.ts';
+import { TEMPLATE_COPY_SCRIPT, TEMPLATES_CONTAINER, templateCopyArgs } from '../../src/translate/storage.ts';
 import { convertCorpusJob, corpusEntries, objectsOf, warningLines } from '../support/corpus.ts';
 import {
   checkJob,
@@ -112,6 +113,19 @@ describe('the expectation checker', () => {
           spec: {
             initContainers: [
               { name: 'fetch', image: 'curl', volumeMounts: [{ name: 'site', mountPath: '/out' }] },
+              // A template file, written into the task's local/ as the translator's init container does.
+              {
+                name: TEMPLATES_CONTAINER,
+                image: 'curl',
+                command: ['/bin/sh', '-c', TEMPLATE_COPY_SCRIPT, TEMPLATES_CONTAINER],
+                args: templateCopyArgs([
+                  { source: '/tmpl/app.conf', destination: '/task/local/conf/app.conf', mode: 0o600 },
+                ]),
+                volumeMounts: [
+                  { name: 'local', mountPath: '/task/local' },
+                  { name: 'conf', mountPath: '/tmpl', readOnly: true },
+                ],
+              },
             ],
             containers: [
               {
@@ -130,6 +144,7 @@ describe('the expectation checker', () => {
                   { name: 'creds', mountPath: '/bin/run.sh', subPath: 'run' },
                   { name: 'site', mountPath: '/usr/share/html' },
                   { name: 'scratch', mountPath: '/tmp/scratch' },
+                  { name: 'local', mountPath: '/local' },
                 ],
                 readinessProbe: { httpGet: { path: '/health', port: 'http' } },
               },
@@ -142,6 +157,7 @@ describe('the expectation checker', () => {
               },
               { name: 'site', emptyDir: {} },
               { name: 'scratch', emptyDir: {} },
+              { name: 'local', emptyDir: {} },
             ],
           },
         },
@@ -176,6 +192,7 @@ describe('the expectation checker', () => {
             { path: '/etc/app/app.conf', contains: ['listen 8080'] },
             { path: '/bin/run.sh', contains: ['#!/bin/sh'], mode: '0755' },
             { path: '/usr/share/html', writtenAtStart: true },
+            { path: '/local/conf/app.conf', contains: ['listen 8080'], mode: '0600' },
           ],
           ports: [{ name: 'http', containerPort: 8080 }],
           probes: [{ kind: 'readiness', http: { path: '/health', port: 8080 } }],
@@ -199,6 +216,8 @@ describe('the expectation checker', () => {
           { path: '/tmp/scratch', writtenAtStart: true },
           { path: '/tmp/scratch/other' },
           { path: '/nowhere/file' },
+          { path: '/local/conf/app.conf', contains: ['listen 9090'], mode: '0644' },
+          { path: '/local/conf/other.conf', contains: ['listen'] },
         ],
         mounts: [{ path: '/usr/share/html', persistent: true }],
         probes: [
@@ -224,6 +243,9 @@ describe('the expectation checker', () => {
       'group web: server: file /tmp/scratch: on emptyDir scratch (mounted at /tmp/scratch) that no init container writes',
       'group web: server: file /tmp/scratch/other: on emptyDir scratch (mounted at /tmp/scratch): nothing puts the file there',
       'group web: server: file /nowhere/file: no volume mounted at or above it',
+      'group web: server: file /local/conf/app.conf: ConfigMap conf key app.conf, copied by init container nomad-templates lacks "listen 9090"',
+      'group web: server: file /local/conf/app.conf: mode 600, expected 0644',
+      'group web: server: file /local/conf/other.conf: on emptyDir local (mounted at /local): no content the job gave it',
       'group web: server: mount /usr/share/html: volume site does not outlive the pod (emptyDir)',
       'group web: server: readiness probe http GET /health on http, expected tcp 8080',
       'group web: server: liveness probe none, expected http GET /health',

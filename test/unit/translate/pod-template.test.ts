@@ -552,7 +552,7 @@ describe('pod settings', () => {
     expect(sys.containers[0]?.resources?.requests).toEqual({ 'ephemeral-storage': '500Mi' });
   });
 
-  it('docker volumes of task-relative paths mount the template and task directories they name', () => {
+  it('docker volumes of task-relative paths mount the template files and task directories they name', () => {
     const job = simpleJob('service', {
       Config: {
         image: 'prom/prometheus:v3',
@@ -563,15 +563,10 @@ describe('pod settings', () => {
     });
     const { objects, warnings } = run(job);
     const mounts = container(podSpecOf(one(objects, 'Deployment')), 't').volumeMounts ?? [];
-    expect(
-      mounts.filter((m) => ![...TASK_DIRECTORY_PATHS, '/local/prometheus.yml'].includes(m.mountPath)),
-    ).toEqual([
-      {
-        name: 'nomad-tmpl--t',
-        mountPath: '/etc/prometheus/prometheus.yml',
-        subPath: '0-prometheus.yml',
-        readOnly: true,
-      },
+    expect(mounts.filter((m) => !(TASK_DIRECTORY_PATHS as readonly string[]).includes(m.mountPath))).toEqual([
+      // The template's file, written into local/ by the templates init container: writable, as the
+      // file Nomad's docker driver binds.
+      { name: 'nomad-local--t', mountPath: '/etc/prometheus/prometheus.yml', subPath: 'prometheus.yml' },
       // Its own volume, which Prometheus (running as nobody) can write to: no root-owned subPath.
       { name: 'nomad-alloc-data', mountPath: '/prometheus' },
       { name: 'nomad-secrets--t', mountPath: '/run/secrets', readOnly: true },
@@ -598,7 +593,6 @@ describe('pod settings', () => {
     const mounts = container(podSpecOf(one(objects, 'Deployment')), 't').volumeMounts ?? [];
     expect(mounts.filter((m) => m.mountPath.startsWith('/local')).map((m) => m.mountPath)).toEqual([
       '/local',
-      '/local/x.conf',
     ]);
     expect(warnings.filter((w) => w.message.includes('mounted twice'))).toEqual([]);
     // Another volume at a taken place still is.

@@ -151,7 +151,7 @@ describe('template lookups in a translated job', () => {
     ]);
     const path = 'TaskGroups[1].Tasks[0].Templates[0].EmbeddedTmpl';
     expect(warnings.filter((w) => w.path === path).map((w) => w.message)).toEqual([
-      "template 0 holds template actions (Consul: service) that need Nomad's template engine; it is mounted at /local/db.env as raw, unrendered text",
+      "template 0 holds template actions (Consul: service) that need Nomad's template engine; it is written to /local/db.env as raw, unrendered text",
       'the lookup of service "ledger" is left as written: "ledger" is not a service of this job (registered by another job, its Service is ledger.apps.svc; write that name and its port)',
     ]);
   });

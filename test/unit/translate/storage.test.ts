@@ -2,11 +2,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -35,11 +37,16 @@ import {
   PAYLOAD_VOLUME,
   shQuote,
   sourceSubdir,
+  TEMPLATE_COPY_SCRIPT,
+  TEMPLATES_CONTAINER,
+  type TemplateCopy,
   taskVolumeName,
+  templateCopies,
+  templateCopyArgs,
 } from '../../../src/translate/storage.ts';
 import type { GroupStorage } from '../../../src/translate/types.ts';
 import { TASK_DIRECTORY_PATHS } from '../../support/task-directories.ts';
-import { corpusJob, groupContext, jobOf, MISSING, valueAt } from './storage-support.ts';
+import { corpusJob, groupContext, jobOf, MISSING, testOptions, valueAt } from './storage-support.ts';
 
 /** The mounts every task starts with: /alloc, /alloc/data, /alloc/logs, /alloc/tmp, /local, /secrets. */
 const DIRECTORY_MOUNTS = 6;
@@ -52,6 +59,12 @@ function volume(storage: GroupStorage, name: string): V1Volume {
 
 function ofKind<T>(storage: GroupStorage, kind: string): T[] {
   return storage.objects.filter((o) => o.kind === kind) as T[];
+}
+
+/** The files the templates init container writes. */
+function copiesOf(storage: GroupStorage): TemplateCopy[] {
+  const init = storage.initContainers.find((c) => c.name === TEMPLATES_CONTAINER);
+  return init ? templateCopies(init) : [];
 }
 
 function script(container: V1Container | undefined): string {
@@ -180,53 +193,44 @@ describe('task-relative binds of a driver (docker volumes, bind mounts)', () => 
     what: `volume "${source}:${target}"`,
   });
 
-  it('a template file: its ConfigMap key at the target', () => {
+  it('a template file: the file written into its task directory, bound read-write as Nomad binds it', () => {
     const ctx = groupContext(twoTasks());
     const storage = groupStorage(ctx);
     const cm = ofKind<V1ConfigMap>(storage, 'ConfigMap')[0];
-    const mounts = bindMounts(
-      ctx,
-      storage.sources,
-      'nginx',
-      bind('local/nginx.conf', '/etc/nginx/nginx.conf'),
-    );
-    expect(mounts).toEqual([
+    expect(cm?.data?.['0-nginx.conf']).toBe('events {}\n');
+    // The file is in the emptyDir (the templates init container writes it there), so the bind is a
+    // subPath of the emptyDir, writable unless the bind says `:ro`: not the read-only ConfigMap key.
+    expect(
+      bindMounts(ctx, storage.sources, 'nginx', bind('local/nginx.conf', '/etc/nginx/nginx.conf')),
+    ).toEqual([{ name: 'nomad-local--nginx', mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf' }]);
+    expect(
+      bindMounts(ctx, storage.sources, 'nginx', bind('local/nginx.conf', '/etc/nginx/nginx.conf', true)),
+    ).toEqual([
       {
-        name: 'nomad-tmpl--nginx',
+        name: 'nomad-local--nginx',
         mountPath: '/etc/nginx/nginx.conf',
-        subPath: '0-nginx.conf',
+        subPath: 'nginx.conf',
         readOnly: true,
       },
     ]);
-    expect(cm?.data?.['0-nginx.conf']).toBe('events {}\n');
-    // A Secret-backed template (perms without world-read) too.
+    // A Secret-backed template (perms without world-read) is a file of the memory-backed secrets/.
     expect(bindMounts(ctx, storage.sources, 'nginx', bind('secrets/token', '/run/token'))).toEqual([
-      { name: 'nomad-tmpl-secret--nginx', mountPath: '/run/token', subPath: '2-token', readOnly: true },
+      { name: 'nomad-secrets--nginx', mountPath: '/run/token', subPath: 'token' },
     ]);
     expect(ctx.warnings.filter((w) => w.path.includes('Config'))).toEqual([]);
   });
 
-  it('a directory: the task volume at the target, and the template files inside it below the target', () => {
+  it('a directory: the task volume at the target, the template files in it included', () => {
     const ctx = groupContext(twoTasks());
     const storage = groupStorage(ctx);
     expect(
       bindMounts(ctx, storage.sources, 'nginx', bind('local/conf.d', '/etc/nginx/conf.d', true)),
     ).toEqual([
       { name: 'nomad-local--nginx', mountPath: '/etc/nginx/conf.d', subPath: 'conf.d', readOnly: true },
-      {
-        name: 'nomad-tmpl--nginx',
-        mountPath: '/etc/nginx/conf.d/site.conf',
-        subPath: '1-site.conf',
-        readOnly: true,
-      },
     ]);
     // The whole local/ directory, without subPath.
-    expect(
-      bindMounts(ctx, storage.sources, 'nginx', bind('local', '/srv')).map((m) => [m.mountPath, m.subPath]),
-    ).toEqual([
-      ['/srv', undefined],
-      ['/srv/nginx.conf', '0-nginx.conf'],
-      ['/srv/conf.d/site.conf', '1-site.conf'],
+    expect(bindMounts(ctx, storage.sources, 'nginx', bind('local', '/srv'))).toEqual([
+      { name: 'nomad-local--nginx', mountPath: '/srv' },
     ]);
   });
 
@@ -248,13 +252,12 @@ describe('task-relative binds of a driver (docker volumes, bind mounts)', () => 
       ['nomad-alloc-data', '/shared/data'],
       ['nomad-alloc-logs', '/shared/logs'],
       ['nomad-alloc-tmp', '/shared/tmp'],
-      ['nomad-tmpl--nginx', '/shared/shared.txt'],
     ]);
     expect(bindMounts(ctx, storage.sources, 'api', bind('alloc/shared.txt', '/etc/shared.txt'))).toEqual([
-      { name: 'nomad-tmpl--nginx', mountPath: '/etc/shared.txt', subPath: '3-shared.txt', readOnly: true },
+      { name: ALLOC_VOLUME, mountPath: '/etc/shared.txt', subPath: 'shared.txt' },
     ]);
     expect(bindMounts(ctx, storage.sources, 'api', bind('../nginx/local/nginx.conf', '/x'))).toEqual([
-      { name: 'nomad-tmpl--nginx', mountPath: '/x', subPath: '0-nginx.conf', readOnly: true },
+      { name: 'nomad-local--nginx', mountPath: '/x', subPath: 'nginx.conf' },
     ]);
     // The task directory itself: its local/ and secrets/ below the target.
     expect(
@@ -263,13 +266,9 @@ describe('task-relative binds of a driver (docker volumes, bind mounts)', () => 
       ['nomad-local--api', '/task/local'],
       ['nomad-secrets--api', '/task/secrets'],
     ]);
-    // A template in the shared alloc dir is in every task, as the directory is shared in Nomad.
-    expect(storage.mounts.api?.find((m) => m.mountPath === '/alloc/shared.txt')).toEqual({
-      name: 'nomad-tmpl--nginx',
-      mountPath: '/alloc/shared.txt',
-      subPath: '3-shared.txt',
-      readOnly: true,
-    });
+    // A template in the shared alloc dir is written once, into the alloc emptyDir every task mounts.
+    expect(copiesOf(storage).filter((c) => c.destination === '/alloc/shared.txt')).toHaveLength(1);
+    expect(storage.mounts.api?.map((m) => m.mountPath)).toEqual([...TASK_DIRECTORY_PATHS]);
   });
 
   it('what nothing stands for, or what leaves the allocation directory: one warning saying what to do', () => {
@@ -419,7 +418,7 @@ describe('Nomad’s task output files', () => {
 });
 
 describe('templates', () => {
-  it('mounts static data from a content-named, immutable ConfigMap at the destination', () => {
+  it('writes static data from a content-named, immutable ConfigMap into the task directories', () => {
     const ctx = groupContext(
       simpleJob({
         Templates: [
@@ -440,17 +439,43 @@ describe('templates', () => {
       '0-nginx.conf': 'listen 8080;\n',
       '1-hello.sh': '#!/bin/sh\necho hi\n',
     });
+    // Only the init container mounts the ConfigMap (keys readable by its user); it sets the modes.
     expect(volume(storage, 'nomad-tmpl--app').configMap).toEqual({
       name: configMap?.metadata?.name,
       items: [
         { key: '0-nginx.conf', path: '0-nginx.conf' },
-        { key: '1-hello.sh', path: '1-hello.sh', mode: 0o755 },
+        { key: '1-hello.sh', path: '1-hello.sh' },
       ],
     });
-    expect(storage.mounts.app?.slice(DIRECTORY_MOUNTS)).toEqual([
-      { name: 'nomad-tmpl--app', mountPath: '/local/nginx.conf', subPath: '0-nginx.conf', readOnly: true },
-      { name: 'nomad-tmpl--app', mountPath: '/alloc/hello.sh', subPath: '1-hello.sh', readOnly: true },
+    const [init, ...moreInit] = storage.initContainers;
+    expect(moreInit).toEqual([]);
+    expect(init?.name).toBe(TEMPLATES_CONTAINER);
+    expect(init?.image).toBe(testOptions.artifactImage);
+    expect(init?.command).toEqual(['/bin/sh', '-c', TEMPLATE_COPY_SCRIPT, TEMPLATES_CONTAINER]);
+    // No owner to set: the image's user, no securityContext.
+    expect(init?.securityContext).toBeUndefined();
+    expect(init?.volumeMounts).toEqual([
+      { name: ALLOC_VOLUME, mountPath: '/alloc' },
+      { name: 'nomad-alloc-data', mountPath: '/alloc/data' },
+      { name: 'nomad-alloc-logs', mountPath: '/alloc/logs' },
+      { name: 'nomad-alloc-tmp', mountPath: '/alloc/tmp' },
+      { name: 'nomad-local--app', mountPath: '/nomad/tasks/0/local' },
+      { name: 'nomad-tmpl--app', mountPath: '/nomad/templates/0', readOnly: true },
     ]);
+    expect(init?.args).toEqual([
+      '/nomad/templates/0/0-nginx.conf',
+      '/nomad/tasks/0/local/nginx.conf',
+      '0644',
+      '-',
+      '-',
+      '/nomad/templates/0/1-hello.sh',
+      '/alloc/hello.sh',
+      '0755',
+      '-',
+      '-',
+    ]);
+    // The task sees the files in its directories: no mount of its own for them.
+    expect(storage.mounts.app?.map((m) => m.mountPath)).toEqual([...TASK_DIRECTORY_PATHS]);
     expect(ctx.warnings).toEqual([]);
 
     // The name follows the content, so a changed template rolls the pods.
@@ -464,7 +489,7 @@ describe('templates', () => {
     expect(groupStorage(groupContext(ctx.job)).objects).toEqual(storage.objects);
   });
 
-  it('puts secrets/ destinations and non-world-readable perms into a Secret', () => {
+  it('puts secrets/ destinations and non-world-readable perms into a Secret, written with their mode', () => {
     const ctx = groupContext(
       simpleJob({
         Templates: [
@@ -485,17 +510,38 @@ describe('templates', () => {
       secretName: secret?.metadata?.name,
       items: [
         { key: '0-token.env', path: '0-token.env' },
-        { key: '1-key.pem', path: '1-key.pem', mode: 0o600 },
+        { key: '1-key.pem', path: '1-key.pem' },
       ],
     });
     expect(ofKind<V1ConfigMap>(storage, 'ConfigMap')[0]?.data).toEqual({ '2-plain.txt': 'plain' });
-    expect(storage.mounts.app?.map((m) => [m.name, m.mountPath])).toContainEqual([
-      'nomad-tmpl-secret--app',
-      '/secrets/token.env',
+    expect(copiesOf(storage)).toEqual([
+      {
+        source: '/nomad/template-secrets/0/0-token.env',
+        destination: '/nomad/tasks/0/secrets/token.env',
+        mode: 0o644,
+      },
+      {
+        source: '/nomad/template-secrets/0/1-key.pem',
+        destination: '/nomad/tasks/0/local/key.pem',
+        mode: 0o600,
+      },
+      {
+        source: '/nomad/templates/0/2-plain.txt',
+        destination: '/nomad/tasks/0/local/plain.txt',
+        mode: 0o644,
+      },
     ]);
+    // secrets/ is the task's memory-backed emptyDir: the Secret's text stays in memory.
+    expect(storage.initContainers[0]?.volumeMounts?.map((m) => [m.name, m.mountPath])).toEqual([
+      ['nomad-local--app', '/nomad/tasks/0/local'],
+      ['nomad-secrets--app', '/nomad/tasks/0/secrets'],
+      ['nomad-tmpl--app', '/nomad/templates/0'],
+      ['nomad-tmpl-secret--app', '/nomad/template-secrets/0'],
+    ]);
+    expect(volume(storage, 'nomad-secrets--app').emptyDir?.medium).toBe('Memory');
   });
 
-  it('mounts templates with actions unrendered and warns with the functions they need', () => {
+  it('writes templates with actions unrendered and warns with the functions they need', () => {
     const ctx = groupContext(corpusJob('templates'));
     const storage = groupStorage(ctx);
     // Template 0 (secrets/app.env, nomadVar + env), template 2 (static marker); template 1 reads a
@@ -504,9 +550,9 @@ describe('templates', () => {
     const raw = ctx.job.TaskGroups?.[0]?.Tasks?.[0]?.Templates?.[0]?.EmbeddedTmpl ?? '';
     expect(Buffer.from(secret?.data?.['0-app.env'] ?? '', 'base64').toString()).toBe(raw);
     expect(ofKind<V1ConfigMap>(storage, 'ConfigMap')[0]?.data).toEqual({ '2-marker': 'reload marker' });
-    expect(storage.mounts.app?.slice(DIRECTORY_MOUNTS).map((m) => m.mountPath)).toEqual([
-      '/secrets/app.env',
-      '/local/marker',
+    expect(copiesOf(storage).map((c) => c.destination)).toEqual([
+      '/nomad/tasks/0/secrets/app.env',
+      '/nomad/tasks/0/local/marker',
     ]);
     const byPath = Object.fromEntries(ctx.warnings.map((w) => [w.path, w.message]));
     expect(Object.keys(byPath).sort()).toEqual([
@@ -516,10 +562,12 @@ describe('templates', () => {
     // One warning says what is unrendered and which env = true variables are missing (the group has no
     // port http: NOMAD_PORT_http is not in the container at all).
     expect(byPath['TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl']).toBe(
-      `template 0 holds template actions (Nomad: nomadVar; runtime: env) that need Nomad's template engine; it is mounted at /secrets/app.env as raw, unrendered text; env "NOMAD_PORT_http" is not set in the container (set it in the task's env); of its variables (env = true) DB_PASSWORD, LISTEN are not: set them in the task's env (from a Kubernetes Secret for secret values)`,
+      `template 0 holds template actions (Nomad: nomadVar; runtime: env) that need Nomad's template engine; it is written to /secrets/app.env as raw, unrendered text; env "NOMAD_PORT_http" is not set in the container (set it in the task's env); of its variables (env = true) DB_PASSWORD, LISTEN are not: set them in the task's env (from a Kubernetes Secret for secret values)`,
     );
     expect(storage.env).toEqual({});
-    expect(byPath['TaskGroups[0].Tasks[0].Templates[1].SourcePath']).toContain('local/nginx.conf.tpl');
+    expect(byPath['TaskGroups[0].Tasks[0].Templates[1].SourcePath']).toBe(
+      `template 1 is not created: its source "local/nginx.conf.tpl" is read when the task starts, and no artifact of the task writes it (templates are rendered here, before the pod runs); put its text in the template's data instead (data = file("<the template file>") reads it when the job is parsed)`,
+    );
     for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
   });
 
@@ -559,27 +607,322 @@ describe('templates', () => {
     });
   });
 
-  it('refuses escaping and duplicate destinations with warnings, and keeps the pod valid', () => {
+  it('refuses escaping, duplicate and directory destinations with warnings, and keeps the pod valid', () => {
     const ctx = groupContext(
       simpleJob({
         Templates: [
           { EmbeddedTmpl: 'a', DestPath: '../outside' },
           { EmbeddedTmpl: 'b', DestPath: 'local/same' },
           { EmbeddedTmpl: 'c', DestPath: 'local/same' },
-          { EmbeddedTmpl: 'd', DestPath: 'local/x', Perms: 'rw', Uid: 10 },
+          { EmbeddedTmpl: 'd', DestPath: 'local/x', Perms: 'rw' },
+          { EmbeddedTmpl: 'e', DestPath: 'local' },
+          { EmbeddedTmpl: 'f', DestPath: 'alloc/data' },
         ],
       }),
     );
     const storage = groupStorage(ctx);
-    const paths = storage.mounts.app?.map((m) => m.mountPath) ?? [];
-    expect(new Set(paths).size).toBe(paths.length);
-    expect(paths).toEqual([...TASK_DIRECTORY_PATHS, '/local/same', '/local/x']);
-    expect(ctx.warnings.map((w) => w.path)).toEqual([
-      'TaskGroups[0].Tasks[0].Templates[0].DestPath',
-      'TaskGroups[0].Tasks[0].Templates[3].Perms',
-      'TaskGroups[0].Tasks[0].Templates[3].Uid',
-      'TaskGroups[0].Tasks[0].Templates[2].DestPath',
+    expect(storage.mounts.app?.map((m) => m.mountPath)).toEqual([...TASK_DIRECTORY_PATHS]);
+    expect(copiesOf(storage).map((c) => [c.destination, c.mode])).toEqual([
+      ['/nomad/tasks/0/local/same', 0o644],
+      ['/nomad/tasks/0/local/x', 0o644],
     ]);
+    expect(ctx.warnings.map((w) => [w.path, w.message])).toEqual([
+      ['TaskGroups[0].Tasks[0].Templates[0].DestPath', expect.stringContaining('leaves the task directory')],
+      [
+        'TaskGroups[0].Tasks[0].Templates[2].DestPath',
+        'template 2 is not created: template 1 writes /local/same too (Nomad refuses a job whose templates share a destination)',
+      ],
+      ['TaskGroups[0].Tasks[0].Templates[3].Perms', 'perms "rw" is not an octal file mode; 0644 is used'],
+      [
+        'TaskGroups[0].Tasks[0].Templates[4].DestPath',
+        'template 4 is not created: its destination "local" is a directory of the task',
+      ],
+      [
+        'TaskGroups[0].Tasks[0].Templates[5].DestPath',
+        'template 5 is not created: its destination "alloc/data" is a directory of the task',
+      ],
+    ]);
+  });
+});
+
+describe('template files in the pod: written by an init container, as Nomad writes them', () => {
+  it('runs after the artifact fetchers and before prestart and sidecar tasks, whose files it writes too', () => {
+    const { objects } = translate(
+      jobOf({
+        ID: 'web',
+        TaskGroups: [
+          {
+            Name: 'app',
+            Tasks: [
+              {
+                Name: 'proxy',
+                Driver: 'docker',
+                Config: { image: 'envoy:1' },
+                Lifecycle: { Hook: 'prestart', Sidecar: true },
+                Templates: [{ EmbeddedTmpl: 'admin: {}\n', DestPath: 'local/envoy.yaml' }],
+              },
+              {
+                Name: 'migrate',
+                Driver: 'docker',
+                Config: { image: 'migrate:1' },
+                Lifecycle: { Hook: 'prestart' },
+                Templates: [{ EmbeddedTmpl: 'url=db\n', DestPath: 'alloc/db.conf' }],
+              },
+              {
+                Name: 'main',
+                Driver: 'docker',
+                Config: { image: 'app:1' },
+                Artifacts: [{ GetterSource: 'https://example.com/app.conf', RelativeDest: 'local/' }],
+                // The template replaces the artifact's file of the same path, as in Nomad.
+                Templates: [{ EmbeddedTmpl: 'mine\n', DestPath: 'local/app.conf' }],
+              },
+            ],
+          },
+        ],
+      }),
+      { namespace: 'apps' },
+    );
+    const spec = (objects.find((o) => o.kind === 'Deployment') as V1Deployment).spec?.template.spec;
+    expect(spec?.initContainers?.map((c) => c.name)).toEqual([
+      'artifacts--main',
+      TEMPLATES_CONTAINER,
+      'proxy',
+      'migrate',
+    ]);
+    const init = spec?.initContainers?.[1];
+    // The default artifact image: the same pull the artifact step needs.
+    expect(init?.image).toBe(spec?.initContainers?.[0]?.image);
+    expect(init?.image).toBe('curlimages/curl:8.11.0');
+    expect(templateCopies(init as V1Container).map((c) => [c.source, c.destination])).toEqual([
+      ['/nomad/templates/0/0-envoy.yaml', '/nomad/tasks/0/local/envoy.yaml'],
+      // Written once into the shared alloc directory, which every task mounts.
+      ['/nomad/templates/1/0-db.conf', '/alloc/db.conf'],
+      ['/nomad/templates/2/0-app.conf', '/nomad/tasks/2/local/app.conf'],
+    ]);
+    // It mounts the very volumes the tasks mount at /local and /alloc.
+    const taskVolume = (container: string, path: string) =>
+      [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]
+        .find((c) => c.name === container)
+        ?.volumeMounts?.find((m) => m.mountPath === path)?.name;
+    const mountOf = (path: string) => init?.volumeMounts?.find((m) => m.mountPath === path)?.name;
+    expect(mountOf('/nomad/tasks/0/local')).toBe(taskVolume('proxy', '/local'));
+    expect(mountOf('/nomad/tasks/2/local')).toBe(taskVolume('main', '/local'));
+    expect(mountOf('/alloc')).toBe(taskVolume('main', '/alloc'));
+    expect(mountOf('/alloc')).toBe(taskVolume('proxy', '/alloc'));
+    // No task mounts a template file: the files are in their writable directories.
+    for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+      expect(c.volumeMounts?.some((m) => m.name.startsWith('nomad-tmpl')) ?? false, c.name).toBe(
+        c.name === TEMPLATES_CONTAINER,
+      );
+    }
+  });
+
+  it('honours perms in full and sets uid/gid as root; a negative uid or gid is ignored, as in Nomad', () => {
+    const ctx = groupContext(
+      simpleJob({
+        Templates: [
+          { EmbeddedTmpl: '#!/bin/sh\n', DestPath: 'local/run.sh', Perms: '4750', Uid: 1000, Gid: 1000 },
+          { EmbeddedTmpl: 'g', DestPath: 'local/g', Gid: 50 },
+          { EmbeddedTmpl: 'n', DestPath: 'local/n', Uid: -1, Gid: -1 },
+        ],
+      }),
+    );
+    const storage = groupStorage(ctx);
+    expect(copiesOf(storage)).toEqual([
+      {
+        // No world-read: from the Secret.
+        source: '/nomad/template-secrets/0/0-run.sh',
+        destination: '/nomad/tasks/0/local/run.sh',
+        mode: 0o4750,
+        uid: 1000,
+        gid: 1000,
+      },
+      { source: '/nomad/templates/0/1-g', destination: '/nomad/tasks/0/local/g', mode: 0o644, gid: 50 },
+      { source: '/nomad/templates/0/2-n', destination: '/nomad/tasks/0/local/n', mode: 0o644 },
+    ]);
+    expect(storage.initContainers[0]?.args?.slice(0, 5)).toEqual([
+      '/nomad/template-secrets/0/0-run.sh',
+      '/nomad/tasks/0/local/run.sh',
+      '4750',
+      '1000',
+      '1000',
+    ]);
+    // chown needs root.
+    expect(storage.initContainers[0]?.securityContext).toEqual({ runAsUser: 0 });
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('mounts a destination outside local/, secrets/ and alloc/ from its key, saying what is lost', () => {
+    const ctx = groupContext(
+      simpleJob({
+        Driver: 'exec',
+        Config: { command: 'app' },
+        Templates: [{ EmbeddedTmpl: 'x', DestPath: 'etc/app.conf', Perms: '0640', Uid: 10 }],
+      }),
+    );
+    const storage = groupStorage(ctx);
+    expect(storage.initContainers).toEqual([]);
+    expect(storage.mounts.app?.slice(DIRECTORY_MOUNTS)).toEqual([
+      { name: 'nomad-tmpl-secret--app', mountPath: '/etc/app.conf', subPath: '0-app.conf', readOnly: true },
+    ]);
+    expect(volume(storage, 'nomad-tmpl-secret--app').secret?.items).toEqual([
+      { key: '0-app.conf', path: '0-app.conf', mode: 0o640 },
+    ]);
+    expect(ctx.warnings.map((w) => w.path)).toEqual(['TaskGroups[0].Tasks[0].Templates[0].Uid']);
+  });
+
+  it('copies a source file an artifact writes, as is; a bind of it is a file of the task directory', () => {
+    const job = simpleJob({
+      Artifacts: [
+        { GetterSource: 'https://config.example.com/nginx/site.conf.tpl', RelativeDest: 'local/templates/' },
+        { GetterSource: 'https://example.com/bundle.tar.gz', RelativeDest: 'local/bundle' },
+      ],
+      Templates: [
+        { SourcePath: 'local/templates/site.conf.tpl', DestPath: 'local/site.conf', Perms: '0640' },
+        { SourcePath: '${NOMAD_TASK_DIR}/bundle/conf/app.env', DestPath: 'secrets/app.env', Envvars: true },
+      ],
+    });
+    const ctx = groupContext(job);
+    const storage = groupStorage(ctx);
+    expect(storage.initContainers.map((c) => c.name)).toEqual(['artifacts--app', TEMPLATES_CONTAINER]);
+    expect(copiesOf(storage)).toEqual([
+      {
+        source: '/nomad/tasks/0/local/templates/site.conf.tpl',
+        destination: '/nomad/tasks/0/local/site.conf',
+        mode: 0o640,
+      },
+      // Anything inside what an archive unpacks.
+      {
+        source: '/nomad/tasks/0/local/bundle/conf/app.env',
+        destination: '/nomad/tasks/0/secrets/app.env',
+        mode: 0o644,
+      },
+    ]);
+    expect(storage.objects.filter((o) => o.kind === 'ConfigMap' || o.kind === 'Secret')).toEqual([]);
+    expect(storage.initContainers[1]?.volumeMounts?.map((m) => m.name)).toEqual([
+      'nomad-local--app',
+      'nomad-secrets--app',
+    ]);
+    const bound = bindMounts(ctx, storage.sources, 'app', {
+      source: 'local/site.conf',
+      target: '/etc/nginx/conf.d/default.conf',
+      readOnly: false,
+      path: 'TaskGroups[0].Tasks[0].Config.volumes[0]',
+      what: 'volume "local/site.conf:/etc/nginx/conf.d/default.conf"',
+    });
+    expect(bound).toEqual([
+      { name: 'nomad-local--app', mountPath: '/etc/nginx/conf.d/default.conf', subPath: 'site.conf' },
+    ]);
+    expect(ctx.warnings.map((w) => [w.path, w.message])).toEqual([
+      [
+        'TaskGroups[0].Tasks[0].Templates[0].SourcePath',
+        `template 0 is copied as is from "local/templates/site.conf.tpl", which artifact 0 writes, to /local/site.conf when the pod starts (init container nomad-templates), without Nomad's template engine: a file without template actions arrives as Nomad renders it, actions in it stay as written; put the template's text in data (data = file("<the template file>") reads it when the job is parsed) to have the known ones rendered and the others reported`,
+      ],
+      ['TaskGroups[0].Tasks[0].Templates[1].SourcePath', expect.stringContaining('which artifact 1 writes')],
+      [
+        'TaskGroups[0].Tasks[0].Templates[1].Envvars',
+        "env = true: no variable is set: the variables of template 1 are in its source file, which exists only when the pod starts; put its text in the template's data, or set the variables in the task's env",
+      ],
+    ]);
+  });
+
+  it('does not create a template whose source no artifact writes, nor bind its missing file', () => {
+    const job = simpleJob({
+      Artifacts: [{ GetterSource: 'https://example.com/other.conf', RelativeDest: 'local/templates/' }],
+      Templates: [{ SourcePath: 'local/templates/site.conf.tpl', DestPath: 'local/site.conf' }],
+    });
+    const ctx = groupContext(job);
+    const storage = groupStorage(ctx);
+    expect(storage.initContainers.map((c) => c.name)).toEqual(['artifacts--app']);
+    const bind = (source: string) => ({
+      source,
+      target: '/etc/nginx/conf.d/default.conf',
+      readOnly: false,
+      path: 'TaskGroups[0].Tasks[0].Config.volumes[0]',
+      what: `volume "${source}:/etc/nginx/conf.d/default.conf"`,
+    });
+    // A subPath the emptyDir lacks would be made a directory by the kubelet: mounted over the image's
+    // file, the container could not start. No mount, one warning.
+    expect(bindMounts(ctx, storage.sources, 'app', bind('local/site.conf'))).toEqual([]);
+    expect(ctx.warnings.map((w) => [w.path, w.message])).toEqual([
+      [
+        'TaskGroups[0].Tasks[0].Templates[0].SourcePath',
+        expect.stringContaining('template 0 is not created: its source "local/templates/site.conf.tpl"'),
+      ],
+      [
+        'TaskGroups[0].Tasks[0].Config.volumes[0]',
+        'volume "local/site.conf:/etc/nginx/conf.d/default.conf" is not mounted: "app/local/site.conf" is the file of template 0 of task "app", which is not created (the kubelet would make a directory in its place, and the container could not start); make the template from data, or bind another file',
+      ],
+    ]);
+    // The directory holding it is still bound.
+    expect(bindMounts(ctx, storage.sources, 'app', bind('local'))).toEqual([
+      { name: 'nomad-local--app', mountPath: '/etc/nginx/conf.d/default.conf' },
+    ]);
+  });
+
+  const tools = ['sh', 'cp', 'chmod', 'chown', 'chgrp', 'mkdir', 'rm'].every(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0,
+  );
+  it.skipIf(!tools)('runs: writes ordinary, writable files with their mode, replacing what is there', () => {
+    const root = mkdtempSync(join(tmpdir(), 'templates-'));
+    try {
+      // A ConfigMap volume: keys are read-only links into a hidden directory.
+      mkdirSync(join(root, 'cm/..data'), { recursive: true });
+      writeFileSync(join(root, 'cm/..data/0-app.conf'), 'port 1\n', { mode: 0o444 });
+      symlinkSync('..data/0-app.conf', join(root, 'cm/0-app.conf'));
+      writeFileSync(join(root, 'cm/1-run.sh'), '#!/bin/sh\n', { mode: 0o444 });
+      // An artifact already wrote the first destination.
+      mkdirSync(join(root, 'local'));
+      writeFileSync(join(root, 'local/app.conf'), 'artifact\n', { mode: 0o444 });
+      const root0 = process.getuid?.() === 0;
+      const copies: TemplateCopy[] = [
+        { source: join(root, 'cm/0-app.conf'), destination: join(root, 'local/app.conf'), mode: 0o644 },
+        {
+          source: join(root, 'cm/1-run.sh'),
+          destination: join(root, 'local/deep/er/run.sh'),
+          mode: 0o4750,
+          ...(root0 ? { uid: 4321, gid: 4322 } : {}),
+        },
+      ];
+      const run = spawnSync(
+        '/bin/sh',
+        ['-c', TEMPLATE_COPY_SCRIPT, TEMPLATES_CONTAINER, ...templateCopyArgs(copies)],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      const conf = join(root, 'local/app.conf');
+      expect(readFileSync(conf, 'utf8')).toBe('port 1\n');
+      // An ordinary file, not a link to the read-only key: the task may rewrite it.
+      expect(lstatSync(conf).isFile()).toBe(true);
+      expect(lstatSync(conf).mode & 0o7777).toBe(0o644);
+      writeFileSync(conf, 'rewritten\n');
+      const script = join(root, 'local/deep/er/run.sh');
+      expect(readFileSync(script, 'utf8')).toBe('#!/bin/sh\n');
+      // The mode is set after the owner: chown would clear setuid.
+      expect(statSync(script).mode & 0o7777).toBe(0o4750);
+      if (root0) {
+        expect([statSync(script).uid, statSync(script).gid]).toEqual([4321, 4322]);
+      }
+      // A missing source fails the init container, as a missing template source fails the task in Nomad.
+      const missing = spawnSync(
+        '/bin/sh',
+        [
+          '-c',
+          TEMPLATE_COPY_SCRIPT,
+          TEMPLATES_CONTAINER,
+          ...templateCopyArgs([
+            { source: join(root, 'nope'), destination: join(root, 'local/x'), mode: 0o644 },
+          ]),
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(missing.status).not.toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
@@ -700,7 +1043,7 @@ describe('env = true templates and rendered env actions', () => {
     expect(ctx.warnings.map((w) => [w.path, w.message])).toEqual([
       [
         'TaskGroups[0].Tasks[0].Templates[0].EmbeddedTmpl',
-        `template 0 holds template actions (Nomad: nomadVar; runtime: env) that need Nomad's template engine; it is mounted at /secrets/app.env with those actions unrendered (the variables known when translating are rendered); env "attr.unique.hostname" is of the Nomad client node, not in the container; of its variables (env = true) RAILS_ENV, DIR are set, HOST, DATABASE_URL are not: set them in the task's env (from a Kubernetes Secret for secret values)`,
+        `template 0 holds template actions (Nomad: nomadVar; runtime: env) that need Nomad's template engine; it is written to /secrets/app.env with those actions unrendered (the variables known when translating are rendered); env "attr.unique.hostname" is of the Nomad client node, not in the container; of its variables (env = true) RAILS_ENV, DIR are set, HOST, DATABASE_URL are not: set them in the task's env (from a Kubernetes Secret for secret values)`,
       ],
     ]);
   });
@@ -727,7 +1070,7 @@ describe('env = true templates and rendered env actions', () => {
       ],
       [
         'TaskGroups[0].Tasks[0].Templates[1].EmbeddedTmpl',
-        `template 1 holds template actions (Consul: key) that need Nomad's template engine; it is mounted at /local/b.env as raw, unrendered text`,
+        `template 1 holds template actions (Consul: key) that need Nomad's template engine; it is written to /local/b.env as raw, unrendered text`,
       ],
     ]);
   });
@@ -753,7 +1096,7 @@ describe('env = true templates and rendered env actions', () => {
       '0-app.conf': 'port 8080 owner opsops ip {{ env "NOMAD_IP_http" }} id {{ env "NOMAD_ALLOC_ID" }}',
     });
     expect(ctx.warnings.map((w) => w.message)).toEqual([
-      `template 0 holds template actions (runtime: env) that need Nomad's template engine; it is mounted at /local/app.conf with those actions unrendered (the variables known when translating are rendered); env "NOMAD_ALLOC_ID", "NOMAD_IP_http" are only known in the running pod`,
+      `template 0 holds template actions (runtime: env) that need Nomad's template engine; it is written to /local/app.conf with those actions unrendered (the variables known when translating are rendered); env "NOMAD_ALLOC_ID", "NOMAD_IP_http" are only known in the running pod`,
     ]);
   });
 
@@ -896,7 +1239,7 @@ describe('artifacts', () => {
       `fetch 'https://example.com/app-1.2.3.tgz' "$work/0" 0 'Authorization: Bearer s3cr3t'`,
     );
     expect(text).toContain(`unpack tgz "$work/0" '/alloc/app-web' 'app-1.2.3'`);
-    expect(storage.mounts.app?.map((m) => m.mountPath)).toContain('/local/1.2.3.txt');
+    expect(copiesOf(storage).map((c) => c.destination)).toEqual(['/nomad/tasks/0/local/1.2.3.txt']);
     expect(ctx.warnings).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import type {
   V1ConfigMap,
+  V1Container,
   V1CronJob,
   V1DaemonSet,
   V1Deployment,
@@ -8,6 +9,7 @@ import type {
 } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isSharedService } from '../../../src/translate/networking.ts';
+import { TEMPLATES_CONTAINER, templateCopies } from '../../../src/translate/storage.ts';
 import { kubernetesSchedule } from '../../../src/translate/workloads.ts';
 import { loadCase } from '../../fixtures/translate-cases/load.ts';
 import { ensureJobspecWasm } from '../nomad/hcl/helpers.ts';
@@ -596,7 +598,7 @@ describe('job types', () => {
 describe('a two-group web stack (test/fixtures/translate-cases/edge-stack.nomad.hcl)', () => {
   beforeAll(ensureJobspecWasm, 600_000);
 
-  it('mounts the proxy’s template at /etc/nginx/nginx.conf and never stops an old api pod first', async () => {
+  it('binds the proxy’s template file at /etc/nginx/nginx.conf and never stops an old api pod first', async () => {
     const job = await loadCase('edge-stack');
     const { objects } = run(job);
     const deployments = ofKind<V1Deployment>(objects, 'Deployment');
@@ -604,24 +606,29 @@ describe('a two-group web stack (test/fixtures/translate-cases/edge-stack.nomad.
     const api = deployments.find((d) => d.metadata?.name === 'edge--api');
     if (!proxy || !api) throw new Error('expected the proxy and api Deployments');
 
-    // The docker volume `local/nginx.conf:/etc/nginx/nginx.conf` binds the template's file.
+    // The docker volume `local/nginx.conf:/etc/nginx/nginx.conf` binds the template's file: the file
+    // the templates init container writes into the task's local/ (the task still finds it there).
     const pod = podSpecOf(proxy);
     const nginx = container(pod, 'nginx');
     const mount = nginx.volumeMounts?.find((m) => m.mountPath === '/etc/nginx/nginx.conf');
-    expect(mount).toMatchObject({ readOnly: true });
-    const volume = pod.volumes?.find((v) => v.name === mount?.name);
+    const local = nginx.volumeMounts?.find((m) => m.mountPath === '/local');
+    expect(mount).toEqual({ name: local?.name, mountPath: '/etc/nginx/nginx.conf', subPath: 'nginx.conf' });
+    const init = pod.initContainers?.find((c) => c.name === TEMPLATES_CONTAINER);
+    const written = templateCopies(init as V1Container).find((c) => {
+      const dir = init?.volumeMounts?.find((m) => m.name === local?.name)?.mountPath;
+      return c.destination === `${dir}/nginx.conf`;
+    });
+    // …from a key of the template ConfigMap, which the init container mounts.
+    const from = init?.volumeMounts?.find((m) => written?.source.startsWith(`${m.mountPath}/`));
+    const volume = pod.volumes?.find((v) => v.name === from?.name);
     const configMap = ofKind<V1ConfigMap>(objects, 'ConfigMap').find(
       (c) => c.metadata?.name === volume?.configMap?.name,
     );
-    const content = configMap?.data?.[mount?.subPath ?? ''];
+    const key = written?.source.slice((from?.mountPath.length ?? 0) + 1) ?? '';
+    expect(volume?.configMap?.items?.map((i) => i.key)).toContain(key);
+    const content = configMap?.data?.[key];
     expect(content).toContain('proxy_pass http://edge-api:8080;');
     expect(content).toBe(job.TaskGroups?.[0]?.Tasks?.[0]?.Templates?.[0]?.EmbeddedTmpl);
-    // The key is one of the volume's items, so the file is there at run time.
-    expect(volume?.configMap?.items?.map((i) => i.key)).toContain(mount?.subPath);
-    // …and the task still finds it where Nomad renders it.
-    expect(nginx.volumeMounts?.find((m) => m.mountPath === '/local/nginx.conf')?.subPath).toBe(
-      mount?.subPath,
-    );
 
     // update { canary = 1 }: one new pod beside the old ones, none stopped before it is ready.
     expect(api.spec?.strategy).toEqual({
