@@ -562,7 +562,11 @@ at(['TaskGroups[].Volumes.*'], {
   ),
   ReadOnly: converted('read-only claim and volume mounts', STORAGE),
   Sticky: quiet(
-    partial('csi: claims persist anyway', 'host: no effect (warning)', STORAGE),
+    partial(
+      'csi: claims persist anyway',
+      'host: the pod is not tied to the node holding its data, as Nomad keeps an allocation on its dynamic host volume’s node (warning: pin the group with a constraint on `${node.unique.name}`)',
+      STORAGE,
+    ),
     'csi: the claim outlives every pod, so a replacement pod always gets the same volume',
   ),
   AccessMode: partial(
@@ -580,7 +584,11 @@ at(['TaskGroups[].Volumes.*'], {
     'mount options belong to the PersistentVolume or StorageClass (warning)',
     STORAGE,
   ),
-  PerAlloc: partial('—', 'every replica mounts the same claim (warning)', STORAGE),
+  PerAlloc: partial(
+    '—',
+    'csi: every replica mounts the same claim; host: every pod mounts the same hostPath, not the volume `<source>[<alloc index>]` of its allocation, so pods on one node share it and none is tied to the node holding its data (warning)',
+    STORAGE,
+  ),
 });
 at(['TaskGroups[].Volumes.*.MountOptions'], {
   FSType: partial('—', 'reported with mount_options', STORAGE),

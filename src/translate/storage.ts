@@ -59,7 +59,9 @@
 //   until the directory exists, like a Nomad job waits for a node with the host volume); `csi` → a
 //   PersistentVolumeClaim of the default storage class requesting DEFAULT_CSI_SIZE (Nomad's request
 //   carries no size: warning). Access modes map as in CSI_ACCESS_MODES. per_alloc, block-device
-//   attachment and mount_options have no equivalent on a claim: warnings.
+//   attachment and mount_options have no equivalent on a claim: warnings. Nomad honours per_alloc and
+//   sticky for host volumes too (volume `<source>[<alloc index>]` per allocation; an allocation kept on
+//   its dynamic volume's node); a hostPath has neither: warnings say what is lost and what to do.
 // * dispatch_payload. When the translation is for a dispatched child (options.dispatch
 //   .payloadSecretName), key `payload` of that Secret is mounted at /local/<file>.
 import type {
@@ -871,14 +873,19 @@ class StorageBuilder {
       `${path}.Source`,
       `host volume ${quoted(source)} is mounted from hostPath ${hostPath} (type Directory), which must exist on every node the pod can run on; Nomad's placement on nodes that have the host volume is not enforced`,
     );
+    // Nomad honours both for host volumes: sticky keeps an allocation on the node of the dynamic host
+    // volume it claimed; per_alloc mounts volume `<source>[<alloc index>]`, one per allocation.
     if (request.Sticky) {
       this.ctx.warn(
         `${path}.Sticky`,
-        'sticky has no effect: a hostPath volume is the directory of whichever node runs the pod',
+        `sticky is not converted: the pod is not tied to the node holding its data; a replacement pod may start on another node, with that node's ${hostPath}; pin the group to the node with a constraint on \${node.unique.name} (the node label kubernetes.io/hostname), or use a csi volume, whose claim the pod follows`,
       );
     }
     if (request.PerAlloc) {
-      this.ctx.warn(`${path}.PerAlloc`, 'per_alloc applies to csi volumes only; ignored for a host volume');
+      this.ctx.warn(
+        `${path}.PerAlloc`,
+        `per_alloc is not converted: Nomad mounts host volume ${quoted(`${source}[<alloc index>]`)}, one per allocation; here every pod mounts ${hostPath}, so pods on one node share it and none is tied to the node holding its data; keep one pod per node (distinct_hosts) so each has its own node's directory, or make each instance a group of its own with its own volume`,
+      );
     }
     // Nomad claims host volumes by access mode (one writer, readers only, …); a hostPath has no claims.
     if ((request.AccessMode ?? '') !== '') {

@@ -1433,6 +1433,36 @@ describe('group volumes and volume_mount', () => {
     for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
   });
 
+  it('says what per_alloc and sticky lose on a host volume, which Nomad honours for them', () => {
+    const ctx = groupContext(
+      simpleJob(
+        {
+          VolumeMounts: [
+            { Volume: 'data', Destination: '/data' },
+            { Volume: 'cache', Destination: '/cache' },
+          ],
+        },
+        {
+          Count: 3,
+          Volumes: {
+            data: { Type: 'host', Source: 'kafka', PerAlloc: true },
+            cache: { Type: 'host', Source: 'cache', Sticky: true },
+          },
+        },
+      ),
+    );
+    const storage = groupStorage(ctx);
+    // Still mounted, from the one hostPath of the source.
+    expect(volume(storage, 'nomad-vol--data').hostPath?.path).toBe('/var/lib/nomad-host-volumes/kafka');
+    const at = (path: string) => ctx.warnings.filter((w) => w.path === path).map((w) => w.message);
+    expect(at('TaskGroups[0].Volumes.data.PerAlloc')).toEqual([
+      `per_alloc is not converted: Nomad mounts host volume "kafka[<alloc index>]", one per allocation; here every pod mounts /var/lib/nomad-host-volumes/kafka, so pods on one node share it and none is tied to the node holding its data; keep one pod per node (distinct_hosts) so each has its own node's directory, or make each instance a group of its own with its own volume`,
+    ]);
+    expect(at('TaskGroups[0].Volumes.cache.Sticky')).toEqual([
+      "sticky is not converted: the pod is not tied to the node holding its data; a replacement pod may start on another node, with that node's /var/lib/nomad-host-volumes/cache; pin the group to the node with a constraint on ${node.unique.name} (the node label kubernetes.io/hostname), or use a csi volume, whose claim the pod follows",
+    ]);
+  });
+
   it('maps access modes, read-only volumes and unknown volumes', () => {
     const ctx = groupContext(
       simpleJob(
