@@ -19,6 +19,15 @@
 // naming the fields and applies with force (the last job applied wins those fields; the other keeps its
 // hash and does not fight back). A conflict with a manager that is not this operator (a Service someone
 // else made under that name) is never forced: NameConflict event, the Service is left alone.
+// Readiness: `publishNotReadyAddresses` is one value for every job's pods, and jobs may want different
+// ones (the translator says true for a service without checks on pods made ready by another check,
+// false for one with checks, nothing when readiness does not matter: networking.ts). Each job records
+// its wish under its own annotation (`publishNotReadyKey`) and applies the value they agree on: true
+// only when every job that has a wish wants true, as an instance that has checks must not get traffic
+// before they pass (Warning event ServiceReadiness to the jobs that wanted true). The value follows the
+// wishes of the jobs that still own the Service, so it turns true again when the last job with checks
+// goes; a conflict on this field alone is the move to the agreed value and is forced without an event.
+
 import { createHash } from 'node:crypto';
 import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
 import type { NomadJobObject } from '../crd/resource.ts';
@@ -27,7 +36,11 @@ import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
 import type { ClusterReader } from '../kube/reader.ts';
 import { type ClusterWriter, isWriteError } from '../kube/writer.ts';
-import { APPLIED_ANNOTATION_PREFIX, LABEL_SERVICE } from '../nomad/keys.ts';
+import {
+  APPLIED_ANNOTATION_PREFIX,
+  LABEL_SERVICE,
+  PUBLISH_NOT_READY_ANNOTATION_PREFIX,
+} from '../nomad/keys.ts';
 
 /** Field manager of one NomadJob's intent for shared Services. */
 export function jobFieldManager(jobName: string): string {
@@ -51,6 +64,73 @@ export function withSharedOwnership(desired: KubernetesObject, owner: NomadJobOb
   };
   return object;
 }
+
+/** Annotation holding one job's wish for the Service's `publishNotReadyAddresses`. */
+export function publishNotReadyKey(jobName: string): string {
+  return `${PUBLISH_NOT_READY_ANNOTATION_PREFIX}${jobName}`;
+}
+
+/**
+ * Turns the job's `publishNotReadyAddresses` into the value every job declaring the Service agrees on
+ * (see the module comment): records the job's own wish under its annotation and sets the field to
+ * true only when every wish of the jobs that own the live Service (this one's included) is true, to
+ * false when one is false, and leaves it unset when nobody has one. Changes `desired` in place;
+ * returns the job's wish, the agreed value and the other jobs that want false.
+ */
+export function agreeNotReadyAddresses(
+  desired: V1Service,
+  live: V1Service | undefined,
+  jobName: string,
+): { wanted?: boolean; agreed?: boolean; holdouts: string[] } {
+  const wanted = desired.spec?.publishNotReadyAddresses;
+  const owners = new Set(
+    (live?.metadata?.ownerReferences ?? []).filter((r) => r.kind === 'NomadJob').map((r) => r.name),
+  );
+  const wishes = new Map<string, boolean>();
+  for (const [key, value] of Object.entries(live?.metadata?.annotations ?? {})) {
+    if (!key.startsWith(PUBLISH_NOT_READY_ANNOTATION_PREFIX)) continue;
+    const job = key.slice(PUBLISH_NOT_READY_ANNOTATION_PREFIX.length);
+    // A job deleted without releasing the Service left its annotation behind: not an owner any more.
+    if (job === jobName || !owners.has(job)) continue;
+    wishes.set(job, value === 'true');
+  }
+  if (wanted !== undefined) {
+    wishes.set(jobName, wanted);
+    desired.metadata ??= {};
+    desired.metadata.annotations = {
+      ...desired.metadata.annotations,
+      [publishNotReadyKey(jobName)]: String(wanted),
+    };
+  }
+  const holdouts = [...wishes].filter(([job, wish]) => job !== jobName && !wish).map(([job]) => job);
+  const agreed = wishes.size === 0 ? undefined : [...wishes.values()].every((wish) => wish);
+  if (desired.spec) {
+    if (agreed === undefined) delete desired.spec.publishNotReadyAddresses;
+    else desired.spec.publishNotReadyAddresses = agreed;
+  }
+  return {
+    ...(wanted !== undefined ? { wanted } : {}),
+    ...(agreed !== undefined ? { agreed } : {}),
+    holdouts: holdouts.sort(),
+  };
+}
+
+/** The fields named in a server-side apply conflict; undefined if unreadable. */
+export function conflictFields(error: unknown): string[] | undefined {
+  const body = (error as { body?: unknown } | undefined)?.body;
+  try {
+    const status = (typeof body === 'string' ? JSON.parse(body) : body) as {
+      details?: { causes?: { field?: string }[] };
+    } | null;
+    const fields = (status?.details?.causes ?? []).map((c) => c.field);
+    if (fields.length === 0 || fields.some((f) => f === undefined)) return undefined;
+    return [...new Set(fields as string[])];
+  } catch {
+    return undefined;
+  }
+}
+
+const PUBLISH_NOT_READY_FIELD = '.spec.publishNotReadyAddresses';
 
 function ownsShared(live: KubernetesObject, uid: string | undefined): boolean {
   return !!uid && (live.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid);
@@ -146,12 +226,16 @@ export async function reconcileSharedServices(
     const intent = structuredClone(service) as V1Service;
     const shared = (current?.metadata?.ownerReferences ?? []).some((ref) => ref.uid !== uid);
     const adopted = current && shared ? adoptPortNumbers(intent, current) : [];
+    const readiness = agreeNotReadyAddresses(intent, current, jobName);
     const desired = withSharedOwnership(intent, owner);
     const key = appliedKey(jobName);
     if (
       current &&
       ownsShared(current, uid) &&
-      current.metadata?.annotations?.[key] === desired.metadata?.annotations?.[key]
+      current.metadata?.annotations?.[key] === desired.metadata?.annotations?.[key] &&
+      // Another job may have moved the field since (to the value it agreed then).
+      (readiness.agreed === undefined ||
+        (current.spec?.publishNotReadyAddresses ?? false) === readiness.agreed)
     )
       continue;
     let applied: KubernetesObject | undefined;
@@ -160,7 +244,12 @@ export async function reconcileSharedServices(
     } catch (error) {
       if (kubeErrorCode(error) !== 409) throw error;
       const managers = conflictManagers(error);
-      if (!managers || managers.some((m) => !m.startsWith(`${fieldManager}/job/`))) {
+      const ours = managers?.every((m) => m.startsWith(`${fieldManager}/job/`)) ?? false;
+      const fields = conflictFields(error);
+      if (ours && fields?.every((f) => f === PUBLISH_NOT_READY_FIELD)) {
+        // Other jobs applied the value agreed before this job's wish changed it: see the module comment.
+        applied = await writer.apply(desired, { fieldManager: manager, force: true });
+      } else if (!ours) {
         await writer.event(
           owner,
           'Warning',
@@ -168,14 +257,15 @@ export async function reconcileSharedServices(
           `Service ${name} exists and is managed by someone else (${kubeErrorMessage(error)}); left alone`,
         );
         continue;
+      } else {
+        await writer.event(
+          owner,
+          'Warning',
+          'ServiceConflict',
+          `Service ${name} is also declared by other jobs with other values; this job's values win: ${kubeErrorMessage(error)}`,
+        );
+        applied = await writer.apply(desired, { fieldManager: manager, force: true });
       }
-      await writer.event(
-        owner,
-        'Warning',
-        'ServiceConflict',
-        `Service ${name} is also declared by other jobs with other values; this job's values win: ${kubeErrorMessage(error)}`,
-      );
-      applied = await writer.apply(desired, { fieldManager: manager, force: true });
     }
     changed = true;
     await writer.event(owner, 'Normal', current ? 'Updated' : 'Applied', `Applied shared Service ${name}`);
@@ -193,6 +283,14 @@ export async function reconcileSharedServices(
         'Warning',
         'ServicePorts',
         `Service ${name} also has port(s) ${foreign.join(', ')} from other jobs, which this job's pods do not serve (another port label for the same service name); use the same port label in every job`,
+      );
+    }
+    if (readiness.wanted === true && readiness.agreed === false) {
+      await writer.event(
+        owner,
+        'Warning',
+        'ServiceReadiness',
+        `Service ${name} also selects the pods of job(s) ${readiness.holdouts.join(', ')}, which register the service with checks, so it routes to ready pods only: this job's pods, which have no check for it, are reached only once their readiness probe (another service's check) passes, where Consul counts them as passing; give the service another name in one of the jobs`,
       );
     }
     for (const { name: port, number, wanted, target } of adopted) {

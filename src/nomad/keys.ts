@@ -114,6 +114,12 @@ export const ANNOTATION_APPLIED_HASH = `${API_GROUP}/applied-hash`;
  * (`applied.nomadoperator.dev/<NomadJob name>`, controller/shared-services.ts).
  */
 export const APPLIED_ANNOTATION_PREFIX = `applied.${API_GROUP}/`;
+/**
+ * Prefix of the annotation holding one job's wish for a shared Service's `publishNotReadyAddresses`
+ * (`publish-not-ready.nomadoperator.dev/<NomadJob name>`: "true" or "false"), so that every job
+ * declaring the Service applies the same value (controller/shared-services.ts).
+ */
+export const PUBLISH_NOT_READY_ANNOTATION_PREFIX = `publish-not-ready.${API_GROUP}/`;
 /** Label on the evaluations ConfigMap (besides the job's identity labels): `evaluations`. */
 export const LABEL_RECORD = `${API_GROUP}/record`;
 /** Annotation on a child NomadJob that another controller runs: `cronjob` for CronJob-launched ones. */

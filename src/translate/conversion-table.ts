@@ -690,7 +690,10 @@ at(SERVICE_PREFIXES, {
   Address: notApplicable('a Service routes to the pod IPs; a custom address cannot be registered', {
     warnedBy: NETWORKING,
   }),
-  Checks: converted('readiness and liveness probes of the checked container (see ServiceCheck)', NETWORKING),
+  Checks: converted(
+    'readiness and liveness probes of the checked container (see ServiceCheck); a Service none of whose registrations has checks, in front of pods made ready by another service’s check, gets `publishNotReadyAddresses: true` (Consul counts an instance without checks as passing), one with checks `false` (agreed across the jobs sharing it)',
+    NETWORKING,
+  ),
   CheckRestart: converted('merged into each check by canonicalization (see CheckRestart)', NETWORKING),
   Connect: whole(
     partial(

@@ -46,6 +46,13 @@
 //     UDP twin `<name>-udp` (targetPort: the container port's number), as Nomad publishes every port
 //     for both protocols. A group without a port the Service targets is reported: its pods get none
 //     of that port's traffic.
+//   * readiness: a Service routes to ready pods only, and a pod's readiness comes from every check of
+//     its services (below); Consul counts an instance without checks as passing. So a Service none of
+//     whose registrations has checks, in front of pods whose readiness comes from another service's
+//     check, publishes not-ready addresses (`publishNotReadyAddresses: true`): peers that find each
+//     other through it (seed hosts, gossip) do so before any of them is healthy, as in Nomad. A Service
+//     with a checked registration says false (a registration without one there is reported); one in
+//     front of pods without probes says nothing, as it would only keep terminating pods in it;
 //   * no job identity: labels are managed-by and `nomadoperator.dev/service` only; the reconciler makes
 //     each declaring NomadJob a (non-controller) owner and applies with one field manager per job, so
 //     the Service lives as long as one job declares it (src/controller/shared-services.ts).
@@ -931,8 +938,59 @@ export function serviceCatalog(ctx: GroupContext): Map<string, CatalogService> {
       Object.assign(entry.meta, block.service.Meta ?? {});
     }
   });
-  for (const entry of catalog.values()) addServicePorts(entry, planOf, ctx);
+  for (const entry of catalog.values()) {
+    addServicePorts(entry, planOf, ctx);
+    decideNotReadyAddresses(entry, ctx);
+  }
   return catalog;
+}
+
+/** Whether a service block has checks (Consul then routes to its instance only while they pass). */
+function hasChecks(service: Service): boolean {
+  return (service.Checks ?? []).length > 0;
+}
+
+/**
+ * Whether a group's pods have a readiness probe: any check of the group's services becomes one
+ * (taskNetworking), except in sysbatch pods, whose tasks run as init containers.
+ */
+function groupHasReadiness(ctx: GroupContext, groupIndex: number): boolean {
+  if ((ctx.job.Type ?? 'service') === 'sysbatch') return false;
+  const group = ctx.job.TaskGroups?.[groupIndex];
+  return [...(group?.Services ?? []), ...(group?.Tasks ?? []).flatMap((t) => t.Services ?? [])].some(
+    hasChecks,
+  );
+}
+
+/**
+ * `publishNotReadyAddresses` of the Service: see the module comment. Consul counts an instance
+ * without checks as passing (and Nomad's own catalog does not filter by health), while a Service
+ * routes only to ready pods — and a pod's readiness comes from the checks of any of its services.
+ * A service without checks on pods made ready by another service's check (es-transport beside
+ * es-http, used by the peers to find each other before any of them is healthy) would then have no
+ * endpoints until the pods are ready: true when no registration has checks and some registering
+ * group's pods have a readiness probe; false when a registration has checks; unset (no opinion)
+ * otherwise, as the pods are ready once running anyway (and a Service publishing not-ready
+ * addresses keeps routing to terminating pods). The reconciler agrees the value with the other jobs
+ * registering the name (src/controller/shared-services.ts).
+ */
+function decideNotReadyAddresses(entry: CatalogService, ctx: GroupContext): void {
+  // Only pods with a readiness probe tell ready from not ready.
+  const probed = entry.registrations.filter((r) => groupHasReadiness(ctx, r.groupIndex));
+  const checked = probed.filter((r) => hasChecks(r.service));
+  const unchecked = probed.filter((r) => !hasChecks(r.service));
+  if (checked.length === 0) {
+    if (unchecked.length > 0) entry.publishNotReadyAddresses = true;
+    return;
+  }
+  entry.publishNotReadyAddresses = false;
+  const first = checked[0]?.path ?? '';
+  for (const r of unchecked) {
+    entry.warnings.push({
+      path: r.path,
+      message: `this registration of service ${JSON.stringify(entry.nomadName)} has no check, but ${first} has: the one Service ${entry.name} routes only to ready pods, so this group's pods, whose readiness comes from another service's check, are reached only once that check passes (Consul counts an instance without checks as passing); give one of the two registrations another service name`,
+    });
+  }
 }
 
 /** The catalog entry a Nomad service name (as consumers write it) resolves to, if the job has it. */
@@ -1098,6 +1156,10 @@ function serviceObject(entry: CatalogService): V1Service {
     );
   }
   const selector = { [LABEL_MANAGED_BY]: MANAGED_BY, [serviceLabelKey(entry.name)]: SERVICE_LABEL_VALUE };
+  const readiness =
+    entry.publishNotReadyAddresses === undefined
+      ? {}
+      : { publishNotReadyAddresses: entry.publishNotReadyAddresses };
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -1109,8 +1171,8 @@ function serviceObject(entry: CatalogService): V1Service {
     },
     spec:
       entry.ports.length > 0
-        ? { type: 'ClusterIP', selector, ports: withUdpTwins(entry) }
-        : { type: 'ClusterIP', clusterIP: 'None', selector },
+        ? { type: 'ClusterIP', selector, ports: withUdpTwins(entry), ...readiness }
+        : { type: 'ClusterIP', clusterIP: 'None', selector, ...readiness },
   };
 }
 

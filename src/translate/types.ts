@@ -159,6 +159,12 @@ export interface CatalogService {
   containerPorts: Map<string, number>;
   tags: string[];
   meta: Record<string, string>;
+  /**
+   * The Service's `publishNotReadyAddresses` (networking.ts): true when no registration has checks
+   * but the pods' readiness comes from another service's check, false when a registration has
+   * checks, unset when readiness does not matter.
+   */
+  publishNotReadyAddresses?: boolean;
   /** Warnings about the Service as a whole (reported by every group that registers it, once). */
   warnings: Warning[];
 }

@@ -931,6 +931,116 @@ describe('Services (hand-built)', () => {
   });
 });
 
+describe('Service readiness: publishNotReadyAddresses', () => {
+  const check = { Type: 'http', Path: '/_cluster/health', Interval: 10 * S, Timeout: 5 * S };
+  /** The elasticsearch shape: es-http checked, es-transport (the peers' seed list) not. */
+  const es = (type = 'service', transport: Record<string, unknown> = {}) =>
+    job({
+      ID: 'es',
+      Type: type,
+      TaskGroups: [
+        {
+          Name: 'master',
+          Count: 3,
+          Networks: [
+            {
+              ReservedPorts: [
+                { Label: 'http', Value: 9200 },
+                { Label: 'transport', Value: 9300 },
+              ],
+            },
+          ],
+          Tasks: [
+            {
+              Name: 'es',
+              Driver: 'docker',
+              Config: { image: 'es', ports: ['http', 'transport'] },
+              Services: [
+                { Name: 'es-http', PortLabel: 'http', Provider: 'nomad', Checks: [check] },
+                { Name: 'es-transport', PortLabel: 'transport', Provider: 'nomad', ...transport },
+              ],
+            },
+          ],
+        },
+      ],
+    } as Job);
+  const byName = (ctx: TestContext) => new Map(servicesOf(ctx).map((s) => [s.metadata?.name, s.spec]));
+
+  it('a service without checks on pods made ready by another check publishes not-ready pods', () => {
+    const ctx = groupContext(es());
+    const specs = byName(ctx);
+    // Peers find each other through es-transport before any of them passes es-http's check.
+    expect(specs.get('es-transport')?.publishNotReadyAddresses).toBe(true);
+    // A checked service routes to ready pods only, as Consul to passing instances.
+    expect(specs.get('es-http')?.publishNotReadyAddresses).toBe(false);
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('a service whose pods have no probe says nothing: they are ready once running', () => {
+    const ctx = groupContext(
+      groupJob({
+        Networks: [{ DynamicPorts: [{ Label: 'http', To: 80 }] }],
+        Services: [{ Name: 'plain', PortLabel: 'http', Provider: 'nomad' }],
+      }),
+    );
+    expect(servicesOf(ctx)[0]?.spec).not.toHaveProperty('publishNotReadyAddresses');
+  });
+
+  it('sysbatch pods have no probes: nothing either', () => {
+    const ctx = groupContext(es('sysbatch'));
+    for (const spec of byName(ctx).values()) expect(spec).not.toHaveProperty('publishNotReadyAddresses');
+  });
+
+  it('a name registered with and without checks routes to ready pods, and the unchecked one is told', () => {
+    const j = job({
+      ID: 'db',
+      Type: 'service',
+      TaskGroups: [
+        {
+          Name: 'primary',
+          Networks: [{ DynamicPorts: [{ Label: 'pg', To: 5432 }] }],
+          Tasks: [{ Name: 'pg', Driver: 'docker', Config: { image: 'pg' } }],
+          Services: [
+            {
+              Name: 'pg',
+              PortLabel: 'pg',
+              Provider: 'nomad',
+              Checks: [{ Type: 'tcp', Interval: S, Timeout: S }],
+            },
+          ],
+        },
+        {
+          Name: 'replica',
+          Networks: [{ DynamicPorts: [{ Label: 'pg', To: 5432 }] }],
+          Tasks: [{ Name: 'pg', Driver: 'docker', Config: { image: 'pg' } }],
+          Services: [
+            { Name: 'pg', PortLabel: 'pg', Provider: 'nomad' },
+            {
+              Name: 'pg-health',
+              PortLabel: 'pg',
+              Provider: 'nomad',
+              Checks: [{ Type: 'tcp', Interval: S, Timeout: S }],
+            },
+          ],
+        },
+      ],
+    } as Job);
+    const ctx = groupContext(j, 1);
+    expect(byName(ctx).get('pg')?.publishNotReadyAddresses).toBe(false);
+    expect(warningsAt(ctx, 'TaskGroups[1].Services[0]')).toEqual([
+      'this registration of service "pg" has no check, but TaskGroups[0].Services[0] has: the one Service pg routes only to ready pods, so this group\'s pods, whose readiness comes from another service\'s check, are reached only once that check passes (Consul counts an instance without checks as passing); give one of the two registrations another service name',
+    ]);
+  });
+
+  it('a headless Service (no port) follows the same rule', () => {
+    const ctx = groupContext(es('service', { PortLabel: '' }));
+    expect(byName(ctx).get('es-transport')).toMatchObject({
+      clusterIP: 'None',
+      publishNotReadyAddresses: true,
+    });
+  });
+});
+
 describe('networking over the corpus', () => {
   const names = readdirSync(new URL('../../fixtures/jobspecs/', import.meta.url))
     .filter((f) => f.endsWith('.canonical.json'))
