@@ -91,8 +91,9 @@ import {
   SERVICE_LABEL_PREFIX,
 } from '../nomad/keys.ts';
 import type { NetworkResource, Port, Service, ServiceCheck, Task } from '../nomad/schema.ts';
-import { interpolate } from './env.ts';
+import { interpolate, knownEnvValue } from './env.ts';
 import { routerIngress } from './router-tags.ts';
+import { renderKnownEnv } from './template-render.ts';
 import type { CatalogService, GroupContext, TaskNetworking, Warning } from './types.ts';
 
 /** Value of the pod label a Service selects (`SERVICE_LABEL_PREFIX` + its name, keys.ts). */
@@ -802,36 +803,123 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
   return result;
 }
 
-/** A Consul DNS name: `[tag.]<service>.service[.<datacenter>].consul`; group 1 is the service. */
-const CONSUL_DNS_NAME = /\b([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\.service(?:\.[a-z0-9-]+)?\.consul\b/gi;
+/**
+ * A Consul DNS name: `[<tag>.]<service>.service[.<datacenter>].consul` (groups tag, service), or the
+ * RFC 2782 form `_<service>._<protocol>.service[.<datacenter>].consul` (groups srvService, protocol),
+ * whose protocol Consul takes as a tag but for `tcp` (any instance). Not preceded by a name character:
+ * the whole name, its tag included.
+ */
+const CONSUL_DNS_NAME =
+  /(?<![\w-])(?:_(?<srvService>[a-z0-9][\w-]*)\._(?<protocol>[a-z0-9][\w-]*)|(?:(?<tag>[\w-]+)\.)?(?<service>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?))\.service(?:\.[a-z0-9-]+)?\.consul(?![\w-])/gi;
+
+/** The Consul agent's DNS port on an address: `127.0.0.1:8600`, dnsmasq's `127.0.0.1#8600`. */
+const CONSUL_DNS_PORT =
+  /(?:\b\d{1,3}(?:\.\d{1,3}){3}|\blocalhost|\$\{[\w.-]+\}|\[[0-9a-f:]+\])[:#]8600(?!\d)/i;
 
 /**
  * Text ending in a Vault PKI certificate name argument (`"common_name=api.service.consul"`,
  * `"alt_names=a.service.consul,b.service.consul"`): a name written into a certificate, not one the
  * task looks up.
  */
-// (On JSON text: a line break is `\n` there, so a backslash ends the argument too.)
-const CERTIFICATE_NAME_ARGUMENT = /\b(?:common_name|alt_names|other_sans|uri_sans)=[^"\s\\]*$/;
+const CERTIFICATE_NAME_ARGUMENT = /\b(?:common_name|alt_names|other_sans|uri_sans)=[^"\s]*$/;
+
+/** Every string of a driver config, depth first. */
+function configStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) configStrings(v, out);
+  else if (typeof value === 'object' && value !== null)
+    for (const v of Object.values(value)) configStrings(v, out);
+  return out;
+}
 
 /**
- * A task that finds services by Consul DNS (in its config, env or templates) is told, once, that
- * those names do not resolve here and which Service names stand for them: Services are named after
- * Nomad service names (see the module comment), in the namespace of the job registering them.
+ * What the task is given, as the pod gets it: its driver config and env interpolated as Nomad does
+ * (`${NOMAD_META_db}.service.consul` is `shop-db.service.consul`), its templates with the `env`
+ * values known now rendered (template-render.ts). What only the running pod knows stays as written.
+ */
+function taskTexts(ctx: GroupContext, task: Task): string[] {
+  const env = Object.entries(task.Env ?? {}).sort(([a], [b]) => compare(a, b));
+  const raw = [...configStrings(task.Config), ...env.map(([, value]) => value)];
+  // One interpolation for all of them (NUL separates: no reference spans it, none makes it).
+  const joined = raw.join('\u0000');
+  const given = joined.includes('${')
+    ? interpolate(ctx, task, joined, { kubernetes: false, quiet: true }).split('\u0000')
+    : raw;
+  const templates = (task.Templates ?? []).map(
+    (t) =>
+      renderKnownEnv(
+        t.EmbeddedTmpl ?? '',
+        (name) => knownEnvValue(ctx, task, name),
+        t.LeftDelim,
+        t.RightDelim,
+      ).text,
+  );
+  return [...given, ...templates];
+}
+
+/** Whether every registration of a Service carries `tag`: then the Service is what Consul filters to. */
+export function everyRegistrationTagged(entry: CatalogService, tag: string): boolean {
+  return entry.registrations.every((r) => (r.service.Tags ?? []).includes(tag));
+}
+
+/**
+ * A task that finds services by Consul DNS (in its config, env or templates, as the pod gets them) is
+ * told, once, that those names do not resolve here and which Service names stand for them: Services
+ * are named after Nomad service names (see the module comment), in the namespace of the job
+ * registering them. A tag filters instances in Consul, not here: the Service stands for a tagged name
+ * only when every registration has the tag. An SRV name has the Service's SRV record (Service ports
+ * are named after the port labels); the Consul agent's DNS port 8600 has no counterpart.
  */
 function consulDnsWarning(ctx: GroupContext, task: Task, taskIndex: number): void {
-  const text = JSON.stringify([task.Config, task.Env, (task.Templates ?? []).map((t) => t.EmbeddedTmpl)]);
+  const texts = taskTexts(ctx, task).filter((t) => /\.consul|8600/i.test(t));
+  if (texts.length === 0) return;
+  const catalog = serviceCatalog(ctx);
+  const namespace = ctx.options.namespace;
   const names = new Map<string, string>();
-  for (const match of text.matchAll(CONSUL_DNS_NAME)) {
-    if (CERTIFICATE_NAME_ARGUMENT.test(text.slice(Math.max(0, match.index - 200), match.index))) continue;
-    const service = match[1] ?? '';
-    names.set(match[0].toLowerCase(), `${kubernetesServiceName(service).name}.${ctx.options.namespace}.svc`);
+  let agentPort: string | undefined;
+  for (const text of texts) {
+    agentPort ??= CONSUL_DNS_PORT.exec(text)?.[0];
+    for (const match of text.matchAll(CONSUL_DNS_NAME)) {
+      if (CERTIFICATE_NAME_ARGUMENT.test(text.slice(Math.max(0, match.index - 200), match.index))) continue;
+      const dns = match[0].toLowerCase();
+      if (names.has(dns)) continue;
+      const groups = match.groups ?? {};
+      const srv = groups.srvService !== undefined;
+      const service = (srv ? groups.srvService : groups.service) ?? '';
+      const protocol = groups.protocol?.toLowerCase();
+      const tag = srv ? (protocol === 'tcp' ? undefined : protocol) : groups.tag;
+      const entry = catalogLookup(catalog, service);
+      const name = entry?.name ?? kubernetesServiceName(service).name;
+      const host = `${name}.${namespace}.svc`;
+      const port = entry?.ports[0]?.name;
+      let say = srv
+        ? `SRV ${port ? `_${port}` : '_<port label>'}._tcp.${host}.cluster.local${port ? '' : ', the Service port named after the port label'}`
+        : host;
+      if (tag !== undefined) {
+        const quotedTag = JSON.stringify(tag);
+        const quotedService = JSON.stringify(service);
+        if (!entry) {
+          say += `, which routes to every instance of ${quotedService} whatever its tags: unless every registration has the tag ${quotedTag}, give the instances with it a service name of their own`;
+        } else if (!everyRegistrationTagged(entry, tag)) {
+          say += ` routes to every instance of ${quotedService}, not only those with the tag ${quotedTag}: give them a service name of their own`;
+        }
+      }
+      names.set(dns, say);
+    }
   }
-  if (names.size === 0) return;
-  const list = [...names].map(([dns, svc]) => `${JSON.stringify(dns)} (${svc})`).join(', ');
-  ctx.warn(
-    `${ctx.path}.Tasks[${taskIndex}]`,
-    `Consul DNS names do not resolve on Kubernetes: ${list}; write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)`,
-  );
+  const parts: string[] = [];
+  if (names.size > 0) {
+    const list = [...names].map(([dns, svc]) => `${JSON.stringify(dns)} (${svc})`).join(', ');
+    parts.push(
+      `Consul DNS names do not resolve on Kubernetes: ${list}; write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)`,
+    );
+  }
+  if (agentPort !== undefined) {
+    parts.push(
+      `${JSON.stringify(agentPort)} is the Consul agent's DNS, which has no counterpart: nothing listens on port 8600; the pod's resolver is the cluster DNS (the nameserver in /etc/resolv.conf), which answers for Services`,
+    );
+  }
+  if (parts.length > 0) ctx.warn(`${ctx.path}.Tasks[${taskIndex}]`, parts.join('; '));
 }
 
 /**

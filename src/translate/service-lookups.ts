@@ -14,7 +14,12 @@
 // with a warning naming the Service to write instead; storage.ts then mounts the text unrendered with its
 // usual warning.
 import type { Template } from '../nomad/schema.ts';
-import { catalogLookup, kubernetesServiceName, serviceCatalog } from './networking.ts';
+import {
+  catalogLookup,
+  everyRegistrationTagged,
+  kubernetesServiceName,
+  serviceCatalog,
+} from './networking.ts';
 import type { GroupContext } from './types.ts';
 
 /** Where a looked-up service is, or why it cannot be rewritten. */
@@ -160,7 +165,7 @@ export function catalogResolver(ctx: GroupContext, catalog = serviceCatalog(ctx)
         reason: `${JSON.stringify(name)} is not a service of this job (registered by another job, its Service is ${other}; write that name and its port)`,
       };
     }
-    if (tag !== undefined && !entry.registrations.every((r) => (r.service.Tags ?? []).includes(tag))) {
+    if (tag !== undefined && !everyRegistrationTagged(entry, tag)) {
       return {
         reason: `not every registration of ${JSON.stringify(name)} has the tag ${JSON.stringify(tag)}, and the Service selects them all`,
       };

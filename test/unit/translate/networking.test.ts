@@ -777,7 +777,107 @@ describe('Services (hand-built)', () => {
     );
     taskNetworking(ctx, ctx.group.Tasks![0]!, 0);
     expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([
-      'Consul DNS names do not resolve on Kubernetes: "orders-db.service.consul" (orders-db.apps.svc), "redis.service.dc1.consul" (redis.apps.svc); write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)',
+      'Consul DNS names do not resolve on Kubernetes: "orders-db.service.consul" (orders-db.apps.svc), "primary.redis.service.dc1.consul" (redis.apps.svc, which routes to every instance of "Redis" whatever its tags: unless every registration has the tag "primary", give the instances with it a service name of their own); write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)',
+    ]);
+  });
+
+  it('keeps the tag of a Consul DNS name, and says when the Service routes to instances without it', () => {
+    // redis-ha: groups primary and replica register "redis" with their role as a tag.
+    const redis = (role: string) => ({
+      Name: role,
+      Networks: [{ DynamicPorts: [{ Label: 'redis', To: 6379 }] }],
+      Tasks: [{ Name: 'redis', Driver: 'docker', Config: { image: 'redis' } }],
+      Services: [{ Name: 'redis', PortLabel: 'redis', Provider: 'nomad', Tags: [role, 'cache'] }],
+    });
+    const j = groupJob(
+      {
+        Tasks: [
+          {
+            Name: 'main',
+            Driver: 'docker',
+            Config: { image: 'x', args: ['--cache', 'cache.redis.service.consul'] },
+            Env: {
+              WRITE: 'redis://primary.redis.service.consul:6379/0',
+              READ: 'redis://replica.redis.service.consul:6379/0',
+            },
+            // A name at the start of a line is read whole (not `nprimary` after a JSON `\n`).
+            Templates: [{ DestPath: 'local/a.conf', EmbeddedTmpl: 'a = 1\nprimary.redis.service.consul\n' }],
+          },
+        ],
+      },
+      [redis('primary'), redis('replica')],
+    );
+    const ctx = groupContext(j);
+    taskNetworking(ctx, ctx.group.Tasks![0]!, 0);
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([
+      'Consul DNS names do not resolve on Kubernetes: "cache.redis.service.consul" (redis.apps.svc), "replica.redis.service.consul" (redis.apps.svc routes to every instance of "redis", not only those with the tag "replica": give them a service name of their own), "primary.redis.service.consul" (redis.apps.svc routes to every instance of "redis", not only those with the tag "primary": give them a service name of their own); write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)',
+    ]);
+  });
+
+  it('scans what the pod gets: interpolated config and env, rendered templates', () => {
+    const ctx = groupContext(
+      job({
+        ID: 'shop',
+        Type: 'service',
+        Meta: { db_service: 'shop-db' },
+        TaskGroups: [
+          {
+            Name: 'app',
+            Tasks: [
+              {
+                Name: 'main',
+                Driver: 'docker',
+                Config: { image: 'x', args: ['--cache=${NOMAD_JOB_NAME}-cache.service.consul:6379'] },
+                Env: { DB_HOST: '${NOMAD_META_db_service}.service.consul' },
+                Templates: [
+                  {
+                    DestPath: 'local/app.conf',
+                    EmbeddedTmpl: 'host = {{ env "NOMAD_JOB_NAME" }}-rabbitmq.service.consul\n',
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      } as Job),
+    );
+    taskNetworking(ctx, ctx.group.Tasks![0]!, 0);
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([
+      'Consul DNS names do not resolve on Kubernetes: "shop-cache.service.consul" (shop-cache.apps.svc), "shop-db.service.consul" (shop-db.apps.svc), "shop-rabbitmq.service.consul" (shop-rabbitmq.apps.svc); write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)',
+    ]);
+  });
+
+  it('reads SRV names and the Consul agent’s DNS port', () => {
+    // haproxy-consul: server-template over Consul's SRV records, resolved by the local agent.
+    const haproxy =
+      'resolvers consul\n  nameserver consul 127.0.0.1:8600\n' +
+      'backend web\n  server-template web 10 _web._tcp.service.consul resolvers consul check\n' +
+      '  server-template api 5 _api._tcp.service.dc1.consul resolvers consul\n' +
+      '  server-template canary 2 _web._canary.service.consul resolvers consul\n';
+    const j = groupJob(
+      {
+        Tasks: [
+          {
+            Name: 'haproxy',
+            Driver: 'docker',
+            Config: { image: 'haproxy' },
+            Templates: [{ DestPath: 'local/haproxy.cfg', EmbeddedTmpl: haproxy }],
+          },
+        ],
+      },
+      [
+        {
+          Name: 'web',
+          Networks: [{ DynamicPorts: [{ Label: 'http', To: 8080 }] }],
+          Tasks: [{ Name: 'web', Driver: 'docker', Config: { image: 'web' } }],
+          Services: [{ Name: 'web', PortLabel: 'http', Provider: 'nomad' }],
+        },
+      ],
+    );
+    const ctx = groupContext(j);
+    taskNetworking(ctx, ctx.group.Tasks![0]!, 0);
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([
+      'Consul DNS names do not resolve on Kubernetes: "_web._tcp.service.consul" (SRV _http._tcp.web.apps.svc.cluster.local), "_api._tcp.service.dc1.consul" (SRV _<port label>._tcp.api.apps.svc.cluster.local, the Service port named after the port label), "_web._canary.service.consul" (SRV _http._tcp.web.apps.svc.cluster.local routes to every instance of "web", not only those with the tag "canary": give them a service name of their own); write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace); "127.0.0.1:8600" is the Consul agent\'s DNS, which has no counterpart: nothing listens on port 8600; the pod\'s resolver is the cluster DNS (the nameserver in /etc/resolv.conf), which answers for Services',
     ]);
   });
 
