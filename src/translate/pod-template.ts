@@ -37,8 +37,11 @@
 // done by canonicalization). Deployment and DaemonSet pods restart always. Batch pods restart in place
 // (`OnFailure`) when any task's policy allows restarts (attempts > 0, or mode "delay"), else `Never`;
 // the largest attempts also feed the Job's backoffLimit (workloads.ts). A pod has one restart policy, so
-// a task whose own block differs from the group's is reported with what it gets. Nomad's restart
-// delay/interval become the kubelet's own crash-loop back-off (warning when not Nomad's defaults).
+// a batch task whose own block differs from the group's is reported with what it gets. In Deployment
+// and DaemonSet pods a task's own block is reported only for what the kubelet does not do: mode
+// "fail" (Nomad fails the allocation after the attempts; mode "delay" restarts without limit, as the
+// kubelet does) or a delay/interval of its own. Nomad's restart delay/interval become the kubelet's
+// own crash-loop back-off (warning when not Nomad's defaults).
 // Sysbatch pods (run-once DaemonSet, restartPolicy Always) cannot give up on a failing task: the kubelet
 // retries its init container with back-off until it succeeds (warning per task).
 //
@@ -1130,10 +1133,26 @@ function restartWarnings(ctx: GroupContext, mode: PodMode, restartPolicy: Restar
         `the task's own restart block (over the group's: attempts ${merged.Attempts ?? 0}, mode ${JSON.stringify(merged.Mode ?? 'fail')}) is applied pod-wide, as a pod has one restart policy: restartPolicy ${restartPolicy} and a backoffLimit counting ${unlimited ? 'unlimited' : attempts} restart(s) for every task; delay and interval follow the kubelet's back-off`,
       );
     } else {
-      ctx.warn(
-        taskPath,
-        "the task's own restart block is not converted: the kubelet restarts every container of a long-running pod whenever it exits, with its own back-off (Nomad would fail the allocation after the attempts and reschedule it)",
-      );
+      // The kubelet restarts without limit, as mode "delay" does: only a mode "fail" of the task's own
+      // block (Nomad then fails the allocation after its attempts) or its own delay and interval differ.
+      const groupMode = group.Mode ?? defaults.Mode;
+      const groupAttempts = group.Attempts ?? defaults.Attempts;
+      const mergedAttempts = merged.Attempts ?? defaults.Attempts;
+      const failLost =
+        (merged.Mode ?? defaults.Mode) === 'fail' &&
+        (groupMode !== 'fail' || mergedAttempts !== groupAttempts);
+      const ownTiming =
+        timing(merged) &&
+        ((merged.Delay ?? defaults.Delay) !== (group.Delay ?? defaults.Delay) ||
+          (merged.Interval ?? defaults.Interval) !== (group.Interval ?? defaults.Interval));
+      if (failLost) {
+        ctx.warn(
+          taskPath,
+          `the task's own restart block is not converted: the kubelet restarts every container of a long-running pod whenever it exits, without limit and with its own back-off (Nomad would fail the allocation after ${mergedAttempts} restart(s) within the interval${mode === 'service' ? ' and reschedule it' : ''}); a container that keeps failing shows as CrashLoopBackOff instead`,
+        );
+      } else if (ownTiming) {
+        ctx.warn(taskPath, delayLost);
+      }
     }
   });
 }

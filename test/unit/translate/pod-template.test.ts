@@ -374,7 +374,57 @@ describe('restart', () => {
   it('reports restart delays and task policies that differ from the group', () => {
     const { warnings } = run(corpusJob('migrate-reschedule-restart'));
     expect(messagesAt(warnings, 'TaskGroups[0].RestartPolicy')[0]).toContain('back-off');
-    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].RestartPolicy').length).toBeGreaterThan(0);
+    // The task's own attempts with mode "delay" (the group's) change nothing the kubelet does, and its
+    // delay and interval are the group's, already reported.
+    expect(messagesAt(warnings, 'TaskGroups[0].Tasks[0].RestartPolicy')).toEqual([]);
+  });
+});
+
+describe('a task’s own restart block in long-running pods', () => {
+  const M = 60 * S;
+  /** A service (or system) job: group restart block `group`, the first task's own block `own`. */
+  const withRestart = (own: Record<string, unknown>, group: Record<string, unknown> = {}, type = 'service') =>
+    makeJob({
+      ID: 'worker',
+      Type: type,
+      Datacenters: ['*'],
+      TaskGroups: [
+        {
+          Name: 'g',
+          RestartPolicy: group,
+          Tasks: [
+            { Name: 'worker', Driver: 'docker', Config: { image: 'w:1' }, RestartPolicy: own },
+            { Name: 'agent', Driver: 'docker', Config: { image: 'a:1' } },
+          ],
+        },
+      ],
+    });
+  const own = (job: ReturnType<typeof makeJob>) =>
+    messagesAt(run(job).warnings, 'TaskGroups[0].Tasks[0].RestartPolicy');
+
+  it('mode "delay" never fails the allocation: only its own delay and interval are said', () => {
+    // worker-policies: the group gives up at once, the task retries without limit in 5m windows.
+    expect(
+      own(
+        withRestart(
+          { Attempts: 5, Delay: 10 * S, Interval: 5 * M, Mode: 'delay' },
+          { Attempts: 0, Mode: 'fail' },
+        ),
+      ),
+    ).toEqual([
+      'restart delay and interval are not converted: the kubelet restarts containers with its own back-off (10s, doubling up to 5m)',
+    ]);
+    // Nothing differs from what the kubelet does: no warning.
+    expect(own(withRestart({ Attempts: 5, Mode: 'delay' }, { Attempts: 0, Mode: 'fail' }))).toEqual([]);
+  });
+
+  it('mode "fail" of the task’s own is said with its attempts, rescheduled only in service jobs', () => {
+    expect(own(withRestart({ Attempts: 1, Mode: 'fail' }, { Mode: 'delay' }))).toEqual([
+      "the task's own restart block is not converted: the kubelet restarts every container of a long-running pod whenever it exits, without limit and with its own back-off (Nomad would fail the allocation after 1 restart(s) within the interval and reschedule it); a container that keeps failing shows as CrashLoopBackOff instead",
+    ]);
+    expect(own(withRestart({ Attempts: 4 }, {}, 'system'))[0]).toContain(
+      'Nomad would fail the allocation after 4 restart(s) within the interval); a container',
+    );
   });
 });
 

@@ -196,6 +196,11 @@ const NOTHING_TO_DO: readonly Entry[] = [
     why: '`delay` restarts without limit, which the kubelet does for every long-running pod',
   },
   {
+    field: 'TaskGroups[].Tasks[].RestartPolicy.Mode',
+    variants: ['service', 'system'],
+    why: 'a task’s own `delay` restarts without limit too, which Nomad never fails; only a `fail` is reported',
+  },
+  {
     field: 'TaskGroups[].Networks[].DynamicPorts[].Value',
     why: 'Nomad assigns a dynamic port’s value when placing the allocation',
   },
