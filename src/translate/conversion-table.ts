@@ -673,7 +673,7 @@ const CHECK_PREFIXES = SERVICE_PREFIXES.map((s) => `${s}.Checks[]`);
 
 at(SERVICE_PREFIXES, {
   Name: converted(
-    'one ClusterIP Service per namespace and name, named after the interpolated service name (lower case; a name that is no DNS-1035 label gets `<stem>-<hash>`, warning), selecting the pods of every group and job that registers it (pod label `service.nomadoperator.dev/<name>`), owned by every declaring job; exact name in annotation `nomadoperator.dev/service-name`',
+    'one ClusterIP Service per namespace and name, named after the interpolated service name (lower case; a name that is no DNS-1035 label gets `<stem>-<hash>`, warning; a name Nomad makes per allocation, `${NOMAD_ALLOC_INDEX}` with count > 1, is one Service in front of every instance, warning), selecting the pods of every group and job that registers it (pod label `service.nomadoperator.dev/<name>`), owned by every declaring job; exact name in annotation `nomadoperator.dev/service-name`',
     NETWORKING,
   ),
   Tags: converted(

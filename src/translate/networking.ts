@@ -975,6 +975,11 @@ export function serviceCatalog(ctx: GroupContext): Map<string, CatalogService> {
           : raw;
       if (nomadName === '') continue;
       const { name, derived } = kubernetesServiceName(nomadName);
+      // A name Nomad makes per allocation: one warning says what the one Service is (and replaces
+      // those about the value it holds and about the name derived from it).
+      const perAllocation = task ? perAllocationName(groupCtx, task, raw, name) : undefined;
+      if (perAllocation)
+        warnings.splice(0, warnings.length, { path: `${block.path}.Name`, message: perAllocation });
       let entry = catalog.get(name);
       if (!entry) {
         entry = {
@@ -991,7 +996,7 @@ export function serviceCatalog(ctx: GroupContext): Map<string, CatalogService> {
           warnings: [],
         };
         catalog.set(name, entry);
-        if (derived) {
+        if (derived && !perAllocation) {
           entry.warnings.push({
             path: `${block.path}.Name`,
             message: `service name ${JSON.stringify(nomadName)} is not a valid Kubernetes Service name (a DNS-1035 label: at most 63 of a-z, 0-9 and "-", starting with a letter); the Service is named ${JSON.stringify(name)}: consumers must look up ${name}.${ctx.options.namespace}.svc`,
@@ -1079,6 +1084,48 @@ function decideNotReadyAddresses(entry: CatalogService, ctx: GroupContext): void
       message: `this registration of service ${JSON.stringify(entry.nomadName)} has no check, but ${first} has: the one Service ${entry.name} routes only to ready pods, so this group's pods, whose readiness comes from another service's check, are reached only once that check passes (Consul counts an instance without checks as passing); give one of the two registrations another service name`,
     });
   }
+}
+
+/** References whose value differs between the allocations of a group (client/taskenv's per-allocation values). */
+const PER_ALLOCATION_REFERENCE =
+  /\$\{(?:env\.)?(NOMAD_ALLOC_INDEX|NOMAD_ALLOC_NAME|NOMAD_ALLOC_ID|NOMAD_SHORT_ALLOC_ID)\}/g;
+
+/**
+ * Why a service name is one name per instance in Nomad but one Service here, or undefined when it is
+ * not. Nomad interpolates a service's name with each allocation's environment, so `kafka-${NOMAD_ALLOC_INDEX}`
+ * registers kafka-0, kafka-1, kafka-2 for count 3, each in front of its own allocation. A Service
+ * selects pods by label, the same for every pod of the workload: its one Service (named after the
+ * first instance's name where the index is approximated) selects them all. The index and name differ
+ * between allocations when the count is above 1 (system and sysbatch allocations all have index 0);
+ * allocation IDs between any two allocations.
+ */
+function perAllocationName(ctx: GroupContext, task: Task, raw: string, name: string): string | undefined {
+  const found = new Set([...raw.matchAll(PER_ALLOCATION_REFERENCE)].map((m) => m[1] ?? ''));
+  if (found.size === 0) return undefined;
+  const type = ctx.job.Type ?? 'service';
+  const perNode = type === 'system' || type === 'sysbatch';
+  const count = ctx.group.Count ?? 1;
+  const byId = found.has('NOMAD_ALLOC_ID') || found.has('NOMAD_SHORT_ALLOC_ID');
+  if (!(count > 1 && !perNode) && !(byId && perNode)) return undefined;
+  // The names of the first instances, where the index alone varies.
+  let examples = 'one name per allocation ID';
+  if (!byId) {
+    const jobId = ctx.job.ID ?? '';
+    const group = ctx.group.Name ?? '';
+    const names = [0, 1, 2].slice(0, Math.min(count, 3)).map((i) =>
+      interpolate(
+        ctx,
+        task,
+        raw.replace(PER_ALLOCATION_REFERENCE, (_, variable: string) =>
+          variable === 'NOMAD_ALLOC_INDEX' ? String(i) : `${jobId}.${group}[${i}]`,
+        ),
+        { kubernetes: false, quiet: true, upstreams: false },
+      ),
+    );
+    examples = `${names.join(', ')}${count > 3 ? ', …' : ''} for count ${count}`;
+  }
+  const pods = perNode ? 'every pod of the DaemonSet (one per node)' : `all ${count} pods of the group`;
+  return `service name ${JSON.stringify(raw)} is interpolated per allocation in Nomad (${examples}), one name in front of each instance; a Service selects pods by a label every pod of the workload has, so the one Service ${name} routes to ${pods}, and a client of one instance's name reaches any of them; make each instance a group of its own (count = 1, with its own service name), or let the instances find each other through a headless Service (clusterIP: None, whose DNS name lists every pod)`;
 }
 
 /** The catalog entry a Nomad service name (as consumers write it) resolves to, if the job has it. */

@@ -1031,6 +1031,54 @@ describe('Services (hand-built)', () => {
   });
 });
 
+describe('service names Nomad makes per allocation', () => {
+  const broker = (name: string, type = 'service', count = 3) =>
+    job({
+      ID: 'kafka',
+      Type: type,
+      TaskGroups: [
+        {
+          Name: 'broker',
+          Count: count,
+          Networks: [{ DynamicPorts: [{ Label: 'kafka', To: 9092 }] }],
+          Tasks: [{ Name: 'kafka', Driver: 'docker', Config: { image: 'kafka' } }],
+          Services: [{ Name: name, PortLabel: 'kafka', Provider: 'nomad' }],
+        },
+      ],
+    } as Job);
+  const nameWarnings = (j: Job) => {
+    const ctx = groupContext(j);
+    servicesOf(ctx);
+    return warningsAt(ctx, 'TaskGroups[0].Services[0].Name');
+  };
+
+  it('an index in the name: one Service in front of every instance, said once with what to do', () => {
+    expect(nameWarnings(broker('kafka-${NOMAD_ALLOC_INDEX}'))).toEqual([
+      'service name "kafka-${NOMAD_ALLOC_INDEX}" is interpolated per allocation in Nomad (kafka-0, kafka-1, kafka-2 for count 3), one name in front of each instance; a Service selects pods by a label every pod of the workload has, so the one Service kafka-0 routes to all 3 pods of the group, and a client of one instance\'s name reaches any of them; make each instance a group of its own (count = 1, with its own service name), or let the instances find each other through a headless Service (clusterIP: None, whose DNS name lists every pod)',
+    ]);
+    expect(nameWarnings(broker('${NOMAD_ALLOC_NAME}-x', 'service', 5))[0]).toContain(
+      '(kafka.broker[0]-x, kafka.broker[1]-x, kafka.broker[2]-x, … for count 5)',
+    );
+  });
+
+  it('a value only the pod knows: that one warning, not one about the value and one about the name', () => {
+    const warnings = nameWarnings(broker('kafka-${NOMAD_ALLOC_INDEX}', 'batch', 2));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^service name "kafka-\$\{NOMAD_ALLOC_INDEX\}" is interpolated per allocation in Nomad \(kafka-0, kafka-1 for count 2\).*routes to all 2 pods of the group/,
+    );
+    const byId = nameWarnings(broker('kafka-${NOMAD_ALLOC_ID}', 'system', 1));
+    expect(byId).toHaveLength(1);
+    expect(byId[0]).toContain('(one name per allocation ID)');
+    expect(byId[0]).toContain('routes to every pod of the DaemonSet (one per node)');
+  });
+
+  it('one instance, or an index every allocation shares (system jobs): the Service is right', () => {
+    expect(nameWarnings(broker('kafka-${NOMAD_ALLOC_INDEX}', 'service', 1))).toEqual([]);
+    expect(nameWarnings(broker('kafka-${NOMAD_ALLOC_INDEX}', 'system', 3))).toEqual([]);
+  });
+});
+
 describe('Service readiness: publishNotReadyAddresses', () => {
   const check = { Type: 'http', Path: '/_cluster/health', Interval: 10 * S, Timeout: 5 * S };
   /** The elasticsearch shape: es-http checked, es-transport (the peers' seed list) not. */
