@@ -70,7 +70,9 @@
 // failures_before_critical → failureThreshold (Nomad marks a check critical on the first failure by
 // default, so the default is 1). `check_restart` → a liveness probe with the same handler, failureThreshold
 // = limit and initialDelaySeconds = grace. A container has one probe of each kind: later checks are
-// reported as not translated.
+// reported as not translated, with what that means for their Service: it routes to every pod the
+// readiness probe passes, where Consul would route only to the instances passing that check (a role
+// service such as a primary, whose check passes on one instance).
 import { createHash } from 'node:crypto';
 import type {
   KubernetesObject,
@@ -765,6 +767,21 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
   }
   let readinessFrom: CheckRef | undefined;
   let livenessFrom: CheckRef | undefined;
+  /**
+   * What a check that is not the readiness probe means for its Service: Consul routes to the instances
+   * passing it (a role service such as patroni-primary, whose check passes on the primary only); the
+   * Service routes to every ready pod.
+   */
+  const routing = (ref: CheckRef, ready: CheckRef): string => {
+    const registration = [...serviceCatalog(ctx).values()].find((e) =>
+      e.registrations.some((r) => r.service === ref.service),
+    );
+    if (!registration) return '';
+    if (ref.service === ready.service) {
+      return `; so the Service ${registration.name} routes to the pods that pass check ${checkLabel(ready)} even when this one fails`;
+    }
+    return `; so the Service ${registration.name} routes to every pod of the group that passes check ${checkLabel(ready)}, including those this check would exclude (Consul routes only to the instances passing it); if the check picks a role (the one primary), select that role by a pod label the instance sets for it (the application or a sidecar labelling its pod), or let the clients find the role themselves`;
+  };
   for (const ref of mine) {
     const restarts = (ref.check.CheckRestart?.Limit ?? 0) > 0;
     // A check that becomes no probe gets one warning saying so, none about what a probe cannot carry.
@@ -772,8 +789,8 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
       ctx.warn(
         ref.path,
         restarts && livenessFrom
-          ? `a container has one readiness and one liveness probe: check ${checkLabel(ref)} and its check_restart are not translated (check ${checkLabel(readinessFrom)} is the readiness probe, the check_restart of check ${checkLabel(livenessFrom)} the liveness probe)`
-          : `a container has one readiness probe: check ${checkLabel(ref)} is not translated (check ${checkLabel(readinessFrom)} is)`,
+          ? `a container has one readiness and one liveness probe: check ${checkLabel(ref)} and its check_restart are not translated (check ${checkLabel(readinessFrom)} is the readiness probe, the check_restart of check ${checkLabel(livenessFrom)} the liveness probe)${routing(ref, readinessFrom)}`
+          : `a container has one readiness probe: check ${checkLabel(ref)} is not translated (check ${checkLabel(readinessFrom)} is)${routing(ref, readinessFrom)}`,
       );
       continue;
     }
@@ -785,7 +802,7 @@ export function taskNetworking(ctx: GroupContext, task: Task, taskIndex: number)
     } else {
       ctx.warn(
         ref.path,
-        `a container has one readiness probe: check ${checkLabel(ref)} is only the liveness probe, from its check_restart (check ${checkLabel(readinessFrom)} is the readiness probe)`,
+        `a container has one readiness probe: check ${checkLabel(ref)} is only the liveness probe, from its check_restart (check ${checkLabel(readinessFrom)} is the readiness probe)${routing(ref, readinessFrom)}`,
       );
     }
     if (restarts) {

@@ -256,14 +256,14 @@ describe('checks → probes (service-checks)', () => {
 
   it('reports the checks a container cannot hold, and what probes cannot do', () => {
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[1]')).toEqual([
-      'a container has one readiness probe: check 1 of service "web" is not translated (check "alive" is)',
+      'a container has one readiness probe: check 1 of service "web" is not translated (check "alive" is); so the Service web routes to the pods that pass check "alive" even when this one fails',
     ]);
     // A check that becomes no probe gets that one warning, none about what a probe could not carry.
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[2]')).toHaveLength(1);
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[2].GRPCUseTLS')).toEqual([]);
     // Neither probe left for it: one warning for the check and its check_restart.
     expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Services[0].Checks[0]')).toEqual([
-      'a container has one readiness and one liveness probe: check "ready" and its check_restart are not translated (check "alive" is the readiness probe, the check_restart of check "alive" the liveness probe)',
+      'a container has one readiness and one liveness probe: check "ready" and its check_restart are not translated (check "alive" is the readiness probe, the check_restart of check "alive" the liveness probe); so the Service web-admin routes to every pod of the group that passes check "alive", including those this check would exclude (Consul routes only to the instances passing it); if the check picks a role (the one primary), select that role by a pod label the instance sets for it (the application or a sidecar labelling its pod), or let the clients find the role themselves',
     ]);
     expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0].Services[0].Checks[0].CheckRestart')).toEqual([]);
   });
@@ -374,12 +374,56 @@ describe('checks → probes (hand-built)', () => {
     expect(probes.readinessProbe?.httpGet?.path).toBe('/ready');
     expect(probes.livenessProbe?.httpGet?.path).toBe('/admin');
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[1]')).toEqual([
-      'a container has one readiness probe: check "admin" is only the liveness probe, from its check_restart (check "ready" is the readiness probe)',
+      'a container has one readiness probe: check "admin" is only the liveness probe, from its check_restart (check "ready" is the readiness probe); so the Service svc routes to the pods that pass check "ready" even when this one fails',
     ]);
     // Its POST matters (the liveness probe sends GET); the dropped check's does not.
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[1].Method')).toHaveLength(1);
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[2]')).toHaveLength(1);
     expect(warningsAt(ctx, 'TaskGroups[0].Services[0].Checks[2].Method')).toEqual([]);
+  });
+
+  it('a role service whose own check picks its instance is said to route to every pod', () => {
+    // patroni: every member is healthy (/health), one is the primary (/primary).
+    const ctx = groupContext(
+      groupJob({
+        Count: 3,
+        Networks: [
+          {
+            ReservedPorts: [
+              { Label: 'pg', Value: 5432 },
+              { Label: 'api', Value: 8008 },
+            ],
+          },
+        ],
+        Services: [
+          {
+            Name: 'patroni',
+            PortLabel: 'pg',
+            Provider: 'nomad',
+            Checks: [
+              {
+                Name: 'patroni-api',
+                Type: 'http',
+                PortLabel: 'api',
+                Path: '/health',
+                Interval: 10e9,
+                Timeout: 2e9,
+              },
+            ],
+          },
+          {
+            Name: 'patroni-primary',
+            PortLabel: 'pg',
+            Provider: 'nomad',
+            Checks: [{ Type: 'http', PortLabel: 'api', Path: '/primary', Interval: 5e9, Timeout: 2e9 }],
+          },
+        ],
+      }),
+    );
+    expect(taskNetworking(ctx, ctx.group.Tasks![0]!, 0).readinessProbe?.httpGet?.path).toBe('/health');
+    expect(warningsAt(ctx, 'TaskGroups[0].Services[1].Checks[0]')).toEqual([
+      'a container has one readiness probe: check 0 of service "patroni-primary" is not translated (check "patroni-api" is); so the Service patroni-primary routes to every pod of the group that passes check "patroni-api", including those this check would exclude (Consul routes only to the instances passing it); if the check picks a role (the one primary), select that role by a pod label the instance sets for it (the application or a sidecar labelling its pod), or let the clients find the role themselves',
+    ]);
   });
 
   it('http: https scheme, check port overrides the service port, non-GET methods are reported', () => {
