@@ -57,9 +57,11 @@
 // ## Interpolation
 // Like Nomad, `${name}` (name of `[a-zA-Z0-9_.-]`) is replaced where the value is known, and left as written
 // otherwise: NOMAD_* variables, `env.X` and names of the task's env vars, `node.region` (the job's region),
-// `node.datacenter` (NOMAD_DC), `node.pool` (the job's node pool). Other `node.*`, `attr.*` and `meta.*`
-// (node meta, not job meta) are node-specific: left as-is with a warning — except those the downward API
-// has: `${node.unique.name}` / `${attr.unique.hostname}` (`spec.nodeName`) and
+// `node.datacenter` (NOMAD_DC), `node.pool` (the job's node pool), and a node attribute placement pins
+// the pods to one value of (placement.ts `pinnedNodeValue`: an equality constraint on a mapped
+// attribute; `attr.kernel.name` and `attr.cpu.arch` unconstrained: linux and amd64, pinned). Other
+// `node.*`, `attr.*` and `meta.*` (node meta, not job meta) are node-specific: left as-is with a warning
+// — except those the downward API has: `${node.unique.name}` / `${attr.unique.hostname}` (`spec.nodeName`) and
 // `${attr.unique.network.ip-address}` (`status.hostIP`). An env value that is exactly one of them is
 // that fieldRef; elsewhere (args, command, longer env values) they are runtime values like the pod IP,
 // `$(NOMAD_OPERATOR_NODE_NAME)` / `$(NOMAD_OPERATOR_HOST_IP)`, set first in the env of the containers
@@ -74,7 +76,7 @@ import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import type { Task } from '../nomad/schema.ts';
 import { catalogLookup, kubernetesServiceName, planPorts, serviceCatalog } from './networking.ts';
 import { ALLOC_DIR, SECRETS_DIR, TASK_DIR } from './paths.ts';
-import { nodeLabelForName } from './placement.ts';
+import { nodeLabelForName, pinnedNodeValue } from './placement.ts';
 import type { GroupContext, TaskEnv } from './types.ts';
 
 export { ALLOC_DIR, SECRETS_DIR, TASK_DIR };
@@ -533,6 +535,9 @@ function resolve(scope: Scope, name: string, kubernetes: boolean, depth: number)
     const pool = ctx.job.NodePool || 'default';
     if (pool !== 'all') return { kind: 'literal', value: pool };
   }
+  // A node attribute placement pins the pods to one value of: that value (placement.ts).
+  const pinned = /^(node|attr|meta)\./.test(name) ? pinnedNodeValue(ctx, name) : undefined;
+  if (pinned) return { kind: 'literal', value: pinned.value };
   if (/^(node|attr|meta|device)\./.test(name)) {
     return {
       kind: 'keep',
@@ -708,7 +713,9 @@ export function knownEnvValue(ctx: GroupContext, task: Task, name: string): stri
     return unknown || value.includes('${') ? undefined : value;
   }
   const variable = runtimeVariables(ctx, task, taskIndex).findLast((v) => v.name === name);
-  return variable?.approximate ? undefined : variable?.literal;
+  if (variable) return variable.approximate ? undefined : variable.literal;
+  // Templates read node attributes too (`env "attr.cpu.arch"`): known when placement pins them.
+  return /^(attr|meta)\./.test(name) ? pinnedNodeValue(ctx, name)?.value : undefined;
 }
 
 /**

@@ -44,6 +44,11 @@
 // ScheduleAnyway) over the attribute's label; spread targets and weights are approximated by an even
 // spread. `disconnect { replace = false, lost_after }` → NoExecute tolerations of the unreachable and
 // not-ready node taints for that long (Kubernetes evicts after 300 s otherwise).
+// Node values the tasks use (`${attr.cpu.arch}` in an artifact URL): an equality constraint on a mapped
+// attribute makes its value known (pinnedNodeValue, read by env.ts); `attr.kernel.name` and
+// `attr.cpu.arch` that the job does not place on pin the pods of a group using them to linux (the pods
+// are Linux containers) and amd64 (a guess, reported), so that the value written into the pod is the
+// node's.
 // Nothing here throws: anything that cannot be translated is a warning naming its Nomad path, and is left
 // out. Warnings about job-level blocks are reported by the first group only, so each appears once.
 import type {
@@ -414,6 +419,66 @@ function uniqueBy<T>(items: T[]): T[] {
   });
 }
 
+/**
+ * Node attributes a pod is pinned to by default when its task uses their value and the job does not
+ * constrain them: the value every node the pod can then run on has. `linux`: the pods here are Linux
+ * containers (the exec and java images are Linux images, and a Linux image runs on no other node).
+ * `amd64` is a guess — a pod cannot read its node's labels — reported where it is made.
+ */
+const DEFAULT_PINS: Record<string, { key: string; value: string; guessed: boolean }> = {
+  'attr.kernel.name': { key: 'kubernetes.io/os', value: 'linux', guessed: false },
+  'attr.cpu.arch': { key: 'kubernetes.io/arch', value: 'amd64', guessed: true },
+};
+
+/** Whether the group (its tasks' config, env, templates, artifacts, services, meta) uses `${name}`. */
+function groupUsesAttribute(ctx: GroupContext, name: string): boolean {
+  const { Constraints, Affinities, Spreads, ...group } = ctx.group;
+  const tasks = (group.Tasks ?? []).map(({ Constraints, Affinities, ...task }) => task);
+  const text = JSON.stringify([ctx.job.Meta, { ...group, Tasks: tasks }]);
+  // `${attr.cpu.arch}` in an interpolated field, `env "attr.cpu.arch"` in a template.
+  return text.includes(`\${${name}}`) || text.includes(`\\"${name}\\"`);
+}
+
+/**
+ * The value node attribute `name` (`attr.cpu.arch`) has on every node the group's pods can run on, when
+ * placement makes it one, so that `${attr.cpu.arch}` can be written into the pod (env.ts):
+ *   * an equality constraint of the job, group or a task on it, with its label mapped: the pods are
+ *     pinned to nodes whose label has that value (with several different ones Nomad places nowhere);
+ *   * else, when nothing of the job places on it and its task uses it, the default pin of
+ *     `attr.kernel.name` (linux) or `attr.cpu.arch` (amd64), which `pin` says to add; other rules on
+ *     the attribute (`!=`, a regexp, an affinity, a spread) leave the node's value open: undefined.
+ */
+export function pinnedNodeValue(
+  ctx: GroupContext,
+  name: string,
+): { value: string; pin?: { key: string; value: string; guessed: boolean } } | undefined {
+  const target = `\${${name}}`;
+  const on = (rule: Constraint | Affinity) =>
+    (rule.LTarget ?? '').trim() === target || (rule.RTarget ?? '').trim() === target;
+  const constraints = collect(ctx, (o) => o.Constraints, 'Constraints', true).flatMap((r) => r.rules);
+  const others = [
+    ...collect(ctx, (o) => o.Affinities, 'Affinities', true).flatMap((r) => r.rules),
+    ...collect(ctx, (o) => o.Spreads, 'Spreads', false)
+      .flatMap((r) => r.rules)
+      .map((spread) => ({ LTarget: spread.Attribute })),
+  ];
+  const mine = constraints.filter(on);
+  const silent: Warn = () => {};
+  const values = new Set(
+    mine.flatMap((c) => {
+      const req = requirement(ctx.options, c, '', silent);
+      return req?.operator === 'In' && req.values?.length === 1 && req.values[0] !== undefined
+        ? [req.values[0]]
+        : [];
+    }),
+  );
+  if (values.size === 1) return { value: [...values][0] ?? '' };
+  if (values.size > 1 || mine.length > 0 || others.some(on)) return undefined;
+  const pin = DEFAULT_PINS[name];
+  if (!pin || !groupUsesAttribute(ctx, name)) return undefined;
+  return { value: pin.value, pin };
+}
+
 /** The scheduling fields of the group's pods (see the module comment). */
 export function groupPlacement(ctx: GroupContext): Placement {
   const options = ctx.options;
@@ -547,6 +612,19 @@ export function groupPlacement(ctx: GroupContext): Placement {
         labelSelector: { matchLabels: podSelector(ctx, jobLevel) },
       });
     });
+  }
+
+  // A value of the node the tasks use, which the pods are pinned to (pinnedNodeValue).
+  for (const name of Object.keys(DEFAULT_PINS)) {
+    const pin = pinnedNodeValue(ctx, name)?.pin;
+    if (!pin) continue;
+    required.push({ key: pin.key, operator: 'In', values: [pin.value] });
+    if (pin.guessed) {
+      ctx.warn(
+        ctx.path,
+        `\${${name}} is the node's CPU architecture, which a pod cannot read: the pods are pinned to ${pin.value} nodes (${pin.key}=${pin.value}) and it is ${JSON.stringify(pin.value)} in them; to run on another architecture, constrain attr.cpu.arch to it (the pods are then pinned there and get that value)`,
+      );
+    }
   }
 
   const placement = assemble(

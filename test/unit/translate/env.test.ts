@@ -16,6 +16,7 @@ import {
   taskEnv,
 } from '../../../src/translate/env.ts';
 import { planPorts } from '../../../src/translate/networking.ts';
+import { groupPlacement } from '../../../src/translate/placement.ts';
 import { corpusJob, groupContext, job, type TestContext, warningsAt } from './group-context.ts';
 
 /** Kubernetes' `$(VAR)` expansion (third_party/forked/golang/expansion), for checking escapes. */
@@ -857,5 +858,93 @@ describe('NOMAD_UPSTREAM_* (Connect upstreams)', () => {
     const ctx = groupContext(mesh, 0);
     const env = taskEnv(ctx, ctx.group.Tasks![0]!, 0);
     expect(env.some((e) => e.name.startsWith('NOMAD_UPSTREAM_'))).toBe(false);
+  });
+});
+
+describe('node attributes placement pins: ${attr.kernel.name}, ${attr.cpu.arch}', () => {
+  const url = 'https://example.com/exporter-1.0.${attr.kernel.name}-${attr.cpu.arch}.tar.gz';
+  /** blackbox: an exec task fetching the build of its node's OS and architecture. */
+  const exporter = (constraints: unknown[] = [], extra: Record<string, unknown> = {}) =>
+    groupContext(
+      job({
+        ID: 'blackbox',
+        Type: 'system',
+        Constraints: constraints,
+        TaskGroups: [
+          {
+            Name: 'blackbox',
+            Tasks: [
+              {
+                Name: 'blackbox',
+                Driver: 'exec',
+                Config: { command: 'local/exporter-1.0.${attr.kernel.name}-${attr.cpu.arch}/exporter' },
+                Templates: [{ DestPath: 'local/os', EmbeddedTmpl: '{{ env "attr.kernel.name" }}' }],
+              },
+            ],
+            ...extra,
+          },
+        ],
+      } as Job),
+      0,
+      { nodeAttributeLabels: { 'meta.rack': 'example.com/rack' } },
+    );
+
+  it('unconstrained: linux and amd64, with the pods pinned there and the architecture guess said', () => {
+    const c = exporter();
+    expect(interpolate(c, task(c), url)).toBe('https://example.com/exporter-1.0.linux-amd64.tar.gz');
+    expect(knownEnvValue(c, task(c), 'attr.kernel.name')).toBe('linux');
+    expect(groupPlacement(c).nodeSelector).toEqual({
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': 'amd64',
+    });
+    expect(c.warnings).toEqual([
+      {
+        path: 'TaskGroups[0]',
+        message:
+          '${attr.cpu.arch} is the node\'s CPU architecture, which a pod cannot read: the pods are pinned to amd64 nodes (kubernetes.io/arch=amd64) and it is "amd64" in them; to run on another architecture, constrain attr.cpu.arch to it (the pods are then pinned there and get that value)',
+      },
+    ]);
+  });
+
+  it('an equality constraint gives its value: the pods are pinned there by it, nothing is guessed', () => {
+    const c = exporter([
+      { LTarget: '${attr.cpu.arch}', RTarget: 'arm64', Operand: '=' },
+      { LTarget: '${meta.rack}', RTarget: 'r1', Operand: '=' },
+    ]);
+    expect(interpolate(c, task(c), url)).toBe('https://example.com/exporter-1.0.linux-arm64.tar.gz');
+    // Any mapped attribute an equality constraint pins.
+    expect(interpolate(c, task(c), '--rack=${meta.rack}')).toBe('--rack=r1');
+    expect(groupPlacement(c).nodeSelector).toEqual({
+      'kubernetes.io/arch': 'arm64',
+      'example.com/rack': 'r1',
+      'kubernetes.io/os': 'linux',
+    });
+    expect(c.warnings).toEqual([]);
+  });
+
+  it('other rules on the attribute leave the node’s value open: as written, with the warning', () => {
+    for (const rules of [
+      { Constraints: [{ LTarget: '${attr.cpu.arch}', RTarget: '^(amd64|arm64)$', Operand: 'regexp' }] },
+      { Affinities: [{ LTarget: '${attr.cpu.arch}', RTarget: 'arm64', Operand: '=', Weight: 50 }] },
+    ]) {
+      const c = exporter([], rules);
+      expect(interpolate(c, task(c), url)).toBe(
+        'https://example.com/exporter-1.0.linux-${attr.cpu.arch}.tar.gz',
+      );
+      expect(c.warnings.map((w) => w.message)).toEqual([
+        '${attr.cpu.arch} is a property of the Nomad client node, unknown when translating; left as is',
+      ]);
+      expect(groupPlacement(c).nodeSelector?.['kubernetes.io/arch']).toBeUndefined();
+    }
+  });
+
+  it('a group that does not use them is not pinned', () => {
+    const c = groupContext(
+      job({
+        ID: 'web',
+        TaskGroups: [{ Name: 'g', Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }] }],
+      } as Job),
+    );
+    expect(groupPlacement(c)).toEqual({});
   });
 });
