@@ -888,6 +888,17 @@ export function everyRegistrationTagged(entry: CatalogService, tag: string): boo
  * are named after the port labels); the Consul agent's DNS port 8600 has no counterpart.
  */
 function consulDnsWarning(ctx: GroupContext, task: Task, taskIndex: number): void {
+  // Interpolation adds only values of meta and env (and Nomad's own, which hold neither): without
+  // either word in them or the text, nothing to interpolate.
+  const written = JSON.stringify([
+    task.Config,
+    task.Env,
+    task.Templates,
+    ctx.job.Meta,
+    ctx.group.Meta,
+    task.Meta,
+  ]);
+  if (!/consul|8600/i.test(written)) return;
   const texts = taskTexts(ctx, task).filter((t) => /\.consul|8600/i.test(t));
   if (texts.length === 0) return;
   const catalog = serviceCatalog(ctx);
@@ -931,7 +942,9 @@ function consulDnsWarning(ctx: GroupContext, task: Task, taskIndex: number): voi
       `Consul DNS names do not resolve on Kubernetes: ${list}; write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)`,
     );
   }
-  if (agentPort !== undefined) {
+  // A group listening on 8600 itself (a Consul agent's job) is what answers there.
+  const ownPort = planPorts(ctx).ports.some((p) => p.containerPort === 8600 || p.hostPort === 8600);
+  if (agentPort !== undefined && !ownPort) {
     parts.push(
       `${JSON.stringify(agentPort)} is the Consul agent's DNS, which has no counterpart: nothing listens on port 8600; the pod's resolver is the cluster DNS (the nameserver in /etc/resolv.conf), which answers for Services`,
     );

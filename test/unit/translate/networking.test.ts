@@ -891,6 +891,23 @@ describe('Services (hand-built)', () => {
     ]);
   });
 
+  it('a group that listens on 8600 itself is not told that nothing does', () => {
+    const ctx = groupContext(
+      groupJob({
+        Networks: [{ DynamicPorts: [{ Label: 'dns', To: 8600 }] }],
+        Tasks: [
+          {
+            Name: 'agent',
+            Driver: 'docker',
+            Config: { image: 'consul', args: ['-dns-port=8600', '-recursor=127.0.0.1:8600'] },
+          },
+        ],
+      }),
+    );
+    taskNetworking(ctx, ctx.group.Tasks![0]!, 0);
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([]);
+  });
+
   it('reads SRV names and the Consul agent’s DNS port', () => {
     // haproxy-consul: server-template over Consul's SRV records, resolved by the local agent.
     const haproxy =
