@@ -715,7 +715,7 @@ export function knownEnvValue(ctx: GroupContext, task: Task, name: string): stri
   const variable = runtimeVariables(ctx, task, taskIndex).findLast((v) => v.name === name);
   if (variable) return variable.approximate ? undefined : variable.literal;
   // Templates read node attributes too (`env "attr.cpu.arch"`): known when placement pins them.
-  return /^(attr|meta)\./.test(name) ? pinnedNodeValue(ctx, name)?.value : undefined;
+  return /^(node|attr|meta)\./.test(name) ? pinnedNodeValue(ctx, name)?.value : undefined;
 }
 
 /**

@@ -1116,7 +1116,7 @@ function decideNotReadyAddresses(entry: CatalogService, ctx: GroupContext): void
   }
 }
 
-/** References whose value differs between the allocations of a group (client/taskenv's per-allocation values). */
+/** References whose value differs between the allocations of a group (env.ts sets them per pod). */
 const PER_ALLOCATION_REFERENCE =
   /\$\{(?:env\.)?(NOMAD_ALLOC_INDEX|NOMAD_ALLOC_NAME|NOMAD_ALLOC_ID|NOMAD_SHORT_ALLOC_ID)\}/g;
 
