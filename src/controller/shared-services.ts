@@ -36,6 +36,7 @@ import { kubeErrorCode, kubeErrorMessage } from '../kube/errors.ts';
 import { ownerReference } from '../kube/owner-reference.ts';
 import type { ClusterReader } from '../kube/reader.ts';
 import { type ClusterWriter, isWriteError } from '../kube/writer.ts';
+import { HASH_LENGTH, hashToken } from '../nomad/ids.ts';
 import {
   APPLIED_ANNOTATION_PREFIX,
   LABEL_SERVICE,
@@ -49,7 +50,18 @@ export function jobFieldManager(jobName: string): string {
 
 /** Annotation holding the hash of one job's last applied intent. */
 export function appliedKey(jobName: string): string {
-  return `${APPLIED_ANNOTATION_PREFIX}${jobName}`;
+  return `${APPLIED_ANNOTATION_PREFIX}${annotationNameOf(jobName)}`;
+}
+
+/**
+ * A NomadJob's name as the name part of an annotation key, which holds at most 63 characters: the
+ * name itself when it fits (the API's job names always do), else its start and a hash of all of it
+ * (a NomadJob applied with kubectl may be named with up to 253).
+ */
+export function annotationNameOf(jobName: string): string {
+  if (jobName.length <= 63) return jobName;
+  const stem = jobName.slice(0, 63 - 2 - HASH_LENGTH).replace(/[^a-z0-9]+$/u, '');
+  return `${stem}--${hashToken(jobName)}`;
 }
 
 /** The job's intent for a shared Service: its ownerReference and the hash of the rest. */
@@ -67,7 +79,7 @@ export function withSharedOwnership(desired: KubernetesObject, owner: NomadJobOb
 
 /** Annotation holding one job's wish for the Service's `publishNotReadyAddresses`. */
 export function publishNotReadyKey(jobName: string): string {
-  return `${PUBLISH_NOT_READY_ANNOTATION_PREFIX}${jobName}`;
+  return `${PUBLISH_NOT_READY_ANNOTATION_PREFIX}${annotationNameOf(jobName)}`;
 }
 
 /**
@@ -83,15 +95,19 @@ export function agreeNotReadyAddresses(
   jobName: string,
 ): { wanted?: boolean; agreed?: boolean; holdouts: string[] } {
   const wanted = desired.spec?.publishNotReadyAddresses;
-  const owners = new Set(
-    (live?.metadata?.ownerReferences ?? []).filter((r) => r.kind === 'NomadJob').map((r) => r.name),
+  // Owners by the name their annotations carry.
+  const owners = new Map(
+    (live?.metadata?.ownerReferences ?? [])
+      .filter((r) => r.kind === 'NomadJob')
+      .map((r) => [annotationNameOf(r.name), r.name] as const),
   );
+  const own = annotationNameOf(jobName);
   const wishes = new Map<string, boolean>();
   for (const [key, value] of Object.entries(live?.metadata?.annotations ?? {})) {
     if (!key.startsWith(PUBLISH_NOT_READY_ANNOTATION_PREFIX)) continue;
-    const job = key.slice(PUBLISH_NOT_READY_ANNOTATION_PREFIX.length);
+    const job = owners.get(key.slice(PUBLISH_NOT_READY_ANNOTATION_PREFIX.length));
     // A job deleted without releasing the Service left its annotation behind: not an owner any more.
-    if (job === jobName || !owners.has(job)) continue;
+    if (job === undefined || key.slice(PUBLISH_NOT_READY_ANNOTATION_PREFIX.length) === own) continue;
     wishes.set(job, value === 'true');
   }
   if (wanted !== undefined) {

@@ -197,6 +197,25 @@ describe('publishNotReadyAddresses of a shared Service', () => {
     expect(checked.spec?.publishNotReadyAddresses).toBe(false);
   });
 
+  it('keys a long NomadJob name (kubectl allows 253 characters) within the 63 an annotation name holds', () => {
+    const long = `${'x'.repeat(70)}.example-job`;
+    const other = `${'x'.repeat(70)}.example-job2`;
+    for (const key of [appliedKey(long), publishNotReadyKey(long)]) {
+      const name = key.slice(key.indexOf('/') + 1);
+      expect(name.length).toBeLessThanOrEqual(63);
+      expect(name).toMatch(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/);
+    }
+    // Two names alike in their first 45 characters get two keys.
+    expect(appliedKey(long)).not.toBe(appliedKey(other));
+    // The other owner's wish is read back under its key.
+    const desired = wanting(true);
+    expect(agreeNotReadyAddresses(desired, live([long, other], { [other]: false }), long)).toEqual({
+      wanted: true,
+      agreed: false,
+      holdouts: [other],
+    });
+  });
+
   it('ignores the wish of a job that no longer owns the Service, and follows the others without one', () => {
     // gamma was deleted without releasing: its annotation stays, its ownerReference does not.
     const desired = wanting(true);
