@@ -430,13 +430,25 @@ const DEFAULT_PINS: Record<string, { key: string; value: string; guessed: boolea
   'attr.cpu.arch': { key: 'kubernetes.io/arch', value: 'amd64', guessed: true },
 };
 
-/** Whether the group (its tasks' config, env, templates, artifacts, services, meta) uses `${name}`. */
+/**
+ * Whether the group uses `${name}` in a field Nomad interpolates (its tasks' config, env, artifacts,
+ * services, template destinations, meta), or reads it with `env "name"` in a template's text. A
+ * template's text is not interpolated: `${name}` there (a comment, a shell script) is text, and
+ * pinning the pods for it would keep them off nodes they can run on.
+ */
 function groupUsesAttribute(ctx: GroupContext, name: string): boolean {
   const { Constraints, Affinities, Spreads, ...group } = ctx.group;
-  const tasks = (group.Tasks ?? []).map(({ Constraints, Affinities, ...task }) => task);
-  const text = JSON.stringify([ctx.job.Meta, { ...group, Tasks: tasks }]);
-  // `${attr.cpu.arch}` in an interpolated field, `env "attr.cpu.arch"` in a template.
-  return text.includes(`\${${name}}`) || text.includes(`\\"${name}\\"`);
+  const texts: string[] = [];
+  const tasks = (group.Tasks ?? []).map(({ Constraints, Affinities, Templates, ...task }) => ({
+    ...task,
+    Templates: (Templates ?? []).map(({ EmbeddedTmpl, ...template }) => {
+      texts.push(EmbeddedTmpl ?? '');
+      return template;
+    }),
+  }));
+  const interpolated = JSON.stringify([ctx.job.Meta, { ...group, Tasks: tasks }]);
+  const read = new RegExp(`\\benv\\s+"${name.replaceAll('.', '\\.')}"`, 'u');
+  return interpolated.includes(`\${${name}}`) || texts.some((text) => read.test(text));
 }
 
 /**

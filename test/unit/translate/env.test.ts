@@ -947,4 +947,32 @@ describe('node attributes placement pins: ${attr.kernel.name}, ${attr.cpu.arch}'
     );
     expect(groupPlacement(c)).toEqual({});
   });
+
+  it('a template’s text is not interpolated: ${attr.cpu.arch} there pins nothing, env "attr.cpu.arch" does', () => {
+    const withTemplate = (text: string) =>
+      groupContext(
+        job({
+          ID: 'web',
+          TaskGroups: [
+            {
+              Name: 'g',
+              Tasks: [
+                {
+                  Name: 't',
+                  Driver: 'docker',
+                  Config: { image: 'x' },
+                  Templates: [{ DestPath: 'local/x.conf', EmbeddedTmpl: text }],
+                },
+              ],
+            },
+          ],
+        } as Job),
+      );
+    expect(
+      groupPlacement(withTemplate('# built for ${attr.cpu.arch} on ${attr.kernel.name}\nlisten 80;')),
+    ).toEqual({});
+    expect(groupPlacement(withTemplate('arch = {{ env "attr.cpu.arch" }}')).nodeSelector).toEqual({
+      'kubernetes.io/arch': 'amd64',
+    });
+  });
 });
