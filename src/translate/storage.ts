@@ -25,8 +25,9 @@
 //   config), chown or replace; ConfigMap and Secret volumes are read-only. So the init container
 //   TEMPLATES_CONTAINER copies each file into the emptyDir of its destination (local/; secrets/, in
 //   memory as the Secret's volume is; the shared alloc directory and its data/, logs/, tmp/) and sets
-//   `perms` as its mode and `uid`/`gid` as its owner, as Nomad does (running as root only then: chown
-//   needs it). It runs the artifact image (options.artifactImage, the image the artifact step pulls),
+//   `perms` as its mode and `uid`/`gid` as its owner, as Nomad does. It runs as root, as Nomad's client
+//   renders (files are root's unless uid/gid say otherwise; chown needs it; and when the pod's sandbox
+//   is recreated it runs again over files a task running as root may have replaced). It runs the artifact image (options.artifactImage, the image the artifact step pulls),
 //   after the artifact fetchers, as Nomad renders templates after fetching artifacts (a template
 //   replaces an artifact's file, or reads one as its source), and before every task, prestart and
 //   sidecar tasks included. A
@@ -470,7 +471,7 @@ export interface TemplateCopy {
   destination: string;
   /** Nomad's `perms`: 12 bits (setuid, setgid and sticky included, as Nomad parses them). */
   mode: number;
-  /** Nomad's `uid`/`gid`; unset: the file keeps the init container's user. */
+  /** Nomad's `uid`/`gid`; unset: the file is root's, as the init container runs as root. */
   uid?: number;
   gid?: number;
 }
@@ -1356,17 +1357,15 @@ class StorageBuilder {
           readOnly: true,
         });
     });
-    const container: V1Container = {
+    this.initContainers.push({
       name: TEMPLATES_CONTAINER,
       image: this.ctx.options.artifactImage,
       command: ['/bin/sh', '-c', TEMPLATE_COPY_SCRIPT, TEMPLATES_CONTAINER],
       args: templateCopyArgs(this.copies),
       volumeMounts: mounts,
-    };
-    if (this.copies.some((c) => c.uid !== undefined || c.gid !== undefined)) {
-      container.securityContext = { runAsUser: 0 };
-    }
-    this.initContainers.push(container);
+      // Root, as Nomad's client renders (module comment).
+      securityContext: { runAsUser: 0 },
+    });
   }
 
   /**

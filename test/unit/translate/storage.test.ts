@@ -452,8 +452,8 @@ describe('templates', () => {
     expect(init?.name).toBe(TEMPLATES_CONTAINER);
     expect(init?.image).toBe(testOptions.artifactImage);
     expect(init?.command).toEqual(['/bin/sh', '-c', TEMPLATE_COPY_SCRIPT, TEMPLATES_CONTAINER]);
-    // No owner to set: the image's user, no securityContext.
-    expect(init?.securityContext).toBeUndefined();
+    // Root, as the Nomad client renders: the files are root's unless uid/gid say otherwise.
+    expect(init?.securityContext).toEqual({ runAsUser: 0 });
     expect(init?.volumeMounts).toEqual([
       { name: ALLOC_VOLUME, mountPath: '/alloc' },
       { name: 'nomad-alloc-data', mountPath: '/alloc/data' },
