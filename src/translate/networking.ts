@@ -916,10 +916,22 @@ function consulDnsWarning(ctx: GroupContext, task: Task, taskIndex: number): voi
       const service = (srv ? groups.srvService : groups.service) ?? '';
       const protocol = groups.protocol?.toLowerCase();
       const tag = srv ? (protocol === 'tcp' ? undefined : protocol) : groups.tag;
-      const entry = catalogLookup(catalog, service);
+      // One instance of a name made per allocation: the one Service in front of them all.
+      const direct = catalogLookup(catalog, service);
+      const instanceOf = direct
+        ? direct.instanceNames && direct
+        : [...catalog.values()].find((e) => e.instanceNames?.test(service));
+      const entry = direct ?? instanceOf;
       const name = entry?.name ?? kubernetesServiceName(service).name;
       const host = `${name}.${namespace}.svc`;
       const port = entry?.ports[0]?.name;
+      if (instanceOf) {
+        names.set(
+          dns,
+          `an instance of the service named per allocation ${JSON.stringify(instanceOf.registrations[0]?.service.Name ?? instanceOf.nomadName)}: the one Service ${host} routes to every instance (see the warning at that service's name)`,
+        );
+        continue;
+      }
       let say = srv
         ? `SRV ${port ? `_${port}` : '_<port label>'}._tcp.${host}.cluster.local${port ? '' : ', the Service port named after the port label'}`
         : host;
@@ -1025,6 +1037,7 @@ export function serviceCatalog(ctx: GroupContext): Map<string, CatalogService> {
           meta: keyedBy<string>(),
           warnings: [],
         };
+        if (perAllocation && task) entry.instanceNames = instanceNames(groupCtx, task, raw);
         catalog.set(name, entry);
         if (derived && !perAllocation) {
           entry.warnings.push({
@@ -1156,6 +1169,21 @@ function perAllocationName(ctx: GroupContext, task: Task, raw: string, name: str
   }
   const pods = perNode ? 'every pod of the DaemonSet (one per node)' : `all ${count} pods of the group`;
   return `service name ${JSON.stringify(raw)} is interpolated per allocation in Nomad (${examples}), one name in front of each instance; a Service selects pods by a label every pod of the workload has, so the one Service ${name} routes to ${pods}, and a client of one instance's name reaches any of them; make each instance a group of its own (count = 1, with its own service name), or let the instances find each other through a headless Service (clusterIP: None, whose DNS name lists every pod)`;
+}
+
+/** What each instance's name looks like: the per-allocation values of `raw` stand for any DNS label. */
+function instanceNames(ctx: GroupContext, task: Task, raw: string): RegExp {
+  const slot = '\u0000';
+  const text = interpolate(ctx, task, raw.replace(PER_ALLOCATION_REFERENCE, slot), {
+    kubernetes: false,
+    quiet: true,
+    upstreams: false,
+  });
+  const escaped = text
+    .split(slot)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^.]+');
+  return new RegExp(`^${escaped}$`, 'iu');
 }
 
 /** The catalog entry a Nomad service name (as consumers write it) resolves to, if the job has it. */

@@ -165,6 +165,11 @@ export interface CatalogService {
    * checks, unset when readiness does not matter.
    */
   publishNotReadyAddresses?: boolean;
+  /**
+   * A name Nomad interpolates per allocation (`kafka-${NOMAD_ALLOC_INDEX}`): what every instance's
+   * name looks like (kafka-0, kafka-1, … match), all of them in front of this one Service.
+   */
+  instanceNames?: RegExp;
   /** Warnings about the Service as a whole (reported by every group that registers it, once). */
   warnings: Warning[];
 }

@@ -1134,6 +1134,19 @@ describe('service names Nomad makes per allocation', () => {
     expect(byId[0]).toContain('routes to every pod of the DaemonSet (one per node)');
   });
 
+  it('an instance’s Consul DNS name is said to reach the one Service, not a Service of its own', () => {
+    const ensemble = broker('zk-${NOMAD_ALLOC_INDEX}');
+    const task = ensemble.TaskGroups![0]!.Tasks![0]!;
+    task.Env = { ZOO_SERVERS: 'server.1=zk-0.service.consul:2888 server.2=zk-1.service.consul:2888' };
+    const ctx = groupContext(ensemble);
+    taskNetworking(ctx, task, 0);
+    const instance = (n: number) =>
+      `"zk-${n}.service.consul" (an instance of the service named per allocation "zk-\${NOMAD_ALLOC_INDEX}": the one Service zk-0.apps.svc routes to every instance (see the warning at that service's name))`;
+    expect(warningsAt(ctx, 'TaskGroups[0].Tasks[0]')).toEqual([
+      `Consul DNS names do not resolve on Kubernetes: ${instance(0)}, ${instance(1)}; write the Kubernetes Service name instead (a service registered by a job of another namespace is in that namespace)`,
+    ]);
+  });
+
   it('one instance, or an index every allocation shares (system jobs): the Service is right', () => {
     expect(nameWarnings(broker('kafka-${NOMAD_ALLOC_INDEX}', 'service', 1))).toEqual([]);
     expect(nameWarnings(broker('kafka-${NOMAD_ALLOC_INDEX}', 'system', 3))).toEqual([]);
