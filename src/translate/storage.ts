@@ -1165,6 +1165,16 @@ class StorageBuilder {
           taskName,
         );
         const step = source.ok ? steps.find((s) => artifactWrites(s, source.path)) : undefined;
+        const payloadFile = task.DispatchPayload?.File ?? '';
+        const payload = payloadFile === '' ? undefined : taskPath(`local/${payloadFile}`, taskName);
+        if (source.ok && payload?.ok && payload.path === source.path) {
+          // Each dispatched child has its own payload: no text of the job can stand for it.
+          notCreated(
+            'SourcePath',
+            `its source ${quoted(sourcePath)} is the dispatch payload, which each dispatched job gets at ${payload.path} (from its own Secret), not rendered into another file here; have the task read ${payload.path} itself (for env = true, source the file in the task's command: set -a; . ${payload.path})`,
+          );
+          return;
+        }
         if (!source.ok || step === undefined || !copied) {
           notCreated(
             'SourcePath',

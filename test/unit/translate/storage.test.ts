@@ -571,6 +571,21 @@ describe('templates', () => {
     for (const w of ctx.warnings) expect(valueAt(ctx.job, w.path), w.path).not.toBe(MISSING);
   });
 
+  it('a template whose source is the dispatch payload: not created, the task is told to read the payload', () => {
+    const job = simpleJob({
+      DispatchPayload: { File: 'input.env' },
+      Templates: [{ SourcePath: 'local/input.env', DestPath: 'secrets/app.env', Envvars: true }],
+    });
+    for (const dispatch of [undefined, { payloadSecretName: 'web--dispatch-1' }]) {
+      const ctx = groupContext(job, 0, dispatch ? { dispatch } : {});
+      const storage = groupStorage(ctx);
+      expect(copiesOf(storage)).toEqual([]);
+      expect(ctx.warnings.filter((w) => w.path.endsWith('.SourcePath')).map((w) => w.message)).toEqual([
+        `template 0 is not created: its source "local/input.env" is the dispatch payload, which each dispatched job gets at /local/input.env (from its own Secret), not rendered into another file here; have the task read /local/input.env itself (for env = true, source the file in the task's command: set -a; . /local/input.env)`,
+      ]);
+    }
+  });
+
   it('makes a template with both data and a source from its data, and reports the source', () => {
     const ctx = groupContext(
       simpleJob({
