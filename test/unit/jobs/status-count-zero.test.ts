@@ -6,7 +6,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import {
-  computeStatus,
   desiredAllocations,
   groupsReportedWithoutWorkload,
   groupsWithoutWorkload,
@@ -14,10 +13,9 @@ import {
   type Observed,
 } from '../../../src/jobs/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { labelValueFor } from '../../../src/nomad/ids.ts';
-import { LABEL_GROUP } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { translate } from '../../../src/translate/index.ts';
+import { conditionOf as condition, runningPod, statusOf } from './status-support.ts';
 
 const group = (name: string, count: number) => ({
   Name: name,
@@ -36,28 +34,6 @@ function observedFor(job: Job, pods: V1Pod[] = []): Observed {
   if (Object.keys(without).length > 0) observed.notTranslated = without;
   return observed;
 }
-
-const runningPod = (name: string): V1Pod => ({
-  metadata: { labels: { [LABEL_GROUP]: labelValueFor(name) } },
-  spec: { containers: [], nodeName: 'node-0' },
-  status: { phase: 'Running' },
-});
-
-const statusOf = (job: Job, observed: Observed) =>
-  computeStatus({
-    job,
-    generation: 1,
-    observed,
-    now: '2026-01-01T00:00:00Z',
-    warnings: [],
-    version: 0,
-    jobModifyIndex: 1,
-    submitTime: '0',
-    stable: false,
-  });
-
-const condition = (status: ReturnType<typeof statusOf>, type: string) =>
-  status.conditions?.find((c) => c.type === type);
 
 describe('groups of count 0', () => {
   it('are not groups without a workload: nothing is desired of them', () => {

@@ -4,18 +4,11 @@
 // (pending with Ready=False when none does). The groups and warnings come from the translator itself.
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import {
-  computeStatus,
-  groupsWithoutWorkload,
-  nomadStatus,
-  type Observed,
-  summarize,
-} from '../../../src/jobs/status.ts';
+import { groupsWithoutWorkload, nomadStatus, type Observed, summarize } from '../../../src/jobs/status.ts';
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
-import { labelValueFor } from '../../../src/nomad/ids.ts';
-import { LABEL_GROUP } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { translate } from '../../../src/translate/index.ts';
+import { conditionOf as condition, runningPod, statusOf } from './status-support.ts';
 
 const terminatingGatewayGroup = {
   Name: 'gateway',
@@ -48,28 +41,6 @@ function observedFor(job: Job, pods: V1Pod[]): Observed {
     notTranslated: groupsWithoutWorkload(job, objects, warnings),
   };
 }
-
-const runningPod = (group: string): V1Pod => ({
-  metadata: { labels: { [LABEL_GROUP]: labelValueFor(group) } },
-  spec: { containers: [], nodeName: 'kwok-node-0' },
-  status: { phase: 'Running' },
-});
-
-const statusOf = (job: Job, observed: Observed) =>
-  computeStatus({
-    job,
-    generation: 3,
-    observed,
-    now: '2026-01-01T00:00:00Z',
-    warnings: [],
-    version: 0,
-    jobModifyIndex: 1,
-    submitTime: '0',
-    stable: false,
-  });
-
-const condition = (status: ReturnType<typeof statusOf>, type: string) =>
-  status.conditions?.find((c) => c.type === type);
 
 describe('groups without a workload', () => {
   it('are found from the translation, with the warning that says why', () => {
