@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import { clientStatusOf } from '../../../src/api/responses/allocation.ts';
 import {
   allocationState,
-  computeStatus,
   isRunOncePod,
   nomadStatus,
   type Observed,
@@ -16,6 +15,7 @@ import {
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
 import { translate } from '../../../src/translate/index.ts';
+import { statusOf } from './status-support.ts';
 
 const task = (name: string, lifecycle?: { Hook: string; Sidecar?: boolean }) => ({
   Name: name,
@@ -145,17 +145,7 @@ describe('sysbatch allocations', () => {
     const starting = podOf(daemonSet, 'Pending', [{ ...done('prune'), state: { running: {} } }]);
     expect(nomadStatus(job, observed([complete, failed]))).toBe('dead');
     expect(nomadStatus(job, observed([complete, starting]))).toBe('running');
-    const status = computeStatus({
-      job,
-      generation: 1,
-      observed: observed([complete]),
-      now: '2026-01-01T00:00:00Z',
-      warnings: [],
-      version: 0,
-      jobModifyIndex: 1,
-      submitTime: '0',
-      stable: false,
-    });
+    const status = statusOf(job, observed([complete]));
     expect(status.status).toBe('dead');
     expect(status.allocations).toBe('0/1');
     expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });

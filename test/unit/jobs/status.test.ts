@@ -11,6 +11,7 @@ import {
 import { canonicalize } from '../../../src/nomad/canonicalize.ts';
 import { ANNOTATION_GROUP, LABEL_GROUP } from '../../../src/nomad/keys.ts';
 import type { Job } from '../../../src/nomad/schema.ts';
+import { statusOf } from './status-support.ts';
 
 const job = (extra: Partial<Job>): Job =>
   canonicalize({
@@ -71,17 +72,7 @@ describe('Nomad job status', () => {
     expect(isParentJob(off)).toBe(true);
     expect(nomadStatus(off, none)).toBe('running');
     expect(nomadStatus({ ...off, Stop: true }, none)).toBe('dead');
-    const status = computeStatus({
-      job: off,
-      generation: 1,
-      observed: { ...none, desired: { api: 2 } },
-      now: '2026-01-01T00:00:00Z',
-      warnings: [],
-      version: 0,
-      jobModifyIndex: 1,
-      submitTime: '0',
-      stable: false,
-    });
+    const status = statusOf(off, { ...none, desired: { api: 2 } });
     expect(status.status).toBe('running');
     expect(status.conditions?.find((c) => c.type === 'Scheduled')).toMatchObject({
       status: 'True',
