@@ -131,19 +131,29 @@ export function agreeNotReadyAddresses(
   };
 }
 
-/** The fields named in a server-side apply conflict; undefined if unreadable. */
-export function conflictFields(error: unknown): string[] | undefined {
+/** The causes of a server-side apply conflict as the apiserver's Status lists them; undefined if unreadable. */
+function conflictCauses(error: unknown): { field?: string; message?: string }[] | undefined {
   const body = (error as { body?: unknown } | undefined)?.body;
   try {
     const status = (typeof body === 'string' ? JSON.parse(body) : body) as {
-      details?: { causes?: { field?: string }[] };
+      details?: { causes?: { field?: string; message?: string }[] };
     } | null;
-    const fields = (status?.details?.causes ?? []).map((c) => c.field);
-    if (fields.length === 0 || fields.some((f) => f === undefined)) return undefined;
-    return [...new Set(fields as string[])];
+    const causes = status?.details?.causes ?? [];
+    return Array.isArray(causes) ? causes : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Every cause's value, once each; undefined when a cause lacks it or there is none. */
+function eachOnce(values: (string | undefined)[] | undefined): string[] | undefined {
+  if (!values || values.length === 0 || values.some((v) => v === undefined)) return undefined;
+  return [...new Set(values as string[])];
+}
+
+/** The fields named in a server-side apply conflict; undefined if unreadable. */
+export function conflictFields(error: unknown): string[] | undefined {
+  return eachOnce(conflictCauses(error)?.map((c) => c.field));
 }
 
 const PUBLISH_NOT_READY_FIELD = '.spec.publishNotReadyAddresses';
@@ -154,18 +164,7 @@ function ownsShared(live: KubernetesObject, uid: string | undefined): boolean {
 
 /** Managers named in a server-side apply conflict (`conflict with "manager" …`); undefined if unreadable. */
 export function conflictManagers(error: unknown): string[] | undefined {
-  const body = (error as { body?: unknown } | undefined)?.body;
-  try {
-    const status = (typeof body === 'string' ? JSON.parse(body) : body) as {
-      details?: { causes?: { message?: string }[] };
-    } | null;
-    const causes = status?.details?.causes ?? [];
-    const managers = causes.map((c) => /conflict with "([^"]*)"/.exec(c.message ?? '')?.[1]);
-    if (managers.length === 0 || managers.some((m) => m === undefined)) return undefined;
-    return [...new Set(managers as string[])];
-  } catch {
-    return undefined;
-  }
+  return eachOnce(conflictCauses(error)?.map((c) => /conflict with "([^"]*)"/.exec(c.message ?? '')?.[1]));
 }
 
 /**
